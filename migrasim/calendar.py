@@ -1,0 +1,147 @@
+"""Pure date rules: working days, holidays, closures, transfer windows and go-live.
+
+No simpy, no randomness, no I/O. This module and ``outputs.py`` are the only places that deal in
+dates; the engine works in seconds since the scenario start (:data:`SimTime`), real elapsed time,
+so a window on the night the clocks change is an hour longer or shorter, as it is on the wire.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_lib
+
+from migrasim.scenario import HOLIDAY_REGIONS, WEEKDAYS, CalendarSpec
+
+SimTime = float
+"""Seconds since the scenario's start (real elapsed time)."""
+
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Which local dates are working days."""
+
+    working_weekdays: frozenset[int]
+    non_working_dates: frozenset[date]
+
+    def is_working(self, day: date) -> bool:
+        return day.weekday() in self.working_weekdays and day not in self.non_working_dates
+
+
+def bank_holidays(region: str, years: Iterable[int]) -> dict[date, str]:
+    """UK bank holidays for a region ('wales', ...), or none for 'none'."""
+    if region == "none":
+        return {}
+    table = holidays_lib.country_holidays("GB", subdiv=HOLIDAY_REGIONS[region], years=list(years))
+    return {day: str(name) for day, name in table.items()}
+
+
+def build_calendar(spec: CalendarSpec, first: date, last: date) -> WorkingCalendar:
+    """The working calendar between ``first`` and ``last`` (inclusive)."""
+    closed: set[date] = set(bank_holidays(spec.holidays, range(first.year, last.year + 1)))
+    for lo, hi in spec.closures:
+        closed.update(lo + timedelta(days=i) for i in range((hi - lo).days + 1))
+    weekdays = frozenset(WEEKDAYS.index(d) for d in spec.working_days)
+    return WorkingCalendar(weekdays, frozenset(closed))
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Converts between local wall-clock times and :data:`SimTime`."""
+
+    start: datetime  # naive local
+    tz: ZoneInfo
+
+    @property
+    def epoch(self) -> float:
+        return self.start.replace(tzinfo=self.tz).timestamp()
+
+    def to_sim(self, local: datetime) -> SimTime:
+        return local.replace(tzinfo=self.tz).timestamp() - self.epoch
+
+    def to_local(self, t: SimTime) -> datetime:
+        """Naive local date-time of ``t``, rounded to the nearest second."""
+        aware = datetime.fromtimestamp(round(self.epoch + t), tz=self.tz)
+        return aware.replace(tzinfo=None)
+
+
+def completion_date(moment: datetime) -> date:
+    """The date a completion counts for: a completion at exactly 00:00 counts for the day before."""
+    if moment.time() == time(0, 0):
+        return moment.date() - timedelta(days=1)
+    return moment.date()
+
+
+def in_time(completed_on: date | None, go_live: date) -> bool:
+    """"By go-live" means a completion date earlier than go-live."""
+    return completed_on is not None and completed_on < go_live
+
+
+@dataclass(frozen=True)
+class WindowSchedule:
+    """A link's transfer windows as sorted, disjoint [open, close) intervals of SimTime."""
+
+    open_s: tuple[float, ...]
+    close_s: tuple[float, ...]
+
+    def at(self, t: SimTime) -> int:
+        """Index of the window open at ``t``, or -1 - (index of the next window) if none is."""
+        i = bisect.bisect_right(self.open_s, t) - 1
+        if i >= 0 and t < self.close_s[i]:
+            return i
+        return -2 - i
+
+    def next_change(self, t: SimTime) -> float:
+        """The first open or close strictly after ``t`` (inf when there is none)."""
+        i = self.at(t)
+        if i >= 0:
+            return self.close_s[i]
+        nxt = -1 - i
+        return self.open_s[nxt] if nxt < len(self.open_s) else float("inf")
+
+
+def window_schedule(
+    window: tuple[int, int] | None,
+    calendar: WorkingCalendar,
+    clock: Clock,
+    first: date,
+    last: date,
+) -> WindowSchedule:
+    """Windows opening on each working day from ``first`` to ``last``.
+
+    A window belongs to the day on which it opens and runs to its close even past midnight;
+    without a window a working day's window is 00:00-24:00.
+    """
+    open_sec, close_sec = window if window is not None else (0, DAY)
+    opens: list[float] = []
+    closes: list[float] = []
+    day = first
+    while day <= last:
+        if calendar.is_working(day):
+            midnight = datetime.combine(day, time())
+            close_day = day if close_sec > open_sec else day + timedelta(days=1)
+            o = clock.to_sim(midnight + timedelta(seconds=open_sec))
+            c = clock.to_sim(datetime.combine(close_day, time()) + timedelta(seconds=close_sec))
+            if opens and o < closes[-1]:  # only with DST oddities: keep windows disjoint
+                o = closes[-1]
+            if c > o:
+                opens.append(o)
+                closes.append(c)
+        day += timedelta(days=1)
+    return WindowSchedule(tuple(opens), tuple(closes))
+
+
+def week_starts(clock: Clock, last: date) -> list[float]:
+    """SimTime of each local Monday 00:00 from the one on or before the start until after ``last``."""
+    monday = clock.start.date() - timedelta(days=clock.start.weekday())
+    starts = []
+    while monday <= last + timedelta(days=7):
+        starts.append(clock.to_sim(datetime.combine(monday, time())))
+        monday += timedelta(days=7)
+    return starts

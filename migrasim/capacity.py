@@ -1,0 +1,86 @@
+"""Pure capacity rules: how links' capacities become flow rates. No simpy, no dates.
+
+* :func:`window_rate` - a link's rate while its window is open: ``bandwidth x efficiency``, or,
+  for a link with a daily cap and no bandwidth, the cap spread evenly over the window.
+* :func:`max_min_rates` - max-min fair sharing (water-filling / progressive filling, as in
+  SimGrid's flow-level model): every flow is limited by its own per-flow links (a bound) and
+  shares each shared link with the flows using it; a share one flow cannot use goes to the others.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+INF = math.inf
+
+
+def window_rate(
+    rate_bytes_per_s: float | None, cap_bytes_per_day: float | None, window_s: float
+) -> float:
+    """Bytes per second a link moves while a window of ``window_s`` seconds is open."""
+    if rate_bytes_per_s is not None:
+        return rate_bytes_per_s
+    assert cap_bytes_per_day is not None  # the scenario guarantees one of the two
+    return cap_bytes_per_day / window_s
+
+
+def max_min_rates(
+    bounds: Sequence[float],
+    shared: Sequence[tuple[float, Sequence[int]]],
+) -> tuple[list[float], list[int]]:
+    """Max-min fair rates for flows ``0..n-1``.
+
+    ``bounds[f]`` is flow f's own limit (``inf`` if none); ``shared[l] = (capacity, flows)`` is a
+    shared link with its capacity and the flows crossing it. Returns ``(rates, binding)`` where
+    ``binding[f]`` is ``-1`` if the flow's own bound limited it, or the index ``l`` of the shared
+    link that saturated first on its path.
+
+    Progressive filling: all unfixed flows rise together; a flow whose bound is reached stops
+    there (which only raises the level the others can reach), otherwise the link with the lowest
+    fair level saturates and fixes every flow crossing it.
+    """
+    n = len(bounds)
+    rates = [0.0] * n
+    binding = [-1] * n
+    if not shared:
+        return [float(b) if b < INF else INF for b in bounds], binding
+    links_of: list[list[int]] = [[] for _ in range(n)]
+    remaining_cap = [float(cap) for cap, _ in shared]
+    unfixed_count = [0] * len(shared)
+    for index, (_, members) in enumerate(shared):
+        for f in members:
+            links_of[f].append(index)
+        unfixed_count[index] = len(members)
+    fixed = [False] * n
+    order = sorted(range(n), key=lambda f: bounds[f])
+    cursor = 0
+    left = n
+    while left:
+        level, bottleneck = INF, -1
+        for index, count in enumerate(unfixed_count):
+            if count:
+                fair = max(remaining_cap[index], 0.0) / count
+                if fair < level:
+                    level, bottleneck = fair, index
+        while cursor < n and fixed[order[cursor]]:
+            cursor += 1
+        if cursor < n and bounds[order[cursor]] <= level:
+            candidates = [order[cursor]]
+            binder = -1
+        elif bottleneck >= 0:
+            candidates = [f for f in shared[bottleneck][1] if not fixed[f]]
+            binder = bottleneck
+        else:  # no shared link left on any unfixed flow and no finite bound: unlimited
+            candidates = [f for f in range(n) if not fixed[f]]
+            binder = -1
+        for f in candidates:
+            rate = bounds[f] if binder == -1 else level
+            rates[f] = rate
+            binding[f] = binder
+            fixed[f] = True
+            left -= 1
+            for index in links_of[f]:
+                remaining_cap[index] -= rate
+                unfixed_count[index] -= 1
+    return rates, binding

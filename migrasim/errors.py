@@ -1,0 +1,55 @@
+"""Exceptions raised by migrasim. Imports no other migrasim module.
+
+The library raises subclasses of :class:`MigrasimError` and never exits; ``cli.py`` maps them to
+exit codes (2 for bad input, 1 for a failure while running).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MigrasimError(Exception):
+    """Base class of every error migrasim raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a scenario: where it is, what is wrong (with the bad value), how to fix it."""
+
+    key_path: str
+    problem: str
+    fix: str = ""
+
+    def render(self, file: str | None) -> str:
+        where = f"{file}: " if file else ""
+        key = f"{self.key_path}: " if self.key_path else ""
+        problem = self.problem if self.problem.endswith(".") else f"{self.problem}."
+        fix = f" Fix: {self.fix}" if self.fix else ""
+        return f"{where}{key}{problem}{fix}"
+
+
+class ScenarioError(MigrasimError):
+    """A scenario is invalid. Carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem], file: str | None = None) -> None:
+        self.problems = list(problems)
+        self.file = file
+        super().__init__("\n".join(p.render(file) for p in self.problems))
+
+    def with_file(self, file: str) -> ScenarioError:
+        """The same problems, attributed to ``file``."""
+        return ScenarioError(self.problems, file)
+
+
+class UnitError(MigrasimError, ValueError):
+    """A quantity could not be parsed: ``problem`` names the bad value, ``expected`` the fix."""
+
+    def __init__(self, problem: str, expected: str) -> None:
+        self.problem = problem
+        self.expected = expected
+        super().__init__(f"{problem}; expected {expected}")
+
+
+class ResultsExistError(MigrasimError):
+    """The output folder exists and is not empty, and overwriting was not asked for."""

@@ -1,0 +1,75 @@
+"""load_scenario(path): the only reader of scenario files.
+
+YAML is read with a safe loader that never runs tags such as ``!!python/object``, keeps dates
+as text (so ``2025-13-45`` is reported with its key path instead of crashing PyYAML), and refuses
+duplicate keys (PyYAML would silently keep the last). Syntax errors carry line and column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from migrasim.errors import Problem, ScenarioError
+from migrasim.scenario import Scenario, parse_scenario
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader with timestamps left as strings and duplicate keys refused."""
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        if isinstance(key, (str, int, float, bool)) and key in seen:
+            mark = key_node.start_mark
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (line {mark.line + 1})", mark
+            )
+        if isinstance(key, (str, int, float, bool)):
+            seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+_StrictLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
+)
+
+
+def read_yaml(text: str, source: str) -> Any:
+    """Parse YAML text safely; errors become :class:`ScenarioError` with line:column."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = exc.problem or str(exc)
+        fix = "check the YAML syntax (indentation, colons, quotes)"
+        if problem.startswith("duplicate key"):
+            fix = "give each key once (PyYAML would silently keep only the last)"
+        elif "could not determine a constructor" in problem or "tag" in problem:
+            problem = f"unsupported YAML tag: {problem.split('tag', 1)[-1].strip()}"
+            fix = "remove the tag: scenario files hold plain data only"
+        raise ScenarioError([Problem(where, problem, fix)], source) from None
+    except (yaml.YAMLError, ValueError) as exc:
+        raise ScenarioError([Problem("", f"cannot read YAML: {exc}", "")], source) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate the scenario file at ``path``."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem("", "no such file", "check the path")], source) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem("", f"cannot read the file: {exc}", "")], source) from None
+    return parse_scenario(read_yaml(text, source), source)

@@ -1,0 +1,510 @@
+"""The scenario format: pydantic models (unknown keys rejected, frozen) and :func:`parse_scenario`.
+
+Never opens files (see ``loader.py``); no simpy, no click. Every quantity is read by ``units.py``
+and stored in SI units: ``volume`` in bytes, ``bandwidth`` in bytes/s, ``daily_cap`` in bytes per
+working day, ``horizon`` in seconds. YAML keys match attribute names, so an error's key path
+(``flows[3].volume``) names both.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from migrasim import units
+from migrasim.errors import Problem, ScenarioError, UnitError
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+HOLIDAY_REGIONS = {"wales": "WLS", "england": "ENG", "scotland": "SCT", "northern_ireland": "NIR"}
+
+
+def _fail(problem: str, fix: str = "") -> PydanticCustomError:
+    return PydanticCustomError("migrasim", "{problem}", {"problem": problem, "fix": fix})
+
+
+def _positive(parse: Any, help_text: str) -> Any:
+    def validate(value: object) -> float:
+        try:
+            parsed = float(parse(value))
+        except UnitError as exc:
+            raise _fail(exc.problem, f"give {help_text}") from None
+        if parsed <= 0:
+            raise _fail(f"must be > 0, got {value!r}", f"give {help_text}")
+        return parsed
+
+    return validate
+
+
+def _quantity_type(parse: Any, help_text: str, example: str) -> Any:
+    return Annotated[
+        float,
+        BeforeValidator(_positive(parse, help_text)),
+        WithJsonSchema({"type": "string", "description": help_text, "examples": [example]}),
+    ]
+
+
+Size = _quantity_type(units.parse_size, units.SIZE_HELP, "180 GB")
+Rate = _quantity_type(units.parse_rate, units.RATE_HELP, "100 Mbit/s")
+DailySize = _quantity_type(units.parse_daily, units.DAILY_HELP, "1 GB")
+Duration = _quantity_type(units.parse_duration, units.DURATION_HELP, "10 years")
+
+
+def _to_date(value: object) -> date:
+    if isinstance(value, datetime):
+        raise _fail(f"expected a date, got the date-time {value.isoformat()!r}", "write YYYY-MM-DD")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise _fail(f"not a valid date: {value!r}", "write a real date as YYYY-MM-DD, e.g. 2025-06-02")
+
+
+def _to_datetime(value: object) -> datetime:
+    """A date (meaning 00:00) or a naive local date-time."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            if parsed.tzinfo is not None:
+                raise _fail(
+                    f"give local time without a UTC offset, got {value!r}",
+                    "write YYYY-MM-DD or YYYY-MM-DDTHH:MM (local time of the scenario's timezone)",
+                )
+            return parsed
+    raise _fail(
+        f"not a valid date or date-time: {value!r}",
+        "write YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2025-06-02T08:00",
+    )
+
+
+LocalDate = Annotated[
+    date,
+    BeforeValidator(_to_date),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-01-05"]}),
+]
+LocalDateTime = Annotated[
+    datetime,
+    BeforeValidator(_to_datetime),
+    PlainSerializer(lambda d: d.isoformat()),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "date (00:00) or local date-time",
+            "examples": ["2025-06-02", "2025-06-02T08:00"],
+        }
+    ),
+]
+
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _to_window(value: object) -> tuple[int, int]:
+    """``"19:00-07:00"`` -> (68400, 25200): open and close as seconds after midnight."""
+    fix = "write HH:MM-HH:MM in local time, e.g. '19:00-07:00' (may cross midnight)"
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return int(value[0]), int(value[1])
+    match = _WINDOW.match(value) if isinstance(value, str) else None
+    if not match:
+        raise _fail(f"not a time window: {value!r}", fix)
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
+        raise _fail(f"not a valid time of day in {value!r}", fix)
+    open_s, close_s = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
+    if open_s == close_s % 86400:
+        raise _fail(
+            f"window {value!r} opens and closes at the same time",
+            "leave out 'window' for a link open all working day, or give different times",
+        )
+    return open_s, close_s
+
+
+def _format_window(window: tuple[int, int]) -> str:
+    def hhmm(seconds: int) -> str:
+        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+    return f"{hhmm(window[0])}-{hhmm(window[1])}"
+
+
+Window = Annotated[
+    tuple[int, int],
+    BeforeValidator(_to_window),
+    PlainSerializer(_format_window),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$", "examples": ["19:00-07:00"]}
+    ),
+]
+
+
+def _to_weekday(value: object) -> str:
+    if isinstance(value, str):
+        for day in WEEKDAYS:
+            if value.strip().lower() in (day.lower(), _FULL_DAY[day].lower()):
+                return day
+    raise _fail(f"not a weekday: {value!r}", "use Mon, Tue, Wed, Thu, Fri, Sat or Sun")
+
+
+_FULL_DAY = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                                "Saturday", "Sunday"), strict=True))
+Weekday = Annotated[
+    str, BeforeValidator(_to_weekday), WithJsonSchema({"type": "string", "enum": list(WEEKDAYS)})
+]
+
+
+def _to_closure(value: object) -> tuple[date, date]:
+    """``2025-11-03`` or ``"2025-12-22..2026-01-02"`` (inclusive) -> (first, last)."""
+    if isinstance(value, str) and ".." in value:
+        first_text, _, last_text = value.partition("..")
+        first, last = _to_date(first_text), _to_date(last_text)
+        if last < first:
+            raise _fail(f"range {value!r} ends before it starts", "write FIRST..LAST, FIRST <= LAST")
+        return first, last
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return _to_date(value[0]), _to_date(value[1])
+    day = _to_date(value)
+    return day, day
+
+
+Closure = Annotated[
+    tuple[date, date],
+    BeforeValidator(_to_closure),
+    PlainSerializer(lambda c: c[0].isoformat() if c[0] == c[1] else f"{c[0]}..{c[1]}"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "a date, or an inclusive range FIRST..LAST",
+            "examples": ["2025-11-03", "2025-12-22..2026-01-02"],
+        }
+    ),
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CalendarSpec(_Model):
+    """Which days transfers may happen on."""
+
+    working_days: tuple[Weekday, ...] = Field(
+        default=("Mon", "Tue", "Wed", "Thu", "Fri"), description="days of the week that are worked"
+    )
+    holidays: Literal["wales", "england", "scotland", "northern_ireland", "none"] = Field(
+        default="wales", description="public holidays (UK bank holidays for the region) or 'none'"
+    )
+    closures: tuple[Closure, ...] = Field(
+        default=(), description="extra non-working days, e.g. change freezes"
+    )
+
+    @model_validator(mode="after")
+    def _some_working_day(self) -> CalendarSpec:
+        if not self.working_days:
+            raise _fail("working_days is empty, so nothing could ever move", "list at least one day")
+        return self
+
+
+class LinkSpec(_Model):
+    """A capacity rule. One shared resource, unless ``per_flow`` gives every flow its own copy."""
+
+    daily_cap: DailySize | None = Field(
+        default=None, description="most bytes the link moves per working day"
+    )
+    bandwidth: Rate | None = Field(default=None, description="line rate while the window is open")
+    efficiency: float = Field(
+        default=1.0, description="share of bandwidth achieved, 0 < efficiency <= 1"
+    )
+    window: Window | None = Field(
+        default=None,
+        description="local time window HH:MM-HH:MM opening on each working day (default all day)",
+    )
+    per_flow: bool = Field(default=False, description="every flow gets its own copy of the link")
+    description: str = ""
+
+    @field_validator("efficiency", mode="before")
+    @classmethod
+    def _check_efficiency(cls, eff: Any) -> Any:
+        if isinstance(eff, bool) or not isinstance(eff, (int, float)) or not 0 < eff <= 1:
+            raise _fail(
+                f"must be in (0, 1], got {eff!r}", "give the share of bandwidth achieved, e.g. 0.7"
+            )
+        return eff
+
+    @model_validator(mode="after")
+    def _has_capacity(self) -> LinkSpec:
+        if self.daily_cap is None and self.bandwidth is None:
+            raise _fail(
+                "a link needs a capacity: daily_cap, bandwidth or both",
+                "add e.g. 'daily_cap: 1 GB' or 'bandwidth: 100 Mbit/s'",
+            )
+        if self.bandwidth is None and self.efficiency != 1.0:
+            raise _fail(
+                "efficiency applies to bandwidth, and this link has none",
+                "remove efficiency or add bandwidth",
+            )
+        return self
+
+    @property
+    def rate_bytes_per_s(self) -> float | None:
+        """Effective rate while open (bandwidth x efficiency), None for a cap-only link."""
+        return None if self.bandwidth is None else self.bandwidth * self.efficiency
+
+
+class FlowSpec(_Model):
+    """One migration: ``volume`` bytes from ``source`` to ``target`` over ``links``."""
+
+    name: str = Field(default="", description='unique name; default "SOURCE -> TARGET"')
+    source: str = Field(min_length=1)
+    target: str = Field(min_length=1)
+    volume: Size = Field(description="bytes to move")
+    links: tuple[str, ...] = Field(min_length=1, description="names of the links on the path")
+    after: tuple[str, ...] = Field(default=(), description="flows that must complete first")
+    start: LocalDateTime | None = Field(default=None, description="not before this local time")
+    description: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.source} -> {self.target}"
+
+
+class Scenario(_Model):
+    """A whole migration programme."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    start: LocalDateTime = Field(description="local start, date (00:00) or date-time")
+    go_live: LocalDate | None = Field(default=None, description="completion must be before this")
+    timezone: str = Field(default="Europe/London", description="IANA zone of every local time")
+    horizon: Duration = Field(
+        default=10 * 365.25 * 86400.0, description="give up after this long ('never')"
+    )
+    calendar: CalendarSpec = Field(default_factory=CalendarSpec)
+    links: dict[str, LinkSpec] = Field(min_length=1)
+    flows: tuple[FlowSpec, ...] = Field(min_length=1)
+    seed: int | None = Field(default=None, ge=0)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def flow_names(self) -> list[str]:
+        return [flow.label for flow in self.flows]
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    model: type[BaseModel] = Scenario
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if model is Scenario and part == "flows":
+            model = FlowSpec
+        elif model is Scenario and part == "links":
+            model = LinkSpec
+        elif model is Scenario and part == "calendar":
+            model = CalendarSpec
+    return list(model.model_fields)
+
+
+def _problem_from_pydantic(error: Any) -> Problem:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "migrasim":
+        return Problem(_key_path(loc), ctx["problem"], ctx.get("fix", ""))
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _allowed_keys(loc)
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return Problem(_key_path(loc), "unknown key", f"{hint}allowed keys: {', '.join(allowed)}")
+    if kind == "missing":
+        return Problem(_key_path(loc), "is required", "add it")
+    if kind == "literal_error":
+        return Problem(
+            _key_path(loc), f"got {error['input']!r}", f"use one of {ctx.get('expected', '')}"
+        )
+    if kind == "too_short":
+        return Problem(_key_path(loc), f"must not be empty, got {error.get('input')!r}", "")
+    msg = str(error["msg"])
+    return Problem(_key_path(loc), f"{msg[0].lower()}{msg[1:]}, got {error.get('input')!r}")
+
+
+def _find_cycle(deps: dict[str, tuple[str, ...]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in deps.get(node, ()):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt in deps and not state.get(nxt):
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in deps:
+        if not state.get(node):
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def _cross_checks(scenario: Scenario) -> list[Problem]:
+    """Rules that span keys: names, references, cycles, dates."""
+    problems: list[Problem] = []
+    try:
+        ZoneInfo(scenario.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            Problem("timezone", f"unknown time zone {scenario.timezone!r}", "e.g. Europe/London")
+        )
+    seen: dict[str, int] = {}
+    for i, flow in enumerate(scenario.flows):
+        label = flow.label
+        if label in seen:
+            problems.append(
+                Problem(
+                    f"flows[{i}].name",
+                    f"duplicate flow name {label!r} (also flows[{seen[label]}])",
+                    "give every flow a unique name",
+                )
+            )
+        seen.setdefault(label, i)
+    for i, flow in enumerate(scenario.flows):
+        for j, link in enumerate(flow.links):
+            if link not in scenario.links:
+                close = difflib.get_close_matches(link, list(scenario.links), n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                problems.append(
+                    Problem(
+                        f"flows[{i}].links[{j}]",
+                        f"undefined link {link!r}",
+                        f"{hint}define it under 'links:' (defined: {', '.join(scenario.links)})",
+                    )
+                )
+        if len(set(flow.links)) != len(flow.links):
+            problems.append(
+                Problem(f"flows[{i}].links", f"a link is listed twice in {list(flow.links)!r}")
+            )
+        for j, dep in enumerate(flow.after):
+            if dep not in seen:
+                close = difflib.get_close_matches(dep, list(seen), n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                problems.append(
+                    Problem(
+                        f"flows[{i}].after[{j}]",
+                        f"unknown flow {dep!r}",
+                        f"{hint}name a flow defined in 'flows:'",
+                    )
+                )
+            elif dep == flow.label:
+                problems.append(
+                    Problem(f"flows[{i}].after[{j}]", f"flow {dep!r} waits for itself", "remove it")
+                )
+    deps = {f.label: tuple(d for d in f.after if d in seen and d != f.label) for f in scenario.flows}
+    cycle = _find_cycle(deps)
+    if cycle:
+        first = seen[cycle[0]]
+        problems.append(
+            Problem(
+                f"flows[{first}].after",
+                "dependency cycle: " + " -> ".join(cycle),
+                "remove one of these 'after' entries",
+            )
+        )
+    if scenario.go_live is not None and scenario.go_live <= scenario.start.date():
+        problems.append(
+            Problem(
+                "go_live",
+                f"go-live {scenario.go_live} is not after the start {scenario.start.date()}",
+                "give a go-live date after start",
+            )
+        )
+    return problems
+
+
+def parse_scenario(data: object, source: str | None = None) -> Scenario:
+    """Validate a mapping (as read from YAML) into a :class:`Scenario`.
+
+    ``source`` names the file in error messages. Raises :class:`ScenarioError` listing every
+    problem found.
+    """
+    if data is None:
+        raise ScenarioError(
+            [Problem("", "the scenario is empty", "give a mapping with name, start, links, flows")],
+            source,
+        )
+    if not isinstance(data, Mapping):
+        raise ScenarioError(
+            [
+                Problem(
+                    "",
+                    f"expected a mapping of keys (name, start, links, flows), got a {type(data).__name__}",
+                    "see docs/scenario-format.md",
+                )
+            ],
+            source,
+        )
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            e
+            for e in exc.errors(include_url=False)
+            # pydantic also calls a list "too short" when its items failed; those are reported.
+            if not (e["type"] == "too_short" and e.get("input"))
+        ]
+        raise ScenarioError([_problem_from_pydantic(e) for e in errors], source) from None
+    problems = _cross_checks(scenario)
+    if problems:
+        raise ScenarioError(problems, source)
+    return scenario
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """JSON Schema of the scenario format, for editors' autocompletion."""
+    schema = Scenario.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "migrasim scenario"
+    return schema

@@ -1,0 +1,160 @@
+"""The one place quantities are read: sizes, rates, daily caps and durations.
+
+* Sizes: ``B``, ``kB``/``KB``, ``MB``, ``GB``, ``TB``, ``PB`` are powers of 10; ``KiB``, ``MiB``,
+  ``GiB``, ``TiB``, ``PiB`` powers of 2; ``bit``, ``kbit``, ``Mbit``, ``Gbit``, ``Tbit`` are bits.
+* Rates: a size per time, ``/s``, ``/min``, ``/h``, ``/day``, ``/week``; ``bps``, ``kbps``,
+  ``Mbps``, ``Gbps`` are bits per second. ``100 Mbit/s`` is 12.5 MB/s.
+* Durations: ``s``, ``min``, ``h``, ``day(s)``, ``week(s)``, ``year(s)`` (a year is 365.25 days).
+
+Every function returns floats in SI base units (bytes, bytes per second, seconds) and raises
+:class:`~migrasim.errors.UnitError` with a message that names the bad value and the fix.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from migrasim.errors import UnitError
+
+SECONDS_PER_DAY = 86_400.0
+
+_BYTE_UNITS: dict[str, float] = {
+    "B": 1.0,
+    "byte": 1.0,
+    "bytes": 1.0,
+    "kB": 1e3,
+    "KB": 1e3,
+    "MB": 1e6,
+    "GB": 1e9,
+    "TB": 1e12,
+    "PB": 1e15,
+    "KiB": 2.0**10,
+    "MiB": 2.0**20,
+    "GiB": 2.0**30,
+    "TiB": 2.0**40,
+    "PiB": 2.0**50,
+    "bit": 1 / 8,
+    "bits": 1 / 8,
+    "kbit": 1e3 / 8,
+    "Kbit": 1e3 / 8,
+    "Mbit": 1e6 / 8,
+    "Gbit": 1e9 / 8,
+    "Tbit": 1e12 / 8,
+}
+_BITRATE_UNITS: dict[str, float] = {
+    "bps": 1 / 8,
+    "kbps": 1e3 / 8,
+    "Kbps": 1e3 / 8,
+    "Mbps": 1e6 / 8,
+    "Gbps": 1e9 / 8,
+    "Tbps": 1e12 / 8,
+}
+_TIME_UNITS: dict[str, float] = {
+    "s": 1.0,
+    "sec": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+    "min": 60.0,
+    "minute": 60.0,
+    "minutes": 60.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "hour": 3600.0,
+    "hours": 3600.0,
+    "d": SECONDS_PER_DAY,
+    "day": SECONDS_PER_DAY,
+    "days": SECONDS_PER_DAY,
+    "week": 7 * SECONDS_PER_DAY,
+    "weeks": 7 * SECONDS_PER_DAY,
+    "year": 365.25 * SECONDS_PER_DAY,
+    "years": 365.25 * SECONDS_PER_DAY,
+}
+# Forms people type that could mean bits or bytes: refuse them rather than guess.
+_AMBIGUOUS = {"Kb", "kb", "Mb", "mb", "Gb", "gb", "Tb", "tb", "mB", "gB", "tB"}
+
+_QUANTITY = re.compile(
+    r"^\s*(?P<num>[+-]?(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>.*?)\s*$"
+)
+
+SIZE_HELP = "a size with a unit, e.g. '180 GB' (10^9 bytes) or '10 GiB' (2^30 bytes)"
+RATE_HELP = "a rate with a unit, e.g. '100 Mbit/s', '12.5 MB/s' or '20 GB/day'"
+DAILY_HELP = "a size per working day, e.g. '1 GB' or '1 GB/day'"
+DURATION_HELP = "a duration with a unit, e.g. '8 h', '3 days', '4 weeks' or '10 years'"
+
+
+def _split(text: object, expected: str) -> tuple[float, str]:
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+        raise UnitError(f"not a quantity: {text!r}", expected)
+    match = _QUANTITY.match(str(text))
+    if not match:
+        raise UnitError(f"cannot read {text!r} as a number and a unit", expected)
+    raw = match.group("num")
+    if "," in raw and not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?([eE][+-]?\d+)?", raw):
+        raise UnitError(f"cannot read the number in {text!r}", expected)
+    number = float(raw.replace(",", "").replace("_", ""))
+    if not math.isfinite(number):
+        raise UnitError(f"{text!r} is not a finite number", expected)
+    return number, match.group("unit")
+
+
+def _byte_factor(unit: str, text: object, expected: str) -> float:
+    if unit in _BYTE_UNITS:
+        return _BYTE_UNITS[unit]
+    if unit in _AMBIGUOUS:
+        raise UnitError(
+            f"unit {unit!r} in {text!r} is ambiguous (bits or bytes?)",
+            f"{unit[0].upper()}B for bytes or {unit[0].upper()}bit for bits",
+        )
+    if not unit:
+        raise UnitError(f"{text!r} has no unit", expected)
+    raise UnitError(f"unknown unit {unit!r} in {text!r}", expected)
+
+
+def parse_size(text: object) -> float:
+    """Bytes in ``text``, e.g. ``'1 GB'`` -> 1e9, ``'1 GiB'`` -> 1073741824.0."""
+    number, unit = _split(text, SIZE_HELP)
+    if "/" in unit:
+        raise UnitError(f"{text!r} is a rate", SIZE_HELP)
+    return number * _byte_factor(unit, text, SIZE_HELP)
+
+
+def parse_rate(text: object) -> float:
+    """Bytes per second in ``text``, e.g. ``'100 Mbit/s'`` -> 12.5e6, ``'20 GB/day'``."""
+    number, unit = _split(text, RATE_HELP)
+    if unit in _BITRATE_UNITS:
+        return number * _BITRATE_UNITS[unit]
+    if "/" not in unit:
+        raise UnitError(f"{text!r} has no time unit (e.g. '/s')", RATE_HELP)
+    size_unit, _, time_unit = (part.strip() for part in unit.partition("/"))
+    if time_unit not in _TIME_UNITS:
+        raise UnitError(f"unknown time unit {time_unit!r} in {text!r}", RATE_HELP)
+    return number * _byte_factor(size_unit, text, RATE_HELP) / _TIME_UNITS[time_unit]
+
+
+def parse_daily(text: object) -> float:
+    """Bytes per working day in ``text``: ``'1 GB'`` or ``'1 GB/day'`` -> 1e9."""
+    number, unit = _split(text, DAILY_HELP)
+    if "/" in unit:
+        size_unit, _, time_unit = (part.strip() for part in unit.partition("/"))
+        if time_unit not in ("day", "d"):
+            raise UnitError(f"{text!r} is not per day", DAILY_HELP)
+        unit = size_unit
+    return number * _byte_factor(unit, text, DAILY_HELP)
+
+
+def parse_duration(text: object) -> float:
+    """Seconds in ``text``, e.g. ``'8 h'`` -> 28800.0, ``'2 weeks'`` -> 1209600.0."""
+    number, unit = _split(text, DURATION_HELP)
+    if unit not in _TIME_UNITS:
+        what = "has no unit" if not unit else f"has unknown unit {unit!r}"
+        raise UnitError(f"{text!r} {what}", DURATION_HELP)
+    return number * _TIME_UNITS[unit]
+
+
+def format_size(n_bytes: float) -> str:
+    """A readable decimal size, e.g. ``format_size(1.8e11)`` -> ``'180 GB'``."""
+    for unit, factor in (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(n_bytes) >= factor:
+            return f"{n_bytes / factor:.3g} {unit}"
+    return f"{n_bytes:.3g} B"
