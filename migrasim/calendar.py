@@ -79,7 +79,7 @@ def completion_date(moment: datetime) -> date:
 
 
 def in_time(completed_on: date | None, go_live: date) -> bool:
-    """"By go-live" means a completion date earlier than go-live."""
+    """ "By go-live" means a completion date earlier than go-live."""
     return completed_on is not None and completed_on < go_live
 
 
@@ -138,7 +138,7 @@ def window_schedule(
 
 
 def week_starts(clock: Clock, last: date) -> list[float]:
-    """SimTime of each local Monday 00:00 from the one on or before the start until after ``last``."""
+    """SimTime of every local Monday 00:00 from the one on or before the start to past ``last``."""
     monday = clock.start.date() - timedelta(days=clock.start.weekday())
     starts = []
     while monday <= last + timedelta(days=7):

@@ -109,16 +109,16 @@ def build_model(scenario: Scenario) -> Model:
         )
     labels = scenario.flow_names()
     flows = []
-    for spec in scenario.flows:
-        earliest = 0.0 if spec.start is None else max(0.0, clock.to_sim(spec.start))
+    for flow in scenario.flows:
+        earliest = 0.0 if flow.start is None else max(0.0, clock.to_sim(flow.start))
         flows.append(
             FlowModel(
-                spec.label,
-                spec.source,
-                spec.target,
-                float(spec.volume),
-                tuple(names.index(n) for n in spec.links),
-                tuple(labels.index(n) for n in spec.after),
+                flow.label,
+                flow.source,
+                flow.target,
+                float(flow.volume),
+                tuple(names.index(n) for n in flow.links),
+                tuple(labels.index(n) for n in flow.after),
                 earliest,
             )
         )
@@ -329,9 +329,7 @@ class _Component:
             bounds.append(bound)
             bound_link.append(limiter)
         shared_insts = list(shared_members)
-        rates, binding = max_min_rates(
-            bounds, [(caps[i], shared_members[i]) for i in shared_insts]
-        )
+        rates, binding = max_min_rates(bounds, [(caps[i], shared_members[i]) for i in shared_insts])
         limiters = [
             bound_link[pos] if b == -1 else self.instances[shared_insts[b]][0]
             for pos, b in enumerate(binding)
@@ -400,7 +398,11 @@ class _Component:
             w = link.schedule.at(state.t)
             if w >= 0 and inst in state.used and state.used[inst][0] == w:
                 carried.append(
-                    (inst, round(link.schedule.close_s[w] - state.t, 6), round(state.used[inst][1], 3))
+                    (
+                        inst,
+                        round(link.schedule.close_s[w] - state.t, 6),
+                        round(state.used[inst][1], 3),
+                    )
                 )
         return (tuple(state.remaining), tuple(carried))
 
@@ -432,7 +434,10 @@ class _Component:
                     for rt, rd in outcome.points[pos]:
                         pts.append((base + j * length + rt, done + j * outcome.delivered[pos] + rd))
             state.remaining[f] -= k * outcome.delivered[pos]
-            for target, source in ((state.moving, outcome.moving), (state.blocked, outcome.blocked)):
+            for target, source in (
+                (state.moving, outcome.moving),
+                (state.blocked, outcome.blocked),
+            ):
                 acc = target.setdefault(f, {})
                 for link_id, secs in source[pos].items():
                     acc[link_id] = acc.get(link_id, 0.0) + k * secs

@@ -52,18 +52,30 @@ def _positive(parse: Any, help_text: str) -> Any:
     return validate
 
 
-def _quantity_type(parse: Any, help_text: str, example: str) -> Any:
-    return Annotated[
-        float,
-        BeforeValidator(_positive(parse, help_text)),
-        WithJsonSchema({"type": "string", "description": help_text, "examples": [example]}),
-    ]
+def _schema(help_text: str, example: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "description": help_text, "examples": [example]})
 
 
-Size = _quantity_type(units.parse_size, units.SIZE_HELP, "180 GB")
-Rate = _quantity_type(units.parse_rate, units.RATE_HELP, "100 Mbit/s")
-DailySize = _quantity_type(units.parse_daily, units.DAILY_HELP, "1 GB")
-Duration = _quantity_type(units.parse_duration, units.DURATION_HELP, "10 years")
+Size = Annotated[
+    float,
+    BeforeValidator(_positive(units.parse_size, units.SIZE_HELP)),
+    _schema(units.SIZE_HELP, "180 GB"),
+]
+Rate = Annotated[
+    float,
+    BeforeValidator(_positive(units.parse_rate, units.RATE_HELP)),
+    _schema(units.RATE_HELP, "100 Mbit/s"),
+]
+DailySize = Annotated[
+    float,
+    BeforeValidator(_positive(units.parse_daily, units.DAILY_HELP)),
+    _schema(units.DAILY_HELP, "1 GB"),
+]
+Duration = Annotated[
+    float,
+    BeforeValidator(_positive(units.parse_duration, units.DURATION_HELP)),
+    _schema(units.DURATION_HELP, "10 years"),
+]
 
 
 def _to_date(value: object) -> date:
@@ -170,8 +182,13 @@ def _to_weekday(value: object) -> str:
     raise _fail(f"not a weekday: {value!r}", "use Mon, Tue, Wed, Thu, Fri, Sat or Sun")
 
 
-_FULL_DAY = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-                                "Saturday", "Sunday"), strict=True))
+_FULL_DAY = dict(
+    zip(
+        WEEKDAYS,
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        strict=True,
+    )
+)
 Weekday = Annotated[
     str, BeforeValidator(_to_weekday), WithJsonSchema({"type": "string", "enum": list(WEEKDAYS)})
 ]
@@ -183,7 +200,9 @@ def _to_closure(value: object) -> tuple[date, date]:
         first_text, _, last_text = value.partition("..")
         first, last = _to_date(first_text), _to_date(last_text)
         if last < first:
-            raise _fail(f"range {value!r} ends before it starts", "write FIRST..LAST, FIRST <= LAST")
+            raise _fail(
+                f"range {value!r} ends before it starts", "write FIRST..LAST, FIRST <= LAST"
+            )
         return first, last
     if isinstance(value, (tuple, list)) and len(value) == 2:
         return _to_date(value[0]), _to_date(value[1])
@@ -225,7 +244,9 @@ class CalendarSpec(_Model):
     @model_validator(mode="after")
     def _some_working_day(self) -> CalendarSpec:
         if not self.working_days:
-            raise _fail("working_days is empty, so nothing could ever move", "list at least one day")
+            raise _fail(
+                "working_days is empty, so nothing could ever move", "list at least one day"
+            )
         return self
 
 
@@ -442,7 +463,11 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
                 problems.append(
                     Problem(f"flows[{i}].after[{j}]", f"flow {dep!r} waits for itself", "remove it")
                 )
-    deps = {f.label: tuple(d for d in f.after if d in seen and d != f.label) for f in scenario.flows}
+    deps: dict[str, tuple[str, ...]] = {}
+    for f in scenario.flows:  # duplicates (reported above) pool their dependencies
+        deps[f.label] = deps.get(f.label, ()) + tuple(
+            d for d in f.after if d in seen and d != f.label
+        )
     cycle = _find_cycle(deps)
     if cycle:
         first = seen[cycle[0]]
@@ -480,7 +505,8 @@ def parse_scenario(data: object, source: str | None = None) -> Scenario:
             [
                 Problem(
                     "",
-                    f"expected a mapping of keys (name, start, links, flows), got a {type(data).__name__}",
+                    "expected a mapping of keys (name, start, links, flows), "
+                    f"got a {type(data).__name__}",
                     "see docs/scenario-format.md",
                 )
             ],

@@ -1,0 +1,489 @@
+"""Benchmark the migrasim engine against the Wales baseline and a naive per-batch SimPy model.
+
+Run from the repository root::
+
+    python benchmarks/bench_engine.py            # full run (about a minute on 2 cores)
+    python benchmarks/bench_engine.py --quick    # smaller run, well under 20 s
+    python benchmarks/bench_engine.py --json /tmp/bench.json   # also save the figures
+
+Nothing is written to the repository unless ``--json`` points into it. See benchmarks/README.md
+for what each figure means.
+
+Cases (all derived from ``scenarios/health_boards.yaml``: 29 flows, 1 GB per working day each):
+
+* baseline      - the scenario as it is;
+* flows x10/x100 - the 29 flows replicated to 290 / 2,900 flows (names suffixed, same links);
+* 10,000 flows  - the 29 flows cycled to exactly 10,000 (full mode only);
+* volume x10    - every volume x10, horizon 40 years so no flow runs into it;
+* reference     - a naive SimPy model, one event per 100 MB batch, checked against the engine.
+
+Uses only the standard library, numpy, simpy and migrasim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import gc
+import json
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time as dtime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy
+
+from migrasim.calendar import Clock, build_calendar, completion_date
+from migrasim.engine import Model, RunResult, build_model, local_time, simulate
+from migrasim.loader import read_yaml
+from migrasim.scenario import Scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "health_boards.yaml"
+BATCH_BYTES = 100e6  # reference model: one SimPy event per 100 MB batch
+SIMULATE_TARGET_S = 5.0  # the 10,000-flow case should simulate in under this
+
+
+# --- scenario variants (built from the YAML dict, since model_dump() does not re-validate) -----
+
+
+def raw_scenario() -> dict[str, Any]:
+    """The baseline scenario as the plain dict read from YAML (dates and quantities as text)."""
+    text = SCENARIO.read_text(encoding="utf-8")
+    data = read_yaml(text, str(SCENARIO))
+    assert isinstance(data, dict)
+    return data
+
+
+def with_flows(raw: dict[str, Any], n: int) -> dict[str, Any]:
+    """``raw`` with its flows cycled to exactly ``n`` flows; copy k of a flow is named 'NAME #k'."""
+    base = raw["flows"]
+    data = copy.deepcopy(raw)
+    flows = []
+    for i in range(n):
+        k = i // len(base)
+        flow = copy.deepcopy(base[i % len(base)])
+        flow["name"] = f"{flow.get('name') or flow['source'] + ' -> ' + flow['target']} #{k}"
+        if flow.get("after"):  # keep dependencies inside the same copy
+            flow["after"] = [f"{dep} #{k}" for dep in flow["after"]]
+        flows.append(flow)
+    data["flows"] = flows
+    return data
+
+
+def with_volume_factor(raw: dict[str, Any], factor: float, horizon: str) -> dict[str, Any]:
+    """``raw`` with every volume multiplied by ``factor`` (kept as text with its unit)."""
+    data = copy.deepcopy(raw)
+    for flow in data["flows"]:
+        number, unit = str(flow["volume"]).split()
+        flow["volume"] = f"{float(number) * factor:g} {unit}"
+    data["horizon"] = horizon
+    return data
+
+
+# --- timing ------------------------------------------------------------------------------------
+
+
+def median_time(
+    fn: Callable[[], Any], repeats: int, *, collector: bool = True
+) -> tuple[float, list[float], Any]:
+    """Median wall time of ``fn()`` over ``repeats`` runs (time.perf_counter), and the last result.
+
+    ``collector=False`` switches Python's cyclic garbage collector off while timing (a diagnosis
+    only: the engine normally runs with it on).
+    """
+    times = []
+    result = None
+    for _ in range(repeats):
+        gc.collect()
+        if not collector:
+            gc.disable()
+        try:
+            t0 = time.perf_counter()
+            result = fn()
+            times.append(time.perf_counter() - t0)
+        finally:
+            gc.enable()
+    return statistics.median(times), times, result
+
+
+@dataclass
+class Timed:
+    scenario: Scenario
+    model: Model
+    result: RunResult
+    build_s: float
+    simulate_s: float
+    build_runs: list[float]
+    simulate_runs: list[float]
+
+
+def time_engine(data: dict[str, Any], repeats: int) -> Timed:
+    scenario = parse_scenario(data, "benchmark")
+    build_s, build_runs, model = median_time(lambda: build_model(scenario), repeats)
+    sim_s, sim_runs, result = median_time(lambda: simulate(model), repeats)
+    return Timed(scenario, model, result, build_s, sim_s, build_runs, sim_runs)
+
+
+def never(result: RunResult) -> int:
+    return sum(1 for f in result.flows if f.finished_s is None)
+
+
+# --- the naive reference: one SimPy event per batch ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefLink:
+    opens: tuple[float, ...]
+    closes: tuple[float, ...]
+    rates: tuple[float, ...]  # bytes/s while each window is open
+    cap: float  # bytes per working day (inf without a cap)
+
+
+def reference_links(scenario: Scenario) -> dict[str, RefLink]:
+    """Working-day windows built directly from the calendar (not with the engine's schedules).
+
+    A working day is open 00:00-24:00 local time (these links have no ``window``); a cap-only
+    link spreads its daily cap evenly over the day, a link with bandwidth runs at
+    bandwidth x efficiency until the day's cap is used up.
+    """
+    clock = Clock(scenario.start, scenario.tz)
+    first = scenario.start.date()
+    last = (scenario.start + timedelta(seconds=float(scenario.horizon)) + timedelta(days=2)).date()
+    calendar = build_calendar(scenario.calendar, first, last)
+    links = {}
+    for name, spec in scenario.links.items():
+        if spec.window is not None or not spec.per_flow:
+            raise SystemExit(f"reference model: link {name!r} needs per_flow and no window")
+        opens, closes, rates = [], [], []
+        day = first
+        while day <= last:
+            if calendar.is_working(day):
+                o = clock.to_sim(datetime.combine(day, dtime()))
+                c = clock.to_sim(datetime.combine(day + timedelta(days=1), dtime()))
+                opens.append(o)
+                closes.append(c)
+                bw = spec.rate_bytes_per_s
+                rates.append(bw if bw is not None else float(spec.daily_cap or 0) / (c - o))
+            day += timedelta(days=1)
+        cap = float(spec.daily_cap) if spec.daily_cap is not None else float("inf")
+        links[name] = RefLink(tuple(opens), tuple(closes), tuple(rates), cap)
+    return links
+
+
+def reference_simulate(
+    scenario: Scenario, links: dict[str, RefLink], batch: float = BATCH_BYTES
+) -> tuple[list[float | None], int]:
+    """Finish time (SimTime) of every flow, and the number of batches moved.
+
+    Each flow is a SimPy process moving fixed batches: before each batch it waits for its link's
+    next working-day window and, once the day's cap is used up, for the next day; a batch takes
+    ``size / rate`` seconds (cut short at the day's cap, the window's close or the flow's end).
+    """
+    env = simpy.Environment()
+    finished: list[float | None] = [None] * len(scenario.flows)
+    batches = [0]
+
+    def flow_process(f: int, volume: float, link: RefLink) -> Any:
+        remaining = volume
+        i, n = 0, len(link.opens)
+        used, used_in = 0.0, -1
+        while remaining > 1e-3:
+            t = env.now
+            while i < n and link.closes[i] - t <= 1e-6:
+                i += 1
+            if i == n:
+                return  # out of calendar: never
+            if t < link.opens[i]:
+                yield env.timeout(link.opens[i] - t)
+                continue
+            if used_in != i:
+                used, used_in = 0.0, i
+            if link.cap - used <= 1e-3:
+                i += 1  # the day's cap is used up: wait for the next working day
+                continue
+            rate = link.rates[i]
+            size = min(batch, remaining, link.cap - used, rate * (link.closes[i] - t))
+            yield env.timeout(size / rate)
+            remaining -= size
+            used += size
+            batches[0] += 1
+        finished[f] = env.now
+
+    for f, spec in enumerate(scenario.flows):
+        if len(spec.links) != 1 or spec.after or spec.start is not None:
+            raise SystemExit("reference model: one link per flow, no 'after' or 'start'")
+        env.process(flow_process(f, float(spec.volume), links[spec.links[0]]))
+    env.run(until=float(scenario.horizon))
+    return finished, batches[0]
+
+
+def windows_match(model: Model, links: dict[str, RefLink]) -> bool:
+    """Do the reference's working-day windows equal the engine's within [0, horizon)?"""
+    for link in model.links:
+        mine = links[link.name]
+        ours = [(o, c) for o, c in zip(mine.opens, mine.closes, strict=True) if 0 <= o < model.horizon]
+        theirs = [
+            (o, c)
+            for o, c in zip(link.schedule.open_s, link.schedule.close_s, strict=True)
+            if 0 <= o < model.horizon
+        ]
+        if len(ours) != len(theirs) or not np.allclose(ours, theirs, rtol=0, atol=1e-6):
+            return False
+    return True
+
+
+def agreement(
+    model: Model, engine: RunResult, ref: list[float | None]
+) -> tuple[int, int, int, float]:
+    """Flows whose completion dates agree within a day, the largest gap in days, flows 'never'
+    in both, and the largest gap in seconds between the finish times."""
+    ok, worst, both_never, worst_s = 0, 0, 0, 0.0
+    for flow, t_ref in zip(engine.flows, ref, strict=True):
+        if flow.finished_s is None or t_ref is None:
+            if flow.finished_s is None and t_ref is None:
+                ok += 1
+                both_never += 1
+            else:
+                worst = max(worst, 10**6)
+            continue
+        d_engine = completion_date(local_time(model, flow.finished_s))
+        d_ref = completion_date(local_time(model, t_ref))
+        gap = abs((d_engine - d_ref).days)
+        worst_s = max(worst_s, abs(flow.finished_s - t_ref))
+        worst = max(worst, gap)
+        ok += gap <= 1
+    return ok, worst, both_never, worst_s
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    case: str
+    flows: int
+    seconds: float
+    ratio: float | None
+    note: str = ""
+
+
+def fmt_table(rows: list[Row]) -> str:
+    head = ("case", "flows", "seconds", "ratio", "note")
+    cells = [
+        (
+            r.case,
+            f"{r.flows:,}",
+            f"{r.seconds:.4f}" if r.seconds < 1 else f"{r.seconds:.2f}",
+            "" if r.ratio is None else f"{r.ratio:,.1f}x" if r.ratio >= 10 else f"{r.ratio:.2f}x",
+            r.note,
+        )
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]
+    align = ["<", ">", ">", ">", "<"]
+
+    def line(values: tuple[str, ...]) -> str:
+        return "  ".join(f"{v:{a}{w}}" for v, a, w in zip(values, align, widths, strict=True))
+
+    out = [line(head), line(tuple("-" * w for w in widths))]
+    out += [line(c) for c in cells]
+    return "\n".join(out)
+
+
+def replicas_agree(base: RunResult, big: RunResult) -> bool:
+    """Every copy of a flow finishes exactly when the original does (flows are independent)."""
+    want = np.array([np.nan if f.finished_s is None else f.finished_s for f in base.flows])
+    got = np.array([np.nan if f.finished_s is None else f.finished_s for f in big.flows])
+    tiled = np.resize(want, got.shape)
+    return bool(np.allclose(got, tiled, rtol=0, atol=1e-3, equal_nan=True))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, skip the slow cases")
+    parser.add_argument("--json", metavar="PATH", help="also save the figures as JSON")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    reps = (
+        {"base": 5, "x10": 3, "x100": 3, "vol": 3, "ref": 1}
+        if quick
+        else {"base": 9, "x10": 7, "x100": 5, "10k": 3, "vol": 7, "ref": 3, "ref_vol": 1}
+    )
+    t_start = time.perf_counter()
+    print(f"migrasim engine benchmark ({'quick' if quick else 'full'} mode)")
+    print(
+        f"python {platform.python_version()}, simpy {simpy.__version__}, numpy {np.__version__}, "
+        f"{platform.machine()}; times are medians of repeated runs (time.perf_counter)\n"
+    )
+    raw = raw_scenario()
+    n_base = len(raw["flows"])
+
+    # warm-up: the first build pays one-off costs (holiday tables, imports)
+    simulate(build_model(parse_scenario(raw, "warm-up")))
+
+    rows: list[Row] = []
+    checks: list[tuple[str, bool]] = []
+    figures: dict[str, Any] = {"mode": "quick" if quick else "full", "cases": {}}
+
+    def record(key: str, timed: Timed, flows: int) -> None:
+        figures["cases"][key] = {
+            "flows": flows,
+            "build_s": timed.build_s,
+            "simulate_s": timed.simulate_s,
+            "build_runs": timed.build_runs,
+            "simulate_runs": timed.simulate_runs,
+            "never": never(timed.result),
+        }
+
+    # 1. baseline
+    base = time_engine(raw, reps["base"])
+    record("baseline", base, n_base)
+    b_build, b_sim = base.build_s, base.simulate_s
+    rows.append(Row("baseline build_model", n_base, b_build, 1.0, "ratio: to baseline build"))
+    rows.append(
+        Row("baseline simulate", n_base, b_sim, 1.0, f"ratio: to baseline simulate; never={never(base.result)}")
+    )
+
+    # 2. more flows
+    scale_cases = [("flows x10", "x10", 10 * n_base), ("flows x100", "x100", 100 * n_base)]
+    if not quick:
+        scale_cases.append(("10,000 flows", "10k", 10_000))
+    for label, key, n in scale_cases:
+        timed = time_engine(with_flows(raw, n), reps[key])
+        record(key, timed, n)
+        same = replicas_agree(base.result, timed.result)
+        checks.append((f"{label}: every copy finishes exactly when its original does", same))
+        rows.append(Row(f"{label} build_model", n, timed.build_s, timed.build_s / b_build))
+        note = f"{timed.simulate_s / b_sim / (n / n_base):.2f}x per flow"
+        if key == "10k":
+            verdict = "OK" if timed.simulate_s < SIMULATE_TARGET_S else "OVER"
+            note += f"; target < {SIMULATE_TARGET_S:g} s: {verdict}"
+        rows.append(Row(f"{label} simulate", n, timed.simulate_s, timed.simulate_s / b_sim, note))
+    # diagnosis: how much of the largest case is Python's cyclic garbage collector
+    label, key, n = scale_cases[-1]
+    largest = timed  # the last (largest) case of the loop above
+    nogc_s, nogc_runs, _ = median_time(
+        lambda m=largest.model: simulate(m), reps[key], collector=False
+    )
+    figures["cases"][key]["simulate_no_gc_s"] = nogc_s
+    figures["cases"][key]["simulate_no_gc_runs"] = nogc_runs
+    rows.append(
+        Row(
+            f"{label} simulate, gc off",
+            n,
+            nogc_s,
+            nogc_s / b_sim,
+            f"{nogc_s / b_sim / (n / n_base):.2f}x per flow; diagnosis only",
+        )
+    )
+
+    # 3. 10x volume (horizon 40 years); the 40-year baseline separates horizon from volume
+    base40 = time_engine(with_volume_factor(raw, 1, "40 years"), reps["vol"])
+    vol = time_engine(with_volume_factor(raw, 10, "40 years"), reps["vol"])
+    record("baseline_40y", base40, n_base)
+    record("volume_x10", vol, n_base)
+    rows.append(
+        Row("baseline, 40y horizon, build_model", n_base, base40.build_s, base40.build_s / b_build)
+    )
+    rows.append(
+        Row("baseline, 40y horizon, simulate", n_base, base40.simulate_s, base40.simulate_s / b_sim)
+    )
+    rows.append(Row("volume x10 (40y) build_model", n_base, vol.build_s, vol.build_s / b_build))
+    rows.append(
+        Row(
+            "volume x10 (40y) simulate",
+            n_base,
+            vol.simulate_s,
+            vol.simulate_s / b_sim,
+            f"never={never(vol.result)}; {vol.simulate_s / base40.simulate_s:.2f}x the 40y baseline",
+        )
+    )
+    last = max(f.finished_s or 0.0 for f in vol.result.flows)
+    checks.append(
+        (
+            f"volume x10: {never(vol.result)} of {n_base} flows 'never' (horizon 40 years); "
+            f"last completion {completion_date(local_time(vol.model, last))}",
+            never(vol.result) == 0,
+        )
+    )
+
+    # 4. the naive per-batch reference
+    ref_cases = [("baseline", "ref", base)]
+    if not quick:
+        ref_cases.append(("volume x10", "ref_vol", vol))
+    for label, key, timed in ref_cases:
+        setup_s, _, links = median_time(lambda t=timed: reference_links(t.scenario), reps[key])
+        run_s, run_runs, (finished, n_batches) = median_time(
+            lambda t=timed, lk=links: reference_simulate(t.scenario, lk), reps[key]
+        )
+        same_windows = windows_match(timed.model, links)
+        ok, worst, both_never, worst_s = agreement(timed.model, timed.result, finished)
+        checks.append(
+            (
+                f"reference vs engine, {label}: {ok}/{n_base} flows finish within a day of "
+                f"each other (largest gap {worst} day(s), {worst_s:.3g} s; {both_never} 'never' in both)",
+                ok == n_base,
+            )
+        )
+        checks.append(
+            (
+                f"reference {label}: working-day windows built from the calendar equal the "
+                f"engine's link schedule",
+                same_windows,
+            )
+        )
+        figures["cases"][f"reference_{key}"] = {
+            "flows": n_base,
+            "setup_s": setup_s,
+            "run_s": run_s,
+            "run_runs": run_runs,
+            "batches": n_batches,
+            "agree_within_a_day": ok,
+            "largest_gap_days": worst,
+            "speedup_vs_simulate": run_s / timed.simulate_s,
+            "speedup_vs_build_and_simulate": (setup_s + run_s) / (timed.build_s + timed.simulate_s),
+        }
+        rows.append(
+            Row(
+                f"reference {label} (per-batch run)",
+                n_base,
+                run_s,
+                run_s / timed.simulate_s,
+                f"ratio: reference run / engine simulate; {n_batches:,} batches",
+            )
+        )
+        rows.append(
+            Row(
+                f"reference {label} incl. setup",
+                n_base,
+                setup_s + run_s,
+                (setup_s + run_s) / (timed.build_s + timed.simulate_s),
+                "ratio: (windows + run) / (build_model + simulate)",
+            )
+        )
+
+    print(fmt_table(rows))
+    print("\nchecks:")
+    for text, passed in checks:
+        print(f"  [{'ok' if passed else 'FAIL'}] {text}")
+    total = time.perf_counter() - t_start
+    print(f"\ntotal wall time {total:.1f} s")
+    figures["rows"] = [asdict(r) for r in rows]
+    figures["checks"] = [{"check": t, "passed": p} for t, p in checks]
+    figures["total_s"] = total
+    figures["measured_on"] = date.today().isoformat()
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2), encoding="utf-8")
+        print(f"figures saved to {args.json}")
+    return 0 if all(passed for _, passed in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

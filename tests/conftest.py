@@ -1,0 +1,47 @@
+"""Shared pytest set-up: the repository root on ``sys.path`` and the Hypothesis profiles.
+
+Profiles (as cattrs does in ``tests/conftest.py``):
+
+* ``fast`` - selected by ``FAST=1``: about 20 examples, for the edit-test loop;
+* ``default`` / ``ci`` - about 60 examples, no deadline (a simulation run's time varies with the
+  scenario, so a per-example deadline would only add flakiness).
+
+``HYPOTHESIS_PROFILE=<name>`` picks a profile explicitly and wins over ``FAST``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+
+# ``from tests.strategies import ...`` must work under plain ``pytest`` too, not only
+# ``python -m pytest`` (which puts the working directory on sys.path).
+_ROOT = str(Path(__file__).resolve().parent.parent)
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+_COMMON = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+    "print_blob": True,
+}
+settings.register_profile("fast", max_examples=20, **_COMMON)
+settings.register_profile("default", max_examples=60, **_COMMON)
+settings.register_profile("ci", max_examples=100, derandomize=True, **_COMMON)
+
+
+def _profile_name() -> str:
+    explicit = os.environ.get("HYPOTHESIS_PROFILE")
+    if explicit:
+        return explicit
+    if os.environ.get("FAST", "") not in ("", "0"):
+        return "fast"
+    if os.environ.get("CI", "") not in ("", "0", "false"):
+        return "ci"
+    return "default"
+
+
+settings.load_profile(_profile_name())

@@ -1,0 +1,248 @@
+"""End-to-end: the CLI on every scenario file, and its handling of bad input."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from migrasim.cli import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.name)
+def test_run_every_scenario(scenario: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, stdout, stderr = invoke("run", str(scenario), "--out", str(out))
+    assert code == 0, stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "burnup.png",
+        "gantt.png",
+        "summary.csv",
+        "timeline.csv",
+    ]
+    summary = read_csv(out / "summary.csv")
+    assert list(summary[0])[:6] == [
+        "flow",
+        "source",
+        "target",
+        "volume_bytes",
+        "start",
+        "baseline_completion",
+    ]
+    assert {"p50", "p80", "p95", "prob_by_go_live"} <= set(summary[0])
+    assert summary[-1]["flow"] == "ALL"
+    flows = summary[:-1]
+    assert sum(int(r["volume_bytes"]) for r in flows) == int(summary[-1]["volume_bytes"])
+    # Every flow name appears in the printed table with its completion date.
+    for row in flows:
+        assert row["flow"] in stdout
+        assert row["p50"] == row["p80"] == row["p95"]
+        assert row["p50"] == "never" or row["p50"] in stdout
+    timeline = read_csv(out / "timeline.csv")
+    assert list(timeline[0]) == ["date", "flow", "delivered_bytes", "cumulative_bytes"]
+    by_flow: dict[str, list[dict[str, str]]] = {}
+    for row in timeline:
+        by_flow.setdefault(row["flow"], []).append(row)
+    for row in flows:
+        days = by_flow[row["flow"]]
+        if row["p50"] != "never":
+            assert days[-1]["date"] == row["p50"]
+            assert float(days[-1]["cumulative_bytes"]) == pytest.approx(float(row["volume_bytes"]))
+        total = sum(float(d["delivered_bytes"]) for d in days)
+        assert total == pytest.approx(float(days[-1]["cumulative_bytes"]), rel=1e-9)
+    for png in ("burnup.png", "gantt.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_health_boards_baseline_answers_the_question(tmp_path: Path) -> None:
+    code, stdout, _ = invoke(
+        "run", str(ROOT / "scenarios/health_boards.yaml"), "--out", str(tmp_path / "o")
+    )
+    assert code == 0
+    summary = {r["flow"]: r for r in read_csv(tmp_path / "o" / "summary.csv")}
+    assert len(summary) == 30
+    # 1 GB/day per organisation: Cardiff's volume in GB is its number of working days.
+    cardiff = summary["Cardiff"]
+    assert cardiff["bottleneck"] == "capped"
+    assert cardiff["prob_by_go_live"] == "0.0"
+    assert "miss go-live" in stdout
+
+
+def test_same_scenario_gives_byte_identical_outputs(tmp_path: Path) -> None:
+    digests = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        assert invoke("run", str(SCENARIOS[0]), "--out", str(out))[0] == 0
+        digests.append(
+            {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())}
+        )
+    assert digests[0] == digests[1]
+
+
+def test_refuses_to_overwrite_results(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("precious")
+    code, _stdout, stderr = invoke("run", str(SCENARIOS[0]), "--out", str(out))
+    assert code == 2
+    assert stderr == (
+        f"Error: {out} already holds results; pass --force to replace them or --out for a "
+        "new folder\n"
+    )
+    assert (out / "keep.txt").read_text() == "precious"
+    code, _, _ = invoke("run", str(SCENARIOS[0]), "--out", str(out), "--force")
+    assert code == 0
+    assert not (out / "keep.txt").exists()
+    assert (out / "summary.csv").exists()
+
+
+def test_default_out_dir_is_results_stem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, stdout, _ = invoke("run", str(SCENARIOS[0]))
+    assert code == 0
+    assert (tmp_path / "results" / SCENARIOS[0].stem / "summary.csv").exists()
+    assert f"results/{SCENARIOS[0].stem}/" in stdout
+
+
+BAD_CASES = {
+    "negative size": (
+        "volume: -5 GB",
+        "flows[0].volume: must be > 0, got '-5 GB'. Fix: give a size with a unit",
+    ),
+    "zero size": ("volume: 0 GB", "flows[0].volume: must be > 0, got '0 GB'"),
+    "unknown unit": ("volume: 5 GX", "flows[0].volume: unknown unit 'GX' in '5 GX'"),
+    "bare number": ("volume: 5", "flows[0].volume: 5 has no unit"),
+    "typo key": ("volumes: 5 GB", "flows[0].volumes: unknown key. Fix: did you mean 'volume'?"),
+    "undefined link": ("links: [capd]", "flows[0].links[0]: undefined link 'capd'"),
+}
+GOOD_FLOW = {"volume": "volume: 5 GB", "links": "links: [capped]"}
+
+
+def scenario_text(
+    flow_lines: list[str], links: str = "capped: {daily_cap: 1 GB}", extra: str = ""
+) -> str:
+    body = "\n".join(f"    {line}" for line in flow_lines)
+    return (
+        "name: t\nstart: 2025-07-07\n"
+        + extra
+        + f"links:\n  {links}\nflows:\n  - source: s\n    target: t\n{body}\n"
+    )
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_bad_flow_values_are_named(case: str, tmp_path: Path) -> None:
+    line, expected = BAD_CASES[case]
+    key = line.split(":")[0]
+    lines = [line] + [v for k, v in GOOD_FLOW.items() if k != key]
+    path = tmp_path / "bad.yaml"
+    path.write_text(scenario_text(lines))
+    code, _stdout, stderr = invoke("run", str(path), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert f"Error: {path}: {expected}" in stderr
+    assert all(line.startswith(f"Error: {path}: ") for line in stderr.splitlines())
+    assert "Traceback" not in stderr
+    assert not (tmp_path / "out").exists()
+    assert invoke("validate", str(path))[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "the scenario is empty"),
+        ("- a\n- b\n", "expected a mapping of keys (name, start, links, flows), got a list"),
+        ("name: t\nstart: 2025-13-45\n", "start: not a valid date or date-time: '2025-13-45'"),
+        ("name: !!python/object/apply:os.system ['echo pwned']\n", "unsupported YAML tag"),
+        ("name: t\nname: u\n", "line 2, column 1: duplicate key 'name'"),
+        ("name: [t\n", "line 2, column 1: expected ',' or ']'"),
+    ],
+)
+def test_bad_files(text: str, expected: str, tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    code, _, stderr = invoke("validate", str(path))
+    assert code == 2
+    assert stderr.startswith(f"Error: {path}: ")
+    assert expected in stderr
+    assert "Traceback" not in stderr
+
+
+def test_every_problem_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        scenario_text(
+            ["volume: 0 GB", "links: [capped]"],
+            links="capped: {daily_cap: 1 GB, efficiency: 1.5}\n  empty: {}\n"
+            "  win: {bandwidth: 1 Gbit/s, window: '25:00-03:00'}",
+        )
+    )
+    code, _, stderr = invoke("validate", str(path))
+    assert code == 2
+    lines = stderr.splitlines()
+    assert all(line.startswith(f"Error: {path}: ") for line in lines)
+    joined = "\n".join(lines)
+    assert "links.capped.efficiency: must be in (0, 1], got 1.5" in joined
+    assert "links.empty: a link needs a capacity" in joined
+    assert "links.win.window: not a valid time of day in '25:00-03:00'" in joined
+    assert "flows[0].volume: must be > 0, got '0 GB'" in joined
+
+
+def test_cross_checks(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "name: t\nstart: 2025-07-07\ngo_live: 2025-07-01\nlinks:\n  c: {daily_cap: 1 GB}\n"
+        "flows:\n"
+        "  - {name: A, source: s, target: t, volume: 1 GB, links: [c], after: [B]}\n"
+        "  - {name: B, source: s, target: t, volume: 1 GB, links: [c], after: [A]}\n"
+        "  - {name: B, source: s, target: t, volume: 1 GB, links: [c]}\n"
+        "  - {name: D, source: s, target: t, volume: 1 GB, links: [c], after: [Z]}\n"
+    )
+    code, _, stderr = invoke("validate", str(path))
+    assert code == 2
+    assert "flows[2].name: duplicate flow name 'B' (also flows[1])" in stderr
+    assert "flows[0].after: dependency cycle: A -> B -> A" in stderr
+    assert "flows[3].after[0]: unknown flow 'Z'" in stderr
+    assert "go_live: go-live 2025-07-01 is not after the start 2025-07-07" in stderr
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    code, _, stderr = invoke("run", str(tmp_path / "nope.yaml"))
+    assert code == 2
+    assert stderr == f"Error: {tmp_path / 'nope.yaml'}: no such file. Fix: check the path\n"
+
+
+def test_validate_ok_and_schema(tmp_path: Path) -> None:
+    code, stdout, _ = invoke("validate", str(SCENARIOS[0]))
+    assert code == 0
+    assert "valid" in stdout
+    code, stdout, _ = invoke("schema")
+    assert code == 0
+    schema = json.loads(stdout)
+    assert schema["additionalProperties"] is False
+    assert {"name", "start", "links", "flows", "go_live"} <= set(schema["properties"])
+
+
+def test_every_command_has_help() -> None:
+    for command in ("run", "validate", "schema"):
+        code, stdout, _ = invoke(command, "--help")
+        assert code == 0
+        assert "Usage:" in stdout

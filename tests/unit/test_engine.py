@@ -1,0 +1,190 @@
+"""Hand-computed cases: every date below was worked out by hand (see comments)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from migrasim.calendar import completion_date, in_time
+from tests.helpers import ALL_WEEK, finish, run, scenario_dict
+
+
+def one_flow(link: dict[str, object], volume: str, **kw: object) -> dict[str, object]:
+    return scenario_dict({"L": link}, [{"name": "A", "volume": volume, "links": ["L"]}], **kw)
+
+
+def test_daily_cap_and_end_of_day_rule() -> None:
+    # semantics.md 1: 7 GB at 1 GB/day from Wed 2025-07-02; working days Jul 2,3,4,7,8,9,10.
+    model, result = run(one_flow({"daily_cap": "1 GB"}, "7 GB", start="2025-07-02"))
+    moment = finish(model, result, "A")
+    assert moment == datetime(2025, 7, 11, 0, 0)
+    assert completion_date(moment) == date(2025, 7, 10)
+    assert in_time(completion_date(moment), date(2025, 7, 11))
+    assert not in_time(completion_date(moment), date(2025, 7, 10))
+
+
+def test_window_opening_friday_runs_into_saturday() -> None:
+    # semantics.md 2: 25 MB/s, Thu window moves 720 GB, Fri window the other 480 GB in 19,200 s.
+    link = {"bandwidth": "200 Mbit/s", "window": "22:00-06:00"}
+    model, result = run(one_flow(link, "1.2 TB", start="2025-07-03T12:00"))
+    assert finish(model, result, "A") == datetime(2025, 7, 5, 3, 20, 0)
+
+
+def test_no_window_opens_on_a_weekend() -> None:
+    # 1.5 TB: Thu 720 GB, Fri 720 GB, then 60 GB in Monday's window (2,400 s after 22:00).
+    link = {"bandwidth": "200 Mbit/s", "window": "22:00-06:00"}
+    model, result = run(one_flow(link, "1.5 TB", start="2025-07-03T12:00"))
+    assert finish(model, result, "A") == datetime(2025, 7, 7, 22, 40, 0)
+
+
+def test_max_min_fair_sharing_is_water_filling() -> None:
+    # semantics.md 3: A held to 0.5 GB/day, B and C get 1.25 GB/day; C then alone at 3 GB/day.
+    data = scenario_dict(
+        {"shared": {"daily_cap": "3 GB"}, "own": {"daily_cap": "0.5 GB", "per_flow": True}},
+        [
+            {"name": "A", "volume": "5 GB", "links": ["shared", "own"]},
+            {"name": "B", "volume": "12.5 GB", "links": ["shared"]},
+            {"name": "C", "volume": "15 GB", "links": ["shared"]},
+        ],
+        working_days=ALL_WEEK,
+    )
+    model, result = run(data)
+    assert finish(model, result, "A") == datetime(2025, 7, 17, 0, 0)
+    assert finish(model, result, "B") == datetime(2025, 7, 17, 0, 0)
+    assert finish(model, result, "C") == datetime(2025, 7, 17, 20, 0)
+    assert {f.name: f.bottleneck for f in result.flows} == {
+        "A": "own",
+        "B": "shared",
+        "C": "shared",
+    }
+
+
+def test_dependency_starts_at_the_moment_of_completion() -> None:
+    # semantics.md 4: 1 TB at 12.5 MB/s takes 80,000 s -> A done 2025-07-07T22:13:20; B the same.
+    data = scenario_dict(
+        {"net": {"bandwidth": "100 Mbit/s", "per_flow": True}},
+        [
+            {"name": "A", "volume": "1 TB", "links": ["net"]},
+            {"name": "B", "volume": "1 TB", "links": ["net"], "after": ["A"]},
+        ],
+        working_days=ALL_WEEK,
+    )
+    model, result = run(data)
+    a, b = result.flows
+    assert finish(model, result, "A") == datetime(2025, 7, 7, 22, 13, 20)
+    assert b.started_s == a.finished_s
+    assert finish(model, result, "B") == datetime(2025, 7, 8, 20, 26, 40)
+
+
+def test_binary_units_need_an_extra_day() -> None:
+    # 10 GiB = 10.737 GB at 1 GB/day: 10 full days (Jul 7-18), then 0.73741824 of Mon Jul 21.
+    model, result = run(one_flow({"daily_cap": "1 GB"}, "10 GiB"))
+    assert finish(model, result, "A") == datetime(2025, 7, 21, 17, 41, 53)  # 63,712.9 s
+    model, result = run(one_flow({"daily_cap": "1 GB"}, "10 GB"))
+    assert finish(model, result, "A") == datetime(2025, 7, 19, 0, 0)  # Sat 00:00 = Friday
+
+
+def test_welsh_bank_holiday_is_not_worked() -> None:
+    # Fri 2025-08-22, Mon 25 is the late summer bank holiday, Tue 26, Wed 27.
+    model, result = run(
+        one_flow({"daily_cap": "1 GB"}, "3 GB", start="2025-08-22", holidays="wales")
+    )
+    assert finish(model, result, "A") == datetime(2025, 8, 28, 0, 0)
+    model, result = run(one_flow({"daily_cap": "1 GB"}, "3 GB", start="2025-08-22"))
+    assert finish(model, result, "A") == datetime(2025, 8, 27, 0, 0)
+
+
+def test_closures_are_not_worked() -> None:
+    data = one_flow(
+        {"daily_cap": "1 GB"},
+        "3 GB",
+        start="2025-07-07",
+        calendar={"closures": ["2025-07-08..2025-07-10"]},
+    )
+    model, result = run(data)
+    assert finish(model, result, "A") == datetime(2025, 7, 15, 0, 0)  # Mon 7, Fri 11, Mon 14
+
+
+def test_cap_with_bandwidth_is_a_quota_used_up_early_in_the_day() -> None:
+    # 12.5 MB/s moves 45 GB in the first hour of each day; 100 GB = 45 + 45 + 10 (800 s).
+    link = {"bandwidth": "100 Mbit/s", "daily_cap": "45 GB"}
+    model, result = run(one_flow(link, "100 GB"))
+    assert finish(model, result, "A") == datetime(2025, 7, 9, 0, 13, 20)
+
+
+def test_efficiency_scales_bandwidth() -> None:
+    # 1 Gbit/s x 0.5 = 62.5 MB/s; 225 GB takes 3,600 s.
+    link = {"bandwidth": "1 Gbit/s", "efficiency": 0.5}
+    model, result = run(one_flow(link, "225 GB"))
+    assert finish(model, result, "A") == datetime(2025, 7, 7, 1, 0, 0)
+
+
+def test_capped_window_spreads_quota_over_the_window() -> None:
+    # 1 GB per 12 h window (19:00-07:00) -> 0.5 GB by 01:00 on the first night.
+    link = {"daily_cap": "1 GB", "window": "19:00-07:00"}
+    model, result = run(one_flow(link, "0.5 GB"))
+    assert finish(model, result, "A") == datetime(2025, 7, 8, 1, 0, 0)
+
+
+def test_clock_change_night_is_an_hour_longer() -> None:
+    # Sun 2025-10-26 has 25 real hours; 48 h of 1 MB/s from Sat 00:00 ends at Sun 23:00 local.
+    model, result = run(
+        one_flow({"bandwidth": "1 MB/s"}, "172.8 GB", start="2025-10-25", working_days=ALL_WEEK)
+    )
+    assert finish(model, result, "A") == datetime(2025, 10, 26, 23, 0, 0)
+
+
+def test_floating_point_dust_does_not_carry_over_a_weekend() -> None:
+    # 0.1 GB/day is not exact in binary; 0.2 GB from Thu must finish at Fri 24:00, not Monday.
+    model, result = run(one_flow({"daily_cap": "0.1 GB"}, "0.2 GB", start="2025-07-03"))
+    moment = finish(model, result, "A")
+    assert moment == datetime(2025, 7, 5, 0, 0)
+    assert completion_date(moment) == date(2025, 7, 4)
+    # and across many jumped weeks: 35 working days of 0.7 GB end on a Friday at 24:00.
+    model, result = run(one_flow({"daily_cap": "0.7 GB"}, "24.5 GB", start="2025-07-07"))
+    assert finish(model, result, "A") == datetime(2025, 8, 23, 0, 0)
+
+
+def test_flow_start_is_respected() -> None:
+    data = scenario_dict(
+        {"L": {"bandwidth": "1 MB/s", "per_flow": True}},
+        [{"name": "A", "volume": "3.6 GB", "links": ["L"], "start": "2025-07-08T09:30"}],
+    )
+    model, result = run(data)
+    assert finish(model, result, "A") == datetime(2025, 7, 8, 10, 30)
+
+
+def test_never_within_horizon_does_not_hang() -> None:
+    _model, result = run(one_flow({"daily_cap": "1 GB"}, "5 TB", horizon="1 years"))
+    assert result.flows[0].finished_s is None
+    assert result.flows[0].bottleneck == "L"
+
+
+def test_dependency_on_a_flow_that_never_completes_never_starts() -> None:
+    data = scenario_dict(
+        {"L": {"daily_cap": "1 GB", "per_flow": True}},
+        [
+            {"name": "A", "volume": "500 GB", "links": ["L"]},
+            {"name": "B", "volume": "1 GB", "links": ["L"], "after": ["A"]},
+        ],
+        horizon="30 days",
+    )
+    _, result = run(data)
+    assert result.flows[1].started_s is None
+    assert result.flows[1].finished_s is None
+
+
+@pytest.mark.parametrize("weeks", [1, 10, 80])
+def test_long_capped_flows_match_working_day_count(weeks: int) -> None:
+    # 5 * weeks GB at 1 GB/day from a Monday, no holidays: ends Saturday 00:00 of the last week.
+    model, result = run(one_flow({"daily_cap": "1 GB"}, f"{5 * weeks} GB"))
+    moment = finish(model, result, "A")
+    assert moment is not None
+    assert (moment.date() - date(2025, 7, 7)).days == 7 * weeks - 2
+    assert moment.time().hour == 0
+
+
+def test_same_input_gives_identical_result() -> None:
+    data = one_flow({"daily_cap": "1 GB"}, "123 GB", holidays="wales")
+    assert run(data)[1] == run(data)[1]
