@@ -192,9 +192,10 @@ def reference_simulate(
 
     def flow_process(f: int, volume: float, link: RefLink) -> Any:
         remaining = volume
+        done_tol = max(1e-3, volume * 1e-12)  # float dust from summing batches, not data
         i, n = 0, len(link.opens)
         used, used_in = 0.0, -1
-        while remaining > 1e-3:
+        while remaining > done_tol:
             t = env.now
             while i < n and link.closes[i] - t <= 1e-6:
                 i += 1
@@ -209,7 +210,10 @@ def reference_simulate(
                 i += 1  # the day's cap is used up: wait for the next working day
                 continue
             rate = link.rates[i]
-            size = min(batch, remaining, link.cap - used, rate * (link.closes[i] - t))
+            room = rate * (link.closes[i] - t)  # what still fits before the window closes
+            if room >= link.cap - used - rate * 1e-6:  # same moment as the cap: take the cap
+                room = link.cap - used
+            size = min(batch, remaining, room)
             yield env.timeout(size / rate)
             remaining -= size
             used += size

@@ -575,8 +575,6 @@ class _Run:
             prediction = solver.advance(state.copy(), horizon)
             if not prediction.completed:
                 # Nothing completes before the horizon unless new flows change the sharing.
-                self._keep_limits(prediction.state)
-                self.states[c] = prediction.state if not self.pending[c] else state
                 yield self.wake[c]
                 continue
             delay = max(0.0, prediction.state.t - self.env.now)
@@ -584,18 +582,13 @@ class _Run:
             if self.env.now >= prediction.state.t - TIME_TOL or not self.pending[c]:
                 self._commit(c, prediction)
 
-    def _keep_limits(self, state: _State) -> None:
-        for f in state.remaining:
-            self.moving[f] = state.moving.get(f, {})
-            self.blocked[f] = state.blocked.get(f, {})
-
     def result(self) -> RunResult:
         m = self.model
-        for state in self.states:
-            for f in state.moving:
-                self.moving.setdefault(f, state.moving[f])
-            for f in state.blocked:
-                self.blocked.setdefault(f, state.blocked[f])
+        for c, state in enumerate(self.states):
+            if state.remaining:  # flows still moving at the horizon: account up to it
+                self._commit(c, self.solvers[c].advance(state, m.horizon))
+            self.moving.update(self.states[c].moving)
+            self.blocked.update(self.states[c].blocked)
         flows = []
         for f, flow in enumerate(m.flows):
             moving = self.moving.get(f, {})
@@ -603,8 +596,6 @@ class _Run:
             seconds = moving if any(v > 0 for v in moving.values()) else blocked
             named = {m.links[k].name: v for k, v in seconds.items() if k >= 0}
             bottleneck = max(named, key=lambda k: named[k]) if named else None
-            if bottleneck is None and self.started[f] is None and flow.after:
-                bottleneck = None
             flows.append(
                 FlowResult(
                     flow.name,

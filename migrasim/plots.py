@@ -1,17 +1,18 @@
 """Figures for a programme manager: a burn-up of % migrated and a Gantt of flows vs go-live.
 
 The only module that imports matplotlib. Every function takes pandas DataFrames and returns a
-:class:`matplotlib.figure.Figure` drawn on an Agg canvas, built without pyplot so no global
+:class:`matplotlib.figure.Figure` on its own Agg canvas, built without pyplot, so no global
 state is touched; the caller saves it (``fig.savefig(path, dpi=150)``). No file I/O here.
 
-Colours are shared by both figures so they read the same way side by side: blue finishes by
-go-live, orange finishes after go-live, red (hatched on the Gantt) never finishes within the
-simulated horizon.
+Both figures use the same colours: blue finishes in time for go-live, orange finishes late,
+red never finishes within the simulated horizon. As in :func:`migrasim.calendar.in_time`, a
+flow is in time if it completes by the day before go-live.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Mapping, Sequence
 
 import matplotlib.dates as mdates
@@ -22,10 +23,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MultipleLocator, PercentFormatter
-from matplotlib.transforms import blended_transform_factory
 
-__all__ = ["GO_LIVE_GID", "burnup_figure", "gantt_figure"]
+__all__ = ["GO_LIVE_GID", "MAX_LEGEND_FLOWS", "OVERALL_GID", "burnup_figure", "gantt_figure"]
 
 GO_LIVE_GID = "go-live"
 """``gid`` of the go-live line in both figures (lets callers and tests find it)."""
@@ -39,19 +38,26 @@ MAX_LEGEND_FLOWS = 12
 ON_TIME = "#4C78A8"  # calm blue
 LATE = "#E8743B"  # orange
 NEVER = "#C0392B"  # red
+NEVER_FILL = "#F6D5D1"  # pale red under the hatching of a 'never' bar
 OVERALL = "#1B2A41"  # near-black navy
 GO_LIVE = "#222222"
 MUTED_TEXT = "#555555"
-FLOW_PALETTE = (  # Tableau 10 plus two, for per-flow lines when there are few flows
+GRID = "#E3E3E3"
+FLOW_PALETTE = (  # Tableau 10 plus two: per-flow colours when there are few flows
     "#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#EDC948",
     "#B07AA1", "#FF9DA7", "#9C755F", "#7F7F7F", "#17BECF", "#BCBD22",
 )  # fmt: skip
 
+_DASHES = (0, (6, 3))
 _COMPLETE_RTOL = 1e-9  # cumulative within this fraction of the volume counts as complete
+_MAX_NAMED_UNFINISHED = 5  # label at most this many unfinished flows on the burn-up
+
+
+# --- shared helpers ---------------------------------------------------------------------------
 
 
 def _new_figure(width: float, height: float) -> tuple[Figure, Axes]:
-    """A figure on its own Agg canvas (no pyplot), with one axes and constrained layout."""
+    """A figure on its own Agg canvas (no pyplot), one axes, constrained layout."""
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -59,21 +65,36 @@ def _new_figure(width: float, height: float) -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def _day(value: datetime.date) -> pd.Timestamp:
-    """Midnight of a date (or datetime) as a naive Timestamp."""
+def _day(value: datetime.date | pd.Timestamp) -> pd.Timestamp:
+    """Midnight of a date, datetime or Timestamp, as a naive Timestamp."""
     return pd.Timestamp(value).normalize()
 
 
-def _fmt_day(value: pd.Timestamp | datetime.date) -> str:
+def _num(value: pd.Timestamp) -> float:
+    """Matplotlib's date number (days since its epoch) for a Timestamp."""
+    return float(mdates.date2num(value.to_pydatetime()))
+
+
+def _fmt_day(value: pd.Timestamp) -> str:
     """``5 Jan 2026``: unambiguous for a UK reader, no leading zero."""
     return f"{value.day} {value:%b %Y}"
 
 
-def _no_data(fig: Figure, ax: Axes, title: str, message: str) -> Figure:
+def _fmt_pct(value: float) -> str:
+    """Percent rounded down, so unfinished work never reads as 100 % (99.6 stays 99.6)."""
+    if 99.0 <= value < 100.0:
+        return f"{math.floor(value * 10) / 10:.1f}%"
+    return f"{math.floor(value + 1e-9):.0f}%"
+
+
+def _fmt_late(days: int) -> str:
+    return f"+{days} d late" if days < 14 else f"+{days // 7} wk late"
+
+
+def _no_data(ax: Axes, title: str, message: str) -> None:
     ax.set_title(title, loc="left", fontweight="bold")
     ax.set_axis_off()
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=MUTED_TEXT)
-    return fig
 
 
 def _date_axis(ax: Axes) -> None:
@@ -82,28 +103,53 @@ def _date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
-def _go_live_line(ax: Axes, go_live: pd.Timestamp, *, label_y: float, va: str) -> None:
-    """Dashed vertical go-live line plus a rotated label beside it at ``label_y`` (axes units)."""
-    x = float(mdates.date2num(go_live))
-    ax.axvline(x, color=GO_LIVE, linestyle=(0, (6, 3)), linewidth=1.6, zorder=4, gid=GO_LIVE_GID)
-    ax.text(
-        x,
-        label_y,
-        f" Go-live {_fmt_day(go_live)} ",
-        transform=blended_transform_factory(ax.transData, ax.transAxes),
-        rotation=90,
-        ha="right",
-        va=va,
+def _go_live_line(ax: Axes, go_live: pd.Timestamp) -> None:
+    """Dashed vertical go-live line, labelled just above the plot area."""
+    x = _num(go_live)
+    ax.axvline(x, color=GO_LIVE, linestyle=_DASHES, linewidth=1.6, zorder=4, gid=GO_LIVE_GID)
+    ax.annotate(
+        f"Go-live {_fmt_day(go_live)}",
+        (x, 1.0),
+        xycoords=ax.get_xaxis_transform(),
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
         fontsize=9,
         fontweight="bold",
         color=GO_LIVE,
-        zorder=5,
+        annotation_clip=False,
     )
 
 
-# --------------------------------------------------------------------------------------------
-# Burn-up
-# --------------------------------------------------------------------------------------------
+def _go_live_handle(go_live: pd.Timestamp) -> Line2D:
+    return Line2D(
+        [], [], color=GO_LIVE, ls=_DASHES, lw=1.6, label=f"Go-live {_fmt_day(go_live)}"
+    )
+
+
+def _titles(ax: Axes, title: str, subtitle: Sequence[str]) -> None:
+    """Bold title, a grey subtitle (the headline numbers) under it, room for the go-live label."""
+    line_pts = 12.0
+    ax.set_title(
+        title, loc="left", fontweight="bold", fontsize=12, pad=18 + line_pts * len(subtitle)
+    )
+    if subtitle:
+        ax.annotate(
+            "\n".join(subtitle),
+            (0.0, 1.0),
+            xycoords="axes fraction",
+            xytext=(0, 16),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=9.5,
+            color=MUTED_TEXT,
+            linespacing=1.3,
+        )
+
+
+# --- burn-up -----------------------------------------------------------------------------------
 
 
 def _cumulative_wide(timeline: pd.DataFrame, flows: Sequence[str]) -> pd.DataFrame:
@@ -114,15 +160,14 @@ def _cumulative_wide(timeline: pd.DataFrame, flows: Sequence[str]) -> pd.DataFra
     """
     frame = pd.DataFrame(
         {
-            "date": pd.to_datetime(timeline["date"]).dt.normalize(),
-            "flow": timeline["flow"].astype(str),
-            "cumulative": timeline["cumulative_bytes"].astype(float),
+            "date": pd.to_datetime(pd.Series(list(timeline["date"]), dtype=object)).dt.normalize(),
+            "flow": [str(f) for f in timeline["flow"]],
+            "cumulative": timeline["cumulative_bytes"].astype(float).to_numpy(),
         }
     )
     wide = frame.pivot_table(index="date", columns="flow", values="cumulative", aggfunc="max")
     days = pd.date_range(wide.index.min(), wide.index.max(), freq="D")
-    wide = wide.reindex(index=days, columns=list(flows)).ffill().fillna(0.0)
-    return wide
+    return wide.reindex(index=days, columns=list(flows)).ffill().fillna(0.0)
 
 
 def _percent(cumulative: pd.Series, volume: float) -> pd.Series:
@@ -145,49 +190,53 @@ def burnup_figure(
     go_live: datetime.date | None,
     title: str,
 ) -> Figure:
-    """Burn-up chart: cumulative % migrated per flow (thin) and for the programme (thick).
+    """Burn-up chart: cumulative % migrated per flow (thin lines) and overall (thick line).
 
     Args:
         timeline: One row per flow per calendar day, from the scenario start until that flow
-            completes (or the simulated horizon, for a flow that never completes). Columns:
-            ``date`` (``datetime.date`` or ISO ``'YYYY-MM-DD'`` string), ``flow`` (flow
-            name), ``delivered_bytes`` (bytes moved that day; not used here) and
+            completes (or the end of the simulation, for a flow that never completes).
+            Columns: ``date`` (``datetime.date`` or ISO ``'YYYY-MM-DD'`` string), ``flow``
+            (flow name), ``delivered_bytes`` (bytes moved that day; not used here) and
             ``cumulative_bytes`` (bytes moved up to and including that day).
         volumes: Total bytes of each flow, keyed by flow name. Defines the flows drawn and
             their order (legend order when there are few flows). A flow with no timeline
-            rows is drawn at 0 %.
-        go_live: The go-live date, drawn as a dashed vertical line with the programme's %
-            migrated by then; ``None`` to draw no go-live.
+            rows is drawn at 0 %; a flow of 0 bytes counts as done.
+        go_live: Go-live date: a dashed vertical line, the programme's % migrated by the day
+            before it, and flows coloured by whether they make it. ``None`` for no go-live.
         title: Figure title, e.g. the scenario name.
 
     Returns:
-        The figure; the caller saves or shows it.
+        The figure (one axes); the caller saves or shows it.
 
     Raises:
-        ValueError: ``timeline`` names a flow that has no entry in ``volumes``.
+        ValueError: ``timeline`` names a flow missing from ``volumes``.
 
-    The overall line is sum(cumulative) / sum(volumes), with every flow held at its last
-    cumulative value after its rows stop. With at most :data:`MAX_LEGEND_FLOWS` flows each
-    flow gets its own colour and legend entry; with more, flow lines are coloured by status
-    (by go-live / after go-live / never) and the last flow to finish is annotated.
+    The overall line is sum(cumulative) / sum(volumes), each flow held at its last value
+    after its rows stop. With at most :data:`MAX_LEGEND_FLOWS` flows every flow has its own
+    colour and legend entry; with more, flow lines are coloured by status (in time / late /
+    never) and the legend counts them. A grey subtitle gives the headline numbers: % migrated
+    by go-live, and when the last flow finishes or which flows never do. If nothing moves for
+    a long stretch before the end of the simulation, the x axis stops soon after the last
+    progress rather than running on to the horizon.
     """
     flows = [str(name) for name in volumes]
-    unknown = sorted(set(timeline["flow"].astype(str)) - set(flows))
+    unknown = sorted({str(f) for f in timeline["flow"]} - set(flows))
     if unknown:
         raise ValueError(
             f"timeline has flows with no volume: {', '.join(unknown)}; "
             "pass every flow's total bytes in `volumes`"
         )
 
-    fig, ax = _new_figure(11.0, 6.0)
+    fig, ax = _new_figure(11.0, 6.2)
     if timeline.empty or not flows:
-        return _no_data(fig, ax, title, "No migration data to plot")
+        _no_data(ax, title, "No migration data to plot")
+        return fig
 
     wide = _cumulative_wide(timeline, flows)
-    days = wide.index
-    x = days.to_numpy()
+    days = pd.DatetimeIndex(wide.index)
+    x = days.to_pydatetime()
+    start, horizon = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
     gl = _day(go_live) if go_live is not None else None
-    horizon = pd.Timestamp(days[-1])
 
     completion = {f: _completion_day(wide[f], float(volumes[f])) for f in flows}
     status: dict[str, str] = {}
@@ -195,171 +244,194 @@ def burnup_figure(
         done = completion[f]
         if done is None:
             status[f] = "never"
-        elif gl is not None and done > gl:
+        elif gl is not None and done >= gl:
             status[f] = "late"
         else:
             status[f] = "on_time"
+    status_colour = {"on_time": ON_TIME, "late": LATE, "never": NEVER}
 
     per_flow_legend = len(flows) <= MAX_LEGEND_FLOWS
-    status_colour = {"on_time": ON_TIME, "late": LATE, "never": NEVER}
+    pct = {f: _percent(wide[f], float(volumes[f])) for f in flows}
     for i, f in enumerate(flows):
-        pct = _percent(wide[f], float(volumes[f]))
         if per_flow_legend:
-            colour = FLOW_PALETTE[i % len(FLOW_PALETTE)]
-            ax.plot(x, pct.to_numpy(), color=colour, lw=1.4, alpha=0.8, label=f)
+            colour, lw, alpha = FLOW_PALETTE[i % len(FLOW_PALETTE)], 1.4, 0.85
+        elif status[f] == "never":
+            colour, lw, alpha = NEVER, 1.3, 0.9
         else:
-            ax.plot(x, pct.to_numpy(), color=status_colour[status[f]], lw=0.9, alpha=0.55)
+            colour, lw, alpha = status_colour[status[f]], 0.9, 0.5
+        ax.plot(x, pct[f].to_numpy(), color=colour, lw=lw, alpha=alpha, label=f, clip_on=False)
 
     total_volume = float(sum(float(v) for v in volumes.values()))
-    overall_cum = wide.sum(axis=1)
-    overall = (
-        (overall_cum / total_volume * 100.0).clip(0.0, 100.0)
-        if total_volume > 0
-        else pd.Series(100.0, index=days)
-    )
+    if total_volume > 0:
+        overall = (wide.sum(axis=1) / total_volume * 100.0).clip(0.0, 100.0)
+    else:
+        overall = pd.Series(100.0, index=days)
     ax.plot(
         x,
         overall.to_numpy(),
         color=OVERALL,
-        lw=3.2,
+        lw=3.4,
         zorder=6,
         label="Overall programme",
         gid=OVERALL_GID,
         solid_capstyle="round",
+        clip_on=False,
     )
 
-    # Axes: 0-100 %, dates; room on the right for the end-of-line annotations.
-    start = pd.Timestamp(days[0])
-    right = max(horizon, gl) if gl is not None else horizon
+    # x range: start to the last progress (or go-live, if later), not a long flat tail.
+    moving = np.flatnonzero(np.diff(wide.to_numpy(), axis=0).sum(axis=1) > 0)
+    last_progress = pd.Timestamp(days[moving[-1] + 1]) if moving.size else start
+    right = max([last_progress, *(d for d in completion.values() if d is not None)])
+    if gl is not None:
+        right = max(right, gl)
     span = max((right - start).days, 1)
-    ax.set_xlim(
-        float(mdates.date2num(start - pd.Timedelta(days=span * 0.01))),
-        float(mdates.date2num(right + pd.Timedelta(days=span * 0.03))),
-    )
+    right = min(right + pd.Timedelta(days=math.ceil(span * 0.04)), horizon)
+    if right < horizon:
+        right = right + pd.Timedelta(days=math.ceil(span * 0.02))  # shows the tail goes on
+    ax.set_xlim(_num(start - pd.Timedelta(days=span * 0.01)), _num(right))
     _date_axis(ax)
     ax.set_ylim(0.0, 100.0)
-    for line in ax.get_lines():
-        line.set_clip_on(False)  # lines at exactly 0 % / 100 % are not cut in half
-    ax.yaxis.set_major_locator(MultipleLocator(20.0))
-    ax.yaxis.set_major_formatter(PercentFormatter(100.0, decimals=0))
-    ax.grid(axis="both", color="#E3E3E3", linewidth=0.8)
+    ax.set_yticks(np.arange(0, 101, 20), labels=[f"{v}%" for v in range(0, 101, 20)])
+    ax.grid(axis="both", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
-    ax.set_ylabel("Data migrated")
-    ax.set_title(title, loc="left", fontweight="bold")
+    ax.set_ylabel("Data migrated (% of bytes)")
 
-    # Go-live, and how far the programme is by then.
+    # Headline numbers for the subtitle and the in-plot labels.
+    subtitle: list[str] = []
     if gl is not None:
-        _go_live_line(ax, gl, label_y=0.02, va="bottom")
-        if gl <= horizon or overall.iloc[-1] >= 100.0 - 1e-6:
-            at_go_live = float(overall.asof(gl)) if gl >= start else 0.0
-            gx = float(mdates.date2num(gl))
+        cutoff = gl - pd.Timedelta(days=1)  # in time = complete by the day before go-live
+        if cutoff < start:
+            at_go_live: float | None = 0.0
+        elif cutoff <= horizon or overall.iloc[-1] >= 100.0:
+            at_go_live = float(overall.asof(cutoff))
+        else:
+            at_go_live = None  # go-live is after the end of the simulation
+        in_time = sum(1 for f in flows if status[f] == "on_time")
+        if at_go_live is not None:
+            subtitle.append(
+                f"{_fmt_pct(at_go_live)} of the data migrated by go-live ({_fmt_day(gl)}); "
+                f"{in_time} of {len(flows)} flows complete in time"
+            )
+            gx = _num(gl)
             ax.plot([gx], [at_go_live], "o", color=OVERALL, ms=7, zorder=7, clip_on=False)
+            high = at_go_live > 50
             ax.annotate(
-                f"{at_go_live:.0f}% migrated\nat go-live",
+                f"{_fmt_pct(at_go_live)} by go-live",
                 (gx, at_go_live),
-                xytext=(10, -6 if at_go_live > 50 else 6),
+                xytext=(9, -8 if high else 8),
                 textcoords="offset points",
-                va="top" if at_go_live > 50 else "bottom",
+                va="top" if high else "bottom",
                 fontsize=10,
                 fontweight="bold",
                 color=OVERALL,
                 bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": OVERALL, "lw": 0.8},
                 zorder=8,
             )
+        _go_live_line(ax, gl)
 
-    # When does it end? Either everything completes (name the last flow) or the horizon cuts
-    # some flows off (say how many).
     unfinished = [f for f in flows if completion[f] is None]
     if unfinished:
-        names = ", ".join(unfinished[:3]) + (
-            f" +{len(unfinished) - 3} more" if len(unfinished) > 3 else ""
+        names = ", ".join(unfinished[:3])
+        if len(unfinished) > 3:
+            names += f" and {len(unfinished) - 3} more"
+        subtitle.append(
+            f"{len(unfinished)} of {len(flows)} flows never finish by the end of the simulation "
+            f"({_fmt_day(horizon)}): {names}; overall {_fmt_pct(float(overall.iloc[-1]))}"
         )
-        end_text = (
-            f"{overall.iloc[-1]:.0f}% by end of simulation ({_fmt_day(horizon)})\n"
-            f"{len(unfinished)} of {len(flows)} flows never finish: {names}"
-        )
-        end_xy = (float(mdates.date2num(horizon)), float(overall.iloc[-1]))
+        if len(unfinished) <= _MAX_NAMED_UNFINISHED:
+            for f in unfinished:
+                reached = float(pct[f].iloc[-1])
+                x_end = min(right, horizon)
+                ax.annotate(
+                    f"{f}: {_fmt_pct(reached)}",
+                    (_num(x_end), reached),
+                    xytext=(-4, 4),
+                    textcoords="offset points",
+                    ha="right",
+                    va="bottom",
+                    fontsize=8.5,
+                    fontweight="bold",
+                    color=NEVER,
+                    zorder=8,
+                )
     else:
         last = max(flows, key=lambda f: completion[f] or start)
         last_day = completion[last] or horizon
-        end_text = f"All flows done {_fmt_day(last_day)}\nlast to finish: {last}"
-        end_xy = (float(mdates.date2num(last_day)), 100.0)
-    ax.annotate(
-        end_text,
-        end_xy,
-        xytext=(-8, -14),
-        textcoords="offset points",
-        ha="right",
-        va="top",
-        fontsize=9,
-        color=OVERALL,
-        bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#BBBBBB", "lw": 0.6, "alpha": 0.9},
-        arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.8},
-        zorder=8,
-    )
-
-    # Legend, outside the plot on the right so it never hides a line.
-    handles: list[Line2D | Patch]
-    if per_flow_legend:
-        handles = [h for h in ax.get_lines() if not str(h.get_label()).startswith("_")]
-        handles = [handles[-1], *handles[:-1]]  # overall first
-    else:
-        counts = {s: sum(1 for f in flows if status[f] == s) for s in status_colour}
-        labels = {
-            "on_time": "done by go-live" if gl is not None else "done",
-            "late": "done after go-live",
-            "never": "never finish",
-        }
-        handles = [Line2D([], [], color=OVERALL, lw=3.2, label="Overall programme")]
-        handles += [
-            Line2D([], [], color=status_colour[s], lw=1.5, label=f"{counts[s]} flows {labels[s]}")
-            for s in ("on_time", "late", "never")
-            if counts[s]
-        ]
-    if gl is not None:
-        handles.append(
-            Line2D([], [], color=GO_LIVE, ls=(0, (6, 3)), lw=1.6, label=f"Go-live {_fmt_day(gl)}")
+        subtitle.append(f"All flows complete on {_fmt_day(last_day)}; last to finish: {last}")
+        ax.annotate(
+            f"All done {_fmt_day(last_day)}\n(last: {last})",
+            (_num(last_day), 100.0),
+            xytext=(-10, -12),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize=9,
+            color=OVERALL,
+            bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": "#BBBBBB", "lw": 0.6},
+            arrowprops={"arrowstyle": "-", "color": "#888888", "lw": 0.8},
+            zorder=8,
         )
+    _titles(ax, title, subtitle)
+
+    # Legend outside the plot on the right, so it never hides a line.
+    handles: list[Line2D | Patch] = [
+        Line2D([], [], color=OVERALL, lw=3.4, label="Overall programme")
+    ]
+    if per_flow_legend:
+        handles += [line for line in ax.get_lines() if str(line.get_label()) in set(flows)]
+    else:
+        labels = {
+            "on_time": "complete in time" if gl is not None else "complete",
+            "late": "complete after go-live",
+            "never": "never complete",
+        }
+        for s in ("on_time", "late", "never"):
+            n = sum(1 for f in flows if status[f] == s)
+            if n:
+                lw = 1.5 if s == "never" else 1.2
+                label = f"{n} {'flow' if n == 1 else 'flows'} {labels[s]}"
+                handles.append(Line2D([], [], color=status_colour[s], lw=lw, label=label))
+    if gl is not None:
+        handles.append(_go_live_handle(gl))
     ax.legend(
         handles=handles,
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
         frameon=False,
         fontsize=9,
-        title=None if per_flow_legend else f"{len(flows)} flows",
-        title_fontsize=9,
     )
     return fig
 
 
-# --------------------------------------------------------------------------------------------
-# Gantt
-# --------------------------------------------------------------------------------------------
+# --- Gantt -------------------------------------------------------------------------------------
 
 
 def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) -> Figure:
-    """Gantt chart: one horizontal bar per flow from its start to its end, against go-live.
+    """Gantt chart: one horizontal bar per flow, from its start to its end, against go-live.
 
     Args:
         bars: One row per flow, drawn top to bottom in the order given. Columns: ``flow``
-            (name, the row label), ``start`` (datetime the flow starts moving data), ``end``
-            (datetime it completes; ``None``/``NaT`` if it never completes within the
-            simulated horizon) and ``late`` (bool, True if it misses go-live).
-        go_live: The go-live date, drawn as a dashed vertical line; ``None`` for none.
+            (name, the row label), ``start`` (datetime the flow starts; ``None``/``NaT`` if
+            it never starts), ``end`` (datetime it completes; ``None``/``NaT`` if it never
+            completes within the simulation) and ``late`` (bool: True if it misses go-live;
+            used as given to colour the bar).
+        go_live: Go-live date, drawn as a dashed vertical line; ``None`` for none.
         title: Figure title, e.g. the scenario name.
 
     Returns:
-        The figure; the caller saves or shows it. Its height grows with the number of flows
-        (about 0.3 inch each, at least 3 inches).
+        The figure (one axes, one bar patch per flow that starts); the caller saves or
+        shows it. Its height grows with the number of flows (0.3 inch each, at least 3 in).
 
-    Bars are blue (on time), orange (late) or red and hatched running to the right edge with
-    a "never" label (no end); each finished bar is labelled with its end date. A flow with no
-    start is labelled "not started" and drawn without a bar.
+    Bars are blue (on time) or orange (late), each labelled with its end date (and how late,
+    if it is); a flow that never completes is a red hatched bar running to the right edge,
+    labelled "never". A flow that never starts has no bar, only a "never starts" label. The
+    legend counts each kind.
     """
     n = len(bars)
-    fig, ax = _new_figure(11.0, max(3.0, 0.3 * n + 1.3))
+    fig, ax = _new_figure(11.0, max(3.0, 0.3 * n + 1.4))
     if n == 0:
-        return _no_data(fig, ax, title, "No flows to plot")
+        _no_data(ax, title, "No flows to plot")
+        return fig
 
     names = [str(f) for f in bars["flow"]]
     starts = pd.to_datetime(pd.Series(list(bars["start"]), dtype=object))
@@ -371,39 +443,43 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
     if gl is not None:
         known.append(gl)
     if not known:
-        return _no_data(fig, ax, title, "No flow has started")
+        known = [_day(datetime.date.today())]  # nothing dated at all: any axis will do
     lo, hi = min(known), max(known)
     span = max(hi - lo, pd.Timedelta(days=1))
-    edge = hi + span * 0.05  # where 'never' bars stop
-    left = float(mdates.date2num(lo - span * 0.01))
-    right = float(mdates.date2num(edge + span * 0.10))
-    edge_x = float(mdates.date2num(edge))
+    edge = hi + span * 0.06  # where 'never' bars stop
+    left, right = _num(lo - span * 0.01), _num(edge + span * 0.11)
+    edge_x = _num(edge)
     multi_year = lo.year != hi.year
-    text_kw: dict[str, object] = {"va": "center", "fontsize": 8, "clip_on": False}
+    text_kw: dict[str, object] = {"va": "center", "fontsize": 8, "clip_on": False, "zorder": 5}
 
     counts = {"on_time": 0, "late": 0, "never": 0}
     for y, (start, end, is_late) in enumerate(zip(starts, ends, late, strict=True)):
         if pd.isna(start):
-            ax.text(left, y, "  not started", color=MUTED_TEXT, ha="left", **text_kw)
+            counts["never"] += 1
+            ax.text(left, y, " never starts", color=NEVER, fontweight="bold", ha="left", **text_kw)
             continue
-        sx = float(mdates.date2num(pd.Timestamp(start)))
+        start_ts = pd.Timestamp(start)
+        sx = _num(start_ts)
         if pd.isna(end):
             counts["never"] += 1
             ax.barh(
-                y, edge_x - sx, left=sx, height=0.62, color="#F6D5D1", edgecolor=NEVER,
+                y, edge_x - sx, left=sx, height=0.62, color=NEVER_FILL, edgecolor=NEVER,
                 hatch="////", linewidth=0.9, zorder=3,
             )  # fmt: skip
             ax.text(edge_x, y, " never ▶", color=NEVER, fontweight="bold", ha="left", **text_kw)
             continue
-        ex = float(mdates.date2num(pd.Timestamp(end)))
-        kind = "late" if is_late else "on_time"
-        counts[kind] += 1
+        end_ts = pd.Timestamp(end)
+        ex = _num(end_ts)
+        counts["late" if is_late else "on_time"] += 1
         ax.barh(
             y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3,
             color=LATE if is_late else ON_TIME, edgecolor="none",
         )  # fmt: skip
-        end_ts = pd.Timestamp(end)
         label = f"{end_ts.day} {end_ts:%b %Y}" if multi_year else f"{end_ts.day} {end_ts:%b}"
+        if is_late and gl is not None:
+            days_late = (_day(end_ts) - (gl - pd.Timedelta(days=1))).days
+            if days_late > 0:
+                label += f"  {_fmt_late(days_late)}"
         ax.text(ex, y, f" {label}", color=MUTED_TEXT, ha="left", **text_kw)
 
     ax.set_yticks(np.arange(n), labels=names)
@@ -411,33 +487,24 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
     ax.set_ylim(n - 0.5, -0.5)  # first flow at the top
     ax.set_xlim(left, right)
     _date_axis(ax)
-    ax.grid(axis="x", color="#E3E3E3", linewidth=0.8)
+    ax.grid(axis="x", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
     ax.spines["left"].set_visible(False)
-    ax.set_title(title, loc="left", fontweight="bold")
-
     if gl is not None:
-        _go_live_line(ax, gl, label_y=1.0, va="top")
+        _go_live_line(ax, gl)
+    _titles(ax, title, [])
 
-    labels = {
-        "on_time": "on time" if gl is not None else "finishes",
-        "late": "late (after go-live)",
-        "never": "never finishes",
-    }
-    handles: list[Line2D | Patch] = [
-        Patch(facecolor=ON_TIME, label=f"{counts['on_time']} {labels['on_time']}"),
-        Patch(facecolor=LATE, label=f"{counts['late']} {labels['late']}"),
-        Patch(
-            facecolor="#F6D5D1",
-            edgecolor=NEVER,
-            hatch="////",
-            label=f"{counts['never']} {labels['never']}",
-        ),
-    ]
+    handles: list[Line2D | Patch] = []
+    kinds = (
+        ("on_time", "on time" if gl is not None else "complete", {"facecolor": ON_TIME}),
+        ("late", "late", {"facecolor": LATE}),
+        ("never", "never", {"facecolor": NEVER_FILL, "edgecolor": NEVER, "hatch": "////"}),
+    )
+    for kind, text, style in kinds:
+        if counts[kind] or kind != "late" or gl is not None:
+            handles.append(Patch(label=f"{text} ({counts[kind]})", **style))  # type: ignore[arg-type]
     if gl is not None:
-        handles.append(
-            Line2D([], [], color=GO_LIVE, ls=(0, (6, 3)), lw=1.6, label=f"Go-live {_fmt_day(gl)}")
-        )
+        handles.append(_go_live_handle(gl))
     fig.legend(
         handles=handles, loc="outside upper right", ncols=len(handles), frameon=False, fontsize=9
     )

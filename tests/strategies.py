@@ -160,9 +160,9 @@ def scenarios(
 def single_flow_improvements(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], str]:
     """A one-flow scenario and a copy where one link on its path has more capacity.
 
-    Returns ``(base, better, what_changed)``: ``better`` multiplies one link's ``daily_cap`` or
-    ``bandwidth`` by a factor in (1, 4], adds a cap-free bandwidth... no: only raises what is
-    already there, and changes nothing else.
+    Returns ``(base, better, what_changed)``: ``better`` multiplies the ``daily_cap`` or the
+    ``bandwidth`` that one link on the path already has by a factor in (1, 4] and changes
+    nothing else (no window is touched, no limit added or removed).
     """
     base = draw(scenarios(max_flows=1, max_links=3, volume_mb=(500, 8000), horizon_days=90))
     name = draw(st.sampled_from(list(base["flows"][0]["links"])))

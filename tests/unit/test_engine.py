@@ -188,3 +188,24 @@ def test_long_capped_flows_match_working_day_count(weeks: int) -> None:
 def test_same_input_gives_identical_result() -> None:
     data = one_flow({"daily_cap": "1 GB"}, "123 GB", holidays="wales")
     assert run(data)[1] == run(data)[1]
+
+
+def test_flow_joining_a_component_whose_flows_never_finish() -> None:
+    # A can never finish within the horizon; B joins the shared 2 GB/day link on Jul 14 and
+    # gets half of it: 3 GB at 1 GB/day from Mon Jul 14 -> Thu Jul 17 00:00.
+    data = scenario_dict(
+        {"shared": {"daily_cap": "2 GB"}},
+        [
+            {"name": "A", "volume": "10 TB", "links": ["shared"]},
+            {"name": "B", "volume": "3 GB", "links": ["shared"], "start": "2025-07-14"},
+        ],
+        horizon="60 days",
+    )
+    model, result = run(data)
+    assert result.flows[0].finished_s is None
+    assert finish(model, result, "B") == datetime(2025, 7, 17, 0, 0)
+    # A's curve runs to the horizon: 2 GB/day for 5 days, 1 GB/day for 3, then 2 GB/day again.
+    times, cumulative = result.curves[0]  # type: ignore[index]
+    assert times[-1] == pytest.approx(model.horizon)
+    # 44 working days from Jul 7 to the horizon (Sep 5 00:00), three of them shared with B.
+    assert cumulative[-1] == pytest.approx((44 * 2 - 3) * 1e9)
