@@ -123,9 +123,7 @@ def _go_live_line(ax: Axes, go_live: pd.Timestamp) -> None:
 
 
 def _go_live_handle(go_live: pd.Timestamp) -> Line2D:
-    return Line2D(
-        [], [], color=GO_LIVE, ls=_DASHES, lw=1.6, label=f"Go-live {_fmt_day(go_live)}"
-    )
+    return Line2D([], [], color=GO_LIVE, ls=_DASHES, lw=1.6, label=f"Go-live {_fmt_day(go_live)}")
 
 
 def _titles(ax: Axes, title: str, subtitle: Sequence[str]) -> None:
@@ -259,7 +257,7 @@ def burnup_figure(
             colour, lw, alpha = NEVER, 1.3, 0.9
         else:
             colour, lw, alpha = status_colour[status[f]], 0.9, 0.5
-        ax.plot(x, pct[f].to_numpy(), color=colour, lw=lw, alpha=alpha, label=f, clip_on=False)
+        ax.plot(x, pct[f].to_numpy(), color=colour, lw=lw, alpha=alpha, label=f)
 
     total_volume = float(sum(float(v) for v in volumes.values()))
     if total_volume > 0:
@@ -275,7 +273,6 @@ def burnup_figure(
         label="Overall programme",
         gid=OVERALL_GID,
         solid_capstyle="round",
-        clip_on=False,
     )
 
     # x range: start to the last progress (or go-live, if later), not a long flat tail.
@@ -285,12 +282,13 @@ def burnup_figure(
     if gl is not None:
         right = max(right, gl)
     span = max((right - start).days, 1)
-    right = min(right + pd.Timedelta(days=math.ceil(span * 0.04)), horizon)
-    if right < horizon:
-        right = right + pd.Timedelta(days=math.ceil(span * 0.02))  # shows the tail goes on
+    right += pd.Timedelta(days=math.ceil(span * 0.04))
+    unfinished = [f for f in flows if completion[f] is None]
+    if unfinished:
+        right = min(right, horizon)  # no data past the end of the simulation
     ax.set_xlim(_num(start - pd.Timedelta(days=span * 0.01)), _num(right))
     _date_axis(ax)
-    ax.set_ylim(0.0, 100.0)
+    ax.set_ylim(-1.0, 101.5)  # 0-100 %, with room for the line width at 0 % and 100 %
     ax.set_yticks(np.arange(0, 101, 20), labels=[f"{v}%" for v in range(0, 101, 20)])
     ax.grid(axis="both", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
@@ -329,26 +327,31 @@ def burnup_figure(
             )
         _go_live_line(ax, gl)
 
-    unfinished = [f for f in flows if completion[f] is None]
     if unfinished:
         names = ", ".join(unfinished[:3])
         if len(unfinished) > 3:
             names += f" and {len(unfinished) - 3} more"
         subtitle.append(
-            f"{len(unfinished)} of {len(flows)} flows never finish by the end of the simulation "
+            f"{len(unfinished)} of {len(flows)} flows never "
+            f"{'finishes' if len(unfinished) == 1 else 'finish'} by the end of the simulation "
             f"({_fmt_day(horizon)}): {names}; overall {_fmt_pct(float(overall.iloc[-1]))}"
         )
         if len(unfinished) <= _MAX_NAMED_UNFINISHED:
-            for f in unfinished:
+            x_end = _num(min(right, horizon))
+            label_y = 101.5
+            for f in sorted(unfinished, key=lambda g: -float(pct[g].iloc[-1])):
                 reached = float(pct[f].iloc[-1])
-                x_end = min(right, horizon)
+                label_y = min(reached, label_y - 5.0)  # stack labels that would overlap
+                moved = np.flatnonzero(np.diff(wide[f].to_numpy()) > 0)
+                stalled = moved.size == 0 or pd.Timestamp(days[moved[-1] + 1]) < right
+                state = "stalled at " if stalled else ""
                 ax.annotate(
-                    f"{f}: {_fmt_pct(reached)}",
-                    (_num(x_end), reached),
-                    xytext=(-4, 4),
+                    f"{f}: {state}{_fmt_pct(reached)}",
+                    (x_end, label_y),
+                    xytext=(-4, -5),
                     textcoords="offset points",
                     ha="right",
-                    va="bottom",
+                    va="top",
                     fontsize=8.5,
                     fontweight="bold",
                     color=NEVER,
@@ -447,10 +450,11 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
     lo, hi = min(known), max(known)
     span = max(hi - lo, pd.Timedelta(days=1))
     edge = hi + span * 0.06  # where 'never' bars stop
-    left, right = _num(lo - span * 0.01), _num(edge + span * 0.11)
+    left, right = _num(lo - span * 0.01), _num(edge + span * 0.16)
     edge_x = _num(edge)
     multi_year = lo.year != hi.year
     text_kw: dict[str, object] = {"va": "center", "fontsize": 8, "clip_on": False, "zorder": 5}
+    label_box = {"fc": "white", "ec": "none", "alpha": 0.8, "pad": 0.4}  # over the go-live line
 
     counts = {"on_time": 0, "late": 0, "never": 0}
     for y, (start, end, is_late) in enumerate(zip(starts, ends, late, strict=True)):
@@ -480,7 +484,7 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
             days_late = (_day(end_ts) - (gl - pd.Timedelta(days=1))).days
             if days_late > 0:
                 label += f"  {_fmt_late(days_late)}"
-        ax.text(ex, y, f" {label}", color=MUTED_TEXT, ha="left", **text_kw)
+        ax.text(ex, y, f" {label}", color=MUTED_TEXT, ha="left", bbox=label_box, **text_kw)
 
     ax.set_yticks(np.arange(n), labels=names)
     ax.tick_params(axis="y", length=0, labelsize=9)
