@@ -35,7 +35,7 @@ from migrasim.calendar import (
     window_schedule,
 )
 from migrasim.capacity import INF, max_min_rates, window_rate
-from migrasim.scenario import Scenario
+from migrasim.scenario import Scenario, likely_of
 
 TIME_TOL = 1e-6
 """Seconds: events closer than this are simultaneous (floating-point dust, not physics)."""
@@ -98,10 +98,10 @@ def build_model(scenario: Scenario) -> Model:
         spec = scenario.links[name]
         schedule = window_schedule(spec.window, calendar, clock, first, last)
         rates = tuple(
-            window_rate(spec.rate_bytes_per_s, spec.daily_cap, c - o)
+            window_rate(spec.rate_bytes_per_s, spec.cap_bytes, c - o)
             for o, c in zip(schedule.open_s, schedule.close_s, strict=True)
         )
-        cap = spec.daily_cap if spec.daily_cap is not None else INF
+        cap = spec.cap_bytes if spec.cap_bytes is not None else INF
         links.append(
             LinkModel(
                 name, spec.per_flow, schedule, rates, cap, spec.bandwidth is not None and cap < INF
@@ -116,7 +116,7 @@ def build_model(scenario: Scenario) -> Model:
                 flow.label,
                 flow.source,
                 flow.target,
-                float(flow.volume),
+                likely_of(flow.volume),
                 tuple(names.index(n) for n in flow.links),
                 tuple(labels.index(n) for n in flow.after),
                 earliest,

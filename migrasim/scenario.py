@@ -12,23 +12,25 @@ import difflib
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
+    Tag,
     ValidationError,
     WithJsonSchema,
-    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from migrasim import units
+from migrasim.distributions import Estimate
 from migrasim.errors import Problem, ScenarioError, UnitError
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -228,6 +230,112 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+VALUE_TAG, ESTIMATE_TAG = "<value>", "<estimate>"
+
+
+class _EstimateSpec(_Model):
+    """A three-point estimate ``{low, likely, high, dist, group}``; subclasses type the values."""
+
+    low: Any
+    likely: Any
+    high: Any
+    dist: Literal["pert", "triangular", "uniform"] = Field(
+        default="pert", description="distribution between low and high"
+    )
+    group: str | None = Field(
+        default=None, description="inputs in one correlation group err together"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _EstimateSpec:
+        if not self.low <= self.likely <= self.high:
+            raise _fail(
+                f"need low <= likely <= high, got low={self.low:g}, likely={self.likely:g}, "
+                f"high={self.high:g} (SI units)",
+                "reorder the three values",
+            )
+        return self
+
+    def to_estimate(self) -> Estimate:
+        return Estimate(self.low, self.likely, self.high, self.dist, self.group)
+
+
+class SizeEstimate(_EstimateSpec):
+    low: Size
+    likely: Size
+    high: Size
+
+
+class RateEstimate(_EstimateSpec):
+    low: Rate
+    likely: Rate
+    high: Rate
+
+
+class DailyEstimate(_EstimateSpec):
+    low: DailySize
+    likely: DailySize
+    high: DailySize
+
+
+class DurationEstimate(_EstimateSpec):
+    low: Duration
+    likely: Duration
+    high: Duration
+
+
+def _check_share(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise _fail(f"must be in (0, 1], got {value!r}", "give a share, e.g. 0.7")
+    return value
+
+
+Share = Annotated[float, BeforeValidator(_check_share)]
+
+
+class ShareEstimate(_EstimateSpec):
+    low: Share
+    likely: Share
+    high: Share
+
+
+def _pick(value: Any) -> str:
+    return ESTIMATE_TAG if isinstance(value, (Mapping, _EstimateSpec)) else VALUE_TAG
+
+
+UncertainSize = Annotated[
+    Union[Annotated[Size, Tag(VALUE_TAG)], Annotated[SizeEstimate, Tag(ESTIMATE_TAG)]],  # noqa: UP007
+    Discriminator(_pick),
+]
+UncertainRate = Annotated[
+    Union[Annotated[Rate, Tag(VALUE_TAG)], Annotated[RateEstimate, Tag(ESTIMATE_TAG)]],  # noqa: UP007
+    Discriminator(_pick),
+]
+UncertainDaily = Annotated[
+    Union[Annotated[DailySize, Tag(VALUE_TAG)], Annotated[DailyEstimate, Tag(ESTIMATE_TAG)]],  # noqa: UP007
+    Discriminator(_pick),
+]
+UncertainDuration = Annotated[
+    Union[Annotated[Duration, Tag(VALUE_TAG)], Annotated[DurationEstimate, Tag(ESTIMATE_TAG)]],  # noqa: UP007
+    Discriminator(_pick),
+]
+UncertainShare = Annotated[
+    Union[Annotated[Share, Tag(VALUE_TAG)], Annotated[ShareEstimate, Tag(ESTIMATE_TAG)]],  # noqa: UP007
+    Discriminator(_pick),
+]
+Uncertain = float | _EstimateSpec
+
+
+def as_value(value: Uncertain) -> float | Estimate:
+    """The plain float, or the :class:`Estimate` an estimate spec describes."""
+    return value.to_estimate() if isinstance(value, _EstimateSpec) else float(value)
+
+
+def likely_of(value: Uncertain) -> float:
+    """The most likely value (what the baseline uses)."""
+    return float(value.likely) if isinstance(value, _EstimateSpec) else float(value)
+
+
 class CalendarSpec(_Model):
     """Which days transfers may happen on."""
 
@@ -253,11 +361,13 @@ class CalendarSpec(_Model):
 class LinkSpec(_Model):
     """A capacity rule. One shared resource, unless ``per_flow`` gives every flow its own copy."""
 
-    daily_cap: DailySize | None = Field(
+    daily_cap: UncertainDaily | None = Field(
         default=None, description="most bytes the link moves per working day"
     )
-    bandwidth: Rate | None = Field(default=None, description="line rate while the window is open")
-    efficiency: float = Field(
+    bandwidth: UncertainRate | None = Field(
+        default=None, description="line rate while the window is open"
+    )
+    efficiency: UncertainShare = Field(
         default=1.0, description="share of bandwidth achieved, 0 < efficiency <= 1"
     )
     window: Window | None = Field(
@@ -267,15 +377,6 @@ class LinkSpec(_Model):
     per_flow: bool = Field(default=False, description="every flow gets its own copy of the link")
     description: str = ""
 
-    @field_validator("efficiency", mode="before")
-    @classmethod
-    def _check_efficiency(cls, eff: Any) -> Any:
-        if isinstance(eff, bool) or not isinstance(eff, (int, float)) or not 0 < eff <= 1:
-            raise _fail(
-                f"must be in (0, 1], got {eff!r}", "give the share of bandwidth achieved, e.g. 0.7"
-            )
-        return eff
-
     @model_validator(mode="after")
     def _has_capacity(self) -> LinkSpec:
         if self.daily_cap is None and self.bandwidth is None:
@@ -283,7 +384,7 @@ class LinkSpec(_Model):
                 "a link needs a capacity: daily_cap, bandwidth or both",
                 "add e.g. 'daily_cap: 1 GB' or 'bandwidth: 100 Mbit/s'",
             )
-        if self.bandwidth is None and self.efficiency != 1.0:
+        if self.bandwidth is None and self.efficiency != 1.0:  # an estimate is never == 1.0
             raise _fail(
                 "efficiency applies to bandwidth, and this link has none",
                 "remove efficiency or add bandwidth",
@@ -292,8 +393,15 @@ class LinkSpec(_Model):
 
     @property
     def rate_bytes_per_s(self) -> float | None:
-        """Effective rate while open (bandwidth x efficiency), None for a cap-only link."""
-        return None if self.bandwidth is None else self.bandwidth * self.efficiency
+        """Most likely rate while open (bandwidth x efficiency), None for a cap-only link."""
+        if self.bandwidth is None:
+            return None
+        return likely_of(self.bandwidth) * likely_of(self.efficiency)
+
+    @property
+    def cap_bytes(self) -> float | None:
+        """Most likely daily cap, None without one."""
+        return None if self.daily_cap is None else likely_of(self.daily_cap)
 
 
 class FlowSpec(_Model):
@@ -302,7 +410,7 @@ class FlowSpec(_Model):
     name: str = Field(default="", description='unique name; default "SOURCE -> TARGET"')
     source: str = Field(min_length=1)
     target: str = Field(min_length=1)
-    volume: Size = Field(description="bytes to move")
+    volume: UncertainSize = Field(description="bytes to move (or a three-point estimate)")
     links: tuple[str, ...] = Field(min_length=1, description="names of the links on the path")
     after: tuple[str, ...] = Field(default=(), description="flows that must complete first")
     start: LocalDateTime | None = Field(default=None, description="not before this local time")
@@ -340,6 +448,8 @@ class Scenario(_Model):
 def _key_path(loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in loc:
+        if part in (VALUE_TAG, ESTIMATE_TAG):
+            continue
         if isinstance(part, int):
             path += f"[{part}]"
         else:
@@ -348,6 +458,8 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
 
 
 def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    if ESTIMATE_TAG in loc:
+        return list(_EstimateSpec.model_fields)
     model: type[BaseModel] = Scenario
     for part in loc[:-1]:
         if isinstance(part, int):
