@@ -104,8 +104,7 @@ def _figures(model: Any, summary: Any, timeline: Any) -> dict[str, Any]:
             "start": pd.to_datetime(flows["start"].replace("", None)),
             "end": pd.to_datetime(flows["baseline_completion"].replace("never", None)),
             "late": [
-                go_live is not None and (d == "never" or d >= go_live.isoformat())
-                for d in flows["p50"]
+                go_live is not None and (d == "never" or int(d) > 0) for d in flows["days_late"]
             ],
         }
     )

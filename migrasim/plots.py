@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -23,6 +24,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+
+from migrasim.calendar import completion_date
 
 __all__ = ["GO_LIVE_GID", "MAX_LEGEND_FLOWS", "OVERALL_GID", "burnup_figure", "gantt_figure"]
 
@@ -48,6 +51,11 @@ FLOW_PALETTE = (  # Tableau 10 plus two: per-flow colours when there are few flo
     "#B07AA1", "#FF9DA7", "#9C755F", "#7F7F7F", "#17BECF", "#BCBD22",
 )  # fmt: skip
 
+# matplotlib.dates has no type annotations: typed aliases keep mypy --strict checking calls.
+_date2num: Callable[[datetime.datetime], float] = mdates.date2num
+_auto_locator: Callable[..., mdates.AutoDateLocator] = mdates.AutoDateLocator
+_concise_formatter: Callable[..., mdates.ConciseDateFormatter] = mdates.ConciseDateFormatter
+
 _DASHES = (0, (6, 3))
 _COMPLETE_RTOL = 1e-9  # cumulative within this fraction of the volume counts as complete
 _MAX_NAMED_UNFINISHED = 5  # label at most this many unfinished flows on the burn-up
@@ -72,7 +80,7 @@ def _day(value: datetime.date | pd.Timestamp) -> pd.Timestamp:
 
 def _num(value: pd.Timestamp) -> float:
     """Matplotlib's date number (days since its epoch) for a Timestamp."""
-    return float(mdates.date2num(value.to_pydatetime()))
+    return float(_date2num(value.to_pydatetime(warn=False)))  # sub-microsecond: irrelevant
 
 
 def _fmt_day(value: pd.Timestamp) -> str:
@@ -98,9 +106,9 @@ def _no_data(ax: Axes, title: str, message: str) -> None:
 
 
 def _date_axis(ax: Axes) -> None:
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    locator = _auto_locator(minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(_concise_formatter(locator))
 
 
 def _go_live_line(ax: Axes, go_live: pd.Timestamp) -> None:
@@ -176,10 +184,10 @@ def _percent(cumulative: pd.Series, volume: float) -> pd.Series:
 
 def _completion_day(cumulative: pd.Series, volume: float) -> pd.Timestamp | None:
     """First day the flow's cumulative reaches its volume, or None if it never does."""
-    done = cumulative >= volume * (1.0 - _COMPLETE_RTOL)
-    if not bool(done.any()):
+    done = cumulative.to_numpy() >= volume * (1.0 - _COMPLETE_RTOL)
+    if not done.any():
         return None
-    return pd.Timestamp(done.idxmax())
+    return pd.Timestamp(pd.DatetimeIndex(cumulative.index)[int(np.argmax(done))])
 
 
 def burnup_figure(
@@ -232,8 +240,15 @@ def burnup_figure(
 
     wide = _cumulative_wide(timeline, flows)
     days = pd.DatetimeIndex(wide.index)
-    x = days.to_pydatetime()
+    one_day = pd.Timedelta(days=1)
     start, horizon = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
+    sim_end = horizon + one_day  # the end of the last simulated day
+    # A row's cumulative holds at the end of its day: plot it there, after 0 at the start.
+    at = pd.DatetimeIndex([start, *(days + one_day)])
+    cum = pd.DataFrame(
+        np.vstack([np.zeros(len(flows)), wide.to_numpy()]), index=at, columns=list(flows)
+    )
+    x = at.to_pydatetime()
     gl = _day(go_live) if go_live is not None else None
 
     completion = {f: _completion_day(wide[f], float(volumes[f])) for f in flows}
@@ -249,7 +264,8 @@ def burnup_figure(
     status_colour = {"on_time": ON_TIME, "late": LATE, "never": NEVER}
 
     per_flow_legend = len(flows) <= MAX_LEGEND_FLOWS
-    pct = {f: _percent(wide[f], float(volumes[f])) for f in flows}
+    colour_of: dict[str, str] = {}
+    pct = {f: _percent(cum[f], float(volumes[f])) for f in flows}
     for i, f in enumerate(flows):
         if per_flow_legend:
             colour, lw, alpha = FLOW_PALETTE[i % len(FLOW_PALETTE)], 1.4, 0.85
@@ -257,13 +273,14 @@ def burnup_figure(
             colour, lw, alpha = NEVER, 1.3, 0.9
         else:
             colour, lw, alpha = status_colour[status[f]], 0.9, 0.5
+        colour_of[f] = colour
         ax.plot(x, pct[f].to_numpy(), color=colour, lw=lw, alpha=alpha, label=f)
 
     total_volume = float(sum(float(v) for v in volumes.values()))
     if total_volume > 0:
-        overall = (wide.sum(axis=1) / total_volume * 100.0).clip(0.0, 100.0)
+        overall = (cum.sum(axis=1) / total_volume * 100.0).clip(0.0, 100.0)
     else:
-        overall = pd.Series(100.0, index=days)
+        overall = pd.Series(100.0, index=at)
     ax.plot(
         x,
         overall.to_numpy(),
@@ -276,16 +293,16 @@ def burnup_figure(
     )
 
     # x range: start to the last progress (or go-live, if later), not a long flat tail.
-    moving = np.flatnonzero(np.diff(wide.to_numpy(), axis=0).sum(axis=1) > 0)
-    last_progress = pd.Timestamp(days[moving[-1] + 1]) if moving.size else start
-    right = max([last_progress, *(d for d in completion.values() if d is not None)])
+    moving = np.flatnonzero(np.diff(cum.to_numpy(), axis=0).sum(axis=1) > 0)
+    last_progress = pd.Timestamp(at[moving[-1] + 1]) if moving.size else start
+    right = max([last_progress, *(d + one_day for d in completion.values() if d is not None)])
     if gl is not None:
         right = max(right, gl)
     span = max((right - start).days, 1)
     right += pd.Timedelta(days=math.ceil(span * 0.04))
     unfinished = [f for f in flows if completion[f] is None]
     if unfinished:
-        right = min(right, horizon)  # no data past the end of the simulation
+        right = min(right, sim_end)  # no data past the end of the simulation
     ax.set_xlim(_num(start - pd.Timedelta(days=span * 0.01)), _num(right))
     _date_axis(ax)
     ax.set_ylim(-1.0, 101.5)  # 0-100 %, with room for the line width at 0 % and 100 %
@@ -297,11 +314,10 @@ def burnup_figure(
     # Headline numbers for the subtitle and the in-plot labels.
     subtitle: list[str] = []
     if gl is not None:
-        cutoff = gl - pd.Timedelta(days=1)  # in time = complete by the day before go-live
-        if cutoff < start:
-            at_go_live: float | None = 0.0
-        elif cutoff <= horizon or overall.iloc[-1] >= 100.0:
-            at_go_live = float(overall.asof(cutoff))
+        # In time = complete by the end of the day before go-live, i.e. by go-live's midnight.
+        if gl <= sim_end or overall.iloc[-1] >= 100.0:
+            i = max(int(at.searchsorted(gl, side="right")) - 1, 0)
+            at_go_live: float | None = float(overall.iloc[i]) if gl >= start else 0.0
         else:
             at_go_live = None  # go-live is after the end of the simulation
         in_time = sum(1 for f in flows if status[f] == "on_time")
@@ -337,13 +353,13 @@ def burnup_figure(
             f"({_fmt_day(horizon)}): {names}; overall {_fmt_pct(float(overall.iloc[-1]))}"
         )
         if len(unfinished) <= _MAX_NAMED_UNFINISHED:
-            x_end = _num(min(right, horizon))
+            x_end = _num(min(right, sim_end))
             label_y = 101.5
             for f in sorted(unfinished, key=lambda g: -float(pct[g].iloc[-1])):
                 reached = float(pct[f].iloc[-1])
                 label_y = min(reached, label_y - 5.0)  # stack labels that would overlap
-                moved = np.flatnonzero(np.diff(wide[f].to_numpy()) > 0)
-                stalled = moved.size == 0 or pd.Timestamp(days[moved[-1] + 1]) < right
+                moved = np.flatnonzero(np.diff(cum[f].to_numpy()) > 0)
+                stalled = moved.size == 0 or pd.Timestamp(at[moved[-1] + 1]) < right
                 state = "stalled at " if stalled else ""
                 ax.annotate(
                     f"{f}: {state}{_fmt_pct(reached)}",
@@ -354,7 +370,7 @@ def burnup_figure(
                     va="top",
                     fontsize=8.5,
                     fontweight="bold",
-                    color=NEVER,
+                    color=NEVER if not per_flow_legend else colour_of[f],
                     zorder=8,
                 )
     else:
@@ -363,7 +379,7 @@ def burnup_figure(
         subtitle.append(f"All flows complete on {_fmt_day(last_day)}; last to finish: {last}")
         ax.annotate(
             f"All done {_fmt_day(last_day)}\n(last: {last})",
-            (_num(last_day), 100.0),
+            (_num(last_day + one_day), 100.0),
             xytext=(-10, -12),
             textcoords="offset points",
             ha="right",
@@ -446,14 +462,15 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
     if gl is not None:
         known.append(gl)
     if not known:
-        known = [_day(datetime.date.today())]  # nothing dated at all: any axis will do
+        _no_data(ax, title, f"None of the {n} flows ever starts")
+        return fig
     lo, hi = min(known), max(known)
     span = max(hi - lo, pd.Timedelta(days=1))
     edge = hi + span * 0.06  # where 'never' bars stop
     left, right = _num(lo - span * 0.01), _num(edge + span * 0.16)
     edge_x = _num(edge)
     multi_year = lo.year != hi.year
-    text_kw: dict[str, object] = {"va": "center", "fontsize": 8, "clip_on": False, "zorder": 5}
+    text_kw: dict[str, Any] = {"va": "center", "fontsize": 8, "clip_on": False, "zorder": 5}
     label_box = {"fc": "white", "ec": "none", "alpha": 0.8, "pad": 0.4}  # over the go-live line
 
     counts = {"on_time": 0, "late": 0, "never": 0}
@@ -479,9 +496,11 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
             y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3,
             color=LATE if is_late else ON_TIME, edgecolor="none",
         )  # fmt: skip
-        label = f"{end_ts.day} {end_ts:%b %Y}" if multi_year else f"{end_ts.day} {end_ts:%b}"
+        # Label the date the completion counts for: 00:00 belongs to the day that ended.
+        on = pd.Timestamp(completion_date(end_ts.to_pydatetime()))
+        label = f"{on.day} {on:%b %Y}" if multi_year else f"{on.day} {on:%b}"
         if is_late and gl is not None:
-            days_late = (_day(end_ts) - (gl - pd.Timedelta(days=1))).days
+            days_late = (on - (gl - pd.Timedelta(days=1))).days
             if days_late > 0:
                 label += f"  {_fmt_late(days_late)}"
         ax.text(ex, y, f" {label}", color=MUTED_TEXT, ha="left", bbox=label_box, **text_kw)
@@ -499,14 +518,18 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
     _titles(ax, title, [])
 
     handles: list[Line2D | Patch] = []
-    kinds = (
-        ("on_time", "on time" if gl is not None else "complete", {"facecolor": ON_TIME}),
-        ("late", "late", {"facecolor": LATE}),
-        ("never", "never", {"facecolor": NEVER_FILL, "edgecolor": NEVER, "hatch": "////"}),
+    on_time = "on time" if gl is not None else "complete"
+    handles.append(Patch(facecolor=ON_TIME, label=f"{on_time} ({counts['on_time']})"))
+    if counts["late"] or gl is not None:
+        handles.append(Patch(facecolor=LATE, label=f"late ({counts['late']})"))
+    handles.append(
+        Patch(
+            facecolor=NEVER_FILL,
+            edgecolor=NEVER,
+            hatch="////",
+            label=f"never ({counts['never']})",
+        )
     )
-    for kind, text, style in kinds:
-        if counts[kind] or kind != "late" or gl is not None:
-            handles.append(Patch(label=f"{text} ({counts[kind]})", **style))  # type: ignore[arg-type]
     if gl is not None:
         handles.append(_go_live_handle(gl))
     fig.legend(

@@ -1,0 +1,254 @@
+"""Unit tests for migrasim.plots: structure of the figures, go-live line, saving as PNG."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+
+from migrasim.plots import (
+    GO_LIVE_GID,
+    MAX_LEGEND_FLOWS,
+    OVERALL_GID,
+    burnup_figure,
+    gantt_figure,
+)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+START = dt.date(2025, 6, 2)
+GO_LIVE = dt.date(2025, 6, 12)
+GB = 1e9
+
+
+def _timeline(
+    daily: dict[str, float], volumes: dict[str, float], horizon_days: int = 20
+) -> pd.DataFrame:
+    """A row per flow per calendar day until the flow completes (or the horizon)."""
+    rows = []
+    for flow, rate in daily.items():
+        cum = 0.0
+        for i in range(horizon_days):
+            step = min(rate, volumes[flow] - cum)
+            cum += step
+            day = START + dt.timedelta(days=i)
+            rows.append(
+                {
+                    # mix date objects and ISO strings: both are accepted
+                    "date": day if i % 2 else day.isoformat(),
+                    "flow": flow,
+                    "delivered_bytes": step,
+                    "cumulative_bytes": cum,
+                }
+            )
+            if cum >= volumes[flow]:
+                break
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def volumes() -> dict[str, float]:
+    return {"Cardiff": 10 * GB, "Powys": 4 * GB, "Never": 100 * GB}
+
+
+@pytest.fixture
+def timeline(volumes: dict[str, float]) -> pd.DataFrame:
+    # Cardiff done on day 10 (late for a day-10 go-live), Powys on day 4, Never stops at 20 GB.
+    return _timeline({"Cardiff": 1 * GB, "Powys": 1 * GB, "Never": 1 * GB}, volumes)
+
+
+@pytest.fixture
+def bars() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "flow": ["Cardiff", "Powys", "Never"],
+            "start": pd.to_datetime(["2025-06-02 09:00"] * 3),
+            "end": [pd.Timestamp("2025-06-11 17:00"), pd.Timestamp("2025-06-05 17:00"), None],
+            "late": [False, False, True],
+        }
+    )
+
+
+def _only_axes(fig: Figure) -> Axes:
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 1
+    return fig.axes[0]
+
+
+def _go_live_lines(ax: Axes) -> list[Line2D]:
+    return [line for line in ax.get_lines() if line.get_gid() == GO_LIVE_GID]
+
+
+def _date_num(day: dt.date) -> float:
+    date2num: Callable[[dt.datetime], float] = mdates.date2num  # matplotlib.dates is untyped
+    return float(date2num(dt.datetime.combine(day, dt.time())))
+
+
+def _save_png(fig: Figure, path: Path) -> bytes:
+    fig.savefig(path, dpi=60)
+    data = path.read_bytes()
+    assert len(data) > 1000
+    assert data.startswith(PNG_MAGIC)
+    return data
+
+
+# --- burn-up -----------------------------------------------------------------------------------
+
+
+def test_burnup_has_a_line_per_flow_plus_overall_and_go_live(
+    timeline: pd.DataFrame, volumes: dict[str, float], tmp_path: Path
+) -> None:
+    fig = burnup_figure(timeline, volumes, GO_LIVE, "Wales: data migrated")
+    ax = _only_axes(fig)
+
+    labels = [str(line.get_label()) for line in ax.get_lines()]
+    for flow in volumes:
+        assert labels.count(flow) == 1
+    assert len([line for line in ax.get_lines() if line.get_gid() == OVERALL_GID]) == 1
+    go_live = _go_live_lines(ax)
+    assert len(go_live) == 1
+    assert np.allclose(go_live[0].get_xdata(), _date_num(GO_LIVE))
+    assert ax.get_title(loc="left") == "Wales: data migrated"
+    low, high = ax.get_ylim()
+    assert low <= 0
+    assert 100 <= high <= 102
+    legend = ax.get_legend()
+    assert legend is not None
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert "Overall programme" in texts
+    assert any(t.startswith("Go-live") for t in texts)
+    _save_png(fig, tmp_path / "burnup.png")
+
+
+def test_burnup_overall_is_forward_filled_share_of_total(
+    timeline: pd.DataFrame, volumes: dict[str, float]
+) -> None:
+    ax = _only_axes(burnup_figure(timeline, volumes, GO_LIVE, "t"))
+    (overall,) = [line for line in ax.get_lines() if line.get_gid() == OVERALL_GID]
+    y = np.asarray(overall.get_ydata(), dtype=float)
+    assert len(y) == 21  # 0 at the start, then the end of every calendar day of the run
+    assert y[0] == 0.0
+    # Day 20: Cardiff 10 + Powys 4 (held after completing) + Never 20 = 34 of 114 GB.
+    assert y[-1] == pytest.approx(34 / 114 * 100)
+    assert np.all(np.diff(y) >= 0)
+
+
+def test_burnup_without_go_live_has_no_go_live_line(
+    timeline: pd.DataFrame, volumes: dict[str, float], tmp_path: Path
+) -> None:
+    fig = burnup_figure(timeline, volumes, None, "No go-live")
+    ax = _only_axes(fig)
+    assert _go_live_lines(ax) == []
+    assert ax.get_title(loc="left") == "No go-live"
+    legend = ax.get_legend()
+    assert legend is not None
+    assert not any(t.get_text().startswith("Go-live") for t in legend.get_texts())
+    _save_png(fig, tmp_path / "burnup_no_go_live.png")
+
+
+def test_burnup_with_many_flows_has_a_short_legend(tmp_path: Path) -> None:
+    n = 29
+    volumes = {f"Org {i:02d}": (i + 1) * GB for i in range(n)}
+    daily = dict.fromkeys(volumes, 1 * GB)
+    timeline = _timeline(daily, volumes, horizon_days=40)
+    fig = burnup_figure(timeline, volumes, GO_LIVE, "29 flows")
+    ax = _only_axes(fig)
+    legend = ax.get_legend()
+    assert legend is not None
+    assert len(legend.get_texts()) < MAX_LEGEND_FLOWS
+    assert len(ax.get_lines()) >= n + 1
+    _save_png(fig, tmp_path / "burnup_29.png")
+
+
+def test_burnup_rejects_a_flow_without_volume(timeline: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="Never"):
+        burnup_figure(timeline, {"Cardiff": 10 * GB, "Powys": 4 * GB}, GO_LIVE, "t")
+
+
+def test_burnup_of_empty_timeline_still_returns_a_figure(tmp_path: Path) -> None:
+    empty = pd.DataFrame(columns=["date", "flow", "delivered_bytes", "cumulative_bytes"])
+    fig = burnup_figure(empty, {}, GO_LIVE, "Nothing")
+    assert _only_axes(fig).get_title(loc="left") == "Nothing"
+    _save_png(fig, tmp_path / "empty.png")
+
+
+# --- Gantt -------------------------------------------------------------------------------------
+
+
+def test_gantt_has_one_bar_per_flow_first_at_top(bars: pd.DataFrame, tmp_path: Path) -> None:
+    fig = gantt_figure(bars, GO_LIVE, "Wales: migration schedule")
+    ax = _only_axes(fig)
+    assert len(ax.patches) == len(bars)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(bars["flow"])
+    low, high = ax.get_ylim()
+    assert low > high  # y axis inverted: the first flow is at the top
+    assert len(_go_live_lines(ax)) == 1
+    assert ax.get_title(loc="left") == "Wales: migration schedule"
+    assert any(t.get_text().strip().startswith("never") for t in ax.texts)
+    assert fig.get_figheight() == pytest.approx(3.0)  # 3 flows: the minimum height
+    _save_png(fig, tmp_path / "gantt.png")
+
+
+def test_gantt_colours_late_and_never_differently(bars: pd.DataFrame) -> None:
+    ax = _only_axes(gantt_figure(bars, GO_LIVE, "t"))
+    on_time, _, never = ax.patches
+    assert isinstance(on_time, Rectangle)
+    assert isinstance(never, Rectangle)
+    assert on_time.get_facecolor() != never.get_facecolor()
+    assert never.get_hatch()
+    # The never bar runs to the right, past the last real end.
+    assert never.get_x() + never.get_width() > on_time.get_x() + on_time.get_width()
+    late_bars = bars.assign(late=[True, False, True])
+    late_ax = _only_axes(gantt_figure(late_bars, GO_LIVE, "t"))
+    assert late_ax.patches[0].get_facecolor() != late_ax.patches[1].get_facecolor()
+
+
+def test_gantt_without_go_live_has_no_go_live_line(bars: pd.DataFrame, tmp_path: Path) -> None:
+    fig = gantt_figure(bars.assign(late=False), None, "No go-live")
+    ax = _only_axes(fig)
+    assert _go_live_lines(ax) == []
+    assert len(ax.patches) == len(bars)
+    _save_png(fig, tmp_path / "gantt_no_go_live.png")
+
+
+def test_gantt_height_scales_with_flows() -> None:
+    n = 29
+    bars = pd.DataFrame(
+        {
+            "flow": [f"Org {i}" for i in range(n)],
+            "start": [pd.Timestamp("2025-06-02")] * n,
+            "end": [pd.Timestamp("2025-06-02") + pd.Timedelta(days=5 * i + 1) for i in range(n)],
+            "late": [i > 20 for i in range(n)],
+        }
+    )
+    fig = gantt_figure(bars, GO_LIVE, "29 flows")
+    assert len(_only_axes(fig).patches) == n
+    assert 0.3 * n <= fig.get_figheight() <= 0.3 * n + 2
+
+
+def test_gantt_flow_that_never_starts_has_no_bar(bars: pd.DataFrame, tmp_path: Path) -> None:
+    blocked = bars.copy()
+    blocked["start"] = pd.Series(
+        [pd.Timestamp("2025-06-02"), pd.NaT, pd.Timestamp("2025-06-02")], dtype="datetime64[ns]"
+    )
+    blocked["end"] = pd.Series([pd.Timestamp("2025-06-05"), pd.NaT, pd.NaT], dtype="datetime64[ns]")
+    fig = gantt_figure(blocked, GO_LIVE, "t")
+    ax = _only_axes(fig)
+    assert len(ax.patches) == 2
+    assert any("never starts" in t.get_text() for t in ax.texts)
+    _save_png(fig, tmp_path / "blocked.png")
+
+
+def test_gantt_of_no_flows_still_returns_a_figure(tmp_path: Path) -> None:
+    empty = pd.DataFrame(columns=["flow", "start", "end", "late"])
+    fig = gantt_figure(empty, None, "Nothing")
+    assert _only_axes(fig).get_title(loc="left") == "Nothing"
+    _save_png(fig, tmp_path / "empty.png")
