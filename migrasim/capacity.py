@@ -27,40 +27,44 @@ def window_rate(
 
 def max_min_rates(
     bounds: Sequence[float],
-    shared: Sequence[tuple[float, Sequence[int]]],
+    shared: Sequence[tuple[float, Sequence[int], Sequence[float] | None]],
 ) -> tuple[list[float], list[int]]:
     """Max-min fair rates for flows ``0..n-1``.
 
-    ``bounds[f]`` is flow f's own limit (``inf`` if none); ``shared[l] = (capacity, flows)`` is a
-    shared link with its capacity and the flows crossing it. Returns ``(rates, binding)`` where
-    ``binding[f]`` is ``-1`` if the flow's own bound limited it, or the index ``l`` of the shared
-    link that saturated first on its path.
+    ``bounds[f]`` is flow f's own limit (``inf`` if none). ``shared[l] = (capacity, flows,
+    weights)`` is a shared constraint: ``sum(weights[i] * rate[flows[i]]) <= capacity``, with
+    weights 1 when ``weights`` is None (a byte limit; a record limit weighs each flow by its
+    records per byte). Returns ``(rates, binding)`` where ``binding[f]`` is ``-1`` if the flow's
+    own bound limited it, else the index of the shared constraint that saturated on its path.
 
     Progressive filling: all unfixed flows rise together; a flow whose bound is reached stops
-    there (which only raises the level the others can reach), otherwise the link with the lowest
-    fair level saturates and fixes every flow crossing it.
+    there (which only raises the level the others can reach), otherwise the constraint with the
+    lowest fair level saturates and fixes every unfixed flow crossing it.
     """
     n = len(bounds)
     rates = [0.0] * n
     binding = [-1] * n
     if not shared:
-        return [float(b) if b < INF else INF for b in bounds], binding
-    links_of: list[list[int]] = [[] for _ in range(n)]
-    remaining_cap = [float(cap) for cap, _ in shared]
+        return [float(b) for b in bounds], binding
+    links_of: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    remaining_cap = [float(cap) for cap, _, _ in shared]
+    unfixed_weight = [0.0] * len(shared)
     unfixed_count = [0] * len(shared)
-    for index, (_, members) in enumerate(shared):
-        for f in members:
-            links_of[f].append(index)
-        unfixed_count[index] = len(members)
+    for index, (_, members, weights) in enumerate(shared):
+        for i, f in enumerate(members):
+            w = 1.0 if weights is None else float(weights[i])
+            links_of[f].append((index, w))
+            unfixed_weight[index] += w
+            unfixed_count[index] += 1
     fixed = [False] * n
     order = sorted(range(n), key=lambda f: bounds[f])
     cursor = 0
     left = n
     while left:
         level, bottleneck = INF, -1
-        for index, count in enumerate(unfixed_count):
-            if count:
-                fair = max(remaining_cap[index], 0.0) / count
+        for index, weight in enumerate(unfixed_weight):
+            if unfixed_count[index]:
+                fair = max(remaining_cap[index], 0.0) / weight
                 if fair < level:
                     level, bottleneck = fair, index
         while cursor < n and fixed[order[cursor]]:
@@ -71,7 +75,7 @@ def max_min_rates(
         elif bottleneck >= 0:
             candidates = [f for f in shared[bottleneck][1] if not fixed[f]]
             binder = bottleneck
-        else:  # no shared link left on any unfixed flow and no finite bound: unlimited
+        else:  # no constraint left on any unfixed flow: each runs at its own bound
             candidates = [f for f in range(n) if not fixed[f]]
             binder = -1
         for f in candidates:
@@ -80,7 +84,8 @@ def max_min_rates(
             binding[f] = binder
             fixed[f] = True
             left -= 1
-            for index in links_of[f]:
-                remaining_cap[index] -= rate
+            for index, w in links_of[f]:
+                remaining_cap[index] -= w * rate
+                unfixed_weight[index] -= w
                 unfixed_count[index] -= 1
     return rates, binding

@@ -48,14 +48,18 @@ def _bytes_tol(volume: float) -> float:
 
 @dataclass(frozen=True)
 class LinkModel:
-    """A link compiled against the calendar: its windows and the rate while each is open."""
+    """A link compiled against the calendar: its windows and its limits while each is open."""
 
     name: str
     per_flow: bool
     schedule: WindowSchedule
-    rates: tuple[float, ...]
-    cap_bytes: float  # per window (working day); inf without a daily cap
+    rates: tuple[float, ...]  # most likely bytes/s in window k (inf: no byte limit)
+    cap_bytes: float  # most likely bytes per window (working day); inf without a daily cap
     quota_limited: bool  # both cap and bandwidth: the cap can run out inside a window
+    record_rates: tuple[float, ...] | None  # most likely records/s in window k; None: no limit
+    planned: tuple[tuple[SimTime, SimTime], ...]  # planned outages
+    available: SimTime  # most likely time from which the link can be used (-inf: always)
+    fallback: int  # link used until available, -1 if none
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,13 @@ class FlowModel:
     name: str
     source: str
     target: str
-    volume_bytes: float
+    volume_bytes: float  # most likely
     links: tuple[int, ...]
     after: tuple[int, ...]
     earliest: SimTime
+    growth_bytes_per_s: float  # most likely
+    records: float | None
+    rejection: tuple[float, float]  # most likely (fraction, remediation delay in seconds)
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,29 @@ class Model:
     run_end: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """One replication's concrete inputs (the baseline uses every most likely value)."""
+
+    volume: tuple[float, ...]  # per flow, bytes
+    growth: tuple[float, ...]  # per flow, bytes/s
+    rejection: tuple[tuple[float, float], ...]  # per flow, (fraction, delay s)
+    rate_factor: tuple[float, ...]  # per link, multiplies its most likely byte rates
+    record_factor: tuple[float, ...]  # per link, multiplies its most likely record rates
+    cap: tuple[float, ...]  # per link, bytes per window
+    available: tuple[SimTime, ...]  # per link
+    down: dict[tuple[int, int], tuple[tuple[SimTime, SimTime], ...]]  # (link, flow|-1) outages
+
+
+def _window_record_rate(spec: Any, window_s: float) -> float:
+    rate = INF
+    if spec.records_rate is not None:
+        rate = likely_of(spec.records_rate)
+    if spec.daily_records is not None:
+        rate = min(rate, likely_of(spec.daily_records) / window_s)
+    return rate
+
+
 def build_model(scenario: Scenario) -> Model:
     """Compile ``scenario``: calendar, link windows, components and week patterns."""
     clock = Clock(scenario.start, scenario.tz)
@@ -97,29 +127,57 @@ def build_model(scenario: Scenario) -> Model:
     for name in names:
         spec = scenario.links[name]
         schedule = window_schedule(spec.window, calendar, clock, first, last)
-        rates = tuple(
-            window_rate(spec.rate_bytes_per_s, spec.cap_bytes, c - o)
-            for o, c in zip(schedule.open_s, schedule.close_s, strict=True)
-        )
+        spans = [c - o for o, c in zip(schedule.open_s, schedule.close_s, strict=True)]
+        if spec.has_byte_limit:
+            rates = tuple(window_rate(spec.rate_bytes_per_s, spec.cap_bytes, s) for s in spans)
+        else:
+            rates = tuple(INF for _ in spans)
         cap = spec.cap_bytes if spec.cap_bytes is not None else INF
+        record_rates = (
+            tuple(_window_record_rate(spec, s) for s in spans) if spec.limits_records else None
+        )
+        available = -INF
+        if spec.available_from is not None:
+            available = clock.to_sim(spec.available_from)
+        elif spec.lead_time is not None:
+            available = likely_of(spec.lead_time)
+        planned: tuple[tuple[SimTime, SimTime], ...] = ()
+        if spec.outages is not None:
+            planned = tuple((clock.to_sim(a), clock.to_sim(b)) for a, b in spec.outages.planned)
         links.append(
             LinkModel(
-                name, spec.per_flow, schedule, rates, cap, spec.bandwidth is not None and cap < INF
+                name=name,
+                per_flow=spec.per_flow,
+                schedule=schedule,
+                rates=rates,
+                cap_bytes=cap,
+                quota_limited=spec.bandwidth is not None and cap < INF,
+                record_rates=record_rates,
+                planned=planned,
+                available=available,
+                fallback=names.index(spec.fallback) if spec.fallback else -1,
             )
         )
     labels = scenario.flow_names()
     flows = []
     for flow in scenario.flows:
         earliest = 0.0 if flow.start is None else max(0.0, clock.to_sim(flow.start))
+        rejection = (0.0, 0.0)
+        if flow.rejection is not None:
+            delay = 0.0 if flow.rejection.delay is None else likely_of(flow.rejection.delay)
+            rejection = (likely_of(flow.rejection.fraction), delay)
         flows.append(
             FlowModel(
-                flow.label,
-                flow.source,
-                flow.target,
-                likely_of(flow.volume),
-                tuple(names.index(n) for n in flow.links),
-                tuple(labels.index(n) for n in flow.after),
-                earliest,
+                name=flow.label,
+                source=flow.source,
+                target=flow.target,
+                volume_bytes=likely_of(flow.volume),
+                links=tuple(names.index(n) for n in flow.links),
+                after=tuple(labels.index(n) for n in flow.after),
+                earliest=earliest,
+                growth_bytes_per_s=0.0 if flow.growth is None else likely_of(flow.growth),
+                records=flow.records,
+                rejection=rejection,
             )
         )
     components, component_of = _components(flows, links)
@@ -138,10 +196,39 @@ def build_model(scenario: Scenario) -> Model:
     )
 
 
+def flow_path_links(flow: FlowModel, links: tuple[LinkModel, ...] | list[LinkModel]) -> list[int]:
+    """Every link a flow may use: its path and the fallbacks of links on it."""
+    used = list(flow.links)
+    for link in flow.links:
+        if links[link].fallback >= 0 and links[link].fallback not in used:
+            used.append(links[link].fallback)
+    return used
+
+
+def baseline_inputs(model: Model) -> Inputs:
+    """Every input at its most likely value; planned outages only."""
+    down: dict[tuple[int, int], tuple[tuple[SimTime, SimTime], ...]] = {}
+    for f, flow in enumerate(model.flows):
+        for link in flow_path_links(flow, model.links):
+            planned = model.links[link].planned
+            if planned:
+                down[(link, f if model.links[link].per_flow else -1)] = planned
+    return Inputs(
+        volume=tuple(f.volume_bytes for f in model.flows),
+        growth=tuple(f.growth_bytes_per_s for f in model.flows),
+        rejection=tuple(f.rejection for f in model.flows),
+        rate_factor=tuple(1.0 for _ in model.links),
+        record_factor=tuple(1.0 for _ in model.links),
+        cap=tuple(link.cap_bytes for link in model.links),
+        available=tuple(link.available for link in model.links),
+        down=down,
+    )
+
+
 def _components(
     flows: list[FlowModel], links: list[LinkModel]
 ) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
-    """Group flows that share a (non-per-flow) link: union-find."""
+    """Group flows that may share a (non-per-flow) link, fallbacks included: union-find."""
     parent = list(range(len(flows)))
 
     def find(i: int) -> int:
@@ -152,7 +239,7 @@ def _components(
 
     first_user: dict[int, int] = {}
     for f, flow in enumerate(flows):
-        for link in flow.links:
+        for link in flow_path_links(flow, links):
             if not links[link].per_flow:
                 if link in first_user:
                     parent[find(f)] = find(first_user[link])
@@ -184,7 +271,12 @@ def _week_patterns(
             i, j = bisect.bisect_left(s.open_s, lo), bisect.bisect_left(s.open_s, hi)
             pattern.append(
                 tuple(
-                    (round(s.open_s[k] - lo, 6), round(s.close_s[k] - lo, 6), link.rates[k])
+                    (
+                        round(s.open_s[k] - lo, 6),
+                        round(s.close_s[k] - lo, 6),
+                        link.rates[k],
+                        None if link.record_rates is None else link.record_rates[k],
+                    )
                     for k in range(i, j)
                 )
             )
@@ -205,11 +297,13 @@ class FlowResult:
     name: str
     source: str
     target: str
-    volume_bytes: float
+    volume_bytes: float  # the backlog at the scenario start in this run
     started_s: SimTime | None  # None: never started (a dependency never completed)
     finished_s: SimTime | None  # None: not complete within the horizon ("never")
+    delivered_bytes: float  # everything moved, growth and re-sent rejections included
     bottleneck: str | None
     limiting_seconds: tuple[tuple[str, float], ...]  # link -> seconds it set the rate
+    reason: str = ""  # why a flow never completes
 
 
 @dataclass(frozen=True)
@@ -235,7 +329,8 @@ class RunResult:
 @dataclass
 class _State:
     t: SimTime
-    remaining: dict[int, float]  # active flow -> bytes left
+    remaining: dict[int, float]  # active flow -> bytes left to move in this phase
+    delivered: dict[int, float]  # active flow -> bytes moved so far (all phases)
     used: dict[int, tuple[int, float]]  # quota instance -> (window index, bytes used in it)
     moving: dict[int, dict[int, float]]  # flow -> link -> seconds that link set a positive rate
     blocked: dict[int, dict[int, float]]  # flow -> link -> seconds that link held it at zero
@@ -244,6 +339,7 @@ class _State:
         return _State(
             self.t,
             dict(self.remaining),
+            dict(self.delivered),
             dict(self.used),
             {f: dict(v) for f, v in self.moving.items()},
             {f: dict(v) for f, v in self.blocked.items()},
@@ -252,7 +348,8 @@ class _State:
 
 @dataclass
 class _WeekOutcome:
-    delivered: tuple[float, ...]
+    delivered: tuple[float, ...]  # per active flow (in key order)
+    dip: tuple[float, ...]  # most the backlog fell below its start value during the week
     moving: tuple[dict[int, float], ...]
     blocked: tuple[dict[int, float], ...]
     end_key: tuple[Any, ...]
@@ -270,121 +367,194 @@ class _Advance:
 class _Component:
     """The flow-level solver for one component (pure arithmetic; the SimPy process drives it)."""
 
-    def __init__(self, model: Model, flows: tuple[int, ...], record: bool) -> None:
+    def __init__(self, model: Model, flows: tuple[int, ...], inputs: Inputs, record: bool) -> None:
         self.model = model
+        self.inputs = inputs
         self.record = record
         self.cache: dict[tuple[Any, ...], _WeekOutcome] = {}
+        links = model.links
         # Link instances: a per-flow link has a copy per flow, a shared link one instance.
         self.instances: list[tuple[int, int]] = []
         index: dict[tuple[int, int], int] = {}
-        self.flow_instances: dict[int, list[int]] = {}
+
+        def instance(link: int, f: int) -> int:
+            key = (link, f) if links[link].per_flow else (link, -1)
+            if key not in index:
+                index[key] = len(self.instances)
+                self.instances.append(key)
+            return index[key]
+
+        # Each flow's path over time: before a link is available its fallback stands in.
+        self.paths: dict[int, list[tuple[SimTime, list[int]]]] = {}
+        switch_times: set[float] = set()
         for f in flows:
-            mine = []
-            for link in model.flows[f].links:
-                key = (link, f) if model.links[link].per_flow else (link, -1)
-                if key not in index:
-                    index[key] = len(self.instances)
-                    self.instances.append(key)
-                mine.append(index[key])
-            self.flow_instances[f] = mine
-        self.quota_instances = [
-            i for i, (link, _) in enumerate(self.instances) if model.links[link].quota_limited
-        ]
+            path = model.flows[f].links
+            switches = sorted(
+                {
+                    inputs.available[link]
+                    for link in path
+                    if links[link].fallback >= 0 and inputs.available[link] > 0
+                }
+            )
+            versions = []
+            for since in [-INF, *switches]:
+                current = []
+                for link in path:
+                    use = link
+                    if links[link].fallback >= 0 and since < inputs.available[link]:
+                        use = links[link].fallback
+                    inst = instance(use, f)
+                    if inst not in current:
+                        current.append(inst)
+                versions.append((since, current))
+            self.paths[f] = versions
+            switch_times.update(switches)
+        # Outages, and links without a fallback that are not yet available, are down time.
+        self.down: list[tuple[tuple[float, ...], tuple[float, ...]]] = []
+        for link, owner in self.instances:
+            spans = list(inputs.down.get((link, owner), ()))
+            if links[link].fallback < 0 and inputs.available[link] > 0:
+                spans.append((-INF, inputs.available[link]))
+            merged = _merge(spans)
+            self.down.append((tuple(a for a, _ in merged), tuple(b for _, b in merged)))
+        irregular = set(switch_times)
+        for starts, ends in self.down:
+            irregular.update(x for x in (*starts, *ends) if math.isfinite(x))
+        self.irregular = sorted(irregular)
+        self.quota_instances = {
+            i for i, (link, _) in enumerate(self.instances) if links[link].quota_limited
+        }
         self.link_ids = sorted({link for link, _ in self.instances})
-        self.tol = {f: _bytes_tol(model.flows[f].volume_bytes) for f in flows}
+        self.bytes_per_record = {
+            f: inputs.volume[f] / model.flows[f].records for f in flows if model.flows[f].records
+        }
+        self.tol = {f: _bytes_tol(inputs.volume[f]) for f in flows}
 
     # -- the explicit, event-by-event part ------------------------------------------------
 
-    def _capacity(self, state: _State, inst: int) -> float:
+    def _path(self, f: int, t: SimTime) -> list[int]:
+        versions = self.paths[f]
+        if len(versions) == 1:
+            return versions[0][1]
+        current = versions[0][1]
+        for since, insts in versions:
+            if since <= t:
+                current = insts
+        return current
+
+    def _path_version(self, f: int, t: SimTime) -> int:
+        return sum(1 for since, _ in self.paths[f] if since <= t)
+
+    def _is_down(self, inst: int, t: SimTime) -> bool:
+        starts, ends = self.down[inst]
+        i = bisect.bisect_right(starts, t) - 1
+        return i >= 0 and t < ends[i]
+
+    def _capacity(self, state: _State, inst: int) -> tuple[float, float]:
+        """(bytes/s, records/s) an instance allows now; 0 when closed, down or used up."""
         link_id = self.instances[inst][0]
         link = self.model.links[link_id]
         w = link.schedule.at(state.t)
-        if w < 0:
-            return 0.0
+        if w < 0 or (self.down[inst][0] and self._is_down(inst, state.t)):
+            return 0.0, 0.0
         if link.quota_limited:
             used_w, used = state.used.get(inst, (w, 0.0))
-            if used_w == w and used >= link.cap_bytes:
-                return 0.0
-        return link.rates[w]
+            if used_w == w and used >= self.inputs.cap[link_id]:
+                return 0.0, 0.0
+        records = INF
+        if link.record_rates is not None:
+            records = link.record_rates[w] * self.inputs.record_factor[link_id]
+        return link.rates[w] * self.inputs.rate_factor[link_id], records
 
     def _rates(self, state: _State) -> tuple[list[int], list[float], list[int]]:
         """Active flows, their rates, and the link that limits each."""
         active = list(state.remaining)
-        caps = {}
-        for f in active:
-            for inst in self.flow_instances[f]:
-                if inst not in caps:
-                    caps[inst] = self._capacity(state, inst)
+        caps: dict[int, tuple[float, float]] = {}
         bounds = []
         bound_link = []
-        shared_members: dict[int, list[int]] = {}
+        shared: dict[tuple[int, int], tuple[float, list[int], list[float]]] = {}
         for pos, f in enumerate(active):
             bound, limiter = INF, -1
-            for inst in self.flow_instances[f]:
+            for inst in self._path(f, state.t):
+                if inst not in caps:
+                    caps[inst] = self._capacity(state, inst)
+                byte_rate, record_rate = caps[inst]
                 link_id, owner = self.instances[inst]
+                per_record = self.bytes_per_record.get(f, 0.0)
                 if owner == -1:
-                    shared_members.setdefault(inst, []).append(pos)
-                elif caps[inst] < bound:
-                    bound, limiter = caps[inst], link_id
+                    if byte_rate < INF:
+                        shared.setdefault((inst, 0), (byte_rate, [], []))
+                        shared[(inst, 0)][1].append(pos)
+                        shared[(inst, 0)][2].append(1.0)
+                    if self.model.links[link_id].record_rates is not None:
+                        shared.setdefault((inst, 1), (record_rate, [], []))
+                        shared[(inst, 1)][1].append(pos)
+                        shared[(inst, 1)][2].append(1.0 / per_record)
+                else:
+                    limit = min(byte_rate, record_rate * per_record if per_record else INF)
+                    if limit < bound or (limiter == -1 and limit <= bound):
+                        bound, limiter = limit, link_id
             bounds.append(bound)
             bound_link.append(limiter)
-        shared_insts = list(shared_members)
-        rates, binding = max_min_rates(bounds, [(caps[i], shared_members[i]) for i in shared_insts])
+        keys = list(shared)
+        rates, binding = max_min_rates(bounds, [shared[k] for k in keys])
         limiters = [
-            bound_link[pos] if b == -1 else self.instances[shared_insts[b]][0]
+            bound_link[pos] if b == -1 else self.instances[keys[b][0]][0]
             for pos, b in enumerate(binding)
         ]
         return active, rates, limiters
+
+    def _next_irregular(self, t: SimTime) -> float:
+        i = bisect.bisect_right(self.irregular, t)
+        return self.irregular[i] if i < len(self.irregular) else INF
 
     def _step(self, state: _State, stop: SimTime, adv: _Advance) -> None:
         """Advance ``state`` to the next event (or ``stop``), completing flows that finish."""
         t = state.t
         active, rates, limiters = self._rates(state)
-        t_next = stop
+        growth = self.inputs.growth
+        t_next = min(stop, self._next_irregular(t))
         for link_id in self.link_ids:
             t_next = min(t_next, self.model.links[link_id].schedule.next_change(t))
         throughput: dict[int, float] = {}
         for pos, f in enumerate(active):
-            if rates[pos] > 0:
-                t_next = min(t_next, t + state.remaining[f] / rates[pos])
-                for inst in self.flow_instances[f]:
+            rate = rates[pos]
+            if rate > growth[f]:
+                t_next = min(t_next, t + state.remaining[f] / (rate - growth[f]))
+            if rate > 0:
+                for inst in self._path(f, t):
                     if inst in self.quota_instances:
-                        throughput[inst] = throughput.get(inst, 0.0) + rates[pos]
+                        throughput[inst] = throughput.get(inst, 0.0) + rate
         for inst, thr in throughput.items():
-            link = self.model.links[self.instances[inst][0]]
-            w = link.schedule.at(t)
+            link_id = self.instances[inst][0]
+            w = self.model.links[link_id].schedule.at(t)
             used_w, used = state.used.get(inst, (w, 0.0))
             used = used if used_w == w else 0.0
-            t_next = min(t_next, t + (link.cap_bytes - used) / thr)
+            t_next = min(t_next, t + (self.inputs.cap[link_id] - used) / thr)
         dt = t_next - t
         for inst, thr in throughput.items():
-            link = self.model.links[self.instances[inst][0]]
-            w = link.schedule.at(t)
+            link_id = self.instances[inst][0]
+            cap = self.inputs.cap[link_id]
+            w = self.model.links[link_id].schedule.at(t)
             used_w, used = state.used.get(inst, (w, 0.0))
             used = (used if used_w == w else 0.0) + thr * dt
-            if link.cap_bytes - used <= max(thr * TIME_TOL, 1e-3):
-                used = link.cap_bytes
+            if cap - used <= max(thr * TIME_TOL, 1e-3):
+                used = cap
             state.used[inst] = (w, used)
+        state.t = t_next
         for pos, f in enumerate(active):
             rate = rates[pos]
-            if rate > 0:
-                left = state.remaining[f] - rate * dt
-                if left <= self.tol[f] or left <= rate * TIME_TOL:
-                    left = 0.0
-                state.remaining[f] = left
-                lim = state.moving.setdefault(f, {})
-                lim[limiters[pos]] = lim.get(limiters[pos], 0.0) + dt
-            else:
-                blk = state.blocked.setdefault(f, {})
-                blk[limiters[pos]] = blk.get(limiters[pos], 0.0) + dt
-        state.t = t_next
-        for f in active:
+            net = rate - growth[f]
+            left = state.remaining[f] - net * dt
+            if left <= self.tol[f] or (net > 0 and left <= net * TIME_TOL):
+                left = 0.0
+            state.remaining[f] = left
+            state.delivered[f] += rate * dt
+            acc = (state.moving if rate > 0 else state.blocked).setdefault(f, {})
+            acc[limiters[pos]] = acc.get(limiters[pos], 0.0) + dt
             if self.record:
-                adv.points.setdefault(f, []).append(
-                    (t_next, self.model.flows[f].volume_bytes - state.remaining[f])
-                )
-            if state.remaining[f] <= self.tol[f]:
-                state.remaining[f] = 0.0
+                adv.points.setdefault(f, []).append((t_next, state.delivered[f]))
+            if left == 0.0:
                 adv.completed.append(f)
         for f in adv.completed:
             state.remaining.pop(f, None)
@@ -392,19 +562,27 @@ class _Component:
     # -- whole weeks: cache and jump --------------------------------------------------------
 
     def _state_key(self, state: _State) -> tuple[Any, ...]:
+        t = state.t
         carried = []
-        for inst in self.quota_instances:
-            link = self.model.links[self.instances[inst][0]]
-            w = link.schedule.at(state.t)
+        for inst in sorted(self.quota_instances):
+            link_id = self.instances[inst][0]
+            schedule = self.model.links[link_id].schedule
+            w = schedule.at(t)
             if w >= 0 and inst in state.used and state.used[inst][0] == w:
                 carried.append(
-                    (
-                        inst,
-                        round(link.schedule.close_s[w] - state.t, 6),
-                        round(state.used[inst][1], 3),
-                    )
+                    (inst, round(schedule.close_s[w] - t, 6), round(state.used[inst][1], 3))
                 )
-        return (tuple(state.remaining), tuple(carried))
+        down = tuple(i for i in range(len(self.instances)) if self._is_down(i, t))
+        paths = tuple(self._path_version(f, t) for f in state.remaining)
+        return (tuple(state.remaining), tuple(carried), down, paths)
+
+    def _regular_weeks(self, week: int) -> int:
+        """How many weeks from ``week`` on have no outage edge or path switch inside them."""
+        weeks = self.model.weeks
+        nxt = self._next_irregular(weeks[week])
+        if nxt == INF:
+            return len(weeks) - 1 - week
+        return int((nxt - weeks[week]) // (weeks[week + 1] - weeks[week]))
 
     def _jump(self, state: _State, week: int, until: SimTime, adv: _Advance) -> bool:
         """Apply cached whole weeks from the boundary ``week``; False if none could be."""
@@ -415,25 +593,31 @@ class _Component:
             return False
         periodic = outcome.end_key == key[0]
         k = (m.run_end[week] - week) if periodic else 1
+        k = min(k, self._regular_weeks(week))
         while k > 0 and m.weeks[week + k] > until:
             k -= 1
+        length = m.weeks[week + 1] - m.weeks[week]
         for pos, f in enumerate(state.remaining):
-            d = outcome.delivered[pos]
-            if d > 0:
-                # the flow must still have bytes left after the last jumped week
-                k = min(k, math.ceil((state.remaining[f] - self.tol[f]) / d) - 1)
+            net = outcome.delivered[pos] - self.inputs.growth[f] * length
+            room = state.remaining[f] - self.tol[f] - outcome.dip[pos]
+            if room <= 0:
+                k = 0  # completes within this very week
+            elif net > 0:
+                # every jumped week must start with more than its dip left to move
+                k = min(k, math.ceil(room / net))
         if k <= 0:
             return False
         base = state.t
-        length = m.weeks[week + 1] - m.weeks[week]
         for pos, f in enumerate(state.remaining):
+            delivered = outcome.delivered[pos]
             if self.record:
-                done = m.flows[f].volume_bytes - state.remaining[f]
+                done = state.delivered[f]
                 pts = adv.points.setdefault(f, [])
                 for j in range(k):
                     for rt, rd in outcome.points[pos]:
-                        pts.append((base + j * length + rt, done + j * outcome.delivered[pos] + rd))
-            state.remaining[f] -= k * outcome.delivered[pos]
+                        pts.append((base + j * length + rt, done + j * delivered + rd))
+            state.remaining[f] -= k * (delivered - self.inputs.growth[f] * length)
+            state.delivered[f] += k * delivered
             for target, source in (
                 (state.moving, outcome.moving),
                 (state.blocked, outcome.blocked),
@@ -453,15 +637,20 @@ class _Component:
         stop = min(m.weeks[week + 1], until)
         start_key = self._state_key(state)
         before = state.copy()
-        n_points = {f: len(adv.points.get(f, [])) for f in state.remaining}
+        flows = list(before.remaining)
+        n_points = {f: len(adv.points.get(f, [])) for f in flows}
+        dip = dict.fromkeys(flows, 0.0)
         while state.t < stop and not adv.completed:
             self._step(state, stop, adv)
-        if adv.completed or state.t < m.weeks[week + 1]:
+            for f in flows:
+                moved = state.delivered[f] - before.delivered[f]
+                dip[f] = max(dip[f], moved - self.inputs.growth[f] * (state.t - before.t))
+        if adv.completed or state.t < m.weeks[week + 1] or self._regular_weeks(week) < 1:
             return
-        flows = list(before.remaining)
         base = before.t
-        outcome = _WeekOutcome(
-            delivered=tuple(before.remaining[f] - state.remaining[f] for f in flows),
+        self.cache[(start_key, m.week_sig[week])] = _WeekOutcome(
+            delivered=tuple(state.delivered[f] - before.delivered[f] for f in flows),
+            dip=tuple(dip[f] for f in flows),
             moving=tuple(_diff(state.moving.get(f, {}), before.moving.get(f, {})) for f in flows),
             blocked=tuple(
                 _diff(state.blocked.get(f, {}), before.blocked.get(f, {})) for f in flows
@@ -474,13 +663,12 @@ class _Component:
             ),
             points=tuple(
                 tuple(
-                    (t - base, c - (m.flows[f].volume_bytes - before.remaining[f]))
+                    (t - base, c - before.delivered[f])
                     for t, c in adv.points.get(f, [])[n_points[f] :]
                 )
                 for f in flows
             ),
         )
-        self.cache[(start_key, m.week_sig[week])] = outcome
 
     def advance(self, state: _State, until: SimTime) -> _Advance:
         """Run ``state`` forward to ``until`` or the first completion, whichever is first."""
@@ -500,6 +688,16 @@ class _Component:
         return adv
 
 
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        elif b > a:
+            merged.append((a, b))
+    return merged
+
+
 def _diff(after: dict[int, float], before: dict[int, float]) -> dict[int, float]:
     return {k: v - before.get(k, 0.0) for k, v in after.items() if v - before.get(k, 0.0) > 0}
 
@@ -510,44 +708,68 @@ def _diff(after: dict[int, float], before: dict[int, float]) -> dict[int, float]
 class _Run:
     """One simulation: a SimPy environment, a process per flow and one per component."""
 
-    def __init__(self, model: Model, record: bool) -> None:
+    def __init__(self, model: Model, inputs: Inputs, record: bool) -> None:
         self.model = model
+        self.inputs = inputs
         self.env = simpy.Environment()
         self.record = record
         n = len(model.flows)
-        self.done = [self.env.event() for _ in range(n)]
+        self.done = [self.env.event() for _ in range(n)]  # the flow's final completion
+        self.phase_done = [self.env.event() for _ in range(n)]
+        self.phase_end: list[SimTime] = [0.0] * n
         self.started: list[SimTime | None] = [None] * n
         self.finished: list[SimTime | None] = [None] * n
+        self.delivered = [0.0] * n
         self.points: list[list[tuple[float, float]]] = [[] for _ in range(n)]
         self.moving: dict[int, dict[int, float]] = {}
         self.blocked: dict[int, dict[int, float]] = {}
-        self.solvers = [_Component(model, members, record) for members in model.components]
-        self.states = [_State(0.0, {}, {}, {}, {}) for _ in model.components]
-        self.pending: list[list[int]] = [[] for _ in model.components]
+        self.solvers = [_Component(model, members, inputs, record) for members in model.components]
+        self.states = [_State(0.0, {}, {}, {}, {}, {}) for _ in model.components]
+        self.pending: list[list[tuple[int, float]]] = [[] for _ in model.components]
         self.wake = [self.env.event() for _ in model.components]
         for c in range(len(model.components)):
             self.env.process(self._component(c))
         for f in range(n):
             self.env.process(self._flow(f))
 
+    def _phase(self, f: int, volume: float) -> Any:
+        """Hand ``volume`` bytes of flow ``f`` to its component and wait until they are moved."""
+        c = self.model.component_of[f]
+        self.phase_done[f] = self.env.event()
+        self.pending[c].append((f, volume))
+        if not self.wake[c].triggered:
+            self.wake[c].succeed()
+        yield self.phase_done[f]
+
     def _flow(self, f: int) -> Any:
         flow = self.model.flows[f]
+        growth = self.inputs.growth[f]
         if flow.after:
             yield simpy.AllOf(self.env, [self.done[d] for d in flow.after])
         if flow.earliest > self.env.now:
             yield self.env.timeout(flow.earliest - self.env.now)
-        c = self.model.component_of[f]
-        self.pending[c].append(f)
-        if not self.wake[c].triggered:
-            self.wake[c].succeed()
+        # The backlog includes what the source created since the scenario start.
+        yield from self._phase(f, self.inputs.volume[f] + growth * self.env.now)
+        fraction, delay = self.inputs.rejection[f]
+        if fraction > 0:
+            first_pass_end = self.phase_end[f]
+            # Rejected data is fixed, then re-sent; re-sent data can be rejected again, so the
+            # rework is fraction / (1 - fraction) of the first pass (a geometric series).
+            rework = self.delivered[f] * fraction / (1.0 - fraction)
+            if delay > 0:
+                yield self.env.timeout(delay)
+            yield from self._phase(f, rework + growth * (self.env.now - first_pass_end))
+        self.finished[f] = self.phase_end[f]
+        self.done[f].succeed()
 
     def _commit(self, c: int, adv: _Advance) -> None:
         self.states[c] = adv.state
         for f, pts in adv.points.items():
             self.points[f].extend(pts)
         for f in adv.completed:
-            self.finished[f] = adv.state.t
-            self.done[f].succeed()
+            self.phase_end[f] = adv.state.t
+            self.delivered[f] = adv.state.delivered.pop(f)
+            self.phase_done[f].succeed()
 
     def _component(self, c: int) -> Any:
         solver = self.solvers[c]
@@ -562,11 +784,13 @@ class _Run:
                     self._commit(c, adv)
                     state = adv.state
                 state.t = now
-                for f in self.pending[c]:
-                    state.remaining[f] = self.model.flows[f].volume_bytes
-                    self.started[f] = now
+                for f, volume in self.pending[c]:
+                    state.remaining[f] = volume
+                    state.delivered[f] = self.delivered[f]
+                    if self.started[f] is None:
+                        self.started[f] = now
                     if self.record:
-                        self.points[f].append((now, 0.0))
+                        self.points[f].append((now, self.delivered[f]))
                 self.pending[c] = []
                 self.wake[c] = self.env.event()
             if not state.remaining:
@@ -587,6 +811,8 @@ class _Run:
         for c, state in enumerate(self.states):
             if state.remaining:  # flows still moving at the horizon: account up to it
                 self._commit(c, self.solvers[c].advance(state, m.horizon))
+                for f, moved in self.states[c].delivered.items():
+                    self.delivered[f] = moved
             self.moving.update(self.states[c].moving)
             self.blocked.update(self.states[c].blocked)
         flows = []
@@ -598,14 +824,16 @@ class _Run:
             bottleneck = max(named, key=lambda k: named[k]) if named else None
             flows.append(
                 FlowResult(
-                    flow.name,
-                    flow.source,
-                    flow.target,
-                    flow.volume_bytes,
-                    self.started[f],
-                    self.finished[f],
-                    bottleneck,
-                    tuple(sorted(named.items(), key=lambda kv: -kv[1])),
+                    name=flow.name,
+                    source=flow.source,
+                    target=flow.target,
+                    volume_bytes=self.inputs.volume[f],
+                    started_s=self.started[f],
+                    finished_s=self.finished[f],
+                    delivered_bytes=self.delivered[f],
+                    bottleneck=bottleneck,
+                    limiting_seconds=tuple(sorted(named.items(), key=lambda kv: -kv[1])),
+                    reason=self._never_reason(f, bottleneck),
                 )
             )
         curves = None
@@ -615,10 +843,36 @@ class _Run:
             )
         return RunResult(tuple(flows), m.horizon, curves)
 
+    def _never_reason(self, f: int, bottleneck: str | None) -> str:
+        if self.finished[f] is not None:
+            return ""
+        m = self.model
+        flow = m.flows[f]
+        years = m.horizon / (365.25 * 86400)
+        started = self.started[f]
+        if started is None:
+            waiting = [m.flows[d].name for d in flow.after if self.finished[d] is None]
+            if waiting:
+                return f"waits for {', '.join(waiting)}, which never complete(s)"
+            return f"would start after the horizon ({years:g} years)"
+        growth = self.inputs.growth[f]
+        moved_per_s = self.delivered[f] / max(m.horizon - started, 1.0)
+        if growth > 0 and moved_per_s <= growth * 1.0001:
+            return (
+                f"growth of {growth * 86400 / 1e9:.3g} GB/day outpaces the "
+                f"{moved_per_s * 86400 / 1e9:.3g} GB/day it moves on average"
+            )
+        if self.delivered[f] <= 0:
+            return f"nothing can move: {bottleneck or 'its links'} never has capacity"
+        return f"not finished within the horizon ({years:g} years)"
 
-def simulate(model: Model, *, record: bool = False) -> RunResult:
-    """Run the scenario once. ``record=True`` also returns each flow's cumulative-bytes curve."""
-    run = _Run(model, record)
+
+def simulate(model: Model, inputs: Inputs | None = None, *, record: bool = False) -> RunResult:
+    """Run the scenario once with ``inputs`` (default: every most likely value).
+
+    ``record=True`` also returns each flow's cumulative-bytes curve.
+    """
+    run = _Run(model, inputs if inputs is not None else baseline_inputs(model), record)
     run.env.run(until=model.horizon)
     return run.result()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -77,6 +77,23 @@ Duration = Annotated[
     float,
     BeforeValidator(_positive(units.parse_duration, units.DURATION_HELP)),
     _schema(units.DURATION_HELP, "10 years"),
+]
+
+
+Count = Annotated[
+    float,
+    BeforeValidator(_positive(units.parse_count, units.COUNT_HELP)),
+    _schema(units.COUNT_HELP, "2 M"),
+]
+CountRate = Annotated[
+    float,
+    BeforeValidator(_positive(units.parse_count_rate, units.COUNT_RATE_HELP)),
+    _schema(units.COUNT_RATE_HELP, "150 records/s"),
+]
+DailyCount = Annotated[
+    float,
+    BeforeValidator(_positive(units.parse_daily_count, units.DAILY_COUNT_HELP)),
+    _schema(units.DAILY_COUNT_HELP, "2 M"),
 ]
 
 
@@ -226,6 +243,29 @@ Closure = Annotated[
 ]
 
 
+def _to_period(value: object) -> tuple[datetime, datetime]:
+    """``"2025-10-04T08:00..2025-10-05T18:00"``; a bare date means the whole day (inclusive)."""
+    fix = "write FROM..TO with dates or local date-times, e.g. 2025-10-04T08:00..2025-10-05T18:00"
+    if not isinstance(value, str) or ".." not in value:
+        raise _fail(f"not a period: {value!r}", fix)
+    first_text, _, last_text = (part.strip() for part in value.partition(".."))
+    first = _to_datetime(first_text)
+    last = _to_datetime(last_text)
+    if len(last_text) == 10:  # a date: up to the end of that day
+        last = last + timedelta(days=1)
+    if last <= first:
+        raise _fail(f"period {value!r} ends before it starts", fix)
+    return first, last
+
+
+Period = Annotated[
+    tuple[datetime, datetime],
+    BeforeValidator(_to_period),
+    PlainSerializer(lambda p: f"{p[0].isoformat()}..{p[1].isoformat()}"),
+    WithJsonSchema({"type": "string", "examples": ["2025-10-04T08:00..2025-10-05T18:00"]}),
+]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -299,6 +339,33 @@ class ShareEstimate(_EstimateSpec):
     high: Share
 
 
+class CountRateEstimate(_EstimateSpec):
+    low: CountRate
+    likely: CountRate
+    high: CountRate
+
+
+class DailyCountEstimate(_EstimateSpec):
+    low: DailyCount
+    likely: DailyCount
+    high: DailyCount
+
+
+def _check_fraction(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise _fail(f"must be in [0, 1), got {value!r}", "give a fraction, e.g. 0.05 for 5%")
+    return value
+
+
+Fraction = Annotated[float, BeforeValidator(_check_fraction)]
+
+
+class FractionEstimate(_EstimateSpec):
+    low: Fraction
+    likely: Fraction
+    high: Fraction
+
+
 def _pick(value: Any) -> str:
     return ESTIMATE_TAG if isinstance(value, (Mapping, _EstimateSpec)) else VALUE_TAG
 
@@ -323,6 +390,18 @@ UncertainShare = Annotated[
     Union[Annotated[Share, Tag(VALUE_TAG)], Annotated[ShareEstimate, Tag(ESTIMATE_TAG)]],  # noqa: UP007
     Discriminator(_pick),
 ]
+UncertainCountRate = Annotated[
+    Union[Annotated[CountRate, Tag(VALUE_TAG)], Annotated[CountRateEstimate, Tag(ESTIMATE_TAG)]],  # noqa: UP007
+    Discriminator(_pick),
+]
+UncertainDailyCount = Annotated[
+    Union[Annotated[DailyCount, Tag(VALUE_TAG)], Annotated[DailyCountEstimate, Tag(ESTIMATE_TAG)]],  # noqa: UP007
+    Discriminator(_pick),
+]
+UncertainFraction = Annotated[
+    Union[Annotated[Fraction, Tag(VALUE_TAG)], Annotated[FractionEstimate, Tag(ESTIMATE_TAG)]],  # noqa: UP007
+    Discriminator(_pick),
+]
 Uncertain = float | _EstimateSpec
 
 
@@ -334,6 +413,35 @@ def as_value(value: Uncertain) -> float | Estimate:
 def likely_of(value: Uncertain) -> float:
     """The most likely value (what the baseline uses)."""
     return float(value.likely) if isinstance(value, _EstimateSpec) else float(value)
+
+
+class OutageSpec(_Model):
+    """Link failures: unplanned (``mtbf`` and ``mttr``) and planned (dated periods)."""
+
+    mtbf: UncertainDuration | None = Field(
+        default=None, description="mean time between failures (calendar time), e.g. 30 days"
+    )
+    mttr: UncertainDuration | None = Field(
+        default=None, description="time to repair each failure, e.g. {low: 2 h, likely: 8 h, ...}"
+    )
+    planned: tuple[Period, ...] = Field(default=(), description="planned outages FROM..TO")
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> OutageSpec:
+        if (self.mtbf is None) != (self.mttr is None):
+            raise _fail("give both mtbf and mttr for unplanned outages", "add the missing one")
+        if self.mtbf is None and not self.planned:
+            raise _fail("no outages described", "give mtbf and mttr, or planned periods")
+        return self
+
+
+class RejectionSpec(_Model):
+    """A fraction of delivered data fails the target's validation and is re-sent."""
+
+    fraction: UncertainFraction = Field(description="share of the first pass rejected, 0 <= f < 1")
+    delay: UncertainDuration | None = Field(
+        default=None, description="remediation time before the rejected data is re-sent"
+    )
 
 
 class CalendarSpec(_Model):
@@ -375,14 +483,43 @@ class LinkSpec(_Model):
         description="local time window HH:MM-HH:MM opening on each working day (default all day)",
     )
     per_flow: bool = Field(default=False, description="every flow gets its own copy of the link")
+    daily_records: UncertainDailyCount | None = Field(
+        default=None, description="most records per working day, spread evenly over the window"
+    )
+    records_rate: UncertainCountRate | None = Field(
+        default=None, description="records per second while open, e.g. '150 records/s'"
+    )
+    outages: OutageSpec | None = None
+    available_from: LocalDateTime | None = Field(
+        default=None, description="the link can be used only from this local time"
+    )
+    lead_time: UncertainDuration | None = Field(
+        default=None, description="the link can be used only this long after the start"
+    )
+    fallback: str | None = Field(
+        default=None, description="link flows use instead until this one is available"
+    )
     description: str = ""
 
     @model_validator(mode="after")
     def _has_capacity(self) -> LinkSpec:
-        if self.daily_cap is None and self.bandwidth is None:
+        if (
+            self.daily_cap is None
+            and self.bandwidth is None
+            and self.daily_records is None
+            and self.records_rate is None
+        ):
             raise _fail(
-                "a link needs a capacity: daily_cap, bandwidth or both",
+                "a link needs a capacity: daily_cap, bandwidth, daily_records or records_rate",
                 "add e.g. 'daily_cap: 1 GB' or 'bandwidth: 100 Mbit/s'",
+            )
+        if self.available_from is not None and self.lead_time is not None:
+            raise _fail("give available_from or lead_time, not both", "remove one")
+        if self.fallback is not None and self.available_from is None and self.lead_time is None:
+            raise _fail(
+                "fallback applies until the link is available, but it has no "
+                "available_from or lead_time",
+                "add lead_time or available_from, or remove fallback",
             )
         if self.bandwidth is None and self.efficiency != 1.0:  # an estimate is never == 1.0
             raise _fail(
@@ -397,6 +534,14 @@ class LinkSpec(_Model):
         if self.bandwidth is None:
             return None
         return likely_of(self.bandwidth) * likely_of(self.efficiency)
+
+    @property
+    def limits_records(self) -> bool:
+        return self.daily_records is not None or self.records_rate is not None
+
+    @property
+    def has_byte_limit(self) -> bool:
+        return self.daily_cap is not None or self.bandwidth is not None
 
     @property
     def cap_bytes(self) -> float | None:
@@ -414,6 +559,13 @@ class FlowSpec(_Model):
     links: tuple[str, ...] = Field(min_length=1, description="names of the links on the path")
     after: tuple[str, ...] = Field(default=(), description="flows that must complete first")
     start: LocalDateTime | None = Field(default=None, description="not before this local time")
+    growth: UncertainRate | None = Field(
+        default=None, description="new data at the source until cutover, e.g. '0.5 GB/day'"
+    )
+    records: Count | None = Field(
+        default=None, description="number of records (needed on links that limit records)"
+    )
+    rejection: RejectionSpec | None = None
     description: str = ""
 
     @property
@@ -435,7 +587,14 @@ class Scenario(_Model):
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)
     links: dict[str, LinkSpec] = Field(min_length=1)
     flows: tuple[FlowSpec, ...] = Field(min_length=1)
-    seed: int | None = Field(default=None, ge=0)
+    seed: int | None = Field(default=None, ge=0, description="random seed (default 0)")
+    replications: int | None = Field(
+        default=None, ge=1, description="Monte Carlo replications (default 1000 if uncertain)"
+    )
+    correlation: dict[str, float] = Field(
+        default_factory=dict,
+        description="correlation (0 to 1) within each named group of uncertain inputs",
+    )
 
     @property
     def tz(self) -> ZoneInfo:

@@ -158,3 +158,50 @@ def format_size(n_bytes: float) -> str:
         if abs(n_bytes) >= factor:
             return f"{n_bytes / factor:.3g} {unit}"
     return f"{n_bytes:.3g} B"
+
+
+COUNT_HELP = "a number of records, e.g. 2000000, '2 M' or '150k'"
+COUNT_RATE_HELP = "records per time, e.g. '150 records/s', '150/s' or '2 M/day'"
+DAILY_COUNT_HELP = "records per working day, e.g. '2 M' or '2 M/day'"
+_COUNT_UNITS = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "m": 1e6, "bn": 1e9, "G": 1e9}
+_RECORD_WORDS = ("records", "record", "rec")
+
+
+def _count_factor(unit: str, text: object, expected: str) -> float:
+    words = unit.split()
+    if words and words[-1] in _RECORD_WORDS:
+        words = words[:-1]
+    prefix = " ".join(words)
+    if prefix not in _COUNT_UNITS:
+        raise UnitError(f"unknown count unit {unit!r} in {text!r}", expected)
+    return _COUNT_UNITS[prefix]
+
+
+def parse_count(text: object) -> float:
+    """A number of records: ``2000000``, ``'2 M'``, ``'150k records'``."""
+    number, unit = _split(text, COUNT_HELP)
+    if "/" in unit:
+        raise UnitError(f"{text!r} is a rate", COUNT_HELP)
+    return number * _count_factor(unit, text, COUNT_HELP)
+
+
+def parse_count_rate(text: object) -> float:
+    """Records per second: ``'150 records/s'``, ``'150/s'``, ``'2 M/day'``."""
+    number, unit = _split(text, COUNT_RATE_HELP)
+    if "/" not in unit:
+        raise UnitError(f"{text!r} has no time unit (e.g. '/s')", COUNT_RATE_HELP)
+    count_unit, _, time_unit = (part.strip() for part in unit.partition("/"))
+    if time_unit not in _TIME_UNITS:
+        raise UnitError(f"unknown time unit {time_unit!r} in {text!r}", COUNT_RATE_HELP)
+    return number * _count_factor(count_unit, text, COUNT_RATE_HELP) / _TIME_UNITS[time_unit]
+
+
+def parse_daily_count(text: object) -> float:
+    """Records per working day: ``'2 M'`` or ``'2 M/day'``."""
+    number, unit = _split(text, DAILY_COUNT_HELP)
+    if "/" in unit:
+        count_unit, _, time_unit = (part.strip() for part in unit.partition("/"))
+        if time_unit not in ("day", "d"):
+            raise UnitError(f"{text!r} is not per day", DAILY_COUNT_HELP)
+        unit = count_unit
+    return number * _count_factor(unit, text, DAILY_COUNT_HELP)
