@@ -425,9 +425,11 @@ class _Component:
             i for i, (link, _) in enumerate(self.instances) if links[link].quota_limited
         }
         self.link_ids = sorted({link for link, _ in self.instances})
-        self.bytes_per_record = {
-            f: inputs.volume[f] / model.flows[f].records for f in flows if model.flows[f].records
-        }
+        self.bytes_per_record: dict[int, float] = {}
+        for f in flows:
+            records = model.flows[f].records
+            if records:
+                self.bytes_per_record[f] = inputs.volume[f] / records
         self.tol = {f: _bytes_tol(inputs.volume[f]) for f in flows}
 
     # -- the explicit, event-by-event part ------------------------------------------------
