@@ -15,14 +15,18 @@ from collections.abc import Sequence
 INF = math.inf
 
 
-def window_rate(
-    rate_bytes_per_s: float | None, cap_bytes_per_day: float | None, window_s: float
-) -> float:
-    """Bytes per second a link moves while a window of ``window_s`` seconds is open."""
-    if rate_bytes_per_s is not None:
-        return rate_bytes_per_s
-    assert cap_bytes_per_day is not None  # the scenario guarantees one of the two
-    return cap_bytes_per_day / window_s
+def window_rate(bandwidth: float, cap_bytes_per_day: float, window_s: float) -> float:
+    """Bytes per second a link moves while a window of ``window_s`` seconds is open.
+
+    ``bandwidth`` is bandwidth x efficiency (``inf`` if the link has none); a link with a daily
+    cap and no bandwidth moves its quota evenly through the window; a link with neither (a
+    record limit only) sets no byte limit (``inf``).
+    """
+    if bandwidth < INF:
+        return bandwidth
+    if cap_bytes_per_day < INF:
+        return cap_bytes_per_day / window_s
+    return INF
 
 
 def max_min_rates(

@@ -49,6 +49,24 @@ class Estimate:
         beta = 1 + 4 * (b - m) / (b - a)
         return a + (b - a) * float(betaincinv(alpha, beta, u))
 
+    def ppf_array(self, u: np.ndarray) -> np.ndarray:
+        """Vectorised :meth:`ppf`."""
+        a, m, b = self.low, self.likely, self.high
+        if b <= a:
+            return np.full(u.shape, m)
+        if self.dist == "uniform":
+            return a + u * (b - a)
+        if self.dist == "triangular":
+            c = (m - a) / (b - a)
+            lower = a + np.sqrt(u * (b - a) * (m - a))
+            upper = b - np.sqrt((1 - u) * (b - a) * (b - m))
+            return np.where(u < c, lower, upper)
+        from scipy.special import betaincinv
+
+        alpha = 1 + 4 * (m - a) / (b - a)
+        beta = 1 + 4 * (b - m) / (b - a)
+        return a + (b - a) * np.asarray(betaincinv(alpha, beta, u), dtype=float)
+
     def mean(self) -> float:
         a, m, b = self.low, self.likely, self.high
         if self.dist == "uniform":

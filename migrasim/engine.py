@@ -51,12 +51,20 @@ class LinkModel:
     """A link compiled against the calendar: its windows and its limits while each is open."""
 
     name: str
+    index: int
     per_flow: bool
     schedule: WindowSchedule
-    rates: tuple[float, ...]  # most likely bytes/s in window k (inf: no byte limit)
+    spans: tuple[float, ...]  # length of window k in seconds
+    bandwidth: float  # most likely bandwidth x efficiency, bytes/s (inf: none)
     cap_bytes: float  # most likely bytes per window (working day); inf without a daily cap
     quota_limited: bool  # both cap and bandwidth: the cap can run out inside a window
-    record_rates: tuple[float, ...] | None  # most likely records/s in window k; None: no limit
+    records_rate: float  # most likely records/s while open (inf: none)
+    daily_records: float  # most likely records per working day (inf: none)
+
+    @property
+    def limits_records(self) -> bool:
+        return self.records_rate < INF or self.daily_records < INF
+
     planned: tuple[tuple[SimTime, SimTime], ...]  # planned outages
     available: SimTime  # most likely time from which the link can be used (-inf: always)
     fallback: int  # link used until available, -1 if none
@@ -99,20 +107,16 @@ class Inputs:
     volume: tuple[float, ...]  # per flow, bytes
     growth: tuple[float, ...]  # per flow, bytes/s
     rejection: tuple[tuple[float, float], ...]  # per flow, (fraction, delay s)
-    rate_factor: tuple[float, ...]  # per link, multiplies its most likely byte rates
-    record_factor: tuple[float, ...]  # per link, multiplies its most likely record rates
-    cap: tuple[float, ...]  # per link, bytes per window
+    bandwidth: tuple[float, ...]  # per link, bandwidth x efficiency in bytes/s (inf: none)
+    cap: tuple[float, ...]  # per link, bytes per working day (inf: none)
+    records_rate: tuple[float, ...]  # per link, records/s while open (inf: none)
+    daily_records: tuple[float, ...]  # per link, records per working day (inf: none)
     available: tuple[SimTime, ...]  # per link
     down: dict[tuple[int, int], tuple[tuple[SimTime, SimTime], ...]]  # (link, flow|-1) outages
 
 
-def _window_record_rate(spec: Any, window_s: float) -> float:
-    rate = INF
-    if spec.records_rate is not None:
-        rate = likely_of(spec.records_rate)
-    if spec.daily_records is not None:
-        rate = min(rate, likely_of(spec.daily_records) / window_s)
-    return rate
+def _optional(value: Any) -> float:
+    return INF if value is None else likely_of(value)
 
 
 def build_model(scenario: Scenario) -> Model:
@@ -123,19 +127,13 @@ def build_model(scenario: Scenario) -> Model:
     last = (clock.to_local(horizon) + timedelta(days=2)).date()
     calendar = build_calendar(scenario.calendar, first, last)
     names = list(scenario.links)
-    links = []
+    links: list[LinkModel] = []
     for name in names:
         spec = scenario.links[name]
         schedule = window_schedule(spec.window, calendar, clock, first, last)
-        spans = [c - o for o, c in zip(schedule.open_s, schedule.close_s, strict=True)]
-        if spec.has_byte_limit:
-            rates = tuple(window_rate(spec.rate_bytes_per_s, spec.cap_bytes, s) for s in spans)
-        else:
-            rates = tuple(INF for _ in spans)
-        cap = spec.cap_bytes if spec.cap_bytes is not None else INF
-        record_rates = (
-            tuple(_window_record_rate(spec, s) for s in spans) if spec.limits_records else None
-        )
+        spans = tuple(c - o for o, c in zip(schedule.open_s, schedule.close_s, strict=True))
+        bandwidth = INF if spec.rate_bytes_per_s is None else spec.rate_bytes_per_s
+        cap = _optional(spec.daily_cap)
         available = -INF
         if spec.available_from is not None:
             available = clock.to_sim(spec.available_from)
@@ -147,12 +145,15 @@ def build_model(scenario: Scenario) -> Model:
         links.append(
             LinkModel(
                 name=name,
+                index=len(links),
                 per_flow=spec.per_flow,
                 schedule=schedule,
-                rates=rates,
+                spans=spans,
+                bandwidth=bandwidth,
                 cap_bytes=cap,
-                quota_limited=spec.bandwidth is not None and cap < INF,
-                record_rates=record_rates,
+                quota_limited=bandwidth < INF and cap < INF,
+                records_rate=_optional(spec.records_rate),
+                daily_records=_optional(spec.daily_records),
                 planned=planned,
                 available=available,
                 fallback=names.index(spec.fallback) if spec.fallback else -1,
@@ -217,9 +218,10 @@ def baseline_inputs(model: Model) -> Inputs:
         volume=tuple(f.volume_bytes for f in model.flows),
         growth=tuple(f.growth_bytes_per_s for f in model.flows),
         rejection=tuple(f.rejection for f in model.flows),
-        rate_factor=tuple(1.0 for _ in model.links),
-        record_factor=tuple(1.0 for _ in model.links),
+        bandwidth=tuple(link.bandwidth for link in model.links),
         cap=tuple(link.cap_bytes for link in model.links),
+        records_rate=tuple(link.records_rate for link in model.links),
+        daily_records=tuple(link.daily_records for link in model.links),
         available=tuple(link.available for link in model.links),
         down=down,
     )
@@ -271,13 +273,7 @@ def _week_patterns(
             i, j = bisect.bisect_left(s.open_s, lo), bisect.bisect_left(s.open_s, hi)
             pattern.append(
                 tuple(
-                    (
-                        round(s.open_s[k] - lo, 6),
-                        round(s.close_s[k] - lo, 6),
-                        link.rates[k],
-                        None if link.record_rates is None else link.record_rates[k],
-                    )
-                    for k in range(i, j)
+                    (round(s.open_s[k] - lo, 6), round(s.close_s[k] - lo, 6)) for k in range(i, j)
                 )
             )
         sig.append(interned.setdefault(tuple(pattern), len(interned)))
@@ -431,6 +427,10 @@ class _Component:
             if records:
                 self.bytes_per_record[f] = inputs.volume[f] / records
         self.tol = {f: _bytes_tol(inputs.volume[f]) for f in flows}
+        self.byte_rates = {link: _WindowRates(links[link], inputs, False) for link in self.link_ids}
+        self.record_rates = {
+            link: _WindowRates(links[link], inputs, True) for link in self.link_ids
+        }
 
     # -- the explicit, event-by-event part ------------------------------------------------
 
@@ -463,10 +463,7 @@ class _Component:
             used_w, used = state.used.get(inst, (w, 0.0))
             if used_w == w and used >= self.inputs.cap[link_id]:
                 return 0.0, 0.0
-        records = INF
-        if link.record_rates is not None:
-            records = link.record_rates[w] * self.inputs.record_factor[link_id]
-        return link.rates[w] * self.inputs.rate_factor[link_id], records
+        return self.byte_rates[link_id][w], self.record_rates[link_id][w]
 
     def _rates(self, state: _State) -> tuple[list[int], list[float], list[int]]:
         """Active flows, their rates, and the link that limits each."""
@@ -488,7 +485,7 @@ class _Component:
                         shared.setdefault((inst, 0), (byte_rate, [], []))
                         shared[(inst, 0)][1].append(pos)
                         shared[(inst, 0)][2].append(1.0)
-                    if self.model.links[link_id].record_rates is not None:
+                    if self.model.links[link_id].limits_records:
                         shared.setdefault((inst, 1), (record_rate, [], []))
                         shared[(inst, 1)][1].append(pos)
                         shared[(inst, 1)][2].append(1.0 / per_record)
@@ -688,6 +685,29 @@ class _Component:
                 while state.t < stop and not adv.completed:
                     self._step(state, stop, adv)
         return adv
+
+
+class _WindowRates:
+    """A link's rate in window k for this run's inputs, computed when first asked for."""
+
+    def __init__(self, link: LinkModel, inputs: Inputs, records: bool) -> None:
+        self.link = link
+        self.records = records
+        self.cache: dict[int, float] = {}
+        self.inputs = inputs
+
+    def __getitem__(self, w: int) -> float:
+        rate = self.cache.get(w)
+        if rate is None:
+            rate = self.cache[w] = self._compute(w)
+        return rate
+
+    def _compute(self, w: int) -> float:
+        i = self.link.index
+        span = self.link.spans[w]
+        if self.records:
+            return min(self.inputs.records_rate[i], self.inputs.daily_records[i] / span)
+        return window_rate(self.inputs.bandwidth[i], self.inputs.cap[i], span)
 
 
 def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
