@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import simpy
 
 from migrasim.calendar import (
@@ -35,6 +36,7 @@ from migrasim.calendar import (
     window_schedule,
 )
 from migrasim.capacity import INF, max_min_rates, window_rate
+from migrasim.capacity_curve import CurveArrays, LinkCurve, Walk
 from migrasim.scenario import Scenario, likely_of
 
 TIME_TOL = 1e-6
@@ -98,6 +100,10 @@ class Model:
     weeks: tuple[SimTime, ...]
     week_sig: tuple[int, ...]
     run_end: tuple[int, ...]
+    # Memo of per-link capacity curves keyed by the values they depend on (pure caching).
+    curve_cache: dict[tuple[float, ...], CurveArrays] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -297,6 +303,7 @@ class FlowResult:
     started_s: SimTime | None  # None: never started (a dependency never completed)
     finished_s: SimTime | None  # None: not complete within the horizon ("never")
     delivered_bytes: float  # everything moved, growth and re-sent rejections included
+    remaining_bytes: float  # still to move at the horizon (0 for a finished flow)
     bottleneck: str | None
     limiting_seconds: tuple[tuple[str, float], ...]  # link -> seconds it set the rate
     reason: str = ""  # why a flow never completes
@@ -363,7 +370,14 @@ class _Advance:
 class _Component:
     """The flow-level solver for one component (pure arithmetic; the SimPy process drives it)."""
 
-    def __init__(self, model: Model, flows: tuple[int, ...], inputs: Inputs, record: bool) -> None:
+    def __init__(
+        self,
+        model: Model,
+        flows: tuple[int, ...],
+        inputs: Inputs,
+        record: bool,
+        use_curves: bool = True,
+    ) -> None:
         self.model = model
         self.inputs = inputs
         self.record = record
@@ -427,10 +441,85 @@ class _Component:
             if records:
                 self.bytes_per_record[f] = inputs.volume[f] / records
         self.tol = {f: _bytes_tol(inputs.volume[f]) for f in flows}
-        self.byte_rates = {link: _WindowRates(links[link], inputs, False) for link in self.link_ids}
-        self.record_rates = {
-            link: _WindowRates(links[link], inputs, True) for link in self.link_ids
-        }
+        self.byte_rates = {i: _WindowRates(links[i], inputs, False) for i in self.link_ids}
+        self.record_rates = {i: _WindowRates(links[i], inputs, True) for i in self.link_ids}
+        # A flow alone on a single link is solved on the link's cumulative capacity curve.
+        only = flows[0]
+        self.single: int | None = None
+        alone = len(flows) == 1 and len(self.paths[only]) == 1
+        if use_curves and alone and len(self.paths[only][0][1]) == 1:
+            self.single = only
+        self.curve: LinkCurve | None = None
+
+    def _single_curve(self) -> LinkCurve:
+        if self.curve is None:
+            f = self.single
+            assert f is not None
+            inst = self.paths[f][0][1][0]
+            link_id = self.instances[inst][0]
+            link = self.model.links[link_id]
+            inputs = self.inputs
+            per_record = self.bytes_per_record.get(f, 0.0) if link.limits_records else 0.0
+            quota = inputs.cap[link_id] if link.quota_limited else INF
+            key = (
+                float(link_id),
+                inputs.bandwidth[link_id],
+                inputs.cap[link_id],
+                inputs.records_rate[link_id],
+                inputs.daily_records[link_id],
+                per_record,
+                quota,
+            )
+            arrays = self.model.curve_cache.get(key)
+            if arrays is None:
+                opens = np.asarray(link.schedule.open_s)
+                closes = np.asarray(link.schedule.close_s)
+                spans = closes - opens
+                if inputs.bandwidth[link_id] < INF:
+                    rates = np.full(len(spans), inputs.bandwidth[link_id])
+                elif inputs.cap[link_id] < INF:
+                    rates = inputs.cap[link_id] / spans
+                else:
+                    rates = np.full(len(spans), INF)
+                if link.limits_records:
+                    records = np.minimum(
+                        inputs.records_rate[link_id], inputs.daily_records[link_id] / spans
+                    )
+                    rates = np.minimum(rates, records * per_record)
+                if len(self.model.curve_cache) > 4096:  # bound the memo in long runs
+                    self.model.curve_cache.clear()
+                arrays = self.model.curve_cache[key] = CurveArrays.build(
+                    opens, closes, rates, quota
+                )
+            self.curve = LinkCurve(arrays, self.down[inst])
+        return self.curve
+
+    def _advance_single(self, state: _State, until: SimTime) -> _Advance:
+        """The cumulative-capacity solution for a flow alone on one link."""
+        f = self.single
+        assert f is not None
+        adv = _Advance(state, [])
+        curve = self._single_curve()
+        inst = self.paths[f][0][1][0]
+        link_id = self.instances[inst][0]
+        window, used = state.used.get(inst, (-1, 0.0))
+        start = state.t
+        walk = Walk(start, state.remaining[f], window, used, state.delivered[f])
+        curve.advance(walk, self.inputs.growth[f], until, self.tol[f], self.record)
+        state.t = walk.t
+        state.delivered[f] = walk.moved
+        if self.model.links[link_id].quota_limited:
+            state.used[inst] = (walk.window, walk.used)
+        acc = (state.moving if walk.moved > 0 else state.blocked).setdefault(f, {})
+        acc[link_id] = acc.get(link_id, 0.0) + (walk.t - start)
+        if self.record:
+            adv.points[f] = walk.points
+        if walk.done:
+            state.remaining.pop(f)
+            adv.completed.append(f)
+        else:
+            state.remaining[f] = walk.remaining
+        return adv
 
     # -- the explicit, event-by-event part ------------------------------------------------
 
@@ -671,6 +760,8 @@ class _Component:
 
     def advance(self, state: _State, until: SimTime) -> _Advance:
         """Run ``state`` forward to ``until`` or the first completion, whichever is first."""
+        if self.single is not None and state.remaining:
+            return self._advance_single(state, until)
         adv = _Advance(state, [])
         weeks = self.model.weeks
         while state.t < until and state.remaining and not adv.completed:
@@ -730,7 +821,7 @@ def _diff(after: dict[int, float], before: dict[int, float]) -> dict[int, float]
 class _Run:
     """One simulation: a SimPy environment, a process per flow and one per component."""
 
-    def __init__(self, model: Model, inputs: Inputs, record: bool) -> None:
+    def __init__(self, model: Model, inputs: Inputs, record: bool, use_curves: bool) -> None:
         self.model = model
         self.inputs = inputs
         self.env = simpy.Environment()
@@ -742,10 +833,13 @@ class _Run:
         self.started: list[SimTime | None] = [None] * n
         self.finished: list[SimTime | None] = [None] * n
         self.delivered = [0.0] * n
+        self.remaining_at_horizon: dict[int, float] = {}
         self.points: list[list[tuple[float, float]]] = [[] for _ in range(n)]
         self.moving: dict[int, dict[int, float]] = {}
         self.blocked: dict[int, dict[int, float]] = {}
-        self.solvers = [_Component(model, members, inputs, record) for members in model.components]
+        self.solvers = [
+            _Component(model, members, inputs, record, use_curves) for members in model.components
+        ]
         self.states = [_State(0.0, {}, {}, {}, {}, {}) for _ in model.components]
         self.pending: list[list[tuple[int, float]]] = [[] for _ in model.components]
         self.wake = [self.env.event() for _ in model.components]
@@ -835,6 +929,7 @@ class _Run:
                 self._commit(c, self.solvers[c].advance(state, m.horizon))
                 for f, moved in self.states[c].delivered.items():
                     self.delivered[f] = moved
+                self.remaining_at_horizon.update(self.states[c].remaining)
             self.moving.update(self.states[c].moving)
             self.blocked.update(self.states[c].blocked)
         flows = []
@@ -853,6 +948,7 @@ class _Run:
                     started_s=self.started[f],
                     finished_s=self.finished[f],
                     delivered_bytes=self.delivered[f],
+                    remaining_bytes=self.remaining_at_horizon.get(f, 0.0),
                     bottleneck=bottleneck,
                     limiting_seconds=tuple(sorted(named.items(), key=lambda kv: -kv[1])),
                     reason=self._never_reason(f, bottleneck),
@@ -889,12 +985,23 @@ class _Run:
         return f"not finished within the horizon ({years:g} years)"
 
 
-def simulate(model: Model, inputs: Inputs | None = None, *, record: bool = False) -> RunResult:
+def simulate(
+    model: Model,
+    inputs: Inputs | None = None,
+    *,
+    record: bool = False,
+    method: str = "auto",
+) -> RunResult:
     """Run the scenario once with ``inputs`` (default: every most likely value).
 
-    ``record=True`` also returns each flow's cumulative-bytes curve.
+    ``record=True`` also returns each flow's cumulative-bytes curve. ``method="events"``
+    solves flows alone on one link event by event too, instead of on the link's cumulative
+    capacity curve ("auto"); the two must agree, and the tests check that they do.
     """
-    run = _Run(model, inputs if inputs is not None else baseline_inputs(model), record)
+    if method not in ("auto", "events"):
+        raise ValueError(f"method must be 'auto' or 'events', got {method!r}")
+    inputs = inputs if inputs is not None else baseline_inputs(model)
+    run = _Run(model, inputs, record, use_curves=method == "auto")
     run.env.run(until=model.horizon)
     return run.result()
 

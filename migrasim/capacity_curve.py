@@ -1,0 +1,210 @@
+"""The cumulative capacity of one link for one flow, over the whole calendar at once.
+
+For a flow alone on one link (the common case: every council on its own capped or hard-wired
+link), the bytes it can move are a sum of per-window amounts ``min(quota, rate x up-time)``.
+:class:`LinkCurve` keeps those amounts as a cumulative sum, so the window in which a backlog is
+cleared is found by binary search (or one vectorised pass when the source keeps growing) instead
+of stepping through the days; only windows touched by an outage, and the window where the flow
+completes, are walked exactly. A 400-day, 1 GB/day flow costs one search, not 400 steps.
+
+Semantics are the engine's: the window's rate applies while the window is open and the link is
+up; a link with both bandwidth and a daily cap moves at its bandwidth until the day's quota is
+used; a cap-only link spreads its quota evenly over the window (that is just its rate).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+INF = float("inf")
+TIME_TOL = 1e-6
+
+
+@dataclass
+class Walk:
+    """Where a flow got to: time, backlog left, quota used in the current window, bytes moved."""
+
+    t: float
+    remaining: float
+    window: int
+    used: float
+    moved: float
+    done: bool = False
+    points: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CurveArrays:
+    """A link's windows for one flow: per-window rate, amount and delivery end, and their
+    cumulative sum. Independent of outages, so flows with equal rates share one."""
+
+    opens: np.ndarray
+    closes: np.ndarray
+    rates: np.ndarray
+    quota: float
+    amounts: np.ndarray
+    ends: np.ndarray
+    cum: np.ndarray
+
+    @classmethod
+    def build(
+        cls, opens: np.ndarray, closes: np.ndarray, rates: np.ndarray, quota: float
+    ) -> CurveArrays:
+        amounts = np.minimum(quota, rates * (closes - opens))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ends = np.where(rates > 0, opens + amounts / rates, opens)
+        cum = np.concatenate(([0.0], np.cumsum(amounts)))
+        return cls(opens, closes, rates, quota, amounts, ends, cum)
+
+
+class LinkCurve:
+    """One link instance's capacity for one flow (see module doc): the link's
+    :class:`CurveArrays` and its outages as sorted, disjoint (starts, ends)."""
+
+    def __init__(
+        self, arrays: CurveArrays, down: tuple[tuple[float, ...], tuple[float, ...]]
+    ) -> None:
+        self.opens = arrays.opens
+        self.closes = arrays.closes
+        self.rates = arrays.rates
+        self.quota = arrays.quota
+        self.amounts = arrays.amounts
+        self.ends = arrays.ends
+        self.cum = arrays.cum
+        self.down_starts, self.down_ends = down
+
+    # -- exact walk through one window ----------------------------------------------------------
+
+    def _up(self, a: float, b: float) -> list[tuple[float, float]]:
+        """Sub-intervals of [a, b) when the link is up."""
+        out = []
+        i = bisect.bisect_right(self.down_ends, a)
+        t = a
+        while t < b:
+            if i < len(self.down_starts) and self.down_starts[i] < b:
+                s, e = self.down_starts[i], self.down_ends[i]
+                if s > t:
+                    out.append((t, s))
+                t = max(t, e)
+                i += 1
+            else:
+                out.append((t, b))
+                break
+        return out
+
+    def walk_window(
+        self, w: int, walk: Walk, growth: float, until: float, tol: float, record: bool
+    ) -> None:
+        """Move through window ``w`` from ``walk.t`` (up to ``until``), updating ``walk``."""
+        start = max(walk.t, float(self.opens[w]))
+        end = min(float(self.closes[w]), until)
+        walk.remaining += growth * (start - walk.t)
+        walk.t = start
+        if walk.window != w:
+            walk.window, walk.used = w, 0.0
+        rate = float(self.rates[w])
+        for a, b in self._up(start, end) if end > start else ():
+            walk.remaining += growth * (a - walk.t)
+            walk.t = a
+            left = self.quota - walk.used
+            if left <= 0 or rate <= 0:
+                break
+            seg = min(b - a, left / rate)
+            net = rate - growth
+            if record:
+                walk.points.append((a, walk.moved))
+            if net > 0 and walk.remaining <= net * seg + tol:
+                dt = max(walk.remaining, 0.0) / net
+                walk.t = a + dt
+                walk.moved += rate * dt
+                walk.used += rate * dt
+                walk.remaining = 0.0
+                walk.done = True
+                if record:
+                    walk.points.append((walk.t, walk.moved))
+                return
+            walk.remaining -= net * seg
+            walk.moved += rate * seg
+            walk.used += rate * seg
+            walk.t = a + seg
+            if record:
+                walk.points.append((walk.t, walk.moved))
+        walk.remaining += growth * (max(end, walk.t) - walk.t)
+        walk.t = max(end, walk.t)
+
+    # -- many windows at once ---------------------------------------------------------------------
+
+    def _next_touched(self, w: int) -> int:
+        """The first window at or after ``w`` that an outage touches (len(opens) if none)."""
+        n = len(self.opens)
+        if w >= n:
+            return n
+        i = bisect.bisect_right(self.down_ends, float(self.opens[w]))
+        if i >= len(self.down_starts):
+            return n
+        return int(np.searchsorted(self.closes, self.down_starts[i], side="right"))
+
+    def advance(self, walk: Walk, growth: float, until: float, tol: float, record: bool) -> Walk:
+        """Move the flow on from ``walk`` until its backlog is cleared or ``until``."""
+        n = len(self.opens)
+        w = int(np.searchsorted(self.closes, walk.t, side="right"))
+        if w < n and self.opens[w] < walk.t:  # already inside window w: finish it exactly
+            self.walk_window(w, walk, growth, until, tol, record)
+            w += 1
+        while not walk.done and w < n and self.opens[w] < until:
+            touched = self._next_touched(w)
+            last = int(np.searchsorted(self.closes, until, side="right"))  # whole windows < until
+            stop = min(touched, last)
+            if stop > w:
+                self._stretch(w, stop, walk, growth, tol, record)
+                if walk.done:
+                    return walk
+                w = stop
+                continue
+            self.walk_window(w, walk, growth, until, tol, record)
+            w += 1
+        if not walk.done and walk.t < until:
+            walk.remaining += growth * (until - walk.t)
+            walk.t = until
+        return walk
+
+    def _stretch(
+        self, w: int, stop: int, walk: Walk, growth: float, tol: float, record: bool
+    ) -> None:
+        """Windows ``w..stop-1``, untouched by outages and wholly before the limit."""
+        base = self.cum[w]
+        sums = self.cum[w + 1 : stop + 1] - base  # each of these windows has a fresh quota
+        if growth > 0:
+            backlog = walk.remaining + growth * (self.ends[w:stop] - walk.t) - sums
+            hits = np.flatnonzero(backlog <= tol)
+        else:
+            hits = np.flatnonzero(sums >= walk.remaining - tol)
+        if hits.size == 0:
+            if record:
+                self._record(w, stop, walk)
+            walk.remaining += growth * (float(self.closes[stop - 1]) - walk.t) - float(sums[-1])
+            walk.moved += float(sums[-1])
+            walk.t = float(self.closes[stop - 1])
+            walk.window, walk.used = stop - 1, float(self.amounts[stop - 1])
+            return
+        j = w + int(hits[0])
+        if j > w:  # whole windows before the one where the backlog clears
+            if record:
+                self._record(w, j, walk)
+            before = float(self.cum[j] - base)
+            walk.remaining += growth * (float(self.closes[j - 1]) - walk.t) - before
+            walk.moved += before
+            walk.t = float(self.closes[j - 1])
+            walk.window, walk.used = j - 1, float(self.amounts[j - 1])
+        self.walk_window(j, walk, growth, INF, tol, record)
+
+    def _record(self, w: int, stop: int, walk: Walk) -> None:
+        moved = walk.moved + (self.cum[w:stop] - self.cum[w])
+        times = np.empty(2 * (stop - w))
+        values = np.empty(2 * (stop - w))
+        times[0::2], times[1::2] = self.opens[w:stop], self.ends[w:stop]
+        values[0::2], values[1::2] = moved, moved + self.amounts[w:stop]
+        walk.points.extend(zip(times.tolist(), values.tolist(), strict=True))

@@ -1,0 +1,144 @@
+"""Draw one replication's concrete inputs from a scenario's uncertain ones. Pure.
+
+Each replication ``r`` has its own random stream (``SeedSequence(seed).spawn()[r]``); every
+uncertain input draws from its own sub-stream of it, named by the input's key path
+(``flows[Cardiff].volume``, ``links[hardwired].lead_time``), so the same input gets the same
+draw in every scenario run with the same seed: the common random numbers that make two
+scenarios' difference due to the change, not to noise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from migrasim.capacity import INF
+from migrasim.distributions import (
+    Estimate,
+    correlated_uniform,
+    key_hash,
+    uniform_for,
+)
+from migrasim.engine import Inputs, Model, baseline_inputs, flow_path_links
+from migrasim.scenario import Uncertain, as_value
+
+
+@dataclass(frozen=True)
+class Sampler:
+    """Draws :class:`~migrasim.engine.Inputs` for a model; ``seed`` fixes every draw."""
+
+    model: Model
+    seed: int
+
+    def _draw(self, value: Uncertain | None, key: str, replication: int) -> float:
+        if value is None:
+            return INF
+        parsed = as_value(value)
+        if not isinstance(parsed, Estimate) or parsed.high <= parsed.low:
+            return parsed.likely if isinstance(parsed, Estimate) else parsed
+        u = uniform_for(self.seed, replication, key)
+        if parsed.group is not None:
+            rho = self.model.scenario.correlation[parsed.group]
+            u_group = uniform_for(self.seed, replication, f"group:{parsed.group}")
+            u = correlated_uniform(u, u_group, rho)
+        return parsed.ppf(u)
+
+    def inputs(self, replication: int) -> Inputs:
+        """The concrete inputs of ``replication`` (0-based)."""
+        scenario = self.model.scenario
+        base = baseline_inputs(self.model)
+        volume, growth, rejection = [], [], []
+        for flow in scenario.flows:
+            key = f"flows[{flow.label}]"
+            volume.append(self._draw(flow.volume, f"{key}.volume", replication))
+            g = self._draw(flow.growth, f"{key}.growth", replication)
+            growth.append(0.0 if g == INF else g)
+            if flow.rejection is None:
+                rejection.append((0.0, 0.0))
+            else:
+                fraction = self._draw(
+                    flow.rejection.fraction, f"{key}.rejection.fraction", replication
+                )
+                delay = self._draw(flow.rejection.delay, f"{key}.rejection.delay", replication)
+                rejection.append((fraction, 0.0 if delay == INF else delay))
+        bandwidth, cap, records_rate, daily_records, available = [], [], [], [], []
+        for name, link in scenario.links.items():
+            key = f"links[{name}]"
+            bw = self._draw(link.bandwidth, f"{key}.bandwidth", replication)
+            eff = self._draw(link.efficiency, f"{key}.efficiency", replication)
+            bandwidth.append(bw * eff if bw < INF else INF)
+            cap.append(self._draw(link.daily_cap, f"{key}.daily_cap", replication))
+            records_rate.append(self._draw(link.records_rate, f"{key}.records_rate", replication))
+            daily_records.append(
+                self._draw(link.daily_records, f"{key}.daily_records", replication)
+            )
+            if link.lead_time is not None:
+                available.append(self._draw(link.lead_time, f"{key}.lead_time", replication))
+            else:
+                available.append(self.model.links[len(available)].available)
+        return replace(
+            base,
+            volume=tuple(volume),
+            growth=tuple(growth),
+            rejection=tuple(rejection),
+            bandwidth=tuple(bandwidth),
+            cap=tuple(cap),
+            records_rate=tuple(records_rate),
+            daily_records=tuple(daily_records),
+            available=tuple(available),
+            down=self._outages(base.down, replication),
+        )
+
+    def _outages(
+        self,
+        planned: dict[tuple[int, int], tuple[tuple[float, float], ...]],
+        replication: int,
+    ) -> dict[tuple[int, int], tuple[tuple[float, float], ...]]:
+        """Planned outages plus an alternating up/down renewal process per link instance."""
+        model = self.model
+        down = dict(planned)
+        specs = model.scenario.links
+        for f, flow in enumerate(model.flows):
+            for link in flow_path_links(flow, model.links):
+                spec = specs[model.links[link].name].outages
+                if spec is None or spec.mtbf is None or spec.mttr is None:
+                    continue
+                owner = f if model.links[link].per_flow else -1
+                if (link, owner) in down and (link, owner) not in planned:
+                    continue  # a shared link already drawn
+                where = flow.name if owner >= 0 else "shared"
+                key = f"links[{model.links[link].name}].outages@{where}"
+                mtbf = self._draw(spec.mtbf, f"{key}.mtbf", replication)
+                mttr = as_value(spec.mttr)
+                spans = _renewal(self.seed, replication, key, mtbf, mttr, model.horizon)
+                down[(link, owner)] = tuple(sorted((*planned.get((link, owner), ()), *spans)))
+        return down
+
+
+def _renewal(
+    seed: int,
+    replication: int,
+    key: str,
+    mtbf: float,
+    mttr: float | Estimate,
+    horizon: float,
+) -> list[tuple[float, float]]:
+    """Outages of an up/down process: exponential up times (mean mtbf), repair times mttr."""
+    stream = np.random.SeedSequence(seed, spawn_key=(replication, key_hash(key)))
+    rng = np.random.Generator(np.random.PCG64(stream))
+    spans: list[tuple[float, float]] = []
+    t = 0.0
+    block = max(8, math.ceil(1.5 * horizon / mtbf) + 4)
+    while t < horizon:
+        ups = rng.exponential(mtbf, block)
+        u = rng.random(block)
+        repairs = mttr.ppf_array(u) if isinstance(mttr, Estimate) else np.full(block, mttr)
+        for up, repair in zip(ups, repairs, strict=True):
+            start = t + float(up)
+            if start >= horizon:
+                return spans
+            t = start + float(repair)
+            spans.append((start, t))
+    return spans
