@@ -66,38 +66,124 @@ SCENARIO = click.argument("scenario", type=click.Path(dir_okay=False, path_type=
     help="Results folder (default: results/<scenario file stem>/).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@click.option(
+    "--replications",
+    "-n",
+    type=click.IntRange(min=1),
+    help="Monte Carlo replications (default: the file's 'replications', else 1000 when any "
+    "input is uncertain, else none).",
+)
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="Random seed (default: the file's, else 0)."
+)
+@click.option(
+    "--workers",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Processes for the replications (default: all cores). Results do not depend on it.",
+)
 @_guarded
-def run(scenario: Path, out: Path | None, force: bool) -> None:
-    """Simulate SCENARIO and write summary.csv, timeline.csv and charts.
+def run(
+    scenario: Path,
+    out: Path | None,
+    force: bool,
+    replications: int | None,
+    seed: int | None,
+    workers: int | None,
+) -> None:
+    """Simulate SCENARIO: completion dates, the chance of making go-live, the bottleneck.
+
+    Writes summary.csv, timeline.csv, charts and (with replications) completions.csv,
+    bottlenecks.csv and a completion CDF into the results folder.
 
     \b
     Example:
       migrasim run scenarios/health_boards.yaml
+      migrasim run scenarios/health_boards.yaml --replications 4000 --seed 7
     """
     from migrasim.engine import build_model, simulate
     from migrasim.loader import load_scenario
-    from migrasim.outputs import prepare_out_dir, summary_frame, timeline_frame, write_results
+    from migrasim.outputs import (
+        band_frame,
+        bottlenecks_frame,
+        completions_frame,
+        prepare_out_dir,
+        summary_frame,
+        timeline_frame,
+        wide_intervals,
+        write_results,
+    )
+    from migrasim.runner import run_monte_carlo
+    from migrasim.sampling import has_uncertainty
 
     spec = load_scenario(scenario)
     out = out if out is not None else Path("results") / scenario.stem
     prepare_out_dir(out, force)  # fail fast, before any simulation
     model = build_model(spec)
-    result = simulate(model, record=True)
-    summary = summary_frame(model, result)
-    timeline = timeline_frame(model, result)
-    figures = _figures(model, summary, timeline)
-    write_results(out, {"summary.csv": summary, "timeline.csv": timeline}, figures, force=force)
-    _print_table(spec.name, spec.go_live, summary, out)
+    baseline = simulate(model, record=True)
+    uncertain = has_uncertainty(spec)
+    n = replications or spec.replications or (1000 if uncertain else None)
+    seed = seed if seed is not None else (spec.seed if spec.seed is not None else 0)
+    mc = None
+    if n is not None:
+        with _ProgressBar(n) as progress:
+            mc = run_monte_carlo(spec, n, seed, workers, progress, model=model)
+    summary = summary_frame(model, baseline, mc)
+    timeline = timeline_frame(model, baseline)
+    tables = {"summary.csv": summary, "timeline.csv": timeline}
+    band = None
+    if mc is not None:
+        tables["completions.csv"] = completions_frame(model, mc)
+        tables["bottlenecks.csv"] = bottlenecks_frame(mc)
+        band = band_frame(mc)
+    figures = _figures(model, summary, timeline, band, mc)
+    write_results(out, tables, figures, force=force)
+    _print_table(spec.name, spec.go_live, summary, n, seed, uncertain)
+    wide = wide_intervals(summary)
+    if wide:
+        more = 4 * (n or 1)
+        click.echo(
+            f"Note: the P80 is uncertain to more than a week for {len(wide)} row(s), e.g. "
+            f"{wide[0]}; run more replications (e.g. --replications {more})."
+        )
+    click.echo(f"Results written to {out}/")
 
 
-def _figures(model: Any, summary: Any, timeline: Any) -> dict[str, Any]:
+class _ProgressBar:
+    """A rich progress bar on a terminal; nothing when output is piped."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not sys.stderr.isatty():
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True)
+        self.bar.start()
+        task = self.bar.add_task("replications", total=self.total)
+
+        def update(done: int, total: int) -> None:
+            self.bar.update(task, completed=done)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _figures(model: Any, summary: Any, timeline: Any, band: Any, mc: Any) -> dict[str, Any]:
     import pandas as pd
 
-    from migrasim.plots import burnup_figure, gantt_figure
+    from migrasim.outputs import DateConverter, date_stats
+    from migrasim.plots import burnup_figure, cdf_figure, gantt_figure
 
     go_live = model.scenario.go_live
     flows = summary[summary["flow"] != "ALL"]
-    volumes = dict(zip(flows["flow"], flows["volume_bytes"].astype(float), strict=True))
+    volumes = dict(zip(flows["flow"], flows["total_bytes"].astype(float), strict=True))
     bars = pd.DataFrame(
         {
             "flow": flows["flow"],
@@ -109,10 +195,21 @@ def _figures(model: Any, summary: Any, timeline: Any) -> dict[str, Any]:
         }
     )
     name = model.scenario.name
-    return {
-        "burnup.png": burnup_figure(timeline, volumes, go_live, f"{name}: data migrated"),
-        "gantt.png": gantt_figure(bars, go_live, f"{name}: migration schedule"),
+    figures = {
+        "burnup.png": burnup_figure(timeline, volumes, go_live, f"{name}: data migrated", band),
+        "gantt.png": gantt_figure(bars, go_live, f"{name}: baseline schedule"),
     }
+    if mc is not None:
+        convert = DateConverter(model)
+        days = [convert(float(t)) for t in mc.programme_finished]
+        stats = date_stats(days, go_live)
+        figures["cdf.png"] = cdf_figure(
+            days,
+            go_live,
+            {"P50": stats.p50, "P80": stats.p80, "P95": stats.p95},
+            f"{name}: when will everything be across?",
+        )
+    return figures
 
 
 def _describe_lateness(days_late: Any) -> str:
@@ -128,25 +225,61 @@ def _describe_lateness(days_late: Any) -> str:
     return f"{-days} day{'s' if days != -1 else ''} early"
 
 
-def _print_table(name: str, go_live: Any, summary: Any, out: Path) -> None:
-    header = f"{name} (baseline)"
-    click.echo(header)
+def _print_table(
+    name: str, go_live: Any, summary: Any, replications: int | None, seed: int, uncertain: bool
+) -> None:
+    if replications:
+        click.echo(f"{name}: {replications} replications, seed {seed}")
+    else:
+        click.echo(f"{name}: deterministic (no uncertain inputs)")
     if go_live is not None:
         click.echo(f"go-live {go_live}: a flow is in time if it completes by the day before")
     width = max(len("flow"), *(len(str(f)) for f in summary["flow"]))
-    click.echo(f"{'flow':<{width}}  {'completes':<10}  {'vs go-live':<26}  bottleneck")
+    risk = replications is not None
+    head = f"{'flow':<{width}}  {'baseline':<10}  "
+    head += f"{'P50':<10}  {'P80':<10}  {'P95':<10}  " if risk else f"{'vs go-live':<24}  "
+    if go_live is not None and risk:
+        head += f"{'P(by go-live) [95% CI]':<24}  "
+    click.echo(head + "bottleneck")
     late = 0
     for row in summary.itertuples(index=False):
-        lateness = _describe_lateness(row.days_late)
-        if row.flow != "ALL" and ("late" in lateness or "never" in lateness):
-            late += 1
+        base = _baseline_day(row)
+        line = f"{row.flow:<{width}}  {base:<10}  "
+        if risk:
+            line += f"{row.p50:<10}  {row.p80:<10}  {row.p95:<10}  "
+            if go_live is not None:
+                prob = f"{float(row.prob_by_go_live):.2f} [{float(row.prob_ci_low):.2f}-"
+                prob += f"{float(row.prob_ci_high):.2f}]"
+                line += f"{prob:<24}  "
+        else:
+            line += f"{_describe_lateness(row.days_late):<24}  "
+        bottleneck = str(row.bottleneck)
+        if risk and bottleneck:
+            bottleneck += f" ({float(row.bottleneck_share):.0%})"
         if row.flow == "ALL":
-            click.echo("-" * (width + 50))
-        click.echo(f"{row.flow:<{width}}  {row.p50:<10}  {lateness:<26}  {row.bottleneck}")
+            click.echo("-" * len(line.rstrip()))
+        elif (
+            go_live is not None
+            and row.days_late != ""
+            and (row.days_late == "never" or int(row.days_late) > 0)
+        ):
+            late += 1
+        click.echo(line + bottleneck)
     n = len(summary) - 1
     if go_live is not None:
-        click.echo(f"{late} of {n} flows miss go-live.")
-    click.echo(f"Results written to {out}/")
+        click.echo(f"Baseline: {late} of {n} flows miss go-live.")
+
+
+def _baseline_day(row: Any) -> str:
+    """The date the baseline completion counts for (00:00 belongs to the day before)."""
+    from datetime import datetime
+
+    from migrasim.calendar import completion_date
+
+    moment = str(row.baseline_completion)
+    if moment == "never":
+        return moment
+    return completion_date(datetime.fromisoformat(moment)).isoformat()
 
 
 @cli.command()

@@ -7,10 +7,13 @@ day before go-live): negative means early, 0 means on the last possible day, pos
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,24 +21,34 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from migrasim.calendar import completion_date, in_time
+from migrasim.calendar import completion_date
 from migrasim.engine import Model, RunResult
 from migrasim.errors import ResultsExistError
+from migrasim.runner import BAND_BINS, MonteCarloResult
 
 NEVER = "never"
+Z95 = 1.959963984540054
 SUMMARY_COLUMNS = [
     "flow",
     "source",
     "target",
     "volume_bytes",
+    "total_bytes",
     "start",
     "baseline_completion",
     "p50",
     "p80",
     "p95",
     "prob_by_go_live",
+    "prob_ci_low",
+    "prob_ci_high",
+    "p80_ci_low",
+    "p80_ci_high",
+    "p80_halfwidth_days",
     "days_late",
     "bottleneck",
+    "bottleneck_share",
+    "never_reason",
 ]
 
 
@@ -45,6 +58,26 @@ class _SavableFigure(Protocol):
 
 def _iso(moment: datetime | None) -> str:
     return NEVER if moment is None else moment.isoformat(timespec="seconds")
+
+
+def _day_text(day: date | None) -> str:
+    return NEVER if day is None else day.isoformat()
+
+
+class DateConverter:
+    """SimTime -> completion date (end-of-day rule), memoised: replications repeat values."""
+
+    def __init__(self, model: Model) -> None:
+        self.clock = model.clock
+        self.memo: dict[float, date] = {}
+
+    def __call__(self, t: float | None) -> date | None:
+        if t is None or not math.isfinite(t):
+            return None
+        day = self.memo.get(t)
+        if day is None:
+            day = self.memo[t] = completion_date(self.clock.to_local(t))
+        return day
 
 
 def flow_dates(model: Model, result: RunResult) -> list[tuple[datetime | None, date | None]]:
@@ -66,39 +99,124 @@ def days_late(completed_on: date | None, go_live: date | None) -> int | None:
     return (completed_on - (go_live - timedelta(days=1))).days
 
 
-def summary_frame(model: Model, result: RunResult) -> pd.DataFrame:
-    """One row per flow, then ``ALL`` for the whole programme (see SUMMARY_COLUMNS)."""
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a proportion (95 % by default)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def quantile_rank(n: int, p: float) -> int:
+    """0-based index of the p-quantile of n sorted values (inverted CDF: an observed value)."""
+    return min(n - 1, max(0, math.ceil(n * p - 1e-9) - 1))
+
+
+def quantile_interval_ranks(n: int, p: float, z: float = Z95) -> tuple[int, int]:
+    """0-based ranks bounding a ~95 % distribution-free interval for the p-quantile
+    (normal approximation to the binomial order statistics)."""
+    half = z * math.sqrt(n * p * (1 - p))
+    lo = math.floor(n * p - half)
+    hi = math.ceil(n * p + half)
+    return max(0, lo - 1), min(n - 1, hi - 1)
+
+
+@dataclass(frozen=True)
+class DateStats:
+    """Completion-date statistics of one flow (or the programme) over replications."""
+
+    p50: date | None
+    p80: date | None
+    p95: date | None
+    prob: float | None
+    prob_ci: tuple[float, float] | None
+    p80_ci: tuple[date | None, date | None]
+    p80_halfwidth_days: float | None  # None when an end of the interval is 'never'
+
+
+def date_stats(days: list[date | None], go_live: date | None) -> DateStats:
+    """P-dates, chance of finishing before go-live and their intervals; None = never."""
+    n = len(days)
+    ordinal = sorted(math.inf if d is None else d.toordinal() for d in days)
+
+    def at(rank: int) -> date | None:
+        value = ordinal[rank]
+        return None if math.isinf(value) else date.fromordinal(int(value))
+
+    prob = prob_ci = None
+    if go_live is not None:
+        hits = sum(1 for d in days if d is not None and d < go_live)
+        prob = hits / n
+        prob_ci = wilson_interval(hits, n)
+    lo, hi = quantile_interval_ranks(n, 0.8)
+    p80_lo, p80_hi = at(lo), at(hi)
+    half = None
+    if p80_lo is not None and p80_hi is not None:
+        half = (p80_hi - p80_lo).days / 2
+    return DateStats(
+        at(quantile_rank(n, 0.5)),
+        at(quantile_rank(n, 0.8)),
+        at(quantile_rank(n, 0.95)),
+        prob,
+        prob_ci,
+        (p80_lo, p80_hi),
+        half,
+    )
+
+
+def summary_frame(
+    model: Model, baseline: RunResult, mc: MonteCarloResult | None = None
+) -> pd.DataFrame:
+    """One row per flow, then ``ALL`` for the whole programme (see SUMMARY_COLUMNS).
+
+    Without ``mc`` (a scenario with no uncertainty) every replication would equal the baseline,
+    so the P-dates are the baseline date and the intervals have zero width.
+    """
     go_live = model.scenario.go_live
+    convert = DateConverter(model)
+    flows = baseline.flows
+    if mc is None:
+        per_flow = [[convert(f.finished_s)] for f in flows]
+        programme = [convert(baseline.finished_s)]
+        shares = [1.0 if f.bottleneck else 0.0 for f in flows]
+        common = [f.bottleneck or "" for f in flows]
+    else:
+        per_flow = [[convert(float(t)) for t in mc.finished[:, i]] for i in range(len(flows))]
+        programme = [convert(float(t)) for t in mc.programme_finished]
+        common, shares = [], []
+        for counter in mc.bottlenecks:
+            name, count = counter.most_common(1)[0] if counter else ("", 0)
+            common.append(name)
+            shares.append(count / mc.replications)
     rows: list[dict[str, Any]] = []
-    dates = flow_dates(model, result)
-    for flow, (moment, day) in zip(result.flows, dates, strict=True):
+    dates = flow_dates(model, baseline)
+    for i, (flow, (moment, day)) in enumerate(zip(flows, dates, strict=True)):
+        stats = date_stats(per_flow[i], go_live)
         rows.append(
-            _row(
-                flow.name,
-                flow.source,
-                flow.target,
-                flow.volume_bytes,
-                moment,
-                day,
-                flow.started_s,
-                flow.bottleneck,
-                model,
-                go_live,
-            )
-        )
+            _row(flow.name, flow.source, flow.target, flow.volume_bytes,
+                 flow.delivered_bytes + flow.remaining_bytes, flow.started_s, moment, day,
+                 stats, common[i], shares[i], flow.reason, model, go_live)
+        )  # fmt: skip
     # The programme completes with its last flow; that flow's bottleneck is the critical one.
-    finish_times = [f.finished_s for f in result.flows]
+    finish_times = [f.finished_s for f in flows]
     if all(t is not None for t in finish_times):
-        last = max(range(len(dates)), key=lambda i: finish_times[i] or 0.0)
+        last = max(range(len(flows)), key=lambda i: finish_times[i] or 0.0)
         moment, day = dates[last]
     else:
         last = finish_times.index(None)
         moment, day = None, None
-    critical = result.flows[last].bottleneck
-    starts = [f.started_s for f in result.flows if f.started_s is not None]
-    total = sum(f.volume_bytes for f in result.flows)
-    first = min(starts) if starts else None
-    rows.append(_row("ALL", "", "", total, moment, day, first, critical, model, go_live))
+    starts = [f.started_s for f in flows if f.started_s is not None]
+    stats = date_stats(programme, go_live)
+    critical = Counter(c for c in common if c)
+    rows.append(
+        _row("ALL", "", "", sum(f.volume_bytes for f in flows),
+             sum(f.delivered_bytes + f.remaining_bytes for f in flows),
+             min(starts) if starts else None, moment, day, stats,
+             common[last], shares[last] if critical else 0.0, flows[last].reason, model, go_live)
+    )  # fmt: skip
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
@@ -107,29 +225,103 @@ def _row(
     source: str,
     target: str,
     volume: float,
+    total: float,
+    started_s: float | None,
     moment: datetime | None,
     day: date | None,
-    started_s: float | None,
-    bottleneck: str | None,
+    stats: DateStats,
+    bottleneck: str,
+    share: float,
+    reason: str,
     model: Model,
     go_live: date | None,
 ) -> dict[str, Any]:
-    day_text = NEVER if day is None else day.isoformat()
     late = days_late(day, go_live)
     return {
         "flow": name,
         "source": source,
         "target": target,
         "volume_bytes": round(volume),
+        "total_bytes": round(total),
         "start": "" if started_s is None else _iso(model.clock.to_local(started_s)),
         "baseline_completion": _iso(moment),
-        "p50": day_text,
-        "p80": day_text,
-        "p95": day_text,
-        "prob_by_go_live": "" if go_live is None else float(in_time(day, go_live)),
+        "p50": _day_text(stats.p50),
+        "p80": _day_text(stats.p80),
+        "p95": _day_text(stats.p95),
+        "prob_by_go_live": "" if stats.prob is None else round(stats.prob, 6),
+        "prob_ci_low": "" if stats.prob_ci is None else round(stats.prob_ci[0], 6),
+        "prob_ci_high": "" if stats.prob_ci is None else round(stats.prob_ci[1], 6),
+        "p80_ci_low": _day_text(stats.p80_ci[0]),
+        "p80_ci_high": _day_text(stats.p80_ci[1]),
+        "p80_halfwidth_days": NEVER
+        if stats.p80_halfwidth_days is None
+        else stats.p80_halfwidth_days,
         "days_late": "" if go_live is None else (NEVER if late is None else late),
-        "bottleneck": bottleneck or "",
+        "bottleneck": bottleneck,
+        "bottleneck_share": round(share, 6),
+        "never_reason": reason,
     }
+
+
+def wide_intervals(summary: pd.DataFrame, max_days: float = 3.5) -> list[str]:
+    """Flows whose P80 interval is wider than a week (half-width over ``max_days``)."""
+    wide = []
+    for flow, half in zip(summary["flow"], summary["p80_halfwidth_days"], strict=True):
+        if half != NEVER and float(str(half)) > max_days:
+            wide.append(f"{flow} (P80 +/- {float(str(half)):g} days)")
+    return wide
+
+
+def completions_frame(model: Model, mc: MonteCarloResult) -> pd.DataFrame:
+    """One row per replication per flow: ``replication, flow, completion`` (ISO or never)."""
+    clock = model.clock
+    names = [f.name for f in model.flows]
+    memo: dict[float, str] = {}
+
+    def text(t: float) -> str:
+        if not math.isfinite(t):
+            return NEVER
+        if t not in memo:
+            memo[t] = _iso(clock.to_local(t))
+        return memo[t]
+
+    reps, flows = mc.finished.shape
+    return pd.DataFrame(
+        {
+            "replication": np.repeat(np.arange(reps), flows),
+            "flow": names * reps,
+            "completion": [text(float(t)) for t in mc.finished.reshape(-1)],
+        }
+    )
+
+
+def bottlenecks_frame(mc: MonteCarloResult) -> pd.DataFrame:
+    """How often each link was each flow's bottleneck."""
+    rows = []
+    for flow, counter in zip(mc.model.flows, mc.bottlenecks, strict=True):
+        for link, count in counter.most_common():
+            rows.append(
+                {"flow": flow.name, "link": link, "replications": count,
+                 "share": round(count / mc.replications, 6)}
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=["flow", "link", "replications", "share"])
+
+
+def band_frame(mc: MonteCarloResult, until: date | None = None) -> pd.DataFrame:
+    """P10, P50 and P90 of overall progress (fraction 0-1) at the end of each day."""
+    counts = mc.band_counts
+    cumulative = np.cumsum(counts, axis=1)
+    n = mc.replications
+    levels = np.arange(counts.shape[1]) / BAND_BINS
+    out = {"date": [d.isoformat() for d in mc.band_days]}
+    for name, p in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9)):
+        rank = quantile_rank(n, p) + 1
+        idx = np.argmax(cumulative >= rank, axis=1)
+        out[name] = levels[idx]
+    frame = pd.DataFrame(out)
+    if until is not None:
+        frame = frame[frame["date"] <= until.isoformat()]
+    return frame
 
 
 def timeline_frame(model: Model, result: RunResult) -> pd.DataFrame:

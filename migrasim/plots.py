@@ -27,10 +27,21 @@ from matplotlib.patches import Patch
 
 from migrasim.calendar import completion_date
 
-__all__ = ["GO_LIVE_GID", "MAX_LEGEND_FLOWS", "OVERALL_GID", "burnup_figure", "gantt_figure"]
+__all__ = [
+    "BAND_GID",
+    "GO_LIVE_GID",
+    "MAX_LEGEND_FLOWS",
+    "OVERALL_GID",
+    "burnup_figure",
+    "cdf_figure",
+    "gantt_figure",
+]
 
 GO_LIVE_GID = "go-live"
 """``gid`` of the go-live line in both figures (lets callers and tests find it)."""
+
+BAND_GID = "band"
+"""``gid`` of the shaded P10-P90 band of overall progress in the burn-up."""
 
 OVERALL_GID = "overall"
 """``gid`` of the thick overall-programme line in the burn-up."""
@@ -195,6 +206,7 @@ def burnup_figure(
     volumes: Mapping[str, float],
     go_live: datetime.date | None,
     title: str,
+    band: pd.DataFrame | None = None,
 ) -> Figure:
     """Burn-up chart: cumulative % migrated per flow (thin lines) and overall (thick line).
 
@@ -210,6 +222,8 @@ def burnup_figure(
         go_live: Go-live date: a dashed vertical line, the programme's % migrated by the day
             before it, and flows coloured by whether they make it. ``None`` for no go-live.
         title: Figure title, e.g. the scenario name.
+        band: Optional Monte Carlo band of overall progress: columns ``date`` and ``p10``,
+            ``p90`` (fractions 0-1 at the end of that day), drawn as a shaded P10-P90 band.
 
     Returns:
         The figure (one axes); the caller saves or shows it.
@@ -281,6 +295,19 @@ def burnup_figure(
         overall = (cum.sum(axis=1) / total_volume * 100.0).clip(0.0, 100.0)
     else:
         overall = pd.Series(100.0, index=at)
+    has_band = band is not None and not band.empty
+    if band is not None and has_band:
+        band_x = [_num(_day(d) + one_day) for d in band["date"]]
+        ax.fill_between(
+            band_x,
+            band["p10"].to_numpy() * 100.0,
+            band["p90"].to_numpy() * 100.0,
+            color=OVERALL,
+            alpha=0.15,
+            lw=0,
+            zorder=5,
+            gid=BAND_GID,
+        )
     ax.plot(
         x,
         overall.to_numpy(),
@@ -396,6 +423,10 @@ def burnup_figure(
     handles: list[Line2D | Patch] = [
         Line2D([], [], color=OVERALL, lw=3.4, label="Overall programme")
     ]
+    if has_band:
+        handles.append(
+            Patch(facecolor=OVERALL, alpha=0.15, label="Overall, P10-P90 of replications")
+        )
     if per_flow_legend:
         handles += [line for line in ax.get_lines() if str(line.get_label()) in set(flows)]
     else:
@@ -535,4 +566,70 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
     fig.legend(
         handles=handles, loc="outside upper right", ncols=len(handles), frameon=False, fontsize=9
     )
+    return fig
+
+
+# --- completion CDF ----------------------------------------------------------------------------
+
+
+def cdf_figure(
+    completions: Sequence[datetime.date | None],
+    go_live: datetime.date | None,
+    p_dates: Mapping[str, datetime.date | None],
+    title: str,
+) -> Figure:
+    """Cumulative distribution of the programme's completion date over replications.
+
+    Args:
+        completions: One completion date per replication (``None`` for never).
+        go_live: Go-live date, a dashed vertical line; ``None`` for none.
+        p_dates: Dates to mark, e.g. ``{"P50": ..., "P80": ..., "P95": ...}`` (None: never).
+        title: Figure title.
+
+    Returns:
+        The figure: a step line of the share of replications complete by each date.
+    """
+    fig, ax = _new_figure(10.0, 5.2)
+    done = sorted(d for d in completions if d is not None)
+    n = len(completions)
+    if n == 0:
+        _no_data(ax, title, "No replications to plot")
+        return fig
+    if done:
+        # a completion date is complete at the end of that day
+        xs = [_num(_day(d) + pd.Timedelta(days=1)) for d in done]
+        ys = np.arange(1, len(done) + 1) / n * 100.0
+        ax.step([xs[0], *xs], [0.0, *ys], where="post", color=OVERALL, lw=2.2)
+    never = n - len(done)
+    subtitle = [f"{n} replications"]
+    if never:
+        subtitle.append(f"{never} ({never / n:.0%}) never complete within the horizon")
+    colours = {"P50": "#59A14F", "P80": "#E8743B", "P95": "#C0392B"}
+    for label, day in p_dates.items():
+        if day is None:
+            continue
+        x = _day(day) + pd.Timedelta(days=1)
+        ax.axvline(_num(x), color=colours.get(label, MUTED_TEXT), lw=1.2, ls=":", zorder=4)
+        ax.annotate(
+            f"{label} {_fmt_day(_day(day))}",
+            (_num(x), 2.0),
+            xytext=(4, 0),
+            textcoords="offset points",
+            rotation=90,
+            va="bottom",
+            fontsize=8.5,
+            color=colours.get(label, MUTED_TEXT),
+        )
+    if go_live is not None:
+        gl = _day(go_live)
+        _go_live_line(ax, gl)
+        share = sum(1 for d in done if d < go_live) / n
+        subtitle.append(f"{share:.0%} complete before go-live")
+    ax.set_ylim(0, 100)
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
+    ax.set_ylabel("Replications complete (%)")
+    ax.grid(color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    _date_axis(ax)
+    _titles(ax, title, ["; ".join(subtitle)])
     return fig

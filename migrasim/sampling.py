@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+from pydantic import BaseModel
 
 from migrasim.capacity import INF
 from migrasim.distributions import (
@@ -22,7 +23,7 @@ from migrasim.distributions import (
     uniform_for,
 )
 from migrasim.engine import Inputs, Model, baseline_inputs, flow_path_links
-from migrasim.scenario import Uncertain, as_value
+from migrasim.scenario import EstimateSpec, Scenario, Uncertain, as_value
 
 
 @dataclass(frozen=True)
@@ -142,3 +143,24 @@ def _renewal(
             t = start + float(repair)
             spans.append((start, t))
     return spans
+
+
+def has_uncertainty(scenario: Scenario) -> bool:
+    """Whether any input is a range or any link can fail at random."""
+
+    def uncertain(value: object) -> bool:
+        if isinstance(value, EstimateSpec):
+            return bool(value.high > value.low)
+        if isinstance(value, BaseModel):
+            return any(uncertain(getattr(value, name)) for name in type(value).model_fields)
+        if isinstance(value, dict):
+            return any(uncertain(v) for v in value.values())
+        if isinstance(value, (list, tuple)):
+            return any(uncertain(v) for v in value)
+        return False
+
+    unplanned = any(
+        link.outages is not None and link.outages.mtbf is not None
+        for link in scenario.links.values()
+    )
+    return unplanned or uncertain(scenario.flows) or uncertain(scenario.links)

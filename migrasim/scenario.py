@@ -273,7 +273,7 @@ class _Model(BaseModel):
 VALUE_TAG, ESTIMATE_TAG = "<value>", "<estimate>"
 
 
-class _EstimateSpec(_Model):
+class EstimateSpec(_Model):
     """A three-point estimate ``{low, likely, high, dist, group}``; subclasses type the values."""
 
     low: Any
@@ -287,7 +287,7 @@ class _EstimateSpec(_Model):
     )
 
     @model_validator(mode="after")
-    def _ordered(self) -> _EstimateSpec:
+    def _ordered(self) -> EstimateSpec:
         if not self.low <= self.likely <= self.high:
             raise _fail(
                 f"need low <= likely <= high, got low={self.low:g}, likely={self.likely:g}, "
@@ -300,25 +300,25 @@ class _EstimateSpec(_Model):
         return Estimate(self.low, self.likely, self.high, self.dist, self.group)
 
 
-class SizeEstimate(_EstimateSpec):
+class SizeEstimate(EstimateSpec):
     low: Size
     likely: Size
     high: Size
 
 
-class RateEstimate(_EstimateSpec):
+class RateEstimate(EstimateSpec):
     low: Rate
     likely: Rate
     high: Rate
 
 
-class DailyEstimate(_EstimateSpec):
+class DailyEstimate(EstimateSpec):
     low: DailySize
     likely: DailySize
     high: DailySize
 
 
-class DurationEstimate(_EstimateSpec):
+class DurationEstimate(EstimateSpec):
     low: Duration
     likely: Duration
     high: Duration
@@ -333,19 +333,19 @@ def _check_share(value: object) -> object:
 Share = Annotated[float, BeforeValidator(_check_share)]
 
 
-class ShareEstimate(_EstimateSpec):
+class ShareEstimate(EstimateSpec):
     low: Share
     likely: Share
     high: Share
 
 
-class CountRateEstimate(_EstimateSpec):
+class CountRateEstimate(EstimateSpec):
     low: CountRate
     likely: CountRate
     high: CountRate
 
 
-class DailyCountEstimate(_EstimateSpec):
+class DailyCountEstimate(EstimateSpec):
     low: DailyCount
     likely: DailyCount
     high: DailyCount
@@ -360,14 +360,14 @@ def _check_fraction(value: object) -> object:
 Fraction = Annotated[float, BeforeValidator(_check_fraction)]
 
 
-class FractionEstimate(_EstimateSpec):
+class FractionEstimate(EstimateSpec):
     low: Fraction
     likely: Fraction
     high: Fraction
 
 
 def _pick(value: Any) -> str:
-    return ESTIMATE_TAG if isinstance(value, (Mapping, _EstimateSpec)) else VALUE_TAG
+    return ESTIMATE_TAG if isinstance(value, (Mapping, EstimateSpec)) else VALUE_TAG
 
 
 UncertainSize = Annotated[
@@ -402,17 +402,17 @@ UncertainFraction = Annotated[
     Union[Annotated[Fraction, Tag(VALUE_TAG)], Annotated[FractionEstimate, Tag(ESTIMATE_TAG)]],  # noqa: UP007
     Discriminator(_pick),
 ]
-Uncertain = float | _EstimateSpec
+Uncertain = float | EstimateSpec
 
 
 def as_value(value: Uncertain) -> float | Estimate:
     """The plain float, or the :class:`Estimate` an estimate spec describes."""
-    return value.to_estimate() if isinstance(value, _EstimateSpec) else float(value)
+    return value.to_estimate() if isinstance(value, EstimateSpec) else float(value)
 
 
 def likely_of(value: Uncertain) -> float:
     """The most likely value (what the baseline uses)."""
-    return float(value.likely) if isinstance(value, _EstimateSpec) else float(value)
+    return float(value.likely) if isinstance(value, EstimateSpec) else float(value)
 
 
 class OutageSpec(_Model):
@@ -618,7 +618,7 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
 
 def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
     if ESTIMATE_TAG in loc:
-        return list(_EstimateSpec.model_fields)
+        return list(EstimateSpec.model_fields)
     model: type[BaseModel] = Scenario
     for part in loc[:-1]:
         if isinstance(part, int):
