@@ -749,6 +749,54 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
                 "remove one of these 'after' entries",
             )
         )
+    for name, spec in scenario.links.items():
+        if spec.fallback is not None:
+            if spec.fallback not in scenario.links:
+                problems.append(
+                    Problem(
+                        f"links.{name}.fallback",
+                        f"undefined link {spec.fallback!r}",
+                        f"define it under 'links:' (defined: {', '.join(scenario.links)})",
+                    )
+                )
+            elif spec.fallback == name:
+                problems.append(
+                    Problem(f"links.{name}.fallback", "a link cannot be its own fallback")
+                )
+            elif scenario.links[spec.fallback].fallback is not None:
+                problems.append(
+                    Problem(
+                        f"links.{name}.fallback",
+                        f"fallback {spec.fallback!r} has a fallback of its own",
+                        "use a fallback link that is available from the start",
+                    )
+                )
+    for i, flow in enumerate(scenario.flows):
+        used = [n for n in flow.links if n in scenario.links]
+        used += [scenario.links[n].fallback or "" for n in used if scenario.links[n].fallback]
+        limited = [n for n in used if n in scenario.links and scenario.links[n].limits_records]
+        if limited and flow.records is None:
+            problems.append(
+                Problem(
+                    f"flows[{i}].records",
+                    f"is required: link {limited[0]!r} limits records",
+                    "give the number of records, e.g. 'records: 2 M'",
+                )
+            )
+    for path, group in _estimate_groups(scenario):
+        if group not in scenario.correlation:
+            problems.append(
+                Problem(
+                    f"{path}.group",
+                    f"undefined correlation group {group!r}",
+                    f"add it under 'correlation:', e.g. 'correlation: {{{group}: 0.8}}'",
+                )
+            )
+    for group, rho in scenario.correlation.items():
+        if not 0 <= rho <= 1:
+            problems.append(
+                Problem(f"correlation.{group}", f"must be in [0, 1], got {rho!r}", "e.g. 0.8")
+            )
     if scenario.go_live is not None and scenario.go_live <= scenario.start.date():
         problems.append(
             Problem(
@@ -758,6 +806,28 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
             )
         )
     return problems
+
+
+def _estimate_groups(scenario: Scenario) -> list[tuple[str, str]]:
+    """(key path, group) of every estimate that names a correlation group."""
+    found: list[tuple[str, str]] = []
+
+    def visit(value: object, path: str) -> None:
+        if isinstance(value, EstimateSpec):
+            if value.group is not None:
+                found.append((path, value.group))
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                visit(getattr(value, name), f"{path}.{name}" if path else name)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                visit(item, f"{path}.{key}")
+        elif isinstance(value, tuple):
+            for index, item in enumerate(value):
+                visit(item, f"{path}[{index}]")
+
+    visit(scenario, "")
+    return found
 
 
 def parse_scenario(data: object, source: str | None = None) -> Scenario:
