@@ -134,12 +134,13 @@ def test_record_rate_and_byte_rate_on_one_path(method: str) -> None:
     # 2.16 M records take 14,400 s (records bind).
     links = {"net": {"bandwidth": "10 MB/s", "per_flow": True},
              "load": {"records_rate": "150 records/s", "per_flow": True}}  # fmt: skip
+    path = ["net", "load"]
     data = scenario_dict(
         links,
         [
-            {"name": "bytes", "volume": "100 GB", "records": "1.08 M", "links": ["net", "load"]},
-            {"name": "records", "volume": "100 GB", "records": "2.16 M", "links": ["net", "load"]},
-        ],  # fmt: skip
+            {"name": "bytes", "volume": "100 GB", "records": "1.08 M", "links": path},
+            {"name": "records", "volume": "100 GB", "records": "2.16 M", "links": path},
+        ],
         working_days=ALL_WEEK,
     )
     got = finishes(data, method)
