@@ -61,7 +61,8 @@ def test_pert_mean_and_uniform_range() -> None:
     assert pert.mean() == pytest.approx((100 + 4 * 150 + 300) / 6 * 1e3, rel=0.01)
     uni = finished(continuous({"low": "100 GB", "likely": "150 GB", "high": "300 GB",
                                "dist": "uniform"}))[:, 0]  # fmt: skip
-    assert uni.min() >= 100e3 and uni.max() <= 300e3
+    assert uni.min() >= 100e3
+    assert uni.max() <= 300e3
     assert uni.mean() == pytest.approx(200e3, rel=0.02)
     # a uniform's quartiles are evenly spaced
     q1, q3 = np.quantile(uni, [0.25, 0.75])
@@ -151,5 +152,7 @@ def test_quantile_helpers() -> None:
     assert stats.p50 == date(2025, 7, 5)
     assert stats.p80 == date(2025, 7, 8)
     assert stats.prob == 0.5  # Jul 1-5 are before go-live
-    assert stats.p50 is not None and stats.p80 is not None and stats.p95 is not None
+    assert stats.p50 is not None
+    assert stats.p80 is not None
+    assert stats.p95 is not None
     assert stats.p50 <= stats.p80 <= stats.p95
