@@ -23,6 +23,27 @@ INF = float("inf")
 TIME_TOL = 1e-6
 
 
+class Trace:
+    """Breakpoints (t, cumulative bytes) of a piecewise-linear delivery curve, in two lists."""
+
+    __slots__ = ("times", "values")
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.values: list[float] = []
+
+    def add(self, t: float, value: float) -> None:
+        self.times.append(t)
+        self.values.append(value)
+
+    def extend(self, other: Trace) -> None:
+        self.times.extend(other.times)
+        self.values.extend(other.values)
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+
 @dataclass
 class Walk:
     """Where a flow got to: time, backlog left, quota used in the current window, bytes moved."""
@@ -33,7 +54,7 @@ class Walk:
     used: float
     moved: float
     done: bool = False
-    points: list[tuple[float, float]] = field(default_factory=list)
+    points: Trace = field(default_factory=Trace)
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,9 @@ class CurveArrays:
     amounts: np.ndarray
     ends: np.ndarray
     cum: np.ndarray
+    opens_list: list[float]
+    closes_list: list[float]
+    cum_list: list[float]
 
     @classmethod
     def build(
@@ -57,7 +81,10 @@ class CurveArrays:
         with np.errstate(divide="ignore", invalid="ignore"):
             ends = np.where(rates > 0, opens + amounts / rates, opens)
         cum = np.concatenate(([0.0], np.cumsum(amounts)))
-        return cls(opens, closes, rates, quota, amounts, ends, cum)
+        return cls(
+            opens, closes, rates, quota, amounts, ends, cum,
+            opens.tolist(), closes.tolist(), cum.tolist(),
+        )  # fmt: skip
 
 
 class LinkCurve:
@@ -74,6 +101,9 @@ class LinkCurve:
         self.amounts = arrays.amounts
         self.ends = arrays.ends
         self.cum = arrays.cum
+        self.opens_list = arrays.opens_list
+        self.closes_list = arrays.closes_list
+        self.cum_list = arrays.cum_list
         self.down_starts, self.down_ends = down
 
     # -- exact walk through one window ----------------------------------------------------------
@@ -115,7 +145,7 @@ class LinkCurve:
             seg = min(b - a, left / rate)
             net = rate - growth
             if record:
-                walk.points.append((a, walk.moved))
+                walk.points.add(a, walk.moved)
             if net > 0 and walk.remaining <= net * seg + tol:
                 dt = max(walk.remaining, 0.0) / net
                 walk.t = a + dt
@@ -124,14 +154,14 @@ class LinkCurve:
                 walk.remaining = 0.0
                 walk.done = True
                 if record:
-                    walk.points.append((walk.t, walk.moved))
+                    walk.points.add(walk.t, walk.moved)
                 return
             walk.remaining -= net * seg
             walk.moved += rate * seg
             walk.used += rate * seg
             walk.t = a + seg
             if record:
-                walk.points.append((walk.t, walk.moved))
+                walk.points.add(walk.t, walk.moved)
         walk.remaining += growth * (max(end, walk.t) - walk.t)
         walk.t = max(end, walk.t)
 
@@ -139,25 +169,25 @@ class LinkCurve:
 
     def _next_touched(self, w: int) -> int:
         """The first window at or after ``w`` that an outage touches (len(opens) if none)."""
-        n = len(self.opens)
+        n = len(self.opens_list)
         if w >= n:
             return n
-        i = bisect.bisect_right(self.down_ends, float(self.opens[w]))
+        i = bisect.bisect_right(self.down_ends, self.opens_list[w])
         if i >= len(self.down_starts):
             return n
-        return int(np.searchsorted(self.closes, self.down_starts[i], side="right"))
+        return bisect.bisect_right(self.closes_list, self.down_starts[i])
 
     def advance(self, walk: Walk, growth: float, until: float, tol: float, record: bool) -> Walk:
         """Move the flow on from ``walk`` until its backlog is cleared or ``until``."""
-        n = len(self.opens)
-        w = int(np.searchsorted(self.closes, walk.t, side="right"))
-        if w < n and self.opens[w] < walk.t:  # already inside window w: finish it exactly
+        opens = self.opens_list
+        n = len(opens)
+        w = bisect.bisect_right(self.closes_list, walk.t)
+        if w < n and opens[w] < walk.t:  # already inside window w: finish it exactly
             self.walk_window(w, walk, growth, until, tol, record)
             w += 1
-        while not walk.done and w < n and self.opens[w] < until:
-            touched = self._next_touched(w)
-            last = int(np.searchsorted(self.closes, until, side="right"))  # whole windows < until
-            stop = min(touched, last)
+        last = bisect.bisect_right(self.closes_list, until)  # windows wholly before until
+        while not walk.done and w < n and opens[w] < until:
+            stop = min(self._next_touched(w), last)
             if stop > w:
                 self._stretch(w, stop, walk, growth, tol, record)
                 if walk.done:
@@ -175,31 +205,25 @@ class LinkCurve:
         self, w: int, stop: int, walk: Walk, growth: float, tol: float, record: bool
     ) -> None:
         """Windows ``w..stop-1``, untouched by outages and wholly before the limit."""
-        base = self.cum[w]
-        sums = self.cum[w + 1 : stop + 1] - base  # each of these windows has a fresh quota
+        cum = self.cum_list
+        base = cum[w]  # each of these windows starts with a fresh quota
         if growth > 0:
+            sums = self.cum[w + 1 : stop + 1] - base
             backlog = walk.remaining + growth * (self.ends[w:stop] - walk.t) - sums
             hits = np.flatnonzero(backlog <= tol)
-        else:
-            hits = np.flatnonzero(sums >= walk.remaining - tol)
-        if hits.size == 0:
-            if record:
-                self._record(w, stop, walk)
-            walk.remaining += growth * (float(self.closes[stop - 1]) - walk.t) - float(sums[-1])
-            walk.moved += float(sums[-1])
-            walk.t = float(self.closes[stop - 1])
-            walk.window, walk.used = stop - 1, float(self.amounts[stop - 1])
-            return
-        j = w + int(hits[0])
-        if j > w:  # whole windows before the one where the backlog clears
+            j = w + int(hits[0]) if hits.size else stop
+        else:  # the first window by whose end the cumulative amount covers the backlog
+            j = bisect.bisect_left(cum, base + walk.remaining - tol, w + 1, stop + 1) - 1
+        if j > w:  # whole windows before the one where the backlog clears (or all of them)
             if record:
                 self._record(w, j, walk)
-            before = float(self.cum[j] - base)
-            walk.remaining += growth * (float(self.closes[j - 1]) - walk.t) - before
+            before = cum[j] - base
+            walk.remaining += growth * (self.closes_list[j - 1] - walk.t) - before
             walk.moved += before
-            walk.t = float(self.closes[j - 1])
+            walk.t = self.closes_list[j - 1]
             walk.window, walk.used = j - 1, float(self.amounts[j - 1])
-        self.walk_window(j, walk, growth, INF, tol, record)
+        if j < stop:
+            self.walk_window(j, walk, growth, INF, tol, record)
 
     def _record(self, w: int, stop: int, walk: Walk) -> None:
         moved = walk.moved + (self.cum[w:stop] - self.cum[w])
@@ -207,4 +231,5 @@ class LinkCurve:
         values = np.empty(2 * (stop - w))
         times[0::2], times[1::2] = self.opens[w:stop], self.ends[w:stop]
         values[0::2], values[1::2] = moved, moved + self.amounts[w:stop]
-        walk.points.extend(zip(times.tolist(), values.tolist(), strict=True))
+        walk.points.times.extend(times.tolist())
+        walk.points.values.extend(values.tolist())

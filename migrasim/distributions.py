@@ -67,6 +67,19 @@ class Estimate:
         beta = 1 + 4 * (b - m) / (b - a)
         return a + (b - a) * np.asarray(betaincinv(alpha, beta, u), dtype=float)
 
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """``size`` independent draws (used where no common-random-number mapping is needed)."""
+        a, m, b = self.low, self.likely, self.high
+        if b <= a:
+            return np.full(size, m)
+        if self.dist == "uniform":
+            return rng.uniform(a, b, size)
+        if self.dist == "triangular":
+            return rng.triangular(a, m, b, size)
+        alpha = 1 + 4 * (m - a) / (b - a)
+        beta = 1 + 4 * (b - m) / (b - a)
+        return a + (b - a) * rng.beta(alpha, beta, size)
+
     def mean(self) -> float:
         a, m, b = self.low, self.likely, self.high
         if self.dist == "uniform":

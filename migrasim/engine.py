@@ -36,7 +36,7 @@ from migrasim.calendar import (
     window_schedule,
 )
 from migrasim.capacity import INF, max_min_rates, window_rate
-from migrasim.capacity_curve import CurveArrays, LinkCurve, Walk
+from migrasim.capacity_curve import CurveArrays, LinkCurve, Trace, Walk
 from migrasim.scenario import Scenario, likely_of
 
 TIME_TOL = 1e-6
@@ -106,6 +106,23 @@ class Model:
     )
 
 
+Outages = tuple[tuple[SimTime, ...], tuple[SimTime, ...]]
+"""Sorted, disjoint down intervals as (starts, ends)."""
+
+
+def merge_intervals(spans: list[tuple[float, float]]) -> Outages:
+    """Sorted, disjoint union of [start, end) intervals, as (starts, ends)."""
+    starts: list[float] = []
+    ends: list[float] = []
+    for a, b in sorted(spans):
+        if starts and a <= ends[-1]:
+            ends[-1] = max(ends[-1], b)
+        elif b > a:
+            starts.append(a)
+            ends.append(b)
+    return tuple(starts), tuple(ends)
+
+
 @dataclass(frozen=True)
 class Inputs:
     """One replication's concrete inputs (the baseline uses every most likely value)."""
@@ -118,7 +135,7 @@ class Inputs:
     records_rate: tuple[float, ...]  # per link, records/s while open (inf: none)
     daily_records: tuple[float, ...]  # per link, records per working day (inf: none)
     available: tuple[SimTime, ...]  # per link
-    down: dict[tuple[int, int], tuple[tuple[SimTime, SimTime], ...]]  # (link, flow|-1) outages
+    down: dict[tuple[int, int], Outages]  # (link, flow or -1) -> sorted, disjoint outages
 
 
 def _optional(value: Any) -> float:
@@ -214,12 +231,14 @@ def flow_path_links(flow: FlowModel, links: tuple[LinkModel, ...] | list[LinkMod
 
 def baseline_inputs(model: Model) -> Inputs:
     """Every input at its most likely value; planned outages only."""
-    down: dict[tuple[int, int], tuple[tuple[SimTime, SimTime], ...]] = {}
+    down: dict[tuple[int, int], Outages] = {}
     for f, flow in enumerate(model.flows):
         for link in flow_path_links(flow, model.links):
             planned = model.links[link].planned
             if planned:
-                down[(link, f if model.links[link].per_flow else -1)] = planned
+                down[(link, f if model.links[link].per_flow else -1)] = merge_intervals(
+                    list(planned)
+                )
     return Inputs(
         volume=tuple(f.volume_bytes for f in model.flows),
         growth=tuple(f.growth_bytes_per_s for f in model.flows),
@@ -357,14 +376,14 @@ class _WeekOutcome:
     blocked: tuple[dict[int, float], ...]
     end_key: tuple[Any, ...]
     end_used: tuple[tuple[int, float], ...]
-    points: tuple[tuple[tuple[float, float], ...], ...]
+    points: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]  # relative to the week
 
 
 @dataclass
 class _Advance:
     state: _State
     completed: list[int]
-    points: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
+    points: dict[int, Trace] = field(default_factory=dict)
 
 
 class _Component:
@@ -422,15 +441,13 @@ class _Component:
         # Outages, and links without a fallback that are not yet available, are down time.
         self.down: list[tuple[tuple[float, ...], tuple[float, ...]]] = []
         for link, owner in self.instances:
-            spans = list(inputs.down.get((link, owner), ()))
+            outages = inputs.down.get((link, owner), ((), ()))
             if links[link].fallback < 0 and inputs.available[link] > 0:
-                spans.append((-INF, inputs.available[link]))
-            merged = _merge(spans)
-            self.down.append((tuple(a for a, _ in merged), tuple(b for _, b in merged)))
-        irregular = set(switch_times)
-        for starts, ends in self.down:
-            irregular.update(x for x in (*starts, *ends) if math.isfinite(x))
-        self.irregular = sorted(irregular)
+                spans = list(zip(*outages, strict=True))
+                outages = merge_intervals([*spans, (-INF, inputs.available[link])])
+            self.down.append(outages)
+        self.switch_times = switch_times
+        self._irregular: list[float] | None = None
         self.quota_instances = {
             i for i, (link, _) in enumerate(self.instances) if links[link].quota_limited
         }
@@ -592,6 +609,17 @@ class _Component:
         ]
         return active, rates, limiters
 
+    @property
+    def irregular(self) -> list[float]:
+        """Outage edges and path switches: times the week pattern cannot predict."""
+        if self._irregular is None:
+            edges = set(self.switch_times)
+            for starts, ends in self.down:
+                edges.update(starts)
+                edges.update(ends)
+            self._irregular = sorted(x for x in edges if math.isfinite(x))
+        return self._irregular
+
     def _next_irregular(self, t: SimTime) -> float:
         i = bisect.bisect_right(self.irregular, t)
         return self.irregular[i] if i < len(self.irregular) else INF
@@ -641,7 +669,7 @@ class _Component:
             acc = (state.moving if rate > 0 else state.blocked).setdefault(f, {})
             acc[limiters[pos]] = acc.get(limiters[pos], 0.0) + dt
             if self.record:
-                adv.points.setdefault(f, []).append((t_next, state.delivered[f]))
+                adv.points.setdefault(f, Trace()).add(t_next, state.delivered[f])
             if left == 0.0:
                 adv.completed.append(f)
         for f in adv.completed:
@@ -700,10 +728,12 @@ class _Component:
             delivered = outcome.delivered[pos]
             if self.record:
                 done = state.delivered[f]
-                pts = adv.points.setdefault(f, [])
+                pts = adv.points.setdefault(f, Trace())
+                rel_t, rel_v = outcome.points[pos]
                 for j in range(k):
-                    for rt, rd in outcome.points[pos]:
-                        pts.append((base + j * length + rt, done + j * delivered + rd))
+                    offset_t, offset_v = base + j * length, done + j * delivered
+                    pts.times.extend(offset_t + rt for rt in rel_t)
+                    pts.values.extend(offset_v + rv for rv in rel_v)
             state.remaining[f] -= k * (delivered - self.inputs.growth[f] * length)
             state.delivered[f] += k * delivered
             for target, source in (
@@ -726,7 +756,7 @@ class _Component:
         start_key = self._state_key(state)
         before = state.copy()
         flows = list(before.remaining)
-        n_points = {f: len(adv.points.get(f, [])) for f in flows}
+        n_points = {f: len(adv.points.get(f, Trace())) for f in flows}
         dip = dict.fromkeys(flows, 0.0)
         while state.t < stop and not adv.completed:
             self._step(state, stop, adv)
@@ -749,13 +779,18 @@ class _Component:
                 for inst, (w, used) in state.used.items()
                 if m.links[self.instances[inst][0]].schedule.at(state.t) == w
             ),
-            points=tuple(
-                tuple(
-                    (t - base, c - before.delivered[f])
-                    for t, c in adv.points.get(f, [])[n_points[f] :]
-                )
-                for f in flows
-            ),
+            points=tuple(self._relative_points(adv, f, n_points[f], base, before) for f in flows),
+        )
+
+    @staticmethod
+    def _relative_points(
+        adv: _Advance, f: int, first: int, base: float, before: _State
+    ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        trace = adv.points.get(f, Trace())
+        done = before.delivered[f]
+        return (
+            tuple(t - base for t in trace.times[first:]),
+            tuple(v - done for v in trace.values[first:]),
         )
 
     def advance(self, state: _State, until: SimTime) -> _Advance:
@@ -801,16 +836,6 @@ class _WindowRates:
         return window_rate(self.inputs.bandwidth[i], self.inputs.cap[i], span)
 
 
-def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    merged: list[tuple[float, float]] = []
-    for a, b in sorted(spans):
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-        elif b > a:
-            merged.append((a, b))
-    return merged
-
-
 def _diff(after: dict[int, float], before: dict[int, float]) -> dict[int, float]:
     return {k: v - before.get(k, 0.0) for k, v in after.items() if v - before.get(k, 0.0) > 0}
 
@@ -834,7 +859,7 @@ class _Run:
         self.finished: list[SimTime | None] = [None] * n
         self.delivered = [0.0] * n
         self.remaining_at_horizon: dict[int, float] = {}
-        self.points: list[list[tuple[float, float]]] = [[] for _ in range(n)]
+        self.points = [Trace() for _ in range(n)]
         self.moving: dict[int, dict[int, float]] = {}
         self.blocked: dict[int, dict[int, float]] = {}
         self.solvers = [
@@ -906,7 +931,7 @@ class _Run:
                     if self.started[f] is None:
                         self.started[f] = now
                     if self.record:
-                        self.points[f].append((now, self.delivered[f]))
+                        self.points[f].add(now, self.delivered[f])
                 self.pending[c] = []
                 self.wake[c] = self.env.event()
             if not state.remaining:
@@ -956,9 +981,7 @@ class _Run:
             )
         curves = None
         if self.record:
-            curves = tuple(
-                (tuple(t for t, _ in pts), tuple(c for _, c in pts)) for pts in self.points
-            )
+            curves = tuple((tuple(trace.times), tuple(trace.values)) for trace in self.points)
         return RunResult(tuple(flows), m.horizon, curves)
 
     def _never_reason(self, f: int, bottleneck: str | None) -> str:

@@ -22,7 +22,14 @@ from migrasim.distributions import (
     key_hash,
     uniform_for,
 )
-from migrasim.engine import Inputs, Model, baseline_inputs, flow_path_links
+from migrasim.engine import (
+    Inputs,
+    Model,
+    Outages,
+    baseline_inputs,
+    flow_path_links,
+    merge_intervals,
+)
 from migrasim.scenario import EstimateSpec, Scenario, Uncertain, as_value
 
 
@@ -94,9 +101,9 @@ class Sampler:
 
     def _outages(
         self,
-        planned: dict[tuple[int, int], tuple[tuple[float, float], ...]],
+        planned: dict[tuple[int, int], Outages],
         replication: int,
-    ) -> dict[tuple[int, int], tuple[tuple[float, float], ...]]:
+    ) -> dict[tuple[int, int], Outages]:
         """Planned outages plus an alternating up/down renewal process per link instance."""
         model = self.model
         down = dict(planned)
@@ -114,7 +121,11 @@ class Sampler:
                 mtbf = self._draw(spec.mtbf, f"{key}.mtbf", replication)
                 mttr = as_value(spec.mttr)
                 spans = _renewal(self.seed, replication, key, mtbf, mttr, model.horizon)
-                down[(link, owner)] = tuple(sorted((*planned.get((link, owner), ()), *spans)))
+                extra = planned.get((link, owner))
+                if extra:
+                    pairs = [*zip(*extra, strict=True), *zip(*spans, strict=True)]
+                    spans = merge_intervals(pairs)
+                down[(link, owner)] = spans
         return down
 
 
@@ -125,24 +136,24 @@ def _renewal(
     mtbf: float,
     mttr: float | Estimate,
     horizon: float,
-) -> list[tuple[float, float]]:
-    """Outages of an up/down process: exponential up times (mean mtbf), repair times mttr."""
+) -> Outages:
+    """Outages of an up/down process: exponential up times (mean mtbf), repairs ~ mttr."""
     stream = np.random.SeedSequence(seed, spawn_key=(replication, key_hash(key)))
     rng = np.random.Generator(np.random.PCG64(stream))
-    spans: list[tuple[float, float]] = []
+    block = max(8, math.ceil(1.2 * horizon / mtbf) + 8)
     t = 0.0
-    block = max(8, math.ceil(1.5 * horizon / mtbf) + 4)
+    starts: list[float] = []
+    ends: list[float] = []
     while t < horizon:
         ups = rng.exponential(mtbf, block)
-        u = rng.random(block)
-        repairs = mttr.ppf_array(u) if isinstance(mttr, Estimate) else np.full(block, mttr)
-        for up, repair in zip(ups, repairs, strict=True):
-            start = t + float(up)
-            if start >= horizon:
-                return spans
-            t = start + float(repair)
-            spans.append((start, t))
-    return spans
+        repairs = mttr.sample(rng, block) if isinstance(mttr, Estimate) else np.full(block, mttr)
+        cycle_ends = t + np.cumsum(ups + repairs)
+        cycle_starts = cycle_ends - repairs
+        keep = cycle_starts < horizon
+        starts.extend(cycle_starts[keep].tolist())
+        ends.extend(cycle_ends[keep].tolist())
+        t = float(cycle_ends[-1]) if keep.all() else horizon
+    return tuple(starts), tuple(ends)  # disjoint: each outage ends before the next begins
 
 
 def has_uncertainty(scenario: Scenario) -> bool:
