@@ -463,16 +463,16 @@ class _Component:
         # A flow alone on a single link is solved on the link's cumulative capacity curve.
         only = flows[0]
         self.single: int | None = None
-        alone = len(flows) == 1 and len(self.paths[only]) == 1
-        if use_curves and alone and len(self.paths[only][0][1]) == 1:
+        # (also when a fallback stands in for it until the link is available)
+        one_link = all(len(insts) == 1 for _, insts in self.paths[only])
+        if use_curves and len(flows) == 1 and one_link:
             self.single = only
-        self.curve: LinkCurve | None = None
+        self.curve_of: dict[int, LinkCurve] = {}
 
-    def _single_curve(self) -> LinkCurve:
-        if self.curve is None:
+    def _single_curve(self, inst: int) -> LinkCurve:
+        if inst not in self.curve_of:
             f = self.single
             assert f is not None
-            inst = self.paths[f][0][1][0]
             link_id = self.instances[inst][0]
             link = self.model.links[link_id]
             inputs = self.inputs
@@ -508,21 +508,32 @@ class _Component:
                 arrays = self.model.curve_cache[key] = CurveArrays.build(
                     opens, closes, rates, quota
                 )
-            self.curve = LinkCurve(arrays, self.down[inst])
-        return self.curve
+            self.curve_of[inst] = LinkCurve(arrays, self.down[inst])
+        return self.curve_of[inst]
 
     def _advance_single(self, state: _State, until: SimTime) -> _Advance:
-        """The cumulative-capacity solution for a flow alone on one link."""
+        """The cumulative-capacity solution for a flow alone on one link (at a time)."""
         f = self.single
         assert f is not None
         adv = _Advance(state, [])
-        curve = self._single_curve()
-        inst = self.paths[f][0][1][0]
+        versions = self.paths[f]
+        for k, (_, (inst,)) in enumerate(versions):
+            next_since = versions[k + 1][0] if k + 1 < len(versions) else INF
+            if next_since <= state.t:
+                continue  # this path was replaced before now
+            stop = min(until, next_since)
+            done = self._walk_single(state, f, inst, stop, adv)
+            if done or stop >= until:
+                break
+        return adv
+
+    def _walk_single(self, state: _State, f: int, inst: int, stop: float, adv: _Advance) -> bool:
+        curve = self._single_curve(inst)
         link_id = self.instances[inst][0]
         window, used = state.used.get(inst, (-1, 0.0))
         start = state.t
         walk = Walk(start, state.remaining[f], window, used, state.delivered[f])
-        curve.advance(walk, self.inputs.growth[f], until, self.tol[f], self.record)
+        curve.advance(walk, self.inputs.growth[f], stop, self.tol[f], self.record)
         state.t = walk.t
         state.delivered[f] = walk.moved
         if self.model.links[link_id].quota_limited:
@@ -530,13 +541,13 @@ class _Component:
         acc = (state.moving if walk.moved > 0 else state.blocked).setdefault(f, {})
         acc[link_id] = acc.get(link_id, 0.0) + (walk.t - start)
         if self.record:
-            adv.points[f] = walk.points
+            adv.points.setdefault(f, Trace()).extend(walk.points)
         if walk.done:
             state.remaining.pop(f)
             adv.completed.append(f)
-        else:
-            state.remaining[f] = walk.remaining
-        return adv
+            return True
+        state.remaining[f] = walk.remaining
+        return False
 
     # -- the explicit, event-by-event part ------------------------------------------------
 
