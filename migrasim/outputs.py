@@ -348,7 +348,7 @@ def timeline_frame(model: Model, result: RunResult) -> pd.DataFrame:
         else:
             cumulative = np.zeros(len(days))
         if moment is not None:
-            cumulative[-1] = flow.volume_bytes
+            cumulative[-1] = flow.delivered_bytes  # exact total, not interpolation dust
         delivered = np.diff(cumulative, prepend=0.0)
         frames.append(
             pd.DataFrame(
