@@ -75,7 +75,7 @@ def test_run_every_scenario(scenario: Path, tmp_path: Path) -> None:
                 days[-1]["date"]
                 == completion_date(datetime.fromisoformat(row["baseline_completion"])).isoformat()
             )
-            assert float(days[-1]["cumulative_bytes"]) == pytest.approx(float(row["volume_bytes"]))
+            assert float(days[-1]["cumulative_bytes"]) == pytest.approx(float(row["total_bytes"]))
         total = sum(float(d["delivered_bytes"]) for d in days)
         assert total == pytest.approx(float(days[-1]["cumulative_bytes"]), rel=1e-9)
     for png in ("burnup.png", "gantt.png"):
