@@ -72,6 +72,7 @@ class CurveArrays:
     opens_list: list[float]
     closes_list: list[float]
     cum_list: list[float]
+    growth_keys: dict[float, list[float] | None] = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(
@@ -105,6 +106,16 @@ class LinkCurve:
         self.closes_list = arrays.closes_list
         self.cum_list = arrays.cum_list
         self.down_starts, self.down_ends = down
+        self._keys = arrays.growth_keys
+
+    def _growth_keys(self, growth: float) -> list[float] | None:
+        """``cum[j+1] - growth * ends[j]`` if non-decreasing in j (then the window where a
+        growing backlog clears is a binary search), else None."""
+        if growth not in self._keys:
+            keys = self.cum[1:] - growth * self.ends
+            monotone = bool(np.all(np.diff(keys) >= 0))
+            self._keys[growth] = keys.tolist() if monotone else None
+        return self._keys[growth]
 
     # -- exact walk through one window ----------------------------------------------------------
 
@@ -208,10 +219,16 @@ class LinkCurve:
         cum = self.cum_list
         base = cum[w]  # each of these windows starts with a fresh quota
         if growth > 0:
-            sums = self.cum[w + 1 : stop + 1] - base
-            backlog = walk.remaining + growth * (self.ends[w:stop] - walk.t) - sums
-            hits = np.flatnonzero(backlog <= tol)
-            j = w + int(hits[0]) if hits.size else stop
+            # backlog at window j's delivery end: R + g (end_j - t) - (cum[j+1] - base)
+            keys = self._growth_keys(growth)
+            target = walk.remaining - growth * walk.t + base - tol
+            if keys is not None:
+                j = bisect.bisect_left(keys, target, w, stop)
+            else:
+                sums = self.cum[w + 1 : stop + 1] - base
+                backlog = walk.remaining + growth * (self.ends[w:stop] - walk.t) - sums
+                hits = np.flatnonzero(backlog <= tol)
+                j = w + int(hits[0]) if hits.size else stop
         else:  # the first window by whose end the cumulative amount covers the backlog
             j = bisect.bisect_left(cum, base + walk.remaining - tol, w + 1, stop + 1) - 1
         if j > w:  # whole windows before the one where the backlog clears (or all of them)

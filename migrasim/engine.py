@@ -136,6 +136,7 @@ class Inputs:
     daily_records: tuple[float, ...]  # per link, records per working day (inf: none)
     available: tuple[SimTime, ...]  # per link
     down: dict[tuple[int, int], Outages]  # (link, flow or -1) -> sorted, disjoint outages
+    outages_until: SimTime = INF  # random outages after this were not drawn
 
 
 def _optional(value: Any) -> float:
@@ -458,8 +459,7 @@ class _Component:
             if records:
                 self.bytes_per_record[f] = inputs.volume[f] / records
         self.tol = {f: _bytes_tol(inputs.volume[f]) for f in flows}
-        self.byte_rates = {i: _WindowRates(links[i], inputs, False) for i in self.link_ids}
-        self.record_rates = {i: _WindowRates(links[i], inputs, True) for i in self.link_ids}
+        self._rates_by_link: tuple[dict[int, _WindowRates], dict[int, _WindowRates]] | None = None
         # A flow alone on a single link is solved on the link's cumulative capacity curve.
         only = flows[0]
         self.single: int | None = None
@@ -580,7 +580,14 @@ class _Component:
             used_w, used = state.used.get(inst, (w, 0.0))
             if used_w == w and used >= self.inputs.cap[link_id]:
                 return 0.0, 0.0
-        return self.byte_rates[link_id][w], self.record_rates[link_id][w]
+        if self._rates_by_link is None:  # built on first use: the curve solver never needs them
+            links, inputs = self.model.links, self.inputs
+            self._rates_by_link = (
+                {i: _WindowRates(links[i], inputs, False) for i in self.link_ids},
+                {i: _WindowRates(links[i], inputs, True) for i in self.link_ids},
+            )
+        byte_rates, record_rates = self._rates_by_link
+        return byte_rates[link_id][w], record_rates[link_id][w]
 
     def _rates(self, state: _State) -> tuple[list[int], list[float], list[int]]:
         """Active flows, their rates, and the link that limits each."""

@@ -313,7 +313,7 @@ def band_frame(mc: MonteCarloResult, until: date | None = None) -> pd.DataFrame:
     """P10, P50 and P90 of overall progress (fraction 0-1) at the end of each day."""
     counts = mc.band_counts
     cumulative = np.cumsum(counts, axis=1)
-    n = mc.replications
+    n = mc.band_replications
     levels = np.arange(counts.shape[1]) / BAND_BINS
     out = {"date": [d.isoformat() for d in mc.band_days]}
     for name, p in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9)):

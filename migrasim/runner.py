@@ -26,6 +26,10 @@ from migrasim.scenario import Scenario
 BAND_BINS = 200
 """Programme progress is binned in 0.5 % steps for the burn-up band."""
 
+BAND_REPLICATIONS = 200
+"""The burn-up band is drawn from the first this-many replications: enough for a P10-P90 band
+on a chart, and it spares the rest of the replications from recording their delivery curves."""
+
 Progress = Callable[[int, int], None]
 
 
@@ -36,7 +40,7 @@ class Replication:
     replication: int
     finished: tuple[float, ...]  # per flow, SimTime; inf for never
     bottleneck: tuple[str, ...]  # per flow, '' if none
-    progress_bins: np.ndarray  # programme progress bin at the end of each band day
+    progress_bins: np.ndarray | None  # progress bin at the end of each band day (or not kept)
 
 
 @dataclass
@@ -50,6 +54,7 @@ class MonteCarloResult:
     bottlenecks: list[Counter[str]]  # per flow
     band_days: list[Any]  # local dates of the band
     band_counts: np.ndarray  # (days, BAND_BINS + 1) replications per progress bin
+    band_replications: int  # how many replications the band counts
     inputs_seen: list[Inputs] = field(default_factory=list)
 
     @property
@@ -71,6 +76,9 @@ def band_day_ends(model: Model) -> tuple[list[Any], np.ndarray]:
 def summarise(replication: int, result: RunResult, day_ends: np.ndarray) -> Replication:
     """Reduce one run to what the aggregate needs."""
     finished = tuple(np.inf if f.finished_s is None else f.finished_s for f in result.flows)
+    bottlenecks = tuple(f.bottleneck or "" for f in result.flows)
+    if result.curves is None:
+        return Replication(replication, finished, bottlenecks, None)
     total = np.zeros(len(day_ends))
     needed = 0.0
     assert result.curves is not None
@@ -84,22 +92,47 @@ def summarise(replication: int, result: RunResult, day_ends: np.ndarray) -> Repl
     fraction = np.clip(total / needed, 0.0, 1.0) if needed > 0 else np.ones(len(day_ends))
     bins = np.minimum((fraction * BAND_BINS + 1e-9).astype(np.int64), BAND_BINS)
     return Replication(
-        replication,
-        finished,
-        tuple(f.bottleneck or "" for f in result.flows),
-        bins.astype(np.uint8 if BAND_BINS < 256 else np.uint16),
+        replication, finished, bottlenecks, bins.astype(np.uint8 if BAND_BINS < 256 else np.uint16)
     )
+
+
+def replicate(model: Model, sampler: Sampler, replication: int, record: bool) -> RunResult:
+    """One replication. Random outages are first drawn only up to a guess of when everything
+    is done; if anything finishes later (or never), the replication is run again with every
+    outage to the horizon. Both give the same answer whenever the first is used (the draws are a
+    prefix of one sequence and nothing after the last completion matters), so this only saves
+    drawing years of outages nobody meets."""
+    guess = _WORKER.get("outage_guess", model.horizon)
+    if guess < model.horizon:
+        inputs = sampler.inputs(replication, outages_until=guess)
+        result = simulate(model, inputs, record=record)
+        if all(f.finished_s is not None and f.finished_s <= guess for f in result.flows):
+            return result
+    return simulate(model, sampler.inputs(replication), record=record)
+
+
+def _outage_guess(model: Model) -> float:
+    """2.5 x the baseline's programme completion (at least a year), capped at the horizon."""
+    baseline = simulate(model).finished_s
+    if baseline is None:
+        return model.horizon
+    return min(model.horizon, max(2.5 * baseline, 365 * 86400.0))
 
 
 # Worker state: each worker process builds the model once.
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(scenario: Scenario, seed: int) -> None:
-    model = build_model(scenario)
+def _init_worker(scenario: Scenario, model: Model | None, seed: int) -> None:
+    # With fork the parent's compiled model is inherited; with spawn it is rebuilt here.
+    _init_worker_local(model if model is not None else build_model(scenario), seed)
+
+
+def _init_worker_local(model: Model, seed: int) -> None:
     _WORKER["model"] = model
     _WORKER["sampler"] = Sampler(model, seed)
     _WORKER["day_ends"] = band_day_ends(model)[1]
+    _WORKER["outage_guess"] = _outage_guess(model)
 
 
 def _run_chunk(replications: range) -> list[Replication]:
@@ -107,7 +140,7 @@ def _run_chunk(replications: range) -> list[Replication]:
     sampler: Sampler = _WORKER["sampler"]
     out = []
     for r in replications:
-        result = simulate(model, sampler.inputs(r), record=True)
+        result = replicate(model, sampler, r, record=r < BAND_REPLICATIONS)
         out.append(summarise(r, result, _WORKER["day_ends"]))
     return out
 
@@ -130,7 +163,7 @@ def run_monte_carlo(
     model = model if model is not None else build_model(scenario)
     workers = workers or os.cpu_count() or 1
     workers = max(1, min(workers, replications))
-    days, day_ends = band_day_ends(model)
+    days, _ = band_day_ends(model)
     n_flows = len(model.flows)
     finished = np.full((replications, n_flows), np.inf)
     bottlenecks: list[Counter[str]] = [Counter() for _ in range(n_flows)]
@@ -145,26 +178,31 @@ def run_monte_carlo(
             for counter, name in zip(bottlenecks, rep.bottleneck, strict=True):
                 if name:
                     counter[name] += 1
-            band[rows, rep.progress_bins] += 1
+            if rep.progress_bins is not None:
+                band[rows, rep.progress_bins] += 1
         done += len(batch)
         if progress is not None:
             progress(done, replications)
 
     chunk = max(1, min(50, replications // (workers * 8) or 1))
     if workers == 1:
-        _init_worker_local(model, seed, day_ends)
+        _init_worker_local(model, seed)
         for part in _chunks(replications, chunk):
             absorb(_run_chunk(part))
     else:
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with context.Pool(workers, initializer=_init_worker, initargs=(scenario, seed)) as pool:
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if fork else "spawn")
+        init_args = (scenario, model if fork else None, seed)
+        with context.Pool(workers, initializer=_init_worker, initargs=init_args) as pool:
             for batch in pool.imap(_run_chunk, _chunks(replications, chunk)):
                 absorb(batch)
-    return MonteCarloResult(model, seed, replications, finished, bottlenecks, days, band)
-
-
-def _init_worker_local(model: Model, seed: int, day_ends: np.ndarray) -> None:
-    _WORKER["model"] = model
-    _WORKER["sampler"] = Sampler(model, seed)
-    _WORKER["day_ends"] = day_ends
+    return MonteCarloResult(
+        model,
+        seed,
+        replications,
+        finished,
+        bottlenecks,
+        days,
+        band,
+        min(replications, BAND_REPLICATIONS),
+    )

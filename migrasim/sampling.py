@@ -9,7 +9,6 @@ scenarios' difference due to the change, not to noise.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -53,8 +52,14 @@ class Sampler:
             u = correlated_uniform(u, u_group, rho)
         return parsed.ppf(u)
 
-    def inputs(self, replication: int) -> Inputs:
-        """The concrete inputs of ``replication`` (0-based)."""
+    def inputs(self, replication: int, outages_until: float | None = None) -> Inputs:
+        """The concrete inputs of ``replication`` (0-based).
+
+        Random outages are drawn up to ``outages_until`` (default: the horizon). The draws are a
+        prefix of the same sequence however far they go, so a run whose flows all finish before
+        ``outages_until`` is exactly the run with every outage drawn.
+        """
+        until = self.model.horizon if outages_until is None else outages_until
         scenario = self.model.scenario
         base = baseline_inputs(self.model)
         volume, growth, rejection = [], [], []
@@ -96,13 +101,15 @@ class Sampler:
             records_rate=tuple(records_rate),
             daily_records=tuple(daily_records),
             available=tuple(available),
-            down=self._outages(base.down, replication),
+            down=self._outages(base.down, replication, until),
+            outages_until=until,
         )
 
     def _outages(
         self,
         planned: dict[tuple[int, int], Outages],
         replication: int,
+        until: float,
     ) -> dict[tuple[int, int], Outages]:
         """Planned outages plus an alternating up/down renewal process per link instance."""
         model = self.model
@@ -120,7 +127,7 @@ class Sampler:
                 key = f"links[{model.links[link].name}].outages@{where}"
                 mtbf = self._draw(spec.mtbf, f"{key}.mtbf", replication)
                 mttr = as_value(spec.mttr)
-                spans = _renewal(self.seed, replication, key, mtbf, mttr, model.horizon)
+                spans = _renewal(self.seed, replication, key, mtbf, mttr, until)
                 extra = planned.get((link, owner))
                 if extra:
                     pairs = [*zip(*extra, strict=True), *zip(*spans, strict=True)]
@@ -137,10 +144,11 @@ def _renewal(
     mttr: float | Estimate,
     horizon: float,
 ) -> Outages:
-    """Outages of an up/down process: exponential up times (mean mtbf), repairs ~ mttr."""
+    """Outages of an up/down process until ``horizon``: exponential up times (mean mtbf),
+    repairs ~ mttr."""
     stream = np.random.SeedSequence(seed, spawn_key=(replication, key_hash(key)))
     rng = np.random.Generator(np.random.PCG64(stream))
-    block = max(8, math.ceil(1.2 * horizon / mtbf) + 8)
+    block = 32  # fixed, so the draws up to any time are a prefix of one sequence
     t = 0.0
     starts: list[float] = []
     ends: list[float] = []

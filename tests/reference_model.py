@@ -82,7 +82,7 @@ class RefResult:
     delivered: tuple[float, ...]  # bytes delivered by the end of the run
 
 
-# --- calendar ---------------------------------------------------------------------------------
+# --- calendar ------------------------------------------------------------------------------------
 
 
 def seconds_since_start(scenario: Scenario, local: datetime) -> float:
@@ -153,7 +153,7 @@ def compile_links(scenario: Scenario, until_s: float) -> list[RefLink]:
     return links
 
 
-# --- sharing ----------------------------------------------------------------------------------
+# --- sharing -------------------------------------------------------------------------------------
 
 
 def max_min_fair(constraints: dict[object, tuple[float, list[int]]]) -> dict[int, float]:
@@ -184,7 +184,7 @@ def max_min_fair(constraints: dict[object, tuple[float, list[int]]]) -> dict[int
     return rates
 
 
-# --- the run ----------------------------------------------------------------------------------
+# --- the run -------------------------------------------------------------------------------------
 
 
 def _check_on_grid(links: list[RefLink], step_s: float, horizon: float) -> None:
@@ -199,8 +199,40 @@ def _check_on_grid(links: list[RefLink], step_s: float, horizon: float) -> None:
                     )
 
 
+_MODELLED_LINK_KEYS = {"daily_cap", "bandwidth", "efficiency", "window", "per_flow", "description"}
+_MODELLED_FLOW_KEYS = {
+    "name",
+    "source",
+    "target",
+    "volume",
+    "links",
+    "after",
+    "start",
+    "description",
+}
+
+
+def _check_modelled(scenario: Scenario) -> None:
+    """Refuse what the reference does not model (estimates, outages, records, growth...)."""
+    for name, link in scenario.links.items():
+        extra = link.model_fields_set - _MODELLED_LINK_KEYS
+        if extra:
+            raise NotImplementedError(f"link {name}: the reference does not model {sorted(extra)}")
+        for key in ("daily_cap", "bandwidth", "efficiency"):
+            value = getattr(link, key)
+            if value is not None and not isinstance(value, (int, float)):
+                raise NotImplementedError(f"link {name}.{key}: only plain numbers are modelled")
+    for flow in scenario.flows:
+        extra = flow.model_fields_set - _MODELLED_FLOW_KEYS
+        if extra:
+            raise NotImplementedError(f"{flow.label}: the reference does not model {sorted(extra)}")
+        if not isinstance(flow.volume, (int, float)):
+            raise NotImplementedError(f"{flow.label}.volume: only plain numbers are modelled")
+
+
 def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
     """Simulate ``scenario`` with the reference rules; returns start and finish times."""
+    _check_modelled(scenario)
     horizon = float(scenario.horizon)
     links = compile_links(scenario, horizon)
     _check_on_grid(links, step_s, horizon)
@@ -247,9 +279,7 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
             if ready is not None and ready <= t + _TIME_EPS:
                 started[f] = ready
         active = [f for f in range(n) if started[f] is not None and finished[f] is None]
-        waiting = [
-            r for f in range(n) if started[f] is None and (r := ready_time(f)) is not None
-        ]
+        waiting = [r for f in range(n) if started[f] is None and (r := ready_time(f)) is not None]
         if not active:
             if not waiting:
                 break
@@ -257,7 +287,9 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
             continue
 
         # capacity of every link instance in use, for the rest of this grid step
-        step_end = min((math.floor(t / step_s + _TIME_EPS) + 1) * step_s, horizon)
+        # (no slack here: an instant just before a grid point must stop at that point, where
+        # the windows change, or it would carry the old windows' state through the next step)
+        step_end = min((math.floor(t / step_s) + 1) * step_s, horizon)
         capacity: dict[tuple[int, int], float] = {}
         members: dict[tuple[int, int], list[int]] = {}
         window_of: dict[tuple[int, int], int] = {}

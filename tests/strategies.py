@@ -33,7 +33,7 @@ def hhmm(seconds: int) -> str:
 def windows(draw: st.DrawFn) -> str:
     """``"HH:MM-HH:MM"`` on whole or half hours; about half of them cross midnight."""
     open_slot = draw(st.integers(0, 47))
-    close_slot = draw(st.integers(1, 48).filter(lambda c: c % 48 != open_slot))
+    close_slot = draw(st.sampled_from([c for c in range(1, 49) if c % 48 != open_slot]))
     return f"{hhmm(open_slot * 1800)}-{hhmm(close_slot * 1800)}"
 
 
@@ -76,9 +76,10 @@ def links(
 
 
 @st.composite
-def start_moments(draw: st.DrawFn) -> datetime:
-    """A scenario start in summer 2025, at 00:00 or on another half hour."""
-    day = draw(st.dates(FIRST_START, LAST_START))
+def start_moments(draw: st.DrawFn, first: date = FIRST_START, last: date = LAST_START) -> datetime:
+    """A scenario start between ``first`` and ``last`` (summer 2025 by default), at 00:00 or on
+    another half hour."""
+    day = draw(st.dates(first, last))
     slot = draw(st.sampled_from([0, 0, 0, *range(1, 48)]))
     return datetime.combine(day, datetime.min.time()) + timedelta(minutes=30 * slot)
 
@@ -117,19 +118,27 @@ def scenarios(
     max_flows: int = 4,
     max_links: int = 3,
     volume_mb: tuple[int, int] = (500, 20000),
-    horizon_days: int = 120,
+    horizon_days: int | st.SearchStrategy[int] = 120,
+    start_dates: tuple[date, date] = (FIRST_START, LAST_START),
     link_kwargs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A whole scenario: 1-``max_links`` links, 1-``max_flows`` flows, optional ``after`` (acyclic:
-    a flow only waits for flows listed before it) and optional flow start times."""
-    start = draw(start_moments())
+    a flow only waits for flows listed before it) and optional flow start times.
+
+    ``horizon_days`` is a number of days or a strategy for one; ``start_dates`` bounds the start.
+    """
+    start = draw(start_moments(*start_dates))
+    if isinstance(horizon_days, st.SearchStrategy):
+        horizon_days = draw(horizon_days)
     n_links = draw(st.integers(1, max_links))
     link_names = [f"L{i}" for i in range(n_links)]
     link_specs = {name: draw(links(**(link_kwargs or {}))) for name in link_names}
     n_flows = draw(st.integers(1, max_flows))
     flows = []
     for i in range(n_flows):
-        path = draw(st.lists(st.sampled_from(link_names), min_size=1, max_size=n_links, unique=True))
+        path = draw(
+            st.lists(st.sampled_from(link_names), min_size=1, max_size=n_links, unique=True)
+        )
         flow: dict[str, Any] = {
             "name": f"F{i}",
             "source": f"s{i}",
