@@ -296,7 +296,8 @@ def _week_patterns(
         pattern: list[Any] = [round(hi - lo, 6)]
         for link in links:
             s = link.schedule
-            i, j = bisect.bisect_left(s.open_s, lo), bisect.bisect_left(s.open_s, hi)
+            # every window overlapping the week, including one carried over from Sunday night
+            i, j = bisect.bisect_right(s.close_s, lo), bisect.bisect_left(s.open_s, hi)
             pattern.append(
                 tuple(
                     (round(s.open_s[k] - lo, 6), round(s.close_s[k] - lo, 6)) for k in range(i, j)
