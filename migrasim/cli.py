@@ -56,6 +56,14 @@ def cli() -> None:
 
 
 SCENARIO = click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+SET = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Change the scenario before it is checked, e.g. --set links.capped.daily_cap='5 GB' "
+    "or --set flows[Cardiff].volume='400 GB'. Repeatable.",
+)
 
 
 @cli.command()
@@ -66,6 +74,7 @@ SCENARIO = click.argument("scenario", type=click.Path(dir_okay=False, path_type=
     help="Results folder (default: results/<scenario file stem>/).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@SET
 @click.option(
     "--replications",
     "-n",
@@ -87,6 +96,7 @@ def run(
     scenario: Path,
     out: Path | None,
     force: bool,
+    overrides: tuple[str, ...],
     replications: int | None,
     seed: int | None,
     workers: int | None,
@@ -116,7 +126,7 @@ def run(
     from migrasim.runner import run_monte_carlo
     from migrasim.sampling import has_uncertainty
 
-    spec = load_scenario(scenario)
+    spec = load_scenario(scenario, overrides)
     out = out if out is not None else Path("results") / scenario.stem
     prepare_out_dir(out, force)  # fail fast, before any simulation
     model = build_model(spec)
@@ -284,12 +294,112 @@ def _baseline_day(row: Any) -> str:
 
 @cli.command()
 @SCENARIO
+@SET
+@click.option(
+    "--vary", "key", required=True, help="Key to change, e.g. links.capped.daily_cap or start."
+)
+@click.option(
+    "--between",
+    nargs=2,
+    required=True,
+    metavar="LOW HIGH",
+    help="Range to search, as you would write the value, e.g. '1 GB' '20 GB' or two dates.",
+)
+@click.option(
+    "--target",
+    "target",
+    default="P80 < go_live",
+    show_default=True,
+    help="What must hold: 'P50|P80|P95 <|<= DATE|go_live' or 'prob_by_go_live >= 0.9'.",
+)
+@click.option("--flow", default="ALL", show_default=True, help="Flow the target applies to.")
+@click.option("--replications", "-n", type=click.IntRange(min=1), help="Replications per point.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="Random seed (default: the file's, else 0)."
+)
+@click.option("--workers", "-j", type=click.IntRange(min=1), help="Processes (default: all cores).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for solve.json (default: results/<stem>-solve/).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
 @_guarded
-def validate(scenario: Path) -> None:
+def solve(
+    scenario: Path,
+    overrides: tuple[str, ...],
+    key: str,
+    between: tuple[str, str],
+    target: str,
+    flow: str,
+    replications: int | None,
+    seed: int | None,
+    workers: int | None,
+    out: Path | None,
+    force: bool,
+) -> None:
+    """Find the smallest value of a key (or latest start) that meets a target.
+
+    Bisection over the range with common random numbers, after checking the target is monotone
+    across it. Writes solve.json.
+
+    \b
+    Examples:
+      migrasim solve scenarios/health_boards.yaml --vary links.capped.daily_cap \\
+          --between "1 GB" "20 GB" --target "P80 < go_live"
+      migrasim solve scenarios/hardwired.yaml --vary start --between 2025-06-02 2025-12-01
+    """
+    from migrasim.loader import read_scenario_data, read_yaml
+    from migrasim.outputs import prepare_out_dir, write_json
+    from migrasim.scenario import parse_scenario
+    from migrasim.solve import solution_json
+    from migrasim.solve import solve as run_solve
+
+    data = read_scenario_data(scenario, overrides)
+    spec = parse_scenario(data, str(scenario))
+    out = out if out is not None else Path("results") / f"{scenario.stem}-solve"
+    prepare_out_dir(out, force)
+    seed = seed if seed is not None else (spec.seed if spec.seed is not None else 0)
+
+    def show(point: Any) -> None:
+        p80 = point.stats.p80 or "never"
+        prob = "" if point.stats.prob is None else f", chance {point.stats.prob:.2f}"
+        click.echo(
+            f"  {key} = {point.text}: P80 {p80}{prob} -> {'met' if point.met else 'not met'}"
+        )
+
+    click.echo(f"Solving {target!r} for {flow} by varying {key} in [{between[0]}, {between[1]}]")
+    solution = run_solve(
+        data, str(scenario), key, between[0], between[1], target, replications, seed, workers,
+        flow, lambda text: read_yaml(text, "--between"), on_point=show,
+    )  # fmt: skip
+    record = solution_json(solution)
+    write_json(out, "solve.json", record, force=force)
+    if solution.value is None:
+        click.echo(f"Not achievable in the range: {solution.note}.")
+    else:
+        stats = solution.value.stats
+        prob = "" if stats.prob is None else f", chance by go-live {stats.prob:.2f}"
+        click.echo(
+            f"{solution.direction.capitalize()} {key} meeting {target!r}: {solution.value.text} "
+            f"(P80 {stats.p80 or 'never'}{prob}; {solution.replications} replications, seed {seed})"
+        )
+        if solution.note:
+            click.echo(f"Note: {solution.note}.")
+    click.echo(f"Results written to {out}/")
+    if solution.value is None:
+        sys.exit(1)
+
+
+@cli.command()
+@SCENARIO
+@SET
+@_guarded
+def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
     """Check SCENARIO without simulating; print every problem found."""
     from migrasim.loader import load_scenario
 
-    spec = load_scenario(scenario)
+    spec = load_scenario(scenario, overrides)
     click.echo(f"{scenario}: valid ({len(spec.flows)} flows, {len(spec.links)} links)")
 
 

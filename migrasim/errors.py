@@ -24,7 +24,7 @@ class Problem:
     def render(self, file: str | None) -> str:
         where = f"{file}: " if file else ""
         key = f"{self.key_path}: " if self.key_path else ""
-        problem = self.problem if self.problem.endswith(".") else f"{self.problem}."
+        problem = self.problem if self.problem.endswith((".", "?", "!")) else f"{self.problem}."
         fix = f" Fix: {self.fix}" if self.fix else ""
         return f"{where}{key}{problem}{fix}"
 

@@ -7,12 +7,14 @@ duplicate keys (PyYAML would silently keep the last). Syntax errors carry line a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from migrasim.errors import Problem, ScenarioError
+from migrasim.overrides import apply_overrides
 from migrasim.scenario import Scenario, parse_scenario
 
 
@@ -63,8 +65,8 @@ def read_yaml(text: str, source: str) -> Any:
         raise ScenarioError([Problem("", f"cannot read YAML: {exc}", "")], source) from None
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate the scenario file at ``path``."""
+def read_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> Any:
+    """The scenario file's raw mapping with ``--set KEY=VALUE`` overrides applied."""
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -72,4 +74,14 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError([Problem("", "no such file", "check the path")], source) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([Problem("", f"cannot read the file: {exc}", "")], source) from None
-    return parse_scenario(read_yaml(text, source), source)
+    data = read_yaml(text, source)
+    if overrides:
+        if not isinstance(data, dict):
+            return data  # parse_scenario reports the file's shape
+        data = apply_overrides(data, overrides, source, lambda value: read_yaml(value, "--set"))
+    return data
+
+
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Read and validate the scenario file at ``path``, with ``--set`` overrides applied."""
+    return parse_scenario(read_scenario_data(path, overrides), str(path))

@@ -139,8 +139,11 @@ class DateStats:
     p80_halfwidth_days: float | None  # None when an end of the interval is 'never'
 
 
-def date_stats(days: list[date | None], go_live: date | None) -> DateStats:
-    """P-dates, chance of finishing before go-live and their intervals; None = never."""
+def date_stats(days: list[date | None], go_live: date | None, exact: bool = False) -> DateStats:
+    """P-dates, chance of finishing before go-live and their intervals; None = never.
+
+    ``exact``: the days are not a sample (a scenario without uncertainty), so the intervals
+    have zero width."""
     n = len(days)
     ordinal = sorted(math.inf if d is None else d.toordinal() for d in days)
 
@@ -152,7 +155,7 @@ def date_stats(days: list[date | None], go_live: date | None) -> DateStats:
     if go_live is not None:
         hits = sum(1 for d in days if d is not None and d < go_live)
         prob = hits / n
-        prob_ci = wilson_interval(hits, n)
+        prob_ci = (prob, prob) if exact else wilson_interval(hits, n)
     lo, hi = quantile_interval_ranks(n, 0.8)
     p80_lo, p80_hi = at(lo), at(hi)
     half = None
@@ -195,8 +198,9 @@ def summary_frame(
             shares.append(count / mc.replications)
     rows: list[dict[str, Any]] = []
     dates = flow_dates(model, baseline)
+    exact = mc is None
     for i, (flow, (moment, day)) in enumerate(zip(flows, dates, strict=True)):
-        stats = date_stats(per_flow[i], go_live)
+        stats = date_stats(per_flow[i], go_live, exact)
         rows.append(
             _row(flow.name, flow.source, flow.target, flow.volume_bytes,
                  flow.delivered_bytes + flow.remaining_bytes, flow.started_s, moment, day,
@@ -211,7 +215,7 @@ def summary_frame(
         last = finish_times.index(None)
         moment, day = None, None
     starts = [f.started_s for f in flows if f.started_s is not None]
-    stats = date_stats(programme, go_live)
+    stats = date_stats(programme, go_live, exact)
     critical = Counter(c for c in common if c)
     rows.append(
         _row("ALL", "", "", sum(f.volume_bytes for f in flows),
@@ -400,3 +404,38 @@ def write_results(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def write_json(out: Path, name: str, record: Any, force: bool) -> None:
+    """Write one JSON file into ``out`` atomically (the folder is replaced as a whole)."""
+    import json
+
+    text = json.dumps(record, indent=2, default=str) + "\n"
+    write_files(out, {name: text}, force=force)
+
+
+def write_files(out: Path, files: Mapping[str, str | bytes], force: bool) -> None:
+    """Write text or bytes files into ``out`` atomically, like :func:`write_results`."""
+    prepare_out_dir(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, content in files.items():
+            if isinstance(content, bytes):
+                (staging / name).write_bytes(content)
+            else:
+                (staging / name).write_text(content, encoding="utf-8")
+        _swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+    staging.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,100 @@
+"""Run a scenario (raw mapping + overrides) and reduce it to the statistics decisions need.
+
+Shared by compare, sweep and solve: each point is the same scenario with some keys changed, run
+with the same seed, so every point sees the same draws for the same inputs (common random
+numbers) and differences come from the change, not from noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from migrasim.calendar import completion_date
+from migrasim.engine import Model, RunResult, build_model, simulate
+from migrasim.errors import MigrasimError
+from migrasim.overrides import apply_override
+from migrasim.runner import MonteCarloResult, run_monte_carlo
+from migrasim.sampling import has_uncertainty
+from migrasim.scenario import Scenario, parse_scenario
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Outcome:
+    """One scenario's results: the baseline and (if uncertain) the replications."""
+
+    scenario: Scenario
+    model: Model
+    baseline: RunResult
+    mc: MonteCarloResult | None
+    seed: int
+
+    @property
+    def replications(self) -> int:
+        return 1 if self.mc is None else self.mc.replications
+
+    def finished(self) -> np.ndarray:
+        """(replications, flows) completion SimTime, inf = never."""
+        if self.mc is not None:
+            return self.mc.finished
+        times = [np.inf if f.finished_s is None else f.finished_s for f in self.baseline.flows]
+        return np.array([times])
+
+    def days(self, flow: str = "ALL") -> list[date | None]:
+        """Completion date per replication of a flow (or the programme), None = never."""
+        finished = self.finished()
+        if flow == "ALL":
+            column = finished.max(axis=1)
+        else:
+            names = [f.name for f in self.model.flows]
+            if flow not in names:
+                raise MigrasimError(f"no flow named {flow!r} in {self.scenario.name!r}")
+            column = finished[:, names.index(flow)]
+        memo: dict[float, date | None] = {}
+        out = []
+        for t in column.tolist():
+            if t not in memo:
+                memo[t] = (
+                    None if not np.isfinite(t) else completion_date(self.model.clock.to_local(t))
+                )
+            out.append(memo[t])
+        return out
+
+    def flow_names(self) -> list[str]:
+        return [f.name for f in self.model.flows]
+
+
+def run_scenario(
+    scenario: Scenario,
+    replications: int | None,
+    seed: int,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Baseline plus Monte Carlo (when any input is uncertain or replications are asked for)."""
+    model = build_model(scenario)
+    baseline = simulate(model, record=True)
+    n = replications or scenario.replications or (1000 if has_uncertainty(scenario) else None)
+    mc = None
+    if n is not None and (has_uncertainty(scenario) or replications):
+        mc = run_monte_carlo(scenario, n, seed, workers, progress, model=model)
+    return Outcome(scenario, model, baseline, mc, seed)
+
+
+def with_overrides(
+    data: Any, assignments: Sequence[tuple[str, Any]], source: str | None
+) -> Scenario:
+    """Validate ``data`` with ``(key, value)`` overrides applied."""
+    for key, value in assignments:
+        data = apply_override(data, key, value)
+    return parse_scenario(data, source)
+
+
+def ordinal(day: date | None) -> float:
+    return np.inf if day is None else float(day.toordinal())

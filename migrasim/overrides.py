@@ -1,0 +1,135 @@
+"""``--set KEY=VALUE``: change a scenario before it is validated.
+
+``KEY`` is a key path as in error messages: ``links.capped.daily_cap``, ``flows[3].volume``
+(a list index) or ``flows[Cardiff].volume`` (a flow by name). ``VALUE`` is read as YAML, so
+``"5 GB"`` stays text, ``0.7`` is a number and ``{low: 1 GB, likely: 2 GB, high: 4 GB}`` an
+estimate. The changed mapping is then validated exactly like a file, with the same messages.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from migrasim.errors import Problem, ScenarioError
+
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
+
+
+def parse_key(key: str) -> list[str | int]:
+    """``flows[Cardiff].volume`` -> ['flows', 'Cardiff'(selector), 'volume']; ints for indices."""
+    parts: list[str | int] = []
+    pos = 0
+    text = key.strip()
+    while pos < len(text):
+        if text[pos] == ".":
+            pos += 1
+            continue
+        match = _SEGMENT.match(text, pos)
+        if not match:
+            raise ValueError(f"cannot read the key {key!r} at {text[pos:]!r}")
+        name, selector = match.groups()
+        if name is not None:
+            parts.append(name.strip())
+        else:
+            selector = selector.strip()
+            parts.append(int(selector) if selector.lstrip("-").isdigit() else f"[{selector}]")
+        pos = match.end()
+    if not parts:
+        raise ValueError(f"empty key {key!r}")
+    return parts
+
+
+def split_assignment(text: str) -> tuple[str, str]:
+    """``KEY=VALUE`` -> (KEY, VALUE)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ValueError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), value.strip()
+
+
+def _find_in_list(items: list[Any], selector: str | int, where: str) -> int:
+    if isinstance(selector, int):
+        if -len(items) <= selector < len(items):
+            return selector % len(items)
+        raise KeyError(f"{where} has {len(items)} items; there is no index {selector}")
+    name = selector[1:-1]
+    for index, item in enumerate(items):
+        if isinstance(item, Mapping):
+            label = item.get("name") or f"{item.get('source')} -> {item.get('target')}"
+            if label == name:
+                return index
+    names = [
+        str(i.get("name") or f"{i.get('source')} -> {i.get('target')}")
+        for i in items
+        if isinstance(i, Mapping)
+    ]
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f" (names: {', '.join(names)})"
+    raise KeyError(f"{where} has no item named {name!r}{hint}")
+
+
+def apply_override(data: Any, key: str, value: Any) -> Any:
+    """A copy of ``data`` with ``value`` at ``key``."""
+    parts = parse_key(key)
+    root = copy.deepcopy(data)
+    node = root
+    where = ""
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            if isinstance(part, str) and not part.startswith("["):
+                raise KeyError(
+                    f"{where or 'the scenario'} is a list: select an item with [N] or [NAME]"
+                )
+            index = _find_in_list(node, part, where)
+            where += f"[{part if isinstance(part, int) else part[1:-1]}]"
+            if last:
+                node[index] = value
+            else:
+                node = node[index]
+            continue
+        if not isinstance(node, dict):
+            raise KeyError(f"{where} is not a mapping, so it has no key {part!r}")
+        if isinstance(part, int) or part.startswith("["):
+            raise KeyError(f"{where or 'the scenario'} is not a list")
+        where = f"{where}.{part}" if where else part
+        if last:
+            node[part] = value
+        else:
+            if part not in node or node[part] is None:
+                node[part] = {}
+            node = node[part]
+    return root
+
+
+def apply_overrides(
+    data: Any, assignments: Iterable[str], source: str | None, read_value: Any
+) -> Any:
+    """Apply every ``KEY=VALUE``; ``read_value(text)`` parses a value (the YAML reader).
+
+    Raises :class:`ScenarioError` naming each bad assignment.
+    """
+    problems: list[Problem] = []
+    for assignment in assignments:
+        try:
+            key, text = split_assignment(assignment)
+            data = apply_override(data, key, read_value(text))
+        except ScenarioError as exc:
+            problems.extend(Problem(f"--set {assignment}", p.problem, p.fix) for p in exc.problems)
+        except (KeyError, ValueError) as exc:
+            message = exc.args[0] if exc.args else str(exc)
+            problems.append(
+                Problem(
+                    f"--set {assignment}",
+                    str(message),
+                    "write KEY=VALUE with a key path such as links.capped.daily_cap or "
+                    "flows[Cardiff].volume",
+                )
+            )
+    if problems:
+        raise ScenarioError(problems, source)
+    return data

@@ -1,0 +1,313 @@
+"""Find the smallest capacity (or latest start) that meets a target, by bisection.
+
+Every point is the same scenario with one key changed, run with the same seed: common random
+numbers, so the target's answer moves only because of the change. Before trusting bisection the
+target is checked at a few points across the range; if it is not monotone there, the answer says
+so.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from migrasim import units
+from migrasim.errors import Problem, ScenarioError
+from migrasim.experiment import Outcome, run_scenario, with_overrides
+from migrasim.outputs import DateStats, date_stats
+
+_TARGET = re.compile(
+    r"^\s*(?P<metric>P50|P80|P95|prob_by_go_live)\s*(?P<op><=|>=|<|>)\s*(?P<value>\S+)\s*$",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(r"^\s*(?P<num>[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(?P<unit>.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """``P80 < go_live``, ``P95 <= 2026-01-05`` or ``prob_by_go_live >= 0.9``."""
+
+    text: str
+    metric: str  # p50, p80, p95 or prob_by_go_live
+    op: str
+    threshold: date | float
+
+    def met(self, stats: DateStats) -> bool:
+        if self.metric == "prob_by_go_live":
+            value: Any = stats.prob if stats.prob is not None else 0.0
+        else:
+            day = getattr(stats, self.metric)
+            if day is None:
+                return self.op in (">", ">=")
+            value = day
+        threshold = self.threshold
+        return bool(
+            {
+                "<": value < threshold,
+                "<=": value <= threshold,
+                ">": value > threshold,
+                ">=": value >= threshold,
+            }[self.op]
+        )
+
+
+def parse_target(text: str, go_live: date | None) -> Target:
+    """Read a target; ``go_live`` stands for the scenario's go-live date."""
+    match = _TARGET.match(text)
+    fix = "write e.g. 'P80 < go_live', 'P95 <= 2026-01-05' or 'prob_by_go_live >= 0.9'"
+    if not match:
+        raise ScenarioError([Problem("--target", f"cannot read {text!r}", fix)])
+    metric = match["metric"].lower()
+    raw = match["value"]
+    threshold: date | float
+    if metric == "prob_by_go_live":
+        if go_live is None:
+            raise ScenarioError(
+                [Problem("go_live", "the target needs a go-live date", "add go_live")]
+            )
+        try:
+            threshold = float(raw)
+        except ValueError:
+            raise ScenarioError(
+                [Problem("--target", f"{raw!r} is not a probability", fix)]
+            ) from None
+    elif raw.lower() == "go_live":
+        if go_live is None:
+            raise ScenarioError(
+                [
+                    Problem(
+                        "go_live",
+                        "the target names go_live but the scenario has none",
+                        "add go_live or give a date",
+                    )
+                ]
+            )
+        threshold = go_live
+    else:
+        try:
+            threshold = date.fromisoformat(raw)
+        except ValueError:
+            raise ScenarioError(
+                [Problem("--target", f"{raw!r} is not a date or go_live", fix)]
+            ) from None
+    return Target(text.strip(), metric, match["op"], threshold)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How values of the varied key are written and interpolated."""
+
+    key: str
+    unit: str  # '' for plain numbers, 'date' for dates
+
+    def parse(self, text: str) -> float:
+        if self.unit == "date":
+            return float(date.fromisoformat(text.strip()[:10]).toordinal())
+        match = _QUANTITY.match(text)
+        if not match or match["unit"] != self.unit:
+            raise ScenarioError(
+                [Problem("--between", f"{text!r} is not in {self.unit or 'plain numbers'}",
+                         "give LOW and HIGH in the same unit, e.g. '1 GB' '20 GB'")]
+            )  # fmt: skip
+        return float(match["num"])
+
+    def text(self, x: float) -> str:
+        if self.unit == "date":
+            return date.fromordinal(round(x)).isoformat()
+        number = f"{x:.4g}" if abs(x) >= 1e-3 else f"{x:.3e}"
+        return f"{number} {self.unit}".strip()
+
+    def si(self, x: float) -> float | str:
+        """The value in SI units (bytes, bytes/s, seconds...), or an ISO date."""
+        text = self.text(x)
+        if self.unit == "date":
+            return text
+        leaf = self.key.rsplit(".", 1)[-1]
+        parsers: dict[str, Callable[[object], float]] = {
+            "daily_cap": units.parse_daily,
+            "volume": units.parse_size,
+            "bandwidth": units.parse_rate,
+            "growth": units.parse_rate,
+            "lead_time": units.parse_duration,
+            "delay": units.parse_duration,
+            "mtbf": units.parse_duration,
+            "mttr": units.parse_duration,
+            "records_rate": units.parse_count_rate,
+            "daily_records": units.parse_daily_count,
+        }
+        if leaf in parsers:
+            return parsers[leaf](text)
+        return float(text.split()[0]) if not self.unit else units.parse_size(text)
+
+
+def scale_for(key: str, low: str, high: str) -> Scale:
+    if key.rsplit(".", 1)[-1] == "start":
+        return Scale(key, "date")
+    match_low, match_high = _QUANTITY.match(low), _QUANTITY.match(high)
+    if not match_low or not match_high:
+        raise ScenarioError(
+            [Problem("--between", f"cannot read {low!r} and {high!r} as values",
+                     "give two values in the same unit, e.g. '1 GB' '20 GB'")]
+        )  # fmt: skip
+    if match_low["unit"] != match_high["unit"]:
+        raise ScenarioError(
+            [Problem("--between", f"{low!r} and {high!r} use different units",
+                     "give LOW and HIGH in the same unit")]
+        )  # fmt: skip
+    return Scale(key, match_low["unit"])
+
+
+@dataclass
+class Point:
+    value: float
+    text: str
+    met: bool
+    stats: DateStats
+
+
+@dataclass
+class Solution:
+    key: str
+    target: Target
+    value: Point | None  # None: not achievable in the range
+    direction: str  # 'smallest' or 'largest'
+    monotone: bool
+    note: str
+    replications: int
+    seed: int
+    points: list[Point] = field(default_factory=list)
+    scale: Scale | None = None
+
+
+def _stats(outcome: Outcome, flow: str) -> DateStats:
+    return date_stats(outcome.days(flow), outcome.scenario.go_live, exact=outcome.mc is None)
+
+
+def solve(
+    data: Any,
+    source: str | None,
+    key: str,
+    low: str,
+    high: str,
+    target_text: str,
+    replications: int | None,
+    seed: int,
+    workers: int | None = None,
+    flow: str = "ALL",
+    read_value: Callable[[str], Any] = str,
+    grid_points: int = 5,
+    on_point: Callable[[Point], None] | None = None,
+) -> Solution:
+    """Bisection on ``key`` between ``low`` and ``high`` for ``target_text``."""
+    base = with_overrides(data, [], source)
+    target = parse_target(target_text, base.go_live)
+    scale = scale_for(key, low, high)
+    lo_x, hi_x = scale.parse(low), scale.parse(high)
+    if lo_x > hi_x:
+        lo_x, hi_x = hi_x, lo_x
+    cache: dict[str, Point] = {}
+
+    def evaluate(x: float) -> Point:
+        text = scale.text(x)
+        if text not in cache:
+            scenario = with_overrides(data, [(key, read_value(text))], source)
+            outcome = run_scenario(scenario, replications, seed, workers)
+            stats = _stats(outcome, flow)
+            point = Point(scale.parse(text), text, target.met(stats), stats)
+            cache[text] = point
+            evaluate.replications = outcome.replications  # type: ignore[attr-defined]
+            if on_point is not None:
+                on_point(point)
+        return cache[text]
+
+    evaluate.replications = 1  # type: ignore[attr-defined]
+    ends = evaluate(lo_x), evaluate(hi_x)
+    grid = [
+        evaluate(lo_x + (hi_x - lo_x) * i / (grid_points + 1)) for i in range(1, grid_points + 1)
+    ]
+    pattern = [p.met for p in (ends[0], *grid, ends[1])]
+    changes = sum(1 for a, b in itertools.pairwise(pattern) if a != b)
+    monotone = changes <= 1
+    note = ""
+    if not monotone:
+        note = (
+            "the target is not monotone over the range (met at "
+            + ", ".join(p.text for p in (ends[0], *grid, ends[1]) if p.met)
+            + "); the answer is the first crossing found by bisection"
+        )
+    direction = "smallest" if ends[1].met and not ends[0].met else "largest"
+    if ends[0].met and ends[1].met:
+        answer = ends[0] if scale.unit != "date" else ends[1]
+        direction = "smallest" if scale.unit != "date" else "largest"
+        note = note or "the target is already met at both ends of the range"
+    elif not ends[0].met and not ends[1].met:
+        return Solution(key, target, None, direction, monotone,
+                        note or "the target is not met anywhere in the range",
+                        evaluate.replications, seed, sorted(cache.values(), key=lambda p: p.value),  # type: ignore[attr-defined]
+                        scale)  # fmt: skip
+    else:
+        # bracket [a, b] with met(a) != met(b); shrink it to the resolution of the values
+        points = sorted([ends[0], *grid, ends[1]], key=lambda p: p.value)
+        for a, b in itertools.pairwise(points):
+            if a.met != b.met:
+                break
+        resolution = 1.0 if scale.unit == "date" else (hi_x - lo_x) * 1e-4
+        while b.value - a.value > resolution:
+            mid = evaluate((a.value + b.value) / 2)
+            if mid.text in (a.text, b.text):
+                break
+            if mid.met == a.met:
+                a = mid
+            else:
+                b = mid
+        answer = b if b.met else a
+    return Solution(key, target, answer, direction, monotone, note,
+                    evaluate.replications, seed,  # type: ignore[attr-defined]
+                    sorted(cache.values(), key=lambda p: p.value), scale)  # fmt: skip
+
+
+def solution_json(solution: Solution) -> dict[str, Any]:
+    """The ``solve.json`` record."""
+    point = solution.value
+    scale = solution.scale
+    assert scale is not None
+
+    def day(d: date | None) -> str:
+        return "never" if d is None else d.isoformat()
+
+    return {
+        "key": solution.key,
+        "value": None if point is None else point.text,
+        "value_si": None if point is None else scale.si(point.value),
+        "target": solution.target.text,
+        "direction": solution.direction,
+        "achieved": None
+        if point is None
+        else {
+            "p50": day(point.stats.p50),
+            "p80": day(point.stats.p80),
+            "p95": day(point.stats.p95),
+            "prob_by_go_live": point.stats.prob,
+            "prob_ci": point.stats.prob_ci,
+        },
+        "monotone": solution.monotone,
+        "note": solution.note,
+        "replications": solution.replications,
+        "seed": solution.seed,
+        "evaluations": [
+            {
+                "value": p.text,
+                "met": p.met,
+                "p80": day(p.stats.p80),
+                "prob_by_go_live": p.stats.prob,
+            }
+            for p in solution.points
+        ],
+    }
+
+
+__all__ = ["Solution", "Target", "parse_target", "solution_json", "solve"]
