@@ -439,3 +439,23 @@ def _swap_in(staging: Path, out: Path) -> None:
     staging.rename(out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A table of records (e.g. ``compare.compare_rows``) as a DataFrame."""
+    return pd.DataFrame(rows)
+
+
+def overall_fraction(model: Model, result: RunResult) -> pd.DataFrame:
+    """Baseline overall progress (0-1) at the end of each day until the last completion."""
+    timeline = timeline_frame(model, result)
+    wide = (
+        timeline.pivot_table(
+            index="date", columns="flow", values="cumulative_bytes", aggfunc="last"
+        )
+        .ffill()
+        .fillna(0.0)
+    )
+    total = sum(f.delivered_bytes + f.remaining_bytes for f in result.flows)
+    fraction = wide.sum(axis=1) / total if total > 0 else wide.sum(axis=1) * 0 + 1.0
+    return pd.DataFrame({"date": list(wide.index), "fraction": fraction.to_numpy()})

@@ -35,6 +35,8 @@ __all__ = [
     "burnup_figure",
     "cdf_figure",
     "gantt_figure",
+    "overlay_burnup_figure",
+    "overlay_cdf_figure",
 ]
 
 GO_LIVE_GID = "go-live"
@@ -632,4 +634,90 @@ def cdf_figure(
     ax.set_axisbelow(True)
     _date_axis(ax)
     _titles(ax, title, ["; ".join(subtitle)])
+    return fig
+
+
+# --- comparisons -------------------------------------------------------------------------------
+
+SCENARIO_COLOURS = ("#1B2A41", "#E8743B", "#4C78A8", "#59A14F", "#B07AA1", "#9C755F")
+
+
+def overlay_cdf_figure(
+    series: Mapping[str, Sequence[datetime.date | None]],
+    go_live: datetime.date | None,
+    title: str,
+) -> Figure:
+    """Programme completion CDFs of several scenarios on one axes.
+
+    Args:
+        series: Scenario label -> one completion date per replication (None for never).
+        go_live: Go-live date, a dashed vertical line; None for none.
+        title: Figure title.
+    """
+    fig, ax = _new_figure(10.0, 5.2)
+    subtitle = []
+    for i, (label, days) in enumerate(series.items()):
+        colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
+        done = sorted(d for d in days if d is not None)
+        n = len(days)
+        if not n:
+            continue
+        if done:
+            xs = [_num(_day(d) + pd.Timedelta(days=1)) for d in done]
+            ys = np.arange(1, len(done) + 1) / n * 100.0
+            ax.step([xs[0], *xs], [0.0, *ys], where="post", color=colour, lw=2.2, label=label)
+        if go_live is not None:
+            share = sum(1 for d in done if d < go_live) / n
+            subtitle.append(f"{label}: {share:.0%} before go-live")
+    if go_live is not None:
+        _go_live_line(ax, _day(go_live))
+    ax.set_ylim(0, 100)
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
+    ax.set_ylabel("Replications complete (%)")
+    ax.grid(color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    _date_axis(ax)
+    ax.legend(loc="lower right", frameon=False, fontsize=9)
+    _titles(ax, title, ["; ".join(subtitle)] if subtitle else [])
+    return fig
+
+
+def overlay_burnup_figure(
+    lines: Mapping[str, pd.DataFrame],
+    bands: Mapping[str, pd.DataFrame],
+    go_live: datetime.date | None,
+    title: str,
+) -> Figure:
+    """Overall % migrated of several scenarios on one axes.
+
+    Args:
+        lines: Scenario label -> columns ``date`` and ``fraction`` (0-1, baseline run, at the
+            end of each day).
+        bands: Scenario label -> columns ``date``, ``p10``, ``p90`` (optional per scenario).
+        go_live: Go-live date, a dashed vertical line; None for none.
+        title: Figure title.
+    """
+    fig, ax = _new_figure(10.0, 5.6)
+    one_day = pd.Timedelta(days=1)
+    for i, (label, frame) in enumerate(lines.items()):
+        colour = SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)]
+        xs = [_num(_day(d) + one_day) for d in frame["date"]]
+        ax.plot(xs, frame["fraction"].to_numpy() * 100.0, color=colour, lw=2.4, label=label)
+        band = bands.get(label)
+        if band is not None and not band.empty:
+            bx = [_num(_day(d) + one_day) for d in band["date"]]
+            ax.fill_between(
+                bx, band["p10"].to_numpy() * 100.0, band["p90"].to_numpy() * 100.0,
+                color=colour, alpha=0.12, lw=0,
+            )  # fmt: skip
+    if go_live is not None:
+        _go_live_line(ax, _day(go_live))
+    ax.set_ylim(0, 100)
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
+    ax.set_ylabel("Data migrated (% of bytes)")
+    ax.grid(color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    _date_axis(ax)
+    ax.legend(loc="lower right", frameon=False, fontsize=9)
+    _titles(ax, title, ["Lines: baseline; shading: P10-P90 of replications"])
     return fig
