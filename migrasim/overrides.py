@@ -67,8 +67,9 @@ def _find_in_list(items: list[Any], selector: str | int, where: str) -> int:
         for i in items
         if isinstance(i, Mapping)
     ]
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else f" (names: {', '.join(names)})"
+    lowered = {n.lower(): n for n in names}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1)
+    hint = f"; did you mean {lowered[close[0]]!r}?" if close else f" (names: {', '.join(names)})"
     raise KeyError(f"{where} has no item named {name!r}{hint}")
 
 
