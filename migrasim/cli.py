@@ -417,6 +417,137 @@ def _print_comparison(table: Any, labels: list[str], with_go_live: bool) -> None
 @SCENARIO
 @SET
 @click.option(
+    "--grid",
+    "grids",
+    multiple=True,
+    required=True,
+    metavar="KEY=V1,V2,...",
+    help="Values to try for a key (repeat for more keys: every combination is run).",
+)
+@click.option("--replications", "-n", type=click.IntRange(min=1), help="Replications per point.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="Random seed (default: the file's, else 0)."
+)
+@click.option("--workers", "-j", type=click.IntRange(min=1), help="Processes (default: all cores).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Results folder (default: results/<stem>-sweep/).",
+)
+@click.option("--resume", is_flag=True, help="Carry on an interrupted sweep in --out.")
+@click.option("--force", is_flag=True, help="Start again, replacing an existing folder.")
+@_guarded
+def sweep(
+    scenario: Path,
+    overrides: tuple[str, ...],
+    grids: tuple[str, ...],
+    replications: int | None,
+    seed: int | None,
+    workers: int | None,
+    out: Path | None,
+    resume: bool,
+    force: bool,
+) -> None:
+    """Run every combination of a grid: P80 and the chance of go-live at each point.
+
+    Each point is saved as soon as it finishes (points/NNNN.json), so an interrupted sweep
+    carries on with --resume and produces the same sweep.csv. Writes sweep.csv and a chart
+    (a line for one key, a heatmap for two).
+
+    \b
+    Example:
+      migrasim sweep scenarios/health_boards.yaml --grid links.capped.daily_cap="1 GB,2 GB,5 GB"
+    """
+    import json
+    import shutil
+
+    from migrasim.loader import read_scenario_data, read_yaml
+    from migrasim.outputs import frame_csv, rows_frame, write_text_atomic
+    from migrasim.plots import sweep_heatmap_figure, sweep_line_figure
+    from migrasim.scenario import parse_scenario
+    from migrasim.sweep import evaluate_point, grid_points, parse_grid
+
+    data = read_scenario_data(scenario, overrides)
+    spec = parse_scenario(data, str(scenario))
+    grid = parse_grid(grids)
+    points = grid_points(grid)
+    for point in points:  # check every point's scenario before running any
+        from migrasim.experiment import with_overrides
+
+        with_overrides(data, [(k, read_yaml(v, "--grid")) for k, v in point.items()], str(scenario))
+    seed = seed if seed is not None else (spec.seed if spec.seed is not None else 0)
+    out = out if out is not None else Path("results") / f"{scenario.stem}-sweep"
+    manifest = {
+        "scenario": str(scenario),
+        "overrides": list(overrides),
+        "grid": [[key, values] for key, values in grid],
+        "replications": replications,
+        "seed": seed,
+    }
+    manifest_path = out / "manifest.json"
+    if out.exists() and any(out.iterdir()):
+        if resume:
+            try:
+                previous = json.loads(manifest_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                raise ResultsExistError(
+                    f"{out} holds no sweep to resume (no readable manifest.json)"
+                ) from None
+            if previous != manifest:
+                raise ResultsExistError(
+                    f"{out} holds a different sweep (other scenario, grid, seed or replications);"
+                    " use another --out, or --force to start again"
+                )
+        elif force:
+            shutil.rmtree(out)
+        else:
+            raise ResultsExistError(
+                f"{out} already holds results; pass --resume to carry on, --force to start again"
+                " or --out for a new folder"
+            )
+    write_text_atomic(manifest_path, json.dumps(manifest, indent=2) + "\n")
+    records = []
+    click.echo(f"Sweep of {len(points)} points, seed {seed}: {', '.join(k for k, _ in grid)}")
+    for index, point in enumerate(points):
+        path = out / "points" / f"{index:04d}.json"
+        if path.exists():
+            record = json.loads(path.read_text(encoding="utf-8"))
+            state = "saved earlier"
+        else:
+            record = evaluate_point(
+                data, str(scenario), point, replications, seed, workers,
+                lambda text: read_yaml(text, "--grid"),
+            )  # fmt: skip
+            write_text_atomic(path, json.dumps(record, indent=2) + "\n")
+            state = "done"
+        records.append(record)
+        chance = record["prob_by_go_live"]
+        chance_text = "" if chance == "" else f", chance {float(chance):.2f}"
+        values = ", ".join(f"{k}={v}" for k, v in point.items())
+        click.echo(
+            f"  [{index + 1}/{len(points)}] {values}: P80 {record['p80']}{chance_text} ({state})"
+        )
+    table = rows_frame([{"point": i, **r} for i, r in enumerate(records)])
+    write_text_atomic(out / "sweep.csv", frame_csv(table))
+    keys = [key for key, _ in grid]
+    figure = None
+    if len(keys) == 1:
+        figure = sweep_line_figure(table, keys[0], spec.go_live, f"{spec.name}: sweep of {keys[0]}")
+    elif len(keys) == 2:
+        figure = sweep_heatmap_figure(table, keys[0], keys[1], f"{spec.name}: chance of go-live")
+    else:
+        click.echo("No chart for more than two swept keys; see sweep.csv.")
+    if figure is not None:
+        temp = out / ".sweep.png.tmp"
+        figure.savefig(temp, format="png", dpi=110, metadata={"Software": None})
+        temp.replace(out / "sweep.png")
+    click.echo(f"Results written to {out}/")
+
+
+@cli.command()
+@SCENARIO
+@SET
+@click.option(
     "--vary", "key", required=True, help="Key to change, e.g. links.capped.daily_cap or start."
 )
 @click.option(

@@ -459,3 +459,21 @@ def overall_fraction(model: Model, result: RunResult) -> pd.DataFrame:
     total = sum(f.delivered_bytes + f.remaining_bytes for f in result.flows)
     fraction = wide.sum(axis=1) / total if total > 0 else wide.sum(axis=1) * 0 + 1.0
     return pd.DataFrame({"date": list(wide.index), "fraction": fraction.to_numpy()})
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write one file so that it is either absent or complete: temp file, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def frame_csv(frame: pd.DataFrame) -> str:
+    """A DataFrame as CSV text, as every results file is written."""
+    return str(frame.to_csv(index=False, lineterminator="\n"))

@@ -37,6 +37,8 @@ __all__ = [
     "gantt_figure",
     "overlay_burnup_figure",
     "overlay_cdf_figure",
+    "sweep_heatmap_figure",
+    "sweep_line_figure",
 ]
 
 GO_LIVE_GID = "go-live"
@@ -720,4 +722,86 @@ def overlay_burnup_figure(
     _date_axis(ax)
     ax.legend(loc="lower right", frameon=False, fontsize=9)
     _titles(ax, title, ["Lines: baseline; shading: P10-P90 of replications"])
+    return fig
+
+
+# --- sweeps ------------------------------------------------------------------------------------
+
+
+def sweep_line_figure(
+    table: pd.DataFrame, key: str, go_live: datetime.date | None, title: str
+) -> Figure:
+    """One swept key: programme P80 (left axis) and chance of go-live (right) per value.
+
+    Args:
+        table: One row per value: column ``key`` (values as written), ``p80`` (ISO date or
+            'never') and ``prob_by_go_live`` (0-1 or empty).
+        key: The swept key.
+        go_live: Go-live date, a dashed horizontal line on the P80 axis; None for none.
+        title: Figure title.
+    """
+    fig, ax = _new_figure(10.0, 5.0)
+    labels = [str(v) for v in table[key]]
+    xs = np.arange(len(labels))
+    p80 = [None if v == "never" else pd.Timestamp(str(v)) for v in table["p80"]]
+    finite = [(x, d) for x, d in zip(xs, p80, strict=True) if d is not None]
+    if finite:
+        ax.plot([x for x, _ in finite], [_num(d) for _, d in finite], "o-", color=OVERALL,
+                lw=2.2, label="P80 completion")  # fmt: skip
+    for x, d in zip(xs, p80, strict=True):
+        if d is None:
+            ax.annotate("never", (x, 0.02), xycoords=("data", "axes fraction"), ha="center",
+                        color=NEVER, fontsize=9, fontweight="bold")  # fmt: skip
+    ax.yaxis_date()
+    ax.set_xticks(xs, labels=labels)
+    ax.set_xlabel(key)
+    ax.set_ylabel("Programme P80 completion")
+    if go_live is not None:
+        gl = _num(_day(go_live))
+        ax.axhline(gl, color=GO_LIVE, ls=(0, (6, 3)), lw=1.4, gid=GO_LIVE_GID)
+        ax.annotate("go-live", (0.0, gl), xycoords=("axes fraction", "data"), xytext=(4, 4),
+                    textcoords="offset points", fontsize=9, color=GO_LIVE)  # fmt: skip
+    probs = [float(v) if v not in ("", None) else np.nan for v in table["prob_by_go_live"]]
+    if not all(np.isnan(probs)):
+        twin = ax.twinx()
+        twin.plot(xs, np.array(probs) * 100.0, "s--", color=LATE, lw=1.6,
+                  label="chance of go-live")  # fmt: skip
+        twin.set_ylim(0, 100)
+        twin.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
+        twin.set_ylabel("Chance of making go-live", color=LATE)
+    ax.grid(color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    _titles(ax, title, [])
+    return fig
+
+
+def sweep_heatmap_figure(table: pd.DataFrame, key_x: str, key_y: str, title: str) -> Figure:
+    """Two swept keys: the chance of making go-live as a heatmap, each cell labelled.
+
+    Args:
+        table: One row per combination: columns ``key_x``, ``key_y`` (values as written),
+            ``prob_by_go_live`` (0-1 or empty) and ``p80``.
+        key_x, key_y: The swept keys (x and y axes).
+        title: Figure title.
+    """
+    xs = list(dict.fromkeys(str(v) for v in table[key_x]))
+    ys = list(dict.fromkeys(str(v) for v in table[key_y]))
+    fig, ax = _new_figure(max(6.0, 1.2 * len(xs) + 3), max(4.0, 0.7 * len(ys) + 2))
+    grid = np.full((len(ys), len(xs)), np.nan)
+    labels = {}
+    for values in table.to_dict("records"):
+        i, j = ys.index(str(values[key_y])), xs.index(str(values[key_x]))
+        prob = values["prob_by_go_live"]
+        grid[i, j] = float(prob) if prob not in ("", None) else np.nan
+        labels[(i, j)] = f"{grid[i, j]:.0%}\nP80 {values['p80']}"
+    image = ax.imshow(grid, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto", origin="lower")
+    for (i, j), text in labels.items():
+        ax.text(j, i, text, ha="center", va="center", fontsize=8, color="#111111")
+    ax.set_xticks(range(len(xs)), labels=xs)
+    ax.set_yticks(range(len(ys)), labels=ys)
+    ax.set_xlabel(key_x)
+    ax.set_ylabel(key_y)
+    bar = fig.colorbar(image, ax=ax)
+    bar.set_label("Chance of making go-live")
+    _titles(ax, title, [])
     return fig

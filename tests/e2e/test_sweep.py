@@ -1,0 +1,97 @@
+"""A sweep killed part-way resumes and produces the same sweep.csv as an uninterrupted one."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from migrasim.cli import cli
+
+SCENARIO = """\
+name: sweep test
+start: 2025-07-07
+go_live: 2025-09-01
+calendar: {holidays: none}
+replications: 300
+seed: 4
+links:
+  capped:
+    daily_cap: 1 GB
+    per_flow: true
+    outages: {mtbf: 10 days, mttr: {low: 1 h, likely: 6 h, high: 2 days}}
+flows:
+"""
+FLOWS = "".join(
+    f"  - {{name: F{i}, source: s{i}, target: t, links: [capped],"
+    f" volume: {{low: 20 GB, likely: {30 + i} GB, high: 60 GB}}}}\n"
+    for i in range(8)
+)
+GRID = "links.capped.daily_cap=0.5 GB,0.8 GB,1 GB,1.5 GB,2 GB,3 GB"
+
+
+def command(scenario: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-c", "from migrasim.cli import main; main()",
+        "sweep", str(scenario), "--grid", GRID, "--out", str(out), "-j", "1", *extra,
+    ]  # fmt: skip
+
+
+def test_killed_sweep_resumes_to_the_same_result(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO + FLOWS)
+    clean, broken = tmp_path / "clean", tmp_path / "broken"
+    subprocess.run(command(scenario, clean), check=True, capture_output=True, timeout=300)
+
+    process = subprocess.Popen(command(scenario, broken), stdout=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (broken / "points" / "0001.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.kill()
+    process.wait(timeout=30)
+    done_before = sorted(p.name for p in (broken / "points").glob("*.json"))
+    assert 2 <= len(done_before) < 6, done_before  # really interrupted part-way
+    assert not (broken / "sweep.csv").exists()
+    assert not list((broken / "points").glob(".*"))  # no half-written point left visible
+
+    again = subprocess.run(command(scenario, broken), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 2
+    assert "--resume" in again.stderr
+    resumed = subprocess.run(
+        command(scenario, broken, "--resume"), capture_output=True, text=True, timeout=300
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.count("(saved earlier)") >= len(done_before)
+    assert (broken / "sweep.csv").read_bytes() == (clean / "sweep.csv").read_bytes()
+    assert (broken / "sweep.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_two_keys_give_a_heatmap_and_every_combination(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO + FLOWS)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["sweep", str(scenario), "--grid", "links.capped.daily_cap=1 GB,2 GB",
+         "--grid", "flows[F0].volume=10 GB,50 GB,90 GB", "-n", "20", "--out", str(out), "-j", "1"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = (out / "sweep.csv").read_text().splitlines()
+    assert rows[0].startswith("point,links.capped.daily_cap,flows[F0].volume,p50,p80,p95")
+    assert len(rows) == 1 + 6
+    assert (out / "sweep.png").exists()
+
+
+def test_resume_refuses_a_different_sweep(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO + FLOWS)
+    out = tmp_path / "out"
+    args = ["sweep", str(scenario), "--grid", "links.capped.daily_cap=1 GB", "-n", "10",
+            "--out", str(out)]  # fmt: skip
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    other = CliRunner().invoke(cli, [*args[:-2], "--seed", "9", "--out", str(out), "--resume"])
+    assert other.exit_code == 2
+    assert "holds a different sweep" in other.stderr
