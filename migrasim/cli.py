@@ -147,6 +147,16 @@ def run(
         tables["bottlenecks.csv"] = bottlenecks_frame(mc)
         band = band_frame(mc)
     figures = _figures(model, summary, timeline, band, mc)
+    if uncertain:
+        from migrasim.outputs import sensitivity_frame
+        from migrasim.plots import tornado_figure
+        from migrasim.sensitivity import swings
+
+        baseline_s, swung = swings(model)
+        tables["sensitivity.csv"] = sensitivity_frame(model, baseline_s, swung)
+        figures["tornado.png"] = tornado_figure(
+            tables["sensitivity.csv"], f"{spec.name}: what moves the completion date most"
+        )
     write_results(out, tables, figures, force=force)
     _print_table(spec.name, spec.go_live, summary, n, seed, uncertain)
     wide = wide_intervals(summary)

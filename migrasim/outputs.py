@@ -25,6 +25,7 @@ from migrasim.calendar import completion_date
 from migrasim.engine import Model, RunResult
 from migrasim.errors import ResultsExistError
 from migrasim.runner import BAND_BINS, MonteCarloResult
+from migrasim.sensitivity import Swing
 
 NEVER = "never"
 Z95 = 1.959963984540054
@@ -477,3 +478,26 @@ def write_text_atomic(path: Path, text: str) -> None:
 def frame_csv(frame: pd.DataFrame) -> str:
     """A DataFrame as CSV text, as every results file is written."""
     return str(frame.to_csv(index=False, lineterminator="\n"))
+
+
+def sensitivity_frame(model: Model, baseline_s: float | None, swings: list[Swing]) -> pd.DataFrame:
+    """One row per uncertain input, largest swing of the programme's completion first."""
+    convert = DateConverter(model)
+    rows = []
+    for swing in swings:
+        low, high = swing.days(baseline_s, model.horizon)
+        rows.append(
+            {
+                "input": swing.key,
+                "low": swing.low,
+                "high": swing.high,
+                "completion_at_low": _day_text(convert(swing.finish_low_s)),
+                "completion_at_high": _day_text(convert(swing.finish_high_s)),
+                "change_low_days": round(low, 2),
+                "change_high_days": round(high, 2),
+                "swing_days": round(abs(high - low), 2),
+            }
+        )
+    columns = ["input", "low", "high", "completion_at_low", "completion_at_high",
+               "change_low_days", "change_high_days", "swing_days"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)

@@ -39,6 +39,7 @@ __all__ = [
     "overlay_cdf_figure",
     "sweep_heatmap_figure",
     "sweep_line_figure",
+    "tornado_figure",
 ]
 
 GO_LIVE_GID = "go-live"
@@ -804,4 +805,38 @@ def sweep_heatmap_figure(table: pd.DataFrame, key_x: str, key_y: str, title: str
     bar = fig.colorbar(image, ax=ax)
     bar.set_label("Chance of making go-live")
     _titles(ax, title, [])
+    return fig
+
+
+# --- sensitivity -------------------------------------------------------------------------------
+
+
+def tornado_figure(table: pd.DataFrame, title: str, top: int = 15) -> Figure:
+    """Tornado chart: how many days each input moves the programme, low to high.
+
+    Args:
+        table: One row per input, largest swing first: ``input``, ``change_low_days`` and
+            ``change_high_days`` (days against the baseline; positive = later).
+        title: Figure title.
+        top: How many inputs to show.
+    """
+    rows = table.head(top)
+    n = len(rows)
+    fig, ax = _new_figure(10.0, max(3.0, 0.38 * n + 1.6))
+    if n == 0:
+        _no_data(ax, title, "No uncertain inputs to swing")
+        return fig
+    ys = np.arange(n)
+    low = rows["change_low_days"].to_numpy(dtype=float)
+    high = rows["change_high_days"].to_numpy(dtype=float)
+    ax.barh(ys, low, color=ON_TIME, height=0.6, label="input at its low value")
+    ax.barh(ys, high, color=LATE, height=0.6, label="input at its high value")
+    ax.axvline(0, color=GO_LIVE, lw=1.0)
+    ax.set_yticks(ys, labels=[str(v) for v in rows["input"]])
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlabel("Change in programme completion (days; + is later)")
+    ax.grid(axis="x", color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.legend(loc="lower right", frameon=False, fontsize=9)
+    _titles(ax, title, ["Each input swung low to high with the others at their most likely"])
     return fig

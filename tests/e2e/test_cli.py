@@ -42,8 +42,10 @@ def test_run_every_scenario(scenario: Path, tmp_path: Path) -> None:
         "cdf.png",
         "completions.csv",
         "gantt.png",
+        "sensitivity.csv",
         "summary.csv",
         "timeline.csv",
+        "tornado.png",
     ]
     summary = read_csv(out / "summary.csv")
     assert next(iter(summary[0])) == "flow"

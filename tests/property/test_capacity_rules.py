@@ -26,6 +26,11 @@ ABS_BYTES = 1.0  # bytes
 TIME_EPS = 1e-6  # seconds
 
 
+def dust(total_bytes: float) -> float:
+    """Bytes that are floating-point dust, not movement: a millibyte, or 1e-12 of the total."""
+    return max(1e-3, 1e-12 * abs(total_bytes))
+
+
 def run(data: dict[str, Any]) -> tuple[Scenario, Model, RunResult]:
     scenario = parse_scenario(data)
     model = build_model(scenario)
@@ -69,7 +74,7 @@ def moving_segments(
     out = []
     for i in range(len(times) - 1):
         dt, dv = times[i + 1] - times[i], values[i + 1] - values[i]
-        if dv > max(1e-3, 1e-12 * values[i + 1]) and dt > 0:
+        if dv > dust(values[i + 1]) and dt > 0:
             out.append((times[i], times[i + 1], dv / dt))
     return out
 
@@ -206,7 +211,9 @@ def test_curves_start_at_zero_never_decrease_and_end_at_completion(
         assert values[0] == 0.0
         for i in range(len(times) - 1):
             assert times[i + 1] >= times[i], f"{flow.label}: time runs backwards at point {i}"
-            assert values[i + 1] >= values[i] - 1e-6, f"{flow.label}: bytes decrease at point {i}"
+            assert values[i + 1] >= values[i] - dust(values[i]), (
+                f"{flow.label}: bytes decrease at point {i}"
+            )
         reached = [t for t, v in zip(times, values, strict=True) if v >= volume * (1 - 1e-9)]
         if res.finished_s is None:
             assert not reached, (
@@ -235,7 +242,11 @@ def test_flows_start_at_the_exact_instant_they_may(data: dict[str, Any]) -> None
         if expected >= model.horizon:
             assert res.started_s is None
         else:
-            assert res.started_s == expected, f"{flow.label} started at {res.started_s}"
+            # "exact" up to float rounding (SimPy's now + (t - now) can be one ulp off t)
+            assert res.started_s is not None, f"{flow.label} never started, expected {expected}"
+            assert abs(res.started_s - expected) <= TIME_EPS, (
+                f"{flow.label} started at {res.started_s}, expected {expected}"
+            )
 
 
 # --- 5. rates ------------------------------------------------------------------------------------
@@ -270,7 +281,10 @@ def test_rates_never_exceed_any_link_on_the_path_nor_a_shared_links_capacity(
                 continue
             mid = (lo + hi) / 2
             total = sum(slope_at(result.curves[f], mid) for f in flows)
-            if total <= 0:
+            moved = sum(
+                value_at(result.curves[f], hi) - value_at(result.curves[f], lo) for f in flows
+            )
+            if moved <= dust(sum(value_at(result.curves[f], hi) for f in flows)):
                 continue
             window = window_containing(windows[name], mid)
             assert window is not None, f"shared link {name} carries {total} B/s while closed"

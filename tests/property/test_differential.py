@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrasim.engine import Model, RunResult, build_model, simulate
@@ -110,8 +110,8 @@ def _closes_a_sunday(closure: str) -> bool:
 def hits_sunday_carry_over_bug(data: dict[str, Any]) -> bool:
     """The scenarios ``test_week_cache_sees_the_window_carried_over_from_sunday`` is about: a
     window across midnight, worked Sundays and a closed Sunday, so that some weeks begin with
-    Sunday's window still open and others do not. Generated tests steer clear of them until
-    the engine is fixed (the fixed case below keeps the bug in view as a strict xfail)."""
+    Sunday's window still open and others do not. The engine once reused the wrong week's
+    outcome here; generated scenarios now include them, and a fixed case pins the fix."""
     calendar = data.get("calendar", {})
     return (
         "Sun" in calendar.get("working_days", gen.OFFICE_WEEK)
@@ -128,7 +128,6 @@ def hits_sunday_carry_over_bug(data: dict[str, Any]) -> bool:
 @settings(max_examples=_EXAMPLES)
 @given(gen.scenarios(horizon_days=st.sampled_from([30, 60, 120])))
 def test_engine_agrees_with_the_reference_model(data: dict[str, Any]) -> None:
-    assume(not hits_sunday_carry_over_bug(data))
     model, result, reference = run_both(data)
     assert_agree(model, result, reference)
 
@@ -144,7 +143,6 @@ def test_engine_agrees_with_the_reference_across_the_autumn_clock_change(
     data: dict[str, Any],
 ) -> None:
     """Both count real seconds, so the 25-hour Sunday of 2025-10-26 must match too."""
-    assume(not hits_sunday_carry_over_bug(data))
     model, result, reference = run_both(data)
     assert_agree(model, result, reference)
 
@@ -322,12 +320,6 @@ def test_reference_agrees_with_the_hand_worked_sunday_carry_over() -> None:
         assert got == pytest.approx(seconds_since_start(scenario, datetime.fromisoformat(moment)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: the week cache keys a week by the windows that OPEN in it, so a week "
-    "that begins with Sunday's cross-midnight window still open reuses the outcome of a week "
-    "that began with none (after a closed Sunday); A ends 2 h late (Jul 28 02:00, not 00:00)",
-)
 def test_week_cache_sees_the_window_carried_over_from_sunday() -> None:
     model, result, reference = run_both(SUNDAY_CARRY_OVER)
     assert_agree(model, result, reference)

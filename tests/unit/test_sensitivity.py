@@ -1,0 +1,54 @@
+"""Tornado: each uncertain input swung low to high with the rest at their most likely."""
+
+from __future__ import annotations
+
+import pytest
+
+from migrasim.engine import Model, build_model
+from migrasim.outputs import sensitivity_frame
+from migrasim.plots import tornado_figure
+from migrasim.scenario import parse_scenario
+from migrasim.sensitivity import swings
+from tests.helpers import ALL_WEEK, scenario_dict
+
+
+def model_of(volume_b: object, cap: object = "1 GB") -> Model:
+    data = scenario_dict(
+        {"capped": {"daily_cap": cap, "per_flow": True}},
+        [
+            {"name": "A", "volume": {"low": "10 GB", "likely": "20 GB", "high": "40 GB"},
+             "links": ["capped"]},
+            {"name": "B", "volume": volume_b, "links": ["capped"]},
+        ],
+        working_days=ALL_WEEK,
+    )  # fmt: skip
+    return build_model(parse_scenario(data))
+
+
+def test_swings_by_hand() -> None:
+    # 1 GB/day every day from Mon 7 Jul. A: 20 GB at likely -> 20 days; low 10 GB is 10 days
+    # earlier, high 40 GB 20 days later. B (5-6 GB) never decides the programme, so swinging
+    # it moves nothing; a certain cap is not an input.
+    model = model_of({"low": "5 GB", "likely": "5 GB", "high": "6 GB"})
+    baseline, found = swings(model)
+    assert baseline == pytest.approx(20 * 86400)
+    assert [s.key for s in found] == ["flows[A].volume", "flows[B].volume"]
+    low, high = found[0].days(baseline, model.horizon)
+    assert (low, high) == (pytest.approx(-10), pytest.approx(20))
+    assert found[1].days(baseline, model.horizon) == (0, 0)
+
+
+def test_cap_swing_and_table() -> None:
+    # Cap 0.4/1/2 GB a day on A's 20 GB: 50 days (+30) or 10 days (-10): a 40-day swing, more
+    # than the volume's 30 days, so it comes first.
+    model = model_of("1 GB", cap={"low": "0.4 GB", "likely": "1 GB", "high": "2 GB"})
+    baseline, found = swings(model)
+    table = sensitivity_frame(model, baseline, found)
+    rows = table.set_index("input")
+    assert list(table["input"]) == ["links.capped.daily_cap", "flows[A].volume"]
+    cap = rows.loc["links.capped.daily_cap"]
+    assert (cap["change_low_days"], cap["change_high_days"]) == (30, -10)
+    assert cap["completion_at_low"] == "2025-08-25"  # 50 days: Tue 26 Aug 00:00 -> Aug 25
+    assert cap["swing_days"] == 40
+    figure = tornado_figure(table, "t")
+    assert len(figure.axes[0].patches) == 4  # a low and a high bar per input
