@@ -3,6 +3,10 @@
 YAML is read with a safe loader that never runs tags such as ``!!python/object``, keeps dates
 as text (so ``2025-13-45`` is reported with its key path instead of crashing PyYAML), and refuses
 duplicate keys (PyYAML would silently keep the last). Syntax errors carry line and column.
+
+``flows_from:`` inventory files (``inventory.py``) are read here too, relative to the scenario
+file's folder, after ``--set flows_from=...`` overrides and before every other override (so
+``--set flows[Cardiff].volume=...`` reaches a flow read from an inventory).
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from typing import Any
 import yaml
 
 from migrasim.errors import Problem, ScenarioError
-from migrasim.overrides import apply_overrides
+from migrasim.inventory import expand_flows_from
+from migrasim.overrides import apply_overrides, split_assignment
 from migrasim.scenario import Scenario, parse_scenario
 
 
@@ -65,8 +70,16 @@ def read_yaml(text: str, source: str) -> Any:
         raise ScenarioError([Problem("", f"cannot read YAML: {exc}", "")], source) from None
 
 
+def _changes_inventory(assignment: str) -> bool:
+    try:
+        key = split_assignment(assignment)[0]
+    except ValueError:
+        return False  # reported with the other overrides
+    return key == "flows_from" or key.startswith(("flows_from.", "flows_from["))
+
+
 def read_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> Any:
-    """The scenario file's raw mapping with ``--set KEY=VALUE`` overrides applied."""
+    """The scenario file's raw mapping, inventory flows added and ``--set`` overrides applied."""
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -75,10 +88,15 @@ def read_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([Problem("", f"cannot read the file: {exc}", "")], source) from None
     data = read_yaml(text, source)
-    if overrides:
-        if not isinstance(data, dict):
-            return data  # parse_scenario reports the file's shape
-        data = apply_overrides(data, overrides, source, lambda value: read_yaml(value, "--set"))
+    if not isinstance(data, dict):
+        return data  # parse_scenario reports the file's shape
+    early = [o for o in overrides if _changes_inventory(o)]
+    late = [o for o in overrides if not _changes_inventory(o)]
+    if early:
+        data = apply_overrides(data, early, source, lambda value: read_yaml(value, "--set"))
+    data = expand_flows_from(data, Path(path).parent, source)
+    if late:
+        data = apply_overrides(data, late, source, lambda value: read_yaml(value, "--set"))
     return data
 
 

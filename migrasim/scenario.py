@@ -25,6 +25,7 @@ from pydantic import (
     Tag,
     ValidationError,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -573,6 +574,33 @@ class FlowSpec(_Model):
         return self.name or f"{self.source} -> {self.target}"
 
 
+class InventoryFlow(dict[str, Any]):
+    """A flow read from one row of an inventory file (``flows_from``, see ``inventory.py``).
+
+    A plain mapping to validate like any flow, which remembers ``where`` it came from (e.g.
+    ``"inventory.csv row 4"``) so that :func:`parse_scenario` reports its problems as
+    ``inventory.csv row 4, column volume`` instead of ``flows[7].volume``. ``--set`` overrides
+    copy it with :func:`copy.deepcopy`, which keeps ``where``.
+    """
+
+    def __init__(self, values: Mapping[str, Any], where: str) -> None:
+        super().__init__(values)
+        self.where = where
+
+
+class InventorySpec(_Model):
+    """One inventory file of flows, with options (``flows_from: {file: ..., sheet: ...}``)."""
+
+    file: str = Field(min_length=1, description=".csv or .xlsx, relative to the scenario file")
+    sheet: str | None = Field(default=None, description="the .xlsx sheet (default: the first)")
+    links: tuple[str, ...] | None = Field(
+        default=None, min_length=1, description="links of rows whose 'links' cell is blank"
+    )
+
+
+InventorySource = str | InventorySpec
+
+
 class Scenario(_Model):
     """A whole migration programme."""
 
@@ -587,6 +615,12 @@ class Scenario(_Model):
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)
     links: dict[str, LinkSpec] = Field(min_length=1)
     flows: tuple[FlowSpec, ...] = Field(min_length=1)
+    flows_from: InventorySource | tuple[InventorySource, ...] | None = Field(
+        default=None,
+        description="inventory file(s) of flows (.csv or .xlsx, one flow per row, header: "
+        "source, target, volume and optionally name, records, links, after, start, growth, "
+        "description; lists separated by ';'), relative to this file; appended after 'flows'",
+    )
     seed: int | None = Field(default=None, ge=0, description="random seed (default 0)")
     replications: int | None = Field(
         default=None, ge=1, description="Monte Carlo replications (default 1000 if uncertain)"
@@ -595,6 +629,16 @@ class Scenario(_Model):
         default_factory=dict,
         description="correlation (0 to 1) within each named group of uncertain inputs",
     )
+
+    @field_validator("flows_from")
+    @classmethod
+    def _inventory_is_read_by_the_loader(cls, value: object) -> None:
+        if value is not None:
+            raise _fail(
+                "inventory files are read when a scenario file is loaded, and this mapping "
+                "was not read from a file (or flows_from was changed after loading)",
+                "load the scenario with migrasim.load_scenario, or list the flows under 'flows:'",
+            )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -629,6 +673,8 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
             model = LinkSpec
         elif model is Scenario and part == "calendar":
             model = CalendarSpec
+        elif model is Scenario and part == "flows_from":
+            model = InventorySpec
     return list(model.model_fields)
 
 
@@ -654,6 +700,58 @@ def _problem_from_pydantic(error: Any) -> Problem:
         return Problem(_key_path(loc), f"must not be empty, got {error.get('input')!r}", "")
     msg = str(error["msg"])
     return Problem(_key_path(loc), f"{msg[0].lower()}{msg[1:]}, got {error.get('input')!r}")
+
+
+def problems_from_validation(
+    exc: ValidationError, prefix: tuple[int | str, ...] = ()
+) -> list[Problem]:
+    """One :class:`Problem` per pydantic error, key paths starting with ``prefix``."""
+    return [
+        _problem_from_pydantic({**e, "loc": (*prefix, *e["loc"])})
+        for e in exc.errors(include_url=False)
+        # pydantic also calls a list "too short" when its items failed; those are reported.
+        if not (e["type"] == "too_short" and e.get("input"))
+    ]
+
+
+_FLOW_PATH = re.compile(r"^flows\[(\d+)\](?:\.([A-Za-z_]+)([^\s]*))?$")
+_FLOW_REF = re.compile(r"\bflows\[(\d+)\]")
+
+
+def _inventory_rows(data: Mapping[Any, Any]) -> dict[int, str]:
+    """Flow index -> where its inventory row is, for flows read from an inventory file."""
+    flows = data.get("flows")
+    if not isinstance(flows, (list, tuple)):
+        return {}
+    return {i: f.where for i, f in enumerate(flows) if isinstance(f, InventoryFlow)}
+
+
+def _locate(problem: Problem, rows: Mapping[int, str]) -> Problem:
+    """``flows[7].volume`` -> ``inventory.csv row 4, column volume`` for inventory flows."""
+    if not rows:
+        return problem
+
+    def ref(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return rows.get(index, match.group(0))
+
+    text = _FLOW_REF.sub(ref, problem.problem)
+    match = _FLOW_PATH.match(problem.key_path)
+    if not match or int(match.group(1)) not in rows:
+        return Problem(problem.key_path, text, problem.fix)
+    where = rows[int(match.group(1))]
+    column, rest = match.group(2), re.sub(r"\[\d+\]", "", match.group(3) or "")
+    if column is None:
+        return Problem(where, text, problem.fix)
+    fix = problem.fix
+    if (text, fix) == ("is required", "add it"):
+        text = "is empty"
+        fix = f"fill in the {column} cell"
+        if column == "links":
+            fix += " (names separated by ';'), or give default links under flows_from"
+    elif column in ("links", "after") and "," in text:
+        fix = f"separate names in one cell with ';', not ','. {fix}"
+    return Problem(f"{where}, column {column}{rest}", text, fix)
 
 
 def _find_cycle(deps: dict[str, tuple[str, ...]]) -> list[str] | None:
@@ -853,19 +951,15 @@ def parse_scenario(data: object, source: str | None = None) -> Scenario:
             ],
             source,
         )
+    rows = _inventory_rows(data)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        errors = [
-            e
-            for e in exc.errors(include_url=False)
-            # pydantic also calls a list "too short" when its items failed; those are reported.
-            if not (e["type"] == "too_short" and e.get("input"))
-        ]
-        raise ScenarioError([_problem_from_pydantic(e) for e in errors], source) from None
+        problems = problems_from_validation(exc)
+        raise ScenarioError([_locate(p, rows) for p in problems], source) from None
     problems = _cross_checks(scenario)
     if problems:
-        raise ScenarioError(problems, source)
+        raise ScenarioError([_locate(p, rows) for p in problems], source)
     return scenario
 
 
@@ -874,4 +968,7 @@ def scenario_json_schema() -> dict[str, Any]:
     schema = Scenario.model_json_schema(mode="validation")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "migrasim scenario"
+    # 'flows' may be left out when 'flows_from' gives them (the loader merges the two).
+    schema["required"] = [key for key in schema.get("required", []) if key != "flows"]
+    schema["anyOf"] = [{"required": ["flows"]}, {"required": ["flows_from"]}]
     return schema

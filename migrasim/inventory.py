@@ -1,0 +1,309 @@
+"""Flows from an inventory a programme office already keeps: ``flows_from: inventory.csv``.
+
+An inventory is a ``.csv`` (UTF-8, with or without Excel's byte-order mark) or ``.xlsx`` file
+(the first sheet, or the one named by ``sheet:``) with one flow per row under a header row.
+Header names are flow keys, matched case-insensitively after trimming spaces:
+``source, target, volume`` are required; ``name, records, links, after, start, growth,
+description`` are optional. A ``links`` or ``after`` cell lists names separated by ``;``.
+Blank cells are "not given"; blank rows are skipped.
+
+Each row becomes a :class:`~migrasim.scenario.InventoryFlow`, so :func:`parse_scenario` reports
+its problems as ``inventory.csv row 4, column volume`` (the row number Excel shows: the header
+is row 1) instead of ``flows[7].volume``. This module reads files; it validates only the file's
+shape (header, columns), leaving every value to the scenario model.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import zipfile
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from migrasim.errors import Problem, ScenarioError
+from migrasim.scenario import InventoryFlow, InventorySpec, problems_from_validation
+
+COLUMNS = (
+    "name",
+    "source",
+    "target",
+    "volume",
+    "records",
+    "links",
+    "after",
+    "start",
+    "growth",
+    "description",
+)
+REQUIRED = ("source", "target", "volume")
+LIST_COLUMNS = ("links", "after")
+SEPARATOR = ";"
+SUFFIXES = (".csv", ".xlsx")
+
+
+def _problem(where: str, problem: str, fix: str = "") -> ScenarioError:
+    return ScenarioError([Problem(where, problem, fix)])
+
+
+def _read_csv(path: Path, shown: str) -> list[list[Any]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            try:
+                return [list(row) for row in reader]
+            except csv.Error as exc:
+                raise _problem(
+                    f"{shown} row {reader.line_num}", f"cannot read the CSV: {exc}"
+                ) from None
+    except UnicodeDecodeError:
+        raise _problem(
+            shown,
+            "the file is not UTF-8 text",
+            "save it from Excel as 'CSV UTF-8 (Comma delimited)', or as .xlsx",
+        ) from None
+
+
+def _read_xlsx(path: Path, shown: str, sheet: str | None) -> list[list[Any]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise _problem(
+            shown, f"cannot read it as an Excel workbook: {exc}", "save it as .xlsx from Excel"
+        ) from None
+    try:
+        if sheet is None:
+            worksheet = book.worksheets[0]
+        elif sheet in book.sheetnames:
+            worksheet = book[sheet]
+        else:
+            raise _problem(
+                shown,
+                f"no sheet named {sheet!r}",
+                f"use one of: {', '.join(repr(n) for n in book.sheetnames)}",
+            )
+        if not hasattr(worksheet, "iter_rows"):
+            raise _problem(shown, f"sheet {worksheet.title!r} is a chart, not a table")
+        # Trust no stored dimensions (some tools write wrong ones): read every row there is.
+        reset = getattr(worksheet, "reset_dimensions", None)
+        if reset is not None:
+            reset()
+        return [list(row) for row in worksheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def read_rows(path: Path, shown: str, sheet: str | None = None) -> list[list[Any]]:
+    """Every row of the file (row 1 first), cells as read: text, numbers, dates or None."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        fix = "save it as .xlsx" if suffix in (".xls", ".xlsm", ".ods") else "give a .csv or .xlsx"
+        raise _problem(shown, f"cannot read {suffix or 'a file without extension'!r} files", fix)
+    if sheet is not None and suffix != ".xlsx":
+        raise _problem(shown, "'sheet' applies to .xlsx files only", "remove 'sheet'")
+    try:
+        if suffix == ".csv":
+            return _read_csv(path, shown)
+        return _read_xlsx(path, shown, sheet)
+    except FileNotFoundError:
+        raise _problem(
+            shown,
+            f"no such file (looked for {path})",
+            "flows_from paths are relative to the scenario file's folder",
+        ) from None
+    except (IsADirectoryError, PermissionError, OSError) as exc:
+        raise _problem(shown, f"cannot read the file: {exc}") from None
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value: Any) -> str:
+    """A cell as text: numbers without a spurious '.0', dates as ISO."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date().isoformat()
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _header(cells: list[Any], shown: str) -> dict[int, str]:
+    """Column index -> flow key. Raises listing every bad header cell."""
+    problems: list[Problem] = []
+    columns: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        if _blank(cell):
+            continue
+        raw = _text(cell)
+        key = raw.lower()
+        where = f"{shown} row 1, column {raw}"
+        if key not in COLUMNS:
+            close = difflib.get_close_matches(key, COLUMNS, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            extra = ""
+            if SEPARATOR in raw or "\t" in raw:
+                extra = " (the file seems to separate columns with ';' or tabs, not commas)"
+                hint = "save it as CSV with commas between columns, or as .xlsx; "
+            problems.append(
+                Problem(
+                    where,
+                    f"unknown column {raw!r}{extra}",
+                    f"{hint}allowed columns: {', '.join(COLUMNS)}",
+                )
+            )
+        elif key in seen:
+            problems.append(
+                Problem(where, f"column {raw!r} appears twice", "keep one column per key")
+            )
+        else:
+            seen[key] = index
+            columns[index] = key
+    missing = [key for key in REQUIRED if key not in seen]
+    seen_names = [_text(cell) for cell in cells if not _blank(cell)]
+    if missing and not problems:
+        problems.append(
+            Problem(
+                f"{shown} row 1",
+                f"missing required column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)} (header: {', '.join(seen_names)})",
+                "the header row needs source, target and volume; optional: "
+                + ", ".join(c for c in COLUMNS if c not in REQUIRED),
+            )
+        )
+    if problems:
+        raise ScenarioError(problems)
+    return columns
+
+
+def _cell_value(key: str, value: Any) -> Any:
+    if key in LIST_COLUMNS:
+        return [part.strip() for part in _text(value).split(SEPARATOR) if part.strip()]
+    if key in ("name", "source", "target", "description"):
+        return _text(value)
+    if isinstance(value, str):
+        return value.strip()
+    return value  # numbers stay numbers (so '180' without a unit is refused), dates stay dates
+
+
+def read_inventory(
+    path: Path, shown: str, sheet: str | None = None, links: tuple[str, ...] | None = None
+) -> list[InventoryFlow]:
+    """The flows in an inventory file, one per non-blank row below the header.
+
+    ``shown`` names the file in messages (as written in the scenario); ``links`` are used for
+    rows without a ``links`` cell.
+    """
+    where_file = shown if sheet is None else f"{shown} sheet {sheet!r}"
+    rows = read_rows(path, shown, sheet)
+    first = next((i for i, row in enumerate(rows) if not all(_blank(c) for c in row)), None)
+    if first is None:
+        raise _problem(
+            where_file, "the file is empty", "give a header row (source, target, volume, ...)"
+        )
+    if first > 0:
+        where_file_header = f"{where_file} row {first + 1}"
+        raise _problem(
+            where_file_header,
+            "the header must be on row 1, but rows above it are blank",
+            "delete the blank rows above the header",
+        )
+    columns = _header(rows[0], where_file)
+    problems: list[Problem] = []
+    flows: list[InventoryFlow] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if all(_blank(c) for c in row):
+            continue
+        where = f"{where_file} row {number}"
+        stray = [i for i, c in enumerate(row) if not _blank(c) and i not in columns]
+        for index in stray:
+            problems.append(
+                Problem(
+                    f"{where}, column {index + 1}",
+                    f"{_text(row[index])!r} is in a column without a header",
+                    "give the column a header or clear the cell",
+                )
+            )
+        values: dict[str, Any] = {}
+        for index, key in columns.items():
+            if index < len(row) and not _blank(row[index]):
+                values[key] = _cell_value(key, row[index])
+        if "links" not in values and links is not None:
+            values["links"] = list(links)
+        flows.append(InventoryFlow(values, where))
+    if problems:
+        raise ScenarioError(problems)
+    if not flows:
+        raise _problem(where_file, "the file has a header but no flows", "add a row per flow")
+    return flows
+
+
+def _entries(spec: Any) -> list[tuple[str, Any]]:
+    if isinstance(spec, list):
+        return [(f"flows_from[{i}]", entry) for i, entry in enumerate(spec)]
+    return [("flows_from", spec)]
+
+
+def _read_entry(key: str, entry: Any, folder: Path) -> list[InventoryFlow]:
+    fix = "give a file name, e.g. 'flows_from: inventory.csv', or {file: ..., sheet: ...}"
+    if isinstance(entry, str):
+        if not entry.strip():
+            raise _problem(key, "empty file name", fix)
+        return read_inventory(folder / entry.strip(), entry.strip())
+    if not isinstance(entry, Mapping):
+        raise _problem(key, f"expected a file name, got {entry!r}", fix)
+    try:
+        spec = InventorySpec.model_validate(entry)
+    except ValidationError as exc:
+        raise ScenarioError(problems_from_validation(exc, prefix=(key,))) from None
+    return read_inventory(folder / spec.file, spec.file, spec.sheet, spec.links)
+
+
+def expand_flows_from(data: dict[str, Any], folder: Path, source: str | None) -> dict[str, Any]:
+    """``data`` with ``flows_from`` replaced by its flows, appended after the inline ``flows``.
+
+    Raises :class:`ScenarioError` naming every file, row and column that is wrong.
+    """
+    if "flows_from" not in data:
+        return data
+    spec = data["flows_from"]
+    entries = _entries(spec)
+    if not entries:
+        raise ScenarioError(
+            [Problem("flows_from", "is empty", "name a .csv or .xlsx file, or remove it")], source
+        )
+    problems: list[Problem] = []
+    found: list[InventoryFlow] = []
+    for key, entry in entries:
+        try:
+            found.extend(_read_entry(key, entry, folder))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    inline = data.get("flows")
+    if inline is None:
+        inline = []
+    if not isinstance(inline, list):
+        problems.append(
+            Problem(
+                "flows",
+                f"expected a list of flows, got {type(inline).__name__}",
+                "list flows under 'flows:' with '- ' items, or remove it",
+            )
+        )
+    if problems:
+        raise ScenarioError(problems, source)
+    expanded = {key: value for key, value in data.items() if key != "flows_from"}
+    expanded["flows"] = [*inline, *found]
+    return expanded
