@@ -11,12 +11,15 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from migrasim import __version__
 from migrasim.errors import MigrasimError, ResultsExistError, ScenarioError
+
+if TYPE_CHECKING:
+    from migrasim.runner import Execution
 
 
 def _fail(message: str, code: int) -> None:
@@ -66,6 +69,33 @@ SET = click.option(
 )
 
 
+def _check_scheduler(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is not None:
+        from migrasim.runner import ClusterError, check_address
+
+        try:
+            check_address(value)
+        except ClusterError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+SCHEDULER = click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    callback=_check_scheduler,
+    help="Run replications on this existing Dask cluster instead of local processes. "
+    "Results do not depend on it.",
+)
+
+
+def _execution(workers: int | None, scheduler: str | None) -> Execution:
+    """Where the replications run (a ``runner.Execution``)."""
+    from migrasim.runner import Execution
+
+    return Execution(workers, scheduler)
+
+
 @cli.command()
 @SCENARIO
 @click.option(
@@ -91,6 +121,7 @@ SET = click.option(
     type=click.IntRange(min=1),
     help="Processes for the replications (default: all cores). Results do not depend on it.",
 )
+@SCHEDULER
 @_guarded
 def run(
     scenario: Path,
@@ -100,6 +131,7 @@ def run(
     replications: int | None,
     seed: int | None,
     workers: int | None,
+    scheduler: str | None,
 ) -> None:
     """Simulate SCENARIO: completion dates, the chance of making go-live, the bottleneck.
 
@@ -137,7 +169,7 @@ def run(
     mc = None
     if n is not None:
         with _ProgressBar(n) as progress:
-            mc = run_monte_carlo(spec, n, seed, workers, progress, model=model)
+            mc = run_monte_carlo(spec, n, seed, workers, progress, model, scheduler)
     summary = summary_frame(model, baseline, mc)
     timeline = timeline_frame(model, baseline)
     tables = {"summary.csv": summary, "timeline.csv": timeline}
@@ -317,6 +349,7 @@ def _baseline_day(row: Any) -> str:
 @click.option("--replications", "-n", type=click.IntRange(min=1), help="Replications each.")
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed (default: the first file's).")
 @click.option("--workers", "-j", type=click.IntRange(min=1), help="Processes (default: all cores).")
+@SCHEDULER
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -331,6 +364,7 @@ def compare(
     replications: int | None,
     seed: int | None,
     workers: int | None,
+    scheduler: str | None,
     out: Path | None,
     force: bool,
 ) -> None:
@@ -356,6 +390,7 @@ def compare(
         write_results,
     )
     from migrasim.plots import overlay_burnup_figure, overlay_cdf_figure
+    from migrasim.runner import cluster_session
 
     specs = [(path.stem, load_scenario(path, overrides)) for path in scenarios]
     for variant in variants:
@@ -373,9 +408,11 @@ def compare(
     out = out if out is not None else Path("results") / f"compare-{specs[0][0]}-vs-{second}"
     prepare_out_dir(out, force)
     outcomes = []
-    for label, (_, spec) in zip(labels, specs, strict=True):
-        with _ProgressBar(n or 1000) as progress:
-            outcomes.append((label, run_scenario(spec, n, seed, workers, progress)))
+    execution = _execution(workers, scheduler)
+    with cluster_session(execution):
+        for label, (_, spec) in zip(labels, specs, strict=True):
+            with _ProgressBar(n or 1000) as progress:
+                outcomes.append((label, run_scenario(spec, n, seed, execution, progress)))
     table = rows_frame(compare_rows(outcomes, seed))
     go_live = first.go_live
     cdf = overlay_cdf_figure(
@@ -439,6 +476,7 @@ def _print_comparison(table: Any, labels: list[str], with_go_live: bool) -> None
     "--seed", type=click.IntRange(min=0), help="Random seed (default: the file's, else 0)."
 )
 @click.option("--workers", "-j", type=click.IntRange(min=1), help="Processes (default: all cores).")
+@SCHEDULER
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -454,6 +492,7 @@ def sweep(
     replications: int | None,
     seed: int | None,
     workers: int | None,
+    scheduler: str | None,
     out: Path | None,
     resume: bool,
     force: bool,
@@ -474,6 +513,7 @@ def sweep(
     from migrasim.loader import read_scenario_data, read_yaml
     from migrasim.outputs import frame_csv, rows_frame, write_text_atomic
     from migrasim.plots import sweep_heatmap_figure, sweep_line_figure
+    from migrasim.runner import cluster_session
     from migrasim.scenario import parse_scenario
     from migrasim.sweep import evaluate_point, grid_points, parse_grid
 
@@ -518,25 +558,26 @@ def sweep(
     write_text_atomic(manifest_path, json.dumps(manifest, indent=2) + "\n")
     records = []
     click.echo(f"Sweep of {len(points)} points, seed {seed}: {', '.join(k for k, _ in grid)}")
-    for index, point in enumerate(points):
-        path = out / "points" / f"{index:04d}.json"
-        if path.exists():
-            record = json.loads(path.read_text(encoding="utf-8"))
-            state = "saved earlier"
-        else:
-            record = evaluate_point(
-                data, str(scenario), point, replications, seed, workers,
-                lambda text: read_yaml(text, "--grid"),
-            )  # fmt: skip
-            write_text_atomic(path, json.dumps(record, indent=2) + "\n")
-            state = "done"
-        records.append(record)
-        chance = record["prob_by_go_live"]
-        chance_text = "" if chance == "" else f", chance {float(chance):.2f}"
-        values = ", ".join(f"{k}={v}" for k, v in point.items())
-        click.echo(
-            f"  [{index + 1}/{len(points)}] {values}: P80 {record['p80']}{chance_text} ({state})"
-        )
+    execution = _execution(workers, scheduler)
+    with cluster_session(execution):
+        for index, point in enumerate(points):
+            path = out / "points" / f"{index:04d}.json"
+            if path.exists():
+                record = json.loads(path.read_text(encoding="utf-8"))
+                state = "saved earlier"
+            else:
+                record = evaluate_point(
+                    data, str(scenario), point, replications, seed, execution,
+                    lambda text: read_yaml(text, "--grid"),
+                )  # fmt: skip
+                write_text_atomic(path, json.dumps(record, indent=2) + "\n")
+                state = "done"
+            records.append(record)
+            chance = record["prob_by_go_live"]
+            chance_text = "" if chance == "" else f", chance {float(chance):.2f}"
+            values = ", ".join(f"{k}={v}" for k, v in point.items())
+            step = f"[{index + 1}/{len(points)}] {values}"
+            click.echo(f"  {step}: P80 {record['p80']}{chance_text} ({state})")
     table = rows_frame([{"point": i, **r} for i, r in enumerate(records)])
     write_text_atomic(out / "sweep.csv", frame_csv(table))
     keys = [key for key, _ in grid]
@@ -580,6 +621,7 @@ def sweep(
     "--seed", type=click.IntRange(min=0), help="Random seed (default: the file's, else 0)."
 )
 @click.option("--workers", "-j", type=click.IntRange(min=1), help="Processes (default: all cores).")
+@SCHEDULER
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -597,6 +639,7 @@ def solve(
     replications: int | None,
     seed: int | None,
     workers: int | None,
+    scheduler: str | None,
     out: Path | None,
     force: bool,
 ) -> None:
@@ -632,8 +675,9 @@ def solve(
 
     click.echo(f"Solving {target!r} for {flow} by varying {key} in [{between[0]}, {between[1]}]")
     solution = run_solve(
-        data, str(scenario), key, between[0], between[1], target, replications, seed, workers,
-        flow, lambda text: read_yaml(text, "--between"), on_point=show,
+        data, str(scenario), key, between[0], between[1], target, replications, seed,
+        _execution(workers, scheduler), flow, lambda text: read_yaml(text, "--between"),
+        on_point=show,
     )  # fmt: skip
     record = solution_json(solution)
     write_json(out, "solve.json", record, force=force)

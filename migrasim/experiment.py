@@ -18,7 +18,7 @@ from migrasim.calendar import completion_date
 from migrasim.engine import Model, RunResult, build_model, simulate
 from migrasim.errors import MigrasimError
 from migrasim.overrides import apply_override
-from migrasim.runner import MonteCarloResult, run_monte_carlo
+from migrasim.runner import LOCAL, Execution, MonteCarloResult, run_monte_carlo
 from migrasim.sampling import has_uncertainty
 from migrasim.scenario import Scenario, parse_scenario
 
@@ -74,16 +74,19 @@ def run_scenario(
     scenario: Scenario,
     replications: int | None,
     seed: int,
-    workers: int | None = None,
+    execution: Execution = LOCAL,
     progress: Progress | None = None,
 ) -> Outcome:
-    """Baseline plus Monte Carlo (when any input is uncertain or replications are asked for)."""
+    """Baseline plus Monte Carlo (when any input is uncertain or replications are asked for),
+    the replications run where ``execution`` says."""
     model = build_model(scenario)
     baseline = simulate(model, record=True)
     n = replications or scenario.replications or (1000 if has_uncertainty(scenario) else None)
     mc = None
     if n is not None and (has_uncertainty(scenario) or replications):
-        mc = run_monte_carlo(scenario, n, seed, workers, progress, model=model)
+        mc = run_monte_carlo(
+            scenario, n, seed, execution.workers, progress, model, execution.scheduler
+        )
     return Outcome(scenario, model, baseline, mc, seed)
 
 

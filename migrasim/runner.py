@@ -5,14 +5,22 @@ result depends only on ``(seed, r)``: the same seed gives the same numbers whate
 of workers. Results are aggregated as they arrive: completion times (one float per flow per
 replication), bottleneck counts and a histogram of programme progress per day for the burn-up
 band; no replication's timeline is kept.
+
+Replications run in local worker processes by default, or on an existing Dask cluster
+(``scheduler="tcp://host:port"``): the same chunks either way, and the aggregate is indexed by
+replication (bottleneck ties are broken by the first replication that saw each link), so the
+result is identical whichever runs them and in whatever order they arrive.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections import Counter
+import threading
+import uuid
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -20,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from migrasim.engine import Inputs, Model, RunResult, build_model, simulate
+from migrasim.errors import MigrasimError
 from migrasim.sampling import Sampler
 from migrasim.scenario import Scenario
 
@@ -30,7 +39,28 @@ BAND_REPLICATIONS = 200
 """The burn-up band is drawn from the first this-many replications: enough for a P10-P90 band
 on a chart, and it spares the rest of the replications from recording their delivery curves."""
 
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a Dask scheduler to answer before giving up."""
+
 Progress = Callable[[int, int], None]
+
+
+class ClusterError(MigrasimError):
+    """The Dask cluster could not be reached, or failed while running replications."""
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Where replications run: ``workers`` local processes (None: every core), or the existing
+    Dask cluster whose scheduler is at ``scheduler`` (``tcp://host:port``; ``workers`` is then
+    ignored). The results do not depend on it."""
+
+    workers: int | None = None
+    scheduler: str | None = None
+
+
+LOCAL = Execution()
+"""Local processes, one per core."""
 
 
 @dataclass(frozen=True)
@@ -96,13 +126,19 @@ def summarise(replication: int, result: RunResult, day_ends: np.ndarray) -> Repl
     )
 
 
-def replicate(model: Model, sampler: Sampler, replication: int, record: bool) -> RunResult:
+def replicate(
+    model: Model,
+    sampler: Sampler,
+    replication: int,
+    record: bool,
+    outage_guess: float | None = None,
+) -> RunResult:
     """One replication. Random outages are first drawn only up to a guess of when everything
     is done; if anything finishes later (or never), the replication is run again with every
     outage to the horizon. Both give the same answer whenever the first is used (the draws are a
     prefix of one sequence and nothing after the last completion matters), so this only saves
-    drawing years of outages nobody meets."""
-    guess = _WORKER.get("outage_guess", model.horizon)
+    drawing years of outages nobody meets. ``outage_guess`` None draws to the horizon."""
+    guess = model.horizon if outage_guess is None else outage_guess
     if guess < model.horizon:
         inputs = sampler.inputs(replication, outages_until=guess)
         result = simulate(model, inputs, record=record)
@@ -119,8 +155,31 @@ def _outage_guess(model: Model) -> float:
     return min(model.horizon, max(2.5 * baseline, 365 * 86400.0))
 
 
-# Worker state: each worker process builds the model once.
-_WORKER: dict[str, Any] = {}
+@dataclass(frozen=True)
+class _State:
+    """What a worker needs to run replications of one model with one seed."""
+
+    model: Model
+    sampler: Sampler
+    day_ends: np.ndarray
+    outage_guess: float
+
+    @classmethod
+    def build(cls, model: Model, seed: int) -> _State:
+        return cls(model, Sampler(model, seed), band_day_ends(model)[1], _outage_guess(model))
+
+    def run(self, replications: range) -> list[Replication]:
+        out = []
+        for r in replications:
+            result = replicate(
+                self.model, self.sampler, r, r < BAND_REPLICATIONS, self.outage_guess
+            )
+            out.append(summarise(r, result, self.day_ends))
+        return out
+
+
+# Local worker state: each worker process builds its state once.
+_WORKER: dict[str, _State] = {}
 
 
 def _init_worker(scenario: Scenario, model: Model | None, seed: int) -> None:
@@ -129,25 +188,111 @@ def _init_worker(scenario: Scenario, model: Model | None, seed: int) -> None:
 
 
 def _init_worker_local(model: Model, seed: int) -> None:
-    _WORKER["model"] = model
-    _WORKER["sampler"] = Sampler(model, seed)
-    _WORKER["day_ends"] = band_day_ends(model)[1]
-    _WORKER["outage_guess"] = _outage_guess(model)
+    _WORKER["state"] = _State.build(model, seed)
 
 
 def _run_chunk(replications: range) -> list[Replication]:
-    model: Model = _WORKER["model"]
-    sampler: Sampler = _WORKER["sampler"]
-    out = []
-    for r in replications:
-        result = replicate(model, sampler, r, record=r < BAND_REPLICATIONS)
-        out.append(summarise(r, result, _WORKER["day_ends"]))
-    return out
+    return _WORKER["state"].run(replications)
+
+
+# Dask worker state: a few runs' states, by run token, built on a worker's first chunk of a run.
+_REMOTE: OrderedDict[str, _State] = OrderedDict()
+_REMOTE_LOCK = threading.Lock()
+_REMOTE_KEEP = 4
+
+
+def _run_remote_chunk(
+    token: str, model: Model, seed: int, replications: range
+) -> list[Replication]:
+    """Run on a Dask worker: ``model`` is the scattered copy, shared by the run's chunks."""
+    with _REMOTE_LOCK:
+        state = _REMOTE.get(token)
+        if state is None:
+            state = _REMOTE[token] = _State.build(model, seed)
+            while len(_REMOTE) > _REMOTE_KEEP:
+                _REMOTE.popitem(last=False)
+        else:
+            _REMOTE.move_to_end(token)
+    return state.run(replications)
 
 
 def _chunks(total: int, size: int) -> Iterator[range]:
     for start in range(0, total, size):
         yield range(start, min(start + size, total))
+
+
+# Open Dask clients by scheduler address, while a ``cluster_session`` keeps them.
+_CLIENTS: dict[str, Any] = {}
+
+
+def check_address(scheduler: str) -> None:
+    """Raise :class:`ClusterError` unless ``scheduler`` reads as a Dask scheduler address."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, location = parse_address(scheduler)
+        get_backend(scheme)
+        if scheme != "inproc":
+            parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise ClusterError(
+            f"{scheduler!r} is not a Dask scheduler address ({exc}); give tcp://HOST:PORT, "
+            "e.g. tcp://10.0.0.5:8786"
+        ) from None
+
+
+def _connect(scheduler: str) -> Any:
+    """A ``distributed.Client`` for ``scheduler``, or a :class:`ClusterError` saying why not."""
+    from distributed import Client
+
+    class _Client(Client):  # type: ignore[misc]
+        """A client that, when it fails to connect, stops its event loop at once; a plain one
+        leaves that to its finaliser, which waits and then prints a traceback at exit."""
+
+        _failed = False
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            try:
+                super().__init__(*args, **kwargs)
+            except BaseException:
+                self._failed = True
+                runner = getattr(self, "_loop_runner", None)
+                if runner is not None:
+                    with suppress(Exception):
+                        runner.stop()
+                raise
+
+        def __del__(self) -> None:
+            if not self._failed:
+                super().__del__()
+
+    check_address(scheduler)
+    try:
+        return _Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {scheduler} ({reason}); check the address "
+            "and that 'dask scheduler' is running there and reachable from here"
+        ) from None
+
+
+@contextmanager
+def cluster_session(execution: Execution) -> Iterator[None]:
+    """Keep one connection to ``execution``'s cluster open across many runs (a sweep's, a
+    solve's). Without a scheduler, or inside another session for it, it does nothing."""
+    address = execution.scheduler
+    if address is None or address in _CLIENTS:
+        yield
+        return
+    client = _connect(address)
+    _CLIENTS[address] = client
+    try:
+        yield
+    finally:
+        del _CLIENTS[address]
+        client.close()
 
 
 def run_monte_carlo(
@@ -157,16 +302,18 @@ def run_monte_carlo(
     workers: int | None = None,
     progress: Progress | None = None,
     model: Model | None = None,
+    scheduler: str | None = None,
 ) -> MonteCarloResult:
     """Run ``replications`` replications of ``scenario`` with ``seed`` on ``workers`` processes
-    (default: every core). ``progress(done, total)`` is called as results arrive."""
+    (default: every core), or on the Dask cluster at ``scheduler`` when given.
+    ``progress(done, total)`` is called as results arrive."""
     model = model if model is not None else build_model(scenario)
     workers = workers or os.cpu_count() or 1
-    workers = max(1, min(workers, replications))
     days, _ = band_day_ends(model)
     n_flows = len(model.flows)
     finished = np.full((replications, n_flows), np.inf)
-    bottlenecks: list[Counter[str]] = [Counter() for _ in range(n_flows)]
+    counts: list[dict[str, int]] = [{} for _ in range(n_flows)]
+    first_seen: list[dict[str, int]] = [{} for _ in range(n_flows)]
     band = np.zeros((len(days), BAND_BINS + 1), dtype=np.int64)
     rows = np.arange(len(days))
     done = 0
@@ -175,27 +322,38 @@ def run_monte_carlo(
         nonlocal done
         for rep in batch:
             finished[rep.replication] = rep.finished
-            for counter, name in zip(bottlenecks, rep.bottleneck, strict=True):
+            for count, seen, name in zip(counts, first_seen, rep.bottleneck, strict=True):
                 if name:
-                    counter[name] += 1
+                    count[name] = count.get(name, 0) + 1
+                    seen[name] = min(seen.get(name, rep.replication), rep.replication)
             if rep.progress_bins is not None:
                 band[rows, rep.progress_bins] += 1
         done += len(batch)
         if progress is not None:
             progress(done, replications)
 
-    chunk = max(1, min(50, replications // (workers * 8) or 1))
-    if workers == 1:
-        _init_worker_local(model, seed)
-        for part in _chunks(replications, chunk):
-            absorb(_run_chunk(part))
+    if scheduler is not None:
+        _run_on_cluster(scheduler, model, seed, replications, absorb)
     else:
-        fork = "fork" in multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if fork else "spawn")
-        init_args = (scenario, model if fork else None, seed)
-        with context.Pool(workers, initializer=_init_worker, initargs=init_args) as pool:
-            for batch in pool.imap(_run_chunk, _chunks(replications, chunk)):
-                absorb(batch)
+        workers = max(1, min(workers, replications))
+        chunk = _chunk_size(replications, workers)
+        if workers == 1:
+            _init_worker_local(model, seed)
+            for part in _chunks(replications, chunk):
+                absorb(_run_chunk(part))
+        else:
+            fork = "fork" in multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if fork else "spawn")
+            init_args = (scenario, model if fork else None, seed)
+            with context.Pool(workers, initializer=_init_worker, initargs=init_args) as pool:
+                for batch in pool.imap(_run_chunk, _chunks(replications, chunk)):
+                    absorb(batch)
+    # Counters in the order of the first replication to see each link: ties in most_common()
+    # then break the same way however the replications arrived.
+    bottlenecks = [
+        Counter({name: count[name] for name in sorted(seen, key=seen.__getitem__)})
+        for count, seen in zip(counts, first_seen, strict=True)
+    ]
     return MonteCarloResult(
         model,
         seed,
@@ -206,3 +364,49 @@ def run_monte_carlo(
         band,
         min(replications, BAND_REPLICATIONS),
     )
+
+
+def _chunk_size(replications: int, slots: int) -> int:
+    return max(1, min(50, replications // (slots * 8) or 1))
+
+
+def _run_on_cluster(
+    scheduler: str,
+    model: Model,
+    seed: int,
+    replications: int,
+    absorb: Callable[[list[Replication]], None],
+) -> None:
+    """Send the model to every worker once, submit the chunks, absorb them as they finish."""
+    from distributed import KilledWorker, as_completed
+
+    with ExitStack() as stack:
+        client = _CLIENTS.get(scheduler)
+        if client is None:
+            client = _connect(scheduler)
+            stack.callback(client.close)
+        futures: list[Any] = []
+        try:
+            slots = sum(client.nthreads().values())
+            if slots == 0:
+                raise ClusterError(f"the Dask cluster at {scheduler!r} has no workers")
+            token = uuid.uuid4().hex
+            shared = client.scatter(model, broadcast=True, hash=False)
+            futures = [
+                client.submit(_run_remote_chunk, token, shared, seed, part, pure=False)
+                for part in _chunks(replications, _chunk_size(replications, slots))
+            ]
+            for _, batch in as_completed(futures, loop=client.loop, with_results=True):
+                absorb(batch)
+        except ImportError as exc:
+            raise ClusterError(
+                f"a Dask worker could not import what it needs ({exc}); install the same "
+                "migrasim version on every worker"
+            ) from None
+        except (OSError, TimeoutError) as exc:
+            raise ClusterError(f"lost the Dask cluster at {scheduler!r}: {exc}") from None
+        except KilledWorker as exc:
+            raise ClusterError(f"Dask workers kept dying running replications: {exc}") from None
+        finally:
+            if futures:
+                client.cancel(futures)

@@ -19,6 +19,7 @@ from migrasim import units
 from migrasim.errors import Problem, ScenarioError
 from migrasim.experiment import Outcome, run_scenario, with_overrides
 from migrasim.outputs import DateStats, date_stats
+from migrasim.runner import LOCAL, Execution, cluster_session
 
 _TARGET = re.compile(
     r"^\s*(?P<metric>P50|P80|P95|prob_by_go_live)\s*(?P<op><=|>=|<|>)\s*(?P<value>\S+)\s*$",
@@ -196,13 +197,34 @@ def solve(
     target_text: str,
     replications: int | None,
     seed: int,
-    workers: int | None = None,
+    execution: Execution = LOCAL,
     flow: str = "ALL",
     read_value: Callable[[str], Any] = str,
     grid_points: int = 5,
     on_point: Callable[[Point], None] | None = None,
 ) -> Solution:
-    """Bisection on ``key`` between ``low`` and ``high`` for ``target_text``."""
+    """Bisection on ``key`` between ``low`` and ``high`` for ``target_text``, every point's
+    replications run where ``execution`` says (one cluster connection for them all)."""
+    with cluster_session(execution):
+        return _solve(data, source, key, low, high, target_text, replications, seed, execution,
+                      flow, read_value, grid_points, on_point)  # fmt: skip
+
+
+def _solve(
+    data: Any,
+    source: str | None,
+    key: str,
+    low: str,
+    high: str,
+    target_text: str,
+    replications: int | None,
+    seed: int,
+    execution: Execution,
+    flow: str,
+    read_value: Callable[[str], Any],
+    grid_points: int,
+    on_point: Callable[[Point], None] | None,
+) -> Solution:
     base = with_overrides(data, [], source)
     target = parse_target(target_text, base.go_live)
     scale = scale_for(key, low, high)
@@ -215,7 +237,7 @@ def solve(
         text = scale.text(x)
         if text not in cache:
             scenario = with_overrides(data, [(key, read_value(text))], source)
-            outcome = run_scenario(scenario, replications, seed, workers)
+            outcome = run_scenario(scenario, replications, seed, execution)
             stats = _stats(outcome, flow)
             point = Point(scale.parse(text), text, target.met(stats), stats)
             cache[text] = point

@@ -14,6 +14,7 @@ from migrasim.errors import Problem, ScenarioError
 from migrasim.experiment import run_scenario, with_overrides
 from migrasim.outputs import date_stats
 from migrasim.overrides import split_assignment
+from migrasim.runner import Execution
 
 
 def parse_grid(specs: Sequence[str]) -> list[tuple[str, list[str]]]:
@@ -50,12 +51,14 @@ def evaluate_point(
     point: dict[str, str],
     replications: int | None,
     seed: int,
-    workers: int | None,
+    execution: Execution,
     read_value: Callable[[str], Any],
 ) -> dict[str, Any]:
-    """Run one point and return its record (programme P-dates and chance of go-live)."""
+    """Run one point and return its record (programme P-dates and chance of go-live).
+
+    Run many points inside one ``runner.cluster_session(execution)`` to reuse a connection."""
     scenario = with_overrides(data, [(k, read_value(v)) for k, v in point.items()], source)
-    outcome = run_scenario(scenario, replications, seed, workers)
+    outcome = run_scenario(scenario, replications, seed, execution)
     stats = date_stats(outcome.days("ALL"), scenario.go_live, exact=outcome.mc is None)
 
     def day(value: Any) -> str:

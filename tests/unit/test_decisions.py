@@ -13,6 +13,7 @@ from migrasim.errors import ScenarioError
 from migrasim.experiment import run_scenario
 from migrasim.loader import read_yaml
 from migrasim.overrides import apply_override, parse_key
+from migrasim.runner import Execution
 from migrasim.scenario import parse_scenario
 from migrasim.solve import parse_target, solution_json, solve
 
@@ -61,7 +62,7 @@ def test_solve_latest_start() -> None:
 def test_solve_with_uncertainty_meets_the_probability_target() -> None:
     volume = {"low": "60 GB", "likely": "100 GB", "high": "160 GB"}
     solution = solve(one_flow(volume, replications=200), None, "links.capped.daily_cap",
-                     "1 GB", "20 GB", "prob_by_go_live >= 0.9", 200, 3, workers=1,
+                     "1 GB", "20 GB", "prob_by_go_live >= 0.9", 200, 3, Execution(workers=1),
                      read_value=read)  # fmt: skip
     assert solution.value is not None
     assert solution.value.stats.prob is not None
@@ -103,9 +104,9 @@ def test_overrides() -> None:
 
 def test_common_random_numbers_narrow_the_difference() -> None:
     volume = {"low": "20 GB", "likely": "40 GB", "high": "90 GB"}
-    a = run_scenario(parse_scenario(one_flow(volume, "2 GB")), 300, 7, workers=1)
-    b_same = run_scenario(parse_scenario(one_flow(volume, "3 GB")), 300, 7, workers=1)
-    b_other = run_scenario(parse_scenario(one_flow(volume, "3 GB")), 300, 8, workers=1)
+    a = run_scenario(parse_scenario(one_flow(volume, "2 GB")), 300, 7, Execution(workers=1))
+    b_same = run_scenario(parse_scenario(one_flow(volume, "3 GB")), 300, 7, Execution(workers=1))
+    b_other = run_scenario(parse_scenario(one_flow(volume, "3 GB")), 300, 8, Execution(workers=1))
     paired = compare_rows([("a", a), ("b", b_same)], seed=1)
     unpaired = compare_rows([("a", a), ("b", b_other)], seed=1)
 

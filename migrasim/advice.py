@@ -1,0 +1,177 @@
+"""What would make go-live: the capacity the bottleneck link needs, found quickly.
+
+The report's headline names one change that would make go-live. Finding the exact P80 answer is
+``migrasim solve``'s job (many replications per point); the headline uses the baseline (every
+input at its most likely value), which takes milliseconds per point, and says so, with the
+``solve`` command that gives the answer at 80% confidence.
+
+The bottleneck link's binding capacity (its daily cap, else its bandwidth, else its records
+limits) is raised by bisection until the programme's baseline completion date falls before
+go-live. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from migrasim.calendar import completion_date
+from migrasim.engine import build_model, simulate
+from migrasim.errors import MigrasimError
+from migrasim.experiment import with_overrides
+from migrasim.scenario import Scenario, likely_of
+
+MAX_FACTOR = 100.0
+"""Capacity is searched up to this multiple of today's."""
+
+
+@dataclass(frozen=True)
+class _Quantity:
+    attribute: str  # e.g. daily_cap
+    unit: str  # the unit values are written in, e.g. "GB"
+    per_unit: float  # SI per unit (bytes per GB, bytes/s per Mbit/s, ...)
+    noun: str  # "daily cap"
+
+
+_QUANTITIES = (
+    _Quantity("daily_cap", "GB", 1e9, "daily cap"),
+    _Quantity("bandwidth", "Mbit/s", 1e6 / 8, "bandwidth"),
+    _Quantity("daily_records", "records/day", 1.0, "daily record limit"),
+    _Quantity("records_rate", "records/s", 1.0, "record rate"),
+)
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A change to one link that makes go-live at the most likely inputs."""
+
+    key: str  # e.g. links.capped.daily_cap
+    noun: str  # e.g. daily cap
+    link: str
+    current: str  # as the user would write it, e.g. "1 GB"
+    needed: str | None  # None: even MAX_FACTOR times today's does not make go-live
+    factor: float | None  # needed / current
+    solve_command: str
+
+    def sentence(self) -> str:
+        """The headline's plain-English answer."""
+        if self.needed == self.current:
+            return (
+                "At the most likely inputs everything already finishes before go-live; the risk "
+                "comes from the uncertain inputs (see the sensitivity chart). For the capacity "
+                f"that makes go-live with 80% confidence, run: {self.solve_command}"
+            )
+        if self.needed is None:
+            return (
+                f"Raising the {self.noun} of link '{self.link}' alone (even to "
+                f"{MAX_FACTOR:g} times today's {self.current}) does not make go-live at the most "
+                "likely inputs: the limit lies elsewhere (start dates, dependencies, lead times "
+                "or other links)."
+            )
+        return (
+            f"Raise the {self.noun} of link '{self.link}' from {self.current} to {self.needed} "
+            f"({self.factor:.1f}×): at the most likely inputs everything then finishes before "
+            f"go-live. For the value that makes go-live with 80% confidence, run: "
+            f"{self.solve_command}"
+        )
+
+    def sentence_cy(self) -> str:
+        """The same in Welsh."""
+        if self.needed == self.current:
+            return (
+                "Gyda'r mewnbynnau mwyaf tebygol mae popeth eisoes yn gorffen cyn y dyddiad mynd "
+                "yn fyw; daw'r risg o'r mewnbynnau ansicr (gweler y siart sensitifrwydd). I gael "
+                "y capasiti sy'n cyrraedd y dyddiad gyda hyder o 80%, rhedwch: "
+                f"{self.solve_command}"
+            )
+        if self.needed is None:
+            return (
+                f"Nid yw codi {_CY_NOUN[self.noun]} y cyswllt '{self.link}' ar ei ben ei hun (hyd "
+                f"yn oed i {MAX_FACTOR:g} gwaith y {self.current} presennol) yn cyrraedd y "
+                "dyddiad mynd yn fyw gyda'r mewnbynnau mwyaf tebygol: mae'r cyfyngiad yn rhywle "
+                "arall (dyddiadau dechrau, dibyniaethau, amseroedd arwain neu gysylltiadau eraill)."
+            )
+        return (
+            f"Codi {_CY_NOUN[self.noun]} y cyswllt '{self.link}' o {self.current} i "
+            f"{self.needed} ({self.factor:.1f}×): gyda'r mewnbynnau mwyaf tebygol mae popeth "
+            "wedyn yn gorffen cyn y dyddiad mynd yn fyw. I gael y gwerth sy'n cyrraedd y dyddiad "
+            f"gyda hyder o 80%, rhedwch: {self.solve_command}"
+        )
+
+
+_CY_NOUN = {
+    "daily cap": "terfyn dyddiol",
+    "bandwidth": "lled band",
+    "daily record limit": "terfyn cofnodion dyddiol",
+    "record rate": "cyfradd cofnodion",
+}
+
+
+def _text(value: float, unit: str) -> str:
+    return f"{value:.4g} {unit}" if value < 10000 else f"{value:.0f} {unit}"
+
+
+def _makes_go_live(data: Any, source: str | None, key: str, text: str) -> bool:
+    scenario = with_overrides(data, [(key, text)], source)
+    assert scenario.go_live is not None
+    model = build_model(scenario)
+    finished = simulate(model).finished_s
+    if finished is None:
+        return False
+    return completion_date(model.clock.to_local(finished)) < scenario.go_live
+
+
+def fix_for(
+    data: Any,
+    source: str | None,
+    scenario: Scenario,
+    bottleneck: str,
+    scenario_path: str,
+    overrides: Sequence[str] = (),
+) -> Fix | None:
+    """The capacity ``bottleneck`` needs for the baseline to make go-live (``needed`` equals
+    ``current`` when the baseline already makes it); None when there is nothing to say (no
+    go-live, no such link, or no capacity to raise)."""
+    link = scenario.links.get(bottleneck)
+    if scenario.go_live is None or link is None:
+        return None
+    quantity = next((q for q in _QUANTITIES if getattr(link, q.attribute) is not None), None)
+    if quantity is None:
+        return None
+    current = likely_of(getattr(link, quantity.attribute)) / quantity.per_unit
+    if not math.isfinite(current) or current <= 0:
+        return None
+    key = f"links.{bottleneck}.{quantity.attribute}"
+    current_text = _text(current, quantity.unit)
+    high = current * MAX_FACTOR
+    sets = "".join(f" --set {shlex.quote(s)}" for s in overrides)
+    command = (
+        f"migrasim solve {shlex.quote(scenario_path)}{sets} --vary {key} --between "
+        f"{shlex.quote(current_text)} {shlex.quote(_text(high, quantity.unit))} "
+        "--target 'P80 < go_live'"
+    )
+    fix = Fix(key, quantity.noun, bottleneck, current_text, None, None, command)
+    try:
+        if _makes_go_live(data, source, key, current_text):
+            return Fix(key, quantity.noun, bottleneck, current_text, current_text, 1.0, command)
+        if not _makes_go_live(data, source, key, _text(high, quantity.unit)):
+            return fix
+        lo, hi, needed = current, high, _text(high, quantity.unit)
+        while hi / lo > 1.001:
+            mid = math.sqrt(lo * hi)
+            text = _text(mid, quantity.unit)
+            if text == needed:
+                break
+            if _makes_go_live(data, source, key, text):
+                hi, needed = mid, text
+            else:
+                lo = mid
+    except MigrasimError:
+        return None  # a value this link cannot take: no advice rather than a wrong one
+    return Fix(key, quantity.noun, bottleneck, current_text, needed, hi / current, command)
+
+
+__all__ = ["MAX_FACTOR", "Fix", "fix_for"]
