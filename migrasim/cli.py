@@ -89,6 +89,15 @@ SCHEDULER = click.option(
 )
 
 
+LANG = click.option(
+    "--lang",
+    type=click.Choice(["en", "cy"]),
+    default="en",
+    show_default=True,
+    help="Language of report.html: English (en) or Welsh (cy).",
+)
+
+
 def _execution(workers: int | None, scheduler: str | None) -> Execution:
     """Where the replications run (a ``runner.Execution``)."""
     from migrasim.runner import Execution
@@ -122,6 +131,7 @@ def _execution(workers: int | None, scheduler: str | None) -> Execution:
     help="Processes for the replications (default: all cores). Results do not depend on it.",
 )
 @SCHEDULER
+@LANG
 @_guarded
 def run(
     scenario: Path,
@@ -132,6 +142,7 @@ def run(
     seed: int | None,
     workers: int | None,
     scheduler: str | None,
+    lang: str,
 ) -> None:
     """Simulate SCENARIO: completion dates, the chance of making go-live, the bottleneck.
 
@@ -149,6 +160,7 @@ def run(
         band_frame,
         bottlenecks_frame,
         completions_frame,
+        figure_png,
         prepare_out_dir,
         summary_frame,
         timeline_frame,
@@ -189,7 +201,13 @@ def run(
         figures["tornado.png"] = tornado_figure(
             tables["sensitivity.csv"], f"{spec.name}: what moves the completion date most"
         )
-    write_results(out, tables, figures, force=force)
+    pngs = {name: figure_png(figure) for name, figure in figures.items()}
+    command = _command("run", scenario, overrides, n, seed)
+    files = _report_files(
+        spec, scenario, overrides, summary, pngs, command, seed, n, lang,
+        {k.removesuffix(".csv"): v for k, v in tables.items() if k in _REPORT_TABLES},
+    )  # fmt: skip
+    write_results(out, tables, pngs, force=force, files=files)
     _print_table(spec.name, spec.go_live, summary, n, seed, uncertain)
     wide = wide_intervals(summary)
     if wide:
@@ -199,6 +217,84 @@ def run(
             f"{wide[0]}; run more replications (e.g. --replications {more})."
         )
     click.echo(f"Results written to {out}/")
+
+
+_REPORT_TABLES = ("bottlenecks.csv", "sensitivity.csv")
+"""Tables shown in the report (and workbook) besides the summary; the long ones stay in CSV."""
+
+
+def _command(
+    name: str, scenario: Path, overrides: tuple[str, ...], n: int | None, seed: int
+) -> str:
+    """The command that reproduces these results."""
+    import shlex
+
+    parts = ["migrasim", name, str(scenario)]
+    parts += [f"--set={o}" for o in overrides]
+    if n is not None:
+        parts += ["--replications", str(n)]
+    parts += ["--seed", str(seed)]
+    return shlex.join(parts)
+
+
+def _report_files(
+    spec: Any,
+    scenario: Path,
+    overrides: tuple[str, ...],
+    summary: Any,
+    pngs: dict[str, bytes],
+    command: str,
+    seed: int,
+    replications: int | None,
+    lang: str,
+    extra_tables: dict[str, Any],
+    headline: Any = None,
+) -> dict[str, Any]:
+    """report.html and summary.xlsx for a run (or the base of a compare/sweep)."""
+    from migrasim.advice import fix_for
+    from migrasim.loader import read_scenario_data
+    from migrasim.report import (
+        ReportInputs,
+        assumptions_of,
+        headline_from,
+        render_html,
+        write_xlsx,
+    )
+
+    if headline is None:
+        row = summary[summary["flow"] == "ALL"].iloc[0]
+        fix = fix_for(
+            read_scenario_data(scenario, overrides), str(scenario), spec,
+            str(row["bottleneck"] or ""), str(scenario), overrides,
+        )  # fmt: skip
+        headline = headline_from(
+            summary,
+            spec.go_live,
+            None if fix is None else fix.sentence(),
+            None if fix is None else fix.sentence_cy(),
+        )
+    text = scenario.read_text(encoding="utf-8")
+    if overrides:
+        text += "\n# changed on the command line:\n" + "".join(
+            f"#   --set {o}\n" for o in overrides
+        )
+    inputs = ReportInputs(
+        title=spec.name,
+        command=command,
+        headline=headline,
+        summary=summary,
+        figures={name.removesuffix(".png"): data for name, data in pngs.items()},
+        assumptions=assumptions_of(spec),
+        scenario_text=text,
+        seed=seed,
+        replications=replications,
+        version=__version__,
+        extra_tables=extra_tables,
+    )
+    return {
+        "report.html": render_html(inputs, lang),
+        "summary.xlsx": lambda path: write_xlsx(inputs, path),
+    }
 
 
 class _ProgressBar:
