@@ -20,7 +20,7 @@ import yaml
 from migrasim.errors import Problem, ScenarioError
 from migrasim.inventory import expand_flows_from
 from migrasim.overrides import apply_overrides, split_assignment
-from migrasim.scenario import Scenario, parse_scenario
+from migrasim.scenario import InventoryFlow, Scenario, parse_scenario
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -96,8 +96,21 @@ def read_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> Any:
         data = apply_overrides(data, early, source, lambda value: read_yaml(value, "--set"))
     data = expand_flows_from(data, Path(path).parent, source)
     if late:
+        read = data
         data = apply_overrides(data, late, source, lambda value: read_yaml(value, "--set"))
+        _note_changed_inventory_cells(read, data)
     return data
+
+
+def _note_changed_inventory_cells(read: dict[str, Any], changed: Any) -> None:
+    """Mark the keys of inventory flows that overrides changed (so errors do not blame a cell)."""
+    before, after = read.get("flows"), changed.get("flows") if isinstance(changed, dict) else None
+    if not isinstance(before, list) or not isinstance(after, list):
+        return
+    for old, new in zip(before, after, strict=False):
+        if isinstance(old, InventoryFlow) and isinstance(new, InventoryFlow):
+            keys = set(old) | set(new)
+            new.changed = frozenset(k for k in keys if old.get(k) != new.get(k))
 
 
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:

@@ -586,6 +586,7 @@ class InventoryFlow(dict[str, Any]):
     def __init__(self, values: Mapping[str, Any], where: str) -> None:
         super().__init__(values)
         self.where = where
+        self.changed: frozenset[str] = frozenset()  # keys set by --set, not read from the file
 
 
 class InventorySpec(_Model):
@@ -718,31 +719,34 @@ _FLOW_PATH = re.compile(r"^flows\[(\d+)\](?:\.([A-Za-z_]+)([^\s]*))?$")
 _FLOW_REF = re.compile(r"\bflows\[(\d+)\]")
 
 
-def _inventory_rows(data: Mapping[Any, Any]) -> dict[int, str]:
-    """Flow index -> where its inventory row is, for flows read from an inventory file."""
+def _inventory_rows(data: Mapping[Any, Any]) -> dict[int, InventoryFlow]:
+    """Flow index -> the flow, for flows read from an inventory file."""
     flows = data.get("flows")
     if not isinstance(flows, (list, tuple)):
         return {}
-    return {i: f.where for i, f in enumerate(flows) if isinstance(f, InventoryFlow)}
+    return {i: f for i, f in enumerate(flows) if isinstance(f, InventoryFlow)}
 
 
-def _locate(problem: Problem, rows: Mapping[int, str]) -> Problem:
+def _locate(problem: Problem, rows: Mapping[int, InventoryFlow]) -> Problem:
     """``flows[7].volume`` -> ``inventory.csv row 4, column volume`` for inventory flows."""
     if not rows:
         return problem
 
     def ref(match: re.Match[str]) -> str:
         index = int(match.group(1))
-        return rows.get(index, match.group(0))
+        return rows[index].where if index in rows else match.group(0)
 
     text = _FLOW_REF.sub(ref, problem.problem)
     match = _FLOW_PATH.match(problem.key_path)
     if not match or int(match.group(1)) not in rows:
         return Problem(problem.key_path, text, problem.fix)
-    where = rows[int(match.group(1))]
+    flow = rows[int(match.group(1))]
+    where = flow.where
     column, rest = match.group(2), re.sub(r"\[\d+\]", "", match.group(3) or "")
     if column is None:
         return Problem(where, text, problem.fix)
+    if column in getattr(flow, "changed", ()):
+        return Problem(f"{where}, column {column}{rest} (as changed by --set)", text, problem.fix)
     fix = problem.fix
     if (text, fix) == ("is required", "add it"):
         text = "is empty"

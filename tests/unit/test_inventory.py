@@ -329,7 +329,8 @@ def test_overrides_reach_inventory_flows(tmp_path: Path) -> None:
     assert loaded.flows[0].volume == 400e9
     lines = errors(path, "flows[Newport].volume=7")
     assert lines == [
-        f"{path}: inventory.csv row 3, column volume: 7 has no unit. Fix: give a size with a "
+        f"{path}: inventory.csv row 3, column volume (as changed by --set): 7 has no unit. "
+        "Fix: give a size with a "
         "unit, e.g. '180 GB' (10^9 bytes) or '10 GiB' (2^30 bytes)"
     ]
     # flows_from itself may be overridden: it is applied before the inventory is read
