@@ -755,6 +755,8 @@ def _locate(problem: Problem, rows: Mapping[int, InventoryFlow]) -> Problem:
             fix += " (names separated by ';'), or give default links under flows_from"
     elif column in ("links", "after") and "," in text:
         fix = f"separate names in one cell with ';', not ','. {fix}"
+    elif column == "after":
+        fix = fix.replace("in 'flows:'", "in 'flows:' or in an inventory")
     return Problem(f"{where}, column {column}{rest}", text, fix)
 
 

@@ -249,7 +249,10 @@ def test_bad_links_and_after(tmp_path: Path) -> None:
         "Fix: separate names in one cell with ';', not ','."
     ) in text
     assert "inventory.csv row 4, column links: a link is listed twice" in text
-    assert "inventory.csv row 4, column after: unknown flow 'Z'" in text
+    assert (
+        "inventory.csv row 4, column after: unknown flow 'Z'. "
+        "Fix: name a flow defined in 'flows:' or in an inventory"
+    ) in text
 
 
 def test_duplicate_names_across_inline_and_inventory(tmp_path: Path) -> None:
