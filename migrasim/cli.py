@@ -40,6 +40,16 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             _fail(str(exc), 1)
         except KeyboardInterrupt:
             _fail("interrupted; no results were written", 1)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # usage errors: click prints them and exits 2
+        except Exception as exc:
+            if os.environ.get("MIGRASIM_DEBUG"):
+                raise
+            _fail(
+                f"internal error ({type(exc).__name__}: {exc}); no results were written. "
+                "Please report it; set MIGRASIM_DEBUG=1 to see the traceback.",
+                1,
+            )
         return None
 
     wrapper.__name__ = func.__name__
@@ -452,6 +462,7 @@ def _baseline_day(row: Any) -> str:
     help="Results folder (default: results/compare-<first>-vs-<second>/).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@LANG
 @_guarded
 def compare(
     scenarios: tuple[Path, ...],
@@ -463,12 +474,13 @@ def compare(
     scheduler: str | None,
     out: Path | None,
     force: bool,
+    lang: str,
 ) -> None:
     """Compare scenarios (or variants of one) on common random numbers.
 
     Every scenario runs with the same seed, so each uncertain input gets the same draws in each;
-    differences from the first scenario come with paired 95% intervals. Writes compare.csv and
-    overlaid CDF and burn-up charts.
+    differences from the first scenario come with paired 95% intervals. Writes compare.csv,
+    overlaid CDF and burn-up charts, report.html and summary.xlsx.
 
     \b
     Examples:
@@ -480,6 +492,7 @@ def compare(
     from migrasim.loader import load_scenario
     from migrasim.outputs import (
         band_frame,
+        figure_png,
         overall_fraction,
         prepare_out_dir,
         rows_frame,
@@ -517,8 +530,10 @@ def compare(
     lines = {label: overall_fraction(o.model, o.baseline) for label, o in outcomes}
     bands = {label: band_frame(o.mc) for label, o in outcomes if o.mc is not None}
     burnup = overlay_burnup_figure(lines, bands, go_live, "Data migrated, by scenario")
-    figures = {"compare_cdf.png": cdf, "compare_burnup.png": burnup}
-    write_results(out, {"compare.csv": table}, figures, force=force)
+    pngs = {name: figure_png(f) for name, f in
+            {"compare_cdf.png": cdf, "compare_burnup.png": burnup}.items()}  # fmt: skip
+    files = _compare_report(scenarios, overrides, outcomes, table, pngs, n, seed, lang)
+    write_results(out, {"compare.csv": table}, pngs, force=force, files=files)
     reps = outcomes[0][1].replications
     click.echo(
         f"Comparing {len(outcomes)} scenarios: {reps} replications each, seed {seed}, "
@@ -526,6 +541,89 @@ def compare(
     )
     _print_comparison(table, labels, go_live is not None)
     click.echo(f"Results written to {out}/")
+
+
+def _compare_report(
+    scenarios: tuple[Path, ...],
+    overrides: tuple[str, ...],
+    outcomes: list[Any],
+    table: Any,
+    pngs: dict[str, bytes],
+    n: int | None,
+    seed: int,
+    lang: str,
+) -> dict[str, Any]:
+    """The comparison's report: the headline and organisation table are those of the scenario
+    most likely to make go-live (else the earliest P80); the headline's advice states what
+    moving to it from the first scenario changes, with the paired intervals."""
+    from migrasim.outputs import summary_frame
+    from migrasim.report import headline_from
+
+    programme = table[table["flow"] == "ALL"].reset_index(drop=True)
+
+    def rank(i: int) -> tuple[float, float]:
+        row = programme.iloc[i]
+        prob = float(row["prob_by_go_live"]) if row["prob_by_go_live"] != "" else 0.0
+        p80 = row["p80"]
+        return (-prob, float("inf") if p80 == "never" else _day_ordinal(p80))
+
+    best = min(range(len(outcomes)), key=rank)
+    label, outcome = outcomes[best]
+    summary = summary_frame(outcome.model, outcome.baseline, outcome.mc)
+    first = programme.iloc[0]
+    row = programme.iloc[best]
+    if best == 0:
+        fix = (f"None of the alternatives does better than {first['scenario']} (P80 "
+               f"{first['p80']}); see the comparison table.")  # fmt: skip
+        fix_cy = (f"Nid oes yr un o'r dewisiadau eraill yn well na {first['scenario']} (P80 "
+                  f"{first['p80']}); gweler y tabl cymharu.")  # fmt: skip
+    else:
+        days = float(row["p80_diff_days"])
+        interval = _interval(row["p80_diff_ci_low"], row["p80_diff_ci_high"])
+        fix = (f"Move from {first['scenario']} to {label}: the P80 date moves {abs(days):.0f} "
+               f"days {'earlier' if days < 0 else 'later'}{interval}")  # fmt: skip
+        fix_cy = (f"Symud o {first['scenario']} i {label}: mae'r dyddiad P80 yn symud "
+                  f"{abs(days):.0f} diwrnod {'yn gynharach' if days < 0 else 'yn hwyrach'}"
+                  f"{interval.replace('interval', 'cyfwng').replace(' to ', ' i ')}")  # fmt: skip
+        if row["prob_diff"] != "":
+            points = f"{100 * float(row['prob_diff']):+.0f}"
+            within = _interval(row["prob_diff_ci_low"], row["prob_diff_ci_high"], 100.0)
+            within = within.strip(" ()")
+            before, after = float(first["prob_by_go_live"]), float(row["prob_by_go_live"])
+            fix += (f" and the chance of making go-live goes from {before:.0%} to {after:.0%} "
+                    f"({points} points" + (f"; {within})" if within else ")"))  # fmt: skip
+            within_cy = within.replace("interval", "cyfwng").replace(" to ", " i ")
+            fix_cy += (f" ac mae'r siawns o gyrraedd y dyddiad mynd yn fyw yn mynd o "
+                       f"{before:.0%} i {after:.0%} ({points} pwynt"
+                       + (f"; {within_cy})" if within_cy else ")"))  # fmt: skip
+        fix, fix_cy = fix + ".", fix_cy + "."
+    headline = headline_from(summary, outcome.scenario.go_live, fix, fix_cy)
+    path, changed = scenarios[0], overrides
+    if best < len(scenarios):
+        path = scenarios[best]
+    else:  # a --variant of the first file: echo its changes with the file
+        changed = (*overrides, *(p.strip() for p in label.split(";") if p.strip()))
+    command = "migrasim compare " + " ".join(str(p) for p in scenarios)
+    return _report_files(
+        outcome.scenario, path, changed, summary, pngs,
+        _command("compare", scenarios[0], overrides, n, seed).replace(
+            f"migrasim compare {scenarios[0]}", command, 1
+        ),
+        seed, n if outcome.mc is not None else None, lang, {"compare": table}, headline,
+    )  # fmt: skip
+
+
+def _day_ordinal(text: str) -> float:
+    from datetime import date
+
+    return float(date.fromisoformat(text).toordinal())
+
+
+def _interval(low: Any, high: Any, scale: float = 1.0) -> str:
+    """' (95% interval -130 to -110)', or '' when there is none."""
+    if low == "" or high == "":
+        return ""
+    return f" (95% interval {float(low) * scale:+.0f} to {float(high) * scale:+.0f})"
 
 
 def _print_comparison(table: Any, labels: list[str], with_go_live: bool) -> None:

@@ -112,6 +112,9 @@ def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[dict[st
                     hit_a = np.array([d is not None and d < go_live for d in base_days], float)
                     hit_b = np.array([d is not None and d < go_live for d in days], float)
                     prob = mean_difference(hit_b - hit_a)
+                    if prob.low is not None and prob.high is not None:
+                        # a difference of two chances lies in [-1, 1]
+                        prob = Interval(prob.estimate, max(-1.0, prob.low), min(1.0, prob.high))
                     row.update(
                         prob_diff=_fmt(prob.estimate, 4),
                         prob_diff_ci_low=_fmt(prob.low, 4),

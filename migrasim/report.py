@@ -21,10 +21,12 @@ from __future__ import annotations
 import base64
 import datetime
 import html
+import io
 import math
 import pathlib
 import re
 import struct
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -242,6 +244,49 @@ WELSH: dict[str, str] = {
         "gyffredinol."
     ),
     "Chart: {name}": "Siart: {name}",
+    "P50": "P50",
+    "P80": "P80",
+    "P95": "P95",
+    "P50 change (days)": "Newid P50 (dyddiau)",
+    "P80 change (days)": "Newid P80 (dyddiau)",
+    "P80 change, interval low": "Newid P80, cyfwng isel",
+    "P80 change, interval high": "Newid P80, cyfwng uchel",
+    "Mean change (days)": "Newid cymedrig (dyddiau)",
+    "Mean change, interval low": "Newid cymedrig, cyfwng isel",
+    "Mean change, interval high": "Newid cymedrig, cyfwng uchel",
+    "Change in chance": "Newid yn y siawns",
+    "Change in chance, interval low": "Newid yn y siawns, cyfwng isel",
+    "Change in chance, interval high": "Newid yn y siawns, cyfwng uchel",
+    "Input": "Mewnbwn",
+    "Low": "Isel",
+    "High": "Uchel",
+    "Finish at low": "Gorffen ar y gwerth isel",
+    "Finish at high": "Gorffen ar y gwerth uchel",
+    "Change at low (days)": "Newid ar y gwerth isel (dyddiau)",
+    "Change at high (days)": "Newid ar y gwerth uchel (dyddiau)",
+    "Swing (days)": "Siglad (dyddiau)",
+    "What moves the completion date most": "Beth sy'n symud y dyddiad cwblhau fwyaf",
+    "Each uncertain input set to its low and then its high value with the others at their "
+    "most likely: how many days the whole programme's completion moves.": (
+        "Pob mewnbwn ansicr wedi'i osod i'w werth isel ac yna i'w werth uchel, gyda'r lleill ar "
+        "eu gwerth mwyaf tebygol: faint o ddyddiau y mae cwblhau'r rhaglen gyfan yn symud."
+    ),
+    "When will everything be across, by scenario?": ("Pryd fydd popeth wedi symud, fesul senario?"),
+    "Share of simulated runs in which the whole programme has finished, by date, for each "
+    "scenario on the same random draws. The dashed line is go-live.": (
+        "Cyfran y rhediadau efelychiedig lle mae'r rhaglen gyfan wedi gorffen, yn ôl dyddiad, "
+        "ar gyfer pob senario ar yr un tyniadau ar hap. Y llinell doriad yw'r dyddiad mynd yn fyw."
+    ),
+    "Data migrated over time, by scenario": "Data wedi'i fudo dros amser, fesul senario",
+    "Cumulative share of data migrated overall in each scenario's baseline run, with the "
+    "P10 to P90 band of its simulated runs. The dashed line is go-live.": (
+        "Cyfran gronnol y data a fudwyd ym mhob rhediad sylfaenol, gyda band P10 i P90 ei "
+        "rediadau efelychiedig. Y llinell doriad yw'r dyddiad mynd yn fyw."
+    ),
+    "Effect of the swept settings": "Effaith y gosodiadau a amrywiwyd",
+    "The P80 date and the chance of making go-live at each point of the sweep.": (
+        "Y dyddiad P80 a'r siawns o gyrraedd y dyddiad mynd yn fyw ym mhob pwynt o'r ysgubiad."
+    ),
     "Chart labels are in English.": "Mae labeli'r siartiau yn Saesneg.",
     "No charts were produced for this run.": "Ni chynhyrchwyd siartiau ar gyfer y rhediad hwn.",
     # Extra tables
@@ -403,6 +448,7 @@ EXTRA_TITLES = {
     "comparison": "Scenario comparison",
     "sweep": "Sensitivity sweep",
     "bottlenecks": "Bottlenecks by organisation",
+    "sensitivity": "What moves the completion date most",
 }
 
 #: Labels for known column names (summary.csv's and common extra-table columns).
@@ -431,9 +477,50 @@ COLUMN_LABELS = {
     "link": "Link",
     "share": "Share",
     "replications": "Replications",
+    "p50_diff_days": "P50 change (days)",
+    "p80_diff_days": "P80 change (days)",
+    "p80_diff_ci_low": "P80 change, interval low",
+    "p80_diff_ci_high": "P80 change, interval high",
+    "mean_diff_days": "Mean change (days)",
+    "mean_diff_ci_low": "Mean change, interval low",
+    "mean_diff_ci_high": "Mean change, interval high",
+    "prob_diff": "Change in chance",
+    "prob_diff_ci_low": "Change in chance, interval low",
+    "prob_diff_ci_high": "Change in chance, interval high",
+    "input": "Input",
+    "low": "Low",
+    "high": "High",
+    "completion_at_low": "Finish at low",
+    "completion_at_high": "Finish at high",
+    "change_low_days": "Change at low (days)",
+    "change_high_days": "Change at high (days)",
+    "swing_days": "Swing (days)",
 }
 
-_FIGURE_ORDER = ("cdf", "gantt", "burnup")
+_FIGURE_ORDER = ("cdf", "gantt", "burnup", "tornado", "compare_cdf", "compare_burnup", "sweep")
+
+#: Titles and captions (English; translated through WELSH) of the other charts.
+_OTHER_FIGURES = {
+    "tornado": (
+        "What moves the completion date most",
+        "Each uncertain input set to its low and then its high value with the others at their "
+        "most likely: how many days the whole programme's completion moves.",
+    ),
+    "compare_cdf": (
+        "When will everything be across, by scenario?",
+        "Share of simulated runs in which the whole programme has finished, by date, for each "
+        "scenario on the same random draws. The dashed line is go-live.",
+    ),
+    "compare_burnup": (
+        "Data migrated over time, by scenario",
+        "Cumulative share of data migrated overall in each scenario's baseline run, with the "
+        "P10 to P90 band of its simulated runs. The dashed line is go-live.",
+    ),
+    "sweep": (
+        "Effect of the swept settings",
+        "The P80 date and the chance of making go-live at each point of the sweep.",
+    ),
+}
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME_RE = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?$"
@@ -957,6 +1044,9 @@ def _figures_html(inputs: ReportInputs, tr: _Tr) -> str:
                 "Line chart of the cumulative percentage of data migrated over time, per "
                 "organisation and overall."
             )
+        elif key in _OTHER_FIGURES:
+            title_en, caption_en = _OTHER_FIGURES[key]
+            title, caption, alt = tr(title_en), tr(caption_en), tr(title_en)
         else:
             title = _esc(key)
             caption = tr("Chart: {name}", name=key)
@@ -1499,7 +1589,34 @@ def write_xlsx(inputs: ReportInputs, path: pathlib.Path) -> None:
     for i, (key, _value) in enumerate(about, start=2):
         if key.startswith("prob") and isinstance(sheet.cell(row=i, column=2).value, float):
             sheet.cell(row=i, column=2).number_format = "0.0%"
-    wb.save(path)
+    # Reproducible bytes: fixed document dates and zip entry times (openpyxl stamps "now").
+    fixed = datetime.datetime(2000, 1, 1)  # noqa: DTZ001 - openpyxl keeps naive UTC times
+    wb.properties.created = wb.properties.modified = fixed
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    path.write_bytes(_stable_zip(buffer.getvalue()))
+
+
+_MODIFIED_RE = re.compile(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>")
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """The same zip with every entry dated 1980-01-01 and docProps' dates fixed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED_RE.sub(
+                    b'<dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z'
+                    b"</dcterms:modified>",
+                    content,
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, content)
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------------------------

@@ -286,3 +286,45 @@ def test_monte_carlo_outputs_do_not_depend_on_workers(tmp_path: Path) -> None:
         assert float(row["prob_by_go_live"]) <= float(row["prob_ci_high"])
     assert (tmp_path / "w1" / "cdf.png").read_bytes()[:4] == b"\x89PNG"
     assert "40 replications, seed 5" in stdout
+
+
+def test_compare_showcase_writes_comparison_report_and_workbook(tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    code, stdout, stderr = invoke(
+        "compare", str(ROOT / "scenarios" / "health_boards.yaml"),
+        str(ROOT / "scenarios" / "hardwired.yaml"), "--out", str(out), "-n", "60", "-j", "1",
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert {p.name for p in out.iterdir()} == {
+        "compare.csv", "compare_cdf.png", "compare_burnup.png", "report.html", "summary.xlsx",
+    }  # fmt: skip
+    rows = read_csv(out / "compare.csv")
+    programme = [r for r in rows if r["flow"] == "ALL"]
+    assert [r["scenario"] for r in programme] == ["health_boards", "hardwired"]
+    assert programme[0]["p80_diff_days"] == ""  # the first is the reference
+    hard = programme[1]
+    assert float(hard["p80_diff_ci_low"]) <= float(hard["p80_diff_days"])
+    assert float(hard["p80_diff_days"]) <= float(hard["p80_diff_ci_high"]) < 0  # earlier
+    assert -1 <= float(hard["prob_diff_ci_low"]) <= float(hard["prob_diff_ci_high"]) <= 1
+    assert "common random numbers" in stdout
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Move from health_boards to hardwired: the P80 date moves" in page
+
+
+def test_compare_variant_and_welsh_report(tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    code, _, stderr = invoke(
+        "compare", str(ROOT / "scenarios" / "health_boards.yaml"), "--variant",
+        "links.capped.daily_cap=3 GB", "--out", str(out), "-n", "30", "-j", "1", "--lang", "cy",
+    )  # fmt: skip
+    assert code == 0, stderr
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="cy">' in page
+    assert "--set links.capped.daily_cap=3 GB" in page  # the variant is echoed with the file
+
+
+def test_compare_needs_two(tmp_path: Path) -> None:
+    code, _, stderr = invoke("compare", str(ROOT / "scenarios" / "health_boards.yaml"),
+                             "--out", str(tmp_path / "x"))  # fmt: skip
+    assert code == 2
+    assert "two or more scenarios" in stderr

@@ -166,3 +166,18 @@ def test_cli_run_writes_report_and_workbook(tmp_path: Path, lang: str) -> None:
     assert (out / "summary.xlsx").stat().st_size > 0
     bad = CliRunner().invoke(cli, ["run", str(scenario), "--lang", "fr", "--out", str(out)])
     assert bad.exit_code == 2
+
+
+def test_every_label_title_and_caption_has_a_welsh_translation() -> None:
+    from migrasim.report import _OTHER_FIGURES, COLUMN_LABELS, EXTRA_TITLES
+
+    texts = [*COLUMN_LABELS.values(), *EXTRA_TITLES.values()]
+    texts += [t for pair in _OTHER_FIGURES.values() for t in pair]
+    assert [t for t in texts if t not in WELSH] == []
+
+
+def test_workbook_bytes_are_reproducible(tmp_path: Path) -> None:
+    inputs = inputs_for(hand())
+    write_xlsx(inputs, tmp_path / "a.xlsx")
+    write_xlsx(inputs, tmp_path / "b.xlsx")
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
