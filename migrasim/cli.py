@@ -613,6 +613,37 @@ def _compare_report(
     )  # fmt: skip
 
 
+def _sweep_advice(
+    records: list[dict[str, Any]], keys: list[str], go_live: Any
+) -> tuple[str | None, str | None]:
+    """The sweep's answer: the first point (in grid order) whose P80 is before go-live."""
+    if go_live is None or not records:
+        return None, None
+    deadline = go_live.isoformat()
+
+    def where(record: dict[str, Any]) -> str:
+        return ", ".join(f"{k}={record[k]}" for k in keys)
+
+    meets = [r for r in records if r["p80"] != "never" and str(r["p80"]) < deadline]
+    if not meets:
+        best = max(records, key=lambda r: float(r["prob_by_go_live"] or 0))
+        chance = float(best["prob_by_go_live"] or 0)
+        return (
+            f"None of the {len(records)} settings swept brings the P80 before go-live; the best "
+            f"is {where(best)} (P80 {best['p80']}, chance of making go-live {chance:.0%}).",
+            f"Nid oes yr un o'r {len(records)} gosodiad a amrywiwyd yn dod â'r P80 cyn y dyddiad "
+            f"mynd yn fyw; y gorau yw {where(best)} (P80 {best['p80']}, siawns {chance:.0%}).",
+        )
+    first = meets[0]
+    chance = float(first["prob_by_go_live"] or 0)
+    return (
+        f"{len(meets)} of the {len(records)} settings swept bring the P80 before go-live; the "
+        f"first is {where(first)} (P80 {first['p80']}, chance of making go-live {chance:.0%}).",
+        f"Mae {len(meets)} o'r {len(records)} gosodiad a amrywiwyd yn dod â'r P80 cyn y dyddiad "
+        f"mynd yn fyw; y cyntaf yw {where(first)} (P80 {first['p80']}, siawns {chance:.0%}).",
+    )
+
+
 def _day_ordinal(text: str) -> float:
     from datetime import date
 
@@ -677,6 +708,7 @@ def _print_comparison(table: Any, labels: list[str], with_go_live: bool) -> None
     help="Results folder (default: results/<stem>-sweep/).",
 )
 @click.option("--resume", is_flag=True, help="Carry on an interrupted sweep in --out.")
+@LANG
 @click.option("--force", is_flag=True, help="Start again, replacing an existing folder.")
 @_guarded
 def sweep(
@@ -689,24 +721,36 @@ def sweep(
     scheduler: str | None,
     out: Path | None,
     resume: bool,
+    lang: str,
     force: bool,
 ) -> None:
     """Run every combination of a grid: P80 and the chance of go-live at each point.
 
     Each point is saved as soon as it finishes (points/NNNN.json), so an interrupted sweep
     carries on with --resume and produces the same sweep.csv. Writes sweep.csv and a chart
-    (a line for one key, a heatmap for two).
+    (a line for one key, a heatmap for two), and report.html and summary.xlsx with the
+    unchanged scenario's results and the sweep's answer.
 
     \b
     Example:
       migrasim sweep scenarios/health_boards.yaml --grid links.capped.daily_cap="1 GB,2 GB,5 GB"
     """
     import json
+    import shlex
     import shutil
 
+    from migrasim.experiment import run_scenario
     from migrasim.loader import read_scenario_data, read_yaml
-    from migrasim.outputs import frame_csv, rows_frame, write_text_atomic
+    from migrasim.outputs import (
+        figure_png,
+        frame_csv,
+        rows_frame,
+        summary_frame,
+        write_bytes_atomic,
+        write_text_atomic,
+    )
     from migrasim.plots import sweep_heatmap_figure, sweep_line_figure
+    from migrasim.report import headline_from
     from migrasim.runner import cluster_session
     from migrasim.scenario import parse_scenario
     from migrasim.sweep import evaluate_point, grid_points, parse_grid
@@ -782,10 +826,30 @@ def sweep(
         figure = sweep_heatmap_figure(table, keys[0], keys[1], f"{spec.name}: chance of go-live")
     else:
         click.echo("No chart for more than two swept keys; see sweep.csv.")
+    pngs: dict[str, bytes] = {}
     if figure is not None:
-        temp = out / ".sweep.png.tmp"
-        figure.savefig(temp, format="png", dpi=110, metadata={"Software": None})
-        temp.replace(out / "sweep.png")
+        pngs["sweep.png"] = figure_png(figure)
+        write_bytes_atomic(out / "sweep.png", pngs["sweep.png"])
+    # The report: the unchanged scenario's results (same seed, so on the sweep's draws), with
+    # the sweep's answer as the headline's advice.
+    with cluster_session(execution):
+        base = run_scenario(spec, replications, seed, execution)
+    summary = summary_frame(base.model, base.baseline, base.mc)
+    fix, fix_cy = _sweep_advice(records, keys, spec.go_live)
+    headline = headline_from(summary, spec.go_live, fix, fix_cy)
+    command = _command("sweep", scenario, overrides, replications, seed)
+    command += "".join(f" --grid {shlex.quote(g)}" for g in grids)
+    files = _report_files(
+        spec, scenario, overrides, summary, pngs, command, seed,
+        base.replications if base.mc is not None else None, lang, {"sweep": table}, headline,
+    )  # fmt: skip
+    for name, content in files.items():
+        if isinstance(content, str):
+            write_text_atomic(out / name, content)
+        else:
+            temp = out / f".{name}.tmp"
+            content(temp)
+            temp.replace(out / name)
     click.echo(f"Results written to {out}/")
 
 

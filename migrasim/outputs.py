@@ -483,11 +483,16 @@ def overall_fraction(model: Model, result: RunResult) -> pd.DataFrame:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write one file so that it is either absent or complete: temp file, then rename."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write one file so that it is either absent or complete: temp file, then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -67,6 +67,14 @@ def test_killed_sweep_resumes_to_the_same_result(tmp_path: Path) -> None:
     assert resumed.stdout.count("(saved earlier)") >= len(done_before)
     assert (broken / "sweep.csv").read_bytes() == (clean / "sweep.csv").read_bytes()
     assert (broken / "sweep.png").read_bytes()[:4] == b"\x89PNG"
+    assert (broken / "report.html").read_bytes() == (clean / "report.html").read_bytes()
+    assert (broken / "summary.xlsx").read_bytes() == (clean / "summary.xlsx").read_bytes()
+    page = (clean / "report.html").read_text(encoding="utf-8")
+    # 240 GB in all over 8 per-flow 1 GB/day links, go-live Sep 1 (40 working days): the
+    # answer names the first swept cap whose P80 is before go-live, read from sweep.csv.
+    rows = (clean / "sweep.csv").read_text().splitlines()[1:]
+    first = next(r.split(",") for r in rows if r.split(",")[3] < "2025-09-01")
+    assert f"the first is links.capped.daily_cap={first[1]} (P80 {first[3]}" in page
 
 
 def test_two_keys_give_a_heatmap_and_every_combination(tmp_path: Path) -> None:
