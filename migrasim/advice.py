@@ -6,8 +6,8 @@ input at its most likely value), which takes milliseconds per point, and says so
 ``solve`` command that gives the answer at 80% confidence.
 
 The bottleneck link's binding capacity (its daily cap, else its bandwidth, else its records
-limits) is raised by bisection until the programme's baseline completion date falls before
-go-live. Pure: no I/O.
+limits) is raised by bisection on a factor until the programme's baseline completion date falls
+before go-live; the value is rounded up, so the stated capacity does make it. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ from __future__ import annotations
 import math
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from migrasim.calendar import completion_date
-from migrasim.engine import build_model, simulate
-from migrasim.errors import MigrasimError
-from migrasim.experiment import with_overrides
+from migrasim.engine import Model, baseline_inputs, build_model, simulate
 from migrasim.scenario import Scenario, likely_of
 
 MAX_FACTOR = 100.0
@@ -111,32 +109,33 @@ _CY_NOUN = {
 
 
 def _text(value: float, unit: str) -> str:
-    return f"{value:.4g} {unit}" if value < 10000 else f"{value:.0f} {unit}"
+    """``value`` rounded UP to 4 significant figures (so the text still meets the target)."""
+    if value >= 10000:
+        return f"{math.ceil(value - 1e-9):.0f} {unit}"
+    step = 10.0 ** (math.floor(math.log10(value)) - 3)
+    return f"{math.ceil(value / step - 1e-9) * step:.4g} {unit}"
 
 
-def _makes_go_live(data: Any, source: str | None, key: str, text: str) -> bool:
-    scenario = with_overrides(data, [(key, text)], source)
-    assert scenario.go_live is not None
-    model = build_model(scenario)
-    finished = simulate(model).finished_s
-    if finished is None:
-        return False
-    return completion_date(model.clock.to_local(finished)) < scenario.go_live
+def _field(quantity: _Quantity) -> str:
+    """The Inputs field the quantity feeds (bandwidth there is bandwidth x efficiency)."""
+    return {"daily_cap": "cap"}.get(quantity.attribute, quantity.attribute)
 
 
 def fix_for(
-    data: Any,
-    source: str | None,
     scenario: Scenario,
     bottleneck: str,
     scenario_path: str,
     overrides: Sequence[str] = (),
+    model: Model | None = None,
 ) -> Fix | None:
     """The capacity ``bottleneck`` needs for the baseline to make go-live (``needed`` equals
     ``current`` when the baseline already makes it); None when there is nothing to say (no
-    go-live, no such link, or no capacity to raise)."""
+    go-live, no such link, or no capacity to raise).
+
+    Each trial scales the link's value in the baseline Inputs, so the model is compiled once."""
     link = scenario.links.get(bottleneck)
-    if scenario.go_live is None or link is None:
+    go_live = scenario.go_live
+    if go_live is None or link is None:
         return None
     quantity = next((q for q in _QUANTITIES if getattr(link, q.attribute) is not None), None)
     if quantity is None:
@@ -144,34 +143,41 @@ def fix_for(
     current = likely_of(getattr(link, quantity.attribute)) / quantity.per_unit
     if not math.isfinite(current) or current <= 0:
         return None
+    model = model if model is not None else build_model(scenario)
+    base = baseline_inputs(model)
+    index = list(scenario.links).index(bottleneck)
+    field = _field(quantity)
+
+    def makes_go_live(factor: float) -> bool:
+        values = list(getattr(base, field))
+        values[index] = values[index] * factor
+        changes: dict[str, Any] = {field: tuple(values)}
+        finished = simulate(model, replace(base, **changes)).finished_s
+        if finished is None:
+            return False
+        return completion_date(model.clock.to_local(finished)) < go_live
+
     key = f"links.{bottleneck}.{quantity.attribute}"
     current_text = _text(current, quantity.unit)
-    high = current * MAX_FACTOR
+    high_text = _text(current * MAX_FACTOR, quantity.unit)
     sets = "".join(f" --set {shlex.quote(s)}" for s in overrides)
     command = (
         f"migrasim solve {shlex.quote(scenario_path)}{sets} --vary {key} --between "
-        f"{shlex.quote(current_text)} {shlex.quote(_text(high, quantity.unit))} "
-        "--target 'P80 < go_live'"
+        f"{shlex.quote(current_text)} {shlex.quote(high_text)} --target 'P80 < go_live'"
     )
-    fix = Fix(key, quantity.noun, bottleneck, current_text, None, None, command)
-    try:
-        if _makes_go_live(data, source, key, current_text):
-            return Fix(key, quantity.noun, bottleneck, current_text, current_text, 1.0, command)
-        if not _makes_go_live(data, source, key, _text(high, quantity.unit)):
-            return fix
-        lo, hi, needed = current, high, _text(high, quantity.unit)
-        while hi / lo > 1.001:
-            mid = math.sqrt(lo * hi)
-            text = _text(mid, quantity.unit)
-            if text == needed:
-                break
-            if _makes_go_live(data, source, key, text):
-                hi, needed = mid, text
-            else:
-                lo = mid
-    except MigrasimError:
-        return None  # a value this link cannot take: no advice rather than a wrong one
-    return Fix(key, quantity.noun, bottleneck, current_text, needed, hi / current, command)
+    if makes_go_live(1.0):
+        return Fix(key, quantity.noun, bottleneck, current_text, current_text, 1.0, command)
+    if not makes_go_live(MAX_FACTOR):
+        return Fix(key, quantity.noun, bottleneck, current_text, None, None, command)
+    lo, hi = 1.0, MAX_FACTOR
+    while hi / lo > 1.00001:
+        mid = math.sqrt(lo * hi)
+        if makes_go_live(mid):
+            hi = mid
+        else:
+            lo = mid
+    return Fix(key, quantity.noun, bottleneck, current_text, _text(current * hi, quantity.unit),
+               hi, command)  # fmt: skip
 
 
 __all__ = ["MAX_FACTOR", "Fix", "fix_for"]

@@ -262,7 +262,6 @@ def _report_files(
 ) -> dict[str, Any]:
     """report.html and summary.xlsx for a run (or the base of a compare/sweep)."""
     from migrasim.advice import fix_for
-    from migrasim.loader import read_scenario_data
     from migrasim.report import (
         ReportInputs,
         assumptions_of,
@@ -273,10 +272,7 @@ def _report_files(
 
     if headline is None:
         row = summary[summary["flow"] == "ALL"].iloc[0]
-        fix = fix_for(
-            read_scenario_data(scenario, overrides), str(scenario), spec,
-            str(row["bottleneck"] or ""), str(scenario), overrides,
-        )  # fmt: skip
+        fix = fix_for(spec, str(row["bottleneck"] or ""), str(scenario), overrides)
         headline = headline_from(
             summary,
             spec.go_live,
