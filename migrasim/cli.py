@@ -213,12 +213,15 @@ def run(
         )
     pngs = {name: figure_png(figure) for name, figure in figures.items()}
     command = _command("run", scenario, overrides, n, seed)
+    headline = _run_headline(spec, scenario, overrides, summary, model)
     files = _report_files(
         spec, scenario, overrides, summary, pngs, command, seed, n, lang,
-        {k.removesuffix(".csv"): v for k, v in tables.items() if k in _REPORT_TABLES},
+        {k.removesuffix(".csv"): v for k, v in tables.items() if k in _REPORT_TABLES}, headline,
     )  # fmt: skip
     write_results(out, tables, pngs, force=force, files=files)
     _print_table(spec.name, spec.go_live, summary, n, seed, uncertain)
+    if headline.fix and headline.will_make_go_live is False:
+        click.echo(f"What would fix it: {headline.fix}")
     wide = wide_intervals(summary)
     if wide:
         more = 4 * (n or 1)
@@ -247,6 +250,23 @@ def _command(
     return shlex.join(parts)
 
 
+def _run_headline(
+    spec: Any, scenario: Path, overrides: tuple[str, ...], summary: Any, model: Any
+) -> Any:
+    """The report's headline for a run, with the capacity the bottleneck needs."""
+    from migrasim.advice import fix_for
+    from migrasim.report import headline_from
+
+    row = summary[summary["flow"] == "ALL"].iloc[0]
+    fix = fix_for(spec, str(row["bottleneck"] or ""), str(scenario), overrides, model)
+    return headline_from(
+        summary,
+        spec.go_live,
+        None if fix is None else fix.sentence(),
+        None if fix is None else fix.sentence_cy(),
+    )
+
+
 def _report_files(
     spec: Any,
     scenario: Path,
@@ -261,24 +281,10 @@ def _report_files(
     headline: Any = None,
 ) -> dict[str, Any]:
     """report.html and summary.xlsx for a run (or the base of a compare/sweep)."""
-    from migrasim.advice import fix_for
-    from migrasim.report import (
-        ReportInputs,
-        assumptions_of,
-        headline_from,
-        render_html,
-        write_xlsx,
-    )
+    from migrasim.report import ReportInputs, assumptions_of, render_html, write_xlsx
 
     if headline is None:
-        row = summary[summary["flow"] == "ALL"].iloc[0]
-        fix = fix_for(spec, str(row["bottleneck"] or ""), str(scenario), overrides)
-        headline = headline_from(
-            summary,
-            spec.go_live,
-            None if fix is None else fix.sentence(),
-            None if fix is None else fix.sentence_cy(),
-        )
+        headline = _run_headline(spec, scenario, overrides, summary, None)
     text = scenario.read_text(encoding="utf-8")
     if overrides:
         text += "\n# changed on the command line:\n" + "".join(
