@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from click.testing import CliRunner
+
+from migrasim.cli import cli
 from migrasim.engine import Model, RunResult, build_model, simulate
 from migrasim.scenario import parse_scenario
 
@@ -42,3 +45,12 @@ def run(data: dict[str, Any], record: bool = True) -> tuple[Model, RunResult]:
 def finish(model: Model, result: RunResult, name: str) -> datetime | None:
     flow = next(f for f in result.flows if f.name == name)
     return None if flow.finished_s is None else model.clock.to_local(flow.finished_s)
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process: (exit code, stdout, stderr); any exception but SystemExit fails."""
+    result = CliRunner().invoke(cli, list(args))
+    assert not isinstance(result.exception, Exception) or isinstance(
+        result.exception, SystemExit
+    ), result.exception
+    return result.exit_code, result.stdout, result.stderr

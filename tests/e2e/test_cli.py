@@ -9,23 +9,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from migrasim.calendar import completion_date
-from migrasim.cli import cli
 from migrasim.loader import load_scenario
 from migrasim.sampling import has_uncertainty
+from tests.helpers import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    assert not isinstance(result.exception, Exception) or isinstance(
-        result.exception, SystemExit
-    ), result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -12,14 +12,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 from migrasim import runner
-from migrasim.cli import cli
 from migrasim.loader import load_scenario, read_yaml
 from migrasim.runner import ClusterError, Execution, MonteCarloResult, run_monte_carlo
 from migrasim.scenario import parse_scenario
 from migrasim.solve import solution_json, solve
+from tests.helpers import invoke
 
 distributed = pytest.importorskip("distributed")
 
@@ -94,14 +93,6 @@ def test_cluster_equals_local(case: str, scheduler: str) -> None:
     assert_same(local, remote)
     assert seen[-1] == (n, n)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args))
-    assert not isinstance(result.exception, Exception) or isinstance(
-        result.exception, SystemExit
-    ), result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_cli_run_writes_the_same_files(scheduler: str, tmp_path: Path) -> None:
