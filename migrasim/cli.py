@@ -112,6 +112,12 @@ def _execution(workers: int | None, scheduler: str | None) -> Execution:
     """Where the replications run (a ``runner.Execution``)."""
     from migrasim.runner import Execution
 
+    if workers is not None and scheduler is not None:
+        raise click.UsageError(
+            "--workers sets local processes; with --scheduler the cluster's workers run the "
+            "replications (size the cluster with dask worker --nworkers instead)"
+        )
+
     return Execution(workers, scheduler)
 
 
@@ -181,6 +187,7 @@ def run(
     from migrasim.sampling import has_uncertainty
 
     spec = load_scenario(scenario, overrides)
+    _execution(workers, scheduler)  # refuse --workers with --scheduler before any work
     out = out if out is not None else Path("results") / scenario.stem
     prepare_out_dir(out, force)  # fail fast, before any simulation
     model = build_model(spec)

@@ -321,3 +321,13 @@ def test_compare_needs_two(tmp_path: Path) -> None:
                              "--out", str(tmp_path / "x"))  # fmt: skip
     assert code == 2
     assert "two or more scenarios" in stderr
+
+
+def test_workers_and_scheduler_together_are_refused(tmp_path: Path) -> None:
+    scenario = str(ROOT / "scenarios" / "health_boards.yaml")
+    code, _, stderr = invoke(
+        "run", scenario, "-j", "2", "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path / "o")
+    )
+    assert code == 2
+    assert "--workers sets local processes" in stderr
+    assert not (tmp_path / "o").exists()
