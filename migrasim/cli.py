@@ -286,9 +286,9 @@ def _report_files(
     lang: str,
     extra_tables: dict[str, Any],
     headline: Any = None,
-) -> dict[str, Any]:
+) -> dict[str, bytes]:
     """report.html and summary.xlsx for a run (or the base of a compare/sweep)."""
-    from migrasim.report import ReportInputs, assumptions_of, render_html, write_xlsx
+    from migrasim.report import ReportInputs, assumptions_of, render_html, xlsx_bytes
 
     if headline is None:
         headline = _run_headline(spec, scenario, overrides, summary, None)
@@ -311,8 +311,8 @@ def _report_files(
         extra_tables=extra_tables,
     )
     return {
-        "report.html": render_html(inputs, lang),
-        "summary.xlsx": lambda path: write_xlsx(inputs, path),
+        "report.html": render_html(inputs, lang).encode("utf-8"),
+        "summary.xlsx": xlsx_bytes(inputs),
     }
 
 
@@ -561,7 +561,7 @@ def _compare_report(
     n: int | None,
     seed: int,
     lang: str,
-) -> dict[str, Any]:
+) -> dict[str, bytes]:
     """The comparison's report: the headline and organisation table are those of the scenario
     most likely to make go-live (else the earliest P80); the headline's advice states what
     moving to it from the first scenario changes, with the paired intervals."""
@@ -853,12 +853,9 @@ def sweep(
         base.replications if base.mc is not None else None, lang, {"sweep": table}, headline,
     )  # fmt: skip
     for name, content in files.items():
-        if isinstance(content, str):
-            write_text_atomic(out / name, content)
-        else:
-            temp = out / f".{name}.tmp"
-            content(temp)
-            temp.replace(out / name)
+        write_bytes_atomic(
+            out / name, content.encode("utf-8") if isinstance(content, str) else content
+        )
     click.echo(f"Results written to {out}/")
 
 

@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -379,12 +379,8 @@ def prepare_out_dir(out: Path, force: bool) -> None:
         )
 
 
-FileContent = str | bytes | Callable[[Path], None]
-"""Text, bytes, or a function that writes the file at the path it is given (e.g. a workbook)."""
-
-
 def figure_png(figure: _SavableFigure) -> bytes:
-    """A figure as PNG bytes, exactly as :func:`write_results` would save it."""
+    """A figure as PNG bytes, exactly as :func:`write_results` saves it."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
     return buffer.getvalue()
@@ -395,38 +391,15 @@ def write_results(
     tables: Mapping[str, pd.DataFrame],
     figures: Mapping[str, _SavableFigure | bytes],
     force: bool,
-    files: Mapping[str, FileContent] | None = None,
+    files: Mapping[str, str | bytes] | None = None,
 ) -> None:
     """Write CSV tables, PNG figures (figures or PNG bytes) and other files into ``out``
-    atomically: everything is written to a temporary sibling folder, which then replaces ``out``
-    in one rename. A failure leaves any previous results untouched and no partial folder
-    behind."""
-    prepare_out_dir(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for name, frame in tables.items():
-            frame.to_csv(staging / name, index=False, lineterminator="\n")
-        for name, figure in figures.items():
-            if isinstance(figure, bytes):
-                (staging / name).write_bytes(figure)
-            else:
-                figure.savefig(staging / name, dpi=110, metadata={"Software": None})
-        for name, content in (files or {}).items():
-            _write_one(staging / name, content)
-        _swap_in(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _write_one(path: Path, content: FileContent) -> None:
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    elif isinstance(content, str):
-        path.write_text(content, encoding="utf-8")
-    else:
-        content(path)
+    atomically, as :func:`write_files` does."""
+    contents: dict[str, str | bytes] = {name: frame_csv(frame) for name, frame in tables.items()}
+    for name, figure in figures.items():
+        contents[name] = figure if isinstance(figure, bytes) else figure_png(figure)
+    contents.update(files or {})
+    write_files(out, contents, force=force)
 
 
 def write_json(out: Path, name: str, record: Any, force: bool) -> None:
@@ -437,14 +410,19 @@ def write_json(out: Path, name: str, record: Any, force: bool) -> None:
     write_files(out, {name: text}, force=force)
 
 
-def write_files(out: Path, files: Mapping[str, FileContent], force: bool) -> None:
-    """Write text or bytes files into ``out`` atomically, like :func:`write_results`."""
+def write_files(out: Path, files: Mapping[str, str | bytes], force: bool) -> None:
+    """Write text or bytes files into ``out`` atomically: everything is written to a temporary
+    sibling folder, which then replaces ``out`` in one rename. A failure leaves any previous
+    results untouched and no partial folder behind."""
     prepare_out_dir(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         for name, content in files.items():
-            _write_one(staging / name, content)
+            if isinstance(content, bytes):
+                (staging / name).write_bytes(content)
+            else:
+                (staging / name).write_text(content, encoding="utf-8")
         _swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

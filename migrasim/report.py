@@ -13,7 +13,7 @@ Every fixed piece of text goes through :data:`WELSH` (English -> Welsh); a strin
 it raises ``KeyError`` in either language, so an untranslated string cannot ship. User text
 (names, descriptions, the scenario) is HTML-escaped and shown as given.
 
-:func:`write_xlsx` writes the same results as a workbook (needs ``openpyxl``).
+:func:`xlsx_bytes` gives the same results as a workbook (needs ``openpyxl``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import datetime
 import html
 import io
 import math
-import pathlib
 import re
 import struct
 import zipfile
@@ -50,7 +49,7 @@ __all__ = [
     "date_in_words",
     "headline_from",
     "render_html",
-    "write_xlsx",
+    "xlsx_bytes",
 ]
 
 LANGUAGES = ("en", "cy")
@@ -1537,8 +1536,9 @@ def _write_table(
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{n}"
 
 
-def write_xlsx(inputs: ReportInputs, path: pathlib.Path) -> None:
-    """The results as a workbook: Summary, each extra table, Assumptions, Scenario, About."""
+def xlsx_bytes(inputs: ReportInputs) -> bytes:
+    """The results as a workbook (Summary, each extra table, Assumptions, Scenario, About),
+    the same bytes for the same inputs."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment
 
@@ -1594,7 +1594,7 @@ def write_xlsx(inputs: ReportInputs, path: pathlib.Path) -> None:
     wb.properties.created = wb.properties.modified = fixed
     buffer = io.BytesIO()
     wb.save(buffer)
-    path.write_bytes(_stable_zip(buffer.getvalue()))
+    return _stable_zip(buffer.getvalue())
 
 
 _MODIFIED_RE = re.compile(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>")
