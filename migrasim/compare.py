@@ -85,16 +85,7 @@ def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[dict[st
             days = outcome.days(flow)
             values = np.array([ordinal(d) for d in days])
             stats = date_stats(days, outcome.scenario.go_live, exact=outcome.mc is None)
-            row: dict[str, Any] = {
-                "flow": flow,
-                "scenario": label,
-                "p50": "never" if stats.p50 is None else stats.p50.isoformat(),
-                "p80": "never" if stats.p80 is None else stats.p80.isoformat(),
-                "p95": "never" if stats.p95 is None else stats.p95.isoformat(),
-                "prob_by_go_live": _fmt(stats.prob, 4),
-                "prob_ci_low": "" if stats.prob_ci is None else round(stats.prob_ci[0], 4),
-                "prob_ci_high": "" if stats.prob_ci is None else round(stats.prob_ci[1], 4),
-            }
+            row: dict[str, Any] = {"flow": flow, "scenario": label, **stats.fields()}
             if label != first_label and len(values) == len(base):
                 p50 = quantile_difference(base, values, 0.5, seed)
                 p80 = quantile_difference(base, values, 0.8, seed)

@@ -140,6 +140,17 @@ class DateStats:
     p80_ci: tuple[date | None, date | None]
     p80_halfwidth_days: float | None  # None when an end of the interval is 'never'
 
+    def fields(self) -> dict[str, Any]:
+        """The P-dates and the chance with its interval, as every results table writes them."""
+        return {
+            "p50": _day_text(self.p50),
+            "p80": _day_text(self.p80),
+            "p95": _day_text(self.p95),
+            "prob_by_go_live": "" if self.prob is None else round(self.prob, 6),
+            "prob_ci_low": "" if self.prob_ci is None else round(self.prob_ci[0], 6),
+            "prob_ci_high": "" if self.prob_ci is None else round(self.prob_ci[1], 6),
+        }
+
 
 def date_stats(days: list[date | None], go_live: date | None, exact: bool = False) -> DateStats:
     """P-dates, chance of finishing before go-live and their intervals; None = never.
@@ -253,12 +264,7 @@ def _row(
         "total_bytes": round(total),
         "start": "" if started_s is None else _iso(model.clock.to_local(started_s)),
         "baseline_completion": _iso(moment),
-        "p50": _day_text(stats.p50),
-        "p80": _day_text(stats.p80),
-        "p95": _day_text(stats.p95),
-        "prob_by_go_live": "" if stats.prob is None else round(stats.prob, 6),
-        "prob_ci_low": "" if stats.prob_ci is None else round(stats.prob_ci[0], 6),
-        "prob_ci_high": "" if stats.prob_ci is None else round(stats.prob_ci[1], 6),
+        **stats.fields(),
         "p80_ci_low": _day_text(stats.p80_ci[0]),
         "p80_ci_high": _day_text(stats.p80_ci[1]),
         "p80_halfwidth_days": NEVER

@@ -60,17 +60,4 @@ def evaluate_point(
     scenario = with_overrides(data, [(k, read_value(v)) for k, v in point.items()], source)
     outcome = run_scenario(scenario, replications, seed, execution)
     stats = date_stats(outcome.days("ALL"), scenario.go_live, exact=outcome.mc is None)
-
-    def day(value: Any) -> str:
-        return "never" if value is None else value.isoformat()
-
-    return {
-        **point,
-        "p50": day(stats.p50),
-        "p80": day(stats.p80),
-        "p95": day(stats.p95),
-        "prob_by_go_live": "" if stats.prob is None else round(stats.prob, 6),
-        "prob_ci_low": "" if stats.prob_ci is None else round(stats.prob_ci[0], 6),
-        "prob_ci_high": "" if stats.prob_ci is None else round(stats.prob_ci[1], 6),
-        "replications": outcome.replications,
-    }
+    return {**point, **stats.fields(), "replications": outcome.replications}
