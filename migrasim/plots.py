@@ -127,6 +127,16 @@ def _date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(_concise_formatter(locator))
 
 
+def _percent_over_time(ax: Axes, ylabel: str) -> None:
+    """A 0-100 % y axis over a date x axis, gridded."""
+    ax.set_ylim(0, 100)
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
+    ax.set_ylabel(ylabel)
+    ax.grid(color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    _date_axis(ax)
+
+
 def _go_live_line(ax: Axes, go_live: pd.Timestamp) -> None:
     """Dashed vertical go-live line, labelled just above the plot area."""
     x = _num(go_live)
@@ -630,12 +640,7 @@ def cdf_figure(
         _go_live_line(ax, gl)
         share = sum(1 for d in done if d < go_live) / n
         subtitle.append(f"{share:.0%} complete before go-live")
-    ax.set_ylim(0, 100)
-    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
-    ax.set_ylabel("Replications complete (%)")
-    ax.grid(color=GRID, linewidth=0.8)
-    ax.set_axisbelow(True)
-    _date_axis(ax)
+    _percent_over_time(ax, "Replications complete (%)")
     _titles(ax, title, ["; ".join(subtitle)])
     return fig
 
@@ -674,12 +679,7 @@ def overlay_cdf_figure(
             subtitle.append(f"{label}: {share:.0%} before go-live")
     if go_live is not None:
         _go_live_line(ax, _day(go_live))
-    ax.set_ylim(0, 100)
-    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
-    ax.set_ylabel("Replications complete (%)")
-    ax.grid(color=GRID, linewidth=0.8)
-    ax.set_axisbelow(True)
-    _date_axis(ax)
+    _percent_over_time(ax, "Replications complete (%)")
     ax.legend(loc="lower right", frameon=False, fontsize=9)
     _titles(ax, title, ["; ".join(subtitle)] if subtitle else [])
     return fig
@@ -715,12 +715,7 @@ def overlay_burnup_figure(
             )  # fmt: skip
     if go_live is not None:
         _go_live_line(ax, _day(go_live))
-    ax.set_ylim(0, 100)
-    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
-    ax.set_ylabel("Data migrated (% of bytes)")
-    ax.grid(color=GRID, linewidth=0.8)
-    ax.set_axisbelow(True)
-    _date_axis(ax)
+    _percent_over_time(ax, "Data migrated (% of bytes)")
     ax.legend(loc="lower right", frameon=False, fontsize=9)
     _titles(ax, title, ["Lines: baseline; shading: P10-P90 of replications"])
     return fig
