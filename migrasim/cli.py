@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +99,15 @@ SCHEDULER = click.option(
 )
 
 
+SEED = click.option(
+    "--seed", type=click.IntRange(min=0), help="Random seed (default: the file's, else 0)."
+)
+WORKERS = click.option(
+    "--workers",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Processes for the replications (default: all cores). Results do not depend on it.",
+)
 LANG = click.option(
     "--lang",
     type=click.Choice(["en", "cy"]),
@@ -137,15 +146,8 @@ def _execution(workers: int | None, scheduler: str | None) -> Execution:
     help="Monte Carlo replications (default: the file's 'replications', else 1000 when any "
     "input is uncertain, else none).",
 )
-@click.option(
-    "--seed", type=click.IntRange(min=0), help="Random seed (default: the file's, else 0)."
-)
-@click.option(
-    "--workers",
-    "-j",
-    type=click.IntRange(min=1),
-    help="Processes for the replications (default: all cores). Results do not depend on it.",
-)
+@SEED
+@WORKERS
 @SCHEDULER
 @LANG
 @_guarded
@@ -219,7 +221,7 @@ def run(
             tables["sensitivity.csv"], f"{spec.name}: what moves the completion date most"
         )
     pngs = {name: figure_png(figure) for name, figure in figures.items()}
-    command = _command("run", scenario, overrides, n, seed)
+    command = _command("run", [scenario], overrides, n, seed)
     headline = _run_headline(spec, scenario, overrides, summary, model)
     files = _report_files(
         spec, scenario, overrides, summary, pngs, command, seed, n, lang,
@@ -244,12 +246,17 @@ _REPORT_TABLES = ("bottlenecks.csv", "sensitivity.csv")
 
 
 def _command(
-    name: str, scenario: Path, overrides: tuple[str, ...], n: int | None, seed: int
+    name: str,
+    scenarios: Sequence[Path],
+    overrides: tuple[str, ...],
+    n: int | None,
+    seed: int,
+    extra: Sequence[str] = (),
 ) -> str:
     """The command that reproduces these results."""
     import shlex
 
-    parts = ["migrasim", name, str(scenario)]
+    parts = ["migrasim", name, *(str(p) for p in scenarios), *extra]
     parts += [f"--set={o}" for o in overrides]
     if n is not None:
         parts += ["--replications", str(n)]
@@ -463,7 +470,7 @@ def _baseline_day(row: Any) -> str:
 )
 @click.option("--replications", "-n", type=click.IntRange(min=1), help="Replications each.")
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed (default: the first file's).")
-@click.option("--workers", "-j", type=click.IntRange(min=1), help="Processes (default: all cores).")
+@WORKERS
 @SCHEDULER
 @click.option(
     "--out",
@@ -511,9 +518,11 @@ def compare(
     from migrasim.runner import cluster_session
 
     specs = [(path.stem, load_scenario(path, overrides)) for path in scenarios]
+    sources = [(path, overrides) for path in scenarios]  # the file and --set of each
     for variant in variants:
-        changes = [part.strip() for part in variant.split(";") if part.strip()]
-        specs.append((variant, load_scenario(scenarios[0], (*overrides, *changes))))
+        changes = (*overrides, *(part.strip() for part in variant.split(";") if part.strip()))
+        specs.append((variant, load_scenario(scenarios[0], changes)))
+        sources.append((scenarios[0], changes))
     if len(specs) < 2:
         raise click.UsageError("give two or more scenarios, or one with --variant")
     first = specs[0][1]
@@ -541,7 +550,9 @@ def compare(
     burnup = overlay_burnup_figure(lines, bands, go_live, "Data migrated, by scenario")
     pngs = {name: figure_png(f) for name, f in
             {"compare_cdf.png": cdf, "compare_burnup.png": burnup}.items()}  # fmt: skip
-    files = _compare_report(scenarios, overrides, outcomes, table, pngs, n, seed, lang)
+    command = _command("compare", scenarios, overrides, n, seed,
+                       [f"--variant={v}" for v in variants])  # fmt: skip
+    files = _compare_report(sources, outcomes, table, pngs, command, n, seed, lang)
     write_results(out, {"compare.csv": table}, pngs, force=force, files=files)
     reps = outcomes[0][1].replications
     click.echo(
@@ -553,11 +564,11 @@ def compare(
 
 
 def _compare_report(
-    scenarios: tuple[Path, ...],
-    overrides: tuple[str, ...],
+    sources: list[tuple[Path, tuple[str, ...]]],
     outcomes: list[Any],
     table: Any,
     pngs: dict[str, bytes],
+    command: str,
     n: int | None,
     seed: int,
     lang: str,
@@ -607,18 +618,10 @@ def _compare_report(
                        + (f"; {within_cy})" if within_cy else ")"))  # fmt: skip
         fix, fix_cy = fix + ".", fix_cy + "."
     headline = headline_from(summary, outcome.scenario.go_live, fix, fix_cy)
-    path, changed = scenarios[0], overrides
-    if best < len(scenarios):
-        path = scenarios[best]
-    else:  # a --variant of the first file: echo its changes with the file
-        changed = (*overrides, *(p.strip() for p in label.split(";") if p.strip()))
-    command = "migrasim compare " + " ".join(str(p) for p in scenarios)
+    path, changed = sources[best]  # a --variant is echoed as its file with its changes
     return _report_files(
-        outcome.scenario, path, changed, summary, pngs,
-        _command("compare", scenarios[0], overrides, n, seed).replace(
-            f"migrasim compare {scenarios[0]}", command, 1
-        ),
-        seed, n if outcome.mc is not None else None, lang, {"compare": table}, headline,
+        outcome.scenario, path, changed, summary, pngs, command, seed,
+        n if outcome.mc is not None else None, lang, {"compare": table}, headline,
     )  # fmt: skip
 
 
@@ -706,10 +709,8 @@ def _print_comparison(table: Any, labels: list[str], with_go_live: bool) -> None
     help="Values to try for a key (repeat for more keys: every combination is run).",
 )
 @click.option("--replications", "-n", type=click.IntRange(min=1), help="Replications per point.")
-@click.option(
-    "--seed", type=click.IntRange(min=0), help="Random seed (default: the file's, else 0)."
-)
-@click.option("--workers", "-j", type=click.IntRange(min=1), help="Processes (default: all cores).")
+@SEED
+@WORKERS
 @SCHEDULER
 @click.option(
     "--out",
@@ -745,7 +746,6 @@ def sweep(
       migrasim sweep scenarios/health_boards.yaml --grid links.capped.daily_cap="1 GB,2 GB,5 GB"
     """
     import json
-    import shlex
     import shutil
 
     from migrasim.experiment import run_scenario
@@ -846,8 +846,8 @@ def sweep(
     summary = summary_frame(base.model, base.baseline, base.mc)
     fix, fix_cy = _sweep_advice(records, keys, spec.go_live)
     headline = headline_from(summary, spec.go_live, fix, fix_cy)
-    command = _command("sweep", scenario, overrides, replications, seed)
-    command += "".join(f" --grid {shlex.quote(g)}" for g in grids)
+    command = _command("sweep", [scenario], overrides, replications, seed,
+                       [f"--grid={g}" for g in grids])  # fmt: skip
     files = _report_files(
         spec, scenario, overrides, summary, pngs, command, seed,
         base.replications if base.mc is not None else None, lang, {"sweep": table}, headline,
@@ -881,10 +881,8 @@ def sweep(
 )
 @click.option("--flow", default="ALL", show_default=True, help="Flow the target applies to.")
 @click.option("--replications", "-n", type=click.IntRange(min=1), help="Replications per point.")
-@click.option(
-    "--seed", type=click.IntRange(min=0), help="Random seed (default: the file's, else 0)."
-)
-@click.option("--workers", "-j", type=click.IntRange(min=1), help="Processes (default: all cores).")
+@SEED
+@WORKERS
 @SCHEDULER
 @click.option(
     "--out",
