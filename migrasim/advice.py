@@ -7,7 +7,8 @@ input at its most likely value), which takes milliseconds per point, and says so
 
 The bottleneck link's binding capacity (its daily cap, else its bandwidth, else its records
 limits) is raised by bisection on a factor until the programme's baseline completion date falls
-before go-live; the value is rounded up, so the stated capacity does make it. Pure: no I/O.
+before go-live; the stated value is rounded to 4 significant figures and checked to make it.
+Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from __future__ import annotations
 import math
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
 
 from migrasim.calendar import completion_date
 from migrasim.engine import Model, baseline_inputs, build_model, simulate
 from migrasim.scenario import Scenario, likely_of
+from migrasim.sensitivity import input_setter
 
 MAX_FACTOR = 100.0
 """Capacity is searched up to this multiple of today's."""
@@ -108,12 +109,14 @@ _CY_NOUN = {
 }
 
 
+def _rounded(value: float, up: bool = False) -> float:
+    """``value`` to 4 significant figures (whole numbers from 10,000), to nearest or up."""
+    step = 1.0 if value >= 10000 else 10.0 ** (math.floor(math.log10(value)) - 3)
+    return (math.ceil(value / step - 1e-9) if up else round(value / step)) * step
+
+
 def _text(value: float, unit: str) -> str:
-    """``value`` rounded UP to 4 significant figures (so the text still meets the target)."""
-    if value >= 10000:
-        return f"{math.ceil(value - 1e-9):.0f} {unit}"
-    step = 10.0 ** (math.floor(math.log10(value)) - 3)
-    return f"{math.ceil(value / step - 1e-9) * step:.4g} {unit}"
+    return f"{_rounded(value):.4g} {unit}" if value < 10000 else f"{_rounded(value):.0f} {unit}"
 
 
 def _field(quantity: _Quantity) -> str:
@@ -147,12 +150,10 @@ def fix_for(
     base = baseline_inputs(model)
     index = list(scenario.links).index(bottleneck)
     field = _field(quantity)
+    scaled = input_setter(field, index, scale=getattr(base, field)[index])
 
     def makes_go_live(factor: float) -> bool:
-        values = list(getattr(base, field))
-        values[index] = values[index] * factor
-        changes: dict[str, Any] = {field: tuple(values)}
-        finished = simulate(model, replace(base, **changes)).finished_s
+        finished = simulate(model, scaled(base, factor)).finished_s
         if finished is None:
             return False
         return completion_date(model.clock.to_local(finished)) < go_live
@@ -176,8 +177,12 @@ def fix_for(
             hi = mid
         else:
             lo = mid
-    return Fix(key, quantity.noun, bottleneck, current_text, _text(current * hi, quantity.unit),
-               hi, command)  # fmt: skip
+    # State a round value, checked: the nearest if it makes go-live, else the next one up.
+    needed = _rounded(current * hi)
+    if needed < current * hi and not makes_go_live(needed / current):
+        needed = _rounded(current * hi, up=True)
+    return Fix(key, quantity.noun, bottleneck, current_text, _text(needed, quantity.unit),
+               needed / current, command)  # fmt: skip
 
 
 __all__ = ["MAX_FACTOR", "Fix", "fix_for"]

@@ -1633,20 +1633,21 @@ def headline_from(
     """The board's answer from summary.csv's ``ALL`` row: will the programme's P80 (the finish
     date of a deterministic run) fall before go-live, with the chance and the bottleneck."""
     row = _all_row(summary) or {}
-    days = {p: _to_day(row.get(p)) for p in ("p50", "p80", "p95")}
-    p50, p80, p95 = (None if d is _BLANK else d for d in days.values())
+
+    def day(column: str) -> datetime.date | None:
+        value = _to_day(row.get(column))
+        return value if isinstance(value, datetime.date) else None
+
+    p80 = day("p80")
     prob = _to_float(row.get("prob_by_go_live"))
     low, high = _to_float(row.get("prob_ci_low")), _to_float(row.get("prob_ci_high"))
-    will = None
-    if go_live is not None:
-        will = isinstance(p80, datetime.date) and p80 < go_live
     bottleneck = row.get("bottleneck")
     return Headline(
-        will_make_go_live=will,
+        will_make_go_live=None if go_live is None else p80 is not None and p80 < go_live,
         go_live=go_live,
-        p50=p50 if isinstance(p50, datetime.date) else None,
-        p80=p80 if isinstance(p80, datetime.date) else None,
-        p95=p95 if isinstance(p95, datetime.date) else None,
+        p50=day("p50"),
+        p80=p80,
+        p95=day("p95"),
         prob_by_go_live=prob,
         prob_ci=(low, high) if low is not None and high is not None else None,
         bottleneck="" if _is_missing(bottleneck) else str(bottleneck),

@@ -38,8 +38,9 @@ class Swing:
 Setter = Callable[[Inputs, float], Inputs]
 
 
-def _element(field: str, index: int, scale: float = 1.0, part: int | None = None) -> Setter:
-    """A setter for element ``index`` of the Inputs tuple ``field`` (or of its ``part``)."""
+def input_setter(field: str, index: int, scale: float = 1.0, part: int | None = None) -> Setter:
+    """A setter putting ``value * scale`` into element ``index`` of the Inputs tuple ``field``
+    (or ``value`` into part ``part`` of that element)."""
 
     def apply(inputs: Inputs, value: float) -> Inputs:
         values: list[Any] = list(getattr(inputs, field))
@@ -61,25 +62,25 @@ def uncertain_inputs(model: Model) -> list[tuple[str, EstimateSpec, Setter]]:
     scenario = model.scenario
     for f, flow in enumerate(scenario.flows):
         key = f"flows[{flow.label}]"
-        found.append((f"{key}.volume", flow.volume, _element("volume", f)))
-        found.append((f"{key}.growth", flow.growth, _element("growth", f)))
+        found.append((f"{key}.volume", flow.volume, input_setter("volume", f)))
+        found.append((f"{key}.growth", flow.growth, input_setter("growth", f)))
         if flow.rejection is not None:
             found.append((f"{key}.rejection.fraction", flow.rejection.fraction,
-                          _element("rejection", f, part=0)))  # fmt: skip
+                          input_setter("rejection", f, part=0)))  # fmt: skip
             found.append((f"{key}.rejection.delay", flow.rejection.delay,
-                          _element("rejection", f, part=1)))  # fmt: skip
+                          input_setter("rejection", f, part=1)))  # fmt: skip
     for n, (name, link) in enumerate(scenario.links.items()):
         key = f"links.{name}"
-        found.append((f"{key}.daily_cap", link.daily_cap, _element("cap", n)))
+        found.append((f"{key}.daily_cap", link.daily_cap, input_setter("cap", n)))
         if link.bandwidth is not None:
             efficiency, bandwidth = likely_of(link.efficiency), likely_of(link.bandwidth)
             found.append((f"{key}.bandwidth", link.bandwidth,
-                          _element("bandwidth", n, scale=efficiency)))  # fmt: skip
+                          input_setter("bandwidth", n, scale=efficiency)))  # fmt: skip
             found.append((f"{key}.efficiency", link.efficiency,
-                          _element("bandwidth", n, scale=bandwidth)))  # fmt: skip
-        found.append((f"{key}.records_rate", link.records_rate, _element("records_rate", n)))
-        found.append((f"{key}.daily_records", link.daily_records, _element("daily_records", n)))
-        found.append((f"{key}.lead_time", link.lead_time, _element("available", n)))
+                          input_setter("bandwidth", n, scale=bandwidth)))  # fmt: skip
+        found.append((f"{key}.records_rate", link.records_rate, input_setter("records_rate", n)))
+        found.append((f"{key}.daily_records", link.daily_records, input_setter("daily_records", n)))
+        found.append((f"{key}.lead_time", link.lead_time, input_setter("available", n)))
     return [(k, e, s) for k, e, s in found if isinstance(e, EstimateSpec) and e.high > e.low]
 
 
