@@ -119,28 +119,39 @@ def parse_size(text: object) -> float:
     return number * _byte_factor(unit, text, SIZE_HELP)
 
 
+def _per_time(unit: str, text: object, expected: str) -> tuple[str, float]:
+    """``'GB/day'`` -> ``('GB', 86400.0)``: the quantity's unit and the seconds per time unit."""
+    if "/" not in unit:
+        raise UnitError(f"{text!r} has no time unit (e.g. '/s')", expected)
+    quantity, _, time_unit = (part.strip() for part in unit.partition("/"))
+    if time_unit not in _TIME_UNITS:
+        raise UnitError(f"unknown time unit {time_unit!r} in {text!r}", expected)
+    return quantity, _TIME_UNITS[time_unit]
+
+
+def _per_day(unit: str, text: object, expected: str) -> str:
+    """The quantity's unit of ``'GB'`` or ``'GB/day'``; any other period is an error."""
+    if "/" not in unit:
+        return unit
+    quantity, _, time_unit = (part.strip() for part in unit.partition("/"))
+    if time_unit not in ("day", "d"):
+        raise UnitError(f"{text!r} is not per day", expected)
+    return quantity
+
+
 def parse_rate(text: object) -> float:
     """Bytes per second in ``text``, e.g. ``'100 Mbit/s'`` -> 12.5e6, ``'20 GB/day'``."""
     number, unit = _split(text, RATE_HELP)
     if unit in _BITRATE_UNITS:
         return number * _BITRATE_UNITS[unit]
-    if "/" not in unit:
-        raise UnitError(f"{text!r} has no time unit (e.g. '/s')", RATE_HELP)
-    size_unit, _, time_unit = (part.strip() for part in unit.partition("/"))
-    if time_unit not in _TIME_UNITS:
-        raise UnitError(f"unknown time unit {time_unit!r} in {text!r}", RATE_HELP)
-    return number * _byte_factor(size_unit, text, RATE_HELP) / _TIME_UNITS[time_unit]
+    size_unit, seconds = _per_time(unit, text, RATE_HELP)
+    return number * _byte_factor(size_unit, text, RATE_HELP) / seconds
 
 
 def parse_daily(text: object) -> float:
     """Bytes per working day in ``text``: ``'1 GB'`` or ``'1 GB/day'`` -> 1e9."""
     number, unit = _split(text, DAILY_HELP)
-    if "/" in unit:
-        size_unit, _, time_unit = (part.strip() for part in unit.partition("/"))
-        if time_unit not in ("day", "d"):
-            raise UnitError(f"{text!r} is not per day", DAILY_HELP)
-        unit = size_unit
-    return number * _byte_factor(unit, text, DAILY_HELP)
+    return number * _byte_factor(_per_day(unit, text, DAILY_HELP), text, DAILY_HELP)
 
 
 def parse_duration(text: object) -> float:
@@ -188,20 +199,11 @@ def parse_count(text: object) -> float:
 def parse_count_rate(text: object) -> float:
     """Records per second: ``'150 records/s'``, ``'150/s'``, ``'2 M/day'``."""
     number, unit = _split(text, COUNT_RATE_HELP)
-    if "/" not in unit:
-        raise UnitError(f"{text!r} has no time unit (e.g. '/s')", COUNT_RATE_HELP)
-    count_unit, _, time_unit = (part.strip() for part in unit.partition("/"))
-    if time_unit not in _TIME_UNITS:
-        raise UnitError(f"unknown time unit {time_unit!r} in {text!r}", COUNT_RATE_HELP)
-    return number * _count_factor(count_unit, text, COUNT_RATE_HELP) / _TIME_UNITS[time_unit]
+    count_unit, seconds = _per_time(unit, text, COUNT_RATE_HELP)
+    return number * _count_factor(count_unit, text, COUNT_RATE_HELP) / seconds
 
 
 def parse_daily_count(text: object) -> float:
     """Records per working day: ``'2 M'`` or ``'2 M/day'``."""
     number, unit = _split(text, DAILY_COUNT_HELP)
-    if "/" in unit:
-        count_unit, _, time_unit = (part.strip() for part in unit.partition("/"))
-        if time_unit not in ("day", "d"):
-            raise UnitError(f"{text!r} is not per day", DAILY_COUNT_HELP)
-        unit = count_unit
-    return number * _count_factor(unit, text, DAILY_COUNT_HELP)
+    return number * _count_factor(_per_day(unit, text, DAILY_COUNT_HELP), text, DAILY_COUNT_HELP)
