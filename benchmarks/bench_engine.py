@@ -50,10 +50,10 @@ from typing import Any
 import numpy as np
 import simpy
 
-from migrasim.calendar import Clock, build_calendar, completion_date
-from migrasim.engine import Model, RunResult, build_model, local_time, simulate
-from migrasim.loader import read_yaml
-from migrasim.scenario import Scenario, parse_scenario
+from migrasim.core.calendar import Clock, build_calendar, completion_date
+from migrasim.core.engine import Model, RunResult, build_model, local_time, simulate
+from migrasim.scenario.loader import read_yaml
+from migrasim.scenario.types import Scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "health_boards.yaml"
@@ -453,9 +453,9 @@ def main(argv: list[str] | None = None) -> int:
         f"python {platform.python_version()}, simpy {simpy.__version__}, numpy {np.__version__}, "
         f"{platform.machine()}; seconds per call, median of repeated samples (time.perf_counter)"
     )
-    engine_src = ROOT / "migrasim" / "engine.py"
+    engine_src = ROOT / "migrasim" / "core" / "engine.py"
     engine_sha = hashlib.sha256(engine_src.read_bytes()).hexdigest()[:12]
-    print(f"measuring migrasim/engine.py sha256 {engine_sha}\n")
+    print(f"measuring migrasim/core/engine.py sha256 {engine_sha}\n")
     raw = raw_scenario()
     n_base = len(raw["flows"])
 

@@ -25,10 +25,10 @@ from typing import Any
 
 import simpy
 
-from migrasim.engine import Inputs, Model, build_model, simulate
-from migrasim.loader import load_scenario
-from migrasim.runner import band_day_ends, run_monte_carlo, summarise
-from migrasim.sampling import Sampler
+from migrasim.analysis.runner import band_day_ends, run_monte_carlo, summarise
+from migrasim.analysis.sampling import Sampler
+from migrasim.core.engine import Inputs, Model, build_model, simulate
+from migrasim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "health_boards.yaml"
@@ -98,8 +98,8 @@ def peak_rss_mb(replications: int, workers: int) -> float:
     """Max RSS (MB) of a fresh process running the Monte Carlo, its workers included."""
     code = (
         "import resource;"
-        "from migrasim.loader import load_scenario;"
-        "from migrasim.runner import run_monte_carlo;"
+        "from migrasim.scenario.loader import load_scenario;"
+        "from migrasim.analysis.runner import run_monte_carlo;"
         f"run_monte_carlo(load_scenario({str(SCENARIO)!r}), {replications}, 1, workers={workers});"
         "print(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
         "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))"

@@ -7,10 +7,10 @@ Public API::
     result = simulate(model)
 """
 
-from migrasim.engine import FlowResult, Model, RunResult, build_model, simulate
+from migrasim.core.engine import FlowResult, Model, RunResult, build_model, simulate
 from migrasim.errors import MigrasimError, ScenarioError
-from migrasim.loader import load_scenario
-from migrasim.scenario import Scenario, parse_scenario
+from migrasim.scenario.loader import load_scenario
+from migrasim.scenario.types import Scenario, parse_scenario
 
 __version__ = "0.1.0"
 

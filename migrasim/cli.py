@@ -19,7 +19,7 @@ from migrasim import __version__
 from migrasim.errors import MigrasimError, ResultsExistError, ScenarioError
 
 if TYPE_CHECKING:
-    from migrasim.runner import Execution
+    from migrasim.analysis.runner import Execution
 
 
 def _fail(message: str, code: int) -> None:
@@ -81,7 +81,7 @@ SET = click.option(
 
 def _check_scheduler(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
     if value is not None:
-        from migrasim.runner import ClusterError, check_address
+        from migrasim.analysis.runner import ClusterError, check_address
 
         try:
             check_address(value)
@@ -119,7 +119,7 @@ LANG = click.option(
 
 def _execution(workers: int | None, scheduler: str | None) -> Execution:
     """Where the replications run (a ``runner.Execution``)."""
-    from migrasim.runner import Execution
+    from migrasim.analysis.runner import Execution
 
     if workers is not None and scheduler is not None:
         raise click.UsageError(
@@ -172,9 +172,10 @@ def run(
       migrasim run scenarios/health_boards.yaml
       migrasim run scenarios/health_boards.yaml --replications 4000 --seed 7
     """
-    from migrasim.engine import build_model, simulate
-    from migrasim.loader import load_scenario
-    from migrasim.outputs import (
+    from migrasim.analysis.runner import run_monte_carlo
+    from migrasim.analysis.sampling import has_uncertainty
+    from migrasim.core.engine import build_model, simulate
+    from migrasim.render.tables import (
         band_frame,
         bottlenecks_frame,
         completions_frame,
@@ -185,8 +186,7 @@ def run(
         wide_intervals,
         write_results,
     )
-    from migrasim.runner import run_monte_carlo
-    from migrasim.sampling import has_uncertainty
+    from migrasim.scenario.loader import load_scenario
 
     spec = load_scenario(scenario, overrides)
     _execution(workers, scheduler)  # refuse --workers with --scheduler before any work
@@ -211,9 +211,9 @@ def run(
         band = band_frame(mc)
     figures = _figures(model, summary, timeline, band, mc)
     if uncertain:
-        from migrasim.outputs import sensitivity_frame
-        from migrasim.plots import tornado_figure
-        from migrasim.sensitivity import swings
+        from migrasim.analysis.sensitivity import swings
+        from migrasim.render.plots import tornado_figure
+        from migrasim.render.tables import sensitivity_frame
 
         baseline_s, swung = swings(model)
         tables["sensitivity.csv"] = sensitivity_frame(model, baseline_s, swung)
@@ -268,8 +268,8 @@ def _run_headline(
     spec: Any, scenario: Path, overrides: tuple[str, ...], summary: Any, model: Any
 ) -> Any:
     """The report's headline for a run, with the capacity the bottleneck needs."""
-    from migrasim.advice import fix_for
-    from migrasim.report import headline_from
+    from migrasim.analysis.advice import fix_for
+    from migrasim.render.report import headline_from
 
     row = summary[summary["flow"] == "ALL"].iloc[0]
     fix = fix_for(spec, str(row["bottleneck"] or ""), str(scenario), overrides, model)
@@ -295,7 +295,7 @@ def _report_files(
     headline: Any = None,
 ) -> dict[str, bytes]:
     """report.html and summary.xlsx for a run (or the base of a compare/sweep)."""
-    from migrasim.report import ReportInputs, assumptions_of, render_html, xlsx_bytes
+    from migrasim.render.report import ReportInputs, assumptions_of, render_html, xlsx_bytes
 
     if headline is None:
         headline = _run_headline(spec, scenario, overrides, summary, None)
@@ -352,8 +352,8 @@ class _ProgressBar:
 def _figures(model: Any, summary: Any, timeline: Any, band: Any, mc: Any) -> dict[str, Any]:
     import pandas as pd
 
-    from migrasim.outputs import DateConverter, date_stats
-    from migrasim.plots import burnup_figure, cdf_figure, gantt_figure
+    from migrasim.render.plots import burnup_figure, cdf_figure, gantt_figure
+    from migrasim.render.tables import DateConverter, date_stats
 
     go_live = model.scenario.go_live
     flows = summary[summary["flow"] != "ALL"]
@@ -448,7 +448,7 @@ def _baseline_day(row: Any) -> str:
     """The date the baseline completion counts for (00:00 belongs to the day before)."""
     from datetime import datetime
 
-    from migrasim.calendar import completion_date
+    from migrasim.core.calendar import completion_date
 
     moment = str(row.baseline_completion)
     if moment == "never":
@@ -503,10 +503,11 @@ def compare(
       migrasim compare scenarios/health_boards.yaml scenarios/hardwired.yaml
       migrasim compare scenarios/health_boards.yaml --variant "links.capped.daily_cap=5 GB"
     """
-    from migrasim.compare import compare_rows
-    from migrasim.experiment import run_scenario
-    from migrasim.loader import load_scenario
-    from migrasim.outputs import (
+    from migrasim.analysis.compare import compare_rows
+    from migrasim.analysis.experiment import run_scenario
+    from migrasim.analysis.runner import cluster_session
+    from migrasim.render.plots import overlay_burnup_figure, overlay_cdf_figure
+    from migrasim.render.tables import (
         band_frame,
         figure_png,
         overall_fraction,
@@ -514,8 +515,7 @@ def compare(
         rows_frame,
         write_results,
     )
-    from migrasim.plots import overlay_burnup_figure, overlay_cdf_figure
-    from migrasim.runner import cluster_session
+    from migrasim.scenario.loader import load_scenario
 
     specs = [(path.stem, load_scenario(path, overrides)) for path in scenarios]
     sources = [(path, overrides) for path in scenarios]  # the file and --set of each
@@ -576,8 +576,8 @@ def _compare_report(
     """The comparison's report: the headline and organisation table are those of the scenario
     most likely to make go-live (else the earliest P80); the headline's advice states what
     moving to it from the first scenario changes, with the paired intervals."""
-    from migrasim.outputs import summary_frame
-    from migrasim.report import headline_from
+    from migrasim.render.report import headline_from
+    from migrasim.render.tables import summary_frame
 
     programme = table[table["flow"] == "ALL"].reset_index(drop=True)
 
@@ -748,9 +748,12 @@ def sweep(
     import json
     import shutil
 
-    from migrasim.experiment import run_scenario
-    from migrasim.loader import read_scenario_data, read_yaml
-    from migrasim.outputs import (
+    from migrasim.analysis.experiment import run_scenario
+    from migrasim.analysis.runner import cluster_session
+    from migrasim.analysis.sweep import evaluate_point, grid_points, parse_grid
+    from migrasim.render.plots import sweep_heatmap_figure, sweep_line_figure
+    from migrasim.render.report import headline_from
+    from migrasim.render.tables import (
         figure_png,
         frame_csv,
         rows_frame,
@@ -758,18 +761,15 @@ def sweep(
         write_bytes_atomic,
         write_text_atomic,
     )
-    from migrasim.plots import sweep_heatmap_figure, sweep_line_figure
-    from migrasim.report import headline_from
-    from migrasim.runner import cluster_session
-    from migrasim.scenario import parse_scenario
-    from migrasim.sweep import evaluate_point, grid_points, parse_grid
+    from migrasim.scenario.loader import read_scenario_data, read_yaml
+    from migrasim.scenario.types import parse_scenario
 
     data = read_scenario_data(scenario, overrides)
     spec = parse_scenario(data, str(scenario))
     grid = parse_grid(grids)
     points = grid_points(grid)
     for point in points:  # check every point's scenario before running any
-        from migrasim.experiment import with_overrides
+        from migrasim.analysis.experiment import with_overrides
 
         with_overrides(data, [(k, read_yaml(v, "--grid")) for k, v in point.items()], str(scenario))
     seed = seed if seed is not None else (spec.seed if spec.seed is not None else 0)
@@ -916,11 +916,11 @@ def solve(
           --between "1 GB" "20 GB" --target "P80 < go_live"
       migrasim solve scenarios/hardwired.yaml --vary start --between 2025-06-02 2025-12-01
     """
-    from migrasim.loader import read_scenario_data, read_yaml
-    from migrasim.outputs import prepare_out_dir, write_json
-    from migrasim.scenario import parse_scenario
-    from migrasim.solve import solution_json
-    from migrasim.solve import solve as run_solve
+    from migrasim.analysis.solve import solution_json
+    from migrasim.analysis.solve import solve as run_solve
+    from migrasim.render.tables import prepare_out_dir, write_json
+    from migrasim.scenario.loader import read_scenario_data, read_yaml
+    from migrasim.scenario.types import parse_scenario
 
     data = read_scenario_data(scenario, overrides)
     spec = parse_scenario(data, str(scenario))
@@ -965,7 +965,7 @@ def solve(
 @_guarded
 def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
     """Check SCENARIO without simulating; print every problem found."""
-    from migrasim.loader import load_scenario
+    from migrasim.scenario.loader import load_scenario
 
     spec = load_scenario(scenario, overrides)
     click.echo(f"{scenario}: valid ({len(spec.flows)} flows, {len(spec.links)} links)")
@@ -977,7 +977,7 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
 )
 def schema(out: Path | None) -> None:
     """Print the JSON Schema of the scenario format (for editor autocompletion)."""
-    from migrasim.scenario import scenario_json_schema
+    from migrasim.scenario.types import scenario_json_schema
 
     text = json.dumps(scenario_json_schema(), indent=2) + "\n"
     if out is None:

@@ -8,8 +8,8 @@ from typing import Any
 from click.testing import CliRunner
 
 from migrasim.cli import cli
-from migrasim.engine import Model, RunResult, build_model, simulate
-from migrasim.scenario import parse_scenario
+from migrasim.core.engine import Model, RunResult, build_model, simulate
+from migrasim.scenario.types import parse_scenario
 
 ALL_WEEK = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 

@@ -1,7 +1,7 @@
 """A deliberately simple reference model of migrasim's rules, for differential tests.
 
-Independent of ``migrasim.engine``, ``migrasim.capacity`` and ``migrasim.calendar``: it reads the
-parsed :class:`~migrasim.scenario.Scenario` and works out everything else here, in the most
+Independent of the engine, ``capacity`` and ``calendar`` in ``migrasim.core``: it reads the
+parsed :class:`~migrasim.scenario.types.Scenario` and works out everything else here, in the most
 direct way, with none of the engine's machinery (no SimPy, no components, no week cache, no
 jumps).
 
@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from migrasim.scenario import Scenario
+from migrasim.scenario.types import Scenario
 
 STEP_S = 900.0
 """Default grid step. Any divisor of 1800 s works for windows on whole and half hours."""

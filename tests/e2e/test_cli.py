@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from migrasim.calendar import completion_date
-from migrasim.loader import load_scenario
-from migrasim.sampling import has_uncertainty
+from migrasim.analysis.sampling import has_uncertainty
+from migrasim.core.calendar import completion_date
+from migrasim.scenario.loader import load_scenario
 from tests.helpers import invoke
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from migrasim import runner
-from migrasim.loader import load_scenario, read_yaml
-from migrasim.runner import ClusterError, Execution, MonteCarloResult, run_monte_carlo
-from migrasim.scenario import parse_scenario
-from migrasim.solve import solution_json, solve
+from migrasim.analysis import runner
+from migrasim.analysis.runner import ClusterError, Execution, MonteCarloResult, run_monte_carlo
+from migrasim.analysis.solve import solution_json, solve
+from migrasim.scenario.loader import load_scenario, read_yaml
+from migrasim.scenario.types import parse_scenario
 from tests.helpers import invoke
 
 distributed = pytest.importorskip("distributed")

@@ -16,8 +16,8 @@ from typing import Any
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from migrasim.engine import Model, RunResult, build_model, simulate
-from migrasim.scenario import Scenario, parse_scenario
+from migrasim.core.engine import Model, RunResult, build_model, simulate
+from migrasim.scenario.types import Scenario, parse_scenario
 from tests import strategies as gen
 from tests.reference_model import link_windows
 

@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from migrasim.engine import build_model, simulate
-from migrasim.outputs import date_stats, quantile_rank, summary_frame, wilson_interval
-from migrasim.runner import run_monte_carlo
-from migrasim.scenario import parse_scenario
+from migrasim.analysis.runner import run_monte_carlo
+from migrasim.core.engine import build_model, simulate
+from migrasim.render.tables import date_stats, quantile_rank, summary_frame, wilson_interval
+from migrasim.scenario.types import parse_scenario
 from tests.helpers import ALL_WEEK, scenario_dict
 
 N = 2000

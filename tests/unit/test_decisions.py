@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from migrasim.compare import compare_rows, mean_difference
+from migrasim.analysis.compare import compare_rows, mean_difference
+from migrasim.analysis.experiment import run_scenario
+from migrasim.analysis.runner import Execution
+from migrasim.analysis.solve import parse_target, solution_json, solve
 from migrasim.errors import ScenarioError
-from migrasim.experiment import run_scenario
-from migrasim.loader import read_yaml
-from migrasim.overrides import apply_override, parse_key
-from migrasim.runner import Execution
-from migrasim.scenario import parse_scenario
-from migrasim.solve import parse_target, solution_json, solve
+from migrasim.scenario.loader import read_yaml
+from migrasim.scenario.overrides import apply_override, parse_key
+from migrasim.scenario.types import parse_scenario
 
 
 def one_flow(volume: Any, cap: str = "1 GB", **extra: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from migrasim.calendar import completion_date, in_time
+from migrasim.core.calendar import completion_date, in_time
 from tests.helpers import ALL_WEEK, finish, run, scenario_dict
 
 

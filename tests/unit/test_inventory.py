@@ -13,8 +13,8 @@ from openpyxl import Workbook
 
 from migrasim.cli import cli
 from migrasim.errors import ScenarioError
-from migrasim.loader import load_scenario
-from migrasim.scenario import parse_scenario, scenario_json_schema
+from migrasim.scenario.loader import load_scenario
+from migrasim.scenario.types import parse_scenario, scenario_json_schema
 
 HEAD = """\
 name: inventory test

@@ -1,4 +1,4 @@
-"""Unit tests for migrasim.plots: structure of the figures, go-live line, saving as PNG."""
+"""Unit tests for migrasim.render.plots: structure of the figures, go-live line, saving as PNG."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from migrasim.plots import (
+from migrasim.render.plots import (
     GO_LIVE_GID,
     MAX_LEGEND_FLOWS,
     OVERALL_GID,

@@ -13,12 +13,12 @@ import yaml
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from migrasim.advice import fix_for
+from migrasim.analysis.advice import fix_for
 from migrasim.cli import cli
-from migrasim.engine import build_model, simulate
-from migrasim.outputs import summary_frame
-from migrasim.report import WELSH, ReportInputs, headline_from, render_html, xlsx_bytes
-from migrasim.scenario import parse_scenario
+from migrasim.core.engine import build_model, simulate
+from migrasim.render.report import WELSH, ReportInputs, headline_from, render_html, xlsx_bytes
+from migrasim.render.tables import summary_frame
+from migrasim.scenario.types import parse_scenario
 
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -146,7 +146,7 @@ def test_fix_by_hand() -> None:
     needed = float(fix.needed.split()[0])
     assert 5.0 <= needed <= 5.005
     # The stated value, written into the scenario, really does make go-live (rounded up).
-    from migrasim.experiment import with_overrides
+    from migrasim.analysis.experiment import with_overrides
 
     fixed = with_overrides(data, [(fix.key, fix.needed)], None)
     model = build_model(fixed)
@@ -178,7 +178,7 @@ def test_cli_run_writes_report_and_workbook(tmp_path: Path, lang: str) -> None:
 
 
 def test_every_label_title_and_caption_has_a_welsh_translation() -> None:
-    from migrasim.report import _OTHER_FIGURES, COLUMN_LABELS, EXTRA_TITLES
+    from migrasim.render.report import _OTHER_FIGURES, COLUMN_LABELS, EXTRA_TITLES
 
     texts = [*COLUMN_LABELS.values(), *EXTRA_TITLES.values()]
     texts += [t for pair in _OTHER_FIGURES.values() for t in pair]

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from migrasim.engine import build_model, simulate
-from migrasim.scenario import parse_scenario
+from migrasim.core.engine import build_model, simulate
+from migrasim.scenario.types import parse_scenario
 from tests.helpers import ALL_WEEK, scenario_dict
 
 METHODS = ["auto", "events"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from migrasim.engine import Model, build_model
-from migrasim.outputs import sensitivity_frame
-from migrasim.plots import tornado_figure
-from migrasim.scenario import parse_scenario
-from migrasim.sensitivity import swings
+from migrasim.analysis.sensitivity import swings
+from migrasim.core.engine import Model, build_model
+from migrasim.render.plots import tornado_figure
+from migrasim.render.tables import sensitivity_frame
+from migrasim.scenario.types import parse_scenario
 from tests.helpers import ALL_WEEK, scenario_dict
 
 

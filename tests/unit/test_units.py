@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from migrasim.core.units import parse_daily, parse_duration, parse_rate, parse_size
 from migrasim.errors import UnitError
-from migrasim.units import parse_daily, parse_duration, parse_rate, parse_size
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from migrasim.analysis.experiment import run_scenario, with_overrides
+from migrasim.analysis.runner import Execution
 from migrasim.errors import Problem, ScenarioError
-from migrasim.experiment import run_scenario, with_overrides
-from migrasim.outputs import date_stats
-from migrasim.overrides import split_assignment
-from migrasim.runner import Execution
+from migrasim.render.tables import date_stats
+from migrasim.scenario.overrides import split_assignment
 
 
 def parse_grid(specs: Sequence[str]) -> list[tuple[str, list[str]]]:

@@ -5,7 +5,7 @@ The only module that imports matplotlib. Every function takes pandas DataFrames 
 state is touched; the caller saves it (``fig.savefig(path, dpi=150)``). No file I/O here.
 
 Both figures use the same colours: blue finishes in time for go-live, orange finishes late,
-red never finishes within the simulated horizon. As in :func:`migrasim.calendar.in_time`, a
+red never finishes within the simulated horizon. As in :func:`migrasim.core.calendar.in_time`, a
 flow is in time if it completes by the day before go-live.
 """
 
@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from migrasim.calendar import completion_date
+from migrasim.core.calendar import completion_date
 
 __all__ = [
     "BAND_GID",

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from migrasim.scenario import HOLIDAY_REGIONS, WEEKDAYS, CalendarSpec
+from migrasim.scenario.types import HOLIDAY_REGIONS, WEEKDAYS, CalendarSpec
 
 SimTime = float
 """Seconds since the scenario's start (real elapsed time)."""

@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from migrasim.engine import Inputs, Model, RunResult, build_model, simulate
+from migrasim.analysis.sampling import Sampler
+from migrasim.core.engine import Inputs, Model, RunResult, build_model, simulate
 from migrasim.errors import MigrasimError
-from migrasim.sampling import Sampler
-from migrasim.scenario import Scenario
+from migrasim.scenario.types import Scenario
 
 BAND_BINS = 200
 """Programme progress is binned in 0.5 % steps for the burn-up band."""

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from migrasim.experiment import Outcome, ordinal
-from migrasim.outputs import Z95, date_stats
+from migrasim.analysis.experiment import Outcome, ordinal
+from migrasim.render.tables import Z95, date_stats
 
 BOOTSTRAP = 400
 

@@ -7,7 +7,7 @@ Header names are flow keys, matched case-insensitively after trimming spaces:
 description`` are optional. A ``links`` or ``after`` cell lists names separated by ``;``.
 Blank cells are "not given"; blank rows are skipped.
 
-Each row becomes a :class:`~migrasim.scenario.InventoryFlow`, so :func:`parse_scenario` reports
+Each row becomes an :class:`InventoryFlow`, so :func:`parse_scenario` reports
 its problems as ``inventory.csv row 4, column volume`` (the row number Excel shows: the header
 is row 1) instead of ``flows[7].volume``. This module reads files; it validates only the file's
 shape (header, columns), leaving every value to the scenario model.
@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from migrasim.errors import Problem, ScenarioError
-from migrasim.scenario import InventoryFlow, InventorySpec, problems_from_validation
+from migrasim.scenario.types import InventoryFlow, InventorySpec, problems_from_validation
 
 COLUMNS = (
     "name",

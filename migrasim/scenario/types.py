@@ -30,8 +30,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from migrasim import units
-from migrasim.distributions import Estimate
+from migrasim.core import units
+from migrasim.core.distributions import Estimate
 from migrasim.errors import Problem, ScenarioError, UnitError
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

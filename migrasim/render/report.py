@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from migrasim.calendar import completion_date
+from migrasim.core.calendar import completion_date
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -1658,7 +1658,7 @@ def headline_from(
 
 def assumptions_of(scenario: Any) -> list[tuple[str, str]]:
     """(where, text) for every description in a scenario: the scenario's, each link's, each
-    flow's. ``scenario`` is a :class:`migrasim.scenario.Scenario`."""
+    flow's. ``scenario`` is a :class:`migrasim.scenario.types.Scenario`."""
     found: list[tuple[str, str]] = []
     if scenario.description:
         found.append(("scenario", str(scenario.description)))

@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 
 from migrasim.errors import Problem, ScenarioError
-from migrasim.inventory import expand_flows_from
-from migrasim.overrides import apply_overrides, split_assignment
-from migrasim.scenario import InventoryFlow, Scenario, parse_scenario
+from migrasim.scenario.inventory import expand_flows_from
+from migrasim.scenario.overrides import apply_overrides, split_assignment
+from migrasim.scenario.types import InventoryFlow, Scenario, parse_scenario
 
 
 class _StrictLoader(yaml.SafeLoader):

@@ -18,10 +18,10 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from migrasim.calendar import completion_date
-from migrasim.engine import Model, baseline_inputs, build_model, simulate
-from migrasim.scenario import Scenario, likely_of
-from migrasim.sensitivity import input_setter
+from migrasim.analysis.sensitivity import input_setter
+from migrasim.core.calendar import completion_date
+from migrasim.core.engine import Model, baseline_inputs, build_model, simulate
+from migrasim.scenario.types import Scenario, likely_of
 
 MAX_FACTOR = 100.0
 """Capacity is searched up to this multiple of today's."""

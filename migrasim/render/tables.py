@@ -22,11 +22,11 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from migrasim.calendar import completion_date
-from migrasim.engine import Model, RunResult
+from migrasim.analysis.runner import BAND_BINS, MonteCarloResult
+from migrasim.analysis.sensitivity import Swing
+from migrasim.core.calendar import completion_date
+from migrasim.core.engine import Model, RunResult
 from migrasim.errors import ResultsExistError
-from migrasim.runner import BAND_BINS, MonteCarloResult
-from migrasim.sensitivity import Swing
 
 NEVER = "never"
 Z95 = 1.959963984540054

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from migrasim.calendar import (
+from migrasim.core.calendar import (
     Clock,
     SimTime,
     WindowSchedule,
@@ -35,9 +35,9 @@ from migrasim.calendar import (
     week_starts,
     window_schedule,
 )
-from migrasim.capacity import INF, max_min_rates, window_rate
-from migrasim.capacity_curve import CurveArrays, LinkCurve, Trace, Walk
-from migrasim.scenario import Scenario, likely_of
+from migrasim.core.capacity import INF, max_min_rates, window_rate
+from migrasim.core.curve import CurveArrays, LinkCurve, Trace, Walk
+from migrasim.scenario.types import Scenario, likely_of
 
 TIME_TOL = 1e-6
 """Seconds: events closer than this are simultaneous (floating-point dust, not physics)."""

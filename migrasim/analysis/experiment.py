@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from migrasim.calendar import completion_date
-from migrasim.engine import Model, RunResult, build_model, simulate
+from migrasim.analysis.runner import LOCAL, Execution, MonteCarloResult, run_monte_carlo
+from migrasim.analysis.sampling import has_uncertainty
+from migrasim.core.calendar import completion_date
+from migrasim.core.engine import Model, RunResult, build_model, simulate
 from migrasim.errors import MigrasimError
-from migrasim.overrides import apply_override
-from migrasim.runner import LOCAL, Execution, MonteCarloResult, run_monte_carlo
-from migrasim.sampling import has_uncertainty
-from migrasim.scenario import Scenario, parse_scenario
+from migrasim.scenario.overrides import apply_override
+from migrasim.scenario.types import Scenario, parse_scenario
 
 Progress = Callable[[int, int], None]
 

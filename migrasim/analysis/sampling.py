@@ -14,14 +14,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 from pydantic import BaseModel
 
-from migrasim.capacity import INF
-from migrasim.distributions import (
+from migrasim.core.capacity import INF
+from migrasim.core.distributions import (
     Estimate,
     correlated_uniform,
     key_hash,
     uniform_for,
 )
-from migrasim.engine import (
+from migrasim.core.engine import (
     Inputs,
     Model,
     Outages,
@@ -29,12 +29,12 @@ from migrasim.engine import (
     flow_path_links,
     merge_intervals,
 )
-from migrasim.scenario import EstimateSpec, Scenario, Uncertain, as_value
+from migrasim.scenario.types import EstimateSpec, Scenario, Uncertain, as_value
 
 
 @dataclass(frozen=True)
 class Sampler:
-    """Draws :class:`~migrasim.engine.Inputs` for a model; ``seed`` fixes every draw."""
+    """Draws :class:`~migrasim.core.engine.Inputs` for a model; ``seed`` fixes every draw."""
 
     model: Model
     seed: int

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from migrasim.engine import Inputs, Model, baseline_inputs, simulate
-from migrasim.scenario import EstimateSpec, likely_of
+from migrasim.core.engine import Inputs, Model, baseline_inputs, simulate
+from migrasim.scenario.types import EstimateSpec, likely_of
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""migrasim.scenario."""
