@@ -6,7 +6,21 @@ exit codes (2 for bad input, 1 for a failure while running).
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = 80
+_SHORT.maxother = 80
+_SHORT.maxlevel = 3
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxset = 6
+_SHORT.maxdict = 4
+
+
+def quoted(value: object) -> str:
+    """``repr(value)`` cut to a short length: error messages quote the bad value, never a
+    megabyte of it (a YAML alias bomb expands to millions of items)."""
+    return _SHORT.repr(value)
 
 
 class MigrasimError(Exception):

@@ -23,8 +23,71 @@ from migrasim.scenario.overrides import apply_overrides, split_assignment
 from migrasim.scenario.types import InventoryFlow, Scenario, parse_scenario
 
 
+MAX_CHARACTERS = 20_000_000
+"""A scenario file longer than this is refused before parsing (20 MB of YAML is ~100,000 flows)."""
+
+MAX_NODES = 2_000_000
+"""The document with every alias expanded may hold at most this many values: anchors and
+aliases keep working, but a "billion laughs" file (nine levels of aliases to aliases, a few
+hundred bytes) is refused before anything walks the expanded tree."""
+
+MAX_DEPTH = 40
+"""Mappings and lists nested deeper than this are refused (a scenario needs about six)."""
+
+
+class _DocumentTooLargeError(Exception):
+    """The composed document exceeds a bound; carries the problem and where it was found."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.mark = mark
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader with timestamps left as strings and duplicate keys refused."""
+    """SafeLoader with timestamps left as strings, duplicate keys and binary refused, and the
+    composed document bounded (values with aliases expanded, nesting depth)."""
+
+    def compose_document(self) -> Any:
+        node = super().compose_document()
+        _check_bounds(node)
+        return node
+
+
+def _check_bounds(root: yaml.Node) -> None:
+    """Count the values of the document as if every alias were expanded, without expanding:
+    an alias is the same node object, so sizes are memoised per node (a DAG walk)."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    # Iterative post-order walk: a deeply nested file must not exhaust Python's stack.
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in size:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if not done:
+            if len(stack) > MAX_DEPTH * 1000:
+                raise _DocumentTooLargeError("the document is too large", node.start_mark)
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in size)
+            continue
+        size[key] = 1 + sum(size[id(c)] for c in children)
+        depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+        if size[key] > MAX_NODES:
+            raise _DocumentTooLargeError(
+                f"with its aliases expanded the document holds over {MAX_NODES:,} values",
+                node.start_mark,
+            )
+        if depth[key] > MAX_DEPTH:
+            raise _DocumentTooLargeError(
+                f"values are nested more than {MAX_DEPTH} levels deep", node.start_mark
+            )
 
 
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
@@ -45,7 +108,14 @@ def _mapping_without_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode)
     return loader.construct_mapping(node)
 
 
+def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    raise yaml.constructor.ConstructorError(
+        None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark
+    )
+
+
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+_StrictLoader.add_constructor("tag:yaml.org,2002:binary", _refuse_tag)
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates
 )
@@ -53,8 +123,29 @@ _StrictLoader.add_constructor(
 
 def read_yaml(text: str, source: str) -> Any:
     """Parse YAML text safely; errors become :class:`ScenarioError` with line:column."""
+    if len(text) > MAX_CHARACTERS:
+        raise ScenarioError(
+            [
+                Problem(
+                    "",
+                    f"the file holds {len(text):,} characters, over the limit of "
+                    f"{MAX_CHARACTERS:,}",
+                    "split the flows into an inventory file (flows_from: a .csv or .xlsx)",
+                )
+            ],
+            source,
+        )
     try:
         return yaml.load(text, Loader=_StrictLoader)
+    except _DocumentTooLargeError as exc:
+        mark = exc.mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        fix = "scenario files hold plain data; use fewer aliases or less nesting"
+        raise ScenarioError([Problem(where, exc.problem, fix)], source) from None
+    except RecursionError:
+        problem = f"values are nested more than {MAX_DEPTH} levels deep"
+        fix = "scenario files hold plain data; use less nesting"
+        raise ScenarioError([Problem("", problem, fix)], source) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -32,7 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from migrasim.core import units
 from migrasim.core.distributions import Estimate
-from migrasim.errors import Problem, ScenarioError, UnitError
+from migrasim.errors import Problem, ScenarioError, UnitError, quoted
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HOLIDAY_REGIONS = {"wales": "WLS", "england": "ENG", "scotland": "SCT", "northern_ireland": "NIR"}
@@ -49,7 +49,7 @@ def _positive(parse: Any, help_text: str) -> Any:
         except UnitError as exc:
             raise _fail(exc.problem, f"give {help_text}") from None
         if parsed <= 0:
-            raise _fail(f"must be > 0, got {value!r}", f"give {help_text}")
+            raise _fail(f"must be > 0, got {quoted(value)}", f"give {help_text}")
         return parsed
 
     return validate
@@ -100,7 +100,7 @@ DailyCount = Annotated[
 
 def _to_date(value: object) -> date:
     if isinstance(value, datetime):
-        raise _fail(f"expected a date, got the date-time {value.isoformat()!r}", "write YYYY-MM-DD")
+        raise _fail(f"expected a date, got the date-time {quoted(value.isoformat())}", "write YYYY-MM-DD")
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -108,7 +108,7 @@ def _to_date(value: object) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise _fail(f"not a valid date: {value!r}", "write a real date as YYYY-MM-DD, e.g. 2025-06-02")
+    raise _fail(f"not a valid date: {quoted(value)}", "write a real date as YYYY-MM-DD, e.g. 2025-06-02")
 
 
 def _to_datetime(value: object) -> datetime:
@@ -126,12 +126,12 @@ def _to_datetime(value: object) -> datetime:
         if parsed is not None:
             if parsed.tzinfo is not None:
                 raise _fail(
-                    f"give local time without a UTC offset, got {value!r}",
+                    f"give local time without a UTC offset, got {quoted(value)}",
                     "write YYYY-MM-DD or YYYY-MM-DDTHH:MM (local time of the scenario's timezone)",
                 )
             return parsed
     raise _fail(
-        f"not a valid date or date-time: {value!r}",
+        f"not a valid date or date-time: {quoted(value)}",
         "write YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2025-06-02T08:00",
     )
 
@@ -164,14 +164,14 @@ def _to_window(value: object) -> tuple[int, int]:
         return int(value[0]), int(value[1])
     match = _WINDOW.match(value) if isinstance(value, str) else None
     if not match:
-        raise _fail(f"not a time window: {value!r}", fix)
+        raise _fail(f"not a time window: {quoted(value)}", fix)
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
-        raise _fail(f"not a valid time of day in {value!r}", fix)
+        raise _fail(f"not a valid time of day in {quoted(value)}", fix)
     open_s, close_s = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
     if open_s == close_s % 86400:
         raise _fail(
-            f"window {value!r} opens and closes at the same time",
+            f"window {quoted(value)} opens and closes at the same time",
             "leave out 'window' for a link open all working day, or give different times",
         )
     return open_s, close_s
@@ -199,7 +199,7 @@ def _to_weekday(value: object) -> str:
         for day in WEEKDAYS:
             if value.strip().lower() in (day.lower(), _FULL_DAY[day].lower()):
                 return day
-    raise _fail(f"not a weekday: {value!r}", "use Mon, Tue, Wed, Thu, Fri, Sat or Sun")
+    raise _fail(f"not a weekday: {quoted(value)}", "use Mon, Tue, Wed, Thu, Fri, Sat or Sun")
 
 
 _FULL_DAY = dict(
@@ -221,7 +221,7 @@ def _to_closure(value: object) -> tuple[date, date]:
         first, last = _to_date(first_text), _to_date(last_text)
         if last < first:
             raise _fail(
-                f"range {value!r} ends before it starts", "write FIRST..LAST, FIRST <= LAST"
+                f"range {quoted(value)} ends before it starts", "write FIRST..LAST, FIRST <= LAST"
             )
         return first, last
     if isinstance(value, (tuple, list)) and len(value) == 2:
@@ -248,14 +248,14 @@ def _to_period(value: object) -> tuple[datetime, datetime]:
     """``"2025-10-04T08:00..2025-10-05T18:00"``; a bare date means the whole day (inclusive)."""
     fix = "write FROM..TO with dates or local date-times, e.g. 2025-10-04T08:00..2025-10-05T18:00"
     if not isinstance(value, str) or ".." not in value:
-        raise _fail(f"not a period: {value!r}", fix)
+        raise _fail(f"not a period: {quoted(value)}", fix)
     first_text, _, last_text = (part.strip() for part in value.partition(".."))
     first = _to_datetime(first_text)
     last = _to_datetime(last_text)
     if len(last_text) == 10:  # a date: up to the end of that day
         last = last + timedelta(days=1)
     if last <= first:
-        raise _fail(f"period {value!r} ends before it starts", fix)
+        raise _fail(f"period {quoted(value)} ends before it starts", fix)
     return first, last
 
 
@@ -327,7 +327,7 @@ class DurationEstimate(EstimateSpec):
 
 def _check_share(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise _fail(f"must be in (0, 1], got {value!r}", "give a share, e.g. 0.7")
+        raise _fail(f"must be in (0, 1], got {quoted(value)}", "give a share, e.g. 0.7")
     return value
 
 
@@ -354,7 +354,7 @@ class DailyCountEstimate(EstimateSpec):
 
 def _check_fraction(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise _fail(f"must be in [0, 1), got {value!r}", "give a fraction, e.g. 0.05 for 5%")
+        raise _fail(f"must be in [0, 1), got {quoted(value)}", "give a fraction, e.g. 0.05 for 5%")
     return value
 
 
@@ -695,12 +695,12 @@ def _problem_from_pydantic(error: Any) -> Problem:
         return Problem(_key_path(loc), "is required", "add it")
     if kind == "literal_error":
         return Problem(
-            _key_path(loc), f"got {error['input']!r}", f"use one of {ctx.get('expected', '')}"
+            _key_path(loc), f"got {quoted(error['input'])}", f"use one of {ctx.get('expected', '')}"
         )
     if kind == "too_short":
-        return Problem(_key_path(loc), f"must not be empty, got {error.get('input')!r}", "")
+        return Problem(_key_path(loc), f"must not be empty, got {quoted(error.get('input'))}", "")
     msg = str(error["msg"])
-    return Problem(_key_path(loc), f"{msg[0].lower()}{msg[1:]}, got {error.get('input')!r}")
+    return Problem(_key_path(loc), f"{msg[0].lower()}{msg[1:]}, got {quoted(error.get('input'))}")
 
 
 def problems_from_validation(
