@@ -22,7 +22,6 @@ from migrasim.scenario.inventory import expand_flows_from
 from migrasim.scenario.overrides import apply_overrides, split_assignment
 from migrasim.scenario.types import InventoryFlow, Scenario, parse_scenario
 
-
 MAX_CHARACTERS = 20_000_000
 """A scenario file longer than this is refused before parsing (20 MB of YAML is ~100,000 flows)."""
 

@@ -100,7 +100,9 @@ DailyCount = Annotated[
 
 def _to_date(value: object) -> date:
     if isinstance(value, datetime):
-        raise _fail(f"expected a date, got the date-time {quoted(value.isoformat())}", "write YYYY-MM-DD")
+        raise _fail(
+            f"expected a date, got the date-time {quoted(value.isoformat())}", "write YYYY-MM-DD"
+        )
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -108,7 +110,9 @@ def _to_date(value: object) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise _fail(f"not a valid date: {quoted(value)}", "write a real date as YYYY-MM-DD, e.g. 2025-06-02")
+    raise _fail(
+        f"not a valid date: {quoted(value)}", "write a real date as YYYY-MM-DD, e.g. 2025-06-02"
+    )
 
 
 def _to_datetime(value: object) -> datetime:
