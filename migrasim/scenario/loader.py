@@ -49,7 +49,8 @@ class _StrictLoader(yaml.SafeLoader):
 
     def compose_document(self) -> Any:
         node = super().compose_document()
-        _check_bounds(node)
+        if node is not None:
+            _check_bounds(node)
         return node
 
 
