@@ -9,7 +9,9 @@ working day, ``horizon`` in seconds. YAML keys match attribute names, so an erro
 from __future__ import annotations
 
 import difflib
+import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, Union
@@ -42,17 +44,35 @@ def _fail(problem: str, fix: str = "") -> PydanticCustomError:
     return PydanticCustomError("migrasim", "{problem}", {"problem": problem, "fix": fix})
 
 
-def _positive(parse: Any, help_text: str) -> Any:
+def _positive(parse: Any, help_text: str, bounds: tuple[float, float, str, str]) -> Any:
+    """A validator: parse the quantity, then check it is finite, > 0 and within ``bounds``
+    (lowest, highest, and both as text): the range the engine can represent exactly, so that
+    whatever validates also runs (no overflow to infinity, no underflow to zero)."""
+    lowest, highest, lowest_text, highest_text = bounds
+
     def validate(value: object) -> float:
         try:
             parsed = float(parse(value))
         except UnitError as exc:
             raise _fail(exc.problem, f"give {help_text}") from None
-        if parsed <= 0:
+        if math.isnan(parsed) or parsed <= 0:
             raise _fail(f"must be > 0, got {quoted(value)}", f"give {help_text}")
+        if parsed < lowest:
+            raise _fail(f"too small, got {quoted(value)}", f"give at least {lowest_text}")
+        if parsed > highest:
+            raise _fail(f"too large, got {quoted(value)}", f"give at most {highest_text}")
         return parsed
 
     return validate
+
+
+_YEAR_S = 365.25 * 86400.0
+SIZE_BOUNDS = (1.0, 1e18, "1 B", "1000 PB (10^18 bytes)")
+RATE_BOUNDS = (1e-6, 1e15, "1 B per 11.6 days (10^-6 B/s)", "1 PB/s")
+DAILY_BOUNDS = (1.0, 1e18, "1 B a day", "1000 PB a day")
+DURATION_BOUNDS = (1.0, 100 * _YEAR_S, "1 s", "100 years")
+COUNT_BOUNDS = (1.0, 1e15, "1", "10^15")
+COUNT_RATE_BOUNDS = (1e-6, 1e12, "10^-6 records/s", "10^12 records/s")
 
 
 def _schema(help_text: str, example: str) -> WithJsonSchema:
@@ -61,39 +81,39 @@ def _schema(help_text: str, example: str) -> WithJsonSchema:
 
 Size = Annotated[
     float,
-    BeforeValidator(_positive(units.parse_size, units.SIZE_HELP)),
+    BeforeValidator(_positive(units.parse_size, units.SIZE_HELP, SIZE_BOUNDS)),
     _schema(units.SIZE_HELP, "180 GB"),
 ]
 Rate = Annotated[
     float,
-    BeforeValidator(_positive(units.parse_rate, units.RATE_HELP)),
+    BeforeValidator(_positive(units.parse_rate, units.RATE_HELP, RATE_BOUNDS)),
     _schema(units.RATE_HELP, "100 Mbit/s"),
 ]
 DailySize = Annotated[
     float,
-    BeforeValidator(_positive(units.parse_daily, units.DAILY_HELP)),
+    BeforeValidator(_positive(units.parse_daily, units.DAILY_HELP, DAILY_BOUNDS)),
     _schema(units.DAILY_HELP, "1 GB"),
 ]
 Duration = Annotated[
     float,
-    BeforeValidator(_positive(units.parse_duration, units.DURATION_HELP)),
+    BeforeValidator(_positive(units.parse_duration, units.DURATION_HELP, DURATION_BOUNDS)),
     _schema(units.DURATION_HELP, "10 years"),
 ]
 
 
 Count = Annotated[
     float,
-    BeforeValidator(_positive(units.parse_count, units.COUNT_HELP)),
+    BeforeValidator(_positive(units.parse_count, units.COUNT_HELP, COUNT_BOUNDS)),
     _schema(units.COUNT_HELP, "2 M"),
 ]
 CountRate = Annotated[
     float,
-    BeforeValidator(_positive(units.parse_count_rate, units.COUNT_RATE_HELP)),
+    BeforeValidator(_positive(units.parse_count_rate, units.COUNT_RATE_HELP, COUNT_RATE_BOUNDS)),
     _schema(units.COUNT_RATE_HELP, "150 records/s"),
 ]
 DailyCount = Annotated[
     float,
-    BeforeValidator(_positive(units.parse_daily_count, units.DAILY_COUNT_HELP)),
+    BeforeValidator(_positive(units.parse_daily_count, units.DAILY_COUNT_HELP, COUNT_BOUNDS)),
     _schema(units.DAILY_COUNT_HELP, "2 M"),
 ]
 
@@ -626,9 +646,14 @@ class Scenario(_Model):
         "source, target, volume and optionally name, records, links, after, start, growth, "
         "description; lists separated by ';'), relative to this file; appended after 'flows'",
     )
-    seed: int | None = Field(default=None, ge=0, description="random seed (default 0)")
+    seed: int | None = Field(
+        default=None, ge=0, le=2**63 - 1, description="random seed (default 0)"
+    )
     replications: int | None = Field(
-        default=None, ge=1, description="Monte Carlo replications (default 1000 if uncertain)"
+        default=None,
+        ge=1,
+        le=1_000_000,
+        description="Monte Carlo replications (default 1000 if uncertain)",
     )
     correlation: dict[str, float] = Field(
         default_factory=dict,
@@ -790,9 +815,84 @@ def _find_cycle(deps: dict[str, tuple[str, ...]]) -> list[str] | None:
     return None
 
 
+MAX_NAME_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 10_000
+MAX_OUTAGES = 100_000
+"""Random outages expected within the horizon on one link (at the shortest mtbf + mttr): more
+would cost memory and time for no meaning (a link down every few seconds is not a link)."""
+FIRST_YEAR, LAST_YEAR = 1990, 2200
+
+
+def _text_problem(key: str, value: str, limit: int, multiline: bool) -> Problem | None:
+    """Names and descriptions must be printable text of bounded length: they reach every
+    output (CSV, HTML, charts, the workbook), and a NUL, a control character or a lone
+    surrogate breaks some of them."""
+    if len(value) > limit:
+        return Problem(key, f"is {len(value):,} characters long", f"shorten it to {limit:,}")
+    allowed = "\n\t" if multiline else ""
+    for char in value:
+        kind = unicodedata.category(char)
+        if (kind == "Cc" and char not in allowed) or kind == "Cs":
+            return Problem(
+                key,
+                f"contains the control character U+{ord(char):04X} in {quoted(value)}",
+                "use printable text only",
+            )
+    return None
+
+
+def _range_checks(scenario: Scenario) -> list[Problem]:
+    """Bounds that keep every valid scenario runnable: printable names, dates the calendar
+    can hold, a bounded number of random outages."""
+    checks: list[tuple[str, str, int, bool]] = [
+        ("name", scenario.name, MAX_NAME_LENGTH, False),
+        ("description", scenario.description, MAX_DESCRIPTION_LENGTH, True),
+    ]
+    for name, link in scenario.links.items():
+        checks.append((f"links.{name}", name, MAX_NAME_LENGTH, False))
+        checks.append((f"links.{name}.description", link.description, MAX_DESCRIPTION_LENGTH, True))
+    for i, flow in enumerate(scenario.flows):
+        for key in ("name", "source", "target"):
+            checks.append((f"flows[{i}].{key}", getattr(flow, key), MAX_NAME_LENGTH, False))
+        checks.append((f"flows[{i}].description", flow.description, MAX_DESCRIPTION_LENGTH, True))
+    for group in scenario.correlation:
+        checks.append((f"correlation.{group}", group, MAX_NAME_LENGTH, False))
+    problems = [p for p in (_text_problem(*c) for c in checks) if p is not None]
+    start = scenario.start
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        problems.append(
+            Problem(
+                "start",
+                f"the year {start.year} is outside {FIRST_YEAR}-{LAST_YEAR}",
+                "give the migration's real start date",
+            )
+        )
+    for name, link in scenario.links.items():
+        outages = link.outages
+        if outages is None or outages.mtbf is None or outages.mttr is None:
+            continue
+        shortest = _lowest(outages.mtbf) + _lowest(outages.mttr)
+        expected = scenario.horizon / shortest
+        if expected > MAX_OUTAGES:
+            problems.append(
+                Problem(
+                    f"links.{name}.outages.mtbf",
+                    f"about {expected:,.0f} failures within the horizon (mtbf + mttr as short "
+                    f"as {shortest:,.0f} s)",
+                    f"give an mtbf of at least {scenario.horizon / MAX_OUTAGES / 3600:,.1f} h "
+                    "or a shorter horizon",
+                )
+            )
+    return problems
+
+
+def _lowest(value: Any) -> float:
+    return float(value.low) if isinstance(value, EstimateSpec) else float(value)
+
+
 def _cross_checks(scenario: Scenario) -> list[Problem]:
     """Rules that span keys: names, references, cycles, dates."""
-    problems: list[Problem] = []
+    problems: list[Problem] = _range_checks(scenario)
     try:
         ZoneInfo(scenario.timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -1,0 +1,76 @@
+"""Validation bounds: every quantity within what the engine can represent, printable names, a
+bounded number of random outages. Each case names the key path and the limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from migrasim.errors import ScenarioError
+from migrasim.scenario.overrides import apply_override
+from migrasim.scenario.types import parse_scenario
+
+BASE: dict[str, Any] = {
+    "name": "probe",
+    "start": "2025-06-02",
+    "go_live": "2026-01-05",
+    "links": {"capped": {"daily_cap": "1 GB"}},
+    "flows": [{"source": "A", "target": "B", "volume": "10 GB", "links": ["capped"]}],
+}
+
+
+def _problems(key: str, value: Any) -> str:
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(apply_override(BASE, key, value), "probe.yaml")
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        (
+            "flows[0].volume",
+            "1e308 GB",
+            "flows[0].volume: too large, got '1e308 GB'. Fix: give at most 1000 PB",
+        ),
+        (
+            "flows[0].volume",
+            "1e-300 B",
+            "flows[0].volume: too small, got '1e-300 B'. Fix: give at least 1 B",
+        ),
+        ("links.capped.daily_cap", "1e308 GB", "links.capped.daily_cap: too large"),
+        (
+            "horizon",
+            "10000 years",
+            "horizon: too large, got '10000 years'. Fix: give at most 100 years",
+        ),
+        ("start", "0001-01-01", "start: the year 1 is outside 1990-2200"),
+        ("start", "9999-12-30", "start: the year 9999 is outside 1990-2200"),
+        ("replications", 10**30, "replications: input should be less than or equal to 1000000"),
+        ("flows[0].name", "a\x00b", "flows[0].name: contains the control character U+0000"),
+        (
+            "flows[0].source",
+            "x\ud800",
+            "flows[0].source: input should be a valid string, unable to parse raw data",
+        ),
+        ("name", "n" * 201, "name: is 201 characters long. Fix: shorten it to 200"),
+        ("description", "d" * 10_001, "description: is 10,001 characters long"),
+        (
+            "links.capped.outages",
+            {"mtbf": "1 s", "mttr": "1 s"},
+            "links.capped.outages.mtbf: about 157,788,000 failures within the horizon",
+        ),
+    ],
+)
+def test_out_of_range_values_are_refused_with_their_key(
+    key: str, value: Any, expected: str
+) -> None:
+    assert expected in _problems(key, value)
+
+
+def test_values_at_the_bounds_are_accepted() -> None:
+    data = apply_override(BASE, "flows[0].volume", "1000 PB")
+    data = apply_override(data, "horizon", "100 years")
+    data = apply_override(data, "description", "two\nlines\twith a tab")
+    assert parse_scenario(data, "ok.yaml").flows[0].volume == 1e18
