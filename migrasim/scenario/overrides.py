@@ -73,6 +73,19 @@ def _find_in_list(items: list[Any], selector: str | int, where: str) -> int:
     raise KeyError(f"{where} has no item named {name!r}{hint}")
 
 
+class _KeyPathError(KeyError):
+    """A key path that does not exist, with the fix to suggest."""
+
+    def __init__(self, problem: str, fix: str) -> None:
+        super().__init__(problem)
+        self.fix = fix
+
+
+NAMED_MAPPINGS = ("links",)
+"""Mappings keyed by names the scenario defines: a key path through a name that is not there
+is refused instead of creating an entry."""
+
+
 def apply_override(data: Any, key: str, value: Any) -> Any:
     """A copy of ``data`` with ``value`` at ``key``."""
     parts = parse_key(key)
@@ -97,6 +110,14 @@ def apply_override(data: Any, key: str, value: Any) -> Any:
             raise KeyError(f"{where} is not a mapping, so it has no key {part!r}")
         if isinstance(part, int) or part.startswith("["):
             raise KeyError(f"{where or 'the scenario'} is not a list")
+        if where in NAMED_MAPPINGS and part not in node and not last:
+            # A field of a link that is not there: a typo, not a new link (which would be
+            # defined whole, e.g. links.wire={bandwidth: 1 Gbit/s}, and then used by a flow).
+            close = difflib.get_close_matches(part, [str(k) for k in node], n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise _KeyPathError(
+                f"there is no link {part!r}", f"{hint}defined: {', '.join(map(str, node))}"
+            )
         where = f"{where}.{part}" if where else part
         if last:
             node[part] = value
@@ -115,12 +136,24 @@ def apply_overrides(
     Raises :class:`ScenarioError` naming each bad assignment.
     """
     problems: list[Problem] = []
+    added: dict[str, str] = {}  # link defined by an override -> the assignment
     for assignment in assignments:
         try:
             key, text = split_assignment(assignment)
+            parts = parse_key(key)
+            links = data.get("links") if isinstance(data, Mapping) else None
+            if (
+                len(parts) == 2
+                and parts[0] == "links"
+                and isinstance(links, Mapping)
+                and parts[1] not in links
+            ):
+                added[str(parts[1])] = assignment
             data = apply_override(data, key, read_value(text))
         except ScenarioError as exc:
             problems.extend(Problem(f"--set {assignment}", p.problem, p.fix) for p in exc.problems)
+        except _KeyPathError as exc:
+            problems.append(Problem(f"--set {assignment}", str(exc.args[0]), exc.fix))
         except (KeyError, ValueError) as exc:
             message = exc.args[0] if exc.args else str(exc)
             problems.append(
@@ -131,6 +164,32 @@ def apply_overrides(
                     "flows[Cardiff].volume",
                 )
             )
+    for name, assignment in added.items():
+        if not _link_used(data, name):
+            links = [str(k) for k in data.get("links", {}) if k not in added]
+            close = difflib.get_close_matches(name, links, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(
+                Problem(
+                    f"--set {assignment}",
+                    f"defines a new link {name!r} that no flow uses",
+                    f"{hint}change an existing link, or also put {name!r} on a flow's path "
+                    f"(e.g. --set 'flows[NAME].links=[{name}]')",
+                )
+            )
     if problems:
         raise ScenarioError(problems, source)
     return data
+
+
+def _link_used(data: Any, name: str) -> bool:
+    """Whether a flow's path or a link's fallback names the link."""
+    flows = data.get("flows") if isinstance(data, Mapping) else None
+    for flow in flows if isinstance(flows, list) else []:
+        if isinstance(flow, Mapping) and name in (flow.get("links") or ()):
+            return True
+    links = data.get("links") if isinstance(data, Mapping) else None
+    for link in (links or {}).values() if isinstance(links, Mapping) else ():
+        if isinstance(link, Mapping) and link.get("fallback") == name:
+            return True
+    return False
