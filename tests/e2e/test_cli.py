@@ -234,10 +234,23 @@ def test_missing_file(tmp_path: Path) -> None:
     assert stderr == f"Error: {tmp_path / 'nope.yaml'}: no such file. Fix: check the path\n"
 
 
-def test_validate_ok_and_schema(tmp_path: Path) -> None:
-    code, stdout, _ = invoke("validate", str(SCENARIOS[0]))
-    assert code == 0
-    assert "valid" in stdout
+# Counted by hand in each file: 22 local authorities + 7 health boards; hardwired.yaml has the
+# hard-wired link and its capped fallback; inventory_example.csv has 7 rows after its header.
+VALIDATE_COUNTS = {
+    "hardwired.yaml": "29 flows, 2 links",
+    "health_boards.yaml": "29 flows, 1 link",
+    "inventory_example.yaml": "7 flows, 1 link",
+}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.name for p in SCENARIOS])
+def test_validate_prints_the_exact_counts(path: Path) -> None:
+    code, stdout, stderr = invoke("validate", str(path))
+    assert (code, stderr) == (0, "")
+    assert stdout == f"{path}: valid ({VALIDATE_COUNTS[path.name]})\n"
+
+
+def test_schema(tmp_path: Path) -> None:
     code, stdout, _ = invoke("schema")
     assert code == 0
     schema = json.loads(stdout)
