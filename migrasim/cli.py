@@ -968,7 +968,10 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
     from migrasim.scenario.loader import load_scenario
 
     spec = load_scenario(scenario, overrides)
-    click.echo(f"{scenario}: valid ({len(spec.flows)} flows, {len(spec.links)} links)")
+    flows, links = len(spec.flows), len(spec.links)
+    click.echo(
+        f"{scenario}: valid ({flows} flow{'s' * (flows != 1)}, {links} link{'s' * (links != 1)})"
+    )
 
 
 @cli.command()

@@ -156,7 +156,7 @@ def test_recording_curves_does_not_change_the_answer(data: dict[str, Any]) -> No
     ]
 
 
-# --- fixed cases: semantics.md and a few hand-picked ones ----------------------------------------
+# --- fixed cases: docs/semantics.md §1-§4 and a few hand-picked ones -----------------------------
 
 
 def flows(*specs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -164,21 +164,21 @@ def flows(*specs: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 SEMANTICS_1 = {
-    "name": "semantics 1: daily cap and the end-of-day rule",
+    "name": "docs/semantics.md §1: daily cap and the end-of-day rule",
     "start": "2025-07-02",
     "calendar": {"holidays": "none"},
     "links": {"L": {"daily_cap": "1 GB"}},
     "flows": flows({"name": "A", "volume": "7 GB", "links": ["L"]}),
 }
 SEMANTICS_2 = {
-    "name": "semantics 2: Friday's window runs into Saturday",
+    "name": "docs/semantics.md §2: Friday's window runs into Saturday",
     "start": "2025-07-03T12:00",
     "calendar": {"holidays": "none"},
     "links": {"L": {"bandwidth": "200 Mbit/s", "window": "22:00-06:00"}},
     "flows": flows({"name": "A", "volume": "1.2 TB", "links": ["L"]}),
 }
 SEMANTICS_3 = {
-    "name": "semantics 3: water-filling",
+    "name": "docs/semantics.md §3: water-filling",
     "start": "2025-07-07",
     "calendar": {"holidays": "none", "working_days": gen.ALL_WEEK},
     "links": {"shared": {"daily_cap": "3 GB"}, "own": {"daily_cap": "0.5 GB", "per_flow": True}},
@@ -189,7 +189,7 @@ SEMANTICS_3 = {
     ),
 }
 SEMANTICS_4 = {
-    "name": "semantics 4: a dependency starts at the moment of completion",
+    "name": "docs/semantics.md §4: a dependency starts at the moment of completion",
     "start": "2025-07-07",
     "calendar": {"holidays": "none", "working_days": gen.ALL_WEEK},
     "links": {"net": {"bandwidth": "100 Mbit/s", "per_flow": True}},

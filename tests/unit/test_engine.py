@@ -15,7 +15,7 @@ def one_flow(link: dict[str, object], volume: str, **kw: object) -> dict[str, ob
 
 
 def test_daily_cap_and_end_of_day_rule() -> None:
-    # semantics.md 1: 7 GB at 1 GB/day from Wed 2025-07-02; working days Jul 2,3,4,7,8,9,10.
+    # docs/semantics.md §1: 7 GB at 1 GB/day from Wed 2025-07-02; working days Jul 2,3,4,7,8,9,10.
     model, result = run(one_flow({"daily_cap": "1 GB"}, "7 GB", start="2025-07-02"))
     moment = finish(model, result, "A")
     assert moment == datetime(2025, 7, 11, 0, 0)
@@ -25,13 +25,15 @@ def test_daily_cap_and_end_of_day_rule() -> None:
 
 
 def test_window_opening_friday_runs_into_saturday() -> None:
-    # semantics.md 2: 25 MB/s, Thu window moves 720 GB, Fri window the other 480 GB in 19,200 s.
+    # docs/semantics.md §2.
+    # 25 MB/s, Thu window moves 720 GB, Fri window the other 480 GB in 19,200 s.
     link = {"bandwidth": "200 Mbit/s", "window": "22:00-06:00"}
     model, result = run(one_flow(link, "1.2 TB", start="2025-07-03T12:00"))
     assert finish(model, result, "A") == datetime(2025, 7, 5, 3, 20, 0)
 
 
 def test_no_window_opens_on_a_weekend() -> None:
+    # docs/semantics.md §2.
     # 1.5 TB: Thu 720 GB, Fri 720 GB, then 60 GB in Monday's window (2,400 s after 22:00).
     link = {"bandwidth": "200 Mbit/s", "window": "22:00-06:00"}
     model, result = run(one_flow(link, "1.5 TB", start="2025-07-03T12:00"))
@@ -39,7 +41,7 @@ def test_no_window_opens_on_a_weekend() -> None:
 
 
 def test_max_min_fair_sharing_is_water_filling() -> None:
-    # semantics.md 3: A held to 0.5 GB/day, B and C get 1.25 GB/day; C then alone at 3 GB/day.
+    # docs/semantics.md §3: A held to 0.5 GB/day, B and C get 1.25 GB/day; C then alone at 3 GB/day.
     data = scenario_dict(
         {"shared": {"daily_cap": "3 GB"}, "own": {"daily_cap": "0.5 GB", "per_flow": True}},
         [
@@ -61,7 +63,8 @@ def test_max_min_fair_sharing_is_water_filling() -> None:
 
 
 def test_dependency_starts_at_the_moment_of_completion() -> None:
-    # semantics.md 4: 1 TB at 12.5 MB/s takes 80,000 s -> A done 2025-07-07T22:13:20; B the same.
+    # docs/semantics.md §4.
+    # 1 TB at 12.5 MB/s takes 80,000 s -> A done 2025-07-07T22:13:20; B the same.
     data = scenario_dict(
         {"net": {"bandwidth": "100 Mbit/s", "per_flow": True}},
         [
@@ -78,6 +81,7 @@ def test_dependency_starts_at_the_moment_of_completion() -> None:
 
 
 def test_binary_units_need_an_extra_day() -> None:
+    # docs/semantics.md §5.
     # 10 GiB = 10.737 GB at 1 GB/day: 10 full days (Jul 7-18), then 0.73741824 of Mon Jul 21.
     model, result = run(one_flow({"daily_cap": "1 GB"}, "10 GiB"))
     assert finish(model, result, "A") == datetime(2025, 7, 21, 17, 41, 53)  # 63,712.9 s
@@ -136,6 +140,7 @@ def test_clock_change_night_is_an_hour_longer() -> None:
 
 
 def test_floating_point_dust_does_not_carry_over_a_weekend() -> None:
+    # docs/semantics.md §6.
     # 0.1 GB/day is not exact in binary; 0.2 GB from Thu must finish at Fri 24:00, not Monday.
     model, result = run(one_flow({"daily_cap": "0.1 GB"}, "0.2 GB", start="2025-07-03"))
     moment = finish(model, result, "A")

@@ -373,7 +373,8 @@ def test_cli_validate_and_run_an_inventory_scenario(tmp_path: Path) -> None:
     path = scenario(tmp_path, "flows_from: inventory.csv\n", CSV)
     code, stdout, stderr = invoke("validate", str(path))
     assert code == 0, stderr
-    assert "valid" in stdout
+    # three rows (Cardiff, Newport, Powys) and the two links of HEAD (capped, national)
+    assert stdout == f"{path}: valid (3 flows, 2 links)\n"
     out = tmp_path / "out"
     code, stdout, stderr = invoke(
         "run", str(path), "-n", "20", "--out", str(out), "--set", "flows[Cardiff].volume=50 GB"
