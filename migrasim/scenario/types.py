@@ -269,8 +269,13 @@ Closure = Annotated[
 
 
 def _to_period(value: object) -> tuple[datetime, datetime]:
-    """``"2025-10-04T08:00..2025-10-05T18:00"``; a bare date means the whole day (inclusive)."""
+    """``"2025-10-04T08:00..2025-10-05T18:00"``; a date as either end means the whole of that
+    day (inclusive), and a bare date ``"2025-07-08"`` means that whole local day."""
     fix = "write FROM..TO with dates or local date-times, e.g. 2025-10-04T08:00..2025-10-05T18:00"
+    if isinstance(value, date) and not isinstance(value, datetime):
+        value = value.isoformat()
+    if isinstance(value, str) and ".." not in value and len(value.strip()) == 10:
+        value = f"{value.strip()}..{value.strip()}"  # a bare date: that whole local day
     if not isinstance(value, str) or ".." not in value:
         raise _fail(f"not a period: {quoted(value)}", fix)
     first_text, _, last_text = (part.strip() for part in value.partition(".."))

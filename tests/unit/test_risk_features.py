@@ -172,3 +172,35 @@ def test_daily_records_spread_over_the_window() -> None:
         [{"name": "A", "volume": "1 GB", "records": "1 M", "links": ["load"]}],
     )
     assert finishes(data, "auto")["A"] == datetime(2025, 7, 7, 13, 0)
+
+
+def test_a_bare_date_planned_outage_is_that_whole_local_day() -> None:
+    """docs/scenario-format.md: a bare date means the whole day. Hand-worked: a 1 GB/day
+    cap-only link from Monday 2025-07-07 00:00, Mon-Fri (no Welsh bank holiday that week),
+    planned outages on Tuesday 8 July (a bare date) and Thursday 10 July (a one-day range):
+    Mon 1 GB, Tue 0, Wed 1 GB, Thu 0, Fri 1 GB, so 3 GB completes at the end of Friday 11 July
+    (2025-07-12 00:00 local)."""
+    from datetime import datetime
+
+    from migrasim import build_model, simulate
+    from migrasim.core.engine import local_time
+    from migrasim.scenario.types import parse_scenario
+
+    data = {
+        "name": "bare date",
+        "start": "2025-07-07",
+        "links": {
+            "l": {
+                "daily_cap": "1 GB",
+                "outages": {"planned": ["2025-07-08", "2025-07-10..2025-07-10"]},
+            }
+        },
+        "flows": [{"source": "a", "target": "b", "volume": "3 GB", "links": ["l"]}],
+    }
+    scenario = parse_scenario(data)
+    planned = scenario.links["l"].outages.planned  # type: ignore[union-attr]
+    assert planned[0] == (datetime(2025, 7, 8), datetime(2025, 7, 9))
+    model = build_model(scenario)
+    finished = simulate(model).flows[0].finished_s
+    assert finished is not None
+    assert local_time(model, finished) == datetime(2025, 7, 12)
