@@ -35,12 +35,12 @@ from migrasim.errors import MigrasimError
 __all__ = [
     "DOMAIN",
     "LOCALE_DIR",
-    "SOURCE_LANGUAGE",
-    "UnknownLanguageError",
-    "Translator",
-    "available_languages",
     "N_",
+    "SOURCE_LANGUAGE",
     "Nn_",
+    "Translator",
+    "UnknownLanguageError",
+    "available_languages",
     "fill",
     "locale_dir",
     "nfill",
@@ -104,13 +104,15 @@ class Translator:
         """The form of ``singular``/``plural`` (English) for the count ``n`` in this language."""
         return self.translations.ngettext(singular, plural, n)
 
-    def date(self, day: datetime.date, format: str = "long") -> str:  # noqa: A002 - Babel's name
-        """``5 January 2026`` / ``5 Ionawr 2026``; ``format`` is Babel's (short, long, ...)."""
-        return format_date(day, format=format, locale=self.locale)
+    def date(self, day: datetime.date, style: str = "long") -> str:
+        """``5 January 2026`` / ``5 Ionawr 2026``; ``style`` is Babel's format name (short,
+        medium, long, full) or a CLDR pattern such as ``"d MMM"``."""
+        return format_date(day, format=style, locale=self.locale)
 
-    def decimal(self, value: float, format: str | None = None) -> str:  # noqa: A002
-        """A number with the language's grouping and decimal marks."""
-        return format_decimal(value, format=format, locale=self.locale)
+    def decimal(self, value: float, pattern: str | None = None) -> str:
+        """A number with the language's grouping and decimal marks; ``pattern`` is a CLDR
+        number pattern (``"#,##0.0"``), else the language's default."""
+        return format_decimal(value, format=pattern, locale=self.locale)
 
     def percent(self, share: float) -> str:
         """A share 0..1 as a percentage: whole percents, but one decimal below 10 % and above

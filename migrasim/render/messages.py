@@ -270,9 +270,7 @@ TERMINAL: dict[str, str | tuple[str, str]] = {
     "change_ci": N_("change [95%% CI]"),
     "header_mc": N_("%(name)s: %(n)s replications, seed %(seed)s"),
     "header_deterministic": N_("%(name)s: deterministic (no uncertain inputs)"),
-    "go_live_rule": N_(
-        "go-live %(date)s: a flow is in time if it completes by the day before"
-    ),
+    "go_live_rule": N_("go-live %(date)s: a flow is in time if it completes by the day before"),
     "baseline_late": N_("Baseline: %(late)s of %(n)s flows miss go-live."),
     "fix": N_("What would fix it: %(fix)s"),
     "wide": N_(
