@@ -100,6 +100,14 @@ def test_every_message_has_a_welsh_translation() -> None:
         assert not translated.fuzzy, f"fuzzy Welsh for {message.id!r}"
 
 
+@pytest.mark.parametrize("lang", available_languages())
+def test_every_catalogue_has_the_messages_of_the_pot(lang: str) -> None:
+    """English's catalogue may leave msgstrs empty (the msgid is the text), not miss ids."""
+    in_pot = {m.id for m in _catalog(POT) if m.id}
+    catalogue = _catalog(LOCALE_DIR / lang / "LC_MESSAGES" / "migrasim.po", lang)
+    assert {m.id for m in catalogue if m.id} == in_pot
+
+
 def test_welsh_placeholders_match_the_english() -> None:
     welsh = _catalog(LOCALE_DIR / "cy" / "LC_MESSAGES" / "migrasim.po", "cy")
     checked = 0
