@@ -1,0 +1,193 @@
+"""Languages as gettext message catalogues, and dates and numbers in each language's form.
+
+A language is a catalogue: ``locale/<lang>/LC_MESSAGES/migrasim.po`` in this package (msgid =
+the English text, msgstr = the translation). Adding a language is adding a catalogue; nothing
+in the code names a language except English, the source language.
+
+The ``.po`` files are read at run time with Babel and compiled in memory (``read_po`` ->
+``write_mo`` into a buffer -> :class:`gettext.GNUTranslations`), once per language and folder.
+So no compiled ``.mo`` is committed, nothing can go stale, and an editable install needs no
+build step; compiling a few hundred messages takes milliseconds.
+
+Messages use named placeholders (``%(date)s``), never concatenated fragments, so a translator
+can reorder them. The folder can be replaced (tests, a translator trying a catalogue) by the
+``locale_dir`` argument or the ``MIGRASIM_LOCALE_DIR`` environment variable.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import gettext as gettext_module
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+
+from migrasim.errors import MigrasimError
+
+__all__ = [
+    "DOMAIN",
+    "LOCALE_DIR",
+    "N_",
+    "SOURCE_LANGUAGE",
+    "Nn_",
+    "Translator",
+    "UnknownLanguageError",
+    "available_languages",
+    "fill",
+    "locale_dir",
+    "nfill",
+    "translator",
+]
+
+DOMAIN = "migrasim"
+SOURCE_LANGUAGE = "en"
+LOCALE_DIR = Path(__file__).with_name("locale")
+"""The catalogues shipped with the package."""
+
+#: Babel locale for formatting, where the catalogue's language code alone is not the one
+#: wanted (UK English writes "5 January 2026", not "January 5, 2026").
+_FORMAT_LOCALES = {"en": "en_GB"}
+
+
+class UnknownLanguageError(MigrasimError, ValueError):
+    """A language was asked for that has no catalogue."""
+
+
+def locale_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The catalogue folder: ``override``, else ``$MIGRASIM_LOCALE_DIR``, else the package's."""
+    if override is not None:
+        return Path(override)
+    env = os.environ.get("MIGRASIM_LOCALE_DIR")
+    return Path(env) if env else LOCALE_DIR
+
+
+def available_languages(directory: str | os.PathLike[str] | None = None) -> tuple[str, ...]:
+    """The languages with a catalogue in ``directory`` (see :func:`locale_dir`), sorted, with
+    English always present (its catalogue may be empty: msgids are English)."""
+    root = locale_dir(directory)
+    found = {SOURCE_LANGUAGE}
+    if root.is_dir():
+        found.update(
+            child.name
+            for child in root.iterdir()
+            if (child / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()
+        )
+    return tuple(sorted(found))
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one per language
+class Translator:
+    """One language's messages and formats.
+
+    ``gettext``/``ngettext`` translate English msgids (``%(name)s`` placeholders are filled
+    by the caller: ``t.gettext("Go-live: %(date)s") % {"date": ...}``); the other methods
+    format values as the language writes them.
+    """
+
+    lang: str
+    translations: gettext_module.NullTranslations
+    locale: Locale
+
+    def gettext(self, message: str) -> str:
+        """``message`` (English) in this language."""
+        return self.translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form of ``singular``/``plural`` (English) for the count ``n`` in this language."""
+        return self.translations.ngettext(singular, plural, n)
+
+    def date(self, day: datetime.date, style: str = "long") -> str:
+        """``5 January 2026`` / ``5 Ionawr 2026``; ``style`` is Babel's format name (short,
+        medium, long, full) or a CLDR pattern such as ``"d MMM"``."""
+        return format_date(day, format=style, locale=self.locale)
+
+    def decimal(self, value: float, pattern: str | None = None) -> str:
+        """A number with the language's grouping and decimal marks; ``pattern`` is a CLDR
+        number pattern (``"#,##0.0"``), else the language's default."""
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def percent(self, share: float) -> str:
+        """A share 0..1 as a percentage: whole percents, but one decimal below 10 % and above
+        90 %, where it matters (0.837 -> 84%, 0.995 -> 99.5%, 1.0 -> 100%)."""
+        value = share * 100
+        pattern = "#,##0.#%" if (value < 10 or value > 90) else "#,##0%"
+        return format_percent(share, format=pattern, locale=self.locale)
+
+    def size(self, n_bytes: float) -> str:
+        """Decimal units as migrasim uses them (1 GB = 10^9 bytes): ``1.5 GB``, ``120 GB``."""
+        for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+            if n_bytes >= scale:
+                value = n_bytes / scale
+                pattern = "#,##0.0" if value < 10 else "#,##0"
+                return f"{self.decimal(value, pattern)} {unit}"
+        return f"{self.decimal(n_bytes, '#,##0')} B"
+
+
+def translator(lang: str, directory: str | os.PathLike[str] | None = None) -> Translator:
+    """The :class:`Translator` for ``lang``, whose catalogue is in ``directory`` (see
+    :func:`locale_dir`). Raises :class:`UnknownLanguageError` if there is none."""
+    return _translator(lang, locale_dir(directory).resolve())
+
+
+@functools.lru_cache(maxsize=32)
+def _translator(lang: str, root: Path) -> Translator:
+    languages = available_languages(root)
+    if lang not in languages:
+        raise UnknownLanguageError(
+            f"no catalogue for language {lang!r} in {root}; available: {', '.join(languages)}. "
+            f"Fix: choose one of those, or add {lang}/LC_MESSAGES/{DOMAIN}.po"
+        )
+    po = root / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    translations: gettext_module.NullTranslations
+    if po.is_file():
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=None, domain=DOMAIN)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        translations = gettext_module.GNUTranslations(buffer)
+    else:  # English without a catalogue: the msgids are the text
+        translations = gettext_module.NullTranslations()
+    return Translator(lang, translations, _format_locale(lang))
+
+
+def _format_locale(lang: str) -> Locale:
+    """Babel's locale for ``lang``; English's for a language Babel does not know (a
+    pseudo-language, say), so dates and numbers still format."""
+    try:
+        return Locale.parse(_FORMAT_LOCALES.get(lang, lang))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(_FORMAT_LOCALES[SOURCE_LANGUAGE])
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention, a marker for extraction
+    """Marks ``message`` for the catalogue without translating it (gettext_noop): for tables of
+    messages keyed by code, translated where they are shown."""
+    return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - as N_
+    """Marks a singular/plural pair for the catalogue (ngettext_noop); give it to :func:`nfill`."""
+    return singular, plural
+
+
+def fill(t: Translator, message: str, **values: object) -> str:
+    """``message`` translated, its ``%(name)s`` placeholders filled from ``values``.
+
+    Every msgid is a Python format string (a literal percent sign is written ``%%``), as
+    Jinja2's new-style gettext expects, so the same catalogue serves code and templates."""
+    return t.gettext(message) % values
+
+
+def nfill(t: Translator, forms: tuple[str, str], n: int, **values: object) -> str:
+    """The form for the count ``n`` of ``forms`` (singular, plural: see :func:`Nn_`), filled
+    from ``values`` and ``num`` (= ``n``, as in Jinja2's ``ngettext``)."""
+    return t.ngettext(forms[0], forms[1], n) % {"num": n, **values}

@@ -1,0 +1,286 @@
+"""User-facing messages keyed by code, for every renderer: the catalogue's msgids.
+
+The analysis layer returns codes with parameters (a column name, a never-reason code, an advice
+kind); the renderers look the code up here and translate it with :mod:`migrasim.render.i18n`
+(``fill(t, NEVER_REASONS["waits_for"], flows=...)``). The strings are marked with ``N_`` so
+``pybabel extract`` puts them in the catalogue; they are English msgids, translated where shown.
+Every msgid is a Python format string: placeholders are ``%(name)s``, a literal ``%`` is ``%%``.
+"""
+
+from __future__ import annotations
+
+from migrasim.render.i18n import N_, Nn_
+
+__all__ = [
+    "ABOUT_ITEMS",
+    "ADVICE",
+    "CAPACITY_NOUNS",
+    "CHARTS",
+    "COLUMN_LABELS",
+    "EXTRA_TITLES",
+    "NEVER_REASONS",
+    "SHEET_NAMES",
+    "TERMINAL",
+]
+
+#: Column headers of summary.csv, the workbook and the report's extra tables, by column name.
+COLUMN_LABELS: dict[str, str] = {
+    "flow": N_("Organisation"),
+    "scenario": N_("Scenario"),
+    "source": N_("Source"),
+    "target": N_("Target"),
+    "volume_bytes": N_("Volume (bytes)"),
+    "total_bytes": N_("Total to move (bytes)"),
+    "start": N_("Start"),
+    "baseline_completion": N_("Baseline finish"),
+    "p50": N_("P50"),
+    "p80": N_("P80"),
+    "p95": N_("P95"),
+    "prob_by_go_live": N_("Chance by go-live"),
+    "prob_ci_low": N_("Chance interval, low"),
+    "prob_ci_high": N_("Chance interval, high"),
+    "p80_ci_low": N_("P80 interval, low"),
+    "p80_ci_high": N_("P80 interval, high"),
+    "p80_halfwidth_days": N_("P80 ± days"),
+    "days_late": N_("Days late"),
+    "bottleneck": N_("Bottleneck"),
+    "bottleneck_share": N_("Bottleneck share"),
+    "never_reason": N_("Why it never finishes"),
+    "link": N_("Link"),
+    "share": N_("Share"),
+    "replications": N_("Replications"),
+    "replication": N_("Replication"),
+    "completion": N_("Finish"),
+    "date": N_("Date"),
+    "delivered_bytes": N_("Moved that day (bytes)"),
+    "cumulative_bytes": N_("Moved so far (bytes)"),
+    "fraction": N_("Share moved"),
+    "point": N_("Point"),
+    "p50_diff_days": N_("P50 change (days)"),
+    "p80_diff_days": N_("P80 change (days)"),
+    "p80_diff_ci_low": N_("P80 change, interval low"),
+    "p80_diff_ci_high": N_("P80 change, interval high"),
+    "mean_diff_days": N_("Mean change (days)"),
+    "mean_diff_ci_low": N_("Mean change, interval low"),
+    "mean_diff_ci_high": N_("Mean change, interval high"),
+    "prob_diff": N_("Change in chance"),
+    "prob_diff_ci_low": N_("Change in chance, interval low"),
+    "prob_diff_ci_high": N_("Change in chance, interval high"),
+    "input": N_("Input"),
+    "low": N_("Low"),
+    "high": N_("High"),
+    "completion_at_low": N_("Finish at low"),
+    "completion_at_high": N_("Finish at high"),
+    "change_low_days": N_("Change at low (days)"),
+    "change_high_days": N_("Change at high (days)"),
+    "swing_days": N_("Swing (days)"),
+    "where": N_("Where in the scenario"),
+    "text": N_("Assumption or source"),
+    "item": N_("Item"),
+    "value": N_("Value"),
+}
+
+#: Headings of the report's extra tables (and their workbook sheets), by table key.
+EXTRA_TITLES: dict[str, str] = {
+    "compare": N_("Scenario comparison"),
+    "comparison": N_("Scenario comparison"),
+    "sweep": N_("Sensitivity sweep"),
+    "bottlenecks": N_("Bottlenecks by organisation"),
+    "sensitivity": N_("What moves the completion date most"),
+}
+
+#: The workbook's fixed sheets.
+SHEET_NAMES: dict[str, str] = {
+    "summary": N_("Summary"),
+    "assumptions": N_("Assumptions"),
+    "scenario": N_("Scenario"),
+    "about": N_("About"),
+}
+
+#: Rows of the workbook's About sheet.
+ABOUT_ITEMS: dict[str, str] = {
+    "title": N_("Title"),
+    "command": N_("Command"),
+    "seed": N_("Seed"),
+    "replications": N_("Replications"),
+    "deterministic": N_("deterministic"),
+    "version": N_("Version"),
+    "go_live": N_("Go-live"),
+    "will_make_go_live": N_("Will we make go-live?"),
+    "p50": N_("P50"),
+    "p80": N_("P80"),
+    "p95": N_("P95"),
+    "prob_by_go_live": N_("Chance by go-live"),
+    "prob_ci_low": N_("Chance interval, low"),
+    "prob_ci_high": N_("Chance interval, high"),
+    "bottleneck": N_("Bottleneck"),
+    "fix": N_("What would fix it"),
+    "never": N_("never"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+}
+
+#: Why a flow never finishes (the engine's reason codes; parameters in the placeholders).
+#: A (singular, plural) pair is chosen by a count with ``nfill`` (``waits_for``: the number
+#: of flows waited for).
+NEVER_REASONS: dict[str, str | tuple[str, str]] = {
+    "waits_for": Nn_(
+        "waits for %(flows)s, which never completes",
+        "waits for %(flows)s, which never complete",
+    ),
+    "starts_after_horizon": N_("would start after the horizon (%(years)s years)"),
+    "growth_outpaces": N_(
+        "growth of %(growth)s GB/day outpaces the %(moved)s GB/day it moves on average"
+    ),
+    "no_capacity": N_("nothing can move: %(link)s never has capacity"),
+    "no_capacity_links": N_("nothing can move: its links never have capacity"),
+    "horizon": N_("not finished within the horizon (%(years)s years)"),
+}
+
+#: The capacity a fix raises (advice's quantity nouns).
+CAPACITY_NOUNS: dict[str, str] = {
+    "daily cap": N_("daily cap"),
+    "bandwidth": N_("bandwidth"),
+    "daily record limit": N_("daily record limit"),
+    "record rate": N_("record rate"),
+}
+
+#: The headline's "what would fix it" sentences, by kind.
+ADVICE: dict[str, str] = {
+    "already": N_(
+        "At the most likely inputs everything already finishes before go-live; the risk comes "
+        "from the uncertain inputs (see the sensitivity chart). For the capacity that makes "
+        "go-live with 80%% confidence, run: %(command)s"
+    ),
+    "not_enough": N_(
+        "Raising the %(noun)s of link '%(link)s' alone (even to %(factor)s times today's "
+        "%(current)s) does not make go-live at the most likely inputs: the limit lies elsewhere "
+        "(start dates, dependencies, lead times or other links)."
+    ),
+    "raise": N_(
+        "Raise the %(noun)s of link '%(link)s' from %(current)s to %(needed)s (%(factor)s×): at "
+        "the most likely inputs everything then finishes before go-live. For the value that "
+        "makes go-live with 80%% confidence, run: %(command)s"
+    ),
+    "compare_none_better": N_(
+        "None of the alternatives does better than %(first)s (P80 %(p80)s); see the comparison "
+        "table."
+    ),
+    "compare_earlier": N_(
+        "Move from %(first)s to %(best)s: the P80 date moves %(days)s days earlier"
+    ),
+    "compare_later": N_("Move from %(first)s to %(best)s: the P80 date moves %(days)s days later"),
+    "compare_earlier_interval": N_(
+        "Move from %(first)s to %(best)s: the P80 date moves %(days)s days earlier (95%% "
+        "interval %(low)s to %(high)s)"
+    ),
+    "compare_later_interval": N_(
+        "Move from %(first)s to %(best)s: the P80 date moves %(days)s days later (95%% interval "
+        "%(low)s to %(high)s)"
+    ),
+    "compare_done": N_("%(move)s."),
+    "compare_chance": N_(
+        "%(move)s and the chance of making go-live goes from %(before)s to %(after)s "
+        "(%(points)s points)."
+    ),
+    "compare_chance_interval": N_(
+        "%(move)s and the chance of making go-live goes from %(before)s to %(after)s "
+        "(%(points)s points; 95%% interval %(low)s to %(high)s)."
+    ),
+    "sweep_none": N_(
+        "None of the %(n)s settings swept brings the P80 before go-live; the best is %(where)s "
+        "(P80 %(p80)s, chance of making go-live %(chance)s)."
+    ),
+    "sweep_some": N_(
+        "%(k)s of the %(n)s settings swept bring the P80 before go-live; the first is %(where)s "
+        "(P80 %(p80)s, chance of making go-live %(chance)s)."
+    ),
+}
+
+#: Chart titles, axis labels, legends and annotations (plots.py).
+CHARTS: dict[str, str | tuple[str, str]] = {
+    "go_live_label": N_("Go-live %(date)s"),
+    "go_live": N_("go-live"),
+    "never": N_("never"),
+    "never_starts": N_("never starts"),
+    "never_arrow": N_("never ▶"),
+    "no_migration_data": N_("No migration data to plot"),
+    "no_flows": N_("No flows to plot"),
+    "none_start": N_("None of the %(n)s flows ever starts"),
+    "no_replications": N_("No replications to plot"),
+    "no_inputs": N_("No uncertain inputs to swing"),
+    "overall": N_("Overall programme"),
+    "overall_band": N_("Overall, P10-P90 of replications"),
+    "data_migrated_pct": N_("Data migrated (%% of bytes)"),
+    "replications_complete_pct": N_("Replications complete (%%)"),
+    "migrated_by_go_live": N_(
+        "%(share)s of the data migrated by go-live (%(date)s); %(k)s of %(n)s flows complete in "
+        "time"
+    ),
+    "share_by_go_live": N_("%(share)s by go-live"),
+    "unfinished": Nn_(
+        "%(num)s of %(n)s flows never finishes by the end of the simulation (%(date)s): "
+        "%(names)s; overall %(share)s",
+        "%(num)s of %(n)s flows never finish by the end of the simulation (%(date)s): "
+        "%(names)s; overall %(share)s",
+    ),
+    "and_more": N_("%(names)s and %(n)s more"),
+    "stalled_at": N_("%(flow)s: stalled at %(share)s"),
+    "reached": N_("%(flow)s: %(share)s"),
+    "all_complete": N_("All flows complete on %(date)s; last to finish: %(flow)s"),
+    "all_done": N_("All done %(date)s\n(last: %(flow)s)"),
+    "complete_in_time": Nn_("%(num)s flow complete in time", "%(num)s flows complete in time"),
+    "complete": Nn_("%(num)s flow complete", "%(num)s flows complete"),
+    "complete_after": Nn_(
+        "%(num)s flow complete after go-live", "%(num)s flows complete after go-live"
+    ),
+    "never_complete": Nn_("%(num)s flow never complete", "%(num)s flows never complete"),
+    "legend_on_time": N_("on time (%(n)s)"),
+    "legend_complete": N_("complete (%(n)s)"),
+    "legend_late": N_("late (%(n)s)"),
+    "legend_never": N_("never (%(n)s)"),
+    "days_late": Nn_("+%(num)s d late", "+%(num)s d late"),
+    "weeks_late": Nn_("+%(num)s wk late", "+%(num)s wk late"),
+    "replications": N_("%(n)s replications"),
+    "never_within": N_("%(n)s (%(share)s) never complete within the horizon"),
+    "before_go_live": N_("%(share)s complete before go-live"),
+    "lines_band": N_("Lines: baseline; shading: P10-P90 of replications"),
+    "p80_completion": N_("P80 completion"),
+    "programme_p80": N_("Programme P80 completion"),
+    "chance_of_go_live": N_("chance of go-live"),
+    "chance_of_making_go_live": N_("Chance of making go-live"),
+    "input_low": N_("input at its low value"),
+    "input_high": N_("input at its high value"),
+    "change_days": N_("Change in programme completion (days; + is later)"),
+    "swung": N_("Each input swung low to high with the others at their most likely"),
+    "sweep_title": N_("%(name)s: sweep of %(key)s"),
+    "heatmap_title": N_("%(name)s: chance of go-live"),
+}
+
+#: The terminal's results table and notes (cli.py).
+TERMINAL: dict[str, str | tuple[str, str]] = {
+    "flow": N_("flow"),
+    "scenario": N_("scenario"),
+    "baseline": N_("baseline"),
+    "vs_go_live": N_("vs go-live"),
+    "chance_ci": N_("P(by go-live) [95%% CI]"),
+    "bottleneck": N_("bottleneck"),
+    "p80_change_ci": N_("P80 change, days [95%% CI]"),
+    "chance": N_("P(by go-live)"),
+    "change_ci": N_("change [95%% CI]"),
+    "header_mc": N_("%(name)s: %(n)s replications, seed %(seed)s"),
+    "header_deterministic": N_("%(name)s: deterministic (no uncertain inputs)"),
+    "go_live_rule": N_("go-live %(date)s: a flow is in time if it completes by the day before"),
+    "baseline_late": N_("Baseline: %(late)s of %(n)s flows miss go-live."),
+    "fix": N_("What would fix it: %(fix)s"),
+    "wide": N_(
+        "Note: the P80 is uncertain to more than a week for %(k)s row(s), e.g. %(example)s; run "
+        "more replications (e.g. --replications %(more)s)."
+    ),
+    "written": N_("Results written to %(folder)s/"),
+    "on_time": N_("on time"),
+    "late": Nn_("%(num)s day late", "%(num)s days late"),
+    "early": Nn_("%(num)s day early", "%(num)s days early"),
+    "no_spare": N_("on time, no days to spare"),
+    "never": N_("never completes"),
+}
