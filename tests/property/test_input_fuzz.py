@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,11 +71,38 @@ flows:
 NASTY_VALUES = st.one_of(
     st.sampled_from(
         [
-            "1e308 GB", "1e-300 B", "0 B", "-1 GB", "nan GB", "inf GB", "1 EB", "1000 PB",
-            "1e308 GB/day", "1e-9 bit/s", "100 years", "101 years", "10000 years", "1 s",
-            "0001-01-01", "9999-12-30", "2025-02-30", "25:00-07:00", "00:00-00:00",
-            "2025-07-08..2025-07-01", "", " ", "Mon", "none", "wales", "capped", "wire",
-            "Cardiff", "\x00", "a\x1bb", "=HYPERLINK(\"x\")", "+cmd|' /C calc'!A0",
+            "1e308 GB",
+            "1e-300 B",
+            "0 B",
+            "-1 GB",
+            "nan GB",
+            "inf GB",
+            "1 EB",
+            "1000 PB",
+            "1e308 GB/day",
+            "1e-9 bit/s",
+            "100 years",
+            "101 years",
+            "10000 years",
+            "1 s",
+            "0001-01-01",
+            "9999-12-30",
+            "2025-02-30",
+            "25:00-07:00",
+            "00:00-00:00",
+            "2025-07-08..2025-07-01",
+            "",
+            " ",
+            "Mon",
+            "none",
+            "wales",
+            "capped",
+            "wire",
+            "Cardiff",
+            "\x00",
+            "a\x1bb",
+            '=HYPERLINK("x")',
+            "+cmd|' /C calc'!A0",
             "{low: 3 GB, likely: 2 GB, high: 1 GB}",
         ]
     ),
@@ -89,8 +117,9 @@ NASTY_VALUES = st.one_of(
 
 YAML_TREES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=25,
 )
 
@@ -102,9 +131,8 @@ _SETTINGS = settings(
 
 
 @pytest.fixture(autouse=True)
-def _debug(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _debug(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MIGRASIM_DEBUG", "1")  # an internal error raises instead of exit 1
-    yield
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
@@ -131,7 +159,9 @@ def _replace(data: Any, path: tuple[Any, ...], value: Any) -> Any:
 
 
 def _write(tmp: Path, text: str) -> Path:
-    path = tmp / "scenario.yaml"
+    # tmp_path is shared by every example of a hypothesis test: one folder per example.
+    folder = Path(tempfile.mkdtemp(dir=tmp))
+    path = folder / "scenario.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     return path
 
@@ -162,7 +192,7 @@ def test_a_mutated_scenario_validates_or_is_refused_and_what_validates_runs(
     code, _, err = invoke("validate", str(scenario))
     assert code in (0, 2), err
     if code == 0:
-        out = tmp_path / "out"
+        out = scenario.parent / "out"
         code, _, err = invoke("run", str(scenario), "--out", str(out), "-n", "3", "--workers", "1")
         assert code == 0, err
         assert (out / "summary.csv").is_file()
