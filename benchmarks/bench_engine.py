@@ -50,8 +50,9 @@ from typing import Any
 import numpy as np
 import simpy
 
-from migrasim.core.calendar import Clock, build_calendar, completion_date
-from migrasim.core.engine import Model, RunResult, build_model, local_time, simulate
+from migrasim.core.calendar import WEEKDAYS, Clock, build_calendar, completion_date
+from migrasim.core.engine import Model, RunResult, local_time, simulate
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.loader import read_yaml
 from migrasim.scenario.types import Scenario, parse_scenario
 
@@ -232,7 +233,9 @@ def reference_links(scenario: Scenario) -> dict[str, RefLink]:
     clock = Clock(scenario.start, scenario.tz)
     first = scenario.start.date()
     last = (scenario.start + timedelta(seconds=float(scenario.horizon)) + timedelta(days=2)).date()
-    calendar = build_calendar(scenario.calendar, first, last)
+    spec = scenario.calendar
+    working = (WEEKDAYS.index(d) for d in spec.working_days)
+    calendar = build_calendar(working, spec.holidays, spec.closures, first, last)
     links = {}
     for name, spec in scenario.links.items():
         extra = spec.model_fields_set - REF_LINK_KEYS

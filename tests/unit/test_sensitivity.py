@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from migrasim.analysis.sensitivity import swings
-from migrasim.core.engine import Model, build_model
+from migrasim.core.engine import Model
 from migrasim.render.plots import tornado_figure
 from migrasim.render.tables import sensitivity_frame
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 from tests.helpers import ALL_WEEK, scenario_dict
 
