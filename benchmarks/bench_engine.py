@@ -456,9 +456,11 @@ def main(argv: list[str] | None = None) -> int:
         f"python {platform.python_version()}, simpy {simpy.__version__}, numpy {np.__version__}, "
         f"{platform.machine()}; seconds per call, median of repeated samples (time.perf_counter)"
     )
-    engine_src = ROOT / "migrasim" / "core" / "engine.py"
-    engine_sha = hashlib.sha256(engine_src.read_bytes()).hexdigest()[:12]
-    print(f"measuring migrasim/core/engine.py sha256 {engine_sha}\n")
+    # the engine: the SimPy driver, the compiled records and the solvers
+    core = ROOT / "migrasim" / "core"
+    engine_src = [core / "engine.py", core / "model.py", *sorted((core / "solvers").glob("*.py"))]
+    engine_sha = hashlib.sha256(b"".join(p.read_bytes() for p in engine_src)).hexdigest()[:12]
+    print(f"measuring migrasim/core engine, model and solvers sha256 {engine_sha}\n")
     raw = raw_scenario()
     n_base = len(raw["flows"])
 
