@@ -91,6 +91,8 @@ class LinkModel:
 
 @dataclass(frozen=True)
 class FlowModel:
+    """A flow compiled: its links and dependencies as indices, its most likely values."""
+
     name: str
     source: str
     target: str
@@ -108,8 +110,8 @@ class FlowModel:
 class Model:
     """A scenario compiled for simulation; build once, simulate many times."""
 
-    name: str
-    go_live: date | None
+    name: str  # the scenario's name
+    go_live: date | None  # completions must be before this date (None: no go-live)
     correlation: Mapping[str, float]  # correlation group -> rho
     clock: Clock
     horizon: SimTime
