@@ -50,8 +50,9 @@ from typing import Any
 import numpy as np
 import simpy
 
-from migrasim.core.calendar import Clock, build_calendar, completion_date
-from migrasim.core.engine import Model, RunResult, build_model, local_time, simulate
+from migrasim.core.calendar import WEEKDAYS, Clock, build_calendar, completion_date
+from migrasim.core.engine import Model, RunResult, local_time, simulate
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.loader import read_yaml
 from migrasim.scenario.types import Scenario, parse_scenario
 
@@ -232,7 +233,9 @@ def reference_links(scenario: Scenario) -> dict[str, RefLink]:
     clock = Clock(scenario.start, scenario.tz)
     first = scenario.start.date()
     last = (scenario.start + timedelta(seconds=float(scenario.horizon)) + timedelta(days=2)).date()
-    calendar = build_calendar(scenario.calendar, first, last)
+    spec = scenario.calendar
+    working = (WEEKDAYS.index(d) for d in spec.working_days)
+    calendar = build_calendar(working, spec.holidays, spec.closures, first, last)
     links = {}
     for name, spec in scenario.links.items():
         extra = spec.model_fields_set - REF_LINK_KEYS
@@ -453,9 +456,11 @@ def main(argv: list[str] | None = None) -> int:
         f"python {platform.python_version()}, simpy {simpy.__version__}, numpy {np.__version__}, "
         f"{platform.machine()}; seconds per call, median of repeated samples (time.perf_counter)"
     )
-    engine_src = ROOT / "migrasim" / "core" / "engine.py"
-    engine_sha = hashlib.sha256(engine_src.read_bytes()).hexdigest()[:12]
-    print(f"measuring migrasim/core/engine.py sha256 {engine_sha}\n")
+    # the engine: the SimPy driver, the compiled records and the solvers
+    core = ROOT / "migrasim" / "core"
+    engine_src = [core / "engine.py", core / "model.py", *sorted((core / "solvers").glob("*.py"))]
+    engine_sha = hashlib.sha256(b"".join(p.read_bytes() for p in engine_src)).hexdigest()[:12]
+    print(f"measuring migrasim/core engine, model and solvers sha256 {engine_sha}\n")
     raw = raw_scenario()
     n_base = len(raw["flows"])
 

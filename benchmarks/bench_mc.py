@@ -27,7 +27,8 @@ import simpy
 
 from migrasim.analysis.runner import band_day_ends, run_monte_carlo, summarise
 from migrasim.analysis.sampling import Sampler
-from migrasim.core.engine import Inputs, Model, build_model, simulate
+from migrasim.core.engine import Inputs, Model, simulate
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

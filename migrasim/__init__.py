@@ -7,8 +7,9 @@ Public API::
     result = simulate(model)
 """
 
-from migrasim.core.engine import FlowResult, Model, RunResult, build_model, simulate
+from migrasim.core.engine import FlowResult, Model, RunResult, simulate
 from migrasim.errors import MigrasimError, ScenarioError
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.loader import load_scenario
 from migrasim.scenario.types import Scenario, parse_scenario
 

@@ -174,7 +174,7 @@ def run(
     """
     from migrasim.analysis.runner import run_monte_carlo
     from migrasim.analysis.sampling import has_uncertainty
-    from migrasim.core.engine import build_model, simulate
+    from migrasim.core.engine import simulate
     from migrasim.render.tables import (
         band_frame,
         bottlenecks_frame,
@@ -186,6 +186,7 @@ def run(
         wide_intervals,
         write_results,
     )
+    from migrasim.scenario.compile import build_model
     from migrasim.scenario.loader import load_scenario
 
     spec = load_scenario(scenario, overrides)
@@ -355,7 +356,7 @@ def _figures(model: Any, summary: Any, timeline: Any, band: Any, mc: Any) -> dic
     from migrasim.render.plots import burnup_figure, cdf_figure, gantt_figure
     from migrasim.render.tables import DateConverter, date_stats
 
-    go_live = model.scenario.go_live
+    go_live = model.go_live
     flows = summary[summary["flow"] != "ALL"]
     volumes = dict(zip(flows["flow"], flows["total_bytes"].astype(float), strict=True))
     bars = pd.DataFrame(
@@ -368,7 +369,7 @@ def _figures(model: Any, summary: Any, timeline: Any, band: Any, mc: Any) -> dic
             ],
         }
     )
-    name = model.scenario.name
+    name = model.name
     figures = {
         "burnup.png": burnup_figure(timeline, volumes, go_live, f"{name}: data migrated", band),
         "gantt.png": gantt_figure(bars, go_live, f"{name}: baseline schedule"),

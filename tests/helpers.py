@@ -8,7 +8,8 @@ from typing import Any
 from click.testing import CliRunner
 
 from migrasim.cli import cli
-from migrasim.core.engine import Model, RunResult, build_model, simulate
+from migrasim.core.engine import Model, RunResult, simulate
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 
 ALL_WEEK = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]

@@ -18,9 +18,11 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from migrasim.analysis.sensitivity import input_setter
+from migrasim.analysis.sensitivity import InputKind, input_setter, input_value
 from migrasim.core.calendar import completion_date
-from migrasim.core.engine import Model, baseline_inputs, build_model, simulate
+from migrasim.core.engine import simulate
+from migrasim.core.model import Model, baseline_inputs
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario, likely_of
 
 MAX_FACTOR = 100.0
@@ -33,13 +35,14 @@ class _Quantity:
     unit: str  # the unit values are written in, e.g. "GB"
     per_unit: float  # SI per unit (bytes per GB, bytes/s per Mbit/s, ...)
     noun: str  # "daily cap"
+    kind: InputKind  # the input it feeds (bandwidth there is bandwidth x efficiency)
 
 
 _QUANTITIES = (
-    _Quantity("daily_cap", "GB", 1e9, "daily cap"),
-    _Quantity("bandwidth", "Mbit/s", 1e6 / 8, "bandwidth"),
-    _Quantity("daily_records", "records/day", 1.0, "daily record limit"),
-    _Quantity("records_rate", "records/s", 1.0, "record rate"),
+    _Quantity("daily_cap", "GB", 1e9, "daily cap", InputKind.CAP),
+    _Quantity("bandwidth", "Mbit/s", 1e6 / 8, "bandwidth", InputKind.BANDWIDTH),
+    _Quantity("daily_records", "records/day", 1.0, "daily record limit", InputKind.DAILY_RECORDS),
+    _Quantity("records_rate", "records/s", 1.0, "record rate", InputKind.RECORDS_RATE),
 )
 
 
@@ -119,11 +122,6 @@ def _text(value: float, unit: str) -> str:
     return f"{_rounded(value):.4g} {unit}" if value < 10000 else f"{_rounded(value):.0f} {unit}"
 
 
-def _field(quantity: _Quantity) -> str:
-    """The Inputs field the quantity feeds (bandwidth there is bandwidth x efficiency)."""
-    return {"daily_cap": "cap"}.get(quantity.attribute, quantity.attribute)
-
-
 def fix_for(
     scenario: Scenario,
     bottleneck: str,
@@ -149,8 +147,8 @@ def fix_for(
     model = model if model is not None else build_model(scenario)
     base = baseline_inputs(model)
     index = list(scenario.links).index(bottleneck)
-    field = _field(quantity)
-    scaled = input_setter(field, index, scale=getattr(base, field)[index])
+    kind = quantity.kind
+    scaled = input_setter(kind, index, scale=input_value(base, kind, index))
 
     def makes_go_live(factor: float) -> bool:
         finished = simulate(model, scaled(base, factor)).finished_s

@@ -17,8 +17,9 @@ import numpy as np
 from migrasim.analysis.runner import LOCAL, Execution, MonteCarloResult, run_monte_carlo
 from migrasim.analysis.sampling import has_uncertainty
 from migrasim.core.calendar import completion_date
-from migrasim.core.engine import Model, RunResult, build_model, simulate
+from migrasim.core.engine import Model, RunResult, simulate
 from migrasim.errors import MigrasimError
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.overrides import apply_override
 from migrasim.scenario.types import Scenario, parse_scenario
 

@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 
 from migrasim.analysis.sampling import Sampler
-from migrasim.core.engine import Inputs, Model, RunResult, build_model, simulate
+from migrasim.core.engine import Inputs, Model, RunResult, simulate
 from migrasim.errors import MigrasimError
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario
 
 BAND_BINS = 200

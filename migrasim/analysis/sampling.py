@@ -21,33 +21,36 @@ from migrasim.core.distributions import (
     key_hash,
     uniform_for,
 )
-from migrasim.core.engine import (
+from migrasim.core.model import (
+    NO_REJECTION,
     Inputs,
     Model,
     Outages,
+    Rejection,
+    Value,
     baseline_inputs,
     flow_path_links,
     merge_intervals,
 )
-from migrasim.scenario.types import EstimateSpec, Scenario, Uncertain, as_value
+from migrasim.scenario.types import EstimateSpec, Scenario
 
 
 @dataclass(frozen=True)
 class Sampler:
-    """Draws :class:`~migrasim.core.engine.Inputs` for a model; ``seed`` fixes every draw."""
+    """Draws :class:`~migrasim.core.model.Inputs` for a model; ``seed`` fixes every draw."""
 
     model: Model
     seed: int
 
-    def _draw(self, value: Uncertain | None, key: str, replication: int) -> float:
+    def _draw(self, value: Value | None, key: str, replication: int) -> float:
         if value is None:
             return INF
-        parsed = as_value(value)
+        parsed = value
         if not isinstance(parsed, Estimate) or parsed.high <= parsed.low:
             return parsed.likely if isinstance(parsed, Estimate) else parsed
         u = uniform_for(self.seed, replication, key)
         if parsed.group is not None:
-            rho = self.model.scenario.correlation[parsed.group]
+            rho = self.model.correlation[parsed.group]
             u_group = uniform_for(self.seed, replication, f"group:{parsed.group}")
             u = correlated_uniform(u, u_group, rho)
         return parsed.ppf(u)
@@ -60,25 +63,27 @@ class Sampler:
         ``outages_until`` is exactly the run with every outage drawn.
         """
         until = self.model.horizon if outages_until is None else outages_until
-        scenario = self.model.scenario
         base = baseline_inputs(self.model)
-        volume, growth, rejection = [], [], []
-        for flow in scenario.flows:
-            key = f"flows[{flow.label}]"
+        volume, growth = [], []
+        rejection: list[Rejection] = []
+        for flow_model in self.model.flows:
+            flow = flow_model.estimates
+            key = f"flows[{flow_model.name}]"
             volume.append(self._draw(flow.volume, f"{key}.volume", replication))
             g = self._draw(flow.growth, f"{key}.growth", replication)
             growth.append(0.0 if g == INF else g)
-            if flow.rejection is None:
-                rejection.append((0.0, 0.0))
+            if flow.rejection_fraction is None:
+                rejection.append(NO_REJECTION)
             else:
                 fraction = self._draw(
-                    flow.rejection.fraction, f"{key}.rejection.fraction", replication
+                    flow.rejection_fraction, f"{key}.rejection.fraction", replication
                 )
-                delay = self._draw(flow.rejection.delay, f"{key}.rejection.delay", replication)
-                rejection.append((fraction, 0.0 if delay == INF else delay))
+                delay = self._draw(flow.rejection_delay, f"{key}.rejection.delay", replication)
+                rejection.append(Rejection(fraction, 0.0 if delay == INF else delay))
         bandwidth, cap, records_rate, daily_records, available = [], [], [], [], []
-        for name, link in scenario.links.items():
-            key = f"links[{name}]"
+        for link_model in self.model.links:
+            link = link_model.estimates
+            key = f"links[{link_model.name}]"
             bw = self._draw(link.bandwidth, f"{key}.bandwidth", replication)
             eff = self._draw(link.efficiency, f"{key}.efficiency", replication)
             bandwidth.append(bw * eff if bw < INF else INF)
@@ -114,11 +119,10 @@ class Sampler:
         """Planned outages plus an alternating up/down renewal process per link instance."""
         model = self.model
         down = dict(planned)
-        specs = model.scenario.links
         for f, flow in enumerate(model.flows):
             for link in flow_path_links(flow, model.links):
-                spec = specs[model.links[link].name].outages
-                if spec is None or spec.mtbf is None or spec.mttr is None:
+                spec = model.links[link].estimates
+                if spec.mtbf is None or spec.mttr is None:
                     continue
                 owner = f if model.links[link].per_flow else -1
                 if (link, owner) in down and (link, owner) not in planned:
@@ -126,7 +130,7 @@ class Sampler:
                 where = flow.name if owner >= 0 else "shared"
                 key = f"links[{model.links[link].name}].outages@{where}"
                 mtbf = self._draw(spec.mtbf, f"{key}.mtbf", replication)
-                mttr = as_value(spec.mttr)
+                mttr = spec.mttr
                 spans = _renewal(self.seed, replication, key, mtbf, mttr, until)
                 extra = planned.get((link, owner))
                 if extra:

@@ -8,12 +8,14 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TypeVar
 
-from migrasim.core.engine import Inputs, Model, baseline_inputs, simulate
-from migrasim.scenario.types import EstimateSpec, likely_of
+from migrasim.core.distributions import Estimate
+from migrasim.core.engine import simulate
+from migrasim.core.model import Inputs, Model, Value, baseline_inputs
 
 
 @dataclass(frozen=True)
@@ -37,51 +39,110 @@ class Swing:
 
 Setter = Callable[[Inputs, float], Inputs]
 
+_T = TypeVar("_T")
 
-def input_setter(field: str, index: int, scale: float = 1.0, part: int | None = None) -> Setter:
-    """A setter putting ``value * scale`` into element ``index`` of the Inputs tuple ``field``
-    (or ``value`` into part ``part`` of that element)."""
+
+class InputKind(enum.Enum):
+    """One kind of concrete input in :class:`~migrasim.core.model.Inputs` (per flow or link)."""
+
+    VOLUME = "volume"  # per flow, bytes
+    GROWTH = "growth"  # per flow, bytes/s
+    REJECTION_FRACTION = "rejection_fraction"  # per flow
+    REJECTION_DELAY = "rejection_delay"  # per flow, seconds
+    BANDWIDTH = "bandwidth"  # per link, bandwidth x efficiency in bytes/s
+    CAP = "cap"  # per link, bytes per working day
+    RECORDS_RATE = "records_rate"  # per link, records/s
+    DAILY_RECORDS = "daily_records"  # per link, records per working day
+    AVAILABLE = "available"  # per link, SimTime from which it can be used
+
+
+def _put(values: tuple[_T, ...], index: int, value: _T) -> tuple[_T, ...]:
+    return (*values[:index], value, *values[index + 1 :])
+
+
+def with_input(inputs: Inputs, kind: InputKind, index: int, value: float) -> Inputs:
+    """``inputs`` with input ``kind`` of flow or link ``index`` set to ``value``."""
+    if kind is InputKind.VOLUME:
+        return replace(inputs, volume=_put(inputs.volume, index, value))
+    if kind is InputKind.GROWTH:
+        return replace(inputs, growth=_put(inputs.growth, index, value))
+    if kind is InputKind.REJECTION_FRACTION:
+        rejection = inputs.rejection[index]._replace(fraction=value)
+        return replace(inputs, rejection=_put(inputs.rejection, index, rejection))
+    if kind is InputKind.REJECTION_DELAY:
+        rejection = inputs.rejection[index]._replace(delay_s=value)
+        return replace(inputs, rejection=_put(inputs.rejection, index, rejection))
+    if kind is InputKind.BANDWIDTH:
+        return replace(inputs, bandwidth=_put(inputs.bandwidth, index, value))
+    if kind is InputKind.CAP:
+        return replace(inputs, cap=_put(inputs.cap, index, value))
+    if kind is InputKind.RECORDS_RATE:
+        return replace(inputs, records_rate=_put(inputs.records_rate, index, value))
+    if kind is InputKind.DAILY_RECORDS:
+        return replace(inputs, daily_records=_put(inputs.daily_records, index, value))
+    return replace(inputs, available=_put(inputs.available, index, value))
+
+
+def input_value(inputs: Inputs, kind: InputKind, index: int) -> float:
+    """The value of input ``kind`` of flow or link ``index`` in ``inputs``."""
+    if kind is InputKind.REJECTION_FRACTION:
+        return inputs.rejection[index].fraction
+    if kind is InputKind.REJECTION_DELAY:
+        return inputs.rejection[index].delay_s
+    values: dict[InputKind, tuple[float, ...]] = {
+        InputKind.VOLUME: inputs.volume,
+        InputKind.GROWTH: inputs.growth,
+        InputKind.BANDWIDTH: inputs.bandwidth,
+        InputKind.CAP: inputs.cap,
+        InputKind.RECORDS_RATE: inputs.records_rate,
+        InputKind.DAILY_RECORDS: inputs.daily_records,
+        InputKind.AVAILABLE: inputs.available,
+    }
+    return values[kind][index]
+
+
+def input_setter(kind: InputKind, index: int, scale: float = 1.0) -> Setter:
+    """A setter putting ``value * scale`` into input ``kind`` of flow or link ``index``."""
 
     def apply(inputs: Inputs, value: float) -> Inputs:
-        values: list[Any] = list(getattr(inputs, field))
-        if part is None:
-            values[index] = value * scale
-        else:
-            item = list(values[index])
-            item[part] = value
-            values[index] = tuple(item)
-        changes: dict[str, Any] = {field: tuple(values)}
-        return replace(inputs, **changes)
+        return with_input(inputs, kind, index, value * scale)
 
     return apply
 
 
-def uncertain_inputs(model: Model) -> list[tuple[str, EstimateSpec, Setter]]:
+def _likely(value: Value) -> float:
+    return value.likely if isinstance(value, Estimate) else value
+
+
+def uncertain_inputs(model: Model) -> list[tuple[str, Estimate, Setter]]:
     """Every three-point input with a function putting a value for it into Inputs."""
-    found: list[tuple[str, Any, Setter]] = []
-    scenario = model.scenario
-    for f, flow in enumerate(scenario.flows):
-        key = f"flows[{flow.label}]"
-        found.append((f"{key}.volume", flow.volume, input_setter("volume", f)))
-        found.append((f"{key}.growth", flow.growth, input_setter("growth", f)))
-        if flow.rejection is not None:
-            found.append((f"{key}.rejection.fraction", flow.rejection.fraction,
-                          input_setter("rejection", f, part=0)))  # fmt: skip
-            found.append((f"{key}.rejection.delay", flow.rejection.delay,
-                          input_setter("rejection", f, part=1)))  # fmt: skip
-    for n, (name, link) in enumerate(scenario.links.items()):
-        key = f"links.{name}"
-        found.append((f"{key}.daily_cap", link.daily_cap, input_setter("cap", n)))
+    found: list[tuple[str, Value | None, Setter]] = []
+    for f, flow_model in enumerate(model.flows):
+        flow = flow_model.estimates
+        key = f"flows[{flow_model.name}]"
+        found.append((f"{key}.volume", flow.volume, input_setter(InputKind.VOLUME, f)))
+        found.append((f"{key}.growth", flow.growth, input_setter(InputKind.GROWTH, f)))
+        if flow.rejection_fraction is not None:
+            found.append((f"{key}.rejection.fraction", flow.rejection_fraction,
+                          input_setter(InputKind.REJECTION_FRACTION, f)))  # fmt: skip
+            found.append((f"{key}.rejection.delay", flow.rejection_delay,
+                          input_setter(InputKind.REJECTION_DELAY, f)))  # fmt: skip
+    for n, link_model in enumerate(model.links):
+        link = link_model.estimates
+        key = f"links.{link_model.name}"
+        found.append((f"{key}.daily_cap", link.daily_cap, input_setter(InputKind.CAP, n)))
         if link.bandwidth is not None:
-            efficiency, bandwidth = likely_of(link.efficiency), likely_of(link.bandwidth)
+            efficiency, bandwidth = _likely(link.efficiency), _likely(link.bandwidth)
             found.append((f"{key}.bandwidth", link.bandwidth,
-                          input_setter("bandwidth", n, scale=efficiency)))  # fmt: skip
+                          input_setter(InputKind.BANDWIDTH, n, scale=efficiency)))  # fmt: skip
             found.append((f"{key}.efficiency", link.efficiency,
-                          input_setter("bandwidth", n, scale=bandwidth)))  # fmt: skip
-        found.append((f"{key}.records_rate", link.records_rate, input_setter("records_rate", n)))
-        found.append((f"{key}.daily_records", link.daily_records, input_setter("daily_records", n)))
-        found.append((f"{key}.lead_time", link.lead_time, input_setter("available", n)))
-    return [(k, e, s) for k, e, s in found if isinstance(e, EstimateSpec) and e.high > e.low]
+                          input_setter(InputKind.BANDWIDTH, n, scale=bandwidth)))  # fmt: skip
+        found.append((f"{key}.records_rate", link.records_rate,
+                      input_setter(InputKind.RECORDS_RATE, n)))  # fmt: skip
+        found.append((f"{key}.daily_records", link.daily_records,
+                      input_setter(InputKind.DAILY_RECORDS, n)))  # fmt: skip
+        found.append((f"{key}.lead_time", link.lead_time, input_setter(InputKind.AVAILABLE, n)))
+    return [(k, e, s) for k, e, s in found if isinstance(e, Estimate) and e.high > e.low]
 
 
 def swings(model: Model) -> tuple[float | None, list[Swing]]:

@@ -15,12 +15,16 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from migrasim.scenario.types import HOLIDAY_REGIONS, WEEKDAYS, CalendarSpec
-
 SimTime = float
 """Seconds since the scenario's start (real elapsed time)."""
 
 DAY = 86_400
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+"""Weekday names in ``date.weekday()`` order (Monday is 0)."""
+
+HOLIDAY_REGIONS = {"wales": "WLS", "england": "ENG", "scotland": "SCT", "northern_ireland": "NIR"}
+"""Holiday region names and their ``holidays`` library subdivision codes."""
 
 
 @dataclass(frozen=True)
@@ -42,13 +46,22 @@ def bank_holidays(region: str, years: Iterable[int]) -> dict[date, str]:
     return {day: str(name) for day, name in table.items()}
 
 
-def build_calendar(spec: CalendarSpec, first: date, last: date) -> WorkingCalendar:
-    """The working calendar between ``first`` and ``last`` (inclusive)."""
-    closed: set[date] = set(bank_holidays(spec.holidays, range(first.year, last.year + 1)))
-    for lo, hi in spec.closures:
+def build_calendar(
+    working_weekdays: Iterable[int],
+    holiday_region: str,
+    closures: Iterable[tuple[date, date]],
+    first: date,
+    last: date,
+) -> WorkingCalendar:
+    """The working calendar between ``first`` and ``last`` (inclusive).
+
+    ``working_weekdays`` are ``date.weekday()`` numbers (Monday 0), ``holiday_region`` a key of
+    :data:`HOLIDAY_REGIONS` or ``'none'``, and ``closures`` inclusive (first, last) date ranges.
+    """
+    closed: set[date] = set(bank_holidays(holiday_region, range(first.year, last.year + 1)))
+    for lo, hi in closures:
         closed.update(lo + timedelta(days=i) for i in range((hi - lo).days + 1))
-    weekdays = frozenset(WEEKDAYS.index(d) for d in spec.working_days)
-    return WorkingCalendar(weekdays, frozenset(closed))
+    return WorkingCalendar(frozenset(working_weekdays), frozenset(closed))
 
 
 @dataclass(frozen=True)

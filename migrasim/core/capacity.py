@@ -11,8 +11,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 INF = math.inf
+
+
+class Constraint(NamedTuple):
+    """A shared limit: ``sum(weights[i] * rate[flows[i]]) <= capacity``.
+
+    A byte limit weighs every flow 1; a record limit weighs each flow by its records per byte.
+    """
+
+    capacity: float  # bytes/s or records/s
+    flows: list[int]  # the flows it limits (indices into the rates)
+    weights: list[float]  # one per flow in ``flows``
 
 
 def window_rate(bandwidth: float, cap_bytes_per_day: float, window_s: float) -> float:
@@ -31,15 +43,14 @@ def window_rate(bandwidth: float, cap_bytes_per_day: float, window_s: float) -> 
 
 def max_min_rates(
     bounds: Sequence[float],
-    shared: Sequence[tuple[float, Sequence[int], Sequence[float] | None]],
+    shared: Sequence[Constraint],
 ) -> tuple[list[float], list[int]]:
     """Max-min fair rates for flows ``0..n-1``.
 
-    ``bounds[f]`` is flow f's own limit (``inf`` if none). ``shared[l] = (capacity, flows,
-    weights)`` is a shared constraint: ``sum(weights[i] * rate[flows[i]]) <= capacity``, with
-    weights 1 when ``weights`` is None (a byte limit; a record limit weighs each flow by its
-    records per byte). Returns ``(rates, binding)`` where ``binding[f]`` is ``-1`` if the flow's
-    own bound limited it, else the index of the shared constraint that saturated on its path.
+    ``bounds[f]`` is flow f's own limit (``inf`` if none). ``shared[l]`` is a shared
+    :class:`Constraint` on the flows it names. Returns ``(rates, binding)`` where ``binding[f]``
+    is ``-1`` if the flow's own bound limited it, else the index of the shared constraint that
+    saturated on its path.
 
     Progressive filling: all unfixed flows rise together; a flow whose bound is reached stops
     there (which only raises the level the others can reach), otherwise the constraint with the
@@ -51,12 +62,12 @@ def max_min_rates(
     if not shared:
         return [float(b) for b in bounds], binding
     links_of: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    remaining_cap = [float(cap) for cap, _, _ in shared]
+    remaining_cap = [float(c.capacity) for c in shared]
     unfixed_weight = [0.0] * len(shared)
     unfixed_count = [0] * len(shared)
     for index, (_, members, weights) in enumerate(shared):
         for i, f in enumerate(members):
-            w = 1.0 if weights is None else float(weights[i])
+            w = float(weights[i])
             links_of[f].append((index, w))
             unfixed_weight[index] += w
             unfixed_count[index] += 1
@@ -77,7 +88,7 @@ def max_min_rates(
             candidates = [order[cursor]]
             binder = -1
         elif bottleneck >= 0:
-            candidates = [f for f in shared[bottleneck][1] if not fixed[f]]
+            candidates = [f for f in shared[bottleneck].flows if not fixed[f]]
             binder = bottleneck
         else:  # no constraint left on any unfixed flow: each runs at its own bound
             candidates = [f for f in range(n) if not fixed[f]]

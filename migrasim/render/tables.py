@@ -27,6 +27,7 @@ from migrasim.analysis.sensitivity import Swing
 from migrasim.core.calendar import completion_date
 from migrasim.core.engine import Model, RunResult
 from migrasim.errors import ResultsExistError
+from migrasim.render.reasons import never_reason_text
 
 NEVER = "never"
 Z95 = 1.959963984540054
@@ -193,7 +194,7 @@ def summary_frame(
     Without ``mc`` (a scenario with no uncertainty) every replication would equal the baseline,
     so the P-dates are the baseline date and the intervals have zero width.
     """
-    go_live = model.scenario.go_live
+    go_live = model.go_live
     convert = DateConverter(model)
     flows = baseline.flows
     if mc is None:
@@ -217,7 +218,7 @@ def summary_frame(
         rows.append(
             _row(flow.name, flow.source, flow.target, flow.volume_bytes,
                  flow.delivered_bytes + flow.remaining_bytes, flow.started_s, moment, day,
-                 stats, common[i], shares[i], flow.reason, model, go_live)
+                 stats, common[i], shares[i], never_reason_text(flow.reason), model, go_live)
         )  # fmt: skip
     # The programme completes with its last flow; that flow's bottleneck is the critical one.
     finish_times = [f.finished_s for f in flows]
@@ -234,7 +235,8 @@ def summary_frame(
         _row("ALL", "", "", sum(f.volume_bytes for f in flows),
              sum(f.delivered_bytes + f.remaining_bytes for f in flows),
              min(starts) if starts else None, moment, day, stats,
-             common[last], shares[last] if critical else 0.0, flows[last].reason, model, go_live)
+             common[last], shares[last] if critical else 0.0,
+             never_reason_text(flows[last].reason), model, go_live)
     )  # fmt: skip
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 

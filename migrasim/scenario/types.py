@@ -33,11 +33,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from migrasim.core import units
+from migrasim.core.calendar import WEEKDAYS
 from migrasim.core.distributions import Estimate
 from migrasim.errors import Problem, ScenarioError, UnitError, quoted
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-HOLIDAY_REGIONS = {"wales": "WLS", "england": "ENG", "scotland": "SCT", "northern_ireland": "NIR"}
 
 
 def _fail(problem: str, fix: str = "") -> PydanticCustomError:

@@ -16,7 +16,8 @@ from typing import Any
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from migrasim.core.engine import Model, RunResult, build_model, simulate
+from migrasim.core.engine import Model, RunResult, simulate
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario, parse_scenario
 from tests import strategies as gen
 from tests.reference_model import link_windows

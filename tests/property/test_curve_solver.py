@@ -15,7 +15,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from migrasim.core.engine import build_model, simulate
+from migrasim.core.engine import simulate
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 
 WINDOWS = [None, "19:00-07:00", "22:00-06:00", "08:00-18:00", "00:00-12:00", "13:30-14:30"]

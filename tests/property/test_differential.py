@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrasim.core.engine import Model, RunResult, build_model, simulate
+from migrasim.core.engine import Model, RunResult, simulate
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 from tests import strategies as gen
 from tests.reference_model import RefResult, run_reference, seconds_since_start

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from migrasim.analysis.runner import run_monte_carlo
-from migrasim.core.engine import build_model, simulate
+from migrasim.core.engine import simulate
 from migrasim.render.tables import date_stats, quantile_rank, summary_frame, wilson_interval
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 from tests.helpers import ALL_WEEK, scenario_dict
 

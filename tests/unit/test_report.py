@@ -15,9 +15,10 @@ from openpyxl import load_workbook
 
 from migrasim.analysis.advice import fix_for
 from migrasim.cli import cli
-from migrasim.core.engine import build_model, simulate
+from migrasim.core.engine import simulate
 from migrasim.render.report import WELSH, ReportInputs, headline_from, render_html, xlsx_bytes
 from migrasim.render.tables import summary_frame
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 
 PNG_1PX = bytes.fromhex(

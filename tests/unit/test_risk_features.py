@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from migrasim.core.engine import build_model, simulate
+from migrasim.core.engine import simulate
+from migrasim.render.reasons import never_reason_text
+from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 from tests.helpers import ALL_WEEK, scenario_dict
 
@@ -48,7 +50,7 @@ def test_growth_faster_than_capacity_never_finishes_and_says_why(method: str) ->
     model = build_model(parse_scenario(data))
     flow = simulate(model, method=method).flows[0]
     assert flow.finished_s is None
-    assert flow.reason.startswith("growth of 1.5 GB/day outpaces the")
+    assert never_reason_text(flow.reason).startswith("growth of 1.5 GB/day outpaces the")
 
 
 @pytest.mark.parametrize("method", METHODS)

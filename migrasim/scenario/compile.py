@@ -1,0 +1,145 @@
+"""Compile a validated scenario into the core's plain records: ``build_model(scenario)``.
+
+This is the one place that reads the pydantic :class:`~migrasim.scenario.types.Scenario` on
+behalf of the engine: it builds the working calendar and each link's transfer windows, turns
+names into indices and most likely values into floats, and keeps each input as given (a value
+or an :class:`~migrasim.core.distributions.Estimate`) for sampling and sensitivity. The core
+(:mod:`migrasim.core.model`) never imports the scenario package; this step sits above it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from migrasim.core.calendar import WEEKDAYS, Clock, build_calendar, window_schedule
+from migrasim.core.capacity import INF
+from migrasim.core.model import (
+    NO_REJECTION,
+    FlowEstimates,
+    FlowModel,
+    LinkEstimates,
+    LinkModel,
+    Model,
+    Rejection,
+    Value,
+    find_components,
+)
+from migrasim.core.solvers.weeks import week_patterns
+from migrasim.scenario.types import FlowSpec, LinkSpec, Scenario, Uncertain, as_value, likely_of
+
+
+def _optional(value: Uncertain | None) -> float:
+    return INF if value is None else likely_of(value)
+
+
+def _given(value: Uncertain | None) -> Value | None:
+    return None if value is None else as_value(value)
+
+
+def _link_estimates(spec: LinkSpec) -> LinkEstimates:
+    outages = spec.outages
+    return LinkEstimates(
+        bandwidth=_given(spec.bandwidth),
+        efficiency=as_value(spec.efficiency),
+        daily_cap=_given(spec.daily_cap),
+        records_rate=_given(spec.records_rate),
+        daily_records=_given(spec.daily_records),
+        lead_time=_given(spec.lead_time),
+        mtbf=None if outages is None else _given(outages.mtbf),
+        mttr=None if outages is None else _given(outages.mttr),
+    )
+
+
+def _flow_estimates(flow: FlowSpec) -> FlowEstimates:
+    rejection = flow.rejection
+    return FlowEstimates(
+        volume=as_value(flow.volume),
+        growth=_given(flow.growth),
+        rejection_fraction=None if rejection is None else as_value(rejection.fraction),
+        rejection_delay=None if rejection is None else _given(rejection.delay),
+    )
+
+
+def build_model(scenario: Scenario) -> Model:
+    """Compile ``scenario``: calendar, link windows, components and week patterns."""
+    clock = Clock(scenario.start, scenario.tz)
+    horizon = float(scenario.horizon)
+    first = scenario.start.date() - timedelta(days=1)
+    last = (clock.to_local(horizon) + timedelta(days=2)).date()
+    spec = scenario.calendar
+    calendar = build_calendar(
+        (WEEKDAYS.index(d) for d in spec.working_days), spec.holidays, spec.closures, first, last
+    )
+    names = list(scenario.links)
+    links: list[LinkModel] = []
+    for name in names:
+        link = scenario.links[name]
+        schedule = window_schedule(link.window, calendar, clock, first, last)
+        spans = tuple(c - o for o, c in zip(schedule.open_s, schedule.close_s, strict=True))
+        bandwidth = INF if link.rate_bytes_per_s is None else link.rate_bytes_per_s
+        cap = _optional(link.daily_cap)
+        available = -INF
+        if link.available_from is not None:
+            available = clock.to_sim(link.available_from)
+        elif link.lead_time is not None:
+            available = likely_of(link.lead_time)
+        planned: tuple[tuple[float, float], ...] = ()
+        if link.outages is not None:
+            planned = tuple((clock.to_sim(a), clock.to_sim(b)) for a, b in link.outages.planned)
+        links.append(
+            LinkModel(
+                name=name,
+                index=len(links),
+                per_flow=link.per_flow,
+                schedule=schedule,
+                spans=spans,
+                bandwidth=bandwidth,
+                cap_bytes=cap,
+                quota_limited=bandwidth < INF and cap < INF,
+                records_rate=_optional(link.records_rate),
+                daily_records=_optional(link.daily_records),
+                planned=planned,
+                available=available,
+                fallback=names.index(link.fallback) if link.fallback else -1,
+                estimates=_link_estimates(link),
+            )
+        )
+    labels = scenario.flow_names()
+    flows = []
+    for flow in scenario.flows:
+        earliest = 0.0 if flow.start is None else max(0.0, clock.to_sim(flow.start))
+        rejection = NO_REJECTION
+        if flow.rejection is not None:
+            delay = 0.0 if flow.rejection.delay is None else likely_of(flow.rejection.delay)
+            rejection = Rejection(likely_of(flow.rejection.fraction), delay)
+        flows.append(
+            FlowModel(
+                name=flow.label,
+                source=flow.source,
+                target=flow.target,
+                volume_bytes=likely_of(flow.volume),
+                links=tuple(names.index(n) for n in flow.links),
+                after=tuple(labels.index(n) for n in flow.after),
+                earliest=earliest,
+                growth_bytes_per_s=0.0 if flow.growth is None else likely_of(flow.growth),
+                records=flow.records,
+                rejection=rejection,
+                estimates=_flow_estimates(flow),
+            )
+        )
+    components, component_of = find_components(flows, links)
+    weeks, week_sig, run_end = week_patterns(clock, last, links)
+    return Model(
+        name=scenario.name,
+        go_live=scenario.go_live,
+        correlation=dict(scenario.correlation),
+        clock=clock,
+        horizon=horizon,
+        links=tuple(links),
+        flows=tuple(flows),
+        components=components,
+        component_of=component_of,
+        weeks=weeks,
+        week_sig=week_sig,
+        run_end=run_end,
+    )
