@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from migrasim.analysis.sensitivity import input_setter
-from migrasim.core.calendar import completion_date
 from migrasim.core.engine import Model, baseline_inputs, build_model, simulate
+from migrasim.core.rules import DateConverter, in_time
 from migrasim.scenario.types import Scenario, likely_of
 
 MAX_FACTOR = 100.0
@@ -152,11 +152,10 @@ def fix_for(
     field = _field(quantity)
     scaled = input_setter(field, index, scale=getattr(base, field)[index])
 
+    convert = DateConverter(model.clock)
+
     def makes_go_live(factor: float) -> bool:
-        finished = simulate(model, scaled(base, factor)).finished_s
-        if finished is None:
-            return False
-        return completion_date(model.clock.to_local(finished)) < go_live
+        return in_time(convert(simulate(model, scaled(base, factor)).finished_s), go_live)
 
     key = f"links.{bottleneck}.{quantity.attribute}"
     current_text = _text(current, quantity.unit)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from migrasim.analysis.experiment import Outcome
 from migrasim.analysis.sensitivity import swings
-from migrasim.core.engine import Model, build_model
+from migrasim.analysis.summary import summarise
+from migrasim.core.engine import Model, build_model, simulate
 from migrasim.render.plots import tornado_figure
 from migrasim.render.tables import sensitivity_frame
 from migrasim.scenario.types import parse_scenario
@@ -43,7 +45,10 @@ def test_cap_swing_and_table() -> None:
     # than the volume's 30 days, so it comes first.
     model = model_of("1 GB", cap={"low": "0.4 GB", "likely": "1 GB", "high": "2 GB"})
     baseline, found = swings(model)
-    table = sensitivity_frame(model, baseline, found)
+    outcome = Outcome(model.scenario, model, simulate(model, record=True), None, 0)
+    report = summarise(outcome, sensitivity=(baseline, found))
+    assert report.swings is not None
+    table = sensitivity_frame(report.swings)
     rows = table.set_index("input")
     assert list(table["input"]) == ["links.capped.daily_cap", "flows[A].volume"]
     cap = rows.loc["links.capped.daily_cap"]
