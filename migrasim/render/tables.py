@@ -191,7 +191,7 @@ def timeline_frame(model: Model, result: RunResult) -> pd.DataFrame:
 
 
 def figure_png(figure: _SavableFigure) -> bytes:
-    """A figure as PNG bytes, exactly as :func:`write_results` saves it."""
+    """A figure as PNG bytes, as every chart is saved."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
     return buffer.getvalue()
