@@ -11,7 +11,7 @@ import json
 import shlex
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -137,9 +137,9 @@ def run(
     seed = default_seed(spec, seed)
     outcome = run_scenario(spec, replications, seed, execution, progress and progress())
     sensitivity = swings(outcome.model) if has_uncertainty(spec) else None
-    first = summarise(outcome, sensitivity=sensitivity)
-    fix = fix_for(spec, first.programme.bottleneck, str(path), overrides, outcome.model)
-    report = summarise(outcome, fix=fix, sensitivity=sensitivity)
+    report = summarise(outcome, sensitivity=sensitivity)
+    fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)
+    report = replace(report, fix=fix)
     tables = run_tables(outcome, report)
     pngs = run_figures(report, tables)
     command = reproduce_command("run", [path], overrides, report.replications, seed)
