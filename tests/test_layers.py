@@ -40,9 +40,6 @@ CORE_BANNED = ("pandas", "matplotlib", "click", "jinja2", "yaml")
 # build_model moves to scenario/compile.py and the calendar takes plain records), the first two
 # go; the analysis -> render.tables ones go when the statistics move to analysis/stats.py.
 KNOWN_UPWARD_IMPORTS: set[tuple[str, str]] = {
-    ("migrasim.analysis.compare", "migrasim.render.tables"),
-    ("migrasim.analysis.solve", "migrasim.render.tables"),
-    ("migrasim.analysis.sweep", "migrasim.render.tables"),
 }
 # Import cycles (each a frozenset of the modules of one strongly connected component).
 KNOWN_CYCLES: set[frozenset[str]] = set()

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from migrasim.analysis.sensitivity import InputKind, input_setter, input_value
-from migrasim.core.calendar import completion_date
 from migrasim.core.engine import simulate
 from migrasim.core.model import Model, baseline_inputs
+from migrasim.core.rules import DateConverter, in_time
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario, likely_of
 
@@ -150,11 +150,10 @@ def fix_for(
     kind = quantity.kind
     scaled = input_setter(kind, index, scale=input_value(base, kind, index))
 
+    convert = DateConverter(model.clock)
+
     def makes_go_live(factor: float) -> bool:
-        finished = simulate(model, scaled(base, factor)).finished_s
-        if finished is None:
-            return False
-        return completion_date(model.clock.to_local(finished)) < go_live
+        return in_time(convert(simulate(model, scaled(base, factor)).finished_s), go_live)
 
     key = f"links.{bottleneck}.{quantity.attribute}"
     current_text = _text(current, quantity.unit)

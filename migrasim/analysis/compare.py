@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from migrasim.analysis.experiment import Outcome, ordinal
-from migrasim.render.tables import Z95, date_stats
+from migrasim.analysis.stats import Z95, date_stats
+from migrasim.core.rules import in_time
 
 BOOTSTRAP = 400
 
@@ -100,8 +101,8 @@ def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[dict[st
                     mean_diff_ci_high=_fmt(mean.high),
                 )
                 if go_live is not None:
-                    hit_a = np.array([d is not None and d < go_live for d in base_days], float)
-                    hit_b = np.array([d is not None and d < go_live for d in days], float)
+                    hit_a = np.array([in_time(d, go_live) for d in base_days], float)
+                    hit_b = np.array([in_time(d, go_live) for d in days], float)
                     prob = mean_difference(hit_b - hit_a)
                     if prob.low is not None and prob.high is not None:
                         # a difference of two chances lies in [-1, 1]

@@ -16,8 +16,8 @@ import numpy as np
 
 from migrasim.analysis.runner import LOCAL, Execution, MonteCarloResult, run_monte_carlo
 from migrasim.analysis.sampling import has_uncertainty
-from migrasim.core.calendar import completion_date
 from migrasim.core.engine import Model, RunResult, simulate
+from migrasim.core.rules import DateConverter
 from migrasim.errors import MigrasimError
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.overrides import apply_override
@@ -57,15 +57,8 @@ class Outcome:
             if flow not in names:
                 raise MigrasimError(f"no flow named {flow!r} in {self.scenario.name!r}")
             column = finished[:, names.index(flow)]
-        memo: dict[float, date | None] = {}
-        out = []
-        for t in column.tolist():
-            if t not in memo:
-                memo[t] = (
-                    None if not np.isfinite(t) else completion_date(self.model.clock.to_local(t))
-                )
-            out.append(memo[t])
-        return out
+        convert = DateConverter(self.model.clock)
+        return [convert(t) for t in column.tolist()]
 
     def flow_names(self) -> list[str]:
         return [f.name for f in self.model.flows]
@@ -78,13 +71,13 @@ def run_scenario(
     execution: Execution = LOCAL,
     progress: Progress | None = None,
 ) -> Outcome:
-    """Baseline plus Monte Carlo (when any input is uncertain or replications are asked for),
-    the replications run where ``execution`` says."""
+    """Baseline plus Monte Carlo with ``replications``, else the scenario's ``replications:``,
+    else 1000 when any input is uncertain (else none), run where ``execution`` says."""
     model = build_model(scenario)
     baseline = simulate(model, record=True)
     n = replications or scenario.replications or (1000 if has_uncertainty(scenario) else None)
     mc = None
-    if n is not None and (has_uncertainty(scenario) or replications):
+    if n is not None:
         mc = run_monte_carlo(
             scenario, n, seed, execution.workers, progress, model, execution.scheduler
         )

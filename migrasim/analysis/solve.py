@@ -17,9 +17,9 @@ from typing import Any
 
 from migrasim.analysis.experiment import Outcome, run_scenario, with_overrides
 from migrasim.analysis.runner import LOCAL, Execution, cluster_session
+from migrasim.analysis.stats import DateStats, date_stats
 from migrasim.core import units
 from migrasim.errors import Problem, ScenarioError
-from migrasim.render.tables import DateStats, date_stats
 
 _TARGET = re.compile(
     r"^\s*(?P<metric>P50|P80|P95|prob_by_go_live)\s*(?P<op><=|>=|<|>)\s*(?P<value>\S+)\s*$",

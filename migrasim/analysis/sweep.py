@@ -12,8 +12,8 @@ from typing import Any
 
 from migrasim.analysis.experiment import run_scenario, with_overrides
 from migrasim.analysis.runner import Execution
+from migrasim.analysis.stats import date_stats
 from migrasim.errors import Problem, ScenarioError
-from migrasim.render.tables import date_stats
 from migrasim.scenario.overrides import split_assignment
 
 

@@ -1,8 +1,9 @@
 """Pure date rules: working days, holidays, closures, transfer windows and go-live.
 
-No simpy, no randomness, no I/O. This module and ``outputs.py`` are the only places that deal in
-dates; the engine works in seconds since the scenario start (:data:`SimTime`), real elapsed time,
-so a window on the night the clocks change is an hour longer or shorter, as it is on the wire.
+No simpy, no randomness, no I/O. This module and ``rules.py`` (in time, days late) are the
+only core modules that deal in dates; the engine works in seconds since the scenario start
+(:data:`SimTime`), real elapsed time, so a window on the night the clocks change is an hour
+longer or shorter, as it is on the wire.
 """
 
 from __future__ import annotations
@@ -89,11 +90,6 @@ def completion_date(moment: datetime) -> date:
     if moment.time() == time(0, 0):
         return moment.date() - timedelta(days=1)
     return moment.date()
-
-
-def in_time(completed_on: date | None, go_live: date) -> bool:
-    """ "By go-live" means a completion date earlier than go-live."""
-    return completed_on is not None and completed_on < go_live
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ The only module that imports matplotlib. Every function takes pandas DataFrames 
 state is touched; the caller saves it (``fig.savefig(path, dpi=150)``). No file I/O here.
 
 Both figures use the same colours: blue finishes in time for go-live, orange finishes late,
-red never finishes within the simulated horizon. As in :func:`migrasim.core.calendar.in_time`, a
+red never finishes within the simulated horizon. As in :func:`migrasim.core.rules.in_time`, a
 flow is in time if it completes by the day before go-live.
 """
 
@@ -26,6 +26,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from migrasim.core.calendar import completion_date
+from migrasim.core.rules import days_late, in_time, percent_text
 
 __all__ = [
     "BAND_GID",
@@ -105,10 +106,8 @@ def _fmt_day(value: pd.Timestamp) -> str:
 
 
 def _fmt_pct(value: float) -> str:
-    """Percent rounded down, so unfinished work never reads as 100 % (99.6 stays 99.6)."""
-    if 99.0 <= value < 100.0:
-        return f"{math.floor(value * 10) / 10:.1f}%"
-    return f"{math.floor(value + 1e-9):.0f}%"
+    """A percent (0-100) as the report writes it (``core.rules.percent_text``)."""
+    return percent_text(value / 100.0)
 
 
 def _fmt_late(days: int) -> str:
@@ -286,7 +285,7 @@ def burnup_figure(
         done = completion[f]
         if done is None:
             status[f] = "never"
-        elif gl is not None and done >= gl:
+        elif go_live is not None and not in_time(done.date(), go_live):
             status[f] = "late"
         else:
             status[f] = "on_time"
@@ -362,11 +361,11 @@ def burnup_figure(
             at_go_live: float | None = float(overall.iloc[i]) if gl >= start else 0.0
         else:
             at_go_live = None  # go-live is after the end of the simulation
-        in_time = sum(1 for f in flows if status[f] == "on_time")
+        n_in_time = sum(1 for f in flows if status[f] == "on_time")
         if at_go_live is not None:
             subtitle.append(
                 f"{_fmt_pct(at_go_live)} of the data migrated by go-live ({_fmt_day(gl)}); "
-                f"{in_time} of {len(flows)} flows complete in time"
+                f"{n_in_time} of {len(flows)} flows complete in time"
             )
             gx = _num(gl)
             ax.plot([gx], [at_go_live], "o", color=OVERALL, ms=7, zorder=7, clip_on=False)
@@ -545,10 +544,9 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
         # Label the date the completion counts for: 00:00 belongs to the day that ended.
         on = pd.Timestamp(completion_date(end_ts.to_pydatetime()))
         label = f"{on.day} {on:%b %Y}" if multi_year else f"{on.day} {on:%b}"
-        if is_late and gl is not None:
-            days_late = (on - (gl - pd.Timedelta(days=1))).days
-            if days_late > 0:
-                label += f"  {_fmt_late(days_late)}"
+        late_by = days_late(on.date(), go_live)
+        if is_late and late_by is not None and late_by > 0:
+            label += f"  {_fmt_late(late_by)}"
         ax.text(ex, y, f" {label}", color=MUTED_TEXT, ha="left", bbox=label_box, **text_kw)
 
     ax.set_yticks(np.arange(n), labels=names)
@@ -618,7 +616,7 @@ def cdf_figure(
     never = n - len(done)
     subtitle = [f"{n} replications"]
     if never:
-        subtitle.append(f"{never} ({never / n:.0%}) never complete within the horizon")
+        subtitle.append(f"{never} ({percent_text(never / n)}) never complete within the horizon")
     colours = {"P50": "#59A14F", "P80": "#E8743B", "P95": "#C0392B"}
     for label, day in p_dates.items():
         if day is None:
@@ -638,8 +636,8 @@ def cdf_figure(
     if go_live is not None:
         gl = _day(go_live)
         _go_live_line(ax, gl)
-        share = sum(1 for d in done if d < go_live) / n
-        subtitle.append(f"{share:.0%} complete before go-live")
+        share = sum(1 for d in done if in_time(d, go_live)) / n
+        subtitle.append(f"{percent_text(share)} complete before go-live")
     _percent_over_time(ax, "Replications complete (%)")
     _titles(ax, title, ["; ".join(subtitle)])
     return fig
@@ -675,8 +673,8 @@ def overlay_cdf_figure(
             ys = np.arange(1, len(done) + 1) / n * 100.0
             ax.step([xs[0], *xs], [0.0, *ys], where="post", color=colour, lw=2.2, label=label)
         if go_live is not None:
-            share = sum(1 for d in done if d < go_live) / n
-            subtitle.append(f"{label}: {share:.0%} before go-live")
+            share = sum(1 for d in done if in_time(d, go_live)) / n
+            subtitle.append(f"{label}: {percent_text(share)} before go-live")
     if go_live is not None:
         _go_live_line(ax, _day(go_live))
     _percent_over_time(ax, "Replications complete (%)")
@@ -789,7 +787,8 @@ def sweep_heatmap_figure(table: pd.DataFrame, key_x: str, key_y: str, title: str
         i, j = ys.index(str(values[key_y])), xs.index(str(values[key_x]))
         prob = values["prob_by_go_live"]
         grid[i, j] = float(prob) if prob not in ("", None) else np.nan
-        labels[(i, j)] = f"{grid[i, j]:.0%}\nP80 {values['p80']}"
+        chance = "" if np.isnan(grid[i, j]) else percent_text(float(grid[i, j]))
+        labels[(i, j)] = f"{chance}\nP80 {values['p80']}"
     image = ax.imshow(grid, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto", origin="lower")
     for (i, j), text in labels.items():
         ax.text(j, i, text, ha="center", va="center", fontsize=8, color="#111111")

@@ -33,7 +33,18 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from migrasim.analysis.records import FlowSummary, RunReport
 from migrasim.core.calendar import completion_date
+from migrasim.core.rules import (
+    LATE_BELOW,
+    ON_TRACK_FROM,
+    Status,
+    days_late,
+    in_time,
+    percent_text,
+    status,
+)
+from migrasim.render.reasons import never_reason_text
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -53,8 +64,6 @@ __all__ = [
 ]
 
 LANGUAGES = ("en", "cy")
-ON_TRACK_FROM = 0.8  # a chance of finishing by go-live of at least this is "on track"
-LATE_BELOW = 0.2  # below this, "likely late"; in between, "at risk"
 NEVER = "never"
 
 
@@ -81,14 +90,21 @@ class ReportInputs:
     title: str
     command: str
     headline: Headline
-    summary: pd.DataFrame  # summary.csv's table, last row flow == "ALL"
+    results: RunReport  # the run's records: the organisation table, counts, seed, replications
     figures: dict[str, bytes]  # PNG bytes by name ("burnup", "gantt", "cdf", any subset)
     assumptions: list[tuple[str, str]]  # (where, text) from the scenario's descriptions
     scenario_text: str
-    seed: int
-    replications: int | None  # None = deterministic run
     version: str
     extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def seed(self) -> int:
+        return self.results.seed
+
+    @property
+    def replications(self) -> int | None:
+        """None for a deterministic run."""
+        return self.results.replications
 
 
 # --------------------------------------------------------------------------------------------
@@ -626,15 +642,6 @@ def _to_float(value: object) -> float | None:
     return None if math.isnan(number) else number
 
 
-def _pct(share: float) -> str:
-    """83%, 1.5%, 99.5%, 100%: one decimal near 0 and 100 %, where it matters."""
-    value = share * 100
-    text = f"{value:.1f}" if (value < 10 or value > 90) else f"{value:.0f}"
-    if text.endswith(".0"):
-        text = text[:-2]
-    return f"{text}%"
-
-
 def _size(n_bytes: float) -> str:
     """Decimal units as migrasim uses them (1 GB = 10^9 bytes)."""
     for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
@@ -669,9 +676,8 @@ def _day_html(day: _Day, tr: _Tr) -> str:
     return _esc(date_in_words(day, tr.lang))
 
 
-def _lateness(day: datetime.date, go_live: datetime.date, tr: _Tr) -> tuple[str, bool]:
-    """'12 weeks late' / '3 days to spare' relative to the last in-time day (go-live - 1)."""
-    late = (day - (go_live - datetime.timedelta(days=1))).days
+def _lateness(late: int, tr: _Tr) -> tuple[str, bool]:
+    """'12 weeks late' / '3 days to spare' from ``core.rules.days_late``."""
     if late == 0:
         return tr("no time to spare"), False
     n = abs(late)
@@ -689,19 +695,8 @@ def _verdict(headline: Headline) -> str:
         return "none"
     prob = headline.prob_by_go_live
     if headline.will_make_go_live:
-        return "yes" if prob is None or prob >= ON_TRACK_FROM else "risk"
+        return "yes" if prob is None or status(prob, None) is Status.ON_TRACK else "risk"
     return "no" if prob is None or prob < 0.5 else "risk"
-
-
-def _status(prob: float | None, late_baseline: bool | None) -> str | None:
-    """'ok', 'risk' or 'late' for a row; None without go-live."""
-    if prob is not None:
-        if prob >= ON_TRACK_FROM:
-            return "ok"
-        return "late" if prob < LATE_BELOW else "risk"
-    if late_baseline is None:
-        return None
-    return "late" if late_baseline else "ok"
 
 
 def _link_description(name: str, assumptions: Iterable[tuple[str, str]]) -> str | None:
@@ -731,12 +726,12 @@ def _headline_html(inputs: ReportInputs, tr: _Tr) -> str:
             + "</p>"
         )
     elif h.go_live is not None and h.prob_by_go_live is not None and not deterministic:
-        chance = f"<strong>{_esc(_pct(h.prob_by_go_live))}</strong>"
+        chance = f"<strong>{_esc(percent_text(h.prob_by_go_live))}</strong>"
         if h.prob_ci is not None:
             interval = tr.html(
                 "95% interval {low} to {high}",
-                low=_esc(_pct(h.prob_ci[0])),
-                high=_esc(_pct(h.prob_ci[1])),
+                low=_esc(percent_text(h.prob_ci[0])),
+                high=_esc(percent_text(h.prob_ci[1])),
             )
             chance += f" ({interval})"
         go_live_words = _esc(date_in_words(h.go_live, tr.lang))
@@ -758,7 +753,7 @@ def _headline_html(inputs: ReportInputs, tr: _Tr) -> str:
     if h.p80 is None:
         parts.append(f"<p>{tr('The programme does not finish within the simulated horizon.')}</p>")
     elif h.go_live is not None:
-        phrase, late = _lateness(h.p80, h.go_live, tr)
+        phrase, late = _lateness(days_late(h.p80, h.go_live) or 0, tr)
         parts.append(f'<p class="delta {"late" if late else "early"}">{phrase}</p>')
     if deterministic:
         parts.append(
@@ -823,9 +818,9 @@ def _badge(status: str | None, tr: _Tr, deterministic: bool) -> str:
 
 
 def _organisation_table(inputs: ReportInputs, tr: _Tr) -> str:
-    rows = _rows(inputs.summary)
-    go_live = inputs.headline.go_live
-    deterministic = inputs.replications is None
+    report = inputs.results
+    go_live = report.go_live
+    deterministic = report.deterministic
     has_go_live = go_live is not None
 
     def abbr(p: int) -> str:
@@ -847,25 +842,12 @@ def _organisation_table(inputs: ReportInputs, tr: _Tr) -> str:
     head.append(tr("Bottleneck"))
 
     body: list[str] = []
-    counts = {"ok": 0, "risk": 0, "late": 0}
-    n_flows = baseline_late = 0
-    for row in rows:
-        is_all = str(row.get("flow", "")) == "ALL"
-        baseline = _to_day(row.get("baseline_completion"), moment=True)
-        late_baseline: bool | None = None
-        if go_live is not None and baseline is not _BLANK:
-            late_baseline = baseline is None or baseline >= go_live
-        prob = None if deterministic else _to_float(row.get("prob_by_go_live"))
-        status = _status(prob, late_baseline) if has_go_live else None
-        if not is_all:
-            n_flows += 1
-            baseline_late += bool(late_baseline)
-            if status is not None:
-                counts[status] += 1
-        name = tr("Whole programme") if is_all else _esc(row.get("flow", ""))
-        reason = str(row.get("never_reason") or "").strip()
-        never = baseline is None or _to_day(row.get("p50")) is None
-        if never and reason and not _is_missing(reason):
+    for row in report.rows:
+        status = None if row.status is None else row.status.value
+        baseline = row.baseline_completed_on
+        name = tr("Whole programme") if row.is_programme else _esc(row.name)
+        reason = never_reason_text(row.never_reason).strip()
+        if (baseline is None or row.p50 is None) and reason:
             name += (
                 '<span class="reason">'
                 + tr.html(
@@ -873,66 +855,64 @@ def _organisation_table(inputs: ReportInputs, tr: _Tr) -> str:
                 )
                 + "</span>"
             )
-        volume = _to_float(row.get("total_bytes"))
-        if volume is None:
-            volume = _to_float(row.get("volume_bytes"))
         cells = [f'<th scope="row">{name}</th>']
         if has_go_live:
             cells.append(f"<td>{_badge(status, tr, deterministic)}</td>")
-        cells.append(f'<td class="num">{_size(volume or 0.0)}</td>')
+        cells.append(f'<td class="num">{_size(round(row.total_bytes))}</td>')
+        cells.append(f"<td>{_day_html(baseline, tr)}</td>")
         if deterministic:
-            cells.append(f"<td>{_day_html(baseline, tr)}</td>")
             if go_live is not None:
-                if isinstance(baseline, datetime.date):
-                    phrase, late = _lateness(baseline, go_live, tr)
+                if row.days_late is not None:
+                    phrase, late = _lateness(row.days_late, tr)
                     cells.append(f'<td class="{"late" if late else "early"}">{phrase}</td>')
                 else:
                     cells.append("<td></td>")
         else:
-            cells.append(f"<td>{_day_html(baseline, tr)}</td>")
-            for col in ("p50", "p80", "p95"):
-                cls = ' class="p80"' if col == "p80" else ""
-                cells.append(f"<td{cls}>{_day_html(_to_day(row.get(col)), tr)}</td>")
+            for day, cls in ((row.p50, ""), (row.p80, ' class="p80"'), (row.p95, "")):
+                cells.append(f"<td{cls}>{_day_html(day, tr)}</td>")
             if has_go_live:
                 chance = ""
-                if prob is not None:
-                    chance = f"<strong>{_esc(_pct(prob))}</strong>"
-                    low = _to_float(row.get("prob_ci_low"))
-                    high = _to_float(row.get("prob_ci_high"))
-                    if low is not None and high is not None:
-                        chance += f'<span class="ci">{_esc(_pct(low))}–{_esc(_pct(high))}</span>'
+                if row.chance is not None:
+                    chance = f"<strong>{_esc(percent_text(row.chance))}</strong>"
+                    if row.chance_ci is not None:
+                        low, high = row.chance_ci
+                        chance += (
+                            f'<span class="ci">{_esc(percent_text(low))}–'
+                            f"{_esc(percent_text(high))}</span>"
+                        )
                 cells.append(f'<td class="num">{chance}</td>')
-        bottleneck = _esc(row.get("bottleneck") or "")
-        share = _to_float(row.get("bottleneck_share"))
-        if bottleneck and share is not None and not deterministic:
-            bottleneck += f'<span class="ci">{tr("{share} of runs", share=_pct(share))}</span>'
+        bottleneck = _esc(row.bottleneck)
+        if bottleneck and not deterministic:
+            share = percent_text(row.bottleneck_share)
+            bottleneck += f'<span class="ci">{tr("{share} of runs", share=share)}</span>'
         cells.append(f"<td>{bottleneck}</td>")
         classes = []
         if status is not None:
             classes.append(f"row-{status}")
-        if is_all:
+        if row.is_programme:
             classes.append("total")
         cls = f' class="{" ".join(classes)}"' if classes else ""
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
 
+    counts = report.counts
     intro = ""
     if has_go_live and deterministic:
         intro = tr(
-            "{late} of {n} organisations finish after go-live.", late=counts["late"], n=n_flows
+            "{late} of {n} organisations finish after go-live.", late=counts.late, n=counts.flows
         )
     elif has_go_live:
         intro = tr(
             "{late} of {n} organisations are likely to be late, {risk} are at risk and {ok} are "
             "on track.",
-            late=counts["late"],
-            n=n_flows,
-            risk=counts["risk"],
-            ok=counts["ok"],
+            late=counts.late,
+            n=counts.flows,
+            risk=counts.at_risk,
+            ok=counts.on_track,
         )
         intro += " " + tr(
             "In the baseline run (most likely inputs), {late} of {n} finish after go-live.",
-            late=baseline_late,
-            n=n_flows,
+            late=counts.late_in_baseline,
+            n=counts.flows,
         )
     note = tr(
         "Dates are from a single deterministic run (no input is uncertain). A flow is in time if "
@@ -978,20 +958,6 @@ def _figure_key(name: str) -> str:
     return stem[:-4] if stem.lower().endswith(".png") else stem
 
 
-def _late_counts(summary: pd.DataFrame, go_live: datetime.date | None) -> tuple[int, int]:
-    late = n = 0
-    for row in _rows(summary):
-        if str(row.get("flow", "")) == "ALL":
-            continue
-        n += 1
-        day = _to_day(row.get("baseline_completion"), moment=True)
-        if go_live is not None and (
-            day is None or (isinstance(day, datetime.date) and day >= go_live)
-        ):
-            late += 1
-    return late, n
-
-
 def _figures_html(inputs: ReportInputs, tr: _Tr) -> str:
     h = inputs.headline
     names = sorted(
@@ -1023,13 +989,13 @@ def _figures_html(inputs: ReportInputs, tr: _Tr) -> str:
                 "Each organisation's migration from start to finish in the baseline run (most "
                 "likely inputs). Orange bars finish after go-live; the dashed line is go-live."
             )
-            late, n = _late_counts(inputs.summary, h.go_live)
+            counts = inputs.results.counts
             if h.go_live is not None:
                 alt = tr(
                     "Bar chart of each organisation's migration period in the baseline run; "
                     "{late} of {n} finish after go-live.",
-                    late=late,
-                    n=n,
+                    late=counts.late_in_baseline,
+                    n=counts.flows,
                 )
             else:
                 alt = tr("Bar chart of each organisation's migration period in the baseline run.")
@@ -1091,7 +1057,7 @@ def _cell_html(column: str, value: object, tr: _Tr) -> tuple[str, bool]:
     if number is None:
         return _esc(value), False
     if _PERCENT_COLUMNS.search(column) and 0.0 <= number <= 1.0:
-        return _esc(_pct(number)), True
+        return _esc(percent_text(number)), True
     return _esc(_number(number)), True
 
 
@@ -1204,13 +1170,6 @@ def _model_html(inputs: ReportInputs, tr: _Tr) -> str:
     )
 
 
-def _all_row(summary: pd.DataFrame) -> dict[str, Any] | None:
-    for row in reversed(_rows(summary)):
-        if str(row.get("flow", "")) == "ALL":
-            return dict(row)
-    return None
-
-
 def _experimentation_html(inputs: ReportInputs, tr: _Tr) -> str:
     items: list[tuple[str, str]] = []
     if inputs.replications is None:
@@ -1238,29 +1197,26 @@ def _experimentation_html(inputs: ReportInputs, tr: _Tr) -> str:
                 ),
             )
         )
-        total = _all_row(inputs.summary)
-        if total is not None:
-            low = _to_day(total.get("p80_ci_low"))
-            high = _to_day(total.get("p80_ci_high"))
-            half = _to_float(total.get("p80_halfwidth_days"))
-            if low is not _BLANK and high is not _BLANK:
-                if half is not None:
-                    text = tr.html(
-                        "With 95% confidence the programme's P80 lies between {low} and {high} "
-                        "(± {half} days).",
-                        low=_day_html(low, tr),
-                        high=_day_html(high, tr),
-                        half=_esc(_number(half)),
-                    )
-                else:
-                    text = tr.html(
-                        "With 95% confidence the programme's P80 lies between {low} and {high}.",
-                        low=_day_html(low, tr),
-                        high=_day_html(high, tr),
-                    )
-                if half is None or half > 3.5:
-                    text += " " + tr("Run more replications to narrow it.")
-                items.append((tr("Precision"), text))
+        total = inputs.results.programme
+        low, high = total.p80_ci
+        half = total.p80_halfwidth_days
+        if half is not None:
+            text = tr.html(
+                "With 95% confidence the programme's P80 lies between {low} and {high} "
+                "(± {half} days).",
+                low=_day_html(low, tr),
+                high=_day_html(high, tr),
+                half=_esc(_number(half)),
+            )
+        else:
+            text = tr.html(
+                "With 95% confidence the programme's P80 lies between {low} and {high}.",
+                low=_day_html(low, tr),
+                high=_day_html(high, tr),
+            )
+        if half is None or half > 3.5:
+            text += " " + tr("Run more replications to narrow it.")
+        items.append((tr("Precision"), text))
     items.append((tr("Software"), f"migrasim {_esc(inputs.version)} (Python, SimPy)"))
     items.append((tr("Version"), f"<code>{_esc(inputs.version)}</code>"))
     rows = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items)
@@ -1536,6 +1492,54 @@ def _write_table(
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{n}"
 
 
+SUMMARY_SHEET_COLUMNS = (
+    "flow", "source", "target", "volume_bytes", "total_bytes", "start", "baseline_completion",
+    "p50", "p80", "p95", "prob_by_go_live", "prob_ci_low", "prob_ci_high", "p80_ci_low",
+    "p80_ci_high", "p80_halfwidth_days", "days_late", "bottleneck", "bottleneck_share",
+    "never_reason",
+)  # fmt: skip
+"""The Summary sheet's columns: summary.csv's."""
+
+
+def _chance_cell(value: float | None) -> float | None:
+    """A chance as summary.csv holds it (6 decimals)."""
+    return None if value is None else round(value, 6)
+
+
+def _summary_cells(row: FlowSummary, with_go_live: bool) -> dict[str, object]:
+    """One record as typed Summary-sheet cells: dates, numbers, 'never', None for no value."""
+
+    def day(value: datetime.date | None) -> object:
+        return NEVER if value is None else value
+
+    late: object = None
+    if with_go_live:
+        late = NEVER if row.days_late is None else row.days_late
+    ci = row.chance_ci
+    return {
+        "flow": row.name,
+        "source": row.source or None,
+        "target": row.target or None,
+        "volume_bytes": round(row.volume_bytes),
+        "total_bytes": round(row.total_bytes),
+        "start": row.start,
+        "baseline_completion": day(row.baseline_completion),
+        "p50": day(row.p50),
+        "p80": day(row.p80),
+        "p95": day(row.p95),
+        "prob_by_go_live": _chance_cell(row.chance),
+        "prob_ci_low": _chance_cell(None if ci is None else ci[0]),
+        "prob_ci_high": _chance_cell(None if ci is None else ci[1]),
+        "p80_ci_low": day(row.p80_ci[0]),
+        "p80_ci_high": day(row.p80_ci[1]),
+        "p80_halfwidth_days": NEVER if row.p80_halfwidth_days is None else row.p80_halfwidth_days,
+        "days_late": late,
+        "bottleneck": row.bottleneck or None,
+        "bottleneck_share": round(row.bottleneck_share, 6),
+        "never_reason": never_reason_text(row.never_reason) or None,
+    }
+
+
 def xlsx_bytes(inputs: ReportInputs) -> bytes:
     """The results as a workbook (Summary, each extra table, Assumptions, Scenario, About),
     the same bytes for the same inputs."""
@@ -1546,7 +1550,8 @@ def xlsx_bytes(inputs: ReportInputs) -> bytes:
     ws = wb.worksheets[0]
     ws.title = "Summary"
     used = {"Summary", "Assumptions", "Scenario", "About"}
-    _write_table(ws, [str(c) for c in inputs.summary.columns], _rows(inputs.summary), "B2")
+    rows = [_summary_cells(row, inputs.results.go_live is not None) for row in inputs.results.rows]
+    _write_table(ws, list(SUMMARY_SHEET_COLUMNS), rows, "B2")
     for key, frame in inputs.extra_tables.items():
         sheet = wb.create_sheet(_sheet_name(key, used))
         _write_table(sheet, [str(c) for c in frame.columns], _rows(frame))
@@ -1577,9 +1582,9 @@ def xlsx_bytes(inputs: ReportInputs) -> bytes:
         ("p50", h.p50 if h.p50 is not None else NEVER),
         ("p80", h.p80 if h.p80 is not None else NEVER),
         ("p95", h.p95 if h.p95 is not None else NEVER),
-        ("prob_by_go_live", h.prob_by_go_live),
-        ("prob_ci_low", h.prob_ci[0] if h.prob_ci else None),
-        ("prob_ci_high", h.prob_ci[1] if h.prob_ci else None),
+        ("prob_by_go_live", _chance_cell(h.prob_by_go_live)),
+        ("prob_ci_low", _chance_cell(h.prob_ci[0] if h.prob_ci else None)),
+        ("prob_ci_high", _chance_cell(h.prob_ci[1] if h.prob_ci else None)),
         ("bottleneck", h.bottleneck),
         ("fix", h.fix),
         ("fix_cy", h.fix_cy),
@@ -1625,32 +1630,22 @@ def _stable_zip(data: bytes) -> bytes:
 
 
 def headline_from(
-    summary: pd.DataFrame,
+    programme: FlowSummary,
     go_live: datetime.date | None,
     fix: str | None = None,
     fix_cy: str | None = None,
 ) -> Headline:
-    """The board's answer from summary.csv's ``ALL`` row: will the programme's P80 (the finish
-    date of a deterministic run) fall before go-live, with the chance and the bottleneck."""
-    row = _all_row(summary) or {}
-
-    def day(column: str) -> datetime.date | None:
-        value = _to_day(row.get(column))
-        return value if isinstance(value, datetime.date) else None
-
-    p80 = day("p80")
-    prob = _to_float(row.get("prob_by_go_live"))
-    low, high = _to_float(row.get("prob_ci_low")), _to_float(row.get("prob_ci_high"))
-    bottleneck = row.get("bottleneck")
+    """The board's answer from the programme's record: will its P80 (the finish date of a
+    deterministic run) fall before go-live, with the chance and the bottleneck."""
     return Headline(
-        will_make_go_live=None if go_live is None else p80 is not None and p80 < go_live,
+        will_make_go_live=None if go_live is None else in_time(programme.p80, go_live),
         go_live=go_live,
-        p50=day("p50"),
-        p80=p80,
-        p95=day("p95"),
-        prob_by_go_live=prob,
-        prob_ci=(low, high) if low is not None and high is not None else None,
-        bottleneck="" if _is_missing(bottleneck) else str(bottleneck),
+        p50=programme.p50,
+        p80=programme.p80,
+        p95=programme.p95,
+        prob_by_go_live=programme.chance,
+        prob_ci=programme.chance_ci,
+        bottleneck=programme.bottleneck,
         fix=fix,
         fix_cy=fix_cy,
     )

@@ -7,14 +7,18 @@ fails while sampling noise does not.
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pytest
 
+from migrasim.analysis.experiment import Outcome
 from migrasim.analysis.runner import run_monte_carlo
+from migrasim.analysis.stats import date_stats, wilson_interval
+from migrasim.analysis.summary import summarise
 from migrasim.core.engine import simulate
-from migrasim.render.tables import date_stats, quantile_rank, summary_frame, wilson_interval
+from migrasim.core.rules import quantile_rank
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 from tests.helpers import ALL_WEEK, scenario_dict
@@ -114,10 +118,9 @@ def test_no_uncertainty_gives_the_baseline_at_every_quantile() -> None:
     model = build_model(scenario)
     baseline = simulate(model, record=True)
     mc = run_monte_carlo(scenario, 50, 3, workers=1, model=model)
-    summary = summary_frame(model, baseline, mc)
-    row = summary.iloc[0]
-    assert row["p50"] == row["p80"] == row["p95"] == "2025-07-08"  # 150,000 s = Tue 17:40
-    assert float(row["p80_halfwidth_days"]) == 0.0
+    row = summarise(Outcome(scenario, model, baseline, mc, 3)).flows[0]
+    assert row.p50 == row.p80 == row.p95 == date(2025, 7, 8)  # 150,000 s = Tue 17:40
+    assert row.p80_halfwidth_days == 0.0
 
 
 def test_more_capacity_never_lowers_the_chance_of_go_live() -> None:
@@ -132,8 +135,10 @@ def test_more_capacity_never_lowers_the_chance_of_go_live() -> None:
         scenario = parse_scenario(data)
         model = build_model(scenario)
         mc = run_monte_carlo(scenario, 300, 11, workers=1, model=model)
-        chances.append(float(summary_frame(model, simulate(model, record=True), mc).iloc[0][
-            "prob_by_go_live"]))  # fmt: skip
+        outcome = Outcome(scenario, model, simulate(model, record=True), mc, 11)
+        chance = summarise(outcome).flows[0].chance
+        assert chance is not None
+        chances.append(chance)
     assert chances == sorted(chances)
     assert chances[0] < chances[-1]
 

@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from migrasim.core.calendar import completion_date, in_time
+from migrasim.core.calendar import completion_date
+from migrasim.core.rules import in_time
 from tests.helpers import ALL_WEEK, finish, run, scenario_dict
 
 

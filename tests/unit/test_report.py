@@ -14,10 +14,12 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from migrasim.analysis.advice import fix_for
+from migrasim.analysis.experiment import Outcome
+from migrasim.analysis.summary import summarise
 from migrasim.cli import cli
 from migrasim.core.engine import simulate
 from migrasim.render.report import WELSH, ReportInputs, headline_from, render_html, xlsx_bytes
-from migrasim.render.tables import summary_frame
+from migrasim.render.tables import SUMMARY_COLUMNS
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 
@@ -44,17 +46,15 @@ def hand(volume: str = "100 GB", cap: str = "1 GB") -> dict[str, Any]:
 def inputs_for(data: dict[str, Any], fix: str | None = None) -> ReportInputs:
     scenario = parse_scenario(data)
     model = build_model(scenario)
-    summary = summary_frame(model, simulate(model, record=True), None)
+    results = summarise(Outcome(scenario, model, simulate(model, record=True), None, 7))
     return ReportInputs(
         title=scenario.name,
         command="migrasim run hand.yaml",
-        headline=headline_from(summary, scenario.go_live, fix),
-        summary=summary,
+        headline=headline_from(results.programme, scenario.go_live, fix),
+        results=results,
         figures={"burnup": PNG_1PX, "gantt": PNG_1PX},
         assumptions=[("links.capped", "1 GB/day rule")],
         scenario_text="name: Hand\n# a comment <b>\n",
-        seed=7,
-        replications=None,
         version="9.9.9",
     )
 
@@ -126,7 +126,7 @@ def test_workbook_holds_the_same_tables(tmp_path: Path) -> None:
     assert {"Summary", "Assumptions", "Scenario", "About"} <= set(book.sheetnames)
     sheet = book["Summary"]
     header = [c.value for c in sheet[1]]
-    assert header == list(inputs.summary.columns)
+    assert header == list(SUMMARY_COLUMNS)
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == ["A", "ALL"]
     p80 = rows[0][header.index("p80")]

@@ -1,0 +1,138 @@
+"""Typed result records: what a run found, as values (dates, floats, None for never).
+
+Built once by :func:`migrasim.analysis.summary.summarise`; the CSV, workbook, HTML, charts and
+the terminal all read these and never parse text back. Dates are local to the scenario's time
+zone; a ``*_on`` date follows the end-of-day rule (``core.calendar.completion_date``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from migrasim.analysis.advice import Fix
+from migrasim.core.model import NotFinished
+from migrasim.core.rules import Status
+
+PROGRAMME = "ALL"
+"""The name of the programme's row (the whole migration)."""
+
+
+@dataclass(frozen=True)
+class FlowSummary:
+    """One flow's results, or the programme's (``name == "ALL"``)."""
+
+    name: str
+    source: str  # "" for the programme
+    target: str
+    volume_bytes: float  # the backlog at the start
+    total_bytes: float  # everything to move (growth and re-sent rejections included)
+    start: datetime | None  # local; None: never starts
+    baseline_completion: datetime | None  # local moment, None: never (within the horizon)
+    baseline_completed_on: date | None  # the date that moment counts for
+    p50: date | None  # completion-date quantiles over the replications; None = never
+    p80: date | None
+    p95: date | None
+    p80_ci: tuple[date | None, date | None]  # ~95 % interval of the P80
+    p80_halfwidth_days: float | None  # None when an end of the interval is never
+    chance: float | None  # of finishing before go-live (0-1); None without go-live
+    chance_ci: tuple[float, float] | None  # its 95 % interval
+    days_late: int | None  # of the baseline (core.rules.days_late); None: no go-live or never
+    late_in_baseline: bool | None  # the baseline misses go-live; None without go-live
+    status: Status | None  # core.rules.status; None without go-live
+    bottleneck: str  # most frequent bottleneck link ("" for none)
+    bottleneck_share: float  # share of replications it was the bottleneck (0-1)
+    never_reason: NotFinished | None  # why the flow never finishes (None: it does)
+
+    @property
+    def is_programme(self) -> bool:
+        return self.name == PROGRAMME
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    """How many flows (the programme not counted) have each status, and how many miss go-live
+    in the baseline run. Counted once, shown everywhere."""
+
+    flows: int
+    on_track: int
+    at_risk: int
+    late: int
+    late_in_baseline: int
+
+
+@dataclass(frozen=True)
+class BandDay:
+    """Overall progress (fraction 0-1) at the end of one day: P10, P50 and P90 over the
+    replications."""
+
+    day: date
+    p10: float
+    p50: float
+    p90: float
+
+
+@dataclass(frozen=True)
+class BottleneckCount:
+    """How often a link was a flow's bottleneck."""
+
+    flow: str
+    link: str
+    replications: int
+    share: float  # of all replications
+
+
+@dataclass(frozen=True)
+class SwingSummary:
+    """One uncertain input's effect on the programme's completion (one-at-a-time)."""
+
+    input: str
+    low: float
+    high: float
+    completed_on_at_low: date | None  # None: never
+    completed_on_at_high: date | None
+    change_low_days: float  # against the baseline; never counts as the horizon
+    change_high_days: float
+
+    @property
+    def swing_days(self) -> float:
+        return abs(self.change_high_days - self.change_low_days)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """Everything one run of one scenario found."""
+
+    scenario_name: str
+    seed: int
+    replications: int | None  # None: a deterministic run (no Monte Carlo)
+    go_live: date | None
+    flows: tuple[FlowSummary, ...]
+    programme: FlowSummary
+    counts: StatusCounts
+    band: tuple[BandDay, ...] | None  # with replications only
+    flow_names: tuple[str, ...]
+    completions: tuple[tuple[datetime | None, ...], ...] | None  # [replication][flow], local
+    programme_days: tuple[date | None, ...]  # the programme's completion date per replication
+    bottlenecks: tuple[BottleneckCount, ...] | None  # with replications only
+    swings: tuple[SwingSummary, ...] | None  # when any input is uncertain
+    fix: Fix | None  # what would make go-live (the bottleneck's capacity), if assessed
+
+    @property
+    def rows(self) -> tuple[FlowSummary, ...]:
+        """The flows, then the programme: summary.csv's rows."""
+        return (*self.flows, self.programme)
+
+    @property
+    def deterministic(self) -> bool:
+        return self.replications is None
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One point of a sweep: the values set, the programme's P80 and chance by go-live."""
+
+    values: Mapping[str, str]  # key -> value as written
+    p80: date | None  # None: never
+    chance: float | None  # None without go-live

@@ -1,0 +1,212 @@
+"""One run's outcome -> its :class:`~migrasim.analysis.records.RunReport`, built here only."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import numpy as np
+
+from migrasim.analysis.advice import Fix
+from migrasim.analysis.experiment import Outcome
+from migrasim.analysis.records import (
+    PROGRAMME,
+    BandDay,
+    BottleneckCount,
+    FlowSummary,
+    RunReport,
+    StatusCounts,
+    SwingSummary,
+)
+from migrasim.analysis.runner import BAND_BINS, MonteCarloResult
+from migrasim.analysis.sensitivity import Swing
+from migrasim.analysis.stats import DateStats, date_stats
+from migrasim.core.calendar import Clock, SimTime, completion_date
+from migrasim.core.engine import Model
+from migrasim.core.model import NotFinished
+from migrasim.core.rules import DateConverter, Status, days_late, in_time, quantile_rank, status
+
+
+def summarise(
+    outcome: Outcome,
+    fix: Fix | None = None,
+    sensitivity: tuple[SimTime | None, Sequence[Swing]] | None = None,
+) -> RunReport:
+    """The run's records: one summary per flow and the programme's, the status counts, the
+    progress band, every replication's completions and the bottleneck counts.
+
+    ``fix`` (from ``advice.fix_for``) and ``sensitivity`` (``sensitivity.swings(model)``: the
+    baseline completion and each input's swing) are carried when the caller assessed them.
+    Without Monte Carlo every replication would equal the baseline, so the P-dates are the
+    baseline's and the intervals have zero width."""
+    model, baseline, mc = outcome.model, outcome.baseline, outcome.mc
+    go_live = model.go_live
+    convert = DateConverter(model.clock)
+    flows = baseline.flows
+    if mc is None:
+        per_flow = [[convert(f.finished_s)] for f in flows]
+        programme_days = [convert(baseline.finished_s)]
+        shares = [1.0 if f.bottleneck else 0.0 for f in flows]
+        common = [f.bottleneck or "" for f in flows]
+    else:
+        per_flow = [[convert(float(t)) for t in mc.finished[:, i]] for i in range(len(flows))]
+        programme_days = [convert(float(t)) for t in mc.programme_finished]
+        common, shares = [], []
+        for counter in mc.bottlenecks:
+            name, count = counter.most_common(1)[0] if counter else ("", 0)
+            common.append(name)
+            shares.append(count / mc.replications)
+    exact = mc is None
+    clock = model.clock
+    moments = [_local(clock, f.finished_s) for f in flows]
+    summaries = [
+        _summary(
+            flow.name, flow.source, flow.target, flow.volume_bytes,
+            flow.delivered_bytes + flow.remaining_bytes, _local(clock, flow.started_s),
+            moments[i], date_stats(per_flow[i], go_live, exact), common[i], shares[i],
+            flow.reason, go_live, exact,
+        )
+        for i, flow in enumerate(flows)
+    ]  # fmt: skip
+    # The programme completes with its last flow; that flow's bottleneck is the critical one.
+    finish_times = [f.finished_s for f in flows]
+    if all(t is not None for t in finish_times):
+        last = max(range(len(flows)), key=lambda i: finish_times[i] or 0.0)
+        moment = moments[last]
+    else:
+        last = finish_times.index(None)
+        moment = None
+    starts = [f.started_s for f in flows if f.started_s is not None]
+    critical = Counter(c for c in common if c)
+    programme = _summary(
+        PROGRAMME, "", "", sum(f.volume_bytes for f in flows),
+        sum(f.delivered_bytes + f.remaining_bytes for f in flows),
+        _local(clock, min(starts) if starts else None), moment,
+        date_stats(programme_days, go_live, exact), common[last],
+        shares[last] if critical else 0.0, flows[last].reason, go_live, exact,
+    )  # fmt: skip
+    return RunReport(
+        scenario_name=model.name,
+        seed=outcome.seed,
+        replications=None if mc is None else mc.replications,
+        go_live=go_live,
+        flows=tuple(summaries),
+        programme=programme,
+        counts=_counts(summaries),
+        band=None if mc is None else progress_band(mc),
+        flow_names=tuple(f.name for f in model.flows),
+        completions=None if mc is None else _completions(clock, mc),
+        programme_days=tuple(programme_days),
+        bottlenecks=None if mc is None else _bottlenecks(mc),
+        swings=None if sensitivity is None else _swings(model, *sensitivity),
+        fix=fix,
+    )
+
+
+def _local(clock: Clock, t: SimTime | None) -> datetime | None:
+    return None if t is None else clock.to_local(t)
+
+
+def _summary(
+    name: str,
+    source: str,
+    target: str,
+    volume: float,
+    total: float,
+    start: datetime | None,
+    moment: datetime | None,
+    stats: DateStats,
+    bottleneck: str,
+    share: float,
+    reason: NotFinished | None,
+    go_live: date | None,
+    exact: bool,
+) -> FlowSummary:
+    day = None if moment is None else completion_date(moment)
+    late = None if go_live is None else not in_time(day, go_live)
+    # A deterministic run has no chance to speak of: its status is the baseline's.
+    return FlowSummary(
+        name=name,
+        source=source,
+        target=target,
+        volume_bytes=volume,
+        total_bytes=total,
+        start=start,
+        baseline_completion=moment,
+        baseline_completed_on=day,
+        p50=stats.p50,
+        p80=stats.p80,
+        p95=stats.p95,
+        p80_ci=stats.p80_ci,
+        p80_halfwidth_days=stats.p80_halfwidth_days,
+        chance=stats.prob,
+        chance_ci=stats.prob_ci,
+        days_late=days_late(day, go_live),
+        late_in_baseline=late,
+        status=None if go_live is None else status(None if exact else stats.prob, late),
+        bottleneck=bottleneck,
+        bottleneck_share=share,
+        never_reason=reason,
+    )
+
+
+def _counts(flows: Sequence[FlowSummary]) -> StatusCounts:
+    by_status = Counter(f.status for f in flows)
+    return StatusCounts(
+        flows=len(flows),
+        on_track=by_status[Status.ON_TRACK],
+        at_risk=by_status[Status.AT_RISK],
+        late=by_status[Status.LATE],
+        late_in_baseline=sum(1 for f in flows if f.late_in_baseline),
+    )
+
+
+def progress_band(mc: MonteCarloResult) -> tuple[BandDay, ...]:
+    """P10, P50 and P90 of overall progress at the end of each day."""
+    cumulative = np.cumsum(mc.band_counts, axis=1)
+    levels = np.arange(mc.band_counts.shape[1]) / BAND_BINS
+    n = mc.band_replications
+    columns = []
+    for p in (0.1, 0.5, 0.9):
+        rank = quantile_rank(n, p) + 1
+        columns.append(levels[np.argmax(cumulative >= rank, axis=1)].tolist())
+    return tuple(
+        BandDay(day, p10, p50, p90)
+        for day, p10, p50, p90 in zip(mc.band_days, *columns, strict=True)
+    )
+
+
+def _completions(clock: Clock, mc: MonteCarloResult) -> tuple[tuple[datetime | None, ...], ...]:
+    memo: dict[float, datetime | None] = {}
+
+    def local(t: float) -> datetime | None:
+        if t not in memo:
+            memo[t] = clock.to_local(t) if np.isfinite(t) else None
+        return memo[t]
+
+    return tuple(tuple(local(t) for t in row) for row in mc.finished.tolist())
+
+
+def _bottlenecks(mc: MonteCarloResult) -> tuple[BottleneckCount, ...]:
+    return tuple(
+        BottleneckCount(flow.name, link, count, count / mc.replications)
+        for flow, counter in zip(mc.model.flows, mc.bottlenecks, strict=True)
+        for link, count in counter.most_common()
+    )
+
+
+def _swings(
+    model: Model, baseline_s: SimTime | None, swings: Sequence[Swing]
+) -> tuple[SwingSummary, ...]:
+    convert = DateConverter(model.clock)
+    out = []
+    for swing in swings:
+        low, high = swing.days(baseline_s, model.horizon)
+        out.append(
+            SwingSummary(
+                swing.key, swing.low, swing.high, convert(swing.finish_low_s),
+                convert(swing.finish_high_s), low, high,
+            )
+        )  # fmt: skip
+    return tuple(out)

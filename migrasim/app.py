@@ -1,0 +1,434 @@
+"""The pipelines each command runs: load -> analyse -> render -> write (atomically).
+
+Library functions: each takes a scenario file (with ``--set`` overrides) and options, and
+returns typed results; the CLI only parses options, calls one of these and prints. Results
+reach the disk only through :mod:`migrasim.folder`.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from migrasim import __version__
+from migrasim.analysis.experiment import Outcome, Progress, run_scenario, with_overrides
+from migrasim.analysis.records import PROGRAMME, RunReport, SweepPoint
+from migrasim.analysis.runner import LOCAL, Execution, cluster_session
+from migrasim.analysis.solve import Point, Solution, solution_json
+from migrasim.analysis.summary import progress_band, summarise
+from migrasim.core.rules import in_time
+from migrasim.errors import MigrasimError, ResultsExistError
+from migrasim.folder import add_files, prepare_out_dir, write_files
+from migrasim.scenario.types import Scenario
+
+ProgressFactory = Callable[[], Progress | None]
+"""Called once per Monte Carlo run for a progress callback (or None for no progress)."""
+
+
+def default_seed(scenario: Scenario, seed: int | None) -> int:
+    """The seed a run uses: the one given, else the scenario file's, else 0."""
+    if seed is not None:
+        return seed
+    return scenario.seed if scenario.seed is not None else 0
+
+
+def reproduce_command(
+    name: str,
+    scenarios: Sequence[Path],
+    overrides: Sequence[str],
+    replications: int | None,
+    seed: int,
+    extra: Sequence[str] = (),
+) -> str:
+    """The command that reproduces these results."""
+    parts = ["migrasim", name, *(str(p) for p in scenarios), *extra]
+    parts += [f"--set={o}" for o in overrides]
+    if replications is not None:
+        parts += ["--replications", str(replications)]
+    parts += ["--seed", str(seed)]
+    return shlex.join(parts)
+
+
+def _scenario_text(path: Path, overrides: Sequence[str]) -> str:
+    text = path.read_text(encoding="utf-8")
+    if overrides:
+        text += "\n# changed on the command line:\n" + "".join(
+            f"#   --set {o}\n" for o in overrides
+        )
+    return text
+
+
+def _report_files(
+    path: Path,
+    overrides: Sequence[str],
+    outcome: Outcome,
+    report: RunReport,
+    pngs: dict[str, bytes],
+    command: str,
+    lang: str,
+    extra_tables: dict[str, Any],
+    fix: tuple[str | None, str | None],
+) -> dict[str, bytes]:
+    """report.html and summary.xlsx for a run (or the base of a compare or sweep)."""
+    from migrasim.render.bundle import report_files
+    from migrasim.render.report import ReportInputs, assumptions_of, headline_from
+
+    inputs = ReportInputs(
+        title=outcome.scenario.name,
+        command=command,
+        headline=headline_from(report.programme, report.go_live, *fix),
+        results=report,
+        figures={name.removesuffix(".png"): data for name, data in pngs.items()},
+        assumptions=assumptions_of(outcome.scenario),
+        scenario_text=_scenario_text(path, overrides),
+        version=__version__,
+        extra_tables=extra_tables,
+    )
+    return report_files(inputs, lang)
+
+
+# --- run ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """What ``run`` found and where it wrote it."""
+
+    report: RunReport
+    out: Path
+    wide_intervals: list[str]  # rows whose P80 is uncertain to more than a week
+
+    @property
+    def headline_late(self) -> bool:
+        """The headline's answer is "no": the programme's P80 is not before go-live."""
+        go_live = self.report.go_live
+        return go_live is not None and not in_time(self.report.programme.p80, go_live)
+
+
+def run(
+    path: Path,
+    overrides: Sequence[str] = (),
+    out: Path | None = None,
+    force: bool = False,
+    replications: int | None = None,
+    seed: int | None = None,
+    execution: Execution = LOCAL,
+    lang: str = "en",
+    progress: ProgressFactory | None = None,
+) -> RunOutput:
+    """Simulate one scenario: baseline, Monte Carlo (``replications``, else the file's, else
+    1000 when any input is uncertain), sensitivity and the fix; write every result file."""
+    from migrasim.analysis.advice import fix_for
+    from migrasim.analysis.sampling import has_uncertainty
+    from migrasim.analysis.sensitivity import swings
+    from migrasim.render.bundle import REPORT_TABLES, csv_files, run_figures, run_tables
+    from migrasim.render.tables import wide_intervals
+    from migrasim.scenario.loader import load_scenario
+
+    spec = load_scenario(path, overrides)
+    out = out if out is not None else Path("results") / path.stem
+    prepare_out_dir(out, force)  # fail fast, before any simulation
+    seed = default_seed(spec, seed)
+    outcome = run_scenario(spec, replications, seed, execution, progress and progress())
+    sensitivity = swings(outcome.model) if has_uncertainty(spec) else None
+    report = summarise(outcome, sensitivity=sensitivity)
+    fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)
+    report = replace(report, fix=fix)
+    tables = run_tables(outcome, report)
+    pngs = run_figures(report, tables)
+    command = reproduce_command("run", [path], overrides, report.replications, seed)
+    extra = {k.removesuffix(".csv"): v for k, v in tables.items() if k in REPORT_TABLES}
+    sentences = (None, None) if fix is None else (fix.sentence(), fix.sentence_cy())
+    files = {**csv_files(tables), **pngs}
+    files |= _report_files(path, overrides, outcome, report, pngs, command, lang, extra, sentences)
+    write_files(out, files, force=force)
+    return RunOutput(report, out, wide_intervals(report))
+
+
+# --- compare -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompareOutput:
+    """What ``compare`` found and where it wrote it."""
+
+    labels: list[str]
+    rows: list[dict[str, Any]]  # compare.csv's rows (``compare.compare_rows``)
+    reports: list[RunReport]
+    seed: int
+    replications: int  # each scenario's (1 for deterministic ones)
+    go_live: date | None
+    out: Path
+
+
+def compare(
+    paths: Sequence[Path],
+    overrides: Sequence[str] = (),
+    variants: Sequence[str] = (),
+    out: Path | None = None,
+    force: bool = False,
+    replications: int | None = None,
+    seed: int | None = None,
+    execution: Execution = LOCAL,
+    lang: str = "en",
+    progress: ProgressFactory | None = None,
+) -> CompareOutput:
+    """Run each scenario (and each variant of the first) on common random numbers and write
+    compare.csv, overlaid charts and a report led by the scenario most likely to make go-live."""
+    from migrasim.analysis.compare import compare_rows
+    from migrasim.render.headlines import compare_advice
+    from migrasim.render.plots import overlay_burnup_figure, overlay_cdf_figure
+    from migrasim.render.tables import (
+        band_frame,
+        figure_png,
+        frame_csv,
+        overall_fraction,
+        rows_frame,
+    )
+    from migrasim.scenario.loader import load_scenario
+
+    specs = [(p.stem, load_scenario(p, overrides)) for p in paths]
+    sources: list[tuple[Path, tuple[str, ...]]] = [(p, tuple(overrides)) for p in paths]
+    for variant in variants:
+        changes = (*overrides, *(part.strip() for part in variant.split(";") if part.strip()))
+        specs.append((variant, load_scenario(paths[0], changes)))
+        sources.append((paths[0], changes))
+    if len(specs) < 2:
+        raise MigrasimError("give two or more scenarios, or one with --variant")
+    first = specs[0][1]
+    seed = default_seed(first, seed)
+    n = replications or max((s.replications or 0) for _, s in specs) or None
+    labels = [label for label, _ in specs]
+    if len(set(labels)) != len(labels):
+        labels = [f"{i + 1}:{label}" for i, label in enumerate(labels)]
+    second = paths[1].stem if len(paths) > 1 else "variants"
+    out = out if out is not None else Path("results") / f"compare-{specs[0][0]}-vs-{second}"
+    prepare_out_dir(out, force)
+    outcomes: list[tuple[str, Outcome]] = []
+    with cluster_session(execution):
+        for label, (_, spec) in zip(labels, specs, strict=True):
+            outcomes.append(
+                (label, run_scenario(spec, n, seed, execution, progress and progress()))
+            )
+    rows = compare_rows(outcomes, seed)
+    table = rows_frame(rows)
+    reports = [summarise(o) for _, o in outcomes]
+    go_live = first.go_live
+    cdf = overlay_cdf_figure(
+        {label: list(r.programme_days) for label, r in zip(labels, reports, strict=True)},
+        go_live,
+        "When will everything be across?",
+    )
+    lines = {label: overall_fraction(o.model, o.baseline) for label, o in outcomes}
+    bands = {label: band_frame(progress_band(o.mc)) for label, o in outcomes if o.mc is not None}
+    burnup = overlay_burnup_figure(lines, bands, go_live, "Data migrated, by scenario")
+    pngs = {"compare_cdf.png": figure_png(cdf), "compare_burnup.png": figure_png(burnup)}
+    command = reproduce_command(
+        "compare", paths, overrides, n, seed, [f"--variant={v}" for v in variants]
+    )
+    # The report leads with the scenario most likely to make go-live (else the earliest P80).
+    best = min(
+        range(len(reports)),
+        key=lambda i: (
+            -(reports[i].programme.chance or 0.0),
+            _ordinal(reports[i].programme.p80),
+        ),
+    )
+    programme = [r for r in rows if r["flow"] == PROGRAMME]
+    fix = compare_advice(programme[0], programme[best], labels[best], best == 0)
+    path, changed = sources[best]  # a --variant is echoed as its file with its changes
+    label, outcome = outcomes[best]
+    files: dict[str, str | bytes] = {"compare.csv": frame_csv(table), **pngs}
+    files |= _report_files(path, changed, outcome, reports[best], pngs, command, lang,
+                           {"compare": table}, fix)  # fmt: skip
+    write_files(out, files, force=force)
+    return CompareOutput(labels, rows, reports, seed, outcomes[0][1].replications, go_live, out)
+
+
+def _ordinal(day: date | None) -> float:
+    return float("inf") if day is None else float(day.toordinal())
+
+
+# --- sweep -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepOutput:
+    """What ``sweep`` found and where it wrote it."""
+
+    records: list[dict[str, Any]]  # sweep.csv's rows, in grid order
+    keys: list[str]
+    out: Path
+    charted: bool  # False for more than two keys (no chart)
+
+
+@dataclass
+class SweepEvents:
+    """Callbacks while a sweep runs (all optional)."""
+
+    started: Callable[[int, int, list[str]], None] | None = None  # points, seed, keys
+    point: Callable[[int, int, dict[str, str], dict[str, Any], bool], None] | None = None
+    # ^ (index, total, point, record, saved_earlier)
+
+
+def sweep(
+    path: Path,
+    grids: Sequence[str],
+    overrides: Sequence[str] = (),
+    out: Path | None = None,
+    force: bool = False,
+    resume: bool = False,
+    replications: int | None = None,
+    seed: int | None = None,
+    execution: Execution = LOCAL,
+    lang: str = "en",
+    events: SweepEvents | None = None,
+) -> SweepOutput:
+    """Run every combination of a grid. Each point is saved (atomically) as soon as it
+    finishes, so an interrupted sweep carries on with ``resume`` and gives the same sweep.csv;
+    then sweep.csv, a chart, and a report of the unchanged scenario with the sweep's answer."""
+    from migrasim.analysis.sweep import evaluate_point, grid_points, parse_grid
+    from migrasim.render.headlines import sweep_advice
+    from migrasim.render.plots import sweep_heatmap_figure, sweep_line_figure
+    from migrasim.render.tables import figure_png, frame_csv, rows_frame
+    from migrasim.scenario.loader import read_scenario_data, read_yaml
+    from migrasim.scenario.types import parse_scenario
+
+    events = events or SweepEvents()
+    data = read_scenario_data(path, overrides)
+    spec = parse_scenario(data, str(path))
+    grid = parse_grid(grids)
+    points = grid_points(grid)
+    for point in points:  # check every point's scenario before running any
+        with_overrides(data, [(k, read_yaml(v, "--grid")) for k, v in point.items()], str(path))
+    seed = default_seed(spec, seed)
+    out = out if out is not None else Path("results") / f"{path.stem}-sweep"
+    manifest = {
+        "scenario": str(path),
+        "overrides": list(overrides),
+        "grid": [[key, values] for key, values in grid],
+        "replications": replications,
+        "seed": seed,
+    }
+    _start_sweep_folder(out, manifest, resume, force)
+    keys = [key for key, _ in grid]
+    if events.started:
+        events.started(len(points), seed, keys)
+    records: list[dict[str, Any]] = []
+    typed: list[SweepPoint] = []
+    with cluster_session(execution):
+        for index, point in enumerate(points):
+            saved = out / "points" / f"{index:04d}.json"
+            earlier = saved.exists()
+            if earlier:
+                record = json.loads(saved.read_text(encoding="utf-8"))
+            else:
+                record = evaluate_point(
+                    data, str(path), point, replications, seed, execution,
+                    lambda text: read_yaml(text, "--grid"),
+                )  # fmt: skip
+                add_files(out, {f"points/{index:04d}.json": json.dumps(record, indent=2) + "\n"})
+            records.append(record)
+            typed.append(_sweep_point(point, record))
+            if events.point:
+                events.point(index, len(points), point, record, earlier)
+    table = rows_frame([{"point": i, **r} for i, r in enumerate(records)])
+    figure = None
+    if len(keys) == 1:
+        figure = sweep_line_figure(table, keys[0], spec.go_live, f"{spec.name}: sweep of {keys[0]}")
+    elif len(keys) == 2:
+        figure = sweep_heatmap_figure(table, keys[0], keys[1], f"{spec.name}: chance of go-live")
+    pngs = {} if figure is None else {"sweep.png": figure_png(figure)}
+    # The report: the unchanged scenario's results (same seed, so on the sweep's draws), with
+    # the sweep's answer as the headline's advice.
+    with cluster_session(execution):
+        base = run_scenario(spec, replications, seed, execution)
+    report = summarise(base)
+    command = reproduce_command("sweep", [path], overrides, replications, seed,
+                                [f"--grid={g}" for g in grids])  # fmt: skip
+    files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
+    files |= _report_files(path, overrides, base, report, pngs, command, lang,
+                           {"sweep": table}, sweep_advice(typed, spec.go_live))  # fmt: skip
+    add_files(out, files)
+    return SweepOutput(records, keys, out, figure is not None)
+
+
+def _sweep_point(point: dict[str, str], record: dict[str, Any]) -> SweepPoint:
+    """A saved point (as written in points/NNNN.json) as a typed record."""
+    p80 = record["p80"]
+    chance = record["prob_by_go_live"]
+    return SweepPoint(
+        dict(point),
+        None if p80 == "never" else date.fromisoformat(str(p80)),
+        None if chance in ("", None) else float(chance),
+    )
+
+
+def _start_sweep_folder(out: Path, manifest: dict[str, Any], resume: bool, force: bool) -> None:
+    """Check (or start) the sweep's folder: resume only the same sweep; ``force`` starts
+    again; otherwise a folder with results is refused."""
+    manifest_path = out / "manifest.json"
+    if out.exists() and any(out.iterdir()):
+        if resume:
+            try:
+                previous = json.loads(manifest_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                raise ResultsExistError(
+                    f"{out} holds no sweep to resume (no readable manifest.json)"
+                ) from None
+            if previous != manifest:
+                raise ResultsExistError(
+                    f"{out} holds a different sweep (other scenario, grid, seed or replications);"
+                    " use another --out, or --force to start again"
+                )
+        elif force:
+            shutil.rmtree(out)
+        else:
+            raise ResultsExistError(
+                f"{out} already holds results; pass --resume to carry on, --force to start again"
+                " or --out for a new folder"
+            )
+    add_files(out, {"manifest.json": json.dumps(manifest, indent=2) + "\n"})
+
+
+# --- solve -------------------------------------------------------------------------------------
+
+
+def solve(
+    path: Path,
+    key: str,
+    between: tuple[str, str],
+    target: str = "P80 < go_live",
+    flow: str = PROGRAMME,
+    overrides: Sequence[str] = (),
+    out: Path | None = None,
+    force: bool = False,
+    replications: int | None = None,
+    seed: int | None = None,
+    execution: Execution = LOCAL,
+    on_point: Callable[[Point], None] | None = None,
+) -> tuple[Solution, Path]:
+    """The smallest value of ``key`` (or the latest start) in ``between`` that meets
+    ``target``; writes solve.json. Returns the solution and the folder."""
+    from migrasim.analysis.solve import solve as run_solve
+    from migrasim.scenario.loader import read_scenario_data, read_yaml
+    from migrasim.scenario.types import parse_scenario
+
+    data = read_scenario_data(path, overrides)
+    spec = parse_scenario(data, str(path))
+    out = out if out is not None else Path("results") / f"{path.stem}-solve"
+    prepare_out_dir(out, force)
+    seed = default_seed(spec, seed)
+    solution = run_solve(
+        data, str(path), key, between[0], between[1], target, replications, seed, execution,
+        flow, lambda text: read_yaml(text, "--between"), on_point=on_point,
+    )  # fmt: skip
+    text = json.dumps(solution_json(solution), indent=2, default=str) + "\n"
+    write_files(out, {"solve.json": text}, force=force)
+    return solution, out

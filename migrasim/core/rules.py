@@ -1,0 +1,91 @@
+"""The rules every result obeys, each in one place: in time, days late, status, percent text,
+the quantile rank and SimTime -> completion date.
+
+Pure: no I/O, no randomness. Renderers, the terminal and the analysis all call these, so a
+flow reads the same (in time or late, by how many days, on track or at risk, 84 %) everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from enum import Enum
+
+from migrasim.core.calendar import Clock, SimTime, completion_date
+
+ON_TRACK_FROM = 0.8
+"""A chance of finishing before go-live of at least this is "on track"."""
+LATE_BELOW = 0.2
+"""A chance below this is "likely late"; in between, "at risk"."""
+
+
+def in_time(completed_on: date | None, go_live: date) -> bool:
+    """Whether a completion date is in time: "by go-live" means a date *before* go-live;
+    ``None`` (never completes) is never in time."""
+    return completed_on is not None and completed_on < go_live
+
+
+def days_late(completed_on: date | None, go_live: date | None) -> int | None:
+    """Days after the last in-time day (the day before go-live): negative = early, 0 = on the
+    last possible day, positive = late. ``None`` without a go-live or a completion."""
+    if go_live is None or completed_on is None:
+        return None
+    return (completed_on - (go_live - timedelta(days=1))).days
+
+
+class Status(Enum):
+    """A row's standing against go-live. The values are the report's CSS class suffixes."""
+
+    ON_TRACK = "ok"
+    AT_RISK = "risk"
+    LATE = "late"
+
+
+def status(chance: float | None, late_in_baseline: bool | None) -> Status | None:
+    """On track / at risk / late from the chance of finishing before go-live (over the
+    replications) or, without one (a deterministic run), from the baseline alone.
+
+    ``None`` when there is neither (no go-live)."""
+    if chance is not None:
+        if chance >= ON_TRACK_FROM:
+            return Status.ON_TRACK
+        return Status.LATE if chance < LATE_BELOW else Status.AT_RISK
+    if late_in_baseline is None:
+        return None
+    return Status.LATE if late_in_baseline else Status.ON_TRACK
+
+
+def percent_text(share: float) -> str:
+    """A share (0-1) as percent text: ``84%``, ``1.5%``, ``99.5%``, ``100%``; one decimal
+    near 0 and 100 %, where it matters. Short of 1 never reads as 100 % (99.96 % is
+    ``99.9%``): unfinished work, or a chance short of certain, is not shown as complete."""
+    value = share * 100
+    text = f"{value:.1f}" if (value < 10 or value > 90) else f"{value:.0f}"
+    if text == "100.0" and share < 1:
+        text = "99.9"
+    if text.endswith(".0"):
+        text = text[:-2]
+    return f"{text}%"
+
+
+def quantile_rank(n: int, p: float) -> int:
+    """0-based index of the p-quantile of n sorted values (inverted CDF: an observed value)."""
+    return min(n - 1, max(0, math.ceil(n * p - 1e-9) - 1))
+
+
+class DateConverter:
+    """SimTime -> the local date a completion counts for (end-of-day rule); ``None`` and
+    infinity (never) give ``None``. Memoised: replications repeat values."""
+
+    def __init__(self, clock: Clock) -> None:
+        """``clock``: the model's clock (its start and time zone)."""
+        self.clock = clock
+        self.memo: dict[float, date] = {}
+
+    def __call__(self, t: SimTime | None) -> date | None:
+        if t is None or not math.isfinite(t):
+            return None
+        day = self.memo.get(t)
+        if day is None:
+            day = self.memo[t] = completion_date(self.clock.to_local(t))
+        return day

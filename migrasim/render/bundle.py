@@ -1,0 +1,92 @@
+"""A run's records -> its result files as ``{file name: bytes}``: the CSV tables, the charts,
+report.html and summary.xlsx. Nothing here writes to disk (``migrasim.folder`` does)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from migrasim.analysis.experiment import Outcome
+from migrasim.analysis.records import RunReport
+from migrasim.render.plots import burnup_figure, cdf_figure, gantt_figure, tornado_figure
+from migrasim.render.report import ReportInputs, render_html, xlsx_bytes
+from migrasim.render.tables import (
+    band_frame,
+    bottlenecks_frame,
+    completions_frame,
+    figure_png,
+    frame_csv,
+    sensitivity_frame,
+    summary_frame,
+    timeline_frame,
+)
+
+REPORT_TABLES = ("bottlenecks.csv", "sensitivity.csv")
+"""Tables shown in the report (and workbook) besides the summary; the long ones stay in CSV."""
+
+
+def run_tables(outcome: Outcome, report: RunReport) -> dict[str, pd.DataFrame]:
+    """summary.csv, timeline.csv and, with replications, completions.csv and bottlenecks.csv;
+    sensitivity.csv when the inputs were swung."""
+    tables = {
+        "summary.csv": summary_frame(report),
+        "timeline.csv": timeline_frame(outcome.model, outcome.baseline),
+    }
+    if report.completions is not None:
+        tables["completions.csv"] = completions_frame(report)
+    if report.bottlenecks is not None:
+        tables["bottlenecks.csv"] = bottlenecks_frame(report.bottlenecks)
+    if report.swings is not None:
+        tables["sensitivity.csv"] = sensitivity_frame(report.swings)
+    return tables
+
+
+def run_figures(report: RunReport, tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
+    """burnup.png, gantt.png, cdf.png (with replications) and tornado.png (with swings)."""
+    go_live = report.go_live
+    name = report.scenario_name
+    volumes = {row.name: float(round(row.total_bytes)) for row in report.flows}
+    bars = pd.DataFrame(
+        {
+            "flow": [row.name for row in report.flows],
+            "start": pd.to_datetime(pd.Series([row.start for row in report.flows], dtype=object)),
+            "end": pd.to_datetime(
+                pd.Series([row.baseline_completion for row in report.flows], dtype=object)
+            ),
+            "late": [bool(row.late_in_baseline) for row in report.flows],
+        }
+    )
+    band = None if report.band is None else band_frame(report.band)
+    figures = {
+        "burnup.png": burnup_figure(
+            tables["timeline.csv"], volumes, go_live, f"{name}: data migrated", band
+        ),
+        "gantt.png": gantt_figure(bars, go_live, f"{name}: baseline schedule"),
+    }
+    if not report.deterministic:
+        total = report.programme
+        figures["cdf.png"] = cdf_figure(
+            list(report.programme_days),
+            go_live,
+            {"P50": total.p50, "P80": total.p80, "P95": total.p95},
+            f"{name}: when will everything be across?",
+        )
+    if "sensitivity.csv" in tables:
+        figures["tornado.png"] = tornado_figure(
+            tables["sensitivity.csv"], f"{name}: what moves the completion date most"
+        )
+    return {file: figure_png(figure) for file, figure in figures.items()}
+
+
+def csv_files(tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
+    """Each table as its CSV file's bytes."""
+    return {name: frame_csv(frame).encode("utf-8") for name, frame in tables.items()}
+
+
+def report_files(inputs: ReportInputs, lang: str) -> dict[str, bytes]:
+    """report.html (in ``lang``) and summary.xlsx."""
+    return {
+        "report.html": render_html(inputs, lang).encode("utf-8"),
+        "summary.xlsx": xlsx_bytes(inputs),
+    }

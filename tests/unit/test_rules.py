@@ -1,0 +1,100 @@
+"""core/rules.py: every rule on hand values."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from migrasim.core.calendar import Clock
+from migrasim.core.rules import (
+    DateConverter,
+    Status,
+    days_late,
+    in_time,
+    percent_text,
+    quantile_rank,
+    status,
+)
+
+GO_LIVE = date(2026, 1, 5)
+
+
+def test_in_time_means_before_go_live() -> None:
+    assert in_time(date(2026, 1, 4), GO_LIVE)
+    assert not in_time(date(2026, 1, 5), GO_LIVE)  # on go-live day is late
+    assert not in_time(date(2026, 1, 6), GO_LIVE)
+    assert not in_time(None, GO_LIVE)  # never is never in time
+
+
+def test_days_late_counts_from_the_day_before_go_live() -> None:
+    assert days_late(date(2026, 1, 4), GO_LIVE) == 0  # the last in-time day
+    assert days_late(date(2026, 1, 5), GO_LIVE) == 1
+    assert days_late(date(2026, 1, 12), GO_LIVE) == 8
+    assert days_late(date(2025, 12, 25), GO_LIVE) == -10  # Dec 25 -> Jan 4 is 10 days
+    assert days_late(None, GO_LIVE) is None
+    assert days_late(date(2026, 1, 4), None) is None
+
+
+def test_days_late_and_in_time_agree() -> None:
+    for day in range(1, 31):
+        completed = date(2026, 1, day)
+        late = days_late(completed, GO_LIVE)
+        assert late is not None
+        assert in_time(completed, GO_LIVE) is (late <= 0)
+
+
+@pytest.mark.parametrize(
+    ("chance", "late", "expected"),
+    [
+        (0.8, None, Status.ON_TRACK),  # 80 % is on track
+        (0.7999, None, Status.AT_RISK),
+        (0.2, None, Status.AT_RISK),  # 20 % is at risk
+        (0.1999, None, Status.LATE),
+        (0.0, False, Status.LATE),  # the chance decides when there is one
+        (1.0, True, Status.ON_TRACK),
+        (None, True, Status.LATE),  # a deterministic run: the baseline decides
+        (None, False, Status.ON_TRACK),
+        (None, None, None),  # no go-live
+    ],
+)
+def test_status_thresholds(chance: float | None, late: bool | None, expected: Status) -> None:
+    assert status(chance, late) is expected
+
+
+@pytest.mark.parametrize(
+    ("share", "text"),
+    [
+        (0.837, "84%"),  # whole percent between 10 % and 90 %
+        (0.835, "84%"),
+        (0.5, "50%"),
+        (0.015, "1.5%"),  # one decimal near 0 %
+        (0.05, "5%"),  # ... but no trailing .0
+        (0.995, "99.5%"),  # ... and near 100 %
+        (0.9996, "99.9%"),  # short of 1 never reads as 100 %
+        (1.0, "100%"),
+        (0.0, "0%"),
+    ],
+)
+def test_percent_text(share: float, text: str) -> None:
+    assert percent_text(share) == text
+
+
+def test_quantile_rank_is_an_observed_value() -> None:
+    assert quantile_rank(10, 0.5) == 4  # the 5th of 10 sorted values
+    assert quantile_rank(10, 0.8) == 7  # the 8th
+    assert quantile_rank(1000, 0.8) == 799
+    assert quantile_rank(3, 0.95) == 2
+    assert quantile_rank(1, 0.5) == 0
+
+
+def test_date_converter_applies_the_end_of_day_rule() -> None:
+    clock = Clock(datetime(2025, 7, 7), ZoneInfo("Europe/London"))
+    convert = DateConverter(clock)
+    assert convert(3_600.0) == date(2025, 7, 7)  # 01:00 on Jul 7
+    assert convert(86_400.0) == date(2025, 7, 7)  # 00:00 on Jul 8 counts for Jul 7
+    assert convert(86_401.0) == date(2025, 7, 8)
+    assert convert(None) is None
+    assert convert(float("inf")) is None
+    assert convert(86_400.0) == date(2025, 7, 7)  # memoised answer is the same
