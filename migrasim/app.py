@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shlex
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -133,7 +132,7 @@ def run(
 
     spec = load_scenario(path, overrides)
     out = out if out is not None else Path("results") / path.stem
-    prepare_out_dir(out, force)  # fail fast, before any simulation
+    prepare_out_dir(out, force, [path])  # fail fast, before any simulation
     seed = default_seed(spec, seed)
     outcome = run_scenario(spec, replications, seed, execution, progress and progress())
     sensitivity = swings(outcome.model) if has_uncertainty(spec) else None
@@ -147,7 +146,7 @@ def run(
     sentences = (None, None) if fix is None else (fix.sentence(), fix.sentence_cy())
     files = {**csv_files(tables), **pngs}
     files |= _report_files(path, overrides, outcome, report, pngs, command, lang, extra, sentences)
-    write_files(out, files, force=force)
+    write_files(out, files, force=force, protect=[path])
     return RunOutput(report, out, wide_intervals(report))
 
 
@@ -209,7 +208,7 @@ def compare(
         labels = [f"{i + 1}:{label}" for i, label in enumerate(labels)]
     second = paths[1].stem if len(paths) > 1 else "variants"
     out = out if out is not None else Path("results") / f"compare-{specs[0][0]}-vs-{second}"
-    prepare_out_dir(out, force)
+    prepare_out_dir(out, force, paths)
     outcomes: list[tuple[str, Outcome]] = []
     with cluster_session(execution):
         for label, (_, spec) in zip(labels, specs, strict=True):
@@ -247,7 +246,7 @@ def compare(
     files: dict[str, str | bytes] = {"compare.csv": frame_csv(table), **pngs}
     files |= _report_files(path, changed, outcome, reports[best], pngs, command, lang,
                            {"compare": table}, fix)  # fmt: skip
-    write_files(out, files, force=force)
+    write_files(out, files, force=force, protect=paths)
     return CompareOutput(labels, rows, reports, seed, outcomes[0][1].replications, go_live, out)
 
 
@@ -316,7 +315,7 @@ def sweep(
         "replications": replications,
         "seed": seed,
     }
-    _start_sweep_folder(out, manifest, resume, force)
+    out = _start_sweep_folder(out, manifest, resume, force, path)
     keys = [key for key, _ in grid]
     if events.started:
         events.started(len(points), seed, keys)
@@ -327,7 +326,7 @@ def sweep(
             saved = out / "points" / f"{index:04d}.json"
             earlier = saved.exists()
             if earlier:
-                record = json.loads(saved.read_text(encoding="utf-8"))
+                record = _saved_point(saved, out, index)
             else:
                 record = evaluate_point(
                     data, str(path), point, replications, seed, execution,
@@ -370,31 +369,59 @@ def _sweep_point(point: dict[str, str], record: dict[str, Any]) -> SweepPoint:
     )
 
 
-def _start_sweep_folder(out: Path, manifest: dict[str, Any], resume: bool, force: bool) -> None:
-    """Check (or start) the sweep's folder: resume only the same sweep; ``force`` starts
-    again; otherwise a folder with results is refused."""
-    manifest_path = out / "manifest.json"
-    if out.exists() and any(out.iterdir()):
-        if resume:
-            try:
-                previous = json.loads(manifest_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                raise ResultsExistError(
-                    f"{out} holds no sweep to resume (no readable manifest.json)"
-                ) from None
-            if previous != manifest:
-                raise ResultsExistError(
-                    f"{out} holds a different sweep (other scenario, grid, seed or replications);"
-                    " use another --out, or --force to start again"
-                )
-        elif force:
-            shutil.rmtree(out)
-        else:
+def _start_sweep_folder(
+    out: Path, manifest: dict[str, Any], resume: bool, force: bool, scenario: Path
+) -> Path:
+    """Check (or start) the sweep's folder: resume only the same sweep; ``force`` starts again
+    (deleting only what migrasim wrote); otherwise a folder with results is refused. Returns
+    the folder to write (a symbolic link's target)."""
+    from migrasim.folder import clear_folder, resolve_out, start_folder, written_files
+
+    real = resolve_out(out)
+    if real.is_dir() and any(real.iterdir()) and resume:
+        try:
+            previous = json.loads((real / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             raise ResultsExistError(
-                f"{out} already holds results; pass --resume to carry on, --force to start again"
-                " or --out for a new folder"
+                f"{out} holds no sweep to resume (no readable manifest.json)"
+            ) from None
+        if previous != manifest:
+            raise ResultsExistError(
+                f"{out} holds a different sweep (other scenario, grid, seed or replications);"
+                " use another --out, or --force to start again"
             )
-    add_files(out, {"manifest.json": json.dumps(manifest, indent=2) + "\n"})
+        return real
+    if real.is_dir() and any(real.iterdir()) and not force:
+        if written_files(real) is None:
+            prepare_out_dir(out, False, [scenario])  # says what is in the way
+        raise ResultsExistError(
+            f"{out} already holds results; pass --resume to carry on, --force to start again"
+            " or --out for a new folder"
+        )
+    real = prepare_out_dir(out, force, [scenario])
+    if real.is_dir():
+        clear_folder(real)
+    return start_folder(real, {"manifest.json": json.dumps(manifest, indent=2) + "\n"}, [scenario])
+
+
+POINT_FIELDS = ("p50", "p80", "p95", "prob_by_go_live")
+
+
+def _saved_point(saved: Path, out: Path, index: int) -> dict[str, Any]:
+    """A point saved by an earlier run of the sweep; a damaged one (truncated, empty, not the
+    shape a point has) is an error naming the file and how to recompute it."""
+    try:
+        record = json.loads(saved.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        problem = f"cannot be read ({type(exc).__name__}: {str(exc)[:80]})"
+    else:
+        if isinstance(record, dict) and all(k in record for k in POINT_FIELDS):
+            return record
+        problem = "does not hold a sweep point"
+    raise ResultsExistError(
+        f"{saved} {problem}; delete it and run again with --resume to recompute point {index} "
+        f"(rm {saved})"
+    )
 
 
 # --- solve -------------------------------------------------------------------------------------
@@ -423,12 +450,12 @@ def solve(
     data = read_scenario_data(path, overrides)
     spec = parse_scenario(data, str(path))
     out = out if out is not None else Path("results") / f"{path.stem}-solve"
-    prepare_out_dir(out, force)
+    prepare_out_dir(out, force, [path])
     seed = default_seed(spec, seed)
     solution = run_solve(
         data, str(path), key, between[0], between[1], target, replications, seed, execution,
         flow, lambda text: read_yaml(text, "--between"), on_point=on_point,
     )  # fmt: skip
     text = json.dumps(solution_json(solution), indent=2, default=str) + "\n"
-    write_files(out, {"solve.json": text}, force=force)
+    write_files(out, {"solve.json": text}, force=force, protect=[path])
     return solution, out

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from migrasim import __version__
-from migrasim.errors import MigrasimError, ResultsExistError, ScenarioError
+from migrasim.errors import MigrasimError, OutputError, ScenarioError
 
 if TYPE_CHECKING:
     from migrasim.analysis.records import RunReport
@@ -35,7 +35,7 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (ScenarioError, ResultsExistError) as exc:
+        except (ScenarioError, OutputError) as exc:
             _fail(str(exc), 2)
         except MigrasimError as exc:
             _fail(str(exc), 1)

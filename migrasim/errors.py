@@ -65,5 +65,11 @@ class UnitError(MigrasimError, ValueError):
         super().__init__(f"{problem}; expected {expected}")
 
 
-class ResultsExistError(MigrasimError):
-    """The output folder exists and is not empty, and overwriting was not asked for."""
+class OutputError(MigrasimError):
+    """Results cannot be written where asked (permissions, a full disk, a missing target):
+    a problem with the command's input, exit 2, with the path and the fix."""
+
+
+class ResultsExistError(OutputError):
+    """The output folder exists and is not empty, and overwriting was not asked for (or
+    would delete something migrasim did not write)."""

@@ -13,6 +13,7 @@ import pytest
 
 from migrasim.analysis.sampling import has_uncertainty
 from migrasim.core.calendar import completion_date
+from migrasim.folder import MARKER, written_files
 from migrasim.scenario.loader import load_scenario
 from tests.helpers import invoke
 
@@ -32,10 +33,12 @@ def test_run_every_scenario(scenario: Path, tmp_path: Path) -> None:
     assert code == 0, stderr
     written = {p.name for p in out.iterdir()}
     every_run = {"summary.csv", "timeline.csv", "burnup.png", "gantt.png", "cdf.png",
-                 "completions.csv", "bottlenecks.csv", "report.html", "summary.xlsx"}  # fmt: skip
+                 "completions.csv", "bottlenecks.csv", "report.html", "summary.xlsx",
+                 MARKER}  # fmt: skip
     uncertain = {"sensitivity.csv", "tornado.png"}
     spec = load_scenario(scenario)
     assert written == (every_run | uncertain if has_uncertainty(spec) else every_run)
+    assert written_files(out) == written - {MARKER}  # the marker lists what migrasim wrote
     if scenario.name == "health_boards.yaml":  # late at 1 GB a day: the fix is printed
         assert "What would fix it: Raise the daily cap of link 'capped' from 1 GB to" in stdout
     summary = read_csv(out / "summary.csv")
@@ -111,18 +114,37 @@ def test_same_scenario_gives_byte_identical_outputs(tmp_path: Path) -> None:
 def test_refuses_to_overwrite_results(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    (out / "keep.txt").write_text("precious")
+    code, _, _ = invoke("run", str(SCENARIOS[0]), "--out", str(out), "-n", "20")
+    assert code == 0
     code, _stdout, stderr = invoke("run", str(SCENARIOS[0]), "--out", str(out))
     assert code == 2
     assert stderr == (
         f"Error: {out} already holds results; pass --force to replace them or --out for a "
         "new folder\n"
     )
-    assert (out / "keep.txt").read_text() == "precious"
     code, _, _ = invoke("run", str(SCENARIOS[0]), "--out", str(out), "--force", "-n", "20")
     assert code == 0
-    assert not (out / "keep.txt").exists()
     assert (out / "summary.csv").exists()
+
+
+def test_force_never_deletes_what_migrasim_did_not_write(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("precious")
+    code, _stdout, stderr = invoke("run", str(SCENARIOS[0]), "--out", str(out))
+    assert code == 2
+    assert stderr == (
+        f"Error: {out} is not empty and holds files migrasim did not write (keep.txt); "
+        "choose another --out\n"
+    )
+    code, _, stderr = invoke("run", str(SCENARIOS[0]), "--out", str(out), "--force", "-n", "20")
+    assert code == 2
+    assert stderr == (
+        f"Error: {out} holds files migrasim did not write, so --force will not replace it: "
+        "keep.txt; move them away or choose another --out\n"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    assert (out / "keep.txt").read_text() == "precious"
 
 
 def test_default_out_dir_is_results_stem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -311,6 +333,7 @@ def test_compare_showcase_writes_comparison_report_and_workbook(tmp_path: Path) 
     assert code == 0, stderr
     assert {p.name for p in out.iterdir()} == {
         "compare.csv", "compare_cdf.png", "compare_burnup.png", "report.html", "summary.xlsx",
+        MARKER,
     }  # fmt: skip
     rows = read_csv(out / "compare.csv")
     programme = [r for r in rows if r["flow"] == "ALL"]

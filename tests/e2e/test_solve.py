@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from migrasim.folder import MARKER
 from tests.helpers import invoke
 
 
@@ -43,7 +44,7 @@ def test_solve_latest_start_by_hand(tmp_path: Path) -> None:
     assert code == 0, stderr
     assert "Largest start meeting 'P80 < go_live': 2025-07-21 (P80 2025-08-01" in stdout
     assert f"Results written to {out}/" in stdout
-    assert sorted(p.name for p in out.iterdir()) == ["solve.json"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "solve.json"]
     record = json.loads((out / "solve.json").read_text(encoding="utf-8"))
     assert record["key"] == "start"
     assert record["value"] == "2025-07-21"
@@ -96,7 +97,7 @@ def test_solve_refuses_an_existing_folder(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 2
     assert stderr == (
-        f"Error: {out} already holds results; pass --force to replace them or --out for a "
-        "new folder\n"
+        f"Error: {out} is not empty and holds files migrasim did not write (keep.txt); "
+        "choose another --out\n"
     )
     assert (out / "keep.txt").read_text(encoding="utf-8") == "precious"

@@ -1,0 +1,203 @@
+"""The results folder: --force replaces only what migrasim wrote, symbolic links are followed,
+stale staging is cleaned, and a kill leaves old or new complete results, never a mix."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from migrasim.errors import OutputError, ResultsExistError
+from migrasim.folder import (
+    MARKER,
+    STAGING_MARKER,
+    add_files,
+    prepare_out_dir,
+    remove_stale_staging,
+    write_files,
+    written_files,
+)
+from tests.helpers import invoke
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_write_files_lists_what_it_wrote_and_replaces_it(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_files(out, {"a.csv": "1\n", "sub/b.png": b"\x89PNG"}, force=False)
+    assert written_files(out) == {"a.csv", "sub/b.png"}
+    with pytest.raises(ResultsExistError, match="pass --force"):
+        write_files(out, {"c.csv": "2\n"}, force=False)
+    write_files(out, {"c.csv": "2\n"}, force=True)
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "c.csv"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # nothing left
+
+
+def test_force_refuses_a_folder_with_foreign_files_and_deletes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_files(out, {"a.csv": "1\n"}, force=False)
+    (out / "README").write_text("mine", encoding="utf-8")
+    with pytest.raises(ResultsExistError, match=r"did not write, so --force will not replace it: "):
+        write_files(out, {"b.csv": "2\n"}, force=True)
+    assert (out / "README").read_text(encoding="utf-8") == "mine"
+    assert (out / "a.csv").exists()
+
+
+def test_force_never_replaces_the_folder_holding_the_scenario(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    (project / "scen").mkdir(parents=True)
+    scenario = project / "scen" / "scenario.yaml"
+    scenario.write_text("name: x\n", encoding="utf-8")
+    with pytest.raises(ResultsExistError, match="which the run reads"):
+        prepare_out_dir(project, force=True, protect=[scenario])
+    assert scenario.exists()
+
+
+def test_a_symlinked_out_writes_into_its_target(tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    write_files(link, {"a.csv": "1\n"}, force=False)
+    assert link.is_symlink()
+    assert (target / "a.csv").read_text(encoding="utf-8") == "1\n"
+    write_files(link, {"b.csv": "2\n"}, force=True)
+    assert link.is_symlink()
+    assert sorted(p.name for p in target.iterdir()) == [MARKER, "b.csv"]
+
+
+def test_a_dangling_symlink_is_an_input_error(tmp_path: Path) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(OutputError, match=r"is a link to .*nowhere, which does not exist"):
+        write_files(link, {"a.csv": "1\n"}, force=False)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_an_unwritable_location_is_an_input_error(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(OutputError, match="permission denied"):
+        write_files(locked / "out", {"a.csv": "1\n"}, force=False)
+
+
+def test_stale_staging_of_dead_processes_is_removed_and_nothing_else(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    dead, alive = tmp_path / ".out.deadbeef", tmp_path / ".out.livelive"
+    foreign = tmp_path / ".out.notours1"
+    for folder, pid in ((dead, _dead_pid()), (alive, os.getppid())):
+        folder.mkdir()
+        (folder / STAGING_MARKER).write_text(str(pid), encoding="utf-8")
+        (folder / "summary.csv").write_bytes(b"")
+    foreign.mkdir()
+    remove_stale_staging(out)
+    assert not dead.exists()
+    assert alive.exists()
+    assert foreign.exists()
+
+
+def test_results_left_aside_by_a_kill_between_renames_are_put_back(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    old = tmp_path / f".out.old-{_dead_pid()}"
+    write_files(old, {"a.csv": "old\n"}, force=False)
+    remove_stale_staging(out)
+    assert (out / "a.csv").read_text(encoding="utf-8") == "old\n"
+    assert not old.exists()
+
+
+def test_add_files_extends_the_marker(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    add_files(out, {"manifest.json": "{}\n"})
+    add_files(out, {"points/0000.json": "{}\n"})
+    assert written_files(out) == {"manifest.json", "points/0000.json"}
+
+
+def _complete(out: Path) -> bool:
+    """Every file the marker lists is there and the summary has its ALL row."""
+    listed = written_files(out)
+    if listed is None:
+        return False
+    present = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    summary = (out / "summary.csv").read_text(encoding="utf-8")
+    return present == listed | {MARKER} and "\nALL," in summary
+
+
+def test_killed_runs_leave_old_or_new_complete_results(tmp_path: Path) -> None:
+    """Kill -9 at seeded random moments, over an existing result: the folder always holds
+    complete results (old or new), never a mix, and no staging folder survives the next run."""
+    scenario = ROOT / "scenarios" / "health_boards.yaml"
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", "from migrasim.cli import main; main()", "run",
+               str(scenario), "--out", str(out), "-n", "20", "-j", "1", "--force"]  # fmt: skip
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    full = time.perf_counter() - started
+    rng = random.Random(7)
+    for _ in range(4):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 1.0) * full)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert _complete(out)
+    code, _, stderr = invoke("run", str(scenario), "--out", str(out), "-n", "20", "--force")
+    assert code == 0, stderr
+    assert _complete(out)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # stale staging removed
+
+
+def test_a_damaged_sweep_point_names_the_file_and_the_fix(tmp_path: Path) -> None:
+    scenario = ROOT / "scenarios" / "health_boards.yaml"
+    out = tmp_path / "sweep"
+    args = ["sweep", str(scenario), "--grid", "links.capped.daily_cap=1 GB,2 GB", "-n", "10",
+            "--out", str(out)]  # fmt: skip
+    code, _, stderr = invoke(*args)
+    assert code == 0, stderr
+    point = out / "points" / "0001.json"
+    json.loads(point.read_text(encoding="utf-8"))
+    point.write_text('{"p50": "2026-', encoding="utf-8")  # truncated
+    code, _, stderr = invoke(*args, "--resume")
+    assert code == 2
+    assert stderr.startswith(f"Error: {point} cannot be read (JSONDecodeError")
+    assert stderr.endswith(
+        f"; delete it and run again with --resume to recompute point 1 (rm {point})\n"
+    )
+    point.unlink()
+    code, _, stderr = invoke(*args, "--resume")
+    assert code == 0, stderr
+
+
+def test_permission_and_full_disk_errors_are_input_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As an unprivileged user (or on a full disk) the operating system refuses the write: that
+    is exit 2 with the path and the fix, not an internal error. Root may write anywhere, so
+    the refusals are simulated where the staging folder is made."""
+    import errno
+    import tempfile
+
+    def refuse(code: int) -> object:
+        def mkdtemp(*_args: object, **_kwargs: object) -> str:
+            raise OSError(code, os.strerror(code), str(tmp_path / ".out.x"))
+
+        return mkdtemp
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse(errno.EACCES))
+    with pytest.raises(OutputError, match=r"cannot write .*\.out\.x \(permission denied\)"):
+        write_files(tmp_path / "out", {"a.csv": "1\n"}, force=False)
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse(errno.ENOSPC))
+    with pytest.raises(OutputError, match=r"the disk holding .*out is full"):
+        write_files(tmp_path / "out", {"a.csv": "1\n"}, force=False)
