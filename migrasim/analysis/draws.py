@@ -65,8 +65,17 @@ def _draw(
     return parsed.ppf_array(u)
 
 
-def draw_block(scenario: Scenario, model: Model, seed: int, block: int) -> BlockInputs:
-    """The inputs of block ``block`` (``BLOCK_SIZE`` rows) of ``scenario`` compiled as ``model``."""
+def draw_block(
+    scenario: Scenario, model: Model, seed: int, block: int, outages_until: float | None = None
+) -> BlockInputs:
+    """The inputs of block ``block`` (``BLOCK_SIZE`` rows) of ``scenario`` compiled as ``model``.
+
+    Random outages are drawn until ``outages_until`` (default: the horizon): every outage that
+    starts before it, and no fewer. Each chunk of outage cycles has its own stream, so the
+    outages drawn to any time are a prefix of those drawn to the horizon, and a replication
+    that finishes by ``outages_until`` is exactly the one with every outage drawn.
+    """
+    until = model.horizon if outages_until is None else outages_until
     streams = _Streams(seed, block, BLOCK_SIZE)
     flows = scenario.flows
     per_flow: dict[str, list[np.ndarray]] = {k: [] for k in ("v", "g", "fr", "d")}
@@ -110,12 +119,12 @@ def draw_block(scenario: Scenario, model: Model, seed: int, block: int) -> Block
         records_rate=stack(per_link["rr"]),
         daily_records=stack(per_link["dr"]),
         available=stack(per_link["av"]),
-        down=_outages(scenario, model, streams),
+        down=_outages(scenario, model, streams, until),
     )
 
 
 def _outages(
-    scenario: Scenario, model: Model, streams: _Streams
+    scenario: Scenario, model: Model, streams: _Streams, until: float
 ) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
     """Planned outages plus an alternating up/down renewal process per link instance."""
     down: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
@@ -131,7 +140,7 @@ def _outages(
                 where = flow.name if owner >= 0 else "shared"
                 key = f"links[{compiled.name}].outages@{where}"
                 mtbf = _draw(streams, scenario, spec.mtbf, f"{key}.mtbf", INF)
-                starts, ends = _renewal(streams.rng(key), mtbf, as_value(spec.mttr), model.horizon)
+                starts, ends = _renewal(streams, key, mtbf, as_value(spec.mttr), until)
                 if planned:
                     starts, ends = _merge_rows(starts, ends, planned)
                 down[(link, owner)] = (starts, ends)
@@ -146,16 +155,30 @@ def _outages(
     return down
 
 
+def outage_instances(scenario: Scenario, model: Model) -> set[tuple[int, int]]:
+    """The ``(link, flow or -1)`` instances that can be down (what ``BlockInputs.down`` keys)."""
+    out = set()
+    for f, flow in enumerate(model.flows):
+        for link in flow_path_links(flow, model.links):
+            compiled = model.links[link]
+            spec = scenario.links[compiled.name].outages
+            if compiled.planned or (spec is not None and spec.mtbf is not None):
+                out.add((link, f if compiled.per_flow else -1))
+    return out
+
+
 def _renewal(
-    rng: np.random.Generator, mtbf: np.ndarray, mttr: float | Estimate, horizon: float
+    streams: _Streams, key: str, mtbf: np.ndarray, mttr: float | Estimate, horizon: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the outages of an up/down process until ``horizon``: exponential up times (mean
-    ``mtbf``), repairs ~ ``mttr``; rows x K, padded with inf."""
+    """Per row, the outages of an up/down process starting before ``horizon``: exponential up
+    times (mean ``mtbf``), repairs ~ ``mttr``; rows x K, padded with inf. Chunk ``c`` of cycles
+    draws from its own stream (``key#c``), whatever ``horizon`` is."""
     rows = mtbf.size
     t = np.zeros(rows)
     starts: list[np.ndarray] = []
     ends: list[np.ndarray] = []
     while (t < horizon).any():
+        rng = streams.rng(f"{key}#{len(starts)}")
         ups = rng.exponential(1.0, (rows, _CHUNK)) * mtbf[:, None]
         if isinstance(mttr, Estimate):
             repairs = _sample(mttr, rng, (rows, _CHUNK))
@@ -204,7 +227,7 @@ def _merge_rows(
     return out_s, out_e
 
 
-def take_rows(block: BlockInputs, rows: slice) -> BlockInputs:
+def take_rows(block: BlockInputs, rows: slice | np.ndarray) -> BlockInputs:
     """The first replications of a block (a block is drawn whole, then cut)."""
     return BlockInputs(
         volume=block.volume[rows],

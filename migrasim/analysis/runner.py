@@ -29,8 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from migrasim.analysis.draws import BLOCK_SIZE, draw_block, inputs_for, take_rows
-from migrasim.core.batch import BlockInputs, CurveCache, lone_flows, solve_block
+from migrasim.analysis.draws import (
+    BLOCK_SIZE,
+    draw_block,
+    inputs_for,
+    outage_instances,
+    take_rows,
+)
+from migrasim.core.batch import BlockInputs, BlockResult, CurveCache, lone_flows, solve_block
 from migrasim.core.engine import Inputs, Model, RunResult, build_model, simulate
 from migrasim.errors import MigrasimError
 from migrasim.scenario.types import Scenario
@@ -148,6 +154,14 @@ def progress_bins(fraction: np.ndarray) -> np.ndarray:
     return np.minimum((fraction * BAND_BINS + 1e-9).astype(np.int64), BAND_BINS)
 
 
+def _outage_guess(model: Model) -> float:
+    """2.5 x the baseline's programme completion (at least a year), capped at the horizon."""
+    baseline = simulate(model).finished_s
+    if baseline is None:
+        return model.horizon
+    return min(model.horizon, max(2.5 * baseline, 365 * 86400.0))
+
+
 class _State:
     """What a worker needs to run blocks of one model with one seed."""
 
@@ -156,30 +170,61 @@ class _State:
         self.seed = seed
         self.day_ends = band_day_ends(model)[1]
         self.cache: CurveCache = {}
-        self._drawn: tuple[int, BlockInputs] | None = None
+        self._drawn: dict[tuple[int, float], BlockInputs] = {}
+        self.outage_guess = _outage_guess(model)
         names = {link.name: i for i, link in enumerate(model.links)}
         self.link_index = names
-        probe = self._draw(0)
-        self.batch = len(lone_flows(model, set(probe.down))) == len(model.flows)
+        down = outage_instances(model.scenario, model)
+        self.batch = len(lone_flows(model, down)) == len(model.flows)
 
     @classmethod
     def build(cls, model: Model, seed: int) -> _State:
         return cls(model, seed)
 
-    def _draw(self, block: int) -> BlockInputs:
-        if self._drawn is None or self._drawn[0] != block:
+    def _draw(self, block: int, until: float | None = None) -> BlockInputs:
+        until = self.model.horizon if until is None else until
+        key = (block, until)
+        if key not in self._drawn:
+            if len(self._drawn) > 2:
+                self._drawn.clear()
             # the scenario is the model's source; the draws read its uncertain inputs
-            self._drawn = (block, draw_block(self.model.scenario, self.model, self.seed, block))
-        return self._drawn[1]
+            self._drawn[key] = draw_block(self.model.scenario, self.model, self.seed, block, until)
+        return self._drawn[key]
+
+    def _solve(self, block: int, lo: int, hi: int, band_rows: int) -> BlockResult:
+        """Solve rows ``lo..hi``: outages first drawn only to a guess of when everything is
+        done; rows with anything later (or never) are solved again with every outage. Both
+        give the same answer for the rows kept from the first (see ``draws.draw_block``)."""
+        guess = self.outage_guess
+        rows = slice(lo, hi)
+        first = solve_block(
+            self.model, take_rows(self._draw(block, guess), rows), self.day_ends, band_rows,
+            self.cache,
+        )  # fmt: skip
+        if guess >= self.model.horizon:
+            return first
+        late = np.flatnonzero((first.finished > guess).any(axis=1))
+        if not late.size:
+            return first
+        full = take_rows(self._draw(block), rows)
+        again = solve_block(self.model, take_rows(full, late), self.day_ends, 0, self.cache)
+        first.finished[late] = again.finished
+        first.bottleneck[late] = again.bottleneck
+        in_band = late[late < band_rows]
+        if in_band.size:
+            redo = solve_block(
+                self.model, take_rows(full, in_band), self.day_ends, in_band.size, self.cache
+            )
+            first.progress[in_band] = redo.progress
+        return first
 
     def run(self, unit: Unit) -> BlockSummary:
         block, lo, hi = unit
         first = block * BLOCK_SIZE + lo
-        inputs = take_rows(self._draw(block), slice(lo, hi))
         band_rows = max(0, min(hi - lo, BAND_REPLICATIONS - first))
         band = np.zeros((len(self.day_ends), BAND_BINS + 1), dtype=np.int64)
         if self.batch:
-            result = solve_block(self.model, inputs, self.day_ends, band_rows, self.cache)
+            result = self._solve(block, lo, hi, band_rows)
             finished, bottleneck = result.finished, result.bottleneck
             rows = np.arange(len(self.day_ends))
             for fraction in result.progress:
@@ -189,6 +234,7 @@ class _State:
         finished = np.full((hi - lo, n_flows), np.inf)
         bottleneck = np.full((hi - lo, n_flows), -1, dtype=np.int64)
         rows = np.arange(len(self.day_ends))
+        inputs = take_rows(self._draw(block), slice(lo, hi))
         for row in range(hi - lo):
             run = simulate(self.model, inputs_for(self.model, inputs, row), record=row < band_rows)
             rep = summarise(first + row, run, self.day_ends)

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from migrasim.core.curve import CurveArrays
-from migrasim.core.engine import INF, LinkModel, Model
+from migrasim.core.capacity import INF
+from migrasim.core.engine import LinkModel, Model
 
 Rows = np.ndarray
 """A float array with one entry per replication of the block (or of a subset of it)."""
@@ -269,7 +270,7 @@ def _moved(
             rate.reshape(shape),
         )
         head_now = np.minimum(hd, rt * np.maximum(np.minimum(tt, rs) - s, 0.0))
-        return head_now + np.maximum(curve.at(np.maximum(tt, rs)) - curve.at(rs), 0.0)
+        return np.asarray(head_now + np.maximum(curve.at(np.maximum(tt, rs)) - curve.at(rs), 0.0))
     moved = curve.at(tt) - curve.at(s)
     if down is not None and t.ndim == 1:
         for i in range(down[0].shape[1]):
@@ -278,7 +279,7 @@ def _moved(
             a0, b0 = np.where(fin, a, 0), np.where(fin, b, 0)
             lost = curve.at(np.clip(tt, a0, b0)) - curve.at(np.minimum(a0, tt))
             moved = moved - np.where(fin, np.maximum(lost, 0.0), 0.0)
-    return np.maximum(moved, 0.0)
+    return np.asarray(np.maximum(moved, 0.0))
 
 
 def _moved_days(
@@ -304,7 +305,7 @@ def _moved_days(
             np.maximum(head, 0)[:, None], rate[:, None] * np.maximum(np.minimum(t, rs) - s, 0.0)
         )
         rest = np.where(t >= rs, cd - curve.at(rest_start)[:, None], 0.0)
-        return head_now + np.maximum(rest, 0.0)
+        return np.asarray(head_now + np.maximum(rest, 0.0))
     moved = np.where(t >= s, cd - curve.at(seg.start)[:, None], 0.0)
     if down is not None:
         moved = moved - _lost_by(curve, seg.start, down, days, cd)
@@ -342,7 +343,7 @@ def _lost_by(
 
 def _tol(x: Rows) -> Rows:
     # The engine's: well under one byte for any real volume.
-    return np.maximum(1e-3, np.abs(x) * 1e-13)
+    return np.asarray(np.maximum(1e-3, np.abs(x) * 1e-13))
 
 
 def _used_at(curve: _Curve, seg: _Segment, t: Rows) -> tuple[Rows, Rows]:
@@ -439,10 +440,10 @@ class _Group:
         """Per link, (window, used) where the phase ended on it (window -1: it did not)."""
         out: dict[int, tuple[Rows, Rows]] = {}
         on_fb = ph.finished < self.switch
-        if self.fallback is not None and ph.fb_seg is not None:
-            if self.fallback.curve.quota_limited:
-                w, used = _used_at(self.fallback.curve, ph.fb_seg, ph.finished)
-                out[self.fallback.link] = (np.where(on_fb, w, -1), used)
+        fb = self.fallback
+        if fb is not None and ph.fb_seg is not None and fb.curve.quota_limited:
+            w, used = _used_at(fb.curve, ph.fb_seg, ph.finished)
+            out[fb.link] = (np.where(on_fb, w, -1), used)
         if self.main.curve.quota_limited:
             w, used = _used_at(self.main.curve, ph.main_seg, ph.finished)
             out[self.main.link] = (np.where(on_fb, -1, w), used)
@@ -700,29 +701,38 @@ def _band(
     p1 = _take(ph1, band)
     t1 = p1.finished
     cleared1 = np.where(t1 <= horizon, x1[band] + g * t1, INF)
-    got = np.minimum(sub.moved(p1, times), cleared1[:, None])
-    got = np.where(times[None, :] >= p1.start[:, None], got, 0.0)
+    got = np.zeros((band.size, times.size))
     owed = np.where(t1 <= horizon, cleared1, x1[band] + g * horizon)
+    ends = np.where(t1 <= horizon, t1, horizon)
+    mine = np.zeros(0, dtype=np.int64)
+    p2: _Phase | None = None
+    rework = np.zeros(0)
     if ph2 is not None:
         pos = {int(r): i for i, r in enumerate(again)}
-        mine = [i for i, r in enumerate(band) if int(r) in pos]
-        if mine:
-            idx2 = np.array([pos[int(band[i])] for i in mine])
-            mine_a = np.array(mine)
-            p2 = _take(ph2, idx2)
-            sub2 = _subgroup(group, band[mine_a])
-            t1m = t1[mine_a]
-            fr = block.fraction[rows[band[mine_a]], f]
-            rework = cleared1[mine_a] * fr / (1.0 - fr)
-            t2 = p2.finished
-            cleared2 = np.where(t2 <= horizon, rework + g * (t2 - t1m), INF)
-            m2 = np.minimum(sub2.moved(p2, times), cleared2[:, None])
-            got[mine_a] += np.where(times[None, :] >= p2.start[:, None], m2, 0.0)
-            started = p2.start <= horizon
-            extra = np.where(
-                t2 <= horizon, cleared2, np.where(started, rework + g * (horizon - t1m), 0.0)
-            )
-            owed[mine_a] += extra
+        mine = np.array([i for i, r in enumerate(band) if int(r) in pos], dtype=np.int64)
+        if mine.size:
+            p2 = _take(ph2, np.array([pos[int(band[i])] for i in mine]))
+            fr = block.fraction[rows[band[mine]], f]
+            rework = cleared1[mine] * fr / (1.0 - fr)
+            ends[mine] = np.where(p2.finished <= horizon, p2.finished, horizon)
+    # Only the days up to the last completion need the curves; after it every row is cleared.
+    hi = min(int(np.searchsorted(times, float(ends.max()), side="left")) + 1, times.size)
+    days = times[:hi]
+    got[:, :hi] = np.minimum(sub.moved(p1, days), cleared1[:, None])
+    got[:, :hi] = np.where(days[None, :] >= p1.start[:, None], got[:, :hi], 0.0)
+    got[:, hi:] = np.where(np.isfinite(cleared1), cleared1, 0.0)[:, None]
+    if p2 is not None:
+        sub2 = _subgroup(group, band[mine])
+        t1m = t1[mine]
+        t2 = p2.finished
+        cleared2 = np.where(t2 <= horizon, rework + g * (t2 - t1m), INF)
+        m2 = np.minimum(sub2.moved(p2, days), cleared2[:, None])
+        got[mine, :hi] += np.where(days[None, :] >= p2.start[:, None], m2, 0.0)
+        got[mine, hi:] += np.where(np.isfinite(cleared2), cleared2, 0.0)[:, None]
+        started = p2.start <= horizon
+        owed[mine] += np.where(
+            t2 <= horizon, cleared2, np.where(started, rework + g * (horizon - t1m), 0.0)
+        )
     return got, owed
 
 
