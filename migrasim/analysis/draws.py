@@ -11,6 +11,8 @@ numbers). A block is always drawn whole, then cut to the replications asked for.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from scipy.special import ndtr, ndtri
 
@@ -153,6 +155,14 @@ def _outages(
                     np.broadcast_to(row_e, (streams.rows, row_e.size)).copy(),
                 )
     return down
+
+
+def with_outages_until(
+    scenario: Scenario, model: Model, seed: int, block: int, inputs: BlockInputs, until: float
+) -> BlockInputs:
+    """``inputs`` (block ``block``, drawn whole) with its outages drawn to ``until`` instead."""
+    streams = _Streams(seed, block, inputs.rows)
+    return replace(inputs, down=_outages(scenario, model, streams, until))
 
 
 def outage_instances(scenario: Scenario, model: Model) -> set[tuple[int, int]]:

@@ -35,6 +35,7 @@ from migrasim.analysis.draws import (
     inputs_for,
     outage_instances,
     take_rows,
+    with_outages_until,
 )
 from migrasim.core.batch import BlockInputs, BlockResult, CurveCache, lone_flows, solve_block
 from migrasim.core.engine import Inputs, Model, RunResult, build_model, simulate
@@ -188,7 +189,14 @@ class _State:
             if len(self._drawn) > 2:
                 self._drawn.clear()
             # the scenario is the model's source; the draws read its uncertain inputs
-            self._drawn[key] = draw_block(self.model.scenario, self.model, self.seed, block, until)
+            scenario = self.model.scenario
+            other = next((v for (b, _), v in self._drawn.items() if b == block), None)
+            if other is None:
+                self._drawn[key] = draw_block(scenario, self.model, self.seed, block, until)
+            else:  # the same block to another time: only the outages change
+                self._drawn[key] = with_outages_until(
+                    scenario, self.model, self.seed, block, other, until
+                )
         return self._drawn[key]
 
     def _solve(self, block: int, lo: int, hi: int, band_rows: int) -> BlockResult:

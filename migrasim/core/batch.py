@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from migrasim.core.curve import CurveArrays
 from migrasim.core.capacity import INF
+from migrasim.core.curve import CurveArrays
 from migrasim.core.engine import LinkModel, Model
 
 Rows = np.ndarray
@@ -748,4 +748,12 @@ def _take(ph: _Phase, idx: np.ndarray) -> _Phase:
 
     main = seg(ph.main_seg)
     assert main is not None
-    return _Phase(ph.start[idx], ph.x[idx], ph.finished[idx], seg(ph.fb_seg), main, ph.switch[idx])
+    return _Phase(
+        ph.start[idx],
+        ph.x[idx],
+        ph.finished[idx],
+        seg(ph.fb_seg),
+        main,
+        ph.switch[idx],
+        ph.fb_moved[idx],
+    )

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from migrasim.analysis.draws import draw_block, inputs_for, take_rows
-from migrasim.analysis.runner import band_day_ends
+from migrasim.analysis.runner import band_day_ends, progress_bins, summarise
 from migrasim.core.batch import lone_flows, solve_block
 from migrasim.core.engine import build_model, simulate
 from migrasim.scenario.types import parse_scenario
@@ -106,9 +106,15 @@ def test_batch_agrees_with_the_engine(data: dict[str, Any], seed: int) -> None:
     model = build_model(scenario)
     block = take_rows(draw_block(scenario, model, seed, 0), slice(0, ROWS))
     assert len(lone_flows(model, set(block.down))) == len(model.flows)
-    result = solve_block(model, block, band_day_ends(model)[1], 0)
+    day_ends = band_day_ends(model)[1]
+    result = solve_block(model, block, day_ends, ROWS)
     for row in range(ROWS):
-        run = simulate(model, inputs_for(model, block, row))
+        run = simulate(model, inputs_for(model, block, row), record=True)
+        # the burn-up band: the same progress bin at the end of every day (bins are 0.5 %)
+        engine_bins = summarise(row, run, day_ends).progress_bins
+        assert engine_bins is not None
+        gap = np.abs(progress_bins(result.progress[row]) - engine_bins.astype(np.int64))
+        assert gap.max() <= 1, f"row {row}: progress bins differ by {gap.max()}"
         for f, flow in enumerate(run.flows):
             got = float(result.finished[row, f])
             where = f"row {row}, {flow.name}: engine {flow.finished_s}, batch {got}"
