@@ -34,6 +34,9 @@ from migrasim.core.capacity import INF
 from migrasim.core.curve import CurveArrays
 from migrasim.core.engine import LinkModel, Model
 
+_OUTAGE_CHUNK = 8
+"""Outages whose candidates are tried together: a speed knob, fixed so results are too."""
+
 Rows = np.ndarray
 """A float array with one entry per replication of the block (or of a subset of it)."""
 
@@ -221,26 +224,35 @@ def _solve_segment(
     if down is None:
         return curve.first_reach(s, target, growth), k, np.zeros(s.shape)
     # Outages one at a time: the candidate that counts the first i losses stands if it comes
-    # before outage i + 1 starts. Only rows still open pay for the next outage.
+    # before outage i + 1 starts (the first such candidate is the answer). Candidates are tried
+    # a chunk of outages at a time, and only rows still open go on to the next chunk.
     result = np.full(s.shape, INF)
     lost = np.zeros(s.shape)
     rows = np.arange(s.size)
     lb = s.copy()
-    for i in range(down[0].shape[1] + 1):
-        t = curve.first_reach(lb, target[rows] + lost, growth)
-        if i == down[0].shape[1]:
-            result[rows] = t
-            break
-        a = np.maximum(down[0][rows, i], s[rows])
-        ok = t <= a
-        result[rows[ok]] = t[ok]
-        keep = ~ok
-        rows, a, t = rows[keep], a[keep], t[keep]
-        if not rows.size:
-            break
-        b = np.maximum(down[1][rows, i], s[rows])
-        lost = lost[keep] + curve.at(b) - curve.at(a)
-        lb = np.maximum(s[rows], b)
+    width = down[0].shape[1]
+    i = 0
+    while rows.size and i < width:
+        w = min(_OUTAGE_CHUNK, width - i)
+        fin = np.isfinite(down[0][rows, i : i + w])
+        a = np.where(fin, np.maximum(down[0][rows, i : i + w], s[rows, None]), INF)
+        b = np.where(fin, np.maximum(down[1][rows, i : i + w], s[rows, None]), INF)
+        loss = np.where(fin, curve.at(np.where(fin, b, 0.0)) - curve.at(np.where(fin, a, 0.0)), 0)
+        before = np.concatenate([np.zeros((rows.size, 1)), np.cumsum(loss, axis=1)[:, :-1]], 1)
+        bounds = np.concatenate([lb[:, None], np.maximum(s[rows, None], b[:, :-1])], axis=1)
+        goal = (target[rows] + lost)[:, None] + before
+        t = curve.first_reach(bounds.ravel(), goal.ravel(), growth).reshape(rows.size, w)
+        valid = t <= a
+        hit = valid.any(axis=1)
+        j = np.argmax(valid, axis=1)
+        result[rows[hit]] = t[hit, j[hit]]
+        keep = ~hit
+        rows = rows[keep]
+        lost = lost[keep] + loss[keep].sum(axis=1)
+        lb = np.maximum(s[rows], b[keep, -1])
+        i += w
+    if rows.size:  # after the last outage
+        result[rows] = curve.first_reach(lb, target[rows] + lost, growth)
     return result, k, np.zeros(s.shape)
 
 
