@@ -170,8 +170,8 @@ class _Curve:
         jj = np.minimum(j, n - 1)
         t0 = np.maximum(self.opens[jj], lb)
         rate = self.rates[jj]
-        h0 = self.cum[jj] + rate * np.maximum(t0 - self.opens[jj], 0.0) - growth * t0
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # rows not found: masked below
+            h0 = self.cum[jj] + rate * np.maximum(t0 - self.opens[jj], 0.0) - growth * t0
             dt = np.where(np.isinf(rate), 0.0, (target - h0) / (rate - growth))
         t = t0 + np.maximum(dt, 0.0)
         return np.where(found, np.minimum(t, self.ends[jj]), INF)
@@ -331,26 +331,32 @@ def _lost_by(
     days: np.ndarray,
     cd: np.ndarray,
 ) -> np.ndarray:
-    """What outages after ``start`` took from the link by each of ``days`` (rows x days)."""
-    rows, width = down[0].shape
+    """What outages after ``start`` took from the link by each of ``days`` (rows x days): an
+    outage's whole loss from the first day end after it, ``C(t) - C(a)`` at day ends inside
+    it (outages are disjoint, so a day end is inside at most one per row)."""
+    rows = down[0].shape[0]
     fin = np.isfinite(down[0])
     a = np.where(fin, np.maximum(down[0], start[:, None]), 0.0)
     b = np.where(fin, np.maximum(down[1], start[:, None]), 0.0)
-    cb = curve.at(b)
-    loss = np.where(fin, cb - curve.at(a), 0.0)
-    lcum = np.concatenate([np.zeros((rows, 1)), np.cumsum(loss, axis=1)], axis=1)
-    # per row, how many outages began before each day end: one search over row-offset keys
-    span = 4.0 * (float(np.max(np.abs(days), initial=0.0)) + 1.0)
-    offsets = np.arange(rows)[:, None] * span
-    keys = np.where(fin, np.minimum(a, span / 2), span / 2) + offsets
-    idx = np.searchsorted(keys.ravel(), (days[None, :] + offsets).ravel(), side="left")
-    idx = idx.reshape(rows, days.size) - np.arange(rows)[:, None] * width
-    whole = np.take_along_axis(lcum, idx, axis=1)
-    prev = np.maximum(idx - 1, 0)
-    b_prev = np.take_along_axis(b, prev, axis=1)
-    cb_prev = np.take_along_axis(cb, prev, axis=1)
-    unspent = np.where((idx > 0) & (days[None, :] < b_prev), cb_prev - cd, 0.0)
-    return whole - np.maximum(unspent, 0.0)
+    ca = curve.at(a)
+    loss = np.where(fin, curve.at(b) - ca, 0.0)
+    n_days = days.size
+    ib = np.where(fin, np.searchsorted(days, b, side="left"), n_days)
+    ia = np.where(fin, np.searchsorted(days, a, side="left"), n_days)
+    steps = np.zeros((rows, n_days + 1))
+    row_of = np.broadcast_to(np.arange(rows)[:, None], fin.shape)
+    np.add.at(steps, (row_of[fin], ib[fin]), loss[fin])
+    lost = np.cumsum(steps[:, :n_days], axis=1)
+    inside = np.maximum(ib - ia, 0)
+    total = int(inside.sum())
+    if total:
+        counts = inside.ravel()
+        first = np.repeat(ia.ravel(), counts)
+        step = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        day = first + step
+        row = np.repeat(row_of.ravel(), counts)
+        lost[row, day] += np.maximum(cd[0, day] - np.repeat(ca.ravel(), counts), 0.0)
+    return lost
 
 
 def _tol(x: Rows) -> Rows:
