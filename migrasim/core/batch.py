@@ -335,6 +335,9 @@ def _lost_by(
     outage's whole loss from the first day end after it, ``C(t) - C(a)`` at day ends inside
     it (outages are disjoint, so a day end is inside at most one per row)."""
     rows = down[0].shape[0]
+    if days.size:  # outages starting after the last day end take nothing by then
+        width = int((down[0] < days[-1]).sum(axis=1).max(initial=0))
+        down = (down[0][:, :width], down[1][:, :width])
     fin = np.isfinite(down[0])
     a = np.where(fin, np.maximum(down[0], start[:, None]), 0.0)
     b = np.where(fin, np.maximum(down[1], start[:, None]), 0.0)
