@@ -168,8 +168,9 @@ def _outage_guess(model: Model) -> float:
 class _State:
     """What a worker needs to run blocks of one model with one seed."""
 
-    def __init__(self, model: Model, seed: int) -> None:
+    def __init__(self, model: Model, scenario: Scenario, seed: int) -> None:
         self.model = model
+        self.scenario = scenario
         self.seed = seed
         self.day_ends = band_day_ends(model)[1]
         self.cache: CurveCache = {}
@@ -177,12 +178,12 @@ class _State:
         self.outage_guess = _outage_guess(model)
         names = {link.name: i for i, link in enumerate(model.links)}
         self.link_index = names
-        down = outage_instances(model.scenario, model)
+        down = outage_instances(scenario, model)
         self.batch = len(lone_flows(model, down)) == len(model.flows)
 
     @classmethod
-    def build(cls, model: Model, seed: int) -> _State:
-        return cls(model, seed)
+    def build(cls, model: Model, scenario: Scenario, seed: int) -> _State:
+        return cls(model, scenario, seed)
 
     def _draw(self, block: int, until: float | None = None) -> BlockInputs:
         until = self.model.horizon if until is None else until
@@ -190,8 +191,7 @@ class _State:
         if key not in self._drawn:
             if len(self._drawn) > 2:
                 self._drawn.clear()
-            # the scenario is the model's source; the draws read its uncertain inputs
-            scenario = self.model.scenario
+            scenario = self.scenario
             other = next((v for (b, _), v in self._drawn.items() if b == block), None)
             if other is None:
                 self._drawn[key] = draw_block(scenario, self.model, self.seed, block, until)
@@ -261,11 +261,11 @@ _WORKER: dict[str, _State] = {}
 
 def _init_worker(scenario: Scenario, model: Model | None, seed: int) -> None:
     # With fork the parent's compiled model is inherited; with spawn it is rebuilt here.
-    _init_worker_local(model if model is not None else build_model(scenario), seed)
+    _init_worker_local(model if model is not None else build_model(scenario), scenario, seed)
 
 
-def _init_worker_local(model: Model, seed: int) -> None:
-    _WORKER["state"] = _State.build(model, seed)
+def _init_worker_local(model: Model, scenario: Scenario, seed: int) -> None:
+    _WORKER["state"] = _State.build(model, scenario, seed)
 
 
 def _run_unit(unit: Unit) -> BlockSummary:
@@ -278,12 +278,14 @@ _REMOTE_LOCK = threading.Lock()
 _REMOTE_KEEP = 4
 
 
-def _run_remote_unit(token: str, model: Model, seed: int, unit: Unit) -> BlockSummary:
+def _run_remote_unit(
+    token: str, model: Model, scenario: Scenario, seed: int, unit: Unit
+) -> BlockSummary:
     """Run on a Dask worker: ``model`` is the scattered copy, shared by the run's units."""
     with _REMOTE_LOCK:
         state = _REMOTE.get(token)
         if state is None:
-            state = _REMOTE[token] = _State.build(model, seed)
+            state = _REMOTE[token] = _State.build(model, scenario, seed)
             while len(_REMOTE) > _REMOTE_KEEP:
                 _REMOTE.popitem(last=False)
         else:
@@ -412,9 +414,9 @@ def run_monte_carlo(
         if progress is not None:
             progress(done, replications)
 
-    state = _State.build(model, seed) if scheduler is None else None
+    state = _State.build(model, scenario, seed) if scheduler is None else None
     if scheduler is not None:
-        _run_on_cluster(scheduler, model, seed, replications, absorb)
+        _run_on_cluster(scheduler, model, scenario, seed, replications, absorb)
     else:
         assert state is not None
         workers = max(1, min(workers, replications))
@@ -456,6 +458,7 @@ def _chunk_size(replications: int, slots: int) -> int:
 def _run_on_cluster(
     scheduler: str,
     model: Model,
+    scenario: Scenario,
     seed: int,
     replications: int,
     absorb: Callable[[BlockSummary], None],
@@ -475,8 +478,9 @@ def _run_on_cluster(
                 raise ClusterError(f"the Dask cluster at {scheduler!r} has no workers")
             token = uuid.uuid4().hex
             shared = client.scatter(model, broadcast=True, hash=False)
+            spec = client.scatter(scenario, broadcast=True, hash=False)
             futures = [
-                client.submit(_run_remote_unit, token, shared, seed, unit, pure=False)
+                client.submit(_run_remote_unit, token, shared, spec, seed, unit, pure=False)
                 for unit in _units(replications, _chunk_size(replications, slots))
             ]
             for _, batch in as_completed(futures, loop=client.loop, with_results=True):
