@@ -81,7 +81,10 @@ def lone_scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 links[f"fb{i}"].pop("per_flow", None)
                 spec["fallback"] = f"fb{i}"
         if draw(st.integers(0, 3)) == 0:
-            spec["records_rate"] = f"{draw(st.integers(20, 400))}/s"
+            if draw(st.booleans()):
+                spec["records_rate"] = f"{draw(st.integers(20, 400))}/s"
+            else:
+                spec["daily_records"] = f"{draw(st.integers(50_000, 900_000))}/day"
             flow["records"] = draw(st.integers(10_000, 2_000_000))
         links[name] = spec
         flow["links"] = [name]
