@@ -8,7 +8,7 @@ Reports, measured in one run on this machine (compute only: no files, no charts)
   on a sample of replications and scaled to 1,000, and the ratio;
 * a closed-form numpy calculation of the same per-flow cap case (volume -> working day on which
   the cumulative 1 GB/day quota covers it; no growth, rejection or outages), and the ratio;
-* 100,000 replications (10,000 with ``--quick``);
+* 100,000 replications (5,000 with ``--quick``);
 * peak traced memory (tracemalloc) of the run for 1,000 and for 10x/100x as many replications,
   besides the (replications x flows) completion array the result must hold.
 
@@ -80,7 +80,7 @@ def peak_memory(scenario: Scenario, model: Model, replications: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer samples, 10k not 100k")
+    parser.add_argument("--quick", action="store_true", help="fewer samples, 5k not 100k")
     args = parser.parse_args()
     scenario = load_scenario(SCENARIO)
     model = build_model(scenario)
@@ -96,7 +96,7 @@ def main() -> None:
     band = best_of(repeats, lambda: solve_block(model, block, days, 200, cache)) - solve  # type: ignore[arg-type]
     engine = engine_per_1000(model, 20 if args.quick else 100)
     closed = closed_form(model, block.volume)
-    big = 10_000 if args.quick else 100_000
+    big = 5_000 if args.quick else 100_000
     t = time.perf_counter()
     run_monte_carlo(scenario, big, 1, workers=1, model=model)
     big_s = time.perf_counter() - t
