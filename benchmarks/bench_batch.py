@@ -1,0 +1,127 @@
+"""Batch solver benchmark: the Wales risk scenario (scenarios/health_boards.yaml), one core.
+
+Reports, measured in one run on this machine (compute only: no files, no charts):
+
+* 1,000 replications through ``run_monte_carlo`` (block draws + batch solver + aggregation),
+  and split into drawing the inputs, solving without the burn-up band, and the band;
+* today's per-replication engine on the same scenario (``Sampler.inputs`` + ``simulate``), timed
+  on a sample of replications and scaled to 1,000, and the ratio;
+* a closed-form numpy calculation of the same per-flow cap case (volume -> working day on which
+  the cumulative 1 GB/day quota covers it; no growth, rejection or outages), and the ratio;
+* 100,000 replications (5,000 with ``--quick``);
+* peak traced memory (tracemalloc) of the run for 1,000 and for 10x/100x as many replications,
+  besides the (replications x flows) completion array the result must hold.
+
+Usage: python benchmarks/bench_batch.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+from migrasim.analysis.draws import draw_block
+from migrasim.analysis.runner import band_day_ends, run_monte_carlo
+from migrasim.analysis.sampling import Sampler
+from migrasim.core.batch import solve_block
+from migrasim.core.engine import Model, simulate
+from migrasim.scenario.compile import build_model
+from migrasim.scenario.loader import load_scenario
+from migrasim.scenario.types import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "health_boards.yaml"
+
+
+def best_of(repeats: int, fn: object) -> float:
+    assert callable(fn)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def engine_per_1000(model: Model, sample: int) -> float:
+    """Today's path: per-replication draws and the event engine, scaled to 1,000."""
+    sampler = Sampler(model, 1)
+    t = time.perf_counter()
+    for r in range(sample):
+        simulate(model, sampler.inputs(r))
+    return (time.perf_counter() - t) / sample * 1000
+
+
+def closed_form(model: Model, volumes: np.ndarray) -> float:
+    """The per-flow cap case in closed form: the working day whose cumulative quota covers the
+    volume, for every replication and flow. Returns seconds per call."""
+    link = model.links[0]
+    closes = np.asarray(link.schedule.close_s)
+    cap = link.cap_bytes
+    cum = cap * np.arange(1, closes.size + 1)
+
+    def run() -> np.ndarray:
+        day = np.searchsorted(cum, volumes, side="left")
+        return closes[np.minimum(day, closes.size - 1)]
+
+    return best_of(5, run)
+
+
+def peak_memory(scenario: Scenario, model: Model, replications: int) -> float:
+    tracemalloc.start()
+    run_monte_carlo(scenario, replications, 1, workers=1, model=model)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer samples, 5k not 100k")
+    args = parser.parse_args()
+    scenario = load_scenario(SCENARIO)
+    model = build_model(scenario)
+    days = band_day_ends(model)[1]
+    run_monte_carlo(scenario, 1000, 1, workers=1, model=model)  # warm-up: curves, imports
+    repeats = 1 if args.quick else 3
+    batch = best_of(repeats, lambda: run_monte_carlo(scenario, 1000, 1, workers=1, model=model))
+    block = draw_block(scenario, model, 1, 0)
+    draw = best_of(repeats, lambda: draw_block(scenario, model, 1, 0))
+    cache: dict[tuple[float, ...], object] = {}
+    solve_block(model, block, days, 0, cache)  # type: ignore[arg-type]
+    solve = best_of(repeats, lambda: solve_block(model, block, days, 0, cache))  # type: ignore[arg-type]
+    band = best_of(repeats, lambda: solve_block(model, block, days, 200, cache)) - solve  # type: ignore[arg-type]
+    engine = engine_per_1000(model, 20 if args.quick else 100)
+    closed = closed_form(model, block.volume)
+    big = 5_000 if args.quick else 100_000
+    t = time.perf_counter()
+    run_monte_carlo(scenario, big, 1, workers=1, model=model)
+    big_s = time.perf_counter() - t
+    mem_small = peak_memory(scenario, model, 1000)
+    mem_big = peak_memory(scenario, model, big)
+    result_mb = big * len(model.flows) * 8 / 1e6
+    rows = [
+        ("1,000 replications, batch (run_monte_carlo, 1 core)", f"{batch * 1e3:8.1f} ms"),
+        ("  of which: drawing a block of inputs", f"{draw * 1e3:8.1f} ms"),
+        ("  of which: solving it (no band)", f"{solve * 1e3:8.1f} ms"),
+        ("  of which: burn-up band (200 replications)", f"{band * 1e3:8.1f} ms"),
+        ("1,000 replications, per-replication engine (scaled)", f"{engine * 1e3:8.1f} ms"),
+        ("  batch speed-up over the engine", f"{engine / batch:8.1f} x"),
+        ("closed-form numpy, same per-flow cap case", f"{closed * 1e3:8.3f} ms"),
+        ("  batch / closed form", f"{batch / closed:8.1f} x"),
+        (f"{big:,} replications, batch", f"{big_s:8.2f} s"),
+        ("peak traced memory, 1,000 replications", f"{mem_small:8.1f} MB"),
+        (f"peak traced memory, {big:,} replications", f"{mem_big:8.1f} MB"),
+        (f"  of which the {big:,} x {len(model.flows)} completion array", f"{result_mb:8.1f} MB"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

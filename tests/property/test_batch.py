@@ -1,0 +1,260 @@
+"""The batch solver against the per-replication engine, and hand-worked cases through it.
+
+The differential test draws a block of replications for a random scenario whose flows are each
+alone on their links, solves the block at once (``core.batch``), then runs the engine on the
+very same inputs, row by row (``draws.inputs_for``): every completion must agree within a second
+and 'never' must be 'never' in both. The strategies cover record limits, cap-only,
+bandwidth-only and bandwidth + cap links, windows across midnight, bank holidays, clock changes
+(starts up to late October), random and planned outages, lead times with a fallback, growth and
+rejections, with uncertain volumes so rows differ.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from migrasim.analysis.draws import draw_block, inputs_for, take_rows
+from migrasim.analysis.runner import band_day_ends, progress_bins, summarise
+from migrasim.core.batch import lone_flows, solve_block
+from migrasim.core.engine import simulate
+from migrasim.scenario.compile import build_model
+from migrasim.scenario.types import parse_scenario
+from tests import strategies as gen
+from tests.helpers import ALL_WEEK, scenario_dict
+
+TOL_S = 1.0
+ROWS = 3
+"""Rows of each block checked against the engine (the engine is the slow side)."""
+
+
+def batch_finishes(data: dict[str, Any]) -> dict[str, datetime | None]:
+    """Completion of each flow in replication 0 through the batch solver."""
+    scenario = parse_scenario(data)
+    model = build_model(scenario)
+    block = take_rows(draw_block(scenario, model, 1, 0), slice(0, 1))
+    result = solve_block(model, block, band_day_ends(model)[1], 0)
+    return {
+        flow.name: None
+        if math.isinf(result.finished[0, f])
+        else model.clock.to_local(float(result.finished[0, f]))
+        for f, flow in enumerate(model.flows)
+    }
+
+
+@st.composite
+def lone_scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """A random scenario whose flows each have a link of their own, with the risk features."""
+    data = draw(
+        gen.scenarios(
+            max_flows=3,
+            max_links=3,
+            volume_mb=(200, 8000),
+            horizon_days=st.integers(30, 150),
+            start_dates=(date(2025, 6, 2), date(2025, 10, 20)),
+        )
+    )
+    links: dict[str, Any] = {}
+    for i, flow in enumerate(data["flows"]):
+        spec = dict(data["links"][flow["links"][0]])
+        spec.pop("per_flow", None)
+        name = f"own{i}"
+        quota = "daily_cap" in spec and "bandwidth" in spec
+        if not quota and draw(st.integers(0, 2)) == 0:
+            spec["outages"] = {
+                "mtbf": f"{draw(st.integers(1, 10))} days",
+                "mttr": draw(st.sampled_from(["2 h", "30 min", {"low": "1 h", "likely": "3 h",
+                                                                "high": "1 days"}])),
+            }  # fmt: skip
+        if not quota and draw(st.integers(0, 3)) == 0:
+            day = date.fromisoformat(data["start"][:10]).toordinal() + draw(st.integers(0, 10))
+            first = date.fromordinal(day)
+            spec.setdefault("outages", {})["planned"] = [f"{first}T10:00..{first}T15:30"]
+        if draw(st.integers(0, 3)) == 0:
+            spec["lead_time"] = f"{draw(st.integers(1, 6))} days"
+            if draw(st.booleans()):
+                links[f"fb{i}"] = draw(gen.links(kind="cap", window=False))
+                links[f"fb{i}"].pop("per_flow", None)
+                spec["fallback"] = f"fb{i}"
+        if draw(st.integers(0, 3)) == 0:
+            if draw(st.booleans()):
+                spec["records_rate"] = f"{draw(st.integers(20, 400))}/s"
+            else:
+                spec["daily_records"] = f"{draw(st.integers(50_000, 900_000))}/day"
+            flow["records"] = draw(st.integers(10_000, 2_000_000))
+        links[name] = spec
+        flow["links"] = [name]
+        mb = int(flow["volume"].split()[0])
+        if draw(st.booleans()):
+            flow["volume"] = {"low": f"{mb // 2} MB", "likely": f"{mb} MB", "high": f"{2 * mb} MB"}
+        if draw(st.integers(0, 2)) == 0:
+            flow["growth"] = f"{draw(st.integers(1, 300))} MB/day"
+        if draw(st.integers(0, 2)) == 0:
+            flow["rejection"] = {
+                "fraction": {"low": 0.01, "likely": 0.05, "high": 0.2},
+                "delay": draw(st.sampled_from(["1 h", "5 h", "3 days"])),
+            }
+    data["links"] = links
+    return data
+
+
+@settings(max_examples=2 * settings().max_examples)
+@given(lone_scenarios(), st.integers(0, 2**31 - 1))
+def test_batch_agrees_with_the_engine(data: dict[str, Any], seed: int) -> None:
+    scenario = parse_scenario(data)
+    model = build_model(scenario)
+    block = take_rows(draw_block(scenario, model, seed, 0), slice(0, ROWS))
+    assert len(lone_flows(model, set(block.down))) == len(model.flows)
+    day_ends = band_day_ends(model)[1]
+    result = solve_block(model, block, day_ends, ROWS)
+    for row in range(ROWS):
+        run = simulate(model, inputs_for(model, block, row), record=True)
+        # the burn-up band: the same progress bin at the end of every day (bins are 0.5 %)
+        engine_bins = summarise(row, run, day_ends).progress_bins
+        assert engine_bins is not None
+        gap = np.abs(progress_bins(result.progress[row]) - engine_bins.astype(np.int64))
+        assert gap.max() <= 1, f"row {row}: progress bins differ by {gap.max()}"
+        for f, flow in enumerate(run.flows):
+            got = float(result.finished[row, f])
+            where = f"row {row}, {flow.name}: engine {flow.finished_s}, batch {got}"
+            if flow.finished_s is None:
+                assert math.isinf(got), where
+            else:
+                assert abs(got - flow.finished_s) <= TOL_S, where
+            name = (
+                model.links[result.bottleneck[row, f]].name
+                if result.bottleneck[row, f] >= 0
+                else None
+            )
+            if flow.finished_s is not None:
+                assert name == flow.bottleneck, where
+
+
+def test_every_replication_of_a_block_is_solved_on_its_own() -> None:
+    """A row's result does not depend on which other rows are solved with it (workers)."""
+    data = scenario_dict(
+        {"L": {"daily_cap": "1 GB", "outages": {"mtbf": "5 days", "mttr": "6 h"}}},
+        [{"name": "A", "volume": {"low": "5 GB", "likely": "8 GB", "high": "20 GB"},
+          "links": ["L"], "growth": "0.1 GB/day"}],
+    )  # fmt: skip
+    scenario = parse_scenario(data)
+    model = build_model(scenario)
+    block = draw_block(scenario, model, 7, 0)
+    ends = band_day_ends(model)[1]
+    whole = solve_block(model, take_rows(block, slice(0, 40)), ends, 0).finished
+    part = solve_block(model, take_rows(block, slice(20, 40)), ends, 0).finished
+    assert np.array_equal(whole[20:], part)
+
+
+# --- hand-worked cases, through the batch path ------------------------------------------------
+
+
+def test_daily_cap_end_of_day() -> None:
+    # semantics.md 1: 7 GB at 1 GB per weekday from Wed 2025-07-02 -> Fri 2025-07-11 00:00.
+    data = scenario_dict(
+        {"L": {"daily_cap": "1 GB"}}, [{"name": "A", "volume": "7 GB", "links": ["L"]}],
+        start="2025-07-02",
+    )  # fmt: skip
+    assert batch_finishes(data)["A"] == datetime(2025, 7, 11, 0, 0)
+
+
+def test_friday_window_runs_into_saturday() -> None:
+    # semantics.md 2: 720 GB on Thursday night, the other 480 GB at 25 MB/s take 19,200 s.
+    data = scenario_dict(
+        {"L": {"bandwidth": "200 Mbit/s", "window": "22:00-06:00"}},
+        [{"name": "A", "volume": "1.2 TB", "links": ["L"]}],
+        start="2025-07-03T12:00",
+    )
+    assert batch_finishes(data)["A"] == datetime(2025, 7, 5, 3, 20)
+
+
+def test_dependency_starts_at_the_moment_of_completion() -> None:
+    # 100 Mbit/s = 12.5 MB/s: A's 1 TB takes 80,000 s (Mon 22:13:20); B's 125 GB 10,000 s more.
+    data = scenario_dict(
+        {"L": {"bandwidth": "100 Mbit/s", "per_flow": True}},
+        [{"name": "A", "volume": "1 TB", "links": ["L"]},
+         {"name": "B", "volume": "125 GB", "links": ["L"], "after": ["A"]}],
+        working_days=ALL_WEEK,
+    )  # fmt: skip
+    got = batch_finishes(data)
+    assert got["A"] == datetime(2025, 7, 7, 22, 13, 20)
+    assert got["B"] == datetime(2025, 7, 8, 1, 0, 0)
+
+
+def test_growth_is_caught_up() -> None:
+    # As tests/unit/test_risk_features.py: net -0.5 GB a weekday, +0.5 a weekend day; the
+    # backlog first reaches 0 on Fri 2025-08-15 at midnight.
+    data = scenario_dict(
+        {"L": {"daily_cap": "1 GB"}},
+        [{"name": "A", "volume": "10 GB", "links": ["L"], "growth": "0.5 GB/day"}],
+    )
+    assert batch_finishes(data)["A"] == datetime(2025, 8, 16, 0, 0)
+
+
+def test_rejected_data_is_resent_after_remediation() -> None:
+    # 10 GB ends Jul 17 00:00; 3 days' remediation; rework 10 x 0.2 / 0.8 = 2.5 GB: 2.5 days.
+    data = scenario_dict(
+        {"L": {"daily_cap": "1 GB"}},
+        [{"name": "A", "volume": "10 GB", "links": ["L"],
+          "rejection": {"fraction": 0.2, "delay": "3 days"}}],
+        working_days=ALL_WEEK,
+    )  # fmt: skip
+    assert batch_finishes(data)["A"] == datetime(2025, 7, 22, 12, 0)
+
+
+def test_planned_outage_pauses_work_in_flight() -> None:
+    # 86.4 GB at 1 MB/s is one day; six hours down on the first morning.
+    data = scenario_dict(
+        {"L": {"bandwidth": "1 MB/s",
+               "outages": {"planned": ["2025-07-07T06:00..2025-07-07T12:00"]}}},
+        [{"name": "A", "volume": "86.4 GB", "links": ["L"]}],
+        working_days=ALL_WEEK,
+    )  # fmt: skip
+    assert batch_finishes(data)["A"] == datetime(2025, 7, 8, 6, 0)
+
+
+def test_lead_time_with_and_without_fallback() -> None:
+    # With the 1 GB/day fallback 2 GB move in 2 days and 3 GB at 100 MB/s take 30 s; without,
+    # all 5 GB take 50 s from the moment the link is installed.
+    links = {
+        "capped": {"daily_cap": "1 GB", "per_flow": True},
+        "wired": {"bandwidth": "100 MB/s", "lead_time": "2 days", "fallback": "capped"},
+        "late": {"bandwidth": "100 MB/s", "lead_time": "2 days"},
+    }
+    data = scenario_dict(
+        links,
+        [{"name": "A", "volume": "5 GB", "links": ["wired"]},
+         {"name": "B", "volume": "5 GB", "links": ["late"]}],
+        working_days=ALL_WEEK,
+    )  # fmt: skip
+    got = batch_finishes(data)
+    assert got["A"] == datetime(2025, 7, 9, 0, 0, 30)
+    assert got["B"] == datetime(2025, 7, 9, 0, 0, 50)
+
+
+def test_records_bind_when_they_are_slower() -> None:
+    # 100 GB at 10 MB/s would take 10,000 s; 2.16 M records at 150/s take 14,400 s (4 h).
+    data = scenario_dict(
+        {"L": {"bandwidth": "10 MB/s", "records_rate": "150/s"}},
+        [{"name": "A", "volume": "100 GB", "links": ["L"], "records": 2_160_000}],
+        working_days=ALL_WEEK,
+    )
+    assert batch_finishes(data)["A"] == datetime(2025, 7, 7, 4, 0)
+
+
+def test_quota_in_a_window_started_late() -> None:
+    # 10 MB/s with a 36 GB daily quota (one hour's worth), window 08:00-20:00, start Mon 17:00.
+    # Monday's 3 h left could move 108 GB, but the whole quota is still there: 36 GB by 18:00.
+    # Tuesday: 36 GB by 09:00. The last 8 GB take 800 s on Wednesday: 08:13:20.
+    data = scenario_dict(
+        {"L": {"bandwidth": "10 MB/s", "daily_cap": "36 GB", "window": "08:00-20:00"}},
+        [{"name": "A", "volume": "80 GB", "links": ["L"]}],
+        start="2025-07-07T17:00",
+        working_days=ALL_WEEK,
+    )
+    assert batch_finishes(data)["A"] == datetime(2025, 7, 9, 8, 13, 20)
