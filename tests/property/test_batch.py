@@ -155,7 +155,7 @@ def test_every_replication_of_a_block_is_solved_on_its_own() -> None:
 
 
 def test_daily_cap_end_of_day() -> None:
-    # semantics.md 1: 7 GB at 1 GB per weekday from Wed 2025-07-02 -> Fri 2025-07-11 00:00.
+    # docs/semantics.md §1: 7 GB at 1 GB per weekday from Wed 2025-07-02 -> Fri 2025-07-11 00:00.
     data = scenario_dict(
         {"L": {"daily_cap": "1 GB"}}, [{"name": "A", "volume": "7 GB", "links": ["L"]}],
         start="2025-07-02",
@@ -164,7 +164,7 @@ def test_daily_cap_end_of_day() -> None:
 
 
 def test_friday_window_runs_into_saturday() -> None:
-    # semantics.md 2: 720 GB on Thursday night, the other 480 GB at 25 MB/s take 19,200 s.
+    # docs/semantics.md §2: 720 GB on Thursday night, the other 480 GB at 25 MB/s take 19,200 s.
     data = scenario_dict(
         {"L": {"bandwidth": "200 Mbit/s", "window": "22:00-06:00"}},
         [{"name": "A", "volume": "1.2 TB", "links": ["L"]}],
