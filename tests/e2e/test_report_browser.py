@@ -74,7 +74,12 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_report_renders_in_chromium(browser: Any, reports: dict[str, Path], lang: str) -> None:
     browser.get_log("browser")  # drop anything from earlier pages
     browser.get(reports[lang].as_uri())
-    assert browser.execute_script("return document.readyState") == "complete"
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # A loaded machine may hand the page back before its images have decoded: wait (bounded).
+    WebDriverWait(browser, 30).until(
+        lambda b: b.execute_script("return document.readyState") == "complete"
+    )
     assert browser.execute_script("return document.documentElement.lang") == lang
     errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
     assert errors == [], errors
