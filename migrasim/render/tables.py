@@ -218,9 +218,36 @@ def overall_fraction(model: Model, result: RunResult) -> pd.DataFrame:
     return pd.DataFrame({"date": list(wide.index), "fraction": fraction.to_numpy()})
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these is read by a spreadsheet as a formula (OWASP, "CSV
+Injection"): names from inputs are made inert by a leading apostrophe, unless the cell is a
+plain number such as -3 or +1.5."""
+
+
+def inert_cell(value: object) -> object:
+    """``value`` safe to open in a spreadsheet: text that would start a formula gets a leading
+    ``'`` (shown by spreadsheets as text, as OWASP recommends); everything else unchanged."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
+
+
 def frame_csv(frame: pd.DataFrame) -> str:
-    """A DataFrame as CSV text, as every results file is written."""
-    return str(frame.to_csv(index=False, lineterminator="\n"))
+    """A DataFrame as CSV text, as every results file is written: text cells that a
+    spreadsheet would run as a formula are neutralised (:func:`inert_cell`)."""
+    safe = frame.copy(deep=False)
+    for column in safe.columns:
+        values = safe[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            text = values.astype(str)
+            risky = text.str.startswith(FORMULA_START) & values.map(lambda v: isinstance(v, str))
+            if risky.any():
+                safe[column] = values.where(~risky, values[risky].map(inert_cell))
+    return str(safe.to_csv(index=False, lineterminator="\n"))
 
 
 def sensitivity_frame(swings: Iterable[SwingSummary]) -> pd.DataFrame:
