@@ -818,6 +818,9 @@ def _find_cycle(deps: dict[str, tuple[str, ...]]) -> list[str] | None:
     return None
 
 
+MAX_FLOWS = 20_000
+"""Flows in one scenario: checked before anything else so a 100,000-row inventory is refused
+at once with this limit (a run costs time and memory in proportion to the flows)."""
 MAX_NAME_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 10_000
 MAX_OUTAGES = 100_000
@@ -1060,6 +1063,20 @@ def parse_scenario(data: object, source: str | None = None) -> Scenario:
                     "expected a mapping of keys (name, start, links, flows), "
                     f"got a {type(data).__name__}",
                     "see docs/scenario-format.md",
+                )
+            ],
+            source,
+        )
+    flows = data.get("flows")
+    if isinstance(flows, (list, tuple)) and len(flows) > MAX_FLOWS:
+        raise ScenarioError(
+            [
+                Problem(
+                    "flows",
+                    f"{len(flows):,} flows (inventory rows included), over the limit of "
+                    f"{MAX_FLOWS:,}",
+                    "split the programme into scenarios of at most "
+                    f"{MAX_FLOWS:,} flows, or group small systems into one flow each",
                 )
             ],
             source,

@@ -74,3 +74,17 @@ def test_values_at_the_bounds_are_accepted() -> None:
     data = apply_override(data, "horizon", "100 years")
     data = apply_override(data, "description", "two\nlines\twith a tab")
     assert parse_scenario(data, "ok.yaml").flows[0].volume == 1e18
+
+
+def test_too_many_flows_are_refused_before_validating_them() -> None:
+    from migrasim.scenario.types import MAX_FLOWS
+
+    flow = BASE["flows"][0]
+    data = {**BASE, "flows": [flow] * (MAX_FLOWS + 1)}
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(data, "big.yaml")
+    assert str(info.value) == (
+        "big.yaml: flows: 20,001 flows (inventory rows included), over the limit of 20,000. "
+        "Fix: split the programme into scenarios of at most 20,000 flows, or group small "
+        "systems into one flow each"
+    )
