@@ -28,6 +28,10 @@ Rules, as the brief states them
 * Open rate: ``bandwidth x efficiency``; for a cap-only link, ``daily_cap / window length``.
 * ``daily_cap`` with ``bandwidth``: a quota per window. The link (each per-flow copy, or the one
   shared link) moves at most ``daily_cap`` bytes in a window, then nothing until the next one.
+* A cap-only link on a path with another link that has a bandwidth (every path through it, for
+  a shared link) is a quota per window too, with no rate of its own: the other links set the
+  rate until the window's quota is used. A cap-only link that is the only limit on a path
+  spreads its quota evenly (the open rate above).
 * Every link on a flow's path limits it. Rates are max-min fair (water-filling, textbook
   bottleneck algorithm): each per-flow link copy is a constraint with one member, each shared
   link a constraint with all of its active flows.
@@ -272,6 +276,20 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
     def instance(link: int, f: int) -> tuple[int, int]:
         return (link, f) if links[link].per_flow else (link, -1)
 
+    def quota_only(key: tuple[int, int]) -> bool:
+        link = links[key[0]]
+        if link.cap is None or link.bandwidth_rate is not None:
+            return False
+        users = [f for f in range(n) if key[0] in paths[f] and (key[1] in (-1, f))]
+        return all(
+            any(other != key[0] and links[other].bandwidth_rate is not None for other in paths[f])
+            for f in users
+        )
+
+    def is_quota(key: tuple[int, int]) -> bool:
+        spec = links[key[0]]
+        return spec.cap is not None and (spec.bandwidth_rate is not None or quota_only(key))
+
     t = 0.0
     while t < horizon:
         for f in range(n):
@@ -303,7 +321,9 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
                 window_of[key] = w
                 cap = 0.0 if w < 0 else links[link].open_rate(w)
                 spec = links[link]
-                if w >= 0 and spec.bandwidth_rate is not None and spec.cap is not None:
+                if w >= 0 and quota_only(key):
+                    cap = math.inf
+                if w >= 0 and is_quota(key):
                     used_window, used = quota.get(key, (w, 0.0))
                     if used_window == w and used >= spec.cap:
                         cap = 0.0
@@ -318,7 +338,7 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
         quota_out_at: dict[tuple[int, int], float] = {}
         for key, flows in members.items():
             spec = links[key[0]]
-            if spec.cap is not None and spec.bandwidth_rate is not None and capacity[key] > 0:
+            if is_quota(key) and capacity[key] > 0:
                 throughput = sum(rates[f] for f in flows)
                 if throughput > 0:
                     used_window, used = quota.get(key, (window_of[key], 0.0))

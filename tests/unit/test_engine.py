@@ -215,3 +215,22 @@ def test_flow_joining_a_component_whose_flows_never_finish() -> None:
     assert times[-1] == pytest.approx(model.horizon)
     # 44 working days from Jul 7 to the horizon (Sep 5 00:00), three of them shared with B.
     assert cumulative[-1] == pytest.approx((44 * 2 - 3) * 1e9)
+
+
+@pytest.mark.parametrize("horizon", ["1 week", "30 days", "365 days", "1 year"])
+def test_a_flow_finishing_exactly_at_the_horizon_completes(horizon: str) -> None:
+    """Issue 12: a completion within a microsecond of the horizon completes, whatever the
+    rounding of rate x time. 100 Mbit/s = 12.5 MB/s all week: a volume of 12.5 MB x the
+    horizon in seconds finishes exactly at the horizon (read back from the compiled model,
+    as a year is 365.25 days)."""
+    data = scenario_dict(
+        {"w": {"bandwidth": "100 Mbit/s"}},
+        [{"name": "F", "volume": "1 GB", "links": ["w"]}],
+        working_days=ALL_WEEK,
+        horizon=horizon,
+    )
+    model, _ = run(data)
+    data["flows"][0]["volume"] = f"{12.5e6 * model.horizon!r} B"
+    model, result = run(data)
+    assert result.flows[0].finished_s == model.horizon
+    assert result.flows[0].reason is None

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from migrasim.core.calendar import SimTime
 from migrasim.core.capacity import INF
 from migrasim.core.curve import Trace
-from migrasim.core.model import Inputs, Model, Outages, merge_intervals
+from migrasim.core.model import Inputs, LinkModel, Model, Outages, merge_intervals
 
 TIME_TOL = 1e-6
 """Seconds: events closer than this are simultaneous (floating-point dust, not physics)."""
@@ -121,6 +121,8 @@ class Component:
         self.quota_instances = {
             i for i, (link, _) in enumerate(self.instances) if links[link].quota_limited
         }
+        self.quota_only = self._quota_only(links, inputs)
+        self.quota_instances |= self.quota_only
         self.link_ids = sorted({link for link, _ in self.instances})
         self.bytes_per_record: dict[int, float] = {}
         for f in flows:
@@ -128,6 +130,30 @@ class Component:
             if records:
                 self.bytes_per_record[f] = inputs.volume[f] / records
         self.tol = {f: bytes_tol(inputs.volume[f]) for f in flows}
+
+    def _quota_only(self, links: tuple[LinkModel, ...], inputs: Inputs) -> set[int]:
+        """Cap-only link instances that act as a quota per window: every path through them has
+        another link that limits the rate (a bandwidth or a record rate), so whatever the rest
+        of the path allows passes until the window's quota is used, then nothing until the next
+        window. A cap-only link that is the only limit on a path spreads its quota evenly over
+        its window instead (docs/scenario-format.md, "Daily caps")."""
+
+        def limits_rate(inst: int) -> bool:
+            link = self.instances[inst][0]
+            return inputs.bandwidth[link] < INF or inputs.records_rate[link] < INF
+
+        paths_through: dict[int, list[list[int]]] = {}
+        for f in self.flows:
+            for _, insts in self.paths[f]:
+                for inst in insts:
+                    paths_through.setdefault(inst, []).append(insts)
+        out = set()
+        for inst, paths in paths_through.items():
+            link = links[self.instances[inst][0]].index
+            cap_only = inputs.cap[link] < INF and inputs.bandwidth[link] >= INF
+            if cap_only and all(any(o != inst and limits_rate(o) for o in p) for p in paths):
+                out.add(inst)
+        return out
 
     def lone_flow(self) -> int | None:
         """The flow, if the component is one flow on one link instance at a time; else None."""

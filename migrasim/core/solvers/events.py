@@ -50,6 +50,7 @@ class EventStepper:
         self.record = component.record
         self.instances = component.instances
         self.quota_instances = component.quota_instances
+        self.quota_only = component.quota_only
         self.link_ids = component.link_ids
         self.bytes_per_record = component.bytes_per_record
         self.tol = component.tol
@@ -68,10 +69,12 @@ class EventStepper:
         w = link.schedule.at(state.t)
         if w < 0 or (self.down[inst][0] and self.is_down(inst, state.t)):
             return 0.0, 0.0
-        if link.quota_limited:
+        if inst in self.quota_instances:
             used_w, used = state.used.get(inst, (w, 0.0))
             if used_w == w and used >= self.inputs.cap[link_id]:
                 return 0.0, 0.0
+        if inst in self.quota_only:  # a quota, not a rate: the rest of the path sets the rate
+            return INF, self.record_rates[link_id][w]
         return self.byte_rates[link_id][w], self.record_rates[link_id][w]
 
     def rates(self, state: State) -> tuple[list[int], list[float], list[int]]:

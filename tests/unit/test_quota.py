@@ -1,0 +1,111 @@
+"""A daily cap is a quota per window (issue 12): in series with a link that sets the rate, the
+whole quota passes whenever the path is open; alone it spreads evenly. Hand-worked cases, as
+in docs/scenario-format.md ("Rates")."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+
+from tests.helpers import ALL_WEEK, finish, run, scenario_dict
+
+CAP_AND_NIGHT_WIRE = {
+    "cap": {"daily_cap": "1 GB"},
+    "wire": {"bandwidth": "100 Mbit/s", "window": "19:00-07:00"},
+}
+
+
+def _delivered_by_day(model: object, result: object, days: int) -> list[float]:
+    times, cumulative = result.curves[0]  # type: ignore[attr-defined]
+    clock = model.clock  # type: ignore[attr-defined]
+    ends = [clock.to_sim(clock.start + timedelta(days=d + 1)) for d in range(days)]
+    return [round(float(np.interp(t, times, cumulative)) / 1e9, 9) for t in ends]
+
+
+def test_ten_gigabytes_through_a_daily_quota_and_a_night_wire() -> None:
+    # 100 Mbit/s = 12.5 MB/s: a gigabyte in 80 s. The scenario starts Monday 7 July 2025 00:00
+    # inside Sunday night's wire window (a 7-day calendar: Sunday is a working day and its
+    # 19:00-07:00 window runs into Monday), so Monday's gigabyte moves 00:00:00-00:01:20, and
+    # every later day's moves from 00:00 while the previous night's window is open. The tenth
+    # gigabyte arrives Wed 16 July 00:01:20, the tenth day.
+    data = scenario_dict(
+        CAP_AND_NIGHT_WIRE,
+        [{"name": "F", "volume": "10 GB", "links": ["cap", "wire"]}],
+        start="2025-07-07",
+        working_days=ALL_WEEK,
+    )
+    model, result = run(data)
+    assert finish(model, result, "F") == datetime(2025, 7, 16, 0, 1, 20)
+    assert _delivered_by_day(model, result, 11) == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10]
+    times, cumulative = result.curves[0]  # type: ignore[index]
+    clock = model.clock
+    forty_seconds_in = clock.to_sim(datetime(2025, 7, 7, 0, 0, 40))
+    assert float(np.interp(forty_seconds_in, times, cumulative)) == 0.5e9  # 40 s at 12.5 MB/s
+
+
+def test_a_quota_waits_for_the_night_wire_when_the_start_is_in_daytime() -> None:
+    # Start Monday 7 July 2025 at 08:00, after Sunday night's window closed (07:00): Monday's
+    # gigabyte waits for the wire to open at 19:00 and moves 19:00:00-19:01:20; each later
+    # day's moves from 00:00 in the night window. The tenth arrives Wed 16 July 00:01:20.
+    data = scenario_dict(
+        CAP_AND_NIGHT_WIRE,
+        [{"name": "F", "volume": "10 GB", "links": ["cap", "wire"]}],
+        start="2025-07-07T08:00",
+        working_days=ALL_WEEK,
+    )
+    model, result = run(data)
+    assert finish(model, result, "F") == datetime(2025, 7, 16, 0, 1, 20)
+    times, cumulative = result.curves[0]  # type: ignore[index]
+    clock = model.clock
+    assert float(np.interp(clock.to_sim(datetime(2025, 7, 7, 18, 59)), times, cumulative)) == 0
+    at = clock.to_sim(datetime(2025, 7, 7, 19, 1, 20))
+    assert float(np.interp(at, times, cumulative)) == 1e9
+
+
+def test_a_lone_daily_cap_still_moves_evenly() -> None:
+    # 3 GB at 1 GB/day alone: 1 GB spread over 24 h, so half of it by Monday noon.
+    data = scenario_dict(
+        {"cap": {"daily_cap": "1 GB"}},
+        [{"name": "F", "volume": "3 GB", "links": ["cap"]}],
+        start="2025-07-07",
+        working_days=ALL_WEEK,
+    )
+    model, result = run(data)
+    assert finish(model, result, "F") == datetime(2025, 7, 10, 0, 0)
+    times, cumulative = result.curves[0]  # type: ignore[index]
+    noon = model.clock.to_sim(datetime(2025, 7, 7, 12, 0))
+    assert float(np.interp(noon, times, cumulative)) == pytest.approx(0.5e9, abs=1e-3)
+
+
+def test_a_shared_quota_is_drawn_on_by_every_moving_flow() -> None:
+    # Two 1 GB flows share a 1 GB/day quota, each on its own 100 Mbit/s wire (all day): both
+    # move at 12.5 MB/s, the quota lasts 1 GB / 25 MB/s = 40 s and each gets 0.5 GB on
+    # Monday; the rest moves in the first 40 s of Tuesday: both finish Tue 8 July 00:00:40.
+    data = scenario_dict(
+        {"cap": {"daily_cap": "1 GB"}, "wire": {"bandwidth": "100 Mbit/s", "per_flow": True}},
+        [
+            {"name": "A", "volume": "1 GB", "links": ["cap", "wire"]},
+            {"name": "B", "volume": "1 GB", "links": ["cap", "wire"]},
+        ],
+        start="2025-07-07",
+        working_days=ALL_WEEK,
+    )
+    model, result = run(data)
+    assert finish(model, result, "A") == datetime(2025, 7, 8, 0, 0, 40)
+    assert finish(model, result, "B") == datetime(2025, 7, 8, 0, 0, 40)
+
+
+def test_a_quota_in_series_is_never_exceeded_in_a_window() -> None:
+    # A 1 Gbit/s wire (125 MB/s, all day) behind a 2 GB/day quota: 2 GB a day,
+    # never more, moved in the first 16 s of each day (125 MB/s).
+    data = scenario_dict(
+        {"cap": {"daily_cap": "2 GB"}, "wire": {"bandwidth": "1 Gbit/s"}},
+        [{"name": "F", "volume": "7 GB", "links": ["cap", "wire"]}],
+        start="2025-07-07",
+        working_days=ALL_WEEK,
+    )
+    model, result = run(data)
+    assert _delivered_by_day(model, result, 4) == [2, 4, 6, 7]
+    assert finish(model, result, "F") == datetime(2025, 7, 10, 0, 0, 8)
