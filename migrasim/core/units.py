@@ -12,8 +12,10 @@ Every function returns floats in SI base units (bytes, bytes per second, seconds
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
+from collections.abc import Iterable
 
 from migrasim.errors import UnitError
 
@@ -108,7 +110,19 @@ def _byte_factor(unit: str, text: object, expected: str) -> float:
         )
     if not unit:
         raise UnitError(f"{text!r} has no unit", expected)
-    raise UnitError(f"unknown unit {unit!r} in {text!r}", expected)
+    raise UnitError(f"unknown unit {unit!r} in {text!r}{_nearest(unit, _BYTE_UNITS)}", expected)
+
+
+def _nearest(unit: str, known: Iterable[str]) -> str:
+    """``"; did you mean 'GB'?"`` for the known unit closest to ``unit``, or ''."""
+    names = [k for k in known if k]
+    lowered = {k.lower(): k for k in names}
+    close = difflib.get_close_matches(unit, names, n=1, cutoff=0.5)
+    if not close and unit.lower() in lowered:
+        close = [lowered[unit.lower()]]
+    if not close:
+        close = [lowered[m] for m in difflib.get_close_matches(unit.lower(), list(lowered), n=1)]
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def parse_size(text: object) -> float:
@@ -125,7 +139,8 @@ def _per_time(unit: str, text: object, expected: str) -> tuple[str, float]:
         raise UnitError(f"{text!r} has no time unit (e.g. '/s')", expected)
     quantity, _, time_unit = (part.strip() for part in unit.partition("/"))
     if time_unit not in _TIME_UNITS:
-        raise UnitError(f"unknown time unit {time_unit!r} in {text!r}", expected)
+        hint = _nearest(time_unit, _TIME_UNITS)
+        raise UnitError(f"unknown time unit {time_unit!r} in {text!r}{hint}", expected)
     return quantity, _TIME_UNITS[time_unit]
 
 
@@ -159,7 +174,7 @@ def parse_duration(text: object) -> float:
     number, unit = _split(text, DURATION_HELP)
     if unit not in _TIME_UNITS:
         what = "has no unit" if not unit else f"has unknown unit {unit!r}"
-        raise UnitError(f"{text!r} {what}", DURATION_HELP)
+        raise UnitError(f"{text!r} {what}{_nearest(unit, _TIME_UNITS)}", DURATION_HELP)
     return number * _TIME_UNITS[unit]
 
 

@@ -1086,11 +1086,31 @@ def parse_scenario(data: object, source: str | None = None) -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         problems = problems_from_validation(exc)
-        raise ScenarioError([_locate(p, rows) for p in problems], source) from None
+        named = [_name_flow(_locate(p, rows), data, rows) for p in problems]
+        raise ScenarioError(named, source) from None
     problems = _cross_checks(scenario)
     if problems:
         raise ScenarioError([_locate(p, rows) for p in problems], source)
     return scenario
+
+
+def _name_flow(problem: Problem, data: Mapping[Any, Any], rows: Mapping[int, Any]) -> Problem:
+    """``flows[14].volume`` also names the flow: ``flows[14].volume (Cardiff)``, so a reader of
+    a 29-flow file need not count to fourteen. Inventory rows already say file, row, column."""
+    match = _FLOW_PATH.match(problem.key_path)
+    flows = data.get("flows")
+    if not match or not isinstance(flows, (list, tuple)):
+        return problem
+    index = int(match.group(1))
+    if index in rows or index >= len(flows) or not isinstance(flows[index], Mapping):
+        return problem
+    flow = flows[index]
+    name = flow.get("name") or (
+        f"{flow.get('source')} -> {flow.get('target')}" if flow.get("source") else None
+    )
+    if not isinstance(name, str) or not name:
+        return problem
+    return Problem(f"{problem.key_path} ({quoted(name)[1:-1]})", problem.problem, problem.fix)
 
 
 def scenario_json_schema() -> dict[str, Any]:

@@ -158,12 +158,15 @@ def test_default_out_dir_is_results_stem(tmp_path: Path, monkeypatch: pytest.Mon
 BAD_CASES = {
     "negative size": (
         "volume: -5 GB",
-        "flows[0].volume: must be > 0, got '-5 GB'. Fix: give a size with a unit",
+        "flows[0].volume (s -> t): must be > 0, got '-5 GB'. Fix: give a size with a unit",
     ),
-    "zero size": ("volume: 0 GB", "flows[0].volume: must be > 0, got '0 GB'"),
-    "unknown unit": ("volume: 5 GX", "flows[0].volume: unknown unit 'GX' in '5 GX'"),
-    "bare number": ("volume: 5", "flows[0].volume: 5 has no unit"),
-    "typo key": ("volumes: 5 GB", "flows[0].volumes: unknown key. Fix: did you mean 'volume'?"),
+    "zero size": ("volume: 0 GB", "flows[0].volume (s -> t): must be > 0, got '0 GB'"),
+    "unknown unit": ("volume: 5 GX", "flows[0].volume (s -> t): unknown unit 'GX' in '5 GX'"),
+    "bare number": ("volume: 5", "flows[0].volume (s -> t): 5 has no unit"),
+    "typo key": (
+        "volumes: 5 GB",
+        "flows[0].volumes (s -> t): unknown key. Fix: did you mean 'volume'?",
+    ),
     "undefined link": ("links: [capd]", "flows[0].links[0]: undefined link 'capd'"),
 }
 GOOD_FLOW = {"volume": "volume: 5 GB", "links": "links: [capped]"}
@@ -234,7 +237,7 @@ def test_every_problem_is_reported_on_its_own_line(tmp_path: Path) -> None:
     assert "links.capped.efficiency: must be in (0, 1], got 1.5" in joined
     assert "links.empty: a link needs a capacity" in joined
     assert "links.win.window: not a valid time of day in '25:00-03:00'" in joined
-    assert "flows[0].volume: must be > 0, got '0 GB'" in joined
+    assert "flows[0].volume (s -> t): must be > 0, got '0 GB'" in joined
 
 
 def test_cross_checks(tmp_path: Path) -> None:

@@ -32,12 +32,12 @@ def _problems(key: str, value: Any) -> str:
         (
             "flows[0].volume",
             "1e308 GB",
-            "flows[0].volume: too large, got '1e308 GB'. Fix: give at most 1000 PB",
+            "flows[0].volume (A -> B): too large, got '1e308 GB'. Fix: give at most 1000 PB",
         ),
         (
             "flows[0].volume",
             "1e-300 B",
-            "flows[0].volume: too small, got '1e-300 B'. Fix: give at least 1 B",
+            "flows[0].volume (A -> B): too small, got '1e-300 B'. Fix: give at least 1 B",
         ),
         ("links.capped.daily_cap", "1e308 GB", "links.capped.daily_cap: too large"),
         (
@@ -52,7 +52,7 @@ def _problems(key: str, value: Any) -> str:
         (
             "flows[0].source",
             "x\ud800",
-            "flows[0].source: input should be a valid string, unable to parse raw data",
+            "input should be a valid string, unable to parse raw data",
         ),
         ("name", "n" * 201, "name: is 201 characters long. Fix: shorten it to 200"),
         ("description", "d" * 10_001, "description: is 10,001 characters long"),

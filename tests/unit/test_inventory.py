@@ -396,7 +396,8 @@ def test_cli_bad_inventory_exits_2_with_row_messages(tmp_path: Path) -> None:
         code, _stdout, stderr = invoke(*command)
         assert code == 2
         assert stderr.splitlines() == [
-            f"Error: {path}: inventory.csv row 3, column volume: unknown unit 'GX' in '166 GX'. "
+            f"Error: {path}: inventory.csv row 3, column volume: unknown unit 'GX' in '166 GX'; "
+            "did you mean 'GB'? "
             "Fix: give a size with a unit, e.g. '180 GB' (10^9 bytes) or '10 GiB' (2^30 bytes)",
             f"Error: {path}: inventory.csv row 4, column volume: must be > 0, got '-35 GB'. "
             "Fix: give a size with a unit, e.g. '180 GB' (10^9 bytes) or '10 GiB' (2^30 bytes)",
