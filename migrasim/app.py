@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrasim import __version__
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario, with_overrides
@@ -26,6 +26,11 @@ from migrasim.core.rules import in_time
 from migrasim.errors import MigrasimError, ResultsExistError
 from migrasim.folder import add_files, prepare_out_dir, write_files
 from migrasim.scenario.types import Scenario
+
+if TYPE_CHECKING:
+    from migrasim.analysis.compare import CompareRow
+    from migrasim.render.headlines import Advice
+    from migrasim.render.inputs import ExtraTable
 
 ProgressFactory = Callable[[], Progress | None]
 """Called once per Monte Carlo run for a progress callback (or None for no progress)."""
@@ -72,8 +77,8 @@ def _report_files(
     pngs: dict[str, bytes],
     command: str,
     lang: str,
-    extra_tables: dict[str, Any],
-    fix: tuple[str | None, str | None],
+    extra_tables: Sequence[ExtraTable],
+    advice: Advice | None,
 ) -> dict[str, bytes]:
     """report.html and summary.xlsx for a run (or the base of a compare or sweep)."""
     from migrasim.render.bundle import report_files
@@ -82,7 +87,7 @@ def _report_files(
     inputs = ReportInputs(
         title=outcome.scenario.name,
         command=command,
-        headline=headline_from(report.programme, report.go_live, *fix),
+        headline=headline_from(report.programme, report.go_live, advice),
         results=report,
         figures={name.removesuffix(".png"): data for name, data in pngs.items()},
         assumptions=assumptions_of(outcome.scenario),
@@ -127,7 +132,7 @@ def run(
     from migrasim.analysis.advice import fix_for
     from migrasim.analysis.sampling import has_uncertainty
     from migrasim.analysis.sensitivity import swings
-    from migrasim.render.bundle import REPORT_TABLES, csv_files, run_figures, run_tables
+    from migrasim.render.bundle import csv_files, report_tables, run_figures, run_tables
     from migrasim.render.tables import wide_intervals
     from migrasim.scenario.loader import load_scenario
 
@@ -143,10 +148,9 @@ def run(
     tables = run_tables(outcome, report)
     pngs = run_figures(report, tables)
     command = reproduce_command("run", [path], overrides, report.replications, seed)
-    extra = {k.removesuffix(".csv"): v for k, v in tables.items() if k in REPORT_TABLES}
-    sentences = (None, None) if fix is None else (fix.sentence(), fix.sentence_cy())
     files = {**csv_files(tables), **pngs}
-    files |= _report_files(path, overrides, outcome, report, pngs, command, lang, extra, sentences)
+    files |= _report_files(path, overrides, outcome, report, pngs, command, lang,
+                           report_tables(report), fix)  # fmt: skip
     write_files(out, files, force=force)
     return RunOutput(report, out, wide_intervals(report))
 
@@ -159,7 +163,7 @@ class CompareOutput:
     """What ``compare`` found and where it wrote it."""
 
     labels: list[str]
-    rows: list[dict[str, Any]]  # compare.csv's rows (``compare.compare_rows``)
+    rows: list[CompareRow]  # compare.csv's rows (``compare.compare_rows``)
     reports: list[RunReport]
     seed: int
     replications: int  # each scenario's (1 for deterministic ones)
@@ -181,8 +185,8 @@ def compare(
 ) -> CompareOutput:
     """Run each scenario (and each variant of the first) on common random numbers and write
     compare.csv, overlaid charts and a report led by the scenario most likely to make go-live."""
-    from migrasim.analysis.compare import compare_rows
-    from migrasim.render.headlines import compare_advice
+    from migrasim.analysis.compare import compare_advice, compare_rows
+    from migrasim.render.inputs import compare_table
     from migrasim.render.plots import overlay_burnup_figure, overlay_cdf_figure
     from migrasim.render.tables import (
         band_frame,
@@ -217,7 +221,7 @@ def compare(
                 (label, run_scenario(spec, n, seed, execution, progress and progress()))
             )
     rows = compare_rows(outcomes, seed)
-    table = rows_frame(rows)
+    table = rows_frame([row.fields() for row in rows])
     reports = [summarise(o) for _, o in outcomes]
     go_live = first.go_live
     cdf = overlay_cdf_figure(
@@ -240,13 +244,13 @@ def compare(
             _ordinal(reports[i].programme.p80),
         ),
     )
-    programme = [r for r in rows if r["flow"] == PROGRAMME]
+    programme = [r for r in rows if r.flow == PROGRAMME]
     fix = compare_advice(programme[0], programme[best], labels[best], best == 0)
     path, changed = sources[best]  # a --variant is echoed as its file with its changes
     label, outcome = outcomes[best]
     files: dict[str, str | bytes] = {"compare.csv": frame_csv(table), **pngs}
     files |= _report_files(path, changed, outcome, reports[best], pngs, command, lang,
-                           {"compare": table}, fix)  # fmt: skip
+                           [compare_table(rows)], fix)  # fmt: skip
     write_files(out, files, force=force)
     return CompareOutput(labels, rows, reports, seed, outcomes[0][1].replications, go_live, out)
 
@@ -293,8 +297,14 @@ def sweep(
     """Run every combination of a grid. Each point is saved (atomically) as soon as it
     finishes, so an interrupted sweep carries on with ``resume`` and gives the same sweep.csv;
     then sweep.csv, a chart, and a report of the unchanged scenario with the sweep's answer."""
-    from migrasim.analysis.sweep import evaluate_point, grid_points, parse_grid
-    from migrasim.render.headlines import sweep_advice
+    from migrasim.analysis.sweep import (
+        evaluate_point,
+        grid_points,
+        parse_grid,
+        sweep_advice,
+        sweep_point,
+    )
+    from migrasim.render.inputs import sweep_table
     from migrasim.render.plots import sweep_heatmap_figure, sweep_line_figure
     from migrasim.render.tables import figure_png, frame_csv, rows_frame
     from migrasim.scenario.loader import read_scenario_data, read_yaml
@@ -335,7 +345,7 @@ def sweep(
                 )  # fmt: skip
                 add_files(out, {f"points/{index:04d}.json": json.dumps(record, indent=2) + "\n"})
             records.append(record)
-            typed.append(_sweep_point(point, record))
+            typed.append(sweep_point(point, record))
             if events.point:
                 events.point(index, len(points), point, record, earlier)
     table = rows_frame([{"point": i, **r} for i, r in enumerate(records)])
@@ -354,20 +364,9 @@ def sweep(
                                 [f"--grid={g}" for g in grids])  # fmt: skip
     files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
     files |= _report_files(path, overrides, base, report, pngs, command, lang,
-                           {"sweep": table}, sweep_advice(typed, spec.go_live))  # fmt: skip
+                           [sweep_table(typed, keys)], sweep_advice(typed, spec.go_live))  # fmt: skip
     add_files(out, files)
     return SweepOutput(records, keys, out, figure is not None)
-
-
-def _sweep_point(point: dict[str, str], record: dict[str, Any]) -> SweepPoint:
-    """A saved point (as written in points/NNNN.json) as a typed record."""
-    p80 = record["p80"]
-    chance = record["prob_by_go_live"]
-    return SweepPoint(
-        dict(point),
-        None if p80 == "never" else date.fromisoformat(str(p80)),
-        None if chance in ("", None) else float(chance),
-    )
 
 
 def _start_sweep_folder(out: Path, manifest: dict[str, Any], resume: bool, force: bool) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 from migrasim.analysis.experiment import Outcome
 from migrasim.analysis.records import RunReport
 from migrasim.render.plots import burnup_figure, cdf_figure, gantt_figure, tornado_figure
+from migrasim.render.inputs import ExtraTable, bottlenecks_table, sensitivity_table
 from migrasim.render.report import ReportInputs, render_html, xlsx_bytes
 from migrasim.render.tables import (
     band_frame,
@@ -22,8 +23,6 @@ from migrasim.render.tables import (
     timeline_frame,
 )
 
-REPORT_TABLES = ("bottlenecks.csv", "sensitivity.csv")
-"""Tables shown in the report (and workbook) besides the summary; the long ones stay in CSV."""
 
 
 def run_tables(outcome: Outcome, report: RunReport) -> dict[str, pd.DataFrame]:
@@ -79,6 +78,17 @@ def run_figures(report: RunReport, tables: Mapping[str, pd.DataFrame]) -> dict[s
     return {file: figure_png(figure) for file, figure in figures.items()}
 
 
+def report_tables(report: RunReport) -> list[ExtraTable]:
+    """The tables shown in the report (and workbook) besides the summary: bottlenecks.csv's
+    and sensitivity.csv's rows; the long ones (timeline, completions) stay in CSV."""
+    tables = []
+    if report.bottlenecks is not None:
+        tables.append(bottlenecks_table(report.bottlenecks))
+    if report.swings is not None:
+        tables.append(sensitivity_table(report.swings))
+    return tables
+
+
 def csv_files(tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
     """Each table as its CSV file's bytes."""
     return {name: frame_csv(frame).encode("utf-8") for name, frame in tables.items()}
@@ -88,5 +98,5 @@ def report_files(inputs: ReportInputs, lang: str) -> dict[str, bytes]:
     """report.html (in ``lang``) and summary.xlsx."""
     return {
         "report.html": render_html(inputs, lang).encode("utf-8"),
-        "summary.xlsx": xlsx_bytes(inputs),
+        "summary.xlsx": xlsx_bytes(inputs, lang),
     }

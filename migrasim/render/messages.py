@@ -121,13 +121,10 @@ ABOUT_ITEMS: dict[str, str] = {
 }
 
 #: Why a flow never finishes (the engine's reason codes; parameters in the placeholders).
-#: A (singular, plural) pair is chosen by a count with ``nfill`` (``waits_for``: the number
-#: of flows waited for).
-NEVER_REASONS: dict[str, str | tuple[str, str]] = {
-    "waits_for": Nn_(
-        "waits for %(flows)s, which never completes",
-        "waits for %(flows)s, which never complete",
-    ),
+#: (``waits_for`` keeps "complete(s)": summary.csv's English column is a data interface and
+#: does not change wording.)
+NEVER_REASONS: dict[str, str] = {
+    "waits_for": N_("waits for %(flows)s, which never complete(s)"),
     "starts_after_horizon": N_("would start after the horizon (%(years)s years)"),
     "growth_outpaces": N_(
         "growth of %(growth)s GB/day outpaces the %(moved)s GB/day it moves on average"
@@ -272,6 +269,17 @@ TERMINAL: dict[str, str | tuple[str, str]] = {
     "header_deterministic": N_("%(name)s: deterministic (no uncertain inputs)"),
     "go_live_rule": N_("go-live %(date)s: a flow is in time if it completes by the day before"),
     "baseline_late": N_("Baseline: %(late)s of %(n)s flows miss go-live."),
+    "status": N_("Status: %(late)s of %(n)s likely late, %(risk)s at risk, %(ok)s on track."),
+    "comparing": N_(
+        "Comparing %(n)s scenarios: %(replications)s replications each, seed %(seed)s, common "
+        "random numbers; changes are versus the first"
+    ),
+    "sweep_start": N_("Sweep of %(points)s points, seed %(seed)s: %(keys)s"),
+    "sweep_point": N_("  [%(index)s/%(total)s] %(where)s: P80 %(p80)s%(chance)s (%(state)s)"),
+    "sweep_chance": N_(", chance %(chance)s"),
+    "saved_earlier": N_("saved earlier"),
+    "done": N_("done"),
+    "no_sweep_chart": N_("No chart for more than two swept keys; see sweep.csv."),
     "fix": N_("What would fix it: %(fix)s"),
     "wide": N_(
         "Note: the P80 is uncertain to more than a week for %(k)s row(s), e.g. %(example)s; run "
@@ -283,4 +291,5 @@ TERMINAL: dict[str, str | tuple[str, str]] = {
     "early": Nn_("%(num)s day early", "%(num)s days early"),
     "no_spare": N_("on time, no days to spare"),
     "never": N_("never completes"),
+    "never_short": N_("never"),
 }
