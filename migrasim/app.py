@@ -146,7 +146,7 @@ def run(
     fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)
     report = replace(report, fix=fix)
     tables = run_tables(outcome, report)
-    pngs = run_figures(report, tables)
+    pngs = run_figures(report, tables, lang)
     command = reproduce_command("run", [path], overrides, report.replications, seed)
     files = {**csv_files(tables), **pngs}
     files |= _report_files(path, overrides, outcome, report, pngs, command, lang,
@@ -186,7 +186,9 @@ def compare(
     """Run each scenario (and each variant of the first) on common random numbers and write
     compare.csv, overlaid charts and a report led by the scenario most likely to make go-live."""
     from migrasim.analysis.compare import compare_advice, compare_rows
+    from migrasim.render.i18n import fill, translator
     from migrasim.render.inputs import compare_table
+    from migrasim.render.messages import CHARTS
     from migrasim.render.plots import overlay_burnup_figure, overlay_cdf_figure
     from migrasim.render.tables import (
         band_frame,
@@ -197,6 +199,7 @@ def compare(
     )
     from migrasim.scenario.loader import load_scenario
 
+    t = translator(lang)  # an unknown language fails here, before any simulation
     specs = [(p.stem, load_scenario(p, overrides)) for p in paths]
     sources: list[tuple[Path, tuple[str, ...]]] = [(p, tuple(overrides)) for p in paths]
     for variant in variants:
@@ -227,11 +230,14 @@ def compare(
     cdf = overlay_cdf_figure(
         {label: list(r.programme_days) for label, r in zip(labels, reports, strict=True)},
         go_live,
-        "When will everything be across?",
+        fill(t, CHARTS["compare_cdf_title"]),
+        t,
     )
     lines = {label: overall_fraction(o.model, o.baseline) for label, o in outcomes}
     bands = {label: band_frame(progress_band(o.mc)) for label, o in outcomes if o.mc is not None}
-    burnup = overlay_burnup_figure(lines, bands, go_live, "Data migrated, by scenario")
+    burnup = overlay_burnup_figure(
+        lines, bands, go_live, fill(t, CHARTS["compare_burnup_title"]), t
+    )
     pngs = {"compare_cdf.png": figure_png(cdf), "compare_burnup.png": figure_png(burnup)}
     command = reproduce_command(
         "compare", paths, overrides, n, seed, [f"--variant={v}" for v in variants]
@@ -304,12 +310,15 @@ def sweep(
         sweep_advice,
         sweep_point,
     )
+    from migrasim.render.i18n import fill, translator
     from migrasim.render.inputs import sweep_table
+    from migrasim.render.messages import CHARTS
     from migrasim.render.plots import sweep_heatmap_figure, sweep_line_figure
     from migrasim.render.tables import figure_png, frame_csv, rows_frame
     from migrasim.scenario.loader import read_scenario_data, read_yaml
     from migrasim.scenario.types import parse_scenario
 
+    t = translator(lang)
     events = events or SweepEvents()
     data = read_scenario_data(path, overrides)
     spec = parse_scenario(data, str(path))
@@ -351,9 +360,11 @@ def sweep(
     table = rows_frame([{"point": i, **r} for i, r in enumerate(records)])
     figure = None
     if len(keys) == 1:
-        figure = sweep_line_figure(table, keys[0], spec.go_live, f"{spec.name}: sweep of {keys[0]}")
+        title = fill(t, CHARTS["sweep_title"], name=spec.name, key=keys[0])
+        figure = sweep_line_figure(table, keys[0], spec.go_live, title, t)
     elif len(keys) == 2:
-        figure = sweep_heatmap_figure(table, keys[0], keys[1], f"{spec.name}: chance of go-live")
+        title = fill(t, CHARTS["heatmap_title"], name=spec.name)
+        figure = sweep_heatmap_figure(table, keys[0], keys[1], title, t)
     pngs = {} if figure is None else {"sweep.png": figure_png(figure)}
     # The report: the unchanged scenario's results (same seed, so on the sweep's draws), with
     # the sweep's answer as the headline's advice.
@@ -363,8 +374,9 @@ def sweep(
     command = reproduce_command("sweep", [path], overrides, replications, seed,
                                 [f"--grid={g}" for g in grids])  # fmt: skip
     files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
+    advice = sweep_advice(typed, spec.go_live)
     files |= _report_files(path, overrides, base, report, pngs, command, lang,
-                           [sweep_table(typed, keys)], sweep_advice(typed, spec.go_live))  # fmt: skip
+                           [sweep_table(typed, keys)], advice)  # fmt: skip
     add_files(out, files)
     return SweepOutput(records, keys, out, figure is not None)
 

@@ -19,7 +19,6 @@ from migrasim import __version__
 from migrasim.errors import MigrasimError, ResultsExistError, ScenarioError
 
 if TYPE_CHECKING:
-    from migrasim.analysis.records import RunReport
     from migrasim.analysis.runner import Execution
 
 
@@ -109,6 +108,8 @@ WORKERS = click.option(
     type=click.IntRange(min=1),
     help="Processes for the replications (default: all cores). Results do not depend on it.",
 )
+
+
 def _check_lang(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     """A language with a catalogue (found when the command runs, so a catalogue added to
     $MIGRASIM_LOCALE_DIR is a language)."""
@@ -371,7 +372,9 @@ def sweep(
         index: int, total: int, values: dict[str, str], record: dict[str, Any], earlier: bool
     ) -> None:
         typed = sweep_point(values, record)
-        chance = "" if typed.chance is None else term(t, "sweep_chance", chance=f"{typed.chance:.2f}")
+        chance = (
+            "" if typed.chance is None else term(t, "sweep_chance", chance=f"{typed.chance:.2f}")
+        )
         p80 = term(t, "never_short") if typed.p80 is None else typed.p80.isoformat()
         where = ", ".join(f"{k}={v}" for k, v in values.items())
         state = term(t, "saved_earlier" if earlier else "done")

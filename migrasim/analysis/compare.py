@@ -113,7 +113,9 @@ class CompareRow:
 
 
 def _round_interval(interval: Interval, digits: int) -> Interval:
-    return Interval(*(_rounded(v, digits) for v in (interval.estimate, interval.low, interval.high)))
+    return Interval(
+        *(_rounded(v, digits) for v in (interval.estimate, interval.low, interval.high))
+    )
 
 
 def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[CompareRow]:
@@ -171,7 +173,9 @@ class CompareAdvice:
     chance_change: Interval  # best minus first (0-1), with its 95 % interval
 
 
-def compare_advice(first: CompareRow, best: CompareRow, best_label: str, same: bool) -> CompareAdvice:
+def compare_advice(
+    first: CompareRow, best: CompareRow, best_label: str, same: bool
+) -> CompareAdvice:
     """The advice from the programme's rows of the first and the best scenario."""
     return CompareAdvice(
         first.scenario,

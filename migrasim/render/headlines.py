@@ -92,8 +92,9 @@ def _fix_text(fix: Fix, t: Translator) -> str:
     if fix.needed is None:
         return fill(t, ADVICE["not_enough"], noun=noun, link=fix.link,
                     factor=f"{MAX_FACTOR:g}", current=fix.current)  # fmt: skip
+    factor = f"{fix.factor:.1f}"
     return fill(t, ADVICE["raise"], noun=noun, link=fix.link, current=fix.current,
-                needed=fix.needed, factor=f"{fix.factor:.1f}", command=fix.solve_command)  # fmt: skip
+                needed=fix.needed, factor=factor, command=fix.solve_command)  # fmt: skip
 
 
 def _compare_text(advice: CompareAdvice, t: Translator) -> str:

@@ -12,22 +12,14 @@ from migrasim.analysis.compare import CompareRow
 from migrasim.analysis.records import RunReport
 from migrasim.core.rules import percent_text
 from migrasim.render.i18n import Translator, fill, nfill
-from migrasim.render.messages import TERMINAL
+from migrasim.render.messages import TERMINAL, TERMINAL_COUNTS
 
 __all__ = ["comparison_lines", "lateness_text", "run_lines", "term"]
 
 
 def term(t: Translator, key: str, **values: object) -> str:
     """A terminal message (``TERMINAL[key]``) in ``t``'s language."""
-    message = TERMINAL[key]
-    assert isinstance(message, str)  # noqa: S101 - plural messages go through lateness_text
-    return fill(t, message, **values)
-
-
-def _plural(key: str) -> tuple[str, str]:
-    forms = TERMINAL[key]
-    assert isinstance(forms, tuple)  # noqa: S101 - the table's shape, fixed in messages.py
-    return forms
+    return fill(t, TERMINAL[key], **values)
 
 
 def lateness_text(days_late: int | None, t: Translator) -> str:
@@ -35,10 +27,10 @@ def lateness_text(days_late: int | None, t: Translator) -> str:
     if days_late is None:
         return term(t, "never")
     if days_late > 0:
-        return nfill(t, _plural("late"), days_late)
+        return nfill(t, TERMINAL_COUNTS["late"], days_late)
     if days_late == 0:
         return term(t, "no_spare")
-    return nfill(t, _plural("early"), -days_late)
+    return nfill(t, TERMINAL_COUNTS["early"], -days_late)
 
 
 def _day(day: date | None, t: Translator) -> str:

@@ -74,9 +74,7 @@ def _headline(inputs: ReportInputs, t: Translator) -> HeadlineView:
         p50=_date(h.p50, t),
         p80=_date(h.p80, t),
         p95=_date(h.p95, t),
-        p80_lateness=(
-            None if h.go_live is None or h.p80 is None else lateness(h.p80, h.go_live)
-        ),
+        p80_lateness=(None if h.go_live is None or h.p80 is None else lateness(h.p80, h.go_live)),
         bottleneck=h.bottleneck,
         bottleneck_description=_link_description(h.bottleneck, inputs.assumptions),
         fix=None if h.advice is None else advice_text(h.advice, t),
@@ -184,8 +182,7 @@ def table_view(table: ExtraTable, t: Translator) -> TableView:
         title=extra_title(t, table.key),
         headers=[column_label(t, c) for c in table.columns],
         rows=[
-            [cell(c, v, t) for c, v in zip(table.columns, row, strict=True)]
-            for row in table.rows
+            [cell(c, v, t) for c, v in zip(table.columns, row, strict=True)] for row in table.rows
         ],
     )
 

@@ -106,7 +106,9 @@ def _chance(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
 
-def _summary_cells(row: FlowSummary, with_go_live: bool, never: str, t: Translator) -> list[Cellular]:
+def _summary_cells(
+    row: FlowSummary, with_go_live: bool, never: str, t: Translator
+) -> list[Cellular]:
     def day(value: datetime.date | None) -> Cellular:
         return never if value is None else value
 
@@ -140,7 +142,7 @@ def _summary_cells(row: FlowSummary, with_go_live: bool, never: str, t: Translat
 
 
 def _cell(value: Value, never: str) -> Cellular:
-    return never if value is NEVER else value  # type: ignore[return-value]
+    return never if value is NEVER else value
 
 
 def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:

@@ -114,14 +114,17 @@ def test_common_random_numbers_narrow_the_difference() -> None:
         return next(r for r in rows if r.flow == "ALL" and r.scenario == "b")
 
     def width(interval: Interval) -> float:
-        assert interval.low is not None and interval.high is not None
+        assert interval.low is not None
+        assert interval.high is not None
         return interval.high - interval.low
 
     assert width(programme(paired).mean_diff) < 0.5 * width(programme(unpaired).mean_diff)
     assert width(programme(paired).p80_diff) < width(programme(unpaired).p80_diff)
     row = programme(paired)
-    assert row.p80_diff.estimate is not None and row.p80_diff.estimate < 0  # more capacity
-    assert row.prob_diff.estimate is not None and row.prob_diff.estimate >= 0
+    assert row.p80_diff.estimate is not None
+    assert row.p80_diff.estimate < 0
+    assert row.prob_diff.estimate is not None
+    assert row.prob_diff.estimate >= 0
     # compare.csv's row: the same values, '' where there is none
     assert programme(paired).fields()["p80_diff_days"] == row.p80_diff.estimate
 
