@@ -10,7 +10,6 @@ must hold no msgid's English: that would be a string that bypassed the catalogue
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -65,9 +64,11 @@ def _leaks(text: str, msgids: list[str]) -> set[str]:
     found = set()
     for msgid in msgids:
         pattern = _whole_words(msgid)
-        if pattern is not None and re.search(pattern, text):
-            found.add(msgid)
-        elif pattern is None and any(f and f in text for f in _fragments(msgid)):
+        if pattern is None:
+            hit = any(f and f in text for f in _fragments(msgid))
+        else:
+            hit = re.search(pattern, text) is not None
+        if hit:
             found.add(msgid)
     return found
 
@@ -135,7 +136,7 @@ def _workbook_words(path: Path) -> list[str]:
 
 
 @pytest.fixture
-def chart_texts(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[str]]]:
+def chart_texts(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     """Every text artist's string (titles, labels, ticks, legends, annotations) of each chart
     a run draws, collected as the chart is saved (after drawing, so the ticks are set)."""
     collected: dict[str, list[str]] = {}
@@ -148,7 +149,7 @@ def chart_texts(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[str]
         return png
 
     monkeypatch.setattr(bundle, "figure_png", saving)
-    yield collected
+    return collected
 
 
 def _write_pseudo(root: Path) -> None:
