@@ -361,10 +361,10 @@ def sweep(
     figure = None
     if len(keys) == 1:
         title = fill(t, CHARTS["sweep_title"], name=spec.name, key=keys[0])
-        figure = sweep_line_figure(table, keys[0], spec.go_live, title, t)
+        figure = sweep_line_figure(typed, keys[0], spec.go_live, title, t)
     elif len(keys) == 2:
         title = fill(t, CHARTS["heatmap_title"], name=spec.name)
-        figure = sweep_heatmap_figure(table, keys[0], keys[1], title, t)
+        figure = sweep_heatmap_figure(typed, keys[0], keys[1], title, t)
     pngs = {} if figure is None else {"sweep.png": figure_png(figure)}
     # The report: the unchanged scenario's results (same seed, so on the sweep's draws), with
     # the sweep's answer as the headline's advice.

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from migrasim.analysis.records import SweepPoint
 from migrasim.core.calendar import completion_date
 from migrasim.core.rules import days_late, in_time, percent_text
 from migrasim.render.i18n import Translator, fill, nfill, translator
@@ -806,7 +807,7 @@ def overlay_burnup_figure(
 
 
 def sweep_line_figure(
-    table: pd.DataFrame,
+    points: Sequence[SweepPoint],
     key: str,
     go_live: datetime.date | None,
     title: str,
@@ -815,17 +816,16 @@ def sweep_line_figure(
     """One swept key: programme P80 (left axis) and chance of go-live (right) per value.
 
     Args:
-        table: One row per value: column ``key`` (values as written), ``p80`` (ISO date or
-            'never') and ``prob_by_go_live`` (0-1 or empty).
+        points: The sweep's points in grid order (``analysis.records.SweepPoint``).
         key: The swept key.
         go_live: Go-live date, a dashed horizontal line on the P80 axis; None for none.
         title: Figure title.
     """
     t = _lang(t)
     fig, ax = _new_figure(10.0, 5.0)
-    labels = [str(v) for v in table[key]]
+    labels = [str(p.values[key]) for p in points]
     xs = np.arange(len(labels))
-    p80 = [None if v == "never" else pd.Timestamp(str(v)) for v in table["p80"]]
+    p80 = [None if p.p80 is None else _day(p.p80) for p in points]
     finite = [(x, d) for x, d in zip(xs, p80, strict=True) if d is not None]
     if finite:
         ax.plot([x for x, _ in finite], [_num(d) for _, d in finite], "o-", color=OVERALL,
@@ -845,7 +845,7 @@ def sweep_line_figure(
         label = _msg(t, "go_live")
         ax.annotate(label, (0.0, gl), xycoords=("axes fraction", "data"), xytext=(4, 4),
                     textcoords="offset points", fontsize=9, color=GO_LIVE)  # fmt: skip
-    probs = [float(v) if v not in ("", None) else np.nan for v in table["prob_by_go_live"]]
+    probs = [np.nan if p.chance is None else p.chance for p in points]
     if not all(np.isnan(probs)):
         twin = ax.twinx()
         twin.plot(xs, np.array(probs) * 100.0, "s--", color=LATE, lw=1.6,
@@ -860,28 +860,30 @@ def sweep_line_figure(
 
 
 def sweep_heatmap_figure(
-    table: pd.DataFrame, key_x: str, key_y: str, title: str, t: Translator | None = None
+    points: Sequence[SweepPoint],
+    key_x: str,
+    key_y: str,
+    title: str,
+    t: Translator | None = None,
 ) -> Figure:
     """Two swept keys: the chance of making go-live as a heatmap, each cell labelled.
 
     Args:
-        table: One row per combination: columns ``key_x``, ``key_y`` (values as written),
-            ``prob_by_go_live`` (0-1 or empty) and ``p80``.
+        points: The sweep's points (``analysis.records.SweepPoint``), one per combination.
         key_x, key_y: The swept keys (x and y axes).
         title: Figure title.
     """
     t = _lang(t)
-    xs = list(dict.fromkeys(str(v) for v in table[key_x]))
-    ys = list(dict.fromkeys(str(v) for v in table[key_y]))
+    xs = list(dict.fromkeys(str(p.values[key_x]) for p in points))
+    ys = list(dict.fromkeys(str(p.values[key_y]) for p in points))
     fig, ax = _new_figure(max(6.0, 1.2 * len(xs) + 3), max(4.0, 0.7 * len(ys) + 2))
     grid = np.full((len(ys), len(xs)), np.nan)
     labels = {}
-    for values in table.to_dict("records"):
-        i, j = ys.index(str(values[key_y])), xs.index(str(values[key_x]))
-        prob = values["prob_by_go_live"]
-        grid[i, j] = float(prob) if prob not in ("", None) else np.nan
-        chance = "" if np.isnan(grid[i, j]) else percent_text(float(grid[i, j]))
-        p80 = _msg(t, "never") if values["p80"] == "never" else values["p80"]
+    for point in points:
+        i, j = ys.index(str(point.values[key_y])), xs.index(str(point.values[key_x]))
+        grid[i, j] = np.nan if point.chance is None else point.chance
+        chance = "" if point.chance is None else percent_text(point.chance)
+        p80 = _msg(t, "never") if point.p80 is None else point.p80.isoformat()
         labels[(i, j)] = f"{chance}\nP80 {p80}"
     image = ax.imshow(grid, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto", origin="lower")
     for (i, j), text in labels.items():
