@@ -51,22 +51,25 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
     flow, baseline = term(t, "flow"), term(t, "baseline")
     width = max(len(flow), *(len(row.name) for row in report.rows))
     risk = not report.deterministic
-    head = f"{flow:<{width}}  {baseline:<10}  "
-    head += f"{'P50':<10}  {'P80':<10}  {'P95':<10}  " if risk else f"{term(t, 'vs_go_live'):<24}  "
+    # Columns are as wide as their values or their header in this language, if wider.
+    vs, chance = term(t, "vs_go_live"), term(t, "chance_ci")
+    w_base, w_vs, w_chance = max(10, len(baseline)), max(24, len(vs)), max(24, len(chance))
+    head = f"{flow:<{width}}  {baseline:<{w_base}}  "
+    head += f"{'P50':<10}  {'P80':<10}  {'P95':<10}  " if risk else f"{vs:<{w_vs}}  "
     if go_live is not None and risk:
-        head += f"{term(t, 'chance_ci'):<24}  "
+        head += f"{chance:<{w_chance}}  "
     lines.append(head + term(t, "bottleneck"))
     for row in report.rows:
-        line = f"{row.name:<{width}}  {_day(row.baseline_completed_on, t):<10}  "
+        line = f"{row.name:<{width}}  {_day(row.baseline_completed_on, t):<{w_base}}  "
         if risk:
             line += f"{_day(row.p50, t):<10}  {_day(row.p80, t):<10}  {_day(row.p95, t):<10}  "
             if go_live is not None and row.chance is not None and row.chance_ci is not None:
                 low, high = row.chance_ci
                 prob = f"{row.chance:.2f} [{low:.2f}-{high:.2f}]"
-                line += f"{prob:<24}  "
+                line += f"{prob:<{w_chance}}  "
         else:
             lateness = "" if go_live is None else lateness_text(row.days_late, t)
-            line += f"{lateness:<24}  "
+            line += f"{lateness:<{w_vs}}  "
         bottleneck = row.bottleneck
         if risk and bottleneck:
             bottleneck += f" ({percent_text(row.bottleneck_share)})"
@@ -90,9 +93,11 @@ def comparison_lines(
     width = max(len(flow), *(len(r.flow) for r in rows))
     label_width = max(len(scenario), *(len(label) for label in labels))
     head = f"{flow:<{width}}  {scenario:<{label_width}}  {'P50':<10}  {'P80':<10}  "
-    head += f"{term(t, 'p80_change_ci'):<26}"
+    p80_change, chance = term(t, "p80_change_ci"), term(t, "chance")
+    w_change, w_chance = max(26, len(p80_change) + 1), max(13, len(chance))
+    head += f"{p80_change:<{w_change}}"
     if with_go_live:
-        head += f"  {term(t, 'chance')}  {term(t, 'change_ci')}"
+        head += f"  {chance}  {term(t, 'change_ci')}"
     lines = [head]
     for row in rows:
         stats = row.stats
@@ -104,9 +109,9 @@ def comparison_lines(
             change = f"{p80.estimate:+.0f}"
             if p80.low is not None and p80.high is not None:
                 change += f" [{p80.low:+.0f}, {p80.high:+.0f}]"
-        line += f"{change:<26}"
+        line += f"{change:<{w_change}}"
         if with_go_live and stats.prob is not None:
-            line += f"  {round(stats.prob, 6):<13.2f}"
+            line += f"  {round(stats.prob, 6):<{w_chance}.2f}"
             prob = row.prob_diff
             if prob.estimate is not None and prob.low is not None and prob.high is not None:
                 line += f"  {prob.estimate:+.2f} [{prob.low:+.2f}, {prob.high:+.2f}]"
