@@ -252,7 +252,6 @@ def _views(name: str = DATA["org"], title: str = DATA["title"]) -> Iterator[Page
             bottleneck=d["bottleneck"],
             bottleneck_description=d["description"],
             fix=d["fix"] if go_live else None,
-            fix_lang="en" if deterministic else None,
         )
         rows = [
             OrganisationRow(
@@ -298,7 +297,7 @@ def _views(name: str = DATA["org"], title: str = DATA["title"]) -> Iterator[Page
             late=1, at_risk=1, on_track=0, flows=2, baseline_late=1, figures=figures,
             assumptions=[(d["where"], d["description"])], scenario_text=d["scenario"],
             precision=PrecisionView(d["day"], None, "4", True) if not deterministic else None,
-            tables=tables, chart_labels_in_english=True,
+            tables=tables,
         )  # fmt: skip
     yield PageView(
         title=title, version="0.1.0", command=d["command"], seed="42", replications="10",
@@ -426,9 +425,7 @@ def test_the_english_page_keeps_the_report_structure() -> None:
     assert '<td class="early">3 weeks to spare</td>' in deterministic
     assert '<td class="early">no time to spare</td>' in deterministic
     assert '<td class="late">1 day late</td>' in deterministic
-    assert '<span lang="en">Qfix</span> <span class="small">(yn Saesneg)</span>' in render_page(
-        views[1], "cy"
-    )
+    assert '<p class="fix-text" id="fix">Qfix</p>' in render_page(views[1], "cy")
     no_go_live = render_page(views[2], "en")
     assert "No go-live date" in no_go_live
     assert "Status" not in no_go_live
