@@ -90,8 +90,9 @@ def _fix_text(fix: Fix, t: Translator) -> str:
     if fix.already:
         return fill(t, ADVICE["already"], command=fix.solve_command)
     if fix.needed is None:
-        return fill(t, ADVICE["not_enough"], noun=noun, link=fix.link,
-                    factor=f"{MAX_FACTOR:g}", current=fix.current)  # fmt: skip
+        most = f"{MAX_FACTOR:g}"
+        return fill(t, ADVICE["not_enough"], noun=noun, link=fix.link, factor=most,
+                    current=fix.current)  # fmt: skip
     factor = f"{fix.factor:.1f}"
     return fill(t, ADVICE["raise"], noun=noun, link=fix.link, current=fix.current,
                 needed=fix.needed, factor=factor, command=fix.solve_command)  # fmt: skip
@@ -107,8 +108,8 @@ def _compare_text(advice: CompareAdvice, t: Translator) -> str:
                                  "days": f"{abs(days):.0f}"}  # fmt: skip
     low, high = advice.p80_change.low, advice.p80_change.high
     if low is not None and high is not None:
-        move = fill(t, ADVICE[f"compare_{direction}_interval"], **values,
-                    low=f"{low:+.0f}", high=f"{high:+.0f}")  # fmt: skip
+        ends = {"low": f"{low:+.0f}", "high": f"{high:+.0f}"}
+        move = fill(t, ADVICE[f"compare_{direction}_interval"], **values, **ends)
     else:
         move = fill(t, ADVICE[f"compare_{direction}"], **values)
     change = advice.chance_change
@@ -118,8 +119,8 @@ def _compare_text(advice: CompareAdvice, t: Translator) -> str:
               "before": percent_text(advice.chance_before),
               "after": percent_text(advice.chance_after)}  # fmt: skip
     if change.low is not None and change.high is not None:
-        return fill(t, ADVICE["compare_chance_interval"], **chance,
-                    low=f"{100 * change.low:+.0f}", high=f"{100 * change.high:+.0f}")  # fmt: skip
+        ends = {"low": f"{100 * change.low:+.0f}", "high": f"{100 * change.high:+.0f}"}
+        return fill(t, ADVICE["compare_chance_interval"], **chance, **ends)
     return fill(t, ADVICE["compare_chance"], **chance)
 
 

@@ -28,12 +28,9 @@ def never_reason_text(reason: NotFinished | None, t: Translator | None = None) -
     if code is NeverReason.STARTS_AFTER_HORIZON:
         return fill(t, NEVER_REASONS["starts_after_horizon"], years=years)
     if code is NeverReason.GROWTH:
-        return fill(
-            t,
-            NEVER_REASONS["growth_outpaces"],
-            growth=f"{reason.growth_bytes_per_s * 86400 / 1e9:.3g}",
-            moved=f"{reason.moved_bytes_per_s * 86400 / 1e9:.3g}",
-        )
+        growth = f"{reason.growth_bytes_per_s * 86400 / 1e9:.3g}"  # GB per day
+        moved = f"{reason.moved_bytes_per_s * 86400 / 1e9:.3g}"
+        return fill(t, NEVER_REASONS["growth_outpaces"], growth=growth, moved=moved)
     if code is NeverReason.NO_CAPACITY:
         if reason.link:
             return fill(t, NEVER_REASONS["no_capacity"], link=reason.link)
