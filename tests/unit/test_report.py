@@ -199,10 +199,11 @@ def test_cli_run_writes_report_and_workbook(tmp_path: Path, lang: str) -> None:
     assert bad.exit_code == 2
 
 
-def test_workbook_bytes_are_reproducible(tmp_path: Path) -> None:
-    inputs = inputs_for(hand())
-    (tmp_path / "a.xlsx").write_bytes(xlsx_bytes(inputs))
-    (tmp_path / "b.xlsx").write_bytes(xlsx_bytes(inputs))
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_workbook_bytes_are_reproducible(tmp_path: Path, lang: str) -> None:
+    inputs = inputs_for(hand(), with_fix=True)
+    (tmp_path / "a.xlsx").write_bytes(xlsx_bytes(inputs, lang))
+    (tmp_path / "b.xlsx").write_bytes(xlsx_bytes(inputs, lang))
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
 
 
