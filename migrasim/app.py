@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from migrasim import __version__
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario, with_overrides
@@ -25,6 +25,11 @@ from migrasim.core.rules import in_time
 from migrasim.errors import MigrasimError, ResultsExistError
 from migrasim.folder import add_files, prepare_out_dir, write_files
 from migrasim.scenario.types import Scenario
+
+if TYPE_CHECKING:
+    from migrasim.analysis.compare import CompareRow
+    from migrasim.render.headlines import Advice
+    from migrasim.render.inputs import ExtraTable
 
 ProgressFactory = Callable[[], Progress | None]
 """Called once per Monte Carlo run for a progress callback (or None for no progress)."""
@@ -71,8 +76,8 @@ def _report_files(
     pngs: dict[str, bytes],
     command: str,
     lang: str,
-    extra_tables: dict[str, Any],
-    fix: tuple[str | None, str | None],
+    extra_tables: Sequence[ExtraTable],
+    advice: Advice | None,
 ) -> dict[str, bytes]:
     """report.html and summary.xlsx for a run (or the base of a compare or sweep)."""
     from migrasim.render.bundle import report_files
@@ -81,7 +86,7 @@ def _report_files(
     inputs = ReportInputs(
         title=outcome.scenario.name,
         command=command,
-        headline=headline_from(report.programme, report.go_live, *fix),
+        headline=headline_from(report.programme, report.go_live, advice),
         results=report,
         figures={name.removesuffix(".png"): data for name, data in pngs.items()},
         assumptions=assumptions_of(outcome.scenario),
@@ -126,7 +131,7 @@ def run(
     from migrasim.analysis.advice import fix_for
     from migrasim.analysis.sampling import has_uncertainty
     from migrasim.analysis.sensitivity import swings
-    from migrasim.render.bundle import REPORT_TABLES, csv_files, run_figures, run_tables
+    from migrasim.render.bundle import csv_files, report_tables, run_figures, run_tables
     from migrasim.render.tables import wide_intervals
     from migrasim.scenario.loader import load_scenario
 
@@ -140,12 +145,11 @@ def run(
     fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)
     report = replace(report, fix=fix)
     tables = run_tables(outcome, report)
-    pngs = run_figures(report, tables)
+    pngs = run_figures(report, tables, lang)
     command = reproduce_command("run", [path], overrides, report.replications, seed)
-    extra = {k.removesuffix(".csv"): v for k, v in tables.items() if k in REPORT_TABLES}
-    sentences = (None, None) if fix is None else (fix.sentence(), fix.sentence_cy())
     files = {**csv_files(tables), **pngs}
-    files |= _report_files(path, overrides, outcome, report, pngs, command, lang, extra, sentences)
+    files |= _report_files(path, overrides, outcome, report, pngs, command, lang,
+                           report_tables(report), fix)  # fmt: skip
     write_files(out, files, force=force, protect=[path])
     return RunOutput(report, out, wide_intervals(report))
 
@@ -158,7 +162,7 @@ class CompareOutput:
     """What ``compare`` found and where it wrote it."""
 
     labels: list[str]
-    rows: list[dict[str, Any]]  # compare.csv's rows (``compare.compare_rows``)
+    rows: list[CompareRow]  # compare.csv's rows (``compare.compare_rows``)
     reports: list[RunReport]
     seed: int
     replications: int  # each scenario's (1 for deterministic ones)
@@ -180,8 +184,10 @@ def compare(
 ) -> CompareOutput:
     """Run each scenario (and each variant of the first) on common random numbers and write
     compare.csv, overlaid charts and a report led by the scenario most likely to make go-live."""
-    from migrasim.analysis.compare import compare_rows
-    from migrasim.render.headlines import compare_advice
+    from migrasim.analysis.compare import compare_advice, compare_rows
+    from migrasim.render.i18n import fill, translator
+    from migrasim.render.inputs import compare_table
+    from migrasim.render.messages import CHARTS
     from migrasim.render.plots import overlay_burnup_figure, overlay_cdf_figure
     from migrasim.render.tables import (
         band_frame,
@@ -192,6 +198,7 @@ def compare(
     )
     from migrasim.scenario.loader import load_scenario
 
+    t = translator(lang)  # an unknown language fails here, before any simulation
     specs = [(p.stem, load_scenario(p, overrides)) for p in paths]
     sources: list[tuple[Path, tuple[str, ...]]] = [(p, tuple(overrides)) for p in paths]
     for variant in variants:
@@ -216,17 +223,20 @@ def compare(
                 (label, run_scenario(spec, n, seed, execution, progress and progress()))
             )
     rows = compare_rows(outcomes, seed)
-    table = rows_frame(rows)
+    table = rows_frame([row.fields() for row in rows])
     reports = [summarise(o) for _, o in outcomes]
     go_live = first.go_live
     cdf = overlay_cdf_figure(
         {label: list(r.programme_days) for label, r in zip(labels, reports, strict=True)},
         go_live,
-        "When will everything be across?",
+        fill(t, CHARTS["compare_cdf_title"]),
+        t,
     )
     lines = {label: overall_fraction(o.model, o.baseline) for label, o in outcomes}
     bands = {label: band_frame(progress_band(o.mc)) for label, o in outcomes if o.mc is not None}
-    burnup = overlay_burnup_figure(lines, bands, go_live, "Data migrated, by scenario")
+    burnup = overlay_burnup_figure(
+        lines, bands, go_live, fill(t, CHARTS["compare_burnup_title"]), t
+    )
     pngs = {"compare_cdf.png": figure_png(cdf), "compare_burnup.png": figure_png(burnup)}
     command = reproduce_command(
         "compare", paths, overrides, n, seed, [f"--variant={v}" for v in variants]
@@ -239,13 +249,13 @@ def compare(
             _ordinal(reports[i].programme.p80),
         ),
     )
-    programme = [r for r in rows if r["flow"] == PROGRAMME]
+    programme = [r for r in rows if r.flow == PROGRAMME]
     fix = compare_advice(programme[0], programme[best], labels[best], best == 0)
     path, changed = sources[best]  # a --variant is echoed as its file with its changes
     label, outcome = outcomes[best]
     files: dict[str, str | bytes] = {"compare.csv": frame_csv(table), **pngs}
     files |= _report_files(path, changed, outcome, reports[best], pngs, command, lang,
-                           {"compare": table}, fix)  # fmt: skip
+                           [compare_table(rows)], fix)  # fmt: skip
     write_files(out, files, force=force, protect=paths)
     return CompareOutput(labels, rows, reports, seed, outcomes[0][1].replications, go_live, out)
 
@@ -292,13 +302,22 @@ def sweep(
     """Run every combination of a grid. Each point is saved (atomically) as soon as it
     finishes, so an interrupted sweep carries on with ``resume`` and gives the same sweep.csv;
     then sweep.csv, a chart, and a report of the unchanged scenario with the sweep's answer."""
-    from migrasim.analysis.sweep import evaluate_point, grid_points, parse_grid
-    from migrasim.render.headlines import sweep_advice
+    from migrasim.analysis.sweep import (
+        evaluate_point,
+        grid_points,
+        parse_grid,
+        sweep_advice,
+        sweep_point,
+    )
+    from migrasim.render.i18n import fill, translator
+    from migrasim.render.inputs import sweep_table
+    from migrasim.render.messages import CHARTS
     from migrasim.render.plots import sweep_heatmap_figure, sweep_line_figure
     from migrasim.render.tables import figure_png, frame_csv, rows_frame
     from migrasim.scenario.loader import read_scenario_data, read_yaml
     from migrasim.scenario.types import parse_scenario
 
+    t = translator(lang)
     events = events or SweepEvents()
     data = read_scenario_data(path, overrides)
     spec = parse_scenario(data, str(path))
@@ -334,15 +353,17 @@ def sweep(
                 )  # fmt: skip
                 add_files(out, {f"points/{index:04d}.json": json.dumps(record, indent=2) + "\n"})
             records.append(record)
-            typed.append(_sweep_point(point, record))
+            typed.append(sweep_point(point, record))
             if events.point:
                 events.point(index, len(points), point, record, earlier)
     table = rows_frame([{"point": i, **r} for i, r in enumerate(records)])
     figure = None
     if len(keys) == 1:
-        figure = sweep_line_figure(table, keys[0], spec.go_live, f"{spec.name}: sweep of {keys[0]}")
+        title = fill(t, CHARTS["sweep_title"], name=spec.name, key=keys[0])
+        figure = sweep_line_figure(typed, keys[0], spec.go_live, title, t)
     elif len(keys) == 2:
-        figure = sweep_heatmap_figure(table, keys[0], keys[1], f"{spec.name}: chance of go-live")
+        title = fill(t, CHARTS["heatmap_title"], name=spec.name)
+        figure = sweep_heatmap_figure(typed, keys[0], keys[1], title, t)
     pngs = {} if figure is None else {"sweep.png": figure_png(figure)}
     # The report: the unchanged scenario's results (same seed, so on the sweep's draws), with
     # the sweep's answer as the headline's advice.
@@ -352,21 +373,11 @@ def sweep(
     command = reproduce_command("sweep", [path], overrides, replications, seed,
                                 [f"--grid={g}" for g in grids])  # fmt: skip
     files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
+    advice = sweep_advice(typed, spec.go_live)
     files |= _report_files(path, overrides, base, report, pngs, command, lang,
-                           {"sweep": table}, sweep_advice(typed, spec.go_live))  # fmt: skip
+                           [sweep_table(typed, keys)], advice)  # fmt: skip
     add_files(out, files)
     return SweepOutput(records, keys, out, figure is not None)
-
-
-def _sweep_point(point: dict[str, str], record: dict[str, Any]) -> SweepPoint:
-    """A saved point (as written in points/NNNN.json) as a typed record."""
-    p80 = record["p80"]
-    chance = record["prob_by_go_live"]
-    return SweepPoint(
-        dict(point),
-        None if p80 == "never" else date.fromisoformat(str(p80)),
-        None if chance in ("", None) else float(chance),
-    )
 
 
 def _start_sweep_folder(
@@ -410,14 +421,21 @@ POINT_FIELDS = ("p50", "p80", "p95", "prob_by_go_live")
 def _saved_point(saved: Path, out: Path, index: int) -> dict[str, Any]:
     """A point saved by an earlier run of the sweep; a damaged one (truncated, empty, not the
     shape a point has) is an error naming the file and how to recompute it."""
+    from migrasim.analysis.sweep import sweep_point
+
     try:
         record = json.loads(saved.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         problem = f"cannot be read ({type(exc).__name__}: {str(exc)[:80]})"
     else:
-        if isinstance(record, dict) and all(k in record for k in POINT_FIELDS):
-            return record
         problem = "does not hold a sweep point"
+        if isinstance(record, dict) and all(k in record for k in POINT_FIELDS):
+            try:
+                sweep_point({}, record)  # every value readable as the point's type
+            except (KeyError, ValueError, TypeError):
+                problem = "holds a value that is not a sweep point's"
+            else:
+                return record
     raise ResultsExistError(
         f"{saved} {problem}; delete it and run again with --resume to recompute point {index} "
         f"(rm {saved})"

@@ -19,7 +19,6 @@ from migrasim import __version__
 from migrasim.errors import MigrasimError, OutputError, ScenarioError
 
 if TYPE_CHECKING:
-    from migrasim.analysis.records import RunReport
     from migrasim.analysis.runner import Execution
 
 
@@ -109,12 +108,27 @@ WORKERS = click.option(
     type=click.IntRange(min=1),
     help="Processes for the replications (default: all cores). Results do not depend on it.",
 )
+
+
+def _check_lang(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A language with a catalogue (found when the command runs, so a catalogue added to
+    $MIGRASIM_LOCALE_DIR is a language)."""
+    from migrasim.render.i18n import available_languages
+
+    languages = available_languages()
+    if value not in languages:
+        raise click.BadParameter(f"{value!r} is not one of {', '.join(map(repr, languages))}.")
+    return value
+
+
 LANG = click.option(
     "--lang",
-    type=click.Choice(["en", "cy"]),
     default="en",
     show_default=True,
-    help="Language of report.html: English (en) or Welsh (cy).",
+    callback=_check_lang,
+    metavar="LANG",
+    help="Language of the report, workbook, charts and terminal output: a catalogue's code "
+    "(shipped: en, cy).",
 )
 
 
@@ -211,78 +225,21 @@ def run(
         result = app.run(
             scenario, overrides, out, force, replications, seed, execution, lang, progress
         )
+    from migrasim.render.headlines import advice_text
+    from migrasim.render.i18n import translator
+    from migrasim.render.terminal import run_lines, term
+
+    t = translator(lang)
     report = result.report
-    _print_table(report)
+    for line in run_lines(report, t):
+        click.echo(line)
     if report.fix is not None and result.headline_late:
-        click.echo(f"What would fix it: {report.fix.sentence()}")
+        click.echo(term(t, "fix", fix=advice_text(report.fix, t)))
     if result.wide_intervals:
         more = 4 * (report.replications or 1)
-        click.echo(
-            f"Note: the P80 is uncertain to more than a week for {len(result.wide_intervals)} "
-            f"row(s), e.g. {result.wide_intervals[0]}; run more replications (e.g. "
-            f"--replications {more})."
-        )
-    click.echo(f"Results written to {result.out}/")
-
-
-def _describe_lateness(days_late: int | None) -> str:
-    if days_late is None:
-        return "never completes"
-    if days_late > 0:
-        return f"{days_late} day{'s' if days_late != 1 else ''} late"
-    if days_late == 0:
-        return "on time, no days to spare"
-    return f"{-days_late} day{'s' if days_late != -1 else ''} early"
-
-
-def _day(day: Any) -> str:
-    return "never" if day is None else str(day.isoformat())
-
-
-def _print_table(report: RunReport) -> None:
-    """The run's records as a terminal table, then the status counts."""
-    from migrasim.core.rules import percent_text
-
-    go_live = report.go_live
-    if report.replications:
-        click.echo(f"{report.scenario_name}: {report.replications} replications, "
-                   f"seed {report.seed}")  # fmt: skip
-    else:
-        click.echo(f"{report.scenario_name}: deterministic (no uncertain inputs)")
-    if go_live is not None:
-        click.echo(f"go-live {go_live}: a flow is in time if it completes by the day before")
-    width = max(len("flow"), *(len(row.name) for row in report.rows))
-    risk = not report.deterministic
-    head = f"{'flow':<{width}}  {'baseline':<10}  "
-    head += f"{'P50':<10}  {'P80':<10}  {'P95':<10}  " if risk else f"{'vs go-live':<24}  "
-    if go_live is not None and risk:
-        head += f"{'P(by go-live) [95% CI]':<24}  "
-    click.echo(head + "bottleneck")
-    for row in report.rows:
-        line = f"{row.name:<{width}}  {_day(row.baseline_completed_on):<10}  "
-        if risk:
-            line += f"{_day(row.p50):<10}  {_day(row.p80):<10}  {_day(row.p95):<10}  "
-            if go_live is not None and row.chance is not None and row.chance_ci is not None:
-                low, high = row.chance_ci
-                prob = f"{row.chance:.2f} [{low:.2f}-{high:.2f}]"
-                line += f"{prob:<24}  "
-        else:
-            lateness = "" if go_live is None else _describe_lateness(row.days_late)
-            line += f"{lateness:<24}  "
-        bottleneck = row.bottleneck
-        if risk and bottleneck:
-            bottleneck += f" ({percent_text(row.bottleneck_share)})"
-        if row.is_programme:
-            click.echo("-" * len(line.rstrip()))
-        click.echo(line + bottleneck)
-    counts = report.counts
-    if go_live is not None:
-        click.echo(f"Baseline: {counts.late_in_baseline} of {counts.flows} flows miss go-live.")
-        if risk:
-            click.echo(
-                f"Status: {counts.late} of {counts.flows} likely late, {counts.at_risk} at risk, "
-                f"{counts.on_track} on track."
-            )
+        click.echo(term(t, "wide", k=len(result.wide_intervals),
+                        example=result.wide_intervals[0], more=more))  # fmt: skip
+    click.echo(term(t, "written", folder=result.out))
 
 
 @cli.command()
@@ -342,42 +299,15 @@ def compare(
             scenarios, overrides, variants, out, force, replications, seed, execution, lang,
             progress,
         )  # fmt: skip
-    click.echo(
-        f"Comparing {len(result.labels)} scenarios: {result.replications} replications each, "
-        f"seed {result.seed}, common random numbers; changes are versus the first"
-    )
-    _print_comparison(result.rows, result.labels, result.go_live is not None)
-    click.echo(f"Results written to {result.out}/")
+    from migrasim.render.i18n import translator
+    from migrasim.render.terminal import comparison_lines, term
 
-
-def _print_comparison(rows: list[dict[str, Any]], labels: list[str], with_go_live: bool) -> None:
-    width = max(len("flow"), *(len(str(r["flow"])) for r in rows))
-    label_width = max(len("scenario"), *(len(label) for label in labels))
-    head = f"{'flow':<{width}}  {'scenario':<{label_width}}  {'P50':<10}  {'P80':<10}  "
-    head += f"{'P80 change, days [95% CI]':<26}"
-    if with_go_live:
-        head += "  P(by go-live)  change [95% CI]"
-    click.echo(head)
-    for row in rows:
-        line = f"{row['flow']:<{width}}  {row['scenario']:<{label_width}}  {row['p50']:<10}  "
-        line += f"{row['p80']:<10}  "
-        change = ""
-        if row.get("p80_diff_days", "") != "":
-            change = f"{float(row['p80_diff_days']):+.0f}"
-            if row["p80_diff_ci_low"] != "":
-                change += (
-                    f" [{float(row['p80_diff_ci_low']):+.0f}, "
-                    f"{float(row['p80_diff_ci_high']):+.0f}]"
-                )
-        line += f"{change:<26}"
-        if with_go_live:
-            line += f"  {float(row['prob_by_go_live']):<13.2f}"
-            if row.get("prob_diff", "") != "":
-                line += (
-                    f"  {float(row['prob_diff']):+.2f} [{float(row['prob_diff_ci_low']):+.2f}, "
-                    f"{float(row['prob_diff_ci_high']):+.2f}]"
-                )
-        click.echo(line.rstrip())
+    t = translator(lang)
+    click.echo(term(t, "comparing", n=len(result.labels), replications=result.replications,
+                    seed=result.seed))  # fmt: skip
+    for line in comparison_lines(result.rows, result.labels, result.go_live is not None, t):
+        click.echo(line)
+    click.echo(term(t, "written", folder=result.out))
 
 
 @cli.command()
@@ -429,18 +359,27 @@ def sweep(
       migrasim sweep scenarios/health_boards.yaml --grid links.capped.daily_cap="1 GB,2 GB,5 GB"
     """
     from migrasim import app
+    from migrasim.analysis.sweep import sweep_point
+    from migrasim.render.i18n import translator
+    from migrasim.render.terminal import term
+
+    t = translator(lang)
 
     def started(points: int, seed: int, keys: list[str]) -> None:
-        click.echo(f"Sweep of {points} points, seed {seed}: {', '.join(keys)}")
+        click.echo(term(t, "sweep_start", points=points, seed=seed, keys=", ".join(keys)))
 
     def point(
         index: int, total: int, values: dict[str, str], record: dict[str, Any], earlier: bool
     ) -> None:
-        chance = record["prob_by_go_live"]
-        chance_text = "" if chance == "" else f", chance {float(chance):.2f}"
+        typed = sweep_point(values, record)
+        chance = (
+            "" if typed.chance is None else term(t, "sweep_chance", chance=f"{typed.chance:.2f}")
+        )
+        p80 = term(t, "never_short") if typed.p80 is None else typed.p80.isoformat()
         where = ", ".join(f"{k}={v}" for k, v in values.items())
-        state = "saved earlier" if earlier else "done"
-        click.echo(f"  [{index + 1}/{total}] {where}: P80 {record['p80']}{chance_text} ({state})")
+        state = term(t, "saved_earlier" if earlier else "done")
+        click.echo(term(t, "sweep_point", index=index + 1, total=total, where=where, p80=p80,
+                        chance=chance, state=state))  # fmt: skip
 
     execution = _execution(workers, scheduler)
     result = app.sweep(
@@ -448,8 +387,8 @@ def sweep(
         app.SweepEvents(started, point),
     )  # fmt: skip
     if not result.charted:
-        click.echo("No chart for more than two swept keys; see sweep.csv.")
-    click.echo(f"Results written to {result.out}/")
+        click.echo(term(t, "no_sweep_chart"))
+    click.echo(term(t, "written", folder=result.out))
 
 
 @cli.command()

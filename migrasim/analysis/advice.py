@@ -48,7 +48,8 @@ _QUANTITIES = (
 
 @dataclass(frozen=True)
 class Fix:
-    """A change to one link that makes go-live at the most likely inputs."""
+    """A change to one link that makes go-live at the most likely inputs: data, put in words
+    (in each language) by ``migrasim.render.headlines.advice_text``."""
 
     key: str  # e.g. links.capped.daily_cap
     noun: str  # e.g. daily cap
@@ -58,58 +59,10 @@ class Fix:
     factor: float | None  # needed / current
     solve_command: str
 
-    def sentence(self) -> str:
-        """The headline's plain-English answer."""
-        if self.needed == self.current:
-            return (
-                "At the most likely inputs everything already finishes before go-live; the risk "
-                "comes from the uncertain inputs (see the sensitivity chart). For the capacity "
-                f"that makes go-live with 80% confidence, run: {self.solve_command}"
-            )
-        if self.needed is None:
-            return (
-                f"Raising the {self.noun} of link '{self.link}' alone (even to "
-                f"{MAX_FACTOR:g} times today's {self.current}) does not make go-live at the most "
-                "likely inputs: the limit lies elsewhere (start dates, dependencies, lead times "
-                "or other links)."
-            )
-        return (
-            f"Raise the {self.noun} of link '{self.link}' from {self.current} to {self.needed} "
-            f"({self.factor:.1f}×): at the most likely inputs everything then finishes before "
-            f"go-live. For the value that makes go-live with 80% confidence, run: "
-            f"{self.solve_command}"
-        )
-
-    def sentence_cy(self) -> str:
-        """The same in Welsh."""
-        if self.needed == self.current:
-            return (
-                "Gyda'r mewnbynnau mwyaf tebygol mae popeth eisoes yn gorffen cyn y dyddiad mynd "
-                "yn fyw; daw'r risg o'r mewnbynnau ansicr (gweler y siart sensitifrwydd). I gael "
-                "y capasiti sy'n cyrraedd y dyddiad gyda hyder o 80%, rhedwch: "
-                f"{self.solve_command}"
-            )
-        if self.needed is None:
-            return (
-                f"Nid yw codi {_CY_NOUN[self.noun]} y cyswllt '{self.link}' ar ei ben ei hun (hyd "
-                f"yn oed i {MAX_FACTOR:g} gwaith y {self.current} presennol) yn cyrraedd y "
-                "dyddiad mynd yn fyw gyda'r mewnbynnau mwyaf tebygol: mae'r cyfyngiad yn rhywle "
-                "arall (dyddiadau dechrau, dibyniaethau, amseroedd arwain neu gysylltiadau eraill)."
-            )
-        return (
-            f"Codi {_CY_NOUN[self.noun]} y cyswllt '{self.link}' o {self.current} i "
-            f"{self.needed} ({self.factor:.1f}×): gyda'r mewnbynnau mwyaf tebygol mae popeth "
-            "wedyn yn gorffen cyn y dyddiad mynd yn fyw. I gael y gwerth sy'n cyrraedd y dyddiad "
-            f"gyda hyder o 80%, rhedwch: {self.solve_command}"
-        )
-
-
-_CY_NOUN = {
-    "daily cap": "terfyn dyddiol",
-    "bandwidth": "lled band",
-    "daily record limit": "terfyn cofnodion dyddiol",
-    "record rate": "cyfradd cofnodion",
-}
+    @property
+    def already(self) -> bool:
+        """The baseline already makes go-live: no change is needed at the most likely inputs."""
+        return self.needed == self.current
 
 
 def _rounded(value: float, up: bool = False) -> float:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 
 from migrasim.analysis.experiment import Outcome, ordinal
-from migrasim.analysis.stats import Z95, date_stats
+from migrasim.analysis.stats import Z95, DateStats, date_stats
 from migrasim.core.rules import in_time
 
 BOOTSTRAP = 400
@@ -66,18 +67,63 @@ COLUMNS = [
     "mean_diff_days", "mean_diff_ci_low", "mean_diff_ci_high",
     "prob_diff", "prob_diff_ci_low", "prob_diff_ci_high",
 ]  # fmt: skip
+"""compare.csv's columns, in order: :meth:`CompareRow.fields`' keys."""
 
 
-def _fmt(value: float | None, digits: int = 1) -> Any:
-    return "" if value is None else round(value, digits)
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
 
 
-def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class CompareRow:
+    """One flow (or the programme, ``ALL``) in one scenario: its P-dates and chance, and its
+    paired difference from the first scenario (None for the first scenario, or where there is
+    none). Differences are rounded as compare.csv gives them: days to whole days (means to
+    0.1 day), chances to 4 decimals."""
+
+    flow: str
+    scenario: str
+    stats: DateStats
+    p50_diff_days: float | None = None
+    p80_diff: Interval = Interval(None, None, None)
+    mean_diff: Interval = Interval(None, None, None)
+    prob_diff: Interval = Interval(None, None, None)
+
+    def fields(self) -> dict[str, Any]:
+        """compare.csv's row: ISO dates, 'never', '' where there is no value."""
+
+        def blank(value: float | None) -> Any:
+            return "" if value is None else value
+
+        return {
+            "flow": self.flow,
+            "scenario": self.scenario,
+            **self.stats.fields(),
+            "p50_diff_days": blank(self.p50_diff_days),
+            "p80_diff_days": blank(self.p80_diff.estimate),
+            "p80_diff_ci_low": blank(self.p80_diff.low),
+            "p80_diff_ci_high": blank(self.p80_diff.high),
+            "mean_diff_days": blank(self.mean_diff.estimate),
+            "mean_diff_ci_low": blank(self.mean_diff.low),
+            "mean_diff_ci_high": blank(self.mean_diff.high),
+            "prob_diff": blank(self.prob_diff.estimate),
+            "prob_diff_ci_low": blank(self.prob_diff.low),
+            "prob_diff_ci_high": blank(self.prob_diff.high),
+        }
+
+
+def _round_interval(interval: Interval, digits: int) -> Interval:
+    return Interval(
+        *(_rounded(v, digits) for v in (interval.estimate, interval.low, interval.high))
+    )
+
+
+def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[CompareRow]:
     """Per flow (present in every scenario) and ``ALL``: each scenario's P-dates and chance,
     and its difference from the first scenario with 95 % intervals (paired)."""
     first_label, first = outcomes[0]
     shared = [n for n in first.flow_names() if all(n in o.flow_names() for _, o in outcomes)]
-    rows: list[dict[str, Any]] = []
+    rows: list[CompareRow] = []
     for flow in ["ALL", *shared]:
         base_days = first.days(flow)
         base = np.array([ordinal(d) for d in base_days])
@@ -86,20 +132,12 @@ def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[dict[st
             days = outcome.days(flow)
             values = np.array([ordinal(d) for d in days])
             stats = date_stats(days, outcome.scenario.go_live, exact=outcome.mc is None)
-            row: dict[str, Any] = {"flow": flow, "scenario": label, **stats.fields()}
+            row = CompareRow(flow, label, stats)
             if label != first_label and len(values) == len(base):
                 p50 = quantile_difference(base, values, 0.5, seed)
                 p80 = quantile_difference(base, values, 0.8, seed)
                 mean = mean_difference(values - base)
-                row.update(
-                    p50_diff_days=_fmt(p50.estimate, 0),
-                    p80_diff_days=_fmt(p80.estimate, 0),
-                    p80_diff_ci_low=_fmt(p80.low, 0),
-                    p80_diff_ci_high=_fmt(p80.high, 0),
-                    mean_diff_days=_fmt(mean.estimate),
-                    mean_diff_ci_low=_fmt(mean.low),
-                    mean_diff_ci_high=_fmt(mean.high),
-                )
+                prob = Interval(None, None, None)
                 if go_live is not None:
                     hit_a = np.array([in_time(d, go_live) for d in base_days], float)
                     hit_b = np.array([in_time(d, go_live) for d in days], float)
@@ -107,10 +145,45 @@ def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[dict[st
                     if prob.low is not None and prob.high is not None:
                         # a difference of two chances lies in [-1, 1]
                         prob = Interval(prob.estimate, max(-1.0, prob.low), min(1.0, prob.high))
-                    row.update(
-                        prob_diff=_fmt(prob.estimate, 4),
-                        prob_diff_ci_low=_fmt(prob.low, 4),
-                        prob_diff_ci_high=_fmt(prob.high, 4),
-                    )
+                row = CompareRow(
+                    flow,
+                    label,
+                    stats,
+                    _rounded(p50.estimate, 0),
+                    _round_interval(p80, 0),
+                    _round_interval(mean, 1),
+                    _round_interval(prob, 4),
+                )
             rows.append(row)
-    return [{column: row.get(column, "") for column in COLUMNS} for row in rows]
+    return rows
+
+
+@dataclass(frozen=True)
+class CompareAdvice:
+    """The comparison's answer for the headline: moving from the first scenario to the best
+    (the one most likely to make go-live). Rendered in words by ``render.headlines``."""
+
+    first: str  # the first scenario's label
+    best: str  # the best scenario's label
+    same: bool  # the first scenario is the best: no alternative does better
+    first_p80: date | None  # the first scenario's programme P80 (None = never)
+    p80_change: Interval  # days, best minus first, with its paired 95 % interval
+    chance_before: float | None  # programme chance of making go-live, first and best
+    chance_after: float | None
+    chance_change: Interval  # best minus first (0-1), with its 95 % interval
+
+
+def compare_advice(
+    first: CompareRow, best: CompareRow, best_label: str, same: bool
+) -> CompareAdvice:
+    """The advice from the programme's rows of the first and the best scenario."""
+    return CompareAdvice(
+        first.scenario,
+        best_label,
+        same,
+        first.stats.p80,
+        best.p80_diff,
+        first.stats.prob,
+        best.stats.prob,
+        best.prob_diff,
+    )

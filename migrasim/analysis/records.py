@@ -131,8 +131,12 @@ class RunReport:
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One point of a sweep: the values set, the programme's P80 and chance by go-live."""
+    """One point of a sweep: the values set, the programme's P-dates and chance by go-live."""
 
     values: Mapping[str, str]  # key -> value as written
     p80: date | None  # None: never
     chance: float | None  # None without go-live
+    p50: date | None = None
+    p95: date | None = None
+    chance_ci: tuple[float, float] | None = None
+    replications: int | None = None  # as run (1 for a deterministic scenario)

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from migrasim.analysis.experiment import run_scenario, with_overrides
+from migrasim.analysis.records import SweepPoint
 from migrasim.analysis.runner import Execution
 from migrasim.analysis.stats import date_stats
+from migrasim.core.rules import in_time
 from migrasim.errors import Problem, ScenarioError
 from migrasim.scenario.overrides import split_assignment
 
@@ -61,3 +65,47 @@ def evaluate_point(
     outcome = run_scenario(scenario, replications, seed, execution)
     stats = date_stats(outcome.days("ALL"), scenario.go_live, exact=outcome.mc is None)
     return {**point, **stats.fields(), "replications": outcome.replications}
+
+
+def sweep_point(values: dict[str, str], record: dict[str, Any]) -> SweepPoint:
+    """A point's record (as :func:`evaluate_point` returns it and points/NNNN.json keeps it)
+    as a typed record."""
+
+    def day(text: Any) -> date | None:
+        return None if text == "never" else date.fromisoformat(str(text))
+
+    def share(value: Any) -> float | None:
+        return None if value in ("", None) else float(value)
+
+    low, high = share(record.get("prob_ci_low")), share(record.get("prob_ci_high"))
+    return SweepPoint(
+        dict(values),
+        day(record["p80"]),
+        share(record["prob_by_go_live"]),
+        day(record["p50"]),
+        day(record["p95"]),
+        None if low is None or high is None else (low, high),
+        None if record.get("replications") is None else int(record["replications"]),
+    )
+
+
+@dataclass(frozen=True)
+class SweepAdvice:
+    """The sweep's answer for the headline: the first point (in grid order) whose P80 is before
+    go-live, else (``meeting == 0``) the point with the best chance. Rendered in words by
+    ``render.headlines``."""
+
+    points: int  # how many were swept
+    meeting: int  # how many bring the P80 before go-live
+    point: SweepPoint  # the first of those, or the best when none does
+
+
+def sweep_advice(points: Sequence[SweepPoint], go_live: date | None) -> SweepAdvice | None:
+    """The sweep's answer; None without go-live or points."""
+    if go_live is None or not points:
+        return None
+    meets = [p for p in points if in_time(p.p80, go_live)]
+    if not meets:
+        best = max(points, key=lambda p: p.chance or 0.0)
+        return SweepAdvice(len(points), 0, best)
+    return SweepAdvice(len(points), len(meets), meets[0])

@@ -9,6 +9,9 @@ import pandas as pd
 
 from migrasim.analysis.experiment import Outcome
 from migrasim.analysis.records import RunReport
+from migrasim.render.i18n import fill, translator
+from migrasim.render.inputs import ExtraTable, bottlenecks_table, sensitivity_table
+from migrasim.render.messages import CHARTS
 from migrasim.render.plots import burnup_figure, cdf_figure, gantt_figure, tornado_figure
 from migrasim.render.report import ReportInputs, render_html, xlsx_bytes
 from migrasim.render.tables import (
@@ -21,9 +24,6 @@ from migrasim.render.tables import (
     summary_frame,
     timeline_frame,
 )
-
-REPORT_TABLES = ("bottlenecks.csv", "sensitivity.csv")
-"""Tables shown in the report (and workbook) besides the summary; the long ones stay in CSV."""
 
 
 def run_tables(outcome: Outcome, report: RunReport) -> dict[str, pd.DataFrame]:
@@ -42,8 +42,12 @@ def run_tables(outcome: Outcome, report: RunReport) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def run_figures(report: RunReport, tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
-    """burnup.png, gantt.png, cdf.png (with replications) and tornado.png (with swings)."""
+def run_figures(
+    report: RunReport, tables: Mapping[str, pd.DataFrame], lang: str = "en"
+) -> dict[str, bytes]:
+    """burnup.png, gantt.png, cdf.png (with replications) and tornado.png (with swings), with
+    titles, labels and dates in ``lang``."""
+    t = translator(lang)
     go_live = report.go_live
     name = report.scenario_name
     volumes = {row.name: float(round(row.total_bytes)) for row in report.flows}
@@ -60,9 +64,14 @@ def run_figures(report: RunReport, tables: Mapping[str, pd.DataFrame]) -> dict[s
     band = None if report.band is None else band_frame(report.band)
     figures = {
         "burnup.png": burnup_figure(
-            tables["timeline.csv"], volumes, go_live, f"{name}: data migrated", band
+            tables["timeline.csv"],
+            volumes,
+            go_live,
+            fill(t, CHARTS["burnup_title"], name=name),
+            band,
+            t,
         ),
-        "gantt.png": gantt_figure(bars, go_live, f"{name}: baseline schedule"),
+        "gantt.png": gantt_figure(bars, go_live, fill(t, CHARTS["gantt_title"], name=name), t),
     }
     if not report.deterministic:
         total = report.programme
@@ -70,13 +79,25 @@ def run_figures(report: RunReport, tables: Mapping[str, pd.DataFrame]) -> dict[s
             list(report.programme_days),
             go_live,
             {"P50": total.p50, "P80": total.p80, "P95": total.p95},
-            f"{name}: when will everything be across?",
+            fill(t, CHARTS["cdf_title"], name=name),
+            t,
         )
     if "sensitivity.csv" in tables:
         figures["tornado.png"] = tornado_figure(
-            tables["sensitivity.csv"], f"{name}: what moves the completion date most"
+            tables["sensitivity.csv"], fill(t, CHARTS["tornado_title"], name=name), t=t
         )
     return {file: figure_png(figure) for file, figure in figures.items()}
+
+
+def report_tables(report: RunReport) -> list[ExtraTable]:
+    """The tables shown in the report (and workbook) besides the summary: bottlenecks.csv's
+    and sensitivity.csv's rows; the long ones (timeline, completions) stay in CSV."""
+    tables = []
+    if report.bottlenecks is not None:
+        tables.append(bottlenecks_table(report.bottlenecks))
+    if report.swings is not None:
+        tables.append(sensitivity_table(report.swings))
+    return tables
 
 
 def csv_files(tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
@@ -88,5 +109,5 @@ def report_files(inputs: ReportInputs, lang: str) -> dict[str, bytes]:
     """report.html (in ``lang``) and summary.xlsx."""
     return {
         "report.html": render_html(inputs, lang).encode("utf-8"),
-        "summary.xlsx": xlsx_bytes(inputs),
+        "summary.xlsx": xlsx_bytes(inputs, lang),
     }

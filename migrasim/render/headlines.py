@@ -1,90 +1,137 @@
-"""The headline's advice for a comparison and a sweep, in English and Welsh, from records."""
+"""The headline in one place: the board's answer (will we make go-live?) and the advice
+("what would fix it") in words, in any language, from the analysis' records.
+
+:func:`headline_from` takes the programme's record; :func:`verdict` classifies it (yes, at
+risk, no, or none without go-live); :func:`advice_text` puts a :class:`Fix` (run),
+:class:`CompareAdvice` (compare) or :class:`SweepAdvice` (sweep) into the catalogue's words.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date
-from typing import Any
+import datetime
+from dataclasses import dataclass
+from typing import Literal
 
-from migrasim.analysis.records import SweepPoint
-from migrasim.core.rules import in_time, percent_text
+from migrasim.analysis.advice import MAX_FACTOR, Fix
+from migrasim.analysis.compare import CompareAdvice
+from migrasim.analysis.records import FlowSummary
+from migrasim.analysis.sweep import SweepAdvice
+from migrasim.core.rules import Status, in_time, percent_text, status
+from migrasim.render.i18n import Translator, fill
+from migrasim.render.messages import ADVICE, CAPACITY_NOUNS, CHARTS
+
+__all__ = ["Advice", "Headline", "Verdict", "advice_text", "headline_from", "verdict"]
+
+Advice = Fix | CompareAdvice | SweepAdvice
+"""What would make go-live, as data: a run's fix, a comparison's or a sweep's answer."""
+
+Verdict = Literal["yes", "no", "risk", "none"]
 
 
-def _day(day: date | None) -> str:
-    return "never" if day is None else day.isoformat()
+@dataclass(frozen=True)
+class Headline:
+    """The programme board's answer."""
+
+    will_make_go_live: bool | None  # None when the scenario has no go_live
+    go_live: datetime.date | None
+    p50: datetime.date | None  # programme completion quantiles (None = never)
+    p80: datetime.date | None
+    p95: datetime.date | None
+    prob_by_go_live: float | None  # 0..1
+    prob_ci: tuple[float, float] | None
+    bottleneck: str  # link name limiting the programme most
+    advice: Advice | None = None  # what would fix it, or None
 
 
-def sweep_advice(
-    points: Sequence[SweepPoint], go_live: date | None
-) -> tuple[str | None, str | None]:
-    """The sweep's answer: the first point (in grid order) whose P80 is before go-live; else
-    the point with the best chance."""
-    if go_live is None or not points:
-        return None, None
-
-    def where(point: SweepPoint) -> str:
-        return ", ".join(f"{k}={v}" for k, v in point.values.items())
-
-    meets = [p for p in points if in_time(p.p80, go_live)]
-    n = len(points)
-    if not meets:
-        best = max(points, key=lambda p: p.chance or 0.0)
-        chance = percent_text(best.chance or 0.0)
-        p80 = _day(best.p80)
-        return (
-            f"None of the {n} settings swept brings the P80 before go-live; the best "
-            f"is {where(best)} (P80 {p80}, chance of making go-live {chance}).",
-            f"Nid oes yr un o'r {n} gosodiad a amrywiwyd yn dod â'r P80 cyn y dyddiad "
-            f"mynd yn fyw; y gorau yw {where(best)} (P80 {p80}, siawns {chance}).",
-        )
-    first = meets[0]
-    chance = percent_text(first.chance or 0.0)
-    p80 = _day(first.p80)
-    return (
-        f"{len(meets)} of the {n} settings swept bring the P80 before go-live; the "
-        f"first is {where(first)} (P80 {p80}, chance of making go-live {chance}).",
-        f"Mae {len(meets)} o'r {n} gosodiad a amrywiwyd yn dod â'r P80 cyn y dyddiad "
-        f"mynd yn fyw; y cyntaf yw {where(first)} (P80 {p80}, siawns {chance}).",
+def headline_from(
+    programme: FlowSummary, go_live: datetime.date | None, advice: Advice | None = None
+) -> Headline:
+    """The board's answer from the programme's record: will its P80 (the finish date of a
+    deterministic run) fall before go-live, with the chance and the bottleneck."""
+    return Headline(
+        will_make_go_live=None if go_live is None else in_time(programme.p80, go_live),
+        go_live=go_live,
+        p50=programme.p50,
+        p80=programme.p80,
+        p95=programme.p95,
+        prob_by_go_live=programme.chance,
+        prob_ci=programme.chance_ci,
+        bottleneck=programme.bottleneck,
+        advice=advice,
     )
 
 
-def _interval(low: Any, high: Any, scale: float = 1.0) -> str:
-    """' (95% interval -130 to -110)', or '' when there is none."""
-    if low == "" or high == "":
-        return ""
-    return f" (95% interval {float(low) * scale:+.0f} to {float(high) * scale:+.0f})"
+def verdict(headline: Headline) -> Verdict:
+    """'yes' (P80 in time, on track), 'risk', 'no' (P80 late, chance under a half) or 'none'
+    (no go-live)."""
+    if headline.will_make_go_live is None or headline.go_live is None:
+        return "none"
+    prob = headline.prob_by_go_live
+    if headline.will_make_go_live:
+        return "yes" if prob is None or status(prob, None) is Status.ON_TRACK else "risk"
+    return "no" if prob is None or prob < 0.5 else "risk"
 
 
-def compare_advice(
-    first: Mapping[str, Any], best: Mapping[str, Any], best_label: str, same: bool
-) -> tuple[str, str]:
-    """What moving from the first scenario to the best one changes, with the paired
-    intervals. ``first`` and ``best`` are the programme's rows of ``compare_rows``; ``same``
-    when the first scenario is the best."""
-    if same:
-        return (
-            f"None of the alternatives does better than {first['scenario']} (P80 "
-            f"{first['p80']}); see the comparison table.",
-            f"Nid oes yr un o'r dewisiadau eraill yn well na {first['scenario']} (P80 "
-            f"{first['p80']}); gweler y tabl cymharu.",
-        )
-    days = float(best["p80_diff_days"])
-    interval = _interval(best["p80_diff_ci_low"], best["p80_diff_ci_high"])
-    fix = (f"Move from {first['scenario']} to {best_label}: the P80 date moves {abs(days):.0f} "
-           f"days {'earlier' if days < 0 else 'later'}{interval}")  # fmt: skip
-    fix_cy = (f"Symud o {first['scenario']} i {best_label}: mae'r dyddiad P80 yn symud "
-              f"{abs(days):.0f} diwrnod {'yn gynharach' if days < 0 else 'yn hwyrach'}"
-              f"{interval.replace('interval', 'cyfwng').replace(' to ', ' i ')}")  # fmt: skip
-    if best.get("prob_diff", "") != "":
-        points = f"{100 * float(best['prob_diff']):+.0f}"
-        within = _interval(best["prob_diff_ci_low"], best["prob_diff_ci_high"], 100.0)
-        within = within.strip(" ()")
-        before = percent_text(float(first["prob_by_go_live"]))
-        after = percent_text(float(best["prob_by_go_live"]))
-        fix += (f" and the chance of making go-live goes from {before} to {after} "
-                f"({points} points" + (f"; {within})" if within else ")"))  # fmt: skip
-        within_cy = within.replace("interval", "cyfwng").replace(" to ", " i ")
-        fix_cy += (f" ac mae'r siawns o gyrraedd y dyddiad mynd yn fyw yn mynd o "
-                   f"{before} i {after} ({points} pwynt"
-                   + (f"; {within_cy})" if within_cy else ")"))  # fmt: skip
-    return fix + ".", fix_cy + "."
+def _day(day: datetime.date | None, t: Translator) -> str:
+    return fill(t, CHARTS["never"]) if day is None else day.isoformat()
+
+
+def advice_text(advice: Advice, t: Translator) -> str:
+    """The headline's "what would fix it" sentence in ``t``'s language."""
+    if isinstance(advice, Fix):
+        return _fix_text(advice, t)
+    if isinstance(advice, CompareAdvice):
+        return _compare_text(advice, t)
+    return _sweep_text(advice, t)
+
+
+def _fix_text(fix: Fix, t: Translator) -> str:
+    noun = fill(t, CAPACITY_NOUNS[fix.noun]) if fix.noun in CAPACITY_NOUNS else fix.noun
+    if fix.already:
+        return fill(t, ADVICE["already"], command=fix.solve_command)
+    if fix.needed is None:
+        most = f"{MAX_FACTOR:g}"
+        return fill(t, ADVICE["not_enough"], noun=noun, link=fix.link, factor=most,
+                    current=fix.current)  # fmt: skip
+    factor = f"{fix.factor:.1f}"
+    return fill(t, ADVICE["raise"], noun=noun, link=fix.link, current=fix.current,
+                needed=fix.needed, factor=factor, command=fix.solve_command)  # fmt: skip
+
+
+def _compare_text(advice: CompareAdvice, t: Translator) -> str:
+    if advice.same or advice.p80_change.estimate is None:
+        return fill(t, ADVICE["compare_none_better"], first=advice.first,
+                    p80=_day(advice.first_p80, t))  # fmt: skip
+    days = advice.p80_change.estimate
+    direction = "earlier" if days < 0 else "later"
+    values: dict[str, object] = {"first": advice.first, "best": advice.best,
+                                 "days": f"{abs(days):.0f}"}  # fmt: skip
+    low, high = advice.p80_change.low, advice.p80_change.high
+    if low is not None and high is not None:
+        ends = {"low": f"{low:+.0f}", "high": f"{high:+.0f}"}
+        move = fill(t, ADVICE[f"compare_{direction}_interval"], **values, **ends)
+    else:
+        move = fill(t, ADVICE[f"compare_{direction}"], **values)
+    change = advice.chance_change
+    if change.estimate is None or advice.chance_before is None or advice.chance_after is None:
+        return fill(t, ADVICE["compare_done"], move=move)
+    chance = {"move": move, "points": f"{100 * change.estimate:+.0f}",
+              "before": percent_text(advice.chance_before),
+              "after": percent_text(advice.chance_after)}  # fmt: skip
+    if change.low is not None and change.high is not None:
+        ends = {"low": f"{100 * change.low:+.0f}", "high": f"{100 * change.high:+.0f}"}
+        return fill(t, ADVICE["compare_chance_interval"], **chance, **ends)
+    return fill(t, ADVICE["compare_chance"], **chance)
+
+
+def _sweep_text(advice: SweepAdvice, t: Translator) -> str:
+    point = advice.point
+    values = {
+        "n": advice.points,
+        "where": ", ".join(f"{k}={v}" for k, v in point.values.items()),
+        "p80": _day(point.p80, t),
+        "chance": percent_text(point.chance or 0.0),
+    }
+    if advice.meeting == 0:
+        return fill(t, ADVICE["sweep_none"], **values)
+    return fill(t, ADVICE["sweep_some"], k=advice.meeting, **values)

@@ -79,8 +79,7 @@ class HeadlineView:
     p80_lateness: Lateness | None  # p80 against go-live; None without go-live or if never
     bottleneck: str  # link name ("" if none)
     bottleneck_description: str | None  # the link's description from the scenario
-    fix: str | None  # "what would fix it", in the page's language (or fix_lang), or None
-    fix_lang: str | None = None  # the fix's language when it is not the page's (then labelled)
+    fix: str | None  # "what would fix it", in the page's language, or None
 
 
 @dataclass(frozen=True)
@@ -168,7 +167,6 @@ class PageView:
     scenario_text: str
     precision: PrecisionView | None = None
     tables: list[TableView] = field(default_factory=list)
-    chart_labels_in_english: bool = False  # charts not yet drawn in the page's language
 
 
 def lateness(day: datetime.date, go_live: datetime.date) -> Lateness:

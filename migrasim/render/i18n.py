@@ -179,7 +179,7 @@ def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - as N_
     return singular, plural
 
 
-def fill(t: Translator, message: str, **values: object) -> str:
+def fill(t: Translator, message: str, /, **values: object) -> str:
     """``message`` translated, its ``%(name)s`` placeholders filled from ``values``.
 
     Every msgid is a Python format string (a literal percent sign is written ``%%``), as
@@ -187,7 +187,8 @@ def fill(t: Translator, message: str, **values: object) -> str:
     return t.gettext(message) % values
 
 
-def nfill(t: Translator, forms: tuple[str, str], n: int, **values: object) -> str:
+def nfill(t: Translator, forms: tuple[str, str], n: int, /, **values: object) -> str:
     """The form for the count ``n`` of ``forms`` (singular, plural: see :func:`Nn_`), filled
-    from ``values`` and ``num`` (= ``n``, as in Jinja2's ``ngettext``)."""
+    from ``values`` and ``num`` (= ``n``, as in Jinja2's ``ngettext``). ``n`` is positional
+    only, so a message may have its own ``%(n)s``."""
     return t.ngettext(forms[0], forms[1], n) % {"num": n, **values}

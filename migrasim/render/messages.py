@@ -16,11 +16,13 @@ __all__ = [
     "ADVICE",
     "CAPACITY_NOUNS",
     "CHARTS",
+    "CHART_COUNTS",
     "COLUMN_LABELS",
     "EXTRA_TITLES",
     "NEVER_REASONS",
     "SHEET_NAMES",
     "TERMINAL",
+    "TERMINAL_COUNTS",
 ]
 
 #: Column headers of summary.csv, the workbook and the report's extra tables, by column name.
@@ -121,19 +123,16 @@ ABOUT_ITEMS: dict[str, str] = {
 }
 
 #: Why a flow never finishes (the engine's reason codes; parameters in the placeholders).
-#: A (singular, plural) pair is chosen by a count with ``nfill`` (``waits_for``: the number
-#: of flows waited for).
-NEVER_REASONS: dict[str, str | tuple[str, str]] = {
-    "waits_for": Nn_(
-        "waits for %(flows)s, which never completes",
-        "waits for %(flows)s, which never complete",
-    ),
+#: (``waits_for`` keeps "complete(s)": summary.csv's English column is a data interface and
+#: does not change wording.)
+NEVER_REASONS: dict[str, str] = {
+    "waits_for": N_("waits for %(flows)s, which never complete(s)"),
     "starts_after_horizon": N_("would start after the horizon (%(years)s years)"),
     "growth_outpaces": N_(
         "growth of %(growth)s GB/day outpaces the %(moved)s GB/day it moves on average"
     ),
     "no_capacity": N_("nothing can move: %(link)s never has capacity"),
-    "no_capacity_links": N_("nothing can move: its links never have capacity"),
+    "no_capacity_links": N_("nothing can move: its links never has capacity"),
     "horizon": N_("not finished within the horizon (%(years)s years)"),
 }
 
@@ -198,7 +197,7 @@ ADVICE: dict[str, str] = {
 }
 
 #: Chart titles, axis labels, legends and annotations (plots.py).
-CHARTS: dict[str, str | tuple[str, str]] = {
+CHARTS: dict[str, str] = {
     "go_live_label": N_("Go-live %(date)s"),
     "go_live": N_("go-live"),
     "never": N_("never"),
@@ -218,32 +217,19 @@ CHARTS: dict[str, str | tuple[str, str]] = {
         "time"
     ),
     "share_by_go_live": N_("%(share)s by go-live"),
-    "unfinished": Nn_(
-        "%(num)s of %(n)s flows never finishes by the end of the simulation (%(date)s): "
-        "%(names)s; overall %(share)s",
-        "%(num)s of %(n)s flows never finish by the end of the simulation (%(date)s): "
-        "%(names)s; overall %(share)s",
-    ),
     "and_more": N_("%(names)s and %(n)s more"),
     "stalled_at": N_("%(flow)s: stalled at %(share)s"),
     "reached": N_("%(flow)s: %(share)s"),
     "all_complete": N_("All flows complete on %(date)s; last to finish: %(flow)s"),
     "all_done": N_("All done %(date)s\n(last: %(flow)s)"),
-    "complete_in_time": Nn_("%(num)s flow complete in time", "%(num)s flows complete in time"),
-    "complete": Nn_("%(num)s flow complete", "%(num)s flows complete"),
-    "complete_after": Nn_(
-        "%(num)s flow complete after go-live", "%(num)s flows complete after go-live"
-    ),
-    "never_complete": Nn_("%(num)s flow never complete", "%(num)s flows never complete"),
     "legend_on_time": N_("on time (%(n)s)"),
     "legend_complete": N_("complete (%(n)s)"),
     "legend_late": N_("late (%(n)s)"),
     "legend_never": N_("never (%(n)s)"),
-    "days_late": Nn_("+%(num)s d late", "+%(num)s d late"),
-    "weeks_late": Nn_("+%(num)s wk late", "+%(num)s wk late"),
     "replications": N_("%(n)s replications"),
     "never_within": N_("%(n)s (%(share)s) never complete within the horizon"),
     "before_go_live": N_("%(share)s complete before go-live"),
+    "scenario_before_go_live": N_("%(label)s: %(share)s before go-live"),
     "lines_band": N_("Lines: baseline; shading: P10-P90 of replications"),
     "p80_completion": N_("P80 completion"),
     "programme_p80": N_("Programme P80 completion"),
@@ -255,10 +241,34 @@ CHARTS: dict[str, str | tuple[str, str]] = {
     "swung": N_("Each input swung low to high with the others at their most likely"),
     "sweep_title": N_("%(name)s: sweep of %(key)s"),
     "heatmap_title": N_("%(name)s: chance of go-live"),
+    "burnup_title": N_("%(name)s: data migrated"),
+    "gantt_title": N_("%(name)s: baseline schedule"),
+    "cdf_title": N_("%(name)s: when will everything be across?"),
+    "tornado_title": N_("%(name)s: what moves the completion date most"),
+    "compare_cdf_title": N_("When will everything be across?"),
+    "compare_burnup_title": N_("Data migrated, by scenario"),
+}
+
+#: Chart messages with a count (singular, plural: ``nfill`` chooses by ``%(num)s``).
+CHART_COUNTS: dict[str, tuple[str, str]] = {
+    "unfinished": Nn_(
+        "%(num)s of %(n)s flows never finishes by the end of the simulation (%(date)s): "
+        "%(names)s; overall %(share)s",
+        "%(num)s of %(n)s flows never finish by the end of the simulation (%(date)s): "
+        "%(names)s; overall %(share)s",
+    ),
+    "complete_in_time": Nn_("%(num)s flow complete in time", "%(num)s flows complete in time"),
+    "complete": Nn_("%(num)s flow complete", "%(num)s flows complete"),
+    "complete_after": Nn_(
+        "%(num)s flow complete after go-live", "%(num)s flows complete after go-live"
+    ),
+    "never_complete": Nn_("%(num)s flow never complete", "%(num)s flows never complete"),
+    "days_late": Nn_("+%(num)s d late", "+%(num)s d late"),
+    "weeks_late": Nn_("+%(num)s wk late", "+%(num)s wk late"),
 }
 
 #: The terminal's results table and notes (cli.py).
-TERMINAL: dict[str, str | tuple[str, str]] = {
+TERMINAL: dict[str, str] = {
     "flow": N_("flow"),
     "scenario": N_("scenario"),
     "baseline": N_("baseline"),
@@ -272,6 +282,17 @@ TERMINAL: dict[str, str | tuple[str, str]] = {
     "header_deterministic": N_("%(name)s: deterministic (no uncertain inputs)"),
     "go_live_rule": N_("go-live %(date)s: a flow is in time if it completes by the day before"),
     "baseline_late": N_("Baseline: %(late)s of %(n)s flows miss go-live."),
+    "status": N_("Status: %(late)s of %(n)s likely late, %(risk)s at risk, %(ok)s on track."),
+    "comparing": N_(
+        "Comparing %(n)s scenarios: %(replications)s replications each, seed %(seed)s, common "
+        "random numbers; changes are versus the first"
+    ),
+    "sweep_start": N_("Sweep of %(points)s points, seed %(seed)s: %(keys)s"),
+    "sweep_point": N_("  [%(index)s/%(total)s] %(where)s: P80 %(p80)s%(chance)s (%(state)s)"),
+    "sweep_chance": N_(", chance %(chance)s"),
+    "saved_earlier": N_("saved earlier"),
+    "done": N_("done"),
+    "no_sweep_chart": N_("No chart for more than two swept keys; see sweep.csv."),
     "fix": N_("What would fix it: %(fix)s"),
     "wide": N_(
         "Note: the P80 is uncertain to more than a week for %(k)s row(s), e.g. %(example)s; run "
@@ -279,8 +300,13 @@ TERMINAL: dict[str, str | tuple[str, str]] = {
     ),
     "written": N_("Results written to %(folder)s/"),
     "on_time": N_("on time"),
-    "late": Nn_("%(num)s day late", "%(num)s days late"),
-    "early": Nn_("%(num)s day early", "%(num)s days early"),
     "no_spare": N_("on time, no days to spare"),
     "never": N_("never completes"),
+    "never_short": N_("never"),
+}
+
+#: Terminal messages with a count (singular, plural: ``nfill`` chooses by ``%(num)s``).
+TERMINAL_COUNTS: dict[str, tuple[str, str]] = {
+    "late": Nn_("%(num)s day late", "%(num)s days late"),
+    "early": Nn_("%(num)s day early", "%(num)s days early"),
 }

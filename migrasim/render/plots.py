@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -25,8 +26,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from migrasim.analysis.records import SweepPoint
 from migrasim.core.calendar import completion_date
 from migrasim.core.rules import days_late, in_time, percent_text
+from migrasim.render.i18n import Translator, fill, nfill, translator
+from migrasim.render.messages import CHART_COUNTS, CHARTS
 
 __all__ = [
     "BAND_GID",
@@ -100,9 +104,48 @@ def _num(value: pd.Timestamp) -> float:
     return float(_date2num(value.to_pydatetime(warn=False)))  # sub-microsecond: irrelevant
 
 
-def _fmt_day(value: pd.Timestamp) -> str:
-    """``5 Jan 2026``: unambiguous for a UK reader, no leading zero."""
-    return f"{value.day} {value:%b %Y}"
+def _lang(t: Translator | None) -> Translator:
+    """The charts' language: ``t``, else English (the source language)."""
+    return t if t is not None else translator("en")
+
+
+def _msg(t: Translator, key: str, **values: object) -> str:
+    """A chart message (``messages.CHARTS[key]``) in ``t``'s language."""
+    return fill(t, CHARTS[key], **values)
+
+
+def _nmsg(t: Translator, key: str, count: int, **values: object) -> str:
+    """A chart message with a count: the form for ``count`` (``%(num)s``)."""
+    return nfill(t, CHART_COUNTS[key], count, **values)
+
+
+def _fmt_day(value: pd.Timestamp, t: Translator, year: bool = True) -> str:
+    """``5 Jan 2026`` in ``t``'s language: unambiguous, no leading zero."""
+    return t.date(value.date(), "d MMM y" if year else "d MMM")
+
+
+class _DateFormatter(mdates.ConciseDateFormatter):
+    """matplotlib's concise date ticks with the month names in the chart's language."""
+
+    def __init__(self, locator: mdates.AutoDateLocator, t: Translator) -> None:
+        super().__init__(locator)  # type: ignore[no-untyped-call]
+        english = [datetime.date(2000, m, 1).strftime("%b") for m in range(1, 13)]
+        names = [t.date(datetime.date(2000, m, 1), "MMM") for m in range(1, 13)]
+        self._months = {e: n for e, n in zip(english, names, strict=True) if e != n}
+        self._pattern = (
+            re.compile(r"\b(" + "|".join(self._months) + r")\b") if self._months else None
+        )
+
+    def _translate(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self._months[m.group(1)], text)
+
+    def format_ticks(self, values: Any) -> list[str]:
+        return [self._translate(label) for label in super().format_ticks(values)]  # type: ignore[no-untyped-call]
+
+    def get_offset(self) -> str:
+        return self._translate(super().get_offset())  # type: ignore[no-untyped-call]
 
 
 def _fmt_pct(value: float) -> str:
@@ -110,8 +153,8 @@ def _fmt_pct(value: float) -> str:
     return percent_text(value / 100.0)
 
 
-def _fmt_late(days: int) -> str:
-    return f"+{days} d late" if days < 14 else f"+{days // 7} wk late"
+def _fmt_late(days: int, t: Translator) -> str:
+    return _nmsg(t, "days_late", days) if days < 14 else _nmsg(t, "weeks_late", days // 7)
 
 
 def _no_data(ax: Axes, title: str, message: str) -> None:
@@ -120,28 +163,28 @@ def _no_data(ax: Axes, title: str, message: str) -> None:
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color=MUTED_TEXT)
 
 
-def _date_axis(ax: Axes) -> None:
+def _date_axis(ax: Axes, t: Translator) -> None:
     locator = _auto_locator(minticks=4, maxticks=10)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(_concise_formatter(locator))
+    ax.xaxis.set_major_formatter(_DateFormatter(locator, t))
 
 
-def _percent_over_time(ax: Axes, ylabel: str) -> None:
+def _percent_over_time(ax: Axes, ylabel: str, t: Translator) -> None:
     """A 0-100 % y axis over a date x axis, gridded."""
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
     ax.set_ylabel(ylabel)
     ax.grid(color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
-    _date_axis(ax)
+    _date_axis(ax, t)
 
 
-def _go_live_line(ax: Axes, go_live: pd.Timestamp) -> None:
+def _go_live_line(ax: Axes, go_live: pd.Timestamp, t: Translator) -> None:
     """Dashed vertical go-live line, labelled just above the plot area."""
     x = _num(go_live)
     ax.axvline(x, color=GO_LIVE, linestyle=_DASHES, linewidth=1.6, zorder=4, gid=GO_LIVE_GID)
     ax.annotate(
-        f"Go-live {_fmt_day(go_live)}",
+        _msg(t, "go_live_label", date=_fmt_day(go_live, t)),
         (x, 1.0),
         xycoords=ax.get_xaxis_transform(),
         xytext=(0, 3),
@@ -155,8 +198,9 @@ def _go_live_line(ax: Axes, go_live: pd.Timestamp) -> None:
     )
 
 
-def _go_live_handle(go_live: pd.Timestamp) -> Line2D:
-    return Line2D([], [], color=GO_LIVE, ls=_DASHES, lw=1.6, label=f"Go-live {_fmt_day(go_live)}")
+def _go_live_handle(go_live: pd.Timestamp, t: Translator) -> Line2D:
+    label = _msg(t, "go_live_label", date=_fmt_day(go_live, t))
+    return Line2D([], [], color=GO_LIVE, ls=_DASHES, lw=1.6, label=label)
 
 
 def _titles(ax: Axes, title: str, subtitle: Sequence[str]) -> None:
@@ -221,6 +265,7 @@ def burnup_figure(
     go_live: datetime.date | None,
     title: str,
     band: pd.DataFrame | None = None,
+    t: Translator | None = None,
 ) -> Figure:
     """Burn-up chart: cumulative % migrated per flow (thin lines) and overall (thick line).
 
@@ -253,6 +298,7 @@ def burnup_figure(
     a long stretch before the end of the simulation, the x axis stops soon after the last
     progress rather than running on to the horizon.
     """
+    t = _lang(t)
     flows = [str(name) for name in volumes]
     unknown = sorted({str(f) for f in timeline["flow"]} - set(flows))
     if unknown:
@@ -263,7 +309,7 @@ def burnup_figure(
 
     fig, ax = _new_figure(11.0, 6.2)
     if timeline.empty or not flows:
-        _no_data(ax, title, "No migration data to plot")
+        _no_data(ax, title, _msg(t, "no_migration_data"))
         return fig
 
     wide = _cumulative_wide(timeline, flows)
@@ -328,7 +374,7 @@ def burnup_figure(
         color=OVERALL,
         lw=3.4,
         zorder=6,
-        label="Overall programme",
+        label=_msg(t, "overall"),
         gid=OVERALL_GID,
         solid_capstyle="round",
     )
@@ -345,12 +391,12 @@ def burnup_figure(
     if unfinished:
         right = min(right, sim_end)  # no data past the end of the simulation
     ax.set_xlim(_num(start - pd.Timedelta(days=span * 0.01)), _num(right))
-    _date_axis(ax)
+    _date_axis(ax, t)
     ax.set_ylim(-1.0, 101.5)  # 0-100 %, with room for the line width at 0 % and 100 %
     ax.set_yticks(np.arange(0, 101, 20), labels=[f"{v}%" for v in range(0, 101, 20)])
     ax.grid(axis="both", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
-    ax.set_ylabel("Data migrated (% of bytes)")
+    ax.set_ylabel(_msg(t, "data_migrated_pct"))
 
     # Headline numbers for the subtitle and the in-plot labels.
     subtitle: list[str] = []
@@ -364,14 +410,20 @@ def burnup_figure(
         n_in_time = sum(1 for f in flows if status[f] == "on_time")
         if at_go_live is not None:
             subtitle.append(
-                f"{_fmt_pct(at_go_live)} of the data migrated by go-live ({_fmt_day(gl)}); "
-                f"{n_in_time} of {len(flows)} flows complete in time"
+                _msg(
+                    t,
+                    "migrated_by_go_live",
+                    share=_fmt_pct(at_go_live),
+                    date=_fmt_day(gl, t),
+                    k=n_in_time,
+                    n=len(flows),
+                )
             )
             gx = _num(gl)
             ax.plot([gx], [at_go_live], "o", color=OVERALL, ms=7, zorder=7, clip_on=False)
             high = at_go_live > 50
             ax.annotate(
-                f"{_fmt_pct(at_go_live)} by go-live",
+                _msg(t, "share_by_go_live", share=_fmt_pct(at_go_live)),
                 (gx, at_go_live),
                 xytext=(9, -8 if high else 8),
                 textcoords="offset points",
@@ -382,16 +434,23 @@ def burnup_figure(
                 bbox={"boxstyle": "round,pad=0.3", "fc": "white", "ec": OVERALL, "lw": 0.8},
                 zorder=8,
             )
-        _go_live_line(ax, gl)
+        _go_live_line(ax, gl, t)
 
     if unfinished:
         names = ", ".join(unfinished[:3])
         if len(unfinished) > 3:
-            names += f" and {len(unfinished) - 3} more"
+            names = _msg(t, "and_more", names=names, n=len(unfinished) - 3)
+        overall_share = _fmt_pct(float(overall.iloc[-1]))
         subtitle.append(
-            f"{len(unfinished)} of {len(flows)} flows never "
-            f"{'finishes' if len(unfinished) == 1 else 'finish'} by the end of the simulation "
-            f"({_fmt_day(horizon)}): {names}; overall {_fmt_pct(float(overall.iloc[-1]))}"
+            _nmsg(
+                t,
+                "unfinished",
+                len(unfinished),
+                n=len(flows),
+                date=_fmt_day(horizon, t),
+                names=names,
+                share=overall_share,
+            )
         )
         if len(unfinished) <= _MAX_NAMED_UNFINISHED:
             x_end = _num(min(right, sim_end))
@@ -401,9 +460,9 @@ def burnup_figure(
                 label_y = min(reached, label_y - 5.0)  # stack labels that would overlap
                 moved = np.flatnonzero(np.diff(cum[f].to_numpy()) > 0)
                 stalled = moved.size == 0 or pd.Timestamp(at[moved[-1] + 1]) < right
-                state = "stalled at " if stalled else ""
+                state = "stalled_at" if stalled else "reached"
                 ax.annotate(
-                    f"{f}: {state}{_fmt_pct(reached)}",
+                    _msg(t, state, flow=f, share=_fmt_pct(reached)),
                     (x_end, label_y),
                     xytext=(-4, -5),
                     textcoords="offset points",
@@ -417,9 +476,9 @@ def burnup_figure(
     else:
         last = max(flows, key=lambda f: completion[f] or start)
         last_day = completion[last] or horizon
-        subtitle.append(f"All flows complete on {_fmt_day(last_day)}; last to finish: {last}")
+        subtitle.append(_msg(t, "all_complete", date=_fmt_day(last_day, t), flow=last))
         ax.annotate(
-            f"All done {_fmt_day(last_day)}\n(last: {last})",
+            _msg(t, "all_done", date=_fmt_day(last_day, t), flow=last),
             (_num(last_day + one_day), 100.0),
             xytext=(-10, -12),
             textcoords="offset points",
@@ -435,28 +494,26 @@ def burnup_figure(
 
     # Legend outside the plot on the right, so it never hides a line.
     handles: list[Line2D | Patch] = [
-        Line2D([], [], color=OVERALL, lw=3.4, label="Overall programme")
+        Line2D([], [], color=OVERALL, lw=3.4, label=_msg(t, "overall"))
     ]
     if has_band:
-        handles.append(
-            Patch(facecolor=OVERALL, alpha=0.15, label="Overall, P10-P90 of replications")
-        )
+        handles.append(Patch(facecolor=OVERALL, alpha=0.15, label=_msg(t, "overall_band")))
     if per_flow_legend:
         handles += [line for line in ax.get_lines() if str(line.get_label()) in set(flows)]
     else:
         labels = {
-            "on_time": "complete in time" if gl is not None else "complete",
-            "late": "complete after go-live",
-            "never": "never complete",
+            "on_time": "complete_in_time" if gl is not None else "complete",
+            "late": "complete_after",
+            "never": "never_complete",
         }
         for s in ("on_time", "late", "never"):
             n = sum(1 for f in flows if status[f] == s)
             if n:
                 lw = 1.5 if s == "never" else 1.2
-                label = f"{n} {'flow' if n == 1 else 'flows'} {labels[s]}"
+                label = _nmsg(t, labels[s], n)
                 handles.append(Line2D([], [], color=status_colour[s], lw=lw, label=label))
     if gl is not None:
-        handles.append(_go_live_handle(gl))
+        handles.append(_go_live_handle(gl, t))
     ax.legend(
         handles=handles,
         loc="upper left",
@@ -470,7 +527,9 @@ def burnup_figure(
 # --- Gantt -------------------------------------------------------------------------------------
 
 
-def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) -> Figure:
+def gantt_figure(
+    bars: pd.DataFrame, go_live: datetime.date | None, title: str, t: Translator | None = None
+) -> Figure:
     """Gantt chart: one horizontal bar per flow, from its start to its end, against go-live.
 
     Args:
@@ -491,10 +550,11 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
     labelled "never". A flow that never starts has no bar, only a "never starts" label. The
     legend counts each kind.
     """
+    t = _lang(t)
     n = len(bars)
     fig, ax = _new_figure(11.0, max(3.0, 0.3 * n + 1.4))
     if n == 0:
-        _no_data(ax, title, "No flows to plot")
+        _no_data(ax, title, _msg(t, "no_flows"))
         return fig
 
     names = [str(f) for f in bars["flow"]]
@@ -507,7 +567,7 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
     if gl is not None:
         known.append(gl)
     if not known:
-        _no_data(ax, title, f"None of the {n} flows ever starts")
+        _no_data(ax, title, _msg(t, "none_start", n=n))
         return fig
     lo, hi = min(known), max(known)
     span = max(hi - lo, pd.Timedelta(days=1))
@@ -522,7 +582,15 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
     for y, (start, end, is_late) in enumerate(zip(starts, ends, late, strict=True)):
         if pd.isna(start):
             counts["never"] += 1
-            ax.text(left, y, " never starts", color=NEVER, fontweight="bold", ha="left", **text_kw)
+            ax.text(
+                left,
+                y,
+                " " + _msg(t, "never_starts"),
+                color=NEVER,
+                fontweight="bold",
+                ha="left",
+                **text_kw,
+            )
             continue
         start_ts = pd.Timestamp(start)
         sx = _num(start_ts)
@@ -532,7 +600,15 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
                 y, edge_x - sx, left=sx, height=0.62, color=NEVER_FILL, edgecolor=NEVER,
                 hatch="////", linewidth=0.9, zorder=3,
             )  # fmt: skip
-            ax.text(edge_x, y, " never ▶", color=NEVER, fontweight="bold", ha="left", **text_kw)
+            ax.text(
+                edge_x,
+                y,
+                " " + _msg(t, "never_arrow"),
+                color=NEVER,
+                fontweight="bold",
+                ha="left",
+                **text_kw,
+            )
             continue
         end_ts = pd.Timestamp(end)
         ex = _num(end_ts)
@@ -543,39 +619,39 @@ def gantt_figure(bars: pd.DataFrame, go_live: datetime.date | None, title: str) 
         )  # fmt: skip
         # Label the date the completion counts for: 00:00 belongs to the day that ended.
         on = pd.Timestamp(completion_date(end_ts.to_pydatetime()))
-        label = f"{on.day} {on:%b %Y}" if multi_year else f"{on.day} {on:%b}"
+        label = _fmt_day(on, t, year=multi_year)
         late_by = days_late(on.date(), go_live)
         if is_late and late_by is not None and late_by > 0:
-            label += f"  {_fmt_late(late_by)}"
+            label += f"  {_fmt_late(late_by, t)}"
         ax.text(ex, y, f" {label}", color=MUTED_TEXT, ha="left", bbox=label_box, **text_kw)
 
     ax.set_yticks(np.arange(n), labels=names)
     ax.tick_params(axis="y", length=0, labelsize=9)
     ax.set_ylim(n - 0.5, -0.5)  # first flow at the top
     ax.set_xlim(left, right)
-    _date_axis(ax)
+    _date_axis(ax, t)
     ax.grid(axis="x", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
     ax.spines["left"].set_visible(False)
     if gl is not None:
-        _go_live_line(ax, gl)
+        _go_live_line(ax, gl, t)
     _titles(ax, title, [])
 
     handles: list[Line2D | Patch] = []
-    on_time = "on time" if gl is not None else "complete"
-    handles.append(Patch(facecolor=ON_TIME, label=f"{on_time} ({counts['on_time']})"))
+    on_time = "legend_on_time" if gl is not None else "legend_complete"
+    handles.append(Patch(facecolor=ON_TIME, label=_msg(t, on_time, n=counts["on_time"])))
     if counts["late"] or gl is not None:
-        handles.append(Patch(facecolor=LATE, label=f"late ({counts['late']})"))
+        handles.append(Patch(facecolor=LATE, label=_msg(t, "legend_late", n=counts["late"])))
     handles.append(
         Patch(
             facecolor=NEVER_FILL,
             edgecolor=NEVER,
             hatch="////",
-            label=f"never ({counts['never']})",
+            label=_msg(t, "legend_never", n=counts["never"]),
         )
     )
     if gl is not None:
-        handles.append(_go_live_handle(gl))
+        handles.append(_go_live_handle(gl, t))
     fig.legend(
         handles=handles, loc="outside upper right", ncols=len(handles), frameon=False, fontsize=9
     )
@@ -590,6 +666,7 @@ def cdf_figure(
     go_live: datetime.date | None,
     p_dates: Mapping[str, datetime.date | None],
     title: str,
+    t: Translator | None = None,
 ) -> Figure:
     """Cumulative distribution of the programme's completion date over replications.
 
@@ -602,11 +679,12 @@ def cdf_figure(
     Returns:
         The figure: a step line of the share of replications complete by each date.
     """
+    t = _lang(t)
     fig, ax = _new_figure(10.0, 5.2)
     done = sorted(d for d in completions if d is not None)
     n = len(completions)
     if n == 0:
-        _no_data(ax, title, "No replications to plot")
+        _no_data(ax, title, _msg(t, "no_replications"))
         return fig
     if done:
         # a completion date is complete at the end of that day
@@ -614,9 +692,9 @@ def cdf_figure(
         ys = np.arange(1, len(done) + 1) / n * 100.0
         ax.step([xs[0], *xs], [0.0, *ys], where="post", color=OVERALL, lw=2.2)
     never = n - len(done)
-    subtitle = [f"{n} replications"]
+    subtitle = [_msg(t, "replications", n=n)]
     if never:
-        subtitle.append(f"{never} ({percent_text(never / n)}) never complete within the horizon")
+        subtitle.append(_msg(t, "never_within", n=never, share=percent_text(never / n)))
     colours = {"P50": "#59A14F", "P80": "#E8743B", "P95": "#C0392B"}
     for label, day in p_dates.items():
         if day is None:
@@ -624,7 +702,7 @@ def cdf_figure(
         x = _day(day) + pd.Timedelta(days=1)
         ax.axvline(_num(x), color=colours.get(label, MUTED_TEXT), lw=1.2, ls=":", zorder=4)
         ax.annotate(
-            f"{label} {_fmt_day(_day(day))}",
+            f"{label} {_fmt_day(_day(day), t)}",
             (_num(x), 2.0),
             xytext=(4, 0),
             textcoords="offset points",
@@ -635,10 +713,10 @@ def cdf_figure(
         )
     if go_live is not None:
         gl = _day(go_live)
-        _go_live_line(ax, gl)
+        _go_live_line(ax, gl, t)
         share = sum(1 for d in done if in_time(d, go_live)) / n
-        subtitle.append(f"{percent_text(share)} complete before go-live")
-    _percent_over_time(ax, "Replications complete (%)")
+        subtitle.append(_msg(t, "before_go_live", share=percent_text(share)))
+    _percent_over_time(ax, _msg(t, "replications_complete_pct"), t)
     _titles(ax, title, ["; ".join(subtitle)])
     return fig
 
@@ -652,6 +730,7 @@ def overlay_cdf_figure(
     series: Mapping[str, Sequence[datetime.date | None]],
     go_live: datetime.date | None,
     title: str,
+    t: Translator | None = None,
 ) -> Figure:
     """Programme completion CDFs of several scenarios on one axes.
 
@@ -660,6 +739,7 @@ def overlay_cdf_figure(
         go_live: Go-live date, a dashed vertical line; None for none.
         title: Figure title.
     """
+    t = _lang(t)
     fig, ax = _new_figure(10.0, 5.2)
     subtitle = []
     for i, (label, days) in enumerate(series.items()):
@@ -674,10 +754,12 @@ def overlay_cdf_figure(
             ax.step([xs[0], *xs], [0.0, *ys], where="post", color=colour, lw=2.2, label=label)
         if go_live is not None:
             share = sum(1 for d in done if in_time(d, go_live)) / n
-            subtitle.append(f"{label}: {percent_text(share)} before go-live")
+            subtitle.append(
+                _msg(t, "scenario_before_go_live", label=label, share=percent_text(share))
+            )
     if go_live is not None:
-        _go_live_line(ax, _day(go_live))
-    _percent_over_time(ax, "Replications complete (%)")
+        _go_live_line(ax, _day(go_live), t)
+    _percent_over_time(ax, _msg(t, "replications_complete_pct"), t)
     ax.legend(loc="lower right", frameon=False, fontsize=9)
     _titles(ax, title, ["; ".join(subtitle)] if subtitle else [])
     return fig
@@ -688,6 +770,7 @@ def overlay_burnup_figure(
     bands: Mapping[str, pd.DataFrame],
     go_live: datetime.date | None,
     title: str,
+    t: Translator | None = None,
 ) -> Figure:
     """Overall % migrated of several scenarios on one axes.
 
@@ -698,6 +781,7 @@ def overlay_burnup_figure(
         go_live: Go-live date, a dashed vertical line; None for none.
         title: Figure title.
     """
+    t = _lang(t)
     fig, ax = _new_figure(10.0, 5.6)
     one_day = pd.Timedelta(days=1)
     for i, (label, frame) in enumerate(lines.items()):
@@ -712,10 +796,10 @@ def overlay_burnup_figure(
                 color=colour, alpha=0.12, lw=0,
             )  # fmt: skip
     if go_live is not None:
-        _go_live_line(ax, _day(go_live))
-    _percent_over_time(ax, "Data migrated (% of bytes)")
+        _go_live_line(ax, _day(go_live), t)
+    _percent_over_time(ax, _msg(t, "data_migrated_pct"), t)
     ax.legend(loc="lower right", frameon=False, fontsize=9)
-    _titles(ax, title, ["Lines: baseline; shading: P10-P90 of replications"])
+    _titles(ax, title, [_msg(t, "lines_band")])
     return fig
 
 
@@ -723,72 +807,84 @@ def overlay_burnup_figure(
 
 
 def sweep_line_figure(
-    table: pd.DataFrame, key: str, go_live: datetime.date | None, title: str
+    points: Sequence[SweepPoint],
+    key: str,
+    go_live: datetime.date | None,
+    title: str,
+    t: Translator | None = None,
 ) -> Figure:
     """One swept key: programme P80 (left axis) and chance of go-live (right) per value.
 
     Args:
-        table: One row per value: column ``key`` (values as written), ``p80`` (ISO date or
-            'never') and ``prob_by_go_live`` (0-1 or empty).
+        points: The sweep's points in grid order (``analysis.records.SweepPoint``).
         key: The swept key.
         go_live: Go-live date, a dashed horizontal line on the P80 axis; None for none.
         title: Figure title.
     """
+    t = _lang(t)
     fig, ax = _new_figure(10.0, 5.0)
-    labels = [str(v) for v in table[key]]
+    labels = [str(p.values[key]) for p in points]
     xs = np.arange(len(labels))
-    p80 = [None if v == "never" else pd.Timestamp(str(v)) for v in table["p80"]]
+    p80 = [None if p.p80 is None else _day(p.p80) for p in points]
     finite = [(x, d) for x, d in zip(xs, p80, strict=True) if d is not None]
     if finite:
         ax.plot([x for x, _ in finite], [_num(d) for _, d in finite], "o-", color=OVERALL,
-                lw=2.2, label="P80 completion")  # fmt: skip
+                lw=2.2, label=_msg(t, "p80_completion"))  # fmt: skip
     for x, d in zip(xs, p80, strict=True):
         if d is None:
-            ax.annotate("never", (x, 0.02), xycoords=("data", "axes fraction"), ha="center",
+            never = _msg(t, "never")
+            ax.annotate(never, (x, 0.02), xycoords=("data", "axes fraction"), ha="center",
                         color=NEVER, fontsize=9, fontweight="bold")  # fmt: skip
     ax.yaxis_date()
     ax.set_xticks(xs, labels=labels)
     ax.set_xlabel(key)
-    ax.set_ylabel("Programme P80 completion")
+    ax.set_ylabel(_msg(t, "programme_p80"))
     if go_live is not None:
         gl = _num(_day(go_live))
         ax.axhline(gl, color=GO_LIVE, ls=(0, (6, 3)), lw=1.4, gid=GO_LIVE_GID)
-        ax.annotate("go-live", (0.0, gl), xycoords=("axes fraction", "data"), xytext=(4, 4),
+        label = _msg(t, "go_live")
+        ax.annotate(label, (0.0, gl), xycoords=("axes fraction", "data"), xytext=(4, 4),
                     textcoords="offset points", fontsize=9, color=GO_LIVE)  # fmt: skip
-    probs = [float(v) if v not in ("", None) else np.nan for v in table["prob_by_go_live"]]
+    probs = [np.nan if p.chance is None else p.chance for p in points]
     if not all(np.isnan(probs)):
         twin = ax.twinx()
         twin.plot(xs, np.array(probs) * 100.0, "s--", color=LATE, lw=1.6,
-                  label="chance of go-live")  # fmt: skip
+                  label=_msg(t, "chance_of_go_live"))  # fmt: skip
         twin.set_ylim(0, 100)
         twin.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
-        twin.set_ylabel("Chance of making go-live", color=LATE)
+        twin.set_ylabel(_msg(t, "chance_of_making_go_live"), color=LATE)
     ax.grid(color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
     _titles(ax, title, [])
     return fig
 
 
-def sweep_heatmap_figure(table: pd.DataFrame, key_x: str, key_y: str, title: str) -> Figure:
+def sweep_heatmap_figure(
+    points: Sequence[SweepPoint],
+    key_x: str,
+    key_y: str,
+    title: str,
+    t: Translator | None = None,
+) -> Figure:
     """Two swept keys: the chance of making go-live as a heatmap, each cell labelled.
 
     Args:
-        table: One row per combination: columns ``key_x``, ``key_y`` (values as written),
-            ``prob_by_go_live`` (0-1 or empty) and ``p80``.
+        points: The sweep's points (``analysis.records.SweepPoint``), one per combination.
         key_x, key_y: The swept keys (x and y axes).
         title: Figure title.
     """
-    xs = list(dict.fromkeys(str(v) for v in table[key_x]))
-    ys = list(dict.fromkeys(str(v) for v in table[key_y]))
+    t = _lang(t)
+    xs = list(dict.fromkeys(str(p.values[key_x]) for p in points))
+    ys = list(dict.fromkeys(str(p.values[key_y]) for p in points))
     fig, ax = _new_figure(max(6.0, 1.2 * len(xs) + 3), max(4.0, 0.7 * len(ys) + 2))
     grid = np.full((len(ys), len(xs)), np.nan)
     labels = {}
-    for values in table.to_dict("records"):
-        i, j = ys.index(str(values[key_y])), xs.index(str(values[key_x]))
-        prob = values["prob_by_go_live"]
-        grid[i, j] = float(prob) if prob not in ("", None) else np.nan
-        chance = "" if np.isnan(grid[i, j]) else percent_text(float(grid[i, j]))
-        labels[(i, j)] = f"{chance}\nP80 {values['p80']}"
+    for point in points:
+        i, j = ys.index(str(point.values[key_y])), xs.index(str(point.values[key_x]))
+        grid[i, j] = np.nan if point.chance is None else point.chance
+        chance = "" if point.chance is None else percent_text(point.chance)
+        p80 = _msg(t, "never") if point.p80 is None else point.p80.isoformat()
+        labels[(i, j)] = f"{chance}\nP80 {p80}"
     image = ax.imshow(grid, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto", origin="lower")
     for (i, j), text in labels.items():
         ax.text(j, i, text, ha="center", va="center", fontsize=8, color="#111111")
@@ -797,7 +893,7 @@ def sweep_heatmap_figure(table: pd.DataFrame, key_x: str, key_y: str, title: str
     ax.set_xlabel(key_x)
     ax.set_ylabel(key_y)
     bar = fig.colorbar(image, ax=ax)
-    bar.set_label("Chance of making go-live")
+    bar.set_label(_msg(t, "chance_of_making_go_live"))
     _titles(ax, title, [])
     return fig
 
@@ -805,7 +901,9 @@ def sweep_heatmap_figure(table: pd.DataFrame, key_x: str, key_y: str, title: str
 # --- sensitivity -------------------------------------------------------------------------------
 
 
-def tornado_figure(table: pd.DataFrame, title: str, top: int = 15) -> Figure:
+def tornado_figure(
+    table: pd.DataFrame, title: str, top: int = 15, t: Translator | None = None
+) -> Figure:
     """Tornado chart: how many days each input moves the programme, low to high.
 
     Args:
@@ -814,23 +912,24 @@ def tornado_figure(table: pd.DataFrame, title: str, top: int = 15) -> Figure:
         title: Figure title.
         top: How many inputs to show.
     """
+    t = _lang(t)
     rows = table.head(top)
     n = len(rows)
     fig, ax = _new_figure(10.0, max(3.0, 0.38 * n + 1.6))
     if n == 0:
-        _no_data(ax, title, "No uncertain inputs to swing")
+        _no_data(ax, title, _msg(t, "no_inputs"))
         return fig
     ys = np.arange(n)
     low = rows["change_low_days"].to_numpy(dtype=float)
     high = rows["change_high_days"].to_numpy(dtype=float)
-    ax.barh(ys, low, color=ON_TIME, height=0.6, label="input at its low value")
-    ax.barh(ys, high, color=LATE, height=0.6, label="input at its high value")
+    ax.barh(ys, low, color=ON_TIME, height=0.6, label=_msg(t, "input_low"))
+    ax.barh(ys, high, color=LATE, height=0.6, label=_msg(t, "input_high"))
     ax.axvline(0, color=GO_LIVE, lw=1.0)
     ax.set_yticks(ys, labels=[str(v) for v in rows["input"]])
     ax.set_ylim(n - 0.5, -0.5)
-    ax.set_xlabel("Change in programme completion (days; + is later)")
+    ax.set_xlabel(_msg(t, "change_days"))
     ax.grid(axis="x", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
     ax.legend(loc="lower right", frameon=False, fontsize=9)
-    _titles(ax, title, ["Each input swung low to high with the others at their most likely"])
+    _titles(ax, title, [_msg(t, "swung")])
     return fig

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from migrasim.analysis.compare import compare_rows, mean_difference
+from migrasim.analysis.compare import CompareRow, Interval, compare_rows, mean_difference
 from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.runner import Execution
 from migrasim.analysis.solve import parse_target, solution_json, solve
@@ -110,19 +110,23 @@ def test_common_random_numbers_narrow_the_difference() -> None:
     paired = compare_rows([("a", a), ("b", b_same)], seed=1)
     unpaired = compare_rows([("a", a), ("b", b_other)], seed=1)
 
-    def width(rows: list[dict[str, Any]], low: str, high: str) -> float:
-        row = next(r for r in rows if r["flow"] == "ALL" and r["scenario"] == "b")
-        return float(row[high]) - float(row[low])
+    def programme(rows: list[CompareRow]) -> CompareRow:
+        return next(r for r in rows if r.flow == "ALL" and r.scenario == "b")
 
-    assert width(paired, "mean_diff_ci_low", "mean_diff_ci_high") < 0.5 * width(
-        unpaired, "mean_diff_ci_low", "mean_diff_ci_high"
-    )
-    assert width(paired, "p80_diff_ci_low", "p80_diff_ci_high") < width(
-        unpaired, "p80_diff_ci_low", "p80_diff_ci_high"
-    )
-    row = next(r for r in paired if r["flow"] == "ALL" and r["scenario"] == "b")
-    assert float(row["p80_diff_days"]) < 0  # more capacity: earlier
-    assert float(row["prob_diff"]) >= 0
+    def width(interval: Interval) -> float:
+        assert interval.low is not None
+        assert interval.high is not None
+        return interval.high - interval.low
+
+    assert width(programme(paired).mean_diff) < 0.5 * width(programme(unpaired).mean_diff)
+    assert width(programme(paired).p80_diff) < width(programme(unpaired).p80_diff)
+    row = programme(paired)
+    assert row.p80_diff.estimate is not None
+    assert row.p80_diff.estimate < 0
+    assert row.prob_diff.estimate is not None
+    assert row.prob_diff.estimate >= 0
+    # compare.csv's row: the same values, '' where there is none
+    assert programme(paired).fields()["p80_diff_days"] == row.p80_diff.estimate
 
 
 def test_mean_difference_interval() -> None:

@@ -1,0 +1,212 @@
+"""The report page's view model, built from the run's records: :func:`page_view` turns a
+:class:`~migrasim.render.inputs.ReportInputs` into a :class:`~migrasim.render.html.PageView`
+(dates, percentages and sizes formatted in the page's language); the template
+(``templates/report.html.j2``) lays it out. Nothing here parses text or writes HTML.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from migrasim.core.rules import percent_text
+from migrasim.render.headlines import advice_text, verdict
+from migrasim.render.html import (
+    Cell,
+    FigureView,
+    HeadlineView,
+    OrganisationRow,
+    PageView,
+    PrecisionView,
+    TableView,
+    column_label,
+    data_uri,
+    extra_title,
+    lateness,
+)
+from migrasim.render.i18n import Translator, fill
+from migrasim.render.inputs import NEVER, PERCENT_COLUMNS, ExtraTable, ReportInputs, Value
+from migrasim.render.messages import ABOUT_ITEMS
+from migrasim.render.reasons import never_reason_text
+
+__all__ = ["FIGURE_ORDER", "figure_key", "number_text", "page_view"]
+
+FIGURE_ORDER = ("cdf", "gantt", "burnup", "tornado", "compare_cdf", "compare_burnup", "sweep")
+"""The order of the charts on the page; other figures follow, by name."""
+
+
+def number_text(value: float) -> str:
+    """A number in a table: whole numbers grouped, large ones rounded, others to 3 figures."""
+    if value.is_integer():
+        return f"{int(value):,}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def figure_key(name: str) -> str:
+    """The figure's key from its file name: ``cdf.png`` -> ``cdf``."""
+    stem = name.rsplit("/", 1)[-1]
+    return stem[:-4] if stem.lower().endswith(".png") else stem
+
+
+def _date(day: datetime.date | None, t: Translator) -> str | None:
+    """A date in words; None (never) stays None for the template's "never"."""
+    return None if day is None else t.date(day, "long")
+
+
+def _link_description(name: str, assumptions: Iterable[tuple[str, str]]) -> str | None:
+    for where, text in assumptions:
+        if where in (f"links.{name}", name, f"links[{name}]"):
+            return text
+    return None
+
+
+def _headline(inputs: ReportInputs, t: Translator) -> HeadlineView:
+    h = inputs.headline
+    ci = h.prob_ci
+    return HeadlineView(
+        verdict=verdict(h),
+        go_live=_date(h.go_live, t) if h.go_live is not None else None,
+        chance=None if h.prob_by_go_live is None else percent_text(h.prob_by_go_live),
+        chance_low=None if ci is None else percent_text(ci[0]),
+        chance_high=None if ci is None else percent_text(ci[1]),
+        p50=_date(h.p50, t),
+        p80=_date(h.p80, t),
+        p95=_date(h.p95, t),
+        p80_lateness=(None if h.go_live is None or h.p80 is None else lateness(h.p80, h.go_live)),
+        bottleneck=h.bottleneck,
+        bottleneck_description=_link_description(h.bottleneck, inputs.assumptions),
+        fix=None if h.advice is None else advice_text(h.advice, t),
+    )
+
+
+def _rows(inputs: ReportInputs, t: Translator) -> list[OrganisationRow]:
+    report = inputs.results
+    go_live = report.go_live
+    rows = []
+    for row in report.rows:
+        baseline = row.baseline_completed_on
+        reason = never_reason_text(row.never_reason, t).strip()
+        shown_reason = reason if (baseline is None or row.p50 is None) and reason else None
+        ci = row.chance_ci
+        rows.append(
+            OrganisationRow(
+                name=row.name,
+                is_total=row.is_programme,
+                status=None if row.status is None else row.status.value,
+                size=t.size(round(row.total_bytes)),
+                baseline=_date(baseline, t),
+                lateness=(
+                    lateness(baseline, go_live)
+                    if report.deterministic
+                    and go_live is not None
+                    and baseline is not None
+                    and row.days_late is not None
+                    else None
+                ),
+                p50=_date(row.p50, t),
+                p80=_date(row.p80, t),
+                p95=_date(row.p95, t),
+                chance=None if row.chance is None else percent_text(row.chance),
+                chance_low=None if ci is None else percent_text(ci[0]),
+                chance_high=None if ci is None else percent_text(ci[1]),
+                bottleneck=row.bottleneck,
+                bottleneck_share=percent_text(row.bottleneck_share),
+                never_reason=shown_reason,
+            )
+        )
+    return rows
+
+
+def _figures(inputs: ReportInputs, t: Translator) -> list[FigureView]:
+    h = inputs.headline
+    counts = inputs.results.counts
+
+    def order(name: str) -> tuple[int, str]:
+        key = figure_key(name)
+        return (FIGURE_ORDER.index(key) if key in FIGURE_ORDER else 99, name)
+
+    figures = []
+    for name in sorted(inputs.figures, key=order):
+        uri, width, height = data_uri(inputs.figures[name])
+        figures.append(
+            FigureView(
+                key=figure_key(name),
+                uri=uri,
+                width=width,
+                height=height,
+                p80=_date(h.p80, t),
+                late=None if h.go_live is None else counts.late_in_baseline,
+                flows=counts.flows,
+            )
+        )
+    return figures
+
+
+def _precision(inputs: ReportInputs, t: Translator) -> PrecisionView | None:
+    if inputs.replications is None:
+        return None
+    total = inputs.results.programme
+    low, high = total.p80_ci
+    half = total.p80_halfwidth_days
+    return PrecisionView(
+        low=_date(low, t),
+        high=_date(high, t),
+        half_days=None if half is None else number_text(half),
+        run_more=half is None or half > 3.5,
+    )
+
+
+def cell(column: str, value: Value, t: Translator) -> Cell:
+    """One value of an extra table, formatted in ``t``'s language."""
+    if value is None:
+        return Cell("")
+    if value is NEVER:
+        return Cell("", never=True)
+    if isinstance(value, bool):
+        return Cell(fill(t, ABOUT_ITEMS["yes" if value else "no"]))
+    if isinstance(value, datetime.date):
+        return Cell(t.date(value, "long"))
+    if isinstance(value, str):
+        return Cell(value)
+    number = float(value)  # int or float
+    if column in PERCENT_COLUMNS and 0.0 <= number <= 1.0:
+        return Cell(percent_text(number), numeric=True)
+    return Cell(number_text(number), numeric=True)
+
+
+def table_view(table: ExtraTable, t: Translator) -> TableView:
+    """An extra table, titled and headed in ``t``'s language."""
+    return TableView(
+        title=extra_title(t, table.key),
+        headers=[column_label(t, c) for c in table.columns],
+        rows=[
+            [cell(c, v, t) for c, v in zip(table.columns, row, strict=True)] for row in table.rows
+        ],
+    )
+
+
+def page_view(inputs: ReportInputs, t: Translator) -> PageView:
+    """The report page's view of ``inputs`` in ``t``'s language."""
+    report = inputs.results
+    counts = report.counts
+    return PageView(
+        title=inputs.title,
+        version=inputs.version,
+        command=inputs.command,
+        seed=str(inputs.seed),
+        replications=None if inputs.replications is None else f"{inputs.replications:,}",
+        headline=_headline(inputs, t),
+        rows=_rows(inputs, t),
+        late=counts.late,
+        at_risk=counts.at_risk,
+        on_track=counts.on_track,
+        flows=counts.flows,
+        baseline_late=counts.late_in_baseline,
+        figures=_figures(inputs, t),
+        assumptions=list(inputs.assumptions),
+        scenario_text=inputs.scenario_text,
+        precision=_precision(inputs, t),
+        tables=[table_view(table, t) for table in inputs.extra_tables],
+    )

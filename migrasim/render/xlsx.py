@@ -1,0 +1,238 @@
+"""The results as a workbook (summary.xlsx): Summary, each extra table, Assumptions, Scenario
+and About sheets, with sheet names and column headers in the report's language (through the
+catalogue: ``messages.SHEET_NAMES``, ``EXTRA_TITLES``, ``COLUMN_LABELS``, ``ABOUT_ITEMS``).
+
+Values are written as typed cells (dates as dates, shares as numbers formatted as
+percentages), from the records; the same inputs give the same bytes (fixed document and zip
+entry dates).
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from migrasim.analysis.records import FlowSummary
+from migrasim.render.headlines import advice_text
+from migrasim.render.html import column_label, extra_title
+from migrasim.render.i18n import Translator, fill
+from migrasim.render.inputs import NEVER, PERCENT_COLUMNS, ReportInputs, Value
+from migrasim.render.messages import ABOUT_ITEMS, SHEET_NAMES
+from migrasim.render.reasons import never_reason_text
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+__all__ = ["SUMMARY_SHEET_COLUMNS", "workbook_bytes"]
+
+SUMMARY_SHEET_COLUMNS = (
+    "flow", "source", "target", "volume_bytes", "total_bytes", "start", "baseline_completion",
+    "p50", "p80", "p95", "prob_by_go_live", "prob_ci_low", "prob_ci_high", "p80_ci_low",
+    "p80_ci_high", "p80_halfwidth_days", "days_late", "bottleneck", "bottleneck_share",
+    "never_reason",
+)  # fmt: skip
+"""The Summary sheet's columns: summary.csv's (headed in words)."""
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+Cellular = datetime.date | float | int | str | bool | None
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    base = _SHEET_BAD.sub("_", title).strip("'")[:31] or "Table"
+    name, i = base, 2
+    while name.lower() in {u.lower() for u in used}:
+        suffix = f" ({i})"
+        name = base[: 31 - len(suffix)] + suffix
+        i += 1
+    used.add(name)
+    return name
+
+
+def _put(ws: Worksheet, row: int, col: int, value: Cellular, bold: bool = False) -> int:
+    """Writes one cell; returns its width in characters."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = ws.cell(row=row, column=col)
+    cell.value = value
+    width = len(str(value)) if value is not None else 0
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    elif isinstance(value, datetime.datetime):
+        cell.number_format = "yyyy-mm-dd hh:mm:ss"
+        width = 19
+    elif isinstance(value, datetime.date):
+        cell.number_format = "yyyy-mm-dd"
+        width = 10
+    if bold:
+        cell.font = Font(bold=True)
+    return width
+
+
+def _write_table(
+    ws: Worksheet,
+    columns: Sequence[str],
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Cellular]],
+    freeze: str = "A2",
+) -> None:
+    from openpyxl.utils import get_column_letter
+
+    widths = [len(h) for h in headers]
+    for j, header in enumerate(headers, start=1):
+        _put(ws, 1, j, header, bold=True)
+    n = 1
+    for i, row in enumerate(rows, start=2):
+        n = i
+        for j, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
+            width = _put(ws, i, j, value)
+            if isinstance(value, float) and column in PERCENT_COLUMNS and 0 <= value <= 1:
+                ws.cell(row=i, column=j).number_format = "0.0%"
+            widths[j - 1] = max(widths[j - 1], width)
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+    ws.freeze_panes = freeze
+    if columns and n > 1:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{n}"
+
+
+def _chance(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def _summary_cells(
+    row: FlowSummary, with_go_live: bool, never: str, t: Translator
+) -> list[Cellular]:
+    def day(value: datetime.date | None) -> Cellular:
+        return never if value is None else value
+
+    late: Cellular = None
+    if with_go_live:
+        late = never if row.days_late is None else row.days_late
+    ci = row.chance_ci
+    moment = row.baseline_completion
+    return [
+        row.name,
+        row.source or None,
+        row.target or None,
+        round(row.volume_bytes),
+        round(row.total_bytes),
+        row.start,
+        never if moment is None else moment,
+        day(row.p50),
+        day(row.p80),
+        day(row.p95),
+        _chance(row.chance),
+        _chance(None if ci is None else ci[0]),
+        _chance(None if ci is None else ci[1]),
+        day(row.p80_ci[0]),
+        day(row.p80_ci[1]),
+        never if row.p80_halfwidth_days is None else row.p80_halfwidth_days,
+        late,
+        row.bottleneck or None,
+        round(row.bottleneck_share, 6),
+        never_reason_text(row.never_reason, t) or None,
+    ]
+
+
+def _cell(value: Value, never: str) -> Cellular:
+    return never if value is NEVER else value
+
+
+def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
+    """The workbook in ``t``'s language, the same bytes for the same inputs."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment
+
+    never = fill(t, ABOUT_ITEMS["never"])
+    names = {key: fill(t, message) for key, message in SHEET_NAMES.items()}
+    wb = Workbook()
+    ws = wb.worksheets[0]
+    ws.title = names["summary"]
+    used = set(names.values())
+    with_go_live = inputs.results.go_live is not None
+    rows = [_summary_cells(row, with_go_live, never, t) for row in inputs.results.rows]
+    headers = [column_label(t, c) for c in SUMMARY_SHEET_COLUMNS]
+    _write_table(ws, SUMMARY_SHEET_COLUMNS, headers, rows, "B2")
+    for table in inputs.extra_tables:
+        sheet = wb.create_sheet(_sheet_name(extra_title(t, table.key), used))
+        cells = [[_cell(v, never) for v in row] for row in table.rows]
+        _write_table(sheet, table.columns, [column_label(t, c) for c in table.columns], cells)
+
+    sheet = wb.create_sheet(names["assumptions"])
+    _write_table(sheet, ("where", "text"), [column_label(t, "where"), column_label(t, "text")],
+                 [list(pair) for pair in inputs.assumptions])  # fmt: skip
+    sheet.column_dimensions["B"].width = 100
+    for cells_row in sheet.iter_rows(min_row=2, min_col=2, max_col=2):
+        for c in cells_row:
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+
+    sheet = wb.create_sheet(names["scenario"])
+    _put(sheet, 1, 1, names["scenario"], bold=True)
+    for i, line in enumerate(inputs.scenario_text.splitlines(), start=2):
+        _put(sheet, i, 1, line if line else None)
+    sheet.column_dimensions["A"].width = 110
+    sheet.freeze_panes = "A2"
+
+    h = inputs.headline
+    yes, no = fill(t, ABOUT_ITEMS["yes"]), fill(t, ABOUT_ITEMS["no"])
+    about: list[tuple[str, Cellular]] = [
+        ("title", inputs.title),
+        ("command", inputs.command),
+        ("seed", inputs.seed),
+        ("replications",
+         fill(t, ABOUT_ITEMS["deterministic"]) if inputs.replications is None
+         else inputs.replications),
+        ("version", inputs.version),
+        ("go_live", h.go_live),
+        ("will_make_go_live",
+         None if h.will_make_go_live is None else (yes if h.will_make_go_live else no)),
+        ("p50", h.p50 if h.p50 is not None else never),
+        ("p80", h.p80 if h.p80 is not None else never),
+        ("p95", h.p95 if h.p95 is not None else never),
+        ("prob_by_go_live", _chance(h.prob_by_go_live)),
+        ("prob_ci_low", _chance(h.prob_ci[0] if h.prob_ci else None)),
+        ("prob_ci_high", _chance(h.prob_ci[1] if h.prob_ci else None)),
+        ("bottleneck", h.bottleneck),
+        ("fix", None if h.advice is None else advice_text(h.advice, t)),
+    ]  # fmt: skip
+    sheet = wb.create_sheet(names["about"])
+    _write_table(sheet, ("item", "value"), [column_label(t, "item"), column_label(t, "value")],
+                 [[fill(t, ABOUT_ITEMS[k]), v] for k, v in about])  # fmt: skip
+    for i, (key, _value) in enumerate(about, start=2):
+        if key.startswith("prob") and isinstance(sheet.cell(row=i, column=2).value, float):
+            sheet.cell(row=i, column=2).number_format = "0.0%"
+    # Reproducible bytes: fixed document dates and zip entry times (openpyxl stamps "now").
+    fixed = datetime.datetime(2000, 1, 1)  # noqa: DTZ001 - openpyxl keeps naive UTC times
+    wb.properties.created = wb.properties.modified = fixed
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _stable_zip(buffer.getvalue())
+
+
+_MODIFIED_RE = re.compile(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>")
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """The same zip with every entry dated 1980-01-01 and docProps' dates fixed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED_RE.sub(
+                    b'<dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z'
+                    b"</dcterms:modified>",
+                    content,
+                )
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            target.writestr(entry, content)
+    return out.getvalue()
