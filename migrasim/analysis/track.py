@@ -518,3 +518,57 @@ def track_scenario(
     forecast = run_scenario(conditioned.scenario, n, seed, execution, progress)
     forecast = with_completions(forecast, conditioned.completed_on)
     return TrackOutcome(plan, forecast, conditioned)
+
+
+# --- progress records --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlowProgress:
+    """One flow's (or the programme's) progress against the plan."""
+
+    name: str
+    delivered_bytes: float  # accepted so far
+    likely_total_bytes: float  # delivered + the most likely remaining volume
+    plan_p80: date | None  # the scenario alone (same seed); None = never
+    new_p80: date | None  # the re-forecast
+    complete: bool
+    evidence: FlowEvidence | None  # None for the programme row
+
+    @property
+    def percent_complete(self) -> float:
+        total = self.likely_total_bytes
+        return 100.0 if self.complete else (100.0 * self.delivered_bytes / total if total else 0.0)
+
+    @property
+    def slip_days(self) -> int | None:
+        """Calendar days the P80 moved (positive: later); None when either is never."""
+        if self.plan_p80 is None or self.new_p80 is None:
+            return None
+        return (self.new_p80 - self.plan_p80).days
+
+
+def progress_rows(
+    result: TrackOutcome, plan_p80: Mapping[str, date | None], new_p80: Mapping[str, date | None]
+) -> list[FlowProgress]:
+    """Per flow, then the programme (``ALL``): delivered, totals, P80s, slip and evidence."""
+    cond = result.conditioned
+    rows = []
+    for flow in cond.scenario.flows:
+        name = flow.label
+        left = 0.0 if name in cond.completed_on else likely_of(flow.volume)
+        delivered = cond.delivered[name]
+        rows.append(
+            FlowProgress(
+                name, delivered, delivered + left, plan_p80.get(name), new_p80.get(name),
+                name in cond.completed_on, cond.evidence[name],
+            )
+        )  # fmt: skip
+    delivered = sum(r.delivered_bytes for r in rows)
+    total = sum(r.likely_total_bytes for r in rows)
+    everything_done = all(r.complete for r in rows)
+    rows.append(
+        FlowProgress("ALL", delivered, total, plan_p80.get("ALL"), new_p80.get("ALL"),
+                     everything_done, None)  # fmt: skip
+    )
+    return rows
