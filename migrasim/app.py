@@ -528,8 +528,8 @@ def track(
     cumulative: list[tuple[date, float]] = []
     daily: dict[date, float] = {}
     for flow in log.flows.values():
-        for day in flow.days:
-            daily[day.day] = daily.get(day.day, 0.0) + day.accepted_bytes
+        for entry in flow.days:
+            daily[entry.day] = daily.get(entry.day, 0.0) + entry.accepted_bytes
     running = 0.0
     for day in sorted(daily):
         running += daily[day]

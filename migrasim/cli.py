@@ -556,7 +556,8 @@ def solve(
     help="Forecast from this date (default: the day after the log's last date).",
 )
 @click.option(
-    "--out", type=click.Path(path_type=Path, file_okay=False),
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
     help="Results folder (default: results/<scenario>-track).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")

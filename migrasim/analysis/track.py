@@ -107,7 +107,8 @@ class RemainingVolume(Estimate):
         if cut >= 1.0:
             return np.full(u.shape, 1.0)
         total = self.base.ppf_array(cut + u * (1.0 - cut))
-        return np.maximum(total - self.floor, 1.0)
+        left: np.ndarray = np.maximum(total - self.floor, 1.0)
+        return left
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return self.ppf_array(rng.random(size))
@@ -169,7 +170,9 @@ class DownDayMtbf(Estimate):
 
     def ppf_array(self, u: np.ndarray) -> np.ndarray:
         p = np.asarray(betaincinv(self.alpha, self.beta, u), dtype=float)
-        return _mtbf(np.clip(p, *DOWN_BOUNDS))
+        clipped = np.clip(p, *DOWN_BOUNDS)
+        mtbf: np.ndarray = DAY * (1.0 - clipped) / clipped
+        return mtbf
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return self.ppf_array(rng.random(size))
@@ -567,8 +570,8 @@ def progress_rows(
     delivered = sum(r.delivered_bytes for r in rows)
     total = sum(r.likely_total_bytes for r in rows)
     everything_done = all(r.complete for r in rows)
-    rows.append(
-        FlowProgress("ALL", delivered, total, plan_p80.get("ALL"), new_p80.get("ALL"),
-                     everything_done, None)  # fmt: skip
+    programme = FlowProgress(
+        "ALL", delivered, total, plan_p80.get("ALL"), new_p80.get("ALL"), everything_done, None
     )
+    rows.append(programme)
     return rows

@@ -1,4 +1,4 @@
-"""The transfer log ``migrasim track`` conditions on: what actually crossed, flow by flow, day by day.
+"""The transfer log ``migrasim track`` conditions on: what crossed, flow by flow, day by day.
 
 A log is a ``.csv`` (UTF-8) or ``.xlsx`` file (the first sheet) with a header row and one row
 per flow per day. Columns (header names matched case-insensitively after trimming spaces):

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
+from migrasim.analysis.summary import summarise
 from migrasim.analysis.track import (
     DownDayMtbf,
     RemainingVolume,
@@ -20,7 +21,6 @@ from migrasim.analysis.track import (
     link_posterior,
     track_scenario,
 )
-from migrasim.analysis.summary import summarise
 from migrasim.core.distributions import Estimate
 from migrasim.errors import ScenarioError
 from migrasim.scenario.actuals import read_actuals
