@@ -53,6 +53,11 @@ PRIOR_DOWN_DAYS = 20.0
 PRIOR_DOWN_FLOOR = 0.01
 """Prior share of down days for a link without unplanned outages in the scenario."""
 EFFICIENCY_BOUNDS = (0.05, 1.25)
+EFFICIENCY_LEVELS = 10
+"""The efficiency posterior is drawn at this many equally likely levels (the midpoints of its
+deciles): replications that share a level share their rates, so the batch solver solves each
+flow once per level instead of once per replication (10 x faster on the Wales scenario than
+continuous draws; the deciles keep the posterior's mean and spread to within a few %)."""
 DOWN_BOUNDS = (1e-4, 0.95)
 
 
@@ -138,7 +143,8 @@ class ScaledCapacity(Estimate):
         return float(self.ppf_array(np.array([u]))[0])
 
     def ppf_array(self, u: np.ndarray) -> np.ndarray:
-        eff = self.mu + self.sd * np.asarray(ndtri(u), dtype=float)
+        levels = (np.floor(np.asarray(u) * EFFICIENCY_LEVELS) + 0.5) / EFFICIENCY_LEVELS
+        eff = self.mu + self.sd * np.asarray(ndtri(np.clip(levels, 0.0, 1.0)), dtype=float)
         return self.nominal * np.clip(eff, *EFFICIENCY_BOUNDS)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
