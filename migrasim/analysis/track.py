@@ -26,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
-from scipy.special import betainc, betaincinv, ndtri
+from scipy.special import betainc, betaincinv, ndtr, ndtri
 
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario
 from migrasim.analysis.runner import LOCAL, Execution
@@ -86,32 +86,49 @@ def estimate_cdf(est: Estimate, x: float) -> float:
 
 @dataclass(frozen=True)
 class RemainingVolume(Estimate):
-    """What is left of a flow: ``V - floor`` where ``V ~ base`` conditioned on ``V >= floor``
-    (drawn by inverse CDF on the truncated range), at least 1 byte."""
+    """What is left of a flow: ``V - floor`` where ``V ~ base`` conditioned on ``V >= floor``,
+    at least 1 byte.
+
+    ``V = F^-1(Phi(x))`` with ``x`` normal: N(0, 1) for an estimate in no correlation group
+    (then this is the inverse CDF of ``base`` on the truncated range ``[F(floor), 1)``), or
+    N(``mu_x``, ``sd_x``) when the group's shared factor has been updated by the log (see
+    :func:`group_factor`); ``x`` is truncated at ``Phi^-1(F(floor))`` by inverse CDF, so a
+    uniform ``u`` maps monotonically and the group's copula still ties the flows together."""
 
     base: Estimate = field(default_factory=lambda: Estimate(1.0, 1.0, 1.0))
     floor: float = 0.0
+    mu_x: float = 0.0
+    sd_x: float = 1.0
 
     @classmethod
-    def of(cls, base: Estimate, floor: float) -> RemainingVolume:
-        lo = max(base.low, floor) - floor
-        mode = max(base.likely, floor) - floor
-        hi = base.high - floor
-        lo, hi = max(lo, 1.0), max(hi, 1.0)
-        mode = min(max(mode, lo), hi)
-        return cls(lo, mode, hi, base.dist, base.group, base, floor)
-
-    def _cut(self) -> float:
-        return min(estimate_cdf(self.base, self.floor), 1.0)
+    def of(
+        cls, base: Estimate, floor: float, mu_x: float = 0.0, sd_x: float = 1.0,
+        group: str | None = None,
+    ) -> RemainingVolume:  # fmt: skip
+        probe = cls(1.0, 1.0, 1.0, base.dist, group, base, floor, mu_x, sd_x)
+        lo, mode, hi = (float(v) for v in probe.ppf_array(np.array([1e-9, 0.5, 1 - 1e-9])))
+        if mu_x == 0.0 and sd_x == 1.0:  # the plain truncation: its range and mode exactly
+            lo = max(max(base.low, floor) - floor, 1.0)
+            hi = max(base.high - floor, 1.0)
+            mode = min(max(max(base.likely, floor) - floor, lo), hi)
+        return cls(lo, mode, hi, base.dist, group if group else base.group, base, floor,
+                   mu_x, sd_x)  # fmt: skip
 
     def ppf(self, u: float) -> float:
         return float(self.ppf_array(np.array([u]))[0])
 
     def ppf_array(self, u: np.ndarray) -> np.ndarray:
-        cut = self._cut()
+        cut = min(estimate_cdf(self.base, self.floor), 1.0)
         if cut >= 1.0:
-            return np.full(u.shape, 1.0)
-        total = self.base.ppf_array(cut + u * (1.0 - cut))
+            return np.full(np.shape(u), 1.0)
+        if self.mu_x == 0.0 and self.sd_x == 1.0:
+            share = cut + np.asarray(u) * (1.0 - cut)
+        else:
+            x_floor = float(ndtri(max(cut, 1e-300)))
+            low = float(ndtr((x_floor - self.mu_x) / self.sd_x))
+            z = ndtri(np.clip(low + np.asarray(u) * (1.0 - low), 1e-16, 1 - 1e-16))
+            share = np.clip(ndtr(self.mu_x + self.sd_x * z), cut, 1 - 1e-16)
+        total = self.base.ppf_array(np.asarray(share, dtype=float))
         left: np.ndarray = np.maximum(total - self.floor, 1.0)
         return left
 
@@ -121,6 +138,49 @@ class RemainingVolume(Estimate):
     def mean(self) -> float:
         grid = (np.arange(400) + 0.5) / 400
         return float(self.ppf_array(grid).mean())
+
+
+@dataclass(frozen=True)
+class GroupFactor:
+    """A correlation group's shared normal factor ``Z`` after the log: approximately
+    N(mean, sd^2); each flow's ``x = sqrt(rho) Z + sqrt(1 - rho) e`` is then
+    N(sqrt(rho) mean, rho sd^2 + 1 - rho) with correlation ``rho_after`` between flows."""
+
+    rho: float
+    mean: float
+    sd: float
+
+    @property
+    def mu_x(self) -> float:
+        return math.sqrt(self.rho) * self.mean
+
+    @property
+    def sd_x(self) -> float:
+        return math.sqrt(self.rho * self.sd**2 + 1.0 - self.rho)
+
+    @property
+    def rho_after(self) -> float:
+        return self.rho * self.sd**2 / (self.rho * self.sd**2 + 1.0 - self.rho)
+
+
+def group_factor(rho: float, floors: list[float], exact: list[float]) -> GroupFactor:
+    """The posterior of a group's shared factor ``Z ~ N(0, 1)`` (on a grid) given, for each
+    flow still moving, ``x_i >= floors[i]`` and, for each complete flow, ``x_i = exact[i]``
+    (both in the copula's normal scale, ``x = Phi^-1(F(volume))``)."""
+    rho = min(max(rho, 1e-6), 0.999)
+    grid = np.linspace(-6.0, 6.0, 2401)
+    a, b = math.sqrt(rho), math.sqrt(1.0 - rho)
+    log_p = -0.5 * grid**2
+    for x in floors:
+        if np.isfinite(x):
+            log_p += np.log(np.maximum(ndtr(-(x - a * grid) / b), 1e-300))
+    for x in exact:
+        log_p += -0.5 * ((x - a * grid) / b) ** 2
+    weight = np.exp(log_p - log_p.max())
+    weight /= weight.sum()
+    mean = float((weight * grid).sum())
+    sd = float(np.sqrt(max((weight * (grid - mean) ** 2).sum(), 1e-12)))
+    return GroupFactor(rho, mean, sd)
 
 
 @dataclass(frozen=True)
@@ -375,14 +435,57 @@ class Conditioned:
     delivered: dict[str, float]  # accepted bytes so far, per flow
 
 
-def _remaining_volume(flow: FlowSpec, delivered: float, elapsed_s: float) -> float | EstimateSpec:
-    """What is left: the backlog plus growth so far (at its most likely rate), conditioned on
-    being at least what crossed, minus what crossed."""
+def _floor_of(flow: FlowSpec, delivered: float, elapsed_s: float) -> float:
+    """Backlog that has crossed: what crossed less the growth so far (at its most likely
+    rate), which the log also carried."""
     grown = 0.0 if flow.growth is None else likely_of(flow.growth) * elapsed_s
-    floor = delivered - grown
+    return delivered - grown
+
+
+def _normal_score(est: Estimate, volume: float) -> float:
+    return float(ndtri(min(max(estimate_cdf(est, volume), 1e-12), 1 - 1e-12)))
+
+
+def group_factors(scenario: Scenario, log: ActualsLog, elapsed_s: float) -> dict[str, GroupFactor]:
+    """Each correlation group's shared factor after the log: flows still moving say their
+    volume is at least what crossed; complete flows say exactly what it was."""
+    floors: dict[str, list[float]] = {}
+    exact: dict[str, list[float]] = {}
+    for flow in scenario.flows:
+        volume = flow.volume
+        if not isinstance(volume, EstimateSpec) or volume.group is None:
+            continue
+        if volume.high <= volume.low:
+            continue
+        est = volume.to_estimate()
+        actual = log.flows[flow.label]
+        floor = _floor_of(flow, actual.delivered_bytes, elapsed_s)
+        if actual.completed_on is not None:
+            exact.setdefault(volume.group, []).append(_normal_score(est, floor))
+        elif floor > est.low:
+            floors.setdefault(volume.group, []).append(_normal_score(est, floor))
+    return {
+        group: group_factor(
+            scenario.correlation[group], floors.get(group, []), exact.get(group, [])
+        )
+        for group in set(floors) | set(exact)
+    }
+
+
+def _remaining_volume(
+    flow: FlowSpec, delivered: float, elapsed_s: float, factors: Mapping[str, GroupFactor]
+) -> float | EstimateSpec:
+    """What is left: the backlog conditioned on being at least what crossed (its group's
+    shared factor updated by every flow's log), minus what crossed."""
+    floor = _floor_of(flow, delivered, elapsed_s)
     volume = flow.volume
     if isinstance(volume, EstimateSpec) and volume.high > volume.low:
-        return GivenEstimate.wrap(RemainingVolume.of(volume.to_estimate(), floor))
+        est = volume.to_estimate()
+        factor = None if volume.group is None else factors.get(volume.group)
+        if factor is None:
+            return GivenEstimate.wrap(RemainingVolume.of(est, floor))
+        group = f"track:{volume.group}"
+        return GivenEstimate.wrap(RemainingVolume.of(est, floor, factor.mu_x, factor.sd_x, group))
     return max(float(likely_of(volume)) - floor, 1.0)
 
 
@@ -441,6 +544,9 @@ def condition(scenario: Scenario, log: ActualsLog) -> Conditioned:
         name: link_posterior(name, scenario.links[name], found) for name, found in by_link.items()
     }
     correlation = dict(scenario.correlation)
+    factors = group_factors(scenario, log, elapsed_s)
+    for group, factor in factors.items():
+        correlation[f"track:{group}"] = factor.rho_after
     for name in posteriors:
         correlation[f"track:{name}"] = 1.0
         correlation[f"track:{name}:down"] = 1.0
@@ -460,7 +566,7 @@ def condition(scenario: Scenario, log: ActualsLog) -> Conditioned:
             completed[flow.label] = actual.completed_on
             update.update(volume=1.0, growth=None, rejection=None)  # nothing left
         else:
-            update["volume"] = _remaining_volume(flow, delivered[flow.label], elapsed_s)
+            update["volume"] = _remaining_volume(flow, delivered[flow.label], elapsed_s, factors)
         flows.append(flow.model_copy(update=update))
     remaining = scenario.model_copy(
         update={
