@@ -22,10 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from track_backtest import backtest, table  # noqa: E402
+from track_backtest import backtest, table
 
-from migrasim import app  # noqa: E402
-from migrasim.analysis.runner import Execution  # noqa: E402
+from migrasim import app
+from migrasim.analysis.runner import Execution
 
 ROOT = Path(__file__).resolve().parent.parent
 

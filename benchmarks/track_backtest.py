@@ -44,7 +44,7 @@ def bench_scenario() -> Scenario:
                 "group": "method",
             },
             "links": ["capped"],
-        }  # fmt: skip
+        }
         for i, v in enumerate(LIKELY_GB)
     ]
     return parse_scenario(
@@ -122,7 +122,8 @@ def backtest(
     spec = bench_scenario()
     plan = run_scenario(spec, replications, 7, execution)
     plan_report = summarise(plan).programme
-    assert plan_report.p50 is not None and plan_report.p80 is not None
+    assert plan_report.p50 is not None
+    assert plan_report.p80 is not None
     rows: dict[int, dict[str, list[float]]] = {
         k: {"track80": [], "plan80": [], "track_err": [], "plan_err": []} for k in weeks
     }
@@ -135,7 +136,8 @@ def backtest(
             result = track_scenario(spec, log_until(truth, as_of), replications, 7, execution,
                                     plan=plan)  # fmt: skip
             new = summarise(result.forecast).programme
-            assert new.p50 is not None and new.p80 is not None
+            assert new.p50 is not None
+            assert new.p80 is not None
             got = rows[k]
             got["track80"].append(float(truth.completed_on <= new.p80))
             got["plan80"].append(float(truth.completed_on <= plan_report.p80))

@@ -106,7 +106,13 @@ class RemainingVolume(Estimate):
         group: str | None = None,
     ) -> RemainingVolume:  # fmt: skip
         probe = cls(1.0, 1.0, 1.0, base.dist, group, base, floor, mu_x, sd_x)
-        lo, mode, hi = (float(v) for v in probe.ppf_array(np.array([1e-9, 0.5, 1 - 1e-9])))
+        lo, hi = (float(v) for v in probe.ppf_array(np.array([1e-9, 1 - 1e-9])))
+        # The mode (what the baseline uses, as the plan uses its estimate's mode): where the
+        # quantile function rises slowest, i.e. the density is highest.
+        grid = (np.arange(2000) + 0.5) / 2000
+        values = probe.ppf_array(grid)
+        steps = np.diff(values)
+        mode = float(values[int(np.argmin(steps))]) if steps.size and hi > lo else lo
         if mu_x == 0.0 and sd_x == 1.0:  # the plain truncation: its range and mode exactly
             lo = max(max(base.low, floor) - floor, 1.0)
             hi = max(base.high - floor, 1.0)
@@ -648,7 +654,7 @@ class FlowProgress:
     plan_p80: date | None  # the scenario alone (same seed); None = never
     new_p80: date | None  # the re-forecast
     complete: bool
-    evidence: FlowEvidence | None  # None for the programme row
+    evidence: FlowEvidence | None  # the programme's: every flow's days pooled (flow-days)
 
     @property
     def percent_complete(self) -> float:
@@ -682,8 +688,13 @@ def progress_rows(
     delivered = sum(r.delivered_bytes for r in rows)
     total = sum(r.likely_total_bytes for r in rows)
     everything_done = all(r.complete for r in rows)
+    found = [r.evidence for r in rows if r.evidence is not None]
+    pooled = FlowEvidence(
+        "ALL", None, sum(e.working_days for e in found), sum(e.zero_days for e in found),
+        sum(e.moved_bytes for e in found), sum(e.nominal_bytes for e in found), (),
+    )  # fmt: skip
     programme = FlowProgress(
-        "ALL", delivered, total, plan_p80.get("ALL"), new_p80.get("ALL"), everything_done, None
+        "ALL", delivered, total, plan_p80.get("ALL"), new_p80.get("ALL"), everything_done, pooled
     )
     rows.append(programme)
     return rows

@@ -28,6 +28,8 @@ def track_burnup_figure(
     progress fraction x ``remaining`` (most likely totals, so the bands are approximate)."""
     fig, ax = _new_figure(10, 5.5)
     tb = 1e12
+    plan_band = _until_done(plan_band)
+    forecast_band = _until_done(forecast_band)
     if plan_band:
         days = pd.to_datetime([b.day for b in plan_band])
         ax.fill_between(days, [b.p10 * plan_total / tb for b in plan_band],
@@ -54,3 +56,11 @@ def track_burnup_figure(
     ax.legend(loc="upper left", fontsize=8)
     _titles(ax, title, ["bands: most likely totals; actuals: accepted bytes in the log"])
     return fig
+
+
+def _until_done(band: Sequence[BandDay] | None) -> Sequence[BandDay] | None:
+    """The band up to a month after its P10 reaches 100 % (the rest is a flat line)."""
+    if not band:
+        return band
+    done = next((i for i, b in enumerate(band) if b.p10 >= 1.0), len(band) - 1)
+    return band[: done + 31]

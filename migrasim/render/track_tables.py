@@ -25,10 +25,8 @@ def what_changed(row: FlowProgress) -> str:
         return "not started yet (no working days to judge)"
     share = evidence.moved_share
     moved = "" if share is None else f"moved {100 * share:.0f} % of planned: "
-    return (
-        f"{moved}{evidence.zero_days} of {evidence.working_days} working days with nothing "
-        "delivered"
-    )
+    days = "flow-days" if row.name == "ALL" else "working days"
+    return f"{moved}{evidence.zero_days} of {evidence.working_days} {days} with nothing delivered"
 
 
 def progress_frame(rows: Sequence[FlowProgress]) -> pd.DataFrame:
