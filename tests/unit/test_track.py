@@ -226,3 +226,54 @@ def test_workers_do_not_change_results(tmp_path: Path) -> None:
         assert code == 0, stderr
         texts.append((out / "summary.csv").read_text() + (out / "progress.csv").read_text())
     assert texts[0] == texts[1]
+
+
+def test_group_factor_one_complete_flow() -> None:
+    from migrasim.analysis.track import group_factor
+
+    # x = sqrt(rho) Z + sqrt(1 - rho) e observed at x = -1, rho = 0.64: the normal posterior
+    # Z | x ~ N(sqrt(rho) x, 1 - rho) = N(-0.8, 0.36), sd 0.6.
+    factor = group_factor(0.64, [], [-1.0])
+    assert factor.mean == pytest.approx(-0.8, abs=1e-4)
+    assert factor.sd == pytest.approx(0.6, abs=1e-4)
+    # Each flow's score: mean sqrt(0.64) x -0.8 = -0.64, variance 0.64 x 0.36 + 0.36 = 0.5904;
+    # correlation between flows 0.2304 / 0.5904 = 0.390244.
+    assert factor.mu_x == pytest.approx(-0.64, abs=1e-4)
+    assert factor.sd_x == pytest.approx(0.5904**0.5, abs=1e-4)
+    assert factor.rho_after == pytest.approx(0.2304 / 0.5904, abs=1e-4)
+
+
+def test_efficiency_levels() -> None:
+    from migrasim.analysis.track import ScaledCapacity
+
+    est = ScaledCapacity.of(10 * GB, 0.8, 0.1, "g")
+    # u = 0.03 falls in the first of 10 levels, drawn at its midpoint 0.05:
+    # 0.8 + 0.1 x Phi^-1(0.05) = 0.8 - 0.164485 = 0.635515 of 10 GB.
+    assert est.ppf(0.03) == pytest.approx(6.35515 * GB, rel=1e-5)
+    assert est.ppf(0.07) == est.ppf(0.03)  # the same level
+    assert est.ppf(0.5) == pytest.approx(8.0 * GB + 0.1 * 10 * GB * 0.125661, rel=1e-5)
+    # u = 0.5 is level 5, midpoint 0.55: Phi^-1(0.55) = 0.125661.
+
+
+def test_xlsx_log_and_as_of(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    spec = parse_scenario(_scenario())
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Date", "Flow", "Bytes", "Complete"])
+    sheet.append([date(2025, 7, 7), "A", 5e9, "no"])
+    sheet.append([date(2025, 7, 8), "A", "5 GB", "maybe"])  # row 3: not yes/no
+    book.save(tmp_path / "log.xlsx")
+    with pytest.raises(ScenarioError) as caught:
+        read_actuals(tmp_path / "log.xlsx", "log.xlsx", spec)
+    assert str(caught.value) == (
+        "log.xlsx row 3, column complete: expected yes or no, got 'maybe'. Fix: write yes or no"
+    )
+    sheet["D3"] = "yes"
+    book.save(tmp_path / "log.xlsx")
+    log = read_actuals(tmp_path / "log.xlsx", "log.xlsx", spec, date(2025, 7, 10))
+    assert log.as_of == date(2025, 7, 10)
+    assert log.flows["A"].delivered_bytes == 10e9
+    assert log.flows["A"].completed_on == date(2025, 7, 8)
