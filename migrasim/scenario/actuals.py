@@ -328,9 +328,19 @@ def read_actuals(
     """
     rows = read_rows(path, shown)
     nonblank = [i for i, row in enumerate(rows) if not all(_blank(c) for c in row)]
-    if not nonblank or nonblank[0] != 0:
+    if not nonblank:
         raise ScenarioError(
-            [Problem(shown, "the header must be on row 1", "give date, flow, bytes on row 1")]
+            [Problem(shown, "the file is empty", "give a header row: date, flow, bytes")]
+        )
+    if nonblank[0] != 0:
+        raise ScenarioError(
+            [
+                Problem(
+                    f"{shown} row {nonblank[0] + 1}",
+                    "the header must be on row 1, but rows above it are blank",
+                    "delete the blank rows above the header",
+                )
+            ]
         )
     columns, problems = _header(rows[0], shown)
     if problems:

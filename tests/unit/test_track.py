@@ -277,3 +277,21 @@ def test_xlsx_log_and_as_of(tmp_path: Path) -> None:
     assert log.as_of == date(2025, 7, 10)
     assert log.flows["A"].delivered_bytes == 10e9
     assert log.flows["A"].completed_on == date(2025, 7, 8)
+
+
+def test_empty_log(tmp_path: Path) -> None:
+    spec = parse_scenario(_scenario())
+    path = tmp_path / "log.csv"
+    path.write_text("", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"^log.csv: the file is empty\. Fix: give a header"):
+        read_actuals(path, "log.csv", spec)
+
+
+def test_as_of_before_start_exit_2(tmp_path: Path) -> None:
+    scenario, log = _files(tmp_path)
+    code, _, stderr = invoke("track", str(scenario), "--actuals", str(log), "--as-of",
+                             "2025-07-01", "--out", str(tmp_path / "o"))  # fmt: skip
+    assert code == 2
+    # every logged day (7-11 July) is on or after 1 July: one message per row, rows 2-11
+    assert stderr.count("is on or after the as-of date 2025-07-01") == 10
+    assert not (tmp_path / "o").exists()
