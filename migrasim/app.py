@@ -477,3 +477,93 @@ def solve(
     text = json.dumps(solution_json(solution), indent=2, default=str) + "\n"
     write_files(out, {"solve.json": text}, force=force, protect=[path])
     return solution, out
+
+
+# --- track -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackOutput:
+    """What ``track`` found and where it wrote it."""
+
+    plan: RunReport
+    forecast: RunReport
+    progress: list[Any]  # analysis.track.FlowProgress rows, the programme's last
+    as_of: date
+    warnings: tuple[str, ...]
+    out: Path
+
+
+def track(
+    path: Path,
+    actuals: Path,
+    as_of: date | None = None,
+    overrides: Sequence[str] = (),
+    out: Path | None = None,
+    force: bool = False,
+    replications: int | None = None,
+    seed: int | None = None,
+    execution: Execution = LOCAL,
+    lang: str = "en",
+    progress: ProgressFactory | None = None,
+) -> TrackOutput:
+    """Re-forecast SCENARIO from the transfer log ``actuals`` as of ``as_of`` (default: the day
+    after its last date): the plan and the re-forecast on the same seed; writes summary.csv
+    (the re-forecast), progress.csv, track_burnup.png, report.html and summary.xlsx."""
+    from migrasim.analysis.track import progress_rows, track_scenario
+    from migrasim.render.bundle import csv_files
+    from migrasim.render.tables import (
+        bottlenecks_frame,
+        completions_frame,
+        figure_png,
+        summary_frame,
+    )
+    from migrasim.render.track_plots import track_burnup_figure
+    from migrasim.render.track_tables import progress_frame
+    from migrasim.scenario.actuals import read_actuals
+    from migrasim.scenario.loader import load_scenario
+
+    spec = load_scenario(path, overrides)
+    log = read_actuals(actuals, str(actuals), spec, as_of)
+    out = out if out is not None else Path("results") / f"{path.stem}-track"
+    prepare_out_dir(out, force, [path, actuals])  # fail fast, before any simulation
+    seed = default_seed(spec, seed)
+    result = track_scenario(spec, log, replications, seed, execution, progress and progress())
+    plan, forecast = summarise(result.plan), summarise(result.forecast)
+    rows = progress_rows(
+        result,
+        {r.name: r.p80 for r in plan.rows},
+        {r.name: r.p80 for r in forecast.rows},
+    )
+    table = progress_frame(rows)
+    # No timeline.csv: the re-forecast's baseline starts at the as-of date, and a flow marked
+    # complete finished before it (its curve is in the log, not in the simulation).
+    tables = {"summary.csv": summary_frame(forecast), "progress.csv": table}
+    if forecast.completions is not None:
+        tables["completions.csv"] = completions_frame(forecast)
+    if forecast.bottlenecks is not None:
+        tables["bottlenecks.csv"] = bottlenecks_frame(forecast.bottlenecks)
+    cumulative: list[tuple[date, float]] = []
+    daily: dict[date, float] = {}
+    for flow in log.flows.values():
+        for entry in flow.days:
+            daily[entry.day] = daily.get(entry.day, 0.0) + entry.accepted_bytes
+    running = 0.0
+    for day in sorted(daily):
+        running += daily[day]
+        cumulative.append((day, running))
+    delivered = rows[-1].delivered_bytes
+    figure = track_burnup_figure(
+        cumulative, plan.band, plan.programme.total_bytes, forecast.band, delivered,
+        forecast.programme.total_bytes, spec.go_live, f"{spec.name}: progress and re-forecast",
+    )  # fmt: skip
+    pngs = {"track_burnup.png": figure_png(figure)}
+    command = reproduce_command(
+        "track", [path], overrides, forecast.replications, seed,
+        ["--actuals", str(actuals), "--as-of", log.as_of.isoformat()],
+    )  # fmt: skip
+    files = {**csv_files(tables), **pngs}
+    files |= _report_files(path, overrides, result.forecast, forecast, pngs, command, lang,
+                           {"progress": table}, (None, None))  # fmt: skip
+    write_files(out, files, force=force, protect=[path, actuals])
+    return TrackOutput(plan, forecast, rows, log.as_of, log.warnings, out)

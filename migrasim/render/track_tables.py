@@ -1,0 +1,47 @@
+"""progress.csv for ``migrasim track``: per flow, what has crossed and how the P80 moved."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from migrasim.analysis.track import FlowProgress
+
+
+def _day(value: object) -> str:
+    return "never" if value is None else str(value)
+
+
+def what_changed(row: FlowProgress) -> str:
+    """The evidence in words, e.g. "moved 62 % of planned: 7 of 30 working days with nothing
+    delivered"."""
+    if row.complete:
+        return "complete"
+    evidence = row.evidence
+    if evidence is None:
+        return ""
+    if evidence.working_days == 0:
+        return "not started yet (no working days to judge)"
+    share = evidence.moved_share
+    moved = "" if share is None else f"moved {100 * share:.0f} % of planned: "
+    days = "flow-days" if row.name == "ALL" else "working days"
+    return f"{moved}{evidence.zero_days} of {evidence.working_days} {days} with nothing delivered"
+
+
+def progress_frame(rows: Sequence[FlowProgress]) -> pd.DataFrame:
+    """One row per flow and the programme's (ALL)."""
+    return pd.DataFrame(
+        [
+            {
+                "flow": r.name,
+                "delivered_gb": round(r.delivered_bytes / 1e9, 3),
+                "percent_complete": round(r.percent_complete, 1),
+                "plan_p80": _day(r.plan_p80),
+                "new_p80": _day(r.new_p80),
+                "slip_days": "" if r.slip_days is None else r.slip_days,
+                "what_changed": what_changed(r),
+            }
+            for r in rows
+        ]
+    )
