@@ -512,6 +512,8 @@ def track(
     (the re-forecast), progress.csv, track_burnup.png, report.html and summary.xlsx."""
     from migrasim.analysis.track import progress_rows, track_scenario
     from migrasim.render.bundle import csv_files
+    from migrasim.render.i18n import fill, translator
+    from migrasim.render.messages import CHARTS
     from migrasim.render.tables import (
         bottlenecks_frame,
         completions_frame,
@@ -519,7 +521,7 @@ def track(
         summary_frame,
     )
     from migrasim.render.track_plots import track_burnup_figure
-    from migrasim.render.track_tables import progress_frame
+    from migrasim.render.track_tables import progress_frame, progress_table
     from migrasim.scenario.actuals import read_actuals
     from migrasim.scenario.loader import load_scenario
 
@@ -553,9 +555,11 @@ def track(
         running += daily[day]
         cumulative.append((day, running))
     delivered = rows[-1].delivered_bytes
+    t = translator(lang)
     figure = track_burnup_figure(
         cumulative, plan.band, plan.programme.total_bytes, forecast.band, delivered,
-        forecast.programme.total_bytes, spec.go_live, f"{spec.name}: progress and re-forecast",
+        forecast.programme.total_bytes, spec.go_live,
+        fill(t, CHARTS["track_title"], name=spec.name), t,
     )  # fmt: skip
     pngs = {"track_burnup.png": figure_png(figure)}
     command = reproduce_command(
@@ -564,6 +568,6 @@ def track(
     )  # fmt: skip
     files = {**csv_files(tables), **pngs}
     files |= _report_files(path, overrides, result.forecast, forecast, pngs, command, lang,
-                           {"progress": table}, (None, None))  # fmt: skip
+                           [progress_table(rows)], None)  # fmt: skip
     write_files(out, files, force=force, protect=[path, actuals])
     return TrackOutput(plan, forecast, rows, log.as_of, log.warnings, out)

@@ -590,6 +590,10 @@ def schema(out: Path | None) -> None:
         click.echo(f"Schema written to {out}")
 
 
+def _day(day: object) -> str:
+    return "never" if day is None else str(day)
+
+
 def main() -> None:
     """Console-script entry point."""
     os.environ.setdefault("MPLBACKEND", "Agg")

@@ -27,6 +27,12 @@ __all__ = [
 
 #: Column headers of summary.csv, the workbook and the report's extra tables, by column name.
 COLUMN_LABELS: dict[str, str] = {
+    "delivered_gb": N_("Delivered so far (GB)"),
+    "percent_complete": N_("Complete (%%)"),
+    "plan_p80": N_("Plan P80"),
+    "new_p80": N_("New P80"),
+    "slip_days": N_("Slip (days)"),
+    "what_changed": N_("What changed"),
     "flow": N_("Organisation"),
     "scenario": N_("Scenario"),
     "source": N_("Source"),
@@ -89,6 +95,7 @@ EXTRA_TITLES: dict[str, str] = {
     "sweep": N_("Sensitivity sweep"),
     "bottlenecks": N_("Bottlenecks by organisation"),
     "sensitivity": N_("What moves the completion date most"),
+    "progress": N_("Progress against the plan"),
 }
 
 #: The workbook's fixed sheets.
@@ -198,6 +205,14 @@ ADVICE: dict[str, str] = {
 
 #: Chart titles, axis labels, legends and annotations (plots.py).
 CHARTS: dict[str, str] = {
+    "track_title": N_("%(name)s: progress and re-forecast"),
+    "track_plan_band": N_("plan P10-P90"),
+    "track_plan_p50": N_("plan P50"),
+    "track_forecast_band": N_("re-forecast P10-P90"),
+    "track_forecast_p50": N_("re-forecast P50"),
+    "track_actual": N_("actual (transfer log)"),
+    "track_ylabel": N_("data across (TB)"),
+    "track_note": N_("bands: most likely totals; actuals: accepted bytes in the log"),
     "go_live_label": N_("Go-live %(date)s"),
     "go_live": N_("go-live"),
     "never": N_("never"),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from migrasim.analysis.track import FlowProgress
+from migrasim.render.inputs import NEVER, ExtraTable
 
 
 def _day(value: object) -> str:
@@ -45,3 +46,22 @@ def progress_frame(rows: Sequence[FlowProgress]) -> pd.DataFrame:
             for r in rows
         ]
     )
+
+
+def progress_table(rows: Sequence[FlowProgress]) -> ExtraTable:
+    """The progress table of the report and the workbook (progress.csv's rows, typed)."""
+    columns = ("flow", "delivered_gb", "percent_complete", "plan_p80", "new_p80", "slip_days",
+               "what_changed")  # fmt: skip
+    cells = tuple(
+        (
+            r.name,
+            round(r.delivered_bytes / 1e9, 3),
+            round(r.percent_complete, 1),
+            NEVER if r.plan_p80 is None else r.plan_p80,
+            NEVER if r.new_p80 is None else r.new_p80,
+            r.slip_days,
+            what_changed(r),
+        )
+        for r in rows
+    )
+    return ExtraTable("progress", columns, cells)
