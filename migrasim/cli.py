@@ -634,3 +634,7 @@ def main() -> None:
     """Console-script entry point."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     cli()
+
+
+if __name__ == "__main__":
+    main()
