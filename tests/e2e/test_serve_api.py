@@ -87,7 +87,9 @@ def cli_runs(scenario: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
 def test_scenario_lists_the_levers_from_the_file(client: TestClient) -> None:
     body = client.get("/api/scenario").json()
     levers = {lever["key"]: lever for lever in body["levers"]}
-    assert body["seed"] == 1 and body["replications"] == 1000 and body["go_live"] == "2026-01-05"
+    assert body["seed"] == 1
+    assert body["replications"] == 1000
+    assert body["go_live"] == "2026-01-05"
     assert levers["start"]["value"] == "2025-06-02"
     assert levers["go_live"]["value"] == "2026-01-05"
     assert levers["links.capped.daily_cap"]["value"] == "1 GB"
@@ -136,7 +138,9 @@ def test_evaluate_equals_the_cli_summary(
 ) -> None:
     changes = SETTINGS.get(name, {})
     answer = _evaluate(client, changes)
-    assert answer["set"] == changes and answer["seed"] == 1 and answer["replications"] == 200
+    assert answer["set"] == changes
+    assert answer["seed"] == 1
+    assert answer["replications"] == 200
     _same_figures(answer, read_csv(cli_runs[name] / "summary.csv"))
 
 
@@ -182,7 +186,8 @@ def test_bad_changes_answer_422_with_the_cli_message(
 def test_a_malformed_body_is_422(client: TestClient) -> None:
     assert client.post("/api/evaluate", content=b"{nope").status_code == 422
     answer = client.post("/api/evaluate", json={"set": ["a"]})
-    assert answer.status_code == 422 and '"set" must be an object' in answer.json()["error"]
+    assert answer.status_code == 422
+    assert '"set" must be an object' in answer.json()["error"]
     answer = client.post("/api/evaluate", json={"set": {}, "replications": "many"})
     assert answer.json()["error"] == "\"replications\" must be a whole number, got 'many'"
 
@@ -191,14 +196,17 @@ def test_a_malformed_body_is_422(client: TestClient) -> None:
 
 
 def test_a_token_is_needed_when_bound_beyond_this_machine(session: Session) -> None:
-    assert needs_token("0.0.0.0") and needs_token("192.168.1.5")
-    assert not needs_token("127.0.0.1") and not needs_token("localhost")
+    assert needs_token("0.0.0.0")
+    assert needs_token("192.168.1.5")
+    assert not needs_token("127.0.0.1")
+    assert not needs_token("localhost")
     with TestClient(create_app(session, "en", token="s3cret-token")) as guarded:
         assert guarded.get("/api/scenario").status_code == 401
         assert guarded.get("/").status_code == 401
         assert guarded.get("/static/serve.js").status_code == 401
         assert guarded.get("/api/scenario?token=wrong").status_code == 403
-        assert guarded.get("/api/scenario", headers={"X-Migrasim-Token": "s3cret"}).status_code == 403
+        wrong = guarded.get("/api/scenario", headers={"X-Migrasim-Token": "s3cret"})
+        assert wrong.status_code == 403
         assert guarded.get("/api/scenario?token=s3cret-token").status_code == 200
         ok = guarded.get("/api/scenario", headers={"X-Migrasim-Token": "s3cret-token"})
         assert ok.status_code == 200
@@ -211,8 +219,8 @@ def test_a_token_is_needed_when_bound_beyond_this_machine(session: Session) -> N
 def test_the_page_loads_nothing_from_elsewhere(client: TestClient) -> None:
     for url in ("/", "/?lang=cy", "/static/serve.js", "/static/serve.css"):
         text = client.get(url).text
-        assert "http://" not in text and "https://" not in text and "//cdn" not in text, url
-        assert "@import" not in text and "@font-face" not in text, url
+        for needle in ("http://", "https://", "//cdn", "@import", "@font-face"):
+            assert needle not in text, (url, needle)
     assert client.get("/static/web.py").status_code == 404
     assert client.get("/static/..%2Fweb.py").status_code == 404
 
@@ -240,7 +248,8 @@ def test_save_as_variant_writes_a_scenario_that_loads_to_the_same(
     named = client.post("/api/variant", json={"set": changes, "name": "../3 GB a day!"})
     assert Path(named.json()["file"]) == scenario.with_name("health_boards.3-GB-a-day.yaml")
     again = client.post("/api/variant", json={"set": changes, "name": "3 GB a day"})
-    assert again.status_code == 409 and "already exists" in again.json()["error"]
+    assert again.status_code == 409
+    assert "already exists" in again.json()["error"]
     download = client.post("/api/variant", json={"set": changes, "download": True})
     assert download.headers["content-disposition"].startswith("attachment")
     assert download.text == first.read_text(encoding="utf-8")
