@@ -40,7 +40,7 @@ def _native(value: Any) -> Any:
 def summary_rows(report: RunReport) -> list[dict[str, Any]]:
     """summary.csv's rows (flows, then ``ALL``) as JSON objects, with each row's status."""
     frame = summary_frame(report)
-    rows = [{k: _native(v) for k, v in r.items()} for r in frame.to_dict("records")]
+    rows = [{str(k): _native(v) for k, v in r.items()} for r in frame.to_dict("records")]
     for row, record in zip(rows, report.rows, strict=True):
         row["status"] = None if record.status is None else record.status.value
     return rows

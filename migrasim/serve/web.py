@@ -211,11 +211,11 @@ def create_app(session: Session, lang: str = "en", token: str | None = None) -> 
         changes = _changes(body)
         if body.get("download"):
             text = await run_in_threadpool(session.variant_text, changes)
-            name = f"{session.path.stem}.variant.yaml"
+            filename = f"{session.path.stem}.variant.yaml"
             return Response(
                 text,
                 media_type="application/yaml; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{name}"'},
+                headers={"Content-Disposition": f'attachment; filename="{filename}"'},
             )
         name = body.get("name")
         if name is not None and not isinstance(name, str):

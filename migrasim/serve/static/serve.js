@@ -144,8 +144,15 @@
       .filter(([b]) => b && b.days.length);
     if (!bands.length) return;
     const time = (s) => Date.parse(s + "T00:00:00Z");
-    const days = bands.flatMap(([b]) => [time(b.days[0]), time(b.days[b.days.length - 1])]);
-    const t0 = Math.min(...days), t1 = Math.max(...days, t0 + 86400000);
+    // The band runs to the horizon; show it until every band's P10 is complete (plus a little).
+    const last = (b) => {
+      let i = b.p10.length - 1;
+      while (i > 0 && b.p10[i - 1] >= 1) i--;
+      return time(b.days[Math.min(i + 1, b.days.length - 1)]);
+    };
+    const ends = bands.map(([b]) => last(b));
+    const t0 = Math.min(...bands.map(([b]) => time(b.days[0])));
+    const t1 = Math.max(...ends, t0 + 86400000) + 0.03 * (Math.max(...ends) - t0);
     const x = (t) => pad + ((t - t0) / (t1 - t0)) * (w - 2 * pad);
     const y = (f) => h - pad - f * (h - 2 * pad);
     ctx.strokeStyle = "#999";
@@ -154,8 +161,10 @@
     ctx.font = "12px sans-serif";
     ctx.fillText("100%", 4, y(1) + 4);
     ctx.fillText("0%", 12, y(0) + 4);
-    ctx.fillText(new Date(t0).toISOString().slice(0, 10), pad, h - 12);
-    ctx.fillText(new Date(t1).toISOString().slice(0, 10), w - pad - 70, h - 12);
+    for (let k = 0; k <= 4; k++) {
+      const t = t0 + (k / 4) * (t1 - t0);
+      ctx.fillText(new Date(t).toISOString().slice(0, 10), x(t) - (k ? 35 : 0) - (k === 4 ? 35 : 0), h - 12);
+    }
     const goLive = what.go_live ? time(what.go_live) : null;
     if (goLive !== null && goLive >= t0 && goLive <= t1) {
       ctx.strokeStyle = "#b00";
@@ -165,12 +174,13 @@
       const ts = band.days.map(time);
       ctx.fillStyle = fill;
       ctx.beginPath();
-      ts.forEach((t, i) => (i ? ctx.lineTo(x(t), y(band.p90[i])) : ctx.moveTo(x(t), y(band.p90[i]))));
-      for (let i = ts.length - 1; i >= 0; i--) ctx.lineTo(x(ts[i]), y(band.p10[i]));
+      const keep = ts.map((t, i) => i).filter((i) => ts[i] <= t1);
+      keep.forEach((i, k) => (k ? ctx.lineTo(x(ts[i]), y(band.p90[i])) : ctx.moveTo(x(ts[i]), y(band.p90[i]))));
+      for (let k = keep.length - 1; k >= 0; k--) ctx.lineTo(x(ts[keep[k]]), y(band.p10[keep[k]]));
       ctx.closePath(); ctx.fill();
       ctx.strokeStyle = line; ctx.lineWidth = 2;
       ctx.beginPath();
-      ts.forEach((t, i) => (i ? ctx.lineTo(x(t), y(band.p50[i])) : ctx.moveTo(x(t), y(band.p50[i]))));
+      keep.forEach((i, k) => (k ? ctx.lineTo(x(ts[i]), y(band.p50[i])) : ctx.moveTo(x(ts[i]), y(band.p50[i]))));
       ctx.stroke(); ctx.lineWidth = 1;
     }
   }
