@@ -589,7 +589,10 @@ def serve(
 
     session = Session(scenario, replications, seed)
     token = secrets.token_urlsafe(24) if needs_token(host) else None
-    web = create_app(session, lang, token)
+    local = not needs_token(host)
+    web = create_app(
+        session, lang, token, hosts=["127.0.0.1", "localhost", "::1", "[::1]"] if local else None
+    )
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
     if token is not None:

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -109,6 +111,11 @@ def _whole(body: Mapping[str, Any], name: str) -> int | None:
 
 
 async def _body(request: Request) -> dict[str, Any]:
+    # JSON only: a form or text/plain POST from another site's page (which a browser sends
+    # without asking) is refused, so no web page can save variants or run packs here.
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        raise BadRequestError(f"send the body as application/json, not {kind or 'nothing'!r}")
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
         raise BadRequestError(f"the request body is over {MAX_BODY_BYTES:,} bytes")
@@ -145,9 +152,16 @@ def _errors_as_json(endpoint: Endpoint) -> Endpoint:
     return wrapper
 
 
-def create_app(session: Session, lang: str = "en", token: str | None = None) -> ASGIApp:
+def create_app(
+    session: Session,
+    lang: str = "en",
+    token: str | None = None,
+    hosts: Sequence[str] | None = None,
+) -> ASGIApp:
     """The web application for ``session``; its page in ``lang`` unless a request asks for
-    another (``?lang=``); every request needs ``token`` when one is given."""
+    another (``?lang=``); every request needs ``token`` when one is given. ``hosts``: the only
+    Host headers answered (the command line gives the loopback names when it binds 127.0.0.1,
+    so a page from elsewhere cannot reach the server by DNS rebinding)."""
     translator(lang)  # an unknown language fails now, not on the first request
     environments: dict[str, jinja2.Environment] = {}
     packs: dict[str, Path] = {}
@@ -249,13 +263,16 @@ def create_app(session: Session, lang: str = "en", token: str | None = None) -> 
         Route("/api/boardpack", _errors_as_json(board_pack), methods=["POST"]),
         Route("/api/boardpack/{pack}/{name}", pack_file),
     ]
-    app: ASGIApp = Starlette(routes=routes)
+    middleware = [] if hosts is None else [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]
+    app: ASGIApp = Starlette(routes=routes, middleware=middleware)
     if token:
         app = TokenGuard(app, token)
     return app
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+"""The names of this machine: binding one of them needs no token, and the server then answers
+only requests whose Host header names one of them."""
 
 
 def needs_token(host: str) -> bool:

@@ -184,7 +184,11 @@ def test_bad_changes_answer_422_with_the_cli_message(
 
 
 def test_a_malformed_body_is_422(client: TestClient) -> None:
-    assert client.post("/api/evaluate", content=b"{nope").status_code == 422
+    bad_json = client.post(
+        "/api/evaluate", content=b"{nope", headers={"Content-Type": "application/json"}
+    )
+    assert bad_json.status_code == 422
+    assert bad_json.json()["error"].startswith("the body is not JSON")
     answer = client.post("/api/evaluate", json={"set": ["a"]})
     assert answer.status_code == 422
     assert '"set" must be an object' in answer.json()["error"]
@@ -278,3 +282,18 @@ def test_board_pack_is_the_cli_run_byte_for_byte(
         assert served.status_code == 200
         assert served.content == (cli_runs["cap-and-start"] / name).read_bytes(), name
     assert client.get("/api/boardpack/pack-1/summary.csv").status_code == 404
+
+
+def test_another_sites_page_cannot_post_or_rebind(session: Session) -> None:
+    """A page elsewhere can send a form or text/plain POST without asking: refused, as is a
+    Host header naming another machine (DNS rebinding) when bound to this machine."""
+    with TestClient(create_app(session, "en", hosts=["127.0.0.1", "localhost"])) as local:
+        simple = local.post(
+            "http://127.0.0.1/api/variant",
+            content=b'{"set": {}}',
+            headers={"Content-Type": "text/plain"},
+        )
+        assert simple.status_code == 422
+        assert simple.json()["error"] == "send the body as application/json, not 'text/plain'"
+        assert local.get("http://evil.example/api/scenario").status_code == 400
+        assert local.get("http://localhost/api/scenario").status_code == 200
