@@ -557,6 +557,63 @@ def track(
             f"{slip:>6}  {what_changed(row)}"
         )
     click.echo(f"Results written to {result.out}/")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on.")  # fmt: skip
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind. Anything but this machine (127.0.0.1, localhost, ::1) prints a "
+    "one-time access token that every request must carry.",
+)
+@click.option(
+    "--replications",
+    "-n",
+    type=click.IntRange(min=1),
+    help="Replications per answer (default: the file's, else 1000 when any input is uncertain).",
+)
+@SEED
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "cy"]),
+    default="en",
+    show_default=True,
+    help="Language of the page: English (en) or Welsh (cy).",
+)
+@_guarded
+def serve(
+    scenario: Path, port: int, host: str, replications: int | None, seed: int | None, lang: str
+) -> None:
+    """Start a local what-if page for SCENARIO: move a lever, see the answer.
+
+    The page shows the baseline beside the what-if (same seed, so the difference is the
+    lever's effect), saves a variant next to the scenario and makes a board pack
+    (report.html, summary.xlsx) as `migrasim run --set ...` would. Its API:
+    GET /api/scenario, POST /api/evaluate.
+
+    \b
+    Example:
+      migrasim serve scenarios/health_boards.yaml
+      migrasim serve scenarios/health_boards.yaml --lang cy --port 8800
+    """
+    import secrets
+
+    from migrasim.serve.session import Session
+    from migrasim.serve.web import create_app, needs_token, serve_forever
+
+    session = Session(scenario, replications, seed)
+    token = secrets.token_urlsafe(24) if needs_token(host) else None
+    local = not needs_token(host)
+    web = create_app(
+        session, lang, token, hosts=["127.0.0.1", "localhost", "::1", "[::1]"] if local else None
+    )
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/"
+    if token is not None:
+        click.echo(f"Access token (this run only): {token}")
+        url += f"?token={token}"
+    click.echo(f"Serving {scenario} at {url} (Ctrl+C to stop)")
+    serve_forever(web, host, port)
 
 
 @cli.command()
@@ -598,3 +655,7 @@ def main() -> None:
     """Console-script entry point."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,7 @@ longer or shorter, as it is on the wire.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -72,8 +73,9 @@ class Clock:
     start: datetime  # naive local
     tz: ZoneInfo
 
-    @property
+    @functools.cached_property
     def epoch(self) -> float:
+        """The start as a POSIX timestamp (computed once: every conversion needs it)."""
         return self.start.replace(tzinfo=self.tz).timestamp()
 
     def to_sim(self, local: datetime) -> SimTime:

@@ -1,0 +1,53 @@
+"""serve/levers.py and scenario/writer.py: levers from a scenario, scaled volumes, variants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from migrasim.scenario.loader import load_scenario, read_scenario_data
+from migrasim.scenario.writer import scenario_yaml
+from migrasim.serve.levers import Lever, scaled_volume, scenario_levers, value_text
+from tests.helpers import invoke
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_value_text_is_what_set_reads() -> None:
+    assert value_text("1 GB") == "1 GB"
+    assert value_text(None) == ""
+    assert value_text({"low": "1 h", "likely": "2 h"}) == '{"low": "1 h", "likely": "2 h"}'
+    assert value_text(0.7) == "0.7"
+
+
+def test_scaled_volume_keeps_the_estimate_shape() -> None:
+    lever = Lever("flows[A].volume", "", "volumes", "A", (10e9, 20e9, 40e9), {"dist": "pert"})
+    # 10, 20, 40 GB x 1.5 = 15, 30, 60 GB = 15000000000, 30000000000, 60000000000 bytes.
+    assert scaled_volume(lever, 1.5) == (
+        '{"low": "15000000000 B", "likely": "30000000000 B", "high": "60000000000 B", '
+        '"dist": "pert"}'
+    )
+    fixed = Lever("flows[B].volume", "5 GB", "volumes", "B", (5e9, 5e9, 5e9), {})
+    assert scaled_volume(fixed, 0.2) == "1000000000 B"  # 5 GB x 0.2 = 1 GB
+
+
+def test_inventory_flows_are_levers_too() -> None:
+    spec, levers = scenario_levers(ROOT / "scenarios" / "inventory_example.yaml")
+    volume_keys = [lever.key for lever in levers if lever.group == "volumes"]
+    assert volume_keys == [f"flows[{flow.name}].volume" for flow in spec.flows]
+
+
+def test_a_written_scenario_loads_back_the_same(tmp_path: Path) -> None:
+    for name in ("health_boards.yaml", "hardwired.yaml", "inventory_example.yaml"):
+        source = ROOT / "scenarios" / name
+        copy = tmp_path / name
+        copy.write_text(scenario_yaml(read_scenario_data(source), ["a header"]), encoding="utf-8")
+        assert copy.read_text(encoding="utf-8").startswith("# a header\n")
+        assert load_scenario(copy) == load_scenario(source), name
+
+
+def test_serve_refuses_a_bad_scenario_with_exit_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\n", encoding="utf-8")
+    code, _, stderr = invoke("serve", str(bad))
+    assert code == 2
+    assert stderr.startswith(f"Error: {bad}: ")
