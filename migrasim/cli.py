@@ -557,6 +557,10 @@ def track(
             f"{slip:>6}  {what_changed(row)}"
         )
     click.echo(f"Results written to {result.out}/")
+
+
+@cli.command()
+@SCENARIO
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port to listen on.")  # fmt: skip
 @click.option(
