@@ -62,6 +62,7 @@ class BlockInputs:
     daily_records: np.ndarray
     available: np.ndarray
     down: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    turnaround: np.ndarray | None = None  # rows x links, shipment turnaround s (inf: none)
 
     @property
     def rows(self) -> int:
@@ -89,8 +90,8 @@ def lone_flows(model: Model, down_keys: set[tuple[int, int]]) -> list[int]:
             continue
         f = members[0]
         flow = model.flows[f]
-        if len(flow.links) != 1:
-            continue
+        if len(flow.links) != 1 or model.links[flow.links[0]].shipment is not None:
+            continue  # (shipped media move in discrete deliveries: the event engine's)
         used = [flow.links[0]]
         if model.links[used[0]].fallback >= 0:
             used.append(model.links[used[0]].fallback)
