@@ -90,9 +90,7 @@ def draw_block(
         delay = None if rej is None else rej.delay
         per_flow["fr"].append(_draw(streams, scenario, fraction, f"{key}.rejection.fraction", 0.0))
         per_flow["d"].append(_draw(streams, scenario, delay, f"{key}.rejection.delay", 0.0))
-    per_link: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("bw", "cap", "rr", "dr", "av", "ta")
-    }
+    per_link: dict[str, list[np.ndarray]] = {k: [] for k in ("bw", "cap", "rr", "dr", "av", "ta")}
     for i, (name, link) in enumerate(scenario.links.items()):
         key = f"links[{name}]"
         bw = _draw(streams, scenario, link.bandwidth, f"{key}.bandwidth", INF)
