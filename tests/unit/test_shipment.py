@@ -293,3 +293,17 @@ def test_validate_cli_exit_2_for_bad_shipment(tmp_path: Any) -> None:
     code, _, err = invoke("validate", str(path))
     assert code == 2
     assert "links.courier.bandwidth" in err
+
+
+def test_turnaround_is_in_the_tornado() -> None:
+    from migrasim.analysis.sensitivity import swings
+
+    # 10 TB on 2 x 4 TB devices, 7-day calendar: completion = 2 turnarounds (8 TB, then 2 TB).
+    # Turnaround 3 / 5 / 10 days -> 6 / 10 / 20 days.
+    links = courier(turnaround={"low": "3 days", "likely": "5 days", "high": "10 days"})
+    model = build_model(parse_scenario(scenario_dict(links, one_flow(), working_days=ALL_WEEK)))
+    baseline, found = swings(model)
+    assert baseline == 10 * DAY
+    (swing,) = found
+    assert swing.key == "links.courier.shipment.turnaround"
+    assert (swing.finish_low_s, swing.finish_high_s) == (6 * DAY, 20 * DAY)
