@@ -203,8 +203,13 @@ def test_fill_device_is_max_min_fair() -> None:
     assert fill_device(4.0, [(0, 1.0)]) == [(0, 1.0)]
 
 
-def test_shipment_flows_stay_on_the_event_engine() -> None:
+def test_which_shipment_flows_the_batch_path_solves() -> None:
+    # a flow alone on its shipment link: the closed form (core/shipment_batch.py); two flows
+    # sharing the devices: the event engine
     model = build_model(parse_scenario(scenario_dict(courier(), one_flow())))
+    assert lone_flows(model, set()) == [0]
+    two = [*one_flow(), {"name": "B", "volume": "1 TB", "links": ["courier"]}]
+    model = build_model(parse_scenario(scenario_dict(courier(), two)))
     assert lone_flows(model, set()) == []
 
 
