@@ -16,17 +16,33 @@ differential test checks row by row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from migrasim.core.capacity import INF
 from migrasim.core.model import LinkModel, Model
 
-if TYPE_CHECKING:
-    from migrasim.core.batch import BlockInputs
-
 Rows = np.ndarray
+
+
+class Columns(Protocol):
+    """The inputs of a block this module reads (``core.batch.BlockInputs`` has them): per flow
+    (rows x flows) ``volume``, ``growth``, ``fraction``, ``delay``; per link (rows x links)
+    ``turnaround`` and ``available``."""
+
+    @property
+    def volume(self) -> np.ndarray: ...
+    @property
+    def growth(self) -> np.ndarray: ...
+    @property
+    def fraction(self) -> np.ndarray: ...
+    @property
+    def delay(self) -> np.ndarray: ...
+    @property
+    def turnaround(self) -> np.ndarray | None: ...
+    @property
+    def available(self) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -142,7 +158,7 @@ def owed(phase: ShipPhase, start: Rows, backlog: Rows, growth: Rows, horizon: fl
 
 def shipped_rows(
     model: Model,
-    block: BlockInputs,
+    block: Columns,
     f: int,
     rows: np.ndarray,
     start: Rows,

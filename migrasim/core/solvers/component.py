@@ -12,15 +12,12 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from migrasim.core.calendar import SimTime
 from migrasim.core.capacity import INF
 from migrasim.core.curve import Trace
 from migrasim.core.model import Inputs, LinkModel, Model, Outages, merge_intervals
-
-if TYPE_CHECKING:
-    from migrasim.core.solvers.shipment import Ledger
+from migrasim.core.solvers.ledger import Ledger
 
 TIME_TOL = 1e-6
 """Seconds: events closer than this are simultaneous (floating-point dust, not physics)."""
