@@ -90,7 +90,7 @@ def draw_block(
         delay = None if rej is None else rej.delay
         per_flow["fr"].append(_draw(streams, scenario, fraction, f"{key}.rejection.fraction", 0.0))
         per_flow["d"].append(_draw(streams, scenario, delay, f"{key}.rejection.delay", 0.0))
-    per_link: dict[str, list[np.ndarray]] = {k: [] for k in ("bw", "cap", "rr", "dr", "av")}
+    per_link: dict[str, list[np.ndarray]] = {k: [] for k in ("bw", "cap", "rr", "dr", "av", "ta")}
     for i, (name, link) in enumerate(scenario.links.items()):
         key = f"links[{name}]"
         bw = _draw(streams, scenario, link.bandwidth, f"{key}.bandwidth", INF)
@@ -107,6 +107,8 @@ def draw_block(
             per_link["av"].append(_draw(streams, scenario, link.lead_time, f"{key}.lead_time", 0))
         else:
             per_link["av"].append(np.full(BLOCK_SIZE, model.links[i].available))
+        turnaround = None if link.shipment is None else link.shipment.turnaround
+        per_link["ta"].append(_draw(streams, scenario, turnaround, f"{key}.turnaround", INF))
 
     def stack(cols: list[np.ndarray]) -> np.ndarray:
         return np.stack(cols, axis=1) if cols else np.zeros((BLOCK_SIZE, 0))
@@ -122,6 +124,7 @@ def draw_block(
         daily_records=stack(per_link["dr"]),
         available=stack(per_link["av"]),
         down=_outages(scenario, model, streams, until),
+        turnaround=stack(per_link["ta"]),
     )
 
 
@@ -250,6 +253,7 @@ def take_rows(block: BlockInputs, rows: slice | np.ndarray) -> BlockInputs:
         daily_records=block.daily_records[rows],
         available=block.available[rows],
         down={k: (s[rows], e[rows]) for k, (s, e) in block.down.items()},
+        turnaround=None if block.turnaround is None else block.turnaround[rows],
     )
 
 
@@ -271,4 +275,5 @@ def inputs_for(model: Model, block: BlockInputs, row: int) -> Inputs:
         available=tuple(block.available[row].tolist()),
         down=down,
         outages_until=model.horizon,
+        turnaround=() if block.turnaround is None else tuple(block.turnaround[row].tolist()),
     )

@@ -81,6 +81,7 @@ class Sampler:
                 delay = self._draw(flow.rejection_delay, f"{key}.rejection.delay", replication)
                 rejection.append(Rejection(fraction, 0.0 if delay == INF else delay))
         bandwidth, cap, records_rate, daily_records, available = [], [], [], [], []
+        turnaround = []
         for link_model in self.model.links:
             link = link_model.estimates
             key = f"links[{link_model.name}]"
@@ -96,6 +97,7 @@ class Sampler:
                 available.append(self._draw(link.lead_time, f"{key}.lead_time", replication))
             else:
                 available.append(self.model.links[len(available)].available)
+            turnaround.append(self._draw(link.turnaround, f"{key}.turnaround", replication))
         return replace(
             base,
             volume=tuple(volume),
@@ -106,6 +108,7 @@ class Sampler:
             records_rate=tuple(records_rate),
             daily_records=tuple(daily_records),
             available=tuple(available),
+            turnaround=tuple(turnaround),
             down=self._outages(base.down, replication, until),
             outages_until=until,
         )

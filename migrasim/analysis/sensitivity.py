@@ -54,6 +54,7 @@ class InputKind(enum.Enum):
     RECORDS_RATE = "records_rate"  # per link, records/s
     DAILY_RECORDS = "daily_records"  # per link, records per working day
     AVAILABLE = "available"  # per link, SimTime from which it can be used
+    TURNAROUND = "turnaround"  # per shipment link, seconds from departure to delivery
 
 
 def _put(values: tuple[_T, ...], index: int, value: _T) -> tuple[_T, ...]:
@@ -80,6 +81,8 @@ def with_input(inputs: Inputs, kind: InputKind, index: int, value: float) -> Inp
         return replace(inputs, records_rate=_put(inputs.records_rate, index, value))
     if kind is InputKind.DAILY_RECORDS:
         return replace(inputs, daily_records=_put(inputs.daily_records, index, value))
+    if kind is InputKind.TURNAROUND:
+        return replace(inputs, turnaround=_put(inputs.turnaround, index, value))
     return replace(inputs, available=_put(inputs.available, index, value))
 
 
@@ -97,6 +100,7 @@ def input_value(inputs: Inputs, kind: InputKind, index: int) -> float:
         InputKind.RECORDS_RATE: inputs.records_rate,
         InputKind.DAILY_RECORDS: inputs.daily_records,
         InputKind.AVAILABLE: inputs.available,
+        InputKind.TURNAROUND: inputs.turnaround,
     }
     return values[kind][index]
 
@@ -142,6 +146,8 @@ def uncertain_inputs(model: Model) -> list[tuple[str, Estimate, Setter]]:
         found.append((f"{key}.daily_records", link.daily_records,
                       input_setter(InputKind.DAILY_RECORDS, n)))  # fmt: skip
         found.append((f"{key}.lead_time", link.lead_time, input_setter(InputKind.AVAILABLE, n)))
+        found.append((f"{key}.shipment.turnaround", link.turnaround,
+                      input_setter(InputKind.TURNAROUND, n)))  # fmt: skip
     return [(k, e, s) for k, e, s in found if isinstance(e, Estimate) and e.high > e.low]
 
 

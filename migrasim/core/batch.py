@@ -33,6 +33,7 @@ import numpy as np
 from migrasim.core.capacity import INF
 from migrasim.core.curve import CurveArrays
 from migrasim.core.model import LinkModel, Model
+from migrasim.core.shipment_batch import shipped_rows
 
 _OUTAGE_CHUNK = 8
 """Outages whose candidates are tried together: a speed knob, fixed so results are too."""
@@ -62,6 +63,7 @@ class BlockInputs:
     daily_records: np.ndarray
     available: np.ndarray
     down: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    turnaround: np.ndarray | None = None  # rows x links, shipment turnaround s (inf: none)
 
     @property
     def rows(self) -> int:
@@ -90,6 +92,9 @@ def lone_flows(model: Model, down_keys: set[tuple[int, int]]) -> list[int]:
         f = members[0]
         flow = model.flows[f]
         if len(flow.links) != 1:
+            continue
+        if model.links[flow.links[0]].shipment is not None:
+            out.append(f)  # shipped media: a closed form (core/shipment_batch.py)
             continue
         used = [flow.links[0]]
         if model.links[used[0]].fallback >= 0:
@@ -522,6 +527,13 @@ def solve_block(
         for d in flow.after:
             start = np.maximum(start, finished[:, d])
         live = np.flatnonzero(start <= horizon)
+        if model.links[flow.links[0]].shipment is not None:
+            t_end, got, owed = shipped_rows(model, block, f, live, start[live], times, band_rows)
+            finished[live, f] = t_end
+            bottleneck[live, f] = flow.links[0]
+            delivered[live[live < band_rows]] += got
+            needed[live[live < band_rows]] += owed
+            continue
         for rows, group in _groups(model, block, f, live, cache):
             t_end, link, got, owed = _solve_flow(
                 model, block, f, rows, start[rows], group, times, band_rows
@@ -743,7 +755,8 @@ def _band(
             rework = cleared1[mine] * fr / (1.0 - fr)
             ends[mine] = np.where(p2.finished <= horizon, p2.finished, horizon)
     # Only the days up to the last completion need the curves; after it every row is cleared.
-    hi = min(int(np.searchsorted(times, float(ends.max()), side="left")) + 1, times.size)
+    # (side="right": a horizon at midnight makes the last day ends equal; all need the curves)
+    hi = min(int(np.searchsorted(times, float(ends.max()), side="right")) + 1, times.size)
     days = times[:hi]
     got[:, :hi] = np.minimum(sub.moved(p1, days), cleared1[:, None])
     got[:, :hi] = np.where(days[None, :] >= p1.start[:, None], got[:, :hi], 0.0)

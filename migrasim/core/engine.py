@@ -5,7 +5,8 @@ Flows are SimPy processes that wait for their start time and dependencies, then 
 links only are each a component of their own). Each component is one SimPy process that asks
 its solver (:mod:`migrasim.core.solvers`) when its next flow completes and sleeps until then,
 or until a new flow joins it. The solver is the curve solver for a flow alone on one link, else
-the week solver (cached identical weeks over the event stepper's max-min fair rates).
+the week solver (cached identical weeks over the event stepper's max-min fair rates); flows on
+shipped media move in discrete deliveries (:mod:`migrasim.core.solvers.shipment`).
 
 The records a run reads and returns are in :mod:`migrasim.core.model`; compiling a scenario
 into them is ``migrasim.scenario.compile.build_model``. Pure: no I/O, no printing, no
@@ -32,6 +33,7 @@ from migrasim.core.model import (
 )
 from migrasim.core.solvers.component import TIME_TOL, Advance, Component, State
 from migrasim.core.solvers.curve import CurveSolver
+from migrasim.core.solvers.shipment import ShipmentSolver
 from migrasim.core.solvers.weeks import WeekSolver
 
 __all__ = [
@@ -56,8 +58,11 @@ class Solver(Protocol):
 def _solver(
     model: Model, flows: tuple[int, ...], inputs: Inputs, record: bool, use_curves: bool
 ) -> Solver:
-    """The curve solver for a flow alone on one link (at a time), else the week solver."""
+    """The shipment solver for flows on shipped media, the curve solver for a flow alone on
+    one link (at a time), else the week solver."""
     component = Component(model, flows, inputs, record)
+    if any(model.links[model.flows[f].links[0]].shipment is not None for f in flows):
+        return ShipmentSolver(component)  # validation keeps shipment links alone on a path
     lone = component.lone_flow() if use_curves else None
     if lone is not None:
         return CurveSolver(component, lone)

@@ -62,6 +62,17 @@ class LinkEstimates:
     lead_time: Value | None  # seconds from the start until the link can be used
     mtbf: Value | None  # mean time between unplanned failures, seconds
     mttr: Value | None  # time to repair each failure, seconds
+    turnaround: Value | None = None  # shipment links: seconds from departure to delivery
+
+
+@dataclass(frozen=True)
+class ShipmentModel:
+    """Shipped media: devices of ``capacity_bytes`` each, at most ``in_flight`` out at once,
+    each delivering its load ``turnaround_s`` (most likely) after it leaves."""
+
+    capacity_bytes: float
+    turnaround_s: float  # most likely
+    in_flight: int
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,7 @@ class LinkModel:
     available: SimTime  # most likely time from which the link can be used (-inf: always)
     fallback: int  # link used until available, -1 if none
     estimates: LinkEstimates
+    shipment: ShipmentModel | None = None  # shipped media instead of a network (None: network)
 
 
 @dataclass(frozen=True)
@@ -159,6 +171,13 @@ class Inputs:
     available: tuple[SimTime, ...]  # per link
     down: dict[tuple[int, int], Outages]  # (link, flow or -1) -> sorted, disjoint outages
     outages_until: SimTime = INF  # random outages after this were not drawn
+    turnaround: tuple[float, ...] = ()  # per link, shipment turnaround in s (inf: not shipped)
+
+    def turnaround_of(self, link: LinkModel) -> float:
+        """Link ``link``'s turnaround in this run (its most likely one if none was drawn)."""
+        if link.index < len(self.turnaround):
+            return self.turnaround[link.index]
+        return INF if link.shipment is None else link.shipment.turnaround_s
 
 
 def flow_path_links(flow: FlowModel, links: tuple[LinkModel, ...] | list[LinkModel]) -> list[int]:
@@ -190,6 +209,9 @@ def baseline_inputs(model: Model) -> Inputs:
         daily_records=tuple(link.daily_records for link in model.links),
         available=tuple(link.available for link in model.links),
         down=down,
+        turnaround=tuple(
+            INF if link.shipment is None else link.shipment.turnaround_s for link in model.links
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from migrasim.core.model import (
     LinkModel,
     Model,
     Rejection,
+    ShipmentModel,
     Value,
     find_components,
 )
@@ -47,6 +48,18 @@ def _link_estimates(spec: LinkSpec) -> LinkEstimates:
         lead_time=_given(spec.lead_time),
         mtbf=None if outages is None else _given(outages.mtbf),
         mttr=None if outages is None else _given(outages.mttr),
+        turnaround=None if spec.shipment is None else as_value(spec.shipment.turnaround),
+    )
+
+
+def _shipment(spec: LinkSpec) -> ShipmentModel | None:
+    shipment = spec.shipment
+    if shipment is None:
+        return None
+    return ShipmentModel(
+        capacity_bytes=shipment.capacity,
+        turnaround_s=likely_of(shipment.turnaround),
+        in_flight=shipment.in_flight,
     )
 
 
@@ -102,6 +115,7 @@ def build_model(scenario: Scenario) -> Model:
                 available=available,
                 fallback=names.index(link.fallback) if link.fallback else -1,
                 estimates=_link_estimates(link),
+                shipment=_shipment(link),
             )
         )
     labels = scenario.flow_names()

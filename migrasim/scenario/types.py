@@ -494,6 +494,33 @@ class CalendarSpec(_Model):
         return self
 
 
+class ShipmentSpec(_Model):
+    """Shipped media: devices that carry ``capacity`` bytes each and deliver ``turnaround``
+    after they leave; at most ``in_flight`` are out at once (docs/scenario-format.md,
+    "Shipped media")."""
+
+    capacity: Size = Field(description="bytes one device carries, e.g. 4 TB")
+    turnaround: UncertainDuration = Field(
+        description="from a device leaving to its data being loaded at the target (copy, "
+        "transit, ingest), calendar time, e.g. 5 days"
+    )
+    in_flight: int = Field(
+        default=1, ge=1, le=1000, description="most devices out at once (default 1)"
+    )
+
+
+SHIPMENT_EXCLUDES = (
+    "bandwidth",
+    "daily_cap",
+    "efficiency",
+    "daily_records",
+    "records_rate",
+    "outages",
+    "fallback",
+)
+"""Link keys that do not apply to a shipment link (it moves devices, not a stream)."""
+
+
 class LinkSpec(_Model):
     """A capacity rule. One shared resource, unless ``per_flow`` gives every flow its own copy."""
 
@@ -527,12 +554,17 @@ class LinkSpec(_Model):
     fallback: str | None = Field(
         default=None, description="link flows use instead until this one is available"
     )
+    shipment: ShipmentSpec | None = Field(
+        default=None,
+        description="shipped media instead of a network: {capacity, turnaround, in_flight}",
+    )
     description: str = ""
 
     @model_validator(mode="after")
     def _has_capacity(self) -> LinkSpec:
         if (
-            self.daily_cap is None
+            self.shipment is None
+            and self.daily_cap is None
             and self.bandwidth is None
             and self.daily_records is None
             and self.records_rate is None
@@ -549,7 +581,7 @@ class LinkSpec(_Model):
                 "available_from or lead_time",
                 "add lead_time or available_from, or remove fallback",
             )
-        if self.bandwidth is None and self.efficiency != 1.0:  # an estimate is never == 1.0
+        if self.shipment is None and self.bandwidth is None and self.efficiency != 1.0:
             raise _fail(
                 "efficiency applies to bandwidth, and this link has none",
                 "remove efficiency or add bandwidth",
@@ -704,6 +736,8 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
             model = FlowSpec
         elif model is Scenario and part == "links":
             model = LinkSpec
+        elif model is LinkSpec and part == "shipment":
+            model = ShipmentSpec
         elif model is Scenario and part == "calendar":
             model = CalendarSpec
         elif model is Scenario and part == "flows_from":
@@ -985,6 +1019,7 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
                         "use a fallback link that is available from the start",
                     )
                 )
+    problems += _shipment_checks(scenario)
     for i, flow in enumerate(scenario.flows):
         used = [n for n in flow.links if n in scenario.links]
         used += [scenario.links[n].fallback or "" for n in used if scenario.links[n].fallback]
@@ -1020,6 +1055,58 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
             )
         )
     return problems
+
+
+def _shipment_checks(scenario: Scenario) -> list[Problem]:
+    """A shipment link has no network keys, is no fallback, and is alone on a flow's path."""
+    problems = []
+    shipped = [name for name, spec in scenario.links.items() if spec.shipment is not None]
+    for name in shipped:
+        spec = scenario.links[name]
+        for key in SHIPMENT_EXCLUDES:
+            value = getattr(spec, key)
+            if value is not None and not (key == "efficiency" and value == 1.0):
+                problems.append(
+                    Problem(
+                        f"links.{name}.{key}",
+                        f"does not apply to a shipment link (it moves devices, not a network "
+                        f"stream), got {quoted(_shown(value))}",
+                        f"remove {key}, or describe the network as a link of its own",
+                    )
+                )
+    for name, spec in scenario.links.items():
+        if spec.fallback in shipped:
+            problems.append(
+                Problem(
+                    f"links.{name}.fallback",
+                    f"{spec.fallback!r} is a shipment link and cannot stand in for a network",
+                    "use a network link as the fallback",
+                )
+            )
+    for i, flow in enumerate(scenario.flows):
+        on_path = [n for n in flow.links if n in shipped]
+        if on_path and len(flow.links) > 1:
+            name = flow.label
+            problems.append(
+                Problem(
+                    f"flows[{i}].links",
+                    f"shipment link {on_path[0]!r} must be the only link on a flow's path, "
+                    f"got {list(flow.links)!r}",
+                    f"ship the bulk on one flow and send the rest on another, e.g. "
+                    f"'{name} bulk' with links: [{on_path[0]}] and '{name} delta' with the "
+                    f"network links and after: ['{name} bulk']",
+                )
+            )
+    return problems
+
+
+def _shown(value: object) -> object:
+    """A key's value as the user wrote it, near enough for a message."""
+    if isinstance(value, EstimateSpec):
+        return {"low": value.low, "likely": value.likely, "high": value.high}
+    if isinstance(value, BaseModel):
+        return value.model_dump(exclude_defaults=True)
+    return value
 
 
 def _estimate_groups(scenario: Scenario) -> list[tuple[str, str]]:

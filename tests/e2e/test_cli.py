@@ -265,11 +265,13 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 # Counted by hand in each file: 22 local authorities + 7 health boards; hardwired.yaml has the
-# hard-wired link and its capped fallback; inventory_example.csv has 7 rows after its header.
+# hard-wired link and its capped fallback; inventory_example.csv has 7 rows after its header;
+# shipped_disks.yaml has 2 flows per organisation (bulk by courier, delta capped): 2 x 29 = 58.
 VALIDATE_COUNTS = {
     "hardwired.yaml": "29 flows, 2 links",
     "health_boards.yaml": "29 flows, 1 link",
     "inventory_example.yaml": "7 flows, 1 link",
+    "shipped_disks.yaml": "58 flows, 2 links",
 }
 
 

@@ -17,6 +17,7 @@ from migrasim.core.calendar import SimTime
 from migrasim.core.capacity import INF
 from migrasim.core.curve import Trace
 from migrasim.core.model import Inputs, LinkModel, Model, Outages, merge_intervals
+from migrasim.core.solvers.ledger import Ledger
 
 TIME_TOL = 1e-6
 """Seconds: events closer than this are simultaneous (floating-point dust, not physics)."""
@@ -38,6 +39,7 @@ class State:
     used: dict[int, tuple[int, float]]  # quota instance -> (window index, bytes used in it)
     moving: dict[int, dict[int, float]]  # flow -> link -> seconds that link set a positive rate
     blocked: dict[int, dict[int, float]]  # flow -> link -> seconds that link held it at zero
+    ledger: Ledger | None = None  # shipment links only: devices and shipments in flight
 
     def copy(self) -> State:
         return State(
@@ -47,6 +49,7 @@ class State:
             dict(self.used),
             {f: dict(v) for f, v in self.moving.items()},
             {f: dict(v) for f, v in self.blocked.items()},
+            None if self.ledger is None else self.ledger.copy(),
         )
 
 
