@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 
@@ -101,7 +102,22 @@ def summarise(
         bottlenecks=None if mc is None else _bottlenecks(mc),
         swings=None if sensitivity is None else _swings(model, *sensitivity),
         fix=fix,
+        **_precision(mc),
     )
+
+
+def _precision(mc: MonteCarloResult | None) -> dict[str, Any]:
+    """RunReport's precision fields for a run whose count was chosen by precision."""
+    if mc is None or mc.precision is None or mc.half_width_days is None:
+        return {}
+    programme = mc.programme_finished
+    p80 = float(np.sort(programme)[quantile_rank(programme.size, 0.8)])
+    goal = mc.precision.goal_days(p80 if np.isfinite(p80) else 0.0)
+    return {
+        "precision_goal_days": goal,
+        "precision_half_width_days": mc.half_width_days,
+        "precision_capped": mc.half_width_days > goal,
+    }
 
 
 def _local(clock: Clock, t: SimTime | None) -> datetime | None:

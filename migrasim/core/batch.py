@@ -526,7 +526,9 @@ def solve_block(
             t_end, link, got, owed = _solve_flow(
                 model, block, f, rows, start[rows], group, times, band_rows
             )
-            finished[rows, f] = np.where(t_end <= horizon, t_end, INF)
+            # As in the engine (SimPy stops before events at ``until``), a completion exactly
+            # at the horizon is not one.
+            finished[rows, f] = np.where(t_end < horizon, t_end, INF)
             bottleneck[rows, f] = link
             band = rows < band_rows
             if band.any():
@@ -570,13 +572,17 @@ def _groups(
     main = flow.links[0]
     fb = model.links[main].fallback
     per_record = np.zeros(block.rows)
-    if flow.records:
+    limits = model.links[main].limits_records or (fb >= 0 and model.links[fb].limits_records)
+    if flow.records and limits:
         per_record = block.volume[:, f] / flow.records
     cols = [*_link_columns(block, main), per_record, block.growth[:, f]]
     if fb >= 0:
         cols += _link_columns(block, fb)
     table = np.stack([c[rows] for c in cols], axis=1)
-    keys, inverse = np.unique(table, axis=0, return_inverse=True)
+    if bool((table == table[:1]).all()):  # the usual case: one group, no sort needed
+        keys, inverse = table[:1], np.zeros(rows.size, dtype=np.int64)
+    else:
+        keys, inverse = np.unique(table, axis=0, return_inverse=True)
     out = []
     for g, key in enumerate(keys):
         sub = rows[np.flatnonzero(inverse.reshape(-1) == g)]
@@ -743,7 +749,7 @@ def _band(
             rework = cleared1[mine] * fr / (1.0 - fr)
             ends[mine] = np.where(p2.finished <= horizon, p2.finished, horizon)
     # Only the days up to the last completion need the curves; after it every row is cleared.
-    hi = min(int(np.searchsorted(times, float(ends.max()), side="left")) + 1, times.size)
+    hi = min(int(np.searchsorted(times, float(ends.max()), side="right")) + 1, times.size)
     days = times[:hi]
     got[:, :hi] = np.minimum(sub.moved(p1, days), cleared1[:, None])
     got[:, :hi] = np.where(days[None, :] >= p1.start[:, None], got[:, :hi], 0.0)
