@@ -81,8 +81,9 @@ def run_scenario(
     precision: Precision | None = None,
     reuse_draws: bool = False,
 ) -> Outcome:
-    """Baseline plus Monte Carlo with ``replications``, else the scenario's ``replications:``,
-    else, when any input is uncertain, as many as ``precision`` needs (blocks until the
+    """Baseline plus Monte Carlo with ``replications``, else (unless ``precision`` is given)
+    the scenario's ``replications:``, else, when any input is uncertain, as many as
+    ``precision`` needs (blocks until the
     programme's P80 is known to its half-width; ``runner.Precision``), run where
     ``execution`` says. ``band=False``: no burn-up band (for points that need only dates);
     ``reuse_draws``: one of many runs on the same seed (``runner.run_monte_carlo``)."""
@@ -90,7 +91,8 @@ def run_scenario(
     baseline = simulate(model, record=True)
     mc = None
     if has_uncertainty(scenario):
-        n = replications or scenario.replications
+        # An explicit precision (``--precision``) beats the file's count, as --replications does.
+        n = replications or (None if precision is not None else scenario.replications)
         mc = run_monte_carlo(
             scenario, n, seed, execution.workers, progress, model, execution.scheduler,
             band, precision or DEFAULT_PRECISION, reuse_draws,

@@ -237,7 +237,8 @@ def _solve(
     if lo_x > hi_x:
         lo_x, hi_x = hi_x, lo_x
     cache: dict[str, Point] = {}
-    if replications is None and base.replications is None and has_uncertainty(base):
+    own_count = base.replications is not None and precision is None
+    if replications is None and not own_count and has_uncertainty(base):
         # One count for every point (common random numbers need the same replications): as
         # many as the unchanged scenario needs for its P80 to meet ``precision``.
         first = run_scenario(base, None, seed, execution, band=False, precision=precision,

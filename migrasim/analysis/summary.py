@@ -23,7 +23,13 @@ from migrasim.analysis.records import (
 from migrasim.analysis.runner import BAND_BINS, MonteCarloResult
 from migrasim.analysis.sensitivity import Swing
 from migrasim.analysis.stats import DateStats, date_stats
-from migrasim.core.calendar import Clock, SimTime, completion_date
+from migrasim.core.calendar import (
+    Clock,
+    SimTime,
+    completion_date,
+    completion_ordinals,
+    local_seconds,
+)
 from migrasim.core.engine import Model
 from migrasim.core.model import NotFinished
 from migrasim.core.rules import DateConverter, Status, days_late, in_time, quantile_rank, status
@@ -51,8 +57,14 @@ def summarise(
         shares = [1.0 if f.bottleneck else 0.0 for f in flows]
         common = [f.bottleneck or "" for f in flows]
     else:
-        per_flow = [[convert(float(t)) for t in mc.finished[:, i]] for i in range(len(flows))]
-        programme_days = [convert(float(t)) for t in mc.programme_finished]
+        # Dates by array operations (one zone lookup per distinct offset, one date object per
+        # distinct day), not one conversion per replication and flow.
+        ordinals = completion_ordinals(model.clock, mc.finished)
+        last = completion_ordinals(model.clock, mc.programme_finished)
+        days = {o: date.fromordinal(o) for o in np.unique(ordinals).tolist() if o > 0}
+        days.update({o: date.fromordinal(o) for o in np.unique(last).tolist() if o > 0})
+        per_flow = [[days.get(o) for o in ordinals[:, i].tolist()] for i in range(len(flows))]
+        programme_days = [days.get(o) for o in last.tolist()]
         common, shares = [], []
         for counter in mc.bottlenecks:
             name, count = counter.most_common(1)[0] if counter else ("", 0)
@@ -194,14 +206,10 @@ def progress_band(mc: MonteCarloResult) -> tuple[BandDay, ...]:
 
 
 def _completions(clock: Clock, mc: MonteCarloResult) -> tuple[tuple[datetime | None, ...], ...]:
-    memo: dict[float, datetime | None] = {}
-
-    def local(t: float) -> datetime | None:
-        if t not in memo:
-            memo[t] = clock.to_local(t) if np.isfinite(t) else None
-        return memo[t]
-
-    return tuple(tuple(local(t) for t in row) for row in mc.finished.tolist())
+    seconds = local_seconds(clock, mc.finished)
+    never = seconds == np.iinfo(np.int64).min
+    moments = np.where(never, np.datetime64("NaT"), seconds.astype("datetime64[s]"))
+    return tuple(tuple(row) for row in moments.tolist())  # NaT -> None
 
 
 def _bottlenecks(mc: MonteCarloResult) -> tuple[BottleneckCount, ...]:
