@@ -60,11 +60,11 @@ def summarise(
         # Dates by array operations (one zone lookup per distinct offset, one date object per
         # distinct day), not one conversion per replication and flow.
         ordinals = completion_ordinals(model.clock, mc.finished)
-        last = completion_ordinals(model.clock, mc.programme_finished)
+        ends = completion_ordinals(model.clock, mc.programme_finished)
         days = {o: date.fromordinal(o) for o in np.unique(ordinals).tolist() if o > 0}
-        days.update({o: date.fromordinal(o) for o in np.unique(last).tolist() if o > 0})
+        days.update({o: date.fromordinal(o) for o in np.unique(ends).tolist() if o > 0})
         per_flow = [[days.get(o) for o in ordinals[:, i].tolist()] for i in range(len(flows))]
-        programme_days = [days.get(o) for o in last.tolist()]
+        programme_days = [days.get(o) for o in ends.tolist()]
         common, shares = [], []
         for counter in mc.bottlenecks:
             name, count = counter.most_common(1)[0] if counter else ("", 0)
