@@ -20,7 +20,7 @@ import numpy as np
 
 from migrasim.core.batch import BlockInputs
 from migrasim.core.capacity import INF
-from migrasim.core.distributions import Estimate, beta_table, key_hash
+from migrasim.core.distributions import Estimate, beta_table, key_hash, normal_cdf_array
 from migrasim.core.model import Inputs, Model, Rejection, flow_path_links, merge_intervals
 from migrasim.scenario.types import Scenario, Uncertain, as_value
 
@@ -100,16 +100,16 @@ def _draw(
 
 
 def _estimate_rows(streams: _Streams, parsed: Estimate, key: str, rho: float | None) -> np.ndarray:
-    u = streams.uniform(key)
     if parsed.group is not None and rho is not None:
-        shared = streams.uniform(f"group:{parsed.group}")
-        if rho >= 1.0:
-            u = shared
-        elif rho > 0.0:
-            from scipy.special import ndtr, ndtri  # only correlated inputs pay the import
-
-            z = np.sqrt(rho) * ndtri(shared) + np.sqrt(1.0 - rho) * ndtri(u)
-            u = np.clip(ndtr(z), 1e-16, 1.0 - 1e-16)
+        # Gaussian copula on normals drawn directly (no inverse normal CDF needed): the
+        # group's shared factor and the input's own, mixed at correlation rho.
+        shared = streams.rng(f"group:{parsed.group}").standard_normal(streams.rows)
+        own = streams.rng(key).standard_normal(streams.rows)
+        rho = min(max(rho, 0.0), 1.0)
+        z = np.sqrt(rho) * shared + np.sqrt(1.0 - rho) * own
+        u = np.clip(normal_cdf_array(z), 1e-16, 1.0 - 1e-16)
+    else:
+        u = streams.uniform(key)
     out = parsed.ppf_array(u)
     out.flags.writeable = False  # shared by every run that reuses it
     return out

@@ -154,6 +154,25 @@ def uniform_for(seed: int, replication: int, key: str) -> float:
     return (int(state) >> 11) * 2.0**-53 + 2.0**-54  # 53 random bits, never exactly 0 or 1
 
 
+NORMAL_TABLE_LIMIT = 8.5
+"""The tabulated normal CDF covers [-8.5, 8.5]; beyond, it is clipped to its end values."""
+
+
+@functools.lru_cache(maxsize=1)
+def _normal_table() -> tuple[np.ndarray, np.ndarray]:
+    z = np.linspace(-NORMAL_TABLE_LIMIT, NORMAL_TABLE_LIMIT, 34001)
+    u = np.array([normal_cdf(v) for v in z.tolist()])
+    return z, u
+
+
+def normal_cdf_array(z: np.ndarray) -> np.ndarray:
+    """Vectorised standard normal CDF, pure numpy: linear interpolation in a table of
+    ``math.erfc`` values every 0.0005, within 3e-8 of the exact value everywhere (the
+    correlated inputs' copula needs no scipy; ``tests/unit/test_distributions.py``)."""
+    table_z, table_u = _normal_table()
+    return np.asarray(np.interp(z, table_z, table_u))
+
+
 def normal_cdf(z: float) -> float:
     return 0.5 * math.erfc(-z / math.sqrt(2.0))
 
