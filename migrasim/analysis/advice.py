@@ -33,11 +33,14 @@ from migrasim.scenario.types import Scenario, likely_of
 MAX_FACTOR = 100.0
 """Capacity is searched up to this multiple of today's."""
 
-SECTIONS = 1
-"""Factors tried per round of the search (one batch block a round). 1 is bisection, and was
-the fastest measured on the Wales scenario (91 ms against 166 ms for 3 and 313 ms for 15):
-each distinct capacity is its own curve and row group in the batch solver, so rows of
-different factors share no work."""
+SECTIONS = (1, 15)
+"""Factors tried per round of the search (one batch block a round), up to and beyond
+:data:`MANY_FLOWS` flows. 1 is bisection, the fastest measured on the Wales scenario (91 ms
+against 166 ms for 3 and 313 ms for 15): each distinct capacity is its own curve and row group
+in the batch solver, so rows of different factors share no work. With many flows each block
+pays a fixed cost per flow, so fewer, wider rounds (5 instead of 23) win."""
+
+MANY_FLOWS = 100
 
 
 @dataclass(frozen=True)
@@ -184,16 +187,17 @@ def fix_for(
     if not at_ends[1]:
         return Fix(key, quantity.noun, bottleneck, current_text, None, None, command)
     lo, hi = 1.0, MAX_FACTOR
+    sections = SECTIONS[len(model.flows) > MANY_FLOWS]
     while hi / lo > 1.00001:
-        # SECTIONS factors (geometric) between lo and hi solved as one batch block (or engine
-        # runs when the batch cannot take the scenario); the bracket shrinks SECTIONS + 1 times
-        # a round.
-        ratio = (hi / lo) ** (1.0 / (SECTIONS + 1))
-        factors = [lo * ratio**i for i in range(1, SECTIONS + 1)]
+        # ``sections`` factors (geometric) between lo and hi solved as one batch block (or
+        # engine runs when the batch cannot take the scenario); the bracket shrinks
+        # sections + 1 times a round.
+        ratio = (hi / lo) ** (1.0 / (sections + 1))
+        factors = [lo * ratio**i for i in range(1, sections + 1)]
         met = make_go_live(factors)
-        first = next((i for i, m in enumerate(met) if m), SECTIONS)
+        first = next((i for i, m in enumerate(met) if m), sections)
         lo = factors[first - 1] if first > 0 else lo
-        hi = factors[first] if first < SECTIONS else hi
+        hi = factors[first] if first < sections else hi
     # State a round value, checked: the nearest if it makes go-live, else the next one up.
     needed = _rounded(current * hi)
     if needed < current * hi and not makes_go_live(needed / current):

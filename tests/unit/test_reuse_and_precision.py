@@ -111,3 +111,19 @@ def test_precision_is_capped_and_the_same_for_any_worker_count() -> None:
     assert one.half_width_days > 1e-6
     same(one, two)
     assert list(precision_steps(2_500)) == [1000, 2000, 2500]
+
+
+def test_fix_search_in_wide_rounds_finds_the_bisection_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Many-flow scenarios search 15 factors a round; the stated fix is the same value."""
+    import migrasim.analysis.advice as advice
+    from migrasim.scenario.loader import load_scenario
+
+    scenario = load_scenario("scenarios/health_boards.yaml")
+    narrow = advice.fix_for(scenario, "capped", "s.yaml")
+    monkeypatch.setattr(advice, "MANY_FLOWS", 0)
+    wide = advice.fix_for(scenario, "capped", "s.yaml")
+    assert narrow is not None
+    assert wide is not None
+    assert narrow.needed == wide.needed == "2.949 GB"
