@@ -201,8 +201,9 @@ def _outages(
                     bound = until.get((link, owner), model.horizon)
                     starts, ends = _renewal(streams, key, mtbf, mttr, bound)
                 else:
+                    # the drawn mtbf itself is in the key (it depends on its group's rho too)
                     memo_key = ("renewal", streams.seed, streams.block, streams.rows, key,
-                                as_value(spec.mtbf), mttr, until)  # fmt: skip
+                                mtbf.tobytes(), mttr, until)  # fmt: skip
                     starts, ends = _memo(
                         memo_key, functools.partial(_renewal, streams, key, mtbf, mttr, until)
                     )
