@@ -7,13 +7,42 @@ Public API::
     result = simulate(model)
 """
 
-from migrasim.core.engine import FlowResult, Model, RunResult, simulate
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from migrasim.errors import MigrasimError, ScenarioError
-from migrasim.scenario.compile import build_model
-from migrasim.scenario.loader import load_scenario
-from migrasim.scenario.types import Scenario, parse_scenario
+
+if TYPE_CHECKING:
+    from migrasim.core.engine import FlowResult, Model, RunResult, simulate
+    from migrasim.scenario.compile import build_model
+    from migrasim.scenario.loader import load_scenario
+    from migrasim.scenario.types import Scenario, parse_scenario
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "FlowResult": "migrasim.core.engine",
+    "Model": "migrasim.core.engine",
+    "RunResult": "migrasim.core.engine",
+    "simulate": "migrasim.core.engine",
+    "build_model": "migrasim.scenario.compile",
+    "load_scenario": "migrasim.scenario.loader",
+    "Scenario": "migrasim.scenario.types",
+    "parse_scenario": "migrasim.scenario.types",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The public API, imported on first use, so ``migrasim --help`` (which imports this
+    package for ``__version__``) does not load the engine, pydantic or numpy."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'migrasim' has no attribute {name!r}")
+
 
 __all__ = [
     "FlowResult",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from migrasim import __version__
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario, with_overrides
 from migrasim.analysis.records import PROGRAMME, RunReport, SweepPoint
-from migrasim.analysis.runner import LOCAL, Execution, cluster_session
+from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_session
 from migrasim.analysis.solve import Point, Solution, solution_json
 from migrasim.analysis.summary import progress_band, summarise
 from migrasim.core.rules import in_time
@@ -125,9 +125,11 @@ def run(
     execution: Execution = LOCAL,
     lang: str = "en",
     progress: ProgressFactory | None = None,
+    precision: Precision | None = None,
 ) -> RunOutput:
     """Simulate one scenario: baseline, Monte Carlo (``replications``, else the file's, else
-    1000 when any input is uncertain), sensitivity and the fix; write every result file."""
+    as many as ``precision`` needs when any input is uncertain), sensitivity and the fix;
+    write every result file."""
     from migrasim.analysis.advice import fix_for
     from migrasim.analysis.sampling import has_uncertainty
     from migrasim.analysis.sensitivity import swings
@@ -139,7 +141,9 @@ def run(
     out = out if out is not None else Path("results") / path.stem
     prepare_out_dir(out, force, [path])  # fail fast, before any simulation
     seed = default_seed(spec, seed)
-    outcome = run_scenario(spec, replications, seed, execution, progress and progress())
+    outcome = run_scenario(
+        spec, replications, seed, execution, progress and progress(), precision=precision
+    )
     sensitivity = swings(outcome.model) if has_uncertainty(spec) else None
     report = summarise(outcome, sensitivity=sensitivity)
     fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)
@@ -181,6 +185,7 @@ def compare(
     execution: Execution = LOCAL,
     lang: str = "en",
     progress: ProgressFactory | None = None,
+    precision: Precision | None = None,
 ) -> CompareOutput:
     """Run each scenario (and each variant of the first) on common random numbers and write
     compare.csv, overlaid charts and a report led by the scenario most likely to make go-live."""
@@ -210,6 +215,8 @@ def compare(
     first = specs[0][1]
     seed = default_seed(first, seed)
     n = replications or max((s.replications or 0) for _, s in specs) or None
+    if replications is None and precision is not None:
+        n = None  # --precision beats the files' counts, as --replications does
     labels = [label for label, _ in specs]
     if len(set(labels)) != len(labels):
         labels = [f"{i + 1}:{label}" for i, label in enumerate(labels)]
@@ -219,9 +226,14 @@ def compare(
     outcomes: list[tuple[str, Outcome]] = []
     with cluster_session(execution):
         for label, (_, spec) in zip(labels, specs, strict=True):
-            outcomes.append(
-                (label, run_scenario(spec, n, seed, execution, progress and progress()))
-            )
+            # Without a count, the first scenario runs to ``precision`` and the others run as
+            # many (common random numbers need the same replications); every scenario reuses
+            # the draws of inputs it shares with the ones before (``draws._memo``).
+            outcome = run_scenario(spec, n, seed, execution, progress and progress(),
+                                   precision=precision, reuse_draws=True)  # fmt: skip
+            if n is None and outcome.mc is not None:
+                n = outcome.replications
+            outcomes.append((label, outcome))
     rows = compare_rows(outcomes, seed)
     table = rows_frame([row.fields() for row in rows])
     reports = [summarise(o) for _, o in outcomes]
@@ -298,6 +310,7 @@ def sweep(
     execution: Execution = LOCAL,
     lang: str = "en",
     events: SweepEvents | None = None,
+    precision: Precision | None = None,
 ) -> SweepOutput:
     """Run every combination of a grid. Each point is saved (atomically) as soon as it
     finishes, so an interrupted sweep carries on with ``resume`` and gives the same sweep.csv;
@@ -340,7 +353,14 @@ def sweep(
         events.started(len(points), seed, keys)
     records: list[dict[str, Any]] = []
     typed: list[SweepPoint] = []
+    base: Outcome | None = None
     with cluster_session(execution):
+        if replications is None and (spec.replications is None or precision is not None):
+            # Without a count every point runs as many as the unchanged scenario needs to meet
+            # ``precision`` (a function of the scenario and seed, so a resumed sweep agrees).
+            base = run_scenario(spec, None, seed, execution, precision=precision,
+                                reuse_draws=True)  # fmt: skip
+            replications = base.replications if base.mc is not None else None
         for index, point in enumerate(points):
             saved = out / "points" / f"{index:04d}.json"
             earlier = saved.exists()
@@ -367,8 +387,9 @@ def sweep(
     pngs = {} if figure is None else {"sweep.png": figure_png(figure)}
     # The report: the unchanged scenario's results (same seed, so on the sweep's draws), with
     # the sweep's answer as the headline's advice.
-    with cluster_session(execution):
-        base = run_scenario(spec, replications, seed, execution)
+    if base is None:
+        with cluster_session(execution):
+            base = run_scenario(spec, replications, seed, execution, reuse_draws=True)
     report = summarise(base)
     command = reproduce_command("sweep", [path], overrides, replications, seed,
                                 [f"--grid={g}" for g in grids])  # fmt: skip
@@ -458,6 +479,7 @@ def solve(
     seed: int | None = None,
     execution: Execution = LOCAL,
     on_point: Callable[[Point], None] | None = None,
+    precision: Precision | None = None,
 ) -> tuple[Solution, Path]:
     """The smallest value of ``key`` (or the latest start) in ``between`` that meets
     ``target``; writes solve.json. Returns the solution and the folder."""
@@ -473,6 +495,7 @@ def solve(
     solution = run_solve(
         data, str(path), key, between[0], between[1], target, replications, seed, execution,
         flow, lambda text: read_yaml(text, "--between"), on_point=on_point,
+        precision=precision,
     )  # fmt: skip
     text = json.dumps(solution_json(solution), indent=2, default=str) + "\n"
     write_files(out, {"solve.json": text}, force=force, protect=[path])

@@ -132,6 +132,23 @@ LANG = click.option(
 )
 
 
+PRECISION = click.option(
+    "--precision",
+    metavar="DAYS",
+    type=click.FloatRange(min=0, min_open=True),
+    help="With no replication count (option or file): run blocks of 1,000 until the "
+    "programme's P80 is known within this many days either way (default: the larger of 1 day "
+    "and 1 % of the time from the start to the P80), up to 100,000 replications.",
+)
+
+
+def _precision(days: float | None) -> Any:
+    """The stopping rule for ``--precision`` (None: the default one)."""
+    from migrasim.analysis.runner import Precision
+
+    return None if days is None else Precision(days=days)
+
+
 def _execution(workers: int | None, scheduler: str | None) -> Execution:
     """Where the replications run (a ``runner.Execution``)."""
     from migrasim.analysis.runner import Execution
@@ -189,12 +206,13 @@ class _Progress:
     "--replications",
     "-n",
     type=click.IntRange(min=1),
-    help="Monte Carlo replications (default: the file's 'replications', else 1000 when any "
-    "input is uncertain, else none).",
+    help="Monte Carlo replications (default: the file's 'replications', else as many as "
+    "--precision needs when any input is uncertain, else none).",
 )
 @SEED
 @WORKERS
 @SCHEDULER
+@PRECISION
 @LANG
 @_guarded
 def run(
@@ -207,6 +225,7 @@ def run(
     workers: int | None,
     scheduler: str | None,
     lang: str,
+    precision: float | None,
 ) -> None:
     """Simulate SCENARIO: completion dates, the chance of making go-live, the bottleneck.
 
@@ -223,8 +242,9 @@ def run(
     execution = _execution(workers, scheduler)  # refuse --workers with --scheduler first
     with _Progress() as progress:
         result = app.run(
-            scenario, overrides, out, force, replications, seed, execution, lang, progress
-        )
+            scenario, overrides, out, force, replications, seed, execution, lang, progress,
+            _precision(precision),
+        )  # fmt: skip
     from migrasim.render.headlines import advice_text
     from migrasim.render.i18n import translator
     from migrasim.render.terminal import run_lines, term
@@ -235,6 +255,14 @@ def run(
         click.echo(line)
     if report.fix is not None and result.headline_late:
         click.echo(term(t, "fix", fix=advice_text(report.fix, t)))
+    if report.precision_half_width_days is not None:
+        reached = report.precision_half_width_days
+        goal = report.precision_goal_days
+        state = "capped before reaching" if report.precision_capped else "reaching"
+        click.echo(
+            f"Replications: {report.replications:,}, {state} a programme P80 known within "
+            f"+/- {reached:.1f} days (asked +/- {goal:.1f}; --precision to change it)."
+        )
     if result.wide_intervals:
         more = 4 * (report.replications or 1)
         click.echo(term(t, "wide", k=len(result.wide_intervals),
@@ -264,6 +292,7 @@ def run(
     help="Results folder (default: results/compare-<first>-vs-<second>/).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@PRECISION
 @LANG
 @_guarded
 def compare(
@@ -277,6 +306,7 @@ def compare(
     out: Path | None,
     force: bool,
     lang: str,
+    precision: float | None,
 ) -> None:
     """Compare scenarios (or variants of one) on common random numbers.
 
@@ -297,7 +327,7 @@ def compare(
     with _Progress() as progress:
         result = app.compare(
             scenarios, overrides, variants, out, force, replications, seed, execution, lang,
-            progress,
+            progress, _precision(precision),
         )  # fmt: skip
     from migrasim.render.i18n import translator
     from migrasim.render.terminal import comparison_lines, term
@@ -331,6 +361,7 @@ def compare(
     help="Results folder (default: results/<stem>-sweep/).",
 )
 @click.option("--resume", is_flag=True, help="Carry on an interrupted sweep in --out.")
+@PRECISION
 @LANG
 @click.option("--force", is_flag=True, help="Start again, replacing an existing folder.")
 @_guarded
@@ -345,6 +376,7 @@ def sweep(
     out: Path | None,
     resume: bool,
     lang: str,
+    precision: float | None,
     force: bool,
 ) -> None:
     """Run every combination of a grid: P80 and the chance of go-live at each point.
@@ -384,7 +416,7 @@ def sweep(
     execution = _execution(workers, scheduler)
     result = app.sweep(
         scenario, grids, overrides, out, force, resume, replications, seed, execution, lang,
-        app.SweepEvents(started, point),
+        app.SweepEvents(started, point), _precision(precision),
     )  # fmt: skip
     if not result.charted:
         click.echo(term(t, "no_sweep_chart"))
@@ -422,6 +454,7 @@ def sweep(
     help="Folder for solve.json (default: results/<stem>-solve/).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@PRECISION
 @_guarded
 def solve(
     scenario: Path,
@@ -434,6 +467,7 @@ def solve(
     seed: int | None,
     workers: int | None,
     scheduler: str | None,
+    precision: float | None,
     out: Path | None,
     force: bool,
 ) -> None:
@@ -461,7 +495,7 @@ def solve(
     click.echo(f"Solving {target!r} for {flow} by varying {key} in [{between[0]}, {between[1]}]")
     solution, folder = app.solve(
         scenario, key, between, target, flow, overrides, out, force, replications, seed,
-        execution, show,
+        execution, show, _precision(precision),
     )  # fmt: skip
     if solution.value is None:
         click.echo(f"Not achievable in the range: {solution.note}.")

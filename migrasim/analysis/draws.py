@@ -11,14 +11,16 @@ numbers). A block is always drawn whole, then cut to the replications asked for.
 
 from __future__ import annotations
 
+import functools
+from collections import OrderedDict
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from migrasim.core.batch import BlockInputs
 from migrasim.core.capacity import INF
-from migrasim.core.distributions import Estimate, key_hash
+from migrasim.core.distributions import Estimate, beta_table, key_hash, normal_cdf_array
 from migrasim.core.model import Inputs, Model, Rejection, flow_path_links, merge_intervals
 from migrasim.scenario.types import Scenario, Uncertain, as_value
 
@@ -27,6 +29,43 @@ BLOCK_SIZE = 1000
 
 _CHUNK = 32
 """Outage cycles drawn per step, per row."""
+
+_MEMO: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_MEMO_BYTES = 0
+MEMO_LIMIT_BYTES = 256 * 2**20
+"""Drawn arrays kept per process (least recently used dropped first)."""
+
+
+def _memo(key: tuple[Any, ...], make: Any) -> Any:
+    """The arrays ``make()`` returns for ``key``, drawn once per process.
+
+    A draw depends only on its key: (seed, block, input key path, the input's specification,
+    its group's correlation, what else it depends on). So every run with the same seed — each
+    point of a ``solve``, each variant of a ``compare``, each scenario of a sweep — gets back
+    the very arrays an earlier run drew for an input it did not change: common random numbers
+    exactly, and no input is drawn twice. Memory is bounded by :data:`MEMO_LIMIT_BYTES`.
+    """
+    global _MEMO_BYTES
+    if key in _MEMO:
+        _MEMO.move_to_end(key)
+        return _MEMO[key]
+    value = make()
+    arrays = value if isinstance(value, tuple) else (value,)
+    size = sum(int(a.nbytes) for a in arrays)
+    _MEMO[key] = value
+    _MEMO_BYTES += size
+    while _MEMO_BYTES > MEMO_LIMIT_BYTES and len(_MEMO) > 1:
+        _, old = _MEMO.popitem(last=False)
+        olds = old if isinstance(old, tuple) else (old,)
+        _MEMO_BYTES -= sum(int(a.nbytes) for a in olds)
+    return value
+
+
+def clear_memo() -> None:
+    """Forget every memoised draw (tests and benchmarks use it to time fresh draws)."""
+    global _MEMO_BYTES
+    _MEMO.clear()
+    _MEMO_BYTES = 0
 
 
 class _Streams:
@@ -55,27 +94,42 @@ def _draw(
         return np.full(streams.rows, parsed)
     if parsed.high <= parsed.low:
         return np.full(streams.rows, parsed.likely)
-    u = streams.uniform(key)
-    if parsed.group is not None:
-        rho = scenario.correlation[parsed.group]
-        shared = streams.uniform(f"group:{parsed.group}")
-        if rho >= 1.0:
-            u = shared
-        elif rho > 0.0:
-            z = np.sqrt(rho) * ndtri(shared) + np.sqrt(1.0 - rho) * ndtri(u)
-            u = np.clip(ndtr(z), 1e-16, 1.0 - 1e-16)
-    return parsed.ppf_array(u)
+    rho = None if parsed.group is None else scenario.correlation[parsed.group]
+    memo_key = ("input", streams.seed, streams.block, streams.rows, key, parsed, rho)
+    return _memo(memo_key, lambda: _estimate_rows(streams, parsed, key, rho))  # type: ignore[no-any-return]
+
+
+def _estimate_rows(streams: _Streams, parsed: Estimate, key: str, rho: float | None) -> np.ndarray:
+    if parsed.group is not None and rho is not None:
+        # Gaussian copula on normals drawn directly (no inverse normal CDF needed): the
+        # group's shared factor and the input's own, mixed at correlation rho.
+        shared = streams.rng(f"group:{parsed.group}").standard_normal(streams.rows)
+        own = streams.rng(key).standard_normal(streams.rows)
+        rho = min(max(rho, 0.0), 1.0)
+        z = np.sqrt(rho) * shared + np.sqrt(1.0 - rho) * own
+        u = np.clip(normal_cdf_array(z), 1e-16, 1.0 - 1e-16)
+    else:
+        u = streams.uniform(key)
+    out = parsed.ppf_array(u)
+    out.flags.writeable = False  # shared by every run that reuses it
+    return out
+
+
+Until = float | dict[tuple[int, int], np.ndarray]
+"""How far random outages are drawn: one time for all, or per ``(link, flow or -1)`` instance
+a time per row (instances not named: the horizon)."""
 
 
 def draw_block(
-    scenario: Scenario, model: Model, seed: int, block: int, outages_until: float | None = None
+    scenario: Scenario, model: Model, seed: int, block: int, outages_until: Until | None = None
 ) -> BlockInputs:
     """The inputs of block ``block`` (``BLOCK_SIZE`` rows) of ``scenario`` compiled as ``model``.
 
     Random outages are drawn until ``outages_until`` (default: the horizon): every outage that
-    starts before it, and no fewer. Each chunk of outage cycles has its own stream, so the
-    outages drawn to any time are a prefix of those drawn to the horizon, and a replication
-    that finishes by ``outages_until`` is exactly the one with every outage drawn.
+    starts before it, and no fewer. Each chunk of outage cycles has its own stream, drawn whole
+    for every row whatever the bound, so the outages drawn to any time are a prefix of those
+    drawn to the horizon, and a replication that finishes by ``outages_until`` is exactly the
+    one with every outage drawn.
     """
     until = model.horizon if outages_until is None else outages_until
     streams = _Streams(seed, block, BLOCK_SIZE)
@@ -129,7 +183,7 @@ def draw_block(
 
 
 def _outages(
-    scenario: Scenario, model: Model, streams: _Streams, until: float
+    scenario: Scenario, model: Model, streams: _Streams, until: Until
 ) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
     """Planned outages plus an alternating up/down renewal process per link instance."""
     down: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
@@ -145,7 +199,17 @@ def _outages(
                 where = flow.name if owner >= 0 else "shared"
                 key = f"links[{compiled.name}].outages@{where}"
                 mtbf = _draw(streams, scenario, spec.mtbf, f"{key}.mtbf", INF)
-                starts, ends = _renewal(streams, key, mtbf, as_value(spec.mttr), until)
+                mttr = as_value(spec.mttr)
+                if isinstance(until, dict):  # bounds per row: drawn for this run only
+                    bound = until.get((link, owner), model.horizon)
+                    starts, ends = _renewal(streams, key, mtbf, mttr, bound)
+                else:
+                    # the drawn mtbf itself is in the key (it depends on its group's rho too)
+                    memo_key = ("renewal", streams.seed, streams.block, streams.rows, key,
+                                mtbf.tobytes(), mttr, until)  # fmt: skip
+                    starts, ends = _memo(
+                        memo_key, functools.partial(_renewal, streams, key, mtbf, mttr, until)
+                    )
                 if planned:
                     starts, ends = _merge_rows(starts, ends, planned)
                 down[(link, owner)] = (starts, ends)
@@ -161,7 +225,7 @@ def _outages(
 
 
 def with_outages_until(
-    scenario: Scenario, model: Model, seed: int, block: int, inputs: BlockInputs, until: float
+    scenario: Scenario, model: Model, seed: int, block: int, inputs: BlockInputs, until: Until
 ) -> BlockInputs:
     """``inputs`` (block ``block``, drawn whole) with its outages drawn to ``until`` instead."""
     streams = _Streams(seed, block, inputs.rows)
@@ -180,46 +244,76 @@ def outage_instances(scenario: Scenario, model: Model) -> set[tuple[int, int]]:
     return out
 
 
+def random_outage_instances(scenario: Scenario, model: Model) -> set[tuple[int, int]]:
+    """The ``(link, flow or -1)`` instances with random outages (an ``mtbf`` and ``mttr``)."""
+    out = set()
+    for f, flow in enumerate(model.flows):
+        for link in flow_path_links(flow, model.links):
+            compiled = model.links[link]
+            spec = scenario.links[compiled.name].outages
+            if spec is not None and spec.mtbf is not None and spec.mttr is not None:
+                out.add((link, f if compiled.per_flow else -1))
+    return out
+
+
 def _renewal(
-    streams: _Streams, key: str, mtbf: np.ndarray, mttr: float | Estimate, horizon: float
+    streams: _Streams,
+    key: str,
+    mtbf: np.ndarray,
+    mttr: float | Estimate,
+    horizon: float | np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the outages of an up/down process starting before ``horizon``: exponential up
-    times (mean ``mtbf``), repairs ~ ``mttr``; rows x K, padded with inf. Chunk ``c`` of cycles
-    draws from its own stream (``key#c``), whatever ``horizon`` is."""
+    """Per row, the outages of an up/down process starting before ``horizon`` (one time, or
+    one per row): exponential up times (mean ``mtbf``), repairs ~ ``mttr``; rows x K, padded
+    with inf. Chunk ``c`` of cycles draws from its own stream (``key#c``) for every row, so a
+    row's outages do not depend on ``horizon``, only how many of them are kept; rows already
+    past their bound skip the (costlier) transformation of their draws."""
     rows = mtbf.size
+    bound = np.broadcast_to(np.asarray(horizon, dtype=float), (rows,))
     t = np.zeros(rows)
     starts: list[np.ndarray] = []
     ends: list[np.ndarray] = []
-    while (t < horizon).any():
+    active = np.flatnonzero(t < bound)
+    while active.size:
         rng = streams.rng(f"{key}#{len(starts)}")
-        ups = rng.exponential(1.0, (rows, _CHUNK)) * mtbf[:, None]
+        ups = rng.exponential(1.0, (rows, _CHUNK))[active] * mtbf[active, None]
         if isinstance(mttr, Estimate):
-            repairs = _sample(mttr, rng, (rows, _CHUNK))
+            repairs = _sample(mttr, rng, (rows, _CHUNK), active)
         else:
-            repairs = np.full((rows, _CHUNK), mttr)
-        cycle_ends = t[:, None] + np.cumsum(ups + repairs, axis=1)
+            repairs = np.full((active.size, _CHUNK), mttr)
+        cycle_ends = t[active, None] + np.cumsum(ups + repairs, axis=1)
         cycle_starts = cycle_ends - repairs
-        keep = cycle_starts < horizon
-        starts.append(np.where(keep, cycle_starts, INF))
-        ends.append(np.where(keep, cycle_ends, INF))
-        t = cycle_ends[:, -1]
+        keep = cycle_starts < bound[active, None]
+        chunk_s = np.full((rows, _CHUNK), INF)
+        chunk_e = np.full((rows, _CHUNK), INF)
+        chunk_s[active] = np.where(keep, cycle_starts, INF)
+        chunk_e[active] = np.where(keep, cycle_ends, INF)
+        starts.append(chunk_s)
+        ends.append(chunk_e)
+        t[active] = cycle_ends[:, -1]
+        active = active[t[active] < bound[active]]
     if not starts:
         return np.zeros((rows, 0)), np.zeros((rows, 0))
     return np.concatenate(starts, axis=1), np.concatenate(ends, axis=1)
 
 
-def _sample(est: Estimate, rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
-    """Independent draws of ``est`` (no common-random-number mapping needed for repairs)."""
+def _sample(
+    est: Estimate, rng: np.random.Generator, shape: tuple[int, int], rows: np.ndarray
+) -> np.ndarray:
+    """Independent draws of ``est`` (no common-random-number mapping needed for repairs), for
+    ``rows`` of a ``shape`` drawn whole: uniforms through the tabulated inverse CDF, several
+    times faster than ``Generator.beta``."""
     a, m, b = est.low, est.likely, est.high
     if b <= a:
-        return np.full(shape, m)
+        return np.full((rows.size, shape[1]), m)
     if est.dist == "uniform":
-        return rng.uniform(a, b, shape)
+        return np.asarray(rng.uniform(a, b, shape)[rows])
     if est.dist == "triangular":
-        return rng.triangular(a, m, b, shape)
+        return np.asarray(rng.triangular(a, m, b, shape)[rows])
     alpha = 1 + 4 * (m - a) / (b - a)
     beta = 1 + 4 * (b - m) / (b - a)
-    return a + (b - a) * rng.beta(alpha, beta, shape)
+    cdf, x = beta_table(alpha, beta)
+    return np.asarray(a + (b - a) * np.interp(rng.random(shape)[rows], cdf, x))
 
 
 def _merge_rows(

@@ -14,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from migrasim.analysis.runner import LOCAL, Execution, MonteCarloResult, run_monte_carlo
+from migrasim.analysis.runner import (
+    DEFAULT_PRECISION,
+    LOCAL,
+    Execution,
+    MonteCarloResult,
+    Precision,
+    run_monte_carlo,
+)
 from migrasim.analysis.sampling import has_uncertainty
 from migrasim.core.engine import Model, RunResult, simulate
 from migrasim.core.rules import DateConverter
@@ -70,17 +77,32 @@ def run_scenario(
     seed: int,
     execution: Execution = LOCAL,
     progress: Progress | None = None,
+    band: bool = True,
+    precision: Precision | None = None,
+    reuse_draws: bool = False,
 ) -> Outcome:
-    """Baseline plus Monte Carlo with ``replications``, else the scenario's ``replications:``,
-    else 1000 when any input is uncertain (else none), run where ``execution`` says."""
+    """Baseline plus Monte Carlo with ``replications``, else (unless ``precision`` is given)
+    the scenario's ``replications:``, else, when any input is uncertain, as many as
+    ``precision`` needs (blocks until the
+    programme's P80 is known to its half-width; ``runner.Precision``), run where
+    ``execution`` says. ``band=False``: no burn-up band (for points that need only dates);
+    ``reuse_draws``: one of many runs on the same seed (``runner.run_monte_carlo``)."""
     model = build_model(scenario)
     baseline = simulate(model, record=True)
-    n = replications or scenario.replications or (1000 if has_uncertainty(scenario) else None)
     mc = None
-    if n is not None:
+    if has_uncertainty(scenario):
+        # An explicit precision (``--precision``) beats the file's count, as --replications does.
+        n = replications or (None if precision is not None else scenario.replications)
         mc = run_monte_carlo(
-            scenario, n, seed, execution.workers, progress, model, execution.scheduler
-        )
+            scenario, n, seed, execution.workers, progress, model, execution.scheduler,
+            band, precision or DEFAULT_PRECISION, reuse_draws,
+        )  # fmt: skip
+    elif replications or scenario.replications:
+        n = replications or scenario.replications
+        mc = run_monte_carlo(
+            scenario, n, seed, execution.workers, progress, model, execution.scheduler, band,
+            reuse_draws=reuse_draws,
+        )  # fmt: skip
     return Outcome(scenario, model, baseline, mc, seed)
 
 

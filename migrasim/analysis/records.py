@@ -118,6 +118,11 @@ class RunReport:
     bottlenecks: tuple[BottleneckCount, ...] | None  # with replications only
     swings: tuple[SwingSummary, ...] | None  # when any input is uncertain
     fix: Fix | None  # what would make go-live (the bottleneck's capacity), if assessed
+    # When the count was chosen by precision (no --replications, no 'replications:'): the
+    # programme P80's half-width asked for and reached, in days, and whether the cap stopped it.
+    precision_goal_days: float | None = None
+    precision_half_width_days: float | None = None
+    precision_capped: bool = False
 
     @property
     def rows(self) -> tuple[FlowSummary, ...]:

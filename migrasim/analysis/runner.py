@@ -31,14 +31,19 @@ import numpy as np
 
 from migrasim.analysis.draws import (
     BLOCK_SIZE,
+    Until,
     draw_block,
     inputs_for,
     outage_instances,
+    random_outage_instances,
     take_rows,
-    with_outages_until,
 )
+from migrasim.analysis.stats import quantile_interval_ranks
 from migrasim.core.batch import BlockInputs, BlockResult, CurveCache, lone_flows, solve_block
+from migrasim.core.capacity import INF
 from migrasim.core.engine import Inputs, Model, RunResult, simulate
+from migrasim.core.model import flow_path_links
+from migrasim.core.rules import quantile_rank
 from migrasim.errors import MigrasimError
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario
@@ -97,6 +102,8 @@ class MonteCarloResult:
     band_counts: np.ndarray  # (days, BAND_BINS + 1) replications per progress bin
     band_replications: int  # how many replications the band counts
     inputs_seen: list[Inputs] = field(default_factory=list)
+    precision: Precision | None = None  # the stopping rule, when the count was not given
+    half_width_days: float | None = None  # the P80 half-width it reached (precision runs)
 
     @property
     def programme_finished(self) -> np.ndarray:
@@ -156,83 +163,127 @@ def progress_bins(fraction: np.ndarray) -> np.ndarray:
     return np.minimum((fraction * BAND_BINS + 1e-9).astype(np.int64), BAND_BINS)
 
 
-def _outage_guess(model: Model) -> float:
-    """4 x the baseline's programme completion (at least two years), capped at the horizon:
-    late enough that few replications need every outage drawn (measured on the Wales risk
-    scenario, 2.5 x cost more in re-solved rows than it saved in draws)."""
-    baseline = simulate(model).finished_s
-    if baseline is None:
-        return model.horizon
-    return min(model.horizon, max(4.0 * baseline, 2 * 365 * 86400.0))
+OUTAGE_SLACK = 1.5
+"""Random outages are first drawn, per row and flow, to ``OUTAGE_SLACK`` x the flow's
+completion without them plus :data:`OUTAGE_MARGIN_S` (a speed knob: rows whose completion
+passes that bound are solved again with every outage, so results do not depend on it)."""
+
+OUTAGE_MARGIN_S = 60 * 86400.0
 
 
 class _State:
     """What a worker needs to run blocks of one model with one seed."""
 
-    def __init__(self, model: Model, scenario: Scenario, seed: int) -> None:
+    def __init__(
+        self,
+        model: Model,
+        scenario: Scenario,
+        seed: int,
+        band_limit: int = BAND_REPLICATIONS,
+        reuse_draws: bool = False,
+    ) -> None:
         self.model = model
         self.scenario = scenario
         self.seed = seed
+        self.band_limit = band_limit
+        self.reuse_draws = reuse_draws
         self.day_ends = band_day_ends(model)[1]
         self.cache: CurveCache = {}
-        self._drawn: dict[tuple[int, float], BlockInputs] = {}
-        self.outage_guess = _outage_guess(model)
+        self.random_down = sorted(random_outage_instances(scenario, model))
+        self.users: dict[int, list[int]] = {}
+        for f, flow in enumerate(model.flows):
+            for link in flow_path_links(flow, model.links):
+                self.users.setdefault(link, []).append(f)
         names = {link.name: i for i, link in enumerate(model.links)}
         self.link_index = names
         down = outage_instances(scenario, model)
         self.batch = len(lone_flows(model, down)) == len(model.flows)
 
     @classmethod
-    def build(cls, model: Model, scenario: Scenario, seed: int) -> _State:
-        return cls(model, scenario, seed)
+    def build(
+        cls,
+        model: Model,
+        scenario: Scenario,
+        seed: int,
+        band_limit: int = BAND_REPLICATIONS,
+        reuse_draws: bool = False,
+    ) -> _State:
+        return cls(model, scenario, seed, band_limit, reuse_draws)
 
-    def _draw(self, block: int, until: float | None = None) -> BlockInputs:
-        until = self.model.horizon if until is None else until
-        key = (block, until)
-        if key not in self._drawn:
-            if len(self._drawn) > 2:
-                self._drawn.clear()
-            scenario = self.scenario
-            other = next((v for (b, _), v in self._drawn.items() if b == block), None)
-            if other is None:
-                self._drawn[key] = draw_block(scenario, self.model, self.seed, block, until)
-            else:  # the same block to another time: only the outages change
-                self._drawn[key] = with_outages_until(
-                    scenario, self.model, self.seed, block, other, until
-                )
-        return self._drawn[key]
+    def same_run(
+        self, model: Model, scenario: Scenario, seed: int, band_limit: int, reuse: bool
+    ) -> bool:
+        """Whether this state runs exactly that (so a precision run's later blocks reuse it)."""
+        return (self.model is model and self.scenario is scenario and self.seed == seed
+                and self.band_limit == band_limit and self.reuse_draws == reuse)  # fmt: skip
+
+    def _draw(self, block: int, until: Until | None = None) -> BlockInputs:
+        """Block ``block``'s inputs, outages to ``until`` (other inputs are memoised in
+        ``draws``, so only the outages are drawn again)."""
+        return draw_block(self.scenario, self.model, self.seed, block, until)
+
+    def _bounds(self, calm: np.ndarray, lo: int, hi: int) -> dict[tuple[int, int], np.ndarray]:
+        """Per random-outage instance, how far to draw its outages for each row of the block:
+        ``OUTAGE_SLACK`` x the completion without random outages (``calm``, rows lo..hi) of
+        the flows using it, plus a margin; rows outside lo..hi need none."""
+        bounds: dict[tuple[int, int], np.ndarray] = {}
+        horizon = self.model.horizon
+        for link, owner in self.random_down:
+            flows = [owner] if owner >= 0 else self.users[link]
+            t = calm[:, flows].max(axis=1)
+            row = np.zeros(BLOCK_SIZE)
+            row[lo:hi] = np.minimum(horizon, OUTAGE_SLACK * t + OUTAGE_MARGIN_S)
+            bounds[(link, owner)] = row
+        return bounds
+
+    def _late(self, finished: np.ndarray, bounds: dict[tuple[int, int], np.ndarray],
+              lo: int) -> np.ndarray:  # fmt: skip
+        """Rows (0-based from lo) with a flow finishing after (or never before) the bound its
+        outages were drawn to."""
+        late = np.zeros(finished.shape[0], bool)
+        n = finished.shape[0]
+        for (link, owner), bound in bounds.items():
+            flows = [owner] if owner >= 0 else self.users[link]
+            b = bound[lo : lo + n]
+            late |= (finished[:, flows] >= b[:, None]).any(axis=1) & (b < self.model.horizon)
+        return late
 
     def _solve(self, block: int, lo: int, hi: int, band_rows: int) -> BlockResult:
-        """Solve rows ``lo..hi``: outages first drawn only to a guess of when everything is
-        done; rows with anything later (or never) are solved again with every outage. Both
-        give the same answer for the rows kept from the first (see ``draws.draw_block``)."""
-        guess = self.outage_guess
+        """Solve rows ``lo..hi``. With random outages: first without them (a lower bound of
+        every completion), then with outages drawn per row only to a bound past that; rows
+        with a completion past its bound are solved again with every outage. Both give the
+        same answer for the rows kept (``draws.draw_block``: the outages drawn to any time
+        are a prefix of the whole draw)."""
         rows = slice(lo, hi)
-        first = solve_block(
-            self.model, take_rows(self._draw(block, guess), rows), self.day_ends, band_rows,
-            self.cache,
-        )  # fmt: skip
-        if guess >= self.model.horizon:
-            return first
-        late = np.flatnonzero((first.finished > guess).any(axis=1))
+        solve = solve_block
+        if not self.random_down or self.reuse_draws:
+            return solve(self.model, take_rows(self._draw(block), rows), self.day_ends,
+                         band_rows, self.cache)  # fmt: skip
+        calm = solve(self.model, take_rows(self._draw(block, 0.0), rows), self.day_ends, 0,
+                     self.cache).finished  # fmt: skip
+        bounds = self._bounds(calm, lo, hi)
+        first = solve(self.model, take_rows(self._draw(block, bounds), rows), self.day_ends,
+                      band_rows, self.cache)  # fmt: skip
+        late = np.flatnonzero(self._late(first.finished, bounds, lo))
         if not late.size:
             return first
-        full = take_rows(self._draw(block), rows)
-        again = solve_block(self.model, take_rows(full, late), self.day_ends, 0, self.cache)
+        for bound in bounds.values():
+            bound[lo + late] = self.model.horizon
+        full = take_rows(self._draw(block, bounds), rows)
+        again = solve(self.model, take_rows(full, late), self.day_ends, 0, self.cache)
         first.finished[late] = again.finished
         first.bottleneck[late] = again.bottleneck
         in_band = late[late < band_rows]
         if in_band.size:
-            redo = solve_block(
-                self.model, take_rows(full, in_band), self.day_ends, in_band.size, self.cache
-            )
+            redo = solve(self.model, take_rows(full, in_band), self.day_ends, in_band.size,
+                         self.cache)  # fmt: skip
             first.progress[in_band] = redo.progress
         return first
 
     def run(self, unit: Unit) -> BlockSummary:
         block, lo, hi = unit
         first = block * BLOCK_SIZE + lo
-        band_rows = max(0, min(hi - lo, BAND_REPLICATIONS - first))
+        band_rows = max(0, min(hi - lo, self.band_limit - first))
         band = np.zeros((len(self.day_ends), BAND_BINS + 1), dtype=np.int64)
         if self.batch:
             result = self._solve(block, lo, hi, band_rows)
@@ -260,13 +311,12 @@ class _State:
 _WORKER: dict[str, _State] = {}
 
 
-def _init_worker(scenario: Scenario, model: Model | None, seed: int) -> None:
+def _init_worker(
+    scenario: Scenario, model: Model | None, seed: int, band_limit: int, reuse: bool
+) -> None:
     # With fork the parent's compiled model is inherited; with spawn it is rebuilt here.
-    _init_worker_local(model if model is not None else build_model(scenario), scenario, seed)
-
-
-def _init_worker_local(model: Model, scenario: Scenario, seed: int) -> None:
-    _WORKER["state"] = _State.build(model, scenario, seed)
+    model = model if model is not None else build_model(scenario)
+    _WORKER["state"] = _State.build(model, scenario, seed, band_limit, reuse)
 
 
 def _run_unit(unit: Unit) -> BlockSummary:
@@ -280,13 +330,13 @@ _REMOTE_KEEP = 4
 
 
 def _run_remote_unit(
-    token: str, model: Model, scenario: Scenario, seed: int, unit: Unit
+    token: str, model: Model, scenario: Scenario, seed: int, band_limit: int, unit: Unit
 ) -> BlockSummary:
     """Run on a Dask worker: ``model`` is the scattered copy, shared by the run's units."""
     with _REMOTE_LOCK:
         state = _REMOTE.get(token)
         if state is None:
-            state = _REMOTE[token] = _State.build(model, scenario, seed)
+            state = _REMOTE[token] = _State.build(model, scenario, seed, band_limit)
             while len(_REMOTE) > _REMOTE_KEEP:
                 _REMOTE.popitem(last=False)
         else:
@@ -294,9 +344,10 @@ def _run_remote_unit(
     return state.run(unit)
 
 
-def _units(total: int, size: int) -> Iterator[Unit]:
-    """Blocks cut into pieces of at most ``size`` rows (whole blocks when ``size`` is larger)."""
-    for start in range(0, total, BLOCK_SIZE):
+def _units(total: int, size: int, begin: int = 0) -> Iterator[Unit]:
+    """Replications ``begin..total`` (``begin`` a multiple of the block size) as blocks cut
+    into pieces of at most ``size`` rows (whole blocks when ``size`` is larger)."""
+    for start in range(begin, total, BLOCK_SIZE):
         block, end = start // BLOCK_SIZE, min(start + BLOCK_SIZE, total)
         for lo in range(0, end - start, size):
             yield block, lo, min(lo + size, end - start)
@@ -376,80 +427,189 @@ def cluster_session(execution: Execution) -> Iterator[None]:
         client.close()
 
 
+@dataclass(frozen=True)
+class Precision:
+    """Run blocks until the programme's P80 is known to within a half-width (a ~95 %
+    distribution-free interval, ``stats.quantile_interval_ranks``), or ``cap`` replications.
+
+    The half-width asked for is ``days`` when given (``--precision``), else the larger of 1 day
+    and ``relative`` (1 %) of the time from the start to the P80 so far. A P80 of "never" with
+    its whole interval "never" is known; an interval with one end "never" is not.
+    """
+
+    days: float | None = None
+    relative: float = 0.01
+    cap: int = 100_000
+
+    def goal_days(self, p80_s: float) -> float:
+        if self.days is not None:
+            return self.days
+        return max(1.0, self.relative * max(p80_s, 0.0) / 86400.0)
+
+    def half_width_days(self, programme: np.ndarray) -> float:
+        """The achieved half-width of the P80 of ``programme`` (SimTime per replication): inf
+        while an end of the interval is "never" and the other is not; 0 when both are."""
+        ordered = np.sort(programme)
+        lo, hi = quantile_interval_ranks(ordered.size, 0.8)
+        a, b = float(ordered[lo]), float(ordered[hi])
+        if np.isinf(a) and np.isinf(b):
+            return 0.0
+        if np.isinf(b):
+            return INF
+        return (b - a) / 2 / 86400.0
+
+    def met(self, programme: np.ndarray) -> bool:
+        p80 = float(np.sort(programme)[quantile_rank(programme.size, 0.8)])
+        goal = self.goal_days(p80 if np.isfinite(p80) else 0.0)
+        return self.half_width_days(programme) <= goal
+
+
+DEFAULT_PRECISION = Precision()
+
+
+def precision_steps(cap: int) -> Iterator[int]:
+    """Replication counts tried in turn: 1, 2, 4, 8 ... blocks (doubling), then the cap.
+
+    Doubling keeps the number of checks logarithmic; the count run is the first of these whose
+    P80 meets the half-width, so it depends on the seed and scenario only, never on workers."""
+    n = BLOCK_SIZE
+    while n < cap:
+        yield n
+        n *= 2
+    yield cap
+
+
 def run_monte_carlo(
     scenario: Scenario,
-    replications: int,
+    replications: int | None,
     seed: int,
     workers: int | None = None,
     progress: Progress | None = None,
     model: Model | None = None,
     scheduler: str | None = None,
+    band: bool = True,
+    precision: Precision = DEFAULT_PRECISION,
+    reuse_draws: bool = False,
 ) -> MonteCarloResult:
     """Run ``replications`` replications of ``scenario`` with ``seed`` on ``workers`` processes
     (default: every core), or on the Dask cluster at ``scheduler`` when given.
-    ``progress(done, total)`` is called as results arrive."""
-    model = model if model is not None else build_model(scenario)
-    workers = workers or os.cpu_count() or 1
-    days, _ = band_day_ends(model)
-    n_flows = len(model.flows)
-    names = [link.name for link in model.links]
-    finished = np.full((replications, n_flows), np.inf)
-    counts = np.zeros((n_flows, len(names)), dtype=np.int64)
-    first_seen = np.full((n_flows, len(names)), replications, dtype=np.int64)
-    band = np.zeros((len(days), BAND_BINS + 1), dtype=np.int64)
-    done = 0
+    ``progress(done, total)`` is called as results arrive (``total`` is the cap while the
+    count is open).
 
-    def absorb(part: BlockSummary) -> None:
-        nonlocal done
+    ``replications=None``: run blocks, doubling (:func:`precision_steps`), until the
+    programme's P80 meets ``precision``; the result says how many ran and the half-width
+    reached. ``band=False`` skips the burn-up band (solve and sweep points need only the
+    completions). ``reuse_draws``: draw every random outage to the horizon, once per process
+    (``draws`` memoises it), for a decision loop that runs the same seed again and again with
+    one parameter changed; a single run draws them only as far as each row needs. The results
+    are the same either way."""
+    model = model if model is not None else build_model(scenario)
+    band_limit = BAND_REPLICATIONS if band else 0
+    if replications is not None:
+        run = _Accumulator(model, replications, progress)
+        _execute(run, scenario, model, seed, workers, scheduler, band_limit, reuse_draws, 0,
+                 replications)  # fmt: skip
+        return run.result(seed, band_limit)
+    run = _Accumulator(model, precision.cap, progress)
+    done = 0
+    for n in precision_steps(precision.cap):
+        _execute(run, scenario, model, seed, workers, scheduler, band_limit, reuse_draws, done,
+                 n)  # fmt: skip
+        done = n
+        if precision.met(run.finished[:n].max(axis=1)):
+            break
+    result = run.result(seed, band_limit, done)
+    result.precision = precision
+    result.half_width_days = precision.half_width_days(result.programme_finished)
+    return result
+
+
+class _Accumulator:
+    """Block results absorbed into per-replication arrays (indexed by replication, so the
+    order blocks arrive in does not matter)."""
+
+    def __init__(self, model: Model, capacity: int, progress: Progress | None) -> None:
+        self.model = model
+        self.days, _ = band_day_ends(model)
+        n_flows = len(model.flows)
+        self.names = [link.name for link in model.links]
+        self.capacity = capacity
+        self.finished = np.full((capacity, n_flows), np.inf)
+        self.counts = np.zeros((n_flows, len(self.names)), dtype=np.int64)
+        self.first_seen = np.full((n_flows, len(self.names)), capacity, dtype=np.int64)
+        self.band = np.zeros((len(self.days), BAND_BINS + 1), dtype=np.int64)
+        self.done = 0
+        self.progress = progress
+
+    def absorb(self, part: BlockSummary) -> None:
         rows = part.finished.shape[0]
-        finished[part.first : part.first + rows] = part.finished
-        for f in range(n_flows):
+        self.finished[part.first : part.first + rows] = part.finished
+        for f in range(self.finished.shape[1]):
             links = part.bottleneck[:, f]
             named = links >= 0
-            counts[f] += np.bincount(links[named], minlength=len(names))
+            self.counts[f] += np.bincount(links[named], minlength=len(self.names))
             for link in np.unique(links[named]):
                 at = part.first + int(np.argmax(links == link))
-                first_seen[f, link] = min(first_seen[f, link], at)
-        band[...] += part.band
-        done += rows
-        if progress is not None:
-            progress(done, replications)
+                self.first_seen[f, link] = min(self.first_seen[f, link], at)
+        self.band += part.band
+        self.done += rows
+        if self.progress is not None:
+            self.progress(self.done, self.capacity)
 
-    state = _State.build(model, scenario, seed) if scheduler is None else None
+    def result(self, seed: int, band_limit: int, n: int | None = None) -> MonteCarloResult:
+        n = self.capacity if n is None else n
+        # Counters in the order of the first replication to see each link: ties in
+        # most_common() then break the same way however the replications arrived.
+        bottlenecks = []
+        for f in range(self.finished.shape[1]):
+            order = np.argsort(self.first_seen[f], kind="stable")
+            seen = [i for i in order if self.counts[f, i] > 0]
+            bottlenecks.append(Counter({self.names[i]: int(self.counts[f, i]) for i in seen}))
+        return MonteCarloResult(
+            self.model,
+            seed,
+            n,
+            self.finished[:n],
+            bottlenecks,
+            self.days,
+            self.band,
+            min(n, band_limit),
+        )
+
+
+def _execute(
+    run: _Accumulator,
+    scenario: Scenario,
+    model: Model,
+    seed: int,
+    workers: int | None,
+    scheduler: str | None,
+    band_limit: int,
+    reuse: bool,
+    begin: int,
+    end: int,
+) -> None:
+    """Run replications ``begin..end`` into ``run``."""
     if scheduler is not None:
-        _run_on_cluster(scheduler, model, scenario, seed, replications, absorb)
-    else:
-        assert state is not None
-        workers = max(1, min(workers, replications))
-        size = BLOCK_SIZE if state.batch else _chunk_size(replications, workers)
-        units = list(_units(replications, size))
-        if workers == 1 or len(units) == 1:
-            _WORKER["state"] = state
-            for unit in units:
-                absorb(_run_unit(unit))
-        else:
-            fork = "fork" in multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if fork else "spawn")
-            init_args = (scenario, model if fork else None, seed)
-            with context.Pool(workers, initializer=_init_worker, initargs=init_args) as pool:
-                for part in pool.imap(_run_unit, units):
-                    absorb(part)
-    # Counters in the order of the first replication to see each link: ties in most_common()
-    # then break the same way however the replications arrived.
-    bottlenecks = []
-    for f in range(n_flows):
-        seen = [i for i in np.argsort(first_seen[f], kind="stable") if counts[f, i] > 0]
-        bottlenecks.append(Counter({names[i]: int(counts[f, i]) for i in seen}))
-    return MonteCarloResult(
-        model,
-        seed,
-        replications,
-        finished,
-        bottlenecks,
-        days,
-        band,
-        min(replications, BAND_REPLICATIONS),
-    )
+        _run_on_cluster(scheduler, model, scenario, seed, band_limit, begin, end, run.absorb)
+        return
+    state = _WORKER.get("state")
+    if state is None or not state.same_run(model, scenario, seed, band_limit, reuse):
+        state = _State.build(model, scenario, seed, band_limit, reuse)
+    workers = max(1, min(workers or os.cpu_count() or 1, end - begin))
+    size = BLOCK_SIZE if state.batch else _chunk_size(end - begin, workers)
+    units = list(_units(end, size, begin))
+    if workers == 1 or len(units) == 1:
+        _WORKER["state"] = state
+        for unit in units:
+            run.absorb(_run_unit(unit))
+        return
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if fork else "spawn")
+    init_args = (scenario, model if fork else None, seed, band_limit, reuse)
+    with context.Pool(workers, initializer=_init_worker, initargs=init_args) as pool:
+        for part in pool.imap(_run_unit, units):
+            run.absorb(part)
 
 
 def _chunk_size(replications: int, slots: int) -> int:
@@ -461,6 +621,8 @@ def _run_on_cluster(
     model: Model,
     scenario: Scenario,
     seed: int,
+    band_limit: int,
+    begin: int,
     replications: int,
     absorb: Callable[[BlockSummary], None],
 ) -> None:
@@ -481,8 +643,10 @@ def _run_on_cluster(
             shared = client.scatter(model, broadcast=True, hash=False)
             spec = client.scatter(scenario, broadcast=True, hash=False)
             futures = [
-                client.submit(_run_remote_unit, token, shared, spec, seed, unit, pure=False)
-                for unit in _units(replications, _chunk_size(replications, slots))
+                client.submit(
+                    _run_remote_unit, token, shared, spec, seed, band_limit, unit, pure=False
+                )
+                for unit in _units(replications, _chunk_size(replications - begin, slots), begin)
             ]
             for _, batch in as_completed(futures, loop=client.loop, with_results=True):
                 absorb(batch)

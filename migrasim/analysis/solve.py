@@ -16,7 +16,8 @@ from datetime import date
 from typing import Any
 
 from migrasim.analysis.experiment import Outcome, run_scenario, with_overrides
-from migrasim.analysis.runner import LOCAL, Execution, cluster_session
+from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_session
+from migrasim.analysis.sampling import has_uncertainty
 from migrasim.analysis.stats import DateStats, date_stats
 from migrasim.core import units
 from migrasim.errors import Problem, ScenarioError
@@ -202,12 +203,15 @@ def solve(
     read_value: Callable[[str], Any] = str,
     grid_points: int = 5,
     on_point: Callable[[Point], None] | None = None,
+    precision: Precision | None = None,
 ) -> Solution:
     """Bisection on ``key`` between ``low`` and ``high`` for ``target_text``, every point's
-    replications run where ``execution`` says (one cluster connection for them all)."""
+    replications run where ``execution`` says (one cluster connection for them all). Without
+    a count (argument or scenario file), every point runs as many replications as the
+    unchanged scenario needs to meet ``precision``."""
     with cluster_session(execution):
         return _solve(data, source, key, low, high, target_text, replications, seed, execution,
-                      flow, read_value, grid_points, on_point)  # fmt: skip
+                      flow, read_value, grid_points, on_point, precision)  # fmt: skip
 
 
 def _solve(
@@ -224,6 +228,7 @@ def _solve(
     read_value: Callable[[str], Any],
     grid_points: int,
     on_point: Callable[[Point], None] | None,
+    precision: Precision | None = None,
 ) -> Solution:
     base = with_overrides(data, [], source)
     target = parse_target(target_text, base.go_live)
@@ -232,12 +237,22 @@ def _solve(
     if lo_x > hi_x:
         lo_x, hi_x = hi_x, lo_x
     cache: dict[str, Point] = {}
+    own_count = base.replications is not None and precision is None
+    if replications is None and not own_count and has_uncertainty(base):
+        # One count for every point (common random numbers need the same replications): as
+        # many as the unchanged scenario needs for its P80 to meet ``precision``.
+        first = run_scenario(base, None, seed, execution, band=False, precision=precision,
+                             reuse_draws=True)  # fmt: skip
+        replications = first.replications
 
     def evaluate(x: float) -> Point:
         text = scale.text(x)
         if text not in cache:
             scenario = with_overrides(data, [(key, read_value(text))], source)
-            outcome = run_scenario(scenario, replications, seed, execution)
+            # Every point on the same draws: inputs the change does not touch come back from
+            # the draws memo (``draws._memo``), so only the changed parameter is new work.
+            outcome = run_scenario(scenario, replications, seed, execution, band=False,
+                                   reuse_draws=True)  # fmt: skip
             stats = _stats(outcome, flow)
             point = Point(scale.parse(text), text, target.met(stats), stats)
             cache[text] = point

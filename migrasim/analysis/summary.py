@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,13 @@ from migrasim.analysis.records import (
 from migrasim.analysis.runner import BAND_BINS, MonteCarloResult
 from migrasim.analysis.sensitivity import Swing
 from migrasim.analysis.stats import DateStats, date_stats
-from migrasim.core.calendar import Clock, SimTime, completion_date
+from migrasim.core.calendar import (
+    Clock,
+    SimTime,
+    completion_date,
+    completion_ordinals,
+    local_seconds,
+)
 from migrasim.core.engine import Model
 from migrasim.core.model import NotFinished
 from migrasim.core.rules import DateConverter, Status, days_late, in_time, quantile_rank, status
@@ -50,8 +57,14 @@ def summarise(
         shares = [1.0 if f.bottleneck else 0.0 for f in flows]
         common = [f.bottleneck or "" for f in flows]
     else:
-        per_flow = [[convert(float(t)) for t in mc.finished[:, i]] for i in range(len(flows))]
-        programme_days = [convert(float(t)) for t in mc.programme_finished]
+        # Dates by array operations (one zone lookup per distinct offset, one date object per
+        # distinct day), not one conversion per replication and flow.
+        ordinals = completion_ordinals(model.clock, mc.finished)
+        ends = completion_ordinals(model.clock, mc.programme_finished)
+        days = {o: date.fromordinal(o) for o in np.unique(ordinals).tolist() if o > 0}
+        days.update({o: date.fromordinal(o) for o in np.unique(ends).tolist() if o > 0})
+        per_flow = [[days.get(o) for o in ordinals[:, i].tolist()] for i in range(len(flows))]
+        programme_days = [days.get(o) for o in ends.tolist()]
         common, shares = [], []
         for counter in mc.bottlenecks:
             name, count = counter.most_common(1)[0] if counter else ("", 0)
@@ -101,7 +114,22 @@ def summarise(
         bottlenecks=None if mc is None else _bottlenecks(mc),
         swings=None if sensitivity is None else _swings(model, *sensitivity),
         fix=fix,
+        **_precision(mc),
     )
+
+
+def _precision(mc: MonteCarloResult | None) -> dict[str, Any]:
+    """RunReport's precision fields for a run whose count was chosen by precision."""
+    if mc is None or mc.precision is None or mc.half_width_days is None:
+        return {}
+    programme = mc.programme_finished
+    p80 = float(np.sort(programme)[quantile_rank(programme.size, 0.8)])
+    goal = mc.precision.goal_days(p80 if np.isfinite(p80) else 0.0)
+    return {
+        "precision_goal_days": goal,
+        "precision_half_width_days": mc.half_width_days,
+        "precision_capped": mc.half_width_days > goal,
+    }
 
 
 def _local(clock: Clock, t: SimTime | None) -> datetime | None:
@@ -178,14 +206,10 @@ def progress_band(mc: MonteCarloResult) -> tuple[BandDay, ...]:
 
 
 def _completions(clock: Clock, mc: MonteCarloResult) -> tuple[tuple[datetime | None, ...], ...]:
-    memo: dict[float, datetime | None] = {}
-
-    def local(t: float) -> datetime | None:
-        if t not in memo:
-            memo[t] = clock.to_local(t) if np.isfinite(t) else None
-        return memo[t]
-
-    return tuple(tuple(local(t) for t in row) for row in mc.finished.tolist())
+    seconds = local_seconds(clock, mc.finished)
+    never = seconds == np.iinfo(np.int64).min
+    moments = np.where(never, np.datetime64("NaT"), seconds.astype("datetime64[s]"))
+    return tuple(tuple(row) for row in moments.tolist())  # NaT -> None
 
 
 def _bottlenecks(mc: MonteCarloResult) -> tuple[BottleneckCount, ...]:

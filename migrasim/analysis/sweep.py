@@ -62,7 +62,7 @@ def evaluate_point(
 
     Run many points inside one ``runner.cluster_session(execution)`` to reuse a connection."""
     scenario = with_overrides(data, [(k, read_value(v)) for k, v in point.items()], source)
-    outcome = run_scenario(scenario, replications, seed, execution)
+    outcome = run_scenario(scenario, replications, seed, execution, band=False, reuse_draws=True)
     stats = date_stats(outcome.days("ALL"), scenario.go_live, exact=outcome.mc is None)
     return {**point, **stats.fields(), "replications": outcome.replications}
 

@@ -35,6 +35,9 @@ from migrasim.core.curve import CurveArrays
 from migrasim.core.model import LinkModel, Model
 from migrasim.core.shipment_batch import shipped_rows
 
+HORIZON_TOL = 1e-6
+"""Seconds: the engine's TIME_TOL; a completion this close past the horizon completes."""
+
 _OUTAGE_CHUNK = 8
 """Outages whose candidates are tried together: a speed knob, fixed so results are too."""
 
@@ -538,7 +541,11 @@ def solve_block(
             t_end, link, got, owed = _solve_flow(
                 model, block, f, rows, start[rows], group, times, band_rows
             )
-            finished[rows, f] = np.where(t_end <= horizon, t_end, INF)
+            # As in the engine, a completion within HORIZON_TOL past the horizon completes, at
+            # the horizon (floating-point dust must not decide the boundary).
+            finished[rows, f] = np.where(
+                t_end <= horizon + HORIZON_TOL, np.minimum(t_end, horizon), INF
+            )
             bottleneck[rows, f] = link
             band = rows < band_rows
             if band.any():
@@ -582,13 +589,17 @@ def _groups(
     main = flow.links[0]
     fb = model.links[main].fallback
     per_record = np.zeros(block.rows)
-    if flow.records:
+    limits = model.links[main].limits_records or (fb >= 0 and model.links[fb].limits_records)
+    if flow.records and limits:
         per_record = block.volume[:, f] / flow.records
     cols = [*_link_columns(block, main), per_record, block.growth[:, f]]
     if fb >= 0:
         cols += _link_columns(block, fb)
     table = np.stack([c[rows] for c in cols], axis=1)
-    keys, inverse = np.unique(table, axis=0, return_inverse=True)
+    if bool((table == table[:1]).all()):  # the usual case: one group, no sort needed
+        keys, inverse = table[:1], np.zeros(rows.size, dtype=np.int64)
+    else:
+        keys, inverse = np.unique(table, axis=0, return_inverse=True)
     out = []
     for g, key in enumerate(keys):
         sub = rows[np.flatnonzero(inverse.reshape(-1) == g)]
@@ -665,7 +676,7 @@ def _solve_flow(
     x1 = block.volume[rows, f]
     ph1 = group.phase(start, x1, {})
     t1 = ph1.finished
-    done1 = t1 <= horizon
+    done1 = t1 <= horizon + HORIZON_TOL
     d1 = x1 + g * t1
     t_end = np.where(done1, t1, INF)
     fraction = block.fraction[rows, f]
@@ -680,6 +691,7 @@ def _solve_flow(
         carry = {k: (w[again], u[again]) for k, (w, u) in group.quota_left(ph1).items()}
         ph2 = sub.phase(s2, rework - g * t1[again], carry)
         t2 = np.where(s2 <= horizon, ph2.finished, INF)
+        t2 = np.where(t2 <= horizon + HORIZON_TOL, t2, INF)
         t_end[again] = t2
         phases.append((again, ph2))
     link = _bottleneck(group, phases, horizon, rows.size)

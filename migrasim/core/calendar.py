@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
+import numpy as np
 
 SimTime = float
 """Seconds since the scenario's start (real elapsed time)."""
@@ -85,6 +87,56 @@ class Clock:
         """Naive local date-time of ``t``, rounded to the nearest second."""
         aware = datetime.fromtimestamp(round(self.epoch + t), tz=self.tz)
         return aware.replace(tzinfo=None)
+
+
+def local_seconds(clock: Clock, t: np.ndarray) -> np.ndarray:
+    """Vectorised :meth:`Clock.to_local`: the naive local time of each ``t`` as whole seconds
+    since 1970-01-01 00:00 local (int64; ``t`` infinite or nan gives the minimum int64).
+
+    Rounds as ``to_local`` does (``round`` of ``epoch + t``, half to even); the zone's UTC
+    offset is looked up in the transitions between the first and last time, found by sampling
+    the offset daily and bisecting each change to the second."""
+    t = np.asarray(t, dtype=float)
+    finite = np.isfinite(t)
+    out = np.full(t.shape, np.iinfo(np.int64).min, dtype=np.int64)
+    if not finite.any():
+        return out
+    utc = np.round(clock.epoch + t[finite]).astype(np.int64)
+    lo, hi = int(utc.min()), int(utc.max())
+
+    def offset(second: int) -> int:
+        delta = datetime.fromtimestamp(second, tz=clock.tz).utcoffset()
+        return 0 if delta is None else int(delta.total_seconds())
+
+    samples = [*range(lo, hi, 86400), hi]
+    changes: list[int] = []  # first second of each new offset
+    offsets = [offset(samples[0])]
+    for a, b in itertools.pairwise(samples):
+        if offset(b) != offsets[-1]:
+            left, right = a, b  # offset(left) is the old one, offset(right) the new
+            while right - left > 1:
+                mid = (left + right) // 2
+                if offset(mid) == offsets[-1]:
+                    left = mid
+                else:
+                    right = mid
+            changes.append(right)
+            offsets.append(offset(right))
+    index = np.searchsorted(np.asarray(changes, dtype=np.int64), utc, side="right")
+    out[finite] = utc + np.asarray(offsets, dtype=np.int64)[index]
+    return out
+
+
+def completion_ordinals(clock: Clock, t: np.ndarray) -> np.ndarray:
+    """Vectorised ``completion_date(clock.to_local(t)).toordinal()`` (0 where ``t`` is not
+    finite): a completion at exactly 00:00 counts for the day before."""
+    seconds = local_seconds(clock, t)
+    never = seconds == np.iinfo(np.int64).min
+    days = np.floor_divide(seconds, 86400) - (np.mod(seconds, 86400) == 0)
+    return np.where(never, 0, days + _EPOCH_ORDINAL)
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def completion_date(moment: datetime) -> date:

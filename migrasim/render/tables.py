@@ -162,33 +162,42 @@ def timeline_frame(model: Model, result: RunResult) -> pd.DataFrame:
     clock = model.clock
     first = clock.start.date()
     horizon_day = clock.to_local(model.horizon).date()
-    frames = []
     convert = DateConverter(clock)
-    for flow, (times, cums) in zip(result.flows, result.curves, strict=True):
-        day = convert(flow.finished_s)
+    finished = [convert(flow.finished_s) for flow in result.flows]
+    last_day = max([horizon_day, *(d for d in finished if d is not None)])
+    # Every day's end and ISO text once, shared by all flows (array operations, not one
+    # conversion per flow and day).
+    all_days = [first + timedelta(days=i) for i in range((last_day - first).days + 1)]
+    all_ends = np.array(
+        [clock.to_sim(datetime.combine(d + timedelta(days=1), time())) for d in all_days]
+    )
+    all_iso = np.array([d.isoformat() for d in all_days], dtype=object)
+    counts, delivered_parts, cumulative_parts = [], [], []
+    for flow, (times, cums), day in zip(result.flows, result.curves, finished, strict=True):
         last = day if day is not None else horizon_day
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        ends = np.array(
-            [clock.to_sim(datetime.combine(d + timedelta(days=1), time())) for d in days]
-        )
+        n = (last - first).days + 1
+        ends = all_ends[:n]
         if times:
             cumulative = np.interp(ends, np.array(times), np.array(cums), left=0.0)
         else:
-            cumulative = np.zeros(len(days))
+            cumulative = np.zeros(n)
         if day is not None:
             cumulative[-1] = flow.delivered_bytes  # exact total, not interpolation dust
-        delivered = np.diff(cumulative, prepend=0.0)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "date": [d.isoformat() for d in days],
-                    "flow": flow.name,
-                    "delivered_bytes": np.round(delivered, 3),
-                    "cumulative_bytes": np.round(cumulative, 3),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+        counts.append(n)
+        delivered_parts.append(np.diff(cumulative, prepend=0.0))
+        cumulative_parts.append(cumulative)
+    if not counts:
+        return pd.DataFrame(columns=["date", "flow", "delivered_bytes", "cumulative_bytes"])
+    index = np.concatenate([np.arange(n) for n in counts])
+    names = np.array([flow.name for flow in result.flows], dtype=object)
+    return pd.DataFrame(
+        {
+            "date": all_iso[index],
+            "flow": np.repeat(names, counts),
+            "delivered_bytes": np.round(np.concatenate(delivered_parts), 3),
+            "cumulative_bytes": np.round(np.concatenate(cumulative_parts), 3),
+        }
+    )
 
 
 def figure_png(figure: _SavableFigure) -> bytes:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from migrasim.analysis.draws import draw_block, inputs_for, take_rows
@@ -105,6 +105,34 @@ def lone_scenarios(draw: st.DrawFn) -> dict[str, Any]:
 
 @settings(max_examples=2 * settings().max_examples)
 @given(lone_scenarios(), st.integers(0, 2**31 - 1))
+@example(
+    data={
+        "name": "generated",
+        "start": "2025-06-02",
+        "horizon": "30 days",
+        "calendar": {"holidays": "none", "working_days": ["Mon", "Tue", "Wed", "Thu", "Fri"]},
+        "links": {
+            "own0": {
+                "daily_cap": "500 MB",
+                "bandwidth": "1 Mbit/s",
+                "lead_time": "1 days",
+                "daily_records": "50000/day",
+            }
+        },
+        "flows": [
+            {
+                "name": "F0",
+                "source": "s0",
+                "target": "t",
+                "volume": "200 MB",
+                "links": ["own0"],
+                "start": "2025-06-02",
+                "records": 1050000,
+            }
+        ],
+    },
+    seed=0,
+).via("a completion exactly at the horizon is not one (engine semantics)")
 def test_batch_agrees_with_the_engine(data: dict[str, Any], seed: int) -> None:
     scenario = parse_scenario(data)
     model = build_model(scenario)
