@@ -59,13 +59,27 @@ def reproduce_command(
     return shlex.join(parts)
 
 
+def board_findings(outcome: Outcome, report: RunReport, fix: Any) -> dict[str, Any]:
+    """The board's extra findings for a run's report: the binding constraint, what moves the
+    baseline and the capacity needed for P50 / P80 with intervals (``analysis.board``)."""
+    from migrasim.analysis.board import baseline_movers, binding_constraint, capacity_need
+
+    model, programme = outcome.model, report.programme
+    return {
+        "binding": binding_constraint(model, programme.bottleneck),
+        "movers": baseline_movers(
+            outcome.scenario, model, programme.volume_bytes, programme.total_bytes
+        ),
+        "capacity": capacity_need(
+            outcome.scenario, model, fix, outcome.seed, report.replications or 0
+        ),
+    }
+
+
 def _scenario_text(path: Path, overrides: Sequence[str]) -> str:
-    text = path.read_text(encoding="utf-8")
-    if overrides:
-        text += "\n# changed on the command line:\n" + "".join(
-            f"#   --set {o}\n" for o in overrides
-        )
-    return text
+    from migrasim.scenario.loader import effective_scenario_text
+
+    return effective_scenario_text(path, overrides)
 
 
 def _report_files(
@@ -143,7 +157,8 @@ def run(
     sensitivity = swings(outcome.model) if has_uncertainty(spec) else None
     report = summarise(outcome, sensitivity=sensitivity)
     fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)
-    report = replace(report, fix=fix)
+    report = replace(report, fix=fix, overrides=tuple(overrides),
+                     **board_findings(outcome, report, fix))  # fmt: skip
     tables = run_tables(outcome, report)
     pngs = run_figures(report, tables, lang)
     command = reproduce_command("run", [path], overrides, report.replications, seed)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -28,7 +29,7 @@ from matplotlib.patches import Patch
 
 from migrasim.analysis.records import SweepPoint
 from migrasim.core.calendar import completion_date
-from migrasim.core.rules import days_late, in_time, percent_text
+from migrasim.core.rules import days_late, in_time, percent_text, quantile_rank
 from migrasim.render.i18n import Translator, fill, nfill, translator
 from migrasim.render.messages import CHART_COUNTS, CHARTS
 
@@ -385,6 +386,12 @@ def burnup_figure(
     right = max([last_progress, *(d + one_day for d in completion.values() if d is not None)])
     if gl is not None:
         right = max(right, gl)
+    if band is not None and has_band:
+        # The P10-P90 band is drawn to its end: the day its low edge reaches 100 % (the
+        # programme's P90), when that day comes.
+        full = np.flatnonzero(band["p10"].to_numpy() >= 1.0)
+        if full.size:
+            right = max(right, _day(band["date"].iloc[int(full[0])]) + one_day)
     span = max((right - start).days, 1)
     right += pd.Timedelta(days=math.ceil(span * 0.04))
     unfinished = [f for f in flows if completion[f] is None]
@@ -716,9 +723,46 @@ def cdf_figure(
         _go_live_line(ax, gl, t)
         share = sum(1 for d in done if in_time(d, go_live)) / n
         subtitle.append(_msg(t, "before_go_live", share=percent_text(share)))
-    _percent_over_time(ax, _msg(t, "replications_complete_pct"), t)
+    _percent_over_time(ax, _msg(t, "chance_finished_pct"), t)
     _titles(ax, title, ["; ".join(subtitle)])
+    if done:
+        p95 = _p95_day(list(completions))
+        ends = [d for d in (p95 if p95 is not None else done[-1], go_live) if d is not None]
+        _end_axis(ax, _day(done[0]), _day(max(ends)) + pd.Timedelta(days=1))
     return fig
+
+
+def _p95_day(days: Sequence[datetime.date | None]) -> datetime.date | None:
+    """The P95 of completion dates (None: never or no dates): where a completion axis ends."""
+    n = len(days)
+    if n == 0:
+        return None
+    ordered = sorted(days, key=lambda d: (d is None, d or datetime.date.min))
+    return ordered[quantile_rank(n, 0.95)]
+
+
+def _end_axis(ax: Axes, first: pd.Timestamp | None, last: pd.Timestamp | None) -> None:
+    """The x axis from ``first`` to shortly (4 % of the span) after ``last``."""
+    if first is None or last is None or last <= first:
+        return
+    span = max((last - first).days, 1)
+    ax.set_xlim(
+        _num(first - pd.Timedelta(days=math.ceil(span * 0.01))),
+        _num(last + pd.Timedelta(days=math.ceil(span * 0.04))),
+    )
+
+
+def _end_of_progress(dates: pd.Series, values: np.ndarray) -> pd.Timestamp | None:
+    """The end of the day a progress series first reaches 100 % (else its last change)."""
+    if not len(values):
+        return None
+    full = np.flatnonzero(values >= 1.0 - 1e-9)
+    if full.size:
+        index = int(full[0])
+    else:
+        changed = np.flatnonzero(np.diff(values) != 0)
+        index = int(changed[-1]) + 1 if changed.size else len(values) - 1
+    return _day(dates.iloc[index]) + pd.Timedelta(days=1)
 
 
 # --- comparisons -------------------------------------------------------------------------------
@@ -759,9 +803,16 @@ def overlay_cdf_figure(
             )
     if go_live is not None:
         _go_live_line(ax, _day(go_live), t)
-    _percent_over_time(ax, _msg(t, "replications_complete_pct"), t)
+    _percent_over_time(ax, _msg(t, "chance_finished_pct"), t)
     ax.legend(loc="lower right", frameon=False, fontsize=9)
     _titles(ax, title, ["; ".join(subtitle)] if subtitle else [])
+    finished = [d for days in series.values() for d in days if d is not None]
+    if finished:
+        p95s = [_p95_day(list(days)) for days in series.values()]
+        ends = [d if d is not None else max(finished) for d in p95s]
+        if go_live is not None:
+            ends.append(go_live)
+        _end_axis(ax, _day(min(finished)), _day(max(ends)) + pd.Timedelta(days=1))
     return fig
 
 
@@ -800,6 +851,22 @@ def overlay_burnup_figure(
     _percent_over_time(ax, _msg(t, "data_migrated_pct"), t)
     ax.legend(loc="lower right", frameon=False, fontsize=9)
     _titles(ax, title, [_msg(t, "lines_band")])
+    # The axis ends shortly after the last scenario's line or band reaches 100 % (band: its
+    # P90), not at the horizon the frames run to.
+    ends, starts = [], []
+    for label, frame in lines.items():
+        if frame.empty:
+            continue
+        starts.append(_day(frame["date"].iloc[0]))
+        ends.append(_end_of_progress(frame["date"], frame["fraction"].to_numpy()))
+        band = bands.get(label)
+        if band is not None and not band.empty:
+            ends.append(_end_of_progress(band["date"], band["p10"].to_numpy()))
+    known = [e for e in ends if e is not None]
+    if go_live is not None:
+        known.append(_day(go_live))
+    if starts and known:
+        _end_axis(ax, min(starts), max(known))
     return fig
 
 
@@ -902,7 +969,11 @@ def sweep_heatmap_figure(
 
 
 def tornado_figure(
-    table: pd.DataFrame, title: str, top: int = 15, t: Translator | None = None
+    table: pd.DataFrame,
+    title: str,
+    top: int = 10,
+    t: Translator | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Figure:
     """Tornado chart: how many days each input moves the programme, low to high.
 
@@ -911,6 +982,7 @@ def tornado_figure(
             ``change_high_days`` (days against the baseline; positive = later).
         title: Figure title.
         top: How many inputs to show.
+        labels: Each input's label in words (``render.board.driver_label``); else its key.
     """
     t = _lang(t)
     rows = table.head(top)
@@ -925,7 +997,10 @@ def tornado_figure(
     ax.barh(ys, low, color=ON_TIME, height=0.6, label=_msg(t, "input_low"))
     ax.barh(ys, high, color=LATE, height=0.6, label=_msg(t, "input_high"))
     ax.axvline(0, color=GO_LIVE, lw=1.0)
-    ax.set_yticks(ys, labels=[str(v) for v in rows["input"]])
+    names = [str(v) for v in rows["input"]]
+    shown = [textwrap.fill((labels or {}).get(v, v), 48) for v in names]
+    ax.set_yticks(ys, labels=shown)
+    title = "\n".join(textwrap.fill(line, 70) for line in title.splitlines())
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlabel(_msg(t, "change_days"))
     ax.grid(axis="x", color=GRID, linewidth=0.8)
