@@ -66,7 +66,9 @@ def board_findings(outcome: Outcome, report: RunReport, fix: Any) -> dict[str, A
 
     model, programme = outcome.model, report.programme
     return {
-        "binding": binding_constraint(model, programme.bottleneck),
+        "binding": binding_constraint(
+            model, programme.bottleneck, _description(outcome, programme.bottleneck)
+        ),
         "movers": baseline_movers(
             outcome.scenario, model, programme.volume_bytes, programme.total_bytes
         ),
@@ -74,6 +76,11 @@ def board_findings(outcome: Outcome, report: RunReport, fix: Any) -> dict[str, A
             outcome.scenario, model, fix, outcome.seed, report.replications or 0
         ),
     }
+
+
+def _description(outcome: Outcome, link: str) -> str | None:
+    spec = outcome.scenario.links.get(link)
+    return None if spec is None or not spec.description else str(spec.description)
 
 
 def _scenario_text(path: Path, overrides: Sequence[str]) -> str:

@@ -115,6 +115,7 @@ def fix_for(
     command = (
         f"migrasim solve {shlex.quote(scenario_path)}{sets} --vary {key} --between "
         f"{shlex.quote(current_text)} {shlex.quote(high_text)} --target 'P80 < go_live'"
+        " --force"  # runs again as printed: --force only replaces a folder migrasim wrote
     )
     if makes_go_live(1.0):
         return Fix(key, quantity.noun, bottleneck, current_text, current_text, 1.0, command)

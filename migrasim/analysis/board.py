@@ -68,7 +68,7 @@ def _days(t: SimTime | None, horizon: float) -> float:
     return (horizon if t is None or not math.isfinite(t) else t) / 86400
 
 
-def binding_constraint(model: Model, bottleneck: str) -> Binding:
+def binding_constraint(model: Model, bottleneck: str, description: str | None = None) -> Binding:
     """The constraint holding the programme back (see the module's rule)."""
     base = baseline_inputs(model)
     horizon = model.horizon
@@ -105,10 +105,12 @@ def binding_constraint(model: Model, bottleneck: str) -> Binding:
         kind, best = "lead_time", lead_gain
     if remediation_gain > best:
         kind = "remediation"
-    return Binding(kind, bottleneck, link_gain, lead_gain, remediation_gain)
+    return Binding(kind, bottleneck, description, link_gain, lead_gain, remediation_gain)
 
 
-def baseline_movers(scenario: Scenario, model: Model, volume: float, total: float) -> BaselineMovers:
+def baseline_movers(
+    scenario: Scenario, model: Model, volume: float, total: float
+) -> BaselineMovers:
     """What moves the baseline beyond volume / capacity (``volume`` and ``total`` in bytes: the
     programme's)."""
     base = baseline_inputs(model)

@@ -137,6 +137,7 @@ class Binding:
 
     kind: str  # "link", "lead_time" or "remediation"
     link: str  # the programme's bottleneck link ("" for none)
+    description: str | None  # the link's description in the scenario, if any
     link_days: float
     lead_time_days: float
     remediation_days: float
@@ -176,6 +177,10 @@ class RunReport:
     binding: Binding | None = None  # the binding constraint in plain terms
     movers: BaselineMovers | None = None
     overrides: tuple[str, ...] = ()  # the what-if: --set and --variant changes, as given
+
+    @property
+    def binding_description(self) -> str | None:
+        return None if self.binding is None else self.binding.description
 
     @property
     def rows(self) -> tuple[FlowSummary, ...]:

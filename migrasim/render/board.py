@@ -40,14 +40,14 @@ _WEEK_S = 7 * 86400.0
 
 
 def what_if_text(overrides: Sequence[str], t: Translator) -> str | None:
-    """"What-if: start=2025-09-02; links.capped.daily_cap=2 GB", or None for the baseline."""
+    """ "What-if: start=2025-09-02; links.capped.daily_cap=2 GB", or None for the baseline."""
     if not overrides:
         return None
     return fill(t, BOARD["what_if"], changes="; ".join(overrides))
 
 
 def join_words(words: Sequence[str], t: Translator) -> str:
-    """"a", "a and b", "a, b and c" in ``t``'s language."""
+    """ "a", "a and b", "a, b and c" in ``t``'s language."""
     if len(words) <= 1:
         return "".join(words)
     return fill(t, BOARD["and"], first=", ".join(words[:-1]), last=words[-1])
@@ -74,7 +74,9 @@ def _capacity_value(value: float, unit: str, t: Translator) -> str:
     return fill(t, BOARD["records_s"], n=number)
 
 
-def binding_words(binding: Binding | None, description: str | None, t: Translator) -> tuple[str, str | None]:
+def binding_words(
+    binding: Binding | None, description: str | None, t: Translator
+) -> tuple[str, str | None]:
     """(the binding constraint in plain words, the days its removal would save), from the
     records; the link is named by its description when the scenario gives one."""
     if binding is None or binding.kind == "link":
@@ -109,8 +111,14 @@ def capacity_lines(need: CapacityNeed | None, t: Translator) -> tuple[str, list[
         return fill(t, BOARD["at_most"], value=text) if v <= floor * 1.0001 else text
 
     lines = [
-        fill(t, BOARD["capacity_for"], chance=t.percent(target.chance), needed=value(target.needed),
-             low=value(target.low), high=value(target.high))  # fmt: skip
+        fill(
+            t,
+            BOARD["capacity_for"],
+            chance=t.percent(target.chance),
+            needed=value(target.needed),
+            low=value(target.low),
+            high=value(target.high),
+        )
         for target in need.targets
     ]
     return head, lines, fill(t, BOARD["capacity_note"], n=f"{need.replications:,}")
@@ -192,7 +200,7 @@ def _value(field: str, value: float, t: Translator) -> str:
 
 
 def driver_label(key: str, low: float, high: float, t: Translator) -> str:
-    """"Cardiff: remediation delay, 1 to 4 weeks" for ``flows[Cardiff].rejection.delay``;
+    """ "Cardiff: remediation delay, 1 to 4 weeks" for ``flows[Cardiff].rejection.delay``;
     an unknown key is shown as it is."""
     match = _FLOW_KEY.match(key)
     subject = None
@@ -213,21 +221,28 @@ def driver_label(key: str, low: float, high: float, t: Translator) -> str:
         both = all(abs(v / _WEEK_S - round(v / _WEEK_S)) < 1e-6 for v in (low, high))
         if both:
             low_text = _figures(low / _WEEK_S, t)
+            high_text = fill(t, BOARD["weeks"], n=_figures(high / _WEEK_S, t))
             return fill(t, BOARD["driver"], subject=subject, what=fill(t, BOARD[what_key]),
-                        low=low_text, high=fill(t, BOARD["weeks"], n=_figures(high / _WEEK_S, t)))  # fmt: skip
+                        low=low_text, high=high_text)  # fmt: skip
     return fill(t, BOARD["driver"], subject=subject, what=fill(t, BOARD[what_key]),
                 low=_value(field, low, t), high=_value(field, high, t))  # fmt: skip
 
 
-def drivers(swings: Sequence[SwingSummary] | None, t: Translator, n: int = TOP_DRIVERS) -> list[Driver]:
+def drivers(
+    swings: Sequence[SwingSummary] | None, t: Translator, n: int = TOP_DRIVERS
+) -> list[Driver]:
     """The ``n`` inputs that move the completion most (a swing of at least half a day), in
     words."""
     if not swings:
         return []
     ordered = sorted(swings, key=lambda s: s.swing_days, reverse=True)
     return [
-        Driver(driver_label(s.input, s.low, s.high, t), s.change_low_days, s.change_high_days,
-               s.swing_days)  # fmt: skip
+        Driver(
+            driver_label(s.input, s.low, s.high, t),
+            s.change_low_days,
+            s.change_high_days,
+            s.swing_days,
+        )
         for s in ordered[:n]
         if s.swing_days >= 0.5
     ]

@@ -65,6 +65,9 @@ def run_figures(
             "late": [bool(row.late_in_baseline) for row in report.flows],
         }
     )
+    if not report.deterministic and report.go_live is not None:
+        # the same classification as the table, the text and the terminal (report.counts)
+        bars["status"] = [row.status.value if row.status else "" for row in report.flows]
     band = None if report.band is None else band_frame(report.band)
     figures = {
         "burnup.png": burnup_figure(

@@ -117,6 +117,9 @@ ABOUT_ITEMS: dict[str, str] = {
     "prob_ci_high": N_("Chance interval, high"),
     "bottleneck": N_("Bottleneck"),
     "fix": N_("What would fix it"),
+    "what_if": N_("What-if"),
+    "holding_back": N_("What holds us back"),
+    "capacity": N_("Capacity needed, with its uncertainty"),
     "never": N_("never"),
     "yes": N_("yes"),
     "no": N_("no"),
@@ -227,6 +230,13 @@ CHARTS: dict[str, str] = {
     "legend_complete": N_("complete (%(n)s)"),
     "legend_late": N_("late (%(n)s)"),
     "legend_never": N_("never (%(n)s)"),
+    "legend_status_ok": N_("on track (%(n)s)"),
+    "legend_status_risk": N_("at risk (%(n)s)"),
+    "legend_status_late": N_("likely late (%(n)s)"),
+    "gantt_status_note": N_(
+        "Bars: the baseline run (most likely inputs), in which %(late)s of %(n)s finish after "
+        "go-live; colours: each organisation's status over the simulated runs"
+    ),
     "replications": N_("%(n)s replications"),
     "never_within": N_("%(n)s (%(share)s) never complete within the horizon"),
     "before_go_live": N_("%(share)s complete before go-live"),
@@ -300,6 +310,8 @@ TERMINAL: dict[str, str] = {
         "more replications (e.g. --replications %(more)s)."
     ),
     "written": N_("Results written to %(folder)s/"),
+    "verdict": N_("Will we make go-live? %(answer)s: P80 %(p80)s, chance %(chance)s."),
+    "holding_back": N_("What holds us back: %(what)s."),
     "on_time": N_("on time"),
     "no_spare": N_("on time, no days to spare"),
     "never": N_("never completes"),
@@ -318,13 +330,17 @@ BOARD: dict[str, str] = {
     "binding_lead_time": N_("Install lead time"),
     "binding_remediation": N_("Remediation of rejected records"),
     "gain_link": N_("Doubling this link's capacity would bring the finish %(days)s days earlier."),
-    "gain_lead_time": N_("With no install lead time the programme would finish %(days)s days earlier."),
+    "gain_lead_time": N_(
+        "With no install lead time the programme would finish %(days)s days earlier."
+    ),
     "gain_remediation": N_(
         "With no remediation delay for rejected records the programme would finish %(days)s "
         "days earlier."
     ),
     "capacity_head": N_("%(noun)s of link %(link)s needed (today %(current)s):"),
-    "capacity_for": N_("for a %(chance)s chance: %(needed)s (95%% interval %(low)s to %(high)s)"),
+    "capacity_for": N_(
+        "%(chance)s chance of making go-live: %(needed)s (95%% interval %(low)s to %(high)s)"
+    ),
     "capacity_note": N_(
         "From %(n)s of this run's simulated draws: the smallest value at which that share of "
         "the draws finishes everything before go-live."

@@ -534,6 +534,9 @@ def burnup_figure(
 # --- Gantt -------------------------------------------------------------------------------------
 
 
+_STATUS_COLOURS = {"ok": ON_TIME, "risk": "#E3A21A", "late": LATE}
+
+
 def gantt_figure(
     bars: pd.DataFrame, go_live: datetime.date | None, title: str, t: Translator | None = None
 ) -> Figure:
@@ -544,7 +547,9 @@ def gantt_figure(
             (name, the row label), ``start`` (datetime the flow starts; ``None``/``NaT`` if
             it never starts), ``end`` (datetime it completes; ``None``/``NaT`` if it never
             completes within the simulation) and ``late`` (bool: True if it misses go-live;
-            used as given to colour the bar).
+            used as given to colour the bar). An optional ``status`` column (``ok``, ``risk``,
+            ``late``: ``core.rules.Status`` values) colours the bars by status instead, and
+            the legend counts the statuses.
         go_live: Go-live date, drawn as a dashed vertical line; ``None`` for none.
         title: Figure title, e.g. the scenario name.
 
@@ -568,6 +573,9 @@ def gantt_figure(
     starts = pd.to_datetime(pd.Series(list(bars["start"]), dtype=object))
     ends = pd.to_datetime(pd.Series(list(bars["end"]), dtype=object))
     late = [bool(v) for v in bars["late"]]
+    # With a status per flow (Monte Carlo runs: core.rules.status), bars are coloured by it,
+    # so the chart counts the same on track / at risk / likely late as the table and text.
+    statuses = [str(v) for v in bars["status"]] if "status" in bars else None
     gl = _day(go_live) if go_live is not None else None
 
     known = [pd.Timestamp(t) for t in (*starts.dropna(), *ends.dropna())]
@@ -620,9 +628,12 @@ def gantt_figure(
         end_ts = pd.Timestamp(end)
         ex = _num(end_ts)
         counts["late" if is_late else "on_time"] += 1
+        colour = LATE if is_late else ON_TIME
+        if statuses is not None:
+            colour = _STATUS_COLOURS.get(statuses[y], colour)
         ax.barh(
-            y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3,
-            color=LATE if is_late else ON_TIME, edgecolor="none",
+            y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3, color=colour,
+            edgecolor="none",
         )  # fmt: skip
         # Label the date the completion counts for: 00:00 belongs to the day that ended.
         on = pd.Timestamp(completion_date(end_ts.to_pydatetime()))
@@ -642,13 +653,19 @@ def gantt_figure(
     ax.spines["left"].set_visible(False)
     if gl is not None:
         _go_live_line(ax, gl, t)
-    _titles(ax, title, [])
-
     handles: list[Line2D | Patch] = []
-    on_time = "legend_on_time" if gl is not None else "legend_complete"
-    handles.append(Patch(facecolor=ON_TIME, label=_msg(t, on_time, n=counts["on_time"])))
-    if counts["late"] or gl is not None:
-        handles.append(Patch(facecolor=LATE, label=_msg(t, "legend_late", n=counts["late"])))
+    if statuses is not None and gl is not None:
+        _titles(ax, title, [_msg(t, "gantt_status_note", late=counts["late"], n=n)])
+        for status in ("ok", "risk", "late"):
+            k = statuses.count(status)
+            handles.append(Patch(facecolor=_STATUS_COLOURS[status],
+                                 label=_msg(t, f"legend_status_{status}", n=k)))  # fmt: skip
+    else:
+        _titles(ax, title, [])
+        on_time = "legend_on_time" if gl is not None else "legend_complete"
+        handles.append(Patch(facecolor=ON_TIME, label=_msg(t, on_time, n=counts["on_time"])))
+        if counts["late"] or gl is not None:
+            handles.append(Patch(facecolor=LATE, label=_msg(t, "legend_late", n=counts["late"])))
     handles.append(
         Patch(
             facecolor=NEVER_FILL,

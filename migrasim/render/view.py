@@ -231,8 +231,9 @@ def page_view(inputs: ReportInputs, t: Translator) -> PageView:
     report = inputs.results
     counts = report.counts
     board_drivers = [
-        DriverRow(d.label, _signed(d.change_low_days), _signed(d.change_high_days),
-                  f"{d.swing_days:,.0f}")  # fmt: skip
+        DriverRow(
+            d.label, _signed(d.change_low_days), _signed(d.change_high_days), f"{d.swing_days:,.0f}"
+        )
         for d in drivers(report.swings, t)
     ]
     # The full sensitivity table stays in the workbook; the page shows the top drivers.
