@@ -276,7 +276,8 @@ def compare(
     path, changed = sources[best]  # a --variant is echoed as its file with its changes
     label, outcome = outcomes[best]
     files: dict[str, str | bytes] = {"compare.csv": frame_csv(table), **pngs}
-    files |= _report_files(path, changed, outcome, reports[best], pngs, command, lang,
+    led = replace(reports[best], overrides=tuple(changed))  # the report says which ran
+    files |= _report_files(path, changed, outcome, led, pngs, command, lang,
                            [compare_table(rows)], fix)  # fmt: skip
     write_files(out, files, force=force, protect=paths)
     return CompareOutput(labels, rows, reports, seed, outcomes[0][1].replications, go_live, out)
@@ -391,7 +392,7 @@ def sweep(
     # the sweep's answer as the headline's advice.
     with cluster_session(execution):
         base = run_scenario(spec, replications, seed, execution)
-    report = summarise(base)
+    report = replace(summarise(base), overrides=tuple(overrides))
     command = reproduce_command("sweep", [path], overrides, replications, seed,
                                 [f"--grid={g}" for g in grids])  # fmt: skip
     files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}

@@ -139,7 +139,10 @@ def _finisher(
         if batch:
             col = getattr(block, column).copy()
             col[:, index] = drawn
-            result = solve_block(model, replace(block, **{column: col}), day_ends, 0, cache)
+            # Far below today's capacity growth can outpace a flow: the solver then reaches
+            # 0 x inf on its way to "never" (inf, checked: no NaN comes out); keep it quiet.
+            with np.errstate(invalid="ignore"):
+                result = solve_block(model, replace(block, **{column: col}), day_ends, 0, cache)
             return np.asarray(result.finished.max(axis=1))
         out = np.empty(len(ratio))
         for row in range(len(ratio)):

@@ -745,7 +745,8 @@ def cdf_figure(
     if done:
         p95 = _p95_day(list(completions))
         ends = [d for d in (p95 if p95 is not None else done[-1], go_live) if d is not None]
-        _end_axis(ax, _day(done[0]), _day(max(ends)) + pd.Timedelta(days=1))
+        first = min(d for d in (done[0], go_live) if d is not None)  # go-live stays in view
+        _end_axis(ax, _day(first), _day(max(ends)) + pd.Timedelta(days=1))
     return fig
 
 
@@ -829,7 +830,8 @@ def overlay_cdf_figure(
         ends = [d if d is not None else max(finished) for d in p95s]
         if go_live is not None:
             ends.append(go_live)
-        _end_axis(ax, _day(min(finished)), _day(max(ends)) + pd.Timedelta(days=1))
+        first = min([*finished, *([go_live] if go_live is not None else [])])
+        _end_axis(ax, _day(first), _day(max(ends)) + pd.Timedelta(days=1))
     return fig
 
 
