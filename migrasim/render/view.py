@@ -226,6 +226,37 @@ def table_view(table: ExtraTable, t: Translator) -> TableView:
     )
 
 
+def _compare_view(table: ExtraTable, t: Translator) -> TableView:
+    """The comparison condensed to fit a page: each estimate with its interval in one cell
+    (the workbook and compare.csv keep every column)."""
+    at = {c: i for i, c in enumerate(table.columns)}
+
+    def text(row: tuple[Value, ...], column: str) -> Cell:
+        return cell(column, row[at[column]], t)
+
+    def with_interval(row: tuple[Value, ...], column: str, low: str, high: str) -> Cell:
+        main = text(row, column)
+        lo, hi = text(row, low), text(row, high)
+        if main.never or not lo.text or not hi.text:
+            return main
+        return Cell(f"{main.text} ({lo.text} – {hi.text})", numeric=True)
+
+    columns = ("flow", "scenario", "p50", "p80", "p95", "prob_by_go_live", "p80_diff_days",
+               "prob_diff")  # fmt: skip
+    rows = [
+        [text(r, "flow"), text(r, "scenario"), text(r, "p50"), text(r, "p80"), text(r, "p95"),
+         with_interval(r, "prob_by_go_live", "prob_ci_low", "prob_ci_high"),
+         with_interval(r, "p80_diff_days", "p80_diff_ci_low", "p80_diff_ci_high"),
+         with_interval(r, "prob_diff", "prob_diff_ci_low", "prob_diff_ci_high")]
+        for r in table.rows
+    ]  # fmt: skip
+    return TableView(
+        title=extra_title(t, table.key),
+        headers=[column_label(t, c) for c in columns],
+        rows=rows,
+    )
+
+
 def page_view(inputs: ReportInputs, t: Translator) -> PageView:
     """The report page's view of ``inputs`` in ``t``'s language."""
     report = inputs.results
@@ -255,7 +286,10 @@ def page_view(inputs: ReportInputs, t: Translator) -> PageView:
         assumptions=list(inputs.assumptions),
         scenario_text=inputs.scenario_text,
         precision=_precision(inputs, t),
-        tables=[table_view(table, t) for table in shown],
+        tables=[
+            _compare_view(table, t) if table.key == "compare" else table_view(table, t)
+            for table in shown
+        ],
         what_if=what_if_text(report.overrides, t),
         notes=movers_notes(report.movers, t),
         drivers=board_drivers,
