@@ -99,13 +99,13 @@ def binding_constraint(model: Model, bottleneck: str, description: str | None = 
     if delayed:
         rejection = tuple(Rejection(r.fraction, 0.0) for r in base.rejection)
         remediation_gain = gain(replace(base, rejection=rejection))
-    kind = "link"
+    constraint = "link"
     best = link_gain
     if lead_gain > best:
-        kind, best = "lead_time", lead_gain
+        constraint, best = "lead_time", lead_gain
     if remediation_gain > best:
-        kind = "remediation"
-    return Binding(kind, bottleneck, description, link_gain, lead_gain, remediation_gain)
+        constraint = "remediation"
+    return Binding(constraint, bottleneck, description, link_gain, lead_gain, remediation_gain)
 
 
 def baseline_movers(
