@@ -110,17 +110,15 @@ def capacity_lines(need: CapacityNeed | None, t: Translator) -> tuple[str, list[
         text = _capacity_value(v, need.unit, t)
         return fill(t, BOARD["at_most"], value=text) if v <= floor * 1.0001 else text
 
-    lines = [
-        fill(
-            t,
-            BOARD["capacity_for"],
-            chance=t.percent(target.chance),
-            needed=value(target.needed),
-            low=value(target.low),
-            high=value(target.high),
-        )
-        for target in need.targets
-    ]
+    lines = []
+    for target in need.targets:
+        needed, low, high = value(target.needed), value(target.low), value(target.high)
+        chance = t.percent(target.chance)
+        if low == needed == high:  # e.g. every draw already makes it at a tenth of today's
+            lines.append(fill(t, BOARD["capacity_for_exact"], chance=chance, needed=needed))
+        else:
+            lines.append(fill(t, BOARD["capacity_for"], chance=chance, needed=needed, low=low,
+                              high=high))  # fmt: skip
     return head, lines, fill(t, BOARD["capacity_note"], n=f"{need.replications:,}")
 
 

@@ -345,6 +345,7 @@ BOARD: dict[str, str] = {
         "From %(n)s of this run's simulated draws: the smallest value at which that share of "
         "the draws finishes everything before go-live."
     ),
+    "capacity_for_exact": N_("%(chance)s chance of making go-live: %(needed)s"),
     "more_than": N_("more than %(value)s"),
     "at_most": N_("at most %(value)s"),
     "per_day": N_("%(value)s a day"),
