@@ -207,6 +207,7 @@ def compare(
     """Run each scenario (and each variant of the first) on common random numbers and write
     compare.csv, overlaid charts and a report led by the scenario most likely to make go-live."""
     from migrasim.analysis.compare import compare_advice, compare_rows
+    from migrasim.render.board import what_if_text
     from migrasim.render.i18n import fill, translator
     from migrasim.render.inputs import compare_table
     from migrasim.render.messages import CHARTS
@@ -248,16 +249,18 @@ def compare(
     table = rows_frame([row.fields() for row in rows])
     reports = [summarise(o) for _, o in outcomes]
     go_live = first.go_live
+    what_if = what_if_text(overrides, t)  # --set for every scenario: said on every chart
+    suffix = "" if what_if is None else f"\n{what_if}"
     cdf = overlay_cdf_figure(
         {label: list(r.programme_days) for label, r in zip(labels, reports, strict=True)},
         go_live,
-        fill(t, CHARTS["compare_cdf_title"]),
+        fill(t, CHARTS["compare_cdf_title"]) + suffix,
         t,
     )
     lines = {label: overall_fraction(o.model, o.baseline) for label, o in outcomes}
     bands = {label: band_frame(progress_band(o.mc)) for label, o in outcomes if o.mc is not None}
     burnup = overlay_burnup_figure(
-        lines, bands, go_live, fill(t, CHARTS["compare_burnup_title"]), t
+        lines, bands, go_live, fill(t, CHARTS["compare_burnup_title"]) + suffix, t
     )
     pngs = {"compare_cdf.png": figure_png(cdf), "compare_burnup.png": figure_png(burnup)}
     command = reproduce_command(
