@@ -655,7 +655,8 @@ def gantt_figure(
         _go_live_line(ax, gl, t)
     handles: list[Line2D | Patch] = []
     if statuses is not None and gl is not None:
-        _titles(ax, title, [_msg(t, "gantt_status_note", late=counts["late"], n=n)])
+        note = _msg(t, "gantt_status_note", late=counts["late"], n=n)
+        _titles(ax, title, textwrap.wrap(note, 100))
         for status in ("ok", "risk", "late"):
             k = statuses.count(status)
             handles.append(Patch(facecolor=_STATUS_COLOURS[status],
