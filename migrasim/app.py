@@ -59,13 +59,34 @@ def reproduce_command(
     return shlex.join(parts)
 
 
+def board_findings(outcome: Outcome, report: RunReport, fix: Any) -> dict[str, Any]:
+    """The board's extra findings for a run's report: the binding constraint, what moves the
+    baseline and the capacity needed for P50 / P80 with intervals (``analysis.board``)."""
+    from migrasim.analysis.board import baseline_movers, binding_constraint, capacity_need
+
+    model, programme = outcome.model, report.programme
+    return {
+        "binding": binding_constraint(
+            model, programme.bottleneck, _description(outcome, programme.bottleneck)
+        ),
+        "movers": baseline_movers(
+            outcome.scenario, model, programme.volume_bytes, programme.total_bytes
+        ),
+        "capacity": capacity_need(
+            outcome.scenario, model, fix, outcome.seed, report.replications or 0
+        ),
+    }
+
+
+def _description(outcome: Outcome, link: str) -> str | None:
+    spec = outcome.scenario.links.get(link)
+    return None if spec is None or not spec.description else str(spec.description)
+
+
 def _scenario_text(path: Path, overrides: Sequence[str]) -> str:
-    text = path.read_text(encoding="utf-8")
-    if overrides:
-        text += "\n# changed on the command line:\n" + "".join(
-            f"#   --set {o}\n" for o in overrides
-        )
-    return text
+    from migrasim.scenario.loader import effective_scenario_text
+
+    return effective_scenario_text(path, overrides)
 
 
 def _report_files(
@@ -147,7 +168,8 @@ def run(
     sensitivity = swings(outcome.model) if has_uncertainty(spec) else None
     report = summarise(outcome, sensitivity=sensitivity)
     fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)
-    report = replace(report, fix=fix)
+    report = replace(report, fix=fix, overrides=tuple(overrides),
+                     **board_findings(outcome, report, fix))  # fmt: skip
     tables = run_tables(outcome, report)
     pngs = run_figures(report, tables, lang)
     command = reproduce_command("run", [path], overrides, report.replications, seed)
@@ -190,6 +212,7 @@ def compare(
     """Run each scenario (and each variant of the first) on common random numbers and write
     compare.csv, overlaid charts and a report led by the scenario most likely to make go-live."""
     from migrasim.analysis.compare import compare_advice, compare_rows
+    from migrasim.render.board import what_if_text
     from migrasim.render.i18n import fill, translator
     from migrasim.render.inputs import compare_table
     from migrasim.render.messages import CHARTS
@@ -238,16 +261,18 @@ def compare(
     table = rows_frame([row.fields() for row in rows])
     reports = [summarise(o) for _, o in outcomes]
     go_live = first.go_live
+    what_if = what_if_text(overrides, t)  # --set for every scenario: said on every chart
+    suffix = "" if what_if is None else f"\n{what_if}"
     cdf = overlay_cdf_figure(
         {label: list(r.programme_days) for label, r in zip(labels, reports, strict=True)},
         go_live,
-        fill(t, CHARTS["compare_cdf_title"]),
+        fill(t, CHARTS["compare_cdf_title"]) + suffix,
         t,
     )
     lines = {label: overall_fraction(o.model, o.baseline) for label, o in outcomes}
     bands = {label: band_frame(progress_band(o.mc)) for label, o in outcomes if o.mc is not None}
     burnup = overlay_burnup_figure(
-        lines, bands, go_live, fill(t, CHARTS["compare_burnup_title"]), t
+        lines, bands, go_live, fill(t, CHARTS["compare_burnup_title"]) + suffix, t
     )
     pngs = {"compare_cdf.png": figure_png(cdf), "compare_burnup.png": figure_png(burnup)}
     command = reproduce_command(
@@ -266,7 +291,8 @@ def compare(
     path, changed = sources[best]  # a --variant is echoed as its file with its changes
     label, outcome = outcomes[best]
     files: dict[str, str | bytes] = {"compare.csv": frame_csv(table), **pngs}
-    files |= _report_files(path, changed, outcome, reports[best], pngs, command, lang,
+    led = replace(reports[best], overrides=tuple(changed))  # the report says which ran
+    files |= _report_files(path, changed, outcome, led, pngs, command, lang,
                            [compare_table(rows)], fix)  # fmt: skip
     write_files(out, files, force=force, protect=paths)
     return CompareOutput(labels, rows, reports, seed, outcomes[0][1].replications, go_live, out)
@@ -390,7 +416,7 @@ def sweep(
     if base is None:
         with cluster_session(execution):
             base = run_scenario(spec, replications, seed, execution, reuse_draws=True)
-    report = summarise(base)
+    report = replace(summarise(base), overrides=tuple(overrides))
     command = reproduce_command("sweep", [path], overrides, replications, seed,
                                 [f"--grid={g}" for g in grids])  # fmt: skip
     files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}

@@ -133,6 +133,7 @@ def fix_for(
     command = (
         f"migrasim solve {shlex.quote(scenario_path)}{sets} --vary {key} --between "
         f"{shlex.quote(current_text)} {shlex.quote(high_text)} --target 'P80 < go_live'"
+        " --force"  # runs again as printed: --force only replaces a folder migrasim wrote
     )
     at_ends = make_go_live([1.0, MAX_FACTOR])
     if at_ends[0]:

@@ -101,6 +101,61 @@ class SwingSummary:
 
 
 @dataclass(frozen=True)
+class CapacityTarget:
+    """The capacity at which a share ``chance`` of the replications makes go-live, with a
+    ~95 % distribution-free interval (order statistics of the per-replication needs).
+    Values are in the need's ``unit``; None: beyond the searched range (``high`` also None
+    when the interval's upper end is)."""
+
+    chance: float  # 0.5, 0.8
+    needed: float | None
+    low: float | None
+    high: float | None
+
+
+@dataclass(frozen=True)
+class CapacityNeed:
+    """What would fix it, with its uncertainty: the bottleneck's capacity each replication
+    needs to make go-live (on the run's own draws), summarised for P50 and P80 targets."""
+
+    key: str  # e.g. links.capped.daily_cap
+    noun: str  # "daily cap", "bandwidth", ...
+    link: str
+    unit: str  # "GB" (per day), "Mbit/s", "records/day", "records/s"
+    current: float  # today's most likely value in ``unit``
+    replications: int  # draws used
+    searched_up_to: float  # in ``unit``: needs beyond this count as not reachable
+    targets: tuple[CapacityTarget, ...]
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What holds the programme back, in plain terms, from the baseline (most likely inputs):
+    how many days earlier the programme finishes with the bottleneck link's capacity doubled,
+    with no install lead time, and with no remediation delay for rejected records. The largest
+    gain names the constraint (``kind``); a tie goes to the link."""
+
+    kind: str  # "link", "lead_time" or "remediation"
+    link: str  # the programme's bottleneck link ("" for none)
+    description: str | None  # the link's description in the scenario, if any
+    link_days: float
+    lead_time_days: float
+    remediation_days: float
+
+
+@dataclass(frozen=True)
+class BaselineMovers:
+    """What moves the baseline beyond volume / capacity: totals over every flow."""
+
+    volume_bytes: float  # the file's volumes (most likely)
+    total_bytes: float  # moved in the baseline: growth and re-sent rejections included
+    growth: bool  # some flow grows while it waits or moves
+    rejections: bool  # some flow re-sends rejected records
+    closures: bool  # the calendar has closures (change freezes)
+    lead_times: bool  # some link has an install lead time
+
+
+@dataclass(frozen=True)
 class RunReport:
     """Everything one run of one scenario found."""
 
@@ -123,6 +178,14 @@ class RunReport:
     precision_goal_days: float | None = None
     precision_half_width_days: float | None = None
     precision_capped: bool = False
+    capacity: CapacityNeed | None = None  # the fix with its uncertainty (P50 / P80 targets)
+    binding: Binding | None = None  # the binding constraint in plain terms
+    movers: BaselineMovers | None = None
+    overrides: tuple[str, ...] = ()  # the what-if: --set and --variant changes, as given
+
+    @property
+    def binding_description(self) -> str | None:
+        return None if self.binding is None else self.binding.description
 
     @property
     def rows(self) -> tuple[FlowSummary, ...]:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from migrasim.analysis.experiment import Outcome
 from migrasim.analysis.records import RunReport
+from migrasim.render.board import driver_label, what_if_text
 from migrasim.render.i18n import fill, translator
 from migrasim.render.inputs import ExtraTable, bottlenecks_table, sensitivity_table
 from migrasim.render.messages import CHARTS
@@ -50,6 +51,9 @@ def run_figures(
     t = translator(lang)
     go_live = report.go_live
     name = report.scenario_name
+    what_if = what_if_text(report.overrides, t)
+    if what_if:  # every chart of a what-if says so, on the title's second line
+        name = f"{name}\n{what_if}"
     volumes = {row.name: float(round(row.total_bytes)) for row in report.flows}
     bars = pd.DataFrame(
         {
@@ -61,6 +65,9 @@ def run_figures(
             "late": [bool(row.late_in_baseline) for row in report.flows],
         }
     )
+    if not report.deterministic and report.go_live is not None:
+        # the same classification as the table, the text and the terminal (report.counts)
+        bars["status"] = [row.status.value if row.status else "" for row in report.flows]
     band = None if report.band is None else band_frame(report.band)
     figures = {
         "burnup.png": burnup_figure(
@@ -83,9 +90,11 @@ def run_figures(
             t,
         )
     if "sensitivity.csv" in tables:
+        labels = {s.input: driver_label(s.input, s.low, s.high, t) for s in report.swings or ()}
         figures["tornado.png"] = tornado_figure(
-            tables["sensitivity.csv"], fill(t, CHARTS["tornado_title"], name=name), t=t
-        )
+            tables["sensitivity.csv"], fill(t, CHARTS["tornado_title"], name=name), t=t,
+            labels=labels,
+        )  # fmt: skip
     return {file: figure_png(figure) for file, figure in figures.items()}
 
 

@@ -32,6 +32,7 @@ from migrasim.render.messages import COLUMN_LABELS, EXTRA_TITLES
 
 __all__ = [
     "Cell",
+    "DriverRow",
     "FigureView",
     "HeadlineView",
     "Lateness",
@@ -39,6 +40,7 @@ __all__ = [
     "PageView",
     "PrecisionView",
     "TableView",
+    "TopRow",
     "column_label",
     "data_uri",
     "extra_title",
@@ -65,6 +67,26 @@ class Lateness:
 
 
 @dataclass(frozen=True)
+class TopRow:
+    """One of the organisations that matter most, on the first screen."""
+
+    name: str
+    status: Status | None
+    p80: str | None  # None = never
+    chance: str | None
+
+
+@dataclass(frozen=True)
+class DriverRow:
+    """One of the top sensitivity drivers, in words, with signed day changes."""
+
+    label: str
+    low_days: str  # "+12" / "−3"
+    high_days: str
+    swing_days: str
+
+
+@dataclass(frozen=True)
 class HeadlineView:
     """The four cards answering the board's question."""
 
@@ -80,6 +102,14 @@ class HeadlineView:
     bottleneck: str  # link name ("" if none)
     bottleneck_description: str | None  # the link's description from the scenario
     fix: str | None  # "what would fix it", in the page's language, or None
+    p80_low: str | None = None  # the programme P80's 95% interval (None = never)
+    p80_high: str | None = None
+    binding: str = ""  # the binding constraint in plain words (render.board.binding_words)
+    binding_gain: str | None = None  # how many days removing it would save, in words
+    capacity_head: str | None = None  # the capacity needed for P50 / P80, with intervals
+    capacity_lines: list[str] = field(default_factory=list)
+    capacity_note: str | None = None
+    top: list[TopRow] = field(default_factory=list)  # the organisations that matter most
 
 
 @dataclass(frozen=True)
@@ -167,6 +197,9 @@ class PageView:
     scenario_text: str
     precision: PrecisionView | None = None
     tables: list[TableView] = field(default_factory=list)
+    what_if: str | None = None  # the --set / --variant changes (None: the scenario as filed)
+    notes: list[str] = field(default_factory=list)  # what moves the baseline
+    drivers: list[DriverRow] = field(default_factory=list)  # top sensitivity drivers
 
 
 def lateness(day: datetime.date, go_live: datetime.date) -> Lateness:

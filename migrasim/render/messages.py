@@ -124,6 +124,9 @@ ABOUT_ITEMS: dict[str, str] = {
     "prob_ci_high": N_("Chance interval, high"),
     "bottleneck": N_("Bottleneck"),
     "fix": N_("What would fix it"),
+    "what_if": N_("What-if"),
+    "holding_back": N_("What holds us back"),
+    "capacity": N_("Capacity needed, with its uncertainty"),
     "never": N_("never"),
     "yes": N_("yes"),
     "no": N_("no"),
@@ -227,6 +230,7 @@ CHARTS: dict[str, str] = {
     "overall_band": N_("Overall, P10-P90 of replications"),
     "data_migrated_pct": N_("Data migrated (%% of bytes)"),
     "replications_complete_pct": N_("Replications complete (%%)"),
+    "chance_finished_pct": N_("Chance of finishing by this date (%%)"),
     "migrated_by_go_live": N_(
         "%(share)s of the data migrated by go-live (%(date)s); %(k)s of %(n)s flows complete in "
         "time"
@@ -241,6 +245,13 @@ CHARTS: dict[str, str] = {
     "legend_complete": N_("complete (%(n)s)"),
     "legend_late": N_("late (%(n)s)"),
     "legend_never": N_("never (%(n)s)"),
+    "legend_status_ok": N_("on track (%(n)s)"),
+    "legend_status_risk": N_("at risk (%(n)s)"),
+    "legend_status_late": N_("likely late (%(n)s)"),
+    "gantt_status_note": N_(
+        "Bars: the baseline run (most likely inputs), in which %(late)s of %(n)s finish after "
+        "go-live; colours: each organisation's status over the simulated runs"
+    ),
     "replications": N_("%(n)s replications"),
     "never_within": N_("%(n)s (%(share)s) never complete within the horizon"),
     "before_go_live": N_("%(share)s complete before go-live"),
@@ -314,6 +325,8 @@ TERMINAL: dict[str, str] = {
         "more replications (e.g. --replications %(more)s)."
     ),
     "written": N_("Results written to %(folder)s/"),
+    "verdict": N_("Will we make go-live? %(answer)s: P80 %(p80)s, chance %(chance)s."),
+    "holding_back": N_("What holds us back: %(what)s."),
     "on_time": N_("on time"),
     "no_spare": N_("on time, no days to spare"),
     "never": N_("never completes"),
@@ -324,4 +337,60 @@ TERMINAL: dict[str, str] = {
 TERMINAL_COUNTS: dict[str, tuple[str, str]] = {
     "late": Nn_("%(num)s day late", "%(num)s days late"),
     "early": Nn_("%(num)s day early", "%(num)s days early"),
+}
+
+#: The report's first screen and the board's words (render/board.py).
+BOARD: dict[str, str] = {
+    "what_if": N_("What-if: %(changes)s"),
+    "binding_lead_time": N_("Install lead time"),
+    "binding_remediation": N_("Remediation of rejected records"),
+    "gain_link": N_("Doubling this link's capacity would bring the finish %(days)s days earlier."),
+    "gain_lead_time": N_(
+        "With no install lead time the programme would finish %(days)s days earlier."
+    ),
+    "gain_remediation": N_(
+        "With no remediation delay for rejected records the programme would finish %(days)s "
+        "days earlier."
+    ),
+    "capacity_head": N_("%(noun)s of link %(link)s needed (today %(current)s):"),
+    "capacity_for": N_(
+        "%(chance)s chance of making go-live: %(needed)s (95%% interval %(low)s to %(high)s)"
+    ),
+    "capacity_note": N_(
+        "From %(n)s of this run's simulated draws: the smallest value at which that share of "
+        "the draws finishes everything before go-live."
+    ),
+    "capacity_for_exact": N_("%(chance)s chance of making go-live: %(needed)s"),
+    "more_than": N_("more than %(value)s"),
+    "at_most": N_("at most %(value)s"),
+    "per_day": N_("%(value)s a day"),
+    "moved_note": N_(
+        "Data to move: %(volume)s in the scenario file; %(total)s moved in the baseline, "
+        "including %(what)s."
+    ),
+    "dates_note": N_(
+        "Finish dates also reflect %(what)s, so they differ from volume ÷ daily capacity."
+    ),
+    "growth": N_("growth"),
+    "rejections": N_("re-sent rejections"),
+    "closures": N_("change freezes"),
+    "lead_times": N_("install lead times"),
+    "and": N_("%(first)s and %(last)s"),
+    "driver": N_("%(subject)s: %(what)s, %(low)s to %(high)s"),
+    "link_subject": N_("link %(link)s"),
+    "input_volume": N_("volume"),
+    "input_growth": N_("growth"),
+    "input_rejection_fraction": N_("share of records rejected"),
+    "input_rejection_delay": N_("remediation delay"),
+    "input_daily_cap": N_("daily cap"),
+    "input_bandwidth": N_("bandwidth"),
+    "input_efficiency": N_("efficiency"),
+    "input_records_rate": N_("record rate"),
+    "input_daily_records": N_("daily record limit"),
+    "input_lead_time": N_("install lead time"),
+    "days": N_("%(n)s days"),
+    "weeks": N_("%(n)s weeks"),
+    "mbits": N_("%(n)s Mbit/s"),
+    "records_s": N_("%(n)s records/s"),
+    "records_day": N_("%(n)s records a day"),
 }

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -28,7 +29,7 @@ from matplotlib.patches import Patch
 
 from migrasim.analysis.records import SweepPoint
 from migrasim.core.calendar import completion_date
-from migrasim.core.rules import days_late, in_time, percent_text
+from migrasim.core.rules import days_late, in_time, percent_text, quantile_rank
 from migrasim.render.i18n import Translator, fill, nfill, translator
 from migrasim.render.messages import CHART_COUNTS, CHARTS
 
@@ -385,6 +386,12 @@ def burnup_figure(
     right = max([last_progress, *(d + one_day for d in completion.values() if d is not None)])
     if gl is not None:
         right = max(right, gl)
+    if band is not None and has_band:
+        # The P10-P90 band is drawn to its end: the day its low edge reaches 100 % (the
+        # programme's P90), when that day comes.
+        full = np.flatnonzero(band["p10"].to_numpy() >= 1.0)
+        if full.size:
+            right = max(right, _day(band["date"].iloc[int(full[0])]) + one_day)
     span = max((right - start).days, 1)
     right += pd.Timedelta(days=math.ceil(span * 0.04))
     unfinished = [f for f in flows if completion[f] is None]
@@ -527,6 +534,9 @@ def burnup_figure(
 # --- Gantt -------------------------------------------------------------------------------------
 
 
+_STATUS_COLOURS = {"ok": ON_TIME, "risk": "#E3A21A", "late": LATE}
+
+
 def gantt_figure(
     bars: pd.DataFrame, go_live: datetime.date | None, title: str, t: Translator | None = None
 ) -> Figure:
@@ -537,7 +547,9 @@ def gantt_figure(
             (name, the row label), ``start`` (datetime the flow starts; ``None``/``NaT`` if
             it never starts), ``end`` (datetime it completes; ``None``/``NaT`` if it never
             completes within the simulation) and ``late`` (bool: True if it misses go-live;
-            used as given to colour the bar).
+            used as given to colour the bar). An optional ``status`` column (``ok``, ``risk``,
+            ``late``: ``core.rules.Status`` values) colours the bars by status instead, and
+            the legend counts the statuses.
         go_live: Go-live date, drawn as a dashed vertical line; ``None`` for none.
         title: Figure title, e.g. the scenario name.
 
@@ -561,6 +573,9 @@ def gantt_figure(
     starts = pd.to_datetime(pd.Series(list(bars["start"]), dtype=object))
     ends = pd.to_datetime(pd.Series(list(bars["end"]), dtype=object))
     late = [bool(v) for v in bars["late"]]
+    # With a status per flow (Monte Carlo runs: core.rules.status), bars are coloured by it,
+    # so the chart counts the same on track / at risk / likely late as the table and text.
+    statuses = [str(v) for v in bars["status"]] if "status" in bars else None
     gl = _day(go_live) if go_live is not None else None
 
     known = [pd.Timestamp(t) for t in (*starts.dropna(), *ends.dropna())]
@@ -613,9 +628,12 @@ def gantt_figure(
         end_ts = pd.Timestamp(end)
         ex = _num(end_ts)
         counts["late" if is_late else "on_time"] += 1
+        colour = LATE if is_late else ON_TIME
+        if statuses is not None:
+            colour = _STATUS_COLOURS.get(statuses[y], colour)
         ax.barh(
-            y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3,
-            color=LATE if is_late else ON_TIME, edgecolor="none",
+            y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3, color=colour,
+            edgecolor="none",
         )  # fmt: skip
         # Label the date the completion counts for: 00:00 belongs to the day that ended.
         on = pd.Timestamp(completion_date(end_ts.to_pydatetime()))
@@ -635,13 +653,20 @@ def gantt_figure(
     ax.spines["left"].set_visible(False)
     if gl is not None:
         _go_live_line(ax, gl, t)
-    _titles(ax, title, [])
-
     handles: list[Line2D | Patch] = []
-    on_time = "legend_on_time" if gl is not None else "legend_complete"
-    handles.append(Patch(facecolor=ON_TIME, label=_msg(t, on_time, n=counts["on_time"])))
-    if counts["late"] or gl is not None:
-        handles.append(Patch(facecolor=LATE, label=_msg(t, "legend_late", n=counts["late"])))
+    if statuses is not None and gl is not None:
+        note = _msg(t, "gantt_status_note", late=counts["late"], n=n)
+        _titles(ax, title, textwrap.wrap(note, 100))
+        for status in ("ok", "risk", "late"):
+            k = statuses.count(status)
+            handles.append(Patch(facecolor=_STATUS_COLOURS[status],
+                                 label=_msg(t, f"legend_status_{status}", n=k)))  # fmt: skip
+    else:
+        _titles(ax, title, [])
+        on_time = "legend_on_time" if gl is not None else "legend_complete"
+        handles.append(Patch(facecolor=ON_TIME, label=_msg(t, on_time, n=counts["on_time"])))
+        if counts["late"] or gl is not None:
+            handles.append(Patch(facecolor=LATE, label=_msg(t, "legend_late", n=counts["late"])))
     handles.append(
         Patch(
             facecolor=NEVER_FILL,
@@ -716,9 +741,47 @@ def cdf_figure(
         _go_live_line(ax, gl, t)
         share = sum(1 for d in done if in_time(d, go_live)) / n
         subtitle.append(_msg(t, "before_go_live", share=percent_text(share)))
-    _percent_over_time(ax, _msg(t, "replications_complete_pct"), t)
+    _percent_over_time(ax, _msg(t, "chance_finished_pct"), t)
     _titles(ax, title, ["; ".join(subtitle)])
+    if done:
+        p95 = _p95_day(list(completions))
+        ends = [d for d in (p95 if p95 is not None else done[-1], go_live) if d is not None]
+        first = min(d for d in (done[0], go_live) if d is not None)  # go-live stays in view
+        _end_axis(ax, _day(first), _day(max(ends)) + pd.Timedelta(days=1))
     return fig
+
+
+def _p95_day(days: Sequence[datetime.date | None]) -> datetime.date | None:
+    """The P95 of completion dates (None: never or no dates): where a completion axis ends."""
+    n = len(days)
+    if n == 0:
+        return None
+    ordered = sorted(days, key=lambda d: (d is None, d or datetime.date.min))
+    return ordered[quantile_rank(n, 0.95)]
+
+
+def _end_axis(ax: Axes, first: pd.Timestamp | None, last: pd.Timestamp | None) -> None:
+    """The x axis from ``first`` to shortly (4 % of the span) after ``last``."""
+    if first is None or last is None or last <= first:
+        return
+    span = max((last - first).days, 1)
+    ax.set_xlim(
+        _num(first - pd.Timedelta(days=math.ceil(span * 0.01))),
+        _num(last + pd.Timedelta(days=math.ceil(span * 0.04))),
+    )
+
+
+def _end_of_progress(dates: pd.Series, values: np.ndarray) -> pd.Timestamp | None:
+    """The end of the day a progress series first reaches 100 % (else its last change)."""
+    if not len(values):
+        return None
+    full = np.flatnonzero(values >= 1.0 - 1e-9)
+    if full.size:
+        index = int(full[0])
+    else:
+        changed = np.flatnonzero(np.diff(values) != 0)
+        index = int(changed[-1]) + 1 if changed.size else len(values) - 1
+    return _day(dates.iloc[index]) + pd.Timedelta(days=1)
 
 
 # --- comparisons -------------------------------------------------------------------------------
@@ -759,9 +822,17 @@ def overlay_cdf_figure(
             )
     if go_live is not None:
         _go_live_line(ax, _day(go_live), t)
-    _percent_over_time(ax, _msg(t, "replications_complete_pct"), t)
+    _percent_over_time(ax, _msg(t, "chance_finished_pct"), t)
     ax.legend(loc="lower right", frameon=False, fontsize=9)
     _titles(ax, title, ["; ".join(subtitle)] if subtitle else [])
+    finished = [d for days in series.values() for d in days if d is not None]
+    if finished:
+        p95s = [_p95_day(list(days)) for days in series.values()]
+        ends = [d if d is not None else max(finished) for d in p95s]
+        if go_live is not None:
+            ends.append(go_live)
+        first = min([*finished, *([go_live] if go_live is not None else [])])
+        _end_axis(ax, _day(first), _day(max(ends)) + pd.Timedelta(days=1))
     return fig
 
 
@@ -800,6 +871,22 @@ def overlay_burnup_figure(
     _percent_over_time(ax, _msg(t, "data_migrated_pct"), t)
     ax.legend(loc="lower right", frameon=False, fontsize=9)
     _titles(ax, title, [_msg(t, "lines_band")])
+    # The axis ends shortly after the last scenario's line or band reaches 100 % (band: its
+    # P90), not at the horizon the frames run to.
+    ends, starts = [], []
+    for label, frame in lines.items():
+        if frame.empty:
+            continue
+        starts.append(_day(frame["date"].iloc[0]))
+        ends.append(_end_of_progress(frame["date"], frame["fraction"].to_numpy()))
+        band = bands.get(label)
+        if band is not None and not band.empty:
+            ends.append(_end_of_progress(band["date"], band["p10"].to_numpy()))
+    known = [e for e in ends if e is not None]
+    if go_live is not None:
+        known.append(_day(go_live))
+    if starts and known:
+        _end_axis(ax, min(starts), max(known))
     return fig
 
 
@@ -902,7 +989,11 @@ def sweep_heatmap_figure(
 
 
 def tornado_figure(
-    table: pd.DataFrame, title: str, top: int = 15, t: Translator | None = None
+    table: pd.DataFrame,
+    title: str,
+    top: int = 10,
+    t: Translator | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Figure:
     """Tornado chart: how many days each input moves the programme, low to high.
 
@@ -911,6 +1002,7 @@ def tornado_figure(
             ``change_high_days`` (days against the baseline; positive = later).
         title: Figure title.
         top: How many inputs to show.
+        labels: Each input's label in words (``render.board.driver_label``); else its key.
     """
     t = _lang(t)
     rows = table.head(top)
@@ -925,7 +1017,10 @@ def tornado_figure(
     ax.barh(ys, low, color=ON_TIME, height=0.6, label=_msg(t, "input_low"))
     ax.barh(ys, high, color=LATE, height=0.6, label=_msg(t, "input_high"))
     ax.axvline(0, color=GO_LIVE, lw=1.0)
-    ax.set_yticks(ys, labels=[str(v) for v in rows["input"]])
+    names = [str(v) for v in rows["input"]]
+    shown = [textwrap.fill((labels or {}).get(v, v), 48) for v in names]
+    ax.set_yticks(ys, labels=shown)
+    title = "\n".join(textwrap.fill(line, 70) for line in title.splitlines())
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlabel(_msg(t, "change_days"))
     ax.grid(axis="x", color=GRID, linewidth=0.8)

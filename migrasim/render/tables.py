@@ -203,7 +203,9 @@ def timeline_frame(model: Model, result: RunResult) -> pd.DataFrame:
 def figure_png(figure: _SavableFigure) -> bytes:
     """A figure as PNG bytes, as every chart is saved."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    # "tight": the saved image grows to hold every title and label, so none is clipped.
+    figure.savefig(buffer, format="png", dpi=110, metadata={"Software": None},
+                   bbox_inches="tight", pad_inches=0.15)  # fmt: skip
     return buffer.getvalue()
 
 

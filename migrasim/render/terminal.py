@@ -11,10 +11,12 @@ from datetime import date
 from migrasim.analysis.compare import CompareRow
 from migrasim.analysis.records import RunReport
 from migrasim.core.rules import percent_text
-from migrasim.render.i18n import Translator, fill, nfill
+from migrasim.render.board import binding_words, capacity_lines, what_if_text
+from migrasim.render.headlines import headline_from, verdict
+from migrasim.render.i18n import N_, Translator, fill, nfill
 from migrasim.render.messages import TERMINAL, TERMINAL_COUNTS
 
-__all__ = ["comparison_lines", "lateness_text", "run_lines", "term"]
+__all__ = ["board_lines", "comparison_lines", "lateness_text", "run_lines", "term"]
 
 
 def term(t: Translator, key: str, **values: object) -> str:
@@ -46,6 +48,9 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
                           seed=report.seed))  # fmt: skip
     else:
         lines.append(term(t, "header_deterministic", name=report.scenario_name))
+    what_if = what_if_text(report.overrides, t)
+    if what_if:
+        lines.append(what_if)
     if go_live is not None:
         lines.append(term(t, "go_live_rule", date=go_live))
     flow, baseline = term(t, "flow"), term(t, "baseline")
@@ -82,6 +87,32 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
         if risk:
             lines.append(term(t, "status", late=counts.late, n=counts.flows,
                               risk=counts.at_risk, ok=counts.on_track))  # fmt: skip
+    return lines + board_lines(report, t)
+
+
+_ANSWERS = {"yes": N_("Yes"), "no": N_("No"), "risk": N_("At risk")}
+
+
+def board_lines(report: RunReport, t: Translator) -> list[str]:
+    """The board's answer under the table: the verdict with the P80 and the chance, what holds
+    the programme back and the capacity needed with its intervals."""
+    lines = []
+    go_live = report.go_live
+    programme = report.programme
+    answer = verdict(headline_from(programme, go_live))
+    if answer in _ANSWERS:
+        chance = "-" if programme.chance is None else t.percent(programme.chance)
+        lines.append(term(t, "verdict", answer=fill(t, _ANSWERS[answer]),
+                          p80=_day(programme.p80, t), chance=chance))  # fmt: skip
+    if report.binding is not None:
+        words, gain = binding_words(report.binding, report.binding_description, t)
+        lines.append(term(t, "holding_back", what=words) + (f" {gain}" if gain else ""))
+    capacity = capacity_lines(report.capacity, t)
+    if capacity is not None:
+        head, targets, note = capacity
+        lines.append(head)
+        lines.extend(f"  - {line}" for line in targets)
+        lines.append(f"  {note}")
     return lines
 
 

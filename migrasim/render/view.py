@@ -10,15 +10,25 @@ import datetime
 from collections.abc import Iterable
 
 from migrasim.core.rules import percent_text
+from migrasim.render.board import (
+    binding_words,
+    capacity_lines,
+    drivers,
+    movers_notes,
+    top_organisations,
+    what_if_text,
+)
 from migrasim.render.headlines import advice_text, verdict
 from migrasim.render.html import (
     Cell,
+    DriverRow,
     FigureView,
     HeadlineView,
     OrganisationRow,
     PageView,
     PrecisionView,
     TableView,
+    TopRow,
     column_label,
     data_uri,
     extra_title,
@@ -65,6 +75,22 @@ def _link_description(name: str, assumptions: Iterable[tuple[str, str]]) -> str 
 def _headline(inputs: ReportInputs, t: Translator) -> HeadlineView:
     h = inputs.headline
     ci = h.prob_ci
+    report = inputs.results
+    description = _link_description(h.bottleneck, inputs.assumptions)
+    binding, gain = binding_words(report.binding, description, t)
+    if report.binding is None and not description:
+        binding = h.bottleneck
+    capacity = capacity_lines(report.capacity, t)
+    p80_low, p80_high = report.programme.p80_ci
+    top = [
+        TopRow(
+            name=row.name,
+            status=None if row.status is None else row.status.value,
+            p80=_date(row.p80, t),
+            chance=None if row.chance is None else percent_text(row.chance),
+        )
+        for row in top_organisations(report)
+    ]
     return HeadlineView(
         verdict=verdict(h),
         go_live=_date(h.go_live, t) if h.go_live is not None else None,
@@ -76,9 +102,22 @@ def _headline(inputs: ReportInputs, t: Translator) -> HeadlineView:
         p95=_date(h.p95, t),
         p80_lateness=(None if h.go_live is None or h.p80 is None else lateness(h.p80, h.go_live)),
         bottleneck=h.bottleneck,
-        bottleneck_description=_link_description(h.bottleneck, inputs.assumptions),
+        bottleneck_description=description,
         fix=None if h.advice is None else advice_text(h.advice, t),
+        p80_low=None if report.deterministic else _date(p80_low, t),
+        p80_high=None if report.deterministic else _date(p80_high, t),
+        binding=binding,
+        binding_gain=gain,
+        capacity_head=None if capacity is None else capacity[0],
+        capacity_lines=[] if capacity is None else capacity[1],
+        capacity_note=None if capacity is None else capacity[2],
+        top=top,
     )
+
+
+def _signed(days: float) -> str:
+    value = round(days)
+    return "0" if value == 0 else f"{value:+,d}".replace("-", "\u2212")
 
 
 def _rows(inputs: ReportInputs, t: Translator) -> list[OrganisationRow]:
@@ -95,7 +134,7 @@ def _rows(inputs: ReportInputs, t: Translator) -> list[OrganisationRow]:
                 name=row.name,
                 is_total=row.is_programme,
                 status=None if row.status is None else row.status.value,
-                size=t.size(round(row.total_bytes)),
+                size=t.size(round(row.volume_bytes)),
                 baseline=_date(baseline, t),
                 lateness=(
                     lateness(baseline, go_live)
@@ -187,10 +226,49 @@ def table_view(table: ExtraTable, t: Translator) -> TableView:
     )
 
 
+def _compare_view(table: ExtraTable, t: Translator) -> TableView:
+    """The comparison condensed to fit a page: each estimate with its interval in one cell
+    (the workbook and compare.csv keep every column)."""
+    at = {c: i for i, c in enumerate(table.columns)}
+
+    def text(row: tuple[Value, ...], column: str) -> Cell:
+        return cell(column, row[at[column]], t)
+
+    def with_interval(row: tuple[Value, ...], column: str, low: str, high: str) -> Cell:
+        main = text(row, column)
+        lo, hi = text(row, low), text(row, high)
+        if main.never or not lo.text or not hi.text:
+            return main
+        return Cell(f"{main.text} ({lo.text} – {hi.text})", numeric=True)
+
+    columns = ("flow", "scenario", "p50", "p80", "p95", "prob_by_go_live", "p80_diff_days",
+               "prob_diff")  # fmt: skip
+    rows = [
+        [text(r, "flow"), text(r, "scenario"), text(r, "p50"), text(r, "p80"), text(r, "p95"),
+         with_interval(r, "prob_by_go_live", "prob_ci_low", "prob_ci_high"),
+         with_interval(r, "p80_diff_days", "p80_diff_ci_low", "p80_diff_ci_high"),
+         with_interval(r, "prob_diff", "prob_diff_ci_low", "prob_diff_ci_high")]
+        for r in table.rows
+    ]  # fmt: skip
+    return TableView(
+        title=extra_title(t, table.key),
+        headers=[column_label(t, c) for c in columns],
+        rows=rows,
+    )
+
+
 def page_view(inputs: ReportInputs, t: Translator) -> PageView:
     """The report page's view of ``inputs`` in ``t``'s language."""
     report = inputs.results
     counts = report.counts
+    board_drivers = [
+        DriverRow(
+            d.label, _signed(d.change_low_days), _signed(d.change_high_days), f"{d.swing_days:,.0f}"
+        )
+        for d in drivers(report.swings, t)
+    ]
+    # The full sensitivity table stays in the workbook; the page shows the top drivers.
+    shown = [x for x in inputs.extra_tables if not (board_drivers and x.key == "sensitivity")]
     return PageView(
         title=inputs.title,
         version=inputs.version,
@@ -208,5 +286,11 @@ def page_view(inputs: ReportInputs, t: Translator) -> PageView:
         assumptions=list(inputs.assumptions),
         scenario_text=inputs.scenario_text,
         precision=_precision(inputs, t),
-        tables=[table_view(table, t) for table in inputs.extra_tables],
+        tables=[
+            _compare_view(table, t) if table.key == "compare" else table_view(table, t)
+            for table in shown
+        ],
+        what_if=what_if_text(report.overrides, t),
+        notes=movers_notes(report.movers, t),
+        drivers=board_drivers,
     )

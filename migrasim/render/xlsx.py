@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from migrasim.analysis.records import FlowSummary
+from migrasim.render.board import binding_words, capacity_lines, what_if_text
 from migrasim.render.headlines import advice_text
 from migrasim.render.html import column_label, extra_title
 from migrasim.render.i18n import Translator, fill
@@ -81,14 +82,21 @@ def _write_table(
     headers: Sequence[str],
     rows: Sequence[Sequence[Cellular]],
     freeze: str = "A2",
+    title: str | None = None,
 ) -> None:
+    """Headers in row 1 and the rows under them; with a ``title`` (a what-if's label), the
+    title in row 1 and everything one row down."""
     from openpyxl.utils import get_column_letter
 
+    top = 1 if title is None else 2
+    if title is not None:
+        _put(ws, 1, 1, title, bold=True)
+        freeze = f"{freeze[0]}{int(freeze[1:]) + 1}"
     widths = [len(h) for h in headers]
     for j, header in enumerate(headers, start=1):
-        _put(ws, 1, j, header, bold=True)
-    n = 1
-    for i, row in enumerate(rows, start=2):
+        _put(ws, top, j, header, bold=True)
+    n = top
+    for i, row in enumerate(rows, start=top + 1):
         n = i
         for j, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
             width = _put(ws, i, j, value)
@@ -99,7 +107,7 @@ def _write_table(
         ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = freeze
     if columns and n > 1:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{n}"
+        ws.auto_filter.ref = f"A{top}:{get_column_letter(len(columns))}{n}"
 
 
 def _chance(value: float | None) -> float | None:
@@ -145,6 +153,20 @@ def _cell(value: Value, never: str) -> Cellular:
     return never if value is NEVER else value
 
 
+def _board_items(inputs: ReportInputs, t: Translator) -> list[tuple[str, Cellular]]:
+    """The About sheet's rows for the binding constraint and the capacity needed."""
+    report = inputs.results
+    items: list[tuple[str, Cellular]] = []
+    if report.binding is not None:
+        words, gain = binding_words(report.binding, report.binding_description, t)
+        items.append(("holding_back", words if gain is None else f"{words}. {gain}"))
+    capacity = capacity_lines(report.capacity, t)
+    if capacity is not None:
+        head, lines, note = capacity
+        items.append(("capacity", " ".join([head, *lines, note])))
+    return items
+
+
 def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     """The workbook in ``t``'s language, the same bytes for the same inputs."""
     from openpyxl import Workbook
@@ -159,7 +181,9 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     with_go_live = inputs.results.go_live is not None
     rows = [_summary_cells(row, with_go_live, never, t) for row in inputs.results.rows]
     headers = [column_label(t, c) for c in SUMMARY_SHEET_COLUMNS]
-    _write_table(ws, SUMMARY_SHEET_COLUMNS, headers, rows, "B2")
+    what_if = what_if_text(inputs.results.overrides, t)
+    label = None if what_if is None else f"{inputs.title}: {what_if}"
+    _write_table(ws, SUMMARY_SHEET_COLUMNS, headers, rows, "B2", title=label)
     for table in inputs.extra_tables:
         sheet = wb.create_sheet(_sheet_name(extra_title(t, table.key), used))
         cells = [[_cell(v, never) for v in row] for row in table.rows]
@@ -183,7 +207,8 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     h = inputs.headline
     yes, no = fill(t, ABOUT_ITEMS["yes"]), fill(t, ABOUT_ITEMS["no"])
     about: list[tuple[str, Cellular]] = [
-        ("title", inputs.title),
+        ("title", inputs.title if what_if is None else f"{inputs.title} ({what_if})"),
+        *([("what_if", what_if)] if what_if is not None else []),
         ("command", inputs.command),
         ("seed", inputs.seed),
         ("replications",
@@ -201,6 +226,7 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
         ("prob_ci_high", _chance(h.prob_ci[1] if h.prob_ci else None)),
         ("bottleneck", h.bottleneck),
         ("fix", None if h.advice is None else advice_text(h.advice, t)),
+        *_board_items(inputs, t),
     ]  # fmt: skip
     sheet = wb.create_sheet(names["about"])
     _write_table(sheet, ("item", "value"), [column_label(t, "item"), column_label(t, "value")],

@@ -207,3 +207,23 @@ def _note_changed_inventory_cells(read: dict[str, Any], changed: Any) -> None:
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """Read and validate the scenario file at ``path``, with ``--set`` overrides applied."""
     return parse_scenario(read_scenario_data(path, overrides), str(path))
+
+
+def effective_scenario_text(path: str | Path, overrides: Sequence[str] = ()) -> str:
+    """The scenario that runs, as YAML: the file verbatim without overrides; with them, the
+    file's data with every ``--set``/``--variant`` change applied (comments are lost), headed
+    by the changes. Checked values only: call after the scenario validated."""
+    if not overrides:
+        return Path(path).read_text(encoding="utf-8")
+    data = read_scenario_data(path, overrides)
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def plain(dumper: yaml.SafeDumper, value: Any) -> yaml.Node:
+        return dumper.represent_str(str(value))
+
+    _Dumper.add_multi_representer(object, plain)  # any marker type: as its text
+    head = "".join(f"#   {o}\n" for o in overrides)
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return f"# {path} with these changes applied (the scenario that ran):\n{head}{body}"

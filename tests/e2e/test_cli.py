@@ -366,7 +366,10 @@ def test_compare_variant_and_welsh_report(tmp_path: Path) -> None:
     assert code == 0, stderr
     page = (out / "report.html").read_text(encoding="utf-8")
     assert '<html lang="cy">' in page
-    assert "--set links.capped.daily_cap=3 GB" in page  # the variant is echoed with the file
+    # the variant labels the report and the echoed scenario is the one that ran
+    assert 'id="what-if" role="note">Beth os: links.capped.daily_cap=3 GB<' in page
+    assert "daily_cap: 3 GB" in page
+    assert "daily_cap: 1 GB" not in page
 
 
 def test_compare_needs_two(tmp_path: Path) -> None:

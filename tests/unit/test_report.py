@@ -80,7 +80,9 @@ def test_headline_answers_first_with_the_hand_worked_date() -> None:
     p80 = re.search(r'id="p80">(.*?)</p>', page)
     assert p80 is not None
     assert "21 November 2025" in p80.group(1)
-    assert 'id="bottleneck">capped<' in page
+    # the constraint in plain words: the link's description, its key named underneath
+    assert 'id="bottleneck">1 GB/day rule<' in page
+    assert "Bottleneck link: capped" in page
     # 100 GB in the 20 working days before go-live needs 5 GB a day
     assert "Raise the daily cap of link &#39;capped&#39; from 1 GB to 5 GB (5.0×)" in page
     assert "Hand &lt;example&gt; &amp; co" in page  # user text is escaped

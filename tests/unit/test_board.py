@@ -1,0 +1,182 @@
+"""analysis/board.py and render/board.py: the binding constraint, the capacity needed with its
+interval and the board's words, against hand-worked cases."""
+
+from __future__ import annotations
+
+import datetime
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from migrasim.analysis.advice import fix_for
+from migrasim.analysis.board import baseline_movers, binding_constraint, capacity_need
+from migrasim.analysis.records import BaselineMovers, FlowSummary, RunReport
+from migrasim.cli import cli
+from migrasim.render.board import driver_label, movers_notes, top_organisations, what_if_text
+from migrasim.render.i18n import translator
+from migrasim.scenario.compile import build_model
+from migrasim.scenario.types import parse_scenario
+
+WEEK_S = 7 * 86400.0
+
+
+def hand(**link: Any) -> dict[str, Any]:
+    # Mon 7 Jul 2025, Mon-Fri, no holidays; go-live Mon 4 Aug: 20 working days before it.
+    return {
+        "name": "Hand",
+        "start": "2025-07-07",
+        "go_live": "2025-08-04",
+        "calendar": {"holidays": "none"},
+        "links": {"capped": {"daily_cap": "1 GB", "per_flow": True, **link}},
+        "flows": [{"name": "A", "source": "s", "target": "t", "volume": "100 GB",
+                   "links": ["capped"]}],
+    }  # fmt: skip
+
+
+def test_capacity_needed_for_a_certain_scenario_is_the_hand_worked_cap() -> None:
+    # 100 GB in the 20 working days before go-live: 100 / 20 = 5 GB a day. Every draw is the
+    # same (nothing uncertain), so P50, P80 and both interval ends are 5 GB, found to 0.5 %.
+    scenario = parse_scenario(hand())
+    model = build_model(scenario)
+    fix = fix_for(scenario, "capped", "hand.yaml", model=model)
+    need = capacity_need(scenario, model, fix, seed=1, replications=10)
+    assert need is not None
+    assert (need.unit, need.current, need.replications) == ("GB", 1.0, 10)
+    assert [t.chance for t in need.targets] == [0.5, 0.8]
+    for target in need.targets:
+        for value in (target.needed, target.low, target.high):
+            assert value is not None
+            assert 5.0 <= value <= 5.0 * 1.005
+
+
+def test_capacity_beyond_the_searched_range_is_none() -> None:
+    # 100 GB in 20 working days with a cap of 0.01 GB: 100x today's is 1 GB a day, far short of
+    # the 5 GB needed, so no draw makes go-live within the range.
+    scenario = parse_scenario(hand(daily_cap="0.01 GB"))
+    model = build_model(scenario)
+    fix = fix_for(scenario, "capped", "hand.yaml", model=model)
+    need = capacity_need(scenario, model, fix, seed=1, replications=5)
+    assert need is not None
+    assert all(t.needed is None and t.high is None for t in need.targets)
+
+
+def test_install_lead_time_binds_when_the_link_is_fast() -> None:
+    # 1 Gbit/s with no cap moves 100 GB in 800 s; the link is usable 4 weeks after the start.
+    # Without the lead time the programme finishes 28 days earlier; doubling the bandwidth
+    # saves 400 s (under half a day, counted as none).
+    data = hand(lead_time="4 weeks", bandwidth="1 Gbit/s")
+    del data["links"]["capped"]["daily_cap"]
+    model = build_model(parse_scenario(data))
+    binding = binding_constraint(model, "capped", "the new line")
+    assert binding.kind == "lead_time"
+    assert binding.lead_time_days == pytest.approx(28.0, abs=1e-6)
+    assert binding.link_days == 0.0
+    assert binding.remediation_days == 0.0
+    assert binding.description == "the new line"
+
+
+def test_remediation_binds_when_rejections_wait_long() -> None:
+    # 10 GB at 1 GB a working day takes 10 working days; 10 % is rejected and re-sent after
+    # 20 weeks (140 days): removing that delay saves well over 120 days; doubling the cap saves
+    # about 5 working days (7 calendar days) of the first pass, half a day on the re-sent 1 GB
+    # and the clock change's hour (the finish is after 26 Oct): under 8 days.
+    data = hand()
+    data["flows"][0]["volume"] = "10 GB"
+    data["flows"][0]["rejection"] = {"fraction": 0.1, "delay": "20 weeks"}
+    model = build_model(parse_scenario(data))
+    binding = binding_constraint(model, "capped")
+    assert binding.kind == "remediation"
+    assert binding.remediation_days > 120
+    assert binding.link_days < 8
+
+
+def test_the_link_binds_when_capacity_drives_the_date() -> None:
+    # 100 GB at 1 GB a working day: 100 working days; at 2 GB, 50: doubling saves 50 working
+    # days (70 calendar days), plus the hour the clocks go back on 26 Oct (the 100-day finish,
+    # 21 Nov, is after it; the 50-day one, 12 Sep, before). No lead time, no rejections.
+    model = build_model(parse_scenario(hand()))
+    binding = binding_constraint(model, "capped")
+    assert binding.kind == "link"
+    assert binding.link_days == pytest.approx(70.0 + 1 / 24, abs=1e-6)
+
+
+def test_baseline_movers_name_what_applies() -> None:
+    data = hand()
+    data["flows"][0]["growth"] = "0.5 GB/day"
+    data["calendar"]["closures"] = ["2025-12-22..2026-01-02"]
+    scenario = parse_scenario(data)
+    movers = baseline_movers(scenario, build_model(scenario), 72e9, 75e9)
+    assert (movers.growth, movers.rejections, movers.closures, movers.lead_times) == (
+        True, False, True, False)  # fmt: skip
+    notes = movers_notes(movers, translator("en"))
+    assert notes == [
+        "Data to move: 72 GB in the scenario file; 75 GB moved in the baseline, including growth.",
+        "Finish dates also reflect growth and change freezes, so they differ from volume ÷ daily "
+        "capacity.",
+    ]
+
+
+def test_no_note_when_nothing_moves_the_baseline() -> None:
+    quiet = BaselineMovers(72e9, 72e9, False, False, False, False)
+    assert movers_notes(quiet, translator("en")) == []
+
+
+def test_drivers_read_in_words_and_human_units() -> None:
+    en, cy = translator("en"), translator("cy")
+    delay = ("flows[Cardiff].rejection.delay", WEEK_S, 4 * WEEK_S)
+    assert driver_label(*delay, en) == "Cardiff: remediation delay, 1 to 4 weeks"
+    assert driver_label(*delay, cy) == "Cardiff: oedi cywiro, 1 i 4 wythnos"
+    assert driver_label("flows[Cardiff].volume", 75e9, 1.1e12, en) == (
+        "Cardiff: volume, 75 GB to 1.1 TB"
+    )
+    # 125,000 bytes/s = 1 Mbit/s; 0.7 = 70 %
+    assert driver_label("links.wired.bandwidth", 125_000.0, 250_000.0, en) == (
+        "link wired: bandwidth, 1 Mbit/s to 2 Mbit/s"
+    )
+    assert driver_label("links.wired.efficiency", 0.6, 0.8, en) == (
+        "link wired: efficiency, 60% to 80%"
+    )
+    assert driver_label("something.else", 1, 2, en) == "something.else"
+
+
+def _row(name: str, chance: float, p80: datetime.date) -> FlowSummary:
+    return FlowSummary(name, "s", "t", 1.0, 1.0, None, None, None, None, p80, None, (None, None),
+                       None, chance, None, None, None, None, "", 0.0, None)  # fmt: skip
+
+
+def test_the_organisations_that_matter_most_are_the_least_likely() -> None:
+    day = datetime.date(2026, 1, 1)
+    rows = (_row("A", 0.9, day), _row("B", 0.1, day), _row("C", 0.1, day.replace(year=2027)),
+            _row("D", 0.5, day))  # fmt: skip
+    report = RunReport("x", 1, 10, day, rows, rows[0], None, None, (), None, (), None, None,
+                       None)  # type: ignore[arg-type]  # fmt: skip
+    # lowest chance first; between B and C (both 10 %) the later P80 (C) first
+    assert [r.name for r in top_organisations(report)] == ["C", "B", "D"]
+
+
+def test_what_if_text() -> None:
+    assert what_if_text((), translator("en")) is None
+    assert what_if_text(("start=2025-09-02", "a=1"), translator("cy")) == (
+        "Beth os: start=2025-09-02; a=1"
+    )
+
+
+def test_the_printed_solve_command_runs_twice_as_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "hand.yaml"
+    path.write_text(yaml.safe_dump(hand()), encoding="utf-8")
+    scenario = parse_scenario(hand())
+    fix = fix_for(scenario, "capped", str(path))
+    assert fix is not None
+    words = shlex.split(fix.solve_command)
+    assert words[:2] == ["migrasim", "solve"]
+    monkeypatch.chdir(tmp_path)  # the default folder, results/hand-solve, lands here
+    for _ in range(2):  # the second run finds the first one's folder
+        result = CliRunner().invoke(cli, words[1:])
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "results" / "hand-solve" / "solve.json").exists()
