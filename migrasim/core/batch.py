@@ -134,6 +134,7 @@ class _Curve:
         self.knots_t[0::2], self.knots_t[1::2] = self.opens, self.ends
         self.knots_c[0::2], self.knots_c[1::2] = self.cum[:-1], self.cum[1:]
         self._keys: dict[float, tuple[np.ndarray, bool]] = {}
+        self._running: dict[float, np.ndarray] = {}
         self._days_key: tuple[float, ...] = ()
         self._days = np.zeros(0)
 
@@ -162,6 +163,12 @@ class _Curve:
             self._keys[growth] = (keys, bool(np.all(np.diff(keys) >= 0)))
         return self._keys[growth]
 
+    def running_max(self, growth: float) -> np.ndarray:
+        """The running maximum of :meth:`keys` (monotone, for a vectorised search)."""
+        if growth not in self._running:
+            self._running[growth] = np.maximum.accumulate(self.keys(growth)[0])
+        return self._running[growth]
+
     def first_reach(self, lb: np.ndarray, target: np.ndarray, growth: float) -> np.ndarray:
         """Per row, the first ``t >= lb`` with ``C(t) - growth t >= target`` (inf: none), given
         that it does not hold at ``lb``."""
@@ -171,9 +178,13 @@ class _Curve:
         if monotone:
             j = np.maximum(np.searchsorted(keys, target, side="left"), first)
         else:
-            j = np.array(
-                [_scan(keys, int(k), float(y)) for k, y in zip(first, target, strict=True)]
-            )
+            # The first window anywhere whose key reaches the target, from the running maximum
+            # (monotone): where that is at or after ``first`` it is the answer; only rows that
+            # reached it earlier need a scan from ``first``.
+            j = np.searchsorted(self.running_max(growth), target, side="left")
+            early = np.flatnonzero(j < first)
+            if early.size:
+                j[early] = [_scan(keys, int(first[i]), float(target[i])) for i in early]
         found = j < n
         jj = np.minimum(j, n - 1)
         t0 = np.maximum(self.opens[jj], lb)
