@@ -50,6 +50,13 @@ __all__ = ["MAX_DRAWS", "baseline_movers", "binding_constraint", "capacity_need"
 MAX_DRAWS = 200
 """Replications used for the capacity needs (fewer when the run had fewer)."""
 ENGINE_DRAWS = 100
+FLOW_DRAW_BUDGET = 6_000
+"""At most flows x draws re-solved per search step (29 flows: all 200 draws)."""
+MAX_FLOWS = 200
+"""Beyond this many flows the capacity search is not run with every `run` (its cost grows with
+flows x draws x search steps); `migrasim solve` answers the same question on request."""
+MIN_DRAWS = 20
+"""Fewer draws than this give no capacity estimate (intervals would be meaningless)."""
 """... and when the model needs the event engine (flows sharing a link): slower per draw."""
 PRECISION = 1.005
 """Bisection stops when the bracket's ends are within 0.5 % of each other (3 figures shown)."""
@@ -172,7 +179,13 @@ def capacity_need(
         return None
     block = draw_block(scenario, model, seed, 0)
     probe = lone_flows(model, set(block.down))
-    n = min(replications, BLOCK_SIZE, MAX_DRAWS if len(probe) == len(model.flows) else ENGINE_DRAWS)
+    draws = MAX_DRAWS if len(probe) == len(model.flows) else ENGINE_DRAWS
+    # Bounded cost: each draw re-solves every flow some 40 times; beyond FLOW_DRAW_BUDGET
+    # (flows x draws) fewer draws are used, and too few to say anything means no estimate.
+    draws = min(draws, FLOW_DRAW_BUDGET // max(1, len(model.flows)))
+    if draws < MIN_DRAWS or len(model.flows) > MAX_FLOWS:
+        return None  # the report then points to `migrasim solve` for the capacity
+    n = min(replications, BLOCK_SIZE, draws)
     block = take_rows(block, slice(0, n))
     ratio = getattr(block, column)[:, index] / likely
     finish = _finisher(model, block, column, kind, index, ratio)

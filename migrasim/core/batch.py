@@ -35,6 +35,10 @@ from migrasim.core.curve import CurveArrays
 from migrasim.core.model import LinkModel, Model
 from migrasim.core.shipment_batch import shipped_rows
 
+_KEYS_KEPT = 16
+"""Search keys kept per curve (one per growth rate): growth is drawn per replication and flow,
+so an unbounded memo grows with replications x flows x windows (gigabytes at 2,000 flows)."""
+
 HORIZON_TOL = 1e-6
 """Seconds: the engine's TIME_TOL; a completion this close past the horizon completes."""
 
@@ -159,6 +163,9 @@ class _Curve:
     def keys(self, growth: float) -> tuple[np.ndarray, bool]:
         """``H`` at each window's delivery end, and whether it never falls."""
         if growth not in self._keys:
+            if len(self._keys) >= _KEYS_KEPT:  # growth differs per row and flow: keep few
+                self._keys.clear()
+                self._running.clear()
             keys = self.cum[1:] - growth * self.ends
             self._keys[growth] = (keys, bool(np.all(np.diff(keys) >= 0)))
         return self._keys[growth]
