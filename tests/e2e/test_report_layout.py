@@ -12,7 +12,6 @@ are saved for review as ``results/screenshots/board-{en,cy}-{1280,1920}.png`` (o
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,23 +20,11 @@ import pytest
 from click.testing import CliRunner
 
 from migrasim.cli import cli
+from tests.e2e.browser import launch
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
 WIDTHS = (1280, 1920)
 SCREEN_HEIGHT = 800
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--hide-scrollbars",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
-
 # Everything that must fit, as [name, scrollWidth, clientWidth]; the key cells' right edges;
 # the page's own width. (A container narrower than its content scrolls sideways.)
 MEASURE = """
@@ -56,20 +43,7 @@ return out;
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if CHROMIUM is None or DRIVER is None:
-        message = "Debian packages chromium and chromium-driver are not installed"
-        if os.environ.get("MIGRASIM_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-layout')}")
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=DRIVER))
+    driver = launch(tmp_path_factory.mktemp("chromium-layout"), ["--hide-scrollbars"])
     try:
         yield driver
     finally:
