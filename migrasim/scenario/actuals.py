@@ -29,7 +29,7 @@ from typing import Any
 
 from migrasim.core import units
 from migrasim.errors import Problem, ScenarioError, UnitError, quoted
-from migrasim.scenario.inventory import read_rows
+from migrasim.scenario.inventory import blank_cell, cell_text, read_rows
 from migrasim.scenario.types import EstimateSpec, Scenario
 
 COLUMNS = ("date", "flow", "bytes", "records", "rejected_bytes", "complete", "note")
@@ -96,18 +96,6 @@ class ActualsLog:
         return self.as_of - timedelta(days=1)
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def parse_day(value: Any) -> date:
     """A cell as a date: ``YYYY-MM-DD`` text, an Excel date, or a date-time at midnight."""
     if isinstance(value, datetime):
@@ -127,7 +115,7 @@ def _amount(value: Any) -> float:
         raise UnitError(f"{value!r} is not a size", units.SIZE_HELP)
     if isinstance(value, (int, float)):
         return float(value)
-    text = _text(value)
+    text = cell_text(value)
     try:
         return float(text)
     except ValueError:
@@ -138,9 +126,9 @@ def _header(cells: list[Any], shown: str) -> tuple[dict[str, int], list[Problem]
     problems: list[Problem] = []
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        if _blank(cell):
+        if blank_cell(cell):
             continue
-        raw = _text(cell)
+        raw = cell_text(cell)
         key = raw.lower()
         where = f"{shown} row 1, column {raw}"
         if key not in COLUMNS:
@@ -175,7 +163,7 @@ class _RowReader:
 
     def cell(self, key: str) -> Any:
         index = self.columns.get(key)
-        if index is None or index >= len(self.row) or _blank(self.row[index]):
+        if index is None or index >= len(self.row) or blank_cell(self.row[index]):
             return None
         return self.row[index]
 
@@ -230,7 +218,7 @@ def _read_row(
             "remove the row, or give a later --as-of",
         )
     flow_cell = reader.cell("flow")
-    flow = None if flow_cell is None else _text(flow_cell)
+    flow = None if flow_cell is None else cell_text(flow_cell)
     if flow is None:
         reader.fail("flow", "is empty", "give the flow's name as in the scenario")
     elif flow not in names:
@@ -257,7 +245,7 @@ def _records(reader: _RowReader) -> float | None:
     if value is None:
         return None
     try:
-        number = float(_text(value)) if not isinstance(value, bool) else math.nan
+        number = float(cell_text(value)) if not isinstance(value, bool) else math.nan
     except ValueError:
         number = math.nan
     if not math.isfinite(number) or number < 0:
@@ -268,7 +256,7 @@ def _records(reader: _RowReader) -> float | None:
 
 def _complete(reader: _RowReader) -> bool:
     value = reader.cell("complete")
-    text = "" if value is None else _text(value).lower()
+    text = "" if value is None else cell_text(value).lower()
     if text in YES:
         return True
     if text not in NO:
@@ -327,7 +315,7 @@ def read_actuals(
     listing every bad header cell, row and column.
     """
     rows = read_rows(path, shown)
-    nonblank = [i for i, row in enumerate(rows) if not all(_blank(c) for c in row)]
+    nonblank = [i for i, row in enumerate(rows) if not all(blank_cell(c) for c in row)]
     if not nonblank:
         raise ScenarioError(
             [Problem(shown, "the file is empty", "give a header row: date, flow, bytes")]
@@ -348,7 +336,7 @@ def read_actuals(
     names = scenario.flow_names()
     days: list[LogDay] = []
     for number, row in enumerate(rows[1:], start=2):
-        if all(_blank(c) for c in row):
+        if all(blank_cell(c) for c in row):
             continue
         reader = _RowReader(shown, number, row, columns)
         entry = _read_row(reader, scenario, names, as_of)

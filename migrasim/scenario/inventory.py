@@ -122,11 +122,12 @@ def read_rows(path: Path, shown: str, sheet: str | None = None) -> list[list[Any
         raise _problem(shown, f"cannot read the file: {exc}") from None
 
 
-def _blank(value: Any) -> bool:
+def blank_cell(value: Any) -> bool:
+    """An empty cell: None or only whitespace."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell as text: numbers without a spurious '.0', dates as ISO."""
     if isinstance(value, str):
         return value.strip()
@@ -145,9 +146,9 @@ def _header(cells: list[Any], shown: str) -> dict[int, str]:
     columns: dict[int, str] = {}
     seen: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        if _blank(cell):
+        if blank_cell(cell):
             continue
-        raw = _text(cell)
+        raw = cell_text(cell)
         key = raw.lower()
         where = f"{shown} row 1, column {raw}"
         if key not in COLUMNS:
@@ -172,7 +173,7 @@ def _header(cells: list[Any], shown: str) -> dict[int, str]:
             seen[key] = index
             columns[index] = key
     missing = [key for key in REQUIRED if key not in seen]
-    seen_names = [_text(cell) for cell in cells if not _blank(cell)]
+    seen_names = [cell_text(cell) for cell in cells if not blank_cell(cell)]
     if missing and not problems:
         problems.append(
             Problem(
@@ -190,9 +191,9 @@ def _header(cells: list[Any], shown: str) -> dict[int, str]:
 
 def _cell_value(key: str, value: Any) -> Any:
     if key in LIST_COLUMNS:
-        return [part.strip() for part in _text(value).split(SEPARATOR) if part.strip()]
+        return [part.strip() for part in cell_text(value).split(SEPARATOR) if part.strip()]
     if key in ("name", "source", "target", "description"):
-        return _text(value)
+        return cell_text(value)
     if isinstance(value, str):
         return value.strip()
     return value  # numbers stay numbers (so '180' without a unit is refused), dates stay dates
@@ -208,7 +209,7 @@ def read_inventory(
     """
     where_file = shown if sheet is None else f"{shown} sheet {sheet!r}"
     rows = read_rows(path, shown, sheet)
-    first = next((i for i, row in enumerate(rows) if not all(_blank(c) for c in row)), None)
+    first = next((i for i, row in enumerate(rows) if not all(blank_cell(c) for c in row)), None)
     if first is None:
         raise _problem(
             where_file, "the file is empty", "give a header row (source, target, volume, ...)"
@@ -224,21 +225,21 @@ def read_inventory(
     problems: list[Problem] = []
     flows: list[InventoryFlow] = []
     for number, row in enumerate(rows[1:], start=2):
-        if all(_blank(c) for c in row):
+        if all(blank_cell(c) for c in row):
             continue
         where = f"{where_file} row {number}"
-        stray = [i for i, c in enumerate(row) if not _blank(c) and i not in columns]
+        stray = [i for i, c in enumerate(row) if not blank_cell(c) and i not in columns]
         for index in stray:
             problems.append(
                 Problem(
                     f"{where}, column {index + 1}",
-                    f"{_text(row[index])!r} is in a column without a header",
+                    f"{cell_text(row[index])!r} is in a column without a header",
                     "give the column a header or clear the cell",
                 )
             )
         values: dict[str, Any] = {}
         for index, key in columns.items():
-            if index < len(row) and not _blank(row[index]):
+            if index < len(row) and not blank_cell(row[index]):
                 values[key] = _cell_value(key, row[index])
         if "links" not in values and links is not None:
             values["links"] = list(links)
