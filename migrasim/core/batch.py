@@ -292,15 +292,7 @@ def _moved(
     s = seg.start.reshape(seg.start.shape + (1,) * (t.ndim - 1))
     tt = np.maximum(t, s)
     if curve.quota_limited:
-        n = len(curve.opens)
-        k = np.searchsorted(curve.closes, seg.start, side="right")
-        kk = np.minimum(k, max(n - 1, 0))
-        inside = (k < n) & (curve.opens[kk] <= seg.start)
-        rate = curve.rates[kk]
-        head = np.where(
-            inside, np.minimum(curve.quota - seg.used, rate * (curve.closes[kk] - seg.start)), 0
-        )
-        rest_start = np.where(inside, curve.closes[kk], seg.start)
+        head, rest_start, rate = _quota_head(curve, seg)
         shape = seg.start.shape + (1,) * (t.ndim - 1)
         rs, hd, rt = (
             rest_start.reshape(shape),
@@ -320,6 +312,21 @@ def _moved(
     return np.asarray(np.maximum(moved, 0.0))
 
 
+def _quota_head(curve: _Curve, seg: _Segment) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """On a quota-limited link: per row, what the window open at ``seg.start`` can still move
+    (the quota left, or the window's remaining time at its rate), when the curve takes over
+    (that window's close, else the start) and the window's rate."""
+    n = len(curve.opens)
+    k = np.searchsorted(curve.closes, seg.start, side="right")
+    kk = np.minimum(k, max(n - 1, 0))
+    inside = (k < n) & (curve.opens[kk] <= seg.start)
+    rate = curve.rates[kk]
+    head = np.where(
+        inside, np.minimum(curve.quota - seg.used, rate * (curve.closes[kk] - seg.start)), 0
+    )
+    return head, np.where(inside, curve.closes[kk], seg.start), rate
+
+
 def _moved_days(
     curve: _Curve, seg: _Segment, down: tuple[np.ndarray, np.ndarray] | None, days: np.ndarray
 ) -> np.ndarray:
@@ -329,15 +336,7 @@ def _moved_days(
     t = days[None, :]
     s = seg.start[:, None]
     if curve.quota_limited:
-        n = len(curve.opens)
-        k = np.searchsorted(curve.closes, seg.start, side="right")
-        kk = np.minimum(k, max(n - 1, 0))
-        inside = (k < n) & (curve.opens[kk] <= seg.start)
-        rate = curve.rates[kk]
-        head = np.where(
-            inside, np.minimum(curve.quota - seg.used, rate * (curve.closes[kk] - seg.start)), 0
-        )
-        rest_start = np.where(inside, curve.closes[kk], seg.start)
+        head, rest_start, rate = _quota_head(curve, seg)
         rs = rest_start[:, None]
         head_now = np.minimum(
             np.maximum(head, 0)[:, None], rate[:, None] * np.maximum(np.minimum(t, rs) - s, 0.0)
