@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from migrasim import __version__
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario, with_overrides
@@ -31,8 +31,46 @@ if TYPE_CHECKING:
     from migrasim.render.headlines import Advice
     from migrasim.render.inputs import ExtraTable
 
+T = TypeVar("T")
+
 ProgressFactory = Callable[[], Progress | None]
 """Called once per Monte Carlo run for a progress callback (or None for no progress)."""
+
+
+def in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start ``work`` in a forked process and return a call that waits for its result: the
+    charts render on the second core while the board's questions are solved on the first.
+    Where fork is unavailable, on a single core, or if the child fails in any way, ``work``
+    simply runs here when its result is asked for (so its errors surface as they would)."""
+    import multiprocessing
+    import os
+
+    if os.cpu_count() == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return work
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            send.send((True, work()))
+        except BaseException:  # any failure: the parent runs it itself
+            send.send((False, None))
+
+    process = ctx.Process(target=child, daemon=True)
+    process.start()
+    send.close()
+
+    def result() -> T:
+        try:
+            ok, value = receive.recv()
+        except (EOFError, OSError):
+            ok, value = False, None
+        finally:
+            receive.close()
+            process.join()
+        return value if ok else work()
+
+    return result
 
 
 def default_seed(scenario: Scenario, seed: int | None) -> int:
@@ -168,10 +206,12 @@ def run(
     sensitivity = swings(outcome.model) if has_uncertainty(spec) else None
     report = summarise(outcome, sensitivity=sensitivity)
     fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)
-    report = replace(report, fix=fix, overrides=tuple(overrides),
-                     **board_findings(outcome, report, fix))  # fmt: skip
+    report = replace(report, fix=fix, overrides=tuple(overrides))
     tables = run_tables(outcome, report)
-    pngs = run_figures(report, tables, lang)
+    # The charts show nothing the board's findings add, so they render meanwhile.
+    charts = in_background(lambda: run_figures(report, tables, lang))
+    report = replace(report, **board_findings(outcome, report, fix))
+    pngs = charts()
     command = reproduce_command("run", [path], overrides, report.replications, seed)
     files = {**csv_files(tables), **pngs}
     files |= _report_files(path, overrides, outcome, report, pngs, command, lang,

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, time
 
 import numpy as np
 
@@ -44,6 +45,7 @@ from migrasim.core.rules import DateConverter, in_time, quantile_rank
 from migrasim.scenario.types import Scenario
 
 INF = math.inf
+DAY_S = 86_400.0
 
 __all__ = ["MAX_DRAWS", "baseline_movers", "binding_constraint", "capacity_need"]
 
@@ -133,29 +135,31 @@ def baseline_movers(
 
 def _finisher(
     model: Model, block: BlockInputs, column: str, kind: InputKind, index: int, ratio: np.ndarray
-) -> Callable[[float], np.ndarray]:
-    """A value (SI) -> the programme's finish (s, inf = never) in each draw with the capacity
-    at that value (times each draw's ratio). The vectorised solver when every flow is alone on
-    its links (one value for every row keeps the rows in one group), else the event engine."""
+) -> Callable[[float, np.ndarray], np.ndarray]:
+    """(A value (SI), rows) -> the programme's finish (s, inf = never) in each of those draws
+    with the capacity at that value (times each draw's ratio). The vectorised solver when
+    every flow is alone on its links (one value for every row keeps the rows in one group),
+    else the event engine."""
     batch = len(lone_flows(model, set(block.down))) == len(model.flows)
     day_ends = np.array([], dtype=float)
     cache: CurveCache = {}
 
-    def finish(value: float) -> np.ndarray:
-        drawn = value * ratio
+    def finish(value: float, rows: np.ndarray) -> np.ndarray:
+        drawn = value * ratio[rows]
         if batch:
-            col = getattr(block, column).copy()
+            some = take_rows(block, rows)
+            col = getattr(some, column).copy()
             col[:, index] = drawn
             # Far below today's capacity growth can outpace a flow: the solver then reaches
             # 0 x inf on its way to "never" (inf, checked: no NaN comes out); keep it quiet.
             with np.errstate(invalid="ignore"):
-                result = solve_block(model, replace(block, **{column: col}), day_ends, 0, cache)
+                result = solve_block(model, replace(some, **{column: col}), day_ends, 0, cache)
             return np.asarray(result.finished.max(axis=1))
-        out = np.empty(len(ratio))
-        for row in range(len(ratio)):
-            inputs = with_input(inputs_for(model, block, row), kind, index, float(drawn[row]))
+        out = np.empty(rows.size)
+        for i, row in enumerate(rows.tolist()):
+            inputs = with_input(inputs_for(model, block, row), kind, index, float(drawn[i]))
             t = simulate(model, inputs).finished_s
-            out[row] = INF if t is None else t
+            out[i] = INF if t is None else t
         return out
 
     return finish
@@ -177,7 +181,12 @@ def capacity_need(
     likely = input_value(baseline_inputs(model), kind, index)
     if not math.isfinite(likely) or likely <= 0:
         return None
-    block = draw_block(scenario, model, seed, 0)
+    # Only "in time or not" counts here, so outages are drawn only to the day after go-live
+    # (exact: nothing that starts after go-live's midnight changes a completion before it,
+    # and a completion after it stays after it when later outages are left out).
+    deadline = model.clock.to_sim(datetime.combine(go_live, time()))
+    bound = min(model.horizon, max(0.0, deadline + DAY_S))
+    block = draw_block(scenario, model, seed, 0, bound)
     probe = lone_flows(model, set(block.down))
     draws = MAX_DRAWS if len(probe) == len(model.flows) else ENGINE_DRAWS
     # Bounded cost: each draw re-solves every flow some 40 times; beyond FLOW_DRAW_BUDGET
@@ -191,12 +200,27 @@ def capacity_need(
     finish = _finisher(model, block, column, kind, index, ratio)
     convert = DateConverter(model.clock)
 
+    made: dict[float, np.ndarray] = {}  # value -> which draws make go-live with it
     memo: dict[float, int] = {}
 
     def count(value: float) -> int:
-        """How many draws make go-live with the capacity at ``value`` (SI)."""
+        """How many draws make go-live with the capacity at ``value`` (SI). More capacity
+        never finishes later, so a draw that made it with less makes it, one that missed with
+        more misses, and only the draws left undecided are solved."""
         if value not in memo:
-            memo[value] = sum(in_time(convert(float(t)), go_live) for t in finish(value))
+            yes = np.zeros(n, dtype=bool)
+            no = np.zeros(n, dtype=bool)
+            for v, ok in made.items():
+                if v <= value:
+                    yes |= ok
+                if v >= value:
+                    no |= ~ok
+            ok = yes.copy()
+            rows = np.flatnonzero(~yes & ~no)
+            if rows.size:
+                ok[rows] = [in_time(convert(float(t)), go_live) for t in finish(value, rows)]
+            made[value] = ok
+            memo[value] = int(ok.sum())
         return memo[value]
 
     low_end, high_end = likely / 10, likely * MAX_FACTOR

@@ -598,6 +598,10 @@ def _execute(
         state = _State.build(model, scenario, seed, band_limit, reuse)
     workers = max(1, min(workers or os.cpu_count() or 1, end - begin))
     size = BLOCK_SIZE if state.batch else _chunk_size(end - begin, workers)
+    if state.batch and not reuse and end - begin < workers * BLOCK_SIZE:
+        # Fewer blocks than workers: each block's rows are shared among them (a decision loop,
+        # ``reuse``, stays in this process, where its memoised draws live).
+        size = -(-min(BLOCK_SIZE, end - begin) // workers)
     units = list(_units(end, size, begin))
     if workers == 1 or len(units) == 1:
         _WORKER["state"] = state

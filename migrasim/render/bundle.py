@@ -13,7 +13,6 @@ from migrasim.render.board import driver_label, what_if_text
 from migrasim.render.i18n import fill, translator
 from migrasim.render.inputs import ExtraTable, bottlenecks_table, sensitivity_table
 from migrasim.render.messages import CHARTS
-from migrasim.render.plots import burnup_figure, cdf_figure, gantt_figure, tornado_figure
 from migrasim.render.report import ReportInputs, render_html, xlsx_bytes
 from migrasim.render.tables import (
     band_frame,
@@ -48,6 +47,10 @@ def run_figures(
 ) -> dict[str, bytes]:
     """burnup.png, gantt.png, cdf.png (with replications) and tornado.png (with swings), with
     titles, labels and dates in ``lang``."""
+    # matplotlib loads here, not with the module: ``run`` renders its charts in a second
+    # process (``app.in_background``), which then pays for the import on the second core.
+    from migrasim.render.plots import burnup_figure, cdf_figure, gantt_figure, tornado_figure
+
     t = translator(lang)
     go_live = report.go_live
     name = report.scenario_name
