@@ -302,13 +302,18 @@ def _moved(
         head_now = np.minimum(hd, rt * np.maximum(np.minimum(tt, rs) - s, 0.0))
         return np.asarray(head_now + np.maximum(curve.at(np.maximum(tt, rs)) - curve.at(rs), 0.0))
     moved = curve.at(tt) - curve.at(s)
-    if down is not None and t.ndim == 1:
-        for i in range(down[0].shape[1]):
-            a, b = np.maximum(down[0][:, i], seg.start), np.maximum(down[1][:, i], seg.start)
-            fin = np.isfinite(a)
-            a0, b0 = np.where(fin, a, 0), np.where(fin, b, 0)
-            lost = curve.at(np.clip(tt, a0, b0)) - curve.at(np.minimum(a0, tt))
-            moved = moved - np.where(fin, np.maximum(lost, 0.0), 0.0)
+    if down is not None and t.ndim == 1 and down[0].shape[1]:
+        # every outage at once (rows x outages); only those starting before ``t`` take any
+        width = int((down[0] < tt[:, None]).sum(axis=1).max(initial=0))
+        a = np.maximum(down[0][:, :width], seg.start[:, None])
+        b = np.maximum(down[1][:, :width], seg.start[:, None])
+        fin = np.isfinite(a)
+        a0, b0 = np.where(fin, a, 0), np.where(fin, b, 0)
+        t2 = tt[:, None]
+        # an outage [a, b) has taken C(min(t, b)) - C(a) by t once it started, nothing before
+        lost = np.where(fin & (t2 > a0), curve.at(np.clip(t2, a0, b0)) - curve.at(a0), 0.0)
+        for column in np.maximum(lost, 0.0).T:  # in order: "moved > 0" must not see dust
+            moved = moved - column
     return np.asarray(np.maximum(moved, 0.0))
 
 

@@ -81,6 +81,12 @@ def lone_scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 links[f"fb{i}"] = draw(gen.links(kind="cap", window=False))
                 links[f"fb{i}"].pop("per_flow", None)
                 spec["fallback"] = f"fb{i}"
+                if draw(st.booleans()):  # the fallback fails too (what it moved before the
+                    # switch is what the link itself no longer owes)
+                    links[f"fb{i}"]["outages"] = {
+                        "mtbf": f"{draw(st.integers(1, 4))} days",
+                        "mttr": draw(st.sampled_from(["3 h", "1 days"])),
+                    }
         if draw(st.integers(0, 3)) == 0:
             if draw(st.booleans()):
                 spec["records_rate"] = f"{draw(st.integers(20, 400))}/s"
@@ -263,6 +269,26 @@ def test_lead_time_with_and_without_fallback() -> None:
     got = batch_finishes(data)
     assert got["A"] == datetime(2025, 7, 9, 0, 0, 30)
     assert got["B"] == datetime(2025, 7, 9, 0, 0, 50)
+
+
+def test_a_fallback_outage_after_the_switch_takes_nothing_moved_before_it() -> None:
+    # As above, with the fallback down Fri 11 Jul 10:00-15:30, two days after the wired link
+    # took over (Wed 9 Jul 00:00): the 2 GB the fallback moved on Mon and Tue still count, so
+    # 3 GB are left for the wire, 30 s. (The batch solver once subtracted the fallback's
+    # capacity from the switch to that later outage, leaving all 5 GB: 50 s.) The engine too.
+    links = {
+        "capped": {"daily_cap": "1 GB", "per_flow": True,
+                   "outages": {"planned": ["2025-07-11T10:00..2025-07-11T15:30"]}},
+        "wired": {"bandwidth": "100 MB/s", "lead_time": "2 days", "fallback": "capped"},
+    }  # fmt: skip
+    data = scenario_dict(
+        links, [{"name": "A", "volume": "5 GB", "links": ["wired"]}], working_days=ALL_WEEK
+    )
+    assert batch_finishes(data)["A"] == datetime(2025, 7, 9, 0, 0, 30)
+    model = build_model(parse_scenario(data))
+    run = simulate(model, inputs_for(model, draw_block(parse_scenario(data), model, 1, 0), 0))
+    assert run.flows[0].finished_s is not None
+    assert model.clock.to_local(run.flows[0].finished_s) == datetime(2025, 7, 9, 0, 0, 30)
 
 
 def test_records_bind_when_they_are_slower() -> None:

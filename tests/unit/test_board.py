@@ -220,7 +220,8 @@ def test_capacity_need_is_the_brute_force_quantile_of_every_draw() -> None:
     for target in need.targets:
         rank = quantile_rank(n, target.chance)
         value = target.needed
-        assert value is not None and value > 1.0  # today's 1 GB a day is not enough
+        assert value is not None
+        assert value > 1.0  # today's 1 GB a day is not enough
         assert count(value) > rank
         assert count(value / board.PRECISION**1.01) <= rank
         checked += 1
