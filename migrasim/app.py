@@ -7,6 +7,7 @@ reach the disk only through :mod:`migrasim.folder`.
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 from collections.abc import Callable, Sequence
@@ -192,7 +193,13 @@ def run(
     from migrasim.analysis.advice import fix_for
     from migrasim.analysis.sampling import has_uncertainty
     from migrasim.analysis.sensitivity import swings
-    from migrasim.render.bundle import csv_files, report_tables, run_figures, run_tables
+    from migrasim.render.bundle import (
+        RUN_CHARTS,
+        csv_files,
+        report_tables,
+        run_figures,
+        run_tables,
+    )
     from migrasim.render.tables import wide_intervals
     from migrasim.scenario.loader import load_scenario
 
@@ -208,10 +215,15 @@ def run(
     fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)
     report = replace(report, fix=fix, overrides=tuple(overrides))
     tables = run_tables(outcome, report)
-    # The charts show nothing the board's findings add, so they render meanwhile.
-    charts = in_background(lambda: run_figures(report, tables, lang))
+    # The charts show nothing the board's findings add, so they render meanwhile, in two
+    # processes (two charts each) while this one answers the board's questions.
+    halves = [
+        in_background(functools.partial(run_figures, report, tables, lang, names))
+        for names in (RUN_CHARTS[0::2], RUN_CHARTS[1::2])
+    ]
     report = replace(report, **board_findings(outcome, report, fix))
-    pngs = charts()
+    drawn = {file: png for half in halves for file, png in half().items()}
+    pngs = {file: drawn[file] for file in RUN_CHARTS if file in drawn}
     command = reproduce_command("run", [path], overrides, report.replications, seed)
     files = {**csv_files(tables), **pngs}
     files |= _report_files(path, overrides, outcome, report, pngs, command, lang,

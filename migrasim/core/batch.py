@@ -26,6 +26,7 @@ down until it is available, or its fallback stands in until then.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +45,10 @@ HORIZON_TOL = 1e-6
 
 _OUTAGE_CHUNK = 8
 """Outages whose candidates are tried together: a speed knob, fixed so results are too."""
+
+_FIXED_POINT_STEPS = 24
+"""Steps of the growth fixed point (:meth:`_Curve._window`) before the exact search per growth
+takes the rows still moving: a speed knob (both give the same window)."""
 
 Rows = np.ndarray
 """A float array with one entry per replication of the block (or of a subset of it)."""
@@ -160,6 +165,49 @@ class _Curve:
             self._days_key, self._days = key, self.at(days)
         return self._days
 
+    def _window(self, first: np.ndarray, target: np.ndarray, growth: np.ndarray) -> np.ndarray:
+        """Per row, the first window ``j >= first`` whose key ``cum[j+1] - g ends[j]`` reaches
+        ``target``, ``n`` if none. For ``g >= 0`` by a fixed point, a search on ``cum`` (the
+        same for every growth) per step: ``j <- first j' >= j with cum[j'+1] >= target +
+        g ends[j]`` never passes the answer and stops on it, in a few steps when growth is
+        small beside the link's rate. Rows still moving after :data:`_FIXED_POINT_STEPS`, and
+        negative growth, take the search on the keys of their own growth."""
+        n = len(self.opens)
+        cum1 = self.cum[1:]
+        j = np.asarray(first).copy()
+        if not n or not j.size:
+            return j
+        todo = np.flatnonzero(growth >= 0)
+        for _ in range(_FIXED_POINT_STEPS):
+            if not todo.size:
+                break
+            jj = j[todo]
+            live = jj < n
+            at = np.minimum(jj, n - 1)
+            step = np.searchsorted(cum1, target[todo] + growth[todo] * self.ends[at], side="left")
+            nxt = np.where(live, np.maximum(step, jj), jj)
+            j[todo] = nxt
+            todo = todo[nxt != jj]
+        rest = np.union1d(todo, np.flatnonzero(~(growth >= 0)))
+        for g in np.unique(growth[rest]):
+            rows = rest[growth[rest] == g]
+            j[rows] = self._window_keys(j[rows], target[rows], float(g))
+        return j
+
+    def _window_keys(self, first: np.ndarray, target: np.ndarray, growth: float) -> np.ndarray:
+        """:meth:`_window` for one growth rate, by a search on its keys."""
+        keys, monotone = self.keys(growth)
+        if monotone:
+            return np.asarray(np.maximum(np.searchsorted(keys, target, side="left"), first))
+        # The first window anywhere whose key reaches the target, from the running maximum
+        # (monotone): where that is at or after ``first`` it is the answer; only rows that
+        # reached it earlier need a scan from ``first``.
+        j = np.searchsorted(self.running_max(growth), target, side="left")
+        early = np.flatnonzero(j < first)
+        if early.size:
+            j[early] = [_scan(keys, int(first[i]), float(target[i])) for i in early]
+        return j
+
     def keys(self, growth: float) -> tuple[np.ndarray, bool]:
         """``H`` at each window's delivery end, and whether it never falls."""
         if growth not in self._keys:
@@ -176,22 +224,15 @@ class _Curve:
             self._running[growth] = np.maximum.accumulate(self.keys(growth)[0])
         return self._running[growth]
 
-    def first_reach(self, lb: np.ndarray, target: np.ndarray, growth: float) -> np.ndarray:
+    def first_reach(self, lb: np.ndarray, target: np.ndarray, growth: Rows | float) -> np.ndarray:
         """Per row, the first ``t >= lb`` with ``C(t) - growth t >= target`` (inf: none), given
-        that it does not hold at ``lb``."""
+        that it does not hold at ``lb``; ``growth`` one rate for all rows or one per row."""
         n = len(self.opens)
-        keys, monotone = self.keys(growth)
         first = np.searchsorted(self.ends, lb, side="right")  # windows still delivering after lb
-        if monotone:
-            j = np.maximum(np.searchsorted(keys, target, side="left"), first)
-        else:
-            # The first window anywhere whose key reaches the target, from the running maximum
-            # (monotone): where that is at or after ``first`` it is the answer; only rows that
-            # reached it earlier need a scan from ``first``.
-            j = np.searchsorted(self.running_max(growth), target, side="left")
-            early = np.flatnonzero(j < first)
-            if early.size:
-                j[early] = [_scan(keys, int(first[i]), float(target[i])) for i in early]
+        growth = np.broadcast_to(np.asarray(growth, dtype=float), np.shape(target))
+        # reached within the engine's byte tolerance: a window whose amount is the target
+        # but for floating-point dust (rate x span vs the cap) is the one that reaches it
+        j = self._window(first, target - _tol(target), growth)
         found = j < n
         jj = np.minimum(j, n - 1)
         t0 = np.maximum(self.opens[jj], lb)
@@ -222,7 +263,7 @@ class _Segment:
 
 
 def _solve_segment(
-    curve: _Curve, seg: _Segment, growth: float, down: tuple[np.ndarray, np.ndarray] | None
+    curve: _Curve, seg: _Segment, growth: Rows, down: tuple[np.ndarray, np.ndarray] | None
 ) -> tuple[Rows, Rows, Rows]:
     """(completion or inf, window of the start, quota used in that window by the completion)."""
     s, x = seg.start, seg.x
@@ -267,7 +308,8 @@ def _solve_segment(
         before = np.concatenate([np.zeros((rows.size, 1)), np.cumsum(loss, axis=1)[:, :-1]], 1)
         bounds = np.concatenate([lb[:, None], np.maximum(s[rows, None], b[:, :-1])], axis=1)
         goal = (target[rows] + lost)[:, None] + before
-        t = curve.first_reach(bounds.ravel(), goal.ravel(), growth).reshape(rows.size, w)
+        g = np.broadcast_to(growth[rows, None], (rows.size, w))
+        t = curve.first_reach(bounds.ravel(), goal.ravel(), g.ravel()).reshape(rows.size, w)
         valid = t <= a
         hit = valid.any(axis=1)
         j = np.argmax(valid, axis=1)
@@ -278,7 +320,7 @@ def _solve_segment(
         lb = np.maximum(s[rows], b[keep, -1])
         i += w
     if rows.size:  # after the last outage
-        result[rows] = curve.first_reach(lb, target[rows] + lost, growth)
+        result[rows] = curve.first_reach(lb, target[rows] + lost, growth[rows])
     return result, k, np.zeros(s.shape)
 
 
@@ -437,14 +479,15 @@ class _Phase:
 
 
 class _Group:
-    """Rows of one lone flow that share every input but times (start, outages, lead times)."""
+    """Rows (of one or more lone flows on the same links) that share every rate; each row has
+    its own times (start, outages, lead times) and growth."""
 
     def __init__(
         self,
         main: _Instance,
         fallback: _Instance | None,
         switch: Rows,
-        growth: float,
+        growth: Rows,
     ) -> None:
         self.main = main
         self.fallback = fallback
@@ -546,36 +589,72 @@ def solve_block(
     times = np.minimum(day_ends, horizon)
     delivered = np.zeros((band_rows, len(day_ends)))
     needed = np.zeros(band_rows)
-    for f in _order(model):
-        flow = model.flows[f]
-        start = np.full(n, max(flow.earliest, 0.0))
-        for d in flow.after:
-            start = np.maximum(start, finished[:, d])
-        live = np.flatnonzero(start <= horizon)
+    for stack in _stacks(model):
+        flow = model.flows[stack[0]]
         if model.links[flow.links[0]].shipment is not None:
-            t_end, got, owed = shipped_rows(model, block, f, live, start[live], times, band_rows)
-            finished[live, f] = t_end
-            bottleneck[live, f] = flow.links[0]
-            delivered[live[live < band_rows]] += got
-            needed[live[live < band_rows]] += owed
+            for f in stack:
+                start = _start(model, f, finished)
+                live = np.flatnonzero(start <= horizon)
+                t_end, got, owed = shipped_rows(
+                    model, block, f, live, start[live], times, band_rows
+                )
+                finished[live, f] = t_end
+                bottleneck[live, f] = flow.links[0]
+                delivered[live[live < band_rows]] += got
+                needed[live[live < band_rows]] += owed
             continue
-        for rows, group in _groups(model, block, f, live, cache):
-            t_end, link, got, owed = _solve_flow(
-                model, block, f, rows, start[rows], group, times, band_rows
-            )
+        starts = [_start(model, f, finished) for f in stack]
+        lives = [np.flatnonzero(start <= horizon) for start in starts]
+        rows = np.concatenate(lives)
+        flows = np.repeat(np.asarray(stack, dtype=np.int64), [live.size for live in lives])
+        start_all = np.concatenate([start[live] for start, live in zip(starts, lives, strict=True)])
+        for sub, group in _groups(model, block, stack, rows, flows, cache):
+            r, fl = rows[sub], flows[sub]
+            band = r < band_rows
+            lot = _Lot(block.volume[r, fl], block.fraction[r, fl], block.delay[r, fl])
+            t_end, link, ph1, ph2, again = _solve_flow(model, lot, start_all[sub], group)
             # As in the engine, a completion within HORIZON_TOL past the horizon completes, at
             # the horizon (floating-point dust must not decide the boundary).
-            finished[rows, f] = np.where(
+            finished[r, fl] = np.where(
                 t_end <= horizon + HORIZON_TOL, np.minimum(t_end, horizon), INF
             )
-            bottleneck[rows, f] = link
-            band = rows < band_rows
-            if band.any():
-                delivered[rows[band]] += got
-                needed[rows[band]] += owed
+            bottleneck[r, fl] = link
+            # the band one flow at a time (a stack's entries come flow by flow), so each
+            # flow's days end at its own last completion and memory stays one flow's
+            entries = np.flatnonzero(band)
+            cut = np.flatnonzero(np.diff(fl[entries])) + 1
+            for lo, hi in itertools.pairwise(
+                [0, *cut.tolist(), entries.size] if entries.size else []
+            ):
+                idx = entries[lo:hi]
+                got, owed = _band(group, ph1, ph2, again, idx, lot, horizon, times)
+                delivered[r[idx]] += got
+                needed[r[idx]] += owed
     with np.errstate(divide="ignore", invalid="ignore"):
         progress = np.where(needed[:, None] > 0, np.clip(delivered / needed[:, None], 0, 1), 1.0)
     return BlockResult(finished, bottleneck, progress)
+
+
+def _start(model: Model, f: int, finished: np.ndarray) -> Rows:
+    """Per row, when flow ``f`` may start: its earliest, after every flow it waits for."""
+    flow = model.flows[f]
+    start = np.full(finished.shape[0], max(flow.earliest, 0.0))
+    for d in flow.after:
+        start = np.maximum(start, finished[:, d])
+    return start
+
+
+def _stacks(model: Model) -> list[list[int]]:
+    """The flows in stacks solved together: flows on the same link (and fallback) whose
+    predecessors are all in earlier stacks, in dependency order (each flow's level is one more
+    than its latest predecessor's), within a level by first flow."""
+    level: dict[int, int] = {}
+    for f in _order(model):
+        level[f] = 1 + max((level[d] for d in model.flows[f].after), default=-1)
+    stacks: dict[tuple[int, int], list[int]] = {}
+    for f in sorted(level, key=lambda f: (level[f], f)):
+        stacks.setdefault((level[f], model.flows[f].links[0]), []).append(f)
+    return list(stacks.values())
 
 
 def _order(model: Model) -> list[int]:
@@ -602,49 +681,58 @@ def _link_columns(block: BlockInputs, link: int) -> list[np.ndarray]:
 
 
 def _groups(
-    model: Model, block: BlockInputs, f: int, rows: np.ndarray, cache: CurveCache
+    model: Model,
+    block: BlockInputs,
+    stack: list[int],
+    rows: np.ndarray,
+    flows: np.ndarray,
+    cache: CurveCache,
 ) -> list[tuple[np.ndarray, _Group]]:
-    """Split ``rows`` into groups with equal rates and growth; build each group's instances."""
+    """Split the stack's rows (block ``rows`` of ``flows``, one entry each) into groups with
+    equal rates; build each group's instances. Returns (entries, group) pairs."""
     if not rows.size:
         return []
-    flow = model.flows[f]
-    main = flow.links[0]
+    main = model.flows[stack[0]].links[0]
     fb = model.links[main].fallback
-    per_record = np.zeros(block.rows)
+    per_record = np.zeros(rows.size)
     limits = model.links[main].limits_records or (fb >= 0 and model.links[fb].limits_records)
-    if flow.records and limits:
-        per_record = block.volume[:, f] / flow.records
-    cols = [*_link_columns(block, main), per_record, block.growth[:, f]]
+    if limits:
+        records = np.array([model.flows[f].records or 0 for f in range(len(model.flows))])
+        counts = records[flows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_record = np.where(counts > 0, block.volume[rows, flows] / counts, 0.0)
+    cols = [c[rows] for c in _link_columns(block, main)] + [per_record]
     if fb >= 0:
-        cols += _link_columns(block, fb)
-    table = np.stack([c[rows] for c in cols], axis=1)
+        cols += [c[rows] for c in _link_columns(block, fb)]
+    table = np.stack(cols, axis=1)
     if bool((table == table[:1]).all()):  # the usual case: one group, no sort needed
         keys, inverse = table[:1], np.zeros(rows.size, dtype=np.int64)
     else:
         keys, inverse = np.unique(table, axis=0, return_inverse=True)
     out = []
     for g, key in enumerate(keys):
-        sub = rows[np.flatnonzero(inverse.reshape(-1) == g)]
+        sub = np.flatnonzero(inverse.reshape(-1) == g)
         kv = [float(v) for v in key]
-        avail = block.available[sub, main]
-        main_inst = _make_instance(model, block, f, main, kv[:4], kv[4], sub, cache, fb < 0)
+        r, fl = rows[sub], flows[sub]
+        avail = block.available[r, main]
+        main_inst = _make_instance(model, block, main, kv[:4], kv[4], r, fl, cache, fb < 0)
         fallback = None
         switch = np.full(sub.size, -INF)
         if fb >= 0:
-            fallback = _make_instance(model, block, f, fb, kv[6:10], kv[4], sub, cache, True)
+            fallback = _make_instance(model, block, fb, kv[5:9], kv[4], r, fl, cache, True)
             switch = np.where(avail > 0, avail, -INF)
-        out.append((sub, _Group(main_inst, fallback, switch, kv[5])))
+        out.append((sub, _Group(main_inst, fallback, switch, block.growth[r, fl])))
     return out
 
 
 def _make_instance(
     model: Model,
     block: BlockInputs,
-    f: int,
     link_id: int,
     params: list[float],
     per_record: float,
     rows: np.ndarray,
+    flows: np.ndarray,
     cache: CurveCache,
     lead_is_down: bool,
 ) -> _Instance:
@@ -655,14 +743,38 @@ def _make_instance(
     curve = cache.get(key)
     if curve is None:
         curve = cache[key] = _Curve(_arrays(link, bw, cap, rr, dr, pr), link.quota_limited)
-    owner = f if link.per_flow else -1
-    spans = block.down.get((link_id, owner))
-    down = None if spans is None else (spans[0][rows], spans[1][rows])
+    down = _down_rows(block, link_id, link.per_flow, rows, flows)
     if down is not None and not np.isfinite(down[0]).any():
         down = None
     avail = block.available[rows, link_id]
     ready = np.where(lead_is_down & (avail > 0), avail, -INF)
     return _Instance(link_id, curve, down, ready)
+
+
+def _down_rows(
+    block: BlockInputs, link: int, per_flow: bool, rows: np.ndarray, flows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The outages of each entry's instance of ``link`` (its flow's own, if ``per_flow``),
+    padded with inf to the widest; None if no instance has any."""
+    if not per_flow:
+        spans = block.down.get((link, -1))
+        return None if spans is None else (spans[0][rows], spans[1][rows])
+    # entries come in runs of one flow (a stack is laid out flow by flow)
+    cut = np.flatnonzero(np.diff(flows)) + 1
+    bounds = np.concatenate(([0], cut, [flows.size])).tolist()
+    runs = list(itertools.pairwise(bounds))
+    parts = [(lo, hi, block.down.get((link, int(flows[lo])))) for lo, hi in runs]
+    width = max((spans[0].shape[1] for _, _, spans in parts if spans is not None), default=-1)
+    if width < 0:
+        return None
+    starts = np.full((rows.size, width), INF)
+    ends = np.full((rows.size, width), INF)
+    for lo, hi, spans in parts:
+        if spans is not None:
+            k = spans[0].shape[1]
+            starts[lo:hi, :k] = spans[0][rows[lo:hi]]
+            ends[lo:hi, :k] = spans[1][rows[lo:hi]]
+    return starts, ends
 
 
 def _arrays(link: LinkModel, bw: float, cap: float, rr: float, dr: float, pr: float) -> CurveArrays:
@@ -682,47 +794,44 @@ def _arrays(link: LinkModel, bw: float, cap: float, rr: float, dr: float, pr: fl
     return CurveArrays.build(opens, closes, rates, quota)
 
 
+@dataclass(frozen=True)
+class _Lot:
+    """Per entry of a group (a row of one flow): volume, rejection fraction and delay."""
+
+    volume: Rows
+    fraction: Rows
+    delay: Rows
+
+
 def _solve_flow(
-    model: Model,
-    block: BlockInputs,
-    f: int,
-    rows: np.ndarray,
-    start: Rows,
-    group: _Group,
-    times: np.ndarray,
-    band_rows: int,
-) -> tuple[Rows, Rows, np.ndarray, Rows]:
-    """(completion, bottleneck link, delivered by each day end and bytes owed (band rows))."""
+    model: Model, lot: _Lot, start: Rows, group: _Group
+) -> tuple[Rows, Rows, _Phase, _Phase | None, np.ndarray]:
+    """(completion, bottleneck link, first phase, second phase (re-sent rejections) and the
+    entries it covers)."""
     horizon = model.horizon
     g = group.growth
-    x1 = block.volume[rows, f]
+    x1 = lot.volume
     ph1 = group.phase(start, x1, {})
     t1 = ph1.finished
     done1 = t1 <= horizon + HORIZON_TOL
     d1 = x1 + g * t1
     t_end = np.where(done1, t1, INF)
-    fraction = block.fraction[rows, f]
+    fraction = lot.fraction
     again = np.flatnonzero(done1 & (fraction > 0))
-    phases = [(np.arange(rows.size), ph1)]
+    phases = [(np.arange(x1.size), ph1)]
     ph2 = None
     if again.size:
         fr = fraction[again]
         rework = d1[again] * fr / (1.0 - fr)
-        s2 = t1[again] + block.delay[rows[again], f]
+        s2 = t1[again] + lot.delay[again]
         sub = _subgroup(group, again)
         carry = {k: (w[again], u[again]) for k, (w, u) in group.quota_left(ph1).items()}
-        ph2 = sub.phase(s2, rework - g * t1[again], carry)
+        ph2 = sub.phase(s2, rework - g[again] * t1[again], carry)
         t2 = np.where(s2 <= horizon, ph2.finished, INF)
         t2 = np.where(t2 <= horizon + HORIZON_TOL, t2, INF)
         t_end[again] = t2
         phases.append((again, ph2))
-    link = _bottleneck(group, phases, horizon, rows.size)
-    band = np.flatnonzero(rows < band_rows)
-    got = np.zeros((band.size, times.size))
-    owed = np.zeros(band.size)
-    if band.size:
-        got, owed = _band(group, ph1, ph2, again, band, x1, block, rows, f, horizon, times)
-    return t_end, link, got, owed
+    return t_end, _bottleneck(group, phases, horizon, x1.size), ph1, ph2, again
 
 
 def _subgroup(group: _Group, idx: np.ndarray) -> _Group:
@@ -734,7 +843,7 @@ def _subgroup(group: _Group, idx: np.ndarray) -> _Group:
 
     main = inst(group.main)
     assert main is not None
-    return _Group(main, inst(group.fallback), group.switch[idx], group.growth)
+    return _Group(main, inst(group.fallback), group.switch[idx], group.growth[idx])
 
 
 def _bottleneck(
@@ -761,15 +870,13 @@ def _band(
     ph2: _Phase | None,
     again: np.ndarray,
     band: np.ndarray,
-    x1: Rows,
-    block: BlockInputs,
-    rows: np.ndarray,
-    f: int,
+    lot: _Lot,
     horizon: float,
     times: np.ndarray,
 ) -> tuple[np.ndarray, Rows]:
-    """Bytes delivered by each day end, and bytes owed in all, for the band rows."""
-    g = group.growth
+    """Bytes delivered by each day end, and bytes owed in all, for the band entries."""
+    g = group.growth[band]
+    x1 = lot.volume
     sub = _subgroup(group, band)
     p1 = _take(ph1, band)
     t1 = p1.finished
@@ -781,11 +888,11 @@ def _band(
     p2: _Phase | None = None
     rework = np.zeros(0)
     if ph2 is not None:
-        pos = {int(r): i for i, r in enumerate(again)}
-        mine = np.array([i for i, r in enumerate(band) if int(r) in pos], dtype=np.int64)
+        # the band entries that re-sent (``again`` and ``band`` are sorted entry numbers)
+        mine = np.flatnonzero(np.isin(band, again))
         if mine.size:
-            p2 = _take(ph2, np.array([pos[int(band[i])] for i in mine]))
-            fr = block.fraction[rows[band[mine]], f]
+            p2 = _take(ph2, np.searchsorted(again, band[mine]))
+            fr = lot.fraction[band[mine]]
             rework = cleared1[mine] * fr / (1.0 - fr)
             ends[mine] = np.where(p2.finished <= horizon, p2.finished, horizon)
     # Only the days up to the last completion need the curves; after it every row is cleared.
@@ -799,13 +906,14 @@ def _band(
         sub2 = _subgroup(group, band[mine])
         t1m = t1[mine]
         t2 = p2.finished
-        cleared2 = np.where(t2 <= horizon, rework + g * (t2 - t1m), INF)
+        gm = g[mine]
+        cleared2 = np.where(t2 <= horizon, rework + gm * (t2 - t1m), INF)
         m2 = np.minimum(sub2.moved(p2, days), cleared2[:, None])
         got[mine, :hi] += np.where(days[None, :] >= p2.start[:, None], m2, 0.0)
         got[mine, hi:] += np.where(np.isfinite(cleared2), cleared2, 0.0)[:, None]
         started = p2.start <= horizon
         owed[mine] += np.where(
-            t2 <= horizon, cleared2, np.where(started, rework + g * (horizon - t1m), 0.0)
+            t2 <= horizon, cleared2, np.where(started, rework + gm * (horizon - t1m), 0.0)
         )
     return got, owed
 

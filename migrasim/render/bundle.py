@@ -3,7 +3,7 @@ report.html and summary.xlsx. Nothing here writes to disk (``migrasim.folder`` d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import pandas as pd
 
@@ -43,10 +43,13 @@ def run_tables(outcome: Outcome, report: RunReport) -> dict[str, pd.DataFrame]:
 
 
 def run_figures(
-    report: RunReport, tables: Mapping[str, pd.DataFrame], lang: str = "en"
+    report: RunReport,
+    tables: Mapping[str, pd.DataFrame],
+    lang: str = "en",
+    only: Collection[str] | None = None,
 ) -> dict[str, bytes]:
     """burnup.png, gantt.png, cdf.png (with replications) and tornado.png (with swings), with
-    titles, labels and dates in ``lang``."""
+    titles, labels and dates in ``lang``; ``only`` those named, if given."""
     # matplotlib loads here, not with the module: ``run`` renders its charts in a second
     # process (``app.in_background``), which then pays for the import on the second core.
     from migrasim.render.plots import burnup_figure, cdf_figure, gantt_figure, tornado_figure
@@ -72,18 +75,24 @@ def run_figures(
         # the same classification as the table, the text and the terminal (report.counts)
         bars["status"] = [row.status.value if row.status else "" for row in report.flows]
     band = None if report.band is None else band_frame(report.band)
-    figures = {
-        "burnup.png": burnup_figure(
+
+    def wanted(file: str) -> bool:
+        return only is None or file in only
+
+    figures = {}
+    if wanted("burnup.png"):
+        figures["burnup.png"] = burnup_figure(
             tables["timeline.csv"],
             volumes,
             go_live,
             fill(t, CHARTS["burnup_title"], name=name),
             band,
             t,
-        ),
-        "gantt.png": gantt_figure(bars, go_live, fill(t, CHARTS["gantt_title"], name=name), t),
-    }
-    if not report.deterministic:
+        )
+    if wanted("gantt.png"):
+        title = fill(t, CHARTS["gantt_title"], name=name)
+        figures["gantt.png"] = gantt_figure(bars, go_live, title, t)
+    if not report.deterministic and wanted("cdf.png"):
         total = report.programme
         figures["cdf.png"] = cdf_figure(
             list(report.programme_days),
@@ -92,13 +101,17 @@ def run_figures(
             fill(t, CHARTS["cdf_title"], name=name),
             t,
         )
-    if "sensitivity.csv" in tables:
+    if "sensitivity.csv" in tables and wanted("tornado.png"):
         labels = {s.input: driver_label(s.input, s.low, s.high, t) for s in report.swings or ()}
         figures["tornado.png"] = tornado_figure(
             tables["sensitivity.csv"], fill(t, CHARTS["tornado_title"], name=name), t=t,
             labels=labels,
         )  # fmt: skip
     return {file: figure_png(figure) for file, figure in figures.items()}
+
+
+RUN_CHARTS = ("burnup.png", "gantt.png", "cdf.png", "tornado.png")
+"""``run``'s charts in their order; :func:`run_figures` draws those that apply."""
 
 
 def report_tables(report: RunReport) -> list[ExtraTable]:

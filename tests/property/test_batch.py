@@ -141,6 +141,61 @@ def lone_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     },
     seed=0,
 ).via("a completion exactly at the horizon is not one (engine semantics)")
+@example(
+    data={
+        "name": "generated",
+        "start": "2025-06-02",
+        "horizon": "30 days",
+        "calendar": {
+            "holidays": "none",
+            "working_days": ["Mon", "Tue", "Wed", "Thu", "Fri"],
+            "closures": ["2025-06-02"],
+        },
+        "links": {
+            "own0": {"daily_cap": "3733 MB", "window": "00:00-03:30", "daily_records": "50000/day"}
+        },
+        "flows": [
+            {
+                "name": "F0",
+                "source": "s0",
+                "target": "t",
+                "volume": "3733 MB",
+                "links": ["own0"],
+                "start": "2025-06-02",
+                "records": 10000,
+                "rejection": {
+                    "fraction": {"low": 0.01, "likely": 0.05, "high": 0.2},
+                    "delay": "5 h",
+                },
+            }
+        ],
+    },
+    seed=0,
+).via("a window's amount is the volume but for floating-point dust (rate x span)")
+@example(
+    data={
+        "name": "generated",
+        "start": "2025-06-02",
+        "horizon": "30 days",
+        "calendar": {
+            "holidays": "none",
+            "working_days": ["Mon", "Tue", "Wed", "Thu", "Fri"],
+            "closures": ["2025-06-02"],
+        },
+        "links": {"own0": {"daily_cap": "3733 MB", "window": "00:00-03:30"}},
+        "flows": [
+            {
+                "name": "F0",
+                "source": "s0",
+                "target": "t",
+                "volume": "3733 MB",
+                "links": ["own0"],
+                "start": "2025-06-02",
+            }
+        ],
+    },
+    seed=0,
+).via("the same, with records and a re-sent rejection")
 def test_batch_agrees_with_the_engine(data: dict[str, Any], seed: int) -> None:
     scenario = parse_scenario(data)
     model = build_model(scenario)
