@@ -305,7 +305,7 @@ def compare(
             # many (common random numbers need the same replications); every scenario reuses
             # the draws of inputs it shares with the ones before (``draws._memo``).
             outcome = run_scenario(spec, n, seed, execution, progress and progress(),
-                                   precision=precision, reuse_draws=True)  # fmt: skip
+                                   precision=precision)  # fmt: skip
             if n is None and outcome.mc is not None:
                 n = outcome.replications
             outcomes.append((label, outcome))

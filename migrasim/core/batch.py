@@ -262,8 +262,39 @@ class _Segment:
     used: Rows
 
 
+@dataclass(frozen=True)
+class _Down:
+    """Outages of a link instance per row: row ``i``'s are ``starts[sel[i]]``,
+    ``ends[sel[i]]`` (sorted, disjoint, padded with inf). Taking rows only narrows ``sel``;
+    the (rows x outages) arrays are gathered a few columns at a time, where needed."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    sel: np.ndarray
+
+    @property
+    def width(self) -> int:
+        return int(self.starts.shape[1])
+
+    def take(self, idx: np.ndarray) -> _Down:
+        return _Down(self.starts, self.ends, self.sel[idx])
+
+    def cols(self, rows: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """Outages ``lo..hi`` of ``rows`` (rows x (hi - lo))."""
+        r = self.sel[rows]
+        return self.starts[r, lo:hi], self.ends[r, lo:hi]
+
+    def before(self, t: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's outages, cut after the last column in which any row has one starting
+        before ``t`` (one time for all, or one per row)."""
+        starts = self.starts[self.sel]
+        bound = np.asarray(t)[:, None] if np.ndim(t) else t
+        width = int((starts < bound).sum(axis=1).max(initial=0))
+        return starts[:, :width], self.ends[self.sel, :width]
+
+
 def _solve_segment(
-    curve: _Curve, seg: _Segment, growth: Rows, down: tuple[np.ndarray, np.ndarray] | None
+    curve: _Curve, seg: _Segment, growth: Rows, down: _Down | None
 ) -> tuple[Rows, Rows, Rows]:
     """(completion or inf, window of the start, quota used in that window by the completion)."""
     s, x = seg.start, seg.x
@@ -297,13 +328,14 @@ def _solve_segment(
     lost = np.zeros(s.shape)
     rows = np.arange(s.size)
     lb = s.copy()
-    width = down[0].shape[1]
+    width = down.width
     i = 0
     while rows.size and i < width:
         w = min(_OUTAGE_CHUNK, width - i)
-        fin = np.isfinite(down[0][rows, i : i + w])
-        a = np.where(fin, np.maximum(down[0][rows, i : i + w], s[rows, None]), INF)
-        b = np.where(fin, np.maximum(down[1][rows, i : i + w], s[rows, None]), INF)
+        starts, ends = down.cols(rows, i, i + w)
+        fin = np.isfinite(starts)
+        a = np.where(fin, np.maximum(starts, s[rows, None]), INF)
+        b = np.where(fin, np.maximum(ends, s[rows, None]), INF)
         loss = np.where(fin, curve.at(np.where(fin, b, 0.0)) - curve.at(np.where(fin, a, 0.0)), 0)
         before = np.concatenate([np.zeros((rows.size, 1)), np.cumsum(loss, axis=1)[:, :-1]], 1)
         bounds = np.concatenate([lb[:, None], np.maximum(s[rows, None], b[:, :-1])], axis=1)
@@ -327,7 +359,7 @@ def _solve_segment(
 def _moved(
     curve: _Curve,
     seg: _Segment,
-    down: tuple[np.ndarray, np.ndarray] | None,
+    down: _Down | None,
     t: np.ndarray,
 ) -> np.ndarray:
     """Bytes moved from ``seg.start`` by ``t`` (rows x times, or rows), if never cleared."""
@@ -344,11 +376,11 @@ def _moved(
         head_now = np.minimum(hd, rt * np.maximum(np.minimum(tt, rs) - s, 0.0))
         return np.asarray(head_now + np.maximum(curve.at(np.maximum(tt, rs)) - curve.at(rs), 0.0))
     moved = curve.at(tt) - curve.at(s)
-    if down is not None and t.ndim == 1 and down[0].shape[1]:
+    if down is not None and t.ndim == 1 and down.width:
         # every outage at once (rows x outages); only those starting before ``t`` take any
-        width = int((down[0] < tt[:, None]).sum(axis=1).max(initial=0))
-        a = np.maximum(down[0][:, :width], seg.start[:, None])
-        b = np.maximum(down[1][:, :width], seg.start[:, None])
+        starts, ends = down.before(tt)
+        a = np.maximum(starts, seg.start[:, None])
+        b = np.maximum(ends, seg.start[:, None])
         fin = np.isfinite(a)
         a0, b0 = np.where(fin, a, 0), np.where(fin, b, 0)
         t2 = tt[:, None]
@@ -374,9 +406,7 @@ def _quota_head(curve: _Curve, seg: _Segment) -> tuple[np.ndarray, np.ndarray, n
     return head, np.where(inside, curve.closes[kk], seg.start), rate
 
 
-def _moved_days(
-    curve: _Curve, seg: _Segment, down: tuple[np.ndarray, np.ndarray] | None, days: np.ndarray
-) -> np.ndarray:
+def _moved_days(curve: _Curve, seg: _Segment, down: _Down | None, days: np.ndarray) -> np.ndarray:
     """Bytes moved from ``seg.start`` by each of the sorted times ``days`` (rows x days), if
     never cleared. ``C`` at the days is computed once per curve; outages cost a gather."""
     cd = curve.at_days(days)[None, :]
@@ -399,17 +429,16 @@ def _moved_days(
 def _lost_by(
     curve: _Curve,
     start: Rows,
-    down: tuple[np.ndarray, np.ndarray],
+    spans: _Down,
     days: np.ndarray,
     cd: np.ndarray,
 ) -> np.ndarray:
     """What outages after ``start`` took from the link by each of ``days`` (rows x days): an
     outage's whole loss from the first day end after it, ``C(t) - C(a)`` at day ends inside
     it (outages are disjoint, so a day end is inside at most one per row)."""
-    rows = down[0].shape[0]
-    if days.size:  # outages starting after the last day end take nothing by then
-        width = int((down[0] < days[-1]).sum(axis=1).max(initial=0))
-        down = (down[0][:, :width], down[1][:, :width])
+    rows = spans.sel.size
+    # outages starting after the last day end take nothing by then
+    down = spans.before(days[-1] if days.size else INF)
     fin = np.isfinite(down[0])
     a = np.where(fin, np.maximum(down[0], start[:, None]), 0.0)
     b = np.where(fin, np.maximum(down[1], start[:, None]), 0.0)
@@ -461,7 +490,7 @@ class _Instance:
 
     link: int
     curve: _Curve
-    down: tuple[np.ndarray, np.ndarray] | None
+    down: _Down | None
     ready: Rows  # the instance moves nothing before this (a lead time without a fallback)
 
 
@@ -743,9 +772,10 @@ def _make_instance(
     curve = cache.get(key)
     if curve is None:
         curve = cache[key] = _Curve(_arrays(link, bw, cap, rr, dr, pr), link.quota_limited)
-    down = _down_rows(block, link_id, link.per_flow, rows, flows)
-    if down is not None and not np.isfinite(down[0]).any():
-        down = None
+    spans = _down_rows(block, link_id, link.per_flow, rows, flows)
+    down = None
+    if spans is not None and np.isfinite(spans[0]).any():
+        down = _Down(spans[0], spans[1], np.arange(rows.size))
     avail = block.available[rows, link_id]
     ready = np.where(lead_is_down & (avail > 0), avail, -INF)
     return _Instance(link_id, curve, down, ready)
@@ -838,7 +868,7 @@ def _subgroup(group: _Group, idx: np.ndarray) -> _Group:
     def inst(i: _Instance | None) -> _Instance | None:
         if i is None:
             return None
-        down = None if i.down is None else (i.down[0][idx], i.down[1][idx])
+        down = None if i.down is None else i.down.take(idx)
         return _Instance(i.link, i.curve, down, i.ready[idx])
 
     main = inst(group.main)

@@ -1,0 +1,109 @@
+"""Searches and linear interpolation in a fixed sorted table, for many queries at once. Pure.
+
+``np.searchsorted`` and ``np.interp`` bisect the table for every query (a dozen dependent,
+cache-missing steps on a table of thousands). A table that is searched again and again (a link's
+capacity curve, a distribution's inverse CDF) is cut here once into equal cells over its range,
+each remembering the first entry at or after its lower edge; a query then starts from its cell
+and steps over the few entries inside it. The answers are exactly those of ``np.searchsorted``
+and ``np.interp`` (the same index, and the same arithmetic on it), several times faster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MAX_STEPS = 8
+"""Entries one cell may hold before the table falls back to bisection (a clustered table)."""
+
+
+class SortedTable:
+    """``np.searchsorted(values, x, side)`` for a fixed, sorted ``values``."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = np.ascontiguousarray(values, dtype=float)
+        n = self.values.size
+        self.bisect = True
+        if n < 16 or not np.all(np.isfinite(self.values)):
+            return
+        lo, hi = float(self.values[0]), float(self.values[-1])
+        cells = 2 * n
+        if not hi > lo or not np.isfinite(cells / (hi - lo)):
+            return
+        self.lo, self.cells, self.scale = lo, cells, cells / (hi - lo)
+        self.edges = lo + np.arange(cells + 1) / self.scale
+        self.edges[-1] = np.inf  # the last cell holds the rest
+        # per cell, the first entry >= its lower edge, and the most entries any cell holds
+        starts = np.searchsorted(self.values, self.edges, side="left")
+        self.first = starts[:-1]
+        self.steps = int(np.diff(starts).max(initial=0)) + 1
+        self.bisect = self.steps > MAX_STEPS
+
+    def _cell_start(self, x: np.ndarray) -> np.ndarray:
+        """Per x, the first entry of its cell (``edges[c] <= x < edges[c + 1]``, the cell
+        found from x and then checked against the stored edges, so rounding cannot misplace
+        it): at or below the answer, at most ``steps`` entries short of it."""
+        last = self.cells - 1
+        c = np.clip((x - self.lo) * self.scale, 0, last).astype(np.int64)
+        c = np.maximum(c - (x < self.edges[c]), 0)
+        c = np.minimum(c + (x >= self.edges[c + 1]), last)
+        return np.asarray(self.first[c])
+
+    def left(self, x: np.ndarray) -> np.ndarray:
+        """The first index with ``values[i] >= x`` (``np.searchsorted(..., side="left")``)."""
+        x = np.asarray(x, dtype=float)
+        if self.bisect or np.isnan(x).any():
+            return np.searchsorted(self.values, x, side="left")
+        v, n = self.values, self.values.size
+        j = self._cell_start(x)
+        for _ in range(self.steps):
+            j = j + ((j < n) & (v[np.minimum(j, n - 1)] < x))
+        return j
+
+    def right(self, x: np.ndarray) -> np.ndarray:
+        """The first index with ``values[i] > x`` (``np.searchsorted(..., side="right")``)."""
+        x = np.asarray(x, dtype=float)
+        if self.bisect or np.isnan(x).any():
+            return np.searchsorted(self.values, x, side="right")
+        v, n = self.values, self.values.size
+        j = self._cell_start(x)
+        for _ in range(self.steps):
+            j = j + ((j < n) & (v[np.minimum(j, n - 1)] <= x))
+        return j
+
+
+class Interpolator:
+    """``np.interp(x, xp, fp, left, right)`` for a fixed, sorted ``xp`` (duplicates allowed)."""
+
+    def __init__(
+        self, xp: np.ndarray, fp: np.ndarray, left: float | None = None, right: float | None = None
+    ) -> None:
+        self.xp = np.ascontiguousarray(xp, dtype=float)
+        self.fp = np.ascontiguousarray(fp, dtype=float)
+        self.left_value = float(self.fp[0]) if left is None else left
+        self.right_value = float(self.fp[-1]) if right is None else right
+        self.table = SortedTable(self.xp)
+        with np.errstate(divide="ignore", invalid="ignore"):  # equal knots: never used
+            self.slopes = np.diff(self.fp) / np.diff(self.xp)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        n = self.xp.size
+        if self.table.bisect or n < 2 or np.isnan(x).any():
+            return np.asarray(np.interp(x, self.xp, self.fp, self.left_value, self.right_value))
+        # numpy's rule: j, the last knot at or before x; below the first knot the left value,
+        # past the last the right value, on the last knot or exactly on a knot its value,
+        # else slope_j (x - xp_j) + fp_j (and, should that be NaN, from the next knot)
+        j = self.table.right(x) - 1
+        jj = np.clip(j, 0, n - 2)
+        xj = self.xp[jj]
+        with np.errstate(invalid="ignore", over="ignore"):
+            out = self.slopes[jj] * (x - xj) + self.fp[jj]
+            bad = np.isnan(out)
+            if bad.any():
+                nxt = self.slopes[jj] * (x - self.xp[jj + 1]) + self.fp[jj + 1]
+                flat = np.isnan(nxt) & (self.fp[jj] == self.fp[jj + 1])
+                out = np.where(bad, np.where(flat, self.fp[jj], nxt), out)
+        out = np.where(x == xj, self.fp[jj], out)
+        out = np.where(j >= n - 1, self.fp[n - 1], out)
+        out = np.where(x > self.xp[n - 1], self.right_value, out)
+        return np.where(j < 0, self.left_value, out)
