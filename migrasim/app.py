@@ -268,14 +268,7 @@ def compare(
     from migrasim.render.i18n import fill, translator
     from migrasim.render.inputs import compare_table
     from migrasim.render.messages import CHARTS
-    from migrasim.render.plots import overlay_burnup_figure, overlay_cdf_figure
-    from migrasim.render.tables import (
-        band_frame,
-        figure_png,
-        frame_csv,
-        overall_fraction,
-        rows_frame,
-    )
+    from migrasim.render.tables import frame_csv, rows_frame
     from migrasim.scenario.loader import load_scenario
 
     t = translator(lang)  # an unknown language fails here, before any simulation
@@ -309,24 +302,19 @@ def compare(
             if n is None and outcome.mc is not None:
                 n = outcome.replications
             outcomes.append((label, outcome))
-    rows = compare_rows(outcomes, seed)
-    table = rows_frame([row.fields() for row in rows])
     reports = [summarise(o) for _, o in outcomes]
     go_live = first.go_live
     what_if = what_if_text(overrides, t)  # --set for every scenario: said on every chart
     suffix = "" if what_if is None else f"\n{what_if}"
-    cdf = overlay_cdf_figure(
-        {label: list(r.programme_days) for label, r in zip(labels, reports, strict=True)},
-        go_live,
-        fill(t, CHARTS["compare_cdf_title"]) + suffix,
-        t,
+    titles = (fill(t, CHARTS["compare_cdf_title"]) + suffix,
+              fill(t, CHARTS["compare_burnup_title"]) + suffix)  # fmt: skip
+    # the charts render in a second process while the paired differences are computed here
+    charts = in_background(
+        functools.partial(_compare_charts, labels, reports, outcomes, go_live, titles, lang)
     )
-    lines = {label: overall_fraction(o.model, o.baseline) for label, o in outcomes}
-    bands = {label: band_frame(progress_band(o.mc)) for label, o in outcomes if o.mc is not None}
-    burnup = overlay_burnup_figure(
-        lines, bands, go_live, fill(t, CHARTS["compare_burnup_title"]) + suffix, t
-    )
-    pngs = {"compare_cdf.png": figure_png(cdf), "compare_burnup.png": figure_png(burnup)}
+    rows = compare_rows(outcomes, seed)
+    table = rows_frame([row.fields() for row in rows])
+    pngs = charts()
     command = reproduce_command(
         "compare", paths, overrides, n, seed, [f"--variant={v}" for v in variants]
     )
@@ -348,6 +336,32 @@ def compare(
                            [compare_table(rows)], fix)  # fmt: skip
     write_files(out, files, force=force, protect=paths)
     return CompareOutput(labels, rows, reports, seed, outcomes[0][1].replications, go_live, out)
+
+
+def _compare_charts(
+    labels: list[str],
+    reports: list[RunReport],
+    outcomes: list[tuple[str, Outcome]],
+    go_live: date | None,
+    titles: tuple[str, str],
+    lang: str,
+) -> dict[str, bytes]:
+    """compare_cdf.png and compare_burnup.png: every scenario's programme CDF and burn-up."""
+    from migrasim.render.i18n import translator
+    from migrasim.render.plots import overlay_burnup_figure, overlay_cdf_figure
+    from migrasim.render.tables import band_frame, figure_png, overall_fraction
+
+    t = translator(lang)
+    cdf = overlay_cdf_figure(
+        {label: list(r.programme_days) for label, r in zip(labels, reports, strict=True)},
+        go_live,
+        titles[0],
+        t,
+    )
+    lines = {label: overall_fraction(o.model, o.baseline) for label, o in outcomes}
+    bands = {label: band_frame(progress_band(o.mc)) for label, o in outcomes if o.mc is not None}
+    burnup = overlay_burnup_figure(lines, bands, go_live, titles[1], t)
+    return {"compare_cdf.png": figure_png(cdf), "compare_burnup.png": figure_png(burnup)}
 
 
 def _ordinal(day: date | None) -> float:

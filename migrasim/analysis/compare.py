@@ -9,6 +9,7 @@ narrower than comparing independent runs.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 
 from migrasim.analysis.experiment import Outcome, ordinal
 from migrasim.analysis.stats import Z95, DateStats, date_stats
-from migrasim.core.rules import in_time
+from migrasim.core.rules import in_time, quantile_rank
 
 BOOTSTRAP = 400
 
@@ -30,31 +31,37 @@ class Interval:
 
 
 def _quantile(sorted_rows: np.ndarray, p: float) -> np.ndarray:
-    n = sorted_rows.shape[-1]
-    rank = min(n - 1, max(0, math.ceil(n * p - 1e-9) - 1))
-    return np.asarray(sorted_rows[..., rank])
+    return np.asarray(sorted_rows[..., quantile_rank(sorted_rows.shape[-1], p)])
 
 
-def _resampled_quantile(rows: np.ndarray, p: float) -> np.ndarray:
-    """:func:`_quantile` of each row, by selection (the same order statistic as a sort)."""
-    n = rows.shape[-1]
-    rank = min(n - 1, max(0, math.ceil(n * p - 1e-9) - 1))
-    return np.asarray(np.partition(rows, rank, axis=-1)[..., rank])
-
-
-def quantile_difference(a: np.ndarray, b: np.ndarray, p: float, seed: int) -> Interval:
-    """P-quantile of b minus that of a (days), with a paired bootstrap 95 % interval."""
-    point = float(_quantile(np.sort(b), p) - _quantile(np.sort(a), p))
-    if not math.isfinite(point):
-        return Interval(None, None, None)
+def quantile_differences(
+    a: np.ndarray, b: np.ndarray, ps: Sequence[float], seed: int
+) -> list[Interval]:
+    """Per p, the p-quantile of b minus that of a (days), with a paired bootstrap 95 %
+    interval. The resamples are drawn once (``seed``) and serve every p; each resample's order
+    statistics are found by selection (the same ones a sort gives)."""
+    points = [float(_quantile(np.sort(b), p) - _quantile(np.sort(a), p)) for p in ps]
+    if not any(math.isfinite(point) for point in points):
+        return [Interval(None, None, None) for _ in ps]
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(a), size=(BOOTSTRAP, len(a)))
-    diffs = _resampled_quantile(b[idx], p) - _resampled_quantile(a[idx], p)
-    finite = diffs[np.isfinite(diffs)]
-    if len(finite) < 0.975 * BOOTSTRAP:
-        return Interval(point, None, None)
-    low, high = np.percentile(finite, [2.5, 97.5])
-    return Interval(point, float(low), float(high))
+    ranks = sorted({quantile_rank(len(a), p) for p in ps})
+    picked_b = np.partition(b[idx], ranks, axis=-1)
+    picked_a = np.partition(a[idx], ranks, axis=-1)
+    out = []
+    for p, point in zip(ps, points, strict=True):
+        if not math.isfinite(point):
+            out.append(Interval(None, None, None))
+            continue
+        rank = quantile_rank(len(a), p)
+        diffs = picked_b[:, rank] - picked_a[:, rank]
+        finite = diffs[np.isfinite(diffs)]
+        if len(finite) < 0.975 * BOOTSTRAP:
+            out.append(Interval(point, None, None))
+            continue
+        low, high = np.percentile(finite, [2.5, 97.5])
+        out.append(Interval(point, float(low), float(high)))
+    return out
 
 
 def mean_difference(values: np.ndarray) -> Interval:
@@ -136,13 +143,12 @@ def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[Compare
         base = np.array([ordinal(d) for d in base_days])
         go_live = first.scenario.go_live
         for label, outcome in outcomes:
-            days = outcome.days(flow)
+            days = base_days if outcome is first else outcome.days(flow)
             values = np.array([ordinal(d) for d in days])
             stats = date_stats(days, outcome.scenario.go_live, exact=outcome.mc is None)
             row = CompareRow(flow, label, stats)
             if label != first_label and len(values) == len(base):
-                p50 = quantile_difference(base, values, 0.5, seed)
-                p80 = quantile_difference(base, values, 0.8, seed)
+                p50, p80 = quantile_differences(base, values, (0.5, 0.8), seed)
                 mean = mean_difference(values - base)
                 prob = Interval(None, None, None)
                 if go_live is not None:
