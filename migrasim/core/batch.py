@@ -33,6 +33,7 @@ import numpy as np
 
 from migrasim.core.capacity import INF
 from migrasim.core.curve import CurveArrays
+from migrasim.core.lookup import Interpolator, SortedTable
 from migrasim.core.model import LinkModel, Model
 from migrasim.core.shipment_batch import shipped_rows
 
@@ -142,6 +143,11 @@ class _Curve:
         self.knots_c = np.empty(2 * n)
         self.knots_t[0::2], self.knots_t[1::2] = self.opens, self.ends
         self.knots_c[0::2], self.knots_c[1::2] = self.cum[:-1], self.cum[1:]
+        # the searches every solve repeats, on tables cut once (core/lookup.py: exact)
+        self._c = Interpolator(self.knots_t, self.knots_c, 0.0, float(self.cum[-1])) if n else None
+        self.ends_table = SortedTable(self.ends)
+        self.closes_table = SortedTable(self.closes)
+        self.cum_table = SortedTable(self.cum[1:])
         self._keys: dict[float, tuple[np.ndarray, bool]] = {}
         self._running: dict[float, np.ndarray] = {}
         self._days_key: tuple[float, ...] = ()
@@ -149,9 +155,9 @@ class _Curve:
 
     def at(self, t: np.ndarray) -> np.ndarray:
         """C(t): bytes the link could move from the first window to ``t``."""
-        if not len(self.knots_t):
+        if self._c is None:
             return np.zeros(np.shape(t))
-        out = np.interp(t, self.knots_t, self.knots_c, left=0.0, right=float(self.cum[-1]))
+        out = self._c(t)
         return np.where(np.isinf(t) & (np.asarray(t) < 0), 0.0, out)
 
     def at_days(self, days: np.ndarray) -> np.ndarray:
@@ -173,7 +179,6 @@ class _Curve:
         small beside the link's rate. Rows still moving after :data:`_FIXED_POINT_STEPS`, and
         negative growth, take the search on the keys of their own growth."""
         n = len(self.opens)
-        cum1 = self.cum[1:]
         j = np.asarray(first).copy()
         if not n or not j.size:
             return j
@@ -184,7 +189,7 @@ class _Curve:
             jj = j[todo]
             live = jj < n
             at = np.minimum(jj, n - 1)
-            step = np.searchsorted(cum1, target[todo] + growth[todo] * self.ends[at], side="left")
+            step = self.cum_table.left(target[todo] + growth[todo] * self.ends[at])
             nxt = np.where(live, np.maximum(step, jj), jj)
             j[todo] = nxt
             todo = todo[nxt != jj]
@@ -228,7 +233,7 @@ class _Curve:
         """Per row, the first ``t >= lb`` with ``C(t) - growth t >= target`` (inf: none), given
         that it does not hold at ``lb``; ``growth`` one rate for all rows or one per row."""
         n = len(self.opens)
-        first = np.searchsorted(self.ends, lb, side="right")  # windows still delivering after lb
+        first = self.ends_table.right(lb)  # windows still delivering after lb
         growth = np.broadcast_to(np.asarray(growth, dtype=float), np.shape(target))
         # reached within the engine's byte tolerance: a window whose amount is the target
         # but for floating-point dust (rate x span vs the cap) is the one that reaches it
@@ -299,7 +304,7 @@ def _solve_segment(
     """(completion or inf, window of the start, quota used in that window by the completion)."""
     s, x = seg.start, seg.x
     n = len(curve.opens)
-    k = np.searchsorted(curve.closes, s, side="right")
+    k = curve.closes_table.right(s)
     kk = np.minimum(k, max(n - 1, 0))
     inside = (k < n) & (curve.opens[kk] <= s) if n else np.zeros(s.shape, bool)
     if curve.quota_limited:
@@ -396,7 +401,7 @@ def _quota_head(curve: _Curve, seg: _Segment) -> tuple[np.ndarray, np.ndarray, n
     (the quota left, or the window's remaining time at its rate), when the curve takes over
     (that window's close, else the start) and the window's rate."""
     n = len(curve.opens)
-    k = np.searchsorted(curve.closes, seg.start, side="right")
+    k = curve.closes_table.right(seg.start)
     kk = np.minimum(k, max(n - 1, 0))
     inside = (k < n) & (curve.opens[kk] <= seg.start)
     rate = curve.rates[kk]
@@ -471,9 +476,9 @@ def _tol(x: Rows) -> Rows:
 def _used_at(curve: _Curve, seg: _Segment, t: Rows) -> tuple[Rows, Rows]:
     """(window of ``t``, quota the segment used in it by ``t``), for a quota-limited link."""
     n = len(curve.opens)
-    w = np.searchsorted(curve.closes, t, side="right")
+    w = curve.closes_table.right(t)
     ww = np.minimum(w, max(n - 1, 0))
-    k = np.searchsorted(curve.closes, seg.start, side="right")
+    k = curve.closes_table.right(seg.start)
     rate = curve.rates[ww]
     same = (k == w) & (curve.opens[ww] <= seg.start)
     begun = np.where(same, seg.start, curve.opens[ww])
