@@ -20,7 +20,7 @@ import numpy as np
 
 from migrasim.core.batch import BlockInputs
 from migrasim.core.capacity import INF
-from migrasim.core.distributions import Estimate, beta_table, key_hash, normal_cdf_array
+from migrasim.core.distributions import Estimate, beta_inverse, key_hash, normal_cdf_array
 from migrasim.core.model import Inputs, Model, Rejection, flow_path_links, merge_intervals
 from migrasim.scenario.types import Scenario, Uncertain, as_value
 
@@ -312,8 +312,7 @@ def _sample(
         return np.asarray(rng.triangular(a, m, b, shape)[rows])
     alpha = 1 + 4 * (m - a) / (b - a)
     beta = 1 + 4 * (b - m) / (b - a)
-    cdf, x = beta_table(alpha, beta)
-    return np.asarray(a + (b - a) * np.interp(rng.random(shape)[rows], cdf, x))
+    return np.asarray(a + (b - a) * beta_inverse(alpha, beta)(rng.random(shape)[rows]))
 
 
 def _merge_rows(

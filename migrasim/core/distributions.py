@@ -19,6 +19,8 @@ from typing import Literal
 
 import numpy as np
 
+from migrasim.core.lookup import Interpolator
+
 Dist = Literal["pert", "triangular", "uniform"]
 
 
@@ -64,8 +66,7 @@ class Estimate:
             return np.where(u < c, lower, upper)
         alpha = 1 + 4 * (m - a) / (b - a)
         beta = 1 + 4 * (b - m) / (b - a)
-        cdf, x = beta_table(alpha, beta)
-        return np.asarray(a + (b - a) * np.interp(u, cdf, x))
+        return np.asarray(a + (b - a) * beta_inverse(alpha, beta)(u))
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` independent draws (used where no common-random-number mapping is needed)."""
@@ -126,6 +127,14 @@ def beta_table(alpha: float, beta: float) -> tuple[np.ndarray, np.ndarray]:
     return cdf, x
 
 
+@functools.lru_cache(maxsize=256)
+def beta_inverse(alpha: float, beta: float) -> Interpolator:
+    """The Beta(alpha, beta) inverse CDF, ``np.interp(u, *beta_table(alpha, beta))`` exactly,
+    as a table cut once for fast lookups (``core.lookup``)."""
+    cdf, x = beta_table(alpha, beta)
+    return Interpolator(cdf, x)
+
+
 def likely(value: Value) -> float:
     """The most likely value (what the baseline run uses)."""
     return value.likely if isinstance(value, Estimate) else float(value)
@@ -169,8 +178,12 @@ def normal_cdf_array(z: np.ndarray) -> np.ndarray:
     """Vectorised standard normal CDF, pure numpy: linear interpolation in a table of
     ``math.erfc`` values every 0.0005, within 3e-8 of the exact value everywhere (the
     correlated inputs' copula needs no scipy; ``tests/unit/test_distributions.py``)."""
-    table_z, table_u = _normal_table()
-    return np.asarray(np.interp(z, table_z, table_u))
+    return np.asarray(_normal_interpolator()(z))
+
+
+@functools.lru_cache(maxsize=1)
+def _normal_interpolator() -> Interpolator:
+    return Interpolator(*_normal_table())
 
 
 def normal_cdf(z: float) -> float:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 MAX_STEPS = 8
-"""Entries one cell may hold before the table falls back to bisection (a clustered table)."""
+"""Entries one cell may hold before queries in it are bisected (a clustered stretch, such as a
+distribution's tail)."""
 
 
 class SortedTable:
@@ -32,21 +33,32 @@ class SortedTable:
         self.lo, self.cells, self.scale = lo, cells, cells / (hi - lo)
         self.edges = lo + np.arange(cells + 1) / self.scale
         self.edges[-1] = np.inf  # the last cell holds the rest
-        # per cell, the first entry >= its lower edge, and the most entries any cell holds
+        # per cell, the first entry >= its lower edge; cells holding more than MAX_STEPS
+        # entries are dense (bisected), the others are stepped through
         starts = np.searchsorted(self.values, self.edges, side="left")
+        held = np.diff(starts)
         self.first = starts[:-1]
-        self.steps = int(np.diff(starts).max(initial=0)) + 1
-        self.bisect = self.steps > MAX_STEPS
+        self.dense = held > MAX_STEPS
+        self.any_dense = bool(self.dense.any())
+        self.steps = int(held[~self.dense].max(initial=0)) + 1
+        self.bisect = False
 
-    def _cell_start(self, x: np.ndarray) -> np.ndarray:
+    def _cell_start(self, x: np.ndarray, side: str) -> np.ndarray:
         """Per x, the first entry of its cell (``edges[c] <= x < edges[c + 1]``, the cell
         found from x and then checked against the stored edges, so rounding cannot misplace
-        it): at or below the answer, at most ``steps`` entries short of it."""
+        it): at or below the answer, at most ``steps`` entries short of it; in a dense cell,
+        the answer itself (by bisection)."""
         last = self.cells - 1
         c = np.clip((x - self.lo) * self.scale, 0, last).astype(np.int64)
         c = np.maximum(c - (x < self.edges[c]), 0)
         c = np.minimum(c + (x >= self.edges[c + 1]), last)
-        return np.asarray(self.first[c])
+        j = np.asarray(self.first[c])
+        if self.any_dense:
+            dense = self.dense[c]
+            if dense.any():
+                j = j.copy()
+                j[dense] = np.searchsorted(self.values, x[dense], side=side)  # type: ignore[call-overload]
+        return j
 
     def left(self, x: np.ndarray) -> np.ndarray:
         """The first index with ``values[i] >= x`` (``np.searchsorted(..., side="left")``)."""
@@ -54,7 +66,7 @@ class SortedTable:
         if self.bisect or np.isnan(x).any():
             return np.searchsorted(self.values, x, side="left")
         v, n = self.values, self.values.size
-        j = self._cell_start(x)
+        j = self._cell_start(x, "left")
         for _ in range(self.steps):
             j = j + ((j < n) & (v[np.minimum(j, n - 1)] < x))
         return j
@@ -65,7 +77,7 @@ class SortedTable:
         if self.bisect or np.isnan(x).any():
             return np.searchsorted(self.values, x, side="right")
         v, n = self.values, self.values.size
-        j = self._cell_start(x)
+        j = self._cell_start(x, "right")
         for _ in range(self.steps):
             j = j + ((j < n) & (v[np.minimum(j, n - 1)] <= x))
         return j

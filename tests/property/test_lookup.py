@@ -83,3 +83,12 @@ def test_entries_one_ulp_below_the_cell_edges() -> None:
     x = np.concatenate([values, edges, np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf)])
     assert np.array_equal(table.left(x), np.searchsorted(values, x, side="left"))
     assert np.array_equal(table.right(x), np.searchsorted(values, x, side="right"))
+
+
+def test_a_clustered_table_bisects_only_its_dense_cells() -> None:
+    values = np.sort(np.concatenate([np.linspace(0, 1, 500), np.linspace(1e6, 2e6, 500)]))
+    table = SortedTable(values)
+    assert table.dense.any()
+    assert not table.dense.all()
+    x = np.random.default_rng(0).uniform(-1, 2.1e6, 5000)
+    assert np.array_equal(table.right(x), np.searchsorted(values, x, side="right"))
