@@ -599,9 +599,11 @@ def _execute(
     workers = max(1, min(workers or os.cpu_count() or 1, end - begin))
     size = BLOCK_SIZE if state.batch else _chunk_size(end - begin, workers)
     if state.batch and not reuse and end - begin < workers * BLOCK_SIZE:
-        # Fewer blocks than workers: each block's rows are shared among them (a decision loop,
-        # ``reuse``, stays in this process, where its memoised draws live).
-        size = -(-min(BLOCK_SIZE, end - begin) // workers)
+        # Fewer blocks than workers: each block's rows are shared among them, in twice as
+        # many pieces as workers so that the one drawing the burn-up band (the first rows) is
+        # not the last to finish (a decision loop, ``reuse``, stays in this process, where its
+        # memoised draws live).
+        size = -(-min(BLOCK_SIZE, end - begin) // (2 * workers))
     units = list(_units(end, size, begin))
     if workers == 1 or len(units) == 1:
         _WORKER["state"] = state
