@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+CELLS_PER_ENTRY = 4
+"""Cells the range is cut into, per table entry."""
+
 MAX_STEPS = 8
 """Entries one cell may hold before queries in it are bisected (a clustered stretch, such as a
 distribution's tail)."""
@@ -27,16 +30,19 @@ class SortedTable:
         if n < 16 or not np.all(np.isfinite(self.values)):
             return
         lo, hi = float(self.values[0]), float(self.values[-1])
-        cells = 2 * n
+        cells = CELLS_PER_ENTRY * n
         if not hi > lo or not np.isfinite(cells / (hi - lo)):
             return
         self.lo, self.cells, self.scale = lo, cells, cells / (hi - lo)
         self.edges = lo + np.arange(cells + 1) / self.scale
         self.edges[-1] = np.inf  # the last cell holds the rest
-        # per cell, the first entry >= its lower edge; cells holding more than MAX_STEPS
-        # entries are dense (bisected), the others are stepped through
-        starts = np.searchsorted(self.values, self.edges, side="left")
-        held = np.diff(starts)
+        # A query's cell, computed in floating point, may be one off at an edge: each cell
+        # starts at the first entry at or after its lower edge less a margin far wider than
+        # that rounding, and counts the entries up to its upper edge plus the margin.
+        margin = 1e-9 * (hi - lo) / cells + 4 * np.spacing(max(abs(lo), abs(hi)))
+        starts = np.searchsorted(self.values, self.edges - margin, side="left")
+        ends = np.searchsorted(self.values, self.edges[1:] + margin, side="right")
+        held = ends - starts[:-1]
         self.first = starts[:-1]
         self.dense = held > MAX_STEPS
         self.any_dense = bool(self.dense.any())
@@ -44,14 +50,9 @@ class SortedTable:
         self.bisect = False
 
     def _cell_start(self, x: np.ndarray, side: str) -> np.ndarray:
-        """Per x, the first entry of its cell (``edges[c] <= x < edges[c + 1]``, the cell
-        found from x and then checked against the stored edges, so rounding cannot misplace
-        it): at or below the answer, at most ``steps`` entries short of it; in a dense cell,
-        the answer itself (by bisection)."""
-        last = self.cells - 1
-        c = np.clip((x - self.lo) * self.scale, 0, last).astype(np.int64)
-        c = np.maximum(c - (x < self.edges[c]), 0)
-        c = np.minimum(c + (x >= self.edges[c + 1]), last)
+        """Per x, the first entry of its cell (with the margin): at or below the answer, at
+        most ``steps`` entries short of it; in a dense cell, the answer itself (bisected)."""
+        c = np.clip((x - self.lo) * self.scale, 0, self.cells - 1).astype(np.int64)
         j = np.asarray(self.first[c])
         if self.any_dense:
             dense = self.dense[c]

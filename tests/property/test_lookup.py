@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from migrasim.core.lookup import Interpolator, SortedTable
+from migrasim.core.lookup import CELLS_PER_ENTRY, Interpolator, SortedTable
 
 finite = st.floats(-1e12, 1e12, allow_nan=False, allow_infinity=False)
 
@@ -71,11 +71,11 @@ def test_a_regular_table_is_cut_into_cells() -> None:
 
 
 def test_entries_one_ulp_below_the_cell_edges() -> None:
-    # A query one ulp below a cell's edge can compute as that cell: the table checks the
-    # cell against the stored edges, so an entry sitting there is still found.
+    # A query one ulp below a cell's edge can compute as that cell: the cells' margins keep
+    # an entry sitting there in reach.
     n = 50
-    scale = 2 * n / 1.0  # the table's own cells over [0, 1]
-    edges = np.arange(2 * n + 1) / scale
+    cells = CELLS_PER_ENTRY * n  # the table's own cells over [0, 1]
+    edges = np.arange(cells + 1) / cells
     inner = np.nextafter(edges[1 : n - 1], -np.inf)
     values = np.sort(np.concatenate([[0.0, 1.0], inner]))
     table = SortedTable(values)
