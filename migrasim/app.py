@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from migrasim import __version__
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario, with_overrides
@@ -22,6 +22,7 @@ from migrasim.analysis.records import PROGRAMME, RunReport, SweepPoint
 from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_session
 from migrasim.analysis.solve import Point, Solution, solution_json
 from migrasim.analysis.summary import progress_band, summarise
+from migrasim.background import Helper
 from migrasim.core.rules import in_time
 from migrasim.errors import MigrasimError, ResultsExistError
 from migrasim.folder import add_files, prepare_out_dir, write_files
@@ -32,46 +33,8 @@ if TYPE_CHECKING:
     from migrasim.render.headlines import Advice
     from migrasim.render.inputs import ExtraTable
 
-T = TypeVar("T")
-
 ProgressFactory = Callable[[], Progress | None]
 """Called once per Monte Carlo run for a progress callback (or None for no progress)."""
-
-
-def in_background(work: Callable[[], T]) -> Callable[[], T]:
-    """Start ``work`` in a forked process and return a call that waits for its result: the
-    charts render on the second core while the board's questions are solved on the first.
-    Where fork is unavailable, on a single core, or if the child fails in any way, ``work``
-    simply runs here when its result is asked for (so its errors surface as they would)."""
-    import multiprocessing
-    import os
-
-    if os.cpu_count() == 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return work
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-
-    def child() -> None:
-        try:
-            send.send((True, work()))
-        except BaseException:  # any failure: the parent runs it itself
-            send.send((False, None))
-
-    process = ctx.Process(target=child, daemon=True)
-    process.start()
-    send.close()
-
-    def result() -> T:
-        try:
-            ok, value = receive.recv()
-        except (EOFError, OSError):
-            ok, value = False, None
-        finally:
-            receive.close()
-            process.join()
-        return value if ok else work()
-
-    return result
 
 
 def default_seed(scenario: Scenario, seed: int | None) -> int:
@@ -206,6 +169,10 @@ def run(
     spec = load_scenario(path, overrides)
     out = out if out is not None else Path("results") / path.stem
     prepare_out_dir(out, force, [path])  # fail fast, before any simulation
+    # a helper loads the chart library now, while this process simulates; it and a fork of it
+    # each draw half of the charts once the results exist, while this one answers the board's
+    # questions
+    charts = Helper(["migrasim.render.plots"], slots=2)
     seed = default_seed(spec, seed)
     outcome = run_scenario(
         spec, replications, seed, execution, progress and progress(), precision=precision
@@ -217,10 +184,10 @@ def run(
     tables = run_tables(outcome, report)
     # The charts show nothing the board's findings add, so they render meanwhile, in two
     # processes (two charts each) while this one answers the board's questions.
-    halves = [
-        in_background(functools.partial(run_figures, report, tables, lang, names))
-        for names in (RUN_CHARTS[0::2], RUN_CHARTS[1::2])
-    ]
+    halves = charts.submit(
+        [functools.partial(run_figures, report, tables, lang, names)
+         for names in (RUN_CHARTS[0::2], RUN_CHARTS[1::2])]
+    )  # fmt: skip
     report = replace(report, **board_findings(outcome, report, fix))
     drawn = {file: png for half in halves for file, png in half().items()}
     pngs = {file: drawn[file] for file in RUN_CHARTS if file in drawn}
@@ -291,6 +258,7 @@ def compare(
     second = paths[1].stem if len(paths) > 1 else "variants"
     out = out if out is not None else Path("results") / f"compare-{specs[0][0]}-vs-{second}"
     prepare_out_dir(out, force, paths)
+    helper = Helper(["migrasim.render.plots"])  # loads the chart library while we simulate
     outcomes: list[tuple[str, Outcome]] = []
     with cluster_session(execution):
         for label, (_, spec) in zip(labels, specs, strict=True):
@@ -308,9 +276,9 @@ def compare(
     suffix = "" if what_if is None else f"\n{what_if}"
     titles = (fill(t, CHARTS["compare_cdf_title"]) + suffix,
               fill(t, CHARTS["compare_burnup_title"]) + suffix)  # fmt: skip
-    # the charts render in a second process while the paired differences are computed here
-    charts = in_background(
-        functools.partial(_compare_charts, labels, reports, outcomes, go_live, titles, lang)
+    # the charts render in the helper while the paired differences are computed here
+    (charts,) = helper.submit(
+        [functools.partial(_compare_charts, labels, reports, outcomes, go_live, titles, lang)]
     )
     rows = compare_rows(outcomes, seed)
     table = rows_frame([row.fields() for row in rows])

@@ -51,7 +51,7 @@ def run_figures(
     """burnup.png, gantt.png, cdf.png (with replications) and tornado.png (with swings), with
     titles, labels and dates in ``lang``; ``only`` those named, if given."""
     # matplotlib loads here, not with the module: ``run`` renders its charts in a second
-    # process (``app.in_background``), which then pays for the import on the second core.
+    # process (``background.Helper``), which imports it while the simulation runs.
     from migrasim.render.plots import burnup_figure, cdf_figure, gantt_figure, tornado_figure
 
     t = translator(lang)

@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po, write_po
 from matplotlib.text import Text
 from openpyxl import load_workbook
 
-from migrasim import app
+from migrasim import background
 from migrasim.render import bundle
 from migrasim.render.i18n import LOCALE_DIR
 from migrasim.render.inputs import assumptions_of
@@ -150,8 +150,8 @@ def chart_texts(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         return png
 
     monkeypatch.setattr(bundle, "figure_png", saving)
-    # ``run`` draws its charts in a forked process; here they must be drawn in this one.
-    monkeypatch.setattr(app, "in_background", lambda work: work)
+    # ``run`` draws its charts in forked helpers; here they must be drawn in this one.
+    monkeypatch.setattr(background, "_usable", lambda: False)
     return collected
 
 

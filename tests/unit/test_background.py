@@ -1,47 +1,81 @@
-"""``app.in_background``: the work's result from a forked process, or the work run here."""
+"""``migrasim.background``: work done in a forked process comes back whole; anything that
+goes wrong there is done again here, so its result or its error is the same."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 
 import pytest
 
-from migrasim.app import in_background
+from migrasim import background
+from migrasim.background import Helper
 
 forks = pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods() or os.cpu_count() == 1,
     reason="runs inline without fork or a second core",
 )
 
+BIG = b"\x89PNG" * 100_000  # larger than a pipe's buffer
+
+
+def _pid_and_big() -> tuple[int, bytes]:
+    return os.getpid(), BIG
+
+
+def _modules_loaded() -> bool:
+    return "colorsys" in sys.modules
+
+
+def _fail() -> int:
+    raise ValueError("bad chart")
+
 
 @forks
-def test_the_work_runs_in_another_process_and_its_result_comes_back() -> None:
-    here = os.getpid()
-    result = in_background(lambda: (os.getpid(), b"\x89PNG" * 100_000))()
-    pid, data = result
-    assert pid != here
-    assert data == b"\x89PNG" * 100_000  # larger than a pipe's buffer
+def test_a_helper_imports_first_and_runs_its_pieces_in_two_processes() -> None:
+    sys.modules.pop("colorsys", None)
+    helper = Helper(["colorsys"], slots=2)
+    first, second = helper.submit([_pid_and_big, _modules_loaded])
+    pid, data = first()
+    assert pid != os.getpid()
+    assert data == BIG
+    assert second() is True  # imported in the helper, before the work arrived
+    assert "colorsys" not in sys.modules  # ... and not here
 
 
 @forks
-def test_a_failure_in_the_child_is_raised_here_by_running_the_work_again() -> None:
-    calls = []
-
-    def work() -> int:
-        calls.append(os.getpid())
-        raise ValueError("bad chart")
-
-    wait = in_background(work)
+def test_a_failure_in_a_helper_is_raised_here_by_running_the_work_again() -> None:
+    (wait,) = Helper(slots=1).submit([_fail])
     with pytest.raises(ValueError, match="bad chart"):
         wait()
-    assert calls == [os.getpid()]  # the child's attempt is not in this process's list
+
+
+@forks
+def test_work_that_cannot_be_pickled_runs_here() -> None:
+    here = os.getpid()
+    (wait,) = Helper(slots=1).submit([lambda: os.getpid()])
+    assert wait() == here
+
+
+@forks
+def test_a_helper_never_given_work_ends_when_closed() -> None:
+    helper = Helper(slots=2)
+    process = helper._process
+    helper.close()
+    assert process is not None
+    assert not process.is_alive()
 
 
 def test_without_fork_the_work_runs_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(background, "_usable", lambda: False)
     calls: list[int] = []
-    wait = in_background(lambda: calls.append(1) or 7)
+
+    def work() -> int:
+        calls.append(1)
+        return 7
+
+    (helped,) = Helper(["colorsys"]).submit([work])
     assert calls == []
-    assert wait() == 7
+    assert helped() == 7
     assert calls == [1]

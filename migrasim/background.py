@@ -1,0 +1,109 @@
+"""Work on the second core, for the pipelines in :mod:`migrasim.app`.
+
+A :class:`Helper` is a process forked early, while this one has no threads, that imports what
+its work will need (matplotlib, for the charts) while this one simulates; the work is sent to it
+later, when its inputs exist, and the helper forks once per further piece so that every piece
+shares that one import. Wherever that cannot help or goes wrong (no ``fork``, a single core,
+work that cannot be pickled, a helper that died or failed), the work simply runs here when its
+result is asked for, so its errors surface as they would have and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def _usable() -> bool:
+    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _run_and_send(work: Callable[[], Any], out: Any) -> None:
+    try:
+        out.send((True, work()))
+    except BaseException:  # any failure: the parent runs the work itself
+        out.send((False, None))
+
+
+class Helper:
+    """A forked process that imports ``modules`` now and later runs up to ``slots`` pieces of
+    work side by side (the first itself, each other one in a process forked from it)."""
+
+    def __init__(self, modules: Sequence[str] = (), slots: int = 1) -> None:
+        self._process: Any = None
+        self.slots = slots
+        if not _usable():
+            return
+        ctx = multiprocessing.get_context("fork")
+        jobs_in, self._jobs = ctx.Pipe(duplex=False)
+        pipes = [ctx.Pipe(duplex=False) for _ in range(slots)]
+        self._results = [receive for receive, _ in pipes]
+
+        def serve() -> None:
+            self._jobs.close()  # this copy of the parent's end, so its closing ends the wait
+            for module in modules:
+                importlib.import_module(module)
+            try:
+                works = jobs_in.recv()
+            except (EOFError, OSError):
+                return  # never given any: the pipeline ended first
+            children = []
+            for work, (_, send) in list(zip(works, pipes, strict=False))[1:]:
+                pid = os.fork()  # (a daemonic process may not start multiprocessing children)
+                if pid == 0:
+                    try:
+                        _run_and_send(work, send)
+                    finally:
+                        os._exit(0)
+                children.append(pid)
+            if works:
+                _run_and_send(works[0], pipes[0][1])
+            for pid in children:
+                os.waitpid(pid, 0)
+
+        self._process = ctx.Process(target=serve, daemon=True)
+        self._process.start()
+        jobs_in.close()
+        for _, send in pipes:
+            send.close()
+
+    def submit(self, works: Sequence[Callable[[], T]]) -> list[Callable[[], T]]:
+        """Send ``works`` (pickled, at most ``slots``) to the helper; each returned call waits
+        for its piece's result."""
+        if self._process is None or len(works) > self.slots:
+            return list(works)
+        try:
+            self._jobs.send(list(works))
+        except (pickle.PicklingError, TypeError, AttributeError, OSError):
+            self.close()
+            return list(works)
+        return [_Waiting(self, i, work) for i, work in enumerate(works)]
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._jobs.close()
+            self._process.join(timeout=5)
+            if self._process.is_alive():
+                self._process.kill()
+            self._process = None
+
+
+class _Waiting:
+    def __init__(self, helper: Helper, slot: int, work: Callable[[], Any]) -> None:
+        self.helper, self.slot, self.work = helper, slot, work
+
+    def __call__(self) -> Any:
+        try:
+            ok, value = self.helper._results[self.slot].recv()
+        except (EOFError, OSError):
+            ok, value = False, None
+        self.helper._results[self.slot].close()
+        if all(pipe.closed for pipe in self.helper._results):
+            self.helper.close()
+        return value if ok else self.work()
