@@ -48,16 +48,20 @@ class SortedTable:
         self.any_dense = bool(self.dense.any())
         self.steps = int(held[~self.dense].max(initial=0)) + 1
         self.bisect = False
+        # past the last entry a NaN, which no comparison passes: a step never leaves the table
+        self.padded = np.append(self.values, np.nan)
 
     def _cell_start(self, x: np.ndarray, side: str) -> np.ndarray:
         """Per x, the first entry of its cell (with the margin): at or below the answer, at
         most ``steps`` entries short of it; in a dense cell, the answer itself (bisected)."""
-        c = np.clip((x - self.lo) * self.scale, 0, self.cells - 1).astype(np.int64)
-        j = np.asarray(self.first[c])
+        t = x - self.lo
+        t *= self.scale
+        np.fmax(t, 0.0, out=t)
+        np.fmin(t, self.cells - 1, out=t)
+        j: np.ndarray = self.first[t.astype(np.intp)]  # a copy (fancy indexing)
         if self.any_dense:
-            dense = self.dense[c]
+            dense = self.dense[t.astype(np.intp)]
             if dense.any():
-                j = j.copy()
                 j[dense] = np.searchsorted(self.values, x[dense], side=side)  # type: ignore[call-overload]
         return j
 
@@ -66,10 +70,9 @@ class SortedTable:
         x = np.asarray(x, dtype=float)
         if self.bisect or np.isnan(x).any():
             return np.searchsorted(self.values, x, side="left")
-        v, n = self.values, self.values.size
         j = self._cell_start(x, "left")
         for _ in range(self.steps):
-            j = j + ((j < n) & (v[np.minimum(j, n - 1)] < x))
+            j += self.padded[j] < x
         return j
 
     def right(self, x: np.ndarray) -> np.ndarray:
@@ -77,10 +80,9 @@ class SortedTable:
         x = np.asarray(x, dtype=float)
         if self.bisect or np.isnan(x).any():
             return np.searchsorted(self.values, x, side="right")
-        v, n = self.values, self.values.size
         j = self._cell_start(x, "right")
         for _ in range(self.steps):
-            j = j + ((j < n) & (v[np.minimum(j, n - 1)] <= x))
+            j += self.padded[j] <= x
         return j
 
 
@@ -95,28 +97,36 @@ class Interpolator:
         self.left_value = float(self.fp[0]) if left is None else left
         self.right_value = float(self.fp[-1]) if right is None else right
         self.table = SortedTable(self.xp)
-        with np.errstate(divide="ignore", invalid="ignore"):  # equal knots: never used
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # equal knots
             self.slopes = np.diff(self.fp) / np.diff(self.xp)
+        rising = np.diff(self.xp) > 0
+        # where a value or a slope in use is not finite, numpy's own special cases decide
+        self.fast = (
+            not self.table.bisect
+            and self.xp.size >= 2
+            and bool(np.all(np.isfinite(self.fp)))
+            and bool(np.all(np.isfinite(self.slopes[rising])))
+        )
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         n = self.xp.size
-        if self.table.bisect or n < 2 or np.isnan(x).any():
+        if not self.fast or np.isnan(x).any():
             return np.asarray(np.interp(x, self.xp, self.fp, self.left_value, self.right_value))
         # numpy's rule: j, the last knot at or before x; below the first knot the left value,
-        # past the last the right value, on the last knot or exactly on a knot its value,
-        # else slope_j (x - xp_j) + fp_j (and, should that be NaN, from the next knot)
-        j = self.table.right(x) - 1
-        jj = np.clip(j, 0, n - 2)
-        xj = self.xp[jj]
+        # from the last knot on its value, past it the right value; else
+        # slope_j (x - xp_j) + fp_j (on a knot that is fp_j: the slope is finite)
+        j = self.table.right(x)
+        j -= 1
+        jj = np.minimum(np.maximum(j, 0), n - 2)
         with np.errstate(invalid="ignore", over="ignore"):
-            out = self.slopes[jj] * (x - xj) + self.fp[jj]
-            bad = np.isnan(out)
-            if bad.any():
-                nxt = self.slopes[jj] * (x - self.xp[jj + 1]) + self.fp[jj + 1]
-                flat = np.isnan(nxt) & (self.fp[jj] == self.fp[jj + 1])
-                out = np.where(bad, np.where(flat, self.fp[jj], nxt), out)
-        out = np.where(x == xj, self.fp[jj], out)
-        out = np.where(j >= n - 1, self.fp[n - 1], out)
-        out = np.where(x > self.xp[n - 1], self.right_value, out)
-        return np.where(j < 0, self.left_value, out)
+            out: np.ndarray = self.slopes[jj]  # a copy (fancy indexing)
+            out *= x - self.xp[jj]
+            out += self.fp[jj]
+        low = j < 0
+        if low.any():
+            out[low] = self.left_value
+        high = j >= n - 1
+        if high.any():
+            out[high] = np.where(x[high] > self.xp[n - 1], self.right_value, self.fp[n - 1])
+        return out
