@@ -653,9 +653,13 @@ def solve_block(
                 t_end <= horizon + HORIZON_TOL, np.minimum(t_end, horizon), INF
             )
             bottleneck[r, fl] = link
-            # the band one flow at a time (a stack's entries come flow by flow), so each
-            # flow's days end at its own last completion and memory stays one flow's
             entries = np.flatnonzero(band)
+            if entries.size and _summable(group):
+                _band_sum(delivered, needed, r, group, ph1, ph2, again, entries, lot, horizon,
+                          times)  # fmt: skip
+                continue
+            # else the band one flow at a time (a stack's entries come flow by flow), so each
+            # flow's days end at its own last completion and memory stays one flow's
             cut = np.flatnonzero(np.diff(fl[entries])) + 1
             for lo, hi in itertools.pairwise(
                 [0, *cut.tolist(), entries.size] if entries.size else []
@@ -951,6 +955,105 @@ def _band(
             t2 <= horizon, cleared2, np.where(started, rework + gm * (horizon - t1m), 0.0)
         )
     return got, owed
+
+
+def _summable(group: _Group) -> bool:
+    """Whether :func:`_band_sum` covers the group: one link, without quota or fallback."""
+    return group.fallback is None and not group.main.curve.quota_limited
+
+
+def _band_sum(
+    delivered: np.ndarray,
+    needed: np.ndarray,
+    rows: np.ndarray,
+    group: _Group,
+    ph1: _Phase,
+    ph2: _Phase | None,
+    again: np.ndarray,
+    band: np.ndarray,
+    lot: _Lot,
+    horizon: float,
+    times: np.ndarray,
+) -> None:
+    """:func:`_band` for every band entry of a group on one link without quota or fallback,
+    added into ``delivered`` (band rows x days) and ``needed`` at once. By each day end a
+    phase has moved ``C(day) - C(s)`` less its outages' losses while it runs (from its start
+    ``s`` to the first day end at or after its completion) and what it cleared after, so per
+    row the sum over all its entries is ``A(day) C(day) + B(day)``, with ``A`` and ``B``
+    step functions built from each phase's and each outage's start and end days (difference
+    arrays, summed along the days)."""
+    curve = group.main.curve
+    g = group.growth[band]
+    n_days = times.size
+    width = n_days + 1
+    at = rows[band] * width  # each entry's row, as an offset into the difference arrays
+    a_idx: list[np.ndarray] = []
+    a_val: list[np.ndarray] = []
+    b_idx: list[np.ndarray] = []
+    b_val: list[np.ndarray] = []
+
+    def span(where: np.ndarray, lo: np.ndarray, hi: np.ndarray, a: np.ndarray | float,
+             b: np.ndarray | float) -> None:  # fmt: skip
+        """Days lo..hi of the entries at offsets ``where``: A += a, B += b."""
+        for idx, val, w in ((a_idx, a_val, a), (b_idx, b_val, b)):
+            w = np.broadcast_to(np.asarray(w, dtype=float), lo.shape)
+            idx += [where + lo, where + hi]
+            val += [w, -w]
+
+    def phase(pick: np.ndarray, seg: _Segment, done: np.ndarray, cleared: np.ndarray) -> None:
+        """A phase of the entries ``pick`` (of ``band``) from ``seg.start`` to ``done``."""
+        where = at[pick]
+        s = seg.start
+        first = np.searchsorted(times, s, side="left")
+        last = np.searchsorted(times, done, side="left")  # from here on: cleared
+        last = np.maximum(last, first)
+        span(where, first, last, 1.0, -curve.at(s))
+        finite = np.isfinite(cleared)
+        span(where[finite], last[finite], np.full(finite.sum(), n_days), 0.0, cleared[finite])
+        down = group.main.down
+        if down is None:
+            return
+        entry = band[pick]
+        starts, ends = down.starts[down.sel[entry]], down.ends[down.sel[entry]]
+        fin = np.isfinite(starts) & (starts < done[:, None])
+        if not fin.any():
+            return
+        k = np.nonzero(fin)
+        a = np.maximum(starts[k], s[k[0]])
+        b = np.maximum(ends[k], s[k[0]])
+        stop = last[k[0]]
+        ia = np.minimum(np.searchsorted(times, a, side="left"), stop)
+        ib = np.minimum(np.searchsorted(times, b, side="left"), stop)
+        ca = curve.at(a)
+        span(where[k[0]], ia, ib, -1.0, ca)  # inside the outage: C(a) - C(day) each day
+        span(where[k[0]], ib, stop, 0.0, ca - curve.at(b))  # after it: C(b) - C(a) lost
+
+    x1 = lot.volume[band]
+    p1 = _take(ph1, band)
+    t1 = p1.finished
+    cleared1 = np.where(t1 <= horizon, x1 + g * t1, INF)
+    owed = np.where(t1 <= horizon, cleared1, x1 + g * horizon)
+    phase(np.arange(band.size), p1.main_seg, np.where(t1 <= horizon, t1, INF), cleared1)
+    if ph2 is not None:
+        mine = np.flatnonzero(np.isin(band, again))
+        if mine.size:
+            p2 = _take(ph2, np.searchsorted(again, band[mine]))
+            fr = lot.fraction[band[mine]]
+            rework = cleared1[mine] * fr / (1.0 - fr)
+            t2 = p2.finished
+            gm = g[mine]
+            cleared2 = np.where(t2 <= horizon, rework + gm * (t2 - t1[mine]), INF)
+            started = p2.start <= horizon
+            unfinished = np.where(started, rework + gm * (horizon - t1[mine]), 0.0)
+            owed[mine] += np.where(t2 <= horizon, cleared2, unfinished)
+            phase(mine, p2.main_seg, np.where(t2 <= horizon, t2, INF), cleared2)
+    size = delivered.shape[0] * width
+    step_a = np.bincount(np.concatenate(a_idx), np.concatenate(a_val), minlength=size)
+    step_b = np.bincount(np.concatenate(b_idx), np.concatenate(b_val), minlength=size)
+    a_days = np.cumsum(step_a.reshape(-1, width), axis=1)[:, :n_days]
+    b_days = np.cumsum(step_b.reshape(-1, width), axis=1)[:, :n_days]
+    delivered += np.maximum(a_days * curve.at_days(times)[None, :] + b_days, 0.0)
+    np.add.at(needed, rows[band], owed)
 
 
 def _take(ph: _Phase, idx: np.ndarray) -> _Phase:
