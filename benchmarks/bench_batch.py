@@ -10,6 +10,10 @@ Reports, measured in one run on this machine (compute only: no files, no charts)
   on a sample of replications and scaled to 1,000, and the ratio;
 * a closed-form numpy calculation of the same per-flow cap case (volume -> working day on which
   the cumulative 1 GB/day quota covers it; no growth, rejection or outages), and the ratio;
+* that plain cap case itself (the scenario with growth, rejections and outages taken out, the
+  volumes still uncertain) through the batch solver, against the closed form and against the
+  naive per-batch SimPy model of ``bench_engine.py`` (one event per 100 MB), timed on a sample
+  of replications and scaled to 1,000;
 * 100,000 replications (5,000 with ``--quick``);
 * peak traced memory (tracemalloc) of the run for 1,000 and for 10x/100x as many replications,
   besides the (replications x flows) completion array the result must hold.
@@ -20,9 +24,11 @@ Usage: python benchmarks/bench_batch.py [--quick]
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +43,8 @@ from migrasim.scenario.types import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "health_boards.yaml"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_engine import reference_links, reference_simulate  # noqa: E402
 
 
 def best_of(repeats: int, fn: object) -> float:
@@ -71,6 +79,32 @@ def closed_form(model: Model, volumes: np.ndarray) -> float:
         return closes[np.minimum(day, closes.size - 1)]
 
     return best_of(5, run)
+
+
+def plain_cap_case() -> Scenario:
+    """The Wales scenario as the per-flow cap case: volumes still uncertain (and correlated),
+    growth, rejections and outages taken out."""
+    import yaml
+
+    from migrasim.scenario.types import parse_scenario
+
+    data: dict[str, Any] = yaml.safe_load(SCENARIO.read_text(encoding="utf-8"))
+    for link in data["links"].values():
+        link.pop("outages", None)
+    for flow in data["flows"]:
+        flow.pop("growth", None)
+        flow.pop("rejection", None)
+    return parse_scenario(data)
+
+
+def naive_per_1000(plain: Scenario, sample: int) -> float:
+    """The naive per-batch SimPy model (bench_engine.py's reference), one replication at the
+    most likely volumes per run, scaled to 1,000 replications."""
+    links = reference_links(plain)
+    t = time.perf_counter()
+    for _ in range(sample):
+        reference_simulate(plain, links)
+    return (time.perf_counter() - t) / sample * 1000
 
 
 def peak_memory(scenario: Scenario, model: Model, replications: int) -> float:
@@ -119,6 +153,13 @@ def main() -> None:
     band = best_of(repeats, lambda: solve_block(model, block, days, 200, cache)) - solve  # type: ignore[arg-type]
     engine = engine_per_1000(model, 20 if args.quick else 100)
     closed = closed_form(model, block.volume)
+    plain = plain_cap_case()
+    plain_model = build_model(plain)
+    run_monte_carlo(plain, 1000, 1, workers=1, model=plain_model)
+    plain_batch = best_of(
+        repeats, fresh(lambda: run_monte_carlo(plain, 1000, 1, workers=1, model=plain_model))
+    )
+    naive = naive_per_1000(plain, 2 if args.quick else 5)
     big = 5_000 if args.quick else 100_000
     clear_memo()
     t = time.perf_counter()
@@ -138,6 +179,10 @@ def main() -> None:
         ("  batch speed-up over the engine", f"{engine / batch:8.1f} x"),
         ("closed-form numpy, same per-flow cap case", f"{closed * 1e3:8.3f} ms"),
         ("  batch / closed form", f"{batch / closed:8.1f} x"),
+        ("the plain cap case itself, batch (1,000)", f"{plain_batch * 1e3:8.1f} ms"),
+        ("  plain batch / closed form", f"{plain_batch / closed:8.1f} x"),
+        ("naive per-batch SimPy model, plain case (scaled)", f"{naive * 1e3:8.1f} ms"),
+        ("  plain batch speed-up over the naive model", f"{naive / plain_batch:8.1f} x"),
         (f"{big:,} replications, batch", f"{big_s:8.2f} s"),
         ("peak traced memory, 1,000 replications", f"{mem_small:8.1f} MB"),
         (f"peak traced memory, {big:,} replications", f"{mem_big:8.1f} MB"),
