@@ -44,8 +44,8 @@ so an unbounded memo grows with replications x flows x windows (gigabytes at 2,0
 HORIZON_TOL = 1e-6
 """Seconds: the engine's TIME_TOL; a completion this close past the horizon completes."""
 
-_OUTAGE_CHUNK = 8
-"""Outages whose candidates are tried together: a speed knob, fixed so results are too."""
+_OUTAGE_CHUNK = 6
+"""Outages whose losses are computed together: a speed knob (results do not depend on it)."""
 
 _FIXED_POINT_STEPS = 24
 """Steps of the growth fixed point (:meth:`_Curve._window`) before the exact search per growth
@@ -326,9 +326,13 @@ def _solve_segment(
     target = x + curve.at(s)
     if down is None:
         return curve.first_reach(s, target, growth), k, np.zeros(s.shape)
-    # Outages one at a time: the candidate that counts the first i losses stands if it comes
-    # before outage i + 1 starts (the first such candidate is the answer). Candidates are tried
-    # a chunk of outages at a time, and only rows still open go on to the next chunk.
+    # Outages one at a time: the candidate that counts the first i losses (searched from the
+    # end of outage i) stands if it comes before outage i + 1 starts; the first such is the
+    # answer. A chunk of outages at a time, by a fixed point: from the chunk's first outage,
+    # count how many of the chunk's outages start before the candidate and move to the
+    # candidate that counts them, until the count stands (the answer; the count only grows
+    # and never passes it) or the whole chunk is counted (the next chunk). So each row costs
+    # one search per chunk it passes and a few where it finishes, not one per outage.
     result = np.full(s.shape, INF)
     lost = np.zeros(s.shape)
     rows = np.arange(s.size)
@@ -342,18 +346,27 @@ def _solve_segment(
         a = np.where(fin, np.maximum(starts, s[rows, None]), INF)
         b = np.where(fin, np.maximum(ends, s[rows, None]), INF)
         loss = np.where(fin, curve.at(np.where(fin, b, 0.0)) - curve.at(np.where(fin, a, 0.0)), 0)
-        before = np.concatenate([np.zeros((rows.size, 1)), np.cumsum(loss, axis=1)[:, :-1]], 1)
-        bounds = np.concatenate([lb[:, None], np.maximum(s[rows, None], b[:, :-1])], axis=1)
-        goal = (target[rows] + lost)[:, None] + before
-        g = np.broadcast_to(growth[rows, None], (rows.size, w))
-        t = curve.first_reach(bounds.ravel(), goal.ravel(), g.ravel()).reshape(rows.size, w)
-        valid = t <= a
-        hit = valid.any(axis=1)
-        j = np.argmax(valid, axis=1)
-        result[rows[hit]] = t[hit, j[hit]]
-        keep = ~hit
+        total = np.cumsum(loss, axis=1)
+        counted = np.zeros(rows.size, dtype=np.int64)
+        t = np.empty(rows.size)
+        moving = np.arange(rows.size)
+        while moving.size:
+            c = counted[moving]
+            some = c > 0
+            last = np.maximum(c - 1, 0)
+            here = rows[moving]
+            extra = np.where(some, total[moving, last], 0.0)
+            bound = np.where(some, np.maximum(s[here], b[moving, last]), lb[moving])
+            tt = curve.first_reach(bound, target[here] + lost[moving] + extra, growth[here])
+            t[moving] = tt
+            now = (a[moving] < tt[:, None]).sum(axis=1)
+            counted[moving] = now
+            moving = moving[(now != c) & (now < w)]
+        done = counted < w
+        result[rows[done]] = t[done]
+        keep = ~done
         rows = rows[keep]
-        lost = lost[keep] + loss[keep].sum(axis=1)
+        lost = lost[keep] + total[keep, -1]
         lb = np.maximum(s[rows], b[keep, -1])
         i += w
     if rows.size:  # after the last outage
