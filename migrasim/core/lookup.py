@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-CELLS_PER_ENTRY = 4
+CELLS_PER_ENTRY = 16
 """Cells the range is cut into, per table entry."""
 
-MAX_STEPS = 8
+MAX_STEPS = 3
 """Entries one cell may hold before queries in it are bisected (a clustered stretch, such as a
 distribution's tail)."""
 
