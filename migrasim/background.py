@@ -14,6 +14,7 @@ import importlib
 import multiprocessing
 import os
 import pickle
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -21,7 +22,14 @@ T = TypeVar("T")
 
 
 def _usable() -> bool:
-    return (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+    """Whether a helper can be forked: a second core, ``fork``, and no other thread running
+    here (a thread holding a lock at the fork, the import lock say, would hang the helper:
+    ``migrasim serve`` calls ``run`` from a worker thread)."""
+    return (
+        (os.cpu_count() or 1) > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
 
 
 def _run_and_send(work: Callable[[], Any], out: Any) -> None:

@@ -598,7 +598,8 @@ def _execute(
         state = _State.build(model, scenario, seed, band_limit, reuse)
     workers = max(1, min(workers or os.cpu_count() or 1, end - begin))
     size = BLOCK_SIZE if state.batch else _chunk_size(end - begin, workers)
-    if state.batch and not reuse and end - begin < workers * BLOCK_SIZE:
+    alone = threading.active_count() == 1  # forking a process that runs threads is unsafe
+    if state.batch and not reuse and alone and end - begin < workers * BLOCK_SIZE:
         # Fewer blocks than workers: each block's rows are shared among them, in twice as
         # many pieces as workers so that the one drawing the burn-up band (the first rows) is
         # not the last to finish (a decision loop, ``reuse``, stays in this process, where its

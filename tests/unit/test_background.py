@@ -79,3 +79,20 @@ def test_without_fork_the_work_runs_when_asked(monkeypatch: pytest.MonkeyPatch) 
     assert calls == []
     assert helped() == 7
     assert calls == [1]
+
+
+def test_a_process_running_threads_forks_no_helper() -> None:
+    # ``migrasim serve`` runs ``run`` on a worker thread: no fork then, the work runs here.
+    import threading
+
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        helper = Helper(["colorsys"], slots=1)
+        assert helper._process is None
+        (wait,) = helper.submit([_pid_and_big])
+        assert wait()[0] == os.getpid()
+    finally:
+        release.set()
+        thread.join()
