@@ -16,6 +16,7 @@ result is identical whichever runs them and in whatever order they arrive.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import threading
@@ -40,6 +41,7 @@ from migrasim.analysis.draws import (
 )
 from migrasim.analysis.stats import quantile_interval_ranks
 from migrasim.core.batch import BlockInputs, BlockResult, CurveCache, lone_flows, solve_block
+from migrasim.core.calendar import Clock
 from migrasim.core.capacity import INF
 from migrasim.core.engine import Inputs, Model, RunResult, simulate
 from migrasim.core.model import flow_path_links
@@ -113,11 +115,19 @@ class MonteCarloResult:
 
 def band_day_ends(model: Model) -> tuple[list[Any], np.ndarray]:
     """Local dates from the start to the horizon and the SimTime at the end of each."""
-    clock = model.clock
+    days, ends = _day_ends(model.clock, model.horizon)
+    return list(days), ends
+
+
+@functools.lru_cache(maxsize=8)
+def _day_ends(clock: Clock, horizon: float) -> tuple[tuple[Any, ...], np.ndarray]:
+    """:func:`band_day_ends`, once per clock and horizon (every point of a decision loop
+    builds a model of its own with the same ones)."""
     first = clock.start.date()
-    last = clock.to_local(model.horizon).date()
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    last = clock.to_local(horizon).date()
+    days = tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
     ends = np.array([clock.to_sim(datetime.combine(d + timedelta(days=1), time())) for d in days])
+    ends.flags.writeable = False  # shared by every caller
     return days, ends
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -803,6 +804,18 @@ def _make_instance(
     return _Instance(link_id, curve, down, ready)
 
 
+_STACKED: dict[tuple[Any, ...], tuple[tuple[Any, ...], np.ndarray, np.ndarray]] = {}
+"""The last stack of per-flow outages :func:`_down_rows` built (one: it can be large)."""
+
+
+def _where(spans: tuple[np.ndarray, np.ndarray] | None) -> tuple[Any, ...]:
+    """Where a pair of outage arrays' data lie (address, shape, strides): views of one
+    memoised draw taken again read the same."""
+    if spans is None:
+        return ()
+    return tuple((a.__array_interface__["data"][0], a.shape, a.strides) for a in spans)
+
+
 def _down_rows(
     block: BlockInputs, link: int, per_flow: bool, rows: np.ndarray, flows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -819,6 +832,13 @@ def _down_rows(
     width = max((spans[0].shape[1] for _, _, spans in parts if spans is not None), default=-1)
     if width < 0:
         return None
+    # A decision loop solves the same memoised outages point after point: the last stack is
+    # kept, keyed by the memory it was built from (the arrays are held, so it stays theirs).
+    sources = tuple(spans for _, _, spans in parts)
+    key = (link, tuple(_where(spans) for spans in sources), rows.tobytes(), flows.tobytes())
+    kept = _STACKED.get(key)
+    if kept is not None:
+        return kept[1], kept[2]
     starts = np.full((rows.size, width), INF)
     ends = np.full((rows.size, width), INF)
     for lo, hi, spans in parts:
@@ -826,6 +846,10 @@ def _down_rows(
             k = spans[0].shape[1]
             starts[lo:hi, :k] = spans[0][rows[lo:hi]]
             ends[lo:hi, :k] = spans[1][rows[lo:hi]]
+    starts.flags.writeable = False
+    ends.flags.writeable = False
+    _STACKED.clear()
+    _STACKED[key] = (sources, starts, ends)
     return starts, ends
 
 
