@@ -23,8 +23,8 @@ from migrasim.analysis.runner import (
     run_monte_carlo,
 )
 from migrasim.analysis.sampling import has_uncertainty
+from migrasim.core.calendar import completion_ordinals
 from migrasim.core.engine import Model, RunResult, simulate
-from migrasim.core.rules import DateConverter
 from migrasim.errors import MigrasimError
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.overrides import apply_override
@@ -64,8 +64,9 @@ class Outcome:
             if flow not in names:
                 raise MigrasimError(f"no flow named {flow!r} in {self.scenario.name!r}")
             column = finished[:, names.index(flow)]
-        convert = DateConverter(self.model.clock)
-        return [convert(t) for t in column.tolist()]
+        # the end-of-day rule as DateConverter applies it, for every replication at once
+        ordinals = completion_ordinals(self.model.clock, column)
+        return [None if o == 0 else date.fromordinal(o) for o in ordinals.tolist()]
 
     def flow_names(self) -> list[str]:
         return [f.name for f in self.model.flows]
