@@ -540,6 +540,10 @@ def solve_block(
     band_rows = min(band_rows, n)
     times = np.minimum(day_ends, horizon)
     delivered = np.zeros((band_rows, len(day_ends)))
+    # What a flow holds from a day on (it has finished, or the horizon cut it off) is added
+    # once, at that day, and summed along the days at the end: a flow costs the days it is
+    # moving, not every day to the horizon.
+    held = np.zeros((band_rows, len(day_ends) + 1))
     needed = np.zeros(band_rows)
     for f in _order(model):
         flow = model.flows[f]
@@ -555,7 +559,7 @@ def solve_block(
             needed[live[live < band_rows]] += owed
             continue
         for rows, group in _groups(model, block, f, live, cache):
-            t_end, link, got, owed = _solve_flow(
+            t_end, link, (got, hi, kept), owed = _solve_flow(
                 model, block, f, rows, start[rows], group, times, band_rows
             )
             # As in the engine, a completion within HORIZON_TOL past the horizon completes, at
@@ -566,8 +570,10 @@ def solve_block(
             bottleneck[rows, f] = link
             band = rows < band_rows
             if band.any():
-                delivered[rows[band]] += got
+                delivered[rows[band], :hi] += got
+                held[rows[band], hi] += kept
                 needed[rows[band]] += owed
+    delivered += np.cumsum(held, axis=1)[:, :-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         progress = np.where(needed[:, None] > 0, np.clip(delivered / needed[:, None], 0, 1), 1.0)
     return BlockResult(finished, bottleneck, progress)
@@ -686,8 +692,10 @@ def _solve_flow(
     group: _Group,
     times: np.ndarray,
     band_rows: int,
-) -> tuple[Rows, Rows, np.ndarray, Rows]:
-    """(completion, bottleneck link, delivered by each day end and bytes owed (band rows))."""
+) -> tuple[Rows, Rows, tuple[np.ndarray, int, Rows], Rows]:
+    """(completion, bottleneck link, delivered by each day end and bytes owed (band rows)).
+    Delivered comes as ``(got, hi, kept)``: ``got`` by each of the first ``hi`` day ends, and
+    ``kept`` by every day end after them."""
     horizon = model.horizon
     g = group.growth
     x1 = block.volume[rows, f]
@@ -713,7 +721,7 @@ def _solve_flow(
         phases.append((again, ph2))
     link = _bottleneck(group, phases, horizon, rows.size)
     band = np.flatnonzero(rows < band_rows)
-    got = np.zeros((band.size, times.size))
+    got: tuple[np.ndarray, int, Rows] = (np.zeros((0, 0)), 0, np.zeros(0))
     owed = np.zeros(band.size)
     if band.size:
         got, owed = _band(group, ph1, ph2, again, band, x1, block, rows, f, horizon, times)
@@ -762,24 +770,24 @@ def _band(
     f: int,
     horizon: float,
     times: np.ndarray,
-) -> tuple[np.ndarray, Rows]:
-    """Bytes delivered by each day end, and bytes owed in all, for the band rows."""
+) -> tuple[tuple[np.ndarray, int, Rows], Rows]:
+    """Bytes delivered by each day end (``(got, hi, kept)``: by each of the first ``hi`` day
+    ends, and by every one after them), and bytes owed in all, for the band rows."""
     g = group.growth
     sub = _subgroup(group, band)
     p1 = _take(ph1, band)
     t1 = p1.finished
     cleared1 = np.where(t1 <= horizon, x1[band] + g * t1, INF)
-    got = np.zeros((band.size, times.size))
     owed = np.where(t1 <= horizon, cleared1, x1[band] + g * horizon)
     ends = np.where(t1 <= horizon, t1, horizon)
     mine = np.zeros(0, dtype=np.int64)
     p2: _Phase | None = None
     rework = np.zeros(0)
     if ph2 is not None:
-        pos = {int(r): i for i, r in enumerate(again)}
-        mine = np.array([i for i, r in enumerate(band) if int(r) in pos], dtype=np.int64)
+        # the band rows that have a second phase, and where they are in ``again`` (both sorted)
+        mine = np.flatnonzero(np.isin(band, again))
         if mine.size:
-            p2 = _take(ph2, np.array([pos[int(band[i])] for i in mine]))
+            p2 = _take(ph2, np.searchsorted(again, band[mine]))
             fr = block.fraction[rows[band[mine]], f]
             rework = cleared1[mine] * fr / (1.0 - fr)
             ends[mine] = np.where(p2.finished <= horizon, p2.finished, horizon)
@@ -787,22 +795,22 @@ def _band(
     # (side="right": a horizon at midnight makes the last day ends equal; all need the curves)
     hi = min(int(np.searchsorted(times, float(ends.max()), side="right")) + 1, times.size)
     days = times[:hi]
-    got[:, :hi] = np.minimum(sub.moved(p1, days), cleared1[:, None])
-    got[:, :hi] = np.where(days[None, :] >= p1.start[:, None], got[:, :hi], 0.0)
-    got[:, hi:] = np.where(np.isfinite(cleared1), cleared1, 0.0)[:, None]
+    got = np.minimum(sub.moved(p1, days), cleared1[:, None])
+    got = np.where(days[None, :] >= p1.start[:, None], got, 0.0)
+    kept = np.where(np.isfinite(cleared1), cleared1, 0.0)
     if p2 is not None:
         sub2 = _subgroup(group, band[mine])
         t1m = t1[mine]
         t2 = p2.finished
         cleared2 = np.where(t2 <= horizon, rework + g * (t2 - t1m), INF)
         m2 = np.minimum(sub2.moved(p2, days), cleared2[:, None])
-        got[mine, :hi] += np.where(days[None, :] >= p2.start[:, None], m2, 0.0)
-        got[mine, hi:] += np.where(np.isfinite(cleared2), cleared2, 0.0)[:, None]
+        got[mine] += np.where(days[None, :] >= p2.start[:, None], m2, 0.0)
+        kept[mine] += np.where(np.isfinite(cleared2), cleared2, 0.0)
         started = p2.start <= horizon
         owed[mine] += np.where(
             t2 <= horizon, cleared2, np.where(started, rework + g * (horizon - t1m), 0.0)
         )
-    return got, owed
+    return (got, hi, kept), owed
 
 
 def _take(ph: _Phase, idx: np.ndarray) -> _Phase:
