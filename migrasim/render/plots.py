@@ -328,7 +328,7 @@ def burnup_figure(
     """
     t = _lang(t)
     flows = [str(name) for name in volumes]
-    unknown = sorted({str(f) for f in timeline["flow"]} - set(flows))
+    unknown = sorted({str(f) for f in pd.unique(timeline["flow"])} - set(flows))
     if unknown:
         raise ValueError(
             f"timeline has flows with no volume: {', '.join(unknown)}; "
