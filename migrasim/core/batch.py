@@ -26,6 +26,7 @@ down until it is available, or its fallback stands in until then.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -545,7 +546,14 @@ def solve_block(
     # moving, not every day to the horizon.
     held = np.zeros((band_rows, len(day_ends) + 1))
     needed = np.zeros(band_rows)
+    acc = _Band(delivered, held, needed)
+    stacked: set[int] = set()
+    for flows in _stacks(model, block):
+        _solve_stack(model, block, flows, times, band_rows, cache, finished, bottleneck, acc)
+        stacked.update(flows)
     for f in _order(model):
+        if f in stacked:
+            continue
         flow = model.flows[f]
         start = np.full(n, max(flow.earliest, 0.0))
         for d in flow.after:
@@ -558,7 +566,8 @@ def solve_block(
             delivered[live[live < band_rows]] += got
             needed[live[live < band_rows]] += owed
             continue
-        for rows, group in _groups(model, block, f, live, cache):
+        for pos, group in _groups(model, block, f, live, cache):
+            rows = live[pos]
             t_end, link, (got, hi, kept), owed = _solve_flow(
                 model, block, f, rows, start[rows], group, times, band_rows
             )
@@ -577,6 +586,98 @@ def solve_block(
     with np.errstate(divide="ignore", invalid="ignore"):
         progress = np.where(needed[:, None] > 0, np.clip(delivered / needed[:, None], 0, 1), 1.0)
     return BlockResult(finished, bottleneck, progress)
+
+
+@dataclass(frozen=True)
+class _Band:
+    """The band rows' accumulators: ``delivered`` by each day end (rows x days), ``held`` from
+    a day on (rows x days + 1, summed along the days at the end) and ``needed`` in all."""
+
+    delivered: np.ndarray
+    held: np.ndarray
+    needed: np.ndarray
+
+
+_STACK_CELLS = 4_000_000
+"""Band rows x days solved at once when flows are stacked (a chunk's working arrays stay
+about this many floats, whatever the flows and replications)."""
+
+
+def _stacks(model: Model, block: BlockInputs) -> list[list[int]]:
+    """Flows that can be solved together, one row per (flow, replication): flows that wait for
+    none, not shipped, without outages, on the same link (a link with ``per_flow``: an instance
+    each, the same rates) and the same records count. Rows of different flows with the same
+    rates and growth then form one group (``_groups``), solved in one call, not one per flow."""
+    found: dict[tuple[int, float], list[int]] = {}
+    for f, flow in enumerate(model.flows):
+        main = flow.links[0]
+        link = model.links[main]
+        if flow.after or link.shipment is not None or not link.per_flow:
+            continue
+        used = [main] if link.fallback < 0 else [main, link.fallback]
+        if any(_has_outages(block, _instance(model, i, f)) for i in used):
+            continue
+        limits = link.limits_records or (link.fallback >= 0 and
+                                         model.links[link.fallback].limits_records)  # fmt: skip
+        records = float(flow.records or 0) if limits else 0.0
+        found.setdefault((main, records), []).append(f)
+    return [flows for flows in found.values() if len(flows) > 1]
+
+
+def _has_outages(block: BlockInputs, key: tuple[int, int]) -> bool:
+    spans = block.down.get(key)
+    return spans is not None and bool(np.isfinite(spans[0]).any())
+
+
+def _solve_stack(
+    model: Model,
+    block: BlockInputs,
+    flows: list[int],
+    times: np.ndarray,
+    band_rows: int,
+    cache: CurveCache,
+    finished: np.ndarray,
+    bottleneck: np.ndarray,
+    acc: _Band,
+) -> None:
+    """Solve ``flows`` (one of :func:`_stacks`) together: rows are (flow, replication) pairs,
+    flow by flow; each group of equal rates is solved in one call (in chunks of at most
+    :data:`_STACK_CELLS` band cells), and the results go where each flow's would."""
+    n = block.rows
+    horizon = model.horizon
+    f0 = flows[0]
+    col = np.repeat(np.asarray(flows, dtype=np.int64), n)  # each row's flow (its block column)
+    reps = np.tile(np.arange(n), len(flows))  # each row's replication
+    earliest = np.array([max(model.flows[f].earliest, 0.0) for f in flows])
+    start = np.repeat(earliest, n)
+    live = np.flatnonzero(start <= horizon)
+    rows, col, start = reps[live], col[live], start[live]
+    chunk = max(1, _STACK_CELLS // max(times.size, 1))  # band rows per call
+    for pos, group in _groups(model, block, f0, rows, cache, col):
+        in_band = np.cumsum(rows[pos] < band_rows)
+        marks = np.searchsorted(in_band, np.arange(chunk, int(in_band[-1]), chunk), "right")
+        cuts = sorted({0, *marks.tolist(), pos.size})
+        for lo, hi_pos in itertools.pairwise(cuts):
+            part = pos[lo:hi_pos]
+            sub = group if len(cuts) == 2 else _subgroup(group, np.arange(lo, hi_pos))
+            r, c = rows[part], col[part]
+            t_end, link, (got, hi, kept), owed = _solve_flow(
+                model, block, f0, r, start[part], sub, times, band_rows, c
+            )
+            finished[r, c] = np.where(
+                t_end <= horizon + HORIZON_TOL, np.minimum(t_end, horizon), INF
+            )
+            bottleneck[r, c] = link
+            band = np.flatnonzero(r < band_rows)
+            if not band.size:
+                continue
+            rb, cb = r[band], c[band]
+            # a flow's rows are consecutive and name each replication once: add flow by flow
+            flows_at = [0, *(np.flatnonzero(np.diff(cb)) + 1).tolist(), rb.size]
+            for a, b in itertools.pairwise(flows_at):
+                acc.delivered[rb[a:b], :hi] += got[a:b]
+            acc.held[:, hi] += np.bincount(rb, weights=kept, minlength=band_rows)
+            acc.needed[:] += np.bincount(rb, weights=owed, minlength=band_rows)
 
 
 def _order(model: Model) -> list[int]:
@@ -603,29 +704,39 @@ def _link_columns(block: BlockInputs, link: int) -> list[np.ndarray]:
 
 
 def _groups(
-    model: Model, block: BlockInputs, f: int, rows: np.ndarray, cache: CurveCache
+    model: Model,
+    block: BlockInputs,
+    f: int,
+    rows: np.ndarray,
+    cache: CurveCache,
+    col: np.ndarray | None = None,
 ) -> list[tuple[np.ndarray, _Group]]:
-    """Split ``rows`` into groups with equal rates and growth; build each group's instances."""
+    """Split ``rows`` (replications) into groups with equal rates and growth; build each
+    group's instances. Each group comes with its rows' positions in ``rows``. ``col``: each
+    row's flow when rows of several flows on ``f``'s links are stacked (``_stacks``); else
+    every row is ``f``'s."""
     if not rows.size:
         return []
     flow = model.flows[f]
+    c = f if col is None else col
     main = flow.links[0]
     fb = model.links[main].fallback
-    per_record = np.zeros(block.rows)
+    per_record = np.zeros(rows.size)
     limits = model.links[main].limits_records or (fb >= 0 and model.links[fb].limits_records)
     if flow.records and limits:
-        per_record = block.volume[:, f] / flow.records
-    cols = [*_link_columns(block, main), per_record, block.growth[:, f]]
+        per_record = block.volume[rows, c] / flow.records
+    cols = [*(x[rows] for x in _link_columns(block, main)), per_record, block.growth[rows, c]]
     if fb >= 0:
-        cols += _link_columns(block, fb)
-    table = np.stack([c[rows] for c in cols], axis=1)
+        cols += [x[rows] for x in _link_columns(block, fb)]
+    table = np.stack(cols, axis=1)
     if bool((table == table[:1]).all()):  # the usual case: one group, no sort needed
         keys, inverse = table[:1], np.zeros(rows.size, dtype=np.int64)
     else:
         keys, inverse = np.unique(table, axis=0, return_inverse=True)
     out = []
     for g, key in enumerate(keys):
-        sub = rows[np.flatnonzero(inverse.reshape(-1) == g)]
+        pos = np.flatnonzero(inverse.reshape(-1) == g)
+        sub = rows[pos]
         kv = [float(v) for v in key]
         avail = block.available[sub, main]
         main_inst = _make_instance(model, block, f, main, kv[:4], kv[4], sub, cache, fb < 0)
@@ -634,7 +745,7 @@ def _groups(
         if fb >= 0:
             fallback = _make_instance(model, block, f, fb, kv[6:10], kv[4], sub, cache, True)
             switch = np.where(avail > 0, avail, -INF)
-        out.append((sub, _Group(main_inst, fallback, switch, kv[5])))
+        out.append((pos, _Group(main_inst, fallback, switch, kv[5])))
     return out
 
 
@@ -692,26 +803,29 @@ def _solve_flow(
     group: _Group,
     times: np.ndarray,
     band_rows: int,
+    col: np.ndarray | None = None,
 ) -> tuple[Rows, Rows, tuple[np.ndarray, int, Rows], Rows]:
     """(completion, bottleneck link, delivered by each day end and bytes owed (band rows)).
     Delivered comes as ``(got, hi, kept)``: ``got`` by each of the first ``hi`` day ends, and
-    ``kept`` by every day end after them."""
+    ``kept`` by every day end after them. ``col``: each row's flow, when rows of several flows
+    are stacked (``_stacks``); else every row is ``f``'s."""
     horizon = model.horizon
     g = group.growth
-    x1 = block.volume[rows, f]
+    c = np.full(rows.size, f) if col is None else col
+    x1 = block.volume[rows, c]
     ph1 = group.phase(start, x1, {})
     t1 = ph1.finished
     done1 = t1 <= horizon + HORIZON_TOL
     d1 = x1 + g * t1
     t_end = np.where(done1, t1, INF)
-    fraction = block.fraction[rows, f]
+    fraction = block.fraction[rows, c]
     again = np.flatnonzero(done1 & (fraction > 0))
     phases = [(np.arange(rows.size), ph1)]
     ph2 = None
     if again.size:
         fr = fraction[again]
         rework = d1[again] * fr / (1.0 - fr)
-        s2 = t1[again] + block.delay[rows[again], f]
+        s2 = t1[again] + block.delay[rows[again], c[again]]
         sub = _subgroup(group, again)
         carry = {k: (w[again], u[again]) for k, (w, u) in group.quota_left(ph1).items()}
         ph2 = sub.phase(s2, rework - g * t1[again], carry)
@@ -724,7 +838,7 @@ def _solve_flow(
     got: tuple[np.ndarray, int, Rows] = (np.zeros((0, 0)), 0, np.zeros(0))
     owed = np.zeros(band.size)
     if band.size:
-        got, owed = _band(group, ph1, ph2, again, band, x1, block, rows, f, horizon, times)
+        got, owed = _band(group, ph1, ph2, again, band, x1, block, rows, c, horizon, times)
     return t_end, link, got, owed
 
 
@@ -767,7 +881,7 @@ def _band(
     x1: Rows,
     block: BlockInputs,
     rows: np.ndarray,
-    f: int,
+    col: np.ndarray,
     horizon: float,
     times: np.ndarray,
 ) -> tuple[tuple[np.ndarray, int, Rows], Rows]:
@@ -788,7 +902,7 @@ def _band(
         mine = np.flatnonzero(np.isin(band, again))
         if mine.size:
             p2 = _take(ph2, np.searchsorted(again, band[mine]))
-            fr = block.fraction[rows[band[mine]], f]
+            fr = block.fraction[rows[band[mine]], col[band[mine]]]
             rework = cleared1[mine] * fr / (1.0 - fr)
             ends[mine] = np.where(p2.finished <= horizon, p2.finished, horizon)
     # Only the days up to the last completion need the curves; after it every row is cleared.
