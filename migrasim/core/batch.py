@@ -621,7 +621,10 @@ def _stacks(model: Model, block: BlockInputs) -> list[list[int]]:
                                          model.links[link.fallback].limits_records)  # fmt: skip
         records = float(flow.records or 0) if limits else 0.0
         found.setdefault((main, records), []).append(f)
-    return [flows for flows in found.values() if len(flows) > 1]
+    # Smallest first: a chunk of the band then holds flows of like length, and each chunk
+    # computes the days up to its own last completion only.
+    size = block.volume.mean(axis=0) if block.rows else np.zeros(len(model.flows))
+    return [sorted(flows, key=lambda f: (size[f], f)) for flows in found.values() if len(flows) > 1]
 
 
 def _has_outages(block: BlockInputs, key: tuple[int, int]) -> bool:
