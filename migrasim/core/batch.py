@@ -624,7 +624,12 @@ def _stacks(model: Model, block: BlockInputs) -> list[list[int]]:
     # Smallest first: a chunk of the band then holds flows of like length, and each chunk
     # computes the days up to its own last completion only.
     size = block.volume.mean(axis=0) if block.rows else np.zeros(len(model.flows))
-    return [sorted(flows, key=lambda f: (size[f], f)) for flows in found.values() if len(flows) > 1]
+    out = []
+    for flows in found.values():
+        if len(flows) > 1:
+            index = np.asarray(flows, dtype=np.int64)
+            out.append(index[np.lexsort((index, size[index]))].tolist())
+    return out
 
 
 def _has_outages(block: BlockInputs, key: tuple[int, int]) -> bool:
