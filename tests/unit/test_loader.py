@@ -105,3 +105,20 @@ def test_libyaml_reads_every_scenario_as_pyyaml_does() -> None:
 def test_a_file_libyaml_refuses_gets_pyyamls_message() -> None:
     with pytest.raises(ScenarioError, match=r"line 2, column 1: expected ',' or '\]'"):
         read_yaml("name: [t\n", "bad.yaml")
+
+
+def test_a_document_without_aliases_is_bounded_as_a_tree() -> None:
+    """Text with no '*' cannot hold an alias: it is checked by a plain walk (fast on 10,000
+    flows), and a file over the bounds is still refused, with the same message."""
+    from migrasim.scenario import loader
+
+    wide = "[" + ", ".join(["1"] * 50) + "]"
+    assert read_yaml(f"a: {wide}\n", "ok.yaml") == {"a": [1] * 50}
+    over = "[" + ", ".join(["1"] * 50) + "]"
+    real = loader.MAX_NODES
+    try:
+        loader.MAX_NODES = 40
+        with pytest.raises(ScenarioError, match="over 40 values"):
+            read_yaml(f"a: {over}\n", "big.yaml")
+    finally:
+        loader.MAX_NODES = real
