@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from migrasim.analysis.advice import Fix
 from migrasim.core.model import NotFinished
 from migrasim.core.rules import Status
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PROGRAMME = "ALL"
 """The name of the programme's row (the whole migration)."""
@@ -168,7 +172,9 @@ class RunReport:
     counts: StatusCounts
     band: tuple[BandDay, ...] | None  # with replications only
     flow_names: tuple[str, ...]
-    completions: tuple[tuple[datetime | None, ...], ...] | None  # [replication][flow], local
+    # [replication, flow]: local completion moments, datetime64[s] (NaT: never); an array, as
+    # a run of 10,000 flows has a million of them
+    completions: np.ndarray | None
     programme_days: tuple[date | None, ...]  # the programme's completion date per replication
     bottlenecks: tuple[BottleneckCount, ...] | None  # with replications only
     swings: tuple[SwingSummary, ...] | None  # when any input is uncertain

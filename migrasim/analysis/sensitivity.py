@@ -75,33 +75,46 @@ class InputKind(enum.Enum):
     TURNAROUND = "turnaround"  # per shipment link, seconds from departure to delivery
 
 
-def _put(values: tuple[_T, ...], index: int, value: _T) -> tuple[_T, ...]:
-    return (*values[:index], value, *values[index + 1 :])
+def _put(values: tuple[_T, ...], changes: dict[int, _T]) -> tuple[_T, ...]:
+    """``values`` with ``changes`` (index -> value) made: one copy however many change."""
+    if len(changes) == 1:
+        ((index, value),) = changes.items()
+        return (*values[:index], value, *values[index + 1 :])
+    out = list(values)
+    for index, value in changes.items():
+        out[index] = value
+    return tuple(out)
 
 
 def with_input(inputs: Inputs, kind: InputKind, index: int, value: float) -> Inputs:
     """``inputs`` with input ``kind`` of flow or link ``index`` set to ``value``."""
+    return with_inputs(inputs, kind, {index: value})
+
+
+def with_inputs(inputs: Inputs, kind: InputKind, values: dict[int, float]) -> Inputs:
+    """``inputs`` with input ``kind`` of each flow or link ``index`` of ``values`` set to its
+    value: one copy of the tuple, not one per input (a group of 10,000 flows' volumes)."""
     if kind is InputKind.VOLUME:
-        return replace(inputs, volume=_put(inputs.volume, index, value))
+        return replace(inputs, volume=_put(inputs.volume, values))
     if kind is InputKind.GROWTH:
-        return replace(inputs, growth=_put(inputs.growth, index, value))
+        return replace(inputs, growth=_put(inputs.growth, values))
     if kind is InputKind.REJECTION_FRACTION:
-        rejection = inputs.rejection[index]._replace(fraction=value)
-        return replace(inputs, rejection=_put(inputs.rejection, index, rejection))
+        changed = {i: inputs.rejection[i]._replace(fraction=v) for i, v in values.items()}
+        return replace(inputs, rejection=_put(inputs.rejection, changed))
     if kind is InputKind.REJECTION_DELAY:
-        rejection = inputs.rejection[index]._replace(delay_s=value)
-        return replace(inputs, rejection=_put(inputs.rejection, index, rejection))
+        changed = {i: inputs.rejection[i]._replace(delay_s=v) for i, v in values.items()}
+        return replace(inputs, rejection=_put(inputs.rejection, changed))
     if kind is InputKind.BANDWIDTH:
-        return replace(inputs, bandwidth=_put(inputs.bandwidth, index, value))
+        return replace(inputs, bandwidth=_put(inputs.bandwidth, values))
     if kind is InputKind.CAP:
-        return replace(inputs, cap=_put(inputs.cap, index, value))
+        return replace(inputs, cap=_put(inputs.cap, values))
     if kind is InputKind.RECORDS_RATE:
-        return replace(inputs, records_rate=_put(inputs.records_rate, index, value))
+        return replace(inputs, records_rate=_put(inputs.records_rate, values))
     if kind is InputKind.DAILY_RECORDS:
-        return replace(inputs, daily_records=_put(inputs.daily_records, index, value))
+        return replace(inputs, daily_records=_put(inputs.daily_records, values))
     if kind is InputKind.TURNAROUND:
-        return replace(inputs, turnaround=_put(inputs.turnaround, index, value))
-    return replace(inputs, available=_put(inputs.available, index, value))
+        return replace(inputs, turnaround=_put(inputs.turnaround, values))
+    return replace(inputs, available=_put(inputs.available, values))
 
 
 def input_value(inputs: Inputs, kind: InputKind, index: int) -> float:
@@ -123,13 +136,21 @@ def input_value(inputs: Inputs, kind: InputKind, index: int) -> float:
     return values[kind][index]
 
 
+@dataclass(frozen=True)
+class _InputSetter:
+    """Puts ``value * scale`` into input ``kind`` of flow or link ``index``."""
+
+    kind: InputKind
+    index: int
+    scale: float = 1.0
+
+    def __call__(self, inputs: Inputs, value: float) -> Inputs:
+        return with_input(inputs, self.kind, self.index, value * self.scale)
+
+
 def input_setter(kind: InputKind, index: int, scale: float = 1.0) -> Setter:
     """A setter putting ``value * scale`` into input ``kind`` of flow or link ``index``."""
-
-    def apply(inputs: Inputs, value: float) -> Inputs:
-        return with_input(inputs, kind, index, value * scale)
-
-    return apply
+    return _InputSetter(kind, index, scale)
 
 
 def _likely(value: Value) -> float:
@@ -196,8 +217,8 @@ def swing_cases(model: Model) -> list[tuple[str, float, float, Setter, Setter]]:
         groups.setdefault(_group_of(key, est), []).append((est, setter))
     out = []
     for name, members in groups.items():
-        lows = [at(setter, float(est.low)) for est, setter in members]
-        highs = [at(setter, float(est.high)) for est, setter in members]
+        lows = [(setter, float(est.low)) for est, setter in members]
+        highs = [(setter, float(est.high)) for est, setter in members]
         label = f"{name} ({len(members)} inputs)"
         out.append((label, float("nan"), float("nan"), _chain(lows), _chain(highs)))
     return out
@@ -207,10 +228,22 @@ def _const(apply: Callable[[Inputs], Inputs]) -> Setter:
     return lambda inputs, _value: apply(inputs)
 
 
-def _chain(steps: list[Callable[[Inputs], Inputs]]) -> Setter:
+def _chain(steps: list[tuple[Setter, float]]) -> Setter:
+    """Every ``setter(inputs, value)`` of ``steps`` in turn; the inputs of one kind at once
+    (:func:`with_inputs`), so a group of n inputs costs n, not n x n."""
+
     def apply(inputs: Inputs, _value: float) -> Inputs:
-        for step in steps:
-            inputs = step(inputs)
+        by_kind: dict[InputKind, dict[int, float]] = {}
+        for setter, value in steps:
+            if isinstance(setter, _InputSetter):
+                by_kind.setdefault(setter.kind, {})[setter.index] = value * setter.scale
+            else:
+                for kind, values in by_kind.items():
+                    inputs = with_inputs(inputs, kind, values)
+                by_kind = {}
+                inputs = setter(inputs, value)
+        for kind, values in by_kind.items():
+            inputs = with_inputs(inputs, kind, values)
         return inputs
 
     return apply

@@ -205,11 +205,12 @@ def progress_band(mc: MonteCarloResult) -> tuple[BandDay, ...]:
     )
 
 
-def _completions(clock: Clock, mc: MonteCarloResult) -> tuple[tuple[datetime | None, ...], ...]:
+def _completions(clock: Clock, mc: MonteCarloResult) -> np.ndarray:
     seconds = local_seconds(clock, mc.finished)
     never = seconds == np.iinfo(np.int64).min
     moments = np.where(never, np.datetime64("NaT"), seconds.astype("datetime64[s]"))
-    return tuple(tuple(row) for row in moments.tolist())  # NaT -> None
+    moments.flags.writeable = False
+    return moments
 
 
 def _bottlenecks(mc: MonteCarloResult) -> tuple[BottleneckCount, ...]:

@@ -69,6 +69,7 @@ def run_figures(
                 pd.Series([row.baseline_completion for row in report.flows], dtype=object)
             ),
             "late": [bool(row.late_in_baseline) for row in report.flows],
+            "bytes": [row.total_bytes for row in report.flows],  # the largest are named
         }
     )
     if not report.deterministic and report.go_live is not None:

@@ -267,6 +267,10 @@ CHARTS: dict[str, str] = {
     "swung": N_("Each input swung low to high with the others at their most likely"),
     "sweep_title": N_("%(name)s: sweep of %(key)s"),
     "heatmap_title": N_("%(name)s: chance of go-live"),
+    "named_flows": N_(
+        "%(k)s of %(n)s flows by name (those that finish last, and the largest); the rest as "
+        "one grey band"
+    ),
     "burnup_title": N_("%(name)s: data migrated"),
     "gantt_title": N_("%(name)s: baseline schedule"),
     "cdf_title": N_("%(name)s: when will everything be across?"),
@@ -289,6 +293,10 @@ CHART_COUNTS: dict[str, tuple[str, str]] = {
         "%(num)s flow complete after go-live", "%(num)s flows complete after go-live"
     ),
     "never_complete": Nn_("%(num)s flow never complete", "%(num)s flows never complete"),
+    "other_flows": Nn_("%(num)s other flow", "%(num)s other flows"),
+    "other_flows_band": Nn_(
+        "%(num)s other flow (middle 80%%)", "%(num)s other flows (middle 80%%)"
+    ),
     "days_late": Nn_("+%(num)s d late", "+%(num)s d late"),
     "weeks_late": Nn_("+%(num)s wk late", "+%(num)s wk late"),
 }

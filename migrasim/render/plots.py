@@ -37,6 +37,8 @@ __all__ = [
     "BAND_GID",
     "GO_LIVE_GID",
     "MAX_LEGEND_FLOWS",
+    "MAX_NAMED_FLOWS",
+    "OTHERS_GID",
     "OVERALL_GID",
     "burnup_figure",
     "cdf_figure",
@@ -60,11 +62,26 @@ OVERALL_GID = "overall"
 MAX_LEGEND_FLOWS = 12
 """Above this many flows the burn-up has no per-flow legend; lines are coloured by status."""
 
+MAX_NAMED_FLOWS = 60
+"""Above this many flows the Gantt and the burn-up draw only the latest and the largest flows
+by name (:data:`NAMED_LATEST` and :data:`NAMED_LARGEST`) and every other flow as one band, so
+the charts cost the same for 100 flows as for 10,000 (and stay readable)."""
+
+NAMED_LATEST = 30
+"""Flows named above :data:`MAX_NAMED_FLOWS`: this many that finish last (never first)..."""
+
+NAMED_LARGEST = 10
+"""...and this many of the largest among the rest."""
+
+OTHERS_GID = "others"
+"""``gid`` of the band that stands for the flows not named (above :data:`MAX_NAMED_FLOWS`)."""
+
 ON_TIME = "#4C78A8"  # calm blue
 LATE = "#E8743B"  # orange
 NEVER = "#C0392B"  # red
 NEVER_FILL = "#F6D5D1"  # pale red under the hatching of a 'never' bar
 OVERALL = "#1B2A41"  # near-black navy
+OTHERS = "#8C96A3"  # grey-blue: the band of the flows not named
 GO_LIVE = "#222222"
 MUTED_TEXT = "#555555"
 GRID = "#E3E3E3"
@@ -228,36 +245,44 @@ def _titles(ax: Axes, title: str, subtitle: Sequence[str]) -> None:
 # --- burn-up -----------------------------------------------------------------------------------
 
 
-def _cumulative_wide(timeline: pd.DataFrame, flows: Sequence[str]) -> pd.DataFrame:
-    """Cumulative bytes, one column per flow, one row per calendar day, forward-filled.
+def _cumulative_wide(
+    timeline: pd.DataFrame, flows: Sequence[str]
+) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Cumulative bytes, one column per flow, one row per calendar day, forward-filled: the
+    days and the (days x flows) matrix.
 
     Before a flow's first row it has delivered nothing (0); after its last row (it completed,
-    or the horizon cut it off) its cumulative stays where it was.
+    or the horizon cut it off) its cumulative stays where it was. Rows for the same flow and
+    day keep the largest cumulative. Array operations: one date parse per distinct date.
     """
-    frame = pd.DataFrame(
-        {
-            "date": pd.to_datetime(pd.Series(list(timeline["date"]), dtype=object)).dt.normalize(),
-            "flow": [str(f) for f in timeline["flow"]],
-            "cumulative": timeline["cumulative_bytes"].astype(float).to_numpy(),
-        }
-    )
-    wide = frame.pivot_table(index="date", columns="flow", values="cumulative", aggfunc="max")
-    days = pd.date_range(wide.index.min(), wide.index.max(), freq="D")
-    return wide.reindex(index=days, columns=list(flows)).ffill().fillna(0.0)
+    codes, uniques = pd.factorize(timeline["date"])
+    parsed = pd.to_datetime(pd.Series(list(uniques), dtype=object)).dt.normalize()
+    day_of = parsed.to_numpy().astype("datetime64[D]").astype(np.int64)[codes]
+    flow_codes, flow_names = pd.factorize(timeline["flow"].astype(str))
+    column = {name: i for i, name in enumerate(flows)}
+    flow_of = np.array([column[str(name)] for name in flow_names], dtype=np.int64)[flow_codes]
+    cumulative = timeline["cumulative_bytes"].astype(float).to_numpy()
+    first = int(day_of.min())
+    wide = np.full((int(day_of.max()) - first + 1, len(flows)), np.nan)
+    order = np.argsort(cumulative, kind="stable")  # the largest of a day's rows is set last
+    wide[day_of[order] - first, flow_of[order]] = cumulative[order]
+    # forward fill down each column, then 0 before a flow's first row
+    seen = np.where(np.isnan(wide), 0, np.arange(wide.shape[0])[:, None])
+    np.maximum.accumulate(seen, axis=0, out=seen)
+    wide = np.nan_to_num(np.take_along_axis(wide, seen, axis=0), nan=0.0)
+    days = pd.date_range(pd.Timestamp(np.datetime64(first, "D")), periods=wide.shape[0], freq="D")
+    return days, wide
 
 
-def _percent(cumulative: pd.Series, volume: float) -> pd.Series:
-    if volume <= 0:
-        return pd.Series(100.0, index=cumulative.index)
-    return (cumulative / volume * 100.0).clip(0.0, 100.0)
-
-
-def _completion_day(cumulative: pd.Series, volume: float) -> pd.Timestamp | None:
-    """First day the flow's cumulative reaches its volume, or None if it never does."""
-    done = cumulative.to_numpy() >= volume * (1.0 - _COMPLETE_RTOL)
-    if not done.any():
-        return None
-    return pd.Timestamp(pd.DatetimeIndex(cumulative.index)[int(np.argmax(done))])
+def _named(latest: np.ndarray, largest: np.ndarray) -> np.ndarray:
+    """Indices (ascending) of the flows drawn by name above :data:`MAX_NAMED_FLOWS`: the
+    :data:`NAMED_LATEST` with the largest ``latest`` key (inf for never), then the
+    :data:`NAMED_LARGEST` largest by ``largest`` among the rest; ties go to the earlier flow."""
+    n = latest.size
+    by_end = np.lexsort((np.arange(n), -latest))[:NAMED_LATEST]
+    rest = np.setdiff1d(np.arange(n), by_end)
+    by_size = rest[np.lexsort((rest, -largest[rest]))[:NAMED_LARGEST]]
+    return np.sort(np.concatenate([by_end, by_size]))
 
 
 def burnup_figure(
@@ -294,14 +319,16 @@ def burnup_figure(
     The overall line is sum(cumulative) / sum(volumes), each flow held at its last value
     after its rows stop. With at most :data:`MAX_LEGEND_FLOWS` flows every flow has its own
     colour and legend entry; with more, flow lines are coloured by status (in time / late /
-    never) and the legend counts them. A grey subtitle gives the headline numbers: % migrated
-    by go-live, and when the last flow finishes or which flows never do. If nothing moves for
-    a long stretch before the end of the simulation, the x axis stops soon after the last
-    progress rather than running on to the horizon.
+    never) and the legend counts them. Above :data:`MAX_NAMED_FLOWS` flows only the latest and
+    the largest have a line; the others are one grey band (``gid`` :data:`OTHERS_GID`), the
+    middle 80 % of their % migrated each day, and the subtitle says so. A grey subtitle gives
+    the headline numbers: % migrated by go-live, and when the last flow finishes or which
+    flows never do. If nothing moves for a long stretch before the end of the simulation, the
+    x axis stops soon after the last progress rather than running on to the horizon.
     """
     t = _lang(t)
     flows = [str(name) for name in volumes]
-    unknown = sorted({str(f) for f in timeline["flow"]} - set(flows))
+    unknown = sorted({str(f) for f in pd.unique(timeline["flow"])} - set(flows))
     if unknown:
         raise ValueError(
             f"timeline has flows with no volume: {', '.join(unknown)}; "
@@ -313,35 +340,52 @@ def burnup_figure(
         _no_data(ax, title, _msg(t, "no_migration_data"))
         return fig
 
-    wide = _cumulative_wide(timeline, flows)
-    days = pd.DatetimeIndex(wide.index)
+    days, wide = _cumulative_wide(timeline, flows)
     one_day = pd.Timedelta(days=1)
     start, horizon = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
     sim_end = horizon + one_day  # the end of the last simulated day
     # A row's cumulative holds at the end of its day: plot it there, after 0 at the start.
     at = pd.DatetimeIndex([start, *(days + one_day)])
-    cum = pd.DataFrame(
-        np.vstack([np.zeros(len(flows)), wide.to_numpy()]), index=at, columns=list(flows)
-    )
+    cum = np.vstack([np.zeros(len(flows)), wide])
+    column = {f: i for i, f in enumerate(flows)}
     x = at.to_pydatetime()
     gl = _day(go_live) if go_live is not None else None
 
-    completion = {f: _completion_day(wide[f], float(volumes[f])) for f in flows}
+    vols = np.array([float(volumes[f]) for f in flows])
+    done = wide >= vols * (1.0 - _COMPLETE_RTOL)
+    finishes = np.asarray(done.any(axis=0))
+    done_at = np.argmax(done, axis=0)  # the first day it reaches its volume
+    completion = {
+        f: pd.Timestamp(days[done_at[i]]) if finishes[i] else None for i, f in enumerate(flows)
+    }
     status: dict[str, str] = {}
     for f in flows:
-        done = completion[f]
-        if done is None:
+        day = completion[f]
+        if day is None:
             status[f] = "never"
-        elif go_live is not None and not in_time(done.date(), go_live):
+        elif go_live is not None and not in_time(day.date(), go_live):
             status[f] = "late"
         else:
             status[f] = "on_time"
     status_colour = {"on_time": ON_TIME, "late": LATE, "never": NEVER}
 
     per_flow_legend = len(flows) <= MAX_LEGEND_FLOWS
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(vols > 0, np.clip(cum / vols * 100.0, 0.0, 100.0), 100.0)
+    drawn = list(range(len(flows)))
+    others = np.zeros(0, dtype=np.int64)
+    if len(flows) > MAX_NAMED_FLOWS:
+        # The latest and the largest by name; every other flow in one band (the middle 80 %
+        # of their % migrated each day), so the chart does not grow with the flows.
+        latest = np.where(finishes, done_at.astype(float), np.inf)
+        named = _named(latest, vols)
+        drawn = named.tolist()
+        others = np.setdiff1d(np.arange(len(flows)), named)
+        low, high = np.percentile(pct[:, others], [10.0, 90.0], axis=1)
+        ax.fill_between(x, low, high, color=OTHERS, alpha=0.35, lw=0, zorder=2, gid=OTHERS_GID)
     colour_of: dict[str, str] = {}
-    pct = {f: _percent(cum[f], float(volumes[f])) for f in flows}
-    for i, f in enumerate(flows):
+    for i in drawn:
+        f = flows[i]
         if per_flow_legend:
             colour, lw, alpha = FLOW_PALETTE[i % len(FLOW_PALETTE)], 1.4, 0.85
         elif status[f] == "never":
@@ -349,11 +393,11 @@ def burnup_figure(
         else:
             colour, lw, alpha = status_colour[status[f]], 0.9, 0.5
         colour_of[f] = colour
-        ax.plot(x, pct[f].to_numpy(), color=colour, lw=lw, alpha=alpha, label=f)
+        ax.plot(x, pct[:, i], color=colour, lw=lw, alpha=alpha, label=f)
 
     total_volume = float(sum(float(v) for v in volumes.values()))
     if total_volume > 0:
-        overall = (cum.sum(axis=1) / total_volume * 100.0).clip(0.0, 100.0)
+        overall = pd.Series(np.clip(cum.sum(axis=1) / total_volume * 100.0, 0.0, 100.0), index=at)
     else:
         overall = pd.Series(100.0, index=at)
     has_band = band is not None and not band.empty
@@ -381,7 +425,7 @@ def burnup_figure(
     )
 
     # x range: start to the last progress (or go-live, if later), not a long flat tail.
-    moving = np.flatnonzero(np.diff(cum.to_numpy(), axis=0).sum(axis=1) > 0)
+    moving = np.flatnonzero(np.diff(cum, axis=0).sum(axis=1) > 0)
     last_progress = pd.Timestamp(at[moving[-1] + 1]) if moving.size else start
     right = max([last_progress, *(d + one_day for d in completion.values() if d is not None)])
     if gl is not None:
@@ -462,10 +506,10 @@ def burnup_figure(
         if len(unfinished) <= _MAX_NAMED_UNFINISHED:
             x_end = _num(min(right, sim_end))
             label_y = 101.5
-            for f in sorted(unfinished, key=lambda g: -float(pct[g].iloc[-1])):
-                reached = float(pct[f].iloc[-1])
+            for f in sorted(unfinished, key=lambda g: -float(pct[-1, column[g]])):
+                reached = float(pct[-1, column[f]])
                 label_y = min(reached, label_y - 5.0)  # stack labels that would overlap
-                moved = np.flatnonzero(np.diff(cum[f].to_numpy()) > 0)
+                moved = np.flatnonzero(np.diff(cum[:, column[f]]) > 0)
                 stalled = moved.size == 0 or pd.Timestamp(at[moved[-1] + 1]) < right
                 state = "stalled_at" if stalled else "reached"
                 ax.annotate(
@@ -497,6 +541,8 @@ def burnup_figure(
             arrowprops={"arrowstyle": "-", "color": "#888888", "lw": 0.8},
             zorder=8,
         )
+    if others.size:
+        subtitle.append(_msg(t, "named_flows", k=len(flows) - others.size, n=len(flows)))
     _titles(ax, title, subtitle)
 
     # Legend outside the plot on the right, so it never hides a line.
@@ -519,6 +565,9 @@ def burnup_figure(
                 lw = 1.5 if s == "never" else 1.2
                 label = _nmsg(t, labels[s], n)
                 handles.append(Line2D([], [], color=status_colour[s], lw=lw, label=label))
+    if others.size:
+        label = _nmsg(t, "other_flows_band", int(others.size))
+        handles.append(Patch(facecolor=OTHERS, alpha=0.35, label=label))
     if gl is not None:
         handles.append(_go_live_handle(gl, t))
     ax.legend(
@@ -549,7 +598,8 @@ def gantt_figure(
             completes within the simulation) and ``late`` (bool: True if it misses go-live;
             used as given to colour the bar). An optional ``status`` column (``ok``, ``risk``,
             ``late``: ``core.rules.Status`` values) colours the bars by status instead, and
-            the legend counts the statuses.
+            the legend counts the statuses. An optional ``bytes`` column (total to move)
+            picks the largest flows to name above :data:`MAX_NAMED_FLOWS`.
         go_live: Go-live date, drawn as a dashed vertical line; ``None`` for none.
         title: Figure title, e.g. the scenario name.
 
@@ -560,25 +610,40 @@ def gantt_figure(
     Bars are blue (on time) or orange (late), each labelled with its end date (and how late,
     if it is); a flow that never completes is a red hatched bar running to the right edge,
     labelled "never". A flow that never starts has no bar, only a "never starts" label. The
-    legend counts each kind.
+    legend counts each kind. Above :data:`MAX_NAMED_FLOWS` flows only the latest and the
+    largest have a row; the last row is one grey band (``gid`` :data:`OTHERS_GID`) for every
+    other flow, from their first start to their last end, the middle 80 % of their ends
+    darker, and the subtitle says so.
     """
     t = _lang(t)
     n = len(bars)
-    fig, ax = _new_figure(11.0, max(3.0, 0.3 * n + 1.4))
+    starts = pd.to_datetime(pd.Series(list(bars["start"]), dtype=object))
+    ends = pd.to_datetime(pd.Series(list(bars["end"]), dtype=object))
+    late = bars["late"].to_numpy(dtype=bool) if n else np.zeros(0, dtype=bool)
+    # With a status per flow (Monte Carlo runs: core.rules.status), bars are coloured by it,
+    # so the chart counts the same on track / at risk / likely late as the table and text.
+    statuses = [str(v) for v in bars["status"]] if "status" in bars else None
+    no_start, no_end = starts.isna().to_numpy(), ends.isna().to_numpy()
+    drawn = np.arange(n)
+    others = np.zeros(0, dtype=np.int64)
+    if n > MAX_NAMED_FLOWS:
+        # The latest and the largest by name, every other flow as one band: the chart's size
+        # and cost do not grow with the flows.
+        end_key = np.where(no_end, np.inf, ends.to_numpy(dtype="datetime64[ns]").astype(float))
+        size = bars["bytes"].to_numpy(dtype=float) if "bytes" in bars else np.zeros(n)
+        drawn = _named(end_key, size)
+        others = np.setdiff1d(np.arange(n), drawn)
+    rows = len(drawn) + (1 if others.size else 0)
+    fig, ax = _new_figure(11.0, max(3.0, 0.3 * rows + 1.4))
     if n == 0:
         _no_data(ax, title, _msg(t, "no_flows"))
         return fig
 
-    names = [str(f) for f in bars["flow"]]
-    starts = pd.to_datetime(pd.Series(list(bars["start"]), dtype=object))
-    ends = pd.to_datetime(pd.Series(list(bars["end"]), dtype=object))
-    late = [bool(v) for v in bars["late"]]
-    # With a status per flow (Monte Carlo runs: core.rules.status), bars are coloured by it,
-    # so the chart counts the same on track / at risk / likely late as the table and text.
-    statuses = [str(v) for v in bars["status"]] if "status" in bars else None
+    names = [str(bars["flow"].iloc[i]) for i in drawn]
     gl = _day(go_live) if go_live is not None else None
 
-    known = [pd.Timestamp(t) for t in (*starts.dropna(), *ends.dropna())]
+    known = [pd.Timestamp(v) for v in (starts.min(), ends.min(), starts.max(), ends.max())]
+    known = [v for v in known if not pd.isna(v)]
     if gl is not None:
         known.append(gl)
     if not known:
@@ -593,10 +658,15 @@ def gantt_figure(
     text_kw: dict[str, Any] = {"va": "center", "fontsize": 8, "clip_on": False, "zorder": 5}
     label_box = {"fc": "white", "ec": "none", "alpha": 0.8, "pad": 0.4}  # over the go-live line
 
-    counts = {"on_time": 0, "late": 0, "never": 0}
-    for y, (start, end, is_late) in enumerate(zip(starts, ends, late, strict=True)):
+    never = no_start | no_end
+    counts = {
+        "on_time": int((~never & ~late).sum()),
+        "late": int((~never & late).sum()),
+        "never": int(never.sum()),
+    }
+    for y, i in enumerate(drawn.tolist()):
+        start, end, is_late = starts.iloc[i], ends.iloc[i], bool(late[i])
         if pd.isna(start):
-            counts["never"] += 1
             ax.text(
                 left,
                 y,
@@ -610,7 +680,6 @@ def gantt_figure(
         start_ts = pd.Timestamp(start)
         sx = _num(start_ts)
         if pd.isna(end):
-            counts["never"] += 1
             ax.barh(
                 y, edge_x - sx, left=sx, height=0.62, color=NEVER_FILL, edgecolor=NEVER,
                 hatch="////", linewidth=0.9, zorder=3,
@@ -627,25 +696,46 @@ def gantt_figure(
             continue
         end_ts = pd.Timestamp(end)
         ex = _num(end_ts)
-        counts["late" if is_late else "on_time"] += 1
         colour = LATE if is_late else ON_TIME
         if statuses is not None:
-            colour = _STATUS_COLOURS.get(statuses[y], colour)
+            colour = _STATUS_COLOURS.get(statuses[i], colour)
         ax.barh(
             y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3, color=colour,
             edgecolor="none",
         )  # fmt: skip
-        # Label the date the completion counts for: 00:00 belongs to the day that ended.
-        on = pd.Timestamp(completion_date(end_ts.to_pydatetime()))
-        label = _fmt_day(on, t, year=multi_year)
-        late_by = days_late(on.date(), go_live)
-        if is_late and late_by is not None and late_by > 0:
-            label += f"  {_fmt_late(late_by, t)}"
-        ax.text(ex, y, f" {label}", color=MUTED_TEXT, ha="left", bbox=label_box, **text_kw)
+        ax.text(ex, y, f" {_end_label(end_ts, is_late, go_live, multi_year, t)}",
+                color=MUTED_TEXT, ha="left", bbox=label_box, **text_kw)  # fmt: skip
+    if others.size:
+        # One band for the rest: from their first start to their last end (the edge if one
+        # never ends), the middle 80 % of their ends darker, labelled as a bar would be.
+        y = len(drawn)
+        names.append(_nmsg(t, "other_flows", int(others.size)))
+        begun = others[~no_start[others]]
+        ended = others[~no_end[others]]
+        end_ns = ends.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        if begun.size:
+            sx = _num(pd.Timestamp(starts.iloc[begun].min()))
+            last = int(ended[np.argmax(end_ns[ended])]) if ended.size else -1
+            ex = edge_x if ended.size < begun.size or last < 0 else _num(ends.iloc[last])
+            ax.barh(y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3, color=OTHERS,
+                    alpha=0.35, edgecolor="none", gid=OTHERS_GID)  # fmt: skip
+            if ended.size:
+                p10, p90 = (_num(pd.Timestamp(int(v)))
+                            for v in np.percentile(end_ns[ended], [10.0, 90.0]))  # fmt: skip
+                ax.barh(y, max(p90 - p10, 0.0), left=p10, height=0.62, zorder=3, color=OTHERS,
+                        alpha=0.8, edgecolor="none")  # fmt: skip
+            if ex == edge_x:
+                ax.text(edge_x, y, " " + _msg(t, "never_arrow"), color=NEVER,
+                        fontweight="bold", ha="left", **text_kw)  # fmt: skip
+            else:
+                label = _end_label(ends.iloc[last], bool(late[last]), go_live, multi_year, t)
+                ax.text(ex, y, f" {label}", color=MUTED_TEXT, ha="left", bbox=label_box,
+                        **text_kw)  # fmt: skip
 
-    ax.set_yticks(np.arange(n), labels=names)
+    n_rows = rows
+    ax.set_yticks(np.arange(n_rows), labels=names)
     ax.tick_params(axis="y", length=0, labelsize=9)
-    ax.set_ylim(n - 0.5, -0.5)  # first flow at the top
+    ax.set_ylim(n_rows - 0.5, -0.5)  # first flow at the top
     ax.set_xlim(left, right)
     _date_axis(ax, t)
     ax.grid(axis="x", color=GRID, linewidth=0.8)
@@ -656,13 +746,13 @@ def gantt_figure(
     handles: list[Line2D | Patch] = []
     if statuses is not None and gl is not None:
         note = _msg(t, "gantt_status_note", late=counts["late"], n=n)
-        _titles(ax, title, textwrap.wrap(note, 100))
+        _titles(ax, title, [*textwrap.wrap(note, 100), *_named_note(t, n, others.size)])
         for status in ("ok", "risk", "late"):
             k = statuses.count(status)
             handles.append(Patch(facecolor=_STATUS_COLOURS[status],
                                  label=_msg(t, f"legend_status_{status}", n=k)))  # fmt: skip
     else:
-        _titles(ax, title, [])
+        _titles(ax, title, _named_note(t, n, others.size))
         on_time = "legend_on_time" if gl is not None else "legend_complete"
         handles.append(Patch(facecolor=ON_TIME, label=_msg(t, on_time, n=counts["on_time"])))
         if counts["late"] or gl is not None:
@@ -681,6 +771,24 @@ def gantt_figure(
         handles=handles, loc="outside upper right", ncols=len(handles), frameon=False, fontsize=9
     )
     return fig
+
+
+def _end_label(
+    end: pd.Timestamp, is_late: bool, go_live: datetime.date | None, year: bool, t: Translator
+) -> str:
+    """A Gantt bar's end label: the date the completion counts for (00:00 belongs to the day
+    that ended), and how late when it is late."""
+    on = pd.Timestamp(completion_date(end.to_pydatetime()))
+    label = _fmt_day(on, t, year=year)
+    late_by = days_late(on.date(), go_live)
+    if is_late and late_by is not None and late_by > 0:
+        label += f"  {_fmt_late(late_by, t)}"
+    return label
+
+
+def _named_note(t: Translator, n: int, others: int) -> list[str]:
+    """The subtitle line of a chart that names only some flows (none when it names all)."""
+    return [_msg(t, "named_flows", k=n - others, n=n)] if others else []
 
 
 # --- completion CDF ----------------------------------------------------------------------------

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime
 import io
+import math
 import re
 import zipfile
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from migrasim.analysis.records import FlowSummary
 from migrasim.render.board import binding_words, capacity_lines, what_if_text
@@ -83,9 +84,12 @@ def _write_table(
     rows: Sequence[Sequence[Cellular]],
     freeze: str = "A2",
     title: str | None = None,
+    fast: _FastRows | None = None,
 ) -> None:
     """Headers in row 1 and the rows under them; with a ``title`` (a what-if's label), the
-    title in row 1 and everything one row down."""
+    title in row 1 and everything one row down. With ``fast``, the rows are written as sheet
+    XML by :class:`_FastRows` (the cells openpyxl would write, at a tenth of the cost), not as
+    openpyxl cells: for the long tables."""
     from openpyxl.utils import get_column_letter
 
     top = 1 if title is None else 2
@@ -96,18 +100,132 @@ def _write_table(
     for j, header in enumerate(headers, start=1):
         _put(ws, top, j, header, bold=True)
     n = top
-    for i, row in enumerate(rows, start=top + 1):
-        n = i
-        for j, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
-            width = _put(ws, i, j, value)
-            if isinstance(value, float) and column in PERCENT_COLUMNS and 0 <= value <= 1:
-                ws.cell(row=i, column=j).number_format = "0.0%"
-            widths[j - 1] = max(widths[j - 1], width)
+    if fast is not None and rows:
+        n = fast.add(ws, columns, rows, top + 1, widths)
+    else:
+        for i, row in enumerate(rows, start=top + 1):
+            n = i
+            for j, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
+                width = _put(ws, i, j, value)
+                if isinstance(value, float) and column in PERCENT_COLUMNS and 0 <= value <= 1:
+                    ws.cell(row=i, column=j).number_format = "0.0%"
+                widths[j - 1] = max(widths[j - 1], width)
     for j, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
     ws.freeze_panes = freeze
     if columns and n > 1:
         ws.auto_filter.ref = f"A{top}:{get_column_letter(len(columns))}{n}"
+
+
+class _FastRows:
+    """Table rows written straight as worksheet XML, as openpyxl writes cells (inline
+    strings, dates as serial numbers with a date format, ``%.16g`` numbers, percentages
+    formatted), spliced into the saved workbook: 10,000 flows' Summary and Bottlenecks sheets
+    in a second, not ten."""
+
+    def __init__(self) -> None:
+        self.sheets: dict[int, tuple[str, str]] = {}  # id(ws) -> (rows XML, dimension)
+        self._styles: dict[str, str] = {}
+
+    def _style(self, ws: Worksheet, kind: str) -> str:
+        """The ``s`` attribute of a cell with this number format (registered once)."""
+        if kind not in self._styles:
+            from openpyxl.cell.cell import Cell
+
+            probe = Cell(ws, row=1, column=1)  # not placed in the sheet: registers the style
+            probe.number_format = _FORMATS[kind]
+            self._styles[kind] = f' s="{probe.style_id}"'
+        return self._styles[kind]
+
+    def add(
+        self,
+        ws: Worksheet,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Cellular]],
+        first: int,
+        widths: list[int],
+    ) -> int:
+        """Queue ``rows`` from row ``first`` on; widen ``widths``; the last row's number."""
+        from xml.sax.saxutils import escape
+
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.utils import get_column_letter
+        from openpyxl.utils.datetime import to_excel
+
+        letters = [get_column_letter(j) for j in range(1, len(columns) + 1)]
+        percent = [c in PERCENT_COLUMNS for c in columns]
+        dt_style, day_style = self._style(ws, "datetime"), self._style(ws, "date")
+        pct_style = self._style(ws, "pct")
+        out: list[str] = []
+        i = first - 1
+        for i, row in enumerate(rows, start=first):
+            cells = [f'<row r="{i}">']
+            for j, value in enumerate(row):
+                if value is None:
+                    continue
+                ref = f"{letters[j]}{i}"
+                if isinstance(value, str):
+                    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+                    width = len(text)
+                    if text:
+                        space = ' xml:space="preserve"' if text.strip() not in ("", text) else ""
+                        cells.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>'
+                                     f"{escape(text)}</t></is></c>")  # fmt: skip
+                    else:
+                        cells.append(f'<c r="{ref}" t="inlineStr"/>')
+                elif isinstance(value, bool):
+                    width = len(str(value))
+                    cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+                elif isinstance(value, datetime.date):
+                    is_dt = isinstance(value, datetime.datetime)
+                    width = 19 if is_dt else 10
+                    style = dt_style if is_dt else day_style
+                    serial = to_excel(value)  # type: ignore[no-untyped-call]
+                    cells.append(f'<c r="{ref}"{style} t="n"><v>{_num(serial)}</v></c>')
+                else:
+                    width = len(str(value))
+                    style = ""
+                    if isinstance(value, float) and percent[j] and 0 <= value <= 1:
+                        style = pct_style
+                    cells.append(f'<c r="{ref}"{style} t="n"><v>{_num(value)}</v></c>')
+                widths[j] = max(widths[j], width)
+            cells.append("</row>")
+            out.append("".join(cells))
+        self.sheets[id(ws)] = ("".join(out), f"A1:{letters[-1]}{i}")
+        return i
+
+    def splice(self, workbook: Any, data: bytes) -> bytes:
+        """The saved workbook with the queued rows in their sheets."""
+        parts: dict[str, tuple[str, str]] = {}
+        for index, ws in enumerate(workbook.worksheets, start=1):
+            if id(ws) in self.sheets:
+                parts[f"xl/worksheets/sheet{index}.xml"] = self.sheets[id(ws)]
+        if not parts:
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+            for info in source.infolist():
+                content = source.read(info.filename)
+                if info.filename in parts:
+                    rows, dimension = parts[info.filename]
+                    xml = content.decode("utf-8")
+                    xml = _DIMENSION_RE.sub(f'<dimension ref="{dimension}" />', xml, count=1)
+                    if "</sheetData>" in xml:
+                        xml = xml.replace("</sheetData>", rows + "</sheetData>", 1)
+                    else:
+                        xml = xml.replace("<sheetData />", f"<sheetData>{rows}</sheetData>", 1)
+                    content = xml.encode("utf-8")
+                target.writestr(info, content)
+        return out.getvalue()
+
+
+_FORMATS = {"datetime": "yyyy-mm-dd hh:mm:ss", "date": "yyyy-mm-dd", "pct": "0.0%"}
+_DIMENSION_RE = re.compile(r'<dimension ref="[^"]*"\s*/>')
+
+
+def _num(value: float) -> str:
+    """A number as openpyxl writes it (``safe_string``)."""
+    return "" if math.isnan(value) or math.isinf(value) else f"{value:.16g}"
 
 
 def _chance(value: float | None) -> float | None:
@@ -183,11 +301,13 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     headers = [column_label(t, c) for c in SUMMARY_SHEET_COLUMNS]
     what_if = what_if_text(inputs.results.overrides, t)
     label = None if what_if is None else f"{inputs.title}: {what_if}"
-    _write_table(ws, SUMMARY_SHEET_COLUMNS, headers, rows, "B2", title=label)
+    fast = _FastRows()
+    _write_table(ws, SUMMARY_SHEET_COLUMNS, headers, rows, "B2", title=label, fast=fast)
     for table in inputs.extra_tables:
         sheet = wb.create_sheet(_sheet_name(extra_title(t, table.key), used))
         cells = [[_cell(v, never) for v in row] for row in table.rows]
-        _write_table(sheet, table.columns, [column_label(t, c) for c in table.columns], cells)
+        _write_table(sheet, table.columns, [column_label(t, c) for c in table.columns], cells,
+                     fast=fast)  # fmt: skip
 
     sheet = wb.create_sheet(names["assumptions"])
     _write_table(sheet, ("where", "text"), [column_label(t, "where"), column_label(t, "text")],
@@ -239,7 +359,7 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     wb.properties.created = wb.properties.modified = fixed
     buffer = io.BytesIO()
     wb.save(buffer)
-    return _stable_zip(buffer.getvalue())
+    return _stable_zip(fast.splice(wb, buffer.getvalue()))
 
 
 _MODIFIED_RE = re.compile(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>")

@@ -452,3 +452,46 @@ def test_the_summed_band_is_the_band_flow_by_flow(data: dict[str, Any], seed: in
     finally:
         batch._summable = original
     assert np.allclose(summed, by_flow, rtol=0, atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(lone_scenarios(), st.integers(0, 2**31 - 1))
+def test_flows_stacked_on_a_per_flow_link_solve_as_one_by_one(
+    data: dict[str, Any], seed: int
+) -> None:
+    """Flows on one ``per_flow`` link without outages are solved together, a row per (flow,
+    replication) (``batch._stacks``): the completions and bottlenecks are exactly those of
+    solving flow by flow, and the band's progress agrees to rounding."""
+    import migrasim.core.batch as batch
+
+    first = data["flows"][0]["links"][0]
+    spec = {k: v for k, v in data["links"][first].items() if k != "outages"}
+    spec["per_flow"] = True
+    data["links"] = {k: {**v, "per_flow": True} for k, v in data["links"].items()
+                     if k == spec.get("fallback")}  # fmt: skip
+    data["links"]["shared"] = spec
+    flows = []
+    for copy in range(4):  # several flows per drawn one: different volumes, same link
+        for flow in data["flows"]:
+            after = [f"{name}-{copy}" for name in flow.get("after", [])]
+            flows.append({**flow, "name": f"{flow['name']}-{copy}", "links": ["shared"],
+                          **({"after": after} if after else {})})  # fmt: skip
+    if "records" in flows[0]:  # one records count per stack: keep it on every flow
+        for flow in flows:
+            flow["records"] = flows[0]["records"]
+    data["flows"] = flows
+    scenario = parse_scenario(data)
+    model = build_model(scenario)
+    block = take_rows(draw_block(scenario, model, seed % 1000, 0), slice(0, 40))
+    days = band_day_ends(model)[1]
+    assert any(len(stack) > 1 for stack in batch._stacks(model))  # the flows are stacked...
+    stacked = solve_block(model, block, days, 25)
+    real = batch._stacks
+    try:  # ... and here one flow per stack, in the same order
+        batch._stacks = lambda m: [[f] for stack in real(m) for f in stack]  # type: ignore[assignment]
+        alone = solve_block(model, block, days, 25)
+    finally:
+        batch._stacks = real
+    assert np.array_equal(stacked.finished, alone.finished)
+    assert np.array_equal(stacked.bottleneck, alone.bottleneck)
+    assert np.allclose(stacked.progress, alone.progress, rtol=0, atol=1e-12)

@@ -17,6 +17,15 @@ forks = pytest.mark.skipif(
     reason="runs inline without fork or a second core",
 )
 
+
+@pytest.fixture(autouse=True)
+def _no_other_threads(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Threads an earlier test left idle in this process (a Dask client's, say) would stop
+    every helper here; these tests fork knowingly (the rule itself is tested below)."""
+    if request.node.name != "test_a_process_running_threads_forks_no_helper":
+        monkeypatch.setattr(background.threading, "active_count", lambda: 1)
+
+
 BIG = b"\x89PNG" * 100_000  # larger than a pipe's buffer
 
 

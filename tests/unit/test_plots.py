@@ -18,6 +18,10 @@ from matplotlib.patches import Rectangle
 from migrasim.render.plots import (
     GO_LIVE_GID,
     MAX_LEGEND_FLOWS,
+    MAX_NAMED_FLOWS,
+    NAMED_LARGEST,
+    NAMED_LATEST,
+    OTHERS_GID,
     OVERALL_GID,
     burnup_figure,
     gantt_figure,
@@ -168,6 +172,60 @@ def test_burnup_with_many_flows_has_a_short_legend(tmp_path: Path) -> None:
     _save_png(fig, tmp_path / "burnup_29.png")
 
 
+def test_burnup_of_many_flows_names_the_latest_and_largest_and_bands_the_rest(
+    tmp_path: Path,
+) -> None:
+    n = 200
+    # Flow i moves 1 GB a day and holds 1 + i % 50 GB, so flows 49, 99, 149, 199 finish last;
+    # "Big" flows are the largest but finish early (they move 30 GB a day).
+    volumes = {f"F{i:03d}": (1 + i % 50) * GB for i in range(n)}
+    daily = dict.fromkeys(volumes, 1 * GB)
+    for i in range(0, n, 20):
+        volumes[f"F{i:03d}"] = 60 * GB
+        daily[f"F{i:03d}"] = 30 * GB
+    timeline = _timeline(daily, volumes, horizon_days=60)
+    fig = burnup_figure(timeline, volumes, GO_LIVE, "200 flows")
+    ax = _only_axes(fig)
+    named = {str(line.get_label()) for line in ax.get_lines()} & set(volumes)
+    assert len(named) == NAMED_LATEST + NAMED_LARGEST
+    assert {"F049", "F099", "F149", "F199"} <= named  # the last to finish
+    assert {f"F{i:03d}" for i in range(0, n, 20)} <= named  # the largest
+    assert len([c for c in ax.collections if c.get_gid() == OTHERS_GID]) == 1
+    legend = ax.get_legend()
+    assert legend is not None
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert f"{n - len(named)} other flows (middle 80%)" in texts
+    assert "200 flows complete in time" not in texts  # the counts are over every flow
+    assert sum(int(t.split()[0]) for t in texts if " flows complete" in t) == n
+    # the overall line still counts every flow: 100 % once all are done
+    (overall,) = [line for line in ax.get_lines() if line.get_gid() == OVERALL_GID]
+    assert np.asarray(overall.get_ydata(), dtype=float)[-1] == pytest.approx(100.0)
+    _save_png(fig, tmp_path / "burnup_200.png")
+
+
+def test_burnup_names_every_flow_up_to_the_limit() -> None:
+    volumes = {f"F{i:03d}": (1 + i % 7) * GB for i in range(MAX_NAMED_FLOWS)}
+    timeline = _timeline(dict.fromkeys(volumes, 1 * GB), volumes)
+    ax = _only_axes(burnup_figure(timeline, volumes, GO_LIVE, "t"))
+    assert {str(line.get_label()) for line in ax.get_lines()} >= set(volumes)
+    assert not [c for c in ax.collections if c.get_gid() == OTHERS_GID]
+
+
+def test_burnup_keeps_the_largest_cumulative_of_a_day() -> None:
+    volumes = {"A": 10 * GB}
+    timeline = pd.DataFrame(
+        {
+            "date": ["2025-06-02", "2025-06-02", dt.date(2025, 6, 3)],
+            "flow": ["A", "A", "A"],
+            "delivered_bytes": [0.0, 0.0, 0.0],
+            "cumulative_bytes": [4 * GB, 2 * GB, 5 * GB],
+        }
+    )
+    ax = _only_axes(burnup_figure(timeline, volumes, GO_LIVE, "t"))
+    (line,) = [line for line in ax.get_lines() if line.get_label() == "A"]
+    assert list(np.asarray(line.get_ydata(), dtype=float)) == [0.0, 40.0, 50.0]
+
+
 def test_burnup_rejects_a_flow_without_volume(timeline: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="Never"):
         burnup_figure(timeline, {"Cardiff": 10 * GB, "Powys": 4 * GB}, GO_LIVE, "t")
@@ -232,6 +290,56 @@ def test_gantt_height_scales_with_flows() -> None:
     fig = gantt_figure(bars, GO_LIVE, "29 flows")
     assert len(_only_axes(fig).patches) == n
     assert 0.3 * n <= fig.get_figheight() <= 0.3 * n + 2
+
+
+def _many_bars(n: int) -> pd.DataFrame:
+    """Flow i starts on day 0 and ends on day 1 + i % 50 (flows 49, 99 ... end last); every
+    tenth flow is the largest; the flow at 7 never ends."""
+    start = pd.Timestamp("2025-06-02")
+    ends = [start + pd.Timedelta(days=1 + i % 50) for i in range(n)]
+    ends[7] = None
+    return pd.DataFrame(
+        {
+            "flow": [f"F{i:04d}" for i in range(n)],
+            "start": [start] * n,
+            "end": ends,
+            "late": [e is None or e.date() >= GO_LIVE for e in ends],
+            "bytes": [1e12 if i % 10 == 3 else 1e9 for i in range(n)],
+        }
+    )
+
+
+def test_gantt_of_many_flows_names_the_latest_and_largest_and_bands_the_rest(
+    tmp_path: Path,
+) -> None:
+    n = 1000
+    bars = _many_bars(n)
+    fig = gantt_figure(bars, GO_LIVE, "1000 flows")
+    ax = _only_axes(fig)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    named = labels[:-1]
+    assert len(named) == NAMED_LATEST + NAMED_LARGEST
+    assert labels[-1] == f"{n - len(named)} other flows"
+    assert named == sorted(named)  # in the order given
+    assert "F0007" in named  # never ends: the latest of all
+    assert {"F0049", "F0099", "F0149"} <= set(named)
+    assert sum(1 for name in named if int(name[1:]) % 10 == 3) >= NAMED_LARGEST
+    others = [p for p in ax.patches if p.get_gid() == OTHERS_GID]
+    assert len(others) == 1
+    assert len(ax.patches) <= len(named) + 2  # a bar per named flow and the band's two
+    assert fig.get_figheight() <= 0.3 * (len(named) + 1) + 2
+    legend_texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "never (1)" in legend_texts  # the counts are over every flow
+    assert any(note.startswith(f"{len(named)} of {n} flows by name") for note in
+               [t.get_text() for t in ax.texts])  # fmt: skip
+    _save_png(fig, tmp_path / "gantt_1000.png")
+
+
+def test_gantt_names_every_flow_up_to_the_limit() -> None:
+    bars = _many_bars(MAX_NAMED_FLOWS)
+    ax = _only_axes(gantt_figure(bars, GO_LIVE, "t"))
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(bars["flow"])
+    assert not [p for p in ax.patches if p.get_gid() == OTHERS_GID]
 
 
 def test_gantt_flow_that_never_starts_has_no_bar(bars: pd.DataFrame, tmp_path: Path) -> None:

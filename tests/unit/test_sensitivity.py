@@ -109,3 +109,31 @@ def test_many_inputs_are_swung_in_groups(monkeypatch: pytest.MonkeyPatch) -> Non
     ]
     assert all(math.isnan(s.low) and math.isnan(s.high) for s in found)
     assert found[0].key.startswith("correlation group")
+
+
+def test_a_group_of_inputs_is_set_in_one_copy_per_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group's setter puts every member's value as one by one would, but copies each
+    input tuple once (n flows: n, not n x n: 10,000 flows' volumes took seconds)."""
+    import migrasim.analysis.sensitivity as sensitivity
+    from migrasim.analysis.sensitivity import swing_cases, with_input
+    from migrasim.core.model import baseline_inputs
+    from migrasim.scenario.compile import build_model
+    from migrasim.scenario.loader import load_scenario
+
+    monkeypatch.setattr(sensitivity, "MAX_SWINGS", 10)
+    model = build_model(load_scenario("scenarios/health_boards.yaml"))
+    base = baseline_inputs(model)
+    cases = {key: (to_low, to_high) for key, _, _, to_low, to_high in swing_cases(model)}
+    copies = []
+    real_put = sensitivity._put
+    monkeypatch.setattr(sensitivity, "_put", lambda *a: copies.append(1) or real_put(*a))
+    to_low, _ = cases["flows[*].rejection.fraction (29 inputs)"]
+    got = to_low(base, math.nan)
+    assert len(copies) == 1
+    expected = base
+    for f, flow in enumerate(model.flows):
+        estimate = flow.estimates.rejection_fraction
+        assert estimate is not None
+        low = getattr(estimate, "low", estimate)
+        expected = with_input(expected, sensitivity.InputKind.REJECTION_FRACTION, f, low)
+    assert got == expected
