@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from migrasim.render.headlines import Advice
     from migrasim.render.inputs import ExtraTable
 
+INHERIT_FLOWS = 300
+"""Above this many flows a run's tables are large: its charts are drawn in processes forked
+when they are ready (nothing to pickle), not sent to the helper that imported matplotlib."""
+
 ProgressFactory = Callable[[], Progress | None]
 """Called once per Monte Carlo run for a progress callback (or None for no progress)."""
 
@@ -186,7 +190,8 @@ def run(
     # processes (two charts each) while this one answers the board's questions.
     halves = charts.submit(
         [functools.partial(run_figures, report, tables, lang, names)
-         for names in (RUN_CHARTS[0::2], RUN_CHARTS[1::2])]
+         for names in (RUN_CHARTS[0::2], RUN_CHARTS[1::2])],
+        inherit=len(report.flows) > INHERIT_FLOWS,
     )  # fmt: skip
     report = replace(report, **board_findings(outcome, report, fix))
     drawn = {file: png for half in halves for file, png in half().items()}

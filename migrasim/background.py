@@ -81,9 +81,16 @@ class Helper:
         for _, send in pipes:
             send.close()
 
-    def submit(self, works: Sequence[Callable[[], T]]) -> list[Callable[[], T]]:
+    def submit(
+        self, works: Sequence[Callable[[], T]], inherit: bool = False
+    ) -> list[Callable[[], T]]:
         """Send ``works`` (pickled, at most ``slots``) to the helper; each returned call waits
-        for its piece's result."""
+        for its piece's result. ``inherit``: the inputs are too large to pickle quickly (a
+        10,000-flow run's tables), so the helper is let go and each piece runs in a process
+        forked from this one now, which inherits them (and imports what it needs itself)."""
+        if inherit and self._process is not None:
+            self.close()
+            return [_forked(work) for work in works]
         if self._process is None or len(works) > self.slots:
             return list(works)
         try:
@@ -115,3 +122,25 @@ class _Waiting:
         if all(pipe.closed for pipe in self.helper._results):
             self.helper.close()
         return value if ok else self.work()
+
+
+def _forked(work: Callable[[], T]) -> Callable[[], T]:
+    """Run ``work`` in a process forked now (nothing is pickled but its result); the returned
+    call waits for the result, or runs ``work`` here if the process failed."""
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_run_and_send, args=(work, send), daemon=True)
+    process.start()
+    send.close()
+
+    def result() -> T:
+        try:
+            ok, value = receive.recv()
+        except (EOFError, OSError):
+            ok, value = False, None
+        finally:
+            receive.close()
+            process.join()
+        return value if ok else work()
+
+    return result

@@ -181,6 +181,8 @@ def capacity_need(
     likely = input_value(baseline_inputs(model), kind, index)
     if not math.isfinite(likely) or likely <= 0:
         return None
+    if len(model.flows) > MAX_FLOWS or FLOW_DRAW_BUDGET // max(1, len(model.flows)) < MIN_DRAWS:
+        return None  # the report then points to `migrasim solve` for the capacity (no draws)
     # Only "in time or not" counts here, so outages are drawn only to the day after go-live
     # (exact: nothing that starts after go-live's midnight changes a completion before it,
     # and a completion after it stays after it when later outages are left out).

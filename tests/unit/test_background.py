@@ -105,3 +105,14 @@ def test_a_process_running_threads_forks_no_helper() -> None:
     finally:
         release.set()
         thread.join()
+
+
+@forks
+def test_inherited_work_runs_in_a_fresh_fork_without_pickling() -> None:
+    # A lambda cannot be pickled; forked now, it needs not be.
+    here = os.getpid()
+    helper = Helper(["colorsys"], slots=2)
+    first, second = helper.submit([lambda: os.getpid(), lambda: BIG], inherit=True)
+    assert first() != here
+    assert second() == BIG
+    assert helper._process is None  # the helper was let go
