@@ -146,9 +146,9 @@ class _Curve:
         self.knots_c[0::2], self.knots_c[1::2] = self.cum[:-1], self.cum[1:]
         # the searches every solve repeats, on tables cut once (core/lookup.py: exact)
         self._c = Interpolator(self.knots_t, self.knots_c, 0.0, float(self.cum[-1])) if n else None
-        self.ends_table = SortedTable(self.ends)
-        self.closes_table = SortedTable(self.closes)
-        self.cum_table = SortedTable(self.cum[1:])
+        self.ends_table = SortedTable.of(self.ends)  # the same times for every capacity
+        self.closes_table = SortedTable.of(self.closes)
+        self.cum_table = SortedTable.of(self.cum[1:])
         self._keys: dict[float, tuple[np.ndarray, bool]] = {}
         self._running: dict[float, np.ndarray] = {}
         self._days_key: tuple[float, ...] = ()

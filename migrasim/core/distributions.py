@@ -140,7 +140,7 @@ def beta_inverse(alpha: float, beta: float) -> Interpolator:
     """The Beta(alpha, beta) inverse CDF, ``np.interp(u, *beta_table(alpha, beta))`` exactly,
     as a table cut once for fast lookups (``core.lookup``)."""
     cdf, x = beta_table(alpha, beta)
-    return Interpolator(cdf, x)
+    return Interpolator(cdf, x, cells_per_entry=16)  # the tails are dense: more cells
 
 
 def likely(value: Value) -> float:

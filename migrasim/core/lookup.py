@@ -10,10 +10,18 @@ and ``np.interp`` (the same index, and the same arithmetic on it), several times
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from typing import ClassVar
+
 import numpy as np
 
-CELLS_PER_ENTRY = 16
-"""Cells the range is cut into, per table entry."""
+CELLS_PER_ENTRY = 4
+"""Cells the range is cut into, per table entry, by default (a clustered table, such as a
+distribution's inverse CDF, takes more)."""
+
+_KEPT = 32
+"""Tables :meth:`SortedTable.of` keeps (a decision loop builds curves with the same times over
+and over: only their capacities differ)."""
 
 MAX_STEPS = 3
 """Entries one cell may hold before queries in it are bisected (a clustered stretch, such as a
@@ -23,14 +31,30 @@ distribution's tail)."""
 class SortedTable:
     """``np.searchsorted(values, x, side)`` for a fixed, sorted ``values``."""
 
-    def __init__(self, values: np.ndarray) -> None:
+    _made: ClassVar[OrderedDict[tuple[bytes, int], SortedTable]] = OrderedDict()
+
+    @classmethod
+    def of(cls, values: np.ndarray, cells_per_entry: int = CELLS_PER_ENTRY) -> SortedTable:
+        """The table for ``values``, cut once per distinct content (the last few are kept)."""
+        values = np.ascontiguousarray(values, dtype=float)
+        key = (values.tobytes(), cells_per_entry)
+        table = cls._made.get(key)
+        if table is None:
+            table = cls._made[key] = cls(values, cells_per_entry)
+            while len(cls._made) > _KEPT:
+                cls._made.popitem(last=False)
+        else:
+            cls._made.move_to_end(key)
+        return table
+
+    def __init__(self, values: np.ndarray, cells_per_entry: int = CELLS_PER_ENTRY) -> None:
         self.values = np.ascontiguousarray(values, dtype=float)
         n = self.values.size
         self.bisect = True
         if n < 16 or not np.all(np.isfinite(self.values)):
             return
         lo, hi = float(self.values[0]), float(self.values[-1])
-        cells = CELLS_PER_ENTRY * n
+        cells = cells_per_entry * n
         if not hi > lo or not np.isfinite(cells / (hi - lo)):
             return
         self.lo, self.cells, self.scale = lo, cells, cells / (hi - lo)
@@ -90,13 +114,18 @@ class Interpolator:
     """``np.interp(x, xp, fp, left, right)`` for a fixed, sorted ``xp`` (duplicates allowed)."""
 
     def __init__(
-        self, xp: np.ndarray, fp: np.ndarray, left: float | None = None, right: float | None = None
+        self,
+        xp: np.ndarray,
+        fp: np.ndarray,
+        left: float | None = None,
+        right: float | None = None,
+        cells_per_entry: int = CELLS_PER_ENTRY,
     ) -> None:
         self.xp = np.ascontiguousarray(xp, dtype=float)
         self.fp = np.ascontiguousarray(fp, dtype=float)
         self.left_value = float(self.fp[0]) if left is None else left
         self.right_value = float(self.fp[-1]) if right is None else right
-        self.table = SortedTable(self.xp)
+        self.table = SortedTable.of(self.xp, cells_per_entry)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # equal knots
             self.slopes = np.diff(self.fp) / np.diff(self.xp)
         rising = np.diff(self.xp) > 0
