@@ -100,13 +100,14 @@ def _report_files(
     overrides: Sequence[str],
     outcome: Outcome,
     report: RunReport,
-    pngs: dict[str, bytes],
+    pngs: dict[str, bytes] | Callable[[], dict[str, bytes]],
     command: str,
     lang: str,
     extra_tables: Sequence[ExtraTable],
     advice: Advice | None,
 ) -> dict[str, bytes]:
-    """report.html and summary.xlsx for a run (or the base of a compare or sweep)."""
+    """report.html and summary.xlsx for a run (or the base of a compare or sweep); ``pngs``
+    the charts, or a call that waits for them (made after the workbook)."""
     from migrasim.render.bundle import report_files
     from migrasim.render.report import ReportInputs, assumptions_of, headline_from
 
@@ -115,13 +116,13 @@ def _report_files(
         command=command,
         headline=headline_from(report.programme, report.go_live, advice),
         results=report,
-        figures={name.removesuffix(".png"): data for name, data in pngs.items()},
+        figures={},
         assumptions=assumptions_of(outcome.scenario),
         scenario_text=_scenario_text(path, overrides),
         version=__version__,
         extra_tables=extra_tables,
     )
-    return report_files(inputs, lang)
+    return report_files(inputs, lang, pngs if callable(pngs) else lambda: pngs)
 
 
 # --- run ---------------------------------------------------------------------------------------
@@ -194,12 +195,17 @@ def run(
         inherit=len(report.flows) > INHERIT_FLOWS,
     )  # fmt: skip
     report = replace(report, **board_findings(outcome, report, fix))
-    drawn = {file: png for half in halves for file, png in half().items()}
-    pngs = {file: drawn[file] for file in RUN_CHARTS if file in drawn}
+
+    @functools.cache
+    def pngs() -> dict[str, bytes]:
+        drawn = {file: png for half in halves for file, png in half().items()}
+        return {file: drawn[file] for file in RUN_CHARTS if file in drawn}
+
     command = reproduce_command("run", [path], overrides, report.replications, seed)
-    files = {**csv_files(tables), **pngs}
+    files = csv_files(tables)
     files |= _report_files(path, overrides, outcome, report, pngs, command, lang,
                            report_tables(report), fix)  # fmt: skip
+    files |= pngs()
     write_files(out, files, force=force, protect=[path])
     return RunOutput(report, out, wide_intervals(report))
 

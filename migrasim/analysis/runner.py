@@ -324,7 +324,15 @@ _WORKER: dict[str, _State] = {}
 def _init_worker(
     scenario: Scenario, model: Model | None, seed: int, band_limit: int, reuse: bool
 ) -> None:
-    # With fork the parent's compiled model is inherited; with spawn it is rebuilt here.
+    # With fork the parent's state (compiled model, curves, draws so far) is inherited as it
+    # is; with spawn it is rebuilt here.
+    state = _WORKER.get("state")
+    if (
+        model is not None
+        and state is not None
+        and state.same_run(model, scenario, seed, band_limit, reuse)
+    ):
+        return
     model = model if model is not None else build_model(scenario)
     _WORKER["state"] = _State.build(model, scenario, seed, band_limit, reuse)
 
@@ -610,11 +618,10 @@ def _execute(
     size = BLOCK_SIZE if state.batch else _chunk_size(end - begin, workers)
     alone = threading.active_count() == 1  # forking a process that runs threads is unsafe
     if state.batch and not reuse and alone and end - begin < workers * BLOCK_SIZE:
-        # Fewer blocks than workers: each block's rows are shared among them, in twice as
-        # many pieces as workers so that the one drawing the burn-up band (the first rows) is
-        # not the last to finish (a decision loop, ``reuse``, stays in this process, where its
-        # memoised draws live).
-        size = -(-min(BLOCK_SIZE, end - begin) // (2 * workers))
+        # Fewer blocks than workers: each block's rows are shared among them, a piece each
+        # (each piece draws its block's random streams whole, so more pieces cost more; a
+        # decision loop, ``reuse``, stays in this process, where its memoised draws live).
+        size = -(-min(BLOCK_SIZE, end - begin) // workers)
     units = list(_units(end, size, begin))
     if workers == 1 or len(units) == 1:
         _WORKER["state"] = state
@@ -623,6 +630,7 @@ def _execute(
         return
     fork = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if fork else "spawn")
+    _WORKER["state"] = state  # a forked worker takes it over as it is
     init_args = (scenario, model if fork else None, seed, band_limit, reuse)
     with context.Pool(workers, initializer=_init_worker, initargs=init_args) as pool:
         for part in pool.imap(_run_unit, units):

@@ -3,7 +3,8 @@ report.html and summary.xlsx. Nothing here writes to disk (``migrasim.folder`` d
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 
 import pandas as pd
 
@@ -131,9 +132,16 @@ def csv_files(tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
     return {name: frame_csv(frame).encode("utf-8") for name, frame in tables.items()}
 
 
-def report_files(inputs: ReportInputs, lang: str) -> dict[str, bytes]:
-    """report.html (in ``lang``) and summary.xlsx."""
-    return {
-        "report.html": render_html(inputs, lang).encode("utf-8"),
-        "summary.xlsx": xlsx_bytes(inputs, lang),
-    }
+def report_files(
+    inputs: ReportInputs,
+    lang: str,
+    figures: Callable[[], Mapping[str, bytes]] | None = None,
+) -> dict[str, bytes]:
+    """report.html (in ``lang``) and summary.xlsx. ``figures``: the charts (``name.png``:
+    bytes), asked for only once the workbook (which shows none) is made, so charts drawn
+    elsewhere meanwhile are waited for as late as can be."""
+    workbook = xlsx_bytes(inputs, lang)
+    if figures is not None:
+        drawn = {name.removesuffix(".png"): data for name, data in figures().items()}
+        inputs = replace(inputs, figures=drawn)
+    return {"report.html": render_html(inputs, lang).encode("utf-8"), "summary.xlsx": workbook}
