@@ -22,7 +22,7 @@ from migrasim.analysis.records import PROGRAMME, RunReport, SweepPoint
 from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_session
 from migrasim.analysis.solve import Point, Solution, solution_json
 from migrasim.analysis.summary import progress_band, summarise
-from migrasim.background import Helper
+from migrasim.background import Helper, forked
 from migrasim.core.rules import in_time
 from migrasim.errors import MigrasimError, ResultsExistError
 from migrasim.folder import add_files, prepare_out_dir, write_files
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from migrasim.analysis.compare import CompareRow
     from migrasim.render.headlines import Advice
     from migrasim.render.inputs import ExtraTable
+    from migrasim.render.report import ReportInputs
 
 INHERIT_FLOWS = 300
 """Above this many flows a run's tables are large: its charts are drawn in processes forked
@@ -100,18 +101,32 @@ def _report_files(
     overrides: Sequence[str],
     outcome: Outcome,
     report: RunReport,
-    pngs: dict[str, bytes] | Callable[[], dict[str, bytes]],
+    pngs: dict[str, bytes],
     command: str,
     lang: str,
     extra_tables: Sequence[ExtraTable],
     advice: Advice | None,
 ) -> dict[str, bytes]:
-    """report.html and summary.xlsx for a run (or the base of a compare or sweep); ``pngs``
-    the charts, or a call that waits for them (made after the workbook)."""
+    """report.html and summary.xlsx for a run (or the base of a compare or sweep)."""
     from migrasim.render.bundle import report_files
+
+    inputs = _report_inputs(path, overrides, outcome, report, command, extra_tables, advice)
+    return report_files(inputs, lang, lambda: pngs)
+
+
+def _report_inputs(
+    path: Path,
+    overrides: Sequence[str],
+    outcome: Outcome,
+    report: RunReport,
+    command: str,
+    extra_tables: Sequence[ExtraTable],
+    advice: Advice | None,
+) -> ReportInputs:
+    """What report.html and summary.xlsx show (the charts are added when drawn)."""
     from migrasim.render.report import ReportInputs, assumptions_of, headline_from
 
-    inputs = ReportInputs(
+    return ReportInputs(
         title=outcome.scenario.name,
         command=command,
         headline=headline_from(report.programme, report.go_live, advice),
@@ -122,7 +137,6 @@ def _report_files(
         version=__version__,
         extra_tables=extra_tables,
     )
-    return report_files(inputs, lang, pngs if callable(pngs) else lambda: pngs)
 
 
 # --- run ---------------------------------------------------------------------------------------
@@ -164,10 +178,12 @@ def run(
     from migrasim.render.bundle import (
         RUN_CHARTS,
         csv_files,
+        report_files,
         report_tables,
         run_figures,
         run_tables,
     )
+    from migrasim.render.report import xlsx_bytes
     from migrasim.render.tables import wide_intervals
     from migrasim.scenario.loader import load_scenario
 
@@ -202,9 +218,13 @@ def run(
         return {file: drawn[file] for file in RUN_CHARTS if file in drawn}
 
     command = reproduce_command("run", [path], overrides, report.replications, seed)
+    inputs = _report_inputs(path, overrides, outcome, report, command, report_tables(report),
+                            fix)  # fmt: skip
+    workbook = None
+    if len(report.flows) > INHERIT_FLOWS:  # large: the workbook is made in a fork meanwhile
+        workbook = forked(functools.partial(xlsx_bytes, inputs, lang))
     files = csv_files(tables)
-    files |= _report_files(path, overrides, outcome, report, pngs, command, lang,
-                           report_tables(report), fix)  # fmt: skip
+    files |= report_files(inputs, lang, pngs, workbook)
     files |= pngs()
     write_files(out, files, force=force, protect=[path])
     return RunOutput(report, out, wide_intervals(report))

@@ -90,7 +90,7 @@ class Helper:
         forked from this one now, which inherits them (and imports what it needs itself)."""
         if inherit and self._process is not None:
             self.close()
-            return [_forked(work) for work in works]
+            return [forked(work) for work in works]
         if self._process is None or len(works) > self.slots:
             return list(works)
         try:
@@ -124,9 +124,12 @@ class _Waiting:
         return value if ok else self.work()
 
 
-def _forked(work: Callable[[], T]) -> Callable[[], T]:
+def forked(work: Callable[[], T]) -> Callable[[], T]:
     """Run ``work`` in a process forked now (nothing is pickled but its result); the returned
-    call waits for the result, or runs ``work`` here if the process failed."""
+    call waits for the result, or runs ``work`` here if the process failed (or if no process
+    can be forked: see :class:`Helper`)."""
+    if not _usable():
+        return work
     ctx = multiprocessing.get_context("fork")
     receive, send = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_run_and_send, args=(work, send), daemon=True)

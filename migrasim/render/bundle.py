@@ -136,12 +136,18 @@ def report_files(
     inputs: ReportInputs,
     lang: str,
     figures: Callable[[], Mapping[str, bytes]] | None = None,
+    workbook: Callable[[], bytes] | None = None,
 ) -> dict[str, bytes]:
     """report.html (in ``lang``) and summary.xlsx. ``figures``: the charts (``name.png``:
     bytes), asked for only once the workbook (which shows none) is made, so charts drawn
-    elsewhere meanwhile are waited for as late as can be."""
-    workbook = xlsx_bytes(inputs, lang)
+    elsewhere meanwhile are waited for as late as can be; ``workbook``: summary.xlsx's
+    bytes made elsewhere (asked for last), else it is made here."""
+    book = xlsx_bytes(inputs, lang) if workbook is None else None
     if figures is not None:
         drawn = {name.removesuffix(".png"): data for name, data in figures().items()}
         inputs = replace(inputs, figures=drawn)
-    return {"report.html": render_html(inputs, lang).encode("utf-8"), "summary.xlsx": workbook}
+    html = render_html(inputs, lang).encode("utf-8")
+    if book is None:
+        assert workbook is not None
+        book = workbook()
+    return {"report.html": html, "summary.xlsx": book}
