@@ -321,6 +321,11 @@ class _State:
 _WORKER: dict[str, _State] = {}
 
 
+SPLIT_FROM = 400
+"""Replications from which one block is shared among the workers: each piece draws the
+block's random streams whole, which fewer rows do not repay."""
+
+
 def _init_worker(
     scenario: Scenario, model: Model | None, seed: int, band_limit: int, reuse: bool
 ) -> None:
@@ -617,11 +622,12 @@ def _execute(
     workers = max(1, min(workers or os.cpu_count() or 1, end - begin))
     size = BLOCK_SIZE if state.batch else _chunk_size(end - begin, workers)
     alone = threading.active_count() == 1  # forking a process that runs threads is unsafe
-    if state.batch and not reuse and alone and end - begin < workers * BLOCK_SIZE:
+    rows = end - begin
+    if state.batch and not reuse and alone and SPLIT_FROM <= rows < workers * BLOCK_SIZE:
         # Fewer blocks than workers: each block's rows are shared among them, a piece each
         # (each piece draws its block's random streams whole, so more pieces cost more; a
         # decision loop, ``reuse``, stays in this process, where its memoised draws live).
-        size = -(-min(BLOCK_SIZE, end - begin) // workers)
+        size = -(-min(BLOCK_SIZE, rows) // workers)
     units = list(_units(end, size, begin))
     if workers == 1 or len(units) == 1:
         _WORKER["state"] = state
