@@ -940,6 +940,54 @@ def _bottleneck(
     return np.where(on_fb > on_main, group.fallback.link, group.main.link)
 
 
+@dataclass(frozen=True)
+class _Owing:
+    """What the band entries' phases clear and owe: the first phase's entries and the bytes it
+    cleared (inf: not by the horizon), the bytes owed in all (both phases; what grew up to the
+    horizon for an unfinished one), and the entries (``mine``, positions in the band) that
+    re-sent rejections, with their phase and what it cleared."""
+
+    p1: _Phase
+    cleared1: Rows
+    owed: Rows
+    mine: np.ndarray
+    p2: _Phase | None
+    cleared2: Rows
+
+
+def _owing(
+    group: _Group,
+    ph1: _Phase,
+    ph2: _Phase | None,
+    again: np.ndarray,
+    band: np.ndarray,
+    lot: _Lot,
+    horizon: float,
+) -> _Owing:
+    g = group.growth[band]
+    x1 = lot.volume[band]
+    p1 = _take(ph1, band)
+    t1 = p1.finished
+    cleared1 = np.where(t1 <= horizon, x1 + g * t1, INF)
+    owed = np.where(t1 <= horizon, cleared1, x1 + g * horizon)
+    mine = np.zeros(0, dtype=np.int64)
+    p2: _Phase | None = None
+    cleared2 = np.zeros(0)
+    if ph2 is not None:
+        # the band entries that re-sent (``again`` and ``band`` are sorted entry numbers)
+        mine = np.flatnonzero(np.isin(band, again))
+        if mine.size:
+            p2 = _take(ph2, np.searchsorted(again, band[mine]))
+            fr = lot.fraction[band[mine]]
+            rework = cleared1[mine] * fr / (1.0 - fr)
+            t2 = p2.finished
+            gm = g[mine]
+            cleared2 = np.where(t2 <= horizon, rework + gm * (t2 - t1[mine]), INF)
+            unfinished = np.where(p2.start <= horizon, rework + gm * (horizon - t1[mine]), 0.0)
+            owed[mine] += np.where(t2 <= horizon, cleared2, unfinished)
+    return _Owing(p1, cleared1, owed, mine, p2, cleared2)
+
+
 def _band(
     group: _Group,
     ph1: _Phase,
@@ -951,26 +999,13 @@ def _band(
     times: np.ndarray,
 ) -> tuple[np.ndarray, Rows]:
     """Bytes delivered by each day end, and bytes owed in all, for the band entries."""
-    g = group.growth[band]
-    x1 = lot.volume
+    due = _owing(group, ph1, ph2, again, band, lot, horizon)
+    p1, p2, mine, cleared1 = due.p1, due.p2, due.mine, due.cleared1
     sub = _subgroup(group, band)
-    p1 = _take(ph1, band)
-    t1 = p1.finished
-    cleared1 = np.where(t1 <= horizon, x1[band] + g * t1, INF)
     got = np.zeros((band.size, times.size))
-    owed = np.where(t1 <= horizon, cleared1, x1[band] + g * horizon)
-    ends = np.where(t1 <= horizon, t1, horizon)
-    mine = np.zeros(0, dtype=np.int64)
-    p2: _Phase | None = None
-    rework = np.zeros(0)
-    if ph2 is not None:
-        # the band entries that re-sent (``again`` and ``band`` are sorted entry numbers)
-        mine = np.flatnonzero(np.isin(band, again))
-        if mine.size:
-            p2 = _take(ph2, np.searchsorted(again, band[mine]))
-            fr = lot.fraction[band[mine]]
-            rework = cleared1[mine] * fr / (1.0 - fr)
-            ends[mine] = np.where(p2.finished <= horizon, p2.finished, horizon)
+    ends = np.where(p1.finished <= horizon, p1.finished, horizon)
+    if p2 is not None:
+        ends[mine] = np.where(p2.finished <= horizon, p2.finished, horizon)
     # Only the days up to the last completion need the curves; after it every row is cleared.
     # (side="right": a horizon at midnight makes the last day ends equal; all need the curves)
     hi = min(int(np.searchsorted(times, float(ends.max()), side="right")) + 1, times.size)
@@ -980,18 +1015,11 @@ def _band(
     got[:, hi:] = np.where(np.isfinite(cleared1), cleared1, 0.0)[:, None]
     if p2 is not None:
         sub2 = _subgroup(group, band[mine])
-        t1m = t1[mine]
-        t2 = p2.finished
-        gm = g[mine]
-        cleared2 = np.where(t2 <= horizon, rework + gm * (t2 - t1m), INF)
+        cleared2 = due.cleared2
         m2 = np.minimum(sub2.moved(p2, days), cleared2[:, None])
         got[mine, :hi] += np.where(days[None, :] >= p2.start[:, None], m2, 0.0)
         got[mine, hi:] += np.where(np.isfinite(cleared2), cleared2, 0.0)[:, None]
-        started = p2.start <= horizon
-        owed[mine] += np.where(
-            t2 <= horizon, cleared2, np.where(started, rework + gm * (horizon - t1m), 0.0)
-        )
-    return got, owed
+    return got, due.owed
 
 
 def _summable(group: _Group) -> bool:
@@ -1020,7 +1048,6 @@ def _band_sum(
     step functions built from each phase's and each outage's start and end days (difference
     arrays, summed along the days)."""
     curve = group.main.curve
-    g = group.growth[band]
     n_days = times.size
     width = n_days + 1
     at = rows[band] * width  # each entry's row, as an offset into the difference arrays
@@ -1065,32 +1092,19 @@ def _band_sum(
         span(where[k[0]], ia, ib, -1.0, ca)  # inside the outage: C(a) - C(day) each day
         span(where[k[0]], ib, stop, 0.0, ca - curve.at(b))  # after it: C(b) - C(a) lost
 
-    x1 = lot.volume[band]
-    p1 = _take(ph1, band)
-    t1 = p1.finished
-    cleared1 = np.where(t1 <= horizon, x1 + g * t1, INF)
-    owed = np.where(t1 <= horizon, cleared1, x1 + g * horizon)
-    phase(np.arange(band.size), p1.main_seg, np.where(t1 <= horizon, t1, INF), cleared1)
-    if ph2 is not None:
-        mine = np.flatnonzero(np.isin(band, again))
-        if mine.size:
-            p2 = _take(ph2, np.searchsorted(again, band[mine]))
-            fr = lot.fraction[band[mine]]
-            rework = cleared1[mine] * fr / (1.0 - fr)
-            t2 = p2.finished
-            gm = g[mine]
-            cleared2 = np.where(t2 <= horizon, rework + gm * (t2 - t1[mine]), INF)
-            started = p2.start <= horizon
-            unfinished = np.where(started, rework + gm * (horizon - t1[mine]), 0.0)
-            owed[mine] += np.where(t2 <= horizon, cleared2, unfinished)
-            phase(mine, p2.main_seg, np.where(t2 <= horizon, t2, INF), cleared2)
+    due = _owing(group, ph1, ph2, again, band, lot, horizon)
+    t1 = due.p1.finished
+    phase(np.arange(band.size), due.p1.main_seg, np.where(t1 <= horizon, t1, INF), due.cleared1)
+    if due.p2 is not None:
+        t2 = due.p2.finished
+        phase(due.mine, due.p2.main_seg, np.where(t2 <= horizon, t2, INF), due.cleared2)
     size = delivered.shape[0] * width
     step_a = np.bincount(np.concatenate(a_idx), np.concatenate(a_val), minlength=size)
     step_b = np.bincount(np.concatenate(b_idx), np.concatenate(b_val), minlength=size)
     a_days = np.cumsum(step_a.reshape(-1, width), axis=1)[:, :n_days]
     b_days = np.cumsum(step_b.reshape(-1, width), axis=1)[:, :n_days]
     delivered += np.maximum(a_days * curve.at_days(times)[None, :] + b_days, 0.0)
-    np.add.at(needed, rows[band], owed)
+    np.add.at(needed, rows[band], due.owed)
 
 
 def _take(ph: _Phase, idx: np.ndarray) -> _Phase:
