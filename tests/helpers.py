@@ -55,3 +55,41 @@ def invoke(*args: str) -> tuple[int, str, str]:
         result.exception, SystemExit
     ), result.exception
     return result.exit_code, result.stdout, result.stderr
+
+
+def assert_batch_agrees_with_engine(
+    data: dict[str, Any], seed: int, rows: int, tol_s: float = 1.0
+) -> None:
+    """The first ``rows`` replications of block 0 through the batch solver against the event
+    engine, one by one: every completion within ``tol_s`` (never is never), the bottleneck of
+    every completed flow, and the burn-up band's bin at every day end within one."""
+    import math
+
+    import numpy as np
+
+    from migrasim.analysis.draws import draw_block, inputs_for, take_rows
+    from migrasim.analysis.runner import band_day_ends, progress_bins, summarise
+    from migrasim.core.batch import lone_flows, solve_block
+
+    scenario = parse_scenario(data)
+    model = build_model(scenario)
+    block = take_rows(draw_block(scenario, model, seed, 0), slice(0, rows))
+    assert len(lone_flows(model, set(block.down))) == len(model.flows)
+    day_ends = band_day_ends(model)[1]
+    result = solve_block(model, block, day_ends, rows)
+    for row in range(rows):
+        run = simulate(model, inputs_for(model, block, row), record=True)
+        # the burn-up band: the same progress bin at the end of every day (bins are 0.5 %)
+        engine_bins = summarise(row, run, day_ends).progress_bins
+        assert engine_bins is not None
+        gap = np.abs(progress_bins(result.progress[row]) - engine_bins.astype(np.int64))
+        assert gap.max() <= 1, f"row {row}: progress bins differ by {gap.max()}"
+        for f, flow in enumerate(run.flows):
+            got = float(result.finished[row, f])
+            where = f"row {row}, {flow.name}: engine {flow.finished_s}, batch {got}"
+            if flow.finished_s is None:
+                assert math.isinf(got), where
+                continue
+            assert abs(got - flow.finished_s) <= tol_s, where
+            link = int(result.bottleneck[row, f])
+            assert (model.links[link].name if link >= 0 else None) == flow.bottleneck, where

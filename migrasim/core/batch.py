@@ -660,17 +660,17 @@ def solve_block(
             r, fl = rows[sub], flows[sub]
             band = r < band_rows
             lot = _Lot(block.volume[r, fl], block.fraction[r, fl], block.delay[r, fl])
-            t_end, link, ph1, ph2, again = _solve_flow(model, lot, start_all[sub], group)
+            solved = _solve_flow(model, lot, start_all[sub], group)
             # As in the engine, a completion within HORIZON_TOL past the horizon completes, at
             # the horizon (floating-point dust must not decide the boundary).
+            t_end = solved.finished
             finished[r, fl] = np.where(
                 t_end <= horizon + HORIZON_TOL, np.minimum(t_end, horizon), INF
             )
-            bottleneck[r, fl] = link
+            bottleneck[r, fl] = solved.link
             entries = np.flatnonzero(band)
             if entries.size and _summable(group):
-                _band_sum(delivered, needed, r, group, ph1, ph2, again, entries, lot, horizon,
-                          times)  # fmt: skip
+                _band_sum(delivered, needed, r, solved, entries, times)
                 continue
             # else the band one flow at a time (a stack's entries come flow by flow), so each
             # flow's days end at its own last completion and memory stays one flow's
@@ -679,7 +679,7 @@ def solve_block(
                 [0, *cut.tolist(), entries.size] if entries.size else []
             ):
                 idx = entries[lo:hi]
-                got, owed = _band(group, ph1, ph2, again, idx, lot, horizon, times)
+                got, owed = _band(solved, idx, times)
                 delivered[r[idx]] += got
                 needed[r[idx]] += owed
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -879,11 +879,24 @@ class _Lot:
     delay: Rows
 
 
-def _solve_flow(
-    model: Model, lot: _Lot, start: Rows, group: _Group
-) -> tuple[Rows, Rows, _Phase, _Phase | None, np.ndarray]:
-    """(completion, bottleneck link, first phase, second phase (re-sent rejections) and the
-    entries it covers)."""
+@dataclass(frozen=True)
+class _Solved:
+    """A group's entries solved: completion (inf: never) and bottleneck link per entry, the
+    first phase, the second (re-sent rejections) and the entries it covers (``again``), with
+    what they were solved from (the band is built from these)."""
+
+    group: _Group
+    lot: _Lot
+    horizon: float
+    finished: Rows
+    link: Rows
+    ph1: _Phase
+    ph2: _Phase | None
+    again: np.ndarray
+
+
+def _solve_flow(model: Model, lot: _Lot, start: Rows, group: _Group) -> _Solved:
+    """Both phases of a group's entries (see :class:`_Solved`)."""
     horizon = model.horizon
     g = group.growth
     x1 = lot.volume
@@ -907,7 +920,8 @@ def _solve_flow(
         t2 = np.where(t2 <= horizon + HORIZON_TOL, t2, INF)
         t_end[again] = t2
         phases.append((again, ph2))
-    return t_end, _bottleneck(group, phases, horizon, x1.size), ph1, ph2, again
+    link = _bottleneck(group, phases, horizon, x1.size)
+    return _Solved(group, lot, horizon, t_end, link, ph1, ph2, again)
 
 
 def _subgroup(group: _Group, idx: np.ndarray) -> _Group:
@@ -955,18 +969,11 @@ class _Owing:
     cleared2: Rows
 
 
-def _owing(
-    group: _Group,
-    ph1: _Phase,
-    ph2: _Phase | None,
-    again: np.ndarray,
-    band: np.ndarray,
-    lot: _Lot,
-    horizon: float,
-) -> _Owing:
-    g = group.growth[band]
+def _owing(solved: _Solved, band: np.ndarray) -> _Owing:
+    lot, ph2, again, horizon = solved.lot, solved.ph2, solved.again, solved.horizon
+    g = solved.group.growth[band]
     x1 = lot.volume[band]
-    p1 = _take(ph1, band)
+    p1 = _take(solved.ph1, band)
     t1 = p1.finished
     cleared1 = np.where(t1 <= horizon, x1 + g * t1, INF)
     owed = np.where(t1 <= horizon, cleared1, x1 + g * horizon)
@@ -988,18 +995,10 @@ def _owing(
     return _Owing(p1, cleared1, owed, mine, p2, cleared2)
 
 
-def _band(
-    group: _Group,
-    ph1: _Phase,
-    ph2: _Phase | None,
-    again: np.ndarray,
-    band: np.ndarray,
-    lot: _Lot,
-    horizon: float,
-    times: np.ndarray,
-) -> tuple[np.ndarray, Rows]:
+def _band(solved: _Solved, band: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, Rows]:
     """Bytes delivered by each day end, and bytes owed in all, for the band entries."""
-    due = _owing(group, ph1, ph2, again, band, lot, horizon)
+    group, horizon = solved.group, solved.horizon
+    due = _owing(solved, band)
     p1, p2, mine, cleared1 = due.p1, due.p2, due.mine, due.cleared1
     sub = _subgroup(group, band)
     got = np.zeros((band.size, times.size))
@@ -1031,13 +1030,8 @@ def _band_sum(
     delivered: np.ndarray,
     needed: np.ndarray,
     rows: np.ndarray,
-    group: _Group,
-    ph1: _Phase,
-    ph2: _Phase | None,
-    again: np.ndarray,
+    solved: _Solved,
     band: np.ndarray,
-    lot: _Lot,
-    horizon: float,
     times: np.ndarray,
 ) -> None:
     """:func:`_band` for every band entry of a group on one link without quota or fallback,
@@ -1047,6 +1041,7 @@ def _band_sum(
     row the sum over all its entries is ``A(day) C(day) + B(day)``, with ``A`` and ``B``
     step functions built from each phase's and each outage's start and end days (difference
     arrays, summed along the days)."""
+    group, horizon = solved.group, solved.horizon
     curve = group.main.curve
     n_days = times.size
     width = n_days + 1
@@ -1092,7 +1087,7 @@ def _band_sum(
         span(where[k[0]], ia, ib, -1.0, ca)  # inside the outage: C(a) - C(day) each day
         span(where[k[0]], ib, stop, 0.0, ca - curve.at(b))  # after it: C(b) - C(a) lost
 
-    due = _owing(group, ph1, ph2, again, band, lot, horizon)
+    due = _owing(solved, band)
     t1 = due.p1.finished
     phase(np.arange(band.size), due.p1.main_seg, np.where(t1 <= horizon, t1, INF), due.cleared1)
     if due.p2 is not None:

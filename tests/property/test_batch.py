@@ -22,13 +22,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from migrasim.analysis.draws import draw_block, inputs_for, take_rows
-from migrasim.analysis.runner import band_day_ends, progress_bins, summarise
+from migrasim.analysis.runner import band_day_ends
 from migrasim.core.batch import lone_flows, solve_block
 from migrasim.core.engine import simulate
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 from tests import strategies as gen
-from tests.helpers import ALL_WEEK, scenario_dict
+from tests.helpers import ALL_WEEK, assert_batch_agrees_with_engine, scenario_dict
 
 TOL_S = 1.0
 ROWS = 3
@@ -231,35 +231,7 @@ def test_flows_stacked_on_a_link_agree_with_the_engine(data: dict[str, Any], see
 
 
 def _agrees(data: dict[str, Any], seed: int) -> None:
-    """Every row of the batch solver's block against the event engine: completions within
-    TOL_S, bottlenecks, and the burn-up band's bins within one."""
-    scenario = parse_scenario(data)
-    model = build_model(scenario)
-    block = take_rows(draw_block(scenario, model, seed, 0), slice(0, ROWS))
-    assert len(lone_flows(model, set(block.down))) == len(model.flows)
-    day_ends = band_day_ends(model)[1]
-    result = solve_block(model, block, day_ends, ROWS)
-    for row in range(ROWS):
-        run = simulate(model, inputs_for(model, block, row), record=True)
-        # the burn-up band: the same progress bin at the end of every day (bins are 0.5 %)
-        engine_bins = summarise(row, run, day_ends).progress_bins
-        assert engine_bins is not None
-        gap = np.abs(progress_bins(result.progress[row]) - engine_bins.astype(np.int64))
-        assert gap.max() <= 1, f"row {row}: progress bins differ by {gap.max()}"
-        for f, flow in enumerate(run.flows):
-            got = float(result.finished[row, f])
-            where = f"row {row}, {flow.name}: engine {flow.finished_s}, batch {got}"
-            if flow.finished_s is None:
-                assert math.isinf(got), where
-            else:
-                assert abs(got - flow.finished_s) <= TOL_S, where
-            name = (
-                model.links[result.bottleneck[row, f]].name
-                if result.bottleneck[row, f] >= 0
-                else None
-            )
-            if flow.finished_s is not None:
-                assert name == flow.bottleneck, where
+    assert_batch_agrees_with_engine(data, seed, ROWS, TOL_S)
 
 
 def test_every_replication_of_a_block_is_solved_on_its_own() -> None:

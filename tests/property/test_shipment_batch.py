@@ -14,17 +14,15 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrasim.analysis.draws import draw_block, inputs_for, take_rows
-from migrasim.analysis.runner import band_day_ends, progress_bins, summarise
-from migrasim.core.batch import lone_flows, solve_block
-from migrasim.core.engine import simulate
+from migrasim.analysis.draws import draw_block, take_rows
+from migrasim.analysis.runner import band_day_ends
+from migrasim.core.batch import solve_block
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
-from tests.helpers import ALL_WEEK, scenario_dict
+from tests.helpers import ALL_WEEK, assert_batch_agrees_with_engine, scenario_dict
 
 TOL_S = 1.0
 ROWS = 4
@@ -87,26 +85,7 @@ def shipped_scenarios(draw: st.DrawFn) -> dict[str, Any]:
 @settings(deadline=None)
 @given(shipped_scenarios(), st.integers(0, 2**31 - 1))
 def test_shipment_batch_agrees_with_the_engine(data: dict[str, Any], seed: int) -> None:
-    scenario = parse_scenario(data)
-    model = build_model(scenario)
-    block = take_rows(draw_block(scenario, model, seed, 0), slice(0, ROWS))
-    assert len(lone_flows(model, set(block.down))) == len(model.flows)
-    day_ends = band_day_ends(model)[1]
-    result = solve_block(model, block, day_ends, ROWS)
-    for row in range(ROWS):
-        run = simulate(model, inputs_for(model, block, row), record=True)
-        engine_bins = summarise(row, run, day_ends).progress_bins
-        assert engine_bins is not None
-        gap = np.abs(progress_bins(result.progress[row]) - engine_bins.astype(np.int64))
-        assert gap.max() <= 1, f"row {row}: progress bins differ by {gap.max()}"
-        for f, flow in enumerate(run.flows):
-            got = float(result.finished[row, f])
-            where = f"row {row}, {flow.name}: engine {flow.finished_s}, batch {got}"
-            if flow.finished_s is None:
-                assert math.isinf(got), where
-            else:
-                assert abs(got - flow.finished_s) <= TOL_S, where
-                assert model.links[result.bottleneck[row, f]].name == flow.bottleneck, where
+    assert_batch_agrees_with_engine(data, seed, ROWS, TOL_S)
 
 
 def test_issue_case_through_the_batch_path() -> None:
