@@ -141,6 +141,12 @@ def _report_inputs(
 
 # --- run ---------------------------------------------------------------------------------------
 
+GANTT_PIECE = (("gantt.png", "cdf.png"), False)
+BURNUP_PIECE = (("burnup.png", "tornado.png"), True)
+"""``run``'s two pieces of charts (and whether the CSV files come with them), of about equal
+cost: the Gantt, the costliest chart, with the CDF; the burn-up and tornado with the tables
+they are drawn from."""
+
 
 @dataclass(frozen=True)
 class RunOutput:
@@ -175,25 +181,18 @@ def run(
     from migrasim.analysis.advice import fix_for
     from migrasim.analysis.sampling import has_uncertainty
     from migrasim.analysis.sensitivity import swings
-    from migrasim.render.bundle import (
-        RUN_CHARTS,
-        csv_files,
-        report_files,
-        report_tables,
-        run_figures,
-        run_tables,
-    )
+    from migrasim.render.bundle import RUN_CHARTS, report_files, report_tables, run_outputs
+    from migrasim.render.headlines import wide_intervals
     from migrasim.render.report import xlsx_bytes
-    from migrasim.render.tables import wide_intervals
     from migrasim.scenario.loader import load_scenario
 
     spec = load_scenario(path, overrides)
     out = out if out is not None else Path("results") / path.stem
     prepare_out_dir(out, force, [path])  # fail fast, before any simulation
-    # a helper loads the chart library now, while this process simulates; it and a fork of it
-    # each draw half of the charts once the results exist, while this one answers the board's
-    # questions
-    charts = Helper(["migrasim.render.plots"], slots=2)
+    # a helper loads the chart library (and pandas) while this process simulates; it and a
+    # fork of it each make half of the charts (and one of them the CSV tables) once the
+    # results exist, while this one answers the board's questions and writes the report
+    helper = Helper(["migrasim.render.plots"], slots=2)
     seed = default_seed(spec, seed)
     outcome = run_scenario(
         spec, replications, seed, execution, progress and progress(), precision=precision
@@ -202,20 +201,22 @@ def run(
     report = summarise(outcome, sensitivity=sensitivity)
     fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)
     report = replace(report, fix=fix, overrides=tuple(overrides))
-    tables = run_tables(outcome, report)
-    # The charts show nothing the board's findings add, so they render meanwhile, in two
-    # processes (two charts each) while this one answers the board's questions.
-    halves = charts.submit(
-        [functools.partial(run_figures, report, tables, lang, names)
-         for names in (RUN_CHARTS[0::2], RUN_CHARTS[1::2])],
+    # The charts and tables show nothing the board's findings add, so they are made meanwhile,
+    # in two pieces of about equal cost: the Gantt (the costliest chart) with the CDF, and the
+    # burn-up and tornado with the tables they are drawn from and the CSV files.
+    pieces = helper.submit(
+        [functools.partial(run_outputs, outcome, report, lang, names, csv)
+         for names, csv in (GANTT_PIECE, BURNUP_PIECE)],
         inherit=len(report.flows) > INHERIT_FLOWS,
     )  # fmt: skip
     report = replace(report, **board_findings(outcome, report, fix))
 
     @functools.cache
+    def made() -> dict[str, bytes]:
+        return {file: data for piece in pieces for file, data in piece().items()}
+
     def pngs() -> dict[str, bytes]:
-        drawn = {file: png for half in halves for file, png in half().items()}
-        return {file: drawn[file] for file in RUN_CHARTS if file in drawn}
+        return {file: made()[file] for file in RUN_CHARTS if file in made()}
 
     command = reproduce_command("run", [path], overrides, report.replications, seed)
     inputs = _report_inputs(path, overrides, outcome, report, command, report_tables(report),
@@ -223,9 +224,9 @@ def run(
     workbook = None
     if len(report.flows) > INHERIT_FLOWS:  # large: the workbook is made in a fork meanwhile
         workbook = forked(functools.partial(xlsx_bytes, inputs, lang))
-    files = csv_files(tables)
-    files |= report_files(inputs, lang, pngs, workbook)
-    files |= pngs()
+    reports = report_files(inputs, lang, pngs, workbook)
+    files = {file: data for file, data in made().items() if file.endswith(".csv")}
+    files |= reports | pngs()
     write_files(out, files, force=force, protect=[path])
     return RunOutput(report, out, wide_intervals(report))
 

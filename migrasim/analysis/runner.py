@@ -321,11 +321,6 @@ class _State:
 _WORKER: dict[str, _State] = {}
 
 
-SPLIT_FROM = 400
-"""Replications from which one block is shared among the workers: each piece draws the
-block's random streams whole, which fewer rows do not repay."""
-
-
 def _init_worker(
     scenario: Scenario, model: Model | None, seed: int, band_limit: int, reuse: bool
 ) -> None:
@@ -620,14 +615,10 @@ def _execute(
     if state is None or not state.same_run(model, scenario, seed, band_limit, reuse):
         state = _State.build(model, scenario, seed, band_limit, reuse)
     workers = max(1, min(workers or os.cpu_count() or 1, end - begin))
+    # The batch solver's unit of work is a whole block: a block shared among workers would
+    # have each piece draw the block's random streams whole, and a run's one block solved
+    # here leaves the second core to ``run``'s chart helper (faster end to end than sharing).
     size = BLOCK_SIZE if state.batch else _chunk_size(end - begin, workers)
-    alone = threading.active_count() == 1  # forking a process that runs threads is unsafe
-    rows = end - begin
-    if state.batch and not reuse and alone and SPLIT_FROM <= rows < workers * BLOCK_SIZE:
-        # Fewer blocks than workers: each block's rows are shared among them, a piece each
-        # (each piece draws its block's random streams whole, so more pieces cost more; a
-        # decision loop, ``reuse``, stays in this process, where its memoised draws live).
-        size = -(-min(BLOCK_SIZE, rows) // workers)
     units = list(_units(end, size, begin))
     if workers == 1 or len(units) == 1:
         _WORKER["state"] = state

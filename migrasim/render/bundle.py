@@ -1,12 +1,15 @@
 """A run's records -> its result files as ``{file name: bytes}``: the CSV tables, the charts,
-report.html and summary.xlsx. Nothing here writes to disk (``migrasim.folder`` does)."""
+report.html and summary.xlsx. Nothing here writes to disk (``migrasim.folder`` does).
+
+The tables and charts need pandas (and matplotlib), which load when first asked for, not with
+this module: ``run`` has them made in a helper process (:func:`run_outputs`), so its own
+process, which makes report.html and summary.xlsx, never loads pandas."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from migrasim.analysis.experiment import Outcome
 from migrasim.analysis.records import RunReport
@@ -15,21 +18,22 @@ from migrasim.render.i18n import fill, translator
 from migrasim.render.inputs import ExtraTable, bottlenecks_table, sensitivity_table
 from migrasim.render.messages import CHARTS
 from migrasim.render.report import ReportInputs, render_html, xlsx_bytes
-from migrasim.render.tables import (
-    band_frame,
-    bottlenecks_frame,
-    completions_frame,
-    figure_png,
-    frame_csv,
-    sensitivity_frame,
-    summary_frame,
-    timeline_frame,
-)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def run_tables(outcome: Outcome, report: RunReport) -> dict[str, pd.DataFrame]:
     """summary.csv, timeline.csv and, with replications, completions.csv and bottlenecks.csv;
     sensitivity.csv when the inputs were swung."""
+    from migrasim.render.tables import (
+        bottlenecks_frame,
+        completions_frame,
+        sensitivity_frame,
+        summary_frame,
+        timeline_frame,
+    )
+
     tables = {
         "summary.csv": summary_frame(report),
         "timeline.csv": timeline_frame(outcome.model, outcome.baseline),
@@ -53,7 +57,10 @@ def run_figures(
     titles, labels and dates in ``lang``; ``only`` those named, if given."""
     # matplotlib loads here, not with the module: ``run`` renders its charts in a second
     # process (``background.Helper``), which imports it while the simulation runs.
+    import pandas as pd
+
     from migrasim.render.plots import burnup_figure, cdf_figure, gantt_figure, tornado_figure
+    from migrasim.render.tables import band_frame, figure_png
 
     t = translator(lang)
     go_live = report.go_live
@@ -115,6 +122,19 @@ def run_figures(
 RUN_CHARTS = ("burnup.png", "gantt.png", "cdf.png", "tornado.png")
 """``run``'s charts in their order; :func:`run_figures` draws those that apply."""
 
+_NEED_TABLES = frozenset({"burnup.png", "tornado.png"})  # drawn from timeline / sensitivity
+
+
+def run_outputs(
+    outcome: Outcome, report: RunReport, lang: str, charts: Collection[str], csv: bool
+) -> dict[str, bytes]:
+    """A piece of a run's files: the ``charts`` named (those that apply, in ``lang``) and, with
+    ``csv``, every CSV table. ``run`` has its pieces made in a helper process."""
+    needed = csv or not _NEED_TABLES.isdisjoint(charts)
+    tables = run_tables(outcome, report) if needed else {}
+    files = csv_files(tables) if csv else {}
+    return files | run_figures(report, tables, lang, charts)
+
 
 def report_tables(report: RunReport) -> list[ExtraTable]:
     """The tables shown in the report (and workbook) besides the summary: bottlenecks.csv's
@@ -129,6 +149,8 @@ def report_tables(report: RunReport) -> list[ExtraTable]:
 
 def csv_files(tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
     """Each table as its CSV file's bytes."""
+    from migrasim.render.tables import frame_csv
+
     return {name: frame_csv(frame).encode("utf-8") for name, frame in tables.items()}
 
 

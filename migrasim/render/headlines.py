@@ -14,7 +14,7 @@ from typing import Literal
 
 from migrasim.analysis.advice import MAX_FACTOR, Fix
 from migrasim.analysis.compare import CompareAdvice
-from migrasim.analysis.records import FlowSummary
+from migrasim.analysis.records import FlowSummary, RunReport
 from migrasim.analysis.sweep import SweepAdvice
 from migrasim.core.rules import Status, in_time, percent_text, status
 from migrasim.render.i18n import Translator, fill
@@ -135,3 +135,12 @@ def _sweep_text(advice: SweepAdvice, t: Translator) -> str:
     if advice.meeting == 0:
         return fill(t, ADVICE["sweep_none"], **values)
     return fill(t, ADVICE["sweep_some"], k=advice.meeting, **values)
+
+
+def wide_intervals(report: RunReport, max_days: float = 3.5) -> list[str]:
+    """Rows whose P80 interval is wider than a week (half-width over ``max_days``)."""
+    return [
+        f"{row.name} (P80 +/- {row.p80_halfwidth_days:g} days)"
+        for row in report.rows
+        if row.p80_halfwidth_days is not None and row.p80_halfwidth_days > max_days
+    ]

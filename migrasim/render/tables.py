@@ -105,15 +105,6 @@ def _row(row: FlowSummary, with_go_live: bool) -> dict[str, Any]:
     }
 
 
-def wide_intervals(report: RunReport, max_days: float = 3.5) -> list[str]:
-    """Rows whose P80 interval is wider than a week (half-width over ``max_days``)."""
-    return [
-        f"{row.name} (P80 +/- {row.p80_halfwidth_days:g} days)"
-        for row in report.rows
-        if row.p80_halfwidth_days is not None and row.p80_halfwidth_days > max_days
-    ]
-
-
 def completions_frame(report: RunReport) -> pd.DataFrame:
     """One row per replication per flow: ``replication, flow, completion`` (ISO or never)."""
     flows = len(report.flow_names)

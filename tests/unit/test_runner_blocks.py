@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from migrasim.analysis.draws import BLOCK_SIZE
 from migrasim.analysis.runner import MonteCarloResult, run_monte_carlo
@@ -59,27 +58,3 @@ def test_more_replications_keep_the_ones_already_drawn() -> None:
     long = run_monte_carlo(scenario, BLOCK_SIZE + 300, 9, workers=1).finished
     assert np.array_equal(short, long[:300])
     assert not np.array_equal(long[:300], long[BLOCK_SIZE:])  # a new block is a new stream
-
-
-def test_a_block_shared_among_workers_is_the_block_solved_whole(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # One block, fewer than the workers can share: each worker solves a piece of its rows
-    # (with the burn-up band in the first piece); the result is the one-process result.
-    from migrasim.analysis import runner
-
-    monkeypatch.setattr(runner.threading, "active_count", lambda: 1)  # as in a plain CLI run
-    pieces: list[list[tuple[int, int, int]]] = []
-    real = runner._units
-
-    def units(total: int, size: int, begin: int = 0):  # type: ignore[no-untyped-def]
-        out = list(real(total, size, begin))
-        pieces.append(out)
-        return iter(out)
-
-    monkeypatch.setattr(runner, "_units", units)
-    scenario = parse_scenario(lone())
-    whole = run_monte_carlo(scenario, 600, 5, workers=1)
-    for workers in (2, 3):
-        same(whole, run_monte_carlo(scenario, 600, 5, workers=workers))
-    assert [len(p) for p in pieces] == [1, 2, 3]
