@@ -101,17 +101,18 @@ def _report_files(
     overrides: Sequence[str],
     outcome: Outcome,
     report: RunReport,
-    pngs: dict[str, bytes],
+    pngs: dict[str, bytes] | Callable[[], dict[str, bytes]],
     command: str,
     lang: str,
     extra_tables: Sequence[ExtraTable],
     advice: Advice | None,
 ) -> dict[str, bytes]:
-    """report.html and summary.xlsx for a run (or the base of a compare or sweep)."""
+    """report.html and summary.xlsx for a run (or the base of a compare or sweep); ``pngs``:
+    the charts, or a call that waits for them (made once the workbook is)."""
     from migrasim.render.bundle import report_files
 
     inputs = _report_inputs(path, overrides, outcome, report, command, extra_tables, advice)
-    return report_files(inputs, lang, lambda: pngs)
+    return report_files(inputs, lang, pngs if callable(pngs) else lambda: pngs)
 
 
 def _report_inputs(
@@ -267,7 +268,6 @@ def compare(
     from migrasim.render.i18n import fill, translator
     from migrasim.render.inputs import compare_table
     from migrasim.render.messages import CHARTS
-    from migrasim.render.tables import frame_csv, rows_frame
     from migrasim.scenario.loader import load_scenario
 
     t = translator(lang)  # an unknown language fails here, before any simulation
@@ -290,7 +290,8 @@ def compare(
     second = paths[1].stem if len(paths) > 1 else "variants"
     out = out if out is not None else Path("results") / f"compare-{specs[0][0]}-vs-{second}"
     prepare_out_dir(out, force, paths)
-    helper = Helper(["migrasim.render.plots"])  # loads the chart library while we simulate
+    # a helper loads the chart library (and pandas) while this process simulates
+    helper = Helper(["migrasim.render.plots"], slots=2)
     outcomes: list[tuple[str, Outcome]] = []
     with cluster_session(execution):
         for label, (_, spec) in zip(labels, specs, strict=True):
@@ -308,13 +309,21 @@ def compare(
     suffix = "" if what_if is None else f"\n{what_if}"
     titles = (fill(t, CHARTS["compare_cdf_title"]) + suffix,
               fill(t, CHARTS["compare_burnup_title"]) + suffix)  # fmt: skip
-    # the charts render in the helper while the paired differences are computed here
-    (charts,) = helper.submit(
-        [functools.partial(_compare_charts, labels, reports, outcomes, go_live, titles, lang)]
-    )
     rows = compare_rows(outcomes, seed)
-    table = rows_frame([row.fields() for row in rows])
-    pngs = charts()
+    # The two charts (one with compare.csv) are made in the helper and a fork of it while this
+    # process writes the report.
+    pieces = helper.submit(
+        [functools.partial(_compare_cdf, labels, reports, go_live, titles[0], lang, rows),
+         functools.partial(_compare_burnup, labels, outcomes, go_live, titles[1], lang)]
+    )  # fmt: skip
+
+    @functools.cache
+    def made() -> dict[str, bytes]:
+        return {file: data for piece in pieces for file, data in piece().items()}
+
+    def pngs() -> dict[str, bytes]:
+        return {file: data for file, data in made().items() if file.endswith(".png")}
+
     command = reproduce_command(
         "compare", paths, overrides, n, seed, [f"--variant={v}" for v in variants]
     )
@@ -330,38 +339,53 @@ def compare(
     fix = compare_advice(programme[0], programme[best], labels[best], best == 0)
     path, changed = sources[best]  # a --variant is echoed as its file with its changes
     label, outcome = outcomes[best]
-    files: dict[str, str | bytes] = {"compare.csv": frame_csv(table), **pngs}
     led = replace(reports[best], overrides=tuple(changed))  # the report says which ran
-    files |= _report_files(path, changed, outcome, led, pngs, command, lang,
+    report = _report_files(path, changed, outcome, led, pngs, command, lang,
                            [compare_table(rows)], fix)  # fmt: skip
+    files = {"compare.csv": made()["compare.csv"], **pngs(), **report}
     write_files(out, files, force=force, protect=paths)
     return CompareOutput(labels, rows, reports, seed, outcomes[0][1].replications, go_live, out)
 
 
-def _compare_charts(
+def _compare_cdf(
     labels: list[str],
     reports: list[RunReport],
-    outcomes: list[tuple[str, Outcome]],
     go_live: date | None,
-    titles: tuple[str, str],
+    title: str,
     lang: str,
+    rows: list[CompareRow],
 ) -> dict[str, bytes]:
-    """compare_cdf.png and compare_burnup.png: every scenario's programme CDF and burn-up."""
+    """compare.csv, and compare_cdf.png: every scenario's programme completion CDF."""
     from migrasim.render.i18n import translator
-    from migrasim.render.plots import overlay_burnup_figure, overlay_cdf_figure
-    from migrasim.render.tables import band_frame, figure_png, overall_fraction
+    from migrasim.render.plots import overlay_cdf_figure
+    from migrasim.render.tables import figure_png, frame_csv, rows_frame
 
-    t = translator(lang)
     cdf = overlay_cdf_figure(
         {label: list(r.programme_days) for label, r in zip(labels, reports, strict=True)},
         go_live,
-        titles[0],
-        t,
+        title,
+        translator(lang),
     )
+    table = frame_csv(rows_frame([row.fields() for row in rows])).encode("utf-8")
+    return {"compare.csv": table, "compare_cdf.png": figure_png(cdf)}
+
+
+def _compare_burnup(
+    labels: list[str],
+    outcomes: list[tuple[str, Outcome]],
+    go_live: date | None,
+    title: str,
+    lang: str,
+) -> dict[str, bytes]:
+    """compare_burnup.png: every scenario's burn-up, with its band."""
+    from migrasim.render.i18n import translator
+    from migrasim.render.plots import overlay_burnup_figure
+    from migrasim.render.tables import band_frame, figure_png, overall_fraction
+
     lines = {label: overall_fraction(o.model, o.baseline) for label, o in outcomes}
     bands = {label: band_frame(progress_band(o.mc)) for label, o in outcomes if o.mc is not None}
-    burnup = overlay_burnup_figure(lines, bands, go_live, titles[1], t)
-    return {"compare_cdf.png": figure_png(cdf), "compare_burnup.png": figure_png(burnup)}
+    burnup = overlay_burnup_figure(lines, bands, go_live, title, translator(lang))
+    return {"compare_burnup.png": figure_png(burnup)}
 
 
 def _ordinal(day: date | None) -> float:

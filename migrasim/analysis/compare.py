@@ -8,6 +8,7 @@ narrower than comparing independent runs.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from migrasim.analysis.experiment import Outcome, ordinal
+from migrasim.analysis.experiment import Outcome, ordinal_days
 from migrasim.analysis.stats import Z95, DateStats, date_stats
-from migrasim.core.rules import in_time, quantile_rank
+from migrasim.core.rules import in_time_ordinals, quantile_rank
 
 BOOTSTRAP = 400
 
@@ -38,23 +39,22 @@ def quantile_differences(
     a: np.ndarray, b: np.ndarray, ps: Sequence[float], seed: int
 ) -> list[Interval]:
     """Per p, the p-quantile of b minus that of a (days), with a paired bootstrap 95 %
-    interval. The resamples are drawn once (``seed``) and serve every p; each resample's order
-    statistics are found by selection (the same ones a sort gives)."""
+    interval. The resamples are drawn once per ``seed`` and size and serve every p and every
+    flow; each resample's order statistics are counted (:func:`_order_statistics`)."""
     points = [float(_quantile(np.sort(b), p) - _quantile(np.sort(a), p)) for p in ps]
     if not any(math.isfinite(point) for point in points):
         return [Interval(None, None, None) for _ in ps]
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(a), size=(BOOTSTRAP, len(a)))
+    idx = _resamples(len(a), seed)
     ranks = sorted({quantile_rank(len(a), p) for p in ps})
-    picked_b = np.partition(b[idx], ranks, axis=-1)
-    picked_a = np.partition(a[idx], ranks, axis=-1)
+    picked_b = dict(zip(ranks, _order_statistics(b, idx, ranks), strict=True))
+    picked_a = dict(zip(ranks, _order_statistics(a, idx, ranks), strict=True))
     out = []
     for p, point in zip(ps, points, strict=True):
         if not math.isfinite(point):
             out.append(Interval(None, None, None))
             continue
         rank = quantile_rank(len(a), p)
-        diffs = picked_b[:, rank] - picked_a[:, rank]
+        diffs = picked_b[rank] - picked_a[rank]
         finite = diffs[np.isfinite(diffs)]
         if len(finite) < 0.975 * BOOTSTRAP:
             out.append(Interval(point, None, None))
@@ -62,6 +62,28 @@ def quantile_differences(
         low, high = np.percentile(finite, [2.5, 97.5])
         out.append(Interval(point, float(low), float(high)))
     return out
+
+
+@functools.lru_cache(maxsize=4)
+def _resamples(n: int, seed: int) -> np.ndarray:
+    """The bootstrap's resamples of ``n`` paired replications: (BOOTSTRAP, n) indices."""
+    idx = np.random.default_rng(seed).integers(0, n, size=(BOOTSTRAP, n))
+    idx.flags.writeable = False  # shared by every flow's comparison
+    return idx
+
+
+def _order_statistics(
+    values: np.ndarray, idx: np.ndarray, ranks: Sequence[int]
+) -> list[np.ndarray]:
+    """Per rank, each resample's order statistic of that rank (0-based; the value a sort of
+    ``values[idx[i]]`` puts there), by counting: each resample's count of every distinct
+    value (completion days are few), cumulated, first passes the rank there."""
+    distinct, codes = np.unique(values, return_inverse=True)  # inf sorts last
+    rows, m = idx.shape[0], distinct.size
+    cells = codes.reshape(-1)[idx] + m * np.arange(rows)[:, None]
+    counts = np.bincount(cells.ravel(), minlength=rows * m).reshape(rows, m)
+    cumulative = np.cumsum(counts, axis=1)
+    return [distinct[(cumulative > rank).argmax(axis=1)] for rank in ranks]
 
 
 def mean_difference(values: np.ndarray) -> Interval:
@@ -139,12 +161,11 @@ def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[Compare
     shared = [n for n in first.flow_names() if all(n in o.flow_names() for _, o in outcomes)]
     rows: list[CompareRow] = []
     for flow in ["ALL", *shared]:
-        base_days = first.days(flow)
-        base = np.array([ordinal(d) for d in base_days])
+        base = first.ordinals(flow)
         go_live = first.scenario.go_live
         for label, outcome in outcomes:
-            days = base_days if outcome is first else outcome.days(flow)
-            values = np.array([ordinal(d) for d in days])
+            values = base if outcome is first else outcome.ordinals(flow)
+            days = ordinal_days(values)
             stats = date_stats(days, outcome.scenario.go_live, exact=outcome.mc is None)
             row = CompareRow(flow, label, stats)
             if label != first_label and len(values) == len(base):
@@ -152,8 +173,8 @@ def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[Compare
                 mean = mean_difference(values - base)
                 prob = Interval(None, None, None)
                 if go_live is not None:
-                    hit_a = np.array([in_time(d, go_live) for d in base_days], float)
-                    hit_b = np.array([in_time(d, go_live) for d in days], float)
+                    hit_a = in_time_ordinals(base, go_live).astype(float)
+                    hit_b = in_time_ordinals(values, go_live).astype(float)
                     prob = mean_difference(hit_b - hit_a)
                     if prob.low is not None and prob.high is not None:
                         # a difference of two chances lies in [-1, 1]

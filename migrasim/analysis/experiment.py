@@ -7,6 +7,7 @@ numbers) and differences come from the change, not from noise.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -56,6 +57,10 @@ class Outcome:
 
     def days(self, flow: str = "ALL") -> list[date | None]:
         """Completion date per replication of a flow (or the programme), None = never."""
+        return ordinal_days(self.ordinals(flow))
+
+    def ordinals(self, flow: str = "ALL") -> np.ndarray:
+        """:meth:`days` as day ordinals (floats; inf = never), for array arithmetic."""
         finished = self.finished()
         if flow == "ALL":
             column = finished.max(axis=1)
@@ -66,7 +71,7 @@ class Outcome:
             column = finished[:, names.index(flow)]
         # the end-of-day rule as DateConverter applies it, for every replication at once
         ordinals = completion_ordinals(self.model.clock, column)
-        return [None if o == 0 else date.fromordinal(o) for o in ordinals.tolist()]
+        return np.where(ordinals == 0, np.inf, ordinals.astype(float))
 
     def flow_names(self) -> list[str]:
         return [f.name for f in self.model.flows]
@@ -116,5 +121,6 @@ def with_overrides(
     return parse_scenario(data, source)
 
 
-def ordinal(day: date | None) -> float:
-    return np.inf if day is None else float(day.toordinal())
+def ordinal_days(ordinals: np.ndarray) -> list[date | None]:
+    """Day ordinals (inf = never) as dates (None = never)."""
+    return [None if math.isinf(o) else date.fromordinal(int(o)) for o in ordinals.tolist()]

@@ -11,6 +11,8 @@ import math
 from datetime import date, timedelta
 from enum import Enum
 
+import numpy as np
+
 from migrasim.core.calendar import Clock, SimTime, completion_date
 
 ON_TRACK_FROM = 0.8
@@ -23,6 +25,11 @@ def in_time(completed_on: date | None, go_live: date) -> bool:
     """Whether a completion date is in time: "by go-live" means a date *before* go-live;
     ``None`` (never completes) is never in time."""
     return completed_on is not None and completed_on < go_live
+
+
+def in_time_ordinals(ordinals: np.ndarray, go_live: date) -> np.ndarray:
+    """:func:`in_time` for many completions at once, given as day ordinals (inf = never)."""
+    return np.asarray(ordinals < go_live.toordinal())
 
 
 def days_late(completed_on: date | None, go_live: date | None) -> int | None:

@@ -21,7 +21,7 @@ from matplotlib.text import Text
 from openpyxl import load_workbook
 
 from migrasim import background
-from migrasim.render import bundle
+from migrasim.render import tables
 from migrasim.render.i18n import LOCALE_DIR
 from migrasim.render.inputs import assumptions_of
 from migrasim.scenario.loader import load_scenario
@@ -141,7 +141,7 @@ def chart_texts(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     """Every text artist's string (titles, labels, ticks, legends, annotations) of each chart
     a run draws, collected as the chart is saved (after drawing, so the ticks are set)."""
     collected: dict[str, list[str]] = {}
-    real = bundle.figure_png
+    real = tables.figure_png
 
     def saving(figure: Any) -> bytes:
         png = real(figure)
@@ -149,7 +149,7 @@ def chart_texts(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
         collected[f"figure {len(collected) + 1}"] = texts
         return png
 
-    monkeypatch.setattr(bundle, "figure_png", saving)
+    monkeypatch.setattr(tables, "figure_png", saving)
     # ``run`` draws its charts in forked helpers; here they must be drawn in this one.
     monkeypatch.setattr(background, "_usable", lambda: False)
     return collected
