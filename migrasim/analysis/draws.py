@@ -6,7 +6,10 @@ of workers): block ``b`` holds replications ``b * BLOCK_SIZE ..`` and draws from
 path (``flows[Cardiff].volume``, ``links[capped].outages@Cardiff``). So a replication's inputs
 depend only on (seed, its block, its row), adding blocks never changes the ones already drawn,
 and the same input gets the same draws in every scenario run with the same seed (common random
-numbers). A block is always drawn whole, then cut to the replications asked for.
+numbers). A block's first ``rows`` replications can be drawn alone: each input's stream gives
+its rows in order, so they are the first rows of the whole block's draw. Random outages are the
+exception (a stream's repairs follow every row's up times), so they are always drawn for the
+whole block, then cut.
 """
 
 from __future__ import annotations
@@ -121,9 +124,15 @@ a time per row (instances not named: the horizon)."""
 
 
 def draw_block(
-    scenario: Scenario, model: Model, seed: int, block: int, outages_until: Until | None = None
+    scenario: Scenario,
+    model: Model,
+    seed: int,
+    block: int,
+    outages_until: Until | None = None,
+    rows: int = BLOCK_SIZE,
 ) -> BlockInputs:
-    """The inputs of block ``block`` (``BLOCK_SIZE`` rows) of ``scenario`` compiled as ``model``.
+    """The first ``rows`` (default: all ``BLOCK_SIZE``) replications of block ``block`` of
+    ``scenario`` compiled as ``model``: the same numbers as those rows of the whole block.
 
     Random outages are drawn until ``outages_until`` (default: the horizon): every outage that
     starts before it, and no fewer. Each chunk of outage cycles has its own stream, drawn whole
@@ -132,7 +141,9 @@ def draw_block(
     one with every outage drawn.
     """
     until = model.horizon if outages_until is None else outages_until
-    streams = _Streams(seed, block, BLOCK_SIZE)
+    if not 0 < rows <= BLOCK_SIZE:
+        raise ValueError(f"a block has 1 to {BLOCK_SIZE} rows, not {rows}")
+    streams = _Streams(seed, block, rows)
     flows = scenario.flows
     per_flow: dict[str, list[np.ndarray]] = {k: [] for k in ("v", "g", "fr", "d")}
     for flow in flows:
@@ -160,12 +171,12 @@ def draw_block(
         if link.lead_time is not None:
             per_link["av"].append(_draw(streams, scenario, link.lead_time, f"{key}.lead_time", 0))
         else:
-            per_link["av"].append(np.full(BLOCK_SIZE, model.links[i].available))
+            per_link["av"].append(np.full(rows, model.links[i].available))
         turnaround = None if link.shipment is None else link.shipment.turnaround
         per_link["ta"].append(_draw(streams, scenario, turnaround, f"{key}.turnaround", INF))
 
     def stack(cols: list[np.ndarray]) -> np.ndarray:
-        return np.stack(cols, axis=1) if cols else np.zeros((BLOCK_SIZE, 0))
+        return np.stack(cols, axis=1) if cols else np.zeros((rows, 0))
 
     return BlockInputs(
         volume=stack(per_flow["v"]),
@@ -177,7 +188,7 @@ def draw_block(
         records_rate=stack(per_link["rr"]),
         daily_records=stack(per_link["dr"]),
         available=stack(per_link["av"]),
-        down=_outages(scenario, model, streams, until),
+        down=_first_rows(_outages(scenario, model, _Streams(seed, block, BLOCK_SIZE), until), rows),
         turnaround=stack(per_link["ta"]),
     )
 
@@ -222,6 +233,12 @@ def _outages(
                     np.broadcast_to(row_e, (streams.rows, row_e.size)).copy(),
                 )
     return down
+
+
+def _first_rows(down: dict[Any, tuple[np.ndarray, np.ndarray]], rows: int) -> dict[Any, Any]:
+    if rows == BLOCK_SIZE:
+        return down
+    return {key: (starts[:rows], ends[:rows]) for key, (starts, ends) in down.items()}
 
 
 def with_outages_until(

@@ -227,10 +227,10 @@ class _State:
         return (self.model is model and self.scenario is scenario and self.seed == seed
                 and self.band_limit == band_limit and self.reuse_draws == reuse)  # fmt: skip
 
-    def _draw(self, block: int, until: Until | None = None) -> BlockInputs:
-        """Block ``block``'s inputs, outages to ``until`` (other inputs are memoised in
-        ``draws``, so only the outages are drawn again)."""
-        return draw_block(self.scenario, self.model, self.seed, block, until)
+    def _draw(self, block: int, rows: int, until: Until | None = None) -> BlockInputs:
+        """Block ``block``'s first ``rows`` inputs, outages to ``until`` (other inputs are
+        memoised in ``draws``, so only the outages are drawn again)."""
+        return draw_block(self.scenario, self.model, self.seed, block, until, rows)
 
     def _bounds(self, calm: np.ndarray, lo: int, hi: int) -> dict[tuple[int, int], np.ndarray]:
         """Per random-outage instance, how far to draw its outages for each row of the block:
@@ -267,19 +267,19 @@ class _State:
         rows = slice(lo, hi)
         solve = solve_block
         if not self.random_down or self.reuse_draws:
-            return solve(self.model, take_rows(self._draw(block), rows), self.day_ends,
+            return solve(self.model, take_rows(self._draw(block, hi), rows), self.day_ends,
                          band_rows, self.cache)  # fmt: skip
-        calm = solve(self.model, take_rows(self._draw(block, 0.0), rows), self.day_ends, 0,
+        calm = solve(self.model, take_rows(self._draw(block, hi, 0.0), rows), self.day_ends, 0,
                      self.cache).finished  # fmt: skip
         bounds = self._bounds(calm, lo, hi)
-        first = solve(self.model, take_rows(self._draw(block, bounds), rows), self.day_ends,
+        first = solve(self.model, take_rows(self._draw(block, hi, bounds), rows), self.day_ends,
                       band_rows, self.cache)  # fmt: skip
         late = np.flatnonzero(self._late(first.finished, bounds, lo))
         if not late.size:
             return first
         for bound in bounds.values():
             bound[lo + late] = self.model.horizon
-        full = take_rows(self._draw(block, bounds), rows)
+        full = take_rows(self._draw(block, hi, bounds), rows)
         again = solve(self.model, take_rows(full, late), self.day_ends, 0, self.cache)
         first.finished[late] = again.finished
         first.bottleneck[late] = again.bottleneck
@@ -306,7 +306,7 @@ class _State:
         finished = np.full((hi - lo, n_flows), np.inf)
         bottleneck = np.full((hi - lo, n_flows), -1, dtype=np.int64)
         rows = np.arange(len(self.day_ends))
-        inputs = take_rows(self._draw(block), slice(lo, hi))
+        inputs = take_rows(self._draw(block, BLOCK_SIZE), slice(lo, hi))  # shared by pieces
         for row in range(hi - lo):
             run = simulate(self.model, inputs_for(self.model, inputs, row), record=row < band_rows)
             rep = summarise(first + row, run, self.day_ends)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from migrasim.analysis.draws import BLOCK_SIZE
 from migrasim.analysis.runner import MonteCarloResult, run_monte_carlo
 from migrasim.scenario.types import parse_scenario
 from tests.helpers import scenario_dict
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def lone() -> dict[str, object]:
@@ -58,3 +63,36 @@ def test_more_replications_keep_the_ones_already_drawn() -> None:
     long = run_monte_carlo(scenario, BLOCK_SIZE + 300, 9, workers=1).finished
     assert np.array_equal(short, long[:300])
     assert not np.array_equal(long[:300], long[BLOCK_SIZE:])  # a new block is a new stream
+
+
+@pytest.mark.parametrize("name", ["health_boards", "hardwired", "shipped_disks"])
+@pytest.mark.parametrize("rows", [1, 37, 640])
+def test_a_blocks_first_rows_drawn_alone_are_the_whole_blocks_first_rows(
+    name: str, rows: int
+) -> None:
+    # Every kind of input (three-point estimates, a correlation group, lead times, outages
+    # with uncertain repairs, shipments): drawing only the rows a run uses gives the numbers
+    # the whole block gives them.
+    from dataclasses import fields
+
+    from migrasim.analysis.draws import clear_memo, draw_block, take_rows
+    from migrasim.scenario.compile import build_model
+    from migrasim.scenario.loader import load_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    model = build_model(scenario)
+    clear_memo()
+    whole = take_rows(draw_block(scenario, model, 3, 1), slice(0, rows))
+    clear_memo()
+    alone = draw_block(scenario, model, 3, 1, rows=rows)
+    for field in fields(whole):
+        a, b = getattr(whole, field.name), getattr(alone, field.name)
+        if isinstance(a, dict):
+            assert a.keys() == b.keys()
+            for key in a:
+                assert all(np.array_equal(x, y) for x, y in zip(a[key], b[key], strict=True))
+        else:
+            assert np.array_equal(a, b), field.name
+        if field.name == "volume":
+            assert np.unique(a).size > 1  # the inputs are drawn, not constants
+    assert whole.down  # outages are among them
