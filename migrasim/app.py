@@ -142,11 +142,19 @@ def _report_inputs(
 
 # --- run ---------------------------------------------------------------------------------------
 
-GANTT_PIECE = (("gantt.png", "cdf.png"), False)
-BURNUP_PIECE = (("burnup.png", "tornado.png"), True)
-"""``run``'s two pieces of charts (and whether the CSV files come with them), of about equal
-cost: the Gantt, the costliest chart, with the CDF; the burn-up and tornado with the tables
-they are drawn from."""
+
+def run_pieces(flows: int) -> tuple[tuple[tuple[str, ...], bool], ...]:
+    """How ``run`` shares out its charts and CSV files among helper processes: pieces of about
+    equal cost, each (its charts, whether the CSV files come with it). Up to
+    :data:`INHERIT_FLOWS` flows, two: the Gantt (the costliest chart) with the CDF, and the
+    burn-up and tornado with the tables they are drawn from and the CSV files. Above, the CSV
+    files (hundreds of MB) are a third piece, so the charts, and the report that shows them,
+    need not wait for them."""
+    charts: tuple[tuple[tuple[str, ...], bool], ...] = (
+        (("gantt.png", "cdf.png"), False),
+        (("burnup.png", "tornado.png"), flows <= INHERIT_FLOWS),
+    )
+    return charts if flows <= INHERIT_FLOWS else (*charts, ((), True))
 
 
 @dataclass(frozen=True)
@@ -191,7 +199,7 @@ def run(
     out = out if out is not None else Path("results") / path.stem
     prepare_out_dir(out, force, [path])  # fail fast, before any simulation
     # a helper loads the chart library (and pandas) while this process simulates; it and a
-    # fork of it each make half of the charts (and one of them the CSV tables) once the
+    # fork of it each make a piece of the charts and CSV files (``run_pieces``) once the
     # results exist, while this one answers the board's questions and writes the report
     helper = Helper(["migrasim.render.plots"], slots=2)
     seed = default_seed(spec, seed)
@@ -202,31 +210,32 @@ def run(
     report = summarise(outcome, sensitivity=sensitivity)
     fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)
     report = replace(report, fix=fix, overrides=tuple(overrides))
-    # The charts and tables show nothing the board's findings add, so they are made meanwhile,
-    # in two pieces of about equal cost: the Gantt (the costliest chart) with the CDF, and the
-    # burn-up and tornado with the tables they are drawn from and the CSV files.
-    pieces = helper.submit(
+    # The charts and tables show nothing the board's findings add, so they are made meanwhile
+    # (``run_pieces``); large runs' pieces are forked from here, with nothing to pickle.
+    large = len(report.flows) > INHERIT_FLOWS
+    plan = run_pieces(len(report.flows))
+    sent = helper.submit(
         [functools.partial(run_outputs, outcome, report, lang, names, csv)
-         for names, csv in (GANTT_PIECE, BURNUP_PIECE)],
-        inherit=len(report.flows) > INHERIT_FLOWS,
+         for names, csv in plan],
+        inherit=large,
     )  # fmt: skip
+    pieces = [functools.cache(piece) for piece in sent]
     report = replace(report, **board_findings(outcome, report, fix))
 
-    @functools.cache
-    def made() -> dict[str, bytes]:
-        return {file: data for piece in pieces for file, data in piece().items()}
-
-    def pngs() -> dict[str, bytes]:
-        return {file: made()[file] for file in RUN_CHARTS if file in made()}
+    def pngs() -> dict[str, bytes]:  # waits for the pieces with charts only
+        drawn = {file: data for piece, (names, _) in zip(pieces, plan, strict=True) if names
+                 for file, data in piece().items() if file.endswith(".png")}  # fmt: skip
+        return {file: drawn[file] for file in RUN_CHARTS if file in drawn}
 
     command = reproduce_command("run", [path], overrides, report.replications, seed)
     inputs = _report_inputs(path, overrides, outcome, report, command, report_tables(report),
                             fix)  # fmt: skip
     workbook = None
-    if len(report.flows) > INHERIT_FLOWS:  # large: the workbook is made in a fork meanwhile
+    if large:  # the workbook is made in a fork meanwhile
         workbook = forked(functools.partial(xlsx_bytes, inputs, lang))
     reports = report_files(inputs, lang, pngs, workbook)
-    files = {file: data for file, data in made().items() if file.endswith(".csv")}
+    files = {file: data for piece in pieces for file, data in piece().items()
+             if file.endswith(".csv")}  # fmt: skip
     files |= reports | pngs()
     write_files(out, files, force=force, protect=[path])
     return RunOutput(report, out, wide_intervals(report))

@@ -23,9 +23,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def run_tables(outcome: Outcome, report: RunReport) -> dict[str, pd.DataFrame]:
+def run_tables(
+    outcome: Outcome, report: RunReport, only: Collection[str] | None = None
+) -> dict[str, pd.DataFrame]:
     """summary.csv, timeline.csv and, with replications, completions.csv and bottlenecks.csv;
-    sensitivity.csv when the inputs were swung."""
+    sensitivity.csv when the inputs were swung. ``only`` those named, if given."""
     from migrasim.render.tables import (
         bottlenecks_frame,
         completions_frame,
@@ -34,15 +36,19 @@ def run_tables(outcome: Outcome, report: RunReport) -> dict[str, pd.DataFrame]:
         timeline_frame,
     )
 
-    tables = {
-        "summary.csv": summary_frame(report),
-        "timeline.csv": timeline_frame(outcome.model, outcome.baseline),
-    }
-    if report.completions is not None:
+    def wanted(file: str) -> bool:
+        return only is None or file in only
+
+    tables = {}
+    if wanted("summary.csv"):
+        tables["summary.csv"] = summary_frame(report)
+    if wanted("timeline.csv"):
+        tables["timeline.csv"] = timeline_frame(outcome.model, outcome.baseline)
+    if report.completions is not None and wanted("completions.csv"):
         tables["completions.csv"] = completions_frame(report)
-    if report.bottlenecks is not None:
+    if report.bottlenecks is not None and wanted("bottlenecks.csv"):
         tables["bottlenecks.csv"] = bottlenecks_frame(report.bottlenecks)
-    if report.swings is not None:
+    if report.swings is not None and wanted("sensitivity.csv"):
         tables["sensitivity.csv"] = sensitivity_frame(report.swings)
     return tables
 
@@ -122,16 +128,17 @@ def run_figures(
 RUN_CHARTS = ("burnup.png", "gantt.png", "cdf.png", "tornado.png")
 """``run``'s charts in their order; :func:`run_figures` draws those that apply."""
 
-_NEED_TABLES = frozenset({"burnup.png", "tornado.png"})  # drawn from timeline / sensitivity
+_DRAWN_FROM = {"burnup.png": "timeline.csv", "tornado.png": "sensitivity.csv"}
+"""The charts drawn from a table, and the table."""
 
 
 def run_outputs(
     outcome: Outcome, report: RunReport, lang: str, charts: Collection[str], csv: bool
 ) -> dict[str, bytes]:
     """A piece of a run's files: the ``charts`` named (those that apply, in ``lang``) and, with
-    ``csv``, every CSV table. ``run`` has its pieces made in a helper process."""
-    needed = csv or not _NEED_TABLES.isdisjoint(charts)
-    tables = run_tables(outcome, report) if needed else {}
+    ``csv``, every CSV table. ``run`` has its pieces made in helper processes."""
+    needed = None if csv else {_DRAWN_FROM[c] for c in charts if c in _DRAWN_FROM}
+    tables = run_tables(outcome, report, needed) if needed is None or needed else {}
     files = csv_files(tables) if csv else {}
     return files | run_figures(report, tables, lang, charts)
 
