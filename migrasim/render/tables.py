@@ -196,8 +196,10 @@ def figure_png(figure: _SavableFigure) -> bytes:
     """A figure as PNG bytes, as every chart is saved."""
     buffer = io.BytesIO()
     # "tight": the saved image grows to hold every title and label, so none is clipped.
+    # zlib level 3: the same pixels, files about as small as level 6's, a third faster.
     figure.savefig(buffer, format="png", dpi=110, metadata={"Software": None},
-                   bbox_inches="tight", pad_inches=0.15)  # fmt: skip
+                   bbox_inches="tight", pad_inches=0.15,
+                   pil_kwargs={"compress_level": 3})  # fmt: skip
     return buffer.getvalue()
 
 
