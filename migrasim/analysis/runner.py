@@ -298,9 +298,9 @@ class _State:
         if self.batch:
             result = self._solve(block, lo, hi, band_rows)
             finished, bottleneck = result.finished, result.bottleneck
-            rows = np.arange(len(self.day_ends))
-            for fraction in result.progress:
-                band[rows, progress_bins(fraction)] += 1
+            # each band replication's bin on each day, counted at once
+            cells = np.arange(band.shape[0]) * band.shape[1] + progress_bins(result.progress)
+            band += np.bincount(cells.ravel(), minlength=band.size).reshape(band.shape)
             return BlockSummary(first, finished, bottleneck, band)
         n_flows = len(self.model.flows)
         finished = np.full((hi - lo, n_flows), np.inf)
