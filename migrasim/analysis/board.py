@@ -41,7 +41,7 @@ from migrasim.core.batch import BlockInputs, CurveCache, lone_flows, solve_block
 from migrasim.core.calendar import SimTime
 from migrasim.core.engine import simulate
 from migrasim.core.model import Inputs, Model, Rejection, baseline_inputs
-from migrasim.core.rules import DateConverter, in_time, quantile_rank
+from migrasim.core.rules import completion_days, in_time_ordinals, quantile_rank
 from migrasim.scenario.types import Scenario
 
 INF = math.inf
@@ -200,7 +200,6 @@ def capacity_need(
     block = take_rows(block, slice(0, n))
     ratio = getattr(block, column)[:, index] / likely
     finish = _finisher(model, block, column, kind, index, ratio)
-    convert = DateConverter(model.clock)
 
     made: dict[float, np.ndarray] = {}  # value -> which draws make go-live with it
     memo: dict[float, int] = {}
@@ -220,7 +219,8 @@ def capacity_need(
             ok = yes.copy()
             rows = np.flatnonzero(~yes & ~no)
             if rows.size:
-                ok[rows] = [in_time(convert(float(t)), go_live) for t in finish(value, rows)]
+                ok[rows] = in_time_ordinals(completion_days(model.clock, finish(value, rows)),
+                                            go_live)  # fmt: skip
             made[value] = ok
             memo[value] = int(ok.sum())
         return memo[value]

@@ -24,8 +24,8 @@ from migrasim.analysis.runner import (
     run_monte_carlo,
 )
 from migrasim.analysis.sampling import has_uncertainty
-from migrasim.core.calendar import completion_ordinals
 from migrasim.core.engine import Model, RunResult, simulate
+from migrasim.core.rules import completion_days
 from migrasim.errors import MigrasimError
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.overrides import apply_override
@@ -70,8 +70,7 @@ class Outcome:
                 raise MigrasimError(f"no flow named {flow!r} in {self.scenario.name!r}")
             column = finished[:, names.index(flow)]
         # the end-of-day rule as DateConverter applies it, for every replication at once
-        ordinals = completion_ordinals(self.model.clock, column)
-        return np.where(ordinals == 0, np.inf, ordinals.astype(float))
+        return completion_days(self.model.clock, column)
 
     def flow_names(self) -> list[str]:
         return [f.name for f in self.model.flows]

@@ -13,7 +13,7 @@ from enum import Enum
 
 import numpy as np
 
-from migrasim.core.calendar import Clock, SimTime, completion_date
+from migrasim.core.calendar import Clock, SimTime, completion_date, completion_ordinals
 
 ON_TRACK_FROM = 0.8
 """A chance of finishing before go-live of at least this is "on track"."""
@@ -30,6 +30,13 @@ def in_time(completed_on: date | None, go_live: date) -> bool:
 def in_time_ordinals(ordinals: np.ndarray, go_live: date) -> np.ndarray:
     """:func:`in_time` for many completions at once, given as day ordinals (inf = never)."""
     return np.asarray(ordinals < go_live.toordinal())
+
+
+def completion_days(clock: Clock, t: np.ndarray) -> np.ndarray:
+    """:class:`DateConverter` for many SimTimes at once, as day ordinals (floats; inf where
+    ``t`` is infinite: never)."""
+    ordinals = completion_ordinals(clock, np.asarray(t, dtype=float))
+    return np.where(ordinals == 0, np.inf, ordinals.astype(float))
 
 
 def days_late(completed_on: date | None, go_live: date | None) -> int | None:

@@ -10,7 +10,7 @@ from scipy.special import betaincinv
 
 from migrasim.core.calendar import completion_ordinals, local_seconds
 from migrasim.core.distributions import Estimate, beta_table, normal_cdf_array
-from migrasim.core.rules import DateConverter
+from migrasim.core.rules import DateConverter, completion_days
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 from tests.helpers import scenario_dict
@@ -51,11 +51,15 @@ def test_local_seconds_and_completion_days_match_the_clock_across_dst() -> None:
     t = np.concatenate([hours, hours + 0.5, hours - 0.5, [np.inf]])
     seconds = local_seconds(clock, t)
     ordinals = completion_ordinals(clock, t)
+    days = completion_days(clock, t)
     convert = DateConverter(clock)
-    for x, sec, day in zip(t.tolist(), seconds.tolist(), ordinals.tolist(), strict=True):
+    for x, sec, day, as_float in zip(
+        t.tolist(), seconds.tolist(), ordinals.tolist(), days.tolist(), strict=True
+    ):
         if math.isinf(x):
-            assert day == 0
+            assert day == 0 and as_float == math.inf
             continue
+        assert as_float == day
         assert np.datetime64(sec, "s").item() == clock.to_local(x)
         moment = convert(x)
         assert moment is not None
