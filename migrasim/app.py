@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from migrasim import __version__
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario, with_overrides
@@ -143,18 +143,23 @@ def _report_inputs(
 # --- run ---------------------------------------------------------------------------------------
 
 
-def run_pieces(flows: int) -> tuple[tuple[tuple[str, ...], bool], ...]:
-    """How ``run`` shares out its charts and CSV files among helper processes: pieces of about
-    equal cost, each (its charts, whether the CSV files come with it). Up to
-    :data:`INHERIT_FLOWS` flows, two: the Gantt (the costliest chart) with the CDF, and the
-    burn-up and tornado with the tables they are drawn from and the CSV files. Above, the CSV
-    files (hundreds of MB) are a third piece, so the charts, and the report that shows them,
-    need not wait for them."""
-    charts: tuple[tuple[tuple[str, ...], bool], ...] = (
-        (("gantt.png", "cdf.png"), False),
-        (("burnup.png", "tornado.png"), flows <= INHERIT_FLOWS),
-    )
-    return charts if flows <= INHERIT_FLOWS else (*charts, ((), True))
+class Piece(NamedTuple):
+    """A piece of ``run``'s files made in a helper process: its charts, and whether the CSV
+    files come with it."""
+
+    charts: tuple[str, ...]
+    csv: bool
+
+
+def run_pieces(flows: int) -> tuple[Piece, ...]:
+    """How ``run`` shares out its charts and CSV files among helper processes, in pieces of
+    about equal cost. Up to :data:`INHERIT_FLOWS` flows, two: the Gantt (the costliest chart)
+    with the CDF, and the burn-up and tornado with the tables they are drawn from and the CSV
+    files. Above, the CSV files (hundreds of MB) are a third piece, so the charts, and the
+    report that shows them, need not wait for them."""
+    small = flows <= INHERIT_FLOWS
+    charts = (Piece(("gantt.png", "cdf.png"), False), Piece(("burnup.png", "tornado.png"), small))
+    return charts if small else (*charts, Piece((), True))
 
 
 @dataclass(frozen=True)
@@ -215,15 +220,14 @@ def run(
     large = len(report.flows) > INHERIT_FLOWS
     plan = run_pieces(len(report.flows))
     sent = helper.submit(
-        [functools.partial(run_outputs, outcome, report, lang, names, csv)
-         for names, csv in plan],
+        [functools.partial(run_outputs, outcome, report, lang, p.charts, p.csv) for p in plan],
         inherit=large,
-    )  # fmt: skip
+    )
     pieces = [functools.cache(piece) for piece in sent]
     report = replace(report, **board_findings(outcome, report, fix))
 
     def pngs() -> dict[str, bytes]:  # waits for the pieces with charts only
-        drawn = {file: data for piece, (names, _) in zip(pieces, plan, strict=True) if names
+        drawn = {file: data for piece, p in zip(pieces, plan, strict=True) if p.charts
                  for file, data in piece().items() if file.endswith(".png")}  # fmt: skip
         return {file: drawn[file] for file in RUN_CHARTS if file in drawn}
 

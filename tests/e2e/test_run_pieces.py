@@ -23,12 +23,12 @@ def test_a_large_runs_three_pieces_write_the_same_files(
 ) -> None:
     monkeypatch.setattr(background.threading, "active_count", lambda: 1)  # as on the CLI
     scenario = ROOT / "scenarios" / "health_boards.yaml"
-    assert [csv for _, csv in app.run_pieces(29)] == [False, True]
+    assert [p.csv for p in app.run_pieces(29)] == [False, True]
     app.run(scenario, out=tmp_path / "two", replications=200, seed=3)
     monkeypatch.setattr(app, "INHERIT_FLOWS", 10)  # 29 flows: a large run now
     plan = app.run_pieces(29)
-    assert [csv for _, csv in plan] == [False, False, True]
-    assert sorted(c for charts, _ in plan for c in charts) == sorted(RUN_CHARTS)
+    assert [p.csv for p in plan] == [False, False, True]
+    assert sorted(c for p in plan for c in p.charts) == sorted(RUN_CHARTS)
     app.run(scenario, out=tmp_path / "three", replications=200, seed=3)
     two, three = _files(tmp_path / "two"), _files(tmp_path / "three")
     assert {"timeline.csv", "gantt.png", "burnup.png", "report.html"} <= two.keys()
