@@ -1044,19 +1044,21 @@ def _band_sum(
     group, horizon = solved.group, solved.horizon
     curve = group.main.curve
     n_days = times.size
-    width = n_days + 1
-    at = rows[band] * width  # each entry's row, as an offset into the difference arrays
-    a_idx: list[np.ndarray] = []
+    at = rows[band]  # each entry's row of the difference arrays
+    a_row: list[np.ndarray] = []
+    a_day: list[np.ndarray] = []
     a_val: list[np.ndarray] = []
-    b_idx: list[np.ndarray] = []
+    b_row: list[np.ndarray] = []
+    b_day: list[np.ndarray] = []
     b_val: list[np.ndarray] = []
 
     def span(where: np.ndarray, lo: np.ndarray, hi: np.ndarray, a: np.ndarray | float,
              b: np.ndarray | float) -> None:  # fmt: skip
-        """Days lo..hi of the entries at offsets ``where``: A += a, B += b."""
-        for idx, val, w in ((a_idx, a_val, a), (b_idx, b_val, b)):
+        """Days lo..hi of the entries in rows ``where``: A += a, B += b."""
+        for row, day, val, w in ((a_row, a_day, a_val, a), (b_row, b_day, b_val, b)):
             w = np.broadcast_to(np.asarray(w, dtype=float), lo.shape)
-            idx += [where + lo, where + hi]
+            row += [where, where]
+            day += [lo, hi]
             val += [w, -w]
 
     def phase(pick: np.ndarray, seg: _Segment, done: np.ndarray, cleared: np.ndarray) -> None:
@@ -1093,12 +1095,25 @@ def _band_sum(
     if due.p2 is not None:
         t2 = due.p2.finished
         phase(due.mine, due.p2.main_seg, np.where(t2 <= horizon, t2, INF), due.cleared2)
-    size = delivered.shape[0] * width
-    step_a = np.bincount(np.concatenate(a_idx), np.concatenate(a_val), minlength=size)
-    step_b = np.bincount(np.concatenate(b_idx), np.concatenate(b_val), minlength=size)
-    a_days = np.cumsum(step_a.reshape(-1, width), axis=1)[:, :n_days]
-    b_days = np.cumsum(step_b.reshape(-1, width), axis=1)[:, :n_days]
-    delivered += np.maximum(a_days * curve.at_days(times)[None, :] + b_days, 0.0)
+    # Past the last day on which a step falls (inside the days), A stays 0 and B constant when
+    # every phase has ended by then: the sums are built to that day, whose column stands for
+    # every later one (the same numbers as summing them all).
+    days_a, days_b, vals_a = np.concatenate(a_day), np.concatenate(b_day), np.concatenate(a_val)
+    last = int(max(days_a[days_a < n_days].max(initial=0), days_b[days_b < n_days].max(initial=0)))
+    if np.any((days_a >= n_days) & (vals_a != 0)):
+        last = n_days - 1  # a phase still going on the last day: no cut
+    width = last + 2  # days 0..last and one column for the steps past them
+
+    def summed(row: list[np.ndarray], day: np.ndarray, val: np.ndarray) -> np.ndarray:
+        flat = np.concatenate(row) * width + np.minimum(day, last + 1)
+        steps = np.bincount(flat, val, minlength=delivered.shape[0] * width)
+        return np.cumsum(steps.reshape(-1, width), axis=1)[:, : last + 1]
+
+    a_days = summed(a_row, days_a, vals_a)
+    b_days = summed(b_row, days_b, np.concatenate(b_val))
+    got = np.maximum(a_days * curve.at_days(times)[None, : last + 1] + b_days, 0.0)
+    delivered[:, : last + 1] += got
+    delivered[:, last + 1 :] += got[:, last:]
     np.add.at(needed, rows[band], due.owed)
 
 
