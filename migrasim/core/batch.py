@@ -979,7 +979,8 @@ def _owing(solved: _Solved, band: np.ndarray) -> _Owing:
     x1 = lot.volume[band]
     p1 = _take(solved.ph1, band)
     t1 = p1.finished
-    cleared1 = np.where(t1 <= horizon, x1 + g * t1, INF)
+    with np.errstate(invalid="ignore"):  # never (inf) x no growth: masked
+        cleared1 = np.where(t1 <= horizon, x1 + g * t1, INF)
     owed = np.where(t1 <= horizon, cleared1, x1 + g * horizon)
     mine = np.zeros(0, dtype=np.int64)
     p2: _Phase | None = None
