@@ -138,7 +138,7 @@ def run_outputs(
     """A piece of a run's files: the ``charts`` named (those that apply, in ``lang``) and, with
     ``csv``, every CSV table. ``run`` has its pieces made in helper processes."""
     needed = None if csv else {_DRAWN_FROM[c] for c in charts if c in _DRAWN_FROM}
-    tables = run_tables(outcome, report, needed) if needed is None or needed else {}
+    tables = run_tables(outcome, report, needed)
     files = csv_files(tables) if csv else {}
     return files | run_figures(report, tables, lang, charts)
 
