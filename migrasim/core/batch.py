@@ -907,7 +907,7 @@ def _solve_flow(model: Model, lot: _Lot, start: Rows, group: _Group) -> _Solved:
     ph1 = group.phase(start, x1, {})
     t1 = ph1.finished
     done1 = t1 <= horizon + HORIZON_TOL
-    d1 = x1 + g * t1
+    d1 = x1 + g * np.where(done1, t1, 0.0)  # delivered by the end (used where done)
     t_end = np.where(done1, t1, INF)
     fraction = lot.fraction
     again = np.flatnonzero(done1 & (fraction > 0))
