@@ -63,7 +63,6 @@ def assert_batch_agrees_with_engine(
     """The first ``rows`` replications of block 0 through the batch solver against the event
     engine, one by one: every completion within ``tol_s`` (never is never), the bottleneck of
     every completed flow, and the burn-up band's bin at every day end within one."""
-    import math
 
     import numpy as np
 
@@ -84,12 +83,22 @@ def assert_batch_agrees_with_engine(
         assert engine_bins is not None
         gap = np.abs(progress_bins(result.progress[row]) - engine_bins.astype(np.int64))
         assert gap.max() <= 1, f"row {row}: progress bins differ by {gap.max()}"
-        for f, flow in enumerate(run.flows):
-            got = float(result.finished[row, f])
-            where = f"row {row}, {flow.name}: engine {flow.finished_s}, batch {got}"
-            if flow.finished_s is None:
-                assert math.isinf(got), where
-                continue
-            assert abs(got - flow.finished_s) <= tol_s, where
-            link = int(result.bottleneck[row, f])
-            assert (model.links[link].name if link >= 0 else None) == flow.bottleneck, where
+        assert_row_agrees(model, result, row, run, tol_s)
+
+
+def assert_row_agrees(
+    model: Model, result: Any, row: int, run: RunResult, tol_s: float = 1.0
+) -> None:
+    """Row ``row`` of a batch ``result`` against the engine's ``run`` of it: every completion
+    within ``tol_s`` (never is never) and the bottleneck of every completed flow."""
+    import math
+
+    for f, flow in enumerate(run.flows):
+        got = float(result.finished[row, f])
+        where = f"row {row}, {flow.name}: engine {flow.finished_s}, batch {got}"
+        if flow.finished_s is None:
+            assert math.isinf(got), where
+            continue
+        assert abs(got - flow.finished_s) <= tol_s, where
+        link = int(result.bottleneck[row, f])
+        assert (model.links[link].name if link >= 0 else None) == flow.bottleneck, where

@@ -28,7 +28,12 @@ from migrasim.core.engine import simulate
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 from tests import strategies as gen
-from tests.helpers import ALL_WEEK, assert_batch_agrees_with_engine, scenario_dict
+from tests.helpers import (
+    ALL_WEEK,
+    assert_batch_agrees_with_engine,
+    assert_row_agrees,
+    scenario_dict,
+)
 
 TOL_S = 1.0
 ROWS = 3
@@ -420,15 +425,7 @@ def test_every_scenario_file_agrees_with_the_engine(path: Path) -> None:
         pytest.skip("flows share a link: the event engine runs it")
     result = solve_block(model, block, np.array([]), 0)
     for row in range(12):
-        run = simulate(model, inputs_for(model, block, row))
-        for f, flow in enumerate(run.flows):
-            got = float(result.finished[row, f])
-            where = f"row {row}, {flow.name}: engine {flow.finished_s}, batch {got}"
-            if flow.finished_s is None:
-                assert math.isinf(got), where
-                continue
-            assert abs(got - flow.finished_s) <= TOL_S, where
-            assert model.links[result.bottleneck[row, f]].name == flow.bottleneck, where
+        assert_row_agrees(model, result, row, simulate(model, inputs_for(model, block, row)), TOL_S)
 
 
 @settings(max_examples=max(10, settings().max_examples // 2))
