@@ -674,16 +674,19 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file, not stdout."
 )
-def schema(out: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Replace an existing file given by --out.")
+@_guarded
+def schema(out: Path | None, force: bool) -> None:
     """Print the JSON Schema of the scenario format (for editor autocompletion)."""
+    from migrasim.folder import write_file
     from migrasim.scenario.types import scenario_json_schema
 
     text = json.dumps(scenario_json_schema(), indent=2) + "\n"
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"Schema written to {out}")
+        written = write_file(out, text, force)
+        click.echo(f"Schema written to {written}")
 
 
 def _day(day: object) -> str:

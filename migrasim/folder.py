@@ -325,6 +325,22 @@ def add_files(out: Path, files: Files) -> None:
             _replace_file(out / name, content)
 
 
+def write_file(path: Path, content: str | bytes, force: bool) -> Path:
+    """One file (not a results folder: e.g. the schema) written atomically, its folder made if
+    missing; an existing file is replaced only with ``force``, a folder never. A symbolic link
+    is written through, as ``--out`` is for folders. Returns the path written."""
+    path = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; give the name of a file to write")
+    if path.exists() and not force:
+        raise ResultsExistError(
+            f"{path} exists; pass --force to replace it, or choose another --out"
+        )
+    with _os_errors(path):
+        _replace_file(path, content)
+    return path
+
+
 def _replace_file(path: Path, content: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)

@@ -1,0 +1,54 @@
+"""Ordinary mistakes on the command line are input errors (exit 2, the key or option named),
+never an internal error (exit 1) or a traceback (issue 23)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import invoke
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = str(ROOT / "scenarios" / "health_boards.yaml")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("sweep", SCENARIO, "--grid", "links.caped.daily_cap=1 GB,2 GB"),
+        ("solve", SCENARIO, "--vary", "links.caped.daily_cap", "--between", "1 GB", "2 GB"),
+    ],
+    ids=["sweep-grid", "solve-vary"],
+)
+def test_a_typo_in_a_varied_key_is_an_input_error(tmp_path: Path, args: tuple[str, ...]) -> None:
+    code, _, stderr = invoke(*args, "-n", "5", "--out", str(tmp_path / "out"))
+    assert code == 2, stderr
+    assert "links.caped.daily_cap: there is no link 'caped'" in stderr
+    assert "did you mean 'capped'?" in stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_solve_for_a_flow_that_is_not_there_is_an_input_error(tmp_path: Path) -> None:
+    code, _, stderr = invoke("solve", SCENARIO, "--vary", "links.capped.daily_cap", "--between",
+                             "1 GB", "2 GB", "--flow", "Cardif", "-n", "5", "--out",
+                             str(tmp_path / "out"))  # fmt: skip
+    assert code == 2, stderr
+    assert "--flow: no flow named 'Cardif'" in stderr
+    assert "did you mean 'Cardiff'?" in stderr
+
+
+def test_schema_into_a_new_folder_and_never_over_a_file_silently(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "folder" / "schema.json"
+    code, _, stderr = invoke("schema", "--out", str(target))
+    assert code == 0, stderr
+    assert "properties" in json.loads(target.read_text(encoding="utf-8"))
+    target.write_text("mine\n", encoding="utf-8")
+    code, _, stderr = invoke("schema", "--out", str(target))
+    assert code == 2
+    assert "exists; pass --force" in stderr
+    assert target.read_text(encoding="utf-8") == "mine\n"
+    code, _, stderr = invoke("schema", "--out", str(target), "--force")
+    assert code == 0, stderr
+    assert "properties" in json.loads(target.read_text(encoding="utf-8"))
