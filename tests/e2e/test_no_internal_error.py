@@ -52,3 +52,16 @@ def test_schema_into_a_new_folder_and_never_over_a_file_silently(tmp_path: Path)
     code, _, stderr = invoke("schema", "--out", str(target), "--force")
     assert code == 0, stderr
     assert "properties" in json.loads(target.read_text(encoding="utf-8"))
+
+
+def test_dates_beyond_the_horizon_in_a_log_or_as_of_are_input_errors(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text("date,flow,bytes\n9999-12-30,Gwynedd,1 GB\n", encoding="utf-8")
+    track = ("track", SCENARIO, "-n", "5", "--out", str(tmp_path / "out"))
+    code, _, stderr = invoke(*track, "--actuals", str(log))
+    assert code == 2, stderr
+    assert "row 2, column date: 9999-12-30 is after the scenario's horizon" in stderr
+    example = str(ROOT / "scenarios" / "actuals_example.csv")
+    code, _, stderr = invoke(*track, "--actuals", example, "--as-of", "9999-12-30")
+    assert code == 2, stderr
+    assert "--as-of: 9999-12-30 is after the scenario's horizon" in stderr
