@@ -4,6 +4,8 @@ never an internal error (exit 1) or a traceback (issue 23)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,3 +67,45 @@ def test_dates_beyond_the_horizon_in_a_log_or_as_of_are_input_errors(tmp_path: P
     code, _, stderr = invoke(*track, "--actuals", example, "--as-of", "9999-12-30")
     assert code == 2, stderr
     assert "--as-of: 9999-12-30 is after the scenario's horizon" in stderr
+
+
+MAIN = [sys.executable, "-c", "from migrasim.cli import main; main()"]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_standard_output_is_an_output_error_after_the_results(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([*MAIN, "run", SCENARIO, "-n", "5", "--out", str(out)],
+                              stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                              check=False, timeout=300)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "cannot write to standard output (No space left on device)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (out / "summary.csv").exists()  # the results are still written in full
+
+
+@pytest.mark.parametrize("closed", ["stdout", "stderr"])
+def test_a_closed_standard_stream_is_no_internal_error(closed: str) -> None:
+    bad = str(ROOT / "tests" / "no-such-scenario.yaml")
+    streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    streams[closed] = subprocess.DEVNULL
+    code = (
+        "import os, sys; os.close(1 if sys.argv[1] == 'stdout' else 2); "
+        "sys.argv = ['migrasim', 'validate', sys.argv[2]]; "
+        "from migrasim.cli import main; main()"
+    )
+    done = subprocess.run([sys.executable, "-c", code, closed, bad], **streams, cwd=ROOT,
+                          check=False, timeout=120)  # fmt: skip
+    assert done.returncode == 2
+
+
+def test_a_reader_that_stops_early_does_not_fail_the_run(tmp_path: Path) -> None:
+    command = [*MAIN, "run", SCENARIO, "-n", "5", "--out", str(tmp_path / "o")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    assert process.stdout is not None
+    process.stdout.readline()
+    process.stdout.close()  # as `| head -1` does
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    assert b"Traceback" not in stderr
