@@ -25,7 +25,7 @@ from migrasim.analysis.summary import progress_band, summarise
 from migrasim.background import Helper, forked
 from migrasim.core.rules import in_time
 from migrasim.errors import MigrasimError, ResultsExistError
-from migrasim.folder import add_files, prepare_out_dir, write_files
+from migrasim.folder import add_files, folder_lock, prepare_out_dir, write_files
 from migrasim.scenario.types import Scenario
 
 if TYPE_CHECKING:
@@ -476,58 +476,62 @@ def sweep(
         "replications": replications,
         "seed": seed,
     }
-    out = _start_sweep_folder(out, manifest, resume, force, path)
-    keys = [key for key, _ in grid]
-    if events.started:
-        events.started(len(points), seed, keys)
-    records: list[dict[str, Any]] = []
-    typed: list[SweepPoint] = []
-    base: Outcome | None = None
-    with cluster_session(execution):
-        if replications is None and (spec.replications is None or precision is not None):
-            # Without a count every point runs as many as the unchanged scenario needs to meet
-            # ``precision`` (a function of the scenario and seed, so a resumed sweep agrees).
-            base = run_scenario(spec, None, seed, execution, precision=precision,
-                                reuse_draws=True)  # fmt: skip
-            replications = base.replications if base.mc is not None else None
-        for index, point in enumerate(points):
-            saved = out / "points" / f"{index:04d}.json"
-            earlier = saved.exists()
-            if earlier:
-                record = _saved_point(saved, out, index)
-            else:
-                record = evaluate_point(
-                    data, str(path), point, replications, seed, execution,
-                    lambda text: read_yaml(text, "--grid"),
-                )  # fmt: skip
-                add_files(out, {f"points/{index:04d}.json": json.dumps(record, indent=2) + "\n"})
-            records.append(record)
-            typed.append(sweep_point(point, record))
-            if events.point:
-                events.point(index, len(points), point, record, earlier)
-    table = rows_frame([{"point": i, **r} for i, r in enumerate(records)])
-    figure = None
-    if len(keys) == 1:
-        title = fill(t, CHARTS["sweep_title"], name=spec.name, key=keys[0])
-        figure = sweep_line_figure(typed, keys[0], spec.go_live, title, t)
-    elif len(keys) == 2:
-        title = fill(t, CHARTS["heatmap_title"], name=spec.name)
-        figure = sweep_heatmap_figure(typed, keys[0], keys[1], title, t)
-    pngs = {} if figure is None else {"sweep.png": figure_png(figure)}
-    # The report: the unchanged scenario's results (same seed, so on the sweep's draws), with
-    # the sweep's answer as the headline's advice.
-    if base is None:
+    # One writer at a time, for the whole sweep: a concurrent run or sweep on this folder
+    # exits 2 instead of mixing its files with ours.
+    with folder_lock(out):
+        out = _start_sweep_folder(out, manifest, resume, force, path)
+        keys = [key for key, _ in grid]
+        if events.started:
+            events.started(len(points), seed, keys)
+        records: list[dict[str, Any]] = []
+        typed: list[SweepPoint] = []
+        base: Outcome | None = None
         with cluster_session(execution):
-            base = run_scenario(spec, replications, seed, execution, reuse_draws=True)
-    report = replace(summarise(base), overrides=tuple(overrides))
-    command = reproduce_command("sweep", [path], overrides, replications, seed,
-                                [f"--grid={g}" for g in grids])  # fmt: skip
-    files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
-    advice = sweep_advice(typed, spec.go_live)
-    files |= _report_files(path, overrides, base, report, pngs, command, lang,
-                           [sweep_table(typed, keys)], advice)  # fmt: skip
-    add_files(out, files)
-    return SweepOutput(records, keys, out, figure is not None)
+            if replications is None and (spec.replications is None or precision is not None):
+                # Without a count every point runs as many as the unchanged scenario needs to meet
+                # ``precision`` (a function of the scenario and seed, so a resumed sweep agrees).
+                base = run_scenario(spec, None, seed, execution, precision=precision,
+                                    reuse_draws=True)  # fmt: skip
+                replications = base.replications if base.mc is not None else None
+            for index, point in enumerate(points):
+                saved = out / "points" / f"{index:04d}.json"
+                earlier = saved.exists()
+                if earlier:
+                    record = _saved_point(saved, out, index)
+                else:
+                    record = evaluate_point(
+                        data, str(path), point, replications, seed, execution,
+                        lambda text: read_yaml(text, "--grid"),
+                    )  # fmt: skip
+                    text = json.dumps(record, indent=2) + "\n"
+                    add_files(out, {f"points/{index:04d}.json": text})
+                records.append(record)
+                typed.append(sweep_point(point, record))
+                if events.point:
+                    events.point(index, len(points), point, record, earlier)
+        table = rows_frame([{"point": i, **r} for i, r in enumerate(records)])
+        figure = None
+        if len(keys) == 1:
+            title = fill(t, CHARTS["sweep_title"], name=spec.name, key=keys[0])
+            figure = sweep_line_figure(typed, keys[0], spec.go_live, title, t)
+        elif len(keys) == 2:
+            title = fill(t, CHARTS["heatmap_title"], name=spec.name)
+            figure = sweep_heatmap_figure(typed, keys[0], keys[1], title, t)
+        pngs = {} if figure is None else {"sweep.png": figure_png(figure)}
+        # The report: the unchanged scenario's results (same seed, so on the sweep's draws), with
+        # the sweep's answer as the headline's advice.
+        if base is None:
+            with cluster_session(execution):
+                base = run_scenario(spec, replications, seed, execution, reuse_draws=True)
+        report = replace(summarise(base), overrides=tuple(overrides))
+        command = reproduce_command("sweep", [path], overrides, replications, seed,
+                                    [f"--grid={g}" for g in grids])  # fmt: skip
+        files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
+        advice = sweep_advice(typed, spec.go_live)
+        files |= _report_files(path, overrides, base, report, pngs, command, lang,
+                               [sweep_table(typed, keys)], advice)  # fmt: skip
+        add_files(out, files)
+        return SweepOutput(records, keys, out, figure is not None)
 
 
 def _start_sweep_folder(

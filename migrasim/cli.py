@@ -6,6 +6,7 @@ Exit codes: 0 success; 2 bad input (an invalid scenario, an existing results fol
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import os
@@ -674,25 +675,62 @@ def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file, not stdout."
 )
-def schema(out: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Replace an existing file given by --out.")
+@_guarded
+def schema(out: Path | None, force: bool) -> None:
     """Print the JSON Schema of the scenario format (for editor autocompletion)."""
+    from migrasim.folder import write_file
     from migrasim.scenario.types import scenario_json_schema
 
     text = json.dumps(scenario_json_schema(), indent=2) + "\n"
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"Schema written to {out}")
+        written = write_file(out, text, force)
+        click.echo(f"Schema written to {written}")
 
 
 def _day(day: object) -> str:
     return "never" if day is None else str(day)
 
 
+class _Output:
+    """Standard output that never fails the command: a write to a full disk or a closed pipe
+    is remembered (and later writes dropped) so the command still finishes its results, and
+    :func:`main` then reports it (a full disk or another error: exit 2; a reader that stopped
+    reading, as ``| head`` does: exit as the command did)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.error: OSError | None = None
+
+    def write(self, text: str) -> int:
+        if self.error is None:
+            try:
+                return int(self._stream.write(text))
+            except OSError as exc:
+                self.error = exc
+        return len(text)
+
+    def flush(self) -> None:
+        if self.error is None:
+            try:
+                self._stream.flush()
+            except OSError as exc:
+                self.error = exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main() -> None:
     """Console-script entry point."""
     os.environ.setdefault("MPLBACKEND", "Agg")
+    output = _Output(sys.stdout) if sys.stdout is not None else None
+    if output is not None:
+        sys.stdout = output
+    if sys.stderr is not None:
+        sys.stderr = _Output(sys.stderr)  # a closed or full stderr loses the messages, no more
     # A command allocates millions of small objects that live until it ends (the modules it
     # imports, the scenario's and the report's records): at the default threshold (700) the
     # young generation would be collected thousands of times for next to nothing (run: about
@@ -708,10 +746,18 @@ def main() -> None:
     # the interpreter's teardown, which frees each of the run's objects one by one (about
     # 0.15 s, more than the board's questions take).
     if isinstance(code, str):
-        print(code, file=sys.stderr)
+        if sys.stderr is not None:
+            print(code, file=sys.stderr)
         code = 1
-    sys.stdout.flush()
-    sys.stderr.flush()
+    if output is not None:
+        output.flush()
+        if output.error is not None and output.error.errno != errno.EPIPE and not code:
+            if sys.stderr is not None:
+                print(f"Error: cannot write to standard output ({output.error.strerror}); "
+                      "any results folder was written in full", file=sys.stderr)  # fmt: skip
+            code = 2
+    if sys.stderr is not None:
+        sys.stderr.flush()
     os._exit(0 if code is None else int(code))
 
 

@@ -13,8 +13,21 @@ Safety rules (what ``--force`` may and may not do):
   ``renameat2(RENAME_EXCHANGE)`` (Linux), so after a kill at any instant ``--out`` holds either
   the old complete results or the new complete ones. Elsewhere two renames are used, and a
   later run puts back results a kill left aside between them.
-* Staging folders carry the writing process's id; a later run removes those whose process is
-  gone (``.NAME.XXXXXXXX``; nothing else is touched).
+* The marker is trusted only as far as it can be checked: every name it lists is a plain
+  relative path inside the folder (no ``..``, no absolute path), and a symbolic link anywhere
+  inside the folder counts as something migrasim did not write (nothing is written or deleted
+  through one).
+* A file being written is first a temporary file named ``.NAME.XXXXXXXX`` +
+  :data:`TEMP_SUFFIX` beside it; only such names count as migrasim's own leftovers (a user's
+  dotfile does not).
+* Staging folders carry :data:`STAGING_MARKER` with the writing process's id, and results set
+  aside between two renames carry :data:`ASIDE_MARKER`; a later run removes such folders whose
+  process is gone, and nothing else (a folder merely named like one is left alone).
+* One writer at a time: a lock file ``.NAME`` + :data:`LOCK_SUFFIX` beside the folder is held
+  (``flock``) while a folder is written, and for the whole of a sweep; a second writer exits
+  with an error (exit 2) instead of leaving a mix.
+* New folders and files get the permissions the user's umask gives (and a folder replaced by
+  ``--force`` keeps the mode it had, a shared group folder's setgid bit included).
 """
 
 from __future__ import annotations
@@ -23,10 +36,13 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import fcntl
 import json
 import os
 import shutil
+import stat
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -40,6 +56,30 @@ MARKER = ".migrasim-results.json"
 
 STAGING_MARKER = ".migrasim-staging"
 """Inside a staging folder: the id of the process writing it."""
+
+ASIDE_MARKER = ".migrasim-aside"
+"""Inside results set aside between two renames (where the file system cannot exchange two
+folders in one step): the id of the process replacing them."""
+
+TEMP_SUFFIX = ".migrasim-part"
+"""The end of a temporary file's name while it is written (then renamed to its own name)."""
+
+LOCK_SUFFIX = ".migrasim-lock"
+"""Beside a results folder while a migrasim process writes it."""
+
+MAX_PID = 1 << 22
+"""Linux's largest process id (``pid_max`` cannot exceed it): a larger "id" is not one of ours."""
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+"""The user's umask, read once at import (``os.umask`` sets it as it reads it, so it is not
+read again while other threads may create files)."""
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -137,30 +177,57 @@ def written_files(folder: Path) -> set[str] | None:
     if not isinstance(record, dict) or record.get("tool") != "migrasim":
         return None
     files = record.get("files")
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        return None
+    if not isinstance(files, list) or not all(isinstance(f, str) and _inside(f) for f in files):
+        return None  # a marker naming anything outside its folder is not trusted at all
     return set(files)
+
+
+def _inside(name: str) -> bool:
+    """A name the marker may list: a plain relative path that stays inside the folder."""
+    if not name or "\\" in name or "\x00" in name or name.startswith("/"):
+        return False
+    parts = name.split("/")
+    return all(part not in ("", ".", "..") for part in parts)
 
 
 def _foreign_entries(folder: Path, entries: list[str]) -> list[str]:
     """Top-level entries of ``folder`` that migrasim did not write."""
     written = written_files(folder)
-    if written is None:
+    if written is None or (folder / MARKER).is_symlink():
         return entries
-    tops = {name.split("/", 1)[0] for name in written} | {MARKER}
-    foreign = [e for e in entries if e not in tops]
-    for name in entries:  # a sub-folder (a sweep's points) may hold only listed files
+    tops = {name.split("/", 1)[0] for name in written} | {MARKER, ASIDE_MARKER}
+    folders = _dirs(written)
+    foreign = []
+    for name in entries:
         path = folder / name
-        if name in tops and path.is_dir() and not path.is_symlink():
-            for inner in path.rglob("*"):
+        if name not in tops or path.is_symlink():  # nothing is written or deleted through a link
+            if not (path.is_file() and not path.is_symlink() and _is_temp(name)):
+                foreign.append(name)
+            continue
+        if path.is_dir():  # a sub-folder (a sweep's points) may hold only listed files
+            for inner in sorted(path.rglob("*")):  # rglob does not enter linked folders
                 relative = inner.relative_to(folder).as_posix()
-                if inner.is_file() and relative not in written and not _is_temp(inner.name):
+                if inner.is_dir() and not inner.is_symlink():
+                    ours = relative + "/" in folders
+                else:
+                    ours = not inner.is_symlink() and (relative in written or _is_temp(inner.name))
+                if not ours:
                     foreign.append(relative)
     return foreign
 
 
+def _dirs(written: set[str]) -> set[str]:
+    """Every sub-folder the listed files lie in, as ``a/`` and ``a/b/``."""
+    out = set()
+    for name in written:
+        parts = name.split("/")[:-1]
+        out |= {"/".join(parts[: i + 1]) + "/" for i in range(len(parts))}
+    return out
+
+
 def _is_temp(name: str) -> bool:
-    return name.startswith(".") and "." in name[1:]
+    """A temporary file of :func:`_replace_file` (a kill can leave one behind)."""
+    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -172,28 +239,42 @@ def _marker(files: Iterable[str]) -> str:
 
 def write_files(out: Path, files: Files, force: bool, protect: Iterable[Path] = ()) -> Path:
     """Write ``files`` into ``out`` atomically: everything is written to a temporary sibling
-    folder, which then takes the place of ``out`` in one step. Returns the folder written."""
+    folder, which then takes the place of ``out`` in one step. Returns the folder written.
+    Holds the folder's lock (:func:`folder_lock`) from the last check to the swap."""
     out = prepare_out_dir(out, force, protect)
-    with _os_errors(out):
-        out.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_staging(out)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        try:
-            (staging / STAGING_MARKER).write_text(str(os.getpid()), encoding="utf-8")
-            for name, content in files.items():
-                _write(staging / name, content)
-            (staging / MARKER).write_text(_marker(files), encoding="utf-8")
-            (staging / STAGING_MARKER).unlink()
-            _swap_in(staging, out)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+    with folder_lock(out):
+        out = prepare_out_dir(out, force, protect)  # again: no other writer can change it now
+        with _os_errors(out):
+            remove_stale_staging(out)
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+            try:
+                _set_folder_mode(staging, out)
+                (staging / STAGING_MARKER).write_text(str(os.getpid()), encoding="utf-8")
+                for name, content in files.items():
+                    _write(staging / name, content)
+                (staging / MARKER).write_text(_marker(files), encoding="utf-8")
+                (staging / STAGING_MARKER).unlink()
+                _swap_in(staging, out)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
     return out
+
+
+def _set_folder_mode(folder: Path, like: Path) -> None:
+    """Give a new folder (made 0700 by ``mkdtemp``) the mode of the folder it will replace,
+    or else what the user's umask gives (a set-group-id bit inherited from the parent kept)."""
+    if like.is_dir():
+        os.chmod(folder, stat.S_IMODE(like.stat().st_mode))
+    else:
+        inherited = folder.stat().st_mode & stat.S_ISGID
+        os.chmod(folder, (0o777 & ~_UMASK) | inherited)
 
 
 def start_folder(out: Path, files: Files, protect: Iterable[Path] = ()) -> Path:
     """Create ``out`` (empty or absent; check with :func:`prepare_out_dir` first) with
-    ``files``, to be added to later with :func:`add_files` (a sweep)."""
+    ``files``, to be added to later with :func:`add_files` (a sweep; hold
+    :func:`folder_lock` for the whole of it)."""
     out = resolve_out(out)
     with _os_errors(out):
         out.mkdir(parents=True, exist_ok=True)
@@ -208,19 +289,35 @@ def clear_folder(out: Path) -> None:
     written = written_files(out) or set()
     with _os_errors(out):
         for name in sorted(written, reverse=True):
-            (out / name).unlink(missing_ok=True)
+            path = out / name
+            if not _through_link(out, path):
+                path.unlink(missing_ok=True)
         for folder in sorted({(out / n).parent for n in written}, reverse=True):
-            if folder != out:
+            if folder != out and not _through_link(out, folder):
+                for leftover in folder.glob(f".*{TEMP_SUFFIX}"):
+                    if leftover.is_file() and not leftover.is_symlink():
+                        leftover.unlink()
                 with contextlib.suppress(OSError):
                     folder.rmdir()  # only if empty
         (out / MARKER).unlink(missing_ok=True)
+
+
+def _through_link(top: Path, path: Path) -> bool:
+    """Whether a folder between ``top`` (excluded) and ``path`` is a symbolic link (so
+    ``path`` would lie outside ``top``)."""
+    here = path.parent
+    while here != top and top in here.parents:
+        if here.is_symlink():
+            return True
+        here = here.parent
+    return False
 
 
 def add_files(out: Path, files: Files) -> None:
     """Add (or replace) files in an existing folder, each one atomically: it is either absent,
     its previous version, or complete. For results built up over time (a sweep's points). The
     folder's marker lists them before they are written."""
-    with _os_errors(out):
+    with folder_lock(out), _os_errors(out):
         known = written_files(out) or set()
         if not set(files) <= known:
             _replace_file(out / MARKER, _marker(known | set(files)))
@@ -228,10 +325,27 @@ def add_files(out: Path, files: Files) -> None:
             _replace_file(out / name, content)
 
 
+def write_file(path: Path, content: str | bytes, force: bool) -> Path:
+    """One file (not a results folder: e.g. the schema) written atomically, its folder made if
+    missing; an existing file is replaced only with ``force``, a folder never. A symbolic link
+    is written through, as ``--out`` is for folders. Returns the path written."""
+    path = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if path.is_dir():
+        raise OutputError(f"{path} is a folder; give the name of a file to write")
+    if path.exists() and not force:
+        raise ResultsExistError(
+            f"{path} exists; pass --force to replace it, or choose another --out"
+        )
+    with _os_errors(path):
+        _replace_file(path, content)
+    return path
+
+
 def _replace_file(path: Path, content: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
+        os.fchmod(handle, 0o666 & ~_UMASK)  # mkstemp makes 0600; a plain file would get this
         with os.fdopen(handle, "wb") as stream:
             stream.write(content.encode("utf-8") if isinstance(content, str) else content)
         os.replace(temp, path)
@@ -292,9 +406,19 @@ def _swap_in(staging: Path, out: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
         return
     old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    aside = out / ASIDE_MARKER  # marks the old results as ours while they are set aside
+    aside.write_text(str(os.getpid()), encoding="utf-8")
     out.rename(old)
     staging.rename(out)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _pid(text: str) -> int | None:
+    """A process id written by migrasim, or None (not digits, or beyond any real id)."""
+    text = text.strip()
+    if not text.isdigit() or not 0 < int(text) <= MAX_PID:
+        return None
+    return int(text)
 
 
 def _alive(pid: int) -> bool:
@@ -311,7 +435,9 @@ def _alive(pid: int) -> bool:
 
 def remove_stale_staging(out: Path) -> None:
     """Remove staging folders beside ``out`` that a killed migrasim left (their process is
-    gone), and put back results a kill left aside between two renames."""
+    gone), and put back results a kill left aside between two renames. Only folders carrying
+    migrasim's own marker (:data:`STAGING_MARKER`, :data:`ASIDE_MARKER`) are touched: a
+    folder merely named like one is the user's."""
     parent = out.parent
     if not parent.is_dir():
         return
@@ -319,21 +445,85 @@ def remove_stale_staging(out: Path) -> None:
     for entry in parent.iterdir():
         if not entry.name.startswith(prefix) or not entry.is_dir() or entry.is_symlink():
             continue
-        rest = entry.name[len(prefix) :]
-        if rest.startswith("old-"):
-            pid_text = rest[4:]
-            if pid_text.isdigit() and not _alive(int(pid_text)):
-                if not out.exists() and written_files(entry) is not None:
-                    entry.rename(out)  # the old results, put back
-                else:
-                    shutil.rmtree(entry, ignore_errors=True)
-            continue
-        try:
-            pid_text = (entry / STAGING_MARKER).read_text(encoding="utf-8").strip()
-        except OSError:
+        aside = entry.name[len(prefix) :].startswith("old-")
+        marker = entry / (ASIDE_MARKER if aside else STAGING_MARKER)
+        if marker.is_symlink() or not marker.is_file():
             continue  # not ours, or complete new results waiting for a rename
-        if pid_text.isdigit() and not _alive(int(pid_text)):
+        try:
+            pid = _pid(marker.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue
+        if pid is None or _alive(pid):
+            continue
+        if aside and not out.exists() and written_files(entry) is not None:
+            entry.rename(out)  # the old results, put back
+            (out / ASIDE_MARKER).unlink(missing_ok=True)
+        else:
             shutil.rmtree(entry, ignore_errors=True)
+
+
+# --- one writer at a time ---------------------------------------------------------------------
+
+_HELD: dict[Path, tuple[int, int]] = {}
+"""Lock files this process holds: path -> (descriptor, depth), so a sweep that holds its
+folder's lock can still add files to it."""
+_HELD_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def folder_lock(out: Path) -> Iterator[None]:
+    """Hold ``out``'s lock file (``.NAME.migrasim-lock`` beside it, removed on release) so no
+    other migrasim process writes the folder meanwhile; if one holds it, an
+    :class:`OutputError` (exit 2) says so at once, rather than waiting or mixing results.
+    Re-entrant within a process."""
+    out = resolve_out(out)
+    with _os_errors(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(os.path.realpath(out.parent)) / f".{out.name}{LOCK_SUFFIX}"
+    with _HELD_GUARD:
+        held = _HELD.get(path)
+        if held is not None:
+            _HELD[path] = (held[0], held[1] + 1)
+        else:
+            with _os_errors(out):
+                _HELD[path] = (_acquire(path, out), 1)
+    try:
+        yield
+    finally:
+        with _HELD_GUARD:
+            fd, depth = _HELD[path]
+            if depth > 1:
+                _HELD[path] = (fd, depth - 1)
+            else:
+                del _HELD[path]
+                with contextlib.suppress(OSError):
+                    path.unlink()  # while still locked: a waiting opener sees a new file
+                os.close(fd)
+
+
+def _acquire(path: Path, out: Path) -> int:
+    """Open and lock ``path``; retried when the file was removed by its last holder between
+    our open and our lock (we would hold a lock on a file no one else can see)."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666 & ~_UMASK)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise OutputError(
+                f"another migrasim process is writing {out} now; wait for it to finish, or "
+                "choose another --out"
+            ) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            same = os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
 
 
 @contextlib.contextmanager

@@ -26,9 +26,9 @@ from migrasim.analysis.runner import (
 from migrasim.analysis.sampling import has_uncertainty
 from migrasim.core.engine import Model, RunResult, simulate
 from migrasim.core.rules import completion_days
-from migrasim.errors import MigrasimError
+from migrasim.errors import MigrasimError, ScenarioError
 from migrasim.scenario.compile import build_model
-from migrasim.scenario.overrides import apply_override
+from migrasim.scenario.overrides import apply_override, key_path_problem
 from migrasim.scenario.types import Scenario, parse_scenario
 
 Progress = Callable[[int, int], None]
@@ -114,9 +114,13 @@ def run_scenario(
 def with_overrides(
     data: Any, assignments: Sequence[tuple[str, Any]], source: str | None
 ) -> Scenario:
-    """Validate ``data`` with ``(key, value)`` overrides applied."""
+    """Validate ``data`` with ``(key, value)`` overrides applied; a key path that is not in the
+    scenario is a :class:`ScenarioError` naming it (exit 2), as for ``--set``."""
     for key, value in assignments:
-        data = apply_override(data, key, value)
+        try:
+            data = apply_override(data, key, value)
+        except (KeyError, ValueError) as exc:
+            raise ScenarioError([key_path_problem(key, exc)], source) from None
     return parse_scenario(data, source)
 
 

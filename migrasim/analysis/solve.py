@@ -8,6 +8,7 @@ so.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from migrasim.analysis.sampling import has_uncertainty
 from migrasim.analysis.stats import DateStats, date_stats
 from migrasim.core import units
 from migrasim.errors import Problem, ScenarioError
+from migrasim.scenario.types import Scenario
 
 _TARGET = re.compile(
     r"^\s*(?P<metric>P50|P80|P95|prob_by_go_live)\s*(?P<op><=|>=|<|>)\s*(?P<value>\S+)\s*$",
@@ -97,6 +99,17 @@ def parse_target(text: str, go_live: date | None) -> Target:
                 [Problem("--target", f"{raw!r} is not a date or go_live", fix)]
             ) from None
     return Target(text.strip(), metric, match["op"], threshold)
+
+
+def _check_flow(scenario: Scenario, flow: str, source: str | None) -> None:
+    """``--flow`` names a flow of the scenario (or ALL, the programme), before anything runs."""
+    names = [f.name for f in scenario.flows]
+    if flow == "ALL" or flow in names:
+        return
+    close = difflib.get_close_matches(flow, names, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    fix = f"{hint}name a flow, or ALL for the programme"
+    raise ScenarioError([Problem("--flow", f"no flow named {flow!r}", fix)], source)
 
 
 @dataclass(frozen=True)
@@ -231,6 +244,7 @@ def _solve(
     precision: Precision | None = None,
 ) -> Solution:
     base = with_overrides(data, [], source)
+    _check_flow(base, flow, source)
     target = parse_target(target_text, base.go_live)
     scale = scale_for(key, low, high)
     lo_x, hi_x = scale.parse(low), scale.parse(high)

@@ -96,6 +96,11 @@ class ActualsLog:
         return self.as_of - timedelta(days=1)
 
 
+def horizon_end(scenario: Scenario) -> date:
+    """The day the scenario's horizon ends: no log row or as-of date lies beyond it."""
+    return (scenario.start + timedelta(seconds=scenario.horizon)).date()
+
+
 def parse_day(value: Any) -> date:
     """A cell as a date: ``YYYY-MM-DD`` text, an Excel date, or a date-time at midnight."""
     if isinstance(value, datetime):
@@ -210,6 +215,12 @@ def _read_row(
             "date",
             f"{day} is before the scenario's start {start}",
             "remove the row, or correct the date or the scenario's start",
+        )
+    if day is not None and day >= horizon_end(scenario):
+        reader.fail(
+            "date",
+            f"{day} is after the scenario's horizon (it ends {horizon_end(scenario)})",
+            "correct the date, or give the scenario a longer horizon",
         )
     if day is not None and as_of is not None and day >= as_of:
         reader.fail(
@@ -354,6 +365,16 @@ def read_actuals(
     if as_of <= scenario.start.date():
         raise ScenarioError(
             [Problem("--as-of", f"{as_of} is not after the start", "give a later date")]
+        )
+    if as_of > horizon_end(scenario):
+        raise ScenarioError(
+            [
+                Problem(
+                    "--as-of",
+                    f"{as_of} is after the scenario's horizon (it ends {horizon_end(scenario)})",
+                    "give an earlier date, or the scenario a longer horizon",
+                )
+            ]
         )
     flows: dict[str, FlowActuals] = {}
     warnings: list[str] = []

@@ -128,6 +128,19 @@ def apply_override(data: Any, key: str, value: Any) -> Any:
     return root
 
 
+def key_path_problem(where: str, exc: KeyError | ValueError) -> Problem:
+    """A key path that :func:`apply_override` refused, as the problem to report at ``where``
+    (``--set KEY=VALUE``, a sweep's ``--grid`` key, solve's ``--vary``)."""
+    if isinstance(exc, _KeyPathError):
+        return Problem(where, str(exc.args[0]), exc.fix)
+    message = exc.args[0] if exc.args else str(exc)
+    return Problem(
+        where,
+        str(message),
+        "write KEY=VALUE with a key path such as links.capped.daily_cap or flows[Cardiff].volume",
+    )
+
+
 def apply_overrides(
     data: Any, assignments: Iterable[str], source: str | None, read_value: Any
 ) -> Any:
@@ -152,18 +165,8 @@ def apply_overrides(
             data = apply_override(data, key, read_value(text))
         except ScenarioError as exc:
             problems.extend(Problem(f"--set {assignment}", p.problem, p.fix) for p in exc.problems)
-        except _KeyPathError as exc:
-            problems.append(Problem(f"--set {assignment}", str(exc.args[0]), exc.fix))
         except (KeyError, ValueError) as exc:
-            message = exc.args[0] if exc.args else str(exc)
-            problems.append(
-                Problem(
-                    f"--set {assignment}",
-                    str(message),
-                    "write KEY=VALUE with a key path such as links.capped.daily_cap or "
-                    "flows[Cardiff].volume",
-                )
-            )
+            problems.append(key_path_problem(f"--set {assignment}", exc))
     for name, assignment in added.items():
         if not _link_used(data, name):
             links = [str(k) for k in data.get("links", {}) if k not in added]

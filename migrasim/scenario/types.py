@@ -116,7 +116,26 @@ DailyCount = Annotated[
 ]
 
 
+FIRST_YEAR, LAST_YEAR = 1990, 2200
+"""Every date a scenario gives (start, go-live, closures, outages, a flow's start) lies in these
+years: the calendar, holidays and every date conversion can hold them with the horizon added."""
+
+
+def _in_years(value: date) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise _fail(
+            f"the year {value.year} is outside {FIRST_YEAR}-{LAST_YEAR}",
+            "give the real date (a year from 1990 to 2200)",
+        )
+
+
 def _to_date(value: object) -> date:
+    day = _parse_date(value)
+    _in_years(day)
+    return day
+
+
+def _parse_date(value: object) -> date:
     if isinstance(value, datetime):
         raise _fail(
             f"expected a date, got the date-time {quoted(value.isoformat())}", "write YYYY-MM-DD"
@@ -134,7 +153,13 @@ def _to_date(value: object) -> date:
 
 
 def _to_datetime(value: object) -> datetime:
-    """A date (meaning 00:00) or a naive local date-time."""
+    """A date (meaning 00:00) or a naive local date-time, within the years allowed."""
+    moment = _parse_datetime(value)
+    _in_years(moment.date())
+    return moment
+
+
+def _parse_datetime(value: object) -> datetime:
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
@@ -860,7 +885,6 @@ MAX_DESCRIPTION_LENGTH = 10_000
 MAX_OUTAGES = 100_000
 """Random outages expected within the horizon on one link (at the shortest mtbf + mttr): more
 would cost memory and time for no meaning (a link down every few seconds is not a link)."""
-FIRST_YEAR, LAST_YEAR = 1990, 2200
 
 
 def _text_problem(key: str, value: str, limit: int, multiline: bool) -> Problem | None:
@@ -898,15 +922,6 @@ def _range_checks(scenario: Scenario) -> list[Problem]:
     for group in scenario.correlation:
         checks.append((f"correlation.{group}", group, MAX_NAME_LENGTH, False))
     problems = [p for p in (_text_problem(*c) for c in checks) if p is not None]
-    start = scenario.start
-    if not FIRST_YEAR <= start.year <= LAST_YEAR:
-        problems.append(
-            Problem(
-                "start",
-                f"the year {start.year} is outside {FIRST_YEAR}-{LAST_YEAR}",
-                "give the migration's real start date",
-            )
-        )
     for name, link in scenario.links.items():
         outages = link.outages
         if outages is None or outages.mtbf is None or outages.mttr is None:

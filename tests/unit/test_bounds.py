@@ -47,6 +47,14 @@ def _problems(key: str, value: Any) -> str:
         ),
         ("start", "0001-01-01", "start: the year 1 is outside 1990-2200"),
         ("start", "9999-12-30", "start: the year 9999 is outside 1990-2200"),
+        ("go_live", "9999-12-31", "go_live: the year 9999 is outside 1990-2200"),
+        ("flows[0].start", "9999-12-30T08:00", "flows[0].start (A -> B): the year 9999 is"),
+        ("calendar.closures", ["9999-12-30"], "calendar.closures[0]: the year 9999 is outside"),
+        (
+            "links.capped.outages",
+            {"planned": ["2025-07-01..9999-12-30"]},
+            "links.capped.outages.planned[0]: the year 9999 is outside 1990-2200",
+        ),
         ("replications", 10**30, "replications: input should be less than or equal to 1000000"),
         ("flows[0].name", "a\x00b", "flows[0].name: contains the control character U+0000"),
         (

@@ -16,9 +16,13 @@ import pytest
 
 from migrasim.errors import OutputError, ResultsExistError
 from migrasim.folder import (
+    ASIDE_MARKER,
     MARKER,
     STAGING_MARKER,
+    TEMP_SUFFIX,
     add_files,
+    clear_folder,
+    folder_lock,
     prepare_out_dir,
     remove_stale_staging,
     write_files,
@@ -111,9 +115,12 @@ def test_stale_staging_of_dead_processes_is_removed_and_nothing_else(tmp_path: P
 
 def test_results_left_aside_by_a_kill_between_renames_are_put_back(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    old = tmp_path / f".out.old-{_dead_pid()}"
+    pid = _dead_pid()
+    old = tmp_path / f".out.old-{pid}"
     write_files(old, {"a.csv": "old\n"}, force=False)
+    (old / ASIDE_MARKER).write_text(str(pid), encoding="utf-8")  # as the swap marks it
     remove_stale_staging(out)
+    assert not (out / ASIDE_MARKER).exists()
     assert (out / "a.csv").read_text(encoding="utf-8") == "old\n"
     assert not old.exists()
 
@@ -201,3 +208,169 @@ def test_permission_and_full_disk_errors_are_input_errors(
     monkeypatch.setattr(tempfile, "mkdtemp", refuse(errno.ENOSPC))
     with pytest.raises(OutputError, match=r"the disk holding .*out is full"):
         write_files(tmp_path / "out", {"a.csv": "1\n"}, force=False)
+
+
+# --- nothing the user wrote is ever deleted (issue 23) -----------------------------------------
+
+
+def _sweep_folder(tmp_path: Path) -> Path:
+    out = tmp_path / "sweep"
+    out.mkdir()
+    add_files(out, {"manifest.json": "{}\n", "points/0000.json": "{}\n"})
+    return out
+
+
+def test_a_users_dotfile_among_sweep_points_is_foreign(tmp_path: Path) -> None:
+    out = _sweep_folder(tmp_path)
+    mine = out / "points" / ".my-notes.txt"
+    mine.write_text("mine\n", encoding="utf-8")
+    with pytest.raises(ResultsExistError, match=r"points/\.my-notes\.txt"):
+        write_files(out, {"a.csv": "1\n"}, force=True)
+    assert mine.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_a_killed_writes_temporary_file_is_still_migrasims_own(tmp_path: Path) -> None:
+    out = _sweep_folder(tmp_path)
+    (out / "points" / f".0001.json.k3j4h5g6{TEMP_SUFFIX}").write_text("{", encoding="utf-8")
+    write_files(out, {"a.csv": "1\n"}, force=True)
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "a.csv"]
+
+
+@pytest.mark.parametrize("name", ["../outside.txt", "/ABS", "points/../../outside.txt", "a//b"])
+def test_a_marker_naming_files_outside_its_folder_is_not_trusted(tmp_path: Path, name: str) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep\n", encoding="utf-8")
+    out = tmp_path / "res"
+    out.mkdir()
+    listed = name.replace("/ABS", str(outside))
+    (out / MARKER).write_text(json.dumps({"tool": "migrasim", "files": [listed]}), "utf-8")
+    assert written_files(out) is None
+    with pytest.raises(ResultsExistError, match="did not write"):
+        write_files(out, {"a.csv": "1\n"}, force=True)
+    clear_folder(out)  # even called directly, it deletes nothing the marker cannot prove
+    assert outside.read_text(encoding="utf-8") == "keep\n"
+
+
+def test_a_sweep_folder_whose_points_are_a_link_is_refused(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "0000.json").write_text("theirs\n", encoding="utf-8")
+    out = tmp_path / "sweep"
+    out.mkdir()
+    add_files(out, {"manifest.json": "{}\n"})
+    (out / MARKER).write_text(
+        json.dumps({"tool": "migrasim", "files": ["manifest.json", "points/0000.json"]}), "utf-8"
+    )
+    (out / "points").symlink_to(elsewhere)
+    with pytest.raises(ResultsExistError, match="points"):
+        prepare_out_dir(out, force=True)
+    assert (elsewhere / "0000.json").read_text(encoding="utf-8") == "theirs\n"
+
+
+def test_the_sweep_command_with_force_never_deletes_through_its_marker(tmp_path: Path) -> None:
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep\n", encoding="utf-8")
+    out = tmp_path / "sweep"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}\n", encoding="utf-8")
+    files = ["manifest.json", "../precious.txt", str(outside)]
+    (out / MARKER).write_text(json.dumps({"tool": "migrasim", "files": files}), "utf-8")
+    scenario = ROOT / "scenarios" / "health_boards.yaml"
+    code, _, stderr = invoke("sweep", str(scenario), "--grid", "links.capped.daily_cap=1 GB",
+                             "-n", "5", "--out", str(out), "--force")  # fmt: skip
+    assert code == 2, stderr
+    assert outside.read_text(encoding="utf-8") == "keep\n"
+
+
+def test_folders_named_like_staging_are_left_alone(tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    users = tmp_path / ".res.old-20250101"  # a user's backup, named by date
+    users.mkdir()
+    (users / "notes.txt").write_text("mine\n", encoding="utf-8")
+    huge = tmp_path / ".res.old-99999999999"  # beyond any process id
+    huge.mkdir()
+    (huge / ASIDE_MARKER).write_text("99999999999", encoding="utf-8")
+    lookalike = tmp_path / ".res.abcdefgh"
+    lookalike.mkdir()
+    (lookalike / "data.csv").write_text("x\n", encoding="utf-8")
+    write_files(out, {"a.csv": "1\n"}, force=False)
+    write_files(out, {"a.csv": "2\n"}, force=True)
+    assert (users / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+    assert huge.is_dir()
+    assert (lookalike / "data.csv").exists()
+    assert (out / "a.csv").read_text(encoding="utf-8") == "2\n"
+
+
+def _hold_lock_in_child(out: Path) -> subprocess.Popen[str]:
+    code = (
+        "import sys, time; from pathlib import Path; from migrasim.folder import folder_lock\n"
+        f"with folder_lock(Path({str(out)!r})):\n"
+        "    print('held', flush=True); sys.stdin.readline()\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, cwd=ROOT)  # fmt: skip
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "held"
+    return child
+
+
+def test_a_second_writer_is_refused_while_the_folder_is_locked(tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    write_files(out, {"a.csv": "old\n"}, force=False)
+    child = _hold_lock_in_child(out)
+    try:
+        with pytest.raises(OutputError, match="another migrasim process is writing"):
+            write_files(out, {"a.csv": "new\n"}, force=True)
+        scenario = ROOT / "scenarios" / "health_boards.yaml"
+        code, _, stderr = invoke("run", str(scenario), "-n", "5", "--out", str(out), "--force")
+        assert code == 2
+        assert "another migrasim process is writing" in stderr
+    finally:
+        child.communicate("\n", timeout=30)
+    assert (out / "a.csv").read_text(encoding="utf-8") == "old\n"
+    write_files(out, {"a.csv": "new\n"}, force=True)  # released: the next writer goes ahead
+    assert (out / "a.csv").read_text(encoding="utf-8") == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]  # the lock file is gone
+
+
+def test_the_lock_is_reentrant_within_a_process(tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    with folder_lock(out), folder_lock(out):
+        write_files(out, {"a.csv": "1\n"}, force=False)
+        add_files(out, {"b.csv": "2\n"})
+    assert written_files(out) == {"a.csv", "b.csv"}
+
+
+def test_a_sweep_holds_its_folder_for_its_whole_run(tmp_path: Path) -> None:
+    """A run --force into a folder a sweep is writing exits 2 and leaves the sweep whole."""
+    from migrasim.app import SweepEvents, sweep
+
+    scenario = ROOT / "scenarios" / "health_boards.yaml"
+    out = tmp_path / "sweep"
+    codes: list[int] = []
+
+    def meanwhile(*_args: object) -> None:
+        command = [sys.executable, "-c", "from migrasim.cli import main; main()", "run",
+                   str(scenario), "-n", "5", "--out", str(out), "--force"]  # fmt: skip
+        codes.append(subprocess.run(command, capture_output=True, cwd=ROOT, check=False,
+                                    timeout=300).returncode)  # fmt: skip
+
+    sweep(scenario, ["links.capped.daily_cap=1 GB,2 GB"], replications=5, out=out,
+          events=SweepEvents(point=meanwhile))  # fmt: skip
+    assert codes == [2, 2]
+    assert {"sweep.csv", "points/0000.json", "points/0001.json"} <= (written_files(out) or set())
+
+
+def test_folders_and_files_get_the_users_permissions(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    write_files(shared, {"a.csv": "1\n"}, force=False)
+    os.chmod(shared, 0o2775)
+    write_files(shared, {"a.csv": "2\n"}, force=True)
+    assert shared.stat().st_mode & 0o7777 == 0o2775
+    mask = os.umask(0o022)
+    os.umask(mask)
+    fresh = tmp_path / "fresh"
+    write_files(fresh, {"a.csv": "1\n"}, force=False)
+    assert fresh.stat().st_mode & 0o777 == 0o777 & ~mask
+    add_files(fresh, {"points/0000.json": "{}\n"})
+    assert (fresh / "points" / "0000.json").stat().st_mode & 0o777 == 0o666 & ~mask
