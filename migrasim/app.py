@@ -289,7 +289,8 @@ def compare(
     precision: Precision | None = None,
 ) -> CompareOutput:
     """Run each scenario (and each variant of the first) on common random numbers and write
-    compare.csv, overlaid charts and a report led by the scenario most likely to make go-live."""
+    compare.csv, overlaid charts and a report titled with every scenario's name that opens with
+    the scenarios side by side, then describes the one most likely to make go-live."""
     from migrasim.analysis.compare import compare_advice, compare_rows
     from migrasim.render.board import what_if_text
     from migrasim.render.i18n import fill, translator
@@ -358,7 +359,8 @@ def compare(
     command = reproduce_command(
         "compare", paths, overrides, n, seed, [f"--variant={v}" for v in variants]
     )
-    # The report leads with the scenario most likely to make go-live (else the earliest P80).
+    # After the side-by-side, the report describes the scenario most likely to make go-live
+    # (else the one with the earliest P80).
     best = min(
         range(len(reports)),
         key=lambda i: (
