@@ -186,3 +186,19 @@ def test_the_side_by_side_view() -> None:
     assert c.chance_low is None
     assert (c.p80_change, c.p80_change_low) == ("\u2212947", None)
     assert comparison_rows(_side_rows(), CY)[0].p80 == "10 Mawrth 2028"
+
+
+def test_the_side_by_side_without_go_live() -> None:
+    from migrasim.render.terminal import side_by_side_lines
+
+    stats = DateStats(date(2026, 2, 1), date(2026, 3, 1), None, None, None,
+                      (date(2026, 2, 20), date(2026, 3, 9)), 8.0)  # fmt: skip
+    rows = [CompareRow("ALL", "a", stats, verdict="none", organisations=3),
+            CompareRow("ALL", "b", stats, 0.0, Interval(0.0, -1.0, 2.0), verdict="none",
+                       organisations=3)]  # fmt: skip
+    _, a, b = side_by_side_lines(rows, EN)
+    # the words of run's report for a scenario without go-live; no chance, no count late
+    assert a.startswith("No go-live date  2026-03-01 [2026-02-20, 2026-03-09]")
+    assert " of 3" not in a
+    assert "%" not in a
+    assert "+0 [-1, +2]" in b
