@@ -25,7 +25,13 @@ from migrasim.analysis.summary import progress_band, summarise
 from migrasim.background import Helper, forked
 from migrasim.core.rules import in_time
 from migrasim.errors import MigrasimError, ResultsExistError
-from migrasim.folder import add_files, folder_lock, prepare_out_dir, write_files
+from migrasim.folder import (
+    add_files,
+    compare_folder_name,
+    folder_lock,
+    prepare_out_dir,
+    write_files,
+)
 from migrasim.scenario.types import Scenario
 
 if TYPE_CHECKING:
@@ -106,12 +112,20 @@ def _report_files(
     lang: str,
     extra_tables: Sequence[ExtraTable],
     advice: Advice | None,
+    title: str | None = None,
+    comparison: Sequence[CompareRow] = (),
+    detail: str | None = None,
 ) -> dict[str, bytes]:
     """report.html and summary.xlsx for a run (or the base of a compare or sweep); ``pngs``:
-    the charts, or a call that waits for them (made once the workbook is)."""
+    the charts, or a call that waits for them (made once the workbook is). A compare gives
+    its ``title``, the side-by-side ``comparison`` and the label of the scenario in
+    ``detail``."""
     from migrasim.render.bundle import report_files
 
     inputs = _report_inputs(path, overrides, outcome, report, command, extra_tables, advice)
+    if title is not None or comparison:
+        inputs = replace(inputs, title=title or inputs.title, comparison=tuple(comparison),
+                         detail=detail)  # fmt: skip
     return report_files(inputs, lang, pngs if callable(pngs) else lambda: pngs)
 
 
@@ -260,6 +274,12 @@ class CompareOutput:
     go_live: date | None
     out: Path
 
+    @property
+    def side_by_side(self) -> list[CompareRow]:
+        """Every scenario's programme row, the first scenario first: the compare's first
+        table (its verdict, P80, chance, organisations late and change against the first)."""
+        return [row for row in self.rows if row.flow == PROGRAMME]
+
 
 def compare(
     paths: Sequence[Path],
@@ -275,20 +295,25 @@ def compare(
     precision: Precision | None = None,
 ) -> CompareOutput:
     """Run each scenario (and each variant of the first) on common random numbers and write
-    compare.csv, overlaid charts and a report led by the scenario most likely to make go-live."""
+    compare.csv, overlaid charts and a report titled with every scenario's name that opens with
+    the scenarios side by side, then describes the one most likely to make go-live."""
     from migrasim.analysis.compare import compare_advice, compare_rows
     from migrasim.render.board import what_if_text
     from migrasim.render.i18n import fill, translator
     from migrasim.render.inputs import compare_table
-    from migrasim.render.messages import CHARTS
+    from migrasim.render.messages import CHARTS, COMPARE
     from migrasim.scenario.loader import load_scenario
 
     t = translator(lang)  # an unknown language fails here, before any simulation
-    specs = [(p.stem, load_scenario(p, overrides)) for p in paths]
+    # Each scenario is labelled by its name (its ``name:``); a variant by the first's name
+    # and its changes.
+    loaded = [load_scenario(p, overrides) for p in paths]
+    specs = [(spec.name, spec) for spec in loaded]
     sources: list[tuple[Path, tuple[str, ...]]] = [(p, tuple(overrides)) for p in paths]
     for variant in variants:
         changes = (*overrides, *(part.strip() for part in variant.split(";") if part.strip()))
-        specs.append((variant, load_scenario(paths[0], changes)))
+        spec = load_scenario(paths[0], changes)
+        specs.append((f"{spec.name} [{variant}]", spec))
         sources.append((paths[0], changes))
     if len(specs) < 2:
         raise MigrasimError("give two or more scenarios, or one with --variant")
@@ -300,8 +325,8 @@ def compare(
     labels = [label for label, _ in specs]
     if len(set(labels)) != len(labels):
         labels = [f"{i + 1}:{label}" for i, label in enumerate(labels)]
-    second = paths[1].stem if len(paths) > 1 else "variants"
-    out = out if out is not None else Path("results") / f"compare-{specs[0][0]}-vs-{second}"
+    if out is None:
+        out = Path("results") / compare_folder_name([p.stem for p in paths], len(variants))
     prepare_out_dir(out, force, paths)
     # a helper loads the chart library (and pandas) while this process simulates
     helper = Helper(["migrasim.render.plots"], slots=2)
@@ -322,7 +347,7 @@ def compare(
     suffix = "" if what_if is None else f"\n{what_if}"
     titles = (fill(t, CHARTS["compare_cdf_title"]) + suffix,
               fill(t, CHARTS["compare_burnup_title"]) + suffix)  # fmt: skip
-    rows = compare_rows(outcomes, seed)
+    rows = _with_scenario_figures(compare_rows(outcomes, seed), labels, reports)
     # The two charts (one with compare.csv) are made in the helper and a fork of it while this
     # process writes the report.
     pieces = helper.submit(
@@ -340,7 +365,8 @@ def compare(
     command = reproduce_command(
         "compare", paths, overrides, n, seed, [f"--variant={v}" for v in variants]
     )
-    # The report leads with the scenario most likely to make go-live (else the earliest P80).
+    # After the side-by-side, the report describes the scenario most likely to make go-live
+    # (else the one with the earliest P80).
     best = min(
         range(len(reports)),
         key=lambda i: (
@@ -353,11 +379,52 @@ def compare(
     path, changed = sources[best]  # a --variant is echoed as its file with its changes
     label, outcome = outcomes[best]
     led = replace(reports[best], overrides=tuple(changed))  # the report says which ran
+    # The title names every scenario; the side-by-side (every scenario's programme row)
+    # comes first, then the best scenario in detail.
+    title = fill(t, COMPARE["title"], first=labels[0], others=_listed(labels[1:], t))
+    result = CompareOutput(labels, rows, reports, seed, outcomes[0][1].replications, go_live, out)
     report = _report_files(path, changed, outcome, led, pngs, command, lang,
-                           [compare_table(rows)], fix)  # fmt: skip
+                           [compare_table(rows)], fix, title, result.side_by_side,
+                           label)  # fmt: skip
     files = {"compare.csv": made()["compare.csv"], **pngs(), **report}
     write_files(out, files, force=force, protect=paths)
-    return CompareOutput(labels, rows, reports, seed, outcomes[0][1].replications, go_live, out)
+    return result
+
+
+def _with_scenario_figures(
+    rows: list[CompareRow], labels: list[str], reports: list[RunReport]
+) -> list[CompareRow]:
+    """The rows, each programme row with its scenario's verdict (classified as ``run``'s) and
+    organisation counts (from the summary ``run`` counts them in: ``RunReport.counts``)."""
+    from migrasim.render.headlines import headline_from, verdict
+
+    by_label = dict(zip(labels, reports, strict=True))
+    out = []
+    for row in rows:
+        if row.flow == PROGRAMME:
+            report = by_label[row.scenario]
+            counts = report.counts
+            row = replace(
+                row,
+                verdict=verdict(headline_from(report.programme, report.go_live)),
+                organisations=counts.flows,
+                organisations_late=None if report.go_live is None else counts.late,
+                organisations_at_risk=(
+                    None if report.go_live is None or report.deterministic else counts.at_risk
+                ),
+            )
+        out.append(row)
+    return out
+
+
+def _listed(names: Sequence[str], t: Any) -> str:
+    """Names as a list in words: ``a``, ``a and b``, ``a, b and c``."""
+    from migrasim.render.i18n import fill
+    from migrasim.render.messages import BOARD
+
+    if len(names) == 1:
+        return names[0]
+    return fill(t, BOARD["and"], first=", ".join(names[:-1]), last=names[-1])
 
 
 def _compare_cdf(

@@ -291,9 +291,18 @@ def run(
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Results folder (default: results/compare-<first>-vs-<second>/).",
+    help=(
+        "Results folder (default: results/compare-<first>-vs-<others>/, from the files' stems "
+        "and the number of variants, e.g. compare-a-vs-b-c or compare-a-vs-2-variants; with "
+        "many scenarios compare-<first>-vs-<second>-and-<k>-more-<hash>)."
+    ),
 )
 @click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@click.option(
+    "--by-organisation",
+    is_flag=True,
+    help="Also print the comparison organisation by organisation (as in compare.csv).",
+)
 @PRECISION
 @LANG
 @_guarded
@@ -307,6 +316,7 @@ def compare(
     scheduler: str | None,
     out: Path | None,
     force: bool,
+    by_organisation: bool,
     lang: str,
     precision: float | None,
 ) -> None:
@@ -332,13 +342,20 @@ def compare(
             progress, _precision(precision),
         )  # fmt: skip
     from migrasim.render.i18n import translator
-    from migrasim.render.terminal import comparison_lines, term
+    from migrasim.render.terminal import comparison_lines, side_by_side_lines, term
 
     t = translator(lang)
     click.echo(term(t, "comparing", n=len(result.labels), replications=result.replications,
                     seed=result.seed))  # fmt: skip
-    for line in comparison_lines(result.rows, result.labels, result.go_live is not None, t):
+    # First the scenarios side by side; the organisation-by-organisation table on request.
+    for line in side_by_side_lines(result.side_by_side, t):
         click.echo(line)
+    if by_organisation:
+        click.echo("")
+        for line in comparison_lines(result.rows, result.labels, result.go_live is not None, t):
+            click.echo(line)
+    else:
+        click.echo(term(t, "by_organisation_hint"))
     click.echo(term(t, "written", folder=result.out))
 
 

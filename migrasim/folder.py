@@ -37,13 +37,15 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from migrasim.errors import OutputError, ResultsExistError
@@ -80,6 +82,34 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 """The user's umask, read once at import (``os.umask`` sets it as it reads it, so it is not
 read again while other threads may create files)."""
+
+
+COMPARE_NAME_MAX = 100
+"""The longest default compare folder name that lists every scenario (two scenarios always
+fit: stems are cut to 40 characters); longer ones are
+shortened (:func:`compare_folder_name`)."""
+
+
+def compare_folder_name(stems: Sequence[str], variants: int = 0) -> str:
+    """The default results folder of a compare (under ``results/``): every scenario, by its
+    file's stem, and the number of variants: ``compare-a-vs-b-c``, ``compare-a-vs-2-variants``.
+    Stems are cut to 40 characters and keep only letters, digits, ``.``, ``_`` and ``-``
+    (anything else becomes ``_``), so the name is safe on any file system. A name longer than
+    :data:`COMPARE_NAME_MAX` keeps the first two and counts the rest, with the first 8 hex
+    digits of the SHA-256 of every part so different lists get different folders:
+    ``compare-a-vs-b-and-3-more-1f2e3d4c``. The same scenarios in the same order always give
+    the same name."""
+    parts = [(re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "scenario")[:40]
+             for stem in stems]  # fmt: skip
+    if variants:
+        parts.append(f"{variants}-variant{'s' if variants > 1 else ''}")
+    if len(parts) < 2:
+        raise ValueError("a comparison needs two or more scenarios")
+    name = f"compare-{parts[0]}-vs-{'-'.join(parts[1:])}"
+    if len(name) <= COMPARE_NAME_MAX:
+        return name
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:8]
+    return f"compare-{parts[0]}-vs-{parts[1]}-and-{len(parts) - 2}-more-{digest}"
 
 
 # --- checks -----------------------------------------------------------------------------------

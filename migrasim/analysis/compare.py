@@ -102,8 +102,12 @@ COLUMNS = [
     "p50_diff_days", "p80_diff_days", "p80_diff_ci_low", "p80_diff_ci_high",
     "mean_diff_days", "mean_diff_ci_low", "mean_diff_ci_high",
     "prob_diff", "prob_diff_ci_low", "prob_diff_ci_high",
+    "p80_ci_low", "p80_ci_high", "verdict", "organisations", "organisations_late",
+    "organisations_at_risk",
 ]  # fmt: skip
-"""compare.csv's columns, in order: :meth:`CompareRow.fields`' keys."""
+"""compare.csv's columns, in order: :meth:`CompareRow.fields`' keys. The last four are the
+scenario's (its programme row's; blank on an organisation's row): the verdict's code (yes,
+risk, no, none) and the organisations' status counts, as ``run`` reports them."""
 
 
 def _rounded(value: float | None, digits: int) -> float | None:
@@ -124,11 +128,18 @@ class CompareRow:
     p80_diff: Interval = Interval(None, None, None)
     mean_diff: Interval = Interval(None, None, None)
     prob_diff: Interval = Interval(None, None, None)
+    exact: bool = False  # the scenario has no uncertainty: its intervals have zero width
+    # The programme row's scenario figures, as ``run`` gives them (set by the compare
+    # pipeline): the verdict's code and the organisations' counts (``RunReport.counts``).
+    verdict: str | None = None
+    organisations: int | None = None
+    organisations_late: int | None = None
+    organisations_at_risk: int | None = None
 
     def fields(self) -> dict[str, Any]:
         """compare.csv's row: ISO dates, 'never', '' where there is no value."""
 
-        def blank(value: float | None) -> Any:
+        def blank(value: float | str | None) -> Any:
             return "" if value is None else value
 
         return {
@@ -145,7 +156,17 @@ class CompareRow:
             "prob_diff": blank(self.prob_diff.estimate),
             "prob_diff_ci_low": blank(self.prob_diff.low),
             "prob_diff_ci_high": blank(self.prob_diff.high),
+            "p80_ci_low": _iso(self.stats.p80_ci[0]),
+            "p80_ci_high": _iso(self.stats.p80_ci[1]),
+            "verdict": blank(self.verdict),
+            "organisations": blank(self.organisations),
+            "organisations_late": blank(self.organisations_late),
+            "organisations_at_risk": blank(self.organisations_at_risk),
         }
+
+
+def _iso(day: date | None) -> str:
+    return "never" if day is None else day.isoformat()
 
 
 def _round_interval(interval: Interval, digits: int) -> Interval:
@@ -167,7 +188,8 @@ def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[Compare
             values = base if outcome is first else outcome.ordinals(flow)
             days = ordinal_days(values)
             stats = date_stats(days, outcome.scenario.go_live, exact=outcome.mc is None)
-            row = CompareRow(flow, label, stats)
+            exact = outcome.mc is None
+            row = CompareRow(flow, label, stats, exact=exact)
             if label != first_label and len(values) == len(base):
                 p50, p80 = quantile_differences(base, values, (0.5, 0.8), seed)
                 mean = mean_difference(values - base)
@@ -187,6 +209,7 @@ def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[Compare
                     _round_interval(p80, 0),
                     _round_interval(mean, 1),
                     _round_interval(prob, 4),
+                    exact,
                 )
             rows.append(row)
     return rows

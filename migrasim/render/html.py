@@ -32,6 +32,7 @@ from migrasim.render.messages import COLUMN_LABELS, EXTRA_TITLES
 
 __all__ = [
     "Cell",
+    "ComparisonRow",
     "DriverRow",
     "FigureView",
     "HeadlineView",
@@ -110,6 +111,32 @@ class HeadlineView:
     capacity_lines: list[str] = field(default_factory=list)
     capacity_note: str | None = None
     top: list[TopRow] = field(default_factory=list)  # the organisations that matter most
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One scenario in the compare report's side-by-side table, formatted. An interval is
+    None where there is none (a deterministic scenario's, or the first scenario's change)."""
+
+    scenario: str  # the scenario's name
+    verdict: Verdict  # as run's headline classifies it
+    p80: str | None  # None = never
+    p80_low: str | None
+    p80_high: str | None
+    has_p80_interval: bool
+    chance: str | None  # "84%"; None without go-live
+    chance_low: str | None
+    chance_high: str | None
+    late: int | None  # organisations likely late (late, if deterministic); None: no go-live
+    at_risk: int | None  # None: deterministic or no go-live
+    organisations: int | None
+    reference: bool  # the first scenario: the changes are measured against it
+    p80_change: str | None = None  # "−914" days; None: no change measured
+    p80_change_low: str | None = None
+    p80_change_high: str | None = None
+    chance_change: str | None = None  # "+99" percentage points
+    chance_change_low: str | None = None
+    chance_change_high: str | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +227,8 @@ class PageView:
     what_if: str | None = None  # the --set / --variant changes (None: the scenario as filed)
     notes: list[str] = field(default_factory=list)  # what moves the baseline
     drivers: list[DriverRow] = field(default_factory=list)  # top sensitivity drivers
+    comparison: list[ComparisonRow] = field(default_factory=list)  # compare: side by side
+    detail: str | None = None  # compare: the scenario the summary and the rest describe
 
 
 def lateness(day: datetime.date, go_live: datetime.date) -> Lateness:

@@ -71,6 +71,10 @@ class ReportInputs:
     scenario_text: str
     version: str
     extra_tables: Sequence[ExtraTable] = field(default_factory=tuple)
+    # A compare: every scenario's programme row (``CompareRow``, first scenario first), shown
+    # side by side before anything else, and the label of the scenario the rest describes.
+    comparison: tuple[CompareRow, ...] = ()
+    detail: str | None = None
 
     @property
     def seed(self) -> int:

@@ -18,6 +18,7 @@ __all__ = [
     "CHARTS",
     "CHART_COUNTS",
     "COLUMN_LABELS",
+    "COMPARE",
     "EXTRA_TITLES",
     "NEVER_REASONS",
     "SHEET_NAMES",
@@ -339,6 +340,23 @@ TERMINAL: dict[str, str] = {
     "no_spare": N_("on time, no days to spare"),
     "never": N_("never completes"),
     "never_short": N_("never"),
+    "side_scenario": N_("scenario"),
+    "side_verdict": N_("make go-live?"),
+    "side_p80": N_("P80 [95%% CI]"),
+    "side_chance": N_("P(by go-live) [95%% CI]"),
+    "side_late": N_("organisations late"),
+    "side_p80_change": N_("P80 change, days [95%% CI]"),
+    "side_chance_change": N_("chance change, points [95%% CI]"),
+    "side_reference": N_("(reference)"),
+    "side_of": N_("%(late)s of %(n)s"),
+    "by_organisation_hint": N_(
+        "Per organisation: compare.csv and report.html (add --by-organisation to print it here)."
+    ),
+}
+
+#: The compare report's words that are not in its template.
+COMPARE: dict[str, str] = {
+    "title": N_("%(first)s compared with %(others)s"),
 }
 
 #: Terminal messages with a count (singular, plural: ``nfill`` chooses by ``%(num)s``).

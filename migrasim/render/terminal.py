@@ -16,7 +16,14 @@ from migrasim.render.headlines import headline_from, verdict
 from migrasim.render.i18n import N_, Translator, fill, nfill
 from migrasim.render.messages import TERMINAL, TERMINAL_COUNTS
 
-__all__ = ["board_lines", "comparison_lines", "lateness_text", "run_lines", "term"]
+__all__ = [
+    "board_lines",
+    "comparison_lines",
+    "lateness_text",
+    "run_lines",
+    "side_by_side_lines",
+    "term",
+]
 
 
 def term(t: Translator, key: str, **values: object) -> str:
@@ -91,6 +98,7 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
 
 
 _ANSWERS = {"yes": N_("Yes"), "no": N_("No"), "risk": N_("At risk")}
+_NO_GO_LIVE = N_("No go-live date")
 
 
 def board_lines(report: RunReport, t: Translator) -> list[str]:
@@ -114,6 +122,58 @@ def board_lines(report: RunReport, t: Translator) -> list[str]:
         lines.extend(f"  - {line}" for line in targets)
         lines.append(f"  {note}")
     return lines
+
+
+def _with_interval(text: str, low: str | None, high: str | None) -> str:
+    return text if low is None or high is None else f"{text} [{low}, {high}]"
+
+
+def side_by_side_lines(rows: Sequence[CompareRow], t: Translator) -> list[str]:
+    """The compare's first table, one line per scenario (its programme row, first scenario
+    first): the verdict as ``run`` words it, the P80 and the chance with their 95 % intervals,
+    the organisations late and the paired change against the first scenario. The name comes
+    last, so the columns line up however long the names are."""
+    never = term(t, "never_short")
+
+    def day(value: date | None) -> str:
+        return never if value is None else value.isoformat()
+
+    def signed(value: float | None) -> str | None:
+        return None if value is None else f"{value:+.0f}"
+
+    def points(value: float | None) -> str | None:
+        return None if value is None else f"{100 * value:+.0f}"
+
+    table = []
+    for i, row in enumerate(rows):
+        s = row.stats
+        p80 = day(s.p80) if row.exact else _with_interval(day(s.p80), *map(day, s.p80_ci))
+        chance = ""
+        if s.prob is not None:
+            low = high = None
+            if s.prob_ci is not None and not row.exact:
+                low, high = (percent_text(e) for e in s.prob_ci)
+            chance = _with_interval(percent_text(s.prob), low, high)
+        late = ""
+        if row.organisations_late is not None:
+            late = term(t, "side_of", late=row.organisations_late, n=row.organisations)
+        if i == 0:
+            p80_change = chance_change = term(t, "side_reference")
+        else:
+            d, c = row.p80_diff, row.prob_diff
+            p80_change = _with_interval(signed(d.estimate) or "", signed(d.low), signed(d.high))
+            chance_change = _with_interval(points(c.estimate) or "", points(c.low),
+                                           points(c.high))  # fmt: skip
+        answer = fill(t, _ANSWERS.get(row.verdict or "none", _NO_GO_LIVE))
+        table.append((answer, p80, chance, late, p80_change, chance_change, row.scenario))
+    keys = ("side_verdict", "side_p80", "side_chance", "side_late", "side_p80_change",
+            "side_chance_change", "side_scenario")  # fmt: skip
+    head = tuple(term(t, key) for key in keys)
+    widths = [max(len(cells[c]) for cells in (head, *table)) for c in range(len(head) - 1)]
+    return [
+        "  ".join([*(f"{cell:<{w}}" for cell, w in zip(cells, widths, strict=False)), cells[-1]])
+        for cells in (head, *table)
+    ]
 
 
 def comparison_lines(

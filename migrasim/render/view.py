@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import cast
 
+from migrasim.analysis.compare import CompareRow, Interval
 from migrasim.core.rules import percent_text
 from migrasim.render.board import (
     binding_words,
@@ -21,6 +23,7 @@ from migrasim.render.board import (
 from migrasim.render.headlines import advice_text, verdict
 from migrasim.render.html import (
     Cell,
+    ComparisonRow,
     DriverRow,
     FigureView,
     HeadlineView,
@@ -29,6 +32,7 @@ from migrasim.render.html import (
     PrecisionView,
     TableView,
     TopRow,
+    Verdict,
     column_label,
     data_uri,
     extra_title,
@@ -39,7 +43,7 @@ from migrasim.render.inputs import NEVER, PERCENT_COLUMNS, ExtraTable, ReportInp
 from migrasim.render.messages import ABOUT_ITEMS
 from migrasim.render.reasons import never_reason_text
 
-__all__ = ["FIGURE_ORDER", "figure_key", "number_text", "page_view"]
+__all__ = ["FIGURE_ORDER", "comparison_rows", "figure_key", "number_text", "page_view"]
 
 FIGURE_ORDER = ("cdf", "gantt", "burnup", "tornado", "compare_cdf", "compare_burnup", "sweep")
 """The order of the charts on the page; other figures follow, by name."""
@@ -257,6 +261,54 @@ def _compare_view(table: ExtraTable, t: Translator) -> TableView:
     )
 
 
+def _points(share: float) -> str:
+    """A change in a chance (-1 to 1) in percentage points: ``+99``, ``−3``, ``0``."""
+    return _signed(100 * share)
+
+
+def _change(interval: Interval, text: Callable[[float], str]) -> tuple[str | None, ...]:
+    """An estimate and its interval's ends as text (None where there is none)."""
+    return tuple(None if v is None else text(v) for v in (interval.estimate, interval.low,
+                                                          interval.high))  # fmt: skip
+
+
+def comparison_rows(rows: Iterable[CompareRow], t: Translator) -> list[ComparisonRow]:
+    """The side-by-side table of a compare: each scenario's programme row (the verdict, the
+    P80 and the chance with their intervals, the organisations late, the paired change
+    against the first scenario) in ``t``'s language."""
+    out = []
+    for i, row in enumerate(rows):
+        s = row.stats
+        low, high = s.p80_ci
+        ci = s.prob_ci
+        p80_change = _change(row.p80_diff, _signed)
+        chance_change = _change(row.prob_diff, _points)
+        out.append(
+            ComparisonRow(
+                scenario=row.scenario,
+                verdict=cast(Verdict, row.verdict or "none"),
+                p80=_date(s.p80, t),
+                p80_low=_date(low, t),
+                p80_high=_date(high, t),
+                has_p80_interval=not row.exact,
+                chance=None if s.prob is None else percent_text(s.prob),
+                chance_low=None if ci is None or row.exact else percent_text(ci[0]),
+                chance_high=None if ci is None or row.exact else percent_text(ci[1]),
+                late=row.organisations_late,
+                at_risk=row.organisations_at_risk,
+                organisations=row.organisations,
+                reference=i == 0,
+                p80_change=p80_change[0],
+                p80_change_low=p80_change[1],
+                p80_change_high=p80_change[2],
+                chance_change=chance_change[0],
+                chance_change_low=chance_change[1],
+                chance_change_high=chance_change[2],
+            )
+        )
+    return out
+
+
 def page_view(inputs: ReportInputs, t: Translator) -> PageView:
     """The report page's view of ``inputs`` in ``t``'s language."""
     report = inputs.results
@@ -293,4 +345,6 @@ def page_view(inputs: ReportInputs, t: Translator) -> PageView:
         what_if=what_if_text(report.overrides, t),
         notes=movers_notes(report.movers, t),
         drivers=board_drivers,
+        comparison=comparison_rows(inputs.comparison, t),
+        detail=inputs.detail,
     )

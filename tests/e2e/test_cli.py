@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import json
 import re
 from datetime import datetime
@@ -342,7 +343,10 @@ def test_compare_showcase_writes_comparison_report_and_workbook(tmp_path: Path) 
     }  # fmt: skip
     rows = read_csv(out / "compare.csv")
     programme = [r for r in rows if r["flow"] == "ALL"]
-    assert [r["scenario"] for r in programme] == ["health_boards", "hardwired"]
+    # scenarios are labelled by their names (name: in the file)
+    first, second = (load_scenario(ROOT / "scenarios" / f).name
+                     for f in ("health_boards.yaml", "hardwired.yaml"))  # fmt: skip
+    assert [r["scenario"] for r in programme] == [first, second]
     assert programme[0]["p80_diff_days"] == ""  # the first is the reference
     hard = programme[1]
     assert float(hard["p80_diff_ci_low"]) <= float(hard["p80_diff_days"])
@@ -354,7 +358,7 @@ def test_compare_showcase_writes_comparison_report_and_workbook(tmp_path: Path) 
         "changes are versus the first"
     ) in stdout.splitlines()
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert "Move from health_boards to hardwired: the P80 date moves" in page
+    assert html.escape(f"Move from {first} to {second}: the P80 date moves") in page
 
 
 def test_compare_variant_and_welsh_report(tmp_path: Path) -> None:

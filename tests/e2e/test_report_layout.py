@@ -67,6 +67,13 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 0, result.output
         found[f"compare-{lang}"] = folder / "report.html"
+        folder = tmp_path_factory.mktemp(f"compare3-{lang}") / "out"
+        others = [str(ROOT / "scenarios" / f) for f in ("hardwired.yaml", "shipped_disks.yaml")]
+        args = ["compare", scenario, *others, "--out", str(folder), "-n", "30", "-j", "1",
+                "--lang", lang]  # fmt: skip
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        found[f"compare3-{lang}"] = folder / "report.html"
     return found
 
 
@@ -121,3 +128,29 @@ def test_compare_page_fits(browser: Any, pages: dict[str, Path], lang: str, widt
     measured = _open(browser, pages[f"compare-{lang}"], width)
     _assert_fits(measured, width)
     assert browser.find_element("id", "what-if").text  # the variant that leads is labelled
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_compare_first_screen_is_the_side_by_side(
+    browser: Any, pages: dict[str, Path], lang: str, width: int
+) -> None:
+    measured = _open(browser, pages[f"compare3-{lang}"], width)
+    _assert_fits(measured, width)
+    # every scenario's row of the side-by-side is on the first screen, and nothing of the
+    # single-scenario summary comes before it
+    edges = browser.execute_script(
+        "const rows = document.querySelectorAll('#comparison tbody tr');"
+        "return {rows: rows.length,"
+        " bottom: rows[rows.length - 1].getBoundingClientRect().bottom,"
+        " summary: document.getElementById('summary').getBoundingClientRect().top,"
+        " table: document.querySelector('#comparison table').getBoundingClientRect().top};"
+    )
+    assert edges["rows"] == 3
+    assert 0 <= edges["table"] < edges["bottom"] <= SCREEN_HEIGHT, edges
+    assert edges["summary"] > edges["bottom"]
+    folder = Path(os.environ.get("MIGRASIM_SCREENSHOT_DIR", ROOT / "results" / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    shot = folder / f"compare-{lang}-{width}.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000

@@ -374,3 +374,26 @@ def test_folders_and_files_get_the_users_permissions(tmp_path: Path) -> None:
     assert fresh.stat().st_mode & 0o777 == 0o777 & ~mask
     add_files(fresh, {"points/0000.json": "{}\n"})
     assert (fresh / "points" / "0000.json").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_the_default_compare_folder_names_every_scenario() -> None:
+    from migrasim.folder import COMPARE_NAME_MAX, compare_folder_name
+
+    three = ["health_boards", "hardwired", "shipped_disks"]
+    assert compare_folder_name(three) == "compare-health_boards-vs-hardwired-shipped_disks"
+    assert compare_folder_name(three) == compare_folder_name(list(three))  # deterministic
+    assert compare_folder_name(["a", "b"]) == "compare-a-vs-b"
+    assert compare_folder_name(["a"], 1) == "compare-a-vs-1-variant"
+    assert compare_folder_name(["a", "b"], 2) == "compare-a-vs-b-2-variants"
+    # anything but letters, digits, '.', '_' and '-' becomes '_': no separator, no space
+    assert compare_folder_name(["my plan/v2", "..x"]) == "compare-my_plan_v2-vs-x"
+    # many scenarios: the first two, the count of the rest and a digest of them all
+    many = [f"scenario_number_{i:02d}" for i in range(8)]
+    name = compare_folder_name(many)
+    assert len(name) <= COMPARE_NAME_MAX
+    assert name.startswith("compare-scenario_number_00-vs-scenario_number_01-and-6-more-")
+    assert len(name.rsplit("-", 1)[1]) == 8
+    assert compare_folder_name(many) == name
+    assert compare_folder_name([*many[:-1], "other"]) != name  # another list, another folder
+    with pytest.raises(ValueError, match="two or more"):
+        compare_folder_name(["a"])
