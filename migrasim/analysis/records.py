@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 from migrasim.analysis.advice import Fix
 from migrasim.core.model import NotFinished
 from migrasim.core.rules import Status
+from migrasim.scenario.types import PROGRAMME_ROW
 
 if TYPE_CHECKING:
     import numpy as np
 
-PROGRAMME = "ALL"
+PROGRAMME = PROGRAMME_ROW  # no flow may be called this (scenario validation)
 """The name of the programme's row (the whole migration)."""
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from migrasim.core import units
 from migrasim.errors import Problem, ScenarioError, UnitError, quoted
 from migrasim.scenario.inventory import blank_cell, cell_text, read_rows
-from migrasim.scenario.types import EstimateSpec, Scenario
+from migrasim.scenario.types import SIZE_BOUNDS, EstimateSpec, Scenario
 
 COLUMNS = ("date", "flow", "bytes", "records", "rejected_bytes", "complete", "note")
 REQUIRED = ("date", "flow", "bytes")
@@ -193,6 +193,9 @@ class _RowReader:
             return None
         if amount < 0:
             self.fail(key, f"must be >= 0, got {quoted(value)}", fix)
+            return None
+        if amount > SIZE_BOUNDS[1]:
+            self.fail(key, f"too large, got {quoted(value)}", f"give at most {SIZE_BOUNDS[3]}")
             return None
         return amount
 

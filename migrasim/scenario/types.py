@@ -116,6 +116,8 @@ DailyCount = Annotated[
 ]
 
 
+PROGRAMME_ROW = "ALL"
+"""The row every output gives the whole programme: no flow may be called that."""
 FIRST_YEAR, LAST_YEAR = 1990, 2200
 """Every date a scenario gives (start, go-live, closures, outages, a flow's start) lies in these
 years: the calendar, holidays and every date conversion can hold them with the horizon added."""
@@ -893,6 +895,12 @@ def _text_problem(key: str, value: str, limit: int, multiline: bool) -> Problem 
     surrogate breaks some of them."""
     if len(value) > limit:
         return Problem(key, f"is {len(value):,} characters long", f"shorten it to {limit:,}")
+    if not multiline and value != value.strip():
+        return Problem(
+            key,
+            f"{quoted(value)} has spaces at its start or end",
+            "remove them (a log row, --set or option naming it would not match)",
+        )
     allowed = "\n\t" if multiline else ""
     for char in value:
         kind = unicodedata.category(char)
@@ -957,6 +965,14 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
     seen: dict[str, int] = {}
     for i, flow in enumerate(scenario.flows):
         label = flow.label
+        if label.upper() == PROGRAMME_ROW:
+            problems.append(
+                Problem(
+                    f"flows[{i}].name",
+                    f"{label!r} is the name every output gives the whole programme",
+                    "give the flow another name",
+                )
+            )
         if label in seen:
             problems.append(
                 Problem(

@@ -96,3 +96,27 @@ def test_too_many_flows_are_refused_before_validating_them() -> None:
         "Fix: split the programme into scenarios of at most 20,000 flows, or group small "
         "systems into one flow each"
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("flows[0].name", "ALL", "flows[0].name: 'ALL' is the name every output gives"),
+        ("flows[0].name", "all", "flows[0].name: 'all' is the name every output gives"),
+        ("flows[0].name", "Cardiff ", "flows[0].name: 'Cardiff ' has spaces at its start or end"),
+        ("flows[0].source", " A", "flows[0].source: ' A' has spaces at its start or end"),
+    ],
+)
+def test_names_that_would_never_match_are_refused(key: str, value: Any, expected: str) -> None:
+    assert expected in _problems(key, value)
+
+
+def test_a_log_amount_beyond_any_volume_is_refused(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from migrasim.scenario.actuals import read_actuals
+
+    log = Path(tmp_path) / "log.csv"
+    log.write_text("date,flow,bytes\n2025-06-03,A -> B,1e308\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="column bytes: too large, got '1e308'"):
+        read_actuals(log, "log.csv", parse_scenario(BASE, "probe.yaml"))
