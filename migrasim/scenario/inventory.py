@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import csv
 import difflib
+import stat
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from migrasim.errors import Problem, ScenarioError
-from migrasim.scenario.types import InventoryFlow, InventorySpec, problems_from_validation
+from migrasim.scenario.types import (
+    MAX_FLOWS,
+    InventoryFlow,
+    InventorySpec,
+    problems_from_validation,
+)
 
 COLUMNS = (
     "name",
@@ -50,12 +56,71 @@ def _problem(where: str, problem: str, fix: str = "") -> ScenarioError:
     return ScenarioError([Problem(where, problem, fix)])
 
 
-def _read_csv(path: Path, shown: str) -> list[list[Any]]:
+MAX_ROWS = 1_000_000
+"""Non-blank rows read from one table (a transfer log of years of days for every flow fits;
+an inventory is held to the scenario's flow limit after reading)."""
+MAX_COLUMNS = 1_000
+"""Cells in one row: far beyond any inventory's or log's columns."""
+MAX_LINE = 1_000_000
+"""Characters in one line of a CSV file (a description is at most 10,000)."""
+MAX_FILE_BYTES = 200 * 10**6
+"""The largest table or scenario file read: bigger is not an inventory, a log or a scenario."""
+
+
+def check_regular_file(
+    path: Path, shown: str, fix: str = "give the path of a .csv or .xlsx file"
+) -> None:
+    """Refuse, before reading, what is not a regular file of bounded size (a folder, a FIFO,
+    a device such as /dev/zero that never ends)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return  # the reader says so, with the fix
+    except OSError as exc:
+        raise _problem(shown, f"cannot read the file: {exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise _problem(shown, "is not a regular file (a folder, a device or a pipe)", fix)
+    if info.st_size > MAX_FILE_BYTES:
+        raise _problem(shown, f"is {info.st_size:,} bytes, more than {MAX_FILE_BYTES:,}",
+                       "give a smaller file")  # fmt: skip
+
+
+def _bounded(rows: Iterable[Sequence[Any]], shown: str, max_rows: int) -> list[list[Any]]:
+    """Rows as lists (trailing empty cells dropped), stopping with an error as soon as a row
+    is wider than :data:`MAX_COLUMNS` or there are more than ``max_rows`` non-blank rows,
+    so a hostile file costs no more than its first rows."""
+    out: list[list[Any]] = []
+    filled = 0
+    for number, cells in enumerate(rows, start=1):
+        row = list(cells)
+        while row and blank_cell(row[-1]):
+            row.pop()
+        if len(row) > MAX_COLUMNS:
+            raise _problem(f"{shown} row {number}", f"has {len(row):,} columns",
+                           f"give at most {MAX_COLUMNS:,}")  # fmt: skip
+        if row:
+            filled += 1
+            if filled > max_rows:
+                raise _problem(shown, f"has more than {max_rows:,} rows",
+                               f"give at most {max_rows:,}")  # fmt: skip
+        out.append(row)
+    return out
+
+
+def _lines(handle: Iterable[str], shown: str) -> Iterator[str]:
+    for number, line in enumerate(handle, start=1):
+        if len(line) > MAX_LINE:
+            raise _problem(f"{shown} line {number}", f"is {len(line):,} characters long",
+                           f"give at most {MAX_LINE:,} per line")  # fmt: skip
+        yield line
+
+
+def _read_csv(path: Path, shown: str, max_rows: int) -> list[list[Any]]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(_lines(_Capped(handle, MAX_LINE + 1), shown))
             try:
-                return [list(row) for row in reader]
+                return _bounded(reader, shown, max_rows)
             except csv.Error as exc:
                 raise _problem(
                     f"{shown} row {reader.line_num}", f"cannot read the CSV: {exc}"
@@ -68,7 +133,19 @@ def _read_csv(path: Path, shown: str) -> list[list[Any]]:
         ) from None
 
 
-def _read_xlsx(path: Path, shown: str, sheet: str | None) -> list[list[Any]]:
+class _Capped:
+    """A text file's lines, each read at most ``limit`` characters at a time (so a line of
+    40 MB is never held whole: its first piece is already too long)."""
+
+    def __init__(self, handle: Any, limit: int) -> None:
+        self.handle, self.limit = handle, limit
+
+    def __iter__(self) -> Iterator[str]:
+        while line := self.handle.readline(self.limit):
+            yield line
+
+
+def _read_xlsx(path: Path, shown: str, sheet: str | None, max_rows: int) -> list[list[Any]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -91,17 +168,22 @@ def _read_xlsx(path: Path, shown: str, sheet: str | None) -> list[list[Any]]:
             )
         if not hasattr(worksheet, "iter_rows"):
             raise _problem(shown, f"sheet {worksheet.title!r} is a chart, not a table")
-        # Trust no stored dimensions (some tools write wrong ones): read every row there is.
+        # Trust no stored dimensions (some tools write wrong ones): read every row there is,
+        # as it comes (rows are not padded to the widest), within the bounds.
         reset = getattr(worksheet, "reset_dimensions", None)
         if reset is not None:
             reset()
-        return [list(row) for row in worksheet.iter_rows(values_only=True)]
+        return _bounded(worksheet.iter_rows(values_only=True), shown, max_rows)
     finally:
         book.close()
 
 
-def read_rows(path: Path, shown: str, sheet: str | None = None) -> list[list[Any]]:
-    """Every row of the file (row 1 first), cells as read: text, numbers, dates or None."""
+def read_rows(
+    path: Path, shown: str, sheet: str | None = None, max_rows: int = MAX_ROWS
+) -> list[list[Any]]:
+    """Every row of the file (row 1 first), cells as read: text, numbers, dates or None;
+    trailing empty cells dropped. Bounded: ``max_rows`` non-blank rows, :data:`MAX_COLUMNS`,
+    :data:`MAX_LINE` and :data:`MAX_FILE_BYTES`."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         fix = "save it as .xlsx" if suffix in (".xls", ".xlsm", ".ods") else "give a .csv or .xlsx"
@@ -109,9 +191,10 @@ def read_rows(path: Path, shown: str, sheet: str | None = None) -> list[list[Any
     if sheet is not None and suffix != ".xlsx":
         raise _problem(shown, "'sheet' applies to .xlsx files only", "remove 'sheet'")
     try:
+        check_regular_file(path, shown)
         if suffix == ".csv":
-            return _read_csv(path, shown)
-        return _read_xlsx(path, shown, sheet)
+            return _read_csv(path, shown, max_rows)
+        return _read_xlsx(path, shown, sheet, max_rows)
     except FileNotFoundError:
         raise _problem(
             shown,
@@ -208,7 +291,7 @@ def read_inventory(
     rows without a ``links`` cell.
     """
     where_file = shown if sheet is None else f"{shown} sheet {sheet!r}"
-    rows = read_rows(path, shown, sheet)
+    rows = read_rows(path, shown, sheet, max_rows=MAX_FLOWS + 1)  # the header and the flows
     first = next((i for i, row in enumerate(rows) if not all(blank_cell(c) for c in row)), None)
     if first is None:
         raise _problem(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from migrasim.errors import Problem, ScenarioError
-from migrasim.scenario.inventory import expand_flows_from
+from migrasim.scenario.inventory import check_regular_file, expand_flows_from
 from migrasim.scenario.overrides import apply_overrides, split_assignment
 from migrasim.scenario.types import InventoryFlow, Scenario, parse_scenario
 
@@ -230,6 +230,7 @@ def _changes_inventory(assignment: str) -> bool:
 def read_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> Any:
     """The scenario file's raw mapping, inventory flows added and ``--set`` overrides applied."""
     source = str(path)
+    check_regular_file(Path(path), source, "give the path of the scenario's .yaml file")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -935,14 +935,18 @@ def _range_checks(scenario: Scenario) -> list[Problem]:
         if outages is None or outages.mtbf is None or outages.mttr is None:
             continue
         shortest = _lowest(outages.mtbf) + _lowest(outages.mttr)
-        expected = scenario.horizon / shortest
+        # A per-flow link is one copy per flow on it, each with its own failures.
+        copies = sum(name in f.links for f in scenario.flows) if link.per_flow else 1
+        expected = scenario.horizon / shortest * max(1, copies)
         if expected > MAX_OUTAGES:
             problems.append(
                 Problem(
                     f"links.{name}.outages.mtbf",
                     f"about {expected:,.0f} failures within the horizon (mtbf + mttr as short "
-                    f"as {shortest:,.0f} s)",
-                    f"give an mtbf of at least {scenario.horizon / MAX_OUTAGES / 3600:,.1f} h "
+                    f"as {shortest:,.0f} s"
+                    + (f"; in all, over its {copies:,} per-flow copies)" if copies > 1 else ")"),
+                    "give an mtbf of at least "
+                    f"{scenario.horizon * max(1, copies) / MAX_OUTAGES / 3600:,.1f} h "
                     "or a shorter horizon",
                 )
             )

@@ -120,3 +120,57 @@ def test_a_log_amount_beyond_any_volume_is_refused(tmp_path: Any) -> None:
     log.write_text("date,flow,bytes\n2025-06-03,A -> B,1e308\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="column bytes: too large, got '1e308'"):
         read_actuals(log, "log.csv", parse_scenario(BASE, "probe.yaml"))
+
+
+def test_the_outage_bound_counts_every_copy_of_a_per_flow_link() -> None:
+    """Hourly-ish failures validate on one link but not on 29 per-flow copies of it."""
+    data = apply_override(BASE, "links.capped.outages", {"mtbf": "20 h", "mttr": "1 h"})
+    parse_scenario(data, "probe.yaml")  # one link: within the bound
+    data = apply_override(data, "links.capped.per_flow", True)
+    flows = [{**BASE["flows"][0], "name": f"f{i}"} for i in range(29)]
+    with pytest.raises(ScenarioError, match="in all, over its 29 per-flow copies"):
+        parse_scenario(apply_override(data, "flows", flows), "probe.yaml")
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "folder"])
+def test_only_regular_files_are_read(tmp_path: Any, kind: str) -> None:
+    import os
+    from pathlib import Path
+
+    from migrasim.scenario.loader import load_scenario
+
+    path = Path(tmp_path) / "flows.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+    scenario = Path(tmp_path) / "s.yaml"
+    scenario.write_text(
+        "name: t\nstart: 2025-06-02\nlinks: {capped: {daily_cap: 1 GB}}\n"
+        "flows_from: {file: flows.csv, links: [capped]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError, match=r"flows\.csv: is not a regular file"):
+        load_scenario(scenario)
+
+
+def test_a_table_is_read_within_its_bounds(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from migrasim.scenario.inventory import MAX_COLUMNS, MAX_LINE, read_rows
+
+    wide = Path(tmp_path) / "wide.csv"
+    wide.write_text(",".join(["c"] * (MAX_COLUMNS + 1)) + "\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="row 1: has 1,001 columns"):
+        read_rows(wide, "wide.csv")
+    long = Path(tmp_path) / "long.csv"
+    long.write_text("a" * (MAX_LINE + 5) + "\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="line 1: is 1,000,001 characters long"):
+        read_rows(long, "long.csv")
+    many = Path(tmp_path) / "many.csv"
+    many.write_text("a\n" * 11, encoding="utf-8")
+    with pytest.raises(ScenarioError, match="has more than 10 rows"):
+        read_rows(many, "many.csv", max_rows=10)
+    assert len(read_rows(many, "many.csv", max_rows=11)) == 11
