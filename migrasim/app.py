@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from migrasim import __version__
-from migrasim.analysis.experiment import Outcome, Progress, run_scenario, with_overrides
+from migrasim.analysis.experiment import Outcome, Progress, run_scenario
 from migrasim.analysis.records import PROGRAMME, RunReport, SweepPoint
 from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_session
 from migrasim.analysis.solve import Point, Solution, solution_json
@@ -30,7 +30,9 @@ from migrasim.scenario.types import Scenario
 
 if TYPE_CHECKING:
     from migrasim.analysis.compare import CompareRow
+    from migrasim.analysis.sweep import SweepAdvice
     from migrasim.render.headlines import Advice
+    from migrasim.render.i18n import Translator
     from migrasim.render.inputs import ExtraTable
     from migrasim.render.report import ReportInputs
 
@@ -416,6 +418,7 @@ class SweepOutput:
     keys: list[str]
     out: Path
     charted: bool  # False for more than two keys (no chart)
+    advice: SweepAdvice | None = None  # the headline's answer (None: no point has a go-live)
 
 
 @dataclass
@@ -448,14 +451,13 @@ def sweep(
         evaluate_point,
         grid_points,
         parse_grid,
+        point_scenario,
         sweep_advice,
         sweep_point,
     )
-    from migrasim.render.i18n import fill, translator
+    from migrasim.render.i18n import translator
     from migrasim.render.inputs import sweep_table
-    from migrasim.render.messages import CHARTS
-    from migrasim.render.plots import sweep_heatmap_figure, sweep_line_figure
-    from migrasim.render.tables import figure_png, frame_csv, rows_frame
+    from migrasim.render.tables import figure_png, frame_csv, sweep_frame
     from migrasim.scenario.loader import read_scenario_data, read_yaml
     from migrasim.scenario.types import parse_scenario
 
@@ -465,8 +467,11 @@ def sweep(
     spec = parse_scenario(data, str(path))
     grid = parse_grid(grids)
     points = grid_points(grid)
-    for point in points:  # check every point's scenario before running any
-        with_overrides(data, [(k, read_yaml(v, "--grid")) for k, v in point.items()], str(path))
+    # Check every point's scenario before running any; each point is judged by its own go-live.
+    go_lives = [
+        point_scenario(data, str(path), point, lambda text: read_yaml(text, "--grid")).go_live
+        for point in points
+    ]
     seed = default_seed(spec, seed)
     out = out if out is not None else Path("results") / f"{path.stem}-sweep"
     manifest = {
@@ -502,17 +507,11 @@ def sweep(
                 )  # fmt: skip
                 add_files(out, {f"points/{index:04d}.json": json.dumps(record, indent=2) + "\n"})
             records.append(record)
-            typed.append(sweep_point(point, record))
+            typed.append(sweep_point(point, record, go_lives[index]))
             if events.point:
                 events.point(index, len(points), point, record, earlier)
-    table = rows_frame([{"point": i, **r} for i, r in enumerate(records)])
-    figure = None
-    if len(keys) == 1:
-        title = fill(t, CHARTS["sweep_title"], name=spec.name, key=keys[0])
-        figure = sweep_line_figure(typed, keys[0], spec.go_live, title, t)
-    elif len(keys) == 2:
-        title = fill(t, CHARTS["heatmap_title"], name=spec.name)
-        figure = sweep_heatmap_figure(typed, keys[0], keys[1], title, t)
+    table = sweep_frame(records, typed)
+    figure = sweep_figure(typed, keys, spec.name, overrides, t)
     pngs = {} if figure is None else {"sweep.png": figure_png(figure)}
     # The report: the unchanged scenario's results (same seed, so on the sweep's draws), with
     # the sweep's answer as the headline's advice.
@@ -523,11 +522,37 @@ def sweep(
     command = reproduce_command("sweep", [path], overrides, replications, seed,
                                 [f"--grid={g}" for g in grids])  # fmt: skip
     files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
-    advice = sweep_advice(typed, spec.go_live)
+    advice = sweep_advice(typed)
     files |= _report_files(path, overrides, base, report, pngs, command, lang,
                            [sweep_table(typed, keys)], advice)  # fmt: skip
     add_files(out, files)
-    return SweepOutput(records, keys, out, figure is not None)
+    return SweepOutput(records, keys, out, figure is not None, advice)
+
+
+def sweep_figure(
+    points: Sequence[SweepPoint],
+    keys: Sequence[str],
+    name: str,
+    overrides: Sequence[str],
+    t: Translator,
+) -> Any:
+    """The sweep's chart: a line for one key, a heatmap for two (None for more), its axes in
+    words and units, its title carrying the sweep's ``--set`` overrides (as a what-if's)."""
+    from migrasim.render.board import swept_axis, what_if_text
+    from migrasim.render.i18n import fill
+    from migrasim.render.messages import CHARTS
+    from migrasim.render.plots import sweep_heatmap_figure, sweep_line_figure
+
+    if not 1 <= len(keys) <= 2:
+        return None
+    axes = {k: swept_axis(k, [str(p.values[k]) for p in points], t) for k in keys}
+    what_if = what_if_text(overrides, t)
+    suffix = "" if what_if is None else f"\n{what_if}"
+    if len(keys) == 1:
+        title = fill(t, CHARTS["sweep_title"], name=name, key=axes[keys[0]].words)
+        return sweep_line_figure(points, keys[0], title + suffix, t, axes)
+    title = fill(t, CHARTS["heatmap_title"], name=name)
+    return sweep_heatmap_figure(points, keys[0], keys[1], title + suffix, t, axes)
 
 
 def _start_sweep_folder(

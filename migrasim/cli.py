@@ -393,6 +393,8 @@ def sweep(
     """
     from migrasim import app
     from migrasim.analysis.sweep import sweep_point
+    from migrasim.render.board import what_if_text
+    from migrasim.render.headlines import advice_text
     from migrasim.render.i18n import translator
     from migrasim.render.terminal import term
 
@@ -400,6 +402,9 @@ def sweep(
 
     def started(points: int, seed: int, keys: list[str]) -> None:
         click.echo(term(t, "sweep_start", points=points, seed=seed, keys=", ".join(keys)))
+        what_if = what_if_text(overrides, t)  # every point runs with the --set changes
+        if what_if is not None:
+            click.echo(what_if)
 
     def point(
         index: int, total: int, values: dict[str, str], record: dict[str, Any], earlier: bool
@@ -421,6 +426,8 @@ def sweep(
     )  # fmt: skip
     if not result.charted:
         click.echo(term(t, "no_sweep_chart"))
+    if result.advice is not None:  # the report's headline answer, counted as sweep.csv's
+        click.echo(advice_text(result.advice, t))
     click.echo(term(t, "written", folder=result.out))
 
 

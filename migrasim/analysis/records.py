@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from migrasim.analysis.advice import Fix
 from migrasim.core.model import NotFinished
-from migrasim.core.rules import Status
+from migrasim.core.rules import Status, in_time
 
 if TYPE_CHECKING:
     import numpy as np
@@ -205,7 +205,8 @@ class RunReport:
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One point of a sweep: the values set, the programme's P-dates and chance by go-live."""
+    """One point of a sweep: the values set, the programme's P-dates and chance by its own
+    go-live (the point's scenario's, so a swept go-live or start is judged as it ran)."""
 
     values: Mapping[str, str]  # key -> value as written
     p80: date | None  # None: never
@@ -214,3 +215,9 @@ class SweepPoint:
     p95: date | None = None
     chance_ci: tuple[float, float] | None = None
     replications: int | None = None  # as run (1 for a deterministic scenario)
+    go_live: date | None = None  # the point's own go-live (a swept or --set one), None: none
+
+    @property
+    def in_time(self) -> bool | None:
+        """The point's verdict: its P80 before its own go-live; None without a go-live."""
+        return None if self.go_live is None else in_time(self.p80, self.go_live)

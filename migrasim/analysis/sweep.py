@@ -16,7 +16,6 @@ from migrasim.analysis.experiment import run_scenario, with_overrides
 from migrasim.analysis.records import SweepPoint
 from migrasim.analysis.runner import Execution
 from migrasim.analysis.stats import date_stats
-from migrasim.core.rules import in_time
 from migrasim.errors import Problem, ScenarioError
 from migrasim.scenario.overrides import split_assignment
 
@@ -49,6 +48,14 @@ def grid_points(grid: list[tuple[str, list[str]]]) -> list[dict[str, str]]:
     ]
 
 
+def point_scenario(
+    data: Any, source: str | None, point: dict[str, str], read_value: Callable[[str], Any]
+) -> Any:
+    """The scenario a point runs (the file's data with the point's values set), checked: its
+    own go-live, start and every other key as the point sets them."""
+    return with_overrides(data, [(k, read_value(v)) for k, v in point.items()], source)
+
+
 def evaluate_point(
     data: Any,
     source: str | None,
@@ -61,15 +68,17 @@ def evaluate_point(
     """Run one point and return its record (programme P-dates and chance of go-live).
 
     Run many points inside one ``runner.cluster_session(execution)`` to reuse a connection."""
-    scenario = with_overrides(data, [(k, read_value(v)) for k, v in point.items()], source)
+    scenario = point_scenario(data, source, point, read_value)
     outcome = run_scenario(scenario, replications, seed, execution, band=False, reuse_draws=True)
     stats = date_stats(outcome.days("ALL"), scenario.go_live, exact=outcome.mc is None)
     return {**point, **stats.fields(), "replications": outcome.replications}
 
 
-def sweep_point(values: dict[str, str], record: dict[str, Any]) -> SweepPoint:
+def sweep_point(
+    values: dict[str, str], record: dict[str, Any], go_live: date | None = None
+) -> SweepPoint:
     """A point's record (as :func:`evaluate_point` returns it and points/NNNN.json keeps it)
-    as a typed record."""
+    as a typed record; ``go_live``: the point's own (its scenario's), the date it is judged by."""
 
     def day(text: Any) -> date | None:
         return None if text == "never" else date.fromisoformat(str(text))
@@ -86,26 +95,29 @@ def sweep_point(values: dict[str, str], record: dict[str, Any]) -> SweepPoint:
         day(record["p95"]),
         None if low is None or high is None else (low, high),
         None if record.get("replications") is None else int(record["replications"]),
+        go_live,
     )
 
 
 @dataclass(frozen=True)
 class SweepAdvice:
     """The sweep's answer for the headline: the first point (in grid order) whose P80 is before
-    go-live, else (``meeting == 0``) the point with the best chance. Rendered in words by
-    ``render.headlines``."""
+    its own go-live, else (``meeting == 0``) the point with the best chance. Rendered in words
+    by ``render.headlines``."""
 
     points: int  # how many were swept
-    meeting: int  # how many bring the P80 before go-live
+    meeting: int  # how many bring the P80 before their own go-live (SweepPoint.in_time)
     point: SweepPoint  # the first of those, or the best when none does
 
 
-def sweep_advice(points: Sequence[SweepPoint], go_live: date | None) -> SweepAdvice | None:
-    """The sweep's answer; None without go-live or points."""
-    if go_live is None or not points:
+def sweep_advice(points: Sequence[SweepPoint]) -> SweepAdvice | None:
+    """The sweep's answer, each point judged against its own go-live (``SweepPoint.in_time``,
+    so the count is sweep.csv's ``p80_before_go_live``); None when no point has a go-live."""
+    judged = [p for p in points if p.in_time is not None]
+    if not judged:
         return None
-    meets = [p for p in points if in_time(p.p80, go_live)]
+    meets = [p for p in judged if p.in_time]
     if not meets:
-        best = max(points, key=lambda p: p.chance or 0.0)
+        best = max(judged, key=lambda p: p.chance or 0.0)
         return SweepAdvice(len(points), 0, best)
     return SweepAdvice(len(points), len(meets), meets[0])

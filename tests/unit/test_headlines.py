@@ -63,26 +63,48 @@ def test_a_comparison_in_words() -> None:
 
 
 def test_a_sweep_in_words() -> None:
-    points = [
-        SweepPoint({"k": "1"}, date(2026, 5, 1), 0.1),
-        SweepPoint({"k": "2"}, date(2026, 2, 1), 0.85),
-        SweepPoint({"k": "3"}, date(2026, 1, 15), 0.95),
-    ]
+    def points(go_live: date | None) -> list[SweepPoint]:
+        return [
+            SweepPoint({"k": "1"}, date(2026, 5, 1), 0.1, go_live=go_live),
+            SweepPoint({"k": "2"}, date(2026, 2, 1), 0.85, go_live=go_live),
+            SweepPoint({"k": "3"}, date(2026, 1, 15), 0.95, go_live=go_live),
+        ]
+
     # Go-live 1 March: in time means by 28 February, so points 2 and 3 make it.
-    some = sweep_advice(points, date(2026, 3, 1))
+    some = sweep_advice(points(date(2026, 3, 1)))
     assert some is not None
     assert advice_text(some, EN) == (
         "2 of the 3 settings swept bring the P80 before go-live; the first is k=2 (P80 "
         "2026-02-01, chance of making go-live 85%)."
     )
     # Go-live 1 January: none makes it; the best chance is point 3's.
-    none = sweep_advice(points, date(2026, 1, 1))
+    none = sweep_advice(points(date(2026, 1, 1)))
     assert none is not None
     assert advice_text(none, EN) == (
         "None of the 3 settings swept brings the P80 before go-live; the best is k=3 (P80 "
         "2026-01-15, chance of making go-live 95%)."
     )
-    assert sweep_advice(points, None) is None
+    assert sweep_advice(points(None)) is None
+
+
+def test_each_sweep_point_is_judged_by_its_own_go_live() -> None:
+    # Issue 18: a swept go-live. The same P80 (1 Feb 2026) meets go-live 2 Feb but not 1 Feb
+    # (in time means by the day before); a point without a go-live is not judged.
+    p80 = date(2026, 2, 1)
+    points = [
+        SweepPoint({"g": "a"}, p80, 0.0, go_live=date(2026, 1, 1)),
+        SweepPoint({"g": "b"}, p80, 0.0, go_live=date(2026, 2, 1)),
+        SweepPoint({"g": "c"}, p80, 1.0, go_live=date(2026, 2, 2)),
+        SweepPoint({"g": "d"}, None, 0.0, go_live=date(2027, 1, 1)),
+        SweepPoint({"g": "e"}, p80, None),
+    ]
+    assert [p.in_time for p in points] == [False, False, True, False, None]
+    advice = sweep_advice(points)
+    assert advice is not None
+    assert (advice.points, advice.meeting, advice.point.values) == (5, 1, {"g": "c"})
+    assert sweep_point({"g": "c"}, {"p50": "2026-01-02", "p80": "2026-02-01", "p95": "never",
+                                    "prob_by_go_live": 1.0},
+                       date(2026, 2, 2)).in_time is True  # fmt: skip
 
 
 def test_a_saved_sweep_point_read_back_as_a_record() -> None:
