@@ -443,15 +443,19 @@ def sweep(
     lang: str = "en",
     events: SweepEvents | None = None,
     precision: Precision | None = None,
+    target: str | None = None,
 ) -> SweepOutput:
     """Run every combination of a grid. Each point is saved (atomically) as soon as it
     finishes, so an interrupted sweep carries on with ``resume`` and gives the same sweep.csv;
-    then sweep.csv, a chart, and a report of the unchanged scenario with the sweep's answer."""
+    then sweep.csv, a chart, and a report of the unchanged scenario with the sweep's answer.
+    Each point is judged by ``target`` (default: its P80 before go-live), ``go_live`` in it
+    standing for the point's own go-live."""
     from migrasim.analysis.sweep import (
         evaluate_point,
         grid_points,
         parse_grid,
         point_scenario,
+        point_target,
         sweep_advice,
         sweep_point,
     )
@@ -467,11 +471,13 @@ def sweep(
     spec = parse_scenario(data, str(path))
     grid = parse_grid(grids)
     points = grid_points(grid)
-    # Check every point's scenario before running any; each point is judged by its own go-live.
+    # Check every point's scenario (and target) before running any; each point is judged by
+    # its own go-live.
     go_lives = [
         point_scenario(data, str(path), point, lambda text: read_yaml(text, "--grid")).go_live
         for point in points
     ]
+    targets = [point_target(target, go_live) for go_live in go_lives]
     seed = default_seed(spec, seed)
     out = out if out is not None else Path("results") / f"{path.stem}-sweep"
     manifest = {
@@ -480,6 +486,7 @@ def sweep(
         "grid": [[key, values] for key, values in grid],
         "replications": replications,
         "seed": seed,
+        **({} if target is None else {"target": target}),
     }
     out = _start_sweep_folder(out, manifest, resume, force, path)
     keys = [key for key, _ in grid]
@@ -507,7 +514,7 @@ def sweep(
                 )  # fmt: skip
                 add_files(out, {f"points/{index:04d}.json": json.dumps(record, indent=2) + "\n"})
             records.append(record)
-            typed.append(sweep_point(point, record, go_lives[index]))
+            typed.append(sweep_point(point, record, go_lives[index], targets[index]))
             if events.point:
                 events.point(index, len(points), point, record, earlier)
     table = sweep_frame(records, typed)
@@ -520,9 +527,10 @@ def sweep(
             base = run_scenario(spec, replications, seed, execution, reuse_draws=True)
     report = replace(summarise(base), overrides=tuple(overrides))
     command = reproduce_command("sweep", [path], overrides, replications, seed,
-                                [f"--grid={g}" for g in grids])  # fmt: skip
+                                [f"--grid={g}" for g in grids]
+                                + ([] if target is None else [f"--target={target}"]))  # fmt: skip
     files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
-    advice = sweep_advice(typed)
+    advice = sweep_advice(typed, target)
     files |= _report_files(path, overrides, base, report, pngs, command, lang,
                            [sweep_table(typed, keys)], advice)  # fmt: skip
     add_files(out, files)

@@ -362,6 +362,12 @@ def compare(
     help="Results folder (default: results/<stem>-sweep/).",
 )
 @click.option("--resume", is_flag=True, help="Carry on an interrupted sweep in --out.")
+@click.option(
+    "--target",
+    metavar="TARGET",
+    help="What each point must meet, go_live being the point's own (default 'P80 < go_live'), "
+    "e.g. 'P95 < go_live' or 'prob_by_go_live >= 0.9'.",
+)
 @PRECISION
 @LANG
 @click.option("--force", is_flag=True, help="Start again, replacing an existing folder.")
@@ -376,6 +382,7 @@ def sweep(
     scheduler: str | None,
     out: Path | None,
     resume: bool,
+    target: str | None,
     lang: str,
     precision: float | None,
     force: bool,
@@ -386,6 +393,10 @@ def sweep(
     carries on with --resume and produces the same sweep.csv. Writes sweep.csv and a chart
     (a line for one key, a heatmap for two), and report.html and summary.xlsx with the
     unchanged scenario's results and the sweep's answer.
+
+    Each point is judged by its own scenario: its P80 before its own go-live (a swept or
+    --set go_live, start, ...), or --target with go_live as the point's own. sweep.csv gives
+    each point's point_go_live, point_target and meets_target (yes/no); the answer counts them.
 
     \b
     Example:
@@ -422,7 +433,7 @@ def sweep(
     execution = _execution(workers, scheduler)
     result = app.sweep(
         scenario, grids, overrides, out, force, resume, replications, seed, execution, lang,
-        app.SweepEvents(started, point), _precision(precision),
+        app.SweepEvents(started, point), _precision(precision), target,
     )  # fmt: skip
     if not result.charted:
         click.echo(term(t, "no_sweep_chart"))

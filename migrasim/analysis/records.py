@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from migrasim.analysis.advice import Fix
 from migrasim.core.model import NotFinished
-from migrasim.core.rules import Status, in_time
+from migrasim.core.rules import Status
 
 if TYPE_CHECKING:
     import numpy as np
@@ -216,8 +216,5 @@ class SweepPoint:
     chance_ci: tuple[float, float] | None = None
     replications: int | None = None  # as run (1 for a deterministic scenario)
     go_live: date | None = None  # the point's own go-live (a swept or --set one), None: none
-
-    @property
-    def in_time(self) -> bool | None:
-        """The point's verdict: its P80 before its own go-live; None without a go-live."""
-        return None if self.go_live is None else in_time(self.p80, self.go_live)
+    target: str | None = None  # what it is judged by, its go-live as a date: "P80 < 2026-01-05"
+    meets: bool | None = None  # whether it meets that target; None: not judged (no go-live)

@@ -14,6 +14,7 @@ from migrasim.render.i18n import N_, Nn_
 __all__ = [
     "ABOUT_ITEMS",
     "ADVICE",
+    "ADVICE_COUNTS",
     "CAPACITY_NOUNS",
     "CHARTS",
     "CHART_COUNTS",
@@ -65,7 +66,8 @@ COLUMN_LABELS: dict[str, str] = {
     "fraction": N_("Share moved"),
     "point": N_("Point"),
     "point_go_live": N_("Its go-live"),
-    "p80_before_go_live": N_("P80 before its go-live"),
+    "point_target": N_("Its target"),
+    "meets_target": N_("Meets its target"),
     "p50_diff_days": N_("P50 change (days)"),
     "p80_diff_days": N_("P80 change (days)"),
     "p80_diff_ci_low": N_("P80 change, interval low"),
@@ -202,9 +204,25 @@ ADVICE: dict[str, str] = {
         "None of the %(n)s settings swept brings the P80 before go-live; the best is %(where)s "
         "(P80 %(p80)s, chance of making go-live %(chance)s)."
     ),
-    "sweep_some": N_(
-        "%(k)s of the %(n)s settings swept bring the P80 before go-live; the first is %(where)s "
+    "sweep_target_none": N_(
+        "None of the %(n)s settings swept meets the target %(target)s; the best is %(where)s "
         "(P80 %(p80)s, chance of making go-live %(chance)s)."
+    ),
+}
+
+#: The sweep's answer with a count of points (singular, plural: ``nfill`` chooses by ``%(num)s``).
+ADVICE_COUNTS: dict[str, tuple[str, str]] = {
+    "sweep_some": Nn_(
+        "%(num)s of the %(n)s settings swept brings the P80 before go-live: %(where)s (P80 "
+        "%(p80)s, chance of making go-live %(chance)s).",
+        "%(num)s of the %(n)s settings swept bring the P80 before go-live; the first is "
+        "%(where)s (P80 %(p80)s, chance of making go-live %(chance)s).",
+    ),
+    "sweep_target_some": Nn_(
+        "%(num)s of the %(n)s settings swept meets the target %(target)s: %(where)s (P80 "
+        "%(p80)s, chance of making go-live %(chance)s).",
+        "%(num)s of the %(n)s settings swept meet the target %(target)s; the first is %(where)s "
+        "(P80 %(p80)s, chance of making go-live %(chance)s).",
     ),
 }
 

@@ -211,16 +211,16 @@ def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def sweep_frame(records: Sequence[dict[str, Any]], points: Sequence[SweepPoint]) -> pd.DataFrame:
     """sweep.csv: each point's saved record (grid values, P-dates, chance by its own go-live) in
-    grid order, then ``point_go_live`` (the go-live it is judged by, ISO) and
-    ``p80_before_go_live`` (``yes``/``no``; ``""`` without a go-live), so the headline's count
-    of points in time is a count of this file's ``yes``."""
+    grid order, then ``point_go_live`` (its own go-live, ISO), ``point_target`` (what it is
+    judged by, that go-live as a date: ``P80 < 2026-01-05``) and ``meets_target`` (``yes``/``no``;
+    ``""`` when not judged), so the headline's count is a count of this file's ``yes``."""
     rows = []
     for i, (record, point) in enumerate(zip(records, points, strict=True)):
-        verdict = point.in_time
         rows.append(
             {"point": i, **record,
              "point_go_live": "" if point.go_live is None else point.go_live.isoformat(),
-             "p80_before_go_live": "" if verdict is None else ("yes" if verdict else "no")}
+             "point_target": point.target or "",
+             "meets_target": "" if point.meets is None else ("yes" if point.meets else "no")}
         )  # fmt: skip
     return pd.DataFrame(rows)
 

@@ -176,9 +176,10 @@ def _sweep_verdicts(tmp_path: Path, *grids: str) -> tuple[str, list[dict[str, st
 def _met_in_csv(rows: list[dict[str, str]]) -> int:
     """Points in time read from sweep.csv two ways, which must agree: the verdict column, and
     the P80 against the point's own go-live (ISO dates compare as text)."""
-    by_verdict = sum(row["p80_before_go_live"] == "yes" for row in rows)
+    by_verdict = sum(row["meets_target"] == "yes" for row in rows)
     by_dates = sum(row["p80"] < row["point_go_live"] for row in rows)
     assert by_verdict == by_dates
+    assert all(row["point_target"] == f"P80 < {row['point_go_live']}" for row in rows)
     return by_verdict
 
 
@@ -191,7 +192,7 @@ def test_a_sweep_over_go_live_judges_each_point_by_its_own_go_live(tmp_path: Pat
     assert [row["point_go_live"] for row in rows] == [
         "2025-08-01", "2025-08-05", "2025-08-06", "2025-09-01"
     ]  # fmt: skip
-    assert [row["p80_before_go_live"] for row in rows] == ["no", "no", "yes", "yes"]
+    assert [row["meets_target"] for row in rows] == ["no", "no", "yes", "yes"]
     assert _met_in_csv(rows) == 2
     headline = (
         "2 of the 4 settings swept bring the P80 before go-live; the first is "
@@ -211,7 +212,7 @@ def test_a_sweep_of_cap_and_go_live_counts_each_point_against_its_own_go_live(
         "links.capped.daily_cap=0.5 GB,1 GB,2 GB",
         "go_live=2025-08-01,2025-09-01,2025-10-01",
     )
-    assert [row["p80_before_go_live"] for row in rows] == [
+    assert [row["meets_target"] for row in rows] == [
         "no", "no", "yes", "no", "yes", "yes", "yes", "yes", "yes"
     ]  # fmt: skip
     assert _met_in_csv(rows) == 6
@@ -238,7 +239,37 @@ def test_a_swept_start_is_judged_with_the_go_live_set_for_the_sweep(tmp_path: Pa
     lines = (out / "sweep.csv").read_text().splitlines()
     header = lines[0].split(",")
     rows = [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
-    assert [(r["p80"], r["point_go_live"], r["p80_before_go_live"]) for r in rows] == [
+    assert [(r["p80"], r["point_go_live"], r["meets_target"]) for r in rows] == [
         ("2025-08-05", "2025-09-01", "yes"), ("2025-09-02", "2025-09-01", "no")
     ]  # fmt: skip
-    assert "1 of the 2 settings swept bring" in result.output
+    assert "1 of the 2 settings swept brings the P80 before go-live: start=2025-07-07" in (
+        result.output
+    )
+
+
+def test_a_sweep_target_uses_each_points_own_go_live(tmp_path: Path) -> None:
+    # --target 'P80 < go_live' spelled out gives the default's verdicts; a target by a fixed
+    # date ignores the go-lives: P80 5 August is before 2025-08-06 at every point.
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(OWN_GO_LIVE)
+    grid = "go_live=2025-08-01,2025-08-06,2025-09-01"
+    for target, expected, k in (("P80 < go_live", ["no", "yes", "yes"], 2),
+                                ("P80 < 2025-08-06", ["yes", "yes", "yes"], 3)):  # fmt: skip
+        out = tmp_path / f"out{k}"
+        result = CliRunner().invoke(
+            cli, ["sweep", str(scenario), "--grid", grid, "--target", target, "--out", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        lines = (out / "sweep.csv").read_text().splitlines()
+        header = lines[0].split(",")
+        rows = [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
+        assert [r["meets_target"] for r in rows] == expected
+        assert f"{k} of the 3 settings swept meet the target {target}" in result.output
+    # a target naming go-live on a scenario without one: exit 2, not a traceback
+    scenario.write_text(OWN_GO_LIVE.replace("go_live: 2025-08-01\n", ""))
+    result = CliRunner().invoke(
+        cli, ["sweep", str(scenario), "--grid", "links.capped.daily_cap=1 GB", "--target",
+              "P95 < go_live", "--out", str(tmp_path / "none")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "go_live" in result.stderr
