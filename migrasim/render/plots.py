@@ -1023,7 +1023,7 @@ def sweep_line_figure(
     axes: Mapping[str, SweptAxis] | None = None,
 ) -> Figure:
     """One swept key: programme P80 (left axis) and chance of go-live (right) per value, and
-    each point's own go-live (a dashed line; a step across each point's slot when the points'
+    each point's own go-live (a dashed line; a dash across each point's slot when the points'
     go-lives differ, e.g. a swept go-live).
 
     Args:
@@ -1068,8 +1068,8 @@ def sweep_line_figure(
 
 def _sweep_go_lives(ax: Axes, go_lives: Sequence[datetime.date | None], label: str) -> None:
     """Each point's own go-live on the P80 axis (points at x = 0, 1, ...): one dashed line when
-    they share it, else a dashed step at each point's go-live across its slot (a gap where a
-    point has none)."""
+    they share it, else a dash at each point's go-live across its slot (none where a point has
+    no go-live)."""
     known = [g for g in go_lives if g is not None]
     if not known:
         return
@@ -1077,10 +1077,11 @@ def _sweep_go_lives(ax: Axes, go_lives: Sequence[datetime.date | None], label: s
     if len(set(go_lives)) == 1:
         level = _num(_day(known[0]))
         ax.axhline(level, **style)
-    else:
+    else:  # one dash across each point's slot (x - 0.4 to x + 0.4), gaps between
         ys = [np.nan if g is None else _num(_day(g)) for g in go_lives]
-        edges = np.arange(len(ys) + 1) - 0.5
-        ax.plot(edges, [*ys, ys[-1]], drawstyle="steps-post", **style)
+        dash_x = [v for x in range(len(ys)) for v in (x - 0.4, x + 0.4, np.nan)]
+        dash_y = [v for y in ys for v in (y, y, np.nan)]
+        ax.plot(dash_x, dash_y, **style)
         level = next(y for y in ys if not np.isnan(y))
     ax.annotate(label, (0.0, level), xycoords=("axes fraction", "data"), xytext=(4, 4),
                 textcoords="offset points", fontsize=9, color=GO_LIVE)  # fmt: skip
