@@ -518,7 +518,8 @@ def sweep(
             if events.point:
                 events.point(index, len(points), point, record, earlier)
     table = sweep_frame(records, typed)
-    figure = sweep_figure(typed, keys, spec.name, overrides, t)
+    advice = sweep_advice(typed, target)
+    figure = sweep_figure(typed, keys, spec.name, overrides, t, advice)
     pngs = {} if figure is None else {"sweep.png": figure_png(figure)}
     # The report: the unchanged scenario's results (same seed, so on the sweep's draws), with
     # the sweep's answer as the headline's advice.
@@ -530,7 +531,6 @@ def sweep(
                                 [f"--grid={g}" for g in grids]
                                 + ([] if target is None else [f"--target={target}"]))  # fmt: skip
     files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
-    advice = sweep_advice(typed, target)
     files |= _report_files(path, overrides, base, report, pngs, command, lang,
                            [sweep_table(typed, keys)], advice)  # fmt: skip
     add_files(out, files)
@@ -543,10 +543,13 @@ def sweep_figure(
     name: str,
     overrides: Sequence[str],
     t: Translator,
+    advice: SweepAdvice | None = None,
 ) -> Any:
     """The sweep's chart: a line for one key, a heatmap for two (None for more), its axes in
-    words and units, its title carrying the sweep's ``--set`` overrides (as a what-if's)."""
+    words and units, its title carrying the sweep's ``--set`` overrides (as a what-if's) and
+    the sweep's answer (``advice``, the headline's words) under it."""
     from migrasim.render.board import swept_axis, what_if_text
+    from migrasim.render.headlines import advice_text
     from migrasim.render.i18n import fill
     from migrasim.render.messages import CHARTS
     from migrasim.render.plots import sweep_heatmap_figure, sweep_line_figure
@@ -556,11 +559,12 @@ def sweep_figure(
     axes = {k: swept_axis(k, [str(p.values[k]) for p in points], t) for k in keys}
     what_if = what_if_text(overrides, t)
     suffix = "" if what_if is None else f"\n{what_if}"
+    note = None if advice is None else advice_text(advice, t)
     if len(keys) == 1:
         title = fill(t, CHARTS["sweep_title"], name=name, key=axes[keys[0]].words)
-        return sweep_line_figure(points, keys[0], title + suffix, t, axes)
+        return sweep_line_figure(points, keys[0], title + suffix, t, axes, note)
     title = fill(t, CHARTS["heatmap_title"], name=name)
-    return sweep_heatmap_figure(points, keys[0], keys[1], title + suffix, t, axes)
+    return sweep_heatmap_figure(points, keys[0], keys[1], title + suffix, t, axes, note)
 
 
 def _start_sweep_folder(

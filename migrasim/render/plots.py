@@ -1021,6 +1021,7 @@ def sweep_line_figure(
     title: str,
     t: Translator | None = None,
     axes: Mapping[str, SweptAxis] | None = None,
+    note: str | None = None,
 ) -> Figure:
     """One swept key: programme P80 (left axis) and chance of go-live (right) per value, and
     each point's own go-live (a dashed line; a dash across each point's slot when the points'
@@ -1031,6 +1032,7 @@ def sweep_line_figure(
         key: The swept key.
         title: Figure title.
         axes: The key's axis in words and units (``render.board.swept_axis``); else the key.
+        note: The sweep's answer, under the title (a P80 meeting its target is ticked).
     """
     t = _lang(t)
     fig, ax = _new_figure(10.0, 5.0)
@@ -1042,11 +1044,15 @@ def sweep_line_figure(
     if finite:
         ax.plot([x for x, _ in finite], [_num(d) for _, d in finite], "o-", color=OVERALL,
                 lw=2.2, label=_msg(t, "p80_completion"))  # fmt: skip
-    for x, d in zip(xs, p80, strict=True):
+    for x, d, point in zip(xs, p80, points, strict=True):
         if d is None:
             never = _msg(t, "never")
             ax.annotate(never, (x, 0.02), xycoords=("data", "axes fraction"), ha="center",
                         color=NEVER, fontsize=9, fontweight="bold")  # fmt: skip
+        elif point.meets:
+            ax.annotate(MEETS_MARK, (x, _num(d)), xytext=(0, -9), textcoords="offset points",
+                        ha="center", va="top", fontsize=12, fontweight="bold",
+                        color=OVERALL)  # fmt: skip
     ax.yaxis_date()
     ax.set_xticks(xs, labels=[axis.ticks.get(v, v) for v in labels] if axis else labels)
     ax.set_xlabel(axis.label if axis else key)
@@ -1062,8 +1068,13 @@ def sweep_line_figure(
         twin.set_ylabel(_msg(t, "chance_of_making_go_live"), color=LATE)
     ax.grid(color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
-    _titles(ax, title, [])
+    _titles(ax, title, textwrap.wrap(_ticked(note, points), 110) if note else [])
     return fig
+
+
+def _ticked(note: str, points: Sequence[SweepPoint]) -> str:
+    """The sweep's answer led by the tick its points carry when any meets its target."""
+    return f"{MEETS_MARK} {note}" if any(p.meets for p in points) else note
 
 
 def _sweep_go_lives(ax: Axes, go_lives: Sequence[datetime.date | None], label: str) -> None:
@@ -1089,6 +1100,7 @@ def _sweep_go_lives(ax: Axes, go_lives: Sequence[datetime.date | None], label: s
 
 BLACK = "#000000"
 WHITE = "#FFFFFF"
+MEETS_MARK = "\u2713"  # a tick: the sweep point meets its target
 
 
 def relative_luminance(colour: Any) -> float:
@@ -1121,20 +1133,24 @@ def sweep_heatmap_figure(
     title: str,
     t: Translator | None = None,
     axes: Mapping[str, SweptAxis] | None = None,
+    note: str | None = None,
 ) -> Figure:
     """Two swept keys: the chance of making go-live (each point's own) as a heatmap, each cell
-    labelled in black or white, whichever reads on its colour (:func:`text_colour`).
+    labelled in black or white, whichever reads on its colour (:func:`text_colour`), and
+    ticked when the point meets its target (its P80 before its own go-live by default).
 
     Args:
         points: The sweep's points (``analysis.records.SweepPoint``), one per combination.
         key_x, key_y: The swept keys (x and y axes).
         title: Figure title.
         axes: Each key's axis in words and units (``render.board.swept_axis``); else the key.
+        note: The sweep's answer, under the title (it counts the ticked cells).
     """
     t = _lang(t)
     xs = list(dict.fromkeys(str(p.values[key_x]) for p in points))
     ys = list(dict.fromkeys(str(p.values[key_y]) for p in points))
-    fig, ax = _new_figure(max(6.0, 1.2 * len(xs) + 3), max(4.0, 0.7 * len(ys) + 2))
+    width = max(6.0, 1.2 * len(xs) + 3)
+    fig, ax = _new_figure(width, max(4.0, 0.7 * len(ys) + 2))
     grid = np.full((len(ys), len(xs)), np.nan)
     labels = {}
     for point in points:
@@ -1142,7 +1158,8 @@ def sweep_heatmap_figure(
         grid[i, j] = np.nan if point.chance is None else point.chance
         chance = "" if point.chance is None else percent_text(point.chance)
         p80 = _msg(t, "never") if point.p80 is None else point.p80.isoformat()
-        labels[(i, j)] = f"{chance}\nP80 {p80}"
+        mark = f"{MEETS_MARK} " if point.meets else ""
+        labels[(i, j)] = f"{mark}{chance}\nP80 {p80}"
     image = ax.imshow(grid, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto", origin="lower")
     for (i, j), text in labels.items():
         value = grid[i, j]
@@ -1155,7 +1172,8 @@ def sweep_heatmap_figure(
     ax.set_ylabel(y_axis.label if y_axis else key_y)
     bar = fig.colorbar(image, ax=ax)
     bar.set_label(_msg(t, "chance_of_making_go_live"))
-    _titles(ax, title, [])
+    fits = max(40, int((width - 2.5) / 0.08))  # characters of the note that fit over the cells
+    _titles(ax, title, textwrap.wrap(_ticked(note, points), fits) if note else [])
     return fig
 
 

@@ -14,8 +14,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from migrasim.analysis.records import SweepPoint
+from migrasim.analysis.sweep import point_target, sweep_advice, sweep_point
 from migrasim.app import sweep_figure
 from migrasim.render.board import key_words, swept_axis, what_if_text
+from migrasim.render.headlines import advice_text
 from migrasim.render.i18n import translator
 from migrasim.render.plots import (
     GO_LIVE_GID,
@@ -165,3 +167,30 @@ def test_sweep_charts_carry_the_sweeps_overrides_in_their_titles() -> None:
         assert "\n" not in plain
     title = _axes(sweep_figure(one, [CAP], "S", [], EN)).get_title(loc="left")
     assert title == "S: sweep of daily cap of link 'capped'"
+
+
+def test_sweep_charts_tick_the_points_that_meet_their_target_and_state_the_count() -> None:
+    # Go-live 1 March (by 28 February): P80s 1 Feb and 28 Feb meet it, 1 Mar and never do not.
+    go_live = dt.date(2026, 3, 1)
+    target = point_target(None, go_live)
+    p80s = {"1 GB": "2026-03-01", "2 GB": "2026-02-28", "3 GB": "2026-02-01", "4 GB": "never"}
+    points = [
+        sweep_point(
+            {CAP: cap, GO: "2026-03-01"},
+            {"p50": "never", "p80": p80, "p95": "never", "prob_by_go_live": 0.5},
+            go_live,
+            target,
+        )
+        for cap, p80 in p80s.items()
+    ]
+    assert [p.meets for p in points] == [False, True, True, False]
+    advice = sweep_advice(points)
+    assert advice is not None
+    assert advice.meeting == 2
+    note = advice_text(advice, EN)
+    for keys in ([CAP], [CAP, GO]):
+        ax = _axes(sweep_figure(points, keys, "S", [], EN, advice))
+        shown = " ".join(text.get_text() for text in ax.texts).replace("\n", " ")
+        assert " ".join(f"\u2713 {note}".split()) in " ".join(shown.split())
+        ticks = [text for text in ax.texts if text.get_text().startswith("\u2713")]
+        assert len(ticks) == 1 + advice.meeting  # the note's, then one per point meeting it
