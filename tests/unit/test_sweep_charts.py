@@ -194,3 +194,17 @@ def test_sweep_charts_tick_the_points_that_meet_their_target_and_state_the_count
         assert " ".join(f"\u2713 {note}".split()) in " ".join(shown.split())
         ticks = [text for text in ax.texts if text.get_text().startswith("\u2713")]
         assert len(ticks) == 1 + advice.meeting  # the note's, then one per point meeting it
+
+
+def test_the_sweep_table_heads_its_keys_in_words() -> None:
+    from migrasim.render.inputs import sweep_table
+    from migrasim.render.view import table_view
+
+    points = [SweepPoint({CAP: "1 GB", GO: "2026-01-05"}, None, None)]
+    table = sweep_table(points, [CAP, GO])
+    assert table.columns[1:3] == (CAP, GO)  # code names, as sweep.csv
+    assert table_view(table, EN).headers[1:3] == ["Daily cap of link 'capped'", "Go-live date"]
+    assert table_view(table, CY).headers[1:3] == [
+        "Terfyn dyddiol cyswllt 'capped'",
+        "Dyddiad mynd yn fyw",
+    ]
