@@ -245,6 +245,13 @@ def test_a_swept_start_is_judged_with_the_go_live_set_for_the_sweep(tmp_path: Pa
     assert "1 of the 2 settings swept brings the P80 before go-live: start=2025-07-07" in (
         result.output
     )
+    # the terminal says the sweep ran with the --set change, as the report and chart do
+    from migrasim.render.board import what_if_text
+    from migrasim.render.i18n import translator
+
+    what_if = what_if_text(["go_live=2025-09-01"], translator("en"))
+    assert what_if is not None
+    assert what_if in result.output.splitlines()
 
 
 def test_a_sweep_target_uses_each_points_own_go_live(tmp_path: Path) -> None:
