@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from migrasim import __version__
-from migrasim.analysis.experiment import Outcome, Progress, run_scenario, with_overrides
+from migrasim.analysis.experiment import Outcome, Progress, run_scenario
 from migrasim.analysis.records import PROGRAMME, RunReport, SweepPoint
 from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_session
 from migrasim.analysis.solve import Point, Solution, solution_json
@@ -36,7 +36,9 @@ from migrasim.scenario.types import Scenario
 
 if TYPE_CHECKING:
     from migrasim.analysis.compare import CompareRow
+    from migrasim.analysis.sweep import SweepAdvice
     from migrasim.render.headlines import Advice
+    from migrasim.render.i18n import Translator
     from migrasim.render.inputs import ExtraTable
     from migrasim.render.report import ReportInputs
 
@@ -483,6 +485,7 @@ class SweepOutput:
     keys: list[str]
     out: Path
     charted: bool  # False for more than two keys (no chart)
+    advice: SweepAdvice | None = None  # the headline's answer (None: no point has a go-live)
 
 
 @dataclass
@@ -507,22 +510,25 @@ def sweep(
     lang: str = "en",
     events: SweepEvents | None = None,
     precision: Precision | None = None,
+    target: str | None = None,
 ) -> SweepOutput:
     """Run every combination of a grid. Each point is saved (atomically) as soon as it
     finishes, so an interrupted sweep carries on with ``resume`` and gives the same sweep.csv;
-    then sweep.csv, a chart, and a report of the unchanged scenario with the sweep's answer."""
+    then sweep.csv, a chart, and a report of the unchanged scenario with the sweep's answer.
+    Each point is judged by ``target`` (default: its P80 before go-live), ``go_live`` in it
+    standing for the point's own go-live."""
     from migrasim.analysis.sweep import (
         evaluate_point,
         grid_points,
         parse_grid,
+        point_scenario,
+        point_target,
         sweep_advice,
         sweep_point,
     )
-    from migrasim.render.i18n import fill, translator
+    from migrasim.render.i18n import translator
     from migrasim.render.inputs import sweep_table
-    from migrasim.render.messages import CHARTS
-    from migrasim.render.plots import sweep_heatmap_figure, sweep_line_figure
-    from migrasim.render.tables import figure_png, frame_csv, rows_frame
+    from migrasim.render.tables import figure_png, frame_csv, sweep_frame
     from migrasim.scenario.loader import read_scenario_data, read_yaml
     from migrasim.scenario.types import parse_scenario
 
@@ -532,8 +538,13 @@ def sweep(
     spec = parse_scenario(data, str(path))
     grid = parse_grid(grids)
     points = grid_points(grid)
-    for point in points:  # check every point's scenario before running any
-        with_overrides(data, [(k, read_yaml(v, "--grid")) for k, v in point.items()], str(path))
+    # Check every point's scenario (and target) before running any; each point is judged by
+    # its own go-live.
+    go_lives = [
+        point_scenario(data, str(path), point, lambda text: read_yaml(text, "--grid")).go_live
+        for point in points
+    ]
+    targets = [point_target(target, go_live) for go_live in go_lives]
     seed = default_seed(spec, seed)
     out = out if out is not None else Path("results") / f"{path.stem}-sweep"
     manifest = {
@@ -542,6 +553,7 @@ def sweep(
         "grid": [[key, values] for key, values in grid],
         "replications": replications,
         "seed": seed,
+        **({} if target is None else {"target": target}),
     }
     # One writer at a time, for the whole sweep: a concurrent run or sweep on this folder
     # exits 2 instead of mixing its files with ours.
@@ -573,17 +585,12 @@ def sweep(
                     text = json.dumps(record, indent=2) + "\n"
                     add_files(out, {f"points/{index:04d}.json": text})
                 records.append(record)
-                typed.append(sweep_point(point, record))
+                typed.append(sweep_point(point, record, go_lives[index], targets[index]))
                 if events.point:
                     events.point(index, len(points), point, record, earlier)
-        table = rows_frame([{"point": i, **r} for i, r in enumerate(records)])
-        figure = None
-        if len(keys) == 1:
-            title = fill(t, CHARTS["sweep_title"], name=spec.name, key=keys[0])
-            figure = sweep_line_figure(typed, keys[0], spec.go_live, title, t)
-        elif len(keys) == 2:
-            title = fill(t, CHARTS["heatmap_title"], name=spec.name)
-            figure = sweep_heatmap_figure(typed, keys[0], keys[1], title, t)
+        table = sweep_frame(records, typed)
+        advice = sweep_advice(typed, target)
+        figure = sweep_figure(typed, keys, spec.name, overrides, t, advice)
         pngs = {} if figure is None else {"sweep.png": figure_png(figure)}
         # The report: the unchanged scenario's results (same seed, so on the sweep's draws), with
         # the sweep's answer as the headline's advice.
@@ -591,14 +598,43 @@ def sweep(
             with cluster_session(execution):
                 base = run_scenario(spec, replications, seed, execution, reuse_draws=True)
         report = replace(summarise(base), overrides=tuple(overrides))
-        command = reproduce_command("sweep", [path], overrides, replications, seed,
-                                    [f"--grid={g}" for g in grids])  # fmt: skip
+        extra = [f"--grid={g}" for g in grids] + ([] if target is None else [f"--target={target}"])
+        command = reproduce_command("sweep", [path], overrides, replications, seed, extra)
         files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
-        advice = sweep_advice(typed, spec.go_live)
         files |= _report_files(path, overrides, base, report, pngs, command, lang,
                                [sweep_table(typed, keys)], advice)  # fmt: skip
         add_files(out, files)
-        return SweepOutput(records, keys, out, figure is not None)
+        return SweepOutput(records, keys, out, figure is not None, advice)
+
+
+def sweep_figure(
+    points: Sequence[SweepPoint],
+    keys: Sequence[str],
+    name: str,
+    overrides: Sequence[str],
+    t: Translator,
+    advice: SweepAdvice | None = None,
+) -> Any:
+    """The sweep's chart: a line for one key, a heatmap for two (None for more), its axes in
+    words and units, its title carrying the sweep's ``--set`` overrides (as a what-if's) and
+    the sweep's answer (``advice``, the headline's words) under it."""
+    from migrasim.render.board import swept_axis, what_if_text
+    from migrasim.render.headlines import advice_text
+    from migrasim.render.i18n import fill
+    from migrasim.render.messages import CHARTS
+    from migrasim.render.plots import sweep_heatmap_figure, sweep_line_figure
+
+    if not 1 <= len(keys) <= 2:
+        return None
+    axes = {k: swept_axis(k, [str(p.values[k]) for p in points], t) for k in keys}
+    what_if = what_if_text(overrides, t)
+    suffix = "" if what_if is None else f"\n{what_if}"
+    note = None if advice is None else advice_text(advice, t)
+    if len(keys) == 1:
+        title = fill(t, CHARTS["sweep_title"], name=name, key=axes[keys[0]].words)
+        return sweep_line_figure(points, keys[0], title + suffix, t, axes, note)
+    title = fill(t, CHARTS["heatmap_title"], name=name)
+    return sweep_heatmap_figure(points, keys[0], keys[1], title + suffix, t, axes, note)
 
 
 def _start_sweep_folder(

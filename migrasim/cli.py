@@ -380,6 +380,12 @@ def compare(
     help="Results folder (default: results/<stem>-sweep/).",
 )
 @click.option("--resume", is_flag=True, help="Carry on an interrupted sweep in --out.")
+@click.option(
+    "--target",
+    metavar="TARGET",
+    help="What each point must meet, go_live being the point's own (default 'P80 < go_live'), "
+    "e.g. 'P95 < go_live' or 'prob_by_go_live >= 0.9'.",
+)
 @PRECISION
 @LANG
 @click.option("--force", is_flag=True, help="Start again, replacing an existing folder.")
@@ -394,6 +400,7 @@ def sweep(
     scheduler: str | None,
     out: Path | None,
     resume: bool,
+    target: str | None,
     lang: str,
     precision: float | None,
     force: bool,
@@ -405,12 +412,18 @@ def sweep(
     (a line for one key, a heatmap for two), and report.html and summary.xlsx with the
     unchanged scenario's results and the sweep's answer.
 
+    Each point is judged by its own scenario: its P80 before its own go-live (a swept or
+    --set go_live, start, ...), or --target with go_live as the point's own. sweep.csv gives
+    each point's point_go_live, point_target and meets_target (yes/no); the answer counts them.
+
     \b
     Example:
       migrasim sweep scenarios/health_boards.yaml --grid links.capped.daily_cap="1 GB,2 GB,5 GB"
     """
     from migrasim import app
     from migrasim.analysis.sweep import sweep_point
+    from migrasim.render.board import what_if_text
+    from migrasim.render.headlines import advice_text
     from migrasim.render.i18n import translator
     from migrasim.render.terminal import term
 
@@ -418,6 +431,9 @@ def sweep(
 
     def started(points: int, seed: int, keys: list[str]) -> None:
         click.echo(term(t, "sweep_start", points=points, seed=seed, keys=", ".join(keys)))
+        what_if = what_if_text(overrides, t)  # every point runs with the --set changes
+        if what_if is not None:
+            click.echo(what_if)
 
     def point(
         index: int, total: int, values: dict[str, str], record: dict[str, Any], earlier: bool
@@ -435,10 +451,12 @@ def sweep(
     execution = _execution(workers, scheduler)
     result = app.sweep(
         scenario, grids, overrides, out, force, resume, replications, seed, execution, lang,
-        app.SweepEvents(started, point), _precision(precision),
+        app.SweepEvents(started, point), _precision(precision), target,
     )  # fmt: skip
     if not result.charted:
         click.echo(term(t, "no_sweep_chart"))
+    if result.advice is not None:  # the report's headline answer, counted as sweep.csv's
+        click.echo(advice_text(result.advice, t))
     click.echo(term(t, "written", folder=result.out))
 
 

@@ -206,7 +206,8 @@ class RunReport:
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One point of a sweep: the values set, the programme's P-dates and chance by go-live."""
+    """One point of a sweep: the values set, the programme's P-dates and chance by its own
+    go-live (the point's scenario's, so a swept go-live or start is judged as it ran)."""
 
     values: Mapping[str, str]  # key -> value as written
     p80: date | None  # None: never
@@ -215,3 +216,6 @@ class SweepPoint:
     p95: date | None = None
     chance_ci: tuple[float, float] | None = None
     replications: int | None = None  # as run (1 for a deterministic scenario)
+    go_live: date | None = None  # the point's own go-live (a swept or --set one), None: none
+    target: str | None = None  # what it is judged by, its go-live as a date: "P80 < 2026-01-05"
+    meets: bool | None = None  # whether it meets that target; None: not judged (no go-live)

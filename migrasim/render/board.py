@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from migrasim.analysis.records import (
     BaselineMovers,
@@ -24,11 +25,13 @@ from migrasim.render.messages import BOARD, CAPACITY_NOUNS
 
 __all__ = [
     "Driver",
+    "SweptAxis",
     "binding_words",
     "capacity_lines",
     "drivers",
     "join_words",
     "movers_notes",
+    "swept_axis",
     "top_organisations",
     "what_if_text",
 ]
@@ -37,6 +40,10 @@ TOP_DRIVERS = 10
 _FLOW_KEY = re.compile(r"^flows\[(?P<name>.*)\]\.(?P<field>[a-z_.]+)$")
 _LINK_KEY = re.compile(r"^links\.(?P<name>[^.]+)\.(?P<field>[a-z_]+)$")
 _WEEK_S = 7 * 86400.0
+_NUMBER_UNIT = re.compile(
+    r"^\s*(?P<num>[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(?P<unit>\S.*?)?\s*$"
+)
+_DATE_KEYS = {"go_live": "key_go_live", "start": "key_start"}
 
 
 def what_if_text(overrides: Sequence[str], t: Translator) -> str | None:
@@ -244,3 +251,59 @@ def drivers(
         for s in ordered[:n]
         if s.swing_days >= 0.5
     ]
+
+
+@dataclass(frozen=True)
+class SweptAxis:
+    """A swept key on a chart: in words (for a title), as an axis label with its unit, and
+    each value's tick (the number alone when the label carries the unit all values share)."""
+
+    words: str  # "daily cap of link 'capped'"
+    label: str  # "Daily cap of link 'capped' (GB a day)"
+    ticks: Mapping[str, str]  # value as written -> tick text
+
+
+def key_words(key: str, t: Translator) -> str:
+    """A scenario key in words: "daily cap of link 'capped'" for ``links.capped.daily_cap``,
+    "volume of flow 'Cardiff'" for ``flows[Cardiff].volume``, "go-live date" for
+    ``go_live``; a key without words is shown as it is."""
+    if key in _DATE_KEYS:
+        return fill(t, BOARD[_DATE_KEYS[key]])
+    for pattern, message, name in (
+        (_FLOW_KEY, "key_flow", "flow"),
+        (_LINK_KEY, "key_link", "link"),
+    ):
+        match = pattern.match(key)
+        what_key = "input_" + match["field"].replace(".", "_") if match else ""
+        if match and what_key in BOARD:
+            return fill(t, BOARD[message], what=fill(t, BOARD[what_key]), **{name: match["name"]})
+    return key
+
+
+def swept_axis(key: str, values: Sequence[str], t: Translator) -> SweptAxis:
+    """The axis of a swept key: its words with the unit its values share ("GB a day" for a daily
+    cap written in GB) and the values as ticks without it; dates, plain numbers or mixed units
+    keep the values as written."""
+    words = key_words(key, t)
+    label = words[:1].upper() + words[1:]
+    ticks = {v: v for v in values}
+    matches = [_NUMBER_UNIT.match(v) for v in values]
+    units = {m["unit"] for m in matches if m is not None}
+    if key in _DATE_KEYS or _all_dates(values) or None in matches or len(units) != 1:
+        return SweptAxis(words, label, ticks)
+    unit = units.pop()
+    if not unit:
+        return SweptAxis(words, label, ticks)
+    if key.endswith(".daily_cap"):
+        unit = fill(t, BOARD["per_day"], value=unit)
+    label = fill(t, BOARD["axis_unit"], label=label, unit=unit)
+    return SweptAxis(words, label, {v: m["num"] for v, m in zip(values, matches, strict=True) if m})
+
+
+def _all_dates(values: Sequence[str]) -> bool:
+    try:
+        for value in values:
+            date.fromisoformat(value.strip())
+    except ValueError:
+        return False
+    return True

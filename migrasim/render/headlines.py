@@ -17,8 +17,8 @@ from migrasim.analysis.compare import CompareAdvice
 from migrasim.analysis.records import FlowSummary, RunReport
 from migrasim.analysis.sweep import SweepAdvice
 from migrasim.core.rules import Status, in_time, percent_text, status
-from migrasim.render.i18n import Translator, fill
-from migrasim.render.messages import ADVICE, CAPACITY_NOUNS, CHARTS
+from migrasim.render.i18n import Translator, fill, nfill
+from migrasim.render.messages import ADVICE, ADVICE_COUNTS, CAPACITY_NOUNS, CHARTS
 
 __all__ = ["Advice", "Headline", "Verdict", "advice_text", "headline_from", "verdict"]
 
@@ -132,9 +132,14 @@ def _sweep_text(advice: SweepAdvice, t: Translator) -> str:
         "p80": _day(point.p80, t),
         "chance": percent_text(point.chance or 0.0),
     }
+    if advice.target is not None:  # a --target: named, as given ("go_live": each point's own)
+        if advice.meeting == 0:
+            return fill(t, ADVICE["sweep_target_none"], target=advice.target, **values)
+        return nfill(t, ADVICE_COUNTS["sweep_target_some"], advice.meeting, target=advice.target,
+                     **values)  # fmt: skip
     if advice.meeting == 0:
         return fill(t, ADVICE["sweep_none"], **values)
-    return fill(t, ADVICE["sweep_some"], k=advice.meeting, **values)
+    return nfill(t, ADVICE_COUNTS["sweep_some"], advice.meeting, **values)
 
 
 def wide_intervals(report: RunReport, max_days: float = 3.5) -> list[str]:

@@ -27,6 +27,7 @@ from typing import Literal
 import jinja2
 from markupsafe import Markup
 
+from migrasim.render.board import key_words
 from migrasim.render.i18n import Translator, fill, translator
 from migrasim.render.messages import COLUMN_LABELS, EXTRA_TITLES
 
@@ -241,9 +242,13 @@ def lateness(day: datetime.date, go_live: datetime.date) -> Lateness:
 
 
 def column_label(t: Translator, column: str) -> str:
-    """A table column's header in ``t``'s language; an unknown column keeps its name."""
+    """A table column's header in ``t``'s language: a scenario key (a sweep's) in words
+    (``board.key_words``); any other unknown column keeps its name."""
     known = COLUMN_LABELS.get(column)
-    return fill(t, known) if known else column
+    if known:
+        return fill(t, known)
+    words = key_words(column, t)
+    return column if words == column else words[:1].upper() + words[1:]
 
 
 def extra_title(t: Translator, key: str) -> str:

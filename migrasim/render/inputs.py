@@ -135,14 +135,15 @@ def compare_table(rows: Iterable[CompareRow]) -> ExtraTable:
 def sweep_table(points: Sequence[SweepPoint], keys: Sequence[str]) -> ExtraTable:
     """The sweep, point by point in grid order (sweep.csv's rows)."""
     columns = ("point", *keys, "p50", "p80", "p95", "prob_by_go_live", "prob_ci_low",
-               "prob_ci_high", "replications")  # fmt: skip
+               "prob_ci_high", "replications", "point_go_live", "point_target",
+               "meets_target")  # fmt: skip
     rows = []
     for i, p in enumerate(points):
         ci = p.chance_ci
         rows.append(
             (i, *(p.values[k] for k in keys), _day(p.p50), _day(p.p80), _day(p.p95),
              _share(p.chance), _share(None if ci is None else ci[0]),
-             _share(None if ci is None else ci[1]), p.replications)
+             _share(None if ci is None else ci[1]), p.replications, p.go_live, p.target, p.meets)
         )  # fmt: skip
     return ExtraTable("sweep", columns, tuple(rows))
 

@@ -14,6 +14,7 @@ from migrasim.render.i18n import N_, Nn_
 __all__ = [
     "ABOUT_ITEMS",
     "ADVICE",
+    "ADVICE_COUNTS",
     "CAPACITY_NOUNS",
     "CHARTS",
     "CHART_COUNTS",
@@ -65,6 +66,9 @@ COLUMN_LABELS: dict[str, str] = {
     "cumulative_bytes": N_("Moved so far (bytes)"),
     "fraction": N_("Share moved"),
     "point": N_("Point"),
+    "point_go_live": N_("Its go-live"),
+    "point_target": N_("Its target"),
+    "meets_target": N_("Meets its target"),
     "p50_diff_days": N_("P50 change (days)"),
     "p80_diff_days": N_("P80 change (days)"),
     "p80_diff_ci_low": N_("P80 change, interval low"),
@@ -201,9 +205,25 @@ ADVICE: dict[str, str] = {
         "None of the %(n)s settings swept brings the P80 before go-live; the best is %(where)s "
         "(P80 %(p80)s, chance of making go-live %(chance)s)."
     ),
-    "sweep_some": N_(
-        "%(k)s of the %(n)s settings swept bring the P80 before go-live; the first is %(where)s "
+    "sweep_target_none": N_(
+        "None of the %(n)s settings swept meets the target %(target)s; the best is %(where)s "
         "(P80 %(p80)s, chance of making go-live %(chance)s)."
+    ),
+}
+
+#: The sweep's answer with a count of points (singular, plural: ``nfill`` chooses by ``%(num)s``).
+ADVICE_COUNTS: dict[str, tuple[str, str]] = {
+    "sweep_some": Nn_(
+        "%(num)s of the %(n)s settings swept brings the P80 before go-live: %(where)s (P80 "
+        "%(p80)s, chance of making go-live %(chance)s).",
+        "%(num)s of the %(n)s settings swept bring the P80 before go-live; the first is "
+        "%(where)s (P80 %(p80)s, chance of making go-live %(chance)s).",
+    ),
+    "sweep_target_some": Nn_(
+        "%(num)s of the %(n)s settings swept meets the target %(target)s: %(where)s (P80 "
+        "%(p80)s, chance of making go-live %(chance)s).",
+        "%(num)s of the %(n)s settings swept meet the target %(target)s; the first is %(where)s "
+        "(P80 %(p80)s, chance of making go-live %(chance)s).",
     ),
 }
 
@@ -404,6 +424,11 @@ BOARD: dict[str, str] = {
     "and": N_("%(first)s and %(last)s"),
     "driver": N_("%(subject)s: %(what)s, %(low)s to %(high)s"),
     "link_subject": N_("link %(link)s"),
+    "key_link": N_("%(what)s of link '%(link)s'"),
+    "key_flow": N_("%(what)s of flow '%(flow)s'"),
+    "key_go_live": N_("go-live date"),
+    "key_start": N_("start date"),
+    "axis_unit": N_("%(label)s (%(unit)s)"),
     "input_volume": N_("volume"),
     "input_growth": N_("growth"),
     "input_rejection_fraction": N_("share of records rejected"),

@@ -22,6 +22,7 @@ from migrasim.analysis.records import (
     BottleneckCount,
     FlowSummary,
     RunReport,
+    SweepPoint,
     SwingSummary,
 )
 from migrasim.core.engine import Model, RunResult
@@ -205,6 +206,22 @@ def figure_png(figure: _SavableFigure) -> bytes:
 
 def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """A table of records (e.g. ``compare.compare_rows``) as a DataFrame."""
+    return pd.DataFrame(rows)
+
+
+def sweep_frame(records: Sequence[dict[str, Any]], points: Sequence[SweepPoint]) -> pd.DataFrame:
+    """sweep.csv: each point's saved record (grid values, P-dates, chance by its own go-live) in
+    grid order, then ``point_go_live`` (its own go-live, ISO), ``point_target`` (what it is
+    judged by, that go-live as a date: ``P80 < 2026-01-05``) and ``meets_target`` (``yes``/``no``;
+    ``""`` when not judged), so the headline's count is a count of this file's ``yes``."""
+    rows = []
+    for i, (record, point) in enumerate(zip(records, points, strict=True)):
+        rows.append(
+            {"point": i, **record,
+             "point_go_live": "" if point.go_live is None else point.go_live.isoformat(),
+             "point_target": point.target or "",
+             "meets_target": "" if point.meets is None else ("yes" if point.meets else "no")}
+        )  # fmt: skip
     return pd.DataFrame(rows)
 
 

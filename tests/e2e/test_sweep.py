@@ -135,3 +135,148 @@ def test_resume_refuses_a_different_sweep(tmp_path: Path) -> None:
     other = CliRunner().invoke(cli, [*args[:-2], "--seed", "9", "--out", str(out), "--resume"])
     assert other.exit_code == 2
     assert "holds a different sweep" in other.stderr
+
+
+# Issue 18: each point is judged against its own go-live. One 30 GB flow through a 1 GB a day
+# cap, every day a working day, from Monday 7 July 2025: the 30th GB arrives on day 30, 5 August
+# (0.5 GB a day: day 60, 4 September; 2 GB a day: day 15, 21 July). No uncertainty, so each
+# P80 is that date, and a point is in time when its P80 is before its own go-live.
+OWN_GO_LIVE = """\
+name: own go-live
+start: 2025-07-07
+go_live: 2025-08-01
+calendar: {working_days: [Mon, Tue, Wed, Thu, Fri, Sat, Sun], holidays: none}
+links:
+  capped: {daily_cap: 1 GB}
+flows:
+  - {name: A, source: a, target: t, links: [capped], volume: 30 GB}
+"""
+
+
+def _sweep_verdicts(tmp_path: Path, *grids: str) -> tuple[str, list[dict[str, str]], str]:
+    """(terminal output, sweep.csv's rows, report.html's text) of a sweep of OWN_GO_LIVE."""
+    import csv
+    import html
+    import re
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(OWN_GO_LIVE)
+    out = tmp_path / "out"
+    args = ["sweep", str(scenario), "--out", str(out), "-j", "1"]
+    for grid in grids:
+        args += ["--grid", grid]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    with (out / "sweep.csv").open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    page = html.unescape(re.sub(r"\s+", " ", (out / "report.html").read_text(encoding="utf-8")))
+    return result.output, rows, page
+
+
+def _met_in_csv(rows: list[dict[str, str]]) -> int:
+    """Points in time read from sweep.csv two ways, which must agree: the verdict column, and
+    the P80 against the point's own go-live (ISO dates compare as text)."""
+    by_verdict = sum(row["meets_target"] == "yes" for row in rows)
+    by_dates = sum(row["p80"] < row["point_go_live"] for row in rows)
+    assert by_verdict == by_dates
+    assert all(row["point_target"] == f"P80 < {row['point_go_live']}" for row in rows)
+    return by_verdict
+
+
+def test_a_sweep_over_go_live_judges_each_point_by_its_own_go_live(tmp_path: Path) -> None:
+    # P80 5 August every time: late for go-live 1 and 5 August (in time means by the day
+    # before), in time for 6 August and 1 September. The file's go-live (1 August) meets none.
+    output, rows, page = _sweep_verdicts(
+        tmp_path, "go_live=2025-08-01,2025-08-05,2025-08-06,2025-09-01"
+    )
+    assert [row["point_go_live"] for row in rows] == [
+        "2025-08-01", "2025-08-05", "2025-08-06", "2025-09-01"
+    ]  # fmt: skip
+    assert [row["meets_target"] for row in rows] == ["no", "no", "yes", "yes"]
+    assert _met_in_csv(rows) == 2
+    headline = (
+        "2 of the 4 settings swept bring the P80 before go-live; the first is "
+        "go_live=2025-08-06 (P80 2025-08-05"
+    )
+    assert headline in output
+    assert headline in page
+
+
+def test_a_sweep_of_cap_and_go_live_counts_each_point_against_its_own_go_live(
+    tmp_path: Path,
+) -> None:
+    # 0.5 GB (P80 4 Sep) meets only 1 Oct; 1 GB (5 Aug) meets 1 Sep and 1 Oct; 2 GB (21 Jul)
+    # meets all three: 6 of 9. Against the file's go-live alone it would be 3 (the 2 GB row).
+    output, rows, page = _sweep_verdicts(
+        tmp_path,
+        "links.capped.daily_cap=0.5 GB,1 GB,2 GB",
+        "go_live=2025-08-01,2025-09-01,2025-10-01",
+    )
+    assert [row["meets_target"] for row in rows] == [
+        "no", "no", "yes", "no", "yes", "yes", "yes", "yes", "yes"
+    ]  # fmt: skip
+    assert _met_in_csv(rows) == 6
+    headline = (
+        "6 of the 9 settings swept bring the P80 before go-live; the first is "
+        "links.capped.daily_cap=0.5 GB, go_live=2025-10-01 (P80 2025-09-04"
+    )
+    assert headline in output
+    assert headline in page
+
+
+def test_a_swept_start_is_judged_with_the_go_live_set_for_the_sweep(tmp_path: Path) -> None:
+    # Go-live set to 1 September for the whole sweep (--set); starts 7 July (P80 5 August, in
+    # time) and 4 August (30 days: 2 September, late). sweep.csv names the go-live that ran.
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(OWN_GO_LIVE)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli,
+        ["sweep", str(scenario), "--set", "go_live=2025-09-01", "--grid",
+         "start=2025-07-07,2025-08-04", "--out", str(out), "-j", "1"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = (out / "sweep.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    rows = [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
+    assert [(r["p80"], r["point_go_live"], r["meets_target"]) for r in rows] == [
+        ("2025-08-05", "2025-09-01", "yes"), ("2025-09-02", "2025-09-01", "no")
+    ]  # fmt: skip
+    assert "1 of the 2 settings swept brings the P80 before go-live: start=2025-07-07" in (
+        result.output
+    )
+    # the terminal says the sweep ran with the --set change, as the report and chart do
+    from migrasim.render.board import what_if_text
+    from migrasim.render.i18n import translator
+
+    what_if = what_if_text(["go_live=2025-09-01"], translator("en"))
+    assert what_if is not None
+    assert what_if in result.output.splitlines()
+
+
+def test_a_sweep_target_uses_each_points_own_go_live(tmp_path: Path) -> None:
+    # --target 'P80 < go_live' spelled out gives the default's verdicts; a target by a fixed
+    # date ignores the go-lives: P80 5 August is before 2025-08-06 at every point.
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(OWN_GO_LIVE)
+    grid = "go_live=2025-08-01,2025-08-06,2025-09-01"
+    for target, expected, k in (("P80 < go_live", ["no", "yes", "yes"], 2),
+                                ("P80 < 2025-08-06", ["yes", "yes", "yes"], 3)):  # fmt: skip
+        out = tmp_path / f"out{k}"
+        result = CliRunner().invoke(
+            cli, ["sweep", str(scenario), "--grid", grid, "--target", target, "--out", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        lines = (out / "sweep.csv").read_text().splitlines()
+        header = lines[0].split(",")
+        rows = [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
+        assert [r["meets_target"] for r in rows] == expected
+        assert f"{k} of the 3 settings swept meet the target {target}" in result.output
+    # a target naming go-live on a scenario without one: exit 2, not a traceback
+    scenario.write_text(OWN_GO_LIVE.replace("go_live: 2025-08-01\n", ""))
+    result = CliRunner().invoke(
+        cli, ["sweep", str(scenario), "--grid", "links.capped.daily_cap=1 GB", "--target",
+              "P95 < go_live", "--out", str(tmp_path / "none")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "go_live" in result.stderr

@@ -9,7 +9,8 @@ import pytest
 from migrasim.analysis.advice import Fix
 from migrasim.analysis.compare import CompareAdvice, Interval
 from migrasim.analysis.records import SweepPoint
-from migrasim.analysis.sweep import sweep_advice, sweep_point
+from migrasim.analysis.sweep import point_target, sweep_advice, sweep_point
+from migrasim.errors import ScenarioError
 from migrasim.render.headlines import Headline, advice_text, verdict
 from migrasim.render.i18n import translator
 
@@ -62,27 +63,86 @@ def test_a_comparison_in_words() -> None:
     )
 
 
+def _point(
+    values: dict[str, str],
+    p80: date | None,
+    chance: float | None,
+    go_live: date | None,
+    target: str | None = None,
+) -> SweepPoint:
+    """A sweep point as the sweep reads it back, judged by ``target`` (default: its P80 before
+    its own go-live)."""
+    record = {
+        "p50": "2026-01-02",
+        "p80": "never" if p80 is None else p80.isoformat(),
+        "p95": "never",
+        "prob_by_go_live": "" if chance is None else chance,
+    }
+    return sweep_point(values, record, go_live, point_target(target, go_live))  # fmt: skip
+
+
 def test_a_sweep_in_words() -> None:
-    points = [
-        SweepPoint({"k": "1"}, date(2026, 5, 1), 0.1),
-        SweepPoint({"k": "2"}, date(2026, 2, 1), 0.85),
-        SweepPoint({"k": "3"}, date(2026, 1, 15), 0.95),
-    ]
+    def points(go_live: date | None) -> list[SweepPoint]:
+        return [
+            _point({"k": "1"}, date(2026, 5, 1), 0.1, go_live),
+            _point({"k": "2"}, date(2026, 2, 1), 0.85, go_live),
+            _point({"k": "3"}, date(2026, 1, 15), 0.95, go_live),
+        ]
+
     # Go-live 1 March: in time means by 28 February, so points 2 and 3 make it.
-    some = sweep_advice(points, date(2026, 3, 1))
+    some = sweep_advice(points(date(2026, 3, 1)))
     assert some is not None
     assert advice_text(some, EN) == (
         "2 of the 3 settings swept bring the P80 before go-live; the first is k=2 (P80 "
         "2026-02-01, chance of making go-live 85%)."
     )
     # Go-live 1 January: none makes it; the best chance is point 3's.
-    none = sweep_advice(points, date(2026, 1, 1))
+    none = sweep_advice(points(date(2026, 1, 1)))
     assert none is not None
     assert advice_text(none, EN) == (
         "None of the 3 settings swept brings the P80 before go-live; the best is k=3 (P80 "
         "2026-01-15, chance of making go-live 95%)."
     )
-    assert sweep_advice(points, None) is None
+    assert sweep_advice(points(None)) is None
+
+
+def test_each_sweep_point_is_judged_by_its_own_go_live() -> None:
+    # Issue 18: a swept go-live. The same P80 (1 Feb 2026) meets go-live 2 Feb but not 1 Feb
+    # (in time means by the day before); a point without a go-live is not judged.
+    p80 = date(2026, 2, 1)
+    points = [
+        _point({"g": "a"}, p80, 0.0, date(2026, 1, 1)),
+        _point({"g": "b"}, p80, 0.0, date(2026, 2, 1)),
+        _point({"g": "c"}, p80, 1.0, date(2026, 2, 2)),
+        _point({"g": "d"}, None, 0.0, date(2027, 1, 1)),
+        _point({"g": "e"}, p80, None, None),
+    ]
+    assert [p.meets for p in points] == [False, False, True, False, None]
+    assert [p.target for p in points] == [
+        "P80 < 2026-01-01", "P80 < 2026-02-01", "P80 < 2026-02-02", "P80 < 2027-01-01", None
+    ]  # fmt: skip
+    advice = sweep_advice(points)
+    assert advice is not None
+    assert (advice.points, advice.meeting, advice.point.values) == (5, 1, {"g": "c"})
+
+
+def test_a_sweep_target_names_each_points_own_go_live() -> None:
+    # P95 'never' misses any go-live; a chance target compares the point's chance (by its own
+    # go-live); a dated target needs no go-live.
+    late = _point({"k": "1"}, date(2026, 1, 1), 0.5, date(2026, 3, 1), "P95 < go_live")
+    assert (late.target, late.meets) == ("P95 < 2026-03-01", False)
+    sure = _point({"k": "2"}, date(2026, 1, 1), 0.9, date(2026, 3, 1), "prob_by_go_live >= 0.9")
+    assert (sure.target, sure.meets) == ("prob_by_go_live >= 0.9", True)
+    dated = _point({"k": "3"}, date(2026, 1, 1), None, None, "P50 <= 2026-01-02")
+    assert (dated.target, dated.meets) == ("P50 <= 2026-01-02", True)
+    advice = sweep_advice([late, sure], "prob_by_go_live >= 0.9")
+    assert advice is not None
+    assert advice_text(advice, EN) == (
+        "1 of the 2 settings swept meets the target prob_by_go_live >= 0.9: k=2 (P80 "
+        "2026-01-01, chance of making go-live 90%)."
+    )
+    with pytest.raises(ScenarioError, match="go_live"):
+        point_target("P80 < go_live", None)
 
 
 def test_a_saved_sweep_point_read_back_as_a_record() -> None:
