@@ -48,6 +48,9 @@ class FlowSummary:
     bottleneck: str  # most frequent bottleneck link ("" for none)
     bottleneck_share: float  # share of replications it was the bottleneck (0-1)
     never_reason: NotFinished | None  # why the flow never finishes (None: it does)
+    # The organisation the flow belongs to (its own name for an organisation's record, "" for
+    # the programme's).
+    organisation: str = ""
 
     @property
     def is_programme(self) -> bool:
@@ -56,13 +59,15 @@ class FlowSummary:
 
 @dataclass(frozen=True)
 class StatusCounts:
-    """How many flows (the programme not counted) have each status, and how many miss go-live
-    in the baseline run. Counted once, shown everywhere."""
+    """How many organisations (the programme not counted) have each status, and how many miss
+    go-live in the baseline run (``RunReport.organisations``: an organisation is in time when
+    all its flows are). Counted once, shown everywhere."""
 
-    flows: int
+    flows: int  # how many flows the organisations have
+    organisations: int  # how many organisations the statuses count
     on_track: int
     at_risk: int
-    late: int
+    late: int  # likely late (late, in a deterministic run)
     late_in_baseline: int
 
 
@@ -188,6 +193,10 @@ class RunReport:
     binding: Binding | None = None  # the binding constraint in plain terms
     movers: BaselineMovers | None = None
     overrides: tuple[str, ...] = ()  # the what-if: --set and --variant changes, as given
+    # One record per organisation (``analysis.summary.organisation_summaries``), in the order
+    # of their first flow: what the counts, the organisations that matter most and the Gantt
+    # count. An organisation completes with its last flow, in each replication.
+    organisations: tuple[FlowSummary, ...] = ()
 
     @property
     def binding_description(self) -> str | None:

@@ -33,7 +33,8 @@ COLUMN_LABELS: dict[str, str] = {
     "new_p80": N_("New P80"),
     "slip_days": N_("Slip (days)"),
     "what_changed": N_("What changed"),
-    "flow": N_("Organisation"),
+    "flow": N_("Flow"),
+    "organisation": N_("Organisation"),
     "scenario": N_("Scenario"),
     "source": N_("Source"),
     "target": N_("Target"),
@@ -304,6 +305,7 @@ CHART_COUNTS: dict[str, tuple[str, str]] = {
 #: The terminal's results table and notes (cli.py).
 TERMINAL: dict[str, str] = {
     "flow": N_("flow"),
+    "organisation": N_("organisation"),
     "scenario": N_("scenario"),
     "baseline": N_("baseline"),
     "vs_go_live": N_("vs go-live"),
@@ -315,8 +317,14 @@ TERMINAL: dict[str, str] = {
     "header_mc": N_("%(name)s: %(n)s replications, seed %(seed)s"),
     "header_deterministic": N_("%(name)s: deterministic (no uncertain inputs)"),
     "go_live_rule": N_("go-live %(date)s: a flow is in time if it completes by the day before"),
-    "baseline_late": N_("Baseline: %(late)s of %(n)s flows miss go-live."),
-    "status": N_("Status: %(late)s of %(n)s likely late, %(risk)s at risk, %(ok)s on track."),
+    "baseline_late": N_("Baseline: %(late)s of %(n)s organisations miss go-live."),
+    "status": N_(
+        "Status: %(late)s of %(n)s organisations likely late, %(risk)s at risk, %(ok)s on track."
+    ),
+    "organisation_rows": N_(
+        "One row per organisation (%(n)s, of %(flows)s flows): an organisation completes with "
+        "its last flow. Each flow's row is in summary.csv."
+    ),
     "comparing": N_(
         "Comparing %(n)s scenarios: %(replications)s replications each, seed %(seed)s, common "
         "random numbers; changes are versus the first"

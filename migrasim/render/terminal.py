@@ -53,8 +53,12 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
         lines.append(what_if)
     if go_live is not None:
         lines.append(term(t, "go_live_rule", date=go_live))
-    flow, baseline = term(t, "flow"), term(t, "baseline")
-    width = max(len(flow), *(len(row.name) for row in report.rows))
+    counts = report.counts
+    # One row per organisation (records.RunReport.organisations), then the programme's.
+    grouped = any(row.organisation != row.name for row in report.flows)
+    rows = (*report.organisations, report.programme)
+    flow, baseline = term(t, "organisation" if grouped else "flow"), term(t, "baseline")
+    width = max(len(flow), *(len(row.name) for row in rows))
     risk = not report.deterministic
     # Columns are as wide as their values or their header in this language, if wider.
     vs, chance = term(t, "vs_go_live"), term(t, "chance_ci")
@@ -64,7 +68,7 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
     if go_live is not None and risk:
         head += f"{chance:<{w_chance}}  "
     lines.append(head + term(t, "bottleneck"))
-    for row in report.rows:
+    for row in rows:
         line = f"{row.name:<{width}}  {_day(row.baseline_completed_on, t):<{w_base}}  "
         if risk:
             line += f"{_day(row.p50, t):<10}  {_day(row.p80, t):<10}  {_day(row.p95, t):<10}  "
@@ -81,11 +85,12 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
         if row.is_programme:
             lines.append("-" * len(line.rstrip()))
         lines.append(line + bottleneck)
-    counts = report.counts
+    if grouped:
+        lines.append(term(t, "organisation_rows", n=counts.organisations, flows=counts.flows))
     if go_live is not None:
-        lines.append(term(t, "baseline_late", late=counts.late_in_baseline, n=counts.flows))
+        lines.append(term(t, "baseline_late", late=counts.late_in_baseline, n=counts.organisations))
         if risk:
-            lines.append(term(t, "status", late=counts.late, n=counts.flows,
+            lines.append(term(t, "status", late=counts.late, n=counts.organisations,
                               risk=counts.at_risk, ok=counts.on_track))  # fmt: skip
     return lines + board_lines(report, t)
 

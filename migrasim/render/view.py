@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from migrasim.analysis.records import FlowSummary, RunReport
 from migrasim.core.rules import percent_text
 from migrasim.render.board import (
     binding_words,
@@ -120,11 +121,27 @@ def _signed(days: float) -> str:
     return "0" if value == 0 else f"{value:+,d}".replace("-", "\u2212")
 
 
+def _members(report: RunReport) -> dict[str, list[FlowSummary]]:
+    """The flows of each organisation of more than one flow."""
+    members: dict[str, list[FlowSummary]] = {}
+    for flow in report.flows:
+        members.setdefault(flow.organisation, []).append(flow)
+    return {name: flows for name, flows in members.items() if len(flows) > 1}
+
+
 def _rows(inputs: ReportInputs, t: Translator) -> list[OrganisationRow]:
+    """One row per organisation, each of several flows followed by its flows' rows, then the
+    programme's."""
     report = inputs.results
     go_live = report.go_live
+    members = _members(report)
+    ordered = [
+        (row, member)
+        for org in report.organisations
+        for row, member in [(org, False), *((f, True) for f in members.get(org.name, ()))]
+    ]
     rows = []
-    for row in report.rows:
+    for row, member in [*ordered, (report.programme, False)]:
         baseline = row.baseline_completed_on
         reason = never_reason_text(row.never_reason, t).strip()
         shown_reason = reason if (baseline is None or row.p50 is None) and reason else None
@@ -153,6 +170,7 @@ def _rows(inputs: ReportInputs, t: Translator) -> list[OrganisationRow]:
                 bottleneck=row.bottleneck,
                 bottleneck_share=percent_text(row.bottleneck_share),
                 never_reason=shown_reason,
+                member=member,
             )
         )
     return rows
@@ -177,7 +195,7 @@ def _figures(inputs: ReportInputs, t: Translator) -> list[FigureView]:
                 height=height,
                 p80=_date(h.p80, t),
                 late=None if h.go_live is None else counts.late_in_baseline,
-                flows=counts.flows,
+                flows=counts.organisations,
             )
         )
     return figures
@@ -280,7 +298,7 @@ def page_view(inputs: ReportInputs, t: Translator) -> PageView:
         late=counts.late,
         at_risk=counts.at_risk,
         on_track=counts.on_track,
-        flows=counts.flows,
+        flows=counts.organisations,
         baseline_late=counts.late_in_baseline,
         figures=_figures(inputs, t),
         assumptions=list(inputs.assumptions),

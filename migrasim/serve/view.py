@@ -80,12 +80,15 @@ def _latest_first(row: FlowSummary) -> tuple[int, int]:
 
 
 def display(report: RunReport, t: Translator) -> dict[str, Any]:
-    """The page's text for one run in ``t``'s language."""
-    latest = sorted(report.flows, key=_latest_first, reverse=True)[:TOP_ORGANISATIONS]
+    """The page's text for one run in ``t``'s language: the programme, the organisations that
+    matter most and the "By organisation" table (``flows``: one row per organisation,
+    ``RunReport.organisations``; summary.csv's per-flow rows are in the answer's ``flows``)."""
+    orgs = report.organisations
+    latest = sorted(orgs, key=_latest_first, reverse=True)[:TOP_ORGANISATIONS]
     return {
         "programme": _display_row(t, report.programme),
         "top": [_display_row(t, r) for r in latest],
-        "flows": [_display_row(t, r) for r in report.flows],
+        "flows": [_display_row(t, r) for r in orgs],
         "go_live": None if report.go_live is None else t.date(report.go_live, "d MMM yyyy"),
     }
 
