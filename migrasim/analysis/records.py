@@ -211,6 +211,25 @@ class RunReport:
     def deterministic(self) -> bool:
         return self.replications is None
 
+    def by_organisation(self) -> tuple[tuple[FlowSummary, tuple[FlowSummary, ...]], ...]:
+        """Each organisation's record with the records of its flows, in order; no flows when
+        the organisation is one flow of its own name (the default), so that a table lists
+        every flow once, under its organisation."""
+        flows: dict[str, list[FlowSummary]] = {}
+        for flow in self.flows:
+            flows.setdefault(flow.organisation, []).append(flow)
+        out = []
+        for org in self.organisations:
+            members = flows.get(org.name, [])
+            alone = len(members) == 1 and members[0].name == org.name
+            out.append((org, () if alone else tuple(members)))
+        return tuple(out)
+
+    @property
+    def grouped(self) -> bool:
+        """Some organisation is not simply one flow of its own name."""
+        return any(members for _, members in self.by_organisation())
+
 
 @dataclass(frozen=True)
 class SweepPoint:

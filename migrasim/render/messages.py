@@ -322,8 +322,8 @@ TERMINAL: dict[str, str] = {
         "Status: %(late)s of %(n)s organisations likely late, %(risk)s at risk, %(ok)s on track."
     ),
     "organisation_rows": N_(
-        "One row per organisation (%(n)s, of %(flows)s flows): an organisation completes with "
-        "its last flow. Each flow's row is in summary.csv."
+        "%(n)s organisations of %(flows)s flows: each organisation's row, then its flows' rows, "
+        "indented. An organisation completes with its last flow."
     ),
     "comparing": N_(
         "Comparing %(n)s scenarios: %(replications)s replications each, seed %(seed)s, common "

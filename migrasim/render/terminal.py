@@ -54,11 +54,17 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
     if go_live is not None:
         lines.append(term(t, "go_live_rule", date=go_live))
     counts = report.counts
-    # One row per organisation (records.RunReport.organisations), then the programme's.
-    grouped = any(row.organisation != row.name for row in report.flows)
-    rows = (*report.organisations, report.programme)
+    # One row per organisation (records.RunReport.organisations), each followed by its flows'
+    # rows, indented, when it is not simply one flow of its name; then the programme's.
+    grouped = report.grouped
+    rows = [
+        (row, "  " if member else "")
+        for org, members in report.by_organisation()
+        for row, member in [(org, False), *((f, True) for f in members)]
+    ]
+    rows.append((report.programme, ""))
     flow, baseline = term(t, "organisation" if grouped else "flow"), term(t, "baseline")
-    width = max(len(flow), *(len(row.name) for row in rows))
+    width = max(len(flow), *(len(indent + row.name) for row, indent in rows))
     risk = not report.deterministic
     # Columns are as wide as their values or their header in this language, if wider.
     vs, chance = term(t, "vs_go_live"), term(t, "chance_ci")
@@ -68,8 +74,9 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
     if go_live is not None and risk:
         head += f"{chance:<{w_chance}}  "
     lines.append(head + term(t, "bottleneck"))
-    for row in rows:
-        line = f"{row.name:<{width}}  {_day(row.baseline_completed_on, t):<{w_base}}  "
+    for row, indent in rows:
+        name = indent + row.name
+        line = f"{name:<{width}}  {_day(row.baseline_completed_on, t):<{w_base}}  "
         if risk:
             line += f"{_day(row.p50, t):<10}  {_day(row.p80, t):<10}  {_day(row.p95, t):<10}  "
             if go_live is not None and row.chance is not None and row.chance_ci is not None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from migrasim.analysis.records import FlowSummary, RunReport
 from migrasim.core.rules import percent_text
 from migrasim.render.board import (
     binding_words,
@@ -121,24 +120,15 @@ def _signed(days: float) -> str:
     return "0" if value == 0 else f"{value:+,d}".replace("-", "\u2212")
 
 
-def _members(report: RunReport) -> dict[str, list[FlowSummary]]:
-    """The flows of each organisation of more than one flow."""
-    members: dict[str, list[FlowSummary]] = {}
-    for flow in report.flows:
-        members.setdefault(flow.organisation, []).append(flow)
-    return {name: flows for name, flows in members.items() if len(flows) > 1}
-
-
 def _rows(inputs: ReportInputs, t: Translator) -> list[OrganisationRow]:
-    """One row per organisation, each of several flows followed by its flows' rows, then the
-    programme's."""
+    """One row per organisation, each followed by its flows' rows (when it is not simply one
+    flow of its name), then the programme's."""
     report = inputs.results
     go_live = report.go_live
-    members = _members(report)
     ordered = [
         (row, member)
-        for org in report.organisations
-        for row, member in [(org, False), *((f, True) for f in members.get(org.name, ()))]
+        for org, members in report.by_organisation()
+        for row, member in [(org, False), *((f, True) for f in members)]
     ]
     rows = []
     for row, member in [*ordered, (report.programme, False)]:

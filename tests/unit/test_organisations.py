@@ -150,11 +150,16 @@ def test_an_organisation_is_late_when_one_of_its_flows_is(tmp_path: Path) -> Non
     # The terminal and the report count organisations.
     lines = run_lines(report, translator("en"))
     assert "Baseline: 1 of 2 organisations miss go-live." in lines
-    assert lines[2].startswith("organisation ")  # the table has a row per organisation
-    assert [lines[3].split()[0], lines[4].split()[0], lines[6].split()[0]] == ["X", "Y", "ALL"]
-    assert lines[7] == (
-        "One row per organisation (2, of 4 flows): an organisation completes with its last "
-        "flow. Each flow's row is in summary.csv."
+    # a row per organisation, then its flows' rows, indented; then the programme's
+    assert lines[2].startswith("organisation ")
+    names = [line[:8].rstrip() for line in lines[3:12]]
+    assert names == ["X", "  X1", "  X2", "Y", "  Y1", "  Y2", "-" * 8, "ALL", "2 organi"]
+    assert lines[4].split()[1] == "2025-07-11"  # X1
+    assert lines[3].split()[1] == "2025-07-18"  # X: its last flow's
+    assert lines[6].split()[1] == "2025-09-26"  # Y: Y2's
+    assert lines[11] == (
+        "2 organisations of 4 flows: each organisation's row, then its flows' rows, indented. "
+        "An organisation completes with its last flow."
     )
     out = tmp_path / "out"
     code, stdout, stderr = invoke("run", str(_write(tmp_path, two_organisations())), "--out",
@@ -241,7 +246,7 @@ def test_without_the_key_every_flow_is_its_own_organisation() -> None:
     assert counts.late_in_baseline == sum(1 for f in report.flows if f.late_in_baseline) == 16
     lines = run_lines(report, translator("en"))
     assert lines[2].startswith("flow ")  # the table is unchanged: one row per flow
-    assert not any("One row per organisation" in line for line in lines)
+    assert not any("organisations of" in line for line in lines)
 
 
 def test_shipped_disks_counts_29_organisations(tmp_path: Path) -> None:
@@ -251,8 +256,10 @@ def test_shipped_disks_counts_29_organisations(tmp_path: Path) -> None:
     assert code == 0, stderr
     assert "Baseline: 0 of 29 organisations miss go-live." in stdout
     assert "Status: 0 of 29 organisations likely late, 0 at risk, 29 on track." in stdout
-    assert "One row per organisation (29, of 58 flows)" in stdout
-    assert "Cardiff bulk" not in stdout  # its row is Cardiff's
+    assert "29 organisations of 58 flows: each organisation's row" in stdout
+    assert re.search(r"^Cardiff +2025-07-\d\d ", stdout, re.M)  # the organisation
+    assert re.search(r"^  Cardiff bulk +2025-07-\d\d ", stdout, re.M)  # its flows
+    assert re.search(r"^  Cardiff +2025-07-\d\d ", stdout, re.M)
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "0 of 29 organisations are likely to be late, 0 are at risk and 29 are on track." in page
     assert "In the baseline run (most likely inputs), 0 of 29 finish after go-live." in page
@@ -292,3 +299,14 @@ def test_the_gantt_and_the_what_if_page_show_organisations() -> None:
     # the bars are the organisations' records, from the first flow's start to the last's end
     assert str(bars["start"].iloc[0].date()) == "2025-07-07"
     assert str(bars["end"].iloc[1].date()) == "2025-09-27"  # Y2: Sat 27 Sep 00:00
+
+
+def test_a_lone_flow_of_another_name_is_listed_under_its_organisation() -> None:
+    data = two_organisations()
+    data["flows"] = [_flow("extract", "5 GB", "Newport"), _flow("Cardiff", "5 GB")]
+    report = summarise(run_scenario(parse_scenario(data), None, 0))
+    (newport, flows), (cardiff, none) = report.by_organisation()
+    assert (newport.name, [f.name for f in flows]) == ("Newport", ["extract"])
+    assert (cardiff.name, none) == ("Cardiff", ())
+    assert report.grouped
+    assert newport.baseline_completed_on == flows[0].baseline_completed_on == date(2025, 7, 11)
