@@ -277,6 +277,9 @@ def test_the_gantt_and_the_what_if_page_show_organisations() -> None:
     assert [r["name"] for r in page["flows"]] == ["X", "Y"]
     assert [r["name"] for r in page["top"]] == ["Y", "X"]
     assert page["flows"][1]["verdict"] == "Late"
+    assert page["counts"] == "1 of 2 organisations finish after go-live."
+    welsh = display(report, translator("cy"))["counts"]
+    assert welsh == "Mae 1 o 2 sefydliad yn gorffen ar ôl mynd yn fyw."
 
     from migrasim.render import plots
     from migrasim.render.bundle import run_figures
