@@ -49,6 +49,9 @@ class FlowSummary:
     bottleneck: str  # most frequent bottleneck link ("" for none)
     bottleneck_share: float  # share of replications it was the bottleneck (0-1)
     never_reason: NotFinished | None  # why the flow never finishes (None: it does)
+    # The organisation the flow belongs to (its own name for an organisation's record, "" for
+    # the programme's).
+    organisation: str = ""
 
     @property
     def is_programme(self) -> bool:
@@ -57,13 +60,15 @@ class FlowSummary:
 
 @dataclass(frozen=True)
 class StatusCounts:
-    """How many flows (the programme not counted) have each status, and how many miss go-live
-    in the baseline run. Counted once, shown everywhere."""
+    """How many organisations (the programme not counted) have each status, and how many miss
+    go-live in the baseline run (``RunReport.organisations``: an organisation is in time when
+    all its flows are). Counted once, shown everywhere."""
 
-    flows: int
+    flows: int  # how many flows the organisations have
+    organisations: int  # how many organisations the statuses count
     on_track: int
     at_risk: int
-    late: int
+    late: int  # likely late (late, in a deterministic run)
     late_in_baseline: int
 
 
@@ -189,6 +194,10 @@ class RunReport:
     binding: Binding | None = None  # the binding constraint in plain terms
     movers: BaselineMovers | None = None
     overrides: tuple[str, ...] = ()  # the what-if: --set and --variant changes, as given
+    # One record per organisation (``analysis.summary.organisation_summaries``), in the order
+    # of their first flow: what the counts, the organisations that matter most and the Gantt
+    # count. An organisation completes with its last flow, in each replication.
+    organisations: tuple[FlowSummary, ...] = ()
 
     @property
     def binding_description(self) -> str | None:
@@ -202,6 +211,25 @@ class RunReport:
     @property
     def deterministic(self) -> bool:
         return self.replications is None
+
+    def by_organisation(self) -> tuple[tuple[FlowSummary, tuple[FlowSummary, ...]], ...]:
+        """Each organisation's record with the records of its flows, in order; no flows when
+        the organisation is one flow of its own name (the default), so that a table lists
+        every flow once, under its organisation."""
+        flows: dict[str, list[FlowSummary]] = {}
+        for flow in self.flows:
+            flows.setdefault(flow.organisation, []).append(flow)
+        out = []
+        for org in self.organisations:
+            members = flows.get(org.name, [])
+            alone = len(members) == 1 and members[0].name == org.name
+            out.append((org, () if alone else tuple(members)))
+        return tuple(out)
+
+    @property
+    def grouped(self) -> bool:
+        """Some organisation is not simply one flow of its own name."""
+        return any(members for _, members in self.by_organisation())
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -73,15 +74,17 @@ def summarise(
     exact = mc is None
     clock = model.clock
     moments = [_local(clock, f.finished_s) for f in flows]
+    organisation_of = _organisation_of(outcome)
     summaries = [
         _summary(
             flow.name, flow.source, flow.target, flow.volume_bytes,
             flow.delivered_bytes + flow.remaining_bytes, _local(clock, flow.started_s),
             moments[i], date_stats(per_flow[i], go_live, exact), common[i], shares[i],
-            flow.reason, go_live, exact,
+            flow.reason, go_live, exact, organisation_of[i],
         )
         for i, flow in enumerate(flows)
     ]  # fmt: skip
+    organisations = organisation_summaries(summaries, per_flow, go_live, exact)
     # The programme completes with its last flow; that flow's bottleneck is the critical one.
     finish_times = [f.finished_s for f in flows]
     if all(t is not None for t in finish_times):
@@ -106,7 +109,7 @@ def summarise(
         go_live=go_live,
         flows=tuple(summaries),
         programme=programme,
-        counts=_counts(summaries),
+        counts=_counts(organisations, len(summaries)),
         band=None if mc is None else progress_band(mc),
         flow_names=tuple(f.name for f in model.flows),
         completions=None if mc is None else _completions(clock, mc),
@@ -114,8 +117,67 @@ def summarise(
         bottlenecks=None if mc is None else _bottlenecks(mc),
         swings=None if sensitivity is None else _swings(model, *sensitivity),
         fix=fix,
+        organisations=organisations,
         **_precision(mc),
     )
+
+
+def _organisation_of(outcome: Outcome) -> list[str]:
+    """Each flow's organisation (the scenario's ``organisation:``, by default the flow's
+    name), in the model's flow order."""
+    named = {flow.label: flow.organisation_name for flow in outcome.scenario.flows}
+    return [named.get(flow.name, flow.name) for flow in outcome.model.flows]
+
+
+def organisation_days(days: Sequence[Sequence[date | None]]) -> list[date | None]:
+    """The organisation rule, per replication: an organisation completes on its last flow's
+    day, and never if any of its flows never completes. ``days``: each flow's completion
+    date per replication (None: never). So an organisation is in time exactly when all its
+    flows are, and its chance is the share of replications in which they all are."""
+    return [None if None in column else max(column) for column in zip(*days, strict=True)]
+
+
+def organisation_summaries(
+    flows: Sequence[FlowSummary],
+    per_flow: Sequence[Sequence[date | None]],
+    go_live: date | None,
+    exact: bool,
+) -> tuple[FlowSummary, ...]:
+    """One record per organisation, in the order of its first flow (``flows[i].organisation``
+    names it; ``per_flow[i]`` is flow i's completion date per replication). An organisation
+    of one flow has that flow's figures; one of several completes with its last flow in each
+    replication (:func:`organisation_days`), its baseline with the baseline's last flow, and
+    names that flow's bottleneck, as the programme names its last flow's."""
+    members: dict[str, list[int]] = {}
+    for i, flow in enumerate(flows):
+        members.setdefault(flow.organisation, []).append(i)
+    out = []
+    for name, indices in members.items():
+        rows = [flows[i] for i in indices]
+        if len(rows) == 1:
+            out.append(replace(rows[0], name=name))
+            continue
+        ends = [r.baseline_completion for r in rows]
+        done = [end for end in ends if end is not None]
+        end = max(done) if len(done) == len(ends) else None
+        last = rows[ends.index(end)]  # the last to finish, or the first that never does
+        starts = [r.start for r in rows if r.start is not None]
+        days = organisation_days([per_flow[i] for i in indices])
+        out.append(
+            _summary(
+                name, _common(r.source for r in rows), _common(r.target for r in rows),
+                sum(r.volume_bytes for r in rows), sum(r.total_bytes for r in rows),
+                min(starts) if starts else None, end,
+                date_stats(days, go_live, exact), last.bottleneck, last.bottleneck_share,
+                last.never_reason, go_live, exact, name,
+            )
+        )  # fmt: skip
+    return tuple(out)
+
+
+def _common(values: Iterable[str]) -> str:
+    """The flows' shared source (or target), or each distinct one, joined by '; '."""
+    return "; ".join(dict.fromkeys(values))
 
 
 def _precision(mc: MonteCarloResult | None) -> dict[str, Any]:
@@ -150,6 +212,7 @@ def _summary(
     reason: NotFinished | None,
     go_live: date | None,
     exact: bool,
+    organisation: str = "",
 ) -> FlowSummary:
     day = None if moment is None else completion_date(moment)
     late = None if go_live is None else not in_time(day, go_live)
@@ -176,17 +239,19 @@ def _summary(
         bottleneck=bottleneck,
         bottleneck_share=share,
         never_reason=reason,
+        organisation=organisation,
     )
 
 
-def _counts(flows: Sequence[FlowSummary]) -> StatusCounts:
-    by_status = Counter(f.status for f in flows)
+def _counts(organisations: Sequence[FlowSummary], flows: int) -> StatusCounts:
+    by_status = Counter(f.status for f in organisations)
     return StatusCounts(
-        flows=len(flows),
+        flows=flows,
+        organisations=len(organisations),
         on_track=by_status[Status.ON_TRACK],
         at_risk=by_status[Status.AT_RISK],
         late=by_status[Status.LATE],
-        late_in_baseline=sum(1 for f in flows if f.late_in_baseline),
+        late_in_baseline=sum(1 for f in organisations if f.late_in_baseline),
     )
 
 

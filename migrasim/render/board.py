@@ -130,8 +130,9 @@ def capacity_lines(need: CapacityNeed | None, t: Translator) -> tuple[str, list[
 
 
 def top_organisations(report: RunReport, n: int = 3) -> list[FlowSummary]:
-    """The organisations that matter most: the least likely to make go-live (then the latest
-    P80, then the latest baseline finish); without go-live, the latest P80."""
+    """The organisations that matter most (``report.organisations``: an organisation is in
+    time when all its flows are): the least likely to make go-live (then the latest P80, then
+    the latest baseline finish); without go-live, the latest P80."""
 
     def ordinal(row: FlowSummary) -> float:
         day = row.p80 if row.p80 is not None else None
@@ -145,7 +146,7 @@ def top_organisations(report: RunReport, n: int = 3) -> list[FlowSummary]:
         chance = row.chance if row.chance is not None else 0.0
         return (chance if report.go_live is not None else 0.0, -ordinal(row), -base(row))
 
-    return sorted(report.flows, key=key)[:n]
+    return sorted(report.organisations, key=key)[:n]
 
 
 def movers_notes(movers: BaselineMovers | None, t: Translator) -> list[str]:

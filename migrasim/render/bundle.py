@@ -75,20 +75,23 @@ def run_figures(
     if what_if:  # every chart of a what-if says so, on the title's second line
         name = f"{name}\n{what_if}"
     volumes = {row.name: float(round(row.total_bytes)) for row in report.flows}
+    # The Gantt has one bar per organisation, from its first flow's start to its last flow's
+    # end (records.RunReport.organisations), as the counts and the table count them.
+    orgs = report.organisations
     bars = pd.DataFrame(
         {
-            "flow": [row.name for row in report.flows],
-            "start": pd.to_datetime(pd.Series([row.start for row in report.flows], dtype=object)),
+            "flow": [row.name for row in orgs],
+            "start": pd.to_datetime(pd.Series([row.start for row in orgs], dtype=object)),
             "end": pd.to_datetime(
-                pd.Series([row.baseline_completion for row in report.flows], dtype=object)
+                pd.Series([row.baseline_completion for row in orgs], dtype=object)
             ),
-            "late": [bool(row.late_in_baseline) for row in report.flows],
-            "bytes": [row.total_bytes for row in report.flows],  # the largest are named
+            "late": [bool(row.late_in_baseline) for row in orgs],
+            "bytes": [row.total_bytes for row in orgs],  # the largest are named
         }
     )
     if not report.deterministic and report.go_live is not None:
         # the same classification as the table, the text and the terminal (report.counts)
-        bars["status"] = [row.status.value if row.status else "" for row in report.flows]
+        bars["status"] = [row.status.value if row.status else "" for row in orgs]
     band = None if report.band is None else band_frame(report.band)
 
     def wanted(file: str) -> bool:

@@ -159,6 +159,7 @@ class OrganisationRow:
     bottleneck: str = ""
     bottleneck_share: str | None = None  # "62%" of runs (Monte Carlo runs only)
     never_reason: str | None = None  # translated, shown when the flow never finishes
+    member: bool = False  # one flow of the organisation on the row above (several flows)
 
 
 @dataclass(frozen=True)

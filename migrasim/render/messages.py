@@ -35,7 +35,8 @@ COLUMN_LABELS: dict[str, str] = {
     "new_p80": N_("New P80"),
     "slip_days": N_("Slip (days)"),
     "what_changed": N_("What changed"),
-    "flow": N_("Organisation"),
+    "flow": N_("Flow"),
+    "organisation": N_("Organisation"),
     "scenario": N_("Scenario"),
     "source": N_("Source"),
     "target": N_("Target"),
@@ -325,6 +326,7 @@ CHART_COUNTS: dict[str, tuple[str, str]] = {
 #: The terminal's results table and notes (cli.py).
 TERMINAL: dict[str, str] = {
     "flow": N_("flow"),
+    "organisation": N_("organisation"),
     "scenario": N_("scenario"),
     "baseline": N_("baseline"),
     "vs_go_live": N_("vs go-live"),
@@ -336,8 +338,14 @@ TERMINAL: dict[str, str] = {
     "header_mc": N_("%(name)s: %(n)s replications, seed %(seed)s"),
     "header_deterministic": N_("%(name)s: deterministic (no uncertain inputs)"),
     "go_live_rule": N_("go-live %(date)s: a flow is in time if it completes by the day before"),
-    "baseline_late": N_("Baseline: %(late)s of %(n)s flows miss go-live."),
-    "status": N_("Status: %(late)s of %(n)s likely late, %(risk)s at risk, %(ok)s on track."),
+    "baseline_late": N_("Baseline: %(late)s of %(n)s organisations miss go-live."),
+    "status": N_(
+        "Status: %(late)s of %(n)s organisations likely late, %(risk)s at risk, %(ok)s on track."
+    ),
+    "organisation_rows": N_(
+        "%(n)s organisations of %(flows)s flows: each organisation's row, then its flows' rows, "
+        "indented. An organisation completes with its last flow."
+    ),
     "comparing": N_(
         "Comparing %(n)s scenarios: %(replications)s replications each, seed %(seed)s, common "
         "random numbers; changes are versus the first"

@@ -51,6 +51,7 @@ SUMMARY_COLUMNS = [
     "bottleneck",
     "bottleneck_share",
     "never_reason",
+    "organisation",  # last: added after the others, so a reader by position still works
 ]
 
 
@@ -103,6 +104,7 @@ def _row(row: FlowSummary, with_go_live: bool) -> dict[str, Any]:
         "bottleneck": row.bottleneck,
         "bottleneck_share": round(row.bottleneck_share, 6),
         "never_reason": never_reason_text(row.never_reason),
+        "organisation": row.organisation,
     }
 
 

@@ -60,8 +60,18 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
         lines.append(what_if)
     if go_live is not None:
         lines.append(term(t, "go_live_rule", date=go_live))
-    flow, baseline = term(t, "flow"), term(t, "baseline")
-    width = max(len(flow), *(len(row.name) for row in report.rows))
+    counts = report.counts
+    # One row per organisation (records.RunReport.organisations), each followed by its flows'
+    # rows, indented, when it is not simply one flow of its name; then the programme's.
+    grouped = report.grouped
+    rows = [
+        (row, "  " if member else "")
+        for org, members in report.by_organisation()
+        for row, member in [(org, False), *((f, True) for f in members)]
+    ]
+    rows.append((report.programme, ""))
+    flow, baseline = term(t, "organisation" if grouped else "flow"), term(t, "baseline")
+    width = max(len(flow), *(len(indent + row.name) for row, indent in rows))
     risk = not report.deterministic
     # Columns are as wide as their values or their header in this language, if wider.
     vs, chance = term(t, "vs_go_live"), term(t, "chance_ci")
@@ -71,8 +81,9 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
     if go_live is not None and risk:
         head += f"{chance:<{w_chance}}  "
     lines.append(head + term(t, "bottleneck"))
-    for row in report.rows:
-        line = f"{row.name:<{width}}  {_day(row.baseline_completed_on, t):<{w_base}}  "
+    for row, indent in rows:
+        name = indent + row.name
+        line = f"{name:<{width}}  {_day(row.baseline_completed_on, t):<{w_base}}  "
         if risk:
             line += f"{_day(row.p50, t):<10}  {_day(row.p80, t):<10}  {_day(row.p95, t):<10}  "
             if go_live is not None and row.chance is not None and row.chance_ci is not None:
@@ -88,11 +99,12 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
         if row.is_programme:
             lines.append("-" * len(line.rstrip()))
         lines.append(line + bottleneck)
-    counts = report.counts
+    if grouped:
+        lines.append(term(t, "organisation_rows", n=counts.organisations, flows=counts.flows))
     if go_live is not None:
-        lines.append(term(t, "baseline_late", late=counts.late_in_baseline, n=counts.flows))
+        lines.append(term(t, "baseline_late", late=counts.late_in_baseline, n=counts.organisations))
         if risk:
-            lines.append(term(t, "status", late=counts.late, n=counts.flows,
+            lines.append(term(t, "status", late=counts.late, n=counts.organisations,
                               risk=counts.at_risk, ok=counts.on_track))  # fmt: skip
     return lines + board_lines(report, t)
 

@@ -125,10 +125,17 @@ def _signed(days: float) -> str:
 
 
 def _rows(inputs: ReportInputs, t: Translator) -> list[OrganisationRow]:
+    """One row per organisation, each followed by its flows' rows (when it is not simply one
+    flow of its name), then the programme's."""
     report = inputs.results
     go_live = report.go_live
+    ordered = [
+        (row, member)
+        for org, members in report.by_organisation()
+        for row, member in [(org, False), *((f, True) for f in members)]
+    ]
     rows = []
-    for row in report.rows:
+    for row, member in [*ordered, (report.programme, False)]:
         baseline = row.baseline_completed_on
         reason = never_reason_text(row.never_reason, t).strip()
         shown_reason = reason if (baseline is None or row.p50 is None) and reason else None
@@ -157,6 +164,7 @@ def _rows(inputs: ReportInputs, t: Translator) -> list[OrganisationRow]:
                 bottleneck=row.bottleneck,
                 bottleneck_share=percent_text(row.bottleneck_share),
                 never_reason=shown_reason,
+                member=member,
             )
         )
     return rows
@@ -181,7 +189,7 @@ def _figures(inputs: ReportInputs, t: Translator) -> list[FigureView]:
                 height=height,
                 p80=_date(h.p80, t),
                 late=None if h.go_live is None else counts.late_in_baseline,
-                flows=counts.flows,
+                flows=counts.organisations,
             )
         )
     return figures
@@ -332,7 +340,7 @@ def page_view(inputs: ReportInputs, t: Translator) -> PageView:
         late=counts.late,
         at_risk=counts.at_risk,
         on_track=counts.on_track,
-        flows=counts.flows,
+        flows=counts.organisations,
         baseline_late=counts.late_in_baseline,
         figures=_figures(inputs, t),
         assumptions=list(inputs.assumptions),

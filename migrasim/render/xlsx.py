@@ -35,7 +35,7 @@ SUMMARY_SHEET_COLUMNS = (
     "flow", "source", "target", "volume_bytes", "total_bytes", "start", "baseline_completion",
     "p50", "p80", "p95", "prob_by_go_live", "prob_ci_low", "prob_ci_high", "p80_ci_low",
     "p80_ci_high", "p80_halfwidth_days", "days_late", "bottleneck", "bottleneck_share",
-    "never_reason",
+    "never_reason", "organisation",
 )  # fmt: skip
 """The Summary sheet's columns: summary.csv's (headed in words)."""
 
@@ -264,6 +264,7 @@ def _summary_cells(
         row.bottleneck or None,
         round(row.bottleneck_share, 6),
         never_reason_text(row.never_reason, t) or None,
+        row.organisation or None,
     ]
 
 

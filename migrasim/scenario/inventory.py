@@ -4,7 +4,8 @@ An inventory is a ``.csv`` (UTF-8, with or without Excel's byte-order mark) or `
 (the first sheet, or the one named by ``sheet:``) with one flow per row under a header row.
 Header names are flow keys, matched case-insensitively after trimming spaces:
 ``source, target, volume`` are required; ``name, records, links, after, start, growth,
-description`` are optional. A ``links`` or ``after`` cell lists names separated by ``;``.
+description, organisation`` are optional. A ``links`` or ``after`` cell lists names separated
+by ``;``.
 Blank cells are "not given"; blank rows are skipped.
 
 Each row becomes an :class:`InventoryFlow`, so :func:`parse_scenario` reports
@@ -45,6 +46,7 @@ COLUMNS = (
     "start",
     "growth",
     "description",
+    "organisation",
 )
 REQUIRED = ("source", "target", "volume")
 LIST_COLUMNS = ("links", "after")
@@ -275,7 +277,7 @@ def _header(cells: list[Any], shown: str) -> dict[int, str]:
 def _cell_value(key: str, value: Any) -> Any:
     if key in LIST_COLUMNS:
         return [part.strip() for part in cell_text(value).split(SEPARATOR) if part.strip()]
-    if key in ("name", "source", "target", "description"):
+    if key in ("name", "source", "target", "description", "organisation"):
         return cell_text(value)
     if isinstance(value, str):
         return value.strip()

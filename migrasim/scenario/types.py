@@ -654,10 +654,33 @@ class FlowSpec(_Model):
     )
     rejection: RejectionSpec | None = None
     description: str = ""
+    organisation: str | None = Field(
+        default=None,
+        description="the organisation the flow belongs to (default: the flow's name); an "
+        "organisation is in time when all its flows are",
+    )
 
     @property
     def label(self) -> str:
         return self.name or f"{self.source} -> {self.target}"
+
+    @property
+    def organisation_name(self) -> str:
+        """The organisation the flow belongs to: ``organisation``, else the flow's name."""
+        return self.organisation or self.label
+
+    @field_validator("organisation")
+    @classmethod
+    def _organisation_named(cls, value: str | None) -> str | None:
+        # Only a value written in the file reaches here (the default is not validated), so
+        # None is an empty 'organisation:'.
+        if value is None or not value.strip():
+            got = "nothing" if value is None else quoted(value)
+            raise _fail(
+                f"must be a non-empty name, got {got}",
+                "give the organisation's name, or leave the key out to use the flow's name",
+            )
+        return value
 
 
 class InventoryFlow(dict[str, Any]):
@@ -706,7 +729,8 @@ class Scenario(_Model):
         default=None,
         description="inventory file(s) of flows (.csv or .xlsx, one flow per row, header: "
         "source, target, volume and optionally name, records, links, after, start, growth, "
-        "description; lists separated by ';'), relative to this file; appended after 'flows'",
+        "description, organisation; lists separated by ';'), relative to this file; appended "
+        "after 'flows'",
     )
     seed: int | None = Field(
         default=None, ge=0, le=2**63 - 1, description="random seed (default 0)"

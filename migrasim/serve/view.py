@@ -79,13 +79,34 @@ def _latest_first(row: FlowSummary) -> tuple[int, int]:
     return (1, 0) if row.p80 is None else (0, row.p80.toordinal())
 
 
+def counts_text(report: RunReport, t: Translator) -> str:
+    """The report's status counts sentence (``RunReport.counts``: organisations), or "" without
+    go-live."""
+    counts = report.counts
+    if report.go_live is None:
+        return ""
+    if report.deterministic:
+        return fill(t, "%(late)s of %(n)s organisations finish after go-live.", late=counts.late,
+                    n=counts.organisations)  # fmt: skip
+    return fill(
+        t,
+        "%(late)s of %(n)s organisations are likely to be late, %(risk)s are at risk and %(ok)s "
+        "are on track.",
+        late=counts.late, n=counts.organisations, risk=counts.at_risk, ok=counts.on_track,
+    )  # fmt: skip
+
+
 def display(report: RunReport, t: Translator) -> dict[str, Any]:
-    """The page's text for one run in ``t``'s language."""
-    latest = sorted(report.flows, key=_latest_first, reverse=True)[:TOP_ORGANISATIONS]
+    """The page's text for one run in ``t``'s language: the programme, the organisations that
+    matter most and the "By organisation" table (``flows``: one row per organisation,
+    ``RunReport.organisations``; summary.csv's per-flow rows are in the answer's ``flows``)."""
+    orgs = report.organisations
+    latest = sorted(orgs, key=_latest_first, reverse=True)[:TOP_ORGANISATIONS]
     return {
         "programme": _display_row(t, report.programme),
         "top": [_display_row(t, r) for r in latest],
-        "flows": [_display_row(t, r) for r in report.flows],
+        "counts": counts_text(report, t),
+        "flows": [_display_row(t, r) for r in orgs],
         "go_live": None if report.go_live is None else t.date(report.go_live, "d MMM yyyy"),
     }
 

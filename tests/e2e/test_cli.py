@@ -97,7 +97,7 @@ def test_health_boards_baseline_answers_the_question(tmp_path: Path) -> None:
     # 22 local authorities + 7 health boards in the file; how many are late is the table's job.
     lines = stdout.splitlines()
     [verdict] = [line for line in lines if "miss go-live" in line]
-    assert re.fullmatch(r"Baseline: \d+ of 29 flows miss go-live\.", verdict), verdict
+    assert re.fullmatch(r"Baseline: \d+ of 29 organisations miss go-live\.", verdict), verdict
     assert lines[-1] == f"Results written to {tmp_path / 'o'}/"
 
 

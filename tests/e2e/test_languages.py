@@ -218,7 +218,7 @@ def test_the_leak_check_sees_english(tmp_path: Path, chart_texts: dict[str, list
     assert "Organisation" in _workbook_words(out / "summary.xlsx")
     charts = "\n".join(text for texts in chart_texts.values() for text in texts)
     assert {"Overall programme", "input at its low value"} <= _leaks(charts, msgids)
-    assert "Baseline: %(late)s of %(n)s flows miss go-live." in _leaks(stdout, msgids)
+    assert "Baseline: %(late)s of %(n)s organisations miss go-live." in _leaks(stdout, msgids)
 
 
 def _welsh_differs() -> list[str]:

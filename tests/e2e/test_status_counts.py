@@ -51,8 +51,8 @@ def test_status_counts_agree_everywhere(tmp_path: Path) -> None:
     assert (counts.flows, counts.on_track, counts.at_risk, counts.late) == (3, 1, 1, 1)
     assert counts.late_in_baseline == 1
 
-    assert "Status: 1 of 3 likely late, 1 at risk, 1 on track." in stdout
-    assert "Baseline: 1 of 3 flows miss go-live." in stdout
+    assert "Status: 1 of 3 organisations likely late, 1 at risk, 1 on track." in stdout
+    assert "Baseline: 1 of 3 organisations miss go-live." in stdout
 
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "1 of 3 organisations are likely to be late, 1 are at risk and 1 are on track." in page

@@ -153,7 +153,7 @@ def test_the_organisations_that_matter_most_are_the_least_likely() -> None:
     rows = (_row("A", 0.9, day), _row("B", 0.1, day), _row("C", 0.1, day.replace(year=2027)),
             _row("D", 0.5, day))  # fmt: skip
     report = RunReport("x", 1, 10, day, rows, rows[0], None, None, (), None, (), None, None,
-                       None)  # type: ignore[arg-type]  # fmt: skip
+                       None, organisations=rows)  # type: ignore[arg-type]  # fmt: skip
     # lowest chance first; between B and C (both 10 %) the later P80 (C) first
     assert [r.name for r in top_organisations(report)] == ["C", "B", "D"]
 

@@ -133,8 +133,9 @@ def test_workbook_holds_the_same_tables(tmp_path: Path) -> None:
     sheet = book["Summary"]
     # The headers are words (summary.csv keeps the code names: a data interface).
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["Organisation", "Source", "Target"]
-    assert len(header) == 20
+    assert header[:3] == ["Flow", "Source", "Target"]
+    assert header[-1] == "Organisation"
+    assert len(header) == 21
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == ["A", "ALL"]
     p80 = rows[0][header.index("P80")]
@@ -153,7 +154,7 @@ def test_welsh_workbook_names_sheets_and_columns_in_welsh(tmp_path: Path) -> Non
     assert book.sheetnames[0] == "Crynodeb"
     assert "Summary" not in book.sheetnames
     header = [c.value for c in book.worksheets[0][1]]
-    assert header[0] == "Sefydliad"
+    assert (header[0], header[-1]) == ("Llif", "Sefydliad")
     about = {r[0]: r[1] for r in book.worksheets[-1].iter_rows(min_row=2, values_only=True)}
     assert about["Hedyn"] == 7
 
