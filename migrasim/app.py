@@ -409,7 +409,7 @@ def _with_scenario_figures(
             row = replace(
                 row,
                 verdict=verdict(headline_from(report.programme, report.go_live)),
-                organisations=counts.flows,
+                organisations=counts.organisations,
                 organisations_late=None if report.go_live is None else counts.late,
                 organisations_at_risk=(
                     None if report.go_live is None or report.deterministic else counts.at_risk
