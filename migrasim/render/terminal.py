@@ -10,10 +10,9 @@ from datetime import date
 
 from migrasim.analysis.compare import CompareRow
 from migrasim.analysis.records import RunReport
-from migrasim.core.rules import percent_text
 from migrasim.render.board import binding_words, capacity_lines, what_if_text
-from migrasim.render.headlines import headline_from, verdict
-from migrasim.render.i18n import N_, Translator, fill, nfill
+from migrasim.render.headlines import headline_from, verdict, verdict_text
+from migrasim.render.i18n import Translator, fill, nfill
 from migrasim.render.messages import TERMINAL, TERMINAL_COUNTS
 
 __all__ = ["board_lines", "comparison_lines", "lateness_text", "run_lines", "term"]
@@ -70,14 +69,14 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
             line += f"{_day(row.p50, t):<10}  {_day(row.p80, t):<10}  {_day(row.p95, t):<10}  "
             if go_live is not None and row.chance is not None and row.chance_ci is not None:
                 low, high = row.chance_ci
-                prob = f"{row.chance:.2f} [{low:.2f}-{high:.2f}]"
+                prob = f"{t.percent(row.chance)} [{t.percent(low)}-{t.percent(high)}]"
                 line += f"{prob:<{w_chance}}  "
         else:
             lateness = "" if go_live is None else lateness_text(row.days_late, t)
             line += f"{lateness:<{w_vs}}  "
         bottleneck = row.bottleneck
         if risk and bottleneck:
-            bottleneck += f" ({percent_text(row.bottleneck_share)})"
+            bottleneck += f" ({t.percent(row.bottleneck_share)})"
         if row.is_programme:
             lines.append("-" * len(line.rstrip()))
         lines.append(line + bottleneck)
@@ -90,9 +89,6 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
     return lines + board_lines(report, t)
 
 
-_ANSWERS = {"yes": N_("Yes"), "no": N_("No"), "risk": N_("At risk")}
-
-
 def board_lines(report: RunReport, t: Translator) -> list[str]:
     """The board's answer under the table: the verdict with the P80 and the chance, what holds
     the programme back and the capacity needed with its intervals."""
@@ -100,9 +96,9 @@ def board_lines(report: RunReport, t: Translator) -> list[str]:
     go_live = report.go_live
     programme = report.programme
     answer = verdict(headline_from(programme, go_live))
-    if answer in _ANSWERS:
+    if answer != "none":
         chance = "-" if programme.chance is None else t.percent(programme.chance)
-        lines.append(term(t, "verdict", answer=fill(t, _ANSWERS[answer]),
+        lines.append(term(t, "verdict", answer=verdict_text(answer, t),
                           p80=_day(programme.p80, t), chance=chance))  # fmt: skip
     if report.binding is not None:
         words, gain = binding_words(report.binding, report.binding_description, t)
