@@ -308,6 +308,7 @@ def test_captions_name_the_colours_and_lines_as_drawn(real_report: RunReport) ->
     assert "purple cross-hatched" in text["gantt"]
     assert plots.NEVER_HATCH == "xx"
     assert "(blue)" in text["tornado"]
+    assert "up to 10" in text["tornado"]  # the chart shows the ten largest swings
     assert "(amber)" in text["tornado"]
     assert (plots.INPUT_LOW, plots.INPUT_HIGH) == ("#0072B2", "#E69F00")
     assert "P10 to P90 band" in text["burnup"]  # a Monte Carlo run draws the band
