@@ -69,7 +69,7 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
             line += f"{_day(row.p50, t):<10}  {_day(row.p80, t):<10}  {_day(row.p95, t):<10}  "
             if go_live is not None and row.chance is not None and row.chance_ci is not None:
                 low, high = row.chance_ci
-                prob = f"{t.percent(row.chance)} [{t.percent(low)}-{t.percent(high)}]"
+                prob = f"{t.percent(row.chance)} [{t.percent(low)}, {t.percent(high)}]"
                 line += f"{prob:<{w_chance}}  "
         else:
             lateness = "" if go_live is None else lateness_text(row.days_late, t)
@@ -138,7 +138,7 @@ def comparison_lines(
                 change += f" [{p80.low:+.0f}, {p80.high:+.0f}]"
         line += f"{change:<{w_change}}"
         if with_go_live and stats.prob is not None:
-            line += f"  {round(stats.prob, 6):<{w_chance}.2f}"
+            line += f"  {t.percent(stats.prob):<{w_chance}}"
             prob = row.prob_diff
             if prob.estimate is not None and prob.low is not None and prob.high is not None:
                 line += f"  {prob.estimate:+.2f} [{prob.low:+.2f}, {prob.high:+.2f}]"

@@ -99,3 +99,14 @@ def test_the_verdict_is_the_status_in_words(
     assert found == answer
     assert verdict_text(found, translator("en")) == en
     assert verdict_text(found, translator("cy")) == cy
+
+
+def test_the_terminal_comparison_writes_chances_by_the_rule() -> None:
+    from migrasim.analysis.compare import CompareRow
+    from migrasim.analysis.stats import DateStats
+    from migrasim.render.terminal import comparison_lines
+
+    stats = DateStats(None, None, None, 0.355, (0.3, 0.4), (None, None), None)
+    lines = comparison_lines([CompareRow("ALL", "base", stats)], ["base"], True, translator("en"))
+    assert "36%" in lines[-1]
+    assert "0.35" not in lines[-1]
