@@ -143,11 +143,12 @@ _WHOLE = decimal.Decimal(1)
 def share_percent(share: float) -> tuple[str, decimal.Decimal]:
     """The one rounding rule for a share (a chance, a share of runs), as a percentage.
 
-    Whole percents from 10 % to 90 %; one decimal below 10 % and above 90 %, where a point
-    matters; rounded half up on the share as written (0.355 -> 36, 0.015 -> 1.5, 0.125 -> 13),
-    as a spreadsheet rounds. A trailing ``.0`` is dropped (0.05 -> 5). A chance that is not
-    nothing never reads 0 % and one short of certain never reads 100 %: below 0.05 % it is
-    "<0.1 %", from 99.95 % up to (not including) 100 % it is ">99.9 %".
+    The share is taken as the CSV files and the workbook keep it (6 decimals), so a cell
+    reads as the text does. Whole percents from 10 % to 90 %; one decimal below 10 % and
+    above 90 %, where a point matters; rounded half up on the share as written (0.355 -> 36,
+    0.015 -> 1.5, 0.125 -> 13), as a spreadsheet rounds. A trailing ``.0`` is dropped (0.05 ->
+    5). A chance that is not nothing never reads 0 % and one short of certain never reads
+    100 %: below 0.05 % it is "<0.1 %", from 99.95 % up to (not including) 100 % ">99.9 %".
 
     Returns ``(relation, percent)``: ``relation`` is ``"="``, ``"<"`` or ``">"`` (``percent``
     is then the bound 0.1 or 99.9), or ``"nan"`` for a value that is not a number; ``percent``
@@ -156,12 +157,13 @@ def share_percent(share: float) -> tuple[str, decimal.Decimal]:
     """
     if not math.isfinite(share):
         return "nan", decimal.Decimal(0)
-    value = decimal.Decimal(repr(float(share))) * 100
+    kept = round(float(share), 6)
+    value = decimal.Decimal(repr(kept)) * 100
     places = _ONE_PLACE if (value < 10 or value > 90) else _WHOLE
     rounded = value.quantize(places, rounding=decimal.ROUND_HALF_UP)
-    if share > 0 and rounded <= 0:
+    if kept > 0 and rounded <= 0:
         return "<", _ONE_PLACE
-    if share < 1 and rounded >= 100:
+    if kept < 1 and rounded >= 100:
         return ">", decimal.Decimal("99.9")
     if rounded == rounded.to_integral_value():
         rounded = rounded.quantize(_WHOLE)
