@@ -440,7 +440,7 @@ def sweep(
     ) -> None:
         typed = sweep_point(values, record)
         chance = (
-            "" if typed.chance is None else term(t, "sweep_chance", chance=f"{typed.chance:.2f}")
+            "" if typed.chance is None else term(t, "sweep_chance", chance=t.percent(typed.chance))
         )
         p80 = term(t, "never_short") if typed.p80 is None else typed.p80.isoformat()
         where = ", ".join(f"{k}={v}" for k, v in values.items())

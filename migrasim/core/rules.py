@@ -1,8 +1,8 @@
-"""The rules every result obeys, each in one place: in time, days late, status, percent text,
-the quantile rank and SimTime -> completion date.
+"""The rules every result obeys, each in one place: in time, days late, status, the quantile
+rank and SimTime -> completion date (a share's text is ``render.i18n.share_percent``).
 
 Pure: no I/O, no randomness. Renderers, the terminal and the analysis all call these, so a
-flow reads the same (in time or late, by how many days, on track or at risk, 84 %) everywhere.
+flow reads the same (in time or late, by how many days, on track or at risk) everywhere.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ import numpy as np
 from migrasim.core.calendar import Clock, SimTime, completion_date, completion_ordinals
 
 ON_TRACK_FROM = 0.8
-"""A chance of finishing before go-live of at least this is "on track"."""
-LATE_BELOW = 0.2
-"""A chance below this is "likely late"; in between, "at risk"."""
+"""A chance of finishing before go-live of at least this is "on track" (the P80 is in time)."""
+LATE_BELOW = 0.5
+"""A chance below this is "likely late" (late is more likely than not); in between, "at
+risk". The programme's status is the board's answer (``render.headlines.verdict``): on track
+is "Yes", at risk "At risk", likely late "No"."""
 
 
 def in_time(completed_on: date | None, go_live: date) -> bool:
@@ -67,19 +69,6 @@ def status(chance: float | None, late_in_baseline: bool | None) -> Status | None
     if late_in_baseline is None:
         return None
     return Status.LATE if late_in_baseline else Status.ON_TRACK
-
-
-def percent_text(share: float) -> str:
-    """A share (0-1) as percent text: ``84%``, ``1.5%``, ``99.5%``, ``100%``; one decimal
-    near 0 and 100 %, where it matters. Short of 1 never reads as 100 % (99.96 % is
-    ``99.9%``): unfinished work, or a chance short of certain, is not shown as complete."""
-    value = share * 100
-    text = f"{value:.1f}" if (value < 10 or value > 90) else f"{value:.0f}"
-    if text == "100.0" and share < 1:
-        text = "99.9"
-    if text.endswith(".0"):
-        text = text[:-2]
-    return f"{text}%"
 
 
 def quantile_rank(n: int, p: float) -> int:

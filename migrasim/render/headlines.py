@@ -16,16 +16,40 @@ from migrasim.analysis.advice import MAX_FACTOR, Fix
 from migrasim.analysis.compare import CompareAdvice
 from migrasim.analysis.records import FlowSummary, RunReport
 from migrasim.analysis.sweep import SweepAdvice
-from migrasim.core.rules import Status, in_time, percent_text, status
-from migrasim.render.i18n import Translator, fill, nfill
+from migrasim.core.rules import Status, in_time, status
+from migrasim.render.i18n import N_, Translator, fill, nfill
 from migrasim.render.messages import ADVICE, ADVICE_COUNTS, CAPACITY_NOUNS, CHARTS
 
-__all__ = ["Advice", "Headline", "Verdict", "advice_text", "headline_from", "verdict"]
+__all__ = [
+    "VERDICT_WORDS",
+    "Advice",
+    "Headline",
+    "Verdict",
+    "advice_text",
+    "headline_from",
+    "verdict",
+    "verdict_text",
+]
 
 Advice = Fix | CompareAdvice | SweepAdvice
 """What would make go-live, as data: a run's fix, a comparison's or a sweep's answer."""
 
 Verdict = Literal["yes", "no", "risk", "none"]
+
+VERDICT_WORDS: dict[Verdict, str] = {
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "risk": N_("At risk"),
+    "none": N_("No go-live date"),
+}
+"""The board's answer in words, the same on the report, the terminal, the workbook and the
+what-if page."""
+
+_VERDICT_OF: dict[Status, Verdict] = {
+    Status.ON_TRACK: "yes",
+    Status.AT_RISK: "risk",
+    Status.LATE: "no",
+}
 
 
 @dataclass(frozen=True)
@@ -62,14 +86,19 @@ def headline_from(
 
 
 def verdict(headline: Headline) -> Verdict:
-    """'yes' (P80 in time, on track), 'risk', 'no' (P80 late, chance under a half) or 'none'
-    (no go-live)."""
+    """The programme's status (``core.rules.status``, the one classification) as the board's
+    answer: 'yes' (on track: a chance of 80 % or more, so the P80 is in time), 'risk' (50 % to
+    80 %), 'no' (likely late: under 50 %) or 'none' (no go-live). A deterministic run has no
+    chance: 'yes' if its finish is in time, else 'no'."""
     if headline.will_make_go_live is None or headline.go_live is None:
         return "none"
-    prob = headline.prob_by_go_live
-    if headline.will_make_go_live:
-        return "yes" if prob is None or status(prob, None) is Status.ON_TRACK else "risk"
-    return "no" if prob is None or prob < 0.5 else "risk"
+    standing = status(headline.prob_by_go_live, not headline.will_make_go_live)
+    return "none" if standing is None else _VERDICT_OF[standing]
+
+
+def verdict_text(answer: Verdict, t: Translator) -> str:
+    """The board's answer (:func:`verdict`) in ``t``'s language: Yes, At risk, No."""
+    return t.gettext(VERDICT_WORDS[answer])
 
 
 def _day(day: datetime.date | None, t: Translator) -> str:
@@ -116,8 +145,8 @@ def _compare_text(advice: CompareAdvice, t: Translator) -> str:
     if change.estimate is None or advice.chance_before is None or advice.chance_after is None:
         return fill(t, ADVICE["compare_done"], move=move)
     chance = {"move": move, "points": f"{100 * change.estimate:+.0f}",
-              "before": percent_text(advice.chance_before),
-              "after": percent_text(advice.chance_after)}  # fmt: skip
+              "before": t.percent(advice.chance_before),
+              "after": t.percent(advice.chance_after)}  # fmt: skip
     if change.low is not None and change.high is not None:
         ends = {"low": f"{100 * change.low:+.0f}", "high": f"{100 * change.high:+.0f}"}
         return fill(t, ADVICE["compare_chance_interval"], **chance, **ends)
@@ -130,7 +159,7 @@ def _sweep_text(advice: SweepAdvice, t: Translator) -> str:
         "n": advice.points,
         "where": ", ".join(f"{k}={v}" for k, v in point.values.items()),
         "p80": _day(point.p80, t),
-        "chance": percent_text(point.chance or 0.0),
+        "chance": t.percent(point.chance or 0.0),
     }
     if advice.target is not None:  # a --target: named, as given ("go_live": each point's own)
         if advice.meeting == 0:

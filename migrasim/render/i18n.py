@@ -17,9 +17,11 @@ can reorder them. The folder can be replaced (tests, a translator trying a catal
 from __future__ import annotations
 
 import datetime
+import decimal
 import functools
 import gettext as gettext_module
 import io
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +46,7 @@ __all__ = [
     "fill",
     "locale_dir",
     "nfill",
+    "share_percent",
     "translator",
 ]
 
@@ -115,11 +118,13 @@ class Translator:
         return _format_decimal(value, pattern, self.locale)
 
     def percent(self, share: float) -> str:
-        """A share 0..1 as a percentage: whole percents, but one decimal below 10 % and above
-        90 %, where it matters (0.837 -> 84%, 0.995 -> 99.5%, 1.0 -> 100%)."""
-        value = share * 100
-        pattern = "#,##0.#%" if (value < 10 or value > 90) else "#,##0%"
-        return format_percent(share, format=pattern, locale=self.locale)
+        """A share 0..1 as the percentage text every output shows (:func:`share_percent`):
+        ``36%``, ``1.5%``, ``99.5%``, ``<0.1%``, ``>99.9%``, ``0%``, ``100%``."""
+        relation, value = share_percent(share)
+        if relation == "nan":
+            return ""
+        text = format_percent(value / 100, locale=self.locale, decimal_quantization=False)
+        return f"{relation}{text}" if relation in ("<", ">") else str(text)
 
     def size(self, n_bytes: float) -> str:
         """Decimal units as migrasim uses them (1 GB = 10^9 bytes): ``1.5 GB``, ``120 GB``."""
@@ -129,6 +134,40 @@ class Translator:
                 pattern = "#,##0.0" if value < 10 else "#,##0"
                 return f"{self.decimal(value, pattern)} {unit}"
         return f"{self.decimal(n_bytes, '#,##0')} B"
+
+
+_ONE_PLACE = decimal.Decimal("0.1")
+_WHOLE = decimal.Decimal(1)
+
+
+def share_percent(share: float) -> tuple[str, decimal.Decimal]:
+    """The one rounding rule for a share (a chance, a share of runs), as a percentage.
+
+    The share is taken as the CSV files and the workbook keep it (6 decimals), so a cell
+    reads as the text does. Whole percents from 10 % to 90 %; one decimal below 10 % and
+    above 90 %, where a point matters; rounded half up on the share as written (0.355 -> 36,
+    0.015 -> 1.5, 0.125 -> 13), as a spreadsheet rounds. A trailing ``.0`` is dropped (0.05 ->
+    5). A chance that is not nothing never reads 0 % and one short of certain never reads
+    100 %: below 0.05 % it is "<0.1 %", from 99.95 % up to (not including) 100 % ">99.9 %".
+
+    Returns ``(relation, percent)``: ``relation`` is ``"="``, ``"<"`` or ``">"`` (``percent``
+    is then the bound 0.1 or 99.9), or ``"nan"`` for a value that is not a number; ``percent``
+    has 0 or 1 decimal places. :meth:`Translator.percent` writes it in a language and
+    ``render.xlsx`` picks the workbook's number format from it, so every output agrees.
+    """
+    if not math.isfinite(share):
+        return "nan", decimal.Decimal(0)
+    kept = round(float(share), 6)
+    value = decimal.Decimal(repr(kept)) * 100
+    places = _ONE_PLACE if (value < 10 or value > 90) else _WHOLE
+    rounded = value.quantize(places, rounding=decimal.ROUND_HALF_UP)
+    if kept > 0 and rounded <= 0:
+        return "<", _ONE_PLACE
+    if kept < 1 and rounded >= 100:
+        return ">", decimal.Decimal("99.9")
+    if rounded == rounded.to_integral_value():
+        rounded = rounded.quantize(_WHOLE)
+    return "=", rounded
 
 
 # A report of 10,000 flows formats the same few hundred dates tens of thousands of times.

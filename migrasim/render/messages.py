@@ -53,7 +53,7 @@ COLUMN_LABELS: dict[str, str] = {
     "p80_ci_low": N_("P80 interval, low"),
     "p80_ci_high": N_("P80 interval, high"),
     "p80_halfwidth_days": N_("P80 ± days"),
-    "days_late": N_("Days late"),
+    "days_late": N_("Days late (most-likely run)"),
     "bottleneck": N_("Bottleneck"),
     "bottleneck_share": N_("Bottleneck share"),
     "never_reason": N_("Why it never finishes"),

@@ -4,9 +4,11 @@ The only module that imports matplotlib. Every function takes pandas DataFrames 
 :class:`matplotlib.figure.Figure` on its own Agg canvas, built without pyplot, so no global
 state is touched; the caller saves it (``fig.savefig(path, dpi=150)``). No file I/O here.
 
-Both figures use the same colours: blue finishes in time for go-live, orange finishes late,
-red never finishes within the simulated horizon. As in :func:`migrasim.core.rules.in_time`, a
-flow is in time if it completes by the day before go-live.
+Both figures use the same colour-blind-safe colours (Okabe-Ito): blue finishes in time for
+go-live (on track), orange is at risk, vermilion finishes late (likely late), with a second cue
+that does not rely on colour (white hatching on a Gantt bar, a dashed line on the burn-up), and
+purple, cross-hatched, never finishes within the simulated horizon. As in
+:func:`migrasim.core.rules.in_time`, a flow is in time if it completes by the day before go-live.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from matplotlib.patches import Patch
 
 from migrasim.analysis.records import SweepPoint
 from migrasim.core.calendar import completion_date
-from migrasim.core.rules import days_late, in_time, percent_text, quantile_rank
+from migrasim.core.rules import days_late, in_time, quantile_rank
 from migrasim.render.i18n import Translator, fill, nfill, translator
 from migrasim.render.messages import CHART_COUNTS, CHARTS
 
@@ -82,10 +84,18 @@ NAMED_LARGEST = 10
 OTHERS_GID = "others"
 """``gid`` of the band that stands for the flows not named (above :data:`MAX_NAMED_FLOWS`)."""
 
-ON_TIME = "#4C78A8"  # calm blue
-LATE = "#E8743B"  # orange
-NEVER = "#C0392B"  # red
-NEVER_FILL = "#F6D5D1"  # pale red under the hatching of a 'never' bar
+# Okabe & Ito's colour-blind-safe palette for status; late and never also carry a pattern.
+ON_TIME = "#0072B2"  # Okabe-Ito blue: in time, on track
+AT_RISK = "#E69F00"  # Okabe-Ito orange: at risk
+LATE = "#D55E00"  # Okabe-Ito vermilion: late, likely late (with LATE_HATCH on a bar)
+LATE_HATCH = "//"  # the second cue for late: white diagonal hatching on a late bar
+LATE_HATCH_COLOUR = "white"
+LATE_LINESTYLE = "--"  # the burn-up's second cue for a late flow's line
+NEVER = "#9E3D76"  # Okabe-Ito reddish purple, darkened to 5.9:1 on white for its labels
+NEVER_FILL = "#F2DDEA"  # pale reddish purple under the cross-hatching of a 'never' bar
+NEVER_HATCH = "xx"
+INPUT_LOW = "#0072B2"  # tornado: an input at its low value (Okabe-Ito blue)
+INPUT_HIGH = "#E69F00"  # ... at its high value (Okabe-Ito orange)
 OVERALL = "#1B2A41"  # near-black navy
 OTHERS = "#8C96A3"  # grey-blue: the band of the flows not named
 GO_LIVE = "#222222"
@@ -180,9 +190,9 @@ class _DateFormatter(mdates.ConciseDateFormatter):
         return self._translate(super().get_offset())  # type: ignore[no-untyped-call]
 
 
-def _fmt_pct(value: float) -> str:
-    """A percent (0-100) as the report writes it (``core.rules.percent_text``)."""
-    return percent_text(value / 100.0)
+def _fmt_pct(value: float, t: Translator) -> str:
+    """A percent (0-100) as the report writes it (``Translator.percent``)."""
+    return t.percent(value / 100.0)
 
 
 def _fmt_late(days: int, t: Translator) -> str:
@@ -407,7 +417,8 @@ def burnup_figure(
         else:
             colour, lw, alpha = status_colour[status[f]], 0.9, 0.5
         colour_of[f] = colour
-        ax.plot(x, pct[:, i], color=colour, lw=lw, alpha=alpha, label=f)
+        style = LATE_LINESTYLE if not per_flow_legend and status[f] == "late" else "-"
+        ax.plot(x, pct[:, i], color=colour, lw=lw, alpha=alpha, ls=style, label=f)
 
     total_volume = float(sum(float(v) for v in volumes.values()))
     if total_volume > 0:
@@ -478,7 +489,7 @@ def burnup_figure(
                 _msg(
                     t,
                     "migrated_by_go_live",
-                    share=_fmt_pct(at_go_live),
+                    share=_fmt_pct(at_go_live, t),
                     date=_fmt_day(gl, t),
                     k=n_in_time,
                     n=len(flows),
@@ -488,7 +499,7 @@ def burnup_figure(
             ax.plot([gx], [at_go_live], "o", color=OVERALL, ms=7, zorder=7, clip_on=False)
             high = at_go_live > 50
             ax.annotate(
-                _msg(t, "share_by_go_live", share=_fmt_pct(at_go_live)),
+                _msg(t, "share_by_go_live", share=_fmt_pct(at_go_live, t)),
                 (gx, at_go_live),
                 xytext=(9, -8 if high else 8),
                 textcoords="offset points",
@@ -505,7 +516,7 @@ def burnup_figure(
         names = ", ".join(unfinished[:3])
         if len(unfinished) > 3:
             names = _msg(t, "and_more", names=names, n=len(unfinished) - 3)
-        overall_share = _fmt_pct(float(overall.iloc[-1]))
+        overall_share = _fmt_pct(float(overall.iloc[-1]), t)
         subtitle.append(
             _nmsg(
                 t,
@@ -527,7 +538,7 @@ def burnup_figure(
                 stalled = moved.size == 0 or pd.Timestamp(at[moved[-1] + 1]) < right
                 state = "stalled_at" if stalled else "reached"
                 ax.annotate(
-                    _msg(t, state, flow=f, share=_fmt_pct(reached)),
+                    _msg(t, state, flow=f, share=_fmt_pct(reached, t)),
                     (x_end, label_y),
                     xytext=(-4, -5),
                     textcoords="offset points",
@@ -578,7 +589,9 @@ def burnup_figure(
             if n:
                 lw = 1.5 if s == "never" else 1.2
                 label = _nmsg(t, labels[s], n)
-                handles.append(Line2D([], [], color=status_colour[s], lw=lw, label=label))
+                style = LATE_LINESTYLE if s == "late" else "-"
+                handles.append(Line2D([], [], color=status_colour[s], lw=lw, ls=style,
+                                      label=label))  # fmt: skip
     if others.size:
         label = _nmsg(t, "other_flows_band", int(others.size))
         handles.append(Patch(facecolor=OTHERS, alpha=0.35, label=label))
@@ -597,7 +610,16 @@ def burnup_figure(
 # --- Gantt -------------------------------------------------------------------------------------
 
 
-_STATUS_COLOURS = {"ok": ON_TIME, "risk": "#E3A21A", "late": LATE}
+_STATUS_COLOURS = {"ok": ON_TIME, "risk": AT_RISK, "late": LATE}
+
+
+def _bar_style(colour: str, late: bool) -> dict[str, Any]:
+    """A Gantt bar's look: its colour, and white hatching when it is late (the cue that does
+    not rely on colour)."""
+    if late:
+        return {"facecolor": colour, "hatch": LATE_HATCH, "edgecolor": LATE_HATCH_COLOUR,
+                "linewidth": 0.0}  # fmt: skip
+    return {"facecolor": colour, "edgecolor": "none"}
 
 
 def gantt_figure(
@@ -621,13 +643,14 @@ def gantt_figure(
         The figure (one axes, one bar patch per flow that starts); the caller saves or
         shows it. Its height grows with the number of flows (0.3 inch each, at least 3 in).
 
-    Bars are blue (on time) or orange (late), each labelled with its end date (and how late,
-    if it is); a flow that never completes is a red hatched bar running to the right edge,
-    labelled "never". A flow that never starts has no bar, only a "never starts" label. The
-    legend counts each kind. Above :data:`MAX_NAMED_FLOWS` flows only the latest and the
-    largest have a row; the last row is one grey band (``gid`` :data:`OTHERS_GID`) for every
-    other flow, from their first start to their last end, the middle 80 % of their ends
-    darker, and the subtitle says so.
+    Bars are blue (on time) or vermilion with white hatching (late), each labelled with its
+    end date (and how late, if it is); with ``status``, blue on track, orange at risk and
+    vermilion hatched likely late. A flow that never completes is a purple cross-hatched bar
+    running to the right edge, labelled "never". A flow that never starts has no bar, only a
+    "never starts" label. The legend counts each kind. Above :data:`MAX_NAMED_FLOWS` flows
+    only the latest and the largest have a row; the last row is one grey band (``gid``
+    :data:`OTHERS_GID`) for every other flow, from their first start to their last end, the
+    middle 80 % of their ends darker, and the subtitle says so.
     """
     t = _lang(t)
     n = len(bars)
@@ -696,7 +719,7 @@ def gantt_figure(
         if pd.isna(end):
             ax.barh(
                 y, edge_x - sx, left=sx, height=0.62, color=NEVER_FILL, edgecolor=NEVER,
-                hatch="////", linewidth=0.9, zorder=3,
+                hatch=NEVER_HATCH, linewidth=0.9, zorder=3,
             )  # fmt: skip
             ax.text(
                 edge_x,
@@ -711,11 +734,12 @@ def gantt_figure(
         end_ts = pd.Timestamp(end)
         ex = _num(end_ts)
         colour = LATE if is_late else ON_TIME
-        if statuses is not None:
-            colour = _STATUS_COLOURS.get(statuses[i], colour)
+        marked_late = is_late
+        if statuses is not None and statuses[i] in _STATUS_COLOURS:
+            colour = _STATUS_COLOURS[statuses[i]]
+            marked_late = statuses[i] == "late"
         ax.barh(
-            y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3, color=colour,
-            edgecolor="none",
+            y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3, **_bar_style(colour, marked_late)
         )  # fmt: skip
         ax.text(ex, y, f" {_end_label(end_ts, is_late, go_live, multi_year, t)}",
                 color=MUTED_TEXT, ha="left", bbox=label_box, **text_kw)  # fmt: skip
@@ -763,19 +787,20 @@ def gantt_figure(
         _titles(ax, title, [*textwrap.wrap(note, 100), *_named_note(t, n, others.size)])
         for status in ("ok", "risk", "late"):
             k = statuses.count(status)
-            handles.append(Patch(facecolor=_STATUS_COLOURS[status],
+            handles.append(Patch(**_bar_style(_STATUS_COLOURS[status], status == "late"),
                                  label=_msg(t, f"legend_status_{status}", n=k)))  # fmt: skip
     else:
         _titles(ax, title, _named_note(t, n, others.size))
         on_time = "legend_on_time" if gl is not None else "legend_complete"
         handles.append(Patch(facecolor=ON_TIME, label=_msg(t, on_time, n=counts["on_time"])))
         if counts["late"] or gl is not None:
-            handles.append(Patch(facecolor=LATE, label=_msg(t, "legend_late", n=counts["late"])))
+            label = _msg(t, "legend_late", n=counts["late"])
+            handles.append(Patch(**_bar_style(LATE, True), label=label))
     handles.append(
         Patch(
             facecolor=NEVER_FILL,
             edgecolor=NEVER,
-            hatch="////",
+            hatch=NEVER_HATCH,
             label=_msg(t, "legend_never", n=counts["never"]),
         )
     )
@@ -841,7 +866,7 @@ def cdf_figure(
     never = n - len(done)
     subtitle = [_msg(t, "replications", n=n)]
     if never:
-        subtitle.append(_msg(t, "never_within", n=never, share=percent_text(never / n)))
+        subtitle.append(_msg(t, "never_within", n=never, share=t.percent(never / n)))
     colours = {"P50": "#59A14F", "P80": "#E8743B", "P95": "#C0392B"}
     for label, day in p_dates.items():
         if day is None:
@@ -862,7 +887,7 @@ def cdf_figure(
         gl = _day(go_live)
         _go_live_line(ax, gl, t)
         share = sum(1 for d in done if in_time(d, go_live)) / n
-        subtitle.append(_msg(t, "before_go_live", share=percent_text(share)))
+        subtitle.append(_msg(t, "before_go_live", share=t.percent(share)))
     _percent_over_time(ax, _msg(t, "chance_finished_pct"), t)
     _titles(ax, title, ["; ".join(subtitle)])
     if done:
@@ -939,9 +964,7 @@ def overlay_cdf_figure(
             ax.step([xs[0], *xs], [0.0, *ys], where="post", color=colour, lw=2.2, label=label)
         if go_live is not None:
             share = sum(1 for d in done if in_time(d, go_live)) / n
-            subtitle.append(
-                _msg(t, "scenario_before_go_live", label=label, share=percent_text(share))
-            )
+            subtitle.append(_msg(t, "scenario_before_go_live", label=label, share=t.percent(share)))
     if go_live is not None:
         _go_live_line(ax, _day(go_live), t)
     _percent_over_time(ax, _msg(t, "chance_finished_pct"), t)
@@ -1156,7 +1179,7 @@ def sweep_heatmap_figure(
     for point in points:
         i, j = ys.index(str(point.values[key_y])), xs.index(str(point.values[key_x]))
         grid[i, j] = np.nan if point.chance is None else point.chance
-        chance = "" if point.chance is None else percent_text(point.chance)
+        chance = "" if point.chance is None else t.percent(point.chance)
         p80 = _msg(t, "never") if point.p80 is None else point.p80.isoformat()
         mark = f"{MEETS_MARK} " if point.meets else ""
         labels[(i, j)] = f"{mark}{chance}\nP80 {p80}"
@@ -1206,8 +1229,8 @@ def tornado_figure(
     ys = np.arange(n)
     low = rows["change_low_days"].to_numpy(dtype=float)
     high = rows["change_high_days"].to_numpy(dtype=float)
-    ax.barh(ys, low, color=ON_TIME, height=0.6, label=_msg(t, "input_low"))
-    ax.barh(ys, high, color=LATE, height=0.6, label=_msg(t, "input_high"))
+    ax.barh(ys, low, color=INPUT_LOW, height=0.6, label=_msg(t, "input_low"))
+    ax.barh(ys, high, color=INPUT_HIGH, height=0.6, label=_msg(t, "input_high"))
     ax.axvline(0, color=GO_LIVE, lw=1.0)
     names = [str(v) for v in rows["input"]]
     shown = [textwrap.fill((labels or {}).get(v, v), 48) for v in names]

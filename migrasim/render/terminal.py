@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import cast
 
 from migrasim.analysis.compare import CompareRow
 from migrasim.analysis.records import RunReport
-from migrasim.core.rules import percent_text
 from migrasim.render.board import binding_words, capacity_lines, what_if_text
-from migrasim.render.headlines import headline_from, verdict
-from migrasim.render.i18n import N_, Translator, fill, nfill
+from migrasim.render.headlines import Verdict, headline_from, verdict, verdict_text
+from migrasim.render.i18n import Translator, fill, nfill
 from migrasim.render.messages import TERMINAL, TERMINAL_COUNTS
 
 __all__ = [
@@ -88,14 +88,14 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
             line += f"{_day(row.p50, t):<10}  {_day(row.p80, t):<10}  {_day(row.p95, t):<10}  "
             if go_live is not None and row.chance is not None and row.chance_ci is not None:
                 low, high = row.chance_ci
-                prob = f"{row.chance:.2f} [{low:.2f}-{high:.2f}]"
+                prob = f"{t.percent(row.chance)} [{t.percent(low)}, {t.percent(high)}]"
                 line += f"{prob:<{w_chance}}  "
         else:
             lateness = "" if go_live is None else lateness_text(row.days_late, t)
             line += f"{lateness:<{w_vs}}  "
         bottleneck = row.bottleneck
         if risk and bottleneck:
-            bottleneck += f" ({percent_text(row.bottleneck_share)})"
+            bottleneck += f" ({t.percent(row.bottleneck_share)})"
         if row.is_programme:
             lines.append("-" * len(line.rstrip()))
         lines.append(line + bottleneck)
@@ -109,10 +109,6 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
     return lines + board_lines(report, t)
 
 
-_ANSWERS = {"yes": N_("Yes"), "no": N_("No"), "risk": N_("At risk")}
-_NO_GO_LIVE = N_("No go-live date")
-
-
 def board_lines(report: RunReport, t: Translator) -> list[str]:
     """The board's answer under the table: the verdict with the P80 and the chance, what holds
     the programme back and the capacity needed with its intervals."""
@@ -120,9 +116,9 @@ def board_lines(report: RunReport, t: Translator) -> list[str]:
     go_live = report.go_live
     programme = report.programme
     answer = verdict(headline_from(programme, go_live))
-    if answer in _ANSWERS:
+    if answer != "none":
         chance = "-" if programme.chance is None else t.percent(programme.chance)
-        lines.append(term(t, "verdict", answer=fill(t, _ANSWERS[answer]),
+        lines.append(term(t, "verdict", answer=verdict_text(answer, t),
                           p80=_day(programme.p80, t), chance=chance))  # fmt: skip
     if report.binding is not None:
         words, gain = binding_words(report.binding, report.binding_description, t)
@@ -164,8 +160,8 @@ def side_by_side_lines(rows: Sequence[CompareRow], t: Translator) -> list[str]:
         if s.prob is not None:
             low = high = None
             if s.prob_ci is not None and not row.exact:
-                low, high = (percent_text(e) for e in s.prob_ci)
-            chance = _with_interval(percent_text(s.prob), low, high)
+                low, high = (t.percent(e) for e in s.prob_ci)
+            chance = _with_interval(t.percent(s.prob), low, high)
         late = ""
         if row.organisations_late is not None:
             late = term(t, "side_of", late=row.organisations_late, n=row.organisations)
@@ -176,7 +172,7 @@ def side_by_side_lines(rows: Sequence[CompareRow], t: Translator) -> list[str]:
             p80_change = _with_interval(signed(d.estimate) or "", signed(d.low), signed(d.high))
             chance_change = _with_interval(points(c.estimate) or "", points(c.low),
                                            points(c.high))  # fmt: skip
-        answer = fill(t, _ANSWERS.get(row.verdict or "none", _NO_GO_LIVE))
+        answer = verdict_text(cast(Verdict, row.verdict or "none"), t)
         table.append((answer, p80, chance, late, p80_change, chance_change, row.scenario))
     keys = ("side_verdict", "side_p80", "side_chance", "side_late", "side_p80_change",
             "side_chance_change", "side_scenario")  # fmt: skip
@@ -214,7 +210,7 @@ def comparison_lines(
                 change += f" [{p80.low:+.0f}, {p80.high:+.0f}]"
         line += f"{change:<{w_change}}"
         if with_go_live and stats.prob is not None:
-            line += f"  {round(stats.prob, 6):<{w_chance}.2f}"
+            line += f"  {t.percent(stats.prob):<{w_chance}}"
             prob = row.prob_diff
             if prob.estimate is not None and prob.low is not None and prob.high is not None:
                 line += f"  {prob.estimate:+.2f} [{prob.low:+.2f}, {prob.high:+.2f}]"

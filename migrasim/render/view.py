@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 from typing import cast
 
 from migrasim.analysis.compare import CompareRow, Interval
-from migrasim.core.rules import percent_text
 from migrasim.render.board import (
     binding_words,
     capacity_lines,
@@ -91,16 +90,16 @@ def _headline(inputs: ReportInputs, t: Translator) -> HeadlineView:
             name=row.name,
             status=None if row.status is None else row.status.value,
             p80=_date(row.p80, t),
-            chance=None if row.chance is None else percent_text(row.chance),
+            chance=None if row.chance is None else t.percent(row.chance),
         )
         for row in top_organisations(report)
     ]
     return HeadlineView(
         verdict=verdict(h),
         go_live=_date(h.go_live, t) if h.go_live is not None else None,
-        chance=None if h.prob_by_go_live is None else percent_text(h.prob_by_go_live),
-        chance_low=None if ci is None else percent_text(ci[0]),
-        chance_high=None if ci is None else percent_text(ci[1]),
+        chance=None if h.prob_by_go_live is None else t.percent(h.prob_by_go_live),
+        chance_low=None if ci is None else t.percent(ci[0]),
+        chance_high=None if ci is None else t.percent(ci[1]),
         p50=_date(h.p50, t),
         p80=_date(h.p80, t),
         p95=_date(h.p95, t),
@@ -158,11 +157,11 @@ def _rows(inputs: ReportInputs, t: Translator) -> list[OrganisationRow]:
                 p50=_date(row.p50, t),
                 p80=_date(row.p80, t),
                 p95=_date(row.p95, t),
-                chance=None if row.chance is None else percent_text(row.chance),
-                chance_low=None if ci is None else percent_text(ci[0]),
-                chance_high=None if ci is None else percent_text(ci[1]),
+                chance=None if row.chance is None else t.percent(row.chance),
+                chance_low=None if ci is None else t.percent(ci[0]),
+                chance_high=None if ci is None else t.percent(ci[1]),
                 bottleneck=row.bottleneck,
-                bottleneck_share=percent_text(row.bottleneck_share),
+                bottleneck_share=t.percent(row.bottleneck_share),
                 never_reason=shown_reason,
                 member=member,
             )
@@ -223,7 +222,7 @@ def cell(column: str, value: Value, t: Translator) -> Cell:
         return Cell(value)
     number = float(value)  # int or float
     if column in PERCENT_COLUMNS and 0.0 <= number <= 1.0:
-        return Cell(percent_text(number), numeric=True)
+        return Cell(t.percent(number), numeric=True)
     return Cell(number_text(number), numeric=True)
 
 
@@ -299,9 +298,9 @@ def comparison_rows(rows: Iterable[CompareRow], t: Translator) -> list[Compariso
                 p80_low=_date(low, t),
                 p80_high=_date(high, t),
                 has_p80_interval=not row.exact,
-                chance=None if s.prob is None else percent_text(s.prob),
-                chance_low=None if ci is None or row.exact else percent_text(ci[0]),
-                chance_high=None if ci is None or row.exact else percent_text(ci[1]),
+                chance=None if s.prob is None else t.percent(s.prob),
+                chance_low=None if ci is None or row.exact else t.percent(ci[0]),
+                chance_high=None if ci is None or row.exact else t.percent(ci[1]),
                 late=row.organisations_late,
                 at_risk=row.organisations_at_risk,
                 organisations=row.organisations,

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from migrasim.analysis.records import FlowSummary
 from migrasim.render.board import binding_words, capacity_lines, what_if_text
-from migrasim.render.headlines import advice_text
+from migrasim.render.headlines import advice_text, verdict, verdict_text
 from migrasim.render.html import column_label, extra_title
-from migrasim.render.i18n import Translator, fill
+from migrasim.render.i18n import Translator, fill, share_percent
 from migrasim.render.inputs import NEVER, PERCENT_COLUMNS, ReportInputs, Value
 from migrasim.render.messages import ABOUT_ITEMS, SHEET_NAMES
 from migrasim.render.reasons import never_reason_text
@@ -108,7 +108,7 @@ def _write_table(
             for j, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
                 width = _put(ws, i, j, value)
                 if isinstance(value, float) and column in PERCENT_COLUMNS and 0 <= value <= 1:
-                    ws.cell(row=i, column=j).number_format = "0.0%"
+                    ws.cell(row=i, column=j).number_format = percent_format(value)
                 widths[j - 1] = max(widths[j - 1], width)
     for j, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
@@ -133,7 +133,7 @@ class _FastRows:
             from openpyxl.cell.cell import Cell
 
             probe = Cell(ws, row=1, column=1)  # not placed in the sheet: registers the style
-            probe.number_format = _FORMATS[kind]
+            probe.number_format = _FORMATS.get(kind, kind)
             self._styles[kind] = f' s="{probe.style_id}"'
         return self._styles[kind]
 
@@ -155,7 +155,6 @@ class _FastRows:
         letters = [get_column_letter(j) for j in range(1, len(columns) + 1)]
         percent = [c in PERCENT_COLUMNS for c in columns]
         dt_style, day_style = self._style(ws, "datetime"), self._style(ws, "date")
-        pct_style = self._style(ws, "pct")
         out: list[str] = []
         i = first - 1
         for i, row in enumerate(rows, start=first):
@@ -186,7 +185,7 @@ class _FastRows:
                     width = len(str(value))
                     style = ""
                     if isinstance(value, float) and percent[j] and 0 <= value <= 1:
-                        style = pct_style
+                        style = self._style(ws, percent_format(value))
                     cells.append(f'<c r="{ref}"{style} t="n"><v>{_num(value)}</v></c>')
                 widths[j] = max(widths[j], width)
             cells.append("</row>")
@@ -219,7 +218,19 @@ class _FastRows:
         return out.getvalue()
 
 
-_FORMATS = {"datetime": "yyyy-mm-dd hh:mm:ss", "date": "yyyy-mm-dd", "pct": "0.0%"}
+_FORMATS = {"datetime": "yyyy-mm-dd hh:mm:ss", "date": "yyyy-mm-dd"}
+
+
+def percent_format(share: float) -> str:
+    """The number format that shows ``share`` as every other output writes it
+    (``render.i18n.share_percent``): ``0%`` or ``0.0%`` as the rule rounds it, and the
+    bound as text where the rule writes "<0.1%" or ">99.9%" (the cell keeps the number)."""
+    relation, value = share_percent(share)
+    if relation in ("<", ">"):
+        return f'"{relation}{value}%"'
+    return "0%" if value == value.to_integral_value() else "0.0%"
+
+
 _DIMENSION_RE = re.compile(r'<dimension ref="[^"]*"\s*/>')
 
 
@@ -326,7 +337,6 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     sheet.freeze_panes = "A2"
 
     h = inputs.headline
-    yes, no = fill(t, ABOUT_ITEMS["yes"]), fill(t, ABOUT_ITEMS["no"])
     about: list[tuple[str, Cellular]] = [
         ("title", inputs.title if what_if is None else f"{inputs.title} ({what_if})"),
         *([("what_if", what_if)] if what_if is not None else []),
@@ -338,7 +348,7 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
         ("version", inputs.version),
         ("go_live", h.go_live),
         ("will_make_go_live",
-         None if h.will_make_go_live is None else (yes if h.will_make_go_live else no)),
+         None if h.will_make_go_live is None else verdict_text(verdict(h), t)),
         ("p50", h.p50 if h.p50 is not None else never),
         ("p80", h.p80 if h.p80 is not None else never),
         ("p95", h.p95 if h.p95 is not None else never),
@@ -354,7 +364,9 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
                  [[fill(t, ABOUT_ITEMS[k]), v] for k, v in about])  # fmt: skip
     for i, (key, _value) in enumerate(about, start=2):
         if key.startswith("prob") and isinstance(sheet.cell(row=i, column=2).value, float):
-            sheet.cell(row=i, column=2).number_format = "0.0%"
+            sheet.cell(row=i, column=2).number_format = percent_format(
+                sheet.cell(row=i, column=2).value
+            )
     # Reproducible bytes: fixed document dates and zip entry times (openpyxl stamps "now").
     fixed = datetime.datetime(2000, 1, 1)  # noqa: DTZ001 - openpyxl keeps naive UTC times
     wb.properties.created = wb.properties.modified = fixed

@@ -15,6 +15,7 @@ from typing import Any
 
 from migrasim.analysis.records import FlowSummary, RunReport
 from migrasim.core.rules import Status
+from migrasim.render.headlines import headline_from, verdict, verdict_text
 from migrasim.render.i18n import N_, Translator, fill
 from migrasim.render.tables import summary_frame
 
@@ -60,12 +61,13 @@ def _verdict(t: Translator, row: FlowSummary) -> str:
     return t.gettext(STATUS_LABELS[row.status])
 
 
-def _display_row(t: Translator, row: FlowSummary) -> dict[str, Any]:
+def _display_row(t: Translator, row: FlowSummary, answer: str | None = None) -> dict[str, Any]:
+    """One row's text; ``answer`` (the programme's) replaces the status label as its verdict."""
     low, high = row.p80_ci
     return {
         "name": row.name,
         "status": None if row.status is None else row.status.value,
-        "verdict": _verdict(t, row),
+        "verdict": _verdict(t, row) if answer is None else answer,
         "p50": _day(t, row.p50),
         "p80": _day(t, row.p80),
         "p95": _day(t, row.p95),
@@ -73,6 +75,12 @@ def _display_row(t: Translator, row: FlowSummary) -> dict[str, Any]:
         "chance": _chance(t, row.chance),
         "bottleneck": row.bottleneck,
     }
+
+
+def _answer(report: RunReport, t: Translator) -> str:
+    """The board's answer for the programme, in the report's words: the same classification
+    (``render.headlines.verdict``) gives the same word on the page and in report.html."""
+    return verdict_text(verdict(headline_from(report.programme, report.go_live)), t)
 
 
 def _latest_first(row: FlowSummary) -> tuple[int, int]:
@@ -103,7 +111,7 @@ def display(report: RunReport, t: Translator) -> dict[str, Any]:
     orgs = report.organisations
     latest = sorted(orgs, key=_latest_first, reverse=True)[:TOP_ORGANISATIONS]
     return {
-        "programme": _display_row(t, report.programme),
+        "programme": _display_row(t, report.programme, _answer(report, t)),
         "top": [_display_row(t, r) for r in latest],
         "counts": counts_text(report, t),
         "flows": [_display_row(t, r) for r in orgs],

@@ -233,7 +233,8 @@ def test_the_page_speaks_welsh(client: TestClient) -> None:
     assert "Cadw fel amrywiad" in client.get("/?lang=cy").text  # "Save as variant"
     assert "Save as variant" in client.get("/").text
     answer = client.post("/api/evaluate", json={"set": {}, "replications": 200, "lang": "cy"})
-    assert answer.json()["display"]["programme"]["verdict"] in ("Hwyr", "Mewn perygl")
+    # the report's answer in Welsh: "No" / "At risk"
+    assert answer.json()["display"]["programme"]["verdict"] in ("Na fyddwn", "Mewn perygl")
 
 
 # --- variants ---------------------------------------------------------------------------------

@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "health_boards.yaml"
 CHANGE = {"links.capped.daily_cap": "3 GB"}
 FIGURES = ("p50", "p80", "p95", "prob_by_go_live", "baseline_completion")
-VERDICTS = {
-    "en": ("On track", "At risk", "Late"),
-    "cy": ("Ar y trywydd iawn", "Mewn perygl", "Hwyr"),
+VERDICTS = {  # the report's answer to "Will we make go-live?"
+    "en": ("Yes", "At risk", "No"),
+    "cy": ("Byddwn", "Mewn perygl", "Na fyddwn"),
 }
 SHOTS = Path(os.environ.get("MIGRASIM_SCREENSHOT_DIR", ROOT / "results" / "screenshots"))
 

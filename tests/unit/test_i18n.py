@@ -402,7 +402,7 @@ def test_the_english_page_keeps_the_report_structure() -> None:
         "Chance of finishing everything before go-live on Qd1: 62% (95% interval 55% to 68%)"
         in (text)
     )
-    assert '<p class="delta late">9 days late</p>' in page
+    assert '<p class="delta late">9 days late (P80)</p>' in page
     assert '<tr class="row-late"><th scope="row">Qorg<span class="reason">' in page
     assert "Never finishes: Qrheswm" in text
     assert '<tr class="row-ok total"><th scope="row">Whole programme' in page

@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.axes import Axes
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 
 from migrasim.render.plots import (
     GO_LIVE_GID,
@@ -267,6 +269,79 @@ def test_gantt_colours_late_and_never_differently(bars: pd.DataFrame) -> None:
     late_bars = bars.assign(late=[True, False, True])
     late_ax = _only_axes(gantt_figure(late_bars, GO_LIVE, "t"))
     assert late_ax.patches[0].get_facecolor() != late_ax.patches[1].get_facecolor()
+
+
+# Okabe & Ito's colour-blind-safe palette, as drawn and as the report's caption names it.
+OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "vermilion": "#D55E00"}
+
+
+def _hex(patch: Patch) -> str:
+    return to_hex(patch.get_facecolor(), keep_alpha=False).upper()
+
+
+def test_gantt_status_bars_are_colour_blind_safe_and_late_is_hatched() -> None:
+    # four flows finishing in the baseline: on track, at risk, likely late (in time in the
+    # baseline) and likely late (late in the baseline, so also labelled with how late)
+    frame = pd.DataFrame(
+        {
+            "flow": ["ok", "risk", "late", "later"],
+            "start": pd.to_datetime(["2025-06-02 09:00"] * 4),
+            "end": pd.to_datetime(["2025-06-05 17:00", "2025-06-09 17:00", "2025-06-10 17:00",
+                                   "2025-06-20 17:00"]),
+            "late": [False, False, False, True],
+            "status": ["ok", "risk", "late", "late"],
+        }
+    )  # fmt: skip
+    fig = gantt_figure(frame, GO_LIVE, "t")
+    ax = _only_axes(fig)
+    ok, risk, late, later = ax.patches
+    assert isinstance(ok, Rectangle)
+    assert isinstance(risk, Rectangle)
+    assert isinstance(late, Rectangle)
+    assert isinstance(later, Rectangle)
+    assert [_hex(p) for p in (ok, risk, late, later)] == [
+        OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["vermilion"], OKABE_ITO["vermilion"]
+    ]  # fmt: skip
+    # the second cue: likely late bars are hatched, the others are plain
+    assert [p.get_hatch() for p in (ok, risk, late, later)] == [None, None, "//", "//"]
+    assert "late" in " ".join(t.get_text() for t in ax.texts)  # "+1 wk late" on the bar
+    # the legend draws each status as the bars are drawn
+    legend = fig.legends[0]
+    handles: dict[str, Any] = {str(t.get_text()).split(" (")[0]: h
+               for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)}  # fmt: skip
+    assert isinstance(handles["likely late"], Rectangle)
+    assert handles["likely late"].get_hatch() == "//"
+    assert _hex(handles["likely late"]) == OKABE_ITO["vermilion"]
+    assert _hex(handles["at risk"]) == OKABE_ITO["orange"]
+    assert _hex(handles["on track"]) == OKABE_ITO["blue"]
+    assert handles["on track"].get_hatch() is None
+
+
+def test_gantt_without_status_hatches_the_late_bars(bars: pd.DataFrame) -> None:
+    late_bars = bars.assign(late=[True, False, True])
+    ax = _only_axes(gantt_figure(late_bars, GO_LIVE, "t"))
+    late, on_time, never = ax.patches
+    assert isinstance(late, Rectangle)
+    assert isinstance(on_time, Rectangle)
+    assert isinstance(never, Rectangle)
+    assert (_hex(late), late.get_hatch()) == (OKABE_ITO["vermilion"], "//")
+    assert _hex(on_time) == OKABE_ITO["blue"]
+    assert not on_time.get_hatch()
+    assert never.get_hatch() == "xx"  # never finishes: a pattern of its own
+
+
+def test_burnup_dashes_the_late_flows_when_coloured_by_status() -> None:
+    # more flows than MAX_LEGEND_FLOWS: lines are coloured by status; late ones are dashed
+    n = MAX_LEGEND_FLOWS + 1
+    volumes = {f"f{i}": 10 * GB for i in range(n)}
+    daily = {f"f{i}": (10 * GB if i else 0.5 * GB) for i in range(n)}  # f0 takes 20 days
+    fig = burnup_figure(_timeline(daily, volumes, horizon_days=25), volumes, GO_LIVE, "t")
+    ax = _only_axes(fig)
+    lines = {str(line.get_label()): line for line in ax.get_lines()}
+    assert lines["f0"].get_linestyle() == "--"
+    assert to_hex(lines["f0"].get_color()).upper() == OKABE_ITO["vermilion"]
+    assert lines["f1"].get_linestyle() == "-"
+    assert to_hex(lines["f1"].get_color()).upper() == OKABE_ITO["blue"]
 
 
 def test_gantt_without_go_live_has_no_go_live_line(bars: pd.DataFrame, tmp_path: Path) -> None:

@@ -144,7 +144,7 @@ def test_workbook_holds_the_same_tables(tmp_path: Path) -> None:
     about = {r[0]: r[1] for r in book["About"].iter_rows(min_row=2, values_only=True)}
     assert about["Seed"] == 7
     assert about["Version"] == "9.9.9"
-    assert about["Will we make go-live?"] == "no"
+    assert about["Will we make go-live?"] == "No"  # the report's answer, in its words
 
 
 def test_welsh_workbook_names_sheets_and_columns_in_welsh(tmp_path: Path) -> None:
@@ -261,5 +261,5 @@ def test_long_tables_are_written_as_openpyxl_would(tmp_path: Path) -> None:
     for want, got in zip(slow.iter_rows(), quick.iter_rows(), strict=True):
         for a, b in zip(want, got, strict=True):
             assert (b.value, b.number_format, b.font.b) == (a.value, a.number_format, a.font.b)
-    assert quick["B3"].number_format == "0.0%"  # a share is formatted as one
+    assert quick["B3"].number_format == "0%"  # a share: 25 % is a whole percent, as elsewhere
     assert quick["F3"].value == "=1+1"  # text, never a formula
