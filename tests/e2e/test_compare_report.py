@@ -122,7 +122,7 @@ def test_the_first_section_is_the_side_by_side(english: dict[str, Any], tmp_path
     p80 = programme[0]["p80"]
     assert f"Will we make go-live? {rows[0][1]}: P80 {p80}," in first
     late, n = programme[0]["organisations_late"], programme[0]["organisations"]
-    assert f"Status: {late} of {n} likely late," in first
+    assert f"Status: {late} of {n} organisations likely late," in first
     assert int(programme[0]["organisations_at_risk"]) > 0
     assert f"{programme[0]['organisations_at_risk']} at risk" in rows[0][4]
 
