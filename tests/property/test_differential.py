@@ -90,6 +90,25 @@ def _assert_agree(model: Model, result: RunResult, reference: RefResult) -> None
                 f"{res.name} finished at {model.clock.to_local(res.finished_s)} "
                 f"({res.finished_s} s), expected {model.clock.to_local(ref_end)} ({ref_end} s)"
             )
+            _assert_binding_agrees(res, reference, f)
+
+
+def _assert_binding_agrees(res: Any, reference: RefResult, f: int) -> None:
+    """A completed flow's bottleneck is the link that bound it longest as the reference counts
+    binding time (docs/semantics.md, "Bottleneck"): the link that set its positive rate, or a
+    spent quota it waited on. Skipped when the reference saw a tie (two links binding at once,
+    which the engine breaks by path order), no binding time, or two links within a second.
+    (Seconds are not compared link by link: a flow alone on one link counts its closed windows
+    for that link too, which changes no bottleneck.)"""
+    ranked = sorted(reference.binding[f].items(), key=lambda kv: -kv[1])
+    if reference.tied[f] or not ranked or ranked[0][1] <= TOL_S:
+        return
+    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] <= 2 * TOL_S:
+        return
+    assert res.bottleneck == ranked[0][0], (
+        f"{res.name}: engine bottleneck {res.bottleneck} {res.limiting_seconds}, "
+        f"reference binding {ranked}"
+    )
 
 
 # --- known engine bugs ---------------------------------------------------------------------------
