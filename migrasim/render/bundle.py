@@ -82,6 +82,7 @@ def run_figures(
             "end": pd.to_datetime(
                 pd.Series([row.baseline_completion for row in report.flows], dtype=object)
             ),
+            "day": [row.baseline_completed_on for row in report.flows],  # the day it counts for
             "late": [bool(row.late_in_baseline) for row in report.flows],
             "bytes": [row.total_bytes for row in report.flows],  # the largest are named
         }
