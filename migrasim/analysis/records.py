@@ -188,6 +188,9 @@ class RunReport:
     binding: Binding | None = None  # the binding constraint in plain terms
     movers: BaselineMovers | None = None
     overrides: tuple[str, ...] = ()  # the what-if: --set and --variant changes, as given
+    # [replication, flow]: the date ordinal each completion counts for (0: never), from the
+    # exact instant (``core.calendar.completion_ordinals``); beside ``completions``
+    completion_days: np.ndarray | None = None
 
     @property
     def binding_description(self) -> str | None:
