@@ -107,9 +107,23 @@ def non_working_dates(scenario: Scenario, first: date, last: date) -> set[date]:
     closed: set[date] = set()
     if spec.holidays != "none":
         years = list(range(first.year, last.year + 1))
-        closed.update(
-            holidays_lib.country_holidays("GB", subdiv=_SUBDIVISIONS[spec.holidays], years=years)
-        )
+        region = _SUBDIVISIONS[spec.holidays]
+        with_substitutes = holidays_lib.country_holidays("GB", subdiv=region, years=years)
+        actual = holidays_lib.country_holidays("GB", subdiv=region, years=years, observed=False)
+        if spec.weekend_holidays == "actual":
+            closed.update(actual)
+        elif spec.weekend_holidays == "both":
+            closed.update(with_substitutes)
+        else:  # the substitute weekday is the holiday, not the weekend day it stands in for
+            for day, name in with_substitutes.items():
+                later = [day + timedelta(days=k) for k in (1, 2, 3)]
+                substituted = day.weekday() >= 5 and any(
+                    other.startswith(f"{name} (")  # "Boxing Day (observed)"
+                    for d in later
+                    for other in with_substitutes.get_list(d)
+                )
+                if not substituted:
+                    closed.add(day)
     for lo, hi in spec.closures:
         day = lo
         while day <= hi:

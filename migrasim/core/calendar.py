@@ -42,12 +42,38 @@ class WorkingCalendar:
         return day.weekday() in self.working_weekdays and day not in self.non_working_dates
 
 
-def bank_holidays(region: str, years: Iterable[int]) -> dict[date, str]:
-    """UK bank holidays for a region ('wales', ...), or none for 'none'."""
+WEEKEND_HOLIDAY_RULES = ("substitute", "both", "actual")
+"""Which day a bank holiday on a weekend closes, when it has a substitute weekday (the
+``holidays`` library's "(observed)" day): the substitute only (the default), both, or the
+actual day only (docs/semantics.md, "Working days")."""
+
+
+def bank_holidays(
+    region: str, years: Iterable[int], weekend: str = "substitute"
+) -> dict[date, str]:
+    """UK bank holidays for a region ('wales', ...), or none for 'none'.
+
+    A holiday on a Saturday or Sunday has a substitute weekday (the library's observed day,
+    named "... (observed)"); ``weekend`` (:data:`WEEKEND_HOLIDAY_RULES`) says which of the two
+    is the holiday. It matters only to a calendar that works weekends."""
     if region == "none":
         return {}
-    table = holidays_lib.country_holidays("GB", subdiv=HOLIDAY_REGIONS[region], years=list(years))
-    return {day: str(name) for day, name in table.items()}
+    subdiv, years = HOLIDAY_REGIONS[region], list(years)
+    observed = holidays_lib.country_holidays("GB", subdiv=subdiv, years=years)
+    actual = holidays_lib.country_holidays("GB", subdiv=subdiv, years=years, observed=False)
+    substitutes = {day: str(name) for day, name in observed.items() if day not in actual}
+    if weekend == "actual":
+        return {day: str(name) for day, name in actual.items()}
+    if weekend == "both":
+        return {day: str(name) for day, name in observed.items()}
+    # the weekend days a substitute stands in for: the same holiday, observed days after it
+    replaced = {
+        day
+        for day, name in actual.items()
+        if day.weekday() >= 5
+        and any(str(name) in sub and 0 < (on - day).days <= 3 for on, sub in substitutes.items())
+    }
+    return {day: str(name) for day, name in observed.items() if day not in replaced}
 
 
 def build_calendar(
@@ -56,13 +82,16 @@ def build_calendar(
     closures: Iterable[tuple[date, date]],
     first: date,
     last: date,
+    weekend_holidays: str = "substitute",
 ) -> WorkingCalendar:
     """The working calendar between ``first`` and ``last`` (inclusive).
 
     ``working_weekdays`` are ``date.weekday()`` numbers (Monday 0), ``holiday_region`` a key of
-    :data:`HOLIDAY_REGIONS` or ``'none'``, and ``closures`` inclusive (first, last) date ranges.
+    :data:`HOLIDAY_REGIONS` or ``'none'``, ``closures`` inclusive (first, last) date ranges and
+    ``weekend_holidays`` which day a weekend bank holiday closes (:func:`bank_holidays`).
     """
-    closed: set[date] = set(bank_holidays(holiday_region, range(first.year, last.year + 1)))
+    years = range(first.year, last.year + 1)
+    closed: set[date] = set(bank_holidays(holiday_region, years, weekend_holidays))
     for lo, hi in closures:
         closed.update(lo + timedelta(days=i) for i in range((hi - lo).days + 1))
     return WorkingCalendar(frozenset(working_weekdays), frozenset(closed))

@@ -167,6 +167,20 @@ def test_engine_agrees_with_the_reference_across_the_autumn_clock_change(
     assert_agree(model, result, reference)
 
 
+@given(
+    gen.scenarios(
+        max_flows=3,
+        horizon_days=30,
+        start_dates=(date(2026, 12, 14), date(2026, 12, 28)),
+    )
+)
+def test_engine_agrees_with_the_reference_over_a_weekend_christmas(data: dict[str, Any]) -> None:
+    """Boxing Day 2026 is a Saturday (substitute Monday 28): with Welsh holidays, each
+    ``weekend_holidays`` rule must close the same days in both (docs/semantics.md §8)."""
+    model, result, reference = run_both(data)
+    assert_agree(model, result, reference)
+
+
 @given(gen.scenarios(horizon_days=60))
 def test_recording_curves_does_not_change_the_answer(data: dict[str, Any]) -> None:
     model = build_model(parse_scenario(data))
