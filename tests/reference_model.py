@@ -86,7 +86,8 @@ class RefResult:
     delivered: tuple[float, ...]  # bytes delivered by the end of the run
     # per flow, link name -> seconds it bound the flow (docs/semantics.md, "Bottleneck"): it
     # was a bottleneck of the flow's positive max-min rate (saturated, the flow at its top
-    # rate), or held the flow at zero with its quota spent (window open, quota used up)
+    # rate), held the flow at zero with its quota spent (window open, quota used up), or was
+    # the only link on its path and held it at zero
     binding: tuple[dict[str, float], ...] = ()
     # per flow: some step had two or more such links at once (a tie the engine breaks by path
     # order), so its binding seconds are not comparable link by link
@@ -383,6 +384,8 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
                         binders.add(links[link].name)
                 elif window_of[key] >= 0 and is_quota(key) and capacity[key] == 0.0:
                     binders.add(links[link].name)  # spent quota
+            if rates[f] <= 0 and not binders and len(paths[f]) == 1:
+                binders.add(links[paths[f][0]].name)  # its only link: closed
             if len(binders) == 1 and dt > 0:
                 name = binders.pop()
                 binding[f][name] = binding[f].get(name, 0.0) + dt

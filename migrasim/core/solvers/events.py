@@ -77,11 +77,14 @@ class EventStepper:
             return INF, self.record_rates[link_id][w]
         return self.byte_rates[link_id][w], self.record_rates[link_id][w]
 
-    def spent_quota(self, state: State, f: int) -> int:
-        """The first link on flow ``f``'s path whose quota is spent now (its window open and
-        the window's quota used up), or -1. Time a flow waits on a spent quota counts for that
-        link as binding time (docs/semantics.md, "Bottleneck")."""
-        for inst in self.path(f, state.t):
+    def holding(self, state: State, f: int) -> int:
+        """The link that binds flow ``f`` while it is held at zero, or -1 (docs/semantics.md,
+        "Bottleneck"): the first link on its path whose quota is spent now (its window open
+        and the window's quota used up), else its path's only link (closed or down)."""
+        path = self.path(f, state.t)
+        if len(path) == 1:
+            return self.instances[path[0]][0]
+        for inst in path:
             if inst in self.quota_instances:
                 link_id = self.instances[inst][0]
                 w = self.model.links[link_id].schedule.at(state.t)
@@ -133,11 +136,11 @@ class EventStepper:
         """Advance ``state`` to the next event (or ``stop``), completing flows that finish."""
         t = state.t
         active, rates, limiters = self.rates(state)
-        # held at zero by a spent quota: that link binds (it, not a closed window, holds it)
+        # held at zero by a spent quota, or by a path's only link: that link binds
         waiting = {
             pos: link
             for pos, f in enumerate(active)
-            if rates[pos] <= 0 and (link := self.spent_quota(state, f)) >= 0
+            if rates[pos] <= 0 and (link := self.holding(state, f)) >= 0
         }
         growth = self.inputs.growth
         t_next = min(stop, self.next_irregular(t))
