@@ -2,7 +2,8 @@
 
 Built once by :func:`migrasim.analysis.summary.summarise`; the CSV, workbook, HTML, charts and
 the terminal all read these and never parse text back. Dates are local to the scenario's time
-zone; a ``*_on`` date follows the end-of-day rule (``core.calendar.completion_date``).
+zone; a ``*_on`` date follows the end-of-day rule on the exact instant
+(``core.calendar.completion_day``).
 """
 
 from __future__ import annotations

@@ -4,12 +4,14 @@ in docs/scenario-format.md ("Rates")."""
 
 from __future__ import annotations
 
+import csv
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.helpers import ALL_WEEK, finish, run, scenario_dict
+from tests.helpers import ALL_WEEK, finish, invoke, run, scenario_dict
 
 CAP_AND_NIGHT_WIRE = {
     "cap": {"daily_cap": "1 GB"},
@@ -178,3 +180,25 @@ def test_a_shared_quota_binds_every_flow_waiting_on_it() -> None:
     for flow in result.flows:
         assert flow.bottleneck == "cap"
         assert dict(flow.limiting_seconds)["cap"] == pytest.approx(4 * 86_320.0, abs=1e-3)
+
+
+def test_run_names_the_quota_as_the_bottleneck_and_the_fix_raises_it(tmp_path: Path) -> None:
+    # The semantics example with go-live Sat 12 Jul (in time means by Fri 11 Jul): late at
+    # 1 GB a day (Wed 16 Jul), so the advice raises the bottleneck, and the bottleneck is the
+    # quota: the fix and the `solve` hint name links.cap.daily_cap, never the wire.
+    path = tmp_path / "quota.yaml"
+    path.write_text(
+        "name: quota\nstart: 2025-07-07\ngo_live: 2025-07-12\n"
+        "calendar: {holidays: none, working_days: [Mon, Tue, Wed, Thu, Fri, Sat, Sun]}\n"
+        "links:\n  cap: {daily_cap: 1 GB}\n"
+        '  wire: {bandwidth: 100 Mbit/s, window: "19:00-07:00"}\n'
+        "flows: [{name: F, source: a, target: b, volume: 10 GB, links: [cap, wire]}]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code, stdout, _ = invoke("run", str(path), "--out", str(out))
+    assert code == 0
+    rows = list(csv.DictReader((out / "summary.csv").open(encoding="utf-8")))
+    assert [(r["flow"], r["bottleneck"]) for r in rows] == [("F", "cap"), ("ALL", "cap")]
+    assert "links.cap.daily_cap" in stdout
+    assert "wire" not in stdout.split("What would fix it", 1)[1]
