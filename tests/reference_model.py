@@ -84,6 +84,14 @@ class RefResult:
     started: tuple[float | None, ...]
     finished: tuple[float | None, ...]
     delivered: tuple[float, ...]  # bytes delivered by the end of the run
+    # per flow, link name -> seconds it bound the flow (docs/semantics.md, "Bottleneck"): it
+    # was a bottleneck of the flow's positive max-min rate (saturated, the flow at its top
+    # rate), held the flow at zero with its quota spent (window open, quota used up), or was
+    # the only link on its path and held it at zero
+    binding: tuple[dict[str, float], ...] = ()
+    # per flow: some step had two or more such links at once (a tie the engine breaks by path
+    # order), so its binding seconds are not comparable link by link
+    tied: tuple[bool, ...] = ()
 
 
 # --- calendar ------------------------------------------------------------------------------------
@@ -100,9 +108,23 @@ def non_working_dates(scenario: Scenario, first: date, last: date) -> set[date]:
     closed: set[date] = set()
     if spec.holidays != "none":
         years = list(range(first.year, last.year + 1))
-        closed.update(
-            holidays_lib.country_holidays("GB", subdiv=_SUBDIVISIONS[spec.holidays], years=years)
-        )
+        region = _SUBDIVISIONS[spec.holidays]
+        with_substitutes = holidays_lib.country_holidays("GB", subdiv=region, years=years)
+        actual = holidays_lib.country_holidays("GB", subdiv=region, years=years, observed=False)
+        if spec.weekend_holidays == "actual":
+            closed.update(actual)
+        elif spec.weekend_holidays == "both":
+            closed.update(with_substitutes)
+        else:  # the substitute weekday is the holiday, not the weekend day it stands in for
+            for day, name in with_substitutes.items():
+                later = [day + timedelta(days=k) for k in (1, 2, 3)]
+                substituted = day.weekday() >= 5 and any(
+                    other.startswith(f"{name} (")  # "Boxing Day (observed)"
+                    for d in later
+                    for other in with_substitutes.get_list(d)
+                )
+                if not substituted:
+                    closed.add(day)
     for lo, hi in spec.closures:
         day = lo
         while day <= hi:
@@ -256,6 +278,8 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
     remaining = list(volume)
     quota: dict[tuple[int, int], tuple[int, float]] = {}  # instance -> (window, bytes used)
     cursor = [0] * len(links)  # first window of each link that has not closed yet
+    binding: list[dict[str, float]] = [{} for _ in range(n)]
+    tied = [False] * n
 
     def ready_time(f: int) -> float | None:
         deps = [finished[d] for d in after[f]]
@@ -349,6 +373,24 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
 
         # move everything to t_next
         dt = t_next - t
+        for f in active:
+            binders = set()
+            for link in paths[f]:
+                key = instance(link, f)
+                if rates[f] > 0:
+                    on_it = [rates[g] for g in members[key]]
+                    full = sum(on_it) >= capacity[key] * (1 - 1e-9)
+                    if capacity[key] < math.inf and full and rates[f] >= max(on_it) * (1 - 1e-9):
+                        binders.add(links[link].name)
+                elif window_of[key] >= 0 and is_quota(key) and capacity[key] == 0.0:
+                    binders.add(links[link].name)  # spent quota
+            if rates[f] <= 0 and not binders and len(paths[f]) == 1:
+                binders.add(links[paths[f][0]].name)  # its only link: closed
+            if len(binders) == 1 and dt > 0:
+                name = binders.pop()
+                binding[f][name] = binding[f].get(name, 0.0) + dt
+            elif len(binders) > 1 and dt > _TIME_EPS:
+                tied[f] = True
         for key, throughput in quota_flow.items():
             w = window_of[key]
             cap = links[key[0]].cap
@@ -370,4 +412,4 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
     finished = [None if (x is None or x > horizon) else x for x in finished]
     started = [None if (x is None or x >= horizon) else x for x in started]
     delivered = tuple(volume[f] - remaining[f] for f in range(n))
-    return RefResult(names, tuple(started), tuple(finished), delivered)
+    return RefResult(names, tuple(started), tuple(finished), delivered, tuple(binding), tuple(tied))

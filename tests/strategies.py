@@ -105,6 +105,8 @@ def calendars(draw: st.DrawFn, start: datetime) -> dict[str, Any]:
         "holidays": draw(st.sampled_from(["none", "wales"])),
         "working_days": working,
     }
+    if calendar["holidays"] == "wales" and draw(st.integers(0, 3)) == 0:
+        calendar["weekend_holidays"] = draw(st.sampled_from(["both", "actual"]))
     if draw(st.integers(0, 3)) == 0:
         first = start.date() + timedelta(days=draw(st.integers(0, 20)))
         last = first + timedelta(days=draw(st.integers(0, 4)))

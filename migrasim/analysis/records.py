@@ -2,7 +2,8 @@
 
 Built once by :func:`migrasim.analysis.summary.summarise`; the CSV, workbook, HTML, charts and
 the terminal all read these and never parse text back. Dates are local to the scenario's time
-zone; a ``*_on`` date follows the end-of-day rule (``core.calendar.completion_date``).
+zone; a ``*_on`` date follows the end-of-day rule on the exact instant
+(``core.calendar.completion_day``).
 """
 
 from __future__ import annotations
@@ -198,6 +199,9 @@ class RunReport:
     # of their first flow: what the counts, the organisations that matter most and the Gantt
     # count. An organisation completes with its last flow, in each replication.
     organisations: tuple[FlowSummary, ...] = ()
+    # [replication, flow]: the date ordinal each completion counts for (0: never), from the
+    # exact instant (``core.calendar.completion_ordinals``); beside ``completions``
+    completion_days: np.ndarray | None = None
 
     @property
     def binding_description(self) -> str | None:

@@ -27,7 +27,6 @@ from migrasim.analysis.stats import DateStats, date_stats
 from migrasim.core.calendar import (
     Clock,
     SimTime,
-    completion_date,
     completion_ordinals,
     local_seconds,
 )
@@ -75,12 +74,13 @@ def summarise(
     clock = model.clock
     moments = [_local(clock, f.finished_s) for f in flows]
     organisation_of = _organisation_of(outcome)
+    finish_days = [convert(f.finished_s) for f in flows]  # the exact instant's day
     summaries = [
         _summary(
             flow.name, flow.source, flow.target, flow.volume_bytes,
             flow.delivered_bytes + flow.remaining_bytes, _local(clock, flow.started_s),
-            moments[i], date_stats(per_flow[i], go_live, exact), common[i], shares[i],
-            flow.reason, go_live, exact, organisation_of[i],
+            moments[i], finish_days[i], date_stats(per_flow[i], go_live, exact), common[i],
+            shares[i], flow.reason, go_live, exact, organisation_of[i],
         )
         for i, flow in enumerate(flows)
     ]  # fmt: skip
@@ -89,16 +89,16 @@ def summarise(
     finish_times = [f.finished_s for f in flows]
     if all(t is not None for t in finish_times):
         last = max(range(len(flows)), key=lambda i: finish_times[i] or 0.0)
-        moment = moments[last]
+        moment, day = moments[last], finish_days[last]
     else:
         last = finish_times.index(None)
-        moment = None
+        moment, day = None, None
     starts = [f.started_s for f in flows if f.started_s is not None]
     critical = Counter(c for c in common if c)
     programme = _summary(
         PROGRAMME, "", "", sum(f.volume_bytes for f in flows),
         sum(f.delivered_bytes + f.remaining_bytes for f in flows),
-        _local(clock, min(starts) if starts else None), moment,
+        _local(clock, min(starts) if starts else None), moment, day,
         date_stats(programme_days, go_live, exact), common[last],
         shares[last] if critical else 0.0, flows[last].reason, go_live, exact,
     )  # fmt: skip
@@ -113,6 +113,7 @@ def summarise(
         band=None if mc is None else progress_band(mc),
         flow_names=tuple(f.name for f in model.flows),
         completions=None if mc is None else _completions(clock, mc),
+        completion_days=None if mc is None else ordinals,
         programme_days=tuple(programme_days),
         bottlenecks=None if mc is None else _bottlenecks(mc),
         swings=None if sensitivity is None else _swings(model, *sensitivity),
@@ -168,6 +169,7 @@ def organisation_summaries(
                 name, _common(r.source for r in rows), _common(r.target for r in rows),
                 sum(r.volume_bytes for r in rows), sum(r.total_bytes for r in rows),
                 min(starts) if starts else None, end,
+                None if end is None else last.baseline_completed_on,
                 date_stats(days, go_live, exact), last.bottleneck, last.bottleneck_share,
                 last.never_reason, go_live, exact, name,
             )
@@ -206,6 +208,7 @@ def _summary(
     total: float,
     start: datetime | None,
     moment: datetime | None,
+    day: date | None,
     stats: DateStats,
     bottleneck: str,
     share: float,
@@ -214,7 +217,6 @@ def _summary(
     exact: bool,
     organisation: str = "",
 ) -> FlowSummary:
-    day = None if moment is None else completion_date(moment)
     late = None if go_live is None else not in_time(day, go_live)
     # A deterministic run has no chance to speak of: its status is the baseline's.
     return FlowSummary(

@@ -316,7 +316,9 @@ def working_calendar(scenario: Scenario, last: date) -> WorkingCalendar:
     spec = scenario.calendar
     first = scenario.start.date() - timedelta(days=1)
     weekdays = (WEEKDAYS.index(d) for d in spec.working_days)
-    return build_calendar(weekdays, spec.holidays, spec.closures, first, last)
+    return build_calendar(
+        weekdays, spec.holidays, spec.closures, first, last, spec.weekend_holidays
+    )
 
 
 def _open_seconds(link: LinkSpec) -> float:

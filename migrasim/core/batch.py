@@ -523,7 +523,6 @@ class _Phase:
     fb_seg: _Segment | None
     main_seg: _Segment
     switch: Rows  # when the main link takes over from the fallback (-inf: no fallback)
-    fb_moved: Rows  # whether anything moved on the fallback (else its time was blocked time)
 
 
 class _Group:
@@ -551,7 +550,6 @@ class _Group:
         fb_seg: _Segment | None = None
         main_x = x
         todo = np.ones(start.shape, bool)
-        fb_moved = np.zeros(start.shape, bool)
         if self.fallback is not None and on_fb.any():
             fb = self.fallback
             s = np.maximum(start, fb.ready)
@@ -566,13 +564,12 @@ class _Group:
             finished[done] = np.minimum(t, self.switch)[done]
             main_x = np.where(on_fb, x - moved, x)
             todo = ~done
-            fb_moved = done | (moved > 0)
         s_main = np.maximum(np.maximum(start, self.switch), self.main.ready)
         used = np.where(on_fb, 0.0, self._carried(self.main, s_main, carry))
         main_seg = _Segment(s_main, main_x, used)
         t, _, _ = _solve_segment(self.main.curve, main_seg, g, self.main.down)
         finished[todo] = t[todo]
-        return _Phase(start, x, finished, fb_seg, main_seg, self.switch, fb_moved)
+        return _Phase(start, x, finished, fb_seg, main_seg, self.switch)
 
     @staticmethod
     def _carried(inst: _Instance, start: Rows, carry: dict[int, tuple[Rows, Rows]]) -> Rows:
@@ -943,17 +940,16 @@ def _subgroup(group: _Group, idx: np.ndarray) -> _Group:
 def _bottleneck(
     group: _Group, phases: list[tuple[np.ndarray, _Phase]], horizon: float, n: int
 ) -> np.ndarray:
-    """The link that set the rate longest: the fallback or the link itself. As in the engine,
-    time counts as moving once anything has moved (from the first phase on), and a link's
-    blocked time only counts when nothing ever moved."""
+    """The link that bound the flow longest: the fallback or the link itself. As in the engine
+    (docs/semantics.md, "Bottleneck"), a flow on one link at a time waits on nothing else, so
+    all its time on a link, closed windows and outages included, binds it there."""
     if group.fallback is None:
         return np.full(n, group.main.link)
     on_fb = np.zeros(n)
     on_main = np.zeros(n)
-    for p, (idx, ph) in enumerate(phases):
+    for idx, ph in phases:
         end = np.minimum(ph.finished, horizon)
-        fb_secs = np.maximum(np.minimum(end, ph.switch) - ph.start, 0.0)
-        on_fb[idx] += np.where(ph.fb_moved | (p > 0), fb_secs, 0.0)
+        on_fb[idx] += np.maximum(np.minimum(end, ph.switch) - ph.start, 0.0)
         on_main[idx] += np.maximum(end - np.maximum(ph.start, ph.switch), 0.0)
     return np.where(on_fb > on_main, group.fallback.link, group.main.link)
 
@@ -1135,5 +1131,4 @@ def _take(ph: _Phase, idx: np.ndarray) -> _Phase:
         seg(ph.fb_seg),
         main,
         ph.switch[idx],
-        ph.fb_moved[idx],
     )

@@ -42,12 +42,38 @@ class WorkingCalendar:
         return day.weekday() in self.working_weekdays and day not in self.non_working_dates
 
 
-def bank_holidays(region: str, years: Iterable[int]) -> dict[date, str]:
-    """UK bank holidays for a region ('wales', ...), or none for 'none'."""
+WEEKEND_HOLIDAY_RULES = ("substitute", "both", "actual")
+"""Which day a bank holiday on a weekend closes, when it has a substitute weekday (the
+``holidays`` library's "(observed)" day): the substitute only (the default), both, or the
+actual day only (docs/semantics.md, "Working days")."""
+
+
+def bank_holidays(
+    region: str, years: Iterable[int], weekend: str = "substitute"
+) -> dict[date, str]:
+    """UK bank holidays for a region ('wales', ...), or none for 'none'.
+
+    A holiday on a Saturday or Sunday has a substitute weekday (the library's observed day,
+    named "... (observed)"); ``weekend`` (:data:`WEEKEND_HOLIDAY_RULES`) says which of the two
+    is the holiday. It matters only to a calendar that works weekends."""
     if region == "none":
         return {}
-    table = holidays_lib.country_holidays("GB", subdiv=HOLIDAY_REGIONS[region], years=list(years))
-    return {day: str(name) for day, name in table.items()}
+    subdiv, years = HOLIDAY_REGIONS[region], list(years)
+    observed = holidays_lib.country_holidays("GB", subdiv=subdiv, years=years)
+    actual = holidays_lib.country_holidays("GB", subdiv=subdiv, years=years, observed=False)
+    substitutes = {day: str(name) for day, name in observed.items() if day not in actual}
+    if weekend == "actual":
+        return {day: str(name) for day, name in actual.items()}
+    if weekend == "both":
+        return {day: str(name) for day, name in observed.items()}
+    # the weekend days a substitute stands in for: the same holiday, observed days after it
+    replaced = {
+        day
+        for day, name in actual.items()
+        if day.weekday() >= 5
+        and any(str(name) in sub and 0 < (on - day).days <= 3 for on, sub in substitutes.items())
+    }
+    return {day: str(name) for day, name in observed.items() if day not in replaced}
 
 
 def build_calendar(
@@ -56,13 +82,16 @@ def build_calendar(
     closures: Iterable[tuple[date, date]],
     first: date,
     last: date,
+    weekend_holidays: str = "substitute",
 ) -> WorkingCalendar:
     """The working calendar between ``first`` and ``last`` (inclusive).
 
     ``working_weekdays`` are ``date.weekday()`` numbers (Monday 0), ``holiday_region`` a key of
-    :data:`HOLIDAY_REGIONS` or ``'none'``, and ``closures`` inclusive (first, last) date ranges.
+    :data:`HOLIDAY_REGIONS` or ``'none'``, ``closures`` inclusive (first, last) date ranges and
+    ``weekend_holidays`` which day a weekend bank holiday closes (:func:`bank_holidays`).
     """
-    closed: set[date] = set(bank_holidays(holiday_region, range(first.year, last.year + 1)))
+    years = range(first.year, last.year + 1)
+    closed: set[date] = set(bank_holidays(holiday_region, years, weekend_holidays))
     for lo, hi in closures:
         closed.update(lo + timedelta(days=i) for i in range((hi - lo).days + 1))
     return WorkingCalendar(frozenset(working_weekdays), frozenset(closed))
@@ -89,19 +118,15 @@ class Clock:
         return aware.replace(tzinfo=None)
 
 
-def local_seconds(clock: Clock, t: np.ndarray) -> np.ndarray:
-    """Vectorised :meth:`Clock.to_local`: the naive local time of each ``t`` as whole seconds
-    since 1970-01-01 00:00 local (int64; ``t`` infinite or nan gives the minimum int64).
+MIDNIGHT_TOL = 1e-6
+"""Seconds: an instant this close after 00:00 *is* 00:00 (floating-point dust, the engine's
+TIME_TOL); 0.4 s after midnight is not."""
 
-    Rounds as ``to_local`` does (``round`` of ``epoch + t``, half to even); the zone's UTC
-    offset is looked up in the transitions between the first and last time, found by sampling
-    the offset daily and bisecting each change to the second."""
-    t = np.asarray(t, dtype=float)
-    finite = np.isfinite(t)
-    out = np.full(t.shape, np.iinfo(np.int64).min, dtype=np.int64)
-    if not finite.any():
-        return out
-    utc = np.round(clock.epoch + t[finite]).astype(np.int64)
+
+def _utc_offsets(clock: Clock, utc: np.ndarray) -> np.ndarray:
+    """The zone's UTC offset (seconds, int64) at each whole UTC second of ``utc`` (int64,
+    non-empty), found by sampling the offset daily between the first and last and bisecting
+    each change to the second."""
     lo, hi = int(utc.min()), int(utc.max())
 
     def offset(second: int) -> int:
@@ -123,24 +148,52 @@ def local_seconds(clock: Clock, t: np.ndarray) -> np.ndarray:
             changes.append(right)
             offsets.append(offset(right))
     index = np.searchsorted(np.asarray(changes, dtype=np.int64), utc, side="right")
-    out[finite] = utc + np.asarray(offsets, dtype=np.int64)[index]
+    return np.asarray(offsets, dtype=np.int64)[index]
+
+
+def local_seconds(clock: Clock, t: np.ndarray) -> np.ndarray:
+    """Vectorised :meth:`Clock.to_local`: the naive local time of each ``t`` as whole seconds
+    since 1970-01-01 00:00 local (int64; ``t`` infinite or nan gives the minimum int64).
+
+    Rounds as ``to_local`` does (``round`` of ``epoch + t``, half to even)."""
+    t = np.asarray(t, dtype=float)
+    finite = np.isfinite(t)
+    out = np.full(t.shape, np.iinfo(np.int64).min, dtype=np.int64)
+    if not finite.any():
+        return out
+    utc = np.round(clock.epoch + t[finite]).astype(np.int64)
+    out[finite] = utc + _utc_offsets(clock, utc)
     return out
 
 
 def completion_ordinals(clock: Clock, t: np.ndarray) -> np.ndarray:
-    """Vectorised ``completion_date(clock.to_local(t)).toordinal()`` (0 where ``t`` is not
-    finite): a completion at exactly 00:00 counts for the day before."""
-    seconds = local_seconds(clock, t)
-    never = seconds == np.iinfo(np.int64).min
-    days = np.floor_divide(seconds, 86400) - (np.mod(seconds, 86400) == 0)
-    return np.where(never, 0, days + _EPOCH_ORDINAL)
+    """The day each completion ``t`` counts for, as date ordinals (int64; 0 where ``t`` is not
+    finite), from the exact instant, not the rounded second: only an instant of exactly 00:00
+    (within :data:`MIDNIGHT_TOL`) counts for the day before, so 00:00:00.4 is the new day.
+    :func:`completion_day` is the same rule for one instant."""
+    t = np.asarray(t, dtype=float)
+    finite = np.isfinite(t)
+    out = np.zeros(t.shape, dtype=np.int64)
+    if not finite.any():
+        return out
+    exact = clock.epoch + t[finite] - MIDNIGHT_TOL  # 00:00 + dust falls in the day before
+    offsets = _utc_offsets(clock, np.floor(exact).astype(np.int64))
+    out[finite] = np.floor((exact + offsets) / 86400).astype(np.int64) + _EPOCH_ORDINAL
+    return out
+
+
+def completion_day(clock: Clock, t: SimTime) -> date:
+    """The local date a completion at ``t`` (finite) counts for: :func:`completion_ordinals`
+    for one instant (only exactly 00:00 counts for the day before)."""
+    return date.fromordinal(int(completion_ordinals(clock, np.asarray([t]))[0]))
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def completion_date(moment: datetime) -> date:
-    """The date a completion counts for: a completion at exactly 00:00 counts for the day before."""
+    """The date an exact local ``moment`` counts for: exactly 00:00 counts for the day before.
+    For a SimTime use :func:`completion_day`, which does not round to the second first."""
     if moment.time() == time(0, 0):
         return moment.date() - timedelta(days=1)
     return moment.date()

@@ -13,7 +13,7 @@ from enum import Enum
 
 import numpy as np
 
-from migrasim.core.calendar import Clock, SimTime, completion_date, completion_ordinals
+from migrasim.core.calendar import Clock, SimTime, completion_day, completion_ordinals
 
 ON_TRACK_FROM = 0.8
 """A chance of finishing before go-live of at least this is "on track" (the P80 is in time)."""
@@ -77,8 +77,9 @@ def quantile_rank(n: int, p: float) -> int:
 
 
 class DateConverter:
-    """SimTime -> the local date a completion counts for (end-of-day rule); ``None`` and
-    infinity (never) give ``None``. Memoised: replications repeat values."""
+    """SimTime -> the local date a completion counts for (end-of-day rule, on the exact
+    instant: 00:00:00.4 is the new day); ``None`` and infinity (never) give ``None``.
+    Memoised: replications repeat values."""
 
     def __init__(self, clock: Clock) -> None:
         """``clock``: the model's clock (its start and time zone)."""
@@ -90,5 +91,5 @@ class DateConverter:
             return None
         day = self.memo.get(t)
         if day is None:
-            day = self.memo[t] = completion_date(self.clock.to_local(t))
+            day = self.memo[t] = completion_day(self.clock, t)
         return day

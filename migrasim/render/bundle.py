@@ -85,6 +85,7 @@ def run_figures(
             "end": pd.to_datetime(
                 pd.Series([row.baseline_completion for row in orgs], dtype=object)
             ),
+            "day": [row.baseline_completed_on for row in orgs],  # the day it counts for
             "late": [bool(row.late_in_baseline) for row in orgs],
             "bytes": [row.total_bytes for row in orgs],  # the largest are named
         }

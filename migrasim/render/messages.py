@@ -44,6 +44,7 @@ COLUMN_LABELS: dict[str, str] = {
     "total_bytes": N_("Total to move (bytes)"),
     "start": N_("Start"),
     "baseline_completion": N_("Baseline finish"),
+    "baseline_finish_date": N_("Baseline finish date"),
     "p50": N_("P50"),
     "p80": N_("P80"),
     "p95": N_("P95"),

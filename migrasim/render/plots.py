@@ -656,6 +656,7 @@ def gantt_figure(
     n = len(bars)
     starts = pd.to_datetime(pd.Series(list(bars["start"]), dtype=object))
     ends = pd.to_datetime(pd.Series(list(bars["end"]), dtype=object))
+    day_of = list(bars["day"]) if "day" in bars else [None] * len(bars)
     late = bars["late"].to_numpy(dtype=bool) if n else np.zeros(0, dtype=bool)
     # With a status per flow (Monte Carlo runs: core.rules.status), bars are coloured by it,
     # so the chart counts the same on track / at risk / likely late as the table and text.
@@ -741,7 +742,8 @@ def gantt_figure(
         ax.barh(
             y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3, **_bar_style(colour, marked_late)
         )  # fmt: skip
-        ax.text(ex, y, f" {_end_label(end_ts, is_late, go_live, multi_year, t)}",
+        end_label = _end_label(end_ts, is_late, go_live, multi_year, t, day_of[i])
+        ax.text(ex, y, f" {end_label}",
                 color=MUTED_TEXT, ha="left", bbox=label_box, **text_kw)  # fmt: skip
     if others.size:
         # One band for the rest: from their first start to their last end (the edge if one
@@ -766,7 +768,9 @@ def gantt_figure(
                 ax.text(edge_x, y, " " + _msg(t, "never_arrow"), color=NEVER,
                         fontweight="bold", ha="left", **text_kw)  # fmt: skip
             else:
-                label = _end_label(ends.iloc[last], bool(late[last]), go_live, multi_year, t)
+                label = _end_label(
+                    ends.iloc[last], bool(late[last]), go_live, multi_year, t, day_of[last]
+                )
                 ax.text(ex, y, f" {label}", color=MUTED_TEXT, ha="left", bbox=label_box,
                         **text_kw)  # fmt: skip
 
@@ -813,11 +817,17 @@ def gantt_figure(
 
 
 def _end_label(
-    end: pd.Timestamp, is_late: bool, go_live: datetime.date | None, year: bool, t: Translator
+    end: pd.Timestamp,
+    is_late: bool,
+    go_live: datetime.date | None,
+    year: bool,
+    t: Translator,
+    day: datetime.date | None = None,
 ) -> str:
-    """A Gantt bar's end label: the date the completion counts for (00:00 belongs to the day
-    that ended), and how late when it is late."""
-    on = pd.Timestamp(completion_date(end.to_pydatetime()))
+    """A Gantt bar's end label: the date the completion counts for (``day``, the record's,
+    from the exact instant; else from ``end``: 00:00 belongs to the day that ended), and how
+    late when it is late."""
+    on = pd.Timestamp(day if day is not None else completion_date(end.to_pydatetime()))
     label = _fmt_day(on, t, year=year)
     late_by = days_late(on.date(), go_live)
     if is_late and late_by is not None and late_by > 0:

@@ -38,6 +38,7 @@ SUMMARY_COLUMNS = [
     "total_bytes",
     "start",
     "baseline_completion",
+    "baseline_finish_date",
     "p50",
     "p80",
     "p95",
@@ -91,6 +92,8 @@ def _row(row: FlowSummary, with_go_live: bool) -> dict[str, Any]:
         "total_bytes": round(row.total_bytes),
         "start": "" if row.start is None else _iso(row.start),
         "baseline_completion": _iso(row.baseline_completion),
+        # the day the report names (exactly 00:00 is the day that ended)
+        "baseline_finish_date": _day_text(row.baseline_completed_on),
         "p50": _day_text(row.p50),
         "p80": _day_text(row.p80),
         "p95": _day_text(row.p95),
@@ -109,7 +112,9 @@ def _row(row: FlowSummary, with_go_live: bool) -> dict[str, Any]:
 
 
 def completions_frame(report: RunReport) -> pd.DataFrame:
-    """One row per replication per flow: ``replication, flow, completion`` (ISO or never)."""
+    """One row per replication per flow: ``replication, flow, completion`` (ISO local moment
+    or never) and ``finish_date``, the day it counts for (exactly 00:00 is the day that
+    ended; never)."""
     flows = len(report.flow_names)
     completions = report.completions
     if completions is None:
@@ -118,11 +123,20 @@ def completions_frame(report: RunReport) -> pd.DataFrame:
     moments, where = np.unique(completions.reshape(-1), return_inverse=True)
     text = np.datetime_as_string(moments, unit="s").astype(object)
     text[np.isnat(moments)] = NEVER
+    ordinals = report.completion_days
+    if ordinals is None:
+        ordinals = np.zeros(completions.shape, dtype=np.int64)
+    days, day_at = np.unique(ordinals.reshape(-1), return_inverse=True)
+    day_text = np.array(
+        [NEVER if o <= 0 else date.fromordinal(int(o)).isoformat() for o in days.tolist()],
+        dtype=object,
+    )
     return pd.DataFrame(
         {
             "replication": np.repeat(np.arange(completions.shape[0]), flows),
             "flow": np.tile(np.array(report.flow_names, dtype=object), completions.shape[0]),
             "completion": text[where.reshape(-1)],
+            "finish_date": day_text[day_at.reshape(-1)],
         }
     )
 

@@ -33,9 +33,9 @@ __all__ = ["SUMMARY_SHEET_COLUMNS", "workbook_bytes"]
 
 SUMMARY_SHEET_COLUMNS = (
     "flow", "source", "target", "volume_bytes", "total_bytes", "start", "baseline_completion",
-    "p50", "p80", "p95", "prob_by_go_live", "prob_ci_low", "prob_ci_high", "p80_ci_low",
-    "p80_ci_high", "p80_halfwidth_days", "days_late", "bottleneck", "bottleneck_share",
-    "never_reason", "organisation",
+    "baseline_finish_date", "p50", "p80", "p95", "prob_by_go_live", "prob_ci_low",
+    "prob_ci_high", "p80_ci_low", "p80_ci_high", "p80_halfwidth_days", "days_late", "bottleneck",
+    "bottleneck_share", "never_reason", "organisation",
 )  # fmt: skip
 """The Summary sheet's columns: summary.csv's (headed in words)."""
 
@@ -262,6 +262,7 @@ def _summary_cells(
         round(row.total_bytes),
         row.start,
         never if moment is None else moment,
+        day(row.baseline_completed_on),
         day(row.p50),
         day(row.p80),
         day(row.p95),

@@ -81,8 +81,9 @@ def build_model(scenario: Scenario) -> Model:
     last = (clock.to_local(horizon) + timedelta(days=2)).date()
     spec = scenario.calendar
     calendar = build_calendar(
-        (WEEKDAYS.index(d) for d in spec.working_days), spec.holidays, spec.closures, first, last
-    )
+        (WEEKDAYS.index(d) for d in spec.working_days), spec.holidays, spec.closures, first, last,
+        spec.weekend_holidays,
+    )  # fmt: skip
     names = list(scenario.links)
     links: list[LinkModel] = []
     for name in names:

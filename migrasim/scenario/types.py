@@ -511,6 +511,12 @@ class CalendarSpec(_Model):
     closures: tuple[Closure, ...] = Field(
         default=(), description="extra non-working days, e.g. change freezes"
     )
+    weekend_holidays: Literal["substitute", "both", "actual"] = Field(
+        default="substitute",
+        description="a bank holiday on a Saturday or Sunday that has a substitute weekday: "
+        "'substitute' (the default) closes the substitute day only, 'both' the actual day too, "
+        "'actual' the actual day only; matters when working_days include weekends",
+    )
 
     @model_validator(mode="after")
     def _some_working_day(self) -> CalendarSpec:

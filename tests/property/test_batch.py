@@ -265,6 +265,38 @@ def _agrees(data: dict[str, Any], seed: int) -> None:
     assert_batch_agrees_with_engine(data, seed, ROWS, TOL_S)
 
 
+_FALLBACK_ALL_DAY_THEN_TWO_HOURS = scenario_dict(
+    {
+        "slow": {"bandwidth": "10 Mbit/s", "per_flow": True},
+        "fast": {"bandwidth": "100 Mbit/s", "window": "01:00-03:00", "per_flow": True,
+                 "available_from": "2025-07-10", "fallback": "slow"},
+    },
+    [{"name": "F", "volume": "2000 GB", "links": ["fast"]}],
+    working_days=ALL_WEEK,
+)  # fmt: skip
+
+
+@settings(max_examples=max(10, settings().max_examples // 2))
+@given(lone_scenarios(), st.integers(0, 2**31 - 1))
+@example(_FALLBACK_ALL_DAY_THEN_TWO_HOURS, 0).via(
+    "3 days on the fallback, open all day; 18 nights on the link, open 2 h each"
+)
+def test_batch_agrees_with_the_event_stepper_on_what_bound_each_flow(
+    data: dict[str, Any], seed: int
+) -> None:
+    # One bottleneck rule in every solver (docs/semantics.md, "Bottleneck"): the batch
+    # against the engine stepping lone flows event by event (not on their curves), so a
+    # fallback's closed or down time and a spent quota's wait count alike in all three.
+    scenario = parse_scenario(data)
+    model = build_model(scenario)
+    block = take_rows(draw_block(scenario, model, seed, 0), slice(0, ROWS))
+    assert len(lone_flows(model, set(block.down))) == len(model.flows)
+    result = solve_block(model, block, np.array([]), 0)
+    for row in range(ROWS):
+        run = simulate(model, inputs_for(model, block, row), method="events")
+        assert_row_agrees(model, result, row, run, TOL_S)
+
+
 def test_every_replication_of_a_block_is_solved_on_its_own() -> None:
     """A row's result does not depend on which other rows are solved with it (workers)."""
     data = scenario_dict(

@@ -90,6 +90,27 @@ def _assert_agree(model: Model, result: RunResult, reference: RefResult) -> None
                 f"{res.name} finished at {model.clock.to_local(res.finished_s)} "
                 f"({res.finished_s} s), expected {model.clock.to_local(ref_end)} ({ref_end} s)"
             )
+            _assert_binding_agrees(res, reference, f)
+
+
+def _assert_binding_agrees(res: Any, reference: RefResult, f: int) -> None:
+    """The seconds each link bound a completed flow, and so its bottleneck, as the reference
+    counts them (docs/semantics.md, "Bottleneck"): the link that set its positive rate, a
+    spent quota it waited on, or its only link. Skipped when the reference saw a tie (two
+    links binding at once, which the engine breaks by path order) or no binding time; the
+    bottleneck is compared when the top two links are more than a second apart."""
+    want = {k: v for k, v in reference.binding[f].items() if v > TOL_S}
+    if reference.tied[f] or not want:
+        return
+    got = {k: v for k, v in res.limiting_seconds if v > TOL_S}
+    assert got.keys() == want.keys(), f"{res.name}: engine binding {got}, reference {want}"
+    for name, seconds in want.items():
+        assert abs(got[name] - seconds) <= 2 * TOL_S + 1e-9 * seconds, (
+            f"{res.name}: {name} bound {got[name]} s, reference {seconds} s"
+        )
+    ranked = sorted(want.items(), key=lambda kv: -kv[1])
+    if len(ranked) == 1 or ranked[0][1] - ranked[1][1] > 2 * TOL_S:
+        assert res.bottleneck == ranked[0][0], f"{res.name}: {res.bottleneck}, want {ranked}"
 
 
 # --- known engine bugs ---------------------------------------------------------------------------
@@ -144,6 +165,20 @@ def test_engine_agrees_with_the_reference_across_the_autumn_clock_change(
     data: dict[str, Any],
 ) -> None:
     """Both count real seconds, so the 25-hour Sunday of 2025-10-26 must match too."""
+    model, result, reference = run_both(data)
+    assert_agree(model, result, reference)
+
+
+@given(
+    gen.scenarios(
+        max_flows=3,
+        horizon_days=30,
+        start_dates=(date(2026, 12, 14), date(2026, 12, 28)),
+    )
+)
+def test_engine_agrees_with_the_reference_over_a_weekend_christmas(data: dict[str, Any]) -> None:
+    """Boxing Day 2026 is a Saturday (substitute Monday 28): with Welsh holidays, each
+    ``weekend_holidays`` rule must close the same days in both (docs/semantics.md §8)."""
     model, result, reference = run_both(data)
     assert_agree(model, result, reference)
 

@@ -234,3 +234,31 @@ def test_a_flow_finishing_exactly_at_the_horizon_completes(horizon: str) -> None
     model, result = run(data)
     assert result.flows[0].finished_s == model.horizon
     assert result.flows[0].reason is None
+
+
+def test_a_fallback_and_its_link_bind_for_their_whole_time_in_every_solver() -> None:
+    # docs/semantics.md, "Bottleneck": a flow on one link at a time waits on nothing else.
+    # 2000 GB from Mon 7 Jul 2025 on `slow` (10 Mbit/s = 1.25 MB/s, all day) until `fast`
+    # (100 Mbit/s = 12.5 MB/s, 01:00-03:00: 90 GB a night) is in on Thu 10 Jul: 3 days on
+    # slow (259,200 s, 324 GB), then 1676 GB on fast: 18 nights (1620 GB) and 56 GB in
+    # 4,480 s of the 19th: Mon 28 Jul 02:14:40, 1,563,280 s on fast. The event stepper
+    # (method="events") once counted only fast's 134,080 open seconds and named `slow`.
+    from migrasim.core.engine import simulate
+
+    data = scenario_dict(
+        {
+            "slow": {"bandwidth": "10 Mbit/s", "per_flow": True},
+            "fast": {"bandwidth": "100 Mbit/s", "window": "01:00-03:00", "per_flow": True,
+                     "available_from": "2025-07-10", "fallback": "slow"},
+        },
+        [{"name": "F", "volume": "2000 GB", "links": ["fast"]}],
+        working_days=ALL_WEEK,
+    )  # fmt: skip
+    model, result = run(data, record=False)
+    assert finish(model, result, "F") == datetime(2025, 7, 28, 2, 14, 40)
+    for method in ("auto", "events"):
+        flow = simulate(model, method=method).flows[0]
+        assert flow.bottleneck == "fast", method
+        assert dict(flow.limiting_seconds) == pytest.approx(
+            {"fast": 1_563_280.0, "slow": 259_200.0}
+        ), method

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +138,10 @@ def test_workbook_holds_the_same_tables(tmp_path: Path) -> None:
     assert len(header) == 21
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == ["A", "ALL"]
+    # the exact moment (Sat 22 Nov 00:00) beside the day it counts for (Fri 21 Nov)
+    for row in rows:
+        assert row[header.index("Baseline finish")] == datetime(2025, 11, 22)
+        assert row[header.index("Baseline finish date")].date() == date(2025, 11, 21)
     p80 = rows[0][header.index("P80")]
     assert p80 is not None
     assert p80.date() == date(2025, 11, 21)

@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import pytest
+
 from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.summary import summarise
 from migrasim.core.rules import Status
-from migrasim.render.tables import summary_frame
+from migrasim.render.i18n import translator
+from migrasim.render.tables import completions_frame, summary_frame
+from migrasim.render.xlsx import SUMMARY_SHEET_COLUMNS, _summary_cells
 from migrasim.scenario.types import parse_scenario
 
 
@@ -72,3 +76,38 @@ def test_replications_in_the_file_run_monte_carlo_without_uncertainty() -> None:
     assert report.completions is not None
     assert len(report.completions) == 7
     assert report.flows[0].p80 == date(2025, 7, 18)  # every replication is the baseline
+
+
+@pytest.mark.parametrize(
+    ("volume", "moment", "day", "late"),
+    [
+        # 5 GB: five working days, the last byte at exactly 00:00 on Sat 12 Jul: Fri 11 Jul.
+        ("5000000000 B", "2025-07-12T00:00:00", "2025-07-11", False),
+        # 4,630 B more at 1 GB per 86,400 s take 0.40003 s of Monday 14 Jul: reported to the
+        # second as 00:00:00 but dated Monday (not Sunday), so late for a Monday go-live.
+        ("5000004630 B", "2025-07-14T00:00:00", "2025-07-14", True),
+    ],
+)
+def test_finish_dates_follow_the_exact_instant_in_every_table(
+    volume: str, moment: str, day: str, late: bool
+) -> None:
+    spec = parse_scenario(hand(volume, go_live="2025-07-14", replications=3))
+    report = summarise(run_scenario(spec, None, 0))
+    row = report.flows[0]
+    assert row.baseline_completed_on == date.fromisoformat(day)
+    assert row.late_in_baseline is late
+    assert report.programme.baseline_completed_on == date.fromisoformat(day)
+    assert report.flows[0].p80 == date.fromisoformat(day)
+    frame = summary_frame(report)
+    assert list(frame["baseline_completion"]) == [moment] * 2  # per flow and ALL
+    assert list(frame["baseline_finish_date"]) == [day] * 2
+    columns = list(frame.columns)
+    assert columns.index("baseline_finish_date") == columns.index("baseline_completion") + 1
+    completions = completions_frame(report)
+    assert list(completions["completion"]) == [moment] * 3
+    assert list(completions["finish_date"]) == [day] * 3
+    cells = _summary_cells(row, True, "never", translator("en"))
+    where = SUMMARY_SHEET_COLUMNS.index("baseline_finish_date")
+    assert SUMMARY_SHEET_COLUMNS[where - 1] == "baseline_completion"
+    assert cells[where - 1] == datetime.fromisoformat(moment)
+    assert cells[where] == date.fromisoformat(day)

@@ -37,8 +37,10 @@ class State:
     remaining: dict[int, float]  # active flow -> bytes left to move in this phase
     delivered: dict[int, float]  # active flow -> bytes moved so far (all phases)
     used: dict[int, tuple[int, float]]  # quota instance -> (window index, bytes used in it)
-    moving: dict[int, dict[int, float]]  # flow -> link -> seconds that link set a positive rate
-    blocked: dict[int, dict[int, float]]  # flow -> link -> seconds that link held it at zero
+    # flow -> link -> binding seconds: that link set a positive rate, or held the flow at zero
+    # with a spent quota (docs/semantics.md, "Bottleneck")
+    moving: dict[int, dict[int, float]]
+    blocked: dict[int, dict[int, float]]  # flow -> link -> other seconds it held it at zero
     ledger: Ledger | None = None  # shipment links only: devices and shipments in flight
 
     def copy(self) -> State:

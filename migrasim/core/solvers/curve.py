@@ -95,7 +95,8 @@ class CurveSolver:
         state.delivered[f] = walk.moved
         if comp.model.links[link_id].quota_limited:
             state.used[inst] = (walk.window, walk.used)
-        acc = (state.moving if walk.moved > 0 else state.blocked).setdefault(f, {})
+        # the flow's only link: all its time here binds it (docs/semantics.md, "Bottleneck")
+        acc = state.moving.setdefault(f, {})
         acc[link_id] = acc.get(link_id, 0.0) + (walk.t - start)
         if comp.record:
             adv.points.setdefault(f, Trace()).extend(walk.points)

@@ -77,6 +77,22 @@ class EventStepper:
             return INF, self.record_rates[link_id][w]
         return self.byte_rates[link_id][w], self.record_rates[link_id][w]
 
+    def holding(self, state: State, f: int) -> int:
+        """The link that binds flow ``f`` while it is held at zero, or -1 (docs/semantics.md,
+        "Bottleneck"): the first link on its path whose quota is spent now (its window open
+        and the window's quota used up), else its path's only link (closed or down)."""
+        path = self.path(f, state.t)
+        if len(path) == 1:
+            return self.instances[path[0]][0]
+        for inst in path:
+            if inst in self.quota_instances:
+                link_id = self.instances[inst][0]
+                w = self.model.links[link_id].schedule.at(state.t)
+                used_w, used = state.used.get(inst, (w, 0.0))
+                if w >= 0 and used_w == w and used >= self.inputs.cap[link_id]:
+                    return link_id
+        return -1
+
     def rates(self, state: State) -> tuple[list[int], list[float], list[int]]:
         """Active flows, their rates, and the link that limits each."""
         active = list(state.remaining)
@@ -120,6 +136,12 @@ class EventStepper:
         """Advance ``state`` to the next event (or ``stop``), completing flows that finish."""
         t = state.t
         active, rates, limiters = self.rates(state)
+        # held at zero by a spent quota, or by a path's only link: that link binds
+        waiting = {
+            pos: link
+            for pos, f in enumerate(active)
+            if rates[pos] <= 0 and (link := self.holding(state, f)) >= 0
+        }
         growth = self.inputs.growth
         t_next = min(stop, self.next_irregular(t))
         for link_id in self.link_ids:
@@ -158,8 +180,10 @@ class EventStepper:
                 left = 0.0
             state.remaining[f] = left
             state.delivered[f] += rate * dt
-            acc = (state.moving if rate > 0 else state.blocked).setdefault(f, {})
-            acc[limiters[pos]] = acc.get(limiters[pos], 0.0) + dt
+            binds = rate > 0 or pos in waiting
+            binder = waiting.get(pos, limiters[pos])
+            acc = (state.moving if binds else state.blocked).setdefault(f, {})
+            acc[binder] = acc.get(binder, 0.0) + dt
             if self.record:
                 adv.points.setdefault(f, Trace()).add(t_next, state.delivered[f])
             if left == 0.0:
