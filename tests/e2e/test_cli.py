@@ -316,7 +316,7 @@ def test_monte_carlo_outputs_do_not_depend_on_workers(tmp_path: Path) -> None:
     assert invoke("run", scenario, "--out", str(other), "-n", "40", "--seed", "6")[0] == 0
     assert (other / "completions.csv").read_bytes() != outputs["1"]["completions.csv"]
     completions = read_csv(tmp_path / "w1" / "completions.csv")
-    assert list(completions[0]) == ["replication", "flow", "completion"]
+    assert list(completions[0]) == ["replication", "flow", "completion", "finish_date"]
     assert len(completions) == 40 * 29
     summary = read_csv(tmp_path / "w1" / "summary.csv")
     for row in summary:

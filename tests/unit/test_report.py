@@ -135,7 +135,7 @@ def test_workbook_holds_the_same_tables(tmp_path: Path) -> None:
     header = [c.value for c in sheet[1]]
     assert header[:3] == ["Flow", "Source", "Target"]
     assert header[-1] == "Organisation"
-    assert len(header) == 21
+    assert len(header) == 22  # with baseline_finish_date and organisation
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == ["A", "ALL"]
     # the exact moment (Sat 22 Nov 00:00) beside the day it counts for (Fri 21 Nov)
