@@ -110,7 +110,7 @@ def board_lines(report: RunReport, t: Translator) -> list[str]:
     capacity = capacity_lines(report.capacity, t)
     if capacity is not None:
         head, targets, note = capacity
-        lines.append(head)
+        lines.append(term(t, "fix", fix=head))
         lines.extend(f"  - {line}" for line in targets)
         lines.append(f"  {note}")
     return lines
