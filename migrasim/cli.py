@@ -258,7 +258,8 @@ def run(
         # worded as what it is (at the most likely inputs, or the fix when nothing is
         # uncertain); "What would fix it" heads the capacity for each chance (run_lines)
         text = advice_text(report.fix, t)
-        click.echo(text if report.fix.uncertain else term(t, "fix", fix=text))
+        exact = not report.fix.uncertain and report.capacity is None
+        click.echo(term(t, "fix", fix=text) if exact else text)
     if report.precision_half_width_days is not None:
         reached = report.precision_half_width_days
         goal = report.precision_goal_days
