@@ -97,7 +97,7 @@ EXTRA_TITLES: dict[str, str] = {
     "sweep": N_("Sensitivity sweep"),
     "bottlenecks": N_("Bottlenecks by organisation"),
     "sensitivity": N_("What moves the completion date most"),
-    "fix": N_("What would fix it: the capacity for each chance of making go-live"),
+    "fix": N_("What would fix it"),
     "progress": N_("Progress against the plan"),
 }
 

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 import yaml
 
@@ -104,6 +105,13 @@ def test_bandwidth_need_is_nominal_by_hand(tmp_path: Path) -> None:
     rows = _fix_rows(result.report)
     assert rows == list(csv.DictReader(io.StringIO(written, newline="")))
     assert [r["confidence"] for r in rows] == ["0.5", "0.8"]
+    # the workbook has the same table, headed in words, with the values as text to type
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "summary.xlsx")["What would fix it"]
+    cells = list(sheet.iter_rows(values_only=True))
+    assert cells[0] == ("Scenario key (as --set takes it)", "Chance of making go-live", "Value",
+                        "Low", "High")  # fmt: skip
+    assert cells[1:] == [(r["key"], float(r["confidence"]), r["value"], r["low"], r["high"])
+                         for r in rows]  # fmt: skip
     for row, target in zip(rows, need.targets, strict=True):
         assert row["key"] == KEY
         assert row["value"].endswith(" Mbit/s")
