@@ -18,7 +18,7 @@ import yaml
 from migrasim import app
 from migrasim.analysis.advice import fix_for
 from migrasim.analysis.experiment import run_scenario
-from migrasim.analysis.records import RunReport
+from migrasim.analysis.records import Binding, RunReport
 from migrasim.analysis.summary import summarise
 from migrasim.core import units
 from migrasim.core.rules import in_time
@@ -179,3 +179,34 @@ def test_doubling_states_its_basis(tmp_path: Path) -> None:
     _, cy_words = binding_words(binding, None, CY)
     assert cy_words is not None
     assert "P80" in cy_words
+
+
+def test_every_days_earlier_names_its_basis() -> None:
+    # Without draws (a deterministic run, or flows sharing a link: the batch solver cannot
+    # re-solve the draws) the gains are the most likely run's, and the sentences say so.
+    link = Binding("link", "wan", None, 52.4, 0.0, 0.0)
+    assert binding_words(link, None, EN)[1] == (
+        "Doubling this link's capacity would bring the finish 52 days earlier at the most likely "
+        "inputs."
+    )
+    lead = Binding("lead_time", "wan", None, 3.0, 28.0, 0.0)
+    assert binding_words(lead, None, EN)[1] == (
+        "With no install lead time the programme would finish 28 days earlier at the most "
+        "likely inputs."
+    )
+    remediation = Binding("remediation", "wan", None, 3.0, 0.0, 140.0)
+    assert binding_words(remediation, None, EN)[1] == (
+        "With no remediation delay for rejected records the programme would finish 140 days "
+        "earlier at the most likely inputs."
+    )
+    # With the draws, the P80's shift leads and the most likely run's is given beside it.
+    both = Binding("link", "wan", None, 300.2, 0.0, 13.0, 507.0, 1000)
+    assert binding_words(both, None, EN)[1] == (
+        "Doubling this link's capacity would bring the P80 finish 507 days earlier (on 1,000 of "
+        "this run's simulated draws; at the most likely inputs alone, 300 days)."
+    )
+    assert binding_words(both, None, CY)[1] == (
+        "Byddai dyblu capasiti'r cyswllt hwn yn dod â diwedd y P80 507 diwrnod yn gynt (ar 1,000 "
+        "o dyniadau efelychiedig y rhediad hwn; gyda'r mewnbynnau mwyaf tebygol yn unig, 300 "
+        "diwrnod)."
+    )
