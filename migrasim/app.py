@@ -82,7 +82,13 @@ def board_findings(outcome: Outcome, report: RunReport, fix: Any) -> dict[str, A
     model, programme = outcome.model, report.programme
     return {
         "binding": binding_constraint(
-            model, programme.bottleneck, _description(outcome, programme.bottleneck)
+            model,
+            programme.bottleneck,
+            _description(outcome, programme.bottleneck),
+            outcome.scenario,
+            outcome.seed,
+            report.replications or 0,
+            programme.p80,
         ),
         "movers": baseline_movers(
             outcome.scenario, model, programme.volume_bytes, programme.total_bytes
@@ -211,7 +217,13 @@ def run(
     from migrasim.analysis.advice import fix_for
     from migrasim.analysis.sampling import has_uncertainty
     from migrasim.analysis.sensitivity import swings
-    from migrasim.render.bundle import RUN_CHARTS, report_files, report_tables, run_outputs
+    from migrasim.render.bundle import (
+        RUN_CHARTS,
+        fix_files,
+        report_files,
+        report_tables,
+        run_outputs,
+    )
     from migrasim.render.headlines import wide_intervals
     from migrasim.render.report import xlsx_bytes
     from migrasim.scenario.loader import load_scenario
@@ -256,7 +268,7 @@ def run(
     reports = report_files(inputs, lang, pngs, workbook)
     files = {file: data for piece in pieces for file, data in piece().items()
              if file.endswith(".csv")}  # fmt: skip
-    files |= reports | pngs()
+    files |= fix_files(report) | reports | pngs()
     write_files(out, files, force=force, protect=[path])
     return RunOutput(report, out, wide_intervals(report))
 

@@ -256,7 +256,11 @@ def run(
     for line in run_lines(report, t):
         click.echo(line)
     if report.fix is not None and result.headline_late:
-        click.echo(term(t, "fix", fix=advice_text(report.fix, t)))
+        # worded as what it is (at the most likely inputs, or the fix when nothing is
+        # uncertain); "What would fix it" heads the capacity for each chance (run_lines)
+        text = advice_text(report.fix, t)
+        exact = not report.fix.uncertain and report.capacity is None
+        click.echo(term(t, "fix", fix=text) if exact else text)
     if report.precision_half_width_days is not None:
         reached = report.precision_half_width_days
         goal = report.precision_goal_days

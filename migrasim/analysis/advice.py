@@ -19,6 +19,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from migrasim.analysis.sampling import has_uncertainty
 from migrasim.analysis.sensitivity import (
     InputKind,
     input_setter,
@@ -72,6 +73,7 @@ class Fix:
     needed: str | None  # None: even MAX_FACTOR times today's does not make go-live
     factor: float | None  # needed / current
     solve_command: str
+    uncertain: bool = True  # some input is uncertain: the most likely inputs' value is not the fix
 
     @property
     def already(self) -> bool:
@@ -79,10 +81,29 @@ class Fix:
         return self.needed == self.current
 
 
-def _rounded(value: float, up: bool = False) -> float:
-    """``value`` to 4 significant figures (whole numbers from 10,000), to nearest or up."""
+def _rounded(value: float, up: bool = False, down: bool = False) -> float:
+    """``value`` to 4 significant figures (whole numbers from 10,000), to nearest, up or down."""
     step = 1.0 if value >= 10000 else 10.0 ** (math.floor(math.log10(value)) - 3)
-    return (math.ceil(value / step - 1e-9) if up else round(value / step)) * step
+    if up:
+        return math.ceil(value / step - 1e-9) * step
+    if down:
+        return math.floor(value / step + 1e-9) * step
+    return round(value / step) * step
+
+
+def rounded_setting(value: float, up: bool = False, down: bool = False) -> float:
+    """A suggested capacity as it is stated and typed (4 significant figures): to nearest, or
+    up (a value that must still make the target), or down (an interval's lower end)."""
+    if not (value > 0 and math.isfinite(value)):
+        return value
+    stated = _rounded(value, up=up, down=down)
+    return float(f"{stated:.4g}") if stated < 10000 else stated  # 4.903, not 4.9030000000000005
+
+
+def setting_text(value: float, unit: str) -> str:
+    """A capacity as ``--set`` takes it for its key (``unit``: the key's, e.g. ``4.97 GB`` for a
+    daily cap, ``186.3 Mbit/s`` for a nominal bandwidth), to 4 significant figures."""
+    return _text(value, unit)
 
 
 def _text(value: float, unit: str) -> str:
@@ -135,11 +156,13 @@ def fix_for(
         f"{shlex.quote(current_text)} {shlex.quote(high_text)} --target 'P80 < go_live'"
         " --force"  # runs again as printed: --force only replaces a folder migrasim wrote
     )
+    uncertain = has_uncertainty(scenario)
     at_ends = make_go_live([1.0, MAX_FACTOR])
     if at_ends[0]:
-        return Fix(key, quantity.noun, bottleneck, current_text, current_text, 1.0, command)
+        return Fix(key, quantity.noun, bottleneck, current_text, current_text, 1.0, command,
+                   uncertain)  # fmt: skip
     if not at_ends[1]:
-        return Fix(key, quantity.noun, bottleneck, current_text, None, None, command)
+        return Fix(key, quantity.noun, bottleneck, current_text, None, None, command, uncertain)
     lo, hi = 1.0, MAX_FACTOR
     sections = SECTIONS[len(model.flows) > MANY_FLOWS]
     while hi / lo > 1.00001:
@@ -157,7 +180,7 @@ def fix_for(
     if needed < current * hi and not makes_go_live(needed / current):
         needed = _rounded(current * hi, up=True)
     return Fix(key, quantity.noun, bottleneck, current_text, _text(needed, quantity.unit),
-               needed / current, command)  # fmt: skip
+               needed / current, command, uncertain)  # fmt: skip
 
 
-__all__ = ["MAX_FACTOR", "Fix", "fix_for"]
+__all__ = ["MAX_FACTOR", "Fix", "fix_for", "rounded_setting", "setting_text"]

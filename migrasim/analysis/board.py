@@ -11,14 +11,26 @@ Rules (documented here once; the report's words come from the catalogue):
   the horizon). The largest gain names the constraint: the link (shown by its description),
   "install lead time" or "remediation"; a tie goes to the link. A gain under half a day counts
   as none.
-* **Capacity needed, with its uncertainty.** On the run's own draws (the same seed and blocks as
-  the Monte Carlo run; at most :data:`MAX_DRAWS` replications), each replication's smallest value
-  of the bottleneck's binding capacity that brings the whole programme in before go-live is
-  found by bisection (geometric, to 0.5 %; more capacity never finishes later). The capacity for
-  a target chance p (0.5, 0.8) is the p-quantile of these needs (the smallest value at which a
-  share p of the draws makes go-live), with a ~95 % distribution-free order-statistic interval
-  (``stats.quantile_interval_ranks``). An uncertain capacity keeps its spread: each draw's value
-  is the decision value times that draw's ratio to the most likely value.
+* **Capacity needed, with its uncertainty.** The capacity is stated in the terms of the scenario
+  key it names, as ``--set KEY=VALUE`` and ``migrasim solve --vary KEY`` take it: a daily cap as
+  typed, a bandwidth as the nominal line speed (before ``efficiency``). A value is tried exactly
+  as ``--set`` would run it: the key set to that one value in every replication (an uncertain
+  capacity's own spread is replaced, as ``--set`` replaces it), every other input, the link's
+  efficiency included, drawn as in the run. On the run's own draws (the same seed and block as
+  the Monte Carlo run, so the same draws ``--set`` and ``solve`` give: common random numbers;
+  up to one block, :data:`MAX_DRAWS`, fewer when the flows x draws budget says so), each
+  replication's smallest value that brings the whole programme in before go-live is found by
+  bisection (geometric, to 0.5 %; more capacity never finishes later). The capacity for a
+  target chance p (0.5, 0.8) is the p-quantile of these needs (the smallest value at which a
+  share p of the draws makes go-live: the value at which ``P80 < go_live`` holds, for 0.8),
+  with a ~95 % distribution-free order-statistic interval (``stats.quantile_interval_ranks``).
+  Values are stated to 4 significant figures: the value rounded up (typed back, it still
+  makes its target on these draws), the interval's lower end down and upper end up.
+* **Doubling's P80 shift.** The binding constraint's gains are measured at the most likely
+  inputs (one run each). The headline's "N days earlier" for the bottleneck link is also
+  measured on the run's own draws: the programme's P80 on those draws today and with the link's
+  every capacity doubled (common random numbers), when the batch solver can take the scenario
+  (every flow alone on its links); the sentences name which basis they use.
 
 Pure: no I/O.
 """
@@ -28,11 +40,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import numpy as np
 
-from migrasim.analysis.advice import MAX_FACTOR, Fix
+from migrasim.analysis.advice import MAX_FACTOR, Fix, rounded_setting
 from migrasim.analysis.draws import BLOCK_SIZE, draw_block, inputs_for, take_rows
 from migrasim.analysis.records import BaselineMovers, Binding, CapacityNeed, CapacityTarget
 from migrasim.analysis.sensitivity import InputKind, input_value, programme_finishes, with_input
@@ -42,18 +54,20 @@ from migrasim.core.calendar import SimTime
 from migrasim.core.engine import simulate
 from migrasim.core.model import Inputs, Model, Rejection, baseline_inputs
 from migrasim.core.rules import completion_days, in_time_ordinals, quantile_rank
-from migrasim.scenario.types import Scenario
+from migrasim.scenario.types import Scenario, likely_of
 
 INF = math.inf
 DAY_S = 86_400.0
 
 __all__ = ["MAX_DRAWS", "baseline_movers", "binding_constraint", "capacity_need"]
 
-MAX_DRAWS = 200
-"""Replications used for the capacity needs (fewer when the run had fewer)."""
+MAX_DRAWS = BLOCK_SIZE
+"""Replications used for the capacity needs (fewer when the run had fewer): one block, so the
+needs are found on the very draws a run (and ``solve``) of up to a block's replications uses."""
 ENGINE_DRAWS = 100
-FLOW_DRAW_BUDGET = 6_000
-"""At most flows x draws re-solved per search step (29 flows: all 200 draws)."""
+FLOW_DRAW_BUDGET = 30_000
+"""At most flows x draws re-solved per search step (29 flows: all 1,000 draws; measured on the
+Wales scenario, 0.47 s for 1,000 draws against 0.26 s for 200)."""
 MAX_FLOWS = 200
 """Beyond this many flows the capacity search is not run with every `run` (its cost grows with
 flows x draws x search steps); `migrasim solve` answers the same question on request."""
@@ -77,8 +91,18 @@ def _days(t: SimTime | None, horizon: float) -> float:
     return (horizon if t is None or not math.isfinite(t) else t) / 86400
 
 
-def binding_constraint(model: Model, bottleneck: str, description: str | None = None) -> Binding:
-    """The constraint holding the programme back (see the module's rule)."""
+def binding_constraint(
+    model: Model,
+    bottleneck: str,
+    description: str | None = None,
+    scenario: Scenario | None = None,
+    seed: int = 0,
+    replications: int = 0,
+    p80: date | None = None,
+) -> Binding:
+    """The constraint holding the programme back (see the module's rule); with the run's
+    ``scenario``, ``seed`` and ``replications``, also how far doubling the bottleneck link's
+    capacity moves the programme's P80 on the run's draws (``p80``: the run's own)."""
     base = baseline_inputs(model)
     horizon = model.horizon
     names = [link.name for link in model.links]
@@ -114,7 +138,64 @@ def binding_constraint(model: Model, bottleneck: str, description: str | None = 
         constraint, best = "lead_time", lead_gain
     if remediation_gain > best:
         constraint = "remediation"
-    return Binding(constraint, bottleneck, description, link_gain, lead_gain, remediation_gain)
+    shift = None
+    if scenario is not None and bottleneck in names:
+        shift = doubled_p80_shift(scenario, model, names.index(bottleneck), seed, replications, p80)
+    p80_days, p80_draws = (None, 0) if shift is None else shift
+    return Binding(constraint, bottleneck, description, link_gain, lead_gain, remediation_gain,
+                   p80_days, p80_draws)  # fmt: skip
+
+
+_CAPACITY_COLUMNS = ("bandwidth", "cap", "records_rate", "daily_records")
+
+
+def doubled_p80_shift(
+    scenario: Scenario,
+    model: Model,
+    index: int,
+    seed: int,
+    replications: int,
+    p80: date | None = None,
+) -> tuple[float | None, int] | None:
+    """(days the programme's P80 moves earlier with link ``index``'s every capacity doubled,
+    the draws it was measured on): the run's first draws (up to a block, within
+    :data:`FLOW_DRAW_BUDGET`), today and doubled, common random numbers. Days are None when
+    the P80 never comes today or doubled; None when the batch solver cannot take the scenario
+    (flows sharing a link) or there are too few draws. ``p80``: the run's own P80 when it was
+    found on these very draws (all ``replications`` of one block); today's case is then not
+    solved again, and outages are drawn only to the day after it (exact: doubling never
+    finishes later, so the doubled P80 falls before then and nothing after it moves it)."""
+    n = min(replications, BLOCK_SIZE, FLOW_DRAW_BUDGET // max(1, len(model.flows)))
+    if n < MIN_DRAWS or len(model.flows) > MAX_FLOWS:
+        return None
+    known = p80 is not None and n == replications
+    bound = model.horizon
+    if known:
+        assert p80 is not None
+        after = model.clock.to_sim(datetime.combine(p80, time())) + DAY_S
+        bound = min(model.horizon, max(0.0, after))
+    block = draw_block(scenario, model, seed, 0, bound, rows=n)
+    if len(lone_flows(model, set(block.down))) != len(model.flows):
+        return None
+    doubled = {}
+    for column in _CAPACITY_COLUMNS:
+        values = getattr(block, column).copy()
+        values[:, index] *= 2  # inf (no such limit) stays inf
+        doubled[column] = values
+    cache: CurveCache = {}
+    day_ends = np.array([], dtype=float)
+    rank = quantile_rank(n, 0.8)
+    cases = [replace(block, **doubled)] if known else [block, replace(block, **doubled)]
+    found = []
+    for inputs in cases:
+        with np.errstate(invalid="ignore"):
+            finished = solve_block(model, inputs, day_ends, 0, cache).finished.max(axis=1)
+        found.append(float(np.sort(completion_days(model.clock, finished))[rank]))
+    twice = found[-1]
+    today = float(p80.toordinal()) if known and p80 is not None else found[0]
+    if not (math.isfinite(today) and math.isfinite(twice)):
+        return None, n
+    return today - twice, n
 
 
 def baseline_movers(
@@ -178,7 +259,9 @@ def capacity_need(
         return None
     unit, per_unit, kind, column = _QUANTITIES[attribute]
     index = [link.name for link in model.links].index(fix.link)
-    likely = input_value(baseline_inputs(model), kind, index)
+    spec = scenario.links.get(fix.link)
+    typed = None if spec is None else getattr(spec, attribute)
+    likely = math.nan if typed is None else likely_of(typed)  # the key's terms (nominal), SI
     if not math.isfinite(likely) or likely <= 0:
         return None
     if len(model.flows) > MAX_FLOWS or FLOW_DRAW_BUDGET // max(1, len(model.flows)) < MIN_DRAWS:
@@ -188,7 +271,10 @@ def capacity_need(
     # and a completion after it stays after it when later outages are left out).
     deadline = model.clock.to_sim(datetime.combine(go_live, time()))
     bound = min(model.horizon, max(0.0, deadline + DAY_S))
-    block = draw_block(scenario, model, seed, 0, bound)
+    # Drawn with the key at one value (its likely one), as ``--set`` runs it: the column is then
+    # that value times what else multiplies it in each draw (a bandwidth's efficiency).
+    block = draw_block(_with_link_value(scenario, fix.link, attribute, likely), model, seed, 0,
+                       bound)  # fmt: skip
     probe = lone_flows(model, set(block.down))
     draws = MAX_DRAWS if len(probe) == len(model.flows) else ENGINE_DRAWS
     # Bounded cost: each draw re-solves every flow some 40 times; beyond FLOW_DRAW_BUDGET
@@ -245,13 +331,24 @@ def capacity_need(
                 lo = mid
         return hi / per_unit
 
+    def stated(value: float | None, up: bool = False, down: bool = False) -> float | None:
+        return None if value is None else rounded_setting(value, up=up, down=down)
+
     targets = []
     for p in TARGETS:
         low, high = quantile_interval_ranks(n, p)
         targets.append(
-            CapacityTarget(p, smallest(quantile_rank(n, p)), smallest(low), smallest(high))
-        )
+            CapacityTarget(p, stated(smallest(quantile_rank(n, p)), up=True),
+                           stated(smallest(low), down=True), stated(smallest(high), up=True))
+        )  # fmt: skip
     return CapacityNeed(
         key=fix.key, noun=fix.noun, link=fix.link, unit=unit, current=likely / per_unit,
         replications=n, searched_up_to=likely * MAX_FACTOR / per_unit, targets=tuple(targets),
     )  # fmt: skip
+
+
+def _with_link_value(scenario: Scenario, link: str, attribute: str, value: float) -> Scenario:
+    """``scenario`` with link ``link``'s ``attribute`` set to one value (SI), as ``--set``
+    sets it."""
+    spec = scenario.links[link].model_copy(update={attribute: value})
+    return scenario.model_copy(update={"links": {**scenario.links, link: spec}})

@@ -152,6 +152,10 @@ class Binding:
     link_days: float
     lead_time_days: float
     remediation_days: float
+    # On the run's draws: how many days earlier the programme's P80 comes with the bottleneck
+    # link's capacity doubled (None: not measured, or the P80 never comes), and on how many.
+    link_p80_days: float | None = None
+    p80_draws: int = 0
 
 
 @dataclass(frozen=True)

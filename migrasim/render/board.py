@@ -60,18 +60,19 @@ def join_words(words: Sequence[str], t: Translator) -> str:
     return fill(t, BOARD["and"], first=", ".join(words[:-1]), last=words[-1])
 
 
-def _figures(value: float, t: Translator) -> str:
-    """Three significant figures, grouped: 5.32, 53.2, 532, 5,320."""
+def _figures(value: float, t: Translator, figures: int = 3) -> str:
+    """Three (or ``figures``) significant figures, grouped: 5.32, 53.2, 532, 5,320."""
     if value == 0 or not math.isfinite(value):
         return t.decimal(value, "#,##0")
-    digits = max(0, 2 - math.floor(math.log10(abs(value))))
+    digits = max(0, figures - 1 - math.floor(math.log10(abs(value))))
     rounded = round(value, digits)
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
     return t.decimal(rounded, pattern)
 
 
 def _capacity_value(value: float, unit: str, t: Translator) -> str:
-    number = _figures(value, t)
+    """A capacity as stated (4 significant figures: the value ``--set`` is to be given)."""
+    number = _figures(value, t, 4)
     if unit == "GB":
         return fill(t, BOARD["per_day"], value=f"{number} GB")
     if unit == "Mbit/s":
@@ -89,6 +90,12 @@ def binding_words(
     if binding is None or binding.kind == "link":
         name = description or (binding.link if binding is not None else "") or "-"
         days = None if binding is None or binding.link_days <= 0 else binding.link_days
+        p80 = None if binding is None else binding.link_p80_days
+        if binding is not None and p80 is not None and p80 >= 0.5:
+            # the headline's basis: the P80 on the run's draws (the most likely run's beside)
+            n, likely = f"{binding.p80_draws:,}", f"{binding.link_days:,.0f}"
+            words = fill(t, BOARD["gain_link_p80"], days=f"{p80:,.0f}", n=n, likely=likely)
+            return name, words
         gain = None if days is None else fill(t, BOARD["gain_link"], days=f"{days:,.0f}")
         return name, gain
     if binding.kind == "lead_time":
@@ -107,7 +114,7 @@ def capacity_lines(need: CapacityNeed | None, t: Translator) -> tuple[str, list[
     noun = fill(t, CAPACITY_NOUNS[need.noun]) if need.noun in CAPACITY_NOUNS else need.noun
     current = _capacity_value(need.current, need.unit, t)
     head = fill(t, BOARD["capacity_head"], noun=noun[:1].upper() + noun[1:], link=need.link,
-                current=current)  # fmt: skip
+                key=need.key, current=current)  # fmt: skip
     top = _capacity_value(need.searched_up_to, need.unit, t)
     floor = need.current / 10
 
@@ -115,7 +122,7 @@ def capacity_lines(need: CapacityNeed | None, t: Translator) -> tuple[str, list[
         if v is None:
             return fill(t, BOARD["more_than"], value=top)
         text = _capacity_value(v, need.unit, t)
-        return fill(t, BOARD["at_most"], value=text) if v <= floor * 1.0001 else text
+        return fill(t, BOARD["at_most"], value=text) if v <= floor * 1.001 else text
 
     lines = []
     for target in need.targets:
@@ -126,7 +133,10 @@ def capacity_lines(need: CapacityNeed | None, t: Translator) -> tuple[str, list[
         else:
             lines.append(fill(t, BOARD["capacity_for"], chance=chance, needed=needed, low=low,
                               high=high))  # fmt: skip
-    return head, lines, fill(t, BOARD["capacity_note"], n=f"{need.replications:,}")
+    note = fill(t, BOARD["capacity_note"], n=f"{need.replications:,}")
+    if need.unit == "Mbit/s":
+        note = f"{note} {fill(t, BOARD['capacity_nominal'])}"
+    return head, lines, note
 
 
 def top_organisations(report: RunReport, n: int = 3) -> list[FlowSummary]:

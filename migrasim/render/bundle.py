@@ -15,7 +15,12 @@ from migrasim.analysis.experiment import Outcome
 from migrasim.analysis.records import RunReport
 from migrasim.render.board import driver_label, what_if_text
 from migrasim.render.i18n import fill, translator
-from migrasim.render.inputs import ExtraTable, bottlenecks_table, sensitivity_table
+from migrasim.render.inputs import (
+    ExtraTable,
+    bottlenecks_table,
+    fix_table,
+    sensitivity_table,
+)
 from migrasim.render.messages import CHARTS
 from migrasim.render.report import ReportInputs, render_html, xlsx_bytes
 
@@ -151,11 +156,31 @@ def report_tables(report: RunReport) -> list[ExtraTable]:
     """The tables shown in the report (and workbook) besides the summary: bottlenecks.csv's
     and sensitivity.csv's rows; the long ones (timeline, completions) stay in CSV."""
     tables = []
+    if report.capacity is not None:
+        tables.append(fix_table(report.capacity))
     if report.bottlenecks is not None:
         tables.append(bottlenecks_table(report.bottlenecks))
     if report.swings is not None:
         tables.append(sensitivity_table(report.swings))
     return tables
+
+
+def fix_files(report: RunReport) -> dict[str, bytes]:
+    """fix.csv when the run found the capacity that would fix it (``report.capacity``): one row
+    per chance (``key, confidence, value, low, high``, values as ``--set`` takes them). Made
+    with the csv module, in ``run``'s own process (which never loads pandas), once the board's
+    findings exist."""
+    import csv
+    import io
+
+    if report.capacity is None:
+        return {}
+    table = fix_table(report.capacity)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.columns)
+    writer.writerows(["" if cell is None else cell for cell in row] for row in table.rows)
+    return {"fix.csv": buffer.getvalue().encode("utf-8")}
 
 
 def csv_files(tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:

@@ -123,6 +123,9 @@ def _fix_text(fix: Fix, t: Translator) -> str:
         return fill(t, ADVICE["not_enough"], noun=noun, link=fix.link, factor=most,
                     current=fix.current)  # fmt: skip
     factor = f"{fix.factor:.1f}"
+    if not fix.uncertain:  # the most likely inputs are the inputs: this value is the fix
+        return fill(t, ADVICE["raise_exact"], noun=noun, link=fix.link, current=fix.current,
+                    needed=fix.needed, factor=factor)  # fmt: skip
     return fill(t, ADVICE["raise"], noun=noun, link=fix.link, current=fix.current,
                 needed=fix.needed, factor=factor, command=fix.solve_command)  # fmt: skip
 

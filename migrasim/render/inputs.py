@@ -11,8 +11,15 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from migrasim.analysis.advice import setting_text
 from migrasim.analysis.compare import CompareRow
-from migrasim.analysis.records import BottleneckCount, RunReport, SweepPoint, SwingSummary
+from migrasim.analysis.records import (
+    BottleneckCount,
+    CapacityNeed,
+    RunReport,
+    SweepPoint,
+    SwingSummary,
+)
 from migrasim.render.headlines import Headline
 
 __all__ = [
@@ -24,6 +31,7 @@ __all__ = [
     "assumptions_of",
     "bottlenecks_table",
     "compare_table",
+    "fix_table",
     "sensitivity_table",
     "sweep_table",
 ]
@@ -42,7 +50,7 @@ Value = datetime.date | float | int | str | bool | Never | None
 
 PERCENT_COLUMNS = frozenset(
     {"prob_by_go_live", "prob_ci_low", "prob_ci_high", "prob_diff", "prob_diff_ci_low",
-     "prob_diff_ci_high", "share", "bottleneck_share"}
+     "prob_diff_ci_high", "share", "bottleneck_share", "confidence"}
 )  # fmt: skip
 """Columns holding a share (0-1), shown as a percentage."""
 
@@ -110,6 +118,25 @@ def sensitivity_table(swings: Iterable[SwingSummary]) -> ExtraTable:
     columns = ("input", "low", "high", "completion_at_low", "completion_at_high",
                "change_low_days", "change_high_days", "swing_days")  # fmt: skip
     return ExtraTable("sensitivity", columns, rows)
+
+
+FIX_COLUMNS = ("key", "confidence", "value", "low", "high")
+"""fix.csv's columns (and the workbook's "What would fix it" sheet's)."""
+
+
+def fix_table(need: CapacityNeed) -> ExtraTable:
+    """What would fix it (fix.csv's rows): for each chance of making go-live (0.5, 0.8), the
+    capacity with its ~95 % interval, each in the key's own terms as ``--set KEY=VALUE`` takes
+    it (``4.97 GB``, ``186.3 Mbit/s``); blank where it lies beyond the searched range."""
+
+    def text(value: float | None) -> str | None:
+        return None if value is None else setting_text(value, need.unit)
+
+    rows = tuple(
+        (need.key, target.chance, text(target.needed), text(target.low), text(target.high))
+        for target in need.targets
+    )
+    return ExtraTable("fix", FIX_COLUMNS, rows)
 
 
 def compare_table(rows: Iterable[CompareRow]) -> ExtraTable:

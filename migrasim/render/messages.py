@@ -93,6 +93,8 @@ COLUMN_LABELS: dict[str, str] = {
     "text": N_("Assumption or source"),
     "item": N_("Item"),
     "value": N_("Value"),
+    "key": N_("Scenario key (as --set takes it)"),
+    "confidence": N_("Chance of making go-live"),
 }
 
 #: Headings of the report's extra tables (and their workbook sheets), by table key.
@@ -102,6 +104,7 @@ EXTRA_TITLES: dict[str, str] = {
     "sweep": N_("Sensitivity sweep"),
     "bottlenecks": N_("Bottlenecks by organisation"),
     "sensitivity": N_("What moves the completion date most"),
+    "fix": N_("What would fix it"),
     "progress": N_("Progress against the plan"),
 }
 
@@ -131,9 +134,10 @@ ABOUT_ITEMS: dict[str, str] = {
     "prob_ci_high": N_("Chance interval, high"),
     "bottleneck": N_("Bottleneck"),
     "fix": N_("What would fix it"),
+    "most_likely": N_("At the most likely inputs only (not the fix)"),
     "what_if": N_("What-if"),
     "holding_back": N_("What holds us back"),
-    "capacity": N_("Capacity needed, with its uncertainty"),
+    "capacity": N_("What would fix it: the capacity needed, with its uncertainty"),
     "never": N_("never"),
     "yes": N_("yes"),
     "no": N_("no"),
@@ -174,9 +178,14 @@ ADVICE: dict[str, str] = {
         "(start dates, dependencies, lead times or other links)."
     ),
     "raise": N_(
-        "Raise the %(noun)s of link '%(link)s' from %(current)s to %(needed)s (%(factor)s×): at "
-        "the most likely inputs everything then finishes before go-live. For the value that "
-        "makes go-live with 80%% confidence, run: %(command)s"
+        "At the most likely inputs only (every uncertain input at its likely value), the "
+        "%(noun)s of link '%(link)s' would need %(needed)s (today %(current)s, %(factor)s×) "
+        "for everything to finish before go-live; this ignores the uncertainty and is not the "
+        "fix. For the value that makes go-live with 80%% confidence, run: %(command)s"
+    ),
+    "raise_exact": N_(
+        "Raise the %(noun)s of link '%(link)s' from %(current)s to %(needed)s (%(factor)s×): "
+        "everything then finishes before go-live (no input of this scenario is uncertain)."
     ),
     "compare_none_better": N_(
         "None of the alternatives does better than %(first)s (P80 %(p80)s); see the comparison "
@@ -399,21 +408,34 @@ BOARD: dict[str, str] = {
     "what_if": N_("What-if: %(changes)s"),
     "binding_lead_time": N_("Install lead time"),
     "binding_remediation": N_("Remediation of rejected records"),
-    "gain_link": N_("Doubling this link's capacity would bring the finish %(days)s days earlier."),
+    "gain_link": N_(
+        "Doubling this link's capacity would bring the finish %(days)s days earlier at the most "
+        "likely inputs."
+    ),
+    "gain_link_p80": N_(
+        "Doubling this link's capacity would bring the P80 finish %(days)s days earlier (on %(n)s "
+        "of this run's simulated draws; at the most likely inputs alone, %(likely)s days)."
+    ),
     "gain_lead_time": N_(
-        "With no install lead time the programme would finish %(days)s days earlier."
+        "With no install lead time the programme would finish %(days)s days earlier at the most "
+        "likely inputs."
     ),
     "gain_remediation": N_(
         "With no remediation delay for rejected records the programme would finish %(days)s "
-        "days earlier."
+        "days earlier at the most likely inputs."
     ),
-    "capacity_head": N_("%(noun)s of link %(link)s needed (today %(current)s):"),
+    "capacity_head": N_("%(noun)s of link %(link)s needed (%(key)s; today %(current)s):"),
+    "capacity_nominal": N_(
+        "Bandwidth is the nominal line speed, as the scenario file and --set give it (before "
+        "the link's efficiency)."
+    ),
     "capacity_for": N_(
         "%(chance)s chance of making go-live: %(needed)s (95%% interval %(low)s to %(high)s)"
     ),
     "capacity_note": N_(
-        "From %(n)s of this run's simulated draws: the smallest value at which that share of "
-        "the draws finishes everything before go-live."
+        "From %(n)s of this run's simulated draws, with the key set to one value as --set sets "
+        "it: the smallest value at which that share of the draws finishes everything before "
+        "go-live (the question migrasim solve answers with the target 'P80 < go_live')."
     ),
     "capacity_for_exact": N_("%(chance)s chance of making go-live: %(needed)s"),
     "more_than": N_("more than %(value)s"),

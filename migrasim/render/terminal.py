@@ -126,7 +126,9 @@ def board_lines(report: RunReport, t: Translator) -> list[str]:
     capacity = capacity_lines(report.capacity, t)
     if capacity is not None:
         head, targets, note = capacity
-        lines.append(head)
+        # "What would fix it" heads these values when the programme is not on track (never
+        # the most-likely-inputs value, which ``run`` prints after them, labelled as such)
+        lines.append(term(t, "fix", fix=head) if answer in ("no", "risk") else head)
         lines.extend(f"  - {line}" for line in targets)
         lines.append(f"  {note}")
     return lines

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from migrasim.analysis.advice import Fix
 from migrasim.analysis.records import FlowSummary
 from migrasim.render.board import binding_words, capacity_lines, what_if_text
 from migrasim.render.headlines import advice_text, verdict, verdict_text
@@ -357,7 +358,10 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
         ("prob_ci_low", _chance(h.prob_ci[0] if h.prob_ci else None)),
         ("prob_ci_high", _chance(h.prob_ci[1] if h.prob_ci else None)),
         ("bottleneck", h.bottleneck),
-        ("fix", None if h.advice is None else advice_text(h.advice, t)),
+        # a run's most-likely-inputs value is labelled as such, never as the fix (which is
+        # the capacity for each chance, below and on the "What would fix it" sheet)
+        ("most_likely" if isinstance(h.advice, Fix) and h.advice.uncertain else "fix",
+         None if h.advice is None else advice_text(h.advice, t)),
         *_board_items(inputs, t),
     ]  # fmt: skip
     sheet = wb.create_sheet(names["about"])

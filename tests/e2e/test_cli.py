@@ -35,13 +35,27 @@ def test_run_every_scenario(scenario: Path, tmp_path: Path) -> None:
     written = {p.name for p in out.iterdir()}
     every_run = {"summary.csv", "timeline.csv", "burnup.png", "gantt.png", "cdf.png",
                  "completions.csv", "bottlenecks.csv", "report.html", "summary.xlsx",
-                 MARKER}  # fmt: skip
+                 "fix.csv", MARKER}  # fmt: skip
+    # fix.csv: every shipped scenario has a go-live and a bottleneck with a capacity to raise
     uncertain = {"sensitivity.csv", "tornado.png"}
     spec = load_scenario(scenario)
     assert written == (every_run | uncertain if has_uncertainty(spec) else every_run)
     assert written_files(out) == written - {MARKER}  # the marker lists what migrasim wrote
     if scenario.name == "health_boards.yaml":  # late at 1 GB a day: the fix is printed
-        assert "What would fix it: Raise the daily cap of link 'capped' from 1 GB to" in stdout
+        assert (
+            "What would fix it: Daily cap of link capped needed (links.capped.daily_cap; today "
+            "1 GB a day):\n  - 50% chance of making go-live: "
+        ) in stdout
+        # the most likely inputs' value is labelled as such, never as the fix
+        assert "\nAt the most likely inputs only (every uncertain input at its likely value)" in (
+            stdout
+        )
+        assert "What would fix it: Raise" not in stdout
+        fix = read_csv(out / "fix.csv")
+        assert [(r["key"], r["confidence"]) for r in fix] == [
+            ("links.capped.daily_cap", "0.5"),
+            ("links.capped.daily_cap", "0.8"),
+        ]
     summary = read_csv(out / "summary.csv")
     assert next(iter(summary[0])) == "flow"
     assert {

@@ -17,18 +17,29 @@ from migrasim.render.i18n import translator
 EN, CY = translator("en"), translator("cy")
 
 
-def _fix(needed: str | None, factor: float | None) -> Fix:
-    return Fix("links.capped.daily_cap", "daily cap", "capped", "1 GB", needed, factor, "CMD")
+def _fix(needed: str | None, factor: float | None, uncertain: bool = True) -> Fix:
+    return Fix("links.capped.daily_cap", "daily cap", "capped", "1 GB", needed, factor, "CMD",
+               uncertain)  # fmt: skip
 
 
 def test_a_fix_in_words() -> None:
+    # With uncertain inputs the most-likely-inputs value is labelled as such, never the fix.
     assert advice_text(_fix("5 GB", 5.0), EN) == (
-        "Raise the daily cap of link 'capped' from 1 GB to 5 GB (5.0×): at the most likely "
-        "inputs everything then finishes before go-live. For the value that makes go-live with "
-        "80% confidence, run: CMD"
+        "At the most likely inputs only (every uncertain input at its likely value), the daily "
+        "cap of link 'capped' would need 5 GB (today 1 GB, 5.0×) for everything to finish before "
+        "go-live; this ignores the uncertainty and is not the fix. For the value that makes "
+        "go-live with 80% confidence, run: CMD"
     )
     assert advice_text(_fix("5 GB", 5.0), CY).startswith(
-        "Codi terfyn dyddiol y cyswllt 'capped' o 1 GB i 5 GB (5.0×): gyda'r mewnbynnau"
+        "Gyda'r mewnbynnau mwyaf tebygol yn unig (pob mewnbwn ansicr ar ei werth tebygol)"
+    )
+    # Nothing uncertain: the most likely inputs are the inputs, and the value is the fix.
+    assert advice_text(_fix("5 GB", 5.0, uncertain=False), EN) == (
+        "Raise the daily cap of link 'capped' from 1 GB to 5 GB (5.0×): everything then "
+        "finishes before go-live (no input of this scenario is uncertain)."
+    )
+    assert advice_text(_fix("5 GB", 5.0, uncertain=False), CY).startswith(
+        "Codi terfyn dyddiol y cyswllt 'capped' o 1 GB i 5 GB (5.0×): mae popeth wedyn"
     )
     assert "(even to 100 times today's 1 GB)" in advice_text(_fix(None, None), EN)
     already = advice_text(_fix("1 GB", 1.0), EN)
