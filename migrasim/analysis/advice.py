@@ -150,12 +150,14 @@ def fix_for(
     key = f"links.{bottleneck}.{quantity.attribute}"
     current_text = _text(current, quantity.unit)
     high_text = _text(current * MAX_FACTOR, quantity.unit)
-    sets = "".join(f" --set {shlex.quote(s)}" for s in overrides)
-    command = (
-        f"migrasim solve {shlex.quote(scenario_path)}{sets} --vary {key} --between "
-        f"{shlex.quote(current_text)} {shlex.quote(high_text)} --target 'P80 < go_live'"
-        " --force"  # runs again as printed: --force only replaces a folder migrasim wrote
-    )
+    sets = [word for s in overrides for word in ("--set", s)]
+    # Every word quoted for a POSIX shell: a name from the scenario (a link called
+    # 'x;touch PWNED;#') is one inert argument when the command is pasted.
+    command = shlex.join(
+        ["migrasim", "solve", scenario_path, *sets, "--vary", key, "--between", current_text,
+         high_text, "--target", "P80 < go_live",
+         "--force"]  # runs again as printed: --force only replaces a folder migrasim wrote
+    )  # fmt: skip
     uncertain = has_uncertainty(scenario)
     at_ends = make_go_live([1.0, MAX_FACTOR])
     if at_ends[0]:

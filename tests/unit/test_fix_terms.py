@@ -210,3 +210,32 @@ def test_every_days_earlier_names_its_basis() -> None:
         "o dyniadau efelychiedig y rhediad hwn; gyda'r mewnbynnau mwyaf tebygol yn unig, 300 "
         "diwrnod)."
     )
+
+
+def test_the_printed_solve_command_is_inert_when_pasted(tmp_path: Path) -> None:
+    """A link named like a shell command stays one argument of the suggested command."""
+    import shlex
+    import subprocess
+
+    from migrasim.analysis.advice import fix_for
+    from migrasim.scenario.types import parse_scenario
+
+    evil = "x;touch PWNED;#"
+    data = {
+        "name": "quoted",
+        "start": "2025-06-02",
+        "go_live": "2025-06-20",
+        "calendar": {"holidays": "none"},
+        "links": {evil: {"daily_cap": "1 GB"}},
+        "flows": [{"source": "A", "target": "B", "volume": "30 GB", "links": [evil]}],
+    }
+    fix = fix_for(parse_scenario(data, "s.yaml"), evil, "my plan.yaml", ["go_live=2025-06-21"])
+    assert fix is not None
+    words = shlex.split(fix.solve_command)
+    assert words[words.index("--vary") + 1] == f"links.{evil}.daily_cap"
+    assert words[2] == "my plan.yaml"
+    assert words[words.index("--set") + 1] == "go_live=2025-06-21"
+    # pasted into a shell (with echo in front), it runs nothing
+    subprocess.run(["sh", "-c", f"echo {fix.solve_command}"], cwd=tmp_path, check=True,
+                   capture_output=True)  # fmt: skip
+    assert not (tmp_path / "PWNED").exists()
