@@ -219,7 +219,9 @@ def read_yaml(text: str, source: str) -> Any:
         raise ScenarioError([Problem("", f"cannot read YAML: {exc}", "")], source) from None
 
 
-def _changes_inventory(assignment: str) -> bool:
+def changes_inventory(assignment: str) -> bool:
+    """Whether a ``--set`` assignment changes `flows_from` (applied before the inventory is
+    read; every other one after)."""
     try:
         key = split_assignment(assignment)[0]
     except ValueError:
@@ -239,8 +241,8 @@ def read_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> Any:
     data = read_yaml(text, source)
     if not isinstance(data, dict):
         return data  # parse_scenario reports the file's shape
-    early = [o for o in overrides if _changes_inventory(o)]
-    late = [o for o in overrides if not _changes_inventory(o)]
+    early = [o for o in overrides if changes_inventory(o)]
+    late = [o for o in overrides if not changes_inventory(o)]
     if early:
         data = apply_overrides(data, early, source, lambda value: read_yaml(value, "--set"))
     data = expand_flows_from(data, Path(path).parent, source)

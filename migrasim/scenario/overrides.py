@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from migrasim.errors import Problem, ScenarioError
@@ -86,7 +86,17 @@ NAMED_MAPPINGS = ("links",)
 is refused instead of creating an entry."""
 
 
-def apply_override(data: Any, key: str, value: Any) -> Any:
+Put = Callable[[Any, Any], Any]
+"""``put(old, new)``: what to store at a key path in place of ``old`` (None if absent) when an
+override sets ``new``; the default stores ``new`` itself. A round-trip writer passes one that
+keeps the old value's style."""
+
+
+def _new(old: Any, new: Any) -> Any:
+    return new
+
+
+def apply_override(data: Any, key: str, value: Any, put: Put = _new) -> Any:
     """A copy of ``data`` with ``value`` at ``key``."""
     parts = parse_key(key)
     root = copy.deepcopy(data)
@@ -102,7 +112,7 @@ def apply_override(data: Any, key: str, value: Any) -> Any:
             index = _find_in_list(node, part, where)
             where += f"[{part if isinstance(part, int) else part[1:-1]}]"
             if last:
-                node[index] = value
+                node[index] = put(node[index], value)
             else:
                 node = node[index]
             continue
@@ -120,7 +130,7 @@ def apply_override(data: Any, key: str, value: Any) -> Any:
             )
         where = f"{where}.{part}" if where else part
         if last:
-            node[part] = value
+            node[part] = put(node.get(part), value)
         else:
             if part not in node or node[part] is None:
                 node[part] = {}
@@ -129,9 +139,10 @@ def apply_override(data: Any, key: str, value: Any) -> Any:
 
 
 def apply_overrides(
-    data: Any, assignments: Iterable[str], source: str | None, read_value: Any
+    data: Any, assignments: Iterable[str], source: str | None, read_value: Any, put: Put = _new
 ) -> Any:
-    """Apply every ``KEY=VALUE``; ``read_value(text)`` parses a value (the YAML reader).
+    """Apply every ``KEY=VALUE``; ``read_value(text)`` parses a value (the YAML reader),
+    ``put`` stores it (see :data:`Put`).
 
     Raises :class:`ScenarioError` naming each bad assignment.
     """
@@ -149,7 +160,7 @@ def apply_overrides(
                 and parts[1] not in links
             ):
                 added[str(parts[1])] = assignment
-            data = apply_override(data, key, read_value(text))
+            data = apply_override(data, key, read_value(text), put)
         except ScenarioError as exc:
             problems.extend(Problem(f"--set {assignment}", p.problem, p.fix) for p in exc.problems)
         except _KeyPathError as exc:

@@ -23,9 +23,9 @@ from migrasim.analysis.records import RunReport
 from migrasim.analysis.runner import LOCAL, Execution
 from migrasim.analysis.summary import summarise
 from migrasim.errors import MigrasimError, OutputError
-from migrasim.scenario.loader import load_scenario, read_scenario_data
+from migrasim.scenario.loader import load_scenario
 from migrasim.scenario.types import Scenario
-from migrasim.scenario.writer import scenario_yaml
+from migrasim.scenario.writer import variant_yaml
 from migrasim.serve.levers import Lever, scenario_levers
 
 CACHE_SIZE = 32
@@ -103,13 +103,12 @@ class Session:
         return self.evaluate({}, replications, seed)
 
     def variant_text(self, changes: Mapping[str, str]) -> str:
-        """A complete scenario file: this one with ``changes`` applied (checked first)."""
+        """A complete scenario file: this one, its comments kept, with only the values that
+        ``changes`` set rewritten (refused if it would not load)."""
         overrides = overrides_of(changes)
-        load_scenario(self.path, overrides)  # refuse a variant that would not load
-        data = read_scenario_data(self.path, overrides)
         header = [f"Variant of {self.path.name}, written by migrasim serve, with:"]
         header += [f"  --set {o}" for o in overrides] or ["  (no changes)"]
-        return scenario_yaml(data, header)
+        return variant_yaml(self.path, overrides, header)
 
     def save_variant(self, changes: Mapping[str, str], name: str | None = None) -> Path:
         """Write the variant next to the scenario as ``<stem>.variant-N.yaml`` (the first N
