@@ -19,6 +19,8 @@ from migrasim.core.rules import Status
 if TYPE_CHECKING:
     import numpy as np
 
+    from migrasim.scenario.overrides import Change
+
 PROGRAMME = "ALL"
 """The name of the programme's row (the whole migration)."""
 
@@ -188,6 +190,7 @@ class RunReport:
     binding: Binding | None = None  # the binding constraint in plain terms
     movers: BaselineMovers | None = None
     overrides: tuple[str, ...] = ()  # the what-if: --set and --variant changes, as given
+    changes: tuple[Change, ...] = ()  # the same, as read: the file's value and the value run
 
     @property
     def binding_description(self) -> str | None:

@@ -6,10 +6,12 @@ sensitivity drivers in words and human units. Every string goes through the cata
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from migrasim.analysis.records import (
     BaselineMovers,
@@ -21,14 +23,18 @@ from migrasim.analysis.records import (
 )
 from migrasim.render.i18n import Translator, fill
 from migrasim.render.messages import BOARD, CAPACITY_NOUNS
+from migrasim.scenario.overrides import Change
 
 __all__ = [
     "Driver",
     "binding_words",
     "capacity_lines",
+    "change_words",
     "drivers",
     "join_words",
+    "link_capacity_words",
     "movers_notes",
+    "setting_words",
     "top_organisations",
     "what_if_text",
 ]
@@ -39,11 +45,171 @@ _LINK_KEY = re.compile(r"^links\.(?P<name>[^.]+)\.(?P<field>[a-z_]+)$")
 _WEEK_S = 7 * 86400.0
 
 
-def what_if_text(overrides: Sequence[str], t: Translator) -> str | None:
-    """ "What-if: start=2025-09-02; links.capped.daily_cap=2 GB", or None for the baseline."""
+def change_words(change: Change, t: Translator) -> str:
+    """One ``--set`` change in words, with the file's value: "daily cap of link capped 3 GB a
+    day (file: 1 GB a day)", "go-live 2 March 2026 (file: 5 January 2026)", "volume of Cardiff
+    1 TB (file: likely 377 GB, 75 GB to 1,131 GB)". The one rule for every label of a what-if
+    (titles of the report, terminal, workbook and charts, sweep charts)."""
+    label = _field_label(change.field, t)
+    subject = None
+    if change.link is not None:
+        subject = fill(t, BOARD["link_subject"], link=change.link)
+    elif change.flow is not None:
+        subject = change.flow
+    if subject is None:
+        what = label or change.key
+    elif label:
+        what = fill(t, BOARD["change_of"], what=label, subject=subject)
+    else:  # a whole link or flow
+        what = subject
+    value = setting_words(change.field, change.after, t, change.text)
+    if change.before is None:
+        return fill(t, BOARD["change_new"], what=what, value=value)
+    before = setting_words(change.field, change.before, t, "")
+    return fill(t, BOARD["change"], what=what, value=value, file=before)
+
+
+def what_if_text(overrides: Sequence[str | Change], t: Translator) -> str | None:
+    """ "What-if: go-live 2 March 2026 (file: 5 January 2026); daily cap of link capped 3 GB a
+    day (file: 1 GB a day)" for changes read (:func:`change_words`); an assignment given as
+    text is shown as given. None for the baseline."""
     if not overrides:
         return None
-    return fill(t, BOARD["what_if"], changes="; ".join(overrides))
+    words = [o if isinstance(o, str) else change_words(o, t) for o in overrides]
+    return fill(t, BOARD["what_if"], changes="; ".join(words))
+
+
+_SETTING_LABELS = {
+    "start": "setting_start",
+    "go_live": "setting_go_live",
+    "horizon": "setting_horizon",
+    "calendar.holidays": "setting_holidays",
+    "calendar.working_days": "setting_working_days",
+    "calendar.closures": "closures",
+    "window": "setting_window",
+    "per_flow": "setting_per_flow",
+    "outages.mtbf": "setting_mtbf",
+    "outages.mttr": "setting_mttr",
+    "after": "setting_after",
+}
+_DURATIONS = ("lead_time", "delay", "mtbf", "mttr", "horizon", "turnaround")
+CAPACITY_FIELDS = ("daily_cap", "bandwidth", "efficiency", "window", "per_flow",
+                   "daily_records", "records_rate", "shipment")  # fmt: skip
+"""A link's keys that set its capacity: a change to one makes the file's description of the
+link stale (:func:`binding_words`)."""
+
+
+def _field_label(field: str, t: Translator) -> str:
+    """A scenario key in words ("daily cap", "go-live"); an unknown key as it is."""
+    if not field:
+        return ""
+    key = "input_" + field.replace(".", "_")
+    if key in BOARD:
+        return fill(t, BOARD[key])
+    if field in _SETTING_LABELS:
+        return fill(t, BOARD[_SETTING_LABELS[field]])
+    return field
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def setting_words(field: str, value: Any, t: Translator, text: str = "") -> str:
+    """A scenario value in words and human units, by its key (``field``, e.g. "daily_cap",
+    "rejection.delay", "go_live"): SI numbers, three-point estimates, dates, times of day,
+    lists; ``text`` (the value as given) for anything else."""
+    last = field.rsplit(".", 1)[-1]
+    if value is None:
+        return fill(t, BOARD["not_set"])
+    if all(hasattr(value, k) for k in ("low", "likely", "high")):
+        return fill(t, BOARD["estimate"], low=setting_words(field, value.low, t),
+                    likely=setting_words(field, value.likely, t),
+                    high=setting_words(field, value.high, t))  # fmt: skip
+    if isinstance(value, bool):
+        return fill(t, BOARD["yes" if value else "no"])
+    if isinstance(value, datetime.datetime):
+        day = t.date(value.date(), "long")
+        if value.time() == datetime.time(0):
+            return day
+        return fill(t, BOARD["at_time"], day=day, time=value.strftime("%H:%M"))
+    if isinstance(value, datetime.date):
+        return t.date(value, "long")
+    if isinstance(value, int | float):
+        if last in _DURATIONS:
+            return _duration(float(value), t)
+        return _quantity(last, float(value), t)
+    if last == "window" and isinstance(value, tuple) and len(value) == 2:
+        return fill(t, BOARD["window"], start=_clock(value[0]), end=_clock(value[1]))
+    if isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
+        return join_words(list(value), t)
+    if isinstance(value, str):
+        return value
+    return text or str(value)
+
+
+def _exact(value: float, t: Translator) -> str:
+    """Up to four significant figures (every whole digit), trailing zeros dropped: a value as
+    a scenario states it (3, 37.5, 1,131, 68.9)."""
+    if value == 0 or not math.isfinite(value):
+        return t.decimal(value, "#,##0")
+    digits = max(0, 3 - math.floor(math.log10(abs(value))))
+    return t.decimal(round(value, digits), "#,##0" + ("." + "#" * digits if digits else ""))
+
+
+def _size_words(n_bytes: float, t: Translator) -> str:
+    """Bytes in the largest decimal unit they fill, as stated: 3 GB, 37.5 GB, 1.131 TB."""
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n_bytes >= scale:
+            return f"{_exact(n_bytes / scale, t)} {unit}"
+    return f"{_exact(n_bytes, t)} B"
+
+
+def _quantity(field: str, value: float, t: Translator) -> str:
+    """A number of a scenario key (the engine's SI value) in the units a scenario states it."""
+    if field in ("volume", "capacity"):
+        return _size_words(value, t)
+    if field == "growth":
+        return fill(t, BOARD["per_day"], value=_size_words(value * 86400, t))
+    if field == "daily_cap":
+        return fill(t, BOARD["per_day"], value=_size_words(value, t))
+    if field == "bandwidth":
+        return fill(t, BOARD["mbits"], n=_exact(value * 8 / 1e6, t))
+    if field in ("efficiency", "fraction"):
+        return t.percent(value)
+    if field == "records_rate":
+        return fill(t, BOARD["records_s"], n=_exact(value, t))
+    if field == "daily_records":
+        return fill(t, BOARD["records_day"], n=_exact(value, t))
+    return _exact(value, t)
+
+
+def link_capacity_words(link: Any, t: Translator) -> str | None:
+    """A link's capacity in words ("3 GB a day per organisation", "200 Mbit/s at 60%
+    efficiency between 19:00 and 07:00"), or None if it sets none of these."""
+    parts = []
+    bandwidth = getattr(link, "bandwidth", None)
+    if bandwidth is not None:
+        rate = setting_words("bandwidth", bandwidth, t)
+        efficiency = getattr(link, "efficiency", 1.0)
+        if efficiency != 1.0:
+            rate = fill(t, BOARD["at_efficiency"], rate=rate,
+                        share=setting_words("efficiency", efficiency, t))  # fmt: skip
+        parts.append(rate)
+    for field in ("daily_cap", "records_rate", "daily_records"):
+        value = getattr(link, field, None)
+        if value is not None:
+            parts.append(setting_words(field, value, t))
+    if not parts:
+        return None
+    words = join_words(parts, t)
+    window = getattr(link, "window", None)
+    if window is not None:
+        words = fill(t, BOARD["in_window"], capacity=words,
+                     window=setting_words("window", window, t))  # fmt: skip
+    if getattr(link, "per_flow", False):
+        words = fill(t, BOARD["per_organisation"], capacity=words)
+    return words
 
 
 def join_words(words: Sequence[str], t: Translator) -> str:
@@ -75,12 +241,19 @@ def _capacity_value(value: float, unit: str, t: Translator) -> str:
 
 
 def binding_words(
-    binding: Binding | None, description: str | None, t: Translator
+    binding: Binding | None, description: str | None, t: Translator, changes: Sequence[Change] = ()
 ) -> tuple[str, str | None]:
     """(the binding constraint in plain words, the days its removal would save), from the
-    records; the link is named by its description when the scenario gives one."""
+    records; the link is named by its description when the scenario gives one. When a
+    what-if changed the link's capacity (:data:`CAPACITY_FIELDS`), the description may state
+    the file's capacity, so the link is named with the capacity that ran and the description
+    is shown as the file's."""
     if binding is None or binding.kind == "link":
         name = description or (binding.link if binding is not None else "") or "-"
+        ran = None if binding is None else _capacity_that_ran(binding.link, changes, t)
+        if ran is not None:
+            name = ran if not description else fill(t, BOARD["binding_what_if_file"],
+                                                     ran=ran, description=description)  # fmt: skip
         days = None if binding is None or binding.link_days <= 0 else binding.link_days
         gain = None if days is None else fill(t, BOARD["gain_link"], days=f"{days:,.0f}")
         return name, gain
@@ -91,6 +264,20 @@ def binding_words(
     return fill(t, BOARD["binding_remediation"]), fill(
         t, BOARD["gain_remediation"], days=f"{binding.remediation_days:,.0f}"
     )
+
+
+def _capacity_that_ran(link: str, changes: Sequence[Change], t: Translator) -> str | None:
+    """ "link capped, 3 GB a day per organisation (what-if)" when ``changes`` set the link's
+    capacity; else None."""
+    changed = [c for c in changes if c.link == link and c.link_spec is not None
+               and (not c.field or c.field.split(".")[0] in CAPACITY_FIELDS)]  # fmt: skip
+    if not changed:
+        return None
+    subject = fill(t, BOARD["link_subject"], link=link)
+    capacity = link_capacity_words(changed[-1].link_spec, t)
+    if capacity is None:  # e.g. shipped disks: the changes themselves
+        capacity = "; ".join(change_words(c, t) for c in changed)
+    return fill(t, BOARD["binding_what_if"], link=subject, capacity=capacity)
 
 
 def capacity_lines(need: CapacityNeed | None, t: Translator) -> tuple[str, list[str], str] | None:

@@ -350,6 +350,33 @@ TERMINAL_COUNTS: dict[str, tuple[str, str]] = {
 #: The report's first screen and the board's words (render/board.py).
 BOARD: dict[str, str] = {
     "what_if": N_("What-if: %(changes)s"),
+    # a --set change in words (render/board.py change_words): "daily cap of link capped 3 GB a
+    # day (file: 1 GB a day)"
+    "change": N_("%(what)s %(value)s (file: %(file)s)"),
+    "change_new": N_("%(what)s %(value)s (not in the file)"),
+    "change_of": N_("%(what)s of %(subject)s"),
+    "not_set": N_("not set"),
+    "estimate": N_("likely %(likely)s, %(low)s to %(high)s"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "at_time": N_("%(day)s at %(time)s"),
+    "window": N_("%(start)s to %(end)s"),
+    "setting_start": N_("start"),
+    "setting_go_live": N_("go-live"),
+    "setting_horizon": N_("horizon"),
+    "setting_holidays": N_("bank holidays"),
+    "setting_working_days": N_("working days"),
+    "setting_window": N_("transfer window"),
+    "setting_per_flow": N_("a copy for each organisation"),
+    "setting_mtbf": N_("time between outages"),
+    "setting_mttr": N_("time to restore after an outage"),
+    "setting_after": N_("waits for"),
+    # the binding constraint of a link whose capacity a what-if changed
+    "binding_what_if": N_("%(link)s, %(capacity)s (what-if)"),
+    "binding_what_if_file": N_("%(ran)s; the file's description says: %(description)s"),
+    "at_efficiency": N_("%(rate)s at %(share)s efficiency"),
+    "in_window": N_("%(capacity)s in the window %(window)s"),
+    "per_organisation": N_("%(capacity)s per organisation"),
     "binding_lead_time": N_("Install lead time"),
     "binding_remediation": N_("Remediation of rejected records"),
     "gain_link": N_("Doubling this link's capacity would bring the finish %(days)s days earlier."),

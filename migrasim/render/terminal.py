@@ -48,7 +48,7 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
                           seed=report.seed))  # fmt: skip
     else:
         lines.append(term(t, "header_deterministic", name=report.scenario_name))
-    what_if = what_if_text(report.overrides, t)
+    what_if = what_if_text(report.changes or report.overrides, t)
     if what_if:
         lines.append(what_if)
     if go_live is not None:
@@ -105,7 +105,7 @@ def board_lines(report: RunReport, t: Translator) -> list[str]:
         lines.append(term(t, "verdict", answer=fill(t, _ANSWERS[answer]),
                           p80=_day(programme.p80, t), chance=chance))  # fmt: skip
     if report.binding is not None:
-        words, gain = binding_words(report.binding, report.binding_description, t)
+        words, gain = binding_words(report.binding, report.binding_description, t, report.changes)
         lines.append(term(t, "holding_back", what=words) + (f" {gain}" if gain else ""))
     capacity = capacity_lines(report.capacity, t)
     if capacity is not None:

@@ -77,7 +77,7 @@ def _headline(inputs: ReportInputs, t: Translator) -> HeadlineView:
     ci = h.prob_ci
     report = inputs.results
     description = _link_description(h.bottleneck, inputs.assumptions)
-    binding, gain = binding_words(report.binding, description, t)
+    binding, gain = binding_words(report.binding, description, t, report.changes)
     if report.binding is None and not description:
         binding = h.bottleneck
     capacity = capacity_lines(report.capacity, t)
@@ -290,7 +290,7 @@ def page_view(inputs: ReportInputs, t: Translator) -> PageView:
             _compare_view(table, t) if table.key == "compare" else table_view(table, t)
             for table in shown
         ],
-        what_if=what_if_text(report.overrides, t),
+        what_if=what_if_text(report.changes or report.overrides, t),
         notes=movers_notes(report.movers, t),
         drivers=board_drivers,
     )

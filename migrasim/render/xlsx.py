@@ -276,7 +276,7 @@ def _board_items(inputs: ReportInputs, t: Translator) -> list[tuple[str, Cellula
     report = inputs.results
     items: list[tuple[str, Cellular]] = []
     if report.binding is not None:
-        words, gain = binding_words(report.binding, report.binding_description, t)
+        words, gain = binding_words(report.binding, report.binding_description, t, report.changes)
         items.append(("holding_back", words if gain is None else f"{words}. {gain}"))
     capacity = capacity_lines(report.capacity, t)
     if capacity is not None:
@@ -299,7 +299,7 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     with_go_live = inputs.results.go_live is not None
     rows = [_summary_cells(row, with_go_live, never, t) for row in inputs.results.rows]
     headers = [column_label(t, c) for c in SUMMARY_SHEET_COLUMNS]
-    what_if = what_if_text(inputs.results.overrides, t)
+    what_if = what_if_text(inputs.results.changes or inputs.results.overrides, t)
     label = None if what_if is None else f"{inputs.title}: {what_if}"
     fast = _FastRows()
     _write_table(ws, SUMMARY_SHEET_COLUMNS, headers, rows, "B2", title=label, fast=fast)

@@ -19,7 +19,7 @@ import yaml
 
 from migrasim.errors import Problem, ScenarioError
 from migrasim.scenario.inventory import expand_flows_from
-from migrasim.scenario.overrides import apply_overrides, split_assignment
+from migrasim.scenario.overrides import Change, apply_overrides, changes_of, split_assignment
 from migrasim.scenario.types import InventoryFlow, Scenario, parse_scenario
 
 MAX_CHARACTERS = 20_000_000
@@ -267,6 +267,19 @@ def _note_changed_inventory_cells(read: dict[str, Any], changed: Any) -> None:
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """Read and validate the scenario file at ``path``, with ``--set`` overrides applied."""
     return parse_scenario(read_scenario_data(path, overrides), str(path))
+
+
+def what_changed(path: str | Path, overrides: Sequence[str], spec: Scenario) -> tuple[Change, ...]:
+    """What ``overrides`` changed in the scenario file at ``path``, ``spec`` being the scenario
+    they made (:func:`changes_of`); the file's values come from its raw mapping when the file
+    alone does not validate (a ``--set`` supplies what it lacks)."""
+    if not overrides:
+        return ()
+    try:
+        file_spec: Any = load_scenario(path)
+    except ScenarioError:
+        file_spec = read_scenario_data(path)
+    return changes_of(file_spec, spec, overrides)
 
 
 def effective_scenario_text(path: str | Path, overrides: Sequence[str] = ()) -> str:

@@ -1,4 +1,4 @@
-"""``--set KEY=VALUE``: change a scenario before it is validated.
+"""``--set KEY=VALUE``: change a scenario before it is validated, and say what changed.
 
 ``KEY`` is a key path as in error messages: ``links.capped.daily_cap``, ``flows[3].volume``
 (a list index) or ``flows[Cardiff].volume`` (a flow by name). ``VALUE`` is read as YAML, so
@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from migrasim.errors import Problem, ScenarioError
@@ -204,3 +205,81 @@ def _link_used(data: Any, name: str) -> bool:
         if isinstance(link, Mapping) and link.get("fallback") == name:
             return True
     return False
+
+
+@dataclass(frozen=True)
+class Change:
+    """One ``--set`` change as the run read it: what it changed, its value in the file and the
+    value that ran (validated: SI numbers, estimates, dates), for labels in words."""
+
+    assignment: str  # as given: "links.capped.daily_cap=3 GB"
+    key: str  # "links.capped.daily_cap"
+    text: str  # the value as given: "3 GB"
+    link: str | None  # the link it changes (links.NAME...), if any
+    flow: str | None  # the name of the flow it changes (flows[...]...), if any
+    field: str  # the key below the link or flow ("daily_cap", "rejection.fraction"), the key
+    # itself for the rest ("go_live", "calendar.holidays"); "" for a whole link or flow
+    before: Any  # the file's value (None: not set in the file)
+    after: Any  # the value that ran
+    link_spec: Any = None  # for a link's change: the link that ran (a LinkSpec)
+
+
+_MISSING = object()
+
+
+def _name(item: Any) -> Any:
+    return item.get("name") if isinstance(item, Mapping) else getattr(item, "name", None)
+
+
+def _value_at(spec: Any, parts: Sequence[str | int]) -> Any:
+    """The value at a parsed key path in a validated scenario (``_MISSING`` if there is none):
+    attributes of models, keys of mappings, items of lists by index or by name."""
+    node = spec
+    for part in parts:
+        if isinstance(node, Mapping):
+            node = node.get(part, _MISSING)
+        elif isinstance(node, list | tuple):
+            if isinstance(part, int):
+                node = node[part] if -len(node) <= part < len(node) else _MISSING
+            else:
+                name = part[1:-1] if part.startswith("[") else part
+                node = next((item for item in node if _name(item) == name), _MISSING)
+        elif isinstance(part, str) and not part.startswith("[") and hasattr(node, part):
+            node = getattr(node, part)
+        else:
+            return _MISSING
+        if node is _MISSING:
+            return _MISSING
+    return node
+
+
+def changes_of(file_spec: Any, spec: Any, assignments: Iterable[str]) -> tuple[Change, ...]:
+    """What each ``--set`` assignment changed, between the file's validated scenario
+    (``file_spec``; its raw mapping if the file alone does not validate) and the one that ran
+    (``spec``); a key set twice is listed once, at its last place."""
+    found: dict[str, Change] = {}
+    for assignment in assignments:
+        key, text = split_assignment(assignment)
+        parts = parse_key(key)
+        link = flow = None
+        below = parts
+        if parts[0] == "links" and len(parts) >= 2 and isinstance(parts[1], str):
+            link, below = parts[1], parts[2:]
+        elif parts[0] == "flows" and len(parts) >= 2:
+            item = _value_at(spec, parts[:2])
+            flow = str(_name(item) or parts[1])
+            below = parts[2:]
+        before, after = _value_at(file_spec, parts), _value_at(spec, parts)
+        found.pop(key, None)
+        found[key] = Change(
+            assignment=assignment,
+            key=key,
+            text=text,
+            link=link,
+            flow=flow,
+            field=".".join(str(p) for p in below),
+            before=None if before is _MISSING else before,
+            after=None if after is _MISSING else after,
+            link_spec=None if link is None else _value_at(spec, ["links", link]),
+        )
+    return tuple(found.values())

@@ -13,7 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from migrasim.analysis.runner import LOCAL, Execution
 from migrasim.analysis.summary import summarise
 from migrasim.errors import MigrasimError, OutputError
 from migrasim.scenario.loader import load_scenario
+from migrasim.scenario.overrides import changes_of
 from migrasim.scenario.types import Scenario
 from migrasim.scenario.writer import variant_yaml
 from migrasim.serve.levers import Lever, scenario_levers
@@ -93,6 +94,8 @@ class Session:
                 return self._cache[key]
             spec = load_scenario(self.path, overrides)
             report = summarise(run_scenario(spec, n, s, self.execution))
+            # what changed, in the file's terms, for the page's labels (self.spec: the file's)
+            report = replace(report, changes=changes_of(self.spec, spec, overrides))
             self._cache[key] = report
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)

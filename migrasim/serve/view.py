@@ -15,6 +15,7 @@ from typing import Any
 
 from migrasim.analysis.records import FlowSummary, RunReport
 from migrasim.core.rules import Status
+from migrasim.render.board import change_words
 from migrasim.render.i18n import N_, Translator, fill
 from migrasim.render.tables import summary_frame
 
@@ -87,6 +88,8 @@ def display(report: RunReport, t: Translator) -> dict[str, Any]:
         "top": [_display_row(t, r) for r in latest],
         "flows": [_display_row(t, r) for r in report.flows],
         "go_live": None if report.go_live is None else t.date(report.go_live, "d MMM yyyy"),
+        # each change in words with the file's value (the report's what-if label)
+        "changes": "; ".join(change_words(c, t) for c in report.changes),
     }
 
 

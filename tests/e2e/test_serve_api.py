@@ -237,6 +237,21 @@ def test_the_page_speaks_welsh(client: TestClient) -> None:
     assert answer.json()["display"]["programme"]["verdict"] in ("Hwyr", "Mewn perygl")
 
 
+def test_the_page_labels_each_change_with_the_files_value(client: TestClient) -> None:
+    """The what-if card says what changed in words, with the file's value (1 GB a day, start
+    2 June 2025), in the page's language; the baseline card says nothing."""
+    changes = SETTINGS["cap-and-start"]
+    for lang, expected in (
+        ("en", "daily cap of link capped 3 GB a day (file: 1 GB a day); "
+               "start 1 September 2025 (file: 2 June 2025)"),
+        ("cy", "terfyn dyddiol cyswllt capped 3 GB y dydd (ffeil: 1 GB y dydd); "
+               "dechrau 1 Medi 2025 (ffeil: 2 Mehefin 2025)"),
+    ):  # fmt: skip
+        body = {"set": changes, "replications": 200, "seed": 1, "lang": lang}
+        assert client.post("/api/evaluate", json=body).json()["display"]["changes"] == expected
+    assert _evaluate(client, {})["display"]["changes"] == ""
+
+
 # --- variants ---------------------------------------------------------------------------------
 
 

@@ -118,6 +118,7 @@
     put("p80_interval", d.programme.p80_interval);
     put("chance", d.programme.chance);
     put("go_live", d.go_live || "");
+    put("changes", d.changes || "");
     const list = card.querySelector('[data-field="top"]');
     list.replaceChildren(...d.top.map((r) => el("li", {}, `${r.name}: ${r.p80} (${r.chance})`)));
   }
