@@ -21,8 +21,8 @@ from migrasim.analysis.records import (
     RunReport,
     SwingSummary,
 )
-from migrasim.render.i18n import Translator, fill
-from migrasim.render.messages import BOARD, CAPACITY_NOUNS
+from migrasim.render.i18n import Translator, fill, nfill
+from migrasim.render.messages import BOARD, BOARD_COUNTS, CAPACITY_NOUNS
 from migrasim.scenario.overrides import Change
 
 __all__ = [
@@ -137,7 +137,7 @@ def setting_words(field: str, value: Any, t: Translator, text: str = "") -> str:
         return t.date(value, "long")
     if isinstance(value, int | float):
         if last in _DURATIONS:
-            return _duration(float(value), t)
+            return _duration_words(float(value), t)
         return _quantity(last, float(value), t)
     if last == "window" and isinstance(value, tuple) and len(value) == 2:
         return fill(t, BOARD["window"], start=_clock(value[0]), end=_clock(value[1]))
@@ -155,6 +155,20 @@ def _exact(value: float, t: Translator) -> str:
         return t.decimal(value, "#,##0")
     digits = max(0, 3 - math.floor(math.log10(abs(value))))
     return t.decimal(round(value, digits), "#,##0" + ("." + "#" * digits if digits else ""))
+
+
+def _duration_words(seconds: float, t: Translator) -> str:
+    """A duration as stated: whole weeks in weeks, else days, hours below a day, minutes
+    below an hour (2 weeks, 3 days, 1.5 days, 8 hours, 30 minutes)."""
+    for unit, scale in (("weeks", _WEEK_S), ("days", 86400.0), ("hours", 3600.0)):
+        count = seconds / scale
+        whole = abs(count - round(count)) < 1e-9
+        if count >= 1 and (whole or unit != "weeks"):
+            break
+    else:
+        unit, count = "minutes", seconds / 60
+    n = round(count)
+    return nfill(t, BOARD_COUNTS[unit], n if abs(count - n) < 1e-9 else 2, num=_exact(count, t))
 
 
 def _size_words(n_bytes: float, t: Translator) -> str:

@@ -347,6 +347,14 @@ TERMINAL_COUNTS: dict[str, tuple[str, str]] = {
     "early": Nn_("%(num)s day early", "%(num)s days early"),
 }
 
+#: Durations of a scenario's values in words (render/board.py setting_words).
+BOARD_COUNTS: dict[str, tuple[str, str]] = {
+    "minutes": Nn_("%(num)s minute", "%(num)s minutes"),
+    "hours": Nn_("%(num)s hour", "%(num)s hours"),
+    "days": Nn_("%(num)s day", "%(num)s days"),
+    "weeks": Nn_("%(num)s week", "%(num)s weeks"),
+}
+
 #: The report's first screen and the board's words (render/board.py).
 BOARD: dict[str, str] = {
     "what_if": N_("What-if: %(changes)s"),

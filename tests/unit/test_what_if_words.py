@@ -44,6 +44,12 @@ def words(path: Path, *overrides: str, lang: str = "en") -> list[str]:
         ("calendar.holidays=england", "bank holidays england (file: wales)"),
         ("links.capped.per_flow=false", "a copy for each organisation of link capped no "
                                         "(file: yes)"),
+        ("links.capped.outages.mttr=1.5 days", "time to restore after an outage of link "
+         "capped 1.5 days (file: likely 8 hours, 2 hours to 3 days)"),
+        ("links.capped.lead_time=1 day", "install lead time of link capped 1 day (not in the "
+         "file)"),
+        ("flows[0].rejection.delay=2 weeks", "remediation delay of Isle of Anglesey 2 weeks "
+         "(file: likely 2 weeks, 1 week to 4 weeks)"),
         ("links.capped.bandwidth=100 Mbit/s",
          "bandwidth of link capped 100 Mbit/s (not in the file)"),
     ],
