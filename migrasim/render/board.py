@@ -27,6 +27,7 @@ from migrasim.scenario.overrides import Change
 
 __all__ = [
     "Driver",
+    "assumption_notes",
     "binding_words",
     "capacity_lines",
     "change_words",
@@ -77,6 +78,26 @@ def what_if_text(overrides: Sequence[str | Change], t: Translator) -> str | None
         return None
     words = [o if isinstance(o, str) else change_words(o, t) for o in overrides]
     return fill(t, BOARD["what_if"], changes="; ".join(words))
+
+
+def assumption_notes(
+    assumptions: Sequence[tuple[str, str]], changes: Sequence[Change], t: Translator
+) -> list[tuple[str, str]]:
+    """The scenario's descriptions (``(where, text)``, ``render.inputs.assumptions_of``), each
+    whose subject a what-if changed followed by those changes in words: the scenario's by
+    every change, a link's or a flow's by its own. The text stays the file's."""
+    if not changes:
+        return list(assumptions)
+    noted = []
+    for where, text in assumptions:
+        mine = [c for c in changes if where == "scenario"
+                or (c.link is not None and where == f"links.{c.link}")
+                or (c.flow is not None and where == f"flows[{c.flow}]")]  # fmt: skip
+        if mine:
+            text = fill(t, BOARD["file_text_changed"], text=text,
+                        changes="; ".join(change_words(c, t) for c in mine))  # fmt: skip
+        noted.append((where, text))
+    return noted
 
 
 _SETTING_LABELS = {
@@ -282,9 +303,11 @@ def binding_words(
 
 def _capacity_that_ran(link: str, changes: Sequence[Change], t: Translator) -> str | None:
     """ "link capped, 3 GB a day per organisation (what-if)" when ``changes`` set the link's
-    capacity; else None."""
-    changed = [c for c in changes if c.link == link and c.link_spec is not None
-               and (not c.field or c.field.split(".")[0] in CAPACITY_FIELDS)]  # fmt: skip
+    capacity (and not its description); else None."""
+    mine = [c for c in changes if c.link == link and c.link_spec is not None]
+    if any(c.field == "description" or (not c.field and c.link_spec.description) for c in mine):
+        return None  # the what-if gave the link its description: it describes what ran
+    changed = [c for c in mine if not c.field or c.field.split(".")[0] in CAPACITY_FIELDS]
     if not changed:
         return None
     subject = fill(t, BOARD["link_subject"], link=link)

@@ -380,6 +380,7 @@ BOARD: dict[str, str] = {
     "setting_mttr": N_("time to restore after an outage"),
     "setting_after": N_("waits for"),
     # the binding constraint of a link whose capacity a what-if changed
+    "file_text_changed": N_("%(text)s [the file's text; this what-if changed %(changes)s]"),
     "binding_what_if": N_("%(link)s, %(capacity)s (what-if)"),
     "binding_what_if_file": N_("%(ran)s; the file's description says: %(description)s"),
     "at_efficiency": N_("%(rate)s at %(share)s efficiency"),

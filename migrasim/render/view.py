@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from migrasim.core.rules import percent_text
 from migrasim.render.board import (
+    assumption_notes,
     binding_words,
     capacity_lines,
     drivers,
@@ -283,7 +284,7 @@ def page_view(inputs: ReportInputs, t: Translator) -> PageView:
         flows=counts.flows,
         baseline_late=counts.late_in_baseline,
         figures=_figures(inputs, t),
-        assumptions=list(inputs.assumptions),
+        assumptions=assumption_notes(inputs.assumptions, report.changes, t),
         scenario_text=inputs.scenario_text,
         precision=_precision(inputs, t),
         tables=[

@@ -18,7 +18,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from migrasim.analysis.records import FlowSummary
-from migrasim.render.board import binding_words, capacity_lines, what_if_text
+from migrasim.render.board import (
+    assumption_notes,
+    binding_words,
+    capacity_lines,
+    what_if_text,
+)
 from migrasim.render.headlines import advice_text
 from migrasim.render.html import column_label, extra_title
 from migrasim.render.i18n import Translator, fill
@@ -311,7 +316,8 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
 
     sheet = wb.create_sheet(names["assumptions"])
     _write_table(sheet, ("where", "text"), [column_label(t, "where"), column_label(t, "text")],
-                 [list(pair) for pair in inputs.assumptions])  # fmt: skip
+                 [list(pair) for pair in assumption_notes(inputs.assumptions,
+                                                          inputs.results.changes, t)])  # fmt: skip
     sheet.column_dimensions["B"].width = 100
     for cells_row in sheet.iter_rows(min_row=2, min_col=2, max_col=2):
         for c in cells_row:

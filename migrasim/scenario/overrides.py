@@ -267,7 +267,7 @@ def changes_of(file_spec: Any, spec: Any, assignments: Iterable[str]) -> tuple[C
             link, below = parts[1], parts[2:]
         elif parts[0] == "flows" and len(parts) >= 2:
             item = _value_at(spec, parts[:2])
-            flow = str(_name(item) or parts[1])
+            flow = str(getattr(item, "label", None) or _name(item) or parts[1])
             below = parts[2:]
         before, after = _value_at(file_spec, parts), _value_at(spec, parts)
         found.pop(key, None)

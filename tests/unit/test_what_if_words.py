@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from migrasim.analysis.records import Binding
-from migrasim.render.board import binding_words, change_words, what_if_text
+from migrasim.render.board import assumption_notes, binding_words, change_words, what_if_text
 from migrasim.render.i18n import translator
 from migrasim.scenario.loader import load_scenario, what_changed
 from migrasim.scenario.overrides import changes_of
@@ -125,3 +125,34 @@ def test_a_link_with_bandwidth_efficiency_and_window_in_words() -> None:
         "link hardwired, 200 Mbit/s at 70% efficiency in the window 19:00 to 07:00 per "
         "organisation (what-if)"
     )
+
+
+def test_a_description_the_what_if_gives_is_trusted() -> None:
+    for overrides in (
+        ("links.capped.daily_cap=3 GB", "links.capped.description=3 GB a day each"),
+        ("links.capped={daily_cap: 3 GB, per_flow: true, description: 3 GB a day each}",),
+    ):
+        changes = what_changed(WALES, overrides, load_scenario(WALES, overrides))
+        text, _ = binding_words(binding(), "3 GB a day each", translator("en"), changes)
+        assert text == "3 GB a day each", overrides
+    # a whole link replaced without a description: named with the capacity that ran
+    overrides = ("links.capped={daily_cap: 3 GB, per_flow: true}",)
+    changes = what_changed(WALES, overrides, load_scenario(WALES, overrides))
+    text, _ = binding_words(binding(), None, translator("en"), changes)
+    assert text == "link capped, 3 GB a day per organisation (what-if)"
+
+
+def test_the_descriptions_of_what_changed_are_marked_as_the_files() -> None:
+    overrides = ("links.capped.daily_cap=3 GB", "flows[Cardiff].volume=1 TB")
+    changes = what_changed(WALES, overrides, load_scenario(WALES, overrides))
+    assumptions = [("scenario", "S"), ("links.capped", "L"), ("flows[Cardiff]", "C"),
+                   ("flows[Newport]", "N")]  # fmt: skip
+    cap = "daily cap of link capped 3 GB a day (file: 1 GB a day)"
+    cardiff = "volume of Cardiff 1 TB (file: likely 377 GB, 75 GB to 1.131 TB)"
+    assert assumption_notes(assumptions, changes, translator("en")) == [
+        ("scenario", f"S [the file's text; this what-if changed {cap}; {cardiff}]"),
+        ("links.capped", f"L [the file's text; this what-if changed {cap}]"),
+        ("flows[Cardiff]", f"C [the file's text; this what-if changed {cardiff}]"),
+        ("flows[Newport]", "N"),
+    ]
+    assert assumption_notes(assumptions, (), translator("en")) == assumptions
