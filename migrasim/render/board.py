@@ -112,6 +112,7 @@ _SETTING_LABELS = {
     "outages.mtbf": "setting_mtbf",
     "outages.mttr": "setting_mttr",
     "after": "setting_after",
+    "flows_from": "setting_flows_from",
 }
 _DURATIONS = ("lead_time", "delay", "mtbf", "mttr", "horizon", "turnaround")
 CAPACITY_FIELDS = ("daily_cap", "bandwidth", "efficiency", "window", "per_flow",
@@ -166,6 +167,16 @@ def setting_words(field: str, value: Any, t: Translator, text: str = "") -> str:
         return join_words(list(value), t)
     if isinstance(value, str):
         return value
+    if hasattr(value, "file"):  # an inventory (flows_from)
+        return str(value.file)
+    if isinstance(value, tuple | list) and all(hasattr(v, "file") for v in value):
+        return join_words([str(v.file) for v in value], t)
+    if hasattr(value, "volume") and hasattr(value, "links"):  # a whole flow: its volume
+        return f"{_field_label('volume', t)} {setting_words('volume', value.volume, t)}"
+    if hasattr(value, "daily_cap") and hasattr(value, "bandwidth"):  # a whole link
+        capacity = link_capacity_words(value, t)
+        if capacity is not None:
+            return capacity
     return text or str(value)
 
 

@@ -379,6 +379,7 @@ BOARD: dict[str, str] = {
     "setting_mtbf": N_("time between outages"),
     "setting_mttr": N_("time to restore after an outage"),
     "setting_after": N_("waits for"),
+    "setting_flows_from": N_("inventory file"),
     # the binding constraint of a link whose capacity a what-if changed
     "file_text_changed": N_("%(text)s [the file's text; this what-if changed %(changes)s]"),
     "binding_what_if": N_("%(link)s, %(capacity)s (what-if)"),

@@ -275,11 +275,12 @@ def what_changed(path: str | Path, overrides: Sequence[str], spec: Scenario) -> 
     alone does not validate (a ``--set`` supplies what it lacks)."""
     if not overrides:
         return ()
+    raw = read_yaml(Path(path).read_text(encoding="utf-8"), str(path))
     try:
         file_spec: Any = load_scenario(path)
     except ScenarioError:
         file_spec = read_scenario_data(path)
-    return changes_of(file_spec, spec, overrides)
+    return changes_of(file_spec, spec, overrides, raw)
 
 
 def effective_scenario_text(path: str | Path, overrides: Sequence[str] = ()) -> str:

@@ -225,6 +225,7 @@ class Change:
 
 
 _MISSING = object()
+_NULLS = ("", "~", "null", "Null", "NULL")
 
 
 def _name(item: Any) -> Any:
@@ -253,10 +254,14 @@ def _value_at(spec: Any, parts: Sequence[str | int]) -> Any:
     return node
 
 
-def changes_of(file_spec: Any, spec: Any, assignments: Iterable[str]) -> tuple[Change, ...]:
+def changes_of(
+    file_spec: Any, spec: Any, assignments: Iterable[str], file_data: Any = None
+) -> tuple[Change, ...]:
     """What each ``--set`` assignment changed, between the file's validated scenario
     (``file_spec``; its raw mapping if the file alone does not validate) and the one that ran
-    (``spec``); a key set twice is listed once, at its last place."""
+    (``spec``); a key set twice is listed once, at its last place. A value neither scenario
+    holds (e.g. ``flows_from``, read into the flows) is taken from the file's raw mapping
+    ``file_data`` and the assignment's text."""
     found: dict[str, Change] = {}
     for assignment in assignments:
         key, text = split_assignment(assignment)
@@ -267,9 +272,14 @@ def changes_of(file_spec: Any, spec: Any, assignments: Iterable[str]) -> tuple[C
             link, below = parts[1], parts[2:]
         elif parts[0] == "flows" and len(parts) >= 2:
             item = _value_at(spec, parts[:2])
-            flow = str(getattr(item, "label", None) or _name(item) or parts[1])
+            label = getattr(item, "label", None) or _name(item)
+            flow = str(label or (parts[1] if isinstance(parts[1], int) else parts[1][1:-1]))
             below = parts[2:]
         before, after = _value_at(file_spec, parts), _value_at(spec, parts)
+        if before in (_MISSING, None) and file_data is not None:
+            before = _value_at(file_data, parts)
+        if after in (_MISSING, None) and text.strip() not in _NULLS:
+            after = text
         found.pop(key, None)
         found[key] = Change(
             assignment=assignment,

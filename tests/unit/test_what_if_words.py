@@ -4,6 +4,7 @@ what-if changed, in English and Welsh, against hand-written expectations."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,19 @@ def test_a_link_with_a_window_and_efficiency_in_words() -> None:
                  "links.hardwired.window=18:00-06:00") == [
         "bandwidth of link hardwired 200 Mbit/s (file: 1,000 Mbit/s)",
         "transfer window of link hardwired 18:00 to 06:00 (file: 19:00 to 07:00)",
+    ]  # fmt: skip
+
+
+def test_inventories_and_whole_links_in_words(tmp_path: Path) -> None:
+    for name in ("inventory_example.yaml", "inventory_example.csv"):
+        shutil.copy(ROOT / "scenarios" / name, tmp_path / name)
+    shutil.copy(ROOT / "scenarios" / "inventory_example.csv", tmp_path / "other.csv")
+    path = tmp_path / "inventory_example.yaml"
+    assert words(path, "flows_from=other.csv", "flows[Gwynedd].volume=4 GB",
+                 "links.capped={daily_cap: 2 GB, per_flow: true}") == [
+        "inventory file other.csv (file: inventory_example.csv)",
+        "volume of Gwynedd 4 GB (file: 122 GB)",
+        "link capped 2 GB a day per organisation (file: 1 GB a day per organisation)",
     ]  # fmt: skip
 
 
