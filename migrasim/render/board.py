@@ -49,7 +49,7 @@ _WEEK_S = 7 * 86400.0
 def change_words(change: Change, t: Translator) -> str:
     """One ``--set`` change in words, with the file's value: "daily cap of link capped 3 GB a
     day (file: 1 GB a day)", "go-live 2 March 2026 (file: 5 January 2026)", "volume of Cardiff
-    1 TB (file: likely 377 GB, 75 GB to 1,131 GB)". The one rule for every label of a what-if
+    1 TB (file: likely 377 GB, 75 GB to 1.131 TB)". The one rule for every label of a what-if
     (titles of the report, terminal, workbook and charts, sweep charts)."""
     label = _field_label(change.field, t)
     subject = None
@@ -232,7 +232,7 @@ def _quantity(field: str, value: float, t: Translator) -> str:
 
 def link_capacity_words(link: Any, t: Translator) -> str | None:
     """A link's capacity in words ("3 GB a day per organisation", "200 Mbit/s at 60%
-    efficiency between 19:00 and 07:00"), or None if it sets none of these."""
+    efficiency in the window 19:00 to 07:00"), or None if it sets none of these."""
     parts = []
     bandwidth = getattr(link, "bandwidth", None)
     if bandwidth is not None:
