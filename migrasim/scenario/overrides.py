@@ -97,10 +97,35 @@ def _new(old: Any, new: Any) -> Any:
     return new
 
 
+def _shared(root: Any) -> set[int]:
+    """The ids of the mappings and lists reachable more than once from ``root``: values the
+    file shares through YAML aliases (``rejection: *rejection`` on every flow)."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict | list):
+            if id(node) in seen:
+                shared.add(id(node))
+                continue
+            seen.add(id(node))
+            stack.extend(node.values() if isinstance(node, dict) else node)
+    return shared
+
+
+def _own(child: Any, shared: set[int]) -> Any:
+    """``child`` as the key path's own (a copy where the file shares it through an alias), so
+    that only the value at the key path changes."""
+    return copy.deepcopy(child) if id(child) in shared else child
+
+
 def apply_override(data: Any, key: str, value: Any, put: Put = _new) -> Any:
-    """A copy of ``data`` with ``value`` at ``key``."""
+    """A copy of ``data`` with ``value`` at ``key``; only the value at ``key`` changes, even
+    where the file shares it with other keys through a YAML alias."""
     parts = parse_key(key)
     root = copy.deepcopy(data)
+    shared = _shared(root)
     node = root
     where = ""
     for i, part in enumerate(parts):
@@ -115,6 +140,7 @@ def apply_override(data: Any, key: str, value: Any, put: Put = _new) -> Any:
             if last:
                 node[index] = put(node[index], value)
             else:
+                node[index] = _own(node[index], shared)
                 node = node[index]
             continue
         if not isinstance(node, dict):
@@ -135,6 +161,8 @@ def apply_override(data: Any, key: str, value: Any, put: Put = _new) -> Any:
         else:
             if part not in node or node[part] is None:
                 node[part] = {}
+            else:
+                node[part] = _own(node[part], shared)
             node = node[part]
     return root
 

@@ -65,6 +65,7 @@ def test_a_variant_changes_only_the_edited_lines() -> None:
         ("flows[Cardiff].volume=1 TB", 'links.capped.description="yes: it is # not a comment"'),
         ("links.capped.outages={mtbf: 20 days, mttr: 1 day}", "calendar.holidays=england"),
         ('flows[Gwynedd].description="on"', "flows[-1].volume=2 GB"),
+        ("flows[Cardiff].rejection.fraction=0.5", "flows[0].rejection.delay.high=6 weeks"),
     ],
 )
 def test_a_variant_loads_to_the_scenario_set_gives(tmp_path: Path, changes: tuple[str]) -> None:
@@ -73,6 +74,19 @@ def test_a_variant_loads_to_the_scenario_set_gives(tmp_path: Path, changes: tupl
     path.write_text(variant_yaml(source, changes), encoding="utf-8")
     assert load_scenario(path) == load_scenario(source, changes)
     assert load_scenario(path) != load_scenario(source)
+
+
+def test_a_change_to_a_shared_value_rewrites_only_its_flow() -> None:
+    """Every flow but the first says ``rejection: *rejection``; a change to Cardiff's writes
+    Cardiff's rejection in full on its own line and leaves the anchor and the others as they
+    are."""
+    source = SCENARIOS / "health_boards.yaml"
+    text = source.read_text(encoding="utf-8")
+    variant = variant_yaml(source, ("flows[Cardiff].rejection.fraction=0.5",))
+    assert changed_lines(text, variant) == (
+        ["    rejection: *rejection"],
+        ["    rejection: {fraction: 0.5, delay: {low: 1 week, likely: 2 weeks, high: 4 weeks}}"],
+    )
 
 
 def test_a_variant_of_an_inventory_scenario_keeps_its_inventory(tmp_path: Path) -> None:
