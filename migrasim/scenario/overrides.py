@@ -308,6 +308,7 @@ def changes_of(
             before = _value_at(file_data, parts)
         if after in (_MISSING, None) and text.strip() not in _NULLS:
             after = text
+        link_spec = _MISSING if link is None else _value_at(spec, ["links", link])
         found.pop(key, None)
         found[key] = Change(
             assignment=assignment,
@@ -318,6 +319,6 @@ def changes_of(
             field=".".join(str(p) for p in below),
             before=None if before is _MISSING else before,
             after=None if after is _MISSING else after,
-            link_spec=None if link is None else _value_at(spec, ["links", link]),
+            link_spec=None if link_spec is _MISSING else link_spec,
         )
     return tuple(found.values())
