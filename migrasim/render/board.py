@@ -23,7 +23,7 @@ from migrasim.analysis.records import (
 )
 from migrasim.render.i18n import Translator, fill, nfill
 from migrasim.render.messages import BOARD, BOARD_COUNTS, CAPACITY_NOUNS
-from migrasim.scenario.overrides import Change
+from migrasim.scenario.overrides import Change, parse_key
 
 __all__ = [
     "Driver",
@@ -33,6 +33,7 @@ __all__ = [
     "change_words",
     "drivers",
     "join_words",
+    "key_words",
     "link_capacity_words",
     "movers_notes",
     "setting_words",
@@ -51,23 +52,45 @@ def change_words(change: Change, t: Translator) -> str:
     day (file: 1 GB a day)", "go-live 2 March 2026 (file: 5 January 2026)", "volume of Cardiff
     1 TB (file: likely 377 GB, 75 GB to 1.131 TB)". The one rule for every label of a what-if
     (titles of the report, terminal, workbook and charts, sweep charts)."""
-    label = _field_label(change.field, t)
-    subject = None
-    if change.link is not None:
-        subject = fill(t, BOARD["link_subject"], link=change.link)
-    elif change.flow is not None:
-        subject = change.flow
-    if subject is None:
-        what = label or change.key
-    elif label:
-        what = fill(t, BOARD["change_of"], what=label, subject=subject)
-    else:  # a whole link or flow
-        what = subject
+    what = _what(change.link, change.flow, change.field, change.key, t)
     value = setting_words(change.field, change.after, t, change.text)
     if change.before is None:
         return fill(t, BOARD["change_new"], what=what, value=value)
     before = setting_words(change.field, change.before, t, "")
     return fill(t, BOARD["change"], what=what, value=value, file=before)
+
+
+def _what(link: str | None, flow: str | None, field: str, key: str, t: Translator) -> str:
+    label = _field_label(field, t)
+    subject = None
+    if link is not None:
+        subject = fill(t, BOARD["link_subject"], link=link)
+    elif flow is not None:
+        subject = flow
+    if subject is None:
+        return label or key
+    if label:
+        return fill(t, BOARD["change_of"], what=label, subject=subject)
+    return subject  # a whole link or flow
+
+
+def key_words(key: str, t: Translator) -> str:
+    """A ``--set`` key in words, as :func:`change_words` names it: "daily cap of link capped"
+    for ``links.capped.daily_cap``, "volume of Cardiff" for ``flows[Cardiff].volume``, "go-live"
+    (a chart's axis, a sweep's column); a key it cannot read as it is."""
+    try:
+        parts = parse_key(key)
+    except ValueError:
+        return key
+    link = flow = None
+    below = parts
+    if parts[0] == "links" and len(parts) >= 2 and isinstance(parts[1], str):
+        link, below = parts[1], parts[2:]
+    elif parts[0] == "flows" and len(parts) >= 2:
+        selector = parts[1]
+        flow = selector[1:-1] if isinstance(selector, str) else f"flows[{selector}]"
+        below = parts[2:]
+    return _what(link, flow, ".".join(str(p) for p in below), key, t)
 
 
 def what_if_text(overrides: Sequence[str | Change], t: Translator) -> str | None:

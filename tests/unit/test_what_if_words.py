@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from migrasim.analysis.records import Binding
-from migrasim.render.board import assumption_notes, binding_words, change_words, what_if_text
+from migrasim.render.board import (
+    assumption_notes,
+    binding_words,
+    change_words,
+    key_words,
+    what_if_text,
+)
 from migrasim.render.i18n import translator
 from migrasim.scenario.loader import load_scenario, what_changed
 from migrasim.scenario.overrides import changes_of
@@ -170,3 +176,13 @@ def test_the_descriptions_of_what_changed_are_marked_as_the_files() -> None:
         ("flows[Newport]", "N"),
     ]
     assert assumption_notes(assumptions, (), translator("en")) == assumptions
+
+
+def test_a_key_in_words_for_axes_and_columns() -> None:
+    en, cy = translator("en"), translator("cy")
+    assert key_words("links.capped.daily_cap", en) == "daily cap of link capped"
+    assert key_words("links.capped.daily_cap", cy) == "terfyn dyddiol cyswllt capped"
+    assert key_words("flows[Cardiff].volume", en) == "volume of Cardiff"
+    assert key_words("flows[3].rejection.delay", en) == "remediation delay of flows[3]"
+    assert key_words("go_live", en) == "go-live"
+    assert key_words("seed", en) == "seed"  # a key with no words: as it is
