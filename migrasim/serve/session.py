@@ -106,12 +106,10 @@ class Session:
         return self.evaluate({}, replications, seed)
 
     def variant_text(self, changes: Mapping[str, str]) -> str:
-        """A complete scenario file: this one, its comments kept, with only the values that
-        ``changes`` set rewritten (refused if it would not load)."""
-        overrides = overrides_of(changes)
-        header = [f"Variant of {self.path.name}, written by migrasim serve, with:"]
-        header += [f"  --set {o}" for o in overrides] or ["  (no changes)"]
-        return variant_yaml(self.path, overrides, header)
+        """A complete scenario file: this one, every line kept but the values that ``changes``
+        set, rewritten (no header either: the file differs from this one only where the page
+        changed it). Refused if it would not load."""
+        return variant_yaml(self.path, overrides_of(changes))
 
     def save_variant(self, changes: Mapping[str, str], name: str | None = None) -> Path:
         """Write the variant next to the scenario as ``<stem>.variant-N.yaml`` (the first N
