@@ -39,6 +39,7 @@ __all__ = [
     "setting_words",
     "top_organisations",
     "what_if_text",
+    "what_if_title",
 ]
 
 TOP_DRIVERS = 10
@@ -101,6 +102,13 @@ def what_if_text(overrides: Sequence[str | Change], t: Translator) -> str | None
         return None
     words = [o if isinstance(o, str) else change_words(o, t) for o in overrides]
     return fill(t, BOARD["what_if"], changes="; ".join(words))
+
+
+def what_if_title(name: str, overrides: Sequence[str | Change], t: Translator) -> str:
+    """A run's title: the scenario's name, then, for a what-if, what changed (the name may
+    state the file's values, e.g. "(1 GB a day)")."""
+    what_if = what_if_text(overrides, t)
+    return name if what_if is None else fill(t, BOARD["what_if_title"], name=name, what_if=what_if)
 
 
 def assumption_notes(

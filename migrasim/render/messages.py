@@ -358,6 +358,7 @@ BOARD_COUNTS: dict[str, tuple[str, str]] = {
 #: The report's first screen and the board's words (render/board.py).
 BOARD: dict[str, str] = {
     "what_if": N_("What-if: %(changes)s"),
+    "what_if_title": N_("%(name)s — %(what_if)s"),
     # a --set change in words (render/board.py change_words): "daily cap of link capped 3 GB a
     # day (file: 1 GB a day)"
     "change": N_("%(what)s %(value)s (file: %(file)s)"),

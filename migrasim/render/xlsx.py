@@ -23,6 +23,7 @@ from migrasim.render.board import (
     binding_words,
     capacity_lines,
     what_if_text,
+    what_if_title,
 )
 from migrasim.render.headlines import advice_text
 from migrasim.render.html import column_label, extra_title
@@ -304,8 +305,9 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     with_go_live = inputs.results.go_live is not None
     rows = [_summary_cells(row, with_go_live, never, t) for row in inputs.results.rows]
     headers = [column_label(t, c) for c in SUMMARY_SHEET_COLUMNS]
-    what_if = what_if_text(inputs.results.changes or inputs.results.overrides, t)
-    label = None if what_if is None else f"{inputs.title}: {what_if}"
+    changes = inputs.results.changes or inputs.results.overrides
+    what_if = what_if_text(changes, t)
+    label = None if what_if is None else what_if_title(inputs.title, changes, t)
     fast = _FastRows()
     _write_table(ws, SUMMARY_SHEET_COLUMNS, headers, rows, "B2", title=label, fast=fast)
     for table in inputs.extra_tables:
@@ -333,7 +335,7 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     h = inputs.headline
     yes, no = fill(t, ABOUT_ITEMS["yes"]), fill(t, ABOUT_ITEMS["no"])
     about: list[tuple[str, Cellular]] = [
-        ("title", inputs.title if what_if is None else f"{inputs.title} ({what_if})"),
+        ("title", what_if_title(inputs.title, changes, t)),
         *([("what_if", what_if)] if what_if is not None else []),
         ("command", inputs.command),
         ("seed", inputs.seed),

@@ -37,8 +37,9 @@ def test_a_what_if_run_is_labelled_with_the_value_that_ran(tmp_path: Path, lang:
     assert code == 0, stderr
     lines = stdout.splitlines()
     # the terminal's title: the scenario's name, then the change with the file's value
-    assert lines[0].startswith("Wales social care records to Connecting Care (1 GB a day)")
-    assert lines[1] == CHANGE[lang]
+    assert lines[0].startswith(
+        f"Wales social care records to Connecting Care (1 GB a day) — {CHANGE[lang]}: 60 "
+    )
     holding = next(line for line in lines if BINDING[lang][:20] in line)
     assert BINDING[lang] in holding
     assert not holding.split(": ", 1)[1].startswith("1 GB")  # not the stale description first
