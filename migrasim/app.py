@@ -226,7 +226,7 @@ def run(
     )
     from migrasim.render.headlines import wide_intervals
     from migrasim.render.report import xlsx_bytes
-    from migrasim.scenario.loader import load_scenario
+    from migrasim.scenario.loader import load_scenario, what_changed
 
     spec = load_scenario(path, overrides)
     out = out if out is not None else Path("results") / path.stem
@@ -242,7 +242,8 @@ def run(
     sensitivity = swings(outcome.model) if has_uncertainty(spec) else None
     report = summarise(outcome, sensitivity=sensitivity)
     fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)
-    report = replace(report, fix=fix, overrides=tuple(overrides))
+    changes = what_changed(path, overrides, spec)
+    report = replace(report, fix=fix, overrides=tuple(overrides), changes=changes)
     # The charts and tables show nothing the board's findings add, so they are made meanwhile
     # (``run_pieces``); large runs' pieces are forked from here, with nothing to pickle.
     large = len(report.flows) > INHERIT_FLOWS

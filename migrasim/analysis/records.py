@@ -21,6 +21,8 @@ from migrasim.scenario.types import PROGRAMME_ROW
 if TYPE_CHECKING:
     import numpy as np
 
+    from migrasim.scenario.overrides import Change
+
 PROGRAMME = PROGRAMME_ROW  # no flow may be called this (scenario validation)
 """The name of the programme's row (the whole migration)."""
 
@@ -206,6 +208,7 @@ class RunReport:
     # [replication, flow]: the date ordinal each completion counts for (0: never), from the
     # exact instant (``core.calendar.completion_ordinals``); beside ``completions``
     completion_days: np.ndarray | None = None
+    changes: tuple[Change, ...] = ()  # the same, as read: the file's value and the value run
 
     @property
     def binding_description(self) -> str | None:

@@ -6,11 +6,13 @@ sensitivity drivers in words and human units. Every string goes through the cata
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from migrasim.analysis.records import (
     BaselineMovers,
@@ -20,20 +22,27 @@ from migrasim.analysis.records import (
     RunReport,
     SwingSummary,
 )
-from migrasim.render.i18n import Translator, fill
-from migrasim.render.messages import BOARD, CAPACITY_NOUNS
+from migrasim.render.i18n import Translator, fill, nfill
+from migrasim.render.messages import BOARD, BOARD_COUNTS, CAPACITY_NOUNS
+from migrasim.scenario.overrides import Change, parse_key
 
 __all__ = [
     "Driver",
     "SweptAxis",
+    "assumption_notes",
     "binding_words",
     "capacity_lines",
+    "change_words",
     "drivers",
     "join_words",
+    "key_words",
+    "link_capacity_words",
     "movers_notes",
+    "setting_words",
     "swept_axis",
     "top_organisations",
     "what_if_text",
+    "what_if_title",
 ]
 
 TOP_DRIVERS = 10
@@ -43,14 +52,248 @@ _WEEK_S = 7 * 86400.0
 _NUMBER_UNIT = re.compile(
     r"^\s*(?P<num>[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(?P<unit>\S.*?)?\s*$"
 )
-_DATE_KEYS = {"go_live": "key_go_live", "start": "key_start"}
+_DATE_KEYS = ("go_live", "start")
 
 
-def what_if_text(overrides: Sequence[str], t: Translator) -> str | None:
-    """ "What-if: start=2025-09-02; links.capped.daily_cap=2 GB", or None for the baseline."""
+def change_words(change: Change, t: Translator) -> str:
+    """One ``--set`` change in words, with the file's value: "daily cap of link capped 3 GB a
+    day (file: 1 GB a day)", "go-live 2 March 2026 (file: 5 January 2026)", "volume of Cardiff
+    1 TB (file: likely 377 GB, 75 GB to 1.131 TB)". The one rule for every label of a what-if
+    (titles of the report, terminal, workbook and charts, sweep charts)."""
+    what = _what(change.link, change.flow, change.field, change.key, t)
+    value = setting_words(change.field, change.after, t, change.text)
+    if change.before is None:
+        return fill(t, BOARD["change_new"], what=what, value=value)
+    before = setting_words(change.field, change.before, t, "")
+    return fill(t, BOARD["change"], what=what, value=value, file=before)
+
+
+def _what(link: str | None, flow: str | None, field: str, key: str, t: Translator) -> str:
+    label = _field_label(field, t)
+    subject = None
+    if link is not None:
+        subject = fill(t, BOARD["link_subject"], link=link)
+    elif flow is not None:
+        subject = flow
+    if subject is None:
+        return label or key
+    if label:
+        return fill(t, BOARD["change_of"], what=label, subject=subject)
+    return subject  # a whole link or flow
+
+
+def key_words(key: str, t: Translator) -> str:
+    """A ``--set`` key in words, as :func:`change_words` names it: "daily cap of link capped"
+    for ``links.capped.daily_cap``, "volume of Cardiff" for ``flows[Cardiff].volume``, "go-live"
+    (a chart's axis, a sweep's column); a key it cannot read as it is."""
+    try:
+        parts = parse_key(key)
+    except ValueError:
+        return key
+    link = flow = None
+    below = parts
+    if parts[0] == "links" and len(parts) >= 2 and isinstance(parts[1], str):
+        link, below = parts[1], parts[2:]
+    elif parts[0] == "flows" and len(parts) >= 2:
+        selector = parts[1]
+        flow = selector[1:-1] if isinstance(selector, str) else f"flows[{selector}]"
+        below = parts[2:]
+    return _what(link, flow, ".".join(str(p) for p in below), key, t)
+
+
+def what_if_text(overrides: Sequence[str | Change], t: Translator) -> str | None:
+    """ "What-if: go-live 2 March 2026 (file: 5 January 2026); daily cap of link capped 3 GB a
+    day (file: 1 GB a day)" for changes read (:func:`change_words`); an assignment given as
+    text is shown as given. None for the baseline."""
     if not overrides:
         return None
-    return fill(t, BOARD["what_if"], changes="; ".join(overrides))
+    words = [o if isinstance(o, str) else change_words(o, t) for o in overrides]
+    return fill(t, BOARD["what_if"], changes="; ".join(words))
+
+
+def what_if_title(name: str, overrides: Sequence[str | Change], t: Translator) -> str:
+    """A run's title: the scenario's name, then, for a what-if, what changed (the name may
+    state the file's values, e.g. "(1 GB a day)")."""
+    what_if = what_if_text(overrides, t)
+    return name if what_if is None else fill(t, BOARD["what_if_title"], name=name, what_if=what_if)
+
+
+def assumption_notes(
+    assumptions: Sequence[tuple[str, str]], changes: Sequence[Change], t: Translator
+) -> list[tuple[str, str]]:
+    """The scenario's descriptions (``(where, text)``, ``render.inputs.assumptions_of``), each
+    whose subject a what-if changed followed by those changes in words: the scenario's by
+    every change, a link's or a flow's by its own. The text stays the file's."""
+    if not changes:
+        return list(assumptions)
+    noted = []
+    for where, text in assumptions:
+        mine = [c for c in changes if where == "scenario"
+                or (c.link is not None and where == f"links.{c.link}")
+                or (c.flow is not None and where == f"flows[{c.flow}]")]  # fmt: skip
+        if mine:
+            text = fill(t, BOARD["file_text_changed"], text=text,
+                        changes="; ".join(change_words(c, t) for c in mine))  # fmt: skip
+        noted.append((where, text))
+    return noted
+
+
+_SETTING_LABELS = {
+    "start": "setting_start",
+    "go_live": "setting_go_live",
+    "horizon": "setting_horizon",
+    "calendar.holidays": "setting_holidays",
+    "calendar.working_days": "setting_working_days",
+    "calendar.closures": "closures",
+    "window": "setting_window",
+    "per_flow": "setting_per_flow",
+    "outages.mtbf": "setting_mtbf",
+    "outages.mttr": "setting_mttr",
+    "after": "setting_after",
+    "flows_from": "setting_flows_from",
+}
+_DURATIONS = ("lead_time", "delay", "mtbf", "mttr", "horizon", "turnaround")
+CAPACITY_FIELDS = ("daily_cap", "bandwidth", "efficiency", "window", "per_flow",
+                   "daily_records", "records_rate", "shipment")  # fmt: skip
+"""A link's keys that set its capacity: a change to one makes the file's description of the
+link stale (:func:`binding_words`)."""
+
+
+def _field_label(field: str, t: Translator) -> str:
+    """A scenario key in words ("daily cap", "go-live"); an unknown key as it is."""
+    if not field:
+        return ""
+    key = "input_" + field.replace(".", "_")
+    if key in BOARD:
+        return fill(t, BOARD[key])
+    if field in _SETTING_LABELS:
+        return fill(t, BOARD[_SETTING_LABELS[field]])
+    return field
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def setting_words(field: str, value: Any, t: Translator, text: str = "") -> str:
+    """A scenario value in words and human units, by its key (``field``, e.g. "daily_cap",
+    "rejection.delay", "go_live"): SI numbers, three-point estimates, dates, times of day,
+    lists; ``text`` (the value as given) for anything else."""
+    last = field.rsplit(".", 1)[-1]
+    if value is None:
+        return fill(t, BOARD["not_set"])
+    if all(hasattr(value, k) for k in ("low", "likely", "high")):
+        return fill(t, BOARD["estimate"], low=setting_words(field, value.low, t),
+                    likely=setting_words(field, value.likely, t),
+                    high=setting_words(field, value.high, t))  # fmt: skip
+    if isinstance(value, bool):
+        return fill(t, BOARD["yes" if value else "no"])
+    if isinstance(value, datetime.datetime):
+        day = t.date(value.date(), "long")
+        if value.time() == datetime.time(0):
+            return day
+        return fill(t, BOARD["at_time"], day=day, time=value.strftime("%H:%M"))
+    if isinstance(value, datetime.date):
+        return t.date(value, "long")
+    if isinstance(value, int | float):
+        if last in _DURATIONS:
+            return _duration_words(float(value), t)
+        return _quantity(last, float(value), t)
+    if last == "window" and isinstance(value, tuple) and len(value) == 2:
+        return fill(t, BOARD["window"], start=_clock(value[0]), end=_clock(value[1]))
+    if isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
+        return join_words(list(value), t)
+    if isinstance(value, str):
+        return value
+    if hasattr(value, "file"):  # an inventory (flows_from)
+        return str(value.file)
+    if isinstance(value, tuple | list) and all(hasattr(v, "file") for v in value):
+        return join_words([str(v.file) for v in value], t)
+    if hasattr(value, "volume") and hasattr(value, "links"):  # a whole flow: its volume
+        return f"{_field_label('volume', t)} {setting_words('volume', value.volume, t)}"
+    if hasattr(value, "daily_cap") and hasattr(value, "bandwidth"):  # a whole link
+        capacity = link_capacity_words(value, t)
+        if capacity is not None:
+            return capacity
+    return text or str(value)
+
+
+def _exact(value: float, t: Translator) -> str:
+    """Up to four significant figures (every whole digit), trailing zeros dropped: a value as
+    a scenario states it (3, 37.5, 1,131, 68.9)."""
+    if value == 0 or not math.isfinite(value):
+        return t.decimal(value, "#,##0")
+    digits = max(0, 3 - math.floor(math.log10(abs(value))))
+    return t.decimal(round(value, digits), "#,##0" + ("." + "#" * digits if digits else ""))
+
+
+def _duration_words(seconds: float, t: Translator) -> str:
+    """A duration as stated: whole weeks in weeks, else days, hours below a day, minutes
+    below an hour (2 weeks, 3 days, 1.5 days, 8 hours, 30 minutes)."""
+    for unit, scale in (("weeks", _WEEK_S), ("days", 86400.0), ("hours", 3600.0)):
+        count = seconds / scale
+        whole = abs(count - round(count)) < 1e-9
+        if count >= 1 and (whole or unit != "weeks"):
+            break
+    else:
+        unit, count = "minutes", seconds / 60
+    n = round(count)
+    return nfill(t, BOARD_COUNTS[unit], n if abs(count - n) < 1e-9 else 2, num=_exact(count, t))
+
+
+def _size_words(n_bytes: float, t: Translator) -> str:
+    """Bytes in the largest decimal unit they fill, as stated: 3 GB, 37.5 GB, 1.131 TB."""
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n_bytes >= scale:
+            return f"{_exact(n_bytes / scale, t)} {unit}"
+    return f"{_exact(n_bytes, t)} B"
+
+
+def _quantity(field: str, value: float, t: Translator) -> str:
+    """A number of a scenario key (the engine's SI value) in the units a scenario states it."""
+    if field in ("volume", "capacity"):
+        return _size_words(value, t)
+    if field == "growth":
+        return fill(t, BOARD["per_day"], value=_size_words(value * 86400, t))
+    if field == "daily_cap":
+        return fill(t, BOARD["per_day"], value=_size_words(value, t))
+    if field == "bandwidth":
+        return fill(t, BOARD["mbits"], n=_exact(value * 8 / 1e6, t))
+    if field in ("efficiency", "fraction"):
+        return t.percent(value)
+    if field == "records_rate":
+        return fill(t, BOARD["records_s"], n=_exact(value, t))
+    if field == "daily_records":
+        return fill(t, BOARD["records_day"], n=_exact(value, t))
+    return _exact(value, t)
+
+
+def link_capacity_words(link: Any, t: Translator) -> str | None:
+    """A link's capacity in words ("3 GB a day per organisation", "200 Mbit/s at 60%
+    efficiency in the window 19:00 to 07:00"), or None if it sets none of these."""
+    parts = []
+    bandwidth = getattr(link, "bandwidth", None)
+    if bandwidth is not None:
+        rate = setting_words("bandwidth", bandwidth, t)
+        efficiency = getattr(link, "efficiency", 1.0)
+        if efficiency != 1.0:
+            rate = fill(t, BOARD["at_efficiency"], rate=rate,
+                        share=setting_words("efficiency", efficiency, t))  # fmt: skip
+        parts.append(rate)
+    for field in ("daily_cap", "records_rate", "daily_records"):
+        value = getattr(link, field, None)
+        if value is not None:
+            parts.append(setting_words(field, value, t))
+    if not parts:
+        return None
+    words = join_words(parts, t)
+    window = getattr(link, "window", None)
+    if window is not None:
+        words = fill(t, BOARD["in_window"], capacity=words,
+                     window=setting_words("window", window, t))  # fmt: skip
+    if getattr(link, "per_flow", False):
+        words = fill(t, BOARD["per_organisation"], capacity=words)
+    return words
 
 
 def join_words(words: Sequence[str], t: Translator) -> str:
@@ -83,12 +326,19 @@ def _capacity_value(value: float, unit: str, t: Translator) -> str:
 
 
 def binding_words(
-    binding: Binding | None, description: str | None, t: Translator
+    binding: Binding | None, description: str | None, t: Translator, changes: Sequence[Change] = ()
 ) -> tuple[str, str | None]:
     """(the binding constraint in plain words, the days its removal would save), from the
-    records; the link is named by its description when the scenario gives one."""
+    records; the link is named by its description when the scenario gives one. When a
+    what-if changed the link's capacity (:data:`CAPACITY_FIELDS`), the description may state
+    the file's capacity, so the link is named with the capacity that ran and the description
+    is shown as the file's."""
     if binding is None or binding.kind == "link":
         name = description or (binding.link if binding is not None else "") or "-"
+        ran = None if binding is None else _capacity_that_ran(binding.link, changes, t)
+        if ran is not None:
+            name = ran if not description else fill(t, BOARD["binding_what_if_file"],
+                                                     ran=ran, description=description)  # fmt: skip
         days = None if binding is None or binding.link_days <= 0 else binding.link_days
         p80 = None if binding is None else binding.link_p80_days
         if binding is not None and p80 is not None and p80 >= 0.5:
@@ -105,6 +355,22 @@ def binding_words(
     return fill(t, BOARD["binding_remediation"]), fill(
         t, BOARD["gain_remediation"], days=f"{binding.remediation_days:,.0f}"
     )
+
+
+def _capacity_that_ran(link: str, changes: Sequence[Change], t: Translator) -> str | None:
+    """ "link capped, 3 GB a day per organisation (what-if)" when ``changes`` set the link's
+    capacity (and not its description); else None."""
+    mine = [c for c in changes if c.link == link and c.link_spec is not None]
+    if any(c.field == "description" or (not c.field and c.link_spec.description) for c in mine):
+        return None  # the what-if gave the link its description: it describes what ran
+    changed = [c for c in mine if not c.field or c.field.split(".")[0] in CAPACITY_FIELDS]
+    if not changed:
+        return None
+    subject = fill(t, BOARD["link_subject"], link=link)
+    capacity = link_capacity_words(changed[-1].link_spec, t)
+    if capacity is None:  # e.g. shipped disks: the changes themselves
+        capacity = "; ".join(change_words(c, t) for c in changed)
+    return fill(t, BOARD["binding_what_if"], link=subject, capacity=capacity)
 
 
 def capacity_lines(need: CapacityNeed | None, t: Translator) -> tuple[str, list[str], str] | None:
@@ -272,23 +538,6 @@ class SweptAxis:
     words: str  # "daily cap of link 'capped'"
     label: str  # "Daily cap of link 'capped' (GB a day)"
     ticks: Mapping[str, str]  # value as written -> tick text
-
-
-def key_words(key: str, t: Translator) -> str:
-    """A scenario key in words: "daily cap of link 'capped'" for ``links.capped.daily_cap``,
-    "volume of flow 'Cardiff'" for ``flows[Cardiff].volume``, "go-live date" for
-    ``go_live``; a key without words is shown as it is."""
-    if key in _DATE_KEYS:
-        return fill(t, BOARD[_DATE_KEYS[key]])
-    for pattern, message, name in (
-        (_FLOW_KEY, "key_flow", "flow"),
-        (_LINK_KEY, "key_link", "link"),
-    ):
-        match = pattern.match(key)
-        what_key = "input_" + match["field"].replace(".", "_") if match else ""
-        if match and what_key in BOARD:
-            return fill(t, BOARD[message], what=fill(t, BOARD[what_key]), **{name: match["name"]})
-    return key
 
 
 def swept_axis(key: str, values: Sequence[str], t: Translator) -> SweptAxis:

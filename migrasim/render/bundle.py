@@ -76,7 +76,7 @@ def run_figures(
     t = translator(lang)
     go_live = report.go_live
     name = report.scenario_name
-    what_if = what_if_text(report.overrides, t)
+    what_if = what_if_text(report.changes or report.overrides, t)
     if what_if:  # every chart of a what-if says so, on the title's second line
         name = f"{name}\n{what_if}"
     volumes = {row.name: float(round(row.total_bytes)) for row in report.flows}

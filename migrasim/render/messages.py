@@ -403,9 +403,47 @@ TERMINAL_COUNTS: dict[str, tuple[str, str]] = {
     "early": Nn_("%(num)s day early", "%(num)s days early"),
 }
 
+#: Durations of a scenario's values in words (render/board.py setting_words).
+BOARD_COUNTS: dict[str, tuple[str, str]] = {
+    "minutes": Nn_("%(num)s minute", "%(num)s minutes"),
+    "hours": Nn_("%(num)s hour", "%(num)s hours"),
+    "days": Nn_("%(num)s day", "%(num)s days"),
+    "weeks": Nn_("%(num)s week", "%(num)s weeks"),
+}
+
 #: The report's first screen and the board's words (render/board.py).
 BOARD: dict[str, str] = {
     "what_if": N_("What-if: %(changes)s"),
+    "what_if_title": N_("%(name)s — %(what_if)s"),
+    # a --set change in words (render/board.py change_words): "daily cap of link capped 3 GB a
+    # day (file: 1 GB a day)"
+    "change": N_("%(what)s %(value)s (file: %(file)s)"),
+    "change_new": N_("%(what)s %(value)s (not in the file)"),
+    "change_of": N_("%(what)s of %(subject)s"),
+    "not_set": N_("not set"),
+    "estimate": N_("likely %(likely)s, %(low)s to %(high)s"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "at_time": N_("%(day)s at %(time)s"),
+    "window": N_("%(start)s to %(end)s"),
+    "setting_start": N_("start"),
+    "setting_go_live": N_("go-live"),
+    "setting_horizon": N_("horizon"),
+    "setting_holidays": N_("bank holidays"),
+    "setting_working_days": N_("working days"),
+    "setting_window": N_("transfer window"),
+    "setting_per_flow": N_("a copy for each organisation"),
+    "setting_mtbf": N_("time between outages"),
+    "setting_mttr": N_("time to restore after an outage"),
+    "setting_after": N_("waits for"),
+    "setting_flows_from": N_("inventory file"),
+    # the binding constraint of a link whose capacity a what-if changed
+    "file_text_changed": N_("%(text)s [the file's text; this what-if changed %(changes)s]"),
+    "binding_what_if": N_("%(link)s, %(capacity)s (what-if)"),
+    "binding_what_if_file": N_("%(ran)s; the file's description says: %(description)s"),
+    "at_efficiency": N_("%(rate)s at %(share)s efficiency"),
+    "in_window": N_("%(capacity)s in the window %(window)s"),
+    "per_organisation": N_("%(capacity)s per organisation"),
     "binding_lead_time": N_("Install lead time"),
     "binding_remediation": N_("Remediation of rejected records"),
     "gain_link": N_(
@@ -455,10 +493,6 @@ BOARD: dict[str, str] = {
     "and": N_("%(first)s and %(last)s"),
     "driver": N_("%(subject)s: %(what)s, %(low)s to %(high)s"),
     "link_subject": N_("link %(link)s"),
-    "key_link": N_("%(what)s of link '%(link)s'"),
-    "key_flow": N_("%(what)s of flow '%(flow)s'"),
-    "key_go_live": N_("go-live date"),
-    "key_start": N_("start date"),
     "axis_unit": N_("%(label)s (%(unit)s)"),
     "input_volume": N_("volume"),
     "input_growth": N_("growth"),

@@ -11,7 +11,7 @@ from typing import cast
 
 from migrasim.analysis.compare import CompareRow
 from migrasim.analysis.records import RunReport
-from migrasim.render.board import binding_words, capacity_lines, what_if_text
+from migrasim.render.board import binding_words, capacity_lines, what_if_title
 from migrasim.render.headlines import Verdict, headline_from, verdict, verdict_text
 from migrasim.render.i18n import Translator, fill, nfill
 from migrasim.render.messages import TERMINAL, TERMINAL_COUNTS
@@ -50,14 +50,12 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
     """The run's records as a table, then the status counts."""
     lines = []
     go_live = report.go_live
+    # the title: the name, and for a what-if what changed beside the file's values
+    name = what_if_title(report.scenario_name, report.changes or report.overrides, t)
     if report.replications:
-        lines.append(term(t, "header_mc", name=report.scenario_name, n=report.replications,
-                          seed=report.seed))  # fmt: skip
+        lines.append(term(t, "header_mc", name=name, n=report.replications, seed=report.seed))
     else:
-        lines.append(term(t, "header_deterministic", name=report.scenario_name))
-    what_if = what_if_text(report.overrides, t)
-    if what_if:
-        lines.append(what_if)
+        lines.append(term(t, "header_deterministic", name=name))
     if go_live is not None:
         lines.append(term(t, "go_live_rule", date=go_live))
     counts = report.counts
@@ -121,7 +119,7 @@ def board_lines(report: RunReport, t: Translator) -> list[str]:
         lines.append(term(t, "verdict", answer=verdict_text(answer, t),
                           p80=_day(programme.p80, t), chance=chance))  # fmt: skip
     if report.binding is not None:
-        words, gain = binding_words(report.binding, report.binding_description, t)
+        words, gain = binding_words(report.binding, report.binding_description, t, report.changes)
         lines.append(term(t, "holding_back", what=words) + (f" {gain}" if gain else ""))
     capacity = capacity_lines(report.capacity, t)
     if capacity is not None:

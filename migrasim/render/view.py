@@ -12,6 +12,7 @@ from typing import cast
 
 from migrasim.analysis.compare import CompareRow, Interval
 from migrasim.render.board import (
+    assumption_notes,
     binding_words,
     capacity_lines,
     drivers,
@@ -80,7 +81,7 @@ def _headline(inputs: ReportInputs, t: Translator) -> HeadlineView:
     ci = h.prob_ci
     report = inputs.results
     description = _link_description(h.bottleneck, inputs.assumptions)
-    binding, gain = binding_words(report.binding, description, t)
+    binding, gain = binding_words(report.binding, description, t, report.changes)
     if report.binding is None and not description:
         binding = h.bottleneck
     capacity = capacity_lines(report.capacity, t)
@@ -342,14 +343,14 @@ def page_view(inputs: ReportInputs, t: Translator) -> PageView:
         flows=counts.organisations,
         baseline_late=counts.late_in_baseline,
         figures=_figures(inputs, t),
-        assumptions=list(inputs.assumptions),
+        assumptions=assumption_notes(inputs.assumptions, report.changes, t),
         scenario_text=inputs.scenario_text,
         precision=_precision(inputs, t),
         tables=[
             _compare_view(table, t) if table.key == "compare" else table_view(table, t)
             for table in shown
         ],
-        what_if=what_if_text(report.overrides, t),
+        what_if=what_if_text(report.changes or report.overrides, t),
         notes=movers_notes(report.movers, t),
         drivers=board_drivers,
         comparison=comparison_rows(inputs.comparison, t),

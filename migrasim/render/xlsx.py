@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from migrasim.analysis.advice import Fix
 from migrasim.analysis.records import FlowSummary
-from migrasim.render.board import binding_words, capacity_lines, what_if_text
+from migrasim.render.board import (
+    assumption_notes,
+    binding_words,
+    capacity_lines,
+    what_if_text,
+    what_if_title,
+)
 from migrasim.render.headlines import advice_text, verdict, verdict_text
 from migrasim.render.html import column_label, extra_title
 from migrasim.render.i18n import Translator, fill, share_percent
@@ -290,7 +296,7 @@ def _board_items(inputs: ReportInputs, t: Translator) -> list[tuple[str, Cellula
     report = inputs.results
     items: list[tuple[str, Cellular]] = []
     if report.binding is not None:
-        words, gain = binding_words(report.binding, report.binding_description, t)
+        words, gain = binding_words(report.binding, report.binding_description, t, report.changes)
         items.append(("holding_back", words if gain is None else f"{words}. {gain}"))
     capacity = capacity_lines(report.capacity, t)
     if capacity is not None:
@@ -313,8 +319,9 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     with_go_live = inputs.results.go_live is not None
     rows = [_summary_cells(row, with_go_live, never, t) for row in inputs.results.rows]
     headers = [column_label(t, c) for c in SUMMARY_SHEET_COLUMNS]
-    what_if = what_if_text(inputs.results.overrides, t)
-    label = None if what_if is None else f"{inputs.title}: {what_if}"
+    changes = inputs.results.changes or inputs.results.overrides
+    what_if = what_if_text(changes, t)
+    label = None if what_if is None else what_if_title(inputs.title, changes, t)
     fast = _FastRows()
     _write_table(ws, SUMMARY_SHEET_COLUMNS, headers, rows, "B2", title=label, fast=fast)
     for table in inputs.extra_tables:
@@ -325,7 +332,8 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
 
     sheet = wb.create_sheet(names["assumptions"])
     _write_table(sheet, ("where", "text"), [column_label(t, "where"), column_label(t, "text")],
-                 [list(pair) for pair in inputs.assumptions])  # fmt: skip
+                 [list(pair) for pair in assumption_notes(inputs.assumptions,
+                                                          inputs.results.changes, t)])  # fmt: skip
     sheet.column_dimensions["B"].width = 100
     for cells_row in sheet.iter_rows(min_row=2, min_col=2, max_col=2):
         for c in cells_row:
@@ -340,7 +348,7 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
 
     h = inputs.headline
     about: list[tuple[str, Cellular]] = [
-        ("title", inputs.title if what_if is None else f"{inputs.title} ({what_if})"),
+        ("title", what_if_title(inputs.title, changes, t)),
         *([("what_if", what_if)] if what_if is not None else []),
         ("command", inputs.command),
         ("seed", inputs.seed),

@@ -19,7 +19,7 @@ import yaml
 
 from migrasim.errors import Problem, ScenarioError
 from migrasim.scenario.inventory import check_regular_file, expand_flows_from
-from migrasim.scenario.overrides import apply_overrides, split_assignment
+from migrasim.scenario.overrides import Change, apply_overrides, changes_of, split_assignment
 from migrasim.scenario.types import InventoryFlow, Scenario, parse_scenario
 
 MAX_CHARACTERS = 20_000_000
@@ -219,7 +219,9 @@ def read_yaml(text: str, source: str) -> Any:
         raise ScenarioError([Problem("", f"cannot read YAML: {exc}", "")], source) from None
 
 
-def _changes_inventory(assignment: str) -> bool:
+def changes_inventory(assignment: str) -> bool:
+    """Whether a ``--set`` assignment changes `flows_from` (applied before the inventory is
+    read; every other one after)."""
     try:
         key = split_assignment(assignment)[0]
     except ValueError:
@@ -240,8 +242,8 @@ def read_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> Any:
     data = read_yaml(text, source)
     if not isinstance(data, dict):
         return data  # parse_scenario reports the file's shape
-    early = [o for o in overrides if _changes_inventory(o)]
-    late = [o for o in overrides if not _changes_inventory(o)]
+    early = [o for o in overrides if changes_inventory(o)]
+    late = [o for o in overrides if not changes_inventory(o)]
     if early:
         data = apply_overrides(data, early, source, lambda value: read_yaml(value, "--set"))
     data = expand_flows_from(data, Path(path).parent, source)
@@ -266,6 +268,20 @@ def _note_changed_inventory_cells(read: dict[str, Any], changed: Any) -> None:
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
     """Read and validate the scenario file at ``path``, with ``--set`` overrides applied."""
     return parse_scenario(read_scenario_data(path, overrides), str(path))
+
+
+def what_changed(path: str | Path, overrides: Sequence[str], spec: Scenario) -> tuple[Change, ...]:
+    """What ``overrides`` changed in the scenario file at ``path``, ``spec`` being the scenario
+    they made (:func:`changes_of`); the file's values come from its raw mapping when the file
+    alone does not validate (a ``--set`` supplies what it lacks)."""
+    if not overrides:
+        return ()
+    raw = read_yaml(Path(path).read_text(encoding="utf-8"), str(path))
+    try:
+        file_spec: Any = load_scenario(path)
+    except ScenarioError:
+        file_spec = read_scenario_data(path)
+    return changes_of(file_spec, spec, overrides, raw)
 
 
 def effective_scenario_text(path: str | Path, overrides: Sequence[str] = ()) -> str:

@@ -1,4 +1,4 @@
-"""``--set KEY=VALUE``: change a scenario before it is validated.
+"""``--set KEY=VALUE``: change a scenario before it is validated, and say what changed.
 
 ``KEY`` is a key path as in error messages: ``links.capped.daily_cap``, ``flows[3].volume``
 (a list index) or ``flows[Cardiff].volume`` (a flow by name). ``VALUE`` is read as YAML, so
@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from migrasim.errors import Problem, ScenarioError
@@ -86,10 +87,45 @@ NAMED_MAPPINGS = ("links",)
 is refused instead of creating an entry."""
 
 
-def apply_override(data: Any, key: str, value: Any) -> Any:
-    """A copy of ``data`` with ``value`` at ``key``."""
+Put = Callable[[Any, Any], Any]
+"""``put(old, new)``: what to store at a key path in place of ``old`` (None if absent) when an
+override sets ``new``; the default stores ``new`` itself. A round-trip writer passes one that
+keeps the old value's style."""
+
+
+def _new(old: Any, new: Any) -> Any:
+    return new
+
+
+def _shared(root: Any) -> set[int]:
+    """The ids of the mappings and lists reachable more than once from ``root``: values the
+    file shares through YAML aliases (``rejection: *rejection`` on every flow)."""
+    seen: set[int] = set()
+    shared: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict | list):
+            if id(node) in seen:
+                shared.add(id(node))
+                continue
+            seen.add(id(node))
+            stack.extend(node.values() if isinstance(node, dict) else node)
+    return shared
+
+
+def _own(child: Any, shared: set[int]) -> Any:
+    """``child`` as the key path's own (a copy where the file shares it through an alias), so
+    that only the value at the key path changes."""
+    return copy.deepcopy(child) if id(child) in shared else child
+
+
+def apply_override(data: Any, key: str, value: Any, put: Put = _new) -> Any:
+    """A copy of ``data`` with ``value`` at ``key``; only the value at ``key`` changes, even
+    where the file shares it with other keys through a YAML alias."""
     parts = parse_key(key)
     root = copy.deepcopy(data)
+    shared = _shared(root)
     node = root
     where = ""
     for i, part in enumerate(parts):
@@ -102,8 +138,9 @@ def apply_override(data: Any, key: str, value: Any) -> Any:
             index = _find_in_list(node, part, where)
             where += f"[{part if isinstance(part, int) else part[1:-1]}]"
             if last:
-                node[index] = value
+                node[index] = put(node[index], value)
             else:
+                node[index] = _own(node[index], shared)
                 node = node[index]
             continue
         if not isinstance(node, dict):
@@ -120,10 +157,12 @@ def apply_override(data: Any, key: str, value: Any) -> Any:
             )
         where = f"{where}.{part}" if where else part
         if last:
-            node[part] = value
+            node[part] = put(node.get(part), value)
         else:
             if part not in node or node[part] is None:
                 node[part] = {}
+            else:
+                node[part] = _own(node[part], shared)
             node = node[part]
     return root
 
@@ -142,9 +181,10 @@ def key_path_problem(where: str, exc: KeyError | ValueError) -> Problem:
 
 
 def apply_overrides(
-    data: Any, assignments: Iterable[str], source: str | None, read_value: Any
+    data: Any, assignments: Iterable[str], source: str | None, read_value: Any, put: Put = _new
 ) -> Any:
-    """Apply every ``KEY=VALUE``; ``read_value(text)`` parses a value (the YAML reader).
+    """Apply every ``KEY=VALUE``; ``read_value(text)`` parses a value (the YAML reader),
+    ``put`` stores it (see :data:`Put`).
 
     Raises :class:`ScenarioError` naming each bad assignment.
     """
@@ -162,7 +202,7 @@ def apply_overrides(
                 and parts[1] not in links
             ):
                 added[str(parts[1])] = assignment
-            data = apply_override(data, key, read_value(text))
+            data = apply_override(data, key, read_value(text), put)
         except ScenarioError as exc:
             problems.extend(Problem(f"--set {assignment}", p.problem, p.fix) for p in exc.problems)
         except (KeyError, ValueError) as exc:
@@ -196,3 +236,92 @@ def _link_used(data: Any, name: str) -> bool:
         if isinstance(link, Mapping) and link.get("fallback") == name:
             return True
     return False
+
+
+@dataclass(frozen=True)
+class Change:
+    """One ``--set`` change as the run read it: what it changed, its value in the file and the
+    value that ran (validated: SI numbers, estimates, dates), for labels in words."""
+
+    assignment: str  # as given: "links.capped.daily_cap=3 GB"
+    key: str  # "links.capped.daily_cap"
+    text: str  # the value as given: "3 GB"
+    link: str | None  # the link it changes (links.NAME...), if any
+    flow: str | None  # the name of the flow it changes (flows[...]...), if any
+    field: str  # the key below the link or flow ("daily_cap", "rejection.fraction"), the key
+    # itself for the rest ("go_live", "calendar.holidays"); "" for a whole link or flow
+    before: Any  # the file's value (None: not set in the file)
+    after: Any  # the value that ran
+    link_spec: Any = None  # for a link's change: the link that ran (a LinkSpec)
+
+
+_MISSING = object()
+_NULLS = ("", "~", "null", "Null", "NULL")
+
+
+def _name(item: Any) -> Any:
+    return item.get("name") if isinstance(item, Mapping) else getattr(item, "name", None)
+
+
+def _value_at(spec: Any, parts: Sequence[str | int]) -> Any:
+    """The value at a parsed key path in a validated scenario (``_MISSING`` if there is none):
+    attributes of models, keys of mappings, items of lists by index or by name."""
+    node = spec
+    for part in parts:
+        if isinstance(node, Mapping):
+            node = node.get(part, _MISSING)
+        elif isinstance(node, list | tuple):
+            if isinstance(part, int):
+                node = node[part] if -len(node) <= part < len(node) else _MISSING
+            else:
+                name = part[1:-1] if part.startswith("[") else part
+                node = next((item for item in node if _name(item) == name), _MISSING)
+        elif isinstance(part, str) and not part.startswith("[") and hasattr(node, part):
+            node = getattr(node, part)
+        else:
+            return _MISSING
+        if node is _MISSING:
+            return _MISSING
+    return node
+
+
+def changes_of(
+    file_spec: Any, spec: Any, assignments: Iterable[str], file_data: Any = None
+) -> tuple[Change, ...]:
+    """What each ``--set`` assignment changed, between the file's validated scenario
+    (``file_spec``; its raw mapping if the file alone does not validate) and the one that ran
+    (``spec``); a key set twice is listed once, at its last place. A value neither scenario
+    holds (e.g. ``flows_from``, read into the flows) is taken from the file's raw mapping
+    ``file_data`` and the assignment's text."""
+    found: dict[str, Change] = {}
+    for assignment in assignments:
+        key, text = split_assignment(assignment)
+        parts = parse_key(key)
+        link = flow = None
+        below = parts
+        if parts[0] == "links" and len(parts) >= 2 and isinstance(parts[1], str):
+            link, below = parts[1], parts[2:]
+        elif parts[0] == "flows" and len(parts) >= 2:
+            item = _value_at(spec, parts[:2])
+            label = getattr(item, "label", None) or _name(item)
+            flow = str(label or (parts[1] if isinstance(parts[1], int) else parts[1][1:-1]))
+            below = parts[2:]
+        before, after = _value_at(file_spec, parts), _value_at(spec, parts)
+        if before in (_MISSING, None) and file_data is not None:
+            before = _value_at(file_data, parts)
+        if after in (_MISSING, None) and text.strip() not in _NULLS:
+            after = text
+        link_spec = _MISSING if link is None else _value_at(spec, ["links", link])
+        found.pop(key, None)
+        found[key] = Change(
+            assignment=assignment,
+            key=key,
+            text=text,
+            link=link,
+            flow=flow,
+            field=".".join(str(p) for p in below),
+            before=None if before is _MISSING else before,
+            after=None if after is _MISSING else after,
+            link_spec=None if link_spec is _MISSING else link_spec,
+        )
+    return tuple(found.values())

@@ -13,7 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,10 @@ from migrasim.analysis.records import RunReport
 from migrasim.analysis.runner import LOCAL, Execution
 from migrasim.analysis.summary import summarise
 from migrasim.errors import MigrasimError, OutputError
-from migrasim.scenario.loader import load_scenario, read_scenario_data
+from migrasim.scenario.loader import load_scenario
+from migrasim.scenario.overrides import changes_of
 from migrasim.scenario.types import Scenario
-from migrasim.scenario.writer import scenario_yaml
+from migrasim.scenario.writer import variant_yaml
 from migrasim.serve.levers import Lever, scenario_levers
 
 CACHE_SIZE = 32
@@ -93,6 +94,8 @@ class Session:
                 return self._cache[key]
             spec = load_scenario(self.path, overrides)
             report = summarise(run_scenario(spec, n, s, self.execution))
+            # what changed, in the file's terms, for the page's labels (self.spec: the file's)
+            report = replace(report, changes=changes_of(self.spec, spec, overrides))
             self._cache[key] = report
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -103,13 +106,10 @@ class Session:
         return self.evaluate({}, replications, seed)
 
     def variant_text(self, changes: Mapping[str, str]) -> str:
-        """A complete scenario file: this one with ``changes`` applied (checked first)."""
-        overrides = overrides_of(changes)
-        load_scenario(self.path, overrides)  # refuse a variant that would not load
-        data = read_scenario_data(self.path, overrides)
-        header = [f"Variant of {self.path.name}, written by migrasim serve, with:"]
-        header += [f"  --set {o}" for o in overrides] or ["  (no changes)"]
-        return scenario_yaml(data, header)
+        """A complete scenario file: this one, every line kept but the values that ``changes``
+        set, rewritten (no header either: the file differs from this one only where the page
+        changed it). Refused if it would not load."""
+        return variant_yaml(self.path, overrides_of(changes))
 
     def save_variant(self, changes: Mapping[str, str], name: str | None = None) -> Path:
         """Write the variant next to the scenario as ``<stem>.variant-N.yaml`` (the first N

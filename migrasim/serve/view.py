@@ -15,6 +15,7 @@ from typing import Any
 
 from migrasim.analysis.records import FlowSummary, RunReport
 from migrasim.core.rules import Status
+from migrasim.render.board import change_words
 from migrasim.render.headlines import headline_from, verdict, verdict_text
 from migrasim.render.i18n import N_, Translator, fill
 from migrasim.render.tables import summary_frame
@@ -116,6 +117,8 @@ def display(report: RunReport, t: Translator) -> dict[str, Any]:
         "counts": counts_text(report, t),
         "flows": [_display_row(t, r) for r in orgs],
         "go_live": None if report.go_live is None else t.date(report.go_live, "d MMM yyyy"),
+        # each change in words with the file's value (the report's what-if label)
+        "changes": "; ".join(change_words(c, t) for c in report.changes),
     }
 
 

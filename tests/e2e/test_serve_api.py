@@ -5,6 +5,7 @@ exit-2 errors, the access token, variants and the board pack (byte for byte)."""
 from __future__ import annotations
 
 import csv
+import difflib
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -237,6 +238,21 @@ def test_the_page_speaks_welsh(client: TestClient) -> None:
     assert answer.json()["display"]["programme"]["verdict"] in ("Na fyddwn", "Mewn perygl")
 
 
+def test_the_page_labels_each_change_with_the_files_value(client: TestClient) -> None:
+    """The what-if card says what changed in words, with the file's value (1 GB a day, start
+    2 June 2025), in the page's language; the baseline card says nothing."""
+    changes = SETTINGS["cap-and-start"]
+    for lang, expected in (
+        ("en", "daily cap of link capped 3 GB a day (file: 1 GB a day); "
+               "start 1 September 2025 (file: 2 June 2025)"),
+        ("cy", "terfyn dyddiol cyswllt capped 3 GB y dydd (ffeil: 1 GB y dydd); "
+               "dechrau 1 Medi 2025 (ffeil: 2 Mehefin 2025)"),
+    ):  # fmt: skip
+        body = {"set": changes, "replications": 200, "seed": 1, "lang": lang}
+        assert client.post("/api/evaluate", json=body).json()["display"]["changes"] == expected
+    assert _evaluate(client, {})["display"]["changes"] == ""
+
+
 # --- variants ---------------------------------------------------------------------------------
 
 
@@ -258,6 +274,26 @@ def test_save_as_variant_writes_a_scenario_that_loads_to_the_same(
     download = client.post("/api/variant", json={"set": changes, "download": True})
     assert download.headers["content-disposition"].startswith("attachment")
     assert download.text == first.read_text(encoding="utf-8")
+
+
+def test_a_saved_variant_is_the_file_with_only_the_edited_values_changed(
+    client: TestClient, scenario: Path
+) -> None:
+    """The file's comments and ASSUMPTION labels stay; the diff is the two edited lines (304
+    lines became 646 when the variant was written from the parsed data)."""
+    text = scenario.read_text(encoding="utf-8")
+    changes = SETTINGS["cap-and-start"]
+    answer = client.post("/api/variant", json={"set": changes, "name": "diffed"})
+    variant = Path(answer.json()["file"]).read_text(encoding="utf-8")
+    diff = list(difflib.ndiff(text.splitlines(), variant.splitlines()))
+    assert [d[2:] for d in diff if d[:2] == "- "] == ["start: 2025-06-02", "    daily_cap: 1 GB"]
+    assert [d[2:] for d in diff if d[:2] == "+ "] == ["start: 2025-09-01", "    daily_cap: 3 GB"]
+    comments = [line for line in text.splitlines() if line.lstrip().startswith("#")]
+    assert all(line in variant.splitlines() for line in comments)
+    assert len(variant.splitlines()) == len(text.splitlines())
+    assert load_scenario(scenario.with_name("health_boards.diffed.yaml")) == load_scenario(
+        scenario, [f"{k}={v}" for k, v in changes.items()]
+    )
 
 
 def test_a_bad_variant_is_refused_before_writing(client: TestClient, scenario: Path) -> None:

@@ -127,6 +127,15 @@ def test_moving_a_lever_answers_with_the_cli_figures(
     assert base.find_element("css selector", '[data-field="p80"]').text != (
         card.find_element("css selector", '[data-field="p80"]').text
     )
+    # the what-if card says what changed, with the file's value; the baseline card nothing
+    assert (
+        card.find_element("css selector", '[data-field="changes"]').text
+        == {
+            "en": "daily cap of link capped 3 GB a day (file: 1 GB a day)",
+            "cy": "terfyn dyddiol cyswllt capped 3 GB y dydd (ffeil: 1 GB y dydd)",
+        }[lang]
+    )
+    assert base.find_element("css selector", '[data-field="changes"]').text == ""
     assert len(browser.find_elements("css selector", "#flows tbody tr")) == 29
     errors = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
     assert errors == [], errors

@@ -48,3 +48,28 @@ def test_a_new_field_of_an_existing_link_is_set() -> None:
     data = _apply("links.capped.outages.mtbf=30 days")
     assert data["links"]["capped"]["outages"] == {"mtbf": "30 days"}
     assert "outages" not in BASE["links"]["capped"]  # the input is not changed
+
+
+def test_a_value_the_file_shares_through_an_alias_changes_only_where_the_key_points() -> None:
+    """health_boards.yaml gives every flow ``rejection: *rejection``: ``--set`` on one flow's
+    rejection changed all 29 flows (the copy kept the sharing)."""
+    text = """
+name: probe
+start: 2025-06-02
+links: {capped: {daily_cap: 1 GB}}
+flows:
+  - {name: A, source: s, target: t, volume: 1 GB, links: [capped],
+     rejection: &r {fraction: 0.03, delay: {low: 1 week, likely: 2 weeks, high: 4 weeks}}}
+  - {name: B, source: s, target: t, volume: 1 GB, links: [capped], rejection: *r}
+  - {name: C, source: s, target: t, volume: 1 GB, links: [capped], rejection: *r}
+"""
+    data = read_yaml(text, "probe.yaml")
+    changed = apply_overrides(
+        data, ["flows[B].rejection.fraction=0.5", "flows[0].rejection.delay.high=6 weeks"],
+        "probe.yaml", lambda value: read_yaml(value, "--set"),
+    )  # fmt: skip
+    fractions = [flow["rejection"]["fraction"] for flow in changed["flows"]]
+    highs = [flow["rejection"]["delay"]["high"] for flow in changed["flows"]]
+    assert fractions == [0.03, 0.5, 0.03]
+    assert highs == ["6 weeks", "4 weeks", "4 weeks"]
+    assert [flow["rejection"]["fraction"] for flow in data["flows"]] == [0.03] * 3  # untouched

@@ -119,6 +119,7 @@
     put("chance", d.programme.chance);
     put("go_live", d.go_live || "");
     put("counts", d.counts || "");
+    put("changes", d.changes || "");
     const list = card.querySelector('[data-field="top"]');
     list.replaceChildren(...d.top.map((r) => el("li", {}, `${r.name}: ${r.p80} (${r.chance})`)));
   }
