@@ -98,36 +98,37 @@ def test_the_axes_of_a_sweep_are_in_words_and_units() -> None:
     caps = [str(p.values[CAP]) for p in points]
     axes = {CAP: swept_axis(CAP, caps, EN), GO: swept_axis(GO, [p.values[GO] for p in points], EN)}
     ax = _axes(sweep_heatmap_figure(points, CAP, GO, "t", EN, axes))
-    assert ax.get_xlabel() == "Daily cap of link 'capped' (GB a day)"
-    assert ax.get_ylabel() == "Go-live date"
+    assert ax.get_xlabel() == "Daily cap of link capped (GB a day)"
+    assert ax.get_ylabel() == "Go-live"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "5"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["2026-01-05", "2026-06-01"]
     welsh = swept_axis(CAP, caps, CY)
-    assert welsh.label == "Terfyn dyddiol cyswllt 'capped' (GB y dydd)"
-    assert swept_axis(GO, ["2026-01-05"], CY).label == "Dyddiad mynd yn fyw"
+    assert welsh.label == "Terfyn dyddiol cyswllt capped (GB y dydd)"
+    assert swept_axis(GO, ["2026-01-05"], CY).label == "Mynd yn fyw"
     line = [SweepPoint({CAP: c}, dt.date(2026, 3, 1), 0.5) for c in ("1 GB", "2 GB")]
     ax = _axes(sweep_line_figure(line, CAP, "t", EN, {CAP: swept_axis(CAP, ["1 GB", "2 GB"], EN)}))
-    assert ax.get_xlabel() == "Daily cap of link 'capped' (GB a day)"
+    assert ax.get_xlabel() == "Daily cap of link capped (GB a day)"
 
 
 def test_keys_in_words_and_values_whose_units_differ() -> None:
-    assert key_words("flows[Cardiff].volume", EN) == "volume of flow 'Cardiff'"
-    assert key_words("links.wan.bandwidth", EN) == "bandwidth of link 'wan'"
-    assert key_words("start", EN) == "start date"
-    assert key_words("links.wan.outages.mtbf", EN) == "links.wan.outages.mtbf"  # no words
+    assert key_words("flows[Cardiff].volume", EN) == "volume of Cardiff"
+    assert key_words("links.wan.bandwidth", EN) == "bandwidth of link wan"
+    assert key_words("start", EN) == "start"
+    assert key_words("links.wan.outages.mtbf", EN) == "time between outages of link wan"
+    assert key_words("links.wan.nonsense", EN) == "nonsense of link wan"  # its own name
     volume = swept_axis("flows[Cardiff].volume", ["100 GB", "400 GB"], EN)
     assert (volume.label, dict(volume.ticks)) == (
-        "Volume of flow 'Cardiff' (GB)",
+        "Volume of Cardiff (GB)",
         {"100 GB": "100", "400 GB": "400"},
     )
     mixed = swept_axis(CAP, ["500 MB", "2 GB"], EN)  # no one unit: values as written
     assert (mixed.label, dict(mixed.ticks)) == (
-        "Daily cap of link 'capped'",
+        "Daily cap of link capped",
         {"500 MB": "500 MB", "2 GB": "2 GB"},
     )
     plain = swept_axis("links.wan.efficiency", ["0.6", "0.9"], EN)
     assert (plain.label, dict(plain.ticks)) == (
-        "Efficiency of link 'wan'",
+        "Efficiency of link wan",
         {"0.6": "0.6", "0.9": "0.9"},
     )
 
@@ -166,7 +167,7 @@ def test_sweep_charts_carry_the_sweeps_overrides_in_their_titles() -> None:
         plain = _axes(sweep_figure(points, keys, "S", [], EN)).get_title(loc="left")
         assert "\n" not in plain
     title = _axes(sweep_figure(one, [CAP], "S", [], EN)).get_title(loc="left")
-    assert title == "S: sweep of daily cap of link 'capped'"
+    assert title == "S: sweep of daily cap of link capped"
 
 
 def test_sweep_charts_tick_the_points_that_meet_their_target_and_state_the_count() -> None:
@@ -203,8 +204,8 @@ def test_the_sweep_table_heads_its_keys_in_words() -> None:
     points = [SweepPoint({CAP: "1 GB", GO: "2026-01-05"}, None, None)]
     table = sweep_table(points, [CAP, GO])
     assert table.columns[1:3] == (CAP, GO)  # code names, as sweep.csv
-    assert table_view(table, EN).headers[1:3] == ["Daily cap of link 'capped'", "Go-live date"]
+    assert table_view(table, EN).headers[1:3] == ["Daily cap of link capped", "Go-live"]
     assert table_view(table, CY).headers[1:3] == [
-        "Terfyn dyddiol cyswllt 'capped'",
-        "Dyddiad mynd yn fyw",
+        "Terfyn dyddiol cyswllt capped",
+        "Mynd yn fyw",
     ]
