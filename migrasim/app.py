@@ -24,7 +24,7 @@ from migrasim.analysis.solve import Point, Solution, solution_json
 from migrasim.analysis.summary import progress_band, summarise
 from migrasim.background import Helper, forked
 from migrasim.core.rules import in_time
-from migrasim.errors import MigrasimError, ResultsExistError
+from migrasim.errors import N_, MigrasimError, ResultsExistError
 from migrasim.folder import add_files, prepare_out_dir, write_files
 from migrasim.scenario.types import Scenario
 
@@ -544,21 +544,21 @@ def _start_sweep_folder(
             previous = json.loads((real / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise ResultsExistError(
-                f"{out} holds no sweep to resume (no readable manifest.json)"
+                N_("%(out)s holds no sweep to resume (no readable manifest.json)", out=out)
             ) from None
         if previous != manifest:
             raise ResultsExistError(
-                f"{out} holds a different sweep (other scenario, grid, seed or replications);"
-                " use another --out, or --force to start again"
-            )
+                N_("%(out)s holds a different sweep (other scenario, grid, seed or "
+                   "replications); use another --out, or --force to start again", out=out)
+            )  # fmt: skip
         return real
     if real.is_dir() and any(real.iterdir()) and not force:
         if written_files(real) is None:
             prepare_out_dir(out, False, [scenario])  # says what is in the way
         raise ResultsExistError(
-            f"{out} already holds results; pass --resume to carry on, --force to start again"
-            " or --out for a new folder"
-        )
+            N_("%(out)s already holds results; pass --resume to carry on, --force to start "
+               "again or --out for a new folder", out=out)
+        )  # fmt: skip
     real = prepare_out_dir(out, force, [scenario])
     if real.is_dir():
         clear_folder(real)

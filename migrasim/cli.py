@@ -17,39 +17,58 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from migrasim import __version__
-from migrasim.errors import MigrasimError, OutputError, ScenarioError
+from migrasim.errors import N_, Gettext, MigrasimError, OutputError, ScenarioError, translated
 
 if TYPE_CHECKING:
     from migrasim.analysis.runner import Execution
 
 
-def _fail(message: str, code: int) -> None:
-    for line in message.splitlines():
-        click.echo(f"Error: {line}", err=True)
+def _fail(message: object, code: int, lang: str | None = None) -> None:
+    """Print ``message`` (a migrasim error or a :class:`~migrasim.errors.Message`) in ``lang``,
+    each line after "Error:", and exit with ``code``."""
+    gettext = _gettext(lang)
+    text = message.translated(gettext) if isinstance(message, MigrasimError) else message
+    for line in translated(text, gettext).splitlines():
+        click.echo(translated(N_("Error: %(line)s", line=line), gettext), err=True)
     sys.exit(code)
 
 
+def _gettext(lang: str | None) -> Gettext | None:
+    """The catalogue's ``gettext`` for ``lang`` (None: English, the msgids)."""
+    if lang is None or lang == "en":
+        return None
+    from migrasim.render.i18n import translator
+
+    return translator(lang).gettext
+
+
 def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Map migrasim errors to exit codes with clear messages, never a traceback."""
+    """Map migrasim errors to exit codes with clear messages in the command's ``--lang``,
+    never a traceback."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = kwargs.get("lang")  # parsed (and checked) by click before the command runs
         try:
             return func(*args, **kwargs)
         except (ScenarioError, OutputError) as exc:
-            _fail(str(exc), 2)
+            _fail(exc, 2, lang)
         except MigrasimError as exc:
-            _fail(str(exc), 1)
+            _fail(exc, 1, lang)
         except KeyboardInterrupt:
-            _fail("interrupted; no results were written", 1)
+            _fail(N_("interrupted; no results were written"), 1, lang)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # usage errors: click prints them and exits 2
         except Exception as exc:
             if os.environ.get("MIGRASIM_DEBUG"):
                 raise
             _fail(
-                f"internal error ({type(exc).__name__}: {exc}); no results were written. "
-                "Please report it; set MIGRASIM_DEBUG=1 to see the traceback.",
+                N_(
+                    "internal error (%(error)s); no results were written. Please report it; "
+                    "set MIGRASIM_DEBUG=1 to see the traceback.",
+                    error=f"{type(exc).__name__}: {exc}",
+                ),
                 1,
+                lang,
             )
         return None
 
@@ -658,9 +677,10 @@ def serve(
 @cli.command()
 @SCENARIO
 @SET
+@LANG
 @_guarded
-def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
-    """Check SCENARIO without simulating; print every problem found."""
+def validate(scenario: Path, overrides: tuple[str, ...], lang: str) -> None:
+    """Check SCENARIO without simulating; print every problem found (in --lang)."""
     from migrasim.scenario.loader import load_scenario
 
     spec = load_scenario(scenario, overrides)

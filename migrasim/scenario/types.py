@@ -8,6 +8,7 @@ working day, ``horizon`` in seconds. YAML keys match attribute names, so an erro
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 import re
@@ -35,10 +36,12 @@ from pydantic_core import PydanticCustomError
 from migrasim.core import units
 from migrasim.core.calendar import WEEKDAYS
 from migrasim.core.distributions import Estimate
-from migrasim.errors import Problem, ScenarioError, UnitError, quoted
+from migrasim.errors import N_, Message, Problem, ScenarioError, UnitError, quoted
 
 
 def _fail(problem: str, fix: str = "") -> PydanticCustomError:
+    """A validation error carrying ``problem`` and ``fix`` as they are (messages made with
+    ``N_`` keep their msgid and values: the command line translates them)."""
     return PydanticCustomError("migrasim", "{problem}", {"problem": problem, "fix": fix})
 
 
@@ -52,13 +55,17 @@ def _positive(parse: Any, help_text: str, bounds: tuple[float, float, str, str])
         try:
             parsed = float(parse(value))
         except UnitError as exc:
-            raise _fail(exc.problem, f"give {help_text}") from None
+            raise _fail(exc.problem, N_("give %(what)s", what=help_text)) from None
+        got = quoted(value)
         if math.isnan(parsed) or parsed <= 0:
-            raise _fail(f"must be > 0, got {quoted(value)}", f"give {help_text}")
+            raise _fail(N_("must be > 0, got %(value)s", value=got),
+                        N_("give %(what)s", what=help_text))  # fmt: skip
         if parsed < lowest:
-            raise _fail(f"too small, got {quoted(value)}", f"give at least {lowest_text}")
+            raise _fail(N_("too small, got %(value)s", value=got),
+                        N_("give at least %(lowest)s", lowest=lowest_text))  # fmt: skip
         if parsed > highest:
-            raise _fail(f"too large, got {quoted(value)}", f"give at most {highest_text}")
+            raise _fail(N_("too large, got %(value)s", value=got),
+                        N_("give at most %(highest)s", highest=highest_text))  # fmt: skip
         return parsed
 
     return validate
@@ -119,7 +126,8 @@ DailyCount = Annotated[
 def _to_date(value: object) -> date:
     if isinstance(value, datetime):
         raise _fail(
-            f"expected a date, got the date-time {quoted(value.isoformat())}", "write YYYY-MM-DD"
+            N_("expected a date, got the date-time %(value)s", value=quoted(value.isoformat())),
+            N_("write YYYY-MM-DD"),
         )
     if isinstance(value, date):
         return value
@@ -129,7 +137,8 @@ def _to_date(value: object) -> date:
         except ValueError:
             pass
     raise _fail(
-        f"not a valid date: {quoted(value)}", "write a real date as YYYY-MM-DD, e.g. 2025-06-02"
+        N_("not a valid date: %(value)s", value=quoted(value)),
+        N_("write a real date as YYYY-MM-DD, e.g. 2025-06-02"),
     )
 
 
@@ -148,13 +157,16 @@ def _to_datetime(value: object) -> datetime:
         if parsed is not None:
             if parsed.tzinfo is not None:
                 raise _fail(
-                    f"give local time without a UTC offset, got {quoted(value)}",
-                    "write YYYY-MM-DD or YYYY-MM-DDTHH:MM (local time of the scenario's timezone)",
+                    N_("give local time without a UTC offset, got %(value)s", value=quoted(value)),
+                    N_(
+                        "write YYYY-MM-DD or YYYY-MM-DDTHH:MM (local time of the scenario's "
+                        "timezone)"
+                    ),
                 )
             return parsed
     raise _fail(
-        f"not a valid date or date-time: {quoted(value)}",
-        "write YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2025-06-02T08:00",
+        N_("not a valid date or date-time: %(value)s", value=quoted(value)),
+        N_("write YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2025-06-02T08:00"),
     )
 
 
@@ -181,20 +193,20 @@ _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 def _to_window(value: object) -> tuple[int, int]:
     """``"19:00-07:00"`` -> (68400, 25200): open and close as seconds after midnight."""
-    fix = "write HH:MM-HH:MM in local time, e.g. '19:00-07:00' (may cross midnight)"
+    fix = N_("write HH:MM-HH:MM in local time, e.g. '19:00-07:00' (may cross midnight)")
     if isinstance(value, (tuple, list)) and len(value) == 2:
         return int(value[0]), int(value[1])
     match = _WINDOW.match(value) if isinstance(value, str) else None
     if not match:
-        raise _fail(f"not a time window: {quoted(value)}", fix)
+        raise _fail(N_("not a time window: %(value)s", value=quoted(value)), fix)
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
-        raise _fail(f"not a valid time of day in {quoted(value)}", fix)
+        raise _fail(N_("not a valid time of day in %(value)s", value=quoted(value)), fix)
     open_s, close_s = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
     if open_s == close_s % 86400:
         raise _fail(
-            f"window {quoted(value)} opens and closes at the same time",
-            "leave out 'window' for a link open all working day, or give different times",
+            N_("window %(value)s opens and closes at the same time", value=quoted(value)),
+            N_("leave out 'window' for a link open all working day, or give different times"),
         )
     return open_s, close_s
 
@@ -221,7 +233,10 @@ def _to_weekday(value: object) -> str:
         for day in WEEKDAYS:
             if value.strip().lower() in (day.lower(), _FULL_DAY[day].lower()):
                 return day
-    raise _fail(f"not a weekday: {quoted(value)}", "use Mon, Tue, Wed, Thu, Fri, Sat or Sun")
+    raise _fail(
+        N_("not a weekday: %(value)s", value=quoted(value)),
+        N_("use Mon, Tue, Wed, Thu, Fri, Sat or Sun"),
+    )
 
 
 _FULL_DAY = dict(
@@ -243,7 +258,8 @@ def _to_closure(value: object) -> tuple[date, date]:
         first, last = _to_date(first_text), _to_date(last_text)
         if last < first:
             raise _fail(
-                f"range {quoted(value)} ends before it starts", "write FIRST..LAST, FIRST <= LAST"
+                N_("range %(value)s ends before it starts", value=quoted(value)),
+                N_("write FIRST..LAST, FIRST <= LAST"),
             )
         return first, last
     if isinstance(value, (tuple, list)) and len(value) == 2:
@@ -269,20 +285,22 @@ Closure = Annotated[
 def _to_period(value: object) -> tuple[datetime, datetime]:
     """``"2025-10-04T08:00..2025-10-05T18:00"``; a date as either end means the whole of that
     day (inclusive), and a bare date ``"2025-07-08"`` means that whole local day."""
-    fix = "write FROM..TO with dates or local date-times, e.g. 2025-10-04T08:00..2025-10-05T18:00"
+    fix = N_(
+        "write FROM..TO with dates or local date-times, e.g. 2025-10-04T08:00..2025-10-05T18:00"
+    )
     if isinstance(value, date) and not isinstance(value, datetime):
         value = value.isoformat()
     if isinstance(value, str) and ".." not in value and len(value.strip()) == 10:
         value = f"{value.strip()}..{value.strip()}"  # a bare date: that whole local day
     if not isinstance(value, str) or ".." not in value:
-        raise _fail(f"not a period: {quoted(value)}", fix)
+        raise _fail(N_("not a period: %(value)s", value=quoted(value)), fix)
     first_text, _, last_text = (part.strip() for part in value.partition(".."))
     first = _to_datetime(first_text)
     last = _to_datetime(last_text)
     if len(last_text) == 10:  # a date: up to the end of that day
         last = last + timedelta(days=1)
     if last <= first:
-        raise _fail(f"period {quoted(value)} ends before it starts", fix)
+        raise _fail(N_("period %(value)s ends before it starts", value=quoted(value)), fix)
     return first, last
 
 
@@ -354,7 +372,10 @@ class DurationEstimate(EstimateSpec):
 
 def _check_share(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise _fail(f"must be in (0, 1], got {quoted(value)}", "give a share, e.g. 0.7")
+        raise _fail(
+            N_("must be in (0, 1], got %(value)s", value=quoted(value)),
+            N_("give a share, e.g. 0.7"),
+        )
     return value
 
 
@@ -381,7 +402,10 @@ class DailyCountEstimate(EstimateSpec):
 
 def _check_fraction(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise _fail(f"must be in [0, 1), got {quoted(value)}", "give a fraction, e.g. 0.05 for 5%")
+        raise _fail(
+            N_("must be in [0, 1), got %(value)s", value=quoted(value)),
+            N_("give a fraction, e.g. 0.05 for 5%%"),
+        )
     return value
 
 
@@ -457,9 +481,11 @@ class OutageSpec(_Model):
     @model_validator(mode="after")
     def _both_or_neither(self) -> OutageSpec:
         if (self.mtbf is None) != (self.mttr is None):
-            raise _fail("give both mtbf and mttr for unplanned outages", "add the missing one")
+            raise _fail(
+                N_("give both mtbf and mttr for unplanned outages"), N_("add the missing one")
+            )
         if self.mtbf is None and not self.planned:
-            raise _fail("no outages described", "give mtbf and mttr, or planned periods")
+            raise _fail(N_("no outages described"), N_("give mtbf and mttr, or planned periods"))
         return self
 
 
@@ -489,7 +515,8 @@ class CalendarSpec(_Model):
     def _some_working_day(self) -> CalendarSpec:
         if not self.working_days:
             raise _fail(
-                "working_days is empty, so nothing could ever move", "list at least one day"
+                N_("working_days is empty, so nothing could ever move"),
+                N_("list at least one day"),
             )
         return self
 
@@ -570,21 +597,23 @@ class LinkSpec(_Model):
             and self.records_rate is None
         ):
             raise _fail(
-                "a link needs a capacity: daily_cap, bandwidth, daily_records or records_rate",
-                "add e.g. 'daily_cap: 1 GB' or 'bandwidth: 100 Mbit/s'",
+                N_("a link needs a capacity: daily_cap, bandwidth, daily_records or records_rate"),
+                N_("add e.g. 'daily_cap: 1 GB' or 'bandwidth: 100 Mbit/s'"),
             )
         if self.available_from is not None and self.lead_time is not None:
-            raise _fail("give available_from or lead_time, not both", "remove one")
+            raise _fail(N_("give available_from or lead_time, not both"), N_("remove one"))
         if self.fallback is not None and self.available_from is None and self.lead_time is None:
             raise _fail(
-                "fallback applies until the link is available, but it has no "
-                "available_from or lead_time",
-                "add lead_time or available_from, or remove fallback",
+                N_(
+                    "fallback applies until the link is available, but it has no "
+                    "available_from or lead_time"
+                ),
+                N_("add lead_time or available_from, or remove fallback"),
             )
         if self.shipment is None and self.bandwidth is None and self.efficiency != 1.0:
             raise _fail(
-                "efficiency applies to bandwidth, and this link has none",
-                "remove efficiency or add bandwidth",
+                N_("efficiency applies to bandwidth, and this link has none"),
+                N_("remove efficiency or add bandwidth"),
             )
         return self
 
@@ -755,18 +784,64 @@ def _problem_from_pydantic(error: Any) -> Problem:
         key = str(loc[-1])
         allowed = _allowed_keys(loc)
         close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        return Problem(_key_path(loc), "unknown key", f"{hint}allowed keys: {', '.join(allowed)}")
+        keys = ", ".join(allowed)
+        fix = (
+            N_("did you mean '%(key)s'? allowed keys: %(keys)s", key=close[0], keys=keys)
+            if close
+            else N_("allowed keys: %(keys)s", keys=keys)
+        )
+        return Problem(_key_path(loc), N_("unknown key"), fix)
     if kind == "missing":
-        return Problem(_key_path(loc), "is required", "add it")
+        return Problem(_key_path(loc), REQUIRED, N_("add it"))
+    got = quoted(error.get("input"))
     if kind == "literal_error":
         return Problem(
-            _key_path(loc), f"got {quoted(error['input'])}", f"use one of {ctx.get('expected', '')}"
+            _key_path(loc),
+            N_("got %(value)s", value=got),
+            N_("use one of %(choices)s", choices=ctx.get("expected", "")),
         )
     if kind == "too_short":
-        return Problem(_key_path(loc), f"must not be empty, got {quoted(error.get('input'))}", "")
-    msg = str(error["msg"])
-    return Problem(_key_path(loc), f"{msg[0].lower()}{msg[1:]}, got {quoted(error.get('input'))}")
+        return Problem(_key_path(loc), N_("must not be empty, got %(value)s", value=got), "")
+    if kind in _PYDANTIC_PROBLEMS:
+        with contextlib.suppress(KeyError):  # pydantic's context lacks a value: its own text
+            return Problem(
+                _key_path(loc), N_(_PYDANTIC_PROBLEMS[kind].msgid, **{**ctx, "value": got})
+            )
+    msg = str(error["msg"])  # a kind not mapped above: pydantic's English
+    return Problem(_key_path(loc), f"{msg[0].lower()}{msg[1:]}, got {got}")
+
+
+REQUIRED = N_("is required")
+
+_PYDANTIC_PROBLEMS: dict[str, Message] = {
+    # pydantic's error type -> its message (in English the same words as pydantic's), with
+    # the bad value and pydantic's context (``%(gt)s`` ...) filled in
+    "string_type": N_("input should be a valid string, got %(value)s"),
+    "int_type": N_("input should be a valid integer, got %(value)s"),
+    "int_parsing": N_(
+        "input should be a valid integer, unable to parse string as an integer, got %(value)s"
+    ),
+    "int_from_float": N_(
+        "input should be a valid integer, got a number with a fractional part, got %(value)s"
+    ),
+    "float_type": N_("input should be a valid number, got %(value)s"),
+    "float_parsing": N_(
+        "input should be a valid number, unable to parse string as a number, got %(value)s"
+    ),
+    "finite_number": N_("input should be a finite number, got %(value)s"),
+    "bool_type": N_("input should be a valid boolean, got %(value)s"),
+    "bool_parsing": N_("input should be a valid boolean, unable to interpret input, got %(value)s"),
+    "model_type": N_(
+        "input should be a valid dictionary or instance of %(class_name)s, got %(value)s"
+    ),
+    "dict_type": N_("input should be a valid dictionary, got %(value)s"),
+    "list_type": N_("input should be a valid list, got %(value)s"),
+    "tuple_type": N_("input should be a valid tuple, got %(value)s"),
+    "greater_than": N_("input should be greater than %(gt)s, got %(value)s"),
+    "greater_than_equal": N_("input should be greater than or equal to %(ge)s, got %(value)s"),
+    "less_than": N_("input should be less than %(lt)s, got %(value)s"),
+    "less_than_equal": N_("input should be less than or equal to %(le)s, got %(value)s"),
+}
 
 
 def problems_from_validation(
@@ -803,6 +878,8 @@ def _locate(problem: Problem, rows: Mapping[int, InventoryFlow]) -> Problem:
         return rows[index].where if index in rows else match.group(0)
 
     text = _FLOW_REF.sub(ref, problem.problem)
+    if text == problem.problem:
+        text = problem.problem  # keep a translatable message (see errors.Message)
     match = _FLOW_PATH.match(problem.key_path)
     if not match or int(match.group(1)) not in rows:
         return Problem(problem.key_path, text, problem.fix)
@@ -814,11 +891,14 @@ def _locate(problem: Problem, rows: Mapping[int, InventoryFlow]) -> Problem:
     if column in getattr(flow, "changed", ()):
         return Problem(f"{where}, column {column}{rest} (as changed by --set)", text, problem.fix)
     fix = problem.fix
-    if (text, fix) == ("is required", "add it"):
-        text = "is empty"
-        fix = f"fill in the {column} cell"
-        if column == "links":
-            fix += " (names separated by ';'), or give default links under flows_from"
+    if (text, fix) == (REQUIRED, "add it"):
+        text = N_("is empty")
+        fix = (
+            N_("fill in the links cell (names separated by ';'), or give default links under "
+               "flows_from")
+            if column == "links"
+            else N_("fill in the %(column)s cell", column=column)
+        )  # fmt: skip
     elif column in ("links", "after") and "," in text:
         fix = f"separate names in one cell with ';', not ','. {fix}"
     elif column == "after":
@@ -930,6 +1010,11 @@ def _lowest(value: Any) -> float:
     return float(value.low) if isinstance(value, EstimateSpec) else float(value)
 
 
+def _did_you_mean(close: list[str]) -> str:
+    """``did you mean 'x'? `` for the closest name found, or ''."""
+    return N_("did you mean '%(name)s'? ", name=close[0]) if close else ""
+
+
 def _cross_checks(scenario: Scenario) -> list[Problem]:
     """Rules that span keys: names, references, cycles, dates."""
     problems: list[Problem] = _range_checks(scenario)
@@ -937,7 +1022,11 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
         ZoneInfo(scenario.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(
-            Problem("timezone", f"unknown time zone {scenario.timezone!r}", "e.g. Europe/London")
+            Problem(
+                "timezone",
+                N_("unknown time zone %(zone)s", zone=repr(scenario.timezone)),
+                N_("e.g. Europe/London"),
+            )
         )
     seen: dict[str, int] = {}
     for i, flow in enumerate(scenario.flows):
@@ -946,8 +1035,12 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"flows[{i}].name",
-                    f"duplicate flow name {label!r} (also flows[{seen[label]}])",
-                    "give every flow a unique name",
+                    N_(
+                        "duplicate flow name %(name)s (also %(other)s)",
+                        name=repr(label),
+                        other=f"flows[{seen[label]}]",
+                    ),
+                    N_("give every flow a unique name"),
                 )
             )
         seen.setdefault(label, i)
@@ -955,14 +1048,14 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
         for j, link in enumerate(flow.links):
             if link not in scenario.links:
                 close = difflib.get_close_matches(link, list(scenario.links), n=1)
-                hint = f"did you mean '{close[0]}'? " if close else ""
                 problems.append(
                     Problem(
                         f"flows[{i}].links[{j}]",
-                        f"undefined link {link!r}",
-                        f"{hint}define it under 'links:' (defined: {', '.join(scenario.links)})",
+                        N_("undefined link %(link)s", link=repr(link)),
+                        N_("%(hint)sdefine it under 'links:' (defined: %(links)s)",
+                           hint=_did_you_mean(close), links=", ".join(scenario.links)),
                     )
-                )
+                )  # fmt: skip
         if len(set(flow.links)) != len(flow.links):
             problems.append(
                 Problem(f"flows[{i}].links", f"a link is listed twice in {list(flow.links)!r}")
@@ -970,12 +1063,11 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
         for j, dep in enumerate(flow.after):
             if dep not in seen:
                 close = difflib.get_close_matches(dep, list(seen), n=1)
-                hint = f"did you mean '{close[0]}'? " if close else ""
                 problems.append(
                     Problem(
                         f"flows[{i}].after[{j}]",
-                        f"unknown flow {dep!r}",
-                        f"{hint}name a flow defined in 'flows:'",
+                        N_("unknown flow %(flow)s", flow=repr(dep)),
+                        N_("%(hint)sname a flow defined in 'flows:'", hint=_did_you_mean(close)),
                     )
                 )
             elif dep == flow.label:
@@ -1050,8 +1142,12 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
         problems.append(
             Problem(
                 "go_live",
-                f"go-live {scenario.go_live} is not after the start {scenario.start.date()}",
-                "give a go-live date after start",
+                N_(
+                    "go-live %(go_live)s is not after the start %(start)s",
+                    go_live=scenario.go_live,
+                    start=scenario.start.date(),
+                ),
+                N_("give a go-live date after start"),
             )
         )
     return problems
@@ -1139,7 +1235,13 @@ def parse_scenario(data: object, source: str | None = None) -> Scenario:
     """
     if data is None:
         raise ScenarioError(
-            [Problem("", "the scenario is empty", "give a mapping with name, start, links, flows")],
+            [
+                Problem(
+                    "",
+                    N_("the scenario is empty"),
+                    N_("give a mapping with name, start, links, flows"),
+                )
+            ],
             source,
         )
     if not isinstance(data, Mapping):
