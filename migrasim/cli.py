@@ -18,6 +18,7 @@ import click
 
 from migrasim import __version__
 from migrasim.errors import N_, Gettext, MigrasimError, OutputError, ScenarioError, translated
+from migrasim.render import outputs
 
 if TYPE_CHECKING:
     from migrasim.analysis.runner import Execution
@@ -213,7 +214,12 @@ class _Progress:
             self.bar.stop()
 
 
-@cli.command()
+def _files(command: str) -> str:
+    """The --help section naming the files ``command`` writes (render/outputs.py)."""
+    return outputs.files_help(outputs.WRITES[command], "Files written in the results folder:")
+
+
+@cli.command(epilog=_files("run"))
 @SCENARIO
 @click.option(
     "--out",
@@ -249,8 +255,8 @@ def run(
 ) -> None:
     """Simulate SCENARIO: completion dates, the chance of making go-live, the bottleneck.
 
-    Writes summary.csv, timeline.csv, charts and (with replications) completions.csv,
-    bottlenecks.csv and a completion CDF into the results folder.
+    Writes the report, the workbook, CSV tables and charts into the results folder (listed
+    below).
 
     \b
     Example:
@@ -290,7 +296,7 @@ def run(
     click.echo(term(t, "written", folder=result.out))
 
 
-@cli.command()
+@cli.command(epilog=_files("compare"))
 @click.argument(
     "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
@@ -331,8 +337,8 @@ def compare(
     """Compare scenarios (or variants of one) on common random numbers.
 
     Every scenario runs with the same seed, so each uncertain input gets the same draws in each;
-    differences from the first scenario come with paired 95% intervals. Writes compare.csv,
-    overlaid CDF and burn-up charts, report.html and summary.xlsx.
+    differences from the first scenario come with paired 95% intervals. The files it writes
+    are listed below.
 
     \b
     Examples:
@@ -360,7 +366,7 @@ def compare(
     click.echo(term(t, "written", folder=result.out))
 
 
-@cli.command()
+@cli.command(epilog=_files("sweep"))
 @SCENARIO
 @SET
 @click.option(
@@ -402,9 +408,8 @@ def sweep(
     """Run every combination of a grid: P80 and the chance of go-live at each point.
 
     Each point is saved as soon as it finishes (points/NNNN.json), so an interrupted sweep
-    carries on with --resume and produces the same sweep.csv. Writes sweep.csv and a chart
-    (a line for one key, a heatmap for two), and report.html and summary.xlsx with the
-    unchanged scenario's results and the sweep's answer.
+    carries on with --resume and produces the same sweep.csv. The report shows the unchanged
+    scenario's results with the sweep's answer; the files are listed below.
 
     \b
     Example:
@@ -443,7 +448,7 @@ def sweep(
     click.echo(term(t, "written", folder=result.out))
 
 
-@cli.command()
+@cli.command(epilog=_files("solve"))
 @SCENARIO
 @SET
 @click.option(
@@ -471,10 +476,11 @@ def sweep(
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for solve.json (default: results/<stem>-solve/).",
+    help="Results folder (default: results/<stem>-solve/).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
 @PRECISION
+@LANG
 @_guarded
 def solve(
     scenario: Path,
@@ -490,11 +496,13 @@ def solve(
     precision: float | None,
     out: Path | None,
     force: bool,
+    lang: str,
 ) -> None:
     """Find the smallest value of a key (or latest start) that meets a target.
 
     Bisection over the range with common random numbers, after checking the target is monotone
-    across it. Writes solve.json.
+    across it. The report shows the unchanged scenario's results with the answer and every
+    value tried; the files are listed below.
 
     \b
     Examples:
@@ -503,38 +511,50 @@ def solve(
       migrasim solve scenarios/hardwired.yaml --vary start --between 2025-06-02 2025-12-01
     """
     from migrasim import app
+    from migrasim.render.i18n import fill, translator
+    from migrasim.render.messages import TERMINAL
+    from migrasim.render.terminal import term
+
+    t = translator(lang)
+
+    def say(name: str, **values: object) -> str:  # a terminal message with a %(key)s
+        return fill(t, TERMINAL[name], **values)
+
+    def chance(prob: float | None, key: str) -> str:
+        return "" if prob is None else term(t, key, chance=f"{prob:.2f}")
+
+    def p80(day: object) -> str:
+        return term(t, "never_short") if day is None else str(day)
 
     def show(point: Any) -> None:
-        p80 = point.stats.p80 or "never"
-        prob = "" if point.stats.prob is None else f", chance {point.stats.prob:.2f}"
-        click.echo(
-            f"  {key} = {point.text}: P80 {p80}{prob} -> {'met' if point.met else 'not met'}"
-        )
+        click.echo(say("solve_point", key=key, value=point.text, p80=p80(point.stats.p80),
+                       chance=chance(point.stats.prob, "solve_chance"),
+                       state=term(t, "met" if point.met else "not_met")))  # fmt: skip
 
     execution = _execution(workers, scheduler)
-    click.echo(f"Solving {target!r} for {flow} by varying {key} in [{between[0]}, {between[1]}]")
+    click.echo(say("solving", target=repr(target), flow=flow, key=key, low=between[0],
+                   high=between[1]))  # fmt: skip
     solution, folder = app.solve(
         scenario, key, between, target, flow, overrides, out, force, replications, seed,
-        execution, show, _precision(precision),
+        execution, show, _precision(precision), lang,
     )  # fmt: skip
+    note = translated(solution.note, t.gettext)
     if solution.value is None:
-        click.echo(f"Not achievable in the range: {solution.note}.")
+        click.echo(term(t, "not_achievable", note=note))
     else:
         stats = solution.value.stats
-        prob = "" if stats.prob is None else f", chance by go-live {stats.prob:.2f}"
-        click.echo(
-            f"{solution.direction.capitalize()} {key} meeting {target!r}: {solution.value.text} "
-            f"(P80 {stats.p80 or 'never'}{prob}; {solution.replications} replications, "
-            f"seed {solution.seed})"
-        )
+        found = "solve_largest" if solution.direction == "largest" else "solve_smallest"
+        click.echo(say(found, key=key, target=repr(target), value=solution.value.text,
+                       p80=p80(stats.p80), chance=chance(stats.prob, "solve_chance_by_go_live"),
+                       n=solution.replications, seed=solution.seed))  # fmt: skip
         if solution.note:
-            click.echo(f"Note: {solution.note}.")
-    click.echo(f"Results written to {folder}/")
+            click.echo(term(t, "note", note=note))
+    click.echo(term(t, "written", folder=folder))
     if solution.value is None:
         sys.exit(1)
 
 
-@cli.command()
+@cli.command(epilog=_files("track"))
 @SCENARIO
 @click.option(
     "--actuals",
@@ -577,9 +597,8 @@ def track(
     """Re-forecast SCENARIO from the transfer log ACTUALS while the migration runs.
 
     Up to the as-of date the log is fact; the rest is simulated with each volume conditioned
-    on what has crossed and each link's throughput calibrated from the log. Writes
-    summary.csv (the re-forecast), progress.csv (delivered, % complete, the plan's P80 beside
-    the new one, slip, what changed), track_burnup.png, report.html and summary.xlsx.
+    on what has crossed and each link's throughput calibrated from the log. The files it
+    writes are listed below.
 
     \b
     Example:
@@ -613,7 +632,11 @@ def track(
     click.echo(f"Results written to {result.out}/")
 
 
-@cli.command()
+@cli.command(
+    epilog="Files written: a saved variant next to SCENARIO, as <stem>.variant-N.yaml (or "
+    "<stem>.<name>.yaml); a board pack in results/<stem>-serve/pack-N/, with every file "
+    "`migrasim run` writes:\n\n\b\n" + "\n".join(f"  {o.name}" for o in outputs.RUN)
+)
 @SCENARIO
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port to listen on.")  # fmt: skip
@@ -674,7 +697,7 @@ def serve(
     serve_forever(web, host, port)
 
 
-@cli.command()
+@cli.command(epilog="Writes no files.")
 @SCENARIO
 @SET
 @LANG
@@ -690,9 +713,11 @@ def validate(scenario: Path, overrides: tuple[str, ...], lang: str) -> None:
     )
 
 
-@cli.command()
+@cli.command(epilog="Writes only the --out FILE, if given.")
 @click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file, not stdout."
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the schema to this file (JSON), not stdout.",
 )
 def schema(out: Path | None) -> None:
     """Print the JSON Schema of the scenario format (for editor autocompletion)."""

@@ -15,15 +15,18 @@ from typing import Literal
 from migrasim.analysis.advice import MAX_FACTOR, Fix
 from migrasim.analysis.compare import CompareAdvice
 from migrasim.analysis.records import FlowSummary, RunReport
+from migrasim.analysis.solve import SolveAdvice
 from migrasim.analysis.sweep import SweepAdvice
 from migrasim.core.rules import Status, in_time, percent_text, status
+from migrasim.errors import translated
 from migrasim.render.i18n import Translator, fill
 from migrasim.render.messages import ADVICE, CAPACITY_NOUNS, CHARTS
 
 __all__ = ["Advice", "Headline", "Verdict", "advice_text", "headline_from", "verdict"]
 
-Advice = Fix | CompareAdvice | SweepAdvice
-"""What would make go-live, as data: a run's fix, a comparison's or a sweep's answer."""
+Advice = Fix | CompareAdvice | SweepAdvice | SolveAdvice
+"""What would make go-live, as data: a run's fix, a comparison's, a sweep's or a solve's
+answer."""
 
 Verdict = Literal["yes", "no", "risk", "none"]
 
@@ -82,6 +85,8 @@ def advice_text(advice: Advice, t: Translator) -> str:
         return _fix_text(advice, t)
     if isinstance(advice, CompareAdvice):
         return _compare_text(advice, t)
+    if isinstance(advice, SolveAdvice):
+        return _solve_text(advice, t)
     return _sweep_text(advice, t)
 
 
@@ -135,6 +140,20 @@ def _sweep_text(advice: SweepAdvice, t: Translator) -> str:
     if advice.meeting == 0:
         return fill(t, ADVICE["sweep_none"], **values)
     return fill(t, ADVICE["sweep_some"], k=advice.meeting, **values)
+
+
+def _solve_text(advice: SolveAdvice, t: Translator) -> str:
+    solution = advice.solution
+    values = {"key": solution.key, "target": repr(solution.target.text)}
+    point = solution.value
+    if point is None:
+        note = translated(solution.note, t.gettext)
+        return fill(t, ADVICE["solve_none"], low=advice.low, high=advice.high, note=note,
+                    **values)  # fmt: skip
+    chance = "-" if point.stats.prob is None else percent_text(point.stats.prob)
+    key = "solve_largest" if solution.direction == "largest" else "solve_smallest"
+    return fill(t, ADVICE[key], value=point.text, p80=_day(point.stats.p80, t), chance=chance,
+                **values)  # fmt: skip
 
 
 def wide_intervals(report: RunReport, max_days: float = 3.5) -> list[str]:

@@ -86,6 +86,7 @@ COLUMN_LABELS: dict[str, str] = {
     "text": N_("Assumption or source"),
     "item": N_("Item"),
     "value": N_("Value"),
+    "met": N_("Target met"),
 }
 
 #: Headings of the report's extra tables (and their workbook sheets), by table key.
@@ -93,6 +94,7 @@ EXTRA_TITLES: dict[str, str] = {
     "compare": N_("Scenario comparison"),
     "comparison": N_("Scenario comparison"),
     "sweep": N_("Sensitivity sweep"),
+    "solve": N_("Values tried by solve"),
     "bottlenecks": N_("Bottlenecks by organisation"),
     "sensitivity": N_("What moves the completion date most"),
     "progress": N_("Progress against the plan"),
@@ -200,6 +202,15 @@ ADVICE: dict[str, str] = {
         "None of the %(n)s settings swept brings the P80 before go-live; the best is %(where)s "
         "(P80 %(p80)s, chance of making go-live %(chance)s)."
     ),
+    "solve_smallest": N_(
+        "The smallest %(key)s that meets %(target)s is %(value)s (P80 %(p80)s, chance of making "
+        "go-live %(chance)s)."
+    ),
+    "solve_largest": N_(
+        "The largest %(key)s that meets %(target)s is %(value)s (P80 %(p80)s, chance of making "
+        "go-live %(chance)s)."
+    ),
+    "solve_none": N_("No %(key)s between %(low)s and %(high)s meets %(target)s: %(note)s."),
     "sweep_some": N_(
         "%(k)s of the %(n)s settings swept bring the P80 before go-live; the first is %(where)s "
         "(P80 %(p80)s, chance of making go-live %(chance)s)."
@@ -339,6 +350,22 @@ TERMINAL: dict[str, str] = {
     "no_spare": N_("on time, no days to spare"),
     "never": N_("never completes"),
     "never_short": N_("never"),
+    "solving": N_("Solving %(target)s for %(flow)s by varying %(key)s in [%(low)s, %(high)s]"),
+    "solve_point": N_("  %(key)s = %(value)s: P80 %(p80)s%(chance)s -> %(state)s"),
+    "solve_chance": N_(", chance %(chance)s"),
+    "met": N_("met"),
+    "not_met": N_("not met"),
+    "solve_smallest": N_(
+        "Smallest %(key)s meeting %(target)s: %(value)s (P80 %(p80)s%(chance)s; %(n)s "
+        "replications, seed %(seed)s)"
+    ),
+    "solve_largest": N_(
+        "Largest %(key)s meeting %(target)s: %(value)s (P80 %(p80)s%(chance)s; %(n)s "
+        "replications, seed %(seed)s)"
+    ),
+    "solve_chance_by_go_live": N_(", chance by go-live %(chance)s"),
+    "not_achievable": N_("Not achievable in the range: %(note)s."),
+    "note": N_("Note: %(note)s."),
 }
 
 #: Terminal messages with a count (singular, plural: ``nfill`` chooses by ``%(num)s``).
