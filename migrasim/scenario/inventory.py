@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from migrasim.errors import Problem, ScenarioError
+from migrasim.errors import N_, Problem, ScenarioError
 from migrasim.scenario.types import InventoryFlow, InventorySpec, problems_from_validation
 
 COLUMNS = (
@@ -63,8 +63,8 @@ def _read_csv(path: Path, shown: str) -> list[list[Any]]:
     except UnicodeDecodeError:
         raise _problem(
             shown,
-            "the file is not UTF-8 text",
-            "save it from Excel as 'CSV UTF-8 (Comma delimited)', or as .xlsx",
+            N_("the file is not UTF-8 text"),
+            N_("save it from Excel as 'CSV UTF-8 (Comma delimited)', or as .xlsx"),
         ) from None
 
 
@@ -115,11 +115,11 @@ def read_rows(path: Path, shown: str, sheet: str | None = None) -> list[list[Any
     except FileNotFoundError:
         raise _problem(
             shown,
-            f"no such file (looked for {path})",
-            "flows_from paths are relative to the scenario file's folder",
+            N_("no such file (looked for %(path)s)", path=path),
+            N_("flows_from paths are relative to the scenario file's folder"),
         ) from None
     except (IsADirectoryError, PermissionError, OSError) as exc:
-        raise _problem(shown, f"cannot read the file: {exc}") from None
+        raise _problem(shown, N_("cannot read the file: %(error)s", error=exc)) from None
 
 
 def blank_cell(value: Any) -> bool:
@@ -150,24 +150,33 @@ def _header(cells: list[Any], shown: str) -> dict[int, str]:
             continue
         raw = cell_text(cell)
         key = raw.lower()
-        where = f"{shown} row 1, column {raw}"
+        where = N_("%(file)s row %(row)s, column %(column)s", file=shown, row=1, column=raw)
         if key not in COLUMNS:
             close = difflib.get_close_matches(key, COLUMNS, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            extra = ""
+            hint = N_("did you mean '%(name)s'? ", name=close[0]) if close else ""
+            problem = N_("unknown column %(column)s", column=repr(raw))
             if SEPARATOR in raw or "\t" in raw:
-                extra = " (the file seems to separate columns with ';' or tabs, not commas)"
-                hint = "save it as CSV with commas between columns, or as .xlsx; "
+                problem = N_(
+                    "unknown column %(column)s (the file seems to separate columns with ';' or "
+                    "tabs, not commas)",
+                    column=repr(raw),
+                )
+                hint = N_("save it as CSV with commas between columns, or as .xlsx; ")
             problems.append(
                 Problem(
                     where,
-                    f"unknown column {raw!r}{extra}",
-                    f"{hint}allowed columns: {', '.join(COLUMNS)}",
+                    problem,
+                    N_("%(hint)sallowed columns: %(columns)s", hint=hint,
+                       columns=", ".join(COLUMNS)),
                 )
-            )
+            )  # fmt: skip
         elif key in seen:
             problems.append(
-                Problem(where, f"column {raw!r} appears twice", "keep one column per key")
+                Problem(
+                    where,
+                    N_("column %(column)s appears twice", column=repr(raw)),
+                    N_("keep one column per key"),
+                )
             )
         else:
             seen[key] = index
@@ -177,11 +186,24 @@ def _header(cells: list[Any], shown: str) -> dict[int, str]:
     if missing and not problems:
         problems.append(
             Problem(
-                f"{shown} row 1",
-                f"missing required column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)} (header: {', '.join(seen_names)})",
-                "the header row needs source, target and volume; optional: "
-                + ", ".join(c for c in COLUMNS if c not in REQUIRED),
+                N_("%(file)s row %(row)s", file=shown, row=1),
+                (
+                    N_(
+                        "missing required column %(missing)s (header: %(header)s)",
+                        missing=", ".join(missing),
+                        header=", ".join(seen_names),
+                    )
+                    if len(missing) == 1
+                    else N_(
+                        "missing required columns %(missing)s (header: %(header)s)",
+                        missing=", ".join(missing),
+                        header=", ".join(seen_names),
+                    )
+                ),
+                N_(
+                    "the header row needs source, target and volume; optional: %(optional)s",
+                    optional=", ".join(c for c in COLUMNS if c not in REQUIRED),
+                ),
             )
         )
     if problems:
@@ -212,7 +234,9 @@ def read_inventory(
     first = next((i for i, row in enumerate(rows) if not all(blank_cell(c) for c in row)), None)
     if first is None:
         raise _problem(
-            where_file, "the file is empty", "give a header row (source, target, volume, ...)"
+            where_file,
+            N_("the file is empty"),
+            N_("give a header row (source, target, volume, ...)"),
         )
     if first > 0:
         where_file_header = f"{where_file} row {first + 1}"
@@ -227,7 +251,7 @@ def read_inventory(
     for number, row in enumerate(rows[1:], start=2):
         if all(blank_cell(c) for c in row):
             continue
-        where = f"{where_file} row {number}"
+        where = N_("%(file)s row %(row)s", file=where_file, row=number)
         stray = [i for i, c in enumerate(row) if not blank_cell(c) and i not in columns]
         for index in stray:
             problems.append(
@@ -247,7 +271,9 @@ def read_inventory(
     if problems:
         raise ScenarioError(problems)
     if not flows:
-        raise _problem(where_file, "the file has a header but no flows", "add a row per flow")
+        raise _problem(
+            where_file, N_("the file has a header but no flows"), N_("add a row per flow")
+        )
     return flows
 
 

@@ -889,7 +889,12 @@ def _locate(problem: Problem, rows: Mapping[int, InventoryFlow]) -> Problem:
     if column is None:
         return Problem(where, text, problem.fix)
     if column in getattr(flow, "changed", ()):
-        return Problem(f"{where}, column {column}{rest} (as changed by --set)", text, problem.fix)
+        return Problem(
+            N_("%(where)s, column %(column)s (as changed by --set)", where=where,
+               column=f"{column}{rest}"),
+            text,
+            problem.fix,
+        )  # fmt: skip
     fix = problem.fix
     if (text, fix) == (REQUIRED, "add it"):
         text = N_("is empty")
@@ -900,10 +905,11 @@ def _locate(problem: Problem, rows: Mapping[int, InventoryFlow]) -> Problem:
             else N_("fill in the %(column)s cell", column=column)
         )  # fmt: skip
     elif column in ("links", "after") and "," in text:
-        fix = f"separate names in one cell with ';', not ','. {fix}"
+        fix = N_("separate names in one cell with ';', not ','. %(fix)s", fix=fix)
     elif column == "after":
         fix = fix.replace("in 'flows:'", "in 'flows:' or in an inventory")
-    return Problem(f"{where}, column {column}{rest}", text, fix)
+    return Problem(N_("%(where)s, column %(column)s", where=where, column=f"{column}{rest}"),
+                   text, fix)  # fmt: skip
 
 
 def _find_cycle(deps: dict[str, tuple[str, ...]]) -> list[str] | None:
@@ -948,15 +954,23 @@ def _text_problem(key: str, value: str, limit: int, multiline: bool) -> Problem 
     output (CSV, HTML, charts, the workbook), and a NUL, a control character or a lone
     surrogate breaks some of them."""
     if len(value) > limit:
-        return Problem(key, f"is {len(value):,} characters long", f"shorten it to {limit:,}")
+        return Problem(
+            key,
+            N_("is %(n)s characters long", n=f"{len(value):,}"),
+            N_("shorten it to %(limit)s", limit=f"{limit:,}"),
+        )
     allowed = "\n\t" if multiline else ""
     for char in value:
         kind = unicodedata.category(char)
         if (kind == "Cc" and char not in allowed) or kind == "Cs":
             return Problem(
                 key,
-                f"contains the control character U+{ord(char):04X} in {quoted(value)}",
-                "use printable text only",
+                N_(
+                    "contains the control character %(char)s in %(value)s",
+                    char=f"U+{ord(char):04X}",
+                    value=quoted(value),
+                ),
+                N_("use printable text only"),
             )
     return None
 
@@ -983,8 +997,13 @@ def _range_checks(scenario: Scenario) -> list[Problem]:
         problems.append(
             Problem(
                 "start",
-                f"the year {start.year} is outside {FIRST_YEAR}-{LAST_YEAR}",
-                "give the migration's real start date",
+                N_(
+                    "the year %(year)s is outside %(first)s-%(last)s",
+                    year=start.year,
+                    first=FIRST_YEAR,
+                    last=LAST_YEAR,
+                ),
+                N_("give the migration's real start date"),
             )
         )
     for name, link in scenario.links.items():
@@ -997,10 +1016,16 @@ def _range_checks(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"links.{name}.outages.mtbf",
-                    f"about {expected:,.0f} failures within the horizon (mtbf + mttr as short "
-                    f"as {shortest:,.0f} s)",
-                    f"give an mtbf of at least {scenario.horizon / MAX_OUTAGES / 3600:,.1f} h "
-                    "or a shorter horizon",
+                    N_(
+                        "about %(n)s failures within the horizon (mtbf + mttr as short as "
+                        "%(seconds)s s)",
+                        n=f"{expected:,.0f}",
+                        seconds=f"{shortest:,.0f}",
+                    ),
+                    N_(
+                        "give an mtbf of at least %(hours)s h or a shorter horizon",
+                        hours=f"{scenario.horizon / MAX_OUTAGES / 3600:,.1f}",
+                    ),
                 )
             )
     return problems
@@ -1058,7 +1083,10 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
                 )  # fmt: skip
         if len(set(flow.links)) != len(flow.links):
             problems.append(
-                Problem(f"flows[{i}].links", f"a link is listed twice in {list(flow.links)!r}")
+                Problem(
+                    f"flows[{i}].links",
+                    N_("a link is listed twice in %(links)s", links=repr(list(flow.links))),
+                )
             )
         for j, dep in enumerate(flow.after):
             if dep not in seen:
@@ -1072,7 +1100,11 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
                 )
             elif dep == flow.label:
                 problems.append(
-                    Problem(f"flows[{i}].after[{j}]", f"flow {dep!r} waits for itself", "remove it")
+                    Problem(
+                        f"flows[{i}].after[{j}]",
+                        N_("flow %(flow)s waits for itself", flow=repr(dep)),
+                        N_("remove it"),
+                    )
                 )
     deps: dict[str, tuple[str, ...]] = {}
     for f in scenario.flows:  # duplicates (reported above) pool their dependencies
@@ -1085,8 +1117,8 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
         problems.append(
             Problem(
                 f"flows[{first}].after",
-                "dependency cycle: " + " -> ".join(cycle),
-                "remove one of these 'after' entries",
+                N_("dependency cycle: %(cycle)s", cycle=" -> ".join(cycle)),
+                N_("remove one of these 'after' entries"),
             )
         )
     for name, spec in scenario.links.items():
@@ -1095,20 +1127,24 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
                 problems.append(
                     Problem(
                         f"links.{name}.fallback",
-                        f"undefined link {spec.fallback!r}",
-                        f"define it under 'links:' (defined: {', '.join(scenario.links)})",
+                        N_("undefined link %(link)s", link=repr(spec.fallback)),
+                        N_(
+                            "%(hint)sdefine it under 'links:' (defined: %(links)s)",
+                            hint="",
+                            links=", ".join(scenario.links),
+                        ),
                     )
                 )
             elif spec.fallback == name:
                 problems.append(
-                    Problem(f"links.{name}.fallback", "a link cannot be its own fallback")
+                    Problem(f"links.{name}.fallback", N_("a link cannot be its own fallback"))
                 )
             elif scenario.links[spec.fallback].fallback is not None:
                 problems.append(
                     Problem(
                         f"links.{name}.fallback",
-                        f"fallback {spec.fallback!r} has a fallback of its own",
-                        "use a fallback link that is available from the start",
+                        N_("fallback %(link)s has a fallback of its own", link=repr(spec.fallback)),
+                        N_("use a fallback link that is available from the start"),
                     )
                 )
     problems += _shipment_checks(scenario)
@@ -1120,8 +1156,8 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"flows[{i}].records",
-                    f"is required: link {limited[0]!r} limits records",
-                    "give the number of records, e.g. 'records: 2 M'",
+                    N_("is required: link %(link)s limits records", link=repr(limited[0])),
+                    N_("give the number of records, e.g. 'records: 2 M'"),
                 )
             )
     for path, group in _estimate_groups(scenario):
@@ -1129,14 +1165,21 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"{path}.group",
-                    f"undefined correlation group {group!r}",
-                    f"add it under 'correlation:', e.g. 'correlation: {{{group}: 0.8}}'",
+                    N_("undefined correlation group %(group)s", group=repr(group)),
+                    N_(
+                        "add it under 'correlation:', e.g. %(example)s",
+                        example=f"'correlation: {{{group}: 0.8}}'",
+                    ),
                 )
             )
     for group, rho in scenario.correlation.items():
         if not 0 <= rho <= 1:
             problems.append(
-                Problem(f"correlation.{group}", f"must be in [0, 1], got {rho!r}", "e.g. 0.8")
+                Problem(
+                    f"correlation.{group}",
+                    N_("must be in [0, 1], got %(value)s", value=repr(rho)),
+                    N_("e.g. 0.8"),
+                )
             )
     if scenario.go_live is not None and scenario.go_live <= scenario.start.date():
         problems.append(
@@ -1165,9 +1208,12 @@ def _shipment_checks(scenario: Scenario) -> list[Problem]:
                 problems.append(
                     Problem(
                         f"links.{name}.{key}",
-                        f"does not apply to a shipment link (it moves devices, not a network "
-                        f"stream), got {quoted(_shown(value))}",
-                        f"remove {key}, or describe the network as a link of its own",
+                        N_(
+                            "does not apply to a shipment link (it moves devices, not a "
+                            "network stream), got %(value)s",
+                            value=quoted(_shown(value)),
+                        ),
+                        N_("remove %(key)s, or describe the network as a link of its own", key=key),
                     )
                 )
     for name, spec in scenario.links.items():
@@ -1175,8 +1221,11 @@ def _shipment_checks(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"links.{name}.fallback",
-                    f"{spec.fallback!r} is a shipment link and cannot stand in for a network",
-                    "use a network link as the fallback",
+                    N_(
+                        "%(link)s is a shipment link and cannot stand in for a network",
+                        link=repr(spec.fallback),
+                    ),
+                    N_("use a network link as the fallback"),
                 )
             )
     for i, flow in enumerate(scenario.flows):
@@ -1186,11 +1235,19 @@ def _shipment_checks(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"flows[{i}].links",
-                    f"shipment link {on_path[0]!r} must be the only link on a flow's path, "
-                    f"got {list(flow.links)!r}",
-                    f"ship the bulk on one flow and send the rest on another, e.g. "
-                    f"'{name} bulk' with links: [{on_path[0]}] and '{name} delta' with the "
-                    f"network links and after: ['{name} bulk']",
+                    N_(
+                        "shipment link %(link)s must be the only link on a flow's path, got "
+                        "%(links)s",
+                        link=repr(on_path[0]),
+                        links=repr(list(flow.links)),
+                    ),
+                    N_(
+                        "ship the bulk on one flow and send the rest on another, e.g. "
+                        "'%(name)s bulk' with links: [%(link)s] and '%(name)s delta' with the "
+                        "network links and after: ['%(name)s bulk']",
+                        name=name,
+                        link=on_path[0],
+                    ),
                 )
             )
     return problems
@@ -1249,9 +1306,11 @@ def parse_scenario(data: object, source: str | None = None) -> Scenario:
             [
                 Problem(
                     "",
-                    "expected a mapping of keys (name, start, links, flows), "
-                    f"got a {type(data).__name__}",
-                    "see docs/scenario-format.md",
+                    N_(
+                        "expected a mapping of keys (name, start, links, flows), got a %(type)s",
+                        type=type(data).__name__,
+                    ),
+                    N_("see docs/scenario-format.md"),
                 )
             ],
             source,
@@ -1262,10 +1321,16 @@ def parse_scenario(data: object, source: str | None = None) -> Scenario:
             [
                 Problem(
                     "flows",
-                    f"{len(flows):,} flows (inventory rows included), over the limit of "
-                    f"{MAX_FLOWS:,}",
-                    "split the programme into scenarios of at most "
-                    f"{MAX_FLOWS:,} flows, or group small systems into one flow each",
+                    N_(
+                        "%(n)s flows (inventory rows included), over the limit of %(limit)s",
+                        n=f"{len(flows):,}",
+                        limit=f"{MAX_FLOWS:,}",
+                    ),
+                    N_(
+                        "split the programme into scenarios of at most %(limit)s flows, or group "
+                        "small systems into one flow each",
+                        limit=f"{MAX_FLOWS:,}",
+                    ),
                 )
             ],
             source,

@@ -101,3 +101,44 @@ def test_a_refused_results_folder_in_welsh(tmp_path: Path) -> None:
         f"Error: {out} is not empty and holds files migrasim did not write (notes.txt); "
         "choose another --out"
     ]
+
+
+def test_inventory_rows_and_columns_in_welsh(tmp_path: Path) -> None:
+    (tmp_path / "inv.csv").write_text(
+        "source,target,volume\nA,B,10 GB\nC,D,12 XB\n", encoding="utf-8"
+    )
+    scenario = tmp_path / "plan.yaml"
+    scenario.write_text(
+        "name: t\nstart: 2025-07-07\nlinks: {wire: {bandwidth: 100 Mbit/s}}\n"
+        "flows_from: {file: inv.csv, links: [wire]}\n",
+        encoding="utf-8",
+    )
+    code, _, stderr = invoke("validate", str(scenario), "--lang", "cy")
+    assert code == 2
+    assert _lines(stderr) == [
+        f"Gwall: {scenario}: inv.csv rhes 3, colofn volume: uned anhysbys 'XB' yn '12 XB'; ai "
+        "'B' oeddech chi'n ei olygu? Ateb: rhowch werth o'r math hwn: maint gydag uned, e.e. "
+        "'180 GB' (10^9 beit) neu '10 GiB' (2^30 beit)"
+    ]
+    code, _, stderr = invoke("validate", str(scenario))
+    assert _lines(stderr) == [
+        f"Error: {scenario}: inv.csv row 3, column volume: unknown unit 'XB' in '12 XB'; did "
+        "you mean 'B'? Fix: give a size with a unit, e.g. '180 GB' (10^9 bytes) or '10 GiB' "
+        "(2^30 bytes)"
+    ]
+
+
+def test_a_dependency_cycle_and_a_bad_grid_in_welsh() -> None:
+    code, _, stderr = invoke(
+        "validate", SCENARIO, "--set", "flows[Cardiff].after=[Newport]",
+        "--set", "flows[Newport].after=[Cardiff]", "--lang", "cy",
+    )  # fmt: skip
+    assert code == 2
+    assert "cylch dibyniaeth: " in stderr
+    assert "Ateb: dilëwch un o'r cofnodion 'after' hyn" in stderr
+    code, _, stderr = invoke("sweep", SCENARIO, "--grid", "links.capped.daily_cap=",
+                             "--lang", "cy")  # fmt: skip
+    assert code == 2
+    assert _lines(stderr) == [
+        "Gwall: --grid links.capped.daily_cap=: dim gwerthoedd. Ateb: rhestrwch werthoedd ar ôl ="
+    ]
