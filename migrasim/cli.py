@@ -284,11 +284,9 @@ def run(
     if report.precision_half_width_days is not None:
         reached = report.precision_half_width_days
         goal = report.precision_goal_days
-        state = "capped before reaching" if report.precision_capped else "reaching"
-        click.echo(
-            f"Replications: {report.replications:,}, {state} a programme P80 known within "
-            f"+/- {reached:.1f} days (asked +/- {goal:.1f}; --precision to change it)."
-        )
+        state = "precision_capped" if report.precision_capped else "precision_reached"
+        click.echo(term(t, state, n=f"{report.replications:,}", reached=f"{reached:.1f}",
+                        goal=f"{goal:.1f}"))  # fmt: skip
     if result.wide_intervals:
         more = 4 * (report.replications or 1)
         click.echo(term(t, "wide", k=len(result.wide_intervals),
@@ -605,8 +603,11 @@ def track(
       migrasim track scenarios/health_boards.yaml --actuals scenarios/actuals_example.csv
     """
     from migrasim import app
+    from migrasim.render.i18n import translator
+    from migrasim.render.terminal import term
     from migrasim.render.track_tables import what_changed
 
+    t = translator(lang)
     execution = _execution(workers, scheduler)
     day = None if as_of is None else as_of.date()
     with _Progress() as progress:
@@ -615,21 +616,39 @@ def track(
             progress,
         )  # fmt: skip
     for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(term(t, "warning", warning=translated(warning, t.gettext)), err=True)
     forecast = result.forecast
-    click.echo(f"{forecast.scenario_name}: as of {result.as_of}, {forecast.replications} "
-               f"replications, seed {forecast.seed}")  # fmt: skip
-    width = max(len("flow"), *(len(r.name) for r in result.progress))
-    click.echo(f"{'flow':<{width}}  {'across':>9}  {'done':>6}  {'plan P80':<10}  "
-               f"{'new P80':<10}  {'slip':>6}  what changed")  # fmt: skip
+    click.echo(term(t, "track_header", name=forecast.scenario_name, date=result.as_of,
+                    n=forecast.replications, seed=forecast.seed))  # fmt: skip
+    head = {k: term(t, k) for k in ("flow", "across", "done_share", "plan_p80", "new_p80",
+                                     "slip", "what_changed")}  # fmt: skip
+    width = max(len(head["flow"]), *(len(r.name) for r in result.progress))
+    # each column as wide as its header in this language, at least as its values need
+    w = {
+        k: max(len(head[k]), n)
+        for k, n in (
+            ("across", 9),
+            ("done_share", 6),
+            ("plan_p80", 10),
+            ("new_p80", 10),
+            ("slip", 6),
+        )
+    }
+    never = term(t, "never_short")
+    click.echo(f"{head['flow']:<{width}}  {head['across']:>{w['across']}}  "
+               f"{head['done_share']:>{w['done_share']}}  {head['plan_p80']:<{w['plan_p80']}}  "
+               f"{head['new_p80']:<{w['new_p80']}}  {head['slip']:>{w['slip']}}  "
+               f"{head['what_changed']}")  # fmt: skip
     for row in result.progress:
         slip = "" if row.slip_days is None else f"{row.slip_days:+d}d"
         click.echo(
-            f"{row.name:<{width}}  {row.delivered_bytes / 1e9:>6.1f} GB  "
-            f"{row.percent_complete:>5.1f}%  {_day(row.plan_p80):<10}  {_day(row.new_p80):<10}  "
-            f"{slip:>6}  {what_changed(row)}"
+            f"{row.name:<{width}}  {row.delivered_bytes / 1e9:>{w['across'] - 3}.1f} GB  "
+            f"{row.percent_complete:>{w['done_share'] - 1}.1f}%  "
+            f"{_day(row.plan_p80, never):<{w['plan_p80']}}  "
+            f"{_day(row.new_p80, never):<{w['new_p80']}}  {slip:>{w['slip']}}  "
+            f"{translated(what_changed(row), t.gettext)}"
         )
-    click.echo(f"Results written to {result.out}/")
+    click.echo(term(t, "written", folder=result.out))
 
 
 @cli.command(
@@ -656,10 +675,11 @@ def track(
 @SEED
 @click.option(
     "--lang",
-    type=click.Choice(["en", "cy"]),
     default="en",
     show_default=True,
-    help="Language of the page: English (en) or Welsh (cy).",
+    callback=_check_lang,
+    metavar="LANG",
+    help="Language of the page and its board packs: a catalogue's code (shipped: en, cy).",
 )
 @_guarded
 def serve(
@@ -690,10 +710,14 @@ def serve(
     )
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
+    from migrasim.render.i18n import translator
+    from migrasim.render.terminal import term
+
+    t = translator(lang)
     if token is not None:
-        click.echo(f"Access token (this run only): {token}")
+        click.echo(term(t, "access_token", token=token))
         url += f"?token={token}"
-    click.echo(f"Serving {scenario} at {url} (Ctrl+C to stop)")
+    click.echo(term(t, "serving", file=scenario, url=url))
     serve_forever(web, host, port)
 
 
@@ -704,13 +728,16 @@ def serve(
 @_guarded
 def validate(scenario: Path, overrides: tuple[str, ...], lang: str) -> None:
     """Check SCENARIO without simulating; print every problem found (in --lang)."""
+    from migrasim.render.i18n import nfill, translator
+    from migrasim.render.messages import TERMINAL_COUNTS
+    from migrasim.render.terminal import term
     from migrasim.scenario.loader import load_scenario
 
     spec = load_scenario(scenario, overrides)
-    flows, links = len(spec.flows), len(spec.links)
-    click.echo(
-        f"{scenario}: valid ({flows} flow{'s' * (flows != 1)}, {links} link{'s' * (links != 1)})"
-    )
+    t = translator(lang)
+    flows = nfill(t, TERMINAL_COUNTS["flows"], len(spec.flows))
+    links = nfill(t, TERMINAL_COUNTS["links"], len(spec.links))
+    click.echo(term(t, "valid", file=scenario, flows=flows, links=links))
 
 
 @cli.command(epilog="Writes only the --out FILE, if given.")
@@ -731,8 +758,8 @@ def schema(out: Path | None) -> None:
         click.echo(f"Schema written to {out}")
 
 
-def _day(day: object) -> str:
-    return "never" if day is None else str(day)
+def _day(day: object, never: str) -> str:
+    return never if day is None else str(day)
 
 
 def main() -> None:

@@ -366,12 +366,33 @@ TERMINAL: dict[str, str] = {
     "solve_chance_by_go_live": N_(", chance by go-live %(chance)s"),
     "not_achievable": N_("Not achievable in the range: %(note)s."),
     "note": N_("Note: %(note)s."),
+    "precision_reached": N_(
+        "Replications: %(n)s, reaching a programme P80 known within +/- %(reached)s days "
+        "(asked +/- %(goal)s; --precision to change it)."
+    ),
+    "precision_capped": N_(
+        "Replications: %(n)s, capped before reaching a programme P80 known within +/- "
+        "%(reached)s days (asked +/- %(goal)s; --precision to change it)."
+    ),
+    "valid": N_("%(file)s: valid (%(flows)s, %(links)s)"),
+    "warning": N_("Warning: %(warning)s"),
+    "track_header": N_("%(name)s: as of %(date)s, %(n)s replications, seed %(seed)s"),
+    "across": N_("across"),
+    "done_share": N_("done"),
+    "plan_p80": N_("plan P80"),
+    "new_p80": N_("new P80"),
+    "slip": N_("slip"),
+    "what_changed": N_("what changed"),
+    "access_token": N_("Access token (this run only): %(token)s"),
+    "serving": N_("Serving %(file)s at %(url)s (Ctrl+C to stop)"),
 }
 
 #: Terminal messages with a count (singular, plural: ``nfill`` chooses by ``%(num)s``).
 TERMINAL_COUNTS: dict[str, tuple[str, str]] = {
     "late": Nn_("%(num)s day late", "%(num)s days late"),
     "early": Nn_("%(num)s day early", "%(num)s days early"),
+    "flows": Nn_("%(num)s flow", "%(num)s flows"),
+    "links": Nn_("%(num)s link", "%(num)s links"),
 }
 
 #: The report's first screen and the board's words (render/board.py).

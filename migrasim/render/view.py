@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Iterable
 
 from migrasim.core.rules import percent_text
+from migrasim.errors import translated
 from migrasim.render.board import (
     binding_words,
     capacity_lines,
@@ -208,7 +209,7 @@ def cell(column: str, value: Value, t: Translator) -> Cell:
     if isinstance(value, datetime.date):
         return Cell(t.date(value, "long"))
     if isinstance(value, str):
-        return Cell(value)
+        return Cell(translated(value, t.gettext))  # a catalogue message in the page's language
     number = float(value)  # int or float
     if column in PERCENT_COLUMNS and 0.0 <= number <= 1.0:
         return Cell(percent_text(number), numeric=True)

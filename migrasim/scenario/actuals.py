@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from migrasim.core import units
-from migrasim.errors import Problem, ScenarioError, UnitError, quoted
+from migrasim.errors import N_, Problem, ScenarioError, UnitError, quoted
 from migrasim.scenario.inventory import blank_cell, cell_text, read_rows
 from migrasim.scenario.types import EstimateSpec, Scenario
 
@@ -365,7 +365,9 @@ def read_actuals(
         high = _high(scenario, name)
         if delivered > high:
             warnings.append(
-                f"{shown}: flow {name!r} has delivered {units.format_size(delivered)}, more than "
-                f"the scenario's high volume {units.format_size(high)}; raise its volume estimate"
-            )
+                N_("%(file)s: flow %(flow)s has delivered %(delivered)s, more than the "
+                   "scenario's high volume %(high)s; raise its volume estimate", file=shown,
+                   flow=repr(name), delivered=units.format_size(delivered),
+                   high=units.format_size(high))
+            )  # fmt: skip
     return ActualsLog(shown, flows, as_of, tuple(warnings))

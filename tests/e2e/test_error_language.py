@@ -142,3 +142,24 @@ def test_a_dependency_cycle_and_a_bad_grid_in_welsh() -> None:
     assert _lines(stderr) == [
         "Gwall: --grid links.capped.daily_cap=: dim gwerthoedd. Ateb: rhestrwch werthoedd ar ôl ="
     ]
+
+
+def test_validate_and_track_speak_welsh(tmp_path: Path) -> None:
+    code, stdout, _ = invoke("validate", SCENARIO, "--lang", "cy")
+    assert code == 0
+    assert stdout == f"{SCENARIO}: dilys (29 llif, 1 cyswllt)\n"
+    out = tmp_path / "out"
+    code, stdout, stderr = invoke(
+        "track", SCENARIO, "--actuals", "scenarios/actuals_example.csv", "-n", "20",
+        "--out", str(out), "--lang", "cy",
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert ": ar 2025-06-28, 20 ailadroddiad, hedyn 1" in stdout
+    assert "beth newidiodd" in stdout
+    assert "diwrnod gwaith heb gyflwyno dim" in stdout
+    assert "working days" not in stdout
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "diwrnod gwaith heb gyflwyno dim" in page
+    assert "working days with nothing delivered" not in page
+    # progress.csv keeps English (CSV files keep code names and English)
+    assert "working days with nothing delivered" in (out / "progress.csv").read_text("utf-8")
