@@ -239,11 +239,10 @@ def read_inventory(
             N_("give a header row (source, target, volume, ...)"),
         )
     if first > 0:
-        where_file_header = f"{where_file} row {first + 1}"
         raise _problem(
-            where_file_header,
-            "the header must be on row 1, but rows above it are blank",
-            "delete the blank rows above the header",
+            N_("%(file)s row %(row)s", file=where_file, row=first + 1),
+            N_("the header must be on row 1, but rows above it are blank"),
+            N_("delete the blank rows above the header"),
         )
     columns = _header(rows[0], where_file)
     problems: list[Problem] = []

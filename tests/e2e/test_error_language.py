@@ -163,3 +163,18 @@ def test_validate_and_track_speak_welsh(tmp_path: Path) -> None:
     assert "working days with nothing delivered" not in page
     # progress.csv keeps English (CSV files keep code names and English)
     assert "working days with nothing delivered" in (out / "progress.csv").read_text("utf-8")
+
+
+def test_a_bad_transfer_log_in_welsh(tmp_path: Path) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text("date,flow,bytes\n2025-06-03,Cardif,1 GB\n2025-06-04,Cardiff,lots\n", "utf-8")
+    code, _, stderr = invoke("track", SCENARIO, "--actuals", str(log), "--lang", "cy",
+                             "--out", str(tmp_path / "out"))  # fmt: skip
+    assert code == 2
+    assert _lines(stderr) == [
+        f"Gwall: {log} rhes 2, colofn flow: llif anhysbys 'Cardif'. Ateb: ai 'Cardiff' "
+        "oeddech chi'n ei olygu? defnyddiwch enw llif o'r senario",
+        f"Gwall: {log} rhes 3, colofn bytes: nid nifer o feitiau yw 'lots'. Ateb: rhowch nifer "
+        "o feitiau neu faint fel '1.2 GB'",
+    ]
+    assert not (tmp_path / "out").exists()
