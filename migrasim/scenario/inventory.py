@@ -58,7 +58,8 @@ def _read_csv(path: Path, shown: str) -> list[list[Any]]:
                 return [list(row) for row in reader]
             except csv.Error as exc:
                 raise _problem(
-                    f"{shown} row {reader.line_num}", f"cannot read the CSV: {exc}"
+                    N_("%(file)s row %(row)s", file=shown, row=reader.line_num),
+                    N_("cannot read the CSV: %(error)s", error=exc),
                 ) from None
     except UnicodeDecodeError:
         raise _problem(
@@ -76,7 +77,9 @@ def _read_xlsx(path: Path, shown: str, sheet: str | None) -> list[list[Any]]:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise _problem(
-            shown, f"cannot read it as an Excel workbook: {exc}", "save it as .xlsx from Excel"
+            shown,
+            N_("cannot read it as an Excel workbook: %(error)s", error=exc),
+            N_("save it as .xlsx from Excel"),
         ) from None
     try:
         if sheet is None:
@@ -86,11 +89,13 @@ def _read_xlsx(path: Path, shown: str, sheet: str | None) -> list[list[Any]]:
         else:
             raise _problem(
                 shown,
-                f"no sheet named {sheet!r}",
-                f"use one of: {', '.join(repr(n) for n in book.sheetnames)}",
+                N_("no sheet named %(sheet)s", sheet=repr(sheet)),
+                N_("use one of: %(sheets)s", sheets=", ".join(repr(n) for n in book.sheetnames)),
             )
         if not hasattr(worksheet, "iter_rows"):
-            raise _problem(shown, f"sheet {worksheet.title!r} is a chart, not a table")
+            raise _problem(
+                shown, N_("sheet %(sheet)s is a chart, not a table", sheet=repr(worksheet.title))
+            )
         # Trust no stored dimensions (some tools write wrong ones): read every row there is.
         reset = getattr(worksheet, "reset_dimensions", None)
         if reset is not None:
@@ -104,10 +109,19 @@ def read_rows(path: Path, shown: str, sheet: str | None = None) -> list[list[Any
     """Every row of the file (row 1 first), cells as read: text, numbers, dates or None."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        fix = "save it as .xlsx" if suffix in (".xls", ".xlsm", ".ods") else "give a .csv or .xlsx"
-        raise _problem(shown, f"cannot read {suffix or 'a file without extension'!r} files", fix)
+        fix = (
+            N_("save it as .xlsx")
+            if suffix in (".xls", ".xlsm", ".ods")
+            else N_("give a .csv or .xlsx")
+        )
+        problem = (
+            N_("cannot read %(suffix)s files", suffix=repr(suffix))
+            if suffix
+            else N_("cannot read files without an extension")
+        )
+        raise _problem(shown, problem, fix)
     if sheet is not None and suffix != ".xlsx":
-        raise _problem(shown, "'sheet' applies to .xlsx files only", "remove 'sheet'")
+        raise _problem(shown, N_("'sheet' applies to .xlsx files only"), N_("remove 'sheet'"))
     try:
         if suffix == ".csv":
             return _read_csv(path, shown)
@@ -255,9 +269,12 @@ def read_inventory(
         for index in stray:
             problems.append(
                 Problem(
-                    f"{where}, column {index + 1}",
-                    f"{cell_text(row[index])!r} is in a column without a header",
-                    "give the column a header or clear the cell",
+                    N_("%(where)s, column %(column)s", where=where, column=index + 1),
+                    N_(
+                        "%(value)s is in a column without a header",
+                        value=repr(cell_text(row[index])),
+                    ),
+                    N_("give the column a header or clear the cell"),
                 )
             )
         values: dict[str, Any] = {}
@@ -283,13 +300,13 @@ def _entries(spec: Any) -> list[tuple[str, Any]]:
 
 
 def _read_entry(key: str, entry: Any, folder: Path) -> list[InventoryFlow]:
-    fix = "give a file name, e.g. 'flows_from: inventory.csv', or {file: ..., sheet: ...}"
+    fix = N_("give a file name, e.g. 'flows_from: inventory.csv', or {file: ..., sheet: ...}")
     if isinstance(entry, str):
         if not entry.strip():
-            raise _problem(key, "empty file name", fix)
+            raise _problem(key, N_("empty file name"), fix)
         return read_inventory(folder / entry.strip(), entry.strip())
     if not isinstance(entry, Mapping):
-        raise _problem(key, f"expected a file name, got {entry!r}", fix)
+        raise _problem(key, N_("expected a file name, got %(value)s", value=repr(entry)), fix)
     try:
         spec = InventorySpec.model_validate(entry)
     except ValidationError as exc:
@@ -308,7 +325,8 @@ def expand_flows_from(data: dict[str, Any], folder: Path, source: str | None) ->
     entries = _entries(spec)
     if not entries:
         raise ScenarioError(
-            [Problem("flows_from", "is empty", "name a .csv or .xlsx file, or remove it")], source
+            [Problem("flows_from", N_("is empty"), N_("name a .csv or .xlsx file, or remove it"))],
+            source,
         )
     problems: list[Problem] = []
     found: list[InventoryFlow] = []
@@ -324,8 +342,8 @@ def expand_flows_from(data: dict[str, Any], folder: Path, source: str | None) ->
         problems.append(
             Problem(
                 "flows",
-                f"expected a list of flows, got {type(inline).__name__}",
-                "list flows under 'flows:' with '- ' items, or remove it",
+                N_("expected a list of flows, got %(type)s", type=type(inline).__name__),
+                N_("list flows under 'flows:' with '- ' items, or remove it"),
             )
         )
     if problems:
