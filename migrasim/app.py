@@ -24,7 +24,7 @@ from migrasim.analysis.solve import Point, Solution, solution_json
 from migrasim.analysis.summary import progress_band, summarise
 from migrasim.background import Helper, forked
 from migrasim.core.rules import in_time
-from migrasim.errors import MigrasimError, ResultsExistError
+from migrasim.errors import N_, MigrasimError, ResultsExistError
 from migrasim.folder import (
     add_files,
     compare_folder_name,
@@ -664,21 +664,21 @@ def _start_sweep_folder(
             previous = json.loads((real / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             raise ResultsExistError(
-                f"{out} holds no sweep to resume (no readable manifest.json)"
+                N_("%(out)s holds no sweep to resume (no readable manifest.json)", out=out)
             ) from None
         if previous != manifest:
             raise ResultsExistError(
-                f"{out} holds a different sweep (other scenario, grid, seed or replications);"
-                " use another --out, or --force to start again"
-            )
+                N_("%(out)s holds a different sweep (other scenario, grid, seed or "
+                   "replications); use another --out, or --force to start again", out=out)
+            )  # fmt: skip
         return real
     if real.is_dir() and any(real.iterdir()) and not force:
         if written_files(real) is None:
             prepare_out_dir(out, False, [scenario])  # says what is in the way
         raise ResultsExistError(
-            f"{out} already holds results; pass --resume to carry on, --force to start again"
-            " or --out for a new folder"
-        )
+            N_("%(out)s already holds results; pass --resume to carry on, --force to start "
+               "again or --out for a new folder", out=out)
+        )  # fmt: skip
     real = prepare_out_dir(out, force, [scenario])
     if real.is_dir():
         clear_folder(real)
@@ -729,12 +729,21 @@ def solve(
     execution: Execution = LOCAL,
     on_point: Callable[[Point], None] | None = None,
     precision: Precision | None = None,
+    lang: str = "en",
 ) -> tuple[Solution, Path]:
     """The smallest value of ``key`` (or the latest start) in ``between`` that meets
-    ``target``; writes solve.json. Returns the solution and the folder."""
+    ``target``; writes solve.json, and report.html and summary.xlsx (in ``lang``): the
+    unchanged scenario's results on the same seed, with the answer as the headline's advice
+    and every value tried. Returns the solution and the folder."""
+    from migrasim.analysis.sampling import has_uncertainty
+    from migrasim.analysis.solve import SolveAdvice
     from migrasim.analysis.solve import solve as run_solve
+    from migrasim.render.i18n import translator
+    from migrasim.render.inputs import solve_table
     from migrasim.scenario.loader import read_scenario_data, read_yaml
     from migrasim.scenario.types import parse_scenario
+
+    translator(lang)  # an unknown language fails here, before any simulation
 
     data = read_scenario_data(path, overrides)
     spec = parse_scenario(data, str(path))
@@ -747,7 +756,23 @@ def solve(
         precision=precision,
     )  # fmt: skip
     text = json.dumps(solution_json(solution), indent=2, default=str) + "\n"
-    write_files(out, {"solve.json": text}, force=force, protect=[path])
+    # the report: the unchanged scenario as the points ran (same seed and replications)
+    own_count = spec.replications is not None and precision is None  # as the points counted
+    n = replications
+    if n is None and not own_count and has_uncertainty(spec):
+        n = solution.replications
+    with cluster_session(execution):
+        base = run_scenario(spec, n, seed, execution, reuse_draws=True)
+    report = replace(summarise(base), overrides=tuple(overrides))
+    command = reproduce_command(
+        "solve", [path], overrides, replications, seed,
+        ["--vary", key, "--between", *between, "--target", target, "--flow", flow],
+    )  # fmt: skip
+    files: dict[str, str | bytes] = {"solve.json": text}
+    files |= _report_files(path, overrides, base, report, {}, command, lang,
+                           [solve_table(solution.points)],
+                           SolveAdvice(solution, *between))  # fmt: skip
+    write_files(out, files, force=force, protect=[path])
     return solution, out
 
 

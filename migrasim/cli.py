@@ -18,39 +18,59 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from migrasim import __version__
-from migrasim.errors import MigrasimError, OutputError, ScenarioError
+from migrasim.errors import N_, Gettext, MigrasimError, OutputError, ScenarioError, translated
+from migrasim.render import outputs
 
 if TYPE_CHECKING:
     from migrasim.analysis.runner import Execution
 
 
-def _fail(message: str, code: int) -> None:
-    for line in message.splitlines():
-        click.echo(f"Error: {line}", err=True)
+def _fail(message: object, code: int, lang: str | None = None) -> None:
+    """Print ``message`` (a migrasim error or a :class:`~migrasim.errors.Message`) in ``lang``,
+    each line after "Error:", and exit with ``code``."""
+    gettext = _gettext(lang)
+    text = message.translated(gettext) if isinstance(message, MigrasimError) else message
+    for line in translated(text, gettext).splitlines():
+        click.echo(translated(N_("Error: %(line)s", line=line), gettext), err=True)
     sys.exit(code)
 
 
+def _gettext(lang: str | None) -> Gettext | None:
+    """The catalogue's ``gettext`` for ``lang`` (None: English, the msgids)."""
+    if lang is None or lang == "en":
+        return None
+    from migrasim.render.i18n import translator
+
+    return translator(lang).gettext
+
+
 def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Map migrasim errors to exit codes with clear messages, never a traceback."""
+    """Map migrasim errors to exit codes with clear messages in the command's ``--lang``,
+    never a traceback."""
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = kwargs.get("lang")  # parsed (and checked) by click before the command runs
         try:
             return func(*args, **kwargs)
         except (ScenarioError, OutputError) as exc:
-            _fail(str(exc), 2)
+            _fail(exc, 2, lang)
         except MigrasimError as exc:
-            _fail(str(exc), 1)
+            _fail(exc, 1, lang)
         except KeyboardInterrupt:
-            _fail("interrupted; no results were written", 1)
+            _fail(N_("interrupted; no results were written"), 1, lang)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise  # usage errors: click prints them and exits 2
         except Exception as exc:
             if os.environ.get("MIGRASIM_DEBUG"):
                 raise
             _fail(
-                f"internal error ({type(exc).__name__}: {exc}); no results were written. "
-                "Please report it; set MIGRASIM_DEBUG=1 to see the traceback.",
+                N_(
+                    "internal error (%(error)s); no results were written. Please report it; "
+                    "set MIGRASIM_DEBUG=1 to see the traceback.",
+                    error=f"{type(exc).__name__}: {exc}",
+                ),
                 1,
+                lang,
             )
         return None
 
@@ -195,7 +215,12 @@ class _Progress:
             self.bar.stop()
 
 
-@cli.command()
+def _files(command: str) -> str:
+    """The --help section naming the files ``command`` writes (render/outputs.py)."""
+    return outputs.files_help(outputs.WRITES[command], "Files written in the results folder:")
+
+
+@cli.command(epilog=_files("run"))
 @SCENARIO
 @click.option(
     "--out",
@@ -231,8 +256,8 @@ def run(
 ) -> None:
     """Simulate SCENARIO: completion dates, the chance of making go-live, the bottleneck.
 
-    Writes summary.csv, timeline.csv, charts and (with replications) completions.csv,
-    bottlenecks.csv and a completion CDF into the results folder.
+    Writes the report, the workbook, CSV tables and charts into the results folder (listed
+    below).
 
     \b
     Example:
@@ -264,11 +289,9 @@ def run(
     if report.precision_half_width_days is not None:
         reached = report.precision_half_width_days
         goal = report.precision_goal_days
-        state = "capped before reaching" if report.precision_capped else "reaching"
-        click.echo(
-            f"Replications: {report.replications:,}, {state} a programme P80 known within "
-            f"+/- {reached:.1f} days (asked +/- {goal:.1f}; --precision to change it)."
-        )
+        state = "precision_capped" if report.precision_capped else "precision_reached"
+        click.echo(term(t, state, n=f"{report.replications:,}", reached=f"{reached:.1f}",
+                        goal=f"{goal:.1f}"))  # fmt: skip
     if result.wide_intervals:
         more = 4 * (report.replications or 1)
         click.echo(term(t, "wide", k=len(result.wide_intervals),
@@ -276,7 +299,7 @@ def run(
     click.echo(term(t, "written", folder=result.out))
 
 
-@cli.command()
+@cli.command(epilog=_files("compare"))
 @click.argument(
     "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
@@ -327,8 +350,8 @@ def compare(
     """Compare scenarios (or variants of one) on common random numbers.
 
     Every scenario runs with the same seed, so each uncertain input gets the same draws in each;
-    differences from the first scenario come with paired 95% intervals. Writes compare.csv,
-    overlaid CDF and burn-up charts, report.html and summary.xlsx.
+    differences from the first scenario come with paired 95% intervals. The files it writes
+    are listed below.
 
     \b
     Examples:
@@ -363,7 +386,7 @@ def compare(
     click.echo(term(t, "written", folder=result.out))
 
 
-@cli.command()
+@cli.command(epilog=_files("sweep"))
 @SCENARIO
 @SET
 @click.option(
@@ -412,9 +435,8 @@ def sweep(
     """Run every combination of a grid: P80 and the chance of go-live at each point.
 
     Each point is saved as soon as it finishes (points/NNNN.json), so an interrupted sweep
-    carries on with --resume and produces the same sweep.csv. Writes sweep.csv and a chart
-    (a line for one key, a heatmap for two), and report.html and summary.xlsx with the
-    unchanged scenario's results and the sweep's answer.
+    carries on with --resume and produces the same sweep.csv. The report shows the unchanged
+    scenario's results with the sweep's answer; the files are listed below.
 
     Each point is judged by its own scenario: its P80 before its own go-live (a swept or
     --set go_live, start, ...), or --target with go_live as the point's own. sweep.csv gives
@@ -464,7 +486,7 @@ def sweep(
     click.echo(term(t, "written", folder=result.out))
 
 
-@cli.command()
+@cli.command(epilog=_files("solve"))
 @SCENARIO
 @SET
 @click.option(
@@ -492,10 +514,11 @@ def sweep(
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for solve.json (default: results/<stem>-solve/).",
+    help="Results folder (default: results/<stem>-solve/).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
 @PRECISION
+@LANG
 @_guarded
 def solve(
     scenario: Path,
@@ -511,11 +534,13 @@ def solve(
     precision: float | None,
     out: Path | None,
     force: bool,
+    lang: str,
 ) -> None:
     """Find the smallest value of a key (or latest start) that meets a target.
 
     Bisection over the range with common random numbers, after checking the target is monotone
-    across it. Writes solve.json.
+    across it. The report shows the unchanged scenario's results with the answer and every
+    value tried; the files are listed below.
 
     \b
     Examples:
@@ -524,38 +549,50 @@ def solve(
       migrasim solve scenarios/hardwired.yaml --vary start --between 2025-06-02 2025-12-01
     """
     from migrasim import app
+    from migrasim.render.i18n import fill, translator
+    from migrasim.render.messages import TERMINAL
+    from migrasim.render.terminal import term
+
+    t = translator(lang)
+
+    def say(name: str, **values: object) -> str:  # a terminal message with a %(key)s
+        return fill(t, TERMINAL[name], **values)
+
+    def chance(prob: float | None, key: str) -> str:
+        return "" if prob is None else term(t, key, chance=f"{prob:.2f}")
+
+    def p80(day: object) -> str:
+        return term(t, "never_short") if day is None else str(day)
 
     def show(point: Any) -> None:
-        p80 = point.stats.p80 or "never"
-        prob = "" if point.stats.prob is None else f", chance {point.stats.prob:.2f}"
-        click.echo(
-            f"  {key} = {point.text}: P80 {p80}{prob} -> {'met' if point.met else 'not met'}"
-        )
+        click.echo(say("solve_point", key=key, value=point.text, p80=p80(point.stats.p80),
+                       chance=chance(point.stats.prob, "solve_chance"),
+                       state=term(t, "met" if point.met else "not_met")))  # fmt: skip
 
     execution = _execution(workers, scheduler)
-    click.echo(f"Solving {target!r} for {flow} by varying {key} in [{between[0]}, {between[1]}]")
+    click.echo(say("solving", target=repr(target), flow=flow, key=key, low=between[0],
+                   high=between[1]))  # fmt: skip
     solution, folder = app.solve(
         scenario, key, between, target, flow, overrides, out, force, replications, seed,
-        execution, show, _precision(precision),
+        execution, show, _precision(precision), lang,
     )  # fmt: skip
+    note = translated(solution.note, t.gettext)
     if solution.value is None:
-        click.echo(f"Not achievable in the range: {solution.note}.")
+        click.echo(term(t, "not_achievable", note=note))
     else:
         stats = solution.value.stats
-        prob = "" if stats.prob is None else f", chance by go-live {stats.prob:.2f}"
-        click.echo(
-            f"{solution.direction.capitalize()} {key} meeting {target!r}: {solution.value.text} "
-            f"(P80 {stats.p80 or 'never'}{prob}; {solution.replications} replications, "
-            f"seed {solution.seed})"
-        )
+        found = "solve_largest" if solution.direction == "largest" else "solve_smallest"
+        click.echo(say(found, key=key, target=repr(target), value=solution.value.text,
+                       p80=p80(stats.p80), chance=chance(stats.prob, "solve_chance_by_go_live"),
+                       n=solution.replications, seed=solution.seed))  # fmt: skip
         if solution.note:
-            click.echo(f"Note: {solution.note}.")
-    click.echo(f"Results written to {folder}/")
+            click.echo(term(t, "note", note=note))
+    click.echo(term(t, "written", folder=folder))
     if solution.value is None:
         sys.exit(1)
 
 
-@cli.command()
+@cli.command(epilog=_files("track"))
 @SCENARIO
 @click.option(
     "--actuals",
@@ -598,17 +635,19 @@ def track(
     """Re-forecast SCENARIO from the transfer log ACTUALS while the migration runs.
 
     Up to the as-of date the log is fact; the rest is simulated with each volume conditioned
-    on what has crossed and each link's throughput calibrated from the log. Writes
-    summary.csv (the re-forecast), progress.csv (delivered, % complete, the plan's P80 beside
-    the new one, slip, what changed), track_burnup.png, report.html and summary.xlsx.
+    on what has crossed and each link's throughput calibrated from the log. The files it
+    writes are listed below.
 
     \b
     Example:
       migrasim track scenarios/health_boards.yaml --actuals scenarios/actuals_example.csv
     """
     from migrasim import app
+    from migrasim.render.i18n import translator
+    from migrasim.render.terminal import term
     from migrasim.render.track_tables import what_changed
 
+    t = translator(lang)
     execution = _execution(workers, scheduler)
     day = None if as_of is None else as_of.date()
     with _Progress() as progress:
@@ -617,24 +656,46 @@ def track(
             progress,
         )  # fmt: skip
     for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(term(t, "warning", warning=translated(warning, t.gettext)), err=True)
     forecast = result.forecast
-    click.echo(f"{forecast.scenario_name}: as of {result.as_of}, {forecast.replications} "
-               f"replications, seed {forecast.seed}")  # fmt: skip
-    width = max(len("flow"), *(len(r.name) for r in result.progress))
-    click.echo(f"{'flow':<{width}}  {'across':>9}  {'done':>6}  {'plan P80':<10}  "
-               f"{'new P80':<10}  {'slip':>6}  what changed")  # fmt: skip
+    click.echo(term(t, "track_header", name=forecast.scenario_name, date=result.as_of,
+                    n=forecast.replications, seed=forecast.seed))  # fmt: skip
+    head = {k: term(t, k) for k in ("flow", "across", "done_share", "plan_p80", "new_p80",
+                                     "slip", "what_changed")}  # fmt: skip
+    width = max(len(head["flow"]), *(len(r.name) for r in result.progress))
+    # each column as wide as its header in this language, at least as its values need
+    w = {
+        k: max(len(head[k]), n)
+        for k, n in (
+            ("across", 9),
+            ("done_share", 6),
+            ("plan_p80", 10),
+            ("new_p80", 10),
+            ("slip", 6),
+        )
+    }
+    never = term(t, "never_short")
+    click.echo(f"{head['flow']:<{width}}  {head['across']:>{w['across']}}  "
+               f"{head['done_share']:>{w['done_share']}}  {head['plan_p80']:<{w['plan_p80']}}  "
+               f"{head['new_p80']:<{w['new_p80']}}  {head['slip']:>{w['slip']}}  "
+               f"{head['what_changed']}")  # fmt: skip
     for row in result.progress:
         slip = "" if row.slip_days is None else f"{row.slip_days:+d}d"
         click.echo(
-            f"{row.name:<{width}}  {row.delivered_bytes / 1e9:>6.1f} GB  "
-            f"{row.percent_complete:>5.1f}%  {_day(row.plan_p80):<10}  {_day(row.new_p80):<10}  "
-            f"{slip:>6}  {what_changed(row)}"
+            f"{row.name:<{width}}  {row.delivered_bytes / 1e9:>{w['across'] - 3}.1f} GB  "
+            f"{row.percent_complete:>{w['done_share'] - 1}.1f}%  "
+            f"{_day(row.plan_p80, never):<{w['plan_p80']}}  "
+            f"{_day(row.new_p80, never):<{w['new_p80']}}  {slip:>{w['slip']}}  "
+            f"{translated(what_changed(row), t.gettext)}"
         )
-    click.echo(f"Results written to {result.out}/")
+    click.echo(term(t, "written", folder=result.out))
 
 
-@cli.command()
+@cli.command(
+    epilog="Files written: a saved variant next to SCENARIO, as <stem>.variant-N.yaml (or "
+    "<stem>.<name>.yaml); a board pack in results/<stem>-serve/pack-N/, with every file "
+    "`migrasim run` writes:\n\n\b\n" + "\n".join(f"  {o.name}" for o in outputs.RUN)
+)
 @SCENARIO
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port to listen on.")  # fmt: skip
@@ -654,10 +715,11 @@ def track(
 @SEED
 @click.option(
     "--lang",
-    type=click.Choice(["en", "cy"]),
     default="en",
     show_default=True,
-    help="Language of the page: English (en) or Welsh (cy).",
+    callback=_check_lang,
+    metavar="LANG",
+    help="Language of the page and its board packs: a catalogue's code (shipped: en, cy).",
 )
 @_guarded
 def serve(
@@ -688,31 +750,41 @@ def serve(
     )
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
+    from migrasim.render.i18n import translator
+    from migrasim.render.terminal import term
+
+    t = translator(lang)
     if token is not None:
-        click.echo(f"Access token (this run only): {token}")
+        click.echo(term(t, "access_token", token=token))
         url += f"?token={token}"
-    click.echo(f"Serving {scenario} at {url} (Ctrl+C to stop)")
+    click.echo(term(t, "serving", file=scenario, url=url))
     serve_forever(web, host, port)
 
 
-@cli.command()
+@cli.command(epilog="Writes no files.")
 @SCENARIO
 @SET
+@LANG
 @_guarded
-def validate(scenario: Path, overrides: tuple[str, ...]) -> None:
-    """Check SCENARIO without simulating; print every problem found."""
+def validate(scenario: Path, overrides: tuple[str, ...], lang: str) -> None:
+    """Check SCENARIO without simulating; print every problem found (in --lang)."""
+    from migrasim.render.i18n import nfill, translator
+    from migrasim.render.messages import TERMINAL_COUNTS
+    from migrasim.render.terminal import term
     from migrasim.scenario.loader import load_scenario
 
     spec = load_scenario(scenario, overrides)
-    flows, links = len(spec.flows), len(spec.links)
-    click.echo(
-        f"{scenario}: valid ({flows} flow{'s' * (flows != 1)}, {links} link{'s' * (links != 1)})"
-    )
+    t = translator(lang)
+    flows = nfill(t, TERMINAL_COUNTS["flows"], len(spec.flows))
+    links = nfill(t, TERMINAL_COUNTS["links"], len(spec.links))
+    click.echo(term(t, "valid", file=scenario, flows=flows, links=links))
 
 
-@cli.command()
+@cli.command(epilog="Writes only the --out FILE, if given.")
 @click.option(
-    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file, not stdout."
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the schema to this file (JSON), not stdout.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing file given by --out.")
 @_guarded
@@ -729,8 +801,8 @@ def schema(out: Path | None, force: bool) -> None:
         click.echo(f"Schema written to {written}")
 
 
-def _day(day: object) -> str:
-    return "never" if day is None else str(day)
+def _day(day: object, never: str) -> str:
+    return never if day is None else str(day)
 
 
 class _Output:

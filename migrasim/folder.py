@@ -48,7 +48,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from migrasim.errors import OutputError, ResultsExistError
+from migrasim.errors import N_, OutputError, ResultsExistError
 
 Files = Mapping[str, str | bytes]
 """File name (relative, may hold a sub-folder) -> text (written as UTF-8) or bytes."""
@@ -122,9 +122,9 @@ def resolve_out(out: Path) -> Path:
         target = Path(os.path.realpath(out))
         if not target.exists():
             raise OutputError(
-                f"{out} is a link to {target}, which does not exist; create {target} or choose "
-                "another --out"
-            )
+                N_("%(out)s is a link to %(target)s, which does not exist; create %(target)s or "
+                   "choose another --out", out=out, target=target)
+            )  # fmt: skip
         return target
     return out
 
@@ -137,7 +137,9 @@ def prepare_out_dir(out: Path, force: bool, protect: Iterable[Path] = ()) -> Pat
     ``protect`` (the scenario file and its inventories)."""
     out = resolve_out(out)
     if out.exists() and not out.is_dir():
-        raise ResultsExistError(f"{out} exists and is not a folder; choose another --out")
+        raise ResultsExistError(
+            N_("%(out)s exists and is not a folder; choose another --out", out=out)
+        )
     _check_protected(out, protect)
     if not out.is_dir():
         _check_writable(out.parent if out.parent.exists() else _existing_parent(out))
@@ -150,17 +152,19 @@ def prepare_out_dir(out: Path, force: bool, protect: Iterable[Path] = ()) -> Pat
     if not force:
         if foreign:
             raise ResultsExistError(
-                f"{out} is not empty and holds files migrasim did not write "
-                f"({_listing(foreign)}); choose another --out"
-            )
+                N_("%(out)s is not empty and holds files migrasim did not write (%(files)s); "
+                   "choose another --out", out=out, files=_listing(foreign))
+            )  # fmt: skip
         raise ResultsExistError(
-            f"{out} already holds results; pass --force to replace them or --out for a new folder"
-        )
+            N_("%(out)s already holds results; pass --force to replace them or --out for a new "
+               "folder", out=out)
+        )  # fmt: skip
     if foreign:
         raise ResultsExistError(
-            f"{out} holds files migrasim did not write, so --force will not replace it: "
-            f"{_listing(foreign)}; move them away or choose another --out"
-        )
+            N_("%(out)s holds files migrasim did not write, so --force will not replace it: "
+               "%(files)s; move them away or choose another --out", out=out,
+               files=_listing(foreign))
+        )  # fmt: skip
     _check_writable(out.parent)
     return out
 
@@ -174,12 +178,12 @@ def _existing_parent(path: Path) -> Path:
 
 def _check_writable(folder: Path) -> None:
     if not folder.is_dir():
-        raise OutputError(f"{folder} is not a folder; choose another --out")
+        raise OutputError(N_("%(folder)s is not a folder; choose another --out", folder=folder))
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(
-            f"cannot write in {folder} (permission denied); choose another --out or fix the "
-            "folder's permissions"
-        )
+            N_("cannot write in %(folder)s (permission denied); choose another --out or fix the "
+               "folder's permissions", folder=folder)
+        )  # fmt: skip
 
 
 def _check_protected(out: Path, protect: Iterable[Path]) -> None:
@@ -188,9 +192,9 @@ def _check_protected(out: Path, protect: Iterable[Path]) -> None:
         real = Path(os.path.realpath(path))
         if real == here or here in real.parents:
             raise ResultsExistError(
-                f"{out} holds {path}, which the run reads; results never replace their own "
-                "input: choose another --out"
-            )
+                N_("%(out)s holds %(path)s, which the run reads; results never replace their "
+                   "own input: choose another --out", out=out, path=path)
+            )  # fmt: skip
 
 
 def _listing(names: list[str], most: int = 8) -> str:
@@ -566,18 +570,20 @@ def _os_errors(out: Path) -> Iterator[None]:
         raise
     except PermissionError as exc:
         raise OutputError(
-            f"cannot write {exc.filename or out} (permission denied); choose another --out or "
-            "fix the folder's permissions"
-        ) from None
+            N_("cannot write %(path)s (permission denied); choose another --out or fix the "
+               "folder's permissions", path=exc.filename or out)
+        ) from None  # fmt: skip
     except OSError as exc:
         if exc.errno == errno.ENOSPC:
             raise OutputError(
-                f"the disk holding {out} is full; free some space or choose another --out"
-            ) from None
+                N_("the disk holding %(out)s is full; free some space or choose another --out",
+                   out=out)
+            ) from None  # fmt: skip
         if exc.errno == errno.EROFS:
             raise OutputError(
-                f"{out} is on a read-only file system; choose another --out"
+                N_("%(out)s is on a read-only file system; choose another --out", out=out)
             ) from None
         raise OutputError(
-            f"cannot write {exc.filename or out} ({exc.strerror or exc}); choose another --out"
-        ) from None
+            N_("cannot write %(path)s (%(error)s); choose another --out",
+               path=exc.filename or out, error=exc.strerror or exc)
+        ) from None  # fmt: skip

@@ -21,7 +21,7 @@ from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_sessio
 from migrasim.analysis.sampling import has_uncertainty
 from migrasim.analysis.stats import DateStats, date_stats
 from migrasim.core import units
-from migrasim.errors import Problem, ScenarioError
+from migrasim.errors import N_, Problem, ScenarioError
 from migrasim.scenario.types import Scenario
 
 _TARGET = re.compile(
@@ -62,22 +62,22 @@ class Target:
 def parse_target(text: str, go_live: date | None) -> Target:
     """Read a target; ``go_live`` stands for the scenario's go-live date."""
     match = _TARGET.match(text)
-    fix = "write e.g. 'P80 < go_live', 'P95 <= 2026-01-05' or 'prob_by_go_live >= 0.9'"
+    fix = N_("write e.g. 'P80 < go_live', 'P95 <= 2026-01-05' or 'prob_by_go_live >= 0.9'")
     if not match:
-        raise ScenarioError([Problem("--target", f"cannot read {text!r}", fix)])
+        raise ScenarioError([Problem("--target", N_("cannot read %(text)s", text=repr(text)), fix)])
     metric = match["metric"].lower()
     raw = match["value"]
     threshold: date | float
     if metric == "prob_by_go_live":
         if go_live is None:
             raise ScenarioError(
-                [Problem("go_live", "the target needs a go-live date", "add go_live")]
+                [Problem("go_live", N_("the target needs a go-live date"), N_("add go_live"))]
             )
         try:
             threshold = float(raw)
         except ValueError:
             raise ScenarioError(
-                [Problem("--target", f"{raw!r} is not a probability", fix)]
+                [Problem("--target", N_("%(raw)s is not a probability", raw=repr(raw)), fix)]
             ) from None
     elif raw.lower() == "go_live":
         if go_live is None:
@@ -85,8 +85,8 @@ def parse_target(text: str, go_live: date | None) -> Target:
                 [
                     Problem(
                         "go_live",
-                        "the target names go_live but the scenario has none",
-                        "add go_live or give a date",
+                        N_("the target names go_live but the scenario has none"),
+                        N_("add go_live or give a date"),
                     )
                 ]
             )
@@ -96,7 +96,7 @@ def parse_target(text: str, go_live: date | None) -> Target:
             threshold = date.fromisoformat(raw)
         except ValueError:
             raise ScenarioError(
-                [Problem("--target", f"{raw!r} is not a date or go_live", fix)]
+                [Problem("--target", N_("%(raw)s is not a date or go_live", raw=repr(raw)), fix)]
             ) from None
     return Target(text.strip(), metric, match["op"], threshold)
 
@@ -125,8 +125,11 @@ class Scale:
         match = _QUANTITY.match(text)
         if not match or match["unit"] != self.unit:
             raise ScenarioError(
-                [Problem("--between", f"{text!r} is not in {self.unit or 'plain numbers'}",
-                         "give LOW and HIGH in the same unit, e.g. '1 GB' '20 GB'")]
+                [Problem("--between",
+                         N_("%(text)s is not in %(unit)s", text=repr(text), unit=self.unit)
+                         if self.unit
+                         else N_("%(text)s is not in plain numbers", text=repr(text)),
+                         N_("give LOW and HIGH in the same unit, e.g. '1 GB' '20 GB'"))]
             )  # fmt: skip
         return float(match["num"])
 
@@ -165,13 +168,17 @@ def scale_for(key: str, low: str, high: str) -> Scale:
     match_low, match_high = _QUANTITY.match(low), _QUANTITY.match(high)
     if not match_low or not match_high:
         raise ScenarioError(
-            [Problem("--between", f"cannot read {low!r} and {high!r} as values",
-                     "give two values in the same unit, e.g. '1 GB' '20 GB'")]
+            [Problem("--between",
+                     N_("cannot read %(low)s and %(high)s as values", low=repr(low),
+                        high=repr(high)),
+                     N_("give two values in the same unit, e.g. '1 GB' '20 GB'"))]
         )  # fmt: skip
     if match_low["unit"] != match_high["unit"]:
         raise ScenarioError(
-            [Problem("--between", f"{low!r} and {high!r} use different units",
-                     "give LOW and HIGH in the same unit")]
+            [Problem("--between",
+                     N_("%(low)s and %(high)s use different units", low=repr(low),
+                        high=repr(high)),
+                     N_("give LOW and HIGH in the same unit"))]
         )  # fmt: skip
     return Scale(key, match_low["unit"])
 
@@ -196,6 +203,16 @@ class Solution:
     seed: int
     points: list[Point] = field(default_factory=list)
     scale: Scale | None = None
+
+
+@dataclass(frozen=True)
+class SolveAdvice:
+    """``solve``'s answer as a report's headline advice: the solution and the range searched
+    (as the user wrote it)."""
+
+    solution: Solution
+    low: str
+    high: str
 
 
 def _stats(outcome: Outcome, flow: str) -> DateStats:
@@ -285,19 +302,19 @@ def _solve(
     monotone = changes <= 1
     note = ""
     if not monotone:
-        note = (
-            "the target is not monotone over the range (met at "
-            + ", ".join(p.text for p in (ends[0], *grid, ends[1]) if p.met)
-            + "); the answer is the first crossing found by bisection"
+        note = N_(
+            "the target is not monotone over the range (met at %(values)s); the answer is the "
+            "first crossing found by bisection",
+            values=", ".join(p.text for p in (ends[0], *grid, ends[1]) if p.met),
         )
     direction = "smallest" if ends[1].met and not ends[0].met else "largest"
     if ends[0].met and ends[1].met:
         answer = ends[0] if scale.unit != "date" else ends[1]
         direction = "smallest" if scale.unit != "date" else "largest"
-        note = note or "the target is already met at both ends of the range"
+        note = note or N_("the target is already met at both ends of the range")
     elif not ends[0].met and not ends[1].met:
         return Solution(key, target, None, direction, monotone,
-                        note or "the target is not met anywhere in the range",
+                        note or N_("the target is not met anywhere in the range"),
                         evaluate.replications, seed, sorted(cache.values(), key=lambda p: p.value),  # type: ignore[attr-defined]
                         scale)  # fmt: skip
     else:

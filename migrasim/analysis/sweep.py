@@ -17,7 +17,7 @@ from migrasim.analysis.records import SweepPoint
 from migrasim.analysis.runner import Execution
 from migrasim.analysis.solve import Target, parse_target
 from migrasim.analysis.stats import DateStats, date_stats
-from migrasim.errors import Problem, ScenarioError
+from migrasim.errors import N_, Problem, ScenarioError
 from migrasim.scenario.overrides import split_assignment
 
 
@@ -29,15 +29,19 @@ def parse_grid(specs: Sequence[str]) -> list[tuple[str, list[str]]]:
             key, values = split_assignment(spec)
         except ValueError as exc:
             raise ScenarioError(
-                [Problem(f"--grid {spec}", str(exc), "write KEY=V1,V2,... e.g. "
-                         "links.capped.daily_cap='1 GB,2 GB,5 GB'")]
+                [Problem(f"--grid {spec}", exc.args[0] if exc.args else str(exc),
+                         N_("write KEY=V1,V2,... e.g. links.capped.daily_cap='1 GB,2 GB,5 GB'"))]
             ) from None  # fmt: skip
         items = [v.strip() for v in values.split(",") if v.strip()]
         if not items:
-            raise ScenarioError([Problem(f"--grid {spec}", "no values", "list values after =")])
+            raise ScenarioError(
+                [Problem(f"--grid {spec}", N_("no values"), N_("list values after ="))]
+            )
         grid.append((key, items))
     if not grid:
-        raise ScenarioError([Problem("--grid", "no grid given", "add --grid KEY=V1,V2,...")])
+        raise ScenarioError(
+            [Problem("--grid", N_("no grid given"), N_("add --grid KEY=V1,V2,..."))]
+        )
     return grid
 
 

@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Iterable
 
-from migrasim.errors import UnitError
+from migrasim.errors import N_, Message, UnitError
 
 SECONDS_PER_DAY = 86_400.0
 
@@ -79,24 +79,26 @@ _QUANTITY = re.compile(
     r"^\s*(?P<num>[+-]?(?:\d[\d_,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(?P<unit>.*?)\s*$"
 )
 
-SIZE_HELP = "a size with a unit, e.g. '180 GB' (10^9 bytes) or '10 GiB' (2^30 bytes)"
-RATE_HELP = "a rate with a unit, e.g. '100 Mbit/s', '12.5 MB/s' or '20 GB/day'"
-DAILY_HELP = "a size per working day, e.g. '1 GB' or '1 GB/day'"
-DURATION_HELP = "a duration with a unit, e.g. '8 h', '3 days', '4 weeks' or '10 years'"
+SIZE_HELP = N_("a size with a unit, e.g. '180 GB' (10^9 bytes) or '10 GiB' (2^30 bytes)")
+RATE_HELP = N_("a rate with a unit, e.g. '100 Mbit/s', '12.5 MB/s' or '20 GB/day'")
+DAILY_HELP = N_("a size per working day, e.g. '1 GB' or '1 GB/day'")
+DURATION_HELP = N_("a duration with a unit, e.g. '8 h', '3 days', '4 weeks' or '10 years'")
 
 
 def _split(text: object, expected: str) -> tuple[float, str]:
     if isinstance(text, bool) or not isinstance(text, (str, int, float)):
-        raise UnitError(f"not a quantity: {text!r}", expected)
+        raise UnitError(N_("not a quantity: %(text)s", text=repr(text)), expected)
     match = _QUANTITY.match(str(text))
     if not match:
-        raise UnitError(f"cannot read {text!r} as a number and a unit", expected)
+        raise UnitError(
+            N_("cannot read %(text)s as a number and a unit", text=repr(text)), expected
+        )
     raw = match.group("num")
     if "," in raw and not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?([eE][+-]?\d+)?", raw):
-        raise UnitError(f"cannot read the number in {text!r}", expected)
+        raise UnitError(N_("cannot read the number in %(text)s", text=repr(text)), expected)
     number = float(raw.replace(",", "").replace("_", ""))
     if not math.isfinite(number):
-        raise UnitError(f"{text!r} is not a finite number", expected)
+        raise UnitError(N_("%(text)s is not a finite number", text=repr(text)), expected)
     return number, match.group("unit")
 
 
@@ -105,15 +107,31 @@ def _byte_factor(unit: str, text: object, expected: str) -> float:
         return _BYTE_UNITS[unit]
     if unit in _AMBIGUOUS:
         raise UnitError(
-            f"unit {unit!r} in {text!r} is ambiguous (bits or bytes?)",
-            f"{unit[0].upper()}B for bytes or {unit[0].upper()}bit for bits",
+            N_(
+                "unit %(unit)s in %(text)s is ambiguous (bits or bytes?)",
+                unit=repr(unit),
+                text=repr(text),
+            ),
+            N_(
+                "%(bytes)s for bytes or %(bits)s for bits",
+                bytes=f"{unit[0].upper()}B",
+                bits=f"{unit[0].upper()}bit",
+            ),
         )
     if not unit:
-        raise UnitError(f"{text!r} has no unit", expected)
-    raise UnitError(f"unknown unit {unit!r} in {text!r}{_nearest(unit, _BYTE_UNITS)}", expected)
+        raise UnitError(N_("%(text)s has no unit", text=repr(text)), expected)
+    raise UnitError(
+        N_(
+            "unknown unit %(unit)s in %(text)s%(hint)s",
+            unit=repr(unit),
+            text=repr(text),
+            hint=_nearest(unit, _BYTE_UNITS),
+        ),
+        expected,
+    )
 
 
-def _nearest(unit: str, known: Iterable[str]) -> str:
+def _nearest(unit: str, known: Iterable[str]) -> str | Message:
     """``"; did you mean 'GB'?"`` for the known unit closest to ``unit``, or ''."""
     names = [k for k in known if k]
     lowered = {k.lower(): k for k in names}
@@ -122,25 +140,33 @@ def _nearest(unit: str, known: Iterable[str]) -> str:
         close = [lowered[unit.lower()]]
     if not close:
         close = [lowered[m] for m in difflib.get_close_matches(unit.lower(), list(lowered), n=1)]
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return N_("; did you mean %(unit)s?", unit=repr(close[0])) if close else ""
 
 
 def parse_size(text: object) -> float:
     """Bytes in ``text``, e.g. ``'1 GB'`` -> 1e9, ``'1 GiB'`` -> 1073741824.0."""
     number, unit = _split(text, SIZE_HELP)
     if "/" in unit:
-        raise UnitError(f"{text!r} is a rate", SIZE_HELP)
+        raise UnitError(N_("%(text)s is a rate", text=repr(text)), SIZE_HELP)
     return number * _byte_factor(unit, text, SIZE_HELP)
 
 
 def _per_time(unit: str, text: object, expected: str) -> tuple[str, float]:
     """``'GB/day'`` -> ``('GB', 86400.0)``: the quantity's unit and the seconds per time unit."""
     if "/" not in unit:
-        raise UnitError(f"{text!r} has no time unit (e.g. '/s')", expected)
+        raise UnitError(N_("%(text)s has no time unit (e.g. '/s')", text=repr(text)), expected)
     quantity, _, time_unit = (part.strip() for part in unit.partition("/"))
     if time_unit not in _TIME_UNITS:
         hint = _nearest(time_unit, _TIME_UNITS)
-        raise UnitError(f"unknown time unit {time_unit!r} in {text!r}{hint}", expected)
+        raise UnitError(
+            N_(
+                "unknown time unit %(unit)s in %(text)s%(hint)s",
+                unit=repr(time_unit),
+                text=repr(text),
+                hint=hint,
+            ),
+            expected,
+        )
     return quantity, _TIME_UNITS[time_unit]
 
 
@@ -150,7 +176,7 @@ def _per_day(unit: str, text: object, expected: str) -> str:
         return unit
     quantity, _, time_unit = (part.strip() for part in unit.partition("/"))
     if time_unit not in ("day", "d"):
-        raise UnitError(f"{text!r} is not per day", expected)
+        raise UnitError(N_("%(text)s is not per day", text=repr(text)), expected)
     return quantity
 
 
@@ -173,8 +199,14 @@ def parse_duration(text: object) -> float:
     """Seconds in ``text``, e.g. ``'8 h'`` -> 28800.0, ``'2 weeks'`` -> 1209600.0."""
     number, unit = _split(text, DURATION_HELP)
     if unit not in _TIME_UNITS:
-        what = "has no unit" if not unit else f"has unknown unit {unit!r}"
-        raise UnitError(f"{text!r} {what}{_nearest(unit, _TIME_UNITS)}", DURATION_HELP)
+        hint = _nearest(unit, _TIME_UNITS)
+        what = (
+            N_("%(text)s has no unit%(hint)s", text=repr(text), hint=hint)
+            if not unit
+            else N_("%(text)s has unknown unit %(unit)s%(hint)s", text=repr(text),
+                    unit=repr(unit), hint=hint)
+        )  # fmt: skip
+        raise UnitError(what, DURATION_HELP)
     return number * _TIME_UNITS[unit]
 
 
@@ -186,9 +218,9 @@ def format_size(n_bytes: float) -> str:
     return f"{n_bytes:.3g} B"
 
 
-COUNT_HELP = "a number of records, e.g. 2000000, '2 M' or '150k'"
-COUNT_RATE_HELP = "records per time, e.g. '150 records/s', '150/s' or '2 M/day'"
-DAILY_COUNT_HELP = "records per working day, e.g. '2 M' or '2 M/day'"
+COUNT_HELP = N_("a number of records, e.g. 2000000, '2 M' or '150k'")
+COUNT_RATE_HELP = N_("records per time, e.g. '150 records/s', '150/s' or '2 M/day'")
+DAILY_COUNT_HELP = N_("records per working day, e.g. '2 M' or '2 M/day'")
 _COUNT_UNITS = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "m": 1e6, "bn": 1e9, "G": 1e9}
 _RECORD_WORDS = ("records", "record", "rec")
 
@@ -199,7 +231,10 @@ def _count_factor(unit: str, text: object, expected: str) -> float:
         words = words[:-1]
     prefix = " ".join(words)
     if prefix not in _COUNT_UNITS:
-        raise UnitError(f"unknown count unit {unit!r} in {text!r}", expected)
+        raise UnitError(
+            N_("unknown count unit %(unit)s in %(text)s", unit=repr(unit), text=repr(text)),
+            expected,
+        )
     return _COUNT_UNITS[prefix]
 
 
@@ -207,7 +242,7 @@ def parse_count(text: object) -> float:
     """A number of records: ``2000000``, ``'2 M'``, ``'150k records'``."""
     number, unit = _split(text, COUNT_HELP)
     if "/" in unit:
-        raise UnitError(f"{text!r} is a rate", COUNT_HELP)
+        raise UnitError(N_("%(text)s is a rate", text=repr(text)), COUNT_HELP)
     return number * _count_factor(unit, text, COUNT_HELP)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from migrasim.analysis.experiment import Outcome
 from migrasim.analysis.records import RunReport
+from migrasim.render import outputs
 from migrasim.render.board import driver_label, what_if_text
 from migrasim.render.i18n import fill, translator
 from migrasim.render.inputs import (
@@ -134,8 +135,9 @@ def run_figures(
     return {file: figure_png(figure) for file, figure in figures.items()}
 
 
-RUN_CHARTS = ("burnup.png", "gantt.png", "cdf.png", "tornado.png")
-"""``run``'s charts in their order; :func:`run_figures` draws those that apply."""
+RUN_CHARTS = outputs.RUN_CHARTS
+"""``run``'s charts in their order (``outputs.RUN``); :func:`run_figures` draws those that
+apply."""
 
 _DRAWN_FROM = {"burnup.png": "timeline.csv", "tornado.png": "sensitivity.csv"}
 """The charts drawn from a table, and the table."""
@@ -208,4 +210,4 @@ def report_files(
     if book is None:
         assert workbook is not None
         book = workbook()
-    return {"report.html": html, "summary.xlsx": book}
+    return {outputs.REPORT.name: html, outputs.WORKBOOK.name: book}

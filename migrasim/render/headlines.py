@@ -15,8 +15,10 @@ from typing import Literal
 from migrasim.analysis.advice import MAX_FACTOR, Fix
 from migrasim.analysis.compare import CompareAdvice
 from migrasim.analysis.records import FlowSummary, RunReport
+from migrasim.analysis.solve import SolveAdvice
 from migrasim.analysis.sweep import SweepAdvice
 from migrasim.core.rules import Status, in_time, status
+from migrasim.errors import translated
 from migrasim.render.i18n import N_, Translator, fill, nfill
 from migrasim.render.messages import ADVICE, ADVICE_COUNTS, CAPACITY_NOUNS, CHARTS
 
@@ -31,8 +33,9 @@ __all__ = [
     "verdict_text",
 ]
 
-Advice = Fix | CompareAdvice | SweepAdvice
-"""What would make go-live, as data: a run's fix, a comparison's or a sweep's answer."""
+Advice = Fix | CompareAdvice | SweepAdvice | SolveAdvice
+"""What would make go-live, as data: a run's fix, a comparison's, a sweep's or a solve's
+answer."""
 
 Verdict = Literal["yes", "no", "risk", "none"]
 
@@ -111,6 +114,8 @@ def advice_text(advice: Advice, t: Translator) -> str:
         return _fix_text(advice, t)
     if isinstance(advice, CompareAdvice):
         return _compare_text(advice, t)
+    if isinstance(advice, SolveAdvice):
+        return _solve_text(advice, t)
     return _sweep_text(advice, t)
 
 
@@ -172,6 +177,20 @@ def _sweep_text(advice: SweepAdvice, t: Translator) -> str:
     if advice.meeting == 0:
         return fill(t, ADVICE["sweep_none"], **values)
     return nfill(t, ADVICE_COUNTS["sweep_some"], advice.meeting, **values)
+
+
+def _solve_text(advice: SolveAdvice, t: Translator) -> str:
+    solution = advice.solution
+    values = {"key": solution.key, "target": repr(solution.target.text)}
+    point = solution.value
+    if point is None:
+        note = translated(solution.note, t.gettext)
+        return fill(t, ADVICE["solve_none"], low=advice.low, high=advice.high, note=note,
+                    **values)  # fmt: skip
+    chance = "-" if point.stats.prob is None else t.percent(point.stats.prob)
+    key = "solve_largest" if solution.direction == "largest" else "solve_smallest"
+    return fill(t, ADVICE[key], value=point.text, p80=_day(point.stats.p80, t), chance=chance,
+                **values)  # fmt: skip
 
 
 def wide_intervals(report: RunReport, max_days: float = 3.5) -> list[str]:

@@ -33,6 +33,7 @@ __all__ = [
     "compare_table",
     "fix_table",
     "sensitivity_table",
+    "solve_table",
     "sweep_table",
 ]
 
@@ -173,6 +174,23 @@ def sweep_table(points: Sequence[SweepPoint], keys: Sequence[str]) -> ExtraTable
              _share(None if ci is None else ci[1]), p.replications, p.go_live, p.target, p.meets)
         )  # fmt: skip
     return ExtraTable("sweep", columns, tuple(rows))
+
+
+def solve_table(points: Iterable[Any]) -> ExtraTable:
+    """Every value ``solve`` tried (``analysis.solve.Point``), in order of value, with what it
+    achieved and whether the target was met (solve.json's evaluations)."""
+    columns = ("value", "p50", "p80", "p95", "prob_by_go_live", "prob_ci_low", "prob_ci_high",
+               "met")  # fmt: skip
+    rows = []
+    for p in points:
+        s = p.stats
+        ci = s.prob_ci
+        rows.append(
+            (p.text, _day(s.p50), _day(s.p80), _day(s.p95), _share(s.prob),
+             _share(None if ci is None else ci[0]), _share(None if ci is None else ci[1]),
+             bool(p.met))
+        )  # fmt: skip
+    return ExtraTable("solve", columns, tuple(rows))
 
 
 def assumptions_of(scenario: Any) -> list[tuple[str, str]]:

@@ -95,6 +95,7 @@ COLUMN_LABELS: dict[str, str] = {
     "value": N_("Value"),
     "key": N_("Scenario key (as --set takes it)"),
     "confidence": N_("Chance of making go-live"),
+    "met": N_("Target met"),
 }
 
 #: Headings of the report's extra tables (and their workbook sheets), by table key.
@@ -102,6 +103,7 @@ EXTRA_TITLES: dict[str, str] = {
     "compare": N_("Scenario comparison"),
     "comparison": N_("Scenario comparison"),
     "sweep": N_("Sensitivity sweep"),
+    "solve": N_("Values tried by solve"),
     "bottlenecks": N_("Bottlenecks by organisation"),
     "sensitivity": N_("What moves the completion date most"),
     "fix": N_("What would fix it"),
@@ -220,6 +222,15 @@ ADVICE: dict[str, str] = {
         "None of the %(n)s settings swept meets the target %(target)s; the best is %(where)s "
         "(P80 %(p80)s, chance of making go-live %(chance)s)."
     ),
+    "solve_smallest": N_(
+        "The smallest %(key)s that meets %(target)s is %(value)s (P80 %(p80)s, chance of making "
+        "go-live %(chance)s)."
+    ),
+    "solve_largest": N_(
+        "The largest %(key)s that meets %(target)s is %(value)s (P80 %(p80)s, chance of making "
+        "go-live %(chance)s)."
+    ),
+    "solve_none": N_("No %(key)s between %(low)s and %(high)s meets %(target)s: %(note)s."),
 }
 
 #: The sweep's answer with a count of points (singular, plural: ``nfill`` chooses by ``%(num)s``).
@@ -395,12 +406,49 @@ TERMINAL: dict[str, str] = {
 #: The compare report's words that are not in its template.
 COMPARE: dict[str, str] = {
     "title": N_("%(first)s compared with %(others)s"),
+    "solving": N_("Solving %(target)s for %(flow)s by varying %(key)s in [%(low)s, %(high)s]"),
+    "solve_point": N_("  %(key)s = %(value)s: P80 %(p80)s%(chance)s -> %(state)s"),
+    "solve_chance": N_(", chance %(chance)s"),
+    "met": N_("met"),
+    "not_met": N_("not met"),
+    "solve_smallest": N_(
+        "Smallest %(key)s meeting %(target)s: %(value)s (P80 %(p80)s%(chance)s; %(n)s "
+        "replications, seed %(seed)s)"
+    ),
+    "solve_largest": N_(
+        "Largest %(key)s meeting %(target)s: %(value)s (P80 %(p80)s%(chance)s; %(n)s "
+        "replications, seed %(seed)s)"
+    ),
+    "solve_chance_by_go_live": N_(", chance by go-live %(chance)s"),
+    "not_achievable": N_("Not achievable in the range: %(note)s."),
+    "note": N_("Note: %(note)s."),
+    "precision_reached": N_(
+        "Replications: %(n)s, reaching a programme P80 known within +/- %(reached)s days "
+        "(asked +/- %(goal)s; --precision to change it)."
+    ),
+    "precision_capped": N_(
+        "Replications: %(n)s, capped before reaching a programme P80 known within +/- "
+        "%(reached)s days (asked +/- %(goal)s; --precision to change it)."
+    ),
+    "valid": N_("%(file)s: valid (%(flows)s, %(links)s)"),
+    "warning": N_("Warning: %(warning)s"),
+    "track_header": N_("%(name)s: as of %(date)s, %(n)s replications, seed %(seed)s"),
+    "across": N_("across"),
+    "done_share": N_("done"),
+    "plan_p80": N_("plan P80"),
+    "new_p80": N_("new P80"),
+    "slip": N_("slip"),
+    "what_changed": N_("what changed"),
+    "access_token": N_("Access token (this run only): %(token)s"),
+    "serving": N_("Serving %(file)s at %(url)s (Ctrl+C to stop)"),
 }
 
 #: Terminal messages with a count (singular, plural: ``nfill`` chooses by ``%(num)s``).
 TERMINAL_COUNTS: dict[str, tuple[str, str]] = {
     "late": Nn_("%(num)s day late", "%(num)s days late"),
     "early": Nn_("%(num)s day early", "%(num)s days early"),
+    "flows": Nn_("%(num)s flow", "%(num)s flows"),
+    "links": Nn_("%(num)s link", "%(num)s links"),
 }
 
 #: Durations of a scenario's values in words (render/board.py setting_words).

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from migrasim.analysis.track import FlowProgress
+from migrasim.errors import N_
 from migrasim.render.inputs import NEVER, ExtraTable
 
 
@@ -16,18 +17,26 @@ def _day(value: object) -> str:
 
 def what_changed(row: FlowProgress) -> str:
     """The evidence in words, e.g. "moved 62 % of planned: 7 of 30 working days with nothing
-    delivered"."""
+    delivered": English (progress.csv), a catalogue message the report and terminal show in
+    their language."""
     if row.complete:
-        return "complete"
+        return N_("complete")
     evidence = row.evidence
     if evidence is None:
         return ""
     if evidence.working_days == 0:
-        return "not started yet (no working days to judge)"
+        return N_("not started yet (no working days to judge)")
     share = evidence.moved_share
-    moved = "" if share is None else f"moved {100 * share:.0f} % of planned: "
-    days = "flow-days" if row.name == "ALL" else "working days"
-    return f"{moved}{evidence.zero_days} of {evidence.working_days} {days} with nothing delivered"
+    values = {"zero": evidence.zero_days, "days": evidence.working_days}
+    if row.name == "ALL":
+        if share is None:
+            return N_("%(zero)s of %(days)s flow-days with nothing delivered", **values)
+        return N_("moved %(share)s %% of planned: %(zero)s of %(days)s flow-days with nothing "
+                  "delivered", share=f"{100 * share:.0f}", **values)  # fmt: skip
+    if share is None:
+        return N_("%(zero)s of %(days)s working days with nothing delivered", **values)
+    return N_("moved %(share)s %% of planned: %(zero)s of %(days)s working days with nothing "
+              "delivered", share=f"{100 * share:.0f}", **values)  # fmt: skip
 
 
 def progress_frame(rows: Sequence[FlowProgress]) -> pd.DataFrame:

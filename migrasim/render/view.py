@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import cast
 
 from migrasim.analysis.compare import CompareRow, Interval
+from migrasim.errors import translated
 from migrasim.render.board import (
     assumption_notes,
     binding_words,
@@ -220,7 +221,7 @@ def cell(column: str, value: Value, t: Translator) -> Cell:
     if isinstance(value, datetime.date):
         return Cell(t.date(value, "long"))
     if isinstance(value, str):
-        return Cell(value)
+        return Cell(translated(value, t.gettext))  # a catalogue message in the page's language
     number = float(value)  # int or float
     if column in PERCENT_COLUMNS and 0.0 <= number <= 1.0:
         return Cell(t.percent(number), numeric=True)

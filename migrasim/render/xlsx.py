@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from migrasim.analysis.advice import Fix
 from migrasim.analysis.records import FlowSummary
+from migrasim.errors import translated
 from migrasim.render.board import (
     assumption_notes,
     binding_words,
@@ -287,7 +288,9 @@ def _summary_cells(
     ]
 
 
-def _cell(value: Value, never: str) -> Cellular:
+def _cell(value: Value, never: str, t: Translator) -> Cellular:
+    if isinstance(value, str):
+        return translated(value, t.gettext)  # a catalogue message in the workbook's language
     return never if value is NEVER else value
 
 
@@ -326,7 +329,7 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     _write_table(ws, SUMMARY_SHEET_COLUMNS, headers, rows, "B2", title=label, fast=fast)
     for table in inputs.extra_tables:
         sheet = wb.create_sheet(_sheet_name(extra_title(t, table.key), used))
-        cells = [[_cell(v, never) for v in row] for row in table.rows]
+        cells = [[_cell(v, never, t) for v in row] for row in table.rows]
         _write_table(sheet, table.columns, [column_label(t, c) for c in table.columns], cells,
                      fast=fast)  # fmt: skip
 

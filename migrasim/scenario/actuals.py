@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from migrasim.core import units
-from migrasim.errors import Problem, ScenarioError, UnitError, quoted
+from migrasim.errors import N_, Problem, ScenarioError, UnitError, quoted
 from migrasim.scenario.inventory import blank_cell, cell_text, read_rows
 from migrasim.scenario.types import SIZE_BOUNDS, EstimateSpec, Scenario
 
@@ -117,7 +117,7 @@ def parse_day(value: Any) -> date:
 def _amount(value: Any) -> float:
     """A byte count: a plain number is bytes, text may carry a unit (``1.2 GB``)."""
     if isinstance(value, bool):
-        raise UnitError(f"{value!r} is not a size", units.SIZE_HELP)
+        raise UnitError(N_("%(value)s is not a size", value=repr(value)), units.SIZE_HELP)
     if isinstance(value, (int, float)):
         return float(value)
     text = cell_text(value)
@@ -135,25 +135,40 @@ def _header(cells: list[Any], shown: str) -> tuple[dict[str, int], list[Problem]
             continue
         raw = cell_text(cell)
         key = raw.lower()
-        where = f"{shown} row 1, column {raw}"
+        where = N_("%(file)s row %(row)s, column %(column)s", file=shown, row=1, column=raw)
         if key not in COLUMNS:
             close = difflib.get_close_matches(key, COLUMNS, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            hint = N_("did you mean '%(name)s'? ", name=close[0]) if close else ""
             problems.append(
-                Problem(where, f"unknown column {raw!r}", f"{hint}allowed: {', '.join(COLUMNS)}")
-            )
+                Problem(
+                    where,
+                    N_("unknown column %(column)s", column=repr(raw)),
+                    N_("%(hint)sallowed columns: %(columns)s", hint=hint,
+                       columns=", ".join(COLUMNS)),
+                )
+            )  # fmt: skip
         elif key in columns:
-            problems.append(Problem(where, f"column {raw!r} appears twice", "keep one"))
+            problems.append(
+                Problem(
+                    where,
+                    N_("column %(column)s appears twice", column=repr(raw)),
+                    N_("keep one column per key"),
+                )
+            )
         else:
             columns[key] = index
     missing = [c for c in REQUIRED if c not in columns]
     if missing and not problems:
         problems.append(
             Problem(
-                f"{shown} row 1",
-                f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-                "the header row needs date, flow and bytes; optional: records, rejected_bytes, "
-                "complete, note",
+                N_("%(file)s row %(row)s", file=shown, row=1),
+                N_("missing required column %(missing)s", missing=", ".join(missing))
+                if len(missing) == 1
+                else N_("missing required columns %(missing)s", missing=", ".join(missing)),
+                N_(
+                    "the header row needs date, flow and bytes; optional: records, "
+                    "rejected_bytes, complete, note"
+                ),
             )
         )
     return columns, problems
@@ -173,26 +188,27 @@ class _RowReader:
         return self.row[index]
 
     def fail(self, key: str, problem: str, fix: str) -> None:
-        where = f"{self.shown} row {self.number}, column {key}"
+        where = N_("%(file)s row %(row)s, column %(column)s", file=self.shown, row=self.number,
+                   column=key)  # fmt: skip
         self.problems.append(Problem(where, problem, fix))
 
     def size(self, key: str, required: bool) -> float | None:
         value = self.cell(key)
         if value is None:
             if required:
-                self.fail(key, "is empty", "give the bytes moved that day, 0 if none")
+                self.fail(key, N_("is empty"), N_("give the bytes moved that day, 0 if none"))
             return None
-        fix = "give a number of bytes or a size such as '1.2 GB'"
+        fix = N_("give a number of bytes or a size such as '1.2 GB'")
         try:
             amount = _amount(value)
         except UnitError:
-            self.fail(key, f"not a number of bytes: {quoted(value)}", fix)
+            self.fail(key, N_("not a number of bytes: %(value)s", value=quoted(value)), fix)
             return None
         if not math.isfinite(amount):
-            self.fail(key, f"not a finite number: {quoted(value)}", fix)
+            self.fail(key, N_("not a finite number: %(value)s", value=quoted(value)), fix)
             return None
         if amount < 0:
-            self.fail(key, f"must be >= 0, got {quoted(value)}", fix)
+            self.fail(key, N_("must be >= 0, got %(value)s", value=quoted(value)), fix)
             return None
         if amount > SIZE_BOUNDS[1]:
             self.fail(key, f"too large, got {quoted(value)}", f"give at most {SIZE_BOUNDS[3]}")
@@ -206,18 +222,20 @@ def _read_row(
     day_cell = reader.cell("date")
     day: date | None = None
     if day_cell is None:
-        reader.fail("date", "is empty", "give the date as YYYY-MM-DD")
+        reader.fail("date", N_("is empty"), N_("give the date as YYYY-MM-DD"))
     else:
         try:
             day = parse_day(day_cell)
         except ValueError:
-            reader.fail("date", f"not a date: {quoted(day_cell)}", "write YYYY-MM-DD")
+            reader.fail(
+                "date", N_("not a date: %(value)s", value=quoted(day_cell)), N_("write YYYY-MM-DD")
+            )
     start = scenario.start.date()
     if day is not None and day < start:
         reader.fail(
             "date",
-            f"{day} is before the scenario's start {start}",
-            "remove the row, or correct the date or the scenario's start",
+            N_("%(day)s is before the scenario's start %(start)s", day=day, start=start),
+            N_("remove the row, or correct the date or the scenario's start"),
         )
     if day is not None and day >= horizon_end(scenario):
         reader.fail(
@@ -228,24 +246,31 @@ def _read_row(
     if day is not None and as_of is not None and day >= as_of:
         reader.fail(
             "date",
-            f"{day} is on or after the as-of date {as_of}",
-            "remove the row, or give a later --as-of",
+            N_("%(day)s is on or after the as-of date %(as_of)s", day=day, as_of=as_of),
+            N_("remove the row, or give a later --as-of"),
         )
     flow_cell = reader.cell("flow")
     flow = None if flow_cell is None else cell_text(flow_cell)
     if flow is None:
-        reader.fail("flow", "is empty", "give the flow's name as in the scenario")
+        reader.fail("flow", N_("is empty"), N_("give the flow's name as in the scenario"))
     elif flow not in names:
         close = difflib.get_close_matches(flow, names, n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        reader.fail("flow", f"unknown flow {flow!r}", f"{hint}use a flow name from the scenario")
+        hint = N_("did you mean %(name)s? ", name=repr(close[0])) if close else ""
+        reader.fail(
+            "flow",
+            N_("unknown flow %(flow)s", flow=repr(flow)),
+            N_("%(hint)suse a flow name from the scenario", hint=hint),
+        )
     moved = reader.size("bytes", required=True)
     rejected = reader.size("rejected_bytes", required=False) or 0.0
     if moved is not None and rejected > moved:
         reader.fail(
             "rejected_bytes",
-            f"{quoted(reader.cell('rejected_bytes'))} is more than the bytes moved that day",
-            "give the part of that day's bytes the target refused",
+            N_(
+                "%(value)s is more than the bytes moved that day",
+                value=quoted(reader.cell("rejected_bytes")),
+            ),
+            N_("give the part of that day's bytes the target refused"),
         )
     records = _records(reader)
     complete = _complete(reader)
@@ -263,7 +288,11 @@ def _records(reader: _RowReader) -> float | None:
     except ValueError:
         number = math.nan
     if not math.isfinite(number) or number < 0:
-        reader.fail("records", f"not a count of records: {quoted(value)}", "give a number >= 0")
+        reader.fail(
+            "records",
+            N_("not a count of records: %(value)s", value=quoted(value)),
+            N_("give a number >= 0"),
+        )
         return None
     return number
 
@@ -274,7 +303,11 @@ def _complete(reader: _RowReader) -> bool:
     if text in YES:
         return True
     if text not in NO:
-        reader.fail("complete", f"expected yes or no, got {quoted(value)}", "write yes or no")
+        reader.fail(
+            "complete",
+            N_("expected yes or no, got %(value)s", value=quoted(value)),
+            N_("write yes or no"),
+        )
     return False
 
 
@@ -293,9 +326,19 @@ def _group(days: Sequence[LogDay], shown: str) -> tuple[dict[str, list[LogDay]],
         if key in seen:
             problems.append(
                 Problem(
-                    f"{shown} row {entry.row}, column date",
-                    f"a second row for {entry.flow!r} on {entry.day} (first on row {seen[key]})",
-                    "give one row per flow per day (add the amounts together)",
+                    N_(
+                        "%(file)s row %(row)s, column %(column)s",
+                        file=shown,
+                        row=entry.row,
+                        column="date",
+                    ),
+                    N_(
+                        "a second row for %(flow)s on %(day)s (first on row %(first)s)",
+                        flow=repr(entry.flow),
+                        day=entry.day,
+                        first=seen[key],
+                    ),
+                    N_("give one row per flow per day (add the amounts together)"),
                 )
             )
             continue
@@ -311,10 +354,21 @@ def _group(days: Sequence[LogDay], shown: str) -> tuple[dict[str, list[LogDay]],
             if entry.day > last_done.day and entry.bytes_moved > 0:
                 problems.append(
                     Problem(
-                        f"{shown} row {entry.row}, column bytes",
-                        f"{name!r} moves data on {entry.day}, after it was marked complete on "
-                        f"{last_done.day} (row {last_done.row})",
-                        "move 'complete: yes' to the flow's last day of transfers",
+                        N_(
+                            "%(file)s row %(row)s, column %(column)s",
+                            file=shown,
+                            row=entry.row,
+                            column="bytes",
+                        ),
+                        N_(
+                            "%(flow)s moves data on %(day)s, after it was marked complete on "
+                            "%(done)s (row %(row)s)",
+                            flow=repr(name),
+                            day=entry.day,
+                            done=last_done.day,
+                            row=last_done.row,
+                        ),
+                        N_("move 'complete: yes' to the flow's last day of transfers"),
                     )
                 )
     return by_flow, problems
@@ -332,15 +386,15 @@ def read_actuals(
     nonblank = [i for i, row in enumerate(rows) if not all(blank_cell(c) for c in row)]
     if not nonblank:
         raise ScenarioError(
-            [Problem(shown, "the file is empty", "give a header row: date, flow, bytes")]
+            [Problem(shown, N_("the file is empty"), N_("give a header row: date, flow, bytes"))]
         )
     if nonblank[0] != 0:
         raise ScenarioError(
             [
                 Problem(
-                    f"{shown} row {nonblank[0] + 1}",
-                    "the header must be on row 1, but rows above it are blank",
-                    "delete the blank rows above the header",
+                    N_("%(file)s row %(row)s", file=shown, row=nonblank[0] + 1),
+                    N_("the header must be on row 1, but rows above it are blank"),
+                    N_("delete the blank rows above the header"),
                 )
             ]
         )
@@ -358,7 +412,9 @@ def read_actuals(
         if entry is not None:
             days.append(entry)
     if not days and not problems:
-        problems.append(Problem(shown, "the log has a header but no rows", "add a row per day"))
+        problems.append(
+            Problem(shown, N_("the log has a header but no rows"), N_("add a row per day"))
+        )
     by_flow, more = _group(days, shown)
     problems.extend(more)
     if problems:
@@ -367,7 +423,13 @@ def read_actuals(
     as_of = as_of if as_of is not None else last + timedelta(days=1)
     if as_of <= scenario.start.date():
         raise ScenarioError(
-            [Problem("--as-of", f"{as_of} is not after the start", "give a later date")]
+            [
+                Problem(
+                    "--as-of",
+                    N_("%(as_of)s is not after the start", as_of=as_of),
+                    N_("give a later date"),
+                )
+            ]
         )
     if as_of > horizon_end(scenario):
         raise ScenarioError(
@@ -389,7 +451,9 @@ def read_actuals(
         high = _high(scenario, name)
         if delivered > high:
             warnings.append(
-                f"{shown}: flow {name!r} has delivered {units.format_size(delivered)}, more than "
-                f"the scenario's high volume {units.format_size(high)}; raise its volume estimate"
-            )
+                N_("%(file)s: flow %(flow)s has delivered %(delivered)s, more than the "
+                   "scenario's high volume %(high)s; raise its volume estimate", file=shown,
+                   flow=repr(name), delivered=units.format_size(delivered),
+                   high=units.format_size(high))
+            )  # fmt: skip
     return ActualsLog(shown, flows, as_of, tuple(warnings))

@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from migrasim.errors import Problem, ScenarioError
+from migrasim.errors import N_, Problem, ScenarioError
 from migrasim.scenario.types import (
     MAX_FLOWS,
     InventoryFlow,
@@ -125,13 +125,14 @@ def _read_csv(path: Path, shown: str, max_rows: int) -> list[list[Any]]:
                 return _bounded(reader, shown, max_rows)
             except csv.Error as exc:
                 raise _problem(
-                    f"{shown} row {reader.line_num}", f"cannot read the CSV: {exc}"
+                    N_("%(file)s row %(row)s", file=shown, row=reader.line_num),
+                    N_("cannot read the CSV: %(error)s", error=exc),
                 ) from None
     except UnicodeDecodeError:
         raise _problem(
             shown,
-            "the file is not UTF-8 text",
-            "save it from Excel as 'CSV UTF-8 (Comma delimited)', or as .xlsx",
+            N_("the file is not UTF-8 text"),
+            N_("save it from Excel as 'CSV UTF-8 (Comma delimited)', or as .xlsx"),
         ) from None
 
 
@@ -155,7 +156,9 @@ def _read_xlsx(path: Path, shown: str, sheet: str | None, max_rows: int) -> list
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise _problem(
-            shown, f"cannot read it as an Excel workbook: {exc}", "save it as .xlsx from Excel"
+            shown,
+            N_("cannot read it as an Excel workbook: %(error)s", error=exc),
+            N_("save it as .xlsx from Excel"),
         ) from None
     try:
         if sheet is None:
@@ -165,11 +168,13 @@ def _read_xlsx(path: Path, shown: str, sheet: str | None, max_rows: int) -> list
         else:
             raise _problem(
                 shown,
-                f"no sheet named {sheet!r}",
-                f"use one of: {', '.join(repr(n) for n in book.sheetnames)}",
+                N_("no sheet named %(sheet)s", sheet=repr(sheet)),
+                N_("use one of: %(sheets)s", sheets=", ".join(repr(n) for n in book.sheetnames)),
             )
         if not hasattr(worksheet, "iter_rows"):
-            raise _problem(shown, f"sheet {worksheet.title!r} is a chart, not a table")
+            raise _problem(
+                shown, N_("sheet %(sheet)s is a chart, not a table", sheet=repr(worksheet.title))
+            )
         # Trust no stored dimensions (some tools write wrong ones): read every row there is,
         # as it comes (rows are not padded to the widest), within the bounds.
         reset = getattr(worksheet, "reset_dimensions", None)
@@ -188,10 +193,19 @@ def read_rows(
     :data:`MAX_LINE` and :data:`MAX_FILE_BYTES`."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        fix = "save it as .xlsx" if suffix in (".xls", ".xlsm", ".ods") else "give a .csv or .xlsx"
-        raise _problem(shown, f"cannot read {suffix or 'a file without extension'!r} files", fix)
+        fix = (
+            N_("save it as .xlsx")
+            if suffix in (".xls", ".xlsm", ".ods")
+            else N_("give a .csv or .xlsx")
+        )
+        problem = (
+            N_("cannot read %(suffix)s files", suffix=repr(suffix))
+            if suffix
+            else N_("cannot read files without an extension")
+        )
+        raise _problem(shown, problem, fix)
     if sheet is not None and suffix != ".xlsx":
-        raise _problem(shown, "'sheet' applies to .xlsx files only", "remove 'sheet'")
+        raise _problem(shown, N_("'sheet' applies to .xlsx files only"), N_("remove 'sheet'"))
     try:
         check_regular_file(path, shown)
         if suffix == ".csv":
@@ -200,11 +214,11 @@ def read_rows(
     except FileNotFoundError:
         raise _problem(
             shown,
-            f"no such file (looked for {path})",
-            "flows_from paths are relative to the scenario file's folder",
+            N_("no such file (looked for %(path)s)", path=path),
+            N_("flows_from paths are relative to the scenario file's folder"),
         ) from None
     except (IsADirectoryError, PermissionError, OSError) as exc:
-        raise _problem(shown, f"cannot read the file: {exc}") from None
+        raise _problem(shown, N_("cannot read the file: %(error)s", error=exc)) from None
 
 
 def blank_cell(value: Any) -> bool:
@@ -235,24 +249,33 @@ def _header(cells: list[Any], shown: str) -> dict[int, str]:
             continue
         raw = cell_text(cell)
         key = raw.lower()
-        where = f"{shown} row 1, column {raw}"
+        where = N_("%(file)s row %(row)s, column %(column)s", file=shown, row=1, column=raw)
         if key not in COLUMNS:
             close = difflib.get_close_matches(key, COLUMNS, n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            extra = ""
+            hint = N_("did you mean '%(name)s'? ", name=close[0]) if close else ""
+            problem = N_("unknown column %(column)s", column=repr(raw))
             if SEPARATOR in raw or "\t" in raw:
-                extra = " (the file seems to separate columns with ';' or tabs, not commas)"
-                hint = "save it as CSV with commas between columns, or as .xlsx; "
+                problem = N_(
+                    "unknown column %(column)s (the file seems to separate columns with ';' or "
+                    "tabs, not commas)",
+                    column=repr(raw),
+                )
+                hint = N_("save it as CSV with commas between columns, or as .xlsx; ")
             problems.append(
                 Problem(
                     where,
-                    f"unknown column {raw!r}{extra}",
-                    f"{hint}allowed columns: {', '.join(COLUMNS)}",
+                    problem,
+                    N_("%(hint)sallowed columns: %(columns)s", hint=hint,
+                       columns=", ".join(COLUMNS)),
                 )
-            )
+            )  # fmt: skip
         elif key in seen:
             problems.append(
-                Problem(where, f"column {raw!r} appears twice", "keep one column per key")
+                Problem(
+                    where,
+                    N_("column %(column)s appears twice", column=repr(raw)),
+                    N_("keep one column per key"),
+                )
             )
         else:
             seen[key] = index
@@ -262,11 +285,24 @@ def _header(cells: list[Any], shown: str) -> dict[int, str]:
     if missing and not problems:
         problems.append(
             Problem(
-                f"{shown} row 1",
-                f"missing required column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)} (header: {', '.join(seen_names)})",
-                "the header row needs source, target and volume; optional: "
-                + ", ".join(c for c in COLUMNS if c not in REQUIRED),
+                N_("%(file)s row %(row)s", file=shown, row=1),
+                (
+                    N_(
+                        "missing required column %(missing)s (header: %(header)s)",
+                        missing=", ".join(missing),
+                        header=", ".join(seen_names),
+                    )
+                    if len(missing) == 1
+                    else N_(
+                        "missing required columns %(missing)s (header: %(header)s)",
+                        missing=", ".join(missing),
+                        header=", ".join(seen_names),
+                    )
+                ),
+                N_(
+                    "the header row needs source, target and volume; optional: %(optional)s",
+                    optional=", ".join(c for c in COLUMNS if c not in REQUIRED),
+                ),
             )
         )
     if problems:
@@ -297,14 +333,15 @@ def read_inventory(
     first = next((i for i, row in enumerate(rows) if not all(blank_cell(c) for c in row)), None)
     if first is None:
         raise _problem(
-            where_file, "the file is empty", "give a header row (source, target, volume, ...)"
+            where_file,
+            N_("the file is empty"),
+            N_("give a header row (source, target, volume, ...)"),
         )
     if first > 0:
-        where_file_header = f"{where_file} row {first + 1}"
         raise _problem(
-            where_file_header,
-            "the header must be on row 1, but rows above it are blank",
-            "delete the blank rows above the header",
+            N_("%(file)s row %(row)s", file=where_file, row=first + 1),
+            N_("the header must be on row 1, but rows above it are blank"),
+            N_("delete the blank rows above the header"),
         )
     columns = _header(rows[0], where_file)
     problems: list[Problem] = []
@@ -312,14 +349,17 @@ def read_inventory(
     for number, row in enumerate(rows[1:], start=2):
         if all(blank_cell(c) for c in row):
             continue
-        where = f"{where_file} row {number}"
+        where = N_("%(file)s row %(row)s", file=where_file, row=number)
         stray = [i for i, c in enumerate(row) if not blank_cell(c) and i not in columns]
         for index in stray:
             problems.append(
                 Problem(
-                    f"{where}, column {index + 1}",
-                    f"{cell_text(row[index])!r} is in a column without a header",
-                    "give the column a header or clear the cell",
+                    N_("%(where)s, column %(column)s", where=where, column=index + 1),
+                    N_(
+                        "%(value)s is in a column without a header",
+                        value=repr(cell_text(row[index])),
+                    ),
+                    N_("give the column a header or clear the cell"),
                 )
             )
         values: dict[str, Any] = {}
@@ -332,7 +372,9 @@ def read_inventory(
     if problems:
         raise ScenarioError(problems)
     if not flows:
-        raise _problem(where_file, "the file has a header but no flows", "add a row per flow")
+        raise _problem(
+            where_file, N_("the file has a header but no flows"), N_("add a row per flow")
+        )
     return flows
 
 
@@ -343,13 +385,13 @@ def _entries(spec: Any) -> list[tuple[str, Any]]:
 
 
 def _read_entry(key: str, entry: Any, folder: Path) -> list[InventoryFlow]:
-    fix = "give a file name, e.g. 'flows_from: inventory.csv', or {file: ..., sheet: ...}"
+    fix = N_("give a file name, e.g. 'flows_from: inventory.csv', or {file: ..., sheet: ...}")
     if isinstance(entry, str):
         if not entry.strip():
-            raise _problem(key, "empty file name", fix)
+            raise _problem(key, N_("empty file name"), fix)
         return read_inventory(folder / entry.strip(), entry.strip())
     if not isinstance(entry, Mapping):
-        raise _problem(key, f"expected a file name, got {entry!r}", fix)
+        raise _problem(key, N_("expected a file name, got %(value)s", value=repr(entry)), fix)
     try:
         spec = InventorySpec.model_validate(entry)
     except ValidationError as exc:
@@ -368,7 +410,8 @@ def expand_flows_from(data: dict[str, Any], folder: Path, source: str | None) ->
     entries = _entries(spec)
     if not entries:
         raise ScenarioError(
-            [Problem("flows_from", "is empty", "name a .csv or .xlsx file, or remove it")], source
+            [Problem("flows_from", N_("is empty"), N_("name a .csv or .xlsx file, or remove it"))],
+            source,
         )
     problems: list[Problem] = []
     found: list[InventoryFlow] = []
@@ -384,8 +427,8 @@ def expand_flows_from(data: dict[str, Any], folder: Path, source: str | None) ->
         problems.append(
             Problem(
                 "flows",
-                f"expected a list of flows, got {type(inline).__name__}",
-                "list flows under 'flows:' with '- ' items, or remove it",
+                N_("expected a list of flows, got %(type)s", type=type(inline).__name__),
+                N_("list flows under 'flows:' with '- ' items, or remove it"),
             )
         )
     if problems:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from migrasim.errors import Problem, ScenarioError
+from migrasim.errors import N_, Problem, ScenarioError
 from migrasim.scenario.inventory import check_regular_file, expand_flows_from
 from migrasim.scenario.overrides import Change, apply_overrides, changes_of, split_assignment
 from migrasim.scenario.types import InventoryFlow, Scenario, parse_scenario
@@ -186,9 +186,12 @@ def read_yaml(text: str, source: str) -> Any:
             [
                 Problem(
                     "",
-                    f"the file holds {len(text):,} characters, over the limit of "
-                    f"{MAX_CHARACTERS:,}",
-                    "split the flows into an inventory file (flows_from: a .csv or .xlsx)",
+                    N_(
+                        "the file holds %(n)s characters, over the limit of %(limit)s",
+                        n=f"{len(text):,}",
+                        limit=f"{MAX_CHARACTERS:,}",
+                    ),
+                    N_("split the flows into an inventory file (flows_from: a .csv or .xlsx)"),
                 )
             ],
             source,
@@ -197,26 +200,35 @@ def read_yaml(text: str, source: str) -> Any:
         return _load(text)
     except _DocumentTooLargeError as exc:
         mark = exc.mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        fix = "scenario files hold plain data; use fewer aliases or less nesting"
+        where = _where(mark)
+        fix = N_("scenario files hold plain data; use fewer aliases or less nesting")
         raise ScenarioError([Problem(where, exc.problem, fix)], source) from None
     except RecursionError:
-        problem = f"values are nested more than {MAX_DEPTH} levels deep"
-        fix = "scenario files hold plain data; use less nesting"
+        problem: str = N_("values are nested more than %(depth)s levels deep", depth=MAX_DEPTH)
+        fix = N_("scenario files hold plain data; use less nesting")
         raise ScenarioError([Problem("", problem, fix)], source) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = exc.problem or str(exc)
-        fix = "check the YAML syntax (indentation, colons, quotes)"
+        where = _where(mark)
+        problem = exc.problem or str(exc)  # PyYAML's own words (English)
+        fix = N_("check the YAML syntax (indentation, colons, quotes)")
         if problem.startswith("duplicate key"):
-            fix = "give each key once (PyYAML would silently keep only the last)"
+            fix = N_("give each key once (PyYAML would silently keep only the last)")
         elif "could not determine a constructor" in problem or "tag" in problem:
-            problem = f"unsupported YAML tag: {problem.split('tag', 1)[-1].strip()}"
-            fix = "remove the tag: scenario files hold plain data only"
+            problem = N_("unsupported YAML tag: %(tag)s", tag=problem.split("tag", 1)[-1].strip())
+            fix = N_("remove the tag: scenario files hold plain data only")
         raise ScenarioError([Problem(where, problem, fix)], source) from None
     except (yaml.YAMLError, ValueError) as exc:
-        raise ScenarioError([Problem("", f"cannot read YAML: {exc}", "")], source) from None
+        raise ScenarioError(
+            [Problem("", N_("cannot read YAML: %(error)s", error=exc), "")], source
+        ) from None
+
+
+def _where(mark: Any) -> str:
+    """``line 3, column 7`` of a YAML mark (1-based), or '' without one."""
+    if not mark:
+        return ""
+    return N_("line %(line)s, column %(column)s", line=mark.line + 1, column=mark.column + 1)
 
 
 def changes_inventory(assignment: str) -> bool:
@@ -236,9 +248,13 @@ def read_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> Any:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError([Problem("", "no such file", "check the path")], source) from None
+        raise ScenarioError(
+            [Problem("", N_("no such file"), N_("check the path"))], source
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem("", f"cannot read the file: {exc}", "")], source) from None
+        raise ScenarioError(
+            [Problem("", N_("cannot read the file: %(error)s", error=exc), "")], source
+        ) from None
     data = read_yaml(text, source)
     if not isinstance(data, dict):
         return data  # parse_scenario reports the file's shape

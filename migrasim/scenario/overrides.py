@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from migrasim.errors import Problem, ScenarioError
+from migrasim.errors import N_, Problem, ScenarioError
 
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
 
@@ -31,7 +31,9 @@ def parse_key(key: str) -> list[str | int]:
             continue
         match = _SEGMENT.match(text, pos)
         if not match:
-            raise ValueError(f"cannot read the key {key!r} at {text[pos:]!r}")
+            raise ValueError(
+                N_("cannot read the key %(key)s at %(rest)s", key=repr(key), rest=repr(text[pos:]))
+            )
         name, selector = match.groups()
         if name is not None:
             parts.append(name.strip())
@@ -40,7 +42,7 @@ def parse_key(key: str) -> list[str | int]:
             parts.append(int(selector) if selector.lstrip("-").isdigit() else f"[{selector}]")
         pos = match.end()
     if not parts:
-        raise ValueError(f"empty key {key!r}")
+        raise ValueError(N_("empty key %(key)s", key=repr(key)))
     return parts
 
 
@@ -48,7 +50,7 @@ def split_assignment(text: str) -> tuple[str, str]:
     """``KEY=VALUE`` -> (KEY, VALUE)."""
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
-        raise ValueError(f"expected KEY=VALUE, got {text!r}")
+        raise ValueError(N_("expected KEY=VALUE, got %(text)s", text=repr(text)))
     return key.strip(), value.strip()
 
 
@@ -56,7 +58,10 @@ def _find_in_list(items: list[Any], selector: str | int, where: str) -> int:
     if isinstance(selector, int):
         if -len(items) <= selector < len(items):
             return selector % len(items)
-        raise KeyError(f"{where} has {len(items)} items; there is no index {selector}")
+        raise KeyError(
+            N_("%(where)s has %(n)s items; there is no index %(index)s", where=where,
+               n=len(items), index=selector)
+        )  # fmt: skip
     name = selector[1:-1]
     for index, item in enumerate(items):
         if isinstance(item, Mapping):
@@ -70,8 +75,14 @@ def _find_in_list(items: list[Any], selector: str | int, where: str) -> int:
     ]
     lowered = {n.lower(): n for n in names}
     close = difflib.get_close_matches(name.lower(), list(lowered), n=1)
-    hint = f"; did you mean {lowered[close[0]]!r}?" if close else f" (names: {', '.join(names)})"
-    raise KeyError(f"{where} has no item named {name!r}{hint}")
+    hint = (
+        N_("; did you mean %(name)s?", name=repr(lowered[close[0]]))
+        if close
+        else N_(" (names: %(names)s)", names=", ".join(names))
+    )
+    raise KeyError(
+        N_("%(where)s has no item named %(name)s%(hint)s", where=where, name=repr(name), hint=hint)
+    )
 
 
 class _KeyPathError(KeyError):
@@ -133,7 +144,9 @@ def apply_override(data: Any, key: str, value: Any, put: Put = _new) -> Any:
         if isinstance(node, list):
             if isinstance(part, str) and not part.startswith("["):
                 raise KeyError(
-                    f"{where or 'the scenario'} is a list: select an item with [N] or [NAME]"
+                    N_("%(where)s is a list: select an item with [N] or [NAME]", where=where)
+                    if where
+                    else N_("the scenario is a list: select an item with [N] or [NAME]")
                 )
             index = _find_in_list(node, part, where)
             where += f"[{part if isinstance(part, int) else part[1:-1]}]"
@@ -144,16 +157,24 @@ def apply_override(data: Any, key: str, value: Any, put: Put = _new) -> Any:
                 node = node[index]
             continue
         if not isinstance(node, dict):
-            raise KeyError(f"{where} is not a mapping, so it has no key {part!r}")
+            raise KeyError(
+                N_("%(where)s is not a mapping, so it has no key %(key)s", where=where,
+                   key=repr(part))
+            )  # fmt: skip
         if isinstance(part, int) or part.startswith("["):
-            raise KeyError(f"{where or 'the scenario'} is not a list")
+            raise KeyError(
+                N_("%(where)s is not a list", where=where)
+                if where
+                else N_("the scenario is not a list")
+            )
         if where in NAMED_MAPPINGS and part not in node and not last:
             # A field of a link that is not there: a typo, not a new link (which would be
             # defined whole, e.g. links.wire={bandwidth: 1 Gbit/s}, and then used by a flow).
             close = difflib.get_close_matches(part, [str(k) for k in node], n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            hint = N_("did you mean %(name)s? ", name=repr(close[0])) if close else ""
             raise _KeyPathError(
-                f"there is no link {part!r}", f"{hint}defined: {', '.join(map(str, node))}"
+                N_("there is no link %(link)s", link=repr(part)),
+                N_("%(hint)sdefined: %(links)s", hint=hint, links=", ".join(map(str, node))),
             )
         where = f"{where}.{part}" if where else part
         if last:
@@ -171,12 +192,14 @@ def key_path_problem(where: str, exc: KeyError | ValueError) -> Problem:
     """A key path that :func:`apply_override` refused, as the problem to report at ``where``
     (``--set KEY=VALUE``, a sweep's ``--grid`` key, solve's ``--vary``)."""
     if isinstance(exc, _KeyPathError):
-        return Problem(where, str(exc.args[0]), exc.fix)
-    message = exc.args[0] if exc.args else str(exc)
+        return Problem(where, _text(exc), exc.fix)
     return Problem(
         where,
-        str(message),
-        "write KEY=VALUE with a key path such as links.capped.daily_cap or flows[Cardiff].volume",
+        _text(exc),
+        N_(
+            "write KEY=VALUE with a key path such as links.capped.daily_cap or "
+            "flows[Cardiff].volume"
+        ),
     )
 
 
@@ -211,18 +234,29 @@ def apply_overrides(
         if not _link_used(data, name):
             links = [str(k) for k in data.get("links", {}) if k not in added]
             close = difflib.get_close_matches(name, links, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            hint = N_("did you mean %(name)s? ", name=repr(close[0])) if close else ""
             problems.append(
                 Problem(
                     f"--set {assignment}",
-                    f"defines a new link {name!r} that no flow uses",
-                    f"{hint}change an existing link, or also put {name!r} on a flow's path "
-                    f"(e.g. --set 'flows[NAME].links=[{name}]')",
+                    N_("defines a new link %(link)s that no flow uses", link=repr(name)),
+                    N_(
+                        "%(hint)schange an existing link, or also put %(link)s on a flow's path "
+                        "(e.g. %(example)s)",
+                        hint=hint,
+                        link=repr(name),
+                        example=f"--set 'flows[NAME].links=[{name}]'",
+                    ),
                 )
             )
     if problems:
         raise ScenarioError(problems, source)
     return data
+
+
+def _text(exc: Exception) -> str:
+    """The message an error was raised with (a translatable one kept as it is)."""
+    message = exc.args[0] if exc.args else None
+    return message if isinstance(message, str) else str(exc)
 
 
 def _link_used(data: Any, name: str) -> bool:

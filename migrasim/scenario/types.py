@@ -8,6 +8,7 @@ working day, ``horizon`` in seconds. YAML keys match attribute names, so an erro
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 import re
@@ -35,10 +36,12 @@ from pydantic_core import PydanticCustomError
 from migrasim.core import units
 from migrasim.core.calendar import WEEKDAYS
 from migrasim.core.distributions import Estimate
-from migrasim.errors import Problem, ScenarioError, UnitError, quoted
+from migrasim.errors import N_, Message, Problem, ScenarioError, UnitError, quoted
 
 
 def _fail(problem: str, fix: str = "") -> PydanticCustomError:
+    """A validation error carrying ``problem`` and ``fix`` as they are (messages made with
+    ``N_`` keep their msgid and values: the command line translates them)."""
     return PydanticCustomError("migrasim", "{problem}", {"problem": problem, "fix": fix})
 
 
@@ -52,13 +55,17 @@ def _positive(parse: Any, help_text: str, bounds: tuple[float, float, str, str])
         try:
             parsed = float(parse(value))
         except UnitError as exc:
-            raise _fail(exc.problem, f"give {help_text}") from None
+            raise _fail(exc.problem, N_("give %(what)s", what=help_text)) from None
+        got = quoted(value)
         if math.isnan(parsed) or parsed <= 0:
-            raise _fail(f"must be > 0, got {quoted(value)}", f"give {help_text}")
+            raise _fail(N_("must be > 0, got %(value)s", value=got),
+                        N_("give %(what)s", what=help_text))  # fmt: skip
         if parsed < lowest:
-            raise _fail(f"too small, got {quoted(value)}", f"give at least {lowest_text}")
+            raise _fail(N_("too small, got %(value)s", value=got),
+                        N_("give at least %(lowest)s", lowest=lowest_text))  # fmt: skip
         if parsed > highest:
-            raise _fail(f"too large, got {quoted(value)}", f"give at most {highest_text}")
+            raise _fail(N_("too large, got %(value)s", value=got),
+                        N_("give at most %(highest)s", highest=highest_text))  # fmt: skip
         return parsed
 
     return validate
@@ -140,7 +147,8 @@ def _to_date(value: object) -> date:
 def _parse_date(value: object) -> date:
     if isinstance(value, datetime):
         raise _fail(
-            f"expected a date, got the date-time {quoted(value.isoformat())}", "write YYYY-MM-DD"
+            N_("expected a date, got the date-time %(value)s", value=quoted(value.isoformat())),
+            N_("write YYYY-MM-DD"),
         )
     if isinstance(value, date):
         return value
@@ -150,7 +158,8 @@ def _parse_date(value: object) -> date:
         except ValueError:
             pass
     raise _fail(
-        f"not a valid date: {quoted(value)}", "write a real date as YYYY-MM-DD, e.g. 2025-06-02"
+        N_("not a valid date: %(value)s", value=quoted(value)),
+        N_("write a real date as YYYY-MM-DD, e.g. 2025-06-02"),
     )
 
 
@@ -175,13 +184,16 @@ def _parse_datetime(value: object) -> datetime:
         if parsed is not None:
             if parsed.tzinfo is not None:
                 raise _fail(
-                    f"give local time without a UTC offset, got {quoted(value)}",
-                    "write YYYY-MM-DD or YYYY-MM-DDTHH:MM (local time of the scenario's timezone)",
+                    N_("give local time without a UTC offset, got %(value)s", value=quoted(value)),
+                    N_(
+                        "write YYYY-MM-DD or YYYY-MM-DDTHH:MM (local time of the scenario's "
+                        "timezone)"
+                    ),
                 )
             return parsed
     raise _fail(
-        f"not a valid date or date-time: {quoted(value)}",
-        "write YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2025-06-02T08:00",
+        N_("not a valid date or date-time: %(value)s", value=quoted(value)),
+        N_("write YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2025-06-02T08:00"),
     )
 
 
@@ -208,20 +220,20 @@ _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 def _to_window(value: object) -> tuple[int, int]:
     """``"19:00-07:00"`` -> (68400, 25200): open and close as seconds after midnight."""
-    fix = "write HH:MM-HH:MM in local time, e.g. '19:00-07:00' (may cross midnight)"
+    fix = N_("write HH:MM-HH:MM in local time, e.g. '19:00-07:00' (may cross midnight)")
     if isinstance(value, (tuple, list)) and len(value) == 2:
         return int(value[0]), int(value[1])
     match = _WINDOW.match(value) if isinstance(value, str) else None
     if not match:
-        raise _fail(f"not a time window: {quoted(value)}", fix)
+        raise _fail(N_("not a time window: %(value)s", value=quoted(value)), fix)
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
-        raise _fail(f"not a valid time of day in {quoted(value)}", fix)
+        raise _fail(N_("not a valid time of day in %(value)s", value=quoted(value)), fix)
     open_s, close_s = h1 * 3600 + m1 * 60, h2 * 3600 + m2 * 60
     if open_s == close_s % 86400:
         raise _fail(
-            f"window {quoted(value)} opens and closes at the same time",
-            "leave out 'window' for a link open all working day, or give different times",
+            N_("window %(value)s opens and closes at the same time", value=quoted(value)),
+            N_("leave out 'window' for a link open all working day, or give different times"),
         )
     return open_s, close_s
 
@@ -248,7 +260,10 @@ def _to_weekday(value: object) -> str:
         for day in WEEKDAYS:
             if value.strip().lower() in (day.lower(), _FULL_DAY[day].lower()):
                 return day
-    raise _fail(f"not a weekday: {quoted(value)}", "use Mon, Tue, Wed, Thu, Fri, Sat or Sun")
+    raise _fail(
+        N_("not a weekday: %(value)s", value=quoted(value)),
+        N_("use Mon, Tue, Wed, Thu, Fri, Sat or Sun"),
+    )
 
 
 _FULL_DAY = dict(
@@ -270,7 +285,8 @@ def _to_closure(value: object) -> tuple[date, date]:
         first, last = _to_date(first_text), _to_date(last_text)
         if last < first:
             raise _fail(
-                f"range {quoted(value)} ends before it starts", "write FIRST..LAST, FIRST <= LAST"
+                N_("range %(value)s ends before it starts", value=quoted(value)),
+                N_("write FIRST..LAST, FIRST <= LAST"),
             )
         return first, last
     if isinstance(value, (tuple, list)) and len(value) == 2:
@@ -296,20 +312,22 @@ Closure = Annotated[
 def _to_period(value: object) -> tuple[datetime, datetime]:
     """``"2025-10-04T08:00..2025-10-05T18:00"``; a date as either end means the whole of that
     day (inclusive), and a bare date ``"2025-07-08"`` means that whole local day."""
-    fix = "write FROM..TO with dates or local date-times, e.g. 2025-10-04T08:00..2025-10-05T18:00"
+    fix = N_(
+        "write FROM..TO with dates or local date-times, e.g. 2025-10-04T08:00..2025-10-05T18:00"
+    )
     if isinstance(value, date) and not isinstance(value, datetime):
         value = value.isoformat()
     if isinstance(value, str) and ".." not in value and len(value.strip()) == 10:
         value = f"{value.strip()}..{value.strip()}"  # a bare date: that whole local day
     if not isinstance(value, str) or ".." not in value:
-        raise _fail(f"not a period: {quoted(value)}", fix)
+        raise _fail(N_("not a period: %(value)s", value=quoted(value)), fix)
     first_text, _, last_text = (part.strip() for part in value.partition(".."))
     first = _to_datetime(first_text)
     last = _to_datetime(last_text)
     if len(last_text) == 10:  # a date: up to the end of that day
         last = last + timedelta(days=1)
     if last <= first:
-        raise _fail(f"period {quoted(value)} ends before it starts", fix)
+        raise _fail(N_("period %(value)s ends before it starts", value=quoted(value)), fix)
     return first, last
 
 
@@ -381,7 +399,10 @@ class DurationEstimate(EstimateSpec):
 
 def _check_share(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise _fail(f"must be in (0, 1], got {quoted(value)}", "give a share, e.g. 0.7")
+        raise _fail(
+            N_("must be in (0, 1], got %(value)s", value=quoted(value)),
+            N_("give a share, e.g. 0.7"),
+        )
     return value
 
 
@@ -408,7 +429,10 @@ class DailyCountEstimate(EstimateSpec):
 
 def _check_fraction(value: object) -> object:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise _fail(f"must be in [0, 1), got {quoted(value)}", "give a fraction, e.g. 0.05 for 5%")
+        raise _fail(
+            N_("must be in [0, 1), got %(value)s", value=quoted(value)),
+            N_("give a fraction, e.g. 0.05 for 5%%"),
+        )
     return value
 
 
@@ -484,9 +508,11 @@ class OutageSpec(_Model):
     @model_validator(mode="after")
     def _both_or_neither(self) -> OutageSpec:
         if (self.mtbf is None) != (self.mttr is None):
-            raise _fail("give both mtbf and mttr for unplanned outages", "add the missing one")
+            raise _fail(
+                N_("give both mtbf and mttr for unplanned outages"), N_("add the missing one")
+            )
         if self.mtbf is None and not self.planned:
-            raise _fail("no outages described", "give mtbf and mttr, or planned periods")
+            raise _fail(N_("no outages described"), N_("give mtbf and mttr, or planned periods"))
         return self
 
 
@@ -522,7 +548,8 @@ class CalendarSpec(_Model):
     def _some_working_day(self) -> CalendarSpec:
         if not self.working_days:
             raise _fail(
-                "working_days is empty, so nothing could ever move", "list at least one day"
+                N_("working_days is empty, so nothing could ever move"),
+                N_("list at least one day"),
             )
         return self
 
@@ -603,21 +630,23 @@ class LinkSpec(_Model):
             and self.records_rate is None
         ):
             raise _fail(
-                "a link needs a capacity: daily_cap, bandwidth, daily_records or records_rate",
-                "add e.g. 'daily_cap: 1 GB' or 'bandwidth: 100 Mbit/s'",
+                N_("a link needs a capacity: daily_cap, bandwidth, daily_records or records_rate"),
+                N_("add e.g. 'daily_cap: 1 GB' or 'bandwidth: 100 Mbit/s'"),
             )
         if self.available_from is not None and self.lead_time is not None:
-            raise _fail("give available_from or lead_time, not both", "remove one")
+            raise _fail(N_("give available_from or lead_time, not both"), N_("remove one"))
         if self.fallback is not None and self.available_from is None and self.lead_time is None:
             raise _fail(
-                "fallback applies until the link is available, but it has no "
-                "available_from or lead_time",
-                "add lead_time or available_from, or remove fallback",
+                N_(
+                    "fallback applies until the link is available, but it has no "
+                    "available_from or lead_time"
+                ),
+                N_("add lead_time or available_from, or remove fallback"),
             )
         if self.shipment is None and self.bandwidth is None and self.efficiency != 1.0:
             raise _fail(
-                "efficiency applies to bandwidth, and this link has none",
-                "remove efficiency or add bandwidth",
+                N_("efficiency applies to bandwidth, and this link has none"),
+                N_("remove efficiency or add bandwidth"),
             )
         return self
 
@@ -812,18 +841,64 @@ def _problem_from_pydantic(error: Any) -> Problem:
         key = str(loc[-1])
         allowed = _allowed_keys(loc)
         close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        return Problem(_key_path(loc), "unknown key", f"{hint}allowed keys: {', '.join(allowed)}")
+        keys = ", ".join(allowed)
+        fix = (
+            N_("did you mean '%(key)s'? allowed keys: %(keys)s", key=close[0], keys=keys)
+            if close
+            else N_("allowed keys: %(keys)s", keys=keys)
+        )
+        return Problem(_key_path(loc), N_("unknown key"), fix)
     if kind == "missing":
-        return Problem(_key_path(loc), "is required", "add it")
+        return Problem(_key_path(loc), REQUIRED, N_("add it"))
+    got = quoted(error.get("input"))
     if kind == "literal_error":
         return Problem(
-            _key_path(loc), f"got {quoted(error['input'])}", f"use one of {ctx.get('expected', '')}"
+            _key_path(loc),
+            N_("got %(value)s", value=got),
+            N_("use one of %(choices)s", choices=ctx.get("expected", "")),
         )
     if kind == "too_short":
-        return Problem(_key_path(loc), f"must not be empty, got {quoted(error.get('input'))}", "")
-    msg = str(error["msg"])
-    return Problem(_key_path(loc), f"{msg[0].lower()}{msg[1:]}, got {quoted(error.get('input'))}")
+        return Problem(_key_path(loc), N_("must not be empty, got %(value)s", value=got), "")
+    if kind in _PYDANTIC_PROBLEMS:
+        with contextlib.suppress(KeyError):  # pydantic's context lacks a value: its own text
+            return Problem(
+                _key_path(loc), N_(_PYDANTIC_PROBLEMS[kind].msgid, **{**ctx, "value": got})
+            )
+    msg = str(error["msg"])  # a kind not mapped above: pydantic's English
+    return Problem(_key_path(loc), f"{msg[0].lower()}{msg[1:]}, got {got}")
+
+
+REQUIRED = N_("is required")
+
+_PYDANTIC_PROBLEMS: dict[str, Message] = {
+    # pydantic's error type -> its message (in English the same words as pydantic's), with
+    # the bad value and pydantic's context (``%(gt)s`` ...) filled in
+    "string_type": N_("input should be a valid string, got %(value)s"),
+    "int_type": N_("input should be a valid integer, got %(value)s"),
+    "int_parsing": N_(
+        "input should be a valid integer, unable to parse string as an integer, got %(value)s"
+    ),
+    "int_from_float": N_(
+        "input should be a valid integer, got a number with a fractional part, got %(value)s"
+    ),
+    "float_type": N_("input should be a valid number, got %(value)s"),
+    "float_parsing": N_(
+        "input should be a valid number, unable to parse string as a number, got %(value)s"
+    ),
+    "finite_number": N_("input should be a finite number, got %(value)s"),
+    "bool_type": N_("input should be a valid boolean, got %(value)s"),
+    "bool_parsing": N_("input should be a valid boolean, unable to interpret input, got %(value)s"),
+    "model_type": N_(
+        "input should be a valid dictionary or instance of %(class_name)s, got %(value)s"
+    ),
+    "dict_type": N_("input should be a valid dictionary, got %(value)s"),
+    "list_type": N_("input should be a valid list, got %(value)s"),
+    "tuple_type": N_("input should be a valid tuple, got %(value)s"),
+    "greater_than": N_("input should be greater than %(gt)s, got %(value)s"),
+    "greater_than_equal": N_("input should be greater than or equal to %(ge)s, got %(value)s"),
+    "less_than": N_("input should be less than %(lt)s, got %(value)s"),
+    "less_than_equal": N_("input should be less than or equal to %(le)s, got %(value)s"),
+}
 
 
 def problems_from_validation(
@@ -860,6 +935,8 @@ def _locate(problem: Problem, rows: Mapping[int, InventoryFlow]) -> Problem:
         return rows[index].where if index in rows else match.group(0)
 
     text = _FLOW_REF.sub(ref, problem.problem)
+    if text == problem.problem:
+        text = problem.problem  # keep a translatable message (see errors.Message)
     match = _FLOW_PATH.match(problem.key_path)
     if not match or int(match.group(1)) not in rows:
         return Problem(problem.key_path, text, problem.fix)
@@ -869,18 +946,27 @@ def _locate(problem: Problem, rows: Mapping[int, InventoryFlow]) -> Problem:
     if column is None:
         return Problem(where, text, problem.fix)
     if column in getattr(flow, "changed", ()):
-        return Problem(f"{where}, column {column}{rest} (as changed by --set)", text, problem.fix)
+        return Problem(
+            N_("%(where)s, column %(column)s (as changed by --set)", where=where,
+               column=f"{column}{rest}"),
+            text,
+            problem.fix,
+        )  # fmt: skip
     fix = problem.fix
-    if (text, fix) == ("is required", "add it"):
-        text = "is empty"
-        fix = f"fill in the {column} cell"
-        if column == "links":
-            fix += " (names separated by ';'), or give default links under flows_from"
+    if (text, fix) == (REQUIRED, "add it"):
+        text = N_("is empty")
+        fix = (
+            N_("fill in the links cell (names separated by ';'), or give default links under "
+               "flows_from")
+            if column == "links"
+            else N_("fill in the %(column)s cell", column=column)
+        )  # fmt: skip
     elif column in ("links", "after") and "," in text:
-        fix = f"separate names in one cell with ';', not ','. {fix}"
+        fix = N_("separate names in one cell with ';', not ','. %(fix)s", fix=fix)
     elif column == "after":
         fix = fix.replace("in 'flows:'", "in 'flows:' or in an inventory")
-    return Problem(f"{where}, column {column}{rest}", text, fix)
+    return Problem(N_("%(where)s, column %(column)s", where=where, column=f"{column}{rest}"),
+                   text, fix)  # fmt: skip
 
 
 def _find_cycle(deps: dict[str, tuple[str, ...]]) -> list[str] | None:
@@ -924,12 +1010,16 @@ def _text_problem(key: str, value: str, limit: int, multiline: bool) -> Problem 
     output (CSV, HTML, charts, the workbook), and a NUL, a control character or a lone
     surrogate breaks some of them."""
     if len(value) > limit:
-        return Problem(key, f"is {len(value):,} characters long", f"shorten it to {limit:,}")
+        return Problem(
+            key,
+            N_("is %(n)s characters long", n=f"{len(value):,}"),
+            N_("shorten it to %(limit)s", limit=f"{limit:,}"),
+        )
     if not multiline and value != value.strip():
         return Problem(
             key,
-            f"{quoted(value)} has spaces at its start or end",
-            "remove them (a log row, --set or option naming it would not match)",
+            N_("%(value)s has spaces at its start or end", value=quoted(value)),
+            N_("remove them (a log row, --set or option naming it would not match)"),
         )
     allowed = "\n\t" if multiline else ""
     for char in value:
@@ -937,8 +1027,12 @@ def _text_problem(key: str, value: str, limit: int, multiline: bool) -> Problem 
         if (kind == "Cc" and char not in allowed) or kind == "Cs":
             return Problem(
                 key,
-                f"contains the control character U+{ord(char):04X} in {quoted(value)}",
-                "use printable text only",
+                N_(
+                    "contains the control character %(char)s in %(value)s",
+                    char=f"U+{ord(char):04X}",
+                    value=quoted(value),
+                ),
+                N_("use printable text only"),
             )
     return None
 
@@ -972,12 +1066,24 @@ def _range_checks(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"links.{name}.outages.mtbf",
-                    f"about {expected:,.0f} failures within the horizon (mtbf + mttr as short "
-                    f"as {shortest:,.0f} s"
-                    + (f"; in all, over its {copies:,} per-flow copies)" if copies > 1 else ")"),
-                    "give an mtbf of at least "
-                    f"{scenario.horizon * max(1, copies) / MAX_OUTAGES / 3600:,.1f} h "
-                    "or a shorter horizon",
+                    N_(
+                        "about %(n)s failures within the horizon (mtbf + mttr as short as "
+                        "%(seconds)s s)",
+                        n=f"{expected:,.0f}",
+                        seconds=f"{shortest:,.0f}",
+                    )
+                    if copies <= 1
+                    else N_(
+                        "about %(n)s failures within the horizon (mtbf + mttr as short as "
+                        "%(seconds)s s; in all, over its %(copies)s per-flow copies)",
+                        n=f"{expected:,.0f}",
+                        seconds=f"{shortest:,.0f}",
+                        copies=f"{copies:,}",
+                    ),
+                    N_(
+                        "give an mtbf of at least %(hours)s h or a shorter horizon",
+                        hours=f"{scenario.horizon * max(1, copies) / MAX_OUTAGES / 3600:,.1f}",
+                    ),
                 )
             )
     return problems
@@ -987,6 +1093,11 @@ def _lowest(value: Any) -> float:
     return float(value.low) if isinstance(value, EstimateSpec) else float(value)
 
 
+def _did_you_mean(close: list[str]) -> str:
+    """``did you mean 'x'? `` for the closest name found, or ''."""
+    return N_("did you mean '%(name)s'? ", name=close[0]) if close else ""
+
+
 def _cross_checks(scenario: Scenario) -> list[Problem]:
     """Rules that span keys: names, references, cycles, dates."""
     problems: list[Problem] = _range_checks(scenario)
@@ -994,7 +1105,11 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
         ZoneInfo(scenario.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(
-            Problem("timezone", f"unknown time zone {scenario.timezone!r}", "e.g. Europe/London")
+            Problem(
+                "timezone",
+                N_("unknown time zone %(zone)s", zone=repr(scenario.timezone)),
+                N_("e.g. Europe/London"),
+            )
         )
     seen: dict[str, int] = {}
     for i, flow in enumerate(scenario.flows):
@@ -1011,8 +1126,12 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"flows[{i}].name",
-                    f"duplicate flow name {label!r} (also flows[{seen[label]}])",
-                    "give every flow a unique name",
+                    N_(
+                        "duplicate flow name %(name)s (also %(other)s)",
+                        name=repr(label),
+                        other=f"flows[{seen[label]}]",
+                    ),
+                    N_("give every flow a unique name"),
                 )
             )
         seen.setdefault(label, i)
@@ -1020,32 +1139,38 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
         for j, link in enumerate(flow.links):
             if link not in scenario.links:
                 close = difflib.get_close_matches(link, list(scenario.links), n=1)
-                hint = f"did you mean '{close[0]}'? " if close else ""
                 problems.append(
                     Problem(
                         f"flows[{i}].links[{j}]",
-                        f"undefined link {link!r}",
-                        f"{hint}define it under 'links:' (defined: {', '.join(scenario.links)})",
+                        N_("undefined link %(link)s", link=repr(link)),
+                        N_("%(hint)sdefine it under 'links:' (defined: %(links)s)",
+                           hint=_did_you_mean(close), links=", ".join(scenario.links)),
                     )
-                )
+                )  # fmt: skip
         if len(set(flow.links)) != len(flow.links):
             problems.append(
-                Problem(f"flows[{i}].links", f"a link is listed twice in {list(flow.links)!r}")
+                Problem(
+                    f"flows[{i}].links",
+                    N_("a link is listed twice in %(links)s", links=repr(list(flow.links))),
+                )
             )
         for j, dep in enumerate(flow.after):
             if dep not in seen:
                 close = difflib.get_close_matches(dep, list(seen), n=1)
-                hint = f"did you mean '{close[0]}'? " if close else ""
                 problems.append(
                     Problem(
                         f"flows[{i}].after[{j}]",
-                        f"unknown flow {dep!r}",
-                        f"{hint}name a flow defined in 'flows:'",
+                        N_("unknown flow %(flow)s", flow=repr(dep)),
+                        N_("%(hint)sname a flow defined in 'flows:'", hint=_did_you_mean(close)),
                     )
                 )
             elif dep == flow.label:
                 problems.append(
-                    Problem(f"flows[{i}].after[{j}]", f"flow {dep!r} waits for itself", "remove it")
+                    Problem(
+                        f"flows[{i}].after[{j}]",
+                        N_("flow %(flow)s waits for itself", flow=repr(dep)),
+                        N_("remove it"),
+                    )
                 )
     deps: dict[str, tuple[str, ...]] = {}
     for f in scenario.flows:  # duplicates (reported above) pool their dependencies
@@ -1058,8 +1183,8 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
         problems.append(
             Problem(
                 f"flows[{first}].after",
-                "dependency cycle: " + " -> ".join(cycle),
-                "remove one of these 'after' entries",
+                N_("dependency cycle: %(cycle)s", cycle=" -> ".join(cycle)),
+                N_("remove one of these 'after' entries"),
             )
         )
     for name, spec in scenario.links.items():
@@ -1068,20 +1193,24 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
                 problems.append(
                     Problem(
                         f"links.{name}.fallback",
-                        f"undefined link {spec.fallback!r}",
-                        f"define it under 'links:' (defined: {', '.join(scenario.links)})",
+                        N_("undefined link %(link)s", link=repr(spec.fallback)),
+                        N_(
+                            "%(hint)sdefine it under 'links:' (defined: %(links)s)",
+                            hint="",
+                            links=", ".join(scenario.links),
+                        ),
                     )
                 )
             elif spec.fallback == name:
                 problems.append(
-                    Problem(f"links.{name}.fallback", "a link cannot be its own fallback")
+                    Problem(f"links.{name}.fallback", N_("a link cannot be its own fallback"))
                 )
             elif scenario.links[spec.fallback].fallback is not None:
                 problems.append(
                     Problem(
                         f"links.{name}.fallback",
-                        f"fallback {spec.fallback!r} has a fallback of its own",
-                        "use a fallback link that is available from the start",
+                        N_("fallback %(link)s has a fallback of its own", link=repr(spec.fallback)),
+                        N_("use a fallback link that is available from the start"),
                     )
                 )
     problems += _shipment_checks(scenario)
@@ -1093,8 +1222,8 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"flows[{i}].records",
-                    f"is required: link {limited[0]!r} limits records",
-                    "give the number of records, e.g. 'records: 2 M'",
+                    N_("is required: link %(link)s limits records", link=repr(limited[0])),
+                    N_("give the number of records, e.g. 'records: 2 M'"),
                 )
             )
     for path, group in _estimate_groups(scenario):
@@ -1102,21 +1231,32 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"{path}.group",
-                    f"undefined correlation group {group!r}",
-                    f"add it under 'correlation:', e.g. 'correlation: {{{group}: 0.8}}'",
+                    N_("undefined correlation group %(group)s", group=repr(group)),
+                    N_(
+                        "add it under 'correlation:', e.g. %(example)s",
+                        example=f"'correlation: {{{group}: 0.8}}'",
+                    ),
                 )
             )
     for group, rho in scenario.correlation.items():
         if not 0 <= rho <= 1:
             problems.append(
-                Problem(f"correlation.{group}", f"must be in [0, 1], got {rho!r}", "e.g. 0.8")
+                Problem(
+                    f"correlation.{group}",
+                    N_("must be in [0, 1], got %(value)s", value=repr(rho)),
+                    N_("e.g. 0.8"),
+                )
             )
     if scenario.go_live is not None and scenario.go_live <= scenario.start.date():
         problems.append(
             Problem(
                 "go_live",
-                f"go-live {scenario.go_live} is not after the start {scenario.start.date()}",
-                "give a go-live date after start",
+                N_(
+                    "go-live %(go_live)s is not after the start %(start)s",
+                    go_live=scenario.go_live,
+                    start=scenario.start.date(),
+                ),
+                N_("give a go-live date after start"),
             )
         )
     return problems
@@ -1134,9 +1274,12 @@ def _shipment_checks(scenario: Scenario) -> list[Problem]:
                 problems.append(
                     Problem(
                         f"links.{name}.{key}",
-                        f"does not apply to a shipment link (it moves devices, not a network "
-                        f"stream), got {quoted(_shown(value))}",
-                        f"remove {key}, or describe the network as a link of its own",
+                        N_(
+                            "does not apply to a shipment link (it moves devices, not a "
+                            "network stream), got %(value)s",
+                            value=quoted(_shown(value)),
+                        ),
+                        N_("remove %(key)s, or describe the network as a link of its own", key=key),
                     )
                 )
     for name, spec in scenario.links.items():
@@ -1144,8 +1287,11 @@ def _shipment_checks(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"links.{name}.fallback",
-                    f"{spec.fallback!r} is a shipment link and cannot stand in for a network",
-                    "use a network link as the fallback",
+                    N_(
+                        "%(link)s is a shipment link and cannot stand in for a network",
+                        link=repr(spec.fallback),
+                    ),
+                    N_("use a network link as the fallback"),
                 )
             )
     for i, flow in enumerate(scenario.flows):
@@ -1155,11 +1301,19 @@ def _shipment_checks(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"flows[{i}].links",
-                    f"shipment link {on_path[0]!r} must be the only link on a flow's path, "
-                    f"got {list(flow.links)!r}",
-                    f"ship the bulk on one flow and send the rest on another, e.g. "
-                    f"'{name} bulk' with links: [{on_path[0]}] and '{name} delta' with the "
-                    f"network links and after: ['{name} bulk']",
+                    N_(
+                        "shipment link %(link)s must be the only link on a flow's path, got "
+                        "%(links)s",
+                        link=repr(on_path[0]),
+                        links=repr(list(flow.links)),
+                    ),
+                    N_(
+                        "ship the bulk on one flow and send the rest on another, e.g. "
+                        "'%(name)s bulk' with links: [%(link)s] and '%(name)s delta' with the "
+                        "network links and after: ['%(name)s bulk']",
+                        name=name,
+                        link=on_path[0],
+                    ),
                 )
             )
     return problems
@@ -1204,7 +1358,13 @@ def parse_scenario(data: object, source: str | None = None) -> Scenario:
     """
     if data is None:
         raise ScenarioError(
-            [Problem("", "the scenario is empty", "give a mapping with name, start, links, flows")],
+            [
+                Problem(
+                    "",
+                    N_("the scenario is empty"),
+                    N_("give a mapping with name, start, links, flows"),
+                )
+            ],
             source,
         )
     if not isinstance(data, Mapping):
@@ -1212,9 +1372,11 @@ def parse_scenario(data: object, source: str | None = None) -> Scenario:
             [
                 Problem(
                     "",
-                    "expected a mapping of keys (name, start, links, flows), "
-                    f"got a {type(data).__name__}",
-                    "see docs/scenario-format.md",
+                    N_(
+                        "expected a mapping of keys (name, start, links, flows), got a %(type)s",
+                        type=type(data).__name__,
+                    ),
+                    N_("see docs/scenario-format.md"),
                 )
             ],
             source,
@@ -1225,10 +1387,16 @@ def parse_scenario(data: object, source: str | None = None) -> Scenario:
             [
                 Problem(
                     "flows",
-                    f"{len(flows):,} flows (inventory rows included), over the limit of "
-                    f"{MAX_FLOWS:,}",
-                    "split the programme into scenarios of at most "
-                    f"{MAX_FLOWS:,} flows, or group small systems into one flow each",
+                    N_(
+                        "%(n)s flows (inventory rows included), over the limit of %(limit)s",
+                        n=f"{len(flows):,}",
+                        limit=f"{MAX_FLOWS:,}",
+                    ),
+                    N_(
+                        "split the programme into scenarios of at most %(limit)s flows, or group "
+                        "small systems into one flow each",
+                        limit=f"{MAX_FLOWS:,}",
+                    ),
                 )
             ],
             source,

@@ -23,6 +23,7 @@ from migrasim.analysis.records import RunReport
 from migrasim.analysis.runner import LOCAL, Execution
 from migrasim.analysis.summary import summarise
 from migrasim.errors import MigrasimError, OutputError
+from migrasim.render.outputs import BOARD_PACK
 from migrasim.scenario.loader import load_scenario
 from migrasim.scenario.overrides import changes_of
 from migrasim.scenario.types import Scenario
@@ -35,7 +36,7 @@ CACHE_SIZE = 32
 MAX_REPLICATIONS = 100_000
 """The most replications one request may ask for (a page is not a batch queue)."""
 
-BOARD_PACK_FILES = ("report.html", "summary.xlsx")
+BOARD_PACK_FILES = BOARD_PACK
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,12 @@ def test_solve_latest_start_by_hand(tmp_path: Path) -> None:
     assert code == 0, stderr
     assert "Largest start meeting 'P80 < go_live': 2025-07-21 (P80 2025-08-01" in stdout
     assert f"Results written to {out}/" in stdout
-    assert sorted(p.name for p in out.iterdir()) == [MARKER, "solve.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        MARKER, "report.html", "solve.json", "summary.xlsx"
+    ]  # fmt: skip
+    page = _page_text(out / "report.html")
+    assert "The largest start that meets 'P80 < go_live' is 2025-07-21 (P80 2025-08-01" in page
+    assert "Values tried by solve" in page
     record = json.loads((out / "solve.json").read_text(encoding="utf-8"))
     assert record["key"] == "start"
     assert record["value"] == "2025-07-21"
@@ -55,6 +62,34 @@ def test_solve_latest_start_by_hand(tmp_path: Path) -> None:
     # Every evaluation on or before Jul 21 meets the target, every one after does not.
     for point in record["evaluations"]:
         assert point["met"] is (point["value"] <= "2025-07-21"), point
+
+
+def _page_text(path: Path) -> str:
+    """report.html's text, tags removed and white space collapsed."""
+    text = re.sub(r"<(style|script)\b.*?</\1>", " ", path.read_text(encoding="utf-8"), flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text)))
+
+
+def test_solve_in_welsh_writes_a_welsh_report(tmp_path: Path) -> None:
+    """The same answer as test_solve_latest_start_by_hand, in Welsh: terminal and report."""
+    path = write(tmp_path, one_flow("10 GB"))
+    out = tmp_path / "solved"
+    code, stdout, stderr = invoke(
+        "solve", str(path), "--vary", "start", "--between", "2025-07-07", "2025-08-01",
+        "--out", str(out), "--lang", "cy",
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert "Y start mwyaf sy'n bodloni 'P80 < go_live': 2025-07-21 (P80 2025-08-01" in stdout
+    assert f"Canlyniadau wedi'u hysgrifennu i {out}/" in stdout
+    assert "Largest" not in stdout
+    assert "Results written" not in stdout
+    page = _page_text(out / "report.html")
+    assert "Y start mwyaf sy'n bodloni 'P80 < go_live' yw 2025-07-21 (P80 2025-08-01" in page
+    assert "Gwerthoedd a brofwyd gan solve" in page
+    assert "Crynodeb" in page
+    assert "Summary" not in page
+    record = json.loads((out / "solve.json").read_text(encoding="utf-8"))
+    assert record["value"] == "2025-07-21"  # solve.json keeps code names: no language
 
 
 def test_solve_daily_cap_by_hand(tmp_path: Path) -> None:

@@ -124,7 +124,10 @@ def test_the_binding_link_is_named_with_the_capacity_that_ran() -> None:
         "link capped, 3 GB a day per organisation (what-if); the file's description says: "
         + DESCRIPTION
     )
-    assert gain == "Doubling this link's capacity would bring the finish 92 days earlier at the most likely inputs."
+    assert (
+        gain == "Doubling this link's capacity would bring the finish 92 days earlier at the most "
+        "likely inputs."
+    )
     cy, _ = binding_words(binding(), DESCRIPTION, translator("cy"), changes)
     assert cy.startswith("cyswllt capped, 3 GB y dydd fesul sefydliad (beth os); mae disgrifiad")
 
