@@ -44,6 +44,10 @@ RUN = (
     Output("gantt.png", "chart: each flow's transfer period"),
     Output("cdf.png", "with replications, chart: chance of finishing by each date"),
     Output("tornado.png", "with uncertain inputs, chart: the inputs that matter most"),
+    Output(
+        "fix.csv",
+        "with go-live and replications: the capacity for a P50 and a P80 chance, as --set takes it",
+    ),
     MARKER,
 )
 
