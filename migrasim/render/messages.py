@@ -401,11 +401,6 @@ TERMINAL: dict[str, str] = {
     "by_organisation_hint": N_(
         "Per organisation: compare.csv and report.html (add --by-organisation to print it here)."
     ),
-}
-
-#: The compare report's words that are not in its template.
-COMPARE: dict[str, str] = {
-    "title": N_("%(first)s compared with %(others)s"),
     "solving": N_("Solving %(target)s for %(flow)s by varying %(key)s in [%(low)s, %(high)s]"),
     "solve_point": N_("  %(key)s = %(value)s: P80 %(p80)s%(chance)s -> %(state)s"),
     "solve_chance": N_(", chance %(chance)s"),
@@ -441,6 +436,11 @@ COMPARE: dict[str, str] = {
     "what_changed": N_("what changed"),
     "access_token": N_("Access token (this run only): %(token)s"),
     "serving": N_("Serving %(file)s at %(url)s (Ctrl+C to stop)"),
+}
+
+#: The compare report's words that are not in its template.
+COMPARE: dict[str, str] = {
+    "title": N_("%(first)s compared with %(others)s"),
 }
 
 #: Terminal messages with a count (singular, plural: ``nfill`` chooses by ``%(num)s``).

@@ -74,7 +74,9 @@ def test_values_and_overrides_in_welsh(args: tuple[str, ...], welsh: str) -> Non
     assert stderr.startswith(f"Gwall: {SCENARIO}: "), stderr
     assert welsh in stderr
     # the user's own words, and key paths in examples (code names), are not translated
+    # (the key `start` is a code name: "start" is also an English word of the catalogue)
     echoed = stderr.replace(args[1], " ").replace("flows[Cardiff].volume", " ")
+    echoed = echoed.replace(": start:", ": ").replace(" start.", " ").replace(" start\n", "\n")
     assert _leaks(echoed, _welsh_differs()) == set()
 
 
