@@ -365,10 +365,10 @@ def write_file(path: Path, content: str | bytes, force: bool) -> Path:
     is written through, as ``--out`` is for folders. Returns the path written."""
     path = Path(os.path.realpath(path)) if path.is_symlink() else path
     if path.is_dir():
-        raise OutputError(f"{path} is a folder; give the name of a file to write")
+        raise OutputError(N_("%(path)s is a folder; give the name of a file to write", path=path))
     if path.exists() and not force:
         raise ResultsExistError(
-            f"{path} exists; pass --force to replace it, or choose another --out"
+            N_("%(path)s exists; pass --force to replace it, or choose another --out", path=path)
         )
     with _os_errors(path):
         _replace_file(path, content)
@@ -545,8 +545,11 @@ def _acquire(path: Path, out: Path) -> int:
         except BlockingIOError:
             os.close(fd)
             raise OutputError(
-                f"another migrasim process is writing {out} now; wait for it to finish, or "
-                "choose another --out"
+                N_(
+                    "another migrasim process is writing %(out)s now; wait for it to finish, or "
+                    "choose another --out",
+                    out=out,
+                )
             ) from None
         except BaseException:
             os.close(fd)

@@ -107,9 +107,13 @@ def _check_flow(scenario: Scenario, flow: str, source: str | None) -> None:
     if flow == "ALL" or flow in names:
         return
     close = difflib.get_close_matches(flow, names, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    fix = f"{hint}name a flow, or ALL for the programme"
-    raise ScenarioError([Problem("--flow", f"no flow named {flow!r}", fix)], source)
+    fix = (
+        N_("did you mean %(name)s? name a flow, or ALL for the programme", name=repr(close[0]))
+        if close
+        else N_("name a flow, or ALL for the programme")
+    )
+    raise ScenarioError([Problem("--flow", N_("no flow named %(flow)s", flow=repr(flow)), fix)],
+                        source)  # fmt: skip
 
 
 @dataclass(frozen=True)

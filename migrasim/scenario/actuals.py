@@ -211,7 +211,8 @@ class _RowReader:
             self.fail(key, N_("must be >= 0, got %(value)s", value=quoted(value)), fix)
             return None
         if amount > SIZE_BOUNDS[1]:
-            self.fail(key, f"too large, got {quoted(value)}", f"give at most {SIZE_BOUNDS[3]}")
+            self.fail(key, N_("too large, got %(value)s", value=quoted(value)),
+                      N_("give at most %(limit)s", limit=SIZE_BOUNDS[3]))  # fmt: skip
             return None
         return amount
 
@@ -240,8 +241,12 @@ def _read_row(
     if day is not None and day >= horizon_end(scenario):
         reader.fail(
             "date",
-            f"{day} is after the scenario's horizon (it ends {horizon_end(scenario)})",
-            "correct the date, or give the scenario a longer horizon",
+            N_(
+                "%(day)s is after the scenario's horizon (it ends %(end)s)",
+                day=day,
+                end=horizon_end(scenario),
+            ),
+            N_("correct the date, or give the scenario a longer horizon"),
         )
     if day is not None and as_of is not None and day >= as_of:
         reader.fail(
@@ -436,8 +441,12 @@ def read_actuals(
             [
                 Problem(
                     "--as-of",
-                    f"{as_of} is after the scenario's horizon (it ends {horizon_end(scenario)})",
-                    "give an earlier date, or the scenario a longer horizon",
+                    N_(
+                        "%(day)s is after the scenario's horizon (it ends %(end)s)",
+                        day=as_of,
+                        end=horizon_end(scenario),
+                    ),
+                    N_("give an earlier date, or the scenario a longer horizon"),
                 )
             ]
         )

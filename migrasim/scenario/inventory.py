@@ -69,9 +69,7 @@ MAX_FILE_BYTES = 200 * 10**6
 """The largest table or scenario file read: bigger is not an inventory, a log or a scenario."""
 
 
-def check_regular_file(
-    path: Path, shown: str, fix: str = "give the path of a .csv or .xlsx file"
-) -> None:
+def check_regular_file(path: Path, shown: str, fix: str | None = None) -> None:
     """Refuse, before reading, what is not a regular file of bounded size (a folder, a FIFO,
     a device such as /dev/zero that never ends)."""
     try:
@@ -79,12 +77,14 @@ def check_regular_file(
     except FileNotFoundError:
         return  # the reader says so, with the fix
     except OSError as exc:
-        raise _problem(shown, f"cannot read the file: {exc}") from None
+        raise _problem(shown, N_("cannot read the file: %(error)s", error=exc)) from None
     if not stat.S_ISREG(info.st_mode):
-        raise _problem(shown, "is not a regular file (a folder, a device or a pipe)", fix)
+        raise _problem(shown, N_("is not a regular file (a folder, a device or a pipe)"),
+                       fix or N_("give the path of a .csv or .xlsx file"))  # fmt: skip
     if info.st_size > MAX_FILE_BYTES:
-        raise _problem(shown, f"is {info.st_size:,} bytes, more than {MAX_FILE_BYTES:,}",
-                       "give a smaller file")  # fmt: skip
+        raise _problem(shown, N_("is %(size)s bytes, more than %(limit)s",
+                                 size=f"{info.st_size:,}", limit=f"{MAX_FILE_BYTES:,}"),
+                       N_("give a smaller file"))  # fmt: skip
 
 
 def _bounded(rows: Iterable[Sequence[Any]], shown: str, max_rows: int) -> list[list[Any]]:
@@ -98,13 +98,14 @@ def _bounded(rows: Iterable[Sequence[Any]], shown: str, max_rows: int) -> list[l
         while row and blank_cell(row[-1]):
             row.pop()
         if len(row) > MAX_COLUMNS:
-            raise _problem(f"{shown} row {number}", f"has {len(row):,} columns",
-                           f"give at most {MAX_COLUMNS:,}")  # fmt: skip
+            raise _problem(N_("%(file)s row %(row)s", file=shown, row=number),
+                           N_("has %(n)s columns", n=f"{len(row):,}"),
+                           N_("give at most %(limit)s", limit=f"{MAX_COLUMNS:,}"))  # fmt: skip
         if row:
             filled += 1
             if filled > max_rows:
-                raise _problem(shown, f"has more than {max_rows:,} rows",
-                               f"give at most {max_rows:,}")  # fmt: skip
+                raise _problem(shown, N_("has more than %(n)s rows", n=f"{max_rows:,}"),
+                               N_("give at most %(limit)s", limit=f"{max_rows:,}"))  # fmt: skip
         out.append(row)
     return out
 
@@ -112,8 +113,9 @@ def _bounded(rows: Iterable[Sequence[Any]], shown: str, max_rows: int) -> list[l
 def _lines(handle: Iterable[str], shown: str) -> Iterator[str]:
     for number, line in enumerate(handle, start=1):
         if len(line) > MAX_LINE:
-            raise _problem(f"{shown} line {number}", f"is {len(line):,} characters long",
-                           f"give at most {MAX_LINE:,} per line")  # fmt: skip
+            where = N_("%(file)s line %(line)s", file=shown, line=number)
+            limit = N_("give at most %(limit)s per line", limit=f"{MAX_LINE:,}")
+            raise _problem(where, N_("is %(n)s characters long", n=f"{len(line):,}"), limit)
         yield line
 
 

@@ -244,7 +244,7 @@ def changes_inventory(assignment: str) -> bool:
 def read_scenario_data(path: str | Path, overrides: Sequence[str] = ()) -> Any:
     """The scenario file's raw mapping, inventory flows added and ``--set`` overrides applied."""
     source = str(path)
-    check_regular_file(Path(path), source, "give the path of the scenario's .yaml file")
+    check_regular_file(Path(path), source, N_("give the path of the scenario's .yaml file"))
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:

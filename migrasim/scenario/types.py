@@ -133,9 +133,11 @@ years: the calendar, holidays and every date conversion can hold them with the h
 def _in_years(value: date) -> None:
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise _fail(
-            f"the year {value.year} is outside {FIRST_YEAR}-{LAST_YEAR}",
-            "give the real date (a year from 1990 to 2200)",
-        )
+            N_("the year %(year)s is outside %(first)s-%(last)s", year=value.year,
+               first=FIRST_YEAR, last=LAST_YEAR),
+            N_("give the real date (a year from %(first)s to %(last)s)", first=FIRST_YEAR,
+               last=LAST_YEAR),
+        )  # fmt: skip
 
 
 def _to_date(value: object) -> date:
@@ -1118,8 +1120,11 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
             problems.append(
                 Problem(
                     f"flows[{i}].name",
-                    f"{label!r} is the name every output gives the whole programme",
-                    "give the flow another name",
+                    N_(
+                        "%(name)s is the name every output gives the whole programme",
+                        name=repr(label),
+                    ),
+                    N_("give the flow another name"),
                 )
             )
         if label in seen:
