@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from migrasim.render.i18n import Translator
     from migrasim.render.inputs import ExtraTable
     from migrasim.render.report import ReportInputs
+    from migrasim.scenario.overrides import Change
 
 INHERIT_FLOWS = 300
 """Above this many flows a run's tables are large: its charts are drawn in processes forked
@@ -542,7 +543,7 @@ def sweep(
     from migrasim.render.i18n import translator
     from migrasim.render.inputs import sweep_table
     from migrasim.render.tables import figure_png, frame_csv, sweep_frame
-    from migrasim.scenario.loader import read_scenario_data, read_yaml
+    from migrasim.scenario.loader import read_scenario_data, read_yaml, what_changed
     from migrasim.scenario.types import parse_scenario
 
     t = translator(lang)
@@ -603,14 +604,15 @@ def sweep(
                     events.point(index, len(points), point, record, earlier)
         table = sweep_frame(records, typed)
         advice = sweep_advice(typed, target)
-        figure = sweep_figure(typed, keys, spec.name, overrides, t, advice)
+        changes = what_changed(path, overrides, spec)  # in words, with the file's values
+        figure = sweep_figure(typed, keys, spec.name, changes, t, advice)
         pngs = {} if figure is None else {"sweep.png": figure_png(figure)}
         # The report: the unchanged scenario's results (same seed, so on the sweep's draws), with
         # the sweep's answer as the headline's advice.
         if base is None:
             with cluster_session(execution):
                 base = run_scenario(spec, replications, seed, execution, reuse_draws=True)
-        report = replace(summarise(base), overrides=tuple(overrides))
+        report = replace(summarise(base), overrides=tuple(overrides), changes=changes)
         extra = [f"--grid={g}" for g in grids] + ([] if target is None else [f"--target={target}"])
         command = reproduce_command("sweep", [path], overrides, replications, seed, extra)
         files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
@@ -624,7 +626,7 @@ def sweep_figure(
     points: Sequence[SweepPoint],
     keys: Sequence[str],
     name: str,
-    overrides: Sequence[str],
+    overrides: Sequence[str | Change],
     t: Translator,
     advice: SweepAdvice | None = None,
 ) -> Any:
@@ -740,7 +742,7 @@ def solve(
     from migrasim.analysis.solve import solve as run_solve
     from migrasim.render.i18n import translator
     from migrasim.render.inputs import solve_table
-    from migrasim.scenario.loader import read_scenario_data, read_yaml
+    from migrasim.scenario.loader import read_scenario_data, read_yaml, what_changed
     from migrasim.scenario.types import parse_scenario
 
     translator(lang)  # an unknown language fails here, before any simulation
@@ -763,7 +765,8 @@ def solve(
         n = solution.replications
     with cluster_session(execution):
         base = run_scenario(spec, n, seed, execution, reuse_draws=True)
-    report = replace(summarise(base), overrides=tuple(overrides))
+    changes = what_changed(path, overrides, spec)
+    report = replace(summarise(base), overrides=tuple(overrides), changes=changes)
     command = reproduce_command(
         "solve", [path], overrides, replications, seed,
         ["--vary", key, "--between", *between, "--target", target, "--flow", flow],
