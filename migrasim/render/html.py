@@ -27,6 +27,7 @@ from typing import Literal
 import jinja2
 from markupsafe import Markup
 
+from migrasim.core.rules import LATE_BELOW
 from migrasim.render.board import key_words
 from migrasim.render.i18n import Translator, fill, translator
 from migrasim.render.messages import COLUMN_LABELS, EXTRA_TITLES
@@ -303,4 +304,6 @@ def render_page(
     :func:`migrasim.render.i18n.locale_dir`)."""
     t = translator(lang, locale_dir)
     template = _environment(t).get_template("report.html.j2")
-    return template.render(view=view, lang=lang, css=Markup(_css()))
+    # the thresholds of the one classification (core.rules.status), for the notes that state them
+    late_below = t.percent(LATE_BELOW)
+    return template.render(view=view, lang=lang, css=Markup(_css()), late_below=late_below)
