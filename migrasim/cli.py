@@ -11,6 +11,7 @@ import gc
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,13 +26,28 @@ if TYPE_CHECKING:
     from migrasim.analysis.runner import Execution
 
 
+def _inert(text: str) -> str:
+    """``text`` with every control character but a newline or a tab shown escaped (``\x1b``):
+    a name, a header cell, a file name or a key from the user's input never drives the
+    terminal (clears the screen, sets the title)."""
+    return "".join(
+        c if c in "\n\t" or unicodedata.category(c) != "Cc" else repr(c)[1:-1] for c in text
+    )
+
+
+def _echo(message: object = "", nl: bool = True, err: bool = False) -> None:
+    """``click.echo`` of ``message`` made inert (:func:`_inert`): every line the command line
+    prints goes through here."""
+    click.echo(_inert(str(message)), nl=nl, err=err)
+
+
 def _fail(message: object, code: int, lang: str | None = None) -> None:
     """Print ``message`` (a migrasim error or a :class:`~migrasim.errors.Message`) in ``lang``,
     each line after "Error:", and exit with ``code``."""
     gettext = _gettext(lang)
     text = message.translated(gettext) if isinstance(message, MigrasimError) else message
     for line in translated(text, gettext).splitlines():
-        click.echo(translated(N_("Error: %(line)s", line=line), gettext), err=True)
+        _echo(translated(N_("Error: %(line)s", line=line), gettext), err=True)
     sys.exit(code)
 
 
@@ -279,24 +295,24 @@ def run(
     t = translator(lang)
     report = result.report
     for line in run_lines(report, t):
-        click.echo(line)
+        _echo(line)
     if report.fix is not None and result.headline_late:
         # worded as what it is (at the most likely inputs, or the fix when nothing is
         # uncertain); "What would fix it" heads the capacity for each chance (run_lines)
         text = advice_text(report.fix, t)
         exact = not report.fix.uncertain and report.capacity is None
-        click.echo(term(t, "fix", fix=text) if exact else text)
+        _echo(term(t, "fix", fix=text) if exact else text)
     if report.precision_half_width_days is not None:
         reached = report.precision_half_width_days
         goal = report.precision_goal_days
         state = "precision_capped" if report.precision_capped else "precision_reached"
-        click.echo(term(t, state, n=f"{report.replications:,}", reached=f"{reached:.1f}",
+        _echo(term(t, state, n=f"{report.replications:,}", reached=f"{reached:.1f}",
                         goal=f"{goal:.1f}"))  # fmt: skip
     if result.wide_intervals:
         more = 4 * (report.replications or 1)
-        click.echo(term(t, "wide", k=len(result.wide_intervals),
+        _echo(term(t, "wide", k=len(result.wide_intervals),
                         example=result.wide_intervals[0], more=more))  # fmt: skip
-    click.echo(term(t, "written", folder=result.out))
+    _echo(term(t, "written", folder=result.out))
 
 
 @cli.command(epilog=_files("compare"))
@@ -372,18 +388,18 @@ def compare(
     from migrasim.render.terminal import comparison_lines, side_by_side_lines, term
 
     t = translator(lang)
-    click.echo(term(t, "comparing", n=len(result.labels), replications=result.replications,
+    _echo(term(t, "comparing", n=len(result.labels), replications=result.replications,
                     seed=result.seed))  # fmt: skip
     # First the scenarios side by side; the organisation-by-organisation table on request.
     for line in side_by_side_lines(result.side_by_side, t):
-        click.echo(line)
+        _echo(line)
     if by_organisation:
-        click.echo("")
+        _echo("")
         for line in comparison_lines(result.rows, result.labels, result.go_live is not None, t):
-            click.echo(line)
+            _echo(line)
     else:
-        click.echo(term(t, "by_organisation_hint"))
-    click.echo(term(t, "written", folder=result.out))
+        _echo(term(t, "by_organisation_hint"))
+    _echo(term(t, "written", folder=result.out))
 
 
 @cli.command(epilog=_files("sweep"))
@@ -456,10 +472,10 @@ def sweep(
     t = translator(lang)
 
     def started(points: int, seed: int, keys: list[str]) -> None:
-        click.echo(term(t, "sweep_start", points=points, seed=seed, keys=", ".join(keys)))
+        _echo(term(t, "sweep_start", points=points, seed=seed, keys=", ".join(keys)))
         what_if = what_if_text(overrides, t)  # every point runs with the --set changes
         if what_if is not None:
-            click.echo(what_if)
+            _echo(what_if)
 
     def point(
         index: int, total: int, values: dict[str, str], record: dict[str, Any], earlier: bool
@@ -471,7 +487,7 @@ def sweep(
         p80 = term(t, "never_short") if typed.p80 is None else typed.p80.isoformat()
         where = ", ".join(f"{k}={v}" for k, v in values.items())
         state = term(t, "saved_earlier" if earlier else "done")
-        click.echo(term(t, "sweep_point", index=index + 1, total=total, where=where, p80=p80,
+        _echo(term(t, "sweep_point", index=index + 1, total=total, where=where, p80=p80,
                         chance=chance, state=state))  # fmt: skip
 
     execution = _execution(workers, scheduler)
@@ -480,10 +496,10 @@ def sweep(
         app.SweepEvents(started, point), _precision(precision), target,
     )  # fmt: skip
     if not result.charted:
-        click.echo(term(t, "no_sweep_chart"))
+        _echo(term(t, "no_sweep_chart"))
     if result.advice is not None:  # the report's headline answer, counted as sweep.csv's
-        click.echo(advice_text(result.advice, t))
-    click.echo(term(t, "written", folder=result.out))
+        _echo(advice_text(result.advice, t))
+    _echo(term(t, "written", folder=result.out))
 
 
 @cli.command(epilog=_files("solve"))
@@ -565,12 +581,12 @@ def solve(
         return term(t, "never_short") if day is None else str(day)
 
     def show(point: Any) -> None:
-        click.echo(say("solve_point", key=key, value=point.text, p80=p80(point.stats.p80),
+        _echo(say("solve_point", key=key, value=point.text, p80=p80(point.stats.p80),
                        chance=chance(point.stats.prob, "solve_chance"),
                        state=term(t, "met" if point.met else "not_met")))  # fmt: skip
 
     execution = _execution(workers, scheduler)
-    click.echo(say("solving", target=repr(target), flow=flow, key=key, low=between[0],
+    _echo(say("solving", target=repr(target), flow=flow, key=key, low=between[0],
                    high=between[1]))  # fmt: skip
     solution, folder = app.solve(
         scenario, key, between, target, flow, overrides, out, force, replications, seed,
@@ -578,16 +594,16 @@ def solve(
     )  # fmt: skip
     note = translated(solution.note, t.gettext)
     if solution.value is None:
-        click.echo(term(t, "not_achievable", note=note))
+        _echo(term(t, "not_achievable", note=note))
     else:
         stats = solution.value.stats
         found = "solve_largest" if solution.direction == "largest" else "solve_smallest"
-        click.echo(say(found, key=key, target=repr(target), value=solution.value.text,
+        _echo(say(found, key=key, target=repr(target), value=solution.value.text,
                        p80=p80(stats.p80), chance=chance(stats.prob, "solve_chance_by_go_live"),
                        n=solution.replications, seed=solution.seed))  # fmt: skip
         if solution.note:
-            click.echo(term(t, "note", note=note))
-    click.echo(term(t, "written", folder=folder))
+            _echo(term(t, "note", note=note))
+    _echo(term(t, "written", folder=folder))
     if solution.value is None:
         sys.exit(1)
 
@@ -656,9 +672,9 @@ def track(
             progress,
         )  # fmt: skip
     for warning in result.warnings:
-        click.echo(term(t, "warning", warning=translated(warning, t.gettext)), err=True)
+        _echo(term(t, "warning", warning=translated(warning, t.gettext)), err=True)
     forecast = result.forecast
-    click.echo(term(t, "track_header", name=forecast.scenario_name, date=result.as_of,
+    _echo(term(t, "track_header", name=forecast.scenario_name, date=result.as_of,
                     n=forecast.replications, seed=forecast.seed))  # fmt: skip
     head = {k: term(t, k) for k in ("flow", "across", "done_share", "plan_p80", "new_p80",
                                      "slip", "what_changed")}  # fmt: skip
@@ -675,20 +691,20 @@ def track(
         )
     }
     never = term(t, "never_short")
-    click.echo(f"{head['flow']:<{width}}  {head['across']:>{w['across']}}  "
+    _echo(f"{head['flow']:<{width}}  {head['across']:>{w['across']}}  "
                f"{head['done_share']:>{w['done_share']}}  {head['plan_p80']:<{w['plan_p80']}}  "
                f"{head['new_p80']:<{w['new_p80']}}  {head['slip']:>{w['slip']}}  "
                f"{head['what_changed']}")  # fmt: skip
     for row in result.progress:
         slip = "" if row.slip_days is None else f"{row.slip_days:+d}d"
-        click.echo(
+        _echo(
             f"{row.name:<{width}}  {row.delivered_bytes / 1e9:>{w['across'] - 3}.1f} GB  "
             f"{row.percent_complete:>{w['done_share'] - 1}.1f}%  "
             f"{_day(row.plan_p80, never):<{w['plan_p80']}}  "
             f"{_day(row.new_p80, never):<{w['new_p80']}}  {slip:>{w['slip']}}  "
             f"{translated(what_changed(row), t.gettext)}"
         )
-    click.echo(term(t, "written", folder=result.out))
+    _echo(term(t, "written", folder=result.out))
 
 
 @cli.command(
@@ -755,9 +771,9 @@ def serve(
 
     t = translator(lang)
     if token is not None:
-        click.echo(term(t, "access_token", token=token))
+        _echo(term(t, "access_token", token=token))
         url += f"?token={token}"
-    click.echo(term(t, "serving", file=scenario, url=url))
+    _echo(term(t, "serving", file=scenario, url=url))
     serve_forever(web, host, port)
 
 
@@ -777,7 +793,7 @@ def validate(scenario: Path, overrides: tuple[str, ...], lang: str) -> None:
     t = translator(lang)
     flows = nfill(t, TERMINAL_COUNTS["flows"], len(spec.flows))
     links = nfill(t, TERMINAL_COUNTS["links"], len(spec.links))
-    click.echo(term(t, "valid", file=scenario, flows=flows, links=links))
+    _echo(term(t, "valid", file=scenario, flows=flows, links=links))
 
 
 @cli.command(epilog="Writes only the --out FILE, if given.")
@@ -795,10 +811,10 @@ def schema(out: Path | None, force: bool) -> None:
 
     text = json.dumps(scenario_json_schema(), indent=2) + "\n"
     if out is None:
-        click.echo(text, nl=False)
+        _echo(text, nl=False)
     else:
         written = write_file(out, text, force)
-        click.echo(f"Schema written to {written}")
+        _echo(f"Schema written to {written}")
 
 
 def _day(day: object, never: str) -> str:

@@ -109,3 +109,26 @@ def test_a_reader_that_stops_early_does_not_fail_the_run(tmp_path: Path) -> None
     _, stderr = process.communicate(timeout=300)
     assert process.returncode == 0, stderr
     assert b"Traceback" not in stderr
+
+
+def test_control_characters_from_inputs_reach_the_terminal_escaped(tmp_path: Path) -> None:
+    """A clear-screen sequence in a --set key, an inventory header cell or a file name is
+    printed as text (\\x1b), never sent to the terminal."""
+    code, _, stderr = invoke("validate", SCENARIO, "--set", "links.capped.\x1b[2Jcap=1 GB")
+    assert code == 2
+    assert "\x1b" not in stderr
+    assert "\\x1b[2Jcap" in stderr
+    inventory = tmp_path / "flows.csv"
+    inventory.write_text("source,target,volume,\x1b]0;owned\x07\nA,B,1 GB,x\n", encoding="utf-8")
+    scenario = tmp_path / "s\x1b[2J.yaml"
+    scenario.write_text(
+        "name: t\nstart: 2025-06-02\nlinks: {capped: {daily_cap: 1 GB}}\n"
+        "flows_from: {file: flows.csv, links: [capped]}\n",
+        encoding="utf-8",
+    )
+    code, _, stderr = invoke("validate", str(scenario))
+    assert code == 2
+    assert "\x1b" not in stderr
+    assert "\x07" not in stderr
+    assert "\\x1b]0;owned\\x07" in stderr
+    assert "s\\x1b[2J.yaml" in stderr
