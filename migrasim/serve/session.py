@@ -17,12 +17,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from migrasim import app
 from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.records import RunReport
 from migrasim.analysis.runner import LOCAL, Execution
 from migrasim.analysis.summary import summarise
-from migrasim.errors import MigrasimError, OutputError
+from migrasim.errors import N_, MigrasimError, OutputError, Problem, ScenarioError
 from migrasim.render.outputs import BOARD_PACK
 from migrasim.scenario.loader import load_scenario
 from migrasim.scenario.overrides import changes_of
@@ -32,6 +34,15 @@ from migrasim.serve.levers import Lever, scenario_levers
 
 CACHE_SIZE = 32
 """Evaluations kept (a board going back to an earlier setting gets it at once)."""
+CACHE_BYTES = 256 * 10**6
+"""... and at most this many bytes of their per-replication arrays: a few large answers
+(100,000 replications of many flows) evict the rest rather than grow the server."""
+FILE_KEYS = ("flows_from",)
+"""Scenario keys that name files. The page reads only the scenario it serves: a change may
+not point one anywhere (``flows_from`` set to ``/abs/payroll.csv`` would read that file)."""
+MAX_SERVED_FLOWS = 2_000
+"""A change may not make the scenario larger than this many flows (or the file's own count,
+if larger): one request must not take the server's memory."""
 
 MAX_REPLICATIONS = 100_000
 """The most replications one request may ask for (a page is not a batch queue)."""
@@ -39,6 +50,12 @@ MAX_REPLICATIONS = 100_000
 BOARD_PACK_FILES = BOARD_PACK
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def _report_bytes(report: RunReport) -> int:
+    """The bytes of a report's per-replication arrays (the rest is small)."""
+    arrays = (report.completions, report.completion_days)
+    return sum(int(a.nbytes) for a in arrays if isinstance(a, np.ndarray))
 
 
 def overrides_of(changes: Mapping[str, str]) -> tuple[str, ...]:
@@ -87,20 +104,67 @@ class Session:
 
         Raises :class:`~migrasim.errors.ScenarioError` with the command line's messages."""
         n, s = self.defaults(replications, seed)
-        overrides = overrides_of(changes)
+        overrides = self.checked(changes)
         key = (overrides, n, s)
         with self._lock:  # one run at a time: the runner already uses every core
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-            spec = load_scenario(self.path, overrides)
+            spec = self.load(overrides)
             report = summarise(run_scenario(spec, n, s, self.execution))
             # what changed, in the file's terms, for the page's labels (self.spec: the file's)
             report = replace(report, changes=changes_of(self.spec, spec, overrides))
             self._cache[key] = report
-            while len(self._cache) > CACHE_SIZE:
+            while len(self._cache) > CACHE_SIZE or (
+                len(self._cache) > 1
+                and sum(_report_bytes(r) for r in self._cache.values()) > CACHE_BYTES
+            ):
                 self._cache.popitem(last=False)
             return report
+
+    def checked(self, changes: Mapping[str, str]) -> tuple[str, ...]:
+        """``changes`` as ``--set`` strings, refusing (a :class:`ScenarioError`, 422) any that
+        names a file (:data:`FILE_KEYS`): the page reads the scenario it serves and nothing
+        else, and no message ever shows another file's content."""
+        problems = [
+            Problem(
+                N_("set %(key)s", key=key),
+                N_("names a file, and the what-if page reads only the scenario it serves"),
+                N_("change the scenario file itself, or use migrasim run --set"),
+            )
+            for key in changes
+            if re.split(r"[.\[]", key.strip(), maxsplit=1)[0] in FILE_KEYS
+        ]
+        if problems:
+            raise ScenarioError(problems, str(self.path))
+        return overrides_of(changes)
+
+    def load(self, overrides: tuple[str, ...]) -> Scenario:
+        """The scenario with ``overrides``, refused (:class:`ScenarioError`, 422) if they make
+        it cost more than a page may ask: more replications than :data:`MAX_REPLICATIONS`
+        (through ``set`` too), more flows than :data:`MAX_SERVED_FLOWS` or the file's own."""
+        spec = load_scenario(self.path, overrides)
+        problems = []
+        if spec.replications is not None and spec.replications > MAX_REPLICATIONS:
+            problems.append(
+                Problem(
+                    "replications",
+                    N_("%(n)s is more than the what-if page runs", n=f"{spec.replications:,}"),
+                    N_("give at most %(limit)s", limit=f"{MAX_REPLICATIONS:,}"),
+                )
+            )
+        most = max(MAX_SERVED_FLOWS, len(self.spec.flows))
+        if len(spec.flows) > most:
+            problems.append(
+                Problem(
+                    "flows",
+                    N_("%(n)s flows are more than the what-if page runs", n=f"{len(spec.flows):,}"),
+                    N_("give at most %(limit)s, or run it with migrasim run", limit=f"{most:,}"),
+                )
+            )
+        if problems:
+            raise ScenarioError(problems, str(self.path))
+        return spec
 
     def baseline(self, replications: int | None = None, seed: int | None = None) -> RunReport:
         """The unchanged scenario's records (cached like any evaluation)."""
@@ -110,7 +174,9 @@ class Session:
         """A complete scenario file: this one, every line kept but the values that ``changes``
         set, rewritten (no header either: the file differs from this one only where the page
         changed it). Refused if it would not load."""
-        return variant_yaml(self.path, overrides_of(changes))
+        overrides = self.checked(changes)
+        self.load(overrides)
+        return variant_yaml(self.path, overrides)
 
     def save_variant(self, changes: Mapping[str, str], name: str | None = None) -> Path:
         """Write the variant next to the scenario as ``<stem>.variant-N.yaml`` (the first N
@@ -152,14 +218,16 @@ class Session:
         """Run ``migrasim run`` (``app.run``) with ``changes`` into the next free numbered
         folder under ``results``; its report.html and summary.xlsx are the command line's."""
         n, s = self.defaults(replications, seed)
+        overrides = self.checked(changes)
+        self.load(overrides)
         assert self.results is not None
         with self._lock:
             index = 1
             while (self.results / f"pack-{index}").exists():
                 index += 1
             out = self.results / f"pack-{index}"
-            result = app.run(self.path, overrides_of(changes), out, False, n, s,
-                             self.execution, lang)  # fmt: skip
+            result = app.run(self.path, overrides, out, False, n, s, self.execution,
+                             lang)  # fmt: skip
         missing = [f for f in BOARD_PACK_FILES if not (result.out / f).is_file()]
         if missing:
             raise MigrasimError(f"the board pack in {result.out} lacks {', '.join(missing)}")

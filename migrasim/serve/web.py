@@ -125,8 +125,18 @@ async def _body(request: Request) -> dict[str, Any]:
         body = json.loads(raw)
     except ValueError as exc:
         raise BadRequestError(f"the body is not JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequestError("the body is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequestError("the body must be a JSON object")
+    try:  # a lone surrogate ("\\ud800") is valid JSON but no text: refuse it here
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequestError(
+            "the body holds a lone surrogate (\\ud800-\\udfff), not text"
+        ) from None
+    except RecursionError:
+        raise BadRequestError("the body is nested too deeply") from None
     return body
 
 
