@@ -737,9 +737,23 @@ def track(
     metavar="LANG",
     help="Language of the page and its board packs: a catalogue's code (shipped: en, cy).",
 )
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=1),
+    default=300,
+    show_default=True,
+    help="Seconds one evaluation or board pack may take; past it the request answers 503 "
+    "(try fewer replications) and the server carries on.",
+)
 @_guarded
 def serve(
-    scenario: Path, port: int, host: str, replications: int | None, seed: int | None, lang: str
+    scenario: Path,
+    port: int,
+    host: str,
+    replications: int | None,
+    seed: int | None,
+    lang: str,
+    time_limit: float,
 ) -> None:
     """Start a local what-if page for SCENARIO: move a lever, see the answer.
 
@@ -755,10 +769,13 @@ def serve(
     """
     import secrets
 
+    from migrasim.serve.evaluator import Evaluator
     from migrasim.serve.session import Session
     from migrasim.serve.web import create_app, needs_token, serve_forever
 
     session = Session(scenario, replications, seed)
+    # Started here, in the main thread, before any request thread exists (never forked from one).
+    session.evaluator = Evaluator(time_limit)
     token = secrets.token_urlsafe(24) if needs_token(host) else None
     local = not needs_token(host)
     web = create_app(
@@ -774,7 +791,10 @@ def serve(
         _echo(term(t, "access_token", token=token))
         url += f"?token={token}"
     _echo(term(t, "serving", file=scenario, url=url))
-    serve_forever(web, host, port)
+    try:
+        serve_forever(web, host, port)
+    finally:
+        session.evaluator.close()
 
 
 @cli.command(epilog="Writes no files.")

@@ -30,6 +30,7 @@ from migrasim.scenario.loader import load_scenario
 from migrasim.scenario.overrides import changes_of
 from migrasim.scenario.types import Scenario
 from migrasim.scenario.writer import variant_yaml
+from migrasim.serve.evaluator import Evaluator
 from migrasim.serve.levers import Lever, scenario_levers
 
 CACHE_SIZE = 32
@@ -58,6 +59,17 @@ def _report_bytes(report: RunReport) -> int:
     return sum(int(a.nbytes) for a in arrays if isinstance(a, np.ndarray))
 
 
+def _evaluate(spec: Scenario, n: int | None, seed: int, execution: Execution) -> RunReport:
+    """An evaluation's run (in the evaluator's worker when the server has one)."""
+    return summarise(run_scenario(spec, n, seed, execution))
+
+
+def _board_pack(path: Path, overrides: tuple[str, ...], out: Path, n: int | None, seed: int,
+                execution: Execution, lang: str) -> Path:  # fmt: skip
+    """A board pack written as ``migrasim run`` writes it (in the evaluator's worker)."""
+    return app.run(path, overrides, out, False, n, seed, execution, lang).out
+
+
 def overrides_of(changes: Mapping[str, str]) -> tuple[str, ...]:
     """``{"links.capped.daily_cap": "3 GB"}`` -> ``("links.capped.daily_cap=3 GB",)``, the
     strings ``--set`` receives, in the order given."""
@@ -74,16 +86,23 @@ class Session:
     seed: int | None = None
     results: Path | None = None  # board packs go in numbered folders under it
     execution: Execution = LOCAL
+    # ``migrasim serve`` runs evaluations and board packs in a worker process of its own
+    # (time limit, bounded queue); without one (a library caller, tests) they run here
+    evaluator: Evaluator | None = None
     spec: Scenario = field(init=False)
     levers: list[Lever] = field(init=False)
     _cache: OrderedDict[tuple[Any, ...], RunReport] = field(init=False)
     _lock: threading.Lock = field(init=False)
+    _running: threading.Lock = field(init=False)
+    _packs: set[int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.spec, self.levers = scenario_levers(self.path)
         self.seed = app.default_seed(self.spec, self.seed)
         self._cache = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the cache
+        self._running = threading.Lock()  # one run at a time here when there is no evaluator
+        self._packs = set()  # pack folders being written
         if self.results is None:
             self.results = Path("results") / f"{self.path.stem}-serve"
 
@@ -106,14 +125,15 @@ class Session:
         n, s = self.defaults(replications, seed)
         overrides = self.checked(changes)
         key = (overrides, n, s)
-        with self._lock:  # one run at a time: the runner already uses every core
+        with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-            spec = self.load(overrides)
-            report = summarise(run_scenario(spec, n, s, self.execution))
-            # what changed, in the file's terms, for the page's labels (self.spec: the file's)
-            report = replace(report, changes=changes_of(self.spec, spec, overrides))
+        spec = self.load(overrides)
+        report: RunReport = self._run(_evaluate, spec, n, s, self.execution)
+        # what changed, in the file's terms, for the page's labels (self.spec: the file's)
+        report = replace(report, changes=changes_of(self.spec, spec, overrides))
+        with self._lock:
             self._cache[key] = report
             while len(self._cache) > CACHE_SIZE or (
                 len(self._cache) > 1
@@ -121,6 +141,14 @@ class Session:
             ):
                 self._cache.popitem(last=False)
             return report
+
+    def _run(self, function: Any, *args: Any) -> Any:
+        """``function(*args)`` in the evaluator's worker, else here, one at a time (the runner
+        already uses every core)."""
+        if self.evaluator is not None:
+            return self.evaluator.run(function, *args)
+        with self._running:
+            return function(*args)
 
     def checked(self, changes: Mapping[str, str]) -> tuple[str, ...]:
         """``changes`` as ``--set`` strings, refusing (a :class:`ScenarioError`, 422) any that
@@ -221,14 +249,19 @@ class Session:
         overrides = self.checked(changes)
         self.load(overrides)
         assert self.results is not None
-        with self._lock:
+        with self._lock:  # a folder of its own for each pack
             index = 1
-            while (self.results / f"pack-{index}").exists():
+            while (self.results / f"pack-{index}").exists() or index in self._packs:
                 index += 1
-            out = self.results / f"pack-{index}"
-            result = app.run(self.path, overrides, out, False, n, s, self.execution,
-                             lang)  # fmt: skip
-        missing = [f for f in BOARD_PACK_FILES if not (result.out / f).is_file()]
+            self._packs.add(index)
+        out = self.results / f"pack-{index}"
+        try:
+            written = self._run(_board_pack, self.path, overrides, out, n, s, self.execution,
+                                lang)  # fmt: skip
+        finally:
+            with self._lock:
+                self._packs.discard(index)
+        missing = [f for f in BOARD_PACK_FILES if not (written / f).is_file()]
         if missing:
-            raise MigrasimError(f"the board pack in {result.out} lacks {', '.join(missing)}")
-        return result.out
+            raise MigrasimError(f"the board pack in {written} lacks {', '.join(missing)}")
+        return Path(written)

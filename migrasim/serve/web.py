@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from migrasim.errors import OutputError, ScenarioError
 from migrasim.render.i18n import Translator, UnknownLanguageError, available_languages, translator
+from migrasim.serve.evaluator import ServerBusyError
 from migrasim.serve.levers import LINK_FIELDS, value_text
 from migrasim.serve.session import BOARD_PACK_FILES, Session
 from migrasim.serve.view import answer
@@ -156,6 +157,9 @@ def _errors_as_json(endpoint: Endpoint) -> Endpoint:
             return JSONResponse({"error": str(exc), "problems": problems}, 422)
         except (BadRequestError, ValueError) as exc:
             return JSONResponse({"error": str(exc)}, 422)
+        except ServerBusyError as exc:  # never a wait without end: try again later
+            headers = {"Retry-After": str(exc.retry_after)}
+            return JSONResponse({"error": str(exc)}, 503, headers=headers)
         except OutputError as exc:
             return JSONResponse({"error": str(exc)}, 409)
 
@@ -294,4 +298,6 @@ def serve_forever(app: ASGIApp, host: str, port: int) -> None:
     """Run ``app`` with uvicorn until interrupted."""
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # On SIGTERM (or Ctrl+C) uvicorn stops accepting and gives running requests a few
+    # seconds, then the caller closes the evaluator, which ends any evaluation still running.
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
