@@ -38,6 +38,20 @@ def scenario_dict(
     }
 
 
+FALLBACK_ALL_DAY_THEN_TWO_HOURS = scenario_dict(
+    {
+        "slow": {"bandwidth": "10 Mbit/s", "per_flow": True},
+        "fast": {"bandwidth": "100 Mbit/s", "window": "01:00-03:00", "per_flow": True,
+                 "available_from": "2025-07-10", "fallback": "slow"},
+    },
+    [{"name": "F", "volume": "2000 GB", "links": ["fast"]}],
+    working_days=ALL_WEEK,
+)  # fmt: skip
+"""2000 GB on a per-flow 10 Mbit/s link (all day) until a 100 Mbit/s link with a two-hour
+night window is in (Thu 10 Jul 2025): the bottleneck rule's fallback case (docs/semantics.md,
+"Bottleneck"), for the engine's hand-computed test and the batch solver's kept example."""
+
+
 def run(data: dict[str, Any], record: bool = True) -> tuple[Model, RunResult]:
     model = build_model(parse_scenario(data))
     return model, simulate(model, record=record)

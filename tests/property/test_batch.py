@@ -30,6 +30,7 @@ from migrasim.scenario.types import parse_scenario
 from tests import strategies as gen
 from tests.helpers import (
     ALL_WEEK,
+    FALLBACK_ALL_DAY_THEN_TWO_HOURS,
     assert_batch_agrees_with_engine,
     assert_row_agrees,
     scenario_dict,
@@ -265,20 +266,9 @@ def _agrees(data: dict[str, Any], seed: int) -> None:
     assert_batch_agrees_with_engine(data, seed, ROWS, TOL_S)
 
 
-_FALLBACK_ALL_DAY_THEN_TWO_HOURS = scenario_dict(
-    {
-        "slow": {"bandwidth": "10 Mbit/s", "per_flow": True},
-        "fast": {"bandwidth": "100 Mbit/s", "window": "01:00-03:00", "per_flow": True,
-                 "available_from": "2025-07-10", "fallback": "slow"},
-    },
-    [{"name": "F", "volume": "2000 GB", "links": ["fast"]}],
-    working_days=ALL_WEEK,
-)  # fmt: skip
-
-
 @settings(max_examples=max(10, settings().max_examples // 2))
 @given(lone_scenarios(), st.integers(0, 2**31 - 1))
-@example(_FALLBACK_ALL_DAY_THEN_TWO_HOURS, 0).via(
+@example(FALLBACK_ALL_DAY_THEN_TWO_HOURS, 0).via(
     "3 days on the fallback, open all day; 18 nights on the link, open 2 h each"
 )
 def test_batch_agrees_with_the_event_stepper_on_what_bound_each_flow(

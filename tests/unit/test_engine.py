@@ -8,7 +8,7 @@ import pytest
 
 from migrasim.core.calendar import completion_date
 from migrasim.core.rules import in_time
-from tests.helpers import ALL_WEEK, finish, run, scenario_dict
+from tests.helpers import ALL_WEEK, FALLBACK_ALL_DAY_THEN_TWO_HOURS, finish, run, scenario_dict
 
 
 def one_flow(link: dict[str, object], volume: str, **kw: object) -> dict[str, object]:
@@ -245,16 +245,7 @@ def test_a_fallback_and_its_link_bind_for_their_whole_time_in_every_solver() -> 
     # (method="events") once counted only fast's 134,080 open seconds and named `slow`.
     from migrasim.core.engine import simulate
 
-    data = scenario_dict(
-        {
-            "slow": {"bandwidth": "10 Mbit/s", "per_flow": True},
-            "fast": {"bandwidth": "100 Mbit/s", "window": "01:00-03:00", "per_flow": True,
-                     "available_from": "2025-07-10", "fallback": "slow"},
-        },
-        [{"name": "F", "volume": "2000 GB", "links": ["fast"]}],
-        working_days=ALL_WEEK,
-    )  # fmt: skip
-    model, result = run(data, record=False)
+    model, result = run(FALLBACK_ALL_DAY_THEN_TWO_HOURS, record=False)
     assert finish(model, result, "F") == datetime(2025, 7, 28, 2, 14, 40)
     for method in ("auto", "events"):
         flow = simulate(model, method=method).flows[0]
