@@ -183,7 +183,9 @@ def timeline_frame(model: Model, result: RunResult) -> pd.DataFrame:
     all_iso = np.array([d.isoformat() for d in all_days], dtype=object)
     counts, delivered_parts, cumulative_parts = [], [], []
     for flow, (times, cums), day in zip(result.flows, result.curves, finished, strict=True):
-        last = day if day is not None else horizon_day
+        # a flow done at the very start (00:00 of the first day counts for the day before)
+        # still has its first day's row
+        last = max(day if day is not None else horizon_day, first)
         n = (last - first).days + 1
         ends = all_ends[:n]
         if times:

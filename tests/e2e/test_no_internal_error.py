@@ -132,3 +132,24 @@ def test_control_characters_from_inputs_reach_the_terminal_escaped(tmp_path: Pat
     assert "\x07" not in stderr
     assert "\\x1b]0;owned\\x07" in stderr
     assert "s\\x1b[2J.yaml" in stderr
+
+
+@pytest.mark.parametrize("volume", ["1 B", "60 MB"])
+def test_a_flow_done_within_a_second_of_a_midnight_start_runs(tmp_path: Path, volume: str) -> None:
+    """1 B or 60 MB at 1 Gbit/s from 00:00: done within a second of the start (the 1 B one
+    counts for the day before it), which crashed run and compare."""
+    scenario = tmp_path / "quick.yaml"
+    scenario.write_text(
+        "name: quick\nstart: 2025-07-07\ngo_live: 2025-08-01\n"
+        "calendar: {working_days: [mon, tue, wed, thu, fri, sat, sun], holidays: none}\n"
+        "links: {wire: {bandwidth: 1 Gbit/s}}\n"
+        f"flows: [{{name: a, source: x, target: y, volume: {volume}, links: [wire]}}]\n",
+        encoding="utf-8",
+    )
+    code, _, stderr = invoke("run", str(scenario), "--out", str(tmp_path / "run"))
+    assert code == 0, stderr
+    timeline = (tmp_path / "run" / "timeline.csv").read_text(encoding="utf-8").splitlines()
+    assert timeline[1].startswith("2025-07-07,a,")  # its first day's row
+    code, _, stderr = invoke("compare", str(scenario), str(scenario), "-n", "5",
+                             "--out", str(tmp_path / "compare"))  # fmt: skip
+    assert code == 0, stderr
