@@ -5,16 +5,20 @@ deleted that migrasim did not write, and the peak memory of the worst input.
 
     python benchmarks/probe_inputs.py            # every case (a few minutes)
     python benchmarks/probe_inputs.py --quick    # a sample
+    python benchmarks/probe_inputs.py --hardening   # issue 23's cases: commands, folders,
+                                                    # files, dates, streams (a minute)
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import os
 import random
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -97,32 +101,187 @@ def _mutate(path: tuple[Any, ...], value: Any) -> Any:
     return data
 
 
-_WRAPPER = (
-    "import atexit, resource, sys\n"
-    "atexit.register(lambda: sys.stderr.write("
-    "f'\\nMAXRSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'))\n"
-    "from migrasim.cli import main\n"
-    "main()\n"
-)
+_WRAPPER = "from migrasim.cli import main\nmain()\n"
 
 
 def _run(args: list[str], timeout: float = 300) -> tuple[int, str, int]:
-    """Exit code, stderr (without the memory line) and the peak memory in KB of one command."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", _WRAPPER, *args], capture_output=True, text=True,
-            timeout=timeout,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return -9, "timeout", 0
-    err, _, rss = done.stderr.rpartition("MAXRSS ")
-    return done.returncode, err, int(rss.strip() or 0)
+    """Exit code, stderr and the peak memory in KB of one command (its own process; the peak
+    read from ``wait4``, since the command leaves with ``os._exit`` and runs no exit hooks)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen([sys.executable, "-c", _WRAPPER, *args], stdout=out,
+                                   stderr=err)  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                os.wait4(process.pid, 0)
+                return -9, "timeout", 0
+            time.sleep(0.02)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        text = err.read().decode("utf-8", errors="replace")
+    return process.returncode, text, int(usage.ru_maxrss)
+
+
+SMALL = """name: small
+start: 2025-07-07
+go_live: 2025-08-01
+calendar: {working_days: [mon, tue, wed, thu, fri, sat, sun], holidays: none}
+links:
+  wire: {bandwidth: 1 Gbit/s}
+flows:
+  - {name: a, source: x, target: y, volume: VOLUME, links: [wire]}
+"""
+WALES = str(ROOT / "scenarios" / "health_boards.yaml")
+LOG = str(ROOT / "scenarios" / "actuals_example.csv")
+
+
+def _hardening_cases(tmp: Path) -> list[tuple[str, list[str], Path | None, str]]:
+    """Issue 23's cases: (name, command, a file that must survive or not appear, what the
+    check means: "kept" or "absent")."""
+    cases: list[tuple[str, list[str], Path | None, str]] = []
+
+    def scenario(name: str, text: str) -> str:
+        path = tmp / name
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    out = str(tmp / "out")
+    for volume in ("60 MB", "1 B"):
+        small = scenario(f"s{volume[-2:]}.yaml", SMALL.replace("VOLUME", volume))
+        cases.append((f"{volume} done at a midnight start: run", ["run", small, "--out", out,
+                      "--force"], None, ""))  # fmt: skip
+        cases.append((f"{volume} done at a midnight start: compare", ["compare", small, small,
+                      "-n", "5", "--out", out + "c", "--force"], None, ""))  # fmt: skip
+    cases += [
+        ("sweep --grid key typo", ["sweep", WALES, "--grid", "links.caped.daily_cap=1 GB", "-n",
+         "5", "--out", out + "s"], None, ""),
+        ("solve --vary key typo", ["solve", WALES, "--vary", "links.caped.daily_cap",
+         "--between", "1 GB", "2 GB", "-n", "5", "--out", out + "v"], None, ""),
+        ("solve --flow Nope", ["solve", WALES, "--vary", "links.capped.daily_cap", "--between",
+         "1 GB", "2 GB", "--flow", "Nope", "-n", "5", "--out", out + "f"], None, ""),
+        ("schema --out into a missing folder", ["schema", "--out", str(tmp / "no" / "s.json")],
+         None, ""),
+    ]  # fmt: skip
+    existing = tmp / "schema.json"
+    existing.write_text("mine", encoding="utf-8")
+    cases.append(("schema --out over a file", ["schema", "--out", str(existing)], existing,
+                  "kept"))  # fmt: skip
+    for key, value in (("go_live", "9999-12-31"), ("calendar.closures", "[9999-12-30]"),
+                       ("links.capped.outages", "{planned: [2025-07-01..9999-12-30]}"),
+                       ("links.capped.outages", "{mtbf: 1 h, mttr: 10 min}"),
+                       ("flows[0].name", "ALL"),
+                       ("flows[0].name", "'Isle of Anglesey '")):  # fmt: skip
+        cases.append((f"--set {key}={value}", ["validate", WALES, "--set", f"{key}={value}"],
+                      None, ""))  # fmt: skip
+    late = tmp / "late.csv"
+    late.write_text("date,flow,bytes\n9999-12-30,Gwynedd,1 GB\n", encoding="utf-8")
+    huge = tmp / "huge.csv"
+    huge.write_text("date,flow,bytes\n2025-06-03,Gwynedd,1e308\n", encoding="utf-8")
+    cases += [
+        ("log row in 9999", ["track", WALES, "--actuals", str(late), "-n", "5", "--out",
+         out + "t"], None, ""),
+        ("--as-of 9999-12-30", ["track", WALES, "--actuals", LOG, "--as-of", "9999-12-30",
+         "-n", "5", "--out", out + "a"], None, ""),
+        ("log amount 1e308 bytes", ["track", WALES, "--actuals", str(huge), "-n", "5", "--out",
+         out + "h"], None, ""),
+    ]  # fmt: skip
+    fifo = tmp / "fifo.csv"
+    os.mkfifo(fifo)
+    zero = tmp / "zero.csv"
+    zero.symlink_to("/dev/zero")
+    wide = tmp / "wide.csv"
+    wide.write_text(",".join(f"c{i}" for i in range(2_000_000)) + "\n", encoding="utf-8")
+    for name in (fifo.name, zero.name, wide.name):
+        inventory = scenario(f"inv-{name}.yaml", "name: t\nstart: 2025-06-02\nlinks: {capped: "
+                             "{daily_cap: 1 GB}}\nflows_from: {file: " + name +
+                             ", links: [capped]}\n")  # fmt: skip
+        cases.append((f"inventory {name}", ["validate", inventory], None, ""))
+    # folders: nothing the user wrote is ever deleted
+    sweep = tmp / "sweep"
+    (sweep / "points").mkdir(parents=True)
+    (sweep / "points" / "0000.json").write_text("{}", encoding="utf-8")
+    (sweep / ".migrasim-results.json").write_text(
+        '{"tool": "migrasim", "files": ["points/0000.json", "../precious.txt"]}', "utf-8"
+    )
+    dotfile = sweep / "points" / ".my-notes"
+    dotfile.write_text("mine", encoding="utf-8")
+    precious = tmp / "precious.txt"
+    precious.write_text("mine", encoding="utf-8")
+    cases += [
+        ("run --force onto a sweep folder with a user dotfile", ["run", WALES, "-n", "5",
+         "--out", str(sweep), "--force"], dotfile, "kept"),
+        ("sweep --force with a marker naming ../precious.txt", ["sweep", WALES, "--grid",
+         "links.capped.daily_cap=1 GB", "-n", "5", "--out", str(sweep), "--force"], precious,
+         "kept"),
+    ]  # fmt: skip
+    users = tmp / ".res.old-20250101"
+    users.mkdir()
+    (users / "notes.txt").write_text("mine", encoding="utf-8")
+    (tmp / ".res.old-99999999999").mkdir()
+    cases.append(("a user's .res.old-20250101 beside --out", ["run", WALES, "-n", "5", "--out",
+                  str(tmp / "res")], users / "notes.txt", "kept"))  # fmt: skip
+    evil = scenario("evil.yaml", (ROOT / "scenarios" / "health_boards.yaml").read_text(
+        encoding="utf-8").replace("capped", "x;touch PWNED;#"))  # fmt: skip
+    cases.append(("a link named 'x;touch PWNED;#', its command pasted", ["run", evil, "-n",
+                  "5", "--out", out + "e", "--force"], tmp / "PWNED", "absent"))  # fmt: skip
+    cases.append(("a clear-screen in a --set key", ["validate", WALES, "--set",
+                  "links.capped.\x1b[2Jcap=1 GB"], None, ""))  # fmt: skip
+    return cases
+
+
+def hardening() -> None:
+    """Issue 23's cases, each in its own process: exit codes, internal errors, tracebacks,
+    files lost (or made by a pasted command), escapes reaching the terminal, peak memory."""
+    counts = {"cases": 0, "exit 0": 0, "exit 2": 0, "internal errors (exit 1)": 0,
+              "tracebacks": 0, "timeouts": 0, "files lost or made": 0,
+              "escape sequences printed": 0}  # fmt: skip
+    worst = ("", 0)
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        for name, args, path, check in _hardening_cases(tmp):
+            counts["cases"] += 1
+            code, err, peak = _run(args, timeout=120)
+            if "PWNED" in name:  # paste each printed solve command into a shell (after echo)
+                printed = subprocess.run([sys.executable, "-c", _WRAPPER, *args], text=True,
+                                         capture_output=True, check=False).stdout  # fmt: skip
+                for line in printed.splitlines():
+                    if "run: migrasim solve" in line:
+                        command = line.split("run: ", 1)[1]
+                        subprocess.run(["sh", "-c", f"echo {command}"], cwd=tmp, check=False,
+                                       capture_output=True)  # fmt: skip
+            if peak > worst[1]:
+                worst = (name, peak)
+            counts["tracebacks"] += "Traceback" in err
+            counts["escape sequences printed"] += "\x1b" in err
+            key = {0: "exit 0", 2: "exit 2", -9: "timeouts"}.get(code, "internal errors (exit 1)")
+            counts[key] += 1
+            if key == "internal errors (exit 1)":
+                print(f"  exit {code}: {name}: {err.strip()[:160]}")
+            if path is not None and (path.exists() != (check == "kept")):
+                counts["files lost or made"] += 1
+                print(f"  file {'lost' if check == 'kept' else 'made'}: {name}: {path.name}")
+    print("\nissue 23 probe (commands, folders, files, dates, streams)")
+    for key, value in counts.items():
+        print(f"  {key:<28} {value}")
+    print(f"  {'peak memory, worst input':<28} {worst[1] / 1024:.0f} MB ({worst[0]})")
+    bad = ("internal errors (exit 1)", "tracebacks", "timeouts", "files lost or made",
+           "escape sequences printed")  # fmt: skip
+    if any(counts[key] for key in bad) or worst[1] > 1024 * 1024:  # over 1 GB
+        sys.exit(1)  # a regression: CI fails
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--hardening", action="store_true", help="issue 23's cases only")
     options = parser.parse_args()
+    if options.hardening:
+        hardening()
+        return
     rng = random.Random(11)
     cases: list[tuple[str, str]] = list(RAW.items())
     paths = _paths(BASE)
