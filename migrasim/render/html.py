@@ -29,6 +29,7 @@ from markupsafe import Markup
 
 from migrasim.core.rules import LATE_BELOW
 from migrasim.render.board import key_words
+from migrasim.render.headlines import verdict_text
 from migrasim.render.i18n import Translator, fill, translator
 from migrasim.render.messages import COLUMN_LABELS, EXTRA_TITLES
 
@@ -289,6 +290,8 @@ def _environment(t: Translator) -> jinja2.Environment:
     # New style: msgids are %-format strings filled from keyword arguments, with values
     # escaped unless they are markup; the same msgids serve Python code (i18n.fill).
     env.install_gettext_translations(t.translations, newstyle=True)  # type: ignore[attr-defined]
+    # The board's answer in the words every output uses (render.headlines.VERDICT_WORDS).
+    env.globals["verdict_word"] = lambda answer: verdict_text(answer, t)
     return env
 
 
