@@ -441,6 +441,10 @@ class Conditioned:
     posteriors: dict[str, LinkPosterior]
     completed_on: dict[str, date]  # flows marked complete -> their last logged day
     delivered: dict[str, float]  # accepted bytes so far, per flow
+    unreported: tuple[str, ...] = ()  # flows with no row in the log ("no report")
+    warnings: tuple[str, ...] = ()  # errors.N_ messages for the user (translated at the edge)
+    why: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per flow: why its
+    # remaining volume changed (errors.N_ messages), e.g. still moving after its likely volume
 
 
 def _floor_of(flow: FlowSpec, delivered: float, elapsed_s: float) -> float:
@@ -535,7 +539,12 @@ def _remaining_link(
     return link.model_copy(update=update)
 
 
-def condition(scenario: Scenario, log: ActualsLog) -> Conditioned:
+POOLING = ("partial", "pooled")
+"""How throughput is calibrated: ``partial`` (each flow its own, shrunk towards its link's
+pooled estimate) or ``pooled`` (one estimate per link, the first model; kept for the backtest)."""
+
+
+def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> Conditioned:
     """The remaining scenario from ``log.as_of`` (see the module docstring)."""
     as_of = log.as_of
     start = datetime.combine(as_of, time())
@@ -632,9 +641,10 @@ def track_scenario(
     execution: Execution = LOCAL,
     progress: Progress | None = None,
     plan: Outcome | None = None,
+    pooling: str = "partial",
 ) -> TrackOutcome:
     """Run the plan (unless given) and the re-forecast with the same replications and seed."""
-    conditioned = condition(scenario, log)
+    conditioned = condition(scenario, log, pooling)
     n = replications or scenario.replications
     if plan is None:
         plan = run_scenario(scenario, n, seed, execution, progress)
@@ -657,6 +667,8 @@ class FlowProgress:
     new_p80: date | None  # the re-forecast
     complete: bool
     evidence: FlowEvidence | None  # the programme's: every flow's days pooled (flow-days)
+    reported: bool = True  # False: no row in the log ("no report"), forecast from the plan
+    why: tuple[str, ...] = ()  # errors.N_ messages: why the remaining volume changed
 
     @property
     def percent_complete(self) -> float:
@@ -685,6 +697,7 @@ def progress_rows(
             FlowProgress(
                 name, delivered, delivered + left, plan_p80.get(name), new_p80.get(name),
                 name in cond.completed_on, cond.evidence[name],
+                name not in cond.unreported, cond.why.get(name, ()),
             )
         )  # fmt: skip
     delivered = sum(r.delivered_bytes for r in rows)
