@@ -230,7 +230,52 @@ def _hardening_cases(tmp: Path) -> list[tuple[str, list[str], Path | None, str]]
                   "5", "--out", out + "e", "--force"], tmp / "PWNED", "absent"))  # fmt: skip
     cases.append(("a clear-screen in a --set key", ["validate", WALES, "--set",
                   "links.capped.\x1b[2Jcap=1 GB"], None, ""))  # fmt: skip
+    chain = [{"name": f"f{i}", "source": "a", "target": "b", "volume": "1 GB", "links": ["l"]}
+             | ({"after": [f"f{i - 1}"]} if i else {}) for i in range(1000)]  # fmt: skip
+    chained = scenario("chain.yaml", yaml.safe_dump({
+        "name": "chain", "start": "2025-06-02", "go_live": "2026-01-05",
+        "links": {"l": {"daily_cap": "1 TB", "per_flow": True}}, "flows": chain}))  # fmt: skip
+    cases.append(("a chain of 1,000 after dependencies: run", ["run", chained, "-n", "5",
+                  "--out", out + "d", "--force"], None, ""))  # fmt: skip
+    import openpyxl  # a dependency of migrasim
+
+    book = openpyxl.Workbook()
+    book.active["A1"], book.active["XFD1"] = "name", "x"  # type: ignore[index]
+    book.save(tmp / "xfd.xlsx")
+    xfd = scenario("xfd.yaml", "name: t\nstart: 2025-06-02\nlinks: {capped: {daily_cap: 1 GB}}"
+                   "\nflows_from: {file: xfd.xlsx, links: [capped]}\n")  # fmt: skip
+    cases.append(("an xlsx inventory with a cell in column XFD", ["validate", xfd], None, ""))
+    closures = ",".join(f"'2025-13-{i % 28 + 1:02d}'" for i in range(1_900_000))
+    bad = scenario("closures.yaml", "name: t\nstart: 2025-06-02\ncalendar: {closures: ["
+                   + closures + "]}\nlinks: {l: {daily_cap: 1 GB}}\nflows: [{name: a, "
+                   "source: a, target: b, volume: 1 GB, links: [l]}]\n")  # fmt: skip
+    cases.append(("1.9 million bad closures", ["validate", bad], None, ""))
+    shipped = scenario("ship.yaml", "name: ships\nstart: 2025-06-02\ngo_live: 2026-01-05\n"
+                       "links: {courier: {shipment: {capacity: 1 GB, turnaround: 1 day, "
+                       "in_flight: 100}}}\nflows: [{name: big, source: a, target: b, volume: "
+                       "100 TB, links: [courier]}]\n")  # fmt: skip
+    cases.append(("100,000 shipments: run", ["run", shipped, "-n", "50", "--out", out + "p",
+                  "--force"], None, ""))  # fmt: skip
     return cases
+
+
+def _concurrent_writers(tmp: Path) -> tuple[int, int, bool]:
+    """``run --force`` and ``sweep --force`` onto one folder at once: returns the two exit codes
+    and whether the folder holds one command's complete results (not a mix)."""
+    out = tmp / "both"
+    _run(["run", WALES, "-n", "5", "--out", str(out)])
+    command = [sys.executable, "-c", _WRAPPER]
+    first = subprocess.Popen([*command, "run", WALES, "-n", "300", "--out", str(out),
+                              "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)  # fmt: skip
+    time.sleep(0.2)
+    second = subprocess.run([*command, "sweep", WALES, "--grid", "links.capped.daily_cap=1 GB,"
+                             "2 GB", "-n", "50", "--out", str(out), "--force"],
+                            capture_output=True, text=True, check=False)  # fmt: skip
+    first.communicate(timeout=300)
+    names = {p.name for p in out.iterdir()}
+    whole = ("sweep.csv" in names) != ("fix.csv" in names)  # one command's files, not both
+    return first.returncode, second.returncode, whole
 
 
 def hardening() -> None:
@@ -264,6 +309,15 @@ def hardening() -> None:
             if path is not None and (path.exists() != (check == "kept")):
                 counts["files lost or made"] += 1
                 print(f"  file {'lost' if check == 'kept' else 'made'}: {name}: {path.name}")
+        codes = _concurrent_writers(tmp)
+        counts["cases"] += 2
+        if sorted(codes[:2]) != [0, 2] or not codes[2]:
+            counts["files lost or made"] += 1
+            print(f"  concurrent run --force and sweep --force: exits {codes[:2]}, "
+                  f"one command's results only: {codes[2]}")  # fmt: skip
+        else:
+            counts["exit 0"] += 1
+            counts["exit 2"] += 1
     print("\nissue 23 probe (commands, folders, files, dates, streams)")
     for key, value in counts.items():
         print(f"  {key:<28} {value}")
