@@ -376,9 +376,16 @@ _CLIENTS: dict[str, Any] = {}
 
 
 def check_address(scheduler: str) -> None:
-    """Raise :class:`ClusterError` unless ``scheduler`` reads as a Dask scheduler address."""
-    from distributed.comm.addressing import parse_address, parse_host_port
-    from distributed.comm.registry import get_backend
+    """Raise :class:`ClusterError` unless ``scheduler`` reads as a Dask scheduler address (or
+    when dask.distributed, an optional dependency, is not installed)."""
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+        from distributed.comm.registry import get_backend
+    except ImportError:
+        raise ClusterError(
+            "--scheduler runs the replications on a Dask cluster, which needs dask.distributed; "
+            "install it with: pip install 'migrasim[distributed]'"
+        ) from None
 
     try:
         scheme, location = parse_address(scheduler)
