@@ -213,6 +213,35 @@ class Header:
     shown: dict[str, str]
 
 
+def _header_words(raw: str) -> tuple[list[str], list[int]]:
+    """A header's words (casefolded; ``_``, ``-`` and brackets as spaces) and which are units."""
+    words = re.sub(r"[_\-()\[\]]", " ", raw).casefold().split()
+    found = [
+        i for i, w in enumerate(words) if w not in ("bytes", "byte") and units.log_size_unit(w)
+    ]
+    return words, found
+
+
+def _header_problem(raw: str) -> tuple[Message, Message] | None:
+    """Why a header that names no column is refused, if it is for more than an unknown name:
+    two units, or a unit on a column that takes none."""
+    words, found = _header_words(raw)
+    if len(found) > 1:
+        return (
+            N_("column %(column)s names more than one unit", column=repr(raw)),
+            N_("name one unit, e.g. 'bytes (MB)'"),
+        )
+    if found:
+        rest = " ".join(w for j, w in enumerate(words) if j != found[0] and w != "in")
+        if _NAMES.get(rest) is not None:
+            return (
+                N_("column %(column)s cannot name a unit", column=repr(raw)),
+                N_("only bytes and rejected_bytes take a unit; write %(name)s",
+                   name=repr(_NAMES[rest])),
+            )  # fmt: skip
+    return None
+
+
 def header_column(raw: str) -> tuple[str, float | None] | None:
     """The column a header cell names, and the unit it gives, or None if it names none.
 
@@ -222,10 +251,7 @@ def header_column(raw: str) -> tuple[str, float | None] | None:
     before or after it (``bytes (MB)``, ``bytes_gb``, ``bytes in GiB``, ``GB bytes``); a unit
     may also stand for ``bytes`` alone or with ``moved`` (``MB``, ``gb moved``) and for
     ``rejected bytes`` with ``rejected`` (``rejected GB``). ``bytes`` itself is no unit."""
-    words = re.sub(r"[_\-()\[\]]", " ", raw).casefold().split()
-    found = [
-        i for i, w in enumerate(words) if w not in ("bytes", "byte") and units.log_size_unit(w)
-    ]
+    words, found = _header_words(raw)
     if len(found) > 1:
         return None
     unit: float | None = None
@@ -251,6 +277,10 @@ def _header(cells: list[Any], shown: str) -> tuple[Header, list[Problem]]:
         read = header_column(raw)
         key = raw.lower()
         where = N_("%(file)s row %(row)s, column %(column)s", file=shown, row=1, column=raw)
+        why = _header_problem(raw) if read is None else None
+        if why is not None:
+            problems.append(Problem(where, *why))
+            continue
         if read is None:
             guess = re.sub(r"[\s\-]+", "_", key)
             close = difflib.get_close_matches(guess, COLUMNS, n=1)
