@@ -1,20 +1,34 @@
 """The transfer log ``migrasim track`` conditions on: what crossed, flow by flow, day by day.
 
 A log is a ``.csv`` (UTF-8) or ``.xlsx`` file (the first sheet) with a header row and one row
-per flow per day. Columns (header names matched case-insensitively after trimming spaces):
+per flow per day. It is forgiving of how people type, and strict about what it cannot know.
 
-- ``date`` (required): the local date, ``YYYY-MM-DD`` (or an Excel date);
-- ``flow`` (required): the flow's name as in the scenario;
-- ``bytes`` (required): what crossed that day; a plain number is bytes, or a size such as
-  ``1.2 GB``; ``0`` records a day with nothing moved;
+Columns (:func:`header_column`: any case; ``_``, ``-`` and brackets read as spaces):
+
+- ``date`` (required): the local date (:func:`parse_day`): ``YYYY-MM-DD``; an Excel date cell
+  or serial day number; or ``DD/MM/YYYY`` (``D/M/YYYY``, ``DD-MM-YYYY``, ``DD.MM.YYYY``) read day
+  first as in the UK, month first with ``month_first`` (``track --month-first``). A day or month
+  out of range is refused, never read the other way round; so is a two-digit year;
+- ``flow`` (required): the flow's name as in the scenario, in any case and spacing (trimmed,
+  inner runs of spaces made one), or the ``organisation:`` of exactly one flow
+  (:class:`FlowNames`);
+- ``bytes`` (required): what crossed that day; the header may name the unit a bare number is
+  in: ``bytes`` (bytes), ``bytes (MB)``, ``bytes_gb``, ``bytes in GiB``, ``MB``, ``gb moved``.
+  A cell may give its own unit, in any case (:func:`migrasim.core.units.parse_log_size`):
+  ``950 mb`` is 950 megabytes (a log counts bytes, so ``mb`` is never millibits or megabits),
+  ``1.2 GB``, ``1,200 MB`` (thousands separators in groups of three only), ``2 GiB`` (2^30);
+  ``0`` records a day with nothing moved;
 - ``records`` (optional): records moved that day (kept for the record, not used);
-- ``rejected_bytes`` (optional): the part of ``bytes`` the target refused (to be re-sent);
+- ``rejected_bytes`` (optional): the part of ``bytes`` the target refused (to be re-sent); its
+  header may name a unit as ``bytes``'s does (``rejected_bytes (MB)``, ``rejected GB``);
 - ``complete`` (optional): ``yes`` on the day the flow finished (``no`` or blank otherwise);
 - ``note`` (optional): free text, ignored (e.g. "invented example").
 
 Every problem is reported at once, each with the file, the row (as Excel numbers it: the header
-is row 1) and the column. A flow whose accepted total exceeds the scenario's ``high`` volume is a
-warning, not an error: the estimate was too low, and the log is the better evidence.
+is row 1) and the column (as the header writes it). A flow whose accepted total exceeds the
+scenario's ``high`` volume is a warning, not an error: the estimate was too low, and the log is
+the better evidence. So is a bare number under 1 MB on a working day in a column headed just
+``bytes``: probably MB or GB typed without a unit; the warning names the rows.
 """
 
 from __future__ import annotations
@@ -627,7 +641,7 @@ def _rows_text(rows: Sequence[int]) -> str | Message:
     listed = ", ".join(str(r) for r in rows[:SHOWN_ROWS])
     if len(rows) <= SHOWN_ROWS:
         return listed
-    return N_("%(rows)s and %(more)s more", rows=listed, more=len(rows) - SHOWN_ROWS)
+    return N_("%(names)s and %(n)s more", names=listed, n=len(rows) - SHOWN_ROWS)
 
 
 def _implausible_warning(shown: str, column: str, rows: Sequence[int]) -> Message:
