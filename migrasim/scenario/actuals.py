@@ -419,7 +419,12 @@ class FlowNames:
             if flow.organisation is not None:
                 self.organisations.setdefault(_fold(flow.organisation), []).append(flow.label)
         # a folded name -> how to show it in a did-you-mean
-        self.shown = {_fold(o): o for o in scenario_organisations(scenario)}
+        # (an organisation only if it names one flow: suggesting one of several is no help)
+        self.shown = {
+            _fold(o): o
+            for o in scenario_organisations(scenario)
+            if len(self.organisations[_fold(o)]) == 1
+        }
         self.shown |= {_fold(n): n for n in self.names}
 
     def find(self, text: str) -> str | tuple[Message, Message]:

@@ -312,6 +312,7 @@ def test_names_refused_with_did_you_mean(tmp_path: Path, spec: Scenario) -> None
         ["2025-07-08", "Cardiff and Vale", "1 GB"],  # row 5
         ["2025-07-08", "cardiff  and vale", "1 GB"],  # row 6: the same flow and day again
         ["2025-07-08", "powis", "1 GB"],  # row 7: close to the organisation's name
+        ["2025-07-08", "Betsi Cadwalad", "1 GB"],  # row 8: an organisation of two is no hint
     ]
     assert _refused(_csv(tmp_path / "log.csv", rows), spec) == [
         "log.csv row 2, column flow: unknown flow 'Cardif and vale'. Fix: did you mean "
@@ -322,6 +323,8 @@ def test_names_refused_with_did_you_mean(tmp_path: Path, spec: Scenario) -> None
         "scenario",
         "log.csv row 7, column flow: unknown flow 'powis'. Fix: did you mean 'Powys'? use a "
         "flow name from the scenario",
+        "log.csv row 8, column flow: unknown flow 'Betsi Cadwalad'. Fix: use a flow name from "
+        "the scenario",
         "log.csv row 6, column date: a second row for 'Cardiff and Vale' on 2025-07-08 (first "
         "on row 5). Fix: give one row per flow per day (add the amounts together)",
     ]
@@ -485,3 +488,28 @@ def test_track_month_first_end_to_end(tmp_path: Path) -> None:
                              str(tmp_path / "o2"), "-n", "20", "--as-of", "2025-07-20")  # fmt: skip
     assert code == 2
     assert "row 3, column date: 2025-08-07 is on or after the as-of date 2025-07-20" in stderr
+
+
+def test_track_in_welsh(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(_data()), encoding="utf-8")
+    bad = _csv(tmp_path / "bad.csv", [["date", "flow", "bytes"], ["13/07/2025", "Powys", "1"]])
+    code, _, stderr = invoke("track", str(scenario), "--actuals", str(bad), "--month-first",
+                             "--lang", "cy", "--out", str(tmp_path / "o1"))  # fmt: skip
+    assert code == 2
+    assert stderr == (
+        f"Gwall: {bad} rhes 2, colofn date: nid yw '13/07/2025' yn ddyddiad o'i ddarllen â'r mis "
+        "yn gyntaf (mis 13, diwrnod 7). Ateb: hepgorwch --month-first os yw'r log yn "
+        "ysgrifennu'r diwrnod yn gyntaf, neu cywirwch y dyddiad\n"
+    )
+    small = _csv(
+        tmp_path / "small.csv", [["date", "flow", "bytes"], ["07/07/2025", "powys", "950"]]
+    )
+    code, _, stderr = invoke("track", str(scenario), "--actuals", str(small), "-n", "5",
+                             "--lang", "cy", "--out", str(tmp_path / "o2"))  # fmt: skip
+    assert code == 0, stderr
+    assert (
+        f"{small}: mae'r golofn bytes yn rhoi llai nag 1 MB ar ddiwrnod gwaith yn rhes 2; "
+        "darllenir rhif moel yno fel beitiau: os yw'r log yn cyfrif MB neu GB, enwch yr uned yn "
+        "y pennawd"
+    ) in stderr
