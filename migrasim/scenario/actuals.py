@@ -63,6 +63,8 @@ PLAUSIBLE_BYTES = 1e6
 probably in MB or GB: a warning."""
 SHOWN_ROWS = 5
 """How many rows a warning names before "and N more"."""
+MAX_SHOWN = 40
+"""A cell longer than this is quoted cut short (:func:`~migrasim.errors.quoted`)."""
 EXCEL_EPOCH = date(1899, 12, 30)
 """Day 0 of Excel's (1900) serial day numbers: serial 45810 is 2025-06-02."""
 
@@ -372,7 +374,8 @@ class _RowReader:
             amount, own_unit = units.parse_log_size(value, 1.0 if unit is None else unit)
         except UnitError as exc:
             text = cell_text(value) if not isinstance(value, bool) else ""
-            if re.match(r"\s*[+-]?\.?\d", text):  # a number with a unit it cannot read
+            # a number with a unit it cannot read (a long cell gets the short message)
+            if re.match(r"\s*[+-]?\.?\d", text) and len(text) <= MAX_SHOWN:
                 self.fail(key, exc.problem, N_("give a number or a size such as '950 MB', "
                                                "'1.2 GB' or '1,200 MB' (a unit in any case: "
                                                "'mb' is megabytes)"))  # fmt: skip
@@ -391,7 +394,7 @@ class _RowReader:
             return None
         if key == "bytes":
             self.bare_bytes = unit is None and not own_unit
-        return amount
+        return amount + 0.0  # -0 is 0
 
 
 def scenario_organisations(scenario: Scenario) -> list[str]:
@@ -438,21 +441,21 @@ class FlowNames:
                 continue
             if len(found) == 1:
                 return found[0]
-            names = ", ".join(repr(n) for n in found)
+            names = ", ".join(quoted(n) for n in found)
             if what == "flow":
                 return (
-                    N_("%(name)s matches several flows: %(names)s", name=repr(text), names=names),
+                    N_("%(name)s matches several flows: %(names)s", name=quoted(text), names=names),
                     N_("write the flow's name exactly as in the scenario"),
                 )
             return (
                 N_("%(name)s is an organisation with several flows: %(names)s",
-                   name=repr(text), names=names),
+                   name=quoted(text), names=names),
                 N_("give one row per flow, named as in the scenario"),
             )  # fmt: skip
         close = difflib.get_close_matches(folded, list(self.shown), n=1)
         hint = N_("did you mean %(name)s? ", name=repr(self.shown[close[0]])) if close else ""
         return (
-            N_("unknown flow %(flow)s", flow=repr(text)),
+            N_("unknown flow %(flow)s", flow=quoted(text)),
             N_("%(hint)suse a flow name from the scenario", hint=hint),
         )
 
