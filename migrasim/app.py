@@ -806,6 +806,7 @@ def track(
     execution: Execution = LOCAL,
     lang: str = "en",
     progress: ProgressFactory | None = None,
+    month_first: bool = False,
 ) -> TrackOutput:
     """Re-forecast SCENARIO from the transfer log ``actuals`` as of ``as_of`` (default: the day
     after its last date): the plan and the re-forecast on the same seed; writes summary.csv
@@ -826,7 +827,7 @@ def track(
     from migrasim.scenario.loader import load_scenario
 
     spec = load_scenario(path, overrides)
-    log = read_actuals(actuals, str(actuals), spec, as_of)
+    log = read_actuals(actuals, str(actuals), spec, as_of, month_first=month_first)
     out = out if out is not None else Path("results") / f"{path.stem}-track"
     prepare_out_dir(out, force, [path, actuals])  # fail fast, before any simulation
     seed = default_seed(spec, seed)

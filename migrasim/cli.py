@@ -623,6 +623,11 @@ def solve(
     help="Forecast from this date (default: the day after the log's last date).",
 )
 @click.option(
+    "--month-first",
+    is_flag=True,
+    help="Read the log's dates 01/02/2025 as month first (2 January); default day first.",
+)
+@click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     help="Results folder (default: results/<scenario>-track).",
@@ -639,6 +644,7 @@ def track(
     scenario: Path,
     actuals: Path,
     as_of: Any,
+    month_first: bool,
     out: Path | None,
     force: bool,
     overrides: tuple[str, ...],
@@ -669,7 +675,7 @@ def track(
     with _Progress() as progress:
         result = app.track(
             scenario, actuals, day, overrides, out, force, replications, seed, execution, lang,
-            progress,
+            progress, month_first=month_first,
         )  # fmt: skip
     for warning in result.warnings:
         _echo(term(t, "warning", warning=translated(warning, t.gettext)), err=True)

@@ -4,6 +4,8 @@
   ``GiB``, ``TiB``, ``PiB`` powers of 2; ``bit``, ``kbit``, ``Mbit``, ``Gbit``, ``Tbit`` are bits.
 * Rates: a size per time, ``/s``, ``/min``, ``/h``, ``/day``, ``/week``; ``bps``, ``kbps``,
   ``Mbps``, ``Gbps`` are bits per second. ``100 Mbit/s`` is 12.5 MB/s.
+* Transfer logs (:func:`parse_log_size`): the same size units in any case (``mb`` is a
+  megabyte there, never a millibit), and a bare number in the unit the column names.
 * Durations: ``s``, ``min``, ``h``, ``day(s)``, ``week(s)``, ``year(s)`` (a year is 365.25 days).
 
 Every function returns floats in SI base units (bytes, bytes per second, seconds) and raises
@@ -149,6 +151,67 @@ def parse_size(text: object) -> float:
     if "/" in unit:
         raise UnitError(N_("%(text)s is a rate", text=repr(text)), SIZE_HELP)
     return number * _byte_factor(unit, text, SIZE_HELP)
+
+
+# A transfer log counts bytes, so there a unit is read whatever its case: 'mb' is a megabyte
+# and 'gb' a gigabyte (in a scenario they are refused as ambiguous, bits or bytes). Decimal and
+# binary stay apart: 'mb' is 10^6 bytes, 'mib' 2^20; the bit units ('mbit') stay bits.
+# Words spelt out ('2 gigabytes') are read too, decimal for kilo- to peta-, binary for kibi-.
+_LOG_BYTE_UNITS: dict[str, float] = {unit.casefold(): f for unit, f in _BYTE_UNITS.items()} | {
+    f"{prefix}byte{plural}": factor
+    for prefix, factor in (("kilo", 1e3), ("mega", 1e6), ("giga", 1e9), ("tera", 1e12),
+                           ("peta", 1e15), ("kibi", 2.0**10), ("mebi", 2.0**20),
+                           ("gibi", 2.0**30), ("tebi", 2.0**40), ("pebi", 2.0**50))
+    for plural in ("", "s")
+}  # fmt: skip
+
+LOG_SIZE_HELP = N_(
+    "a number in the column's unit, or a size such as '950 MB', '1.2 GB' or '1,200 MB' (units "
+    "in any case: 'mb' is megabytes, 'MiB' 2^20 bytes)"
+)
+
+
+def _nearest_log_unit(name: str) -> str | Message:
+    """``"; did you mean 'GB'?"`` for the size unit closest to ``name`` in any case, or ''."""
+    shown = {unit.casefold(): unit for unit in _BYTE_UNITS} | {
+        unit: unit for unit in _LOG_BYTE_UNITS if unit.endswith("bytes")
+    }
+    close = difflib.get_close_matches(name.casefold(), list(shown), n=1)
+    return N_("; did you mean %(unit)s?", unit=repr(shown[close[0]])) if close else ""
+
+
+def log_size_unit(name: str) -> float | None:
+    """Bytes per unit of a size unit named in a transfer log, in any case (``'mb'`` -> 1e6,
+    ``'GiB'`` -> 2^30), or None if ``name`` is not a size unit."""
+    return _LOG_BYTE_UNITS.get(name.strip().casefold())
+
+
+def parse_log_size(value: object, unit: float = 1.0) -> tuple[float, bool]:
+    """Bytes in a transfer-log cell, and whether the cell named its own unit.
+
+    A number (an Excel numeric cell, or text such as ``'950'`` or ``'1,200'``) is in ``unit``
+    bytes, the unit the column's header names; text with a unit is read in its own unit, in any
+    case (``'950 mb'`` -> 9.5e8, ``'1.2gb'`` -> 1.2e9, ``'1,200 MB'`` -> 1.2e9). Thousands
+    separators only in groups of three digits (``'1,2 GB'`` is refused)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value) * unit, False
+    number, name = _split(value, LOG_SIZE_HELP)
+    if not name:
+        return number * unit, False
+    if "/" in name:
+        raise UnitError(N_("%(text)s is a rate", text=repr(value)), LOG_SIZE_HELP)
+    factor = log_size_unit(name)
+    if factor is None:
+        raise UnitError(
+            N_(
+                "unknown unit %(unit)s in %(text)s%(hint)s",
+                unit=repr(name),
+                text=repr(value),
+                hint=_nearest_log_unit(name),
+            ),
+            LOG_SIZE_HELP,
+        )
+    return number * factor, True
 
 
 def _per_time(unit: str, text: object, expected: str) -> tuple[str, float]:
