@@ -145,12 +145,18 @@ def track_view(inputs: ReportInputs, t: Translator) -> TrackView | None:
         later=days.estimate is not None and days.estimate > 0,
         plan_verdict=verdict(plan_headline),
         plan_chance=None if plan.prob is None else t.percent(plan.prob),
-        chance_change=None if change.estimate is None else _points(change.estimate),
-        chance_change_low=None if change.low is None else _points(change.low),
-        chance_change_high=None if change.high is None else _points(change.high),
+        chance_change=None if change.estimate is None else _tenths(change.estimate),
+        chance_change_low=None if change.low is None else _tenths(change.low),
+        chance_change_high=None if change.high is None else _tenths(change.high),
         unreported=len(inputs.unreported),
         flows=inputs.results.counts.flows,
     )
+
+
+def _tenths(share: float) -> str:
+    """A change in a chance in percentage points to a tenth: ``+1.5``, ``−0.8``, ``0``."""
+    value = round(100 * share, 1)
+    return "0" if value == 0 else f"{value:+.1f}".replace("-", "\u2212")
 
 
 def _signed(days: float) -> str:
