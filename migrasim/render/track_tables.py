@@ -51,7 +51,7 @@ def _evidence_words(row: FlowProgress) -> str:
 
 def progress_frame(rows: Sequence[FlowProgress]) -> pd.DataFrame:
     """One row per flow and the programme's (ALL); ``reported``: ``no`` for a flow with no row
-    in the transfer log (the programme's row: ``yes`` when any flow reported)."""
+    in the transfer log (the programme's row: ``yes``)."""
     return pd.DataFrame(
         [
             {
