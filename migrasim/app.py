@@ -852,7 +852,7 @@ def track(
                     result.forecast.model)  # fmt: skip
     advice = None if found is None else restated_fix(found, spec, remaining, log.as_of)
     need = capacity_need(remaining, result.forecast.model, found, seed,
-                         forecast.replications or 0)  # fmt: skip
+                         forecast.replications or 0, keep_spread=True)  # fmt: skip
     if need is not None:
         need = restated_need(need, spec, remaining)
     forecast = replace(forecast, capacity=need, overrides=tuple(overrides))

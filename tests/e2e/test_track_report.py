@@ -206,3 +206,37 @@ def test_the_leak_check_sees_track_english(tmp_path: Path) -> None:
         "Programme P80: %(p80)s, %(slip)s days against the plan's %(plan)s (95%% interval "
         "%(low)s to %(high)s days)." in found
     )
+
+
+def test_the_capacity_needed_keeps_the_logged_efficiencys_uncertainty(tmp_path: Path) -> None:
+    """The need is found on the re-forecast's own draws, the calibrated efficiency drawn as in
+    the re-forecast: so the file's value is enough for a P50 (or P80) chance exactly when the
+    re-forecast's chance is at least 50 % (80 %). Set to one value, as ``--set`` sets a key,
+    the efficiency's spread would be lost and the need understated (9.9 GB for a P80 where the
+    file's 10 GB gives a 66 % chance)."""
+    import yaml
+
+    from tests.helpers import scenario_dict
+
+    # Mon 7 July 2025, Mon-Fri; two flows each on its own 10 GB a day; go-live 1 August.
+    flows = [{"name": "A", "volume": "100 GB", "links": ["pipe"]},
+             {"name": "B", "volume": "30 GB", "links": ["pipe"]}]  # fmt: skip
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(scenario_dict(
+        {"pipe": {"daily_cap": "10 GB", "per_flow": True}}, flows, go_live="2025-08-01")),
+        encoding="utf-8")  # fmt: skip
+    rows = ["date,flow,bytes"]  # a week at half the plan's rate, B idle on the Tuesday
+    for day in ("2025-07-07", "2025-07-08", "2025-07-09", "2025-07-10", "2025-07-11"):
+        rows += [f"{day},A,5 GB", f"{day},B,{'0' if day == '2025-07-08' else '5 GB'}"]
+    log = tmp_path / "log.csv"
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code, _, stderr = invoke("track", str(scenario), "--actuals", str(log), "--out", str(out),
+                             "-n", "50", "--seed", "1")  # fmt: skip
+    assert code == 0, stderr
+    with (out / "summary.csv").open(encoding="utf-8") as handle:
+        chance = float(next(r for r in csv.DictReader(handle) if r["flow"] == "ALL")
+                       ["prob_by_go_live"])  # fmt: skip
+    assert 0.5 <= chance < 0.8  # the case that tells the two apart
+    assert _fix_value(out / "fix.csv", "0.5") <= 10.0
+    assert _fix_value(out / "fix.csv", "0.8") > 10.0
