@@ -851,11 +851,11 @@ def track(
     found = fix_for(remaining, forecast.programme.bottleneck, str(path), overrides,
                     result.forecast.model)  # fmt: skip
     advice = None if found is None else restated_fix(found, spec, remaining, log.as_of)
-    need = capacity_need(remaining, result.forecast.model, found, seed,
-                         forecast.replications or 0, keep_spread=True)  # fmt: skip
-    if need is not None:
-        need = restated_need(need, spec, remaining)
-    forecast = replace(forecast, capacity=need, overrides=tuple(overrides))
+    # The capacity for each chance (the costliest part) is searched in a process forked now,
+    # while this one makes the tables and the chart.
+    search = functools.partial(capacity_need, remaining, result.forecast.model, found, seed,
+                               forecast.replications or 0, keep_spread=True)  # fmt: skip
+    need_of = forked(search)
     table = progress_frame(rows)
     # No timeline.csv: the re-forecast's baseline starts at the as-of date, and a flow marked
     # complete finished before it (its curve is in the log, not in the simulation).
@@ -883,6 +883,10 @@ def track(
     # The report's charts and extra tables, in order: more sections (a forecast history's
     # trend, what moved the date) are added to these two.
     pngs = {"track_burnup.png": figure_png(figure)}
+    need = need_of()
+    if need is not None:
+        need = restated_need(need, spec, remaining)
+    forecast = replace(forecast, capacity=need, overrides=tuple(overrides))
     extra_tables = [progress_table(rows), *report_tables(forecast)]
     command = reproduce_command(
         "track", [path], overrides, forecast.replications, seed,
