@@ -240,3 +240,41 @@ def test_the_capacity_needed_keeps_the_logged_efficiencys_uncertainty(tmp_path: 
     assert 0.5 <= chance < 0.8  # the case that tells the two apart
     assert _fix_value(out / "fix.csv", "0.5") <= 10.0
     assert _fix_value(out / "fix.csv", "0.8") > 10.0
+
+
+def test_a_flow_with_no_report_reads_no_report_in_every_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendering only: the rows say Cardiff sent no report (the conditioning that decides it is
+    analysis/track.py's), and every output says so."""
+    from dataclasses import replace
+
+    from migrasim.analysis import track
+
+    real = track.progress_rows
+
+    def silent_cardiff(*args: Any, **kwargs: Any) -> list[track.FlowProgress]:
+        rows = real(*args, **kwargs)
+        return [replace(r, reported=False) if r.name == "Cardiff" else r for r in rows]
+
+    monkeypatch.setattr(track, "progress_rows", silent_cardiff)
+    out = tmp_path / "out"
+    stdout = _track(out)
+    cardiff = next(line for line in stdout.splitlines() if line.startswith("Cardiff "))
+    assert cardiff.endswith("no report: no row in the transfer log, forecast from the plan")
+    assert "Flows with no report (no row in the transfer log): 1 of 29." in stdout
+    with (out / "progress.csv").open(encoding="utf-8") as handle:
+        rows = {r["flow"]: r for r in csv.DictReader(handle)}
+    assert rows["Cardiff"]["reported"] == "no"
+    assert rows["Cardiff"]["what_changed"].startswith("no report")
+    assert rows["Swansea"]["reported"] == "yes"
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert _by_id(page, "unreported") == (
+        "1 of 29 flows sent no report (no row in the transfer log): each is forecast from the "
+        "plan from the as-of date."
+    )
+    assert "no report: no row in the transfer log, forecast from the plan</td>" in page
+    book = load_workbook(out / "summary.xlsx")
+    sheet = book["Progress against the plan"]
+    said = {row[0]: row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert said["Cardiff"] == "no report: no row in the transfer log, forecast from the plan"
