@@ -58,6 +58,8 @@ def programme_slip(plan: Outcome, forecast: Outcome, as_of: date, seed: int) -> 
     after = date_stats(ordinal_days(b), go_live, exact=forecast.mc is None)
     days = Interval(None, None, None)
     chance = Interval(None, None, None)
+    if before.p80 is not None and after.p80 is not None:  # unpaired: no interval
+        days = Interval(float((after.p80 - before.p80).days), None, None)
     if len(a) == len(b):
         days = quantile_differences(a, b, (0.8,), seed)[0]
         if exact and days.estimate is not None:  # one outcome each: the difference is exact

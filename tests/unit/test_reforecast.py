@@ -174,3 +174,14 @@ def test_the_terminal_says_no_report_in_its_language() -> None:
     assert "dim adroddiad" in welsh[2]
     assert welsh[-1] == "Llifoedd heb adroddiad (dim rhes yn y log trosglwyddo): 1 o 2."
     assert "no report" not in "\n".join(welsh)
+
+
+def test_a_plan_without_uncertainty_still_gives_the_slip() -> None:
+    # The plan is one run (no uncertain input) finishing on day 3; the re-forecast's ten runs
+    # (the calibration makes the throughput uncertain) have their P80 on day 7 + 4 = 11. No
+    # pairs, so no interval; the chance's change needs pairs too.
+    plan = _Outcome(np.array([BASE + 3.0]), _Spec(date.fromordinal(BASE + 8)), mc=None)
+    forecast = _Outcome(BASE + 4 + np.arange(10.0), _Spec(date.fromordinal(BASE + 8)))
+    slip = programme_slip(plan, forecast, date(2025, 12, 1), seed=1)  # type: ignore[arg-type]
+    assert (slip.days.estimate, slip.days.low, slip.days.high) == (8.0, None, None)
+    assert slip.chance_change.estimate is None
