@@ -792,6 +792,8 @@ class TrackOutput:
     as_of: date
     warnings: tuple[str, ...]
     out: Path
+    slip: Any = None  # analysis.reforecast.Slip: the programme P80 and chance against the plan
+    advice: Any = None  # analysis.reforecast.TrackFix: the fix for the work left, or None
 
 
 def track(
@@ -809,10 +811,15 @@ def track(
     month_first: bool = False,
 ) -> TrackOutput:
     """Re-forecast SCENARIO from the transfer log ``actuals`` as of ``as_of`` (default: the day
-    after its last date): the plan and the re-forecast on the same seed; writes summary.csv
-    (the re-forecast), progress.csv, track_burnup.png, report.html and summary.xlsx."""
+    after its last date): the plan and the re-forecast on the same seed; the programme's slip
+    against the plan (paired), and what would fix the work left from the as-of date (``run``'s
+    advice on the remaining scenario); writes summary.csv (the re-forecast), progress.csv,
+    fix.csv, track_burnup.png, report.html and summary.xlsx."""
+    from migrasim.analysis.advice import fix_for
+    from migrasim.analysis.board import capacity_need
+    from migrasim.analysis.reforecast import programme_slip, restated_fix, restated_need
     from migrasim.analysis.track import progress_rows, track_scenario
-    from migrasim.render.bundle import csv_files
+    from migrasim.render.bundle import csv_files, fix_files, report_files, report_tables
     from migrasim.render.i18n import fill, translator
     from migrasim.render.messages import CHARTS
     from migrasim.render.tables import (
@@ -838,6 +845,18 @@ def track(
         {r.name: r.p80 for r in plan.rows},
         {r.name: r.p80 for r in forecast.rows},
     )
+    slip = programme_slip(result.plan, result.forecast, log.as_of, seed)
+    # What would fix it: run's advice on the work left from the as-of date (the remaining
+    # scenario, its throughput calibrated), stated in the scenario file's terms.
+    remaining = result.conditioned.scenario
+    found = fix_for(remaining, forecast.programme.bottleneck, str(path), overrides,
+                    result.forecast.model)  # fmt: skip
+    advice = None if found is None else restated_fix(found, spec, remaining, log.as_of)
+    # The capacity for each chance (the costliest part) is searched in a process forked now,
+    # while this one makes the tables and the chart.
+    search = functools.partial(capacity_need, remaining, result.forecast.model, found, seed,
+                               forecast.replications or 0, keep_spread=True)  # fmt: skip
+    need_of = forked(search)
     table = progress_frame(rows)
     # No timeline.csv: the re-forecast's baseline starts at the as-of date, and a flow marked
     # complete finished before it (its curve is in the log, not in the simulation).
@@ -860,15 +879,25 @@ def track(
     figure = track_burnup_figure(
         cumulative, plan.band, plan.programme.total_bytes, forecast.band, delivered,
         forecast.programme.total_bytes, spec.go_live,
-        fill(t, CHARTS["track_title"], name=spec.name), t,
+        fill(t, CHARTS["track_title"], name=spec.name, date=t.date(log.as_of, "long")), t,
     )  # fmt: skip
+    # The report's charts and extra tables, in order: more sections (a forecast history's
+    # trend, what moved the date) are added to these two.
     pngs = {"track_burnup.png": figure_png(figure)}
+    need = need_of()
+    if need is not None:
+        need = restated_need(need, spec, remaining)
+    forecast = replace(forecast, capacity=need, overrides=tuple(overrides))
+    extra_tables = [progress_table(rows), *report_tables(forecast)]
     command = reproduce_command(
         "track", [path], overrides, forecast.replications, seed,
         ["--actuals", str(actuals), "--as-of", log.as_of.isoformat()],
     )  # fmt: skip
-    files = {**csv_files(tables), **pngs}
-    files |= _report_files(path, overrides, result.forecast, forecast, pngs, command, lang,
-                           [progress_table(rows)], None)  # fmt: skip
+    files = {**csv_files(tables), **pngs, **fix_files(forecast)}
+    inputs = _report_inputs(path, overrides, result.forecast, forecast, command, extra_tables,
+                            advice)  # fmt: skip
+    inputs = replace(inputs, slip=slip, unreported=tuple(r.name for r in rows if not r.reported))
+    files |= report_files(inputs, lang, lambda: pngs)
     write_files(out, files, force=force, protect=[path, actuals])
-    return TrackOutput(plan, forecast, rows, log.as_of, log.warnings, out)
+    warnings = (*log.warnings, *result.conditioned.warnings)
+    return TrackOutput(plan, forecast, rows, log.as_of, warnings, out, slip, advice)

@@ -666,8 +666,7 @@ def track(
     """
     from migrasim import app
     from migrasim.render.i18n import translator
-    from migrasim.render.terminal import term
-    from migrasim.render.track_tables import what_changed
+    from migrasim.render.terminal import term, track_lines
 
     t = translator(lang)
     execution = _execution(workers, scheduler)
@@ -682,34 +681,8 @@ def track(
     forecast = result.forecast
     _echo(term(t, "track_header", name=forecast.scenario_name, date=result.as_of,
                     n=forecast.replications, seed=forecast.seed))  # fmt: skip
-    head = {k: term(t, k) for k in ("flow", "across", "done_share", "plan_p80", "new_p80",
-                                     "slip", "what_changed")}  # fmt: skip
-    width = max(len(head["flow"]), *(len(r.name) for r in result.progress))
-    # each column as wide as its header in this language, at least as its values need
-    w = {
-        k: max(len(head[k]), n)
-        for k, n in (
-            ("across", 9),
-            ("done_share", 6),
-            ("plan_p80", 10),
-            ("new_p80", 10),
-            ("slip", 6),
-        )
-    }
-    never = term(t, "never_short")
-    _echo(f"{head['flow']:<{width}}  {head['across']:>{w['across']}}  "
-               f"{head['done_share']:>{w['done_share']}}  {head['plan_p80']:<{w['plan_p80']}}  "
-               f"{head['new_p80']:<{w['new_p80']}}  {head['slip']:>{w['slip']}}  "
-               f"{head['what_changed']}")  # fmt: skip
-    for row in result.progress:
-        slip = "" if row.slip_days is None else f"{row.slip_days:+d}d"
-        _echo(
-            f"{row.name:<{width}}  {row.delivered_bytes / 1e9:>{w['across'] - 3}.1f} GB  "
-            f"{row.percent_complete:>{w['done_share'] - 1}.1f}%  "
-            f"{_day(row.plan_p80, never):<{w['plan_p80']}}  "
-            f"{_day(row.new_p80, never):<{w['new_p80']}}  {slip:>{w['slip']}}  "
-            f"{translated(what_changed(row), t.gettext)}"
-        )
+    for line in track_lines(result.progress, result.slip, forecast, result.advice, t):
+        _echo(line)
     _echo(term(t, "written", folder=result.out))
 
 
@@ -841,10 +814,6 @@ def schema(out: Path | None, force: bool) -> None:
     else:
         written = write_file(out, text, force)
         _echo(f"Schema written to {written}")
-
-
-def _day(day: object, never: str) -> str:
-    return never if day is None else str(day)
 
 
 class _Output:

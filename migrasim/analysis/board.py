@@ -247,10 +247,20 @@ def _finisher(
 
 
 def capacity_need(
-    scenario: Scenario, model: Model, fix: Fix | None, seed: int, replications: int
+    scenario: Scenario,
+    model: Model,
+    fix: Fix | None,
+    seed: int,
+    replications: int,
+    keep_spread: bool = False,
 ) -> CapacityNeed | None:
     """The bottleneck's capacity needed for a P50 and a P80 chance of making go-live, each with
-    its interval (see the module's rule); None without go-live, a fix or the draws."""
+    its interval (see the module's rule); None without go-live, a fix or the draws.
+
+    ``keep_spread``: the key is drawn as the scenario gives it and each draw's value over its
+    likely one multiplies the value searched (``track``'s remaining scenario, whose calibrated
+    capacity is the plan's value times an uncertain efficiency: the need keeps that
+    uncertainty), instead of set to one value as ``--set`` sets it."""
     go_live = model.go_live
     if fix is None or go_live is None or replications < 2:
         return None
@@ -272,9 +282,10 @@ def capacity_need(
     deadline = model.clock.to_sim(datetime.combine(go_live, time()))
     bound = min(model.horizon, max(0.0, deadline + DAY_S))
     # Drawn with the key at one value (its likely one), as ``--set`` runs it: the column is then
-    # that value times what else multiplies it in each draw (a bandwidth's efficiency).
-    block = draw_block(_with_link_value(scenario, fix.link, attribute, likely), model, seed, 0,
-                       bound)  # fmt: skip
+    # that value times what else multiplies it in each draw (a bandwidth's efficiency); with
+    # ``keep_spread`` the key's own spread is kept in that multiplier too.
+    drawn = scenario if keep_spread else _with_link_value(scenario, fix.link, attribute, likely)
+    block = draw_block(drawn, model, seed, 0, bound)
     probe = lone_flows(model, set(block.down))
     draws = MAX_DRAWS if len(probe) == len(model.flows) else ENGINE_DRAWS
     # Bounded cost: each draw re-solves every flow some 40 times; beyond FLOW_DRAW_BUDGET

@@ -373,8 +373,11 @@ def _capacity_that_ran(link: str, changes: Sequence[Change], t: Translator) -> s
     return fill(t, BOARD["binding_what_if"], link=subject, capacity=capacity)
 
 
-def capacity_lines(need: CapacityNeed | None, t: Translator) -> tuple[str, list[str], str] | None:
-    """(heading, one line per target, note) for the capacity needed with its uncertainty."""
+def capacity_lines(
+    need: CapacityNeed | None, t: Translator, as_of: datetime.date | None = None
+) -> tuple[str, list[str], str] | None:
+    """(heading, one line per target, note) for the capacity needed with its uncertainty;
+    ``as_of``: a re-forecast's (``track``), for the work left on that date."""
     if need is None:
         return None
     noun = fill(t, CAPACITY_NOUNS[need.noun]) if need.noun in CAPACITY_NOUNS else need.noun
@@ -400,6 +403,9 @@ def capacity_lines(need: CapacityNeed | None, t: Translator) -> tuple[str, list[
             lines.append(fill(t, BOARD["capacity_for"], chance=chance, needed=needed, low=low,
                               high=high))  # fmt: skip
     note = fill(t, BOARD["capacity_note"], n=f"{need.replications:,}")
+    if as_of is not None:
+        note = fill(t, BOARD["capacity_note_track"], n=f"{need.replications:,}",
+                    date=t.date(as_of, "long"))  # fmt: skip
     if need.unit == "Mbit/s":
         note = f"{note} {fill(t, BOARD['capacity_nominal'])}"
     return head, lines, note

@@ -15,6 +15,7 @@ from typing import Literal
 from migrasim.analysis.advice import MAX_FACTOR, Fix
 from migrasim.analysis.compare import CompareAdvice
 from migrasim.analysis.records import FlowSummary, RunReport
+from migrasim.analysis.reforecast import TrackFix
 from migrasim.analysis.solve import SolveAdvice
 from migrasim.analysis.sweep import SweepAdvice
 from migrasim.core.rules import Status, in_time, status
@@ -33,9 +34,9 @@ __all__ = [
     "verdict_text",
 ]
 
-Advice = Fix | CompareAdvice | SweepAdvice | SolveAdvice
+Advice = Fix | CompareAdvice | SweepAdvice | SolveAdvice | TrackFix
 """What would make go-live, as data: a run's fix, a comparison's, a sweep's or a solve's
-answer."""
+answer, or a re-forecast's fix for the work left (``track``)."""
 
 Verdict = Literal["yes", "no", "risk", "none"]
 
@@ -116,7 +117,23 @@ def advice_text(advice: Advice, t: Translator) -> str:
         return _compare_text(advice, t)
     if isinstance(advice, SolveAdvice):
         return _solve_text(advice, t)
+    if isinstance(advice, TrackFix):
+        return _track_fix_text(advice, t)
     return _sweep_text(advice, t)
+
+
+def _track_fix_text(advice: TrackFix, t: Translator) -> str:
+    """``run``'s fix sentence for the work left on the as-of date (``track``)."""
+    fix = advice.fix
+    noun = fill(t, CAPACITY_NOUNS[fix.noun]) if fix.noun in CAPACITY_NOUNS else fix.noun
+    date = t.date(advice.as_of, "long")
+    if fix.already:
+        return fill(t, ADVICE["track_already"], date=date)
+    if fix.needed is None or fix.factor is None:
+        return fill(t, ADVICE["track_not_enough"], date=date, noun=noun, link=fix.link,
+                    factor=f"{MAX_FACTOR:g}", current=fix.current)  # fmt: skip
+    return fill(t, ADVICE["track_raise"], date=date, noun=noun, link=fix.link,
+                needed=fix.needed, current=fix.current, factor=f"{fix.factor:.1f}")  # fmt: skip
 
 
 def _fix_text(fix: Fix, t: Translator) -> str:

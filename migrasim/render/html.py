@@ -117,6 +117,27 @@ class HeadlineView:
 
 
 @dataclass(frozen=True)
+class TrackView:
+    """A re-forecast's first screen (``track``): the as-of date and the programme against its
+    plan, formatted (None = never, or no interval)."""
+
+    as_of: str  # the as-of date in words
+    plan_p80: str | None
+    slip: str | None  # new P80 minus the plan's, signed days ("+256", "−3", "0")
+    slip_low: str | None  # its paired 95 % interval
+    slip_high: str | None
+    slip_count: int  # its size in whole days (for the plural)
+    later: bool  # the P80 moved later
+    plan_verdict: Verdict
+    plan_chance: str | None
+    chance_change: str | None  # percentage points, signed
+    chance_change_low: str | None
+    chance_change_high: str | None
+    unreported: int  # flows with no row in the transfer log
+    flows: int
+
+
+@dataclass(frozen=True)
 class ComparisonRow:
     """One scenario in the compare report's side-by-side table, formatted. An interval is
     None where there is none (a deterministic scenario's, or the first scenario's change)."""
@@ -233,6 +254,7 @@ class PageView:
     drivers: list[DriverRow] = field(default_factory=list)  # top sensitivity drivers
     comparison: list[ComparisonRow] = field(default_factory=list)  # compare: side by side
     detail: str | None = None  # compare: the scenario the summary and the rest describe
+    track: TrackView | None = None  # track: the re-forecast against the plan, as of a date
 
 
 def lateness(day: datetime.date, go_live: datetime.date) -> Lateness:

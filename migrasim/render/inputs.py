@@ -20,6 +20,7 @@ from migrasim.analysis.records import (
     SweepPoint,
     SwingSummary,
 )
+from migrasim.analysis.reforecast import Slip
 from migrasim.render.headlines import Headline
 
 __all__ = [
@@ -84,6 +85,10 @@ class ReportInputs:
     # side by side before anything else, and the label of the scenario the rest describes.
     comparison: tuple[CompareRow, ...] = ()
     detail: str | None = None
+    # A re-forecast (track): the programme against its plan as of the log's date (the date is
+    # in the title and the first screen), and the flows with no row in the log.
+    slip: Slip | None = None
+    unreported: tuple[str, ...] = ()
 
     @property
     def seed(self) -> int:

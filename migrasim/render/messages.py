@@ -141,6 +141,13 @@ ABOUT_ITEMS: dict[str, str] = {
     "holding_back": N_("What holds us back"),
     "capacity": N_("What would fix it: the capacity needed, with its uncertainty"),
     "never": N_("never"),
+    "as_of": N_("Re-forecast as of"),
+    "plan_p80": N_("P80 in the plan"),
+    "slip_days": N_("Slip of the P80 against the plan (days)"),
+    "slip_ci_low": N_("Slip interval, low (days)"),
+    "slip_ci_high": N_("Slip interval, high (days)"),
+    "plan_prob_by_go_live": N_("Chance by go-live in the plan"),
+    "plan_verdict": N_("Will we make go-live? (the plan)"),
     "yes": N_("yes"),
     "no": N_("no"),
 }
@@ -188,6 +195,24 @@ ADVICE: dict[str, str] = {
     "raise_exact": N_(
         "Raise the %(noun)s of link '%(link)s' from %(current)s to %(needed)s (%(factor)s×): "
         "everything then finishes before go-live (no input of this scenario is uncertain)."
+    ),
+    # track: the same search on the work left on the as-of date, at the logged throughput
+    "track_already": N_(
+        "From %(date)s, at the most likely inputs and the throughput the transfer log shows, "
+        "the work left already finishes before go-live; the risk comes from the uncertain "
+        "inputs."
+    ),
+    "track_not_enough": N_(
+        "From %(date)s, raising the %(noun)s of link '%(link)s' alone (even to %(factor)s "
+        "times the scenario's %(current)s) does not finish the work left before go-live at the "
+        "most likely inputs: the limit lies elsewhere (start dates, dependencies, lead times or "
+        "other links)."
+    ),
+    "track_raise": N_(
+        "From %(date)s, at the most likely inputs and the throughput the transfer log shows, "
+        "the %(noun)s of link '%(link)s' would need %(needed)s (the scenario's %(current)s, "
+        "%(factor)s×) for the work left to finish before go-live; this ignores the uncertainty "
+        "and is not the fix."
     ),
     "compare_none_better": N_(
         "None of the alternatives does better than %(first)s (P80 %(p80)s); see the comparison "
@@ -251,7 +276,7 @@ ADVICE_COUNTS: dict[str, tuple[str, str]] = {
 
 #: Chart titles, axis labels, legends and annotations (plots.py).
 CHARTS: dict[str, str] = {
-    "track_title": N_("%(name)s: progress and re-forecast"),
+    "track_title": N_("Progress to %(date)s and the re-forecast: %(name)s"),
     "track_plan_band": N_("plan P10-P90"),
     "track_plan_p50": N_("plan P50"),
     "track_forecast_band": N_("re-forecast P10-P90"),
@@ -433,6 +458,20 @@ TERMINAL: dict[str, str] = {
     "plan_p80": N_("plan P80"),
     "new_p80": N_("new P80"),
     "slip": N_("slip"),
+    "slip_days": N_("slip (days)"),
+    "track_p80": N_(
+        "Programme P80: %(p80)s, %(slip)s days against the plan's %(plan)s (95%% interval "
+        "%(low)s to %(high)s days)."
+    ),
+    "track_p80_no_interval": N_(
+        "Programme P80: %(p80)s, %(slip)s days against the plan's %(plan)s."
+    ),
+    "track_p80_never": N_("Programme P80: %(p80)s (the plan's: %(plan)s)."),
+    "track_chance": N_(
+        "Chance of making go-live: %(chance)s now, %(plan)s in the plan (%(points)s points, "
+        "95%% interval %(low)s to %(high)s); the plan's answer: %(answer)s."
+    ),
+    "no_report": N_("Flows with no report (no row in the transfer log): %(n)s of %(total)s."),
     "what_changed": N_("what changed"),
     "access_token": N_("Access token (this run only): %(token)s"),
     "serving": N_("Serving %(file)s at %(url)s (Ctrl+C to stop)"),
@@ -524,6 +563,12 @@ BOARD: dict[str, str] = {
         "go-live (the question migrasim solve answers with the target 'P80 < go_live')."
     ),
     "capacity_for_exact": N_("%(chance)s chance of making go-live: %(needed)s"),
+    "capacity_note_track": N_(
+        "From %(n)s of the re-forecast's simulated draws of the work left on %(date)s, at the "
+        "throughput the transfer log shows: the smallest value at which that share of the draws "
+        "finishes everything before go-live, stated as the scenario file's value of the key "
+        "(the efficiency the log shows applies to it)."
+    ),
     "more_than": N_("more than %(value)s"),
     "at_most": N_("at most %(value)s"),
     "per_day": N_("%(value)s a day"),

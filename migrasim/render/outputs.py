@@ -85,6 +85,11 @@ TRACK = (
     COMPLETIONS,
     BOTTLENECKS,
     Output("track_burnup.png", "chart: delivered so far and the re-forecast against the plan"),
+    Output(
+        "fix.csv",
+        "with go-live and replications: the capacity for a P50 and a P80 chance of finishing "
+        "the work left from the as-of date, as --set takes it",
+    ),
     MARKER,
 )
 

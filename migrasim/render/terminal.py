@@ -11,8 +11,19 @@ from typing import cast
 
 from migrasim.analysis.compare import CompareRow
 from migrasim.analysis.records import RunReport
+from migrasim.analysis.reforecast import Slip
+from migrasim.analysis.track import FlowProgress
+from migrasim.core.rules import in_time
 from migrasim.render.board import binding_words, capacity_lines, what_if_title
-from migrasim.render.headlines import Verdict, headline_from, verdict, verdict_text
+from migrasim.render.headlines import (
+    Advice,
+    Headline,
+    Verdict,
+    advice_text,
+    headline_from,
+    verdict,
+    verdict_text,
+)
 from migrasim.render.i18n import Translator, fill, nfill
 from migrasim.render.messages import TERMINAL, TERMINAL_COUNTS
 
@@ -23,6 +34,7 @@ __all__ = [
     "run_lines",
     "side_by_side_lines",
     "term",
+    "track_lines",
 ]
 
 
@@ -107,9 +119,10 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
     return lines + board_lines(report, t)
 
 
-def board_lines(report: RunReport, t: Translator) -> list[str]:
+def board_lines(report: RunReport, t: Translator, as_of: date | None = None) -> list[str]:
     """The board's answer under the table: the verdict with the P80 and the chance, what holds
-    the programme back and the capacity needed with its intervals."""
+    the programme back and the capacity needed with its intervals (``as_of``: a re-forecast's,
+    for the work left on that date)."""
     lines = []
     go_live = report.go_live
     programme = report.programme
@@ -121,7 +134,7 @@ def board_lines(report: RunReport, t: Translator) -> list[str]:
     if report.binding is not None:
         words, gain = binding_words(report.binding, report.binding_description, t, report.changes)
         lines.append(term(t, "holding_back", what=words) + (f" {gain}" if gain else ""))
-    capacity = capacity_lines(report.capacity, t)
+    capacity = capacity_lines(report.capacity, t, as_of)
     if capacity is not None:
         head, targets, note = capacity
         # "What would fix it" heads these values when the programme is not on track (never
@@ -215,4 +228,81 @@ def comparison_lines(
             if prob.estimate is not None and prob.low is not None and prob.high is not None:
                 line += f"  {prob.estimate:+.2f} [{prob.low:+.2f}, {prob.high:+.2f}]"
         lines.append(line.rstrip())
+    return lines
+
+
+def _signed(days: float | None) -> str:
+    return "" if days is None else f"{round(days):+d}"
+
+
+def track_lines(
+    rows: Sequence[FlowProgress],
+    slip: Slip | None,
+    forecast: RunReport,
+    advice: Advice | None,
+    t: Translator,
+) -> list[str]:
+    """``track``'s table (per flow and the programme: across, done, plan and new P80, slip,
+    what changed), then the programme against its plan (the slip of the P80 with its paired
+    interval, the chance now and in the plan), the board's answer and what would fix the work
+    left from the as-of date."""
+    from migrasim.errors import translated
+    from migrasim.render.track_tables import what_changed
+
+    head = {k: term(t, k) for k in ("flow", "across", "done_share", "plan_p80", "new_p80",
+                                     "slip_days", "what_changed")}  # fmt: skip
+    width = max(len(head["flow"]), *(len(r.name) for r in rows))
+    # each column as wide as its header in this language, at least as its values need
+    w = {k: max(len(head[k]), n) for k, n in (("across", 9), ("done_share", 6),
+                                               ("plan_p80", 10), ("new_p80", 10),
+                                               ("slip_days", 5))}  # fmt: skip
+    lines = [
+        f"{head['flow']:<{width}}  {head['across']:>{w['across']}}  "
+        f"{head['done_share']:>{w['done_share']}}  {head['plan_p80']:<{w['plan_p80']}}  "
+        f"{head['new_p80']:<{w['new_p80']}}  {head['slip_days']:>{w['slip_days']}}  "
+        f"{head['what_changed']}"
+    ]
+    for row in rows:
+        lines.append(
+            f"{row.name:<{width}}  {row.delivered_bytes / 1e9:>{w['across'] - 3}.1f} GB  "
+            f"{row.percent_complete:>{w['done_share'] - 1}.1f}%  "
+            f"{_day(row.plan_p80, t):<{w['plan_p80']}}  "
+            f"{_day(row.new_p80, t):<{w['new_p80']}}  "
+            f"{_signed(row.slip_days):>{w['slip_days']}}  "
+            f"{translated(what_changed(row), t.gettext)}"
+        )
+    missing = sum(1 for r in rows if not r.reported)
+    if missing:
+        lines.append(term(t, "no_report", n=missing, total=len(rows) - 1))
+    if slip is not None:
+        plan, new, days = slip.plan.p80, slip.forecast.p80, slip.days
+        if plan is None or new is None or days.estimate is None:
+            lines.append(term(t, "track_p80_never", p80=_day(new, t), plan=_day(plan, t)))
+        elif days.low is None or days.high is None or days.low == days.high:
+            lines.append(term(t, "track_p80_no_interval", p80=_day(new, t),
+                              slip=_signed(days.estimate), plan=_day(plan, t)))  # fmt: skip
+        else:
+            lines.append(term(t, "track_p80", p80=_day(new, t), slip=_signed(days.estimate),
+                              plan=_day(plan, t), low=_signed(days.low),
+                              high=_signed(days.high)))  # fmt: skip
+        change = slip.chance_change
+        if (slip.plan.prob is not None and slip.forecast.prob is not None
+                and change.estimate is not None and change.low is not None
+                and change.high is not None):  # fmt: skip
+            go_live = slip.go_live
+            assert go_live is not None
+            plan_answer = verdict(Headline(in_time(plan, go_live), go_live, slip.plan.p50,
+                                           plan, slip.plan.p95, slip.plan.prob,
+                                           slip.plan.prob_ci, ""))  # fmt: skip
+            lines.append(term(t, "track_chance", chance=t.percent(slip.forecast.prob),
+                              plan=t.percent(slip.plan.prob),
+                              points=f"{100 * change.estimate:+.1f}",
+                              low=f"{100 * change.low:+.1f}", high=f"{100 * change.high:+.1f}",
+                              answer=verdict_text(plan_answer, t)))  # fmt: skip
+    lines += board_lines(forecast, t, None if slip is None else slip.as_of)
+    if advice is not None:
+        # as run words it: "What would fix it" heads the capacity for each chance when there
+        # is one, and the most-likely-inputs value follows it, labelled as such
+        text = advice_text(advice, t)
+        lines.append(text if forecast.capacity is not None else term(t, "fix", fix=text))
     return lines

@@ -17,10 +17,20 @@ def _day(value: object) -> str:
 
 def what_changed(row: FlowProgress) -> str:
     """The evidence in words, e.g. "moved 62 % of planned: 7 of 30 working days with nothing
-    delivered": English (progress.csv), a catalogue message the report and terminal show in
-    their language."""
+    delivered", then why its remaining volume changed (``row.why``), joined by "; ": English
+    (progress.csv), a catalogue message the report and terminal show in their language. A flow
+    with no row in the log says "no report"."""
+    said = _evidence_words(row)
+    for why in row.why:
+        said = N_("%(before)s; %(then)s", before=said, then=why) if said else why
+    return said
+
+
+def _evidence_words(row: FlowProgress) -> str:
     if row.complete:
         return N_("complete")
+    if not row.reported:
+        return N_("no report: no row in the transfer log, forecast from the plan")
     evidence = row.evidence
     if evidence is None:
         return ""
@@ -40,7 +50,8 @@ def what_changed(row: FlowProgress) -> str:
 
 
 def progress_frame(rows: Sequence[FlowProgress]) -> pd.DataFrame:
-    """One row per flow and the programme's (ALL)."""
+    """One row per flow and the programme's (ALL); ``reported``: ``no`` for a flow with no row
+    in the transfer log (the programme's row: ``yes``)."""
     return pd.DataFrame(
         [
             {
@@ -51,6 +62,7 @@ def progress_frame(rows: Sequence[FlowProgress]) -> pd.DataFrame:
                 "new_p80": _day(r.new_p80),
                 "slip_days": "" if r.slip_days is None else r.slip_days,
                 "what_changed": what_changed(r),
+                "reported": "yes" if r.reported else "no",
             }
             for r in rows
         ]

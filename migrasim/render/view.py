@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import cast
 
 from migrasim.analysis.compare import CompareRow, Interval
+from migrasim.core.rules import in_time
 from migrasim.errors import translated
 from migrasim.render.board import (
     assumption_notes,
@@ -21,7 +22,7 @@ from migrasim.render.board import (
     top_organisations,
     what_if_text,
 )
-from migrasim.render.headlines import advice_text, verdict
+from migrasim.render.headlines import Headline, advice_text, verdict
 from migrasim.render.html import (
     Cell,
     ComparisonRow,
@@ -33,6 +34,7 @@ from migrasim.render.html import (
     PrecisionView,
     TableView,
     TopRow,
+    TrackView,
     Verdict,
     column_label,
     data_uri,
@@ -85,7 +87,9 @@ def _headline(inputs: ReportInputs, t: Translator) -> HeadlineView:
     binding, gain = binding_words(report.binding, description, t, report.changes)
     if report.binding is None and not description:
         binding = h.bottleneck
-    capacity = capacity_lines(report.capacity, t)
+    capacity = capacity_lines(
+        report.capacity, t, None if inputs.slip is None else inputs.slip.as_of
+    )
     p80_low, p80_high = report.programme.p80_ci
     top = [
         TopRow(
@@ -118,6 +122,41 @@ def _headline(inputs: ReportInputs, t: Translator) -> HeadlineView:
         capacity_note=None if capacity is None else capacity[2],
         top=top,
     )
+
+
+def track_view(inputs: ReportInputs, t: Translator) -> TrackView | None:
+    """A re-forecast's first screen: the as-of date, the slip of the programme's P80 against
+    the plan's with its paired interval, the chance now and in the plan."""
+    slip = inputs.slip
+    if slip is None:
+        return None
+    plan = slip.plan
+    go_live = slip.go_live
+    plan_headline = Headline(None if go_live is None else in_time(plan.p80, go_live), go_live,
+                             plan.p50, plan.p80, plan.p95, plan.prob, plan.prob_ci, "")  # fmt: skip
+    days, change = slip.days, slip.chance_change
+    return TrackView(
+        as_of=t.date(slip.as_of, "long"),
+        plan_p80=_date(plan.p80, t),
+        slip=None if days.estimate is None else _signed(days.estimate),
+        slip_low=None if days.low is None or days.low == days.high else _signed(days.low),
+        slip_high=None if days.high is None or days.low == days.high else _signed(days.high),
+        slip_count=0 if days.estimate is None else abs(round(days.estimate)),
+        later=days.estimate is not None and days.estimate > 0,
+        plan_verdict=verdict(plan_headline),
+        plan_chance=None if plan.prob is None else t.percent(plan.prob),
+        chance_change=None if change.estimate is None else _tenths(change.estimate),
+        chance_change_low=None if change.low is None else _tenths(change.low),
+        chance_change_high=None if change.high is None else _tenths(change.high),
+        unreported=len(inputs.unreported),
+        flows=inputs.results.counts.flows,
+    )
+
+
+def _tenths(share: float) -> str:
+    """A change in a chance in percentage points to a tenth: ``+1.5``, ``−0.8``, ``0``."""
+    value = round(100 * share, 1)
+    return "0" if value == 0 else f"{value:+.1f}".replace("-", "\u2212")
 
 
 def _signed(days: float) -> str:
@@ -356,4 +395,5 @@ def page_view(inputs: ReportInputs, t: Translator) -> PageView:
         drivers=board_drivers,
         comparison=comparison_rows(inputs.comparison, t),
         detail=inputs.detail,
+        track=track_view(inputs, t),
     )

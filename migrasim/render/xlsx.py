@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from migrasim.analysis.advice import Fix
 from migrasim.analysis.records import FlowSummary
+from migrasim.analysis.reforecast import TrackFix
+from migrasim.core.rules import in_time
 from migrasim.errors import translated
 from migrasim.render.board import (
     assumption_notes,
@@ -27,7 +29,7 @@ from migrasim.render.board import (
     what_if_text,
     what_if_title,
 )
-from migrasim.render.headlines import advice_text, verdict, verdict_text
+from migrasim.render.headlines import Headline, advice_text, verdict, verdict_text
 from migrasim.render.html import column_label, extra_title
 from migrasim.render.i18n import Translator, fill, share_percent
 from migrasim.render.inputs import NEVER, PERCENT_COLUMNS, ReportInputs, Value
@@ -301,11 +303,42 @@ def _board_items(inputs: ReportInputs, t: Translator) -> list[tuple[str, Cellula
     if report.binding is not None:
         words, gain = binding_words(report.binding, report.binding_description, t, report.changes)
         items.append(("holding_back", words if gain is None else f"{words}. {gain}"))
-    capacity = capacity_lines(report.capacity, t)
+    capacity = capacity_lines(
+        report.capacity, t, None if inputs.slip is None else inputs.slip.as_of
+    )
     if capacity is not None:
         head, lines, note = capacity
         items.append(("capacity", " ".join([head, *lines, note])))
     return items
+
+
+def _most_likely(advice: object) -> bool:
+    """The advice is a value at the most likely inputs only (never labelled as the fix)."""
+    if isinstance(advice, TrackFix):
+        advice = advice.fix
+    return isinstance(advice, Fix) and advice.uncertain
+
+
+def _slip_items(inputs: ReportInputs, never: str, t: Translator) -> list[tuple[str, Cellular]]:
+    """A re-forecast's (track) programme against its plan: the plan's P80, the slip with its
+    paired 95 % interval, the plan's chance and answer."""
+    slip = inputs.slip
+    if slip is None:
+        return []
+    plan, go_live = slip.plan, slip.go_live
+    answer = None
+    if go_live is not None:
+        headline = Headline(in_time(plan.p80, go_live), go_live, plan.p50, plan.p80, plan.p95,
+                            plan.prob, plan.prob_ci, "")  # fmt: skip
+        answer = verdict_text(verdict(headline), t)
+    return [
+        ("plan_p80", plan.p80 if plan.p80 is not None else never),
+        ("slip_days", slip.days.estimate),
+        ("slip_ci_low", slip.days.low),
+        ("slip_ci_high", slip.days.high),
+        ("plan_prob_by_go_live", _chance(plan.prob)),
+        ("plan_verdict", answer),
+    ]
 
 
 def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
@@ -352,6 +385,7 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     h = inputs.headline
     about: list[tuple[str, Cellular]] = [
         ("title", what_if_title(inputs.title, changes, t)),
+        *([("as_of", inputs.slip.as_of)] if inputs.slip is not None else []),
         *([("what_if", what_if)] if what_if is not None else []),
         ("command", inputs.command),
         ("seed", inputs.seed),
@@ -368,10 +402,11 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
         ("prob_by_go_live", _chance(h.prob_by_go_live)),
         ("prob_ci_low", _chance(h.prob_ci[0] if h.prob_ci else None)),
         ("prob_ci_high", _chance(h.prob_ci[1] if h.prob_ci else None)),
+        *_slip_items(inputs, never, t),
         ("bottleneck", h.bottleneck),
         # a run's most-likely-inputs value is labelled as such, never as the fix (which is
         # the capacity for each chance, below and on the "What would fix it" sheet)
-        ("most_likely" if isinstance(h.advice, Fix) and h.advice.uncertain else "fix",
+        ("most_likely" if _most_likely(h.advice) else "fix",
          None if h.advice is None else advice_text(h.advice, t)),
         *_board_items(inputs, t),
     ]  # fmt: skip
@@ -379,7 +414,7 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     _write_table(sheet, ("item", "value"), [column_label(t, "item"), column_label(t, "value")],
                  [[fill(t, ABOUT_ITEMS[k]), v] for k, v in about])  # fmt: skip
     for i, (key, _value) in enumerate(about, start=2):
-        if key.startswith("prob") and isinstance(sheet.cell(row=i, column=2).value, float):
+        if "prob_" in key and isinstance(sheet.cell(row=i, column=2).value, float):
             sheet.cell(row=i, column=2).number_format = percent_format(
                 sheet.cell(row=i, column=2).value
             )

@@ -188,8 +188,8 @@ def test_track_end_to_end(tmp_path: Path) -> None:
                                   str(out), "-n", "40")  # fmt: skip
     assert code == 0, stderr
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "bottlenecks.csv", "completions.csv", "progress.csv", "report.html", "summary.csv",
-        "summary.xlsx", "track_burnup.png",
+        "bottlenecks.csv", "completions.csv", "fix.csv", "progress.csv", "report.html",
+        "summary.csv", "summary.xlsx", "track_burnup.png",
     ]  # fmt: skip
     with (out / "progress.csv").open(encoding="utf-8") as handle:
         rows = {r["flow"]: r for r in csv.DictReader(handle)}
