@@ -100,6 +100,23 @@ def test_every_message_has_a_welsh_translation() -> None:
         assert not translated.fuzzy, f"fuzzy Welsh for {message.id!r}"
 
 
+def test_the_english_catalogue_holds_no_welsh() -> None:
+    """A merge once copied Welsh msgstrs into the English catalogue: English pages then showed
+    Welsh. An English msgstr is empty (the msgid is the text) or English, never the Welsh."""
+    welsh = _catalog(LOCALE_DIR / "cy" / "LC_MESSAGES" / "migrasim.po", "cy")
+    english = _catalog(LOCALE_DIR / "en" / "LC_MESSAGES" / "migrasim.po", "en")
+    copied = [
+        m.id
+        for m in english
+        if m.id
+        and any(_strings(m))
+        and (w := welsh.get(m.id)) is not None
+        and _strings(w) == _strings(m)
+        and _strings(m) != _ids(m)
+    ]
+    assert copied == []
+
+
 @pytest.mark.parametrize("lang", available_languages())
 def test_every_catalogue_has_the_messages_of_the_pot(lang: str) -> None:
     """English's catalogue may leave msgstrs empty (the msgid is the text), not miss ids."""
