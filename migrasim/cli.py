@@ -628,6 +628,12 @@ def solve(
     help="Results folder (default: results/<scenario>-track).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@click.option(
+    "--history",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Forecast history (.csv) to append this forecast to; the report then shows the P80 "
+    "trend and what moved it since the previous forecast.",
+)
 @SET
 @click.option("--replications", "-n", type=click.IntRange(min=1), help="Monte Carlo replications.")
 @SEED
@@ -641,6 +647,7 @@ def track(
     as_of: Any,
     out: Path | None,
     force: bool,
+    history: Path | None,
     overrides: tuple[str, ...],
     replications: int | None,
     seed: int | None,
@@ -659,6 +666,7 @@ def track(
       migrasim track scenarios/health_boards.yaml --actuals scenarios/actuals_example.csv
     """
     from migrasim import app
+    from migrasim.render.history_report import history_lines
     from migrasim.render.i18n import translator
     from migrasim.render.terminal import term
     from migrasim.render.track_tables import what_changed
@@ -669,7 +677,7 @@ def track(
     with _Progress() as progress:
         result = app.track(
             scenario, actuals, day, overrides, out, force, replications, seed, execution, lang,
-            progress,
+            progress, history,
         )  # fmt: skip
     for warning in result.warnings:
         _echo(term(t, "warning", warning=translated(warning, t.gettext)), err=True)
@@ -704,6 +712,8 @@ def track(
             f"{_day(row.new_p80, never):<{w['new_p80']}}  {slip:>{w['slip']}}  "
             f"{translated(what_changed(row), t.gettext)}"
         )
+    if result.history is not None:
+        _echo(history_lines(result.history, t))
     _echo(term(t, "written", folder=result.out))
 
 

@@ -85,6 +85,11 @@ TRACK = (
     COMPLETIONS,
     BOTTLENECKS,
     Output("track_burnup.png", "chart: delivered so far and the re-forecast against the plan"),
+    Output("forecast_trend.png", "chart, with --history: the programme P80 at each as-of date"),
+    Output(
+        "forecast_waterfall.png",
+        "chart, with --history: what moved the P80 since the previous forecast",
+    ),
     MARKER,
 )
 
