@@ -1012,7 +1012,6 @@ def _track_history(
         waterfall = explain(
             past.previous_scenario, spec, log, previous.as_of, previous.p80,
             result.conditioned, programme.p80, forecast.replications, seed, execution,
-            same_scenario=previous.scenario_digest == past.digest,
         )  # fmt: skip
     forecasts = (*past.forecasts, new)
     t = translator(lang)
@@ -1024,7 +1023,10 @@ def _track_history(
         title = fill(t, CHARTS["history_waterfall_title"], name=spec.name,
                      date=waterfall.previous_as_of.isoformat())  # fmt: skip
         pngs["forecast_waterfall.png"] = figure_png(waterfall_figure(waterfall, title, t))
-    tables = (trend_table(forecasts), waterfall_table(waterfall, str(history)))
+    tables = (
+        trend_table(forecasts),
+        waterfall_table(waterfall, str(history), not past.forecasts, log.as_of),
+    )
     return TrackHistory(new, waterfall, forecasts, tables, pngs, history)
 
 

@@ -12,19 +12,22 @@ common random numbers (the same seed and replications, the same input streams):
    times that have passed, from the current log;
 2. **volume re-estimates**: each flow's remaining-volume distribution as the current log
    conditions it (still moving after its likely volume, a correlation group updated by a
-   complete flag);
+   complete flag) and as the current scenario estimates it (a volume estimate edited);
 3. **throughput calibration**: each link's (and flow's) calibrated capacities and down days
-   from the current log. After this step the scenario *is* ``condition(S_prev, log_now)``;
-4. **scenario edits**: ``condition(S_now, log_now)``, the current forecast itself.
+   from the current log. After this step the scenario *is* ``condition(S_vol, log_now)``,
+   ``S_vol`` being the previous scenario with the current one's volume estimates;
+4. **scenario edits**: ``condition(S_now, log_now)``, the current forecast itself: every other
+   edit (capacities, windows, calendar, dependencies, flows added or removed).
 
 Each part is the change in the P80 *date* from the step before, in calendar days, so the parts
 add up exactly to the total change (a telescoping sum) and a part whose inputs did not change is
 exactly zero. Steps 1-2 are hybrids of two :class:`~migrasim.analysis.track.Conditioned`
-(``condition(S_prev, log_prev)`` and ``condition(S_prev, log_now)``: the same scenario, so
-their pieces differ only because of the log), built by swapping whole fields by name
-(:func:`hybrid`). Scenario edits come last and are measured between two conditionings of the
-same log, so an edit of a link's capacity counts as an edit (the calibration it implies is
-recomputed with it), and an unchanged scenario gives exactly zero.
+(``condition(S_prev, log_prev)`` and ``condition(S_vol, log_now)``: scenarios that differ at
+most in their volume estimates, so the other pieces differ only because of the log), built by
+swapping whole fields by name (:func:`hybrid`). Scenario edits come last and are measured
+between two conditionings of the same log, so an edit of a link's capacity counts as an edit
+(the calibration it implies is recomputed with it), and an unchanged scenario gives exactly
+zero.
 
 If the recomputed previous forecast differs from the one recorded (the log's earlier rows were
 edited, another seed or number of replications, another migrasim version), the difference is
@@ -253,6 +256,19 @@ def programme_p80(outcome: Outcome, completed_on: Mapping[str, date]) -> date | 
     return summarise(with_completions(outcome, completed_on)).programme.p80
 
 
+def with_volumes_of(scenario: Scenario, other: Scenario) -> Scenario:
+    """``scenario`` with each flow's volume estimate (and growth) as ``other`` gives it, for
+    the flows both have: the volume re-estimates of a scenario edit."""
+    sized = {f.label: f for f in other.flows}
+    flows = tuple(
+        f.model_copy(update={"volume": sized[f.label].volume, "growth": sized[f.label].growth})
+        if f.label in sized
+        else f
+        for f in scenario.flows
+    )
+    return scenario.model_copy(update={"flows": flows})
+
+
 def explain(
     previous_scenario: Scenario,
     scenario: Scenario,
@@ -266,36 +282,38 @@ def explain(
     execution: Execution = LOCAL,
     progress: Progress | None = None,
     pooling: str = "partial",
-    same_scenario: bool = False,
 ) -> Waterfall:
     """The waterfall from the previous forecast (as of ``previous_as_of``, made with
     ``previous_scenario``, its P80 ``recorded_p80``) to the current one (``current``, the
     conditioning of ``scenario`` on ``log``, its P80 ``current_p80``), every step with
-    ``replications`` and ``seed`` (the current forecast's). ``same_scenario``: the two
-    scenarios have the same digest (then the last part is zero without a run)."""
+    ``replications`` and ``seed`` (the current forecast's).
+
+    The hybrids are taken between ``condition(S_prev, log_prev)`` and ``condition(S_vol,
+    log_now)``, where ``S_vol`` is the previous scenario with the volume estimates of the
+    current one (:func:`with_volumes_of`): so a volume estimate edited in the scenario counts
+    as a volume re-estimate, and every other edit as a scenario edit. A step whose inputs are
+    the same as the step before's is not run (its P80 is the same)."""
     names = previous_scenario.flow_names()
+    sized = with_volumes_of(previous_scenario, scenario)
     earlier = condition(previous_scenario, log_before(log, previous_as_of, names), pooling)
-    later = condition(previous_scenario, log_before(log, log.as_of, names), pooling)
+    later = condition(sized, log_before(log, log.as_of, names), pooling)
 
     def p80_of(remaining: Scenario, completed: Mapping[str, date]) -> date | None:
         outcome = run_scenario(remaining, replications, seed, execution, progress)
         return programme_p80(outcome, completed)
 
     same_log = previous_as_of == log.as_of
+    same_volumes = sized == previous_scenario
     p0 = p80_of(earlier.scenario, earlier.completed_on)
-    values = [p0]
-    for k in (1, 2):
-        if same_log:
-            values.append(p0)
-            continue
-        values.append(p80_of(*hybrid(earlier, later, PARTS[:k])))
-    if same_log:
-        values.append(p0)
-    elif same_scenario:
-        values.append(current_p80)
+    p1 = p0 if same_log else p80_of(*hybrid(earlier, later, PARTS[:1]))
+    p2 = p1 if same_log and same_volumes else p80_of(*hybrid(earlier, later, PARTS[:2]))
+    if same_log and same_volumes:
+        p3 = p0
+    elif sized == scenario:
+        p3 = current_p80  # the same scenario on the same log: the current forecast
     else:
-        values.append(p80_of(later.scenario, later.completed_on))
-    values.append(current_p80)
+        p3 = p80_of(later.scenario, later.completed_on)
+    values = [p0, p1, p2, p3, current_p80]
     steps = [Step(RESTATED, p0, _days(recorded_p80, p0))]
     steps += [Step(part, values[i + 1], _days(values[i], values[i + 1]))
               for i, part in enumerate(PARTS)]  # fmt: skip

@@ -71,13 +71,19 @@ def trend_table(forecasts: Sequence[Forecast]) -> ExtraTable:
     return ExtraTable("forecast_history", columns, tuple(rows))
 
 
-def waterfall_table(waterfall: Waterfall | None, history: str) -> ExtraTable:
+def waterfall_table(
+    waterfall: Waterfall | None, history: str, first: bool = True, as_of: date | None = None
+) -> ExtraTable:
     """The change in the programme P80 since the previous forecast, part by part (a part
-    whose change is zero is listed too: it is a finding), or why there is none."""
+    whose change is zero is listed too: it is a finding), or why there is none (``first``:
+    the history held no forecast; else none as of ``as_of`` or earlier)."""
     columns = ("part", "p80", "days")
     if waterfall is None:
         note = N_("no earlier forecast in %(file)s to compare with: this is its first, so "
                   "there is no waterfall yet", file=history)  # fmt: skip
+        if not first:
+            note = N_("no forecast in %(file)s is as of %(date)s or earlier, so there is no "
+                      "waterfall", file=history, date=str(as_of))  # fmt: skip
         return ExtraTable("what_moved", columns, ((note, None, None),))
     rows: list[tuple[Value, ...]] = [
         (N_("forecast of %(date)s, as recorded", date=waterfall.previous_as_of.isoformat()),
@@ -219,9 +225,11 @@ def history_lines(kept: Any, t: Translator) -> str:
         return never if days is None else f"{days:+d}d"
 
     waterfall = kept.waterfall
-    if waterfall is None:
-        first = term(t, "history_first", file=kept.file)
-        lines = [first]
+    if waterfall is None and len(kept.forecasts) > 1:
+        date = kept.forecast.as_of
+        lines = [term(t, "history_none_earlier", file=kept.file, date=date)]
+    elif waterfall is None:
+        lines = [term(t, "history_first", file=kept.file)]
     else:
         parts = [
             term(t, "history_part", part=fill(t, PART_LABELS[s.part]), days=signed(s.days))

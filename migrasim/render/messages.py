@@ -463,6 +463,10 @@ TERMINAL: dict[str, str] = {
     ),
     "history_moved": N_("Since the forecast of %(date)s the P80 moved %(total)s: %(parts)s"),
     "history_part": N_("%(part)s %(days)s"),
+    "history_none_earlier": N_(
+        "Forecast history %(file)s: no forecast in it is as of %(date)s "
+        "or earlier, so nothing to compare with (no waterfall)"
+    ),
     "history_appended": N_("Forecast appended to %(file)s (row %(row)s)"),
     "access_token": N_("Access token (this run only): %(token)s"),
     "serving": N_("Serving %(file)s at %(url)s (Ctrl+C to stop)"),
