@@ -7,6 +7,7 @@ and matplotlib figures out; the words are catalogue messages."""
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -38,8 +39,7 @@ EARLIER = "#009E73"  # Okabe-Ito bluish green: a part that brought the date earl
 BAND = "#9ECAE9"  # a pale Okabe-Ito blue: the P50-P95 band
 
 PART_LABELS = {
-    RESTATED: N_("previous forecast restated (earlier log rows edited, or another seed or "
-                 "replications)"),
+    RESTATED: N_("previous forecast restated (log rows edited, another seed or replications)"),
     "progress": N_("progress against plan"),
     "volume": N_("volume re-estimates"),
     "throughput": N_("throughput calibration"),
@@ -168,6 +168,7 @@ def waterfall_figure(waterfall: Waterfall, title: str, t: Translator | None = No
     t = t if t is not None else translator("en")
     steps = [s for s in waterfall.steps if not (s.part == RESTATED and s.days == 0)]
     labels = [fill(t, PART_LABELS[s.part]) for s in steps] + [_msg(t, "history_total")]
+    labels = [textwrap.fill(label, 34) for label in labels]
     fig, ax = _new_figure(10, 1.2 + 0.55 * len(labels))
     running = 0
     broken = False

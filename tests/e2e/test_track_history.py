@@ -60,8 +60,11 @@ def _parts(stdout: str) -> tuple[int, dict[str, int]]:
     """The terminal's waterfall line: the total and each part, in days."""
     line = next(x for x in stdout.splitlines() if x.startswith("Since the forecast of"))
     total = int(re.search(r"the P80 moved ([+-]\d+)d:", line).group(1))  # type: ignore[union-attr]
-    found = re.findall(r"([a-z -]+) ([+-]\d+)d", line.split(": ", 1)[1])
-    return total, {name.strip(" ;"): int(days) for name, days in found}
+    parts = {}
+    for part in line.split("d: ", 1)[1].split("; "):
+        name, days = part.rsplit(" ", 1)
+        parts[name] = int(days.removesuffix("d"))
+    return total, parts
 
 
 def test_two_weekly_reforecasts(tmp_path: Path) -> None:
@@ -204,3 +207,29 @@ def test_an_as_of_date_before_every_recorded_forecast(tmp_path: Path) -> None:
         "nothing to compare with (no waterfall)"
     ) in stdout
     assert [r["as_of"] for r in _history(history)] == ["2025-06-30", "2025-06-23"]
+
+
+def test_edited_earlier_rows_restate_the_previous_forecast(tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    first, second = date(2025, 6, 23), date(2025, 6, 30)
+    _track(_log(tmp_path / "log1.csv", first), first, history, tmp_path / "out1")
+    # A week later, the log's earlier rows were corrected: Cardiff moved nothing in week 1.
+    log = _log(tmp_path / "log2.csv", second)
+    text = log.read_text(encoding="utf-8").splitlines()
+    edited = [r.replace("0.4 GB", "0") if r.startswith("2025-06-0") and ",Cardiff," in r else r
+              for r in text]  # fmt: skip
+    assert edited != text
+    log.write_text("\n".join(edited) + "\n", encoding="utf-8")
+    stdout, stderr = _track(log, second, history, tmp_path / "out2", "-n", "80")
+    assert "the log's rows before 2025-06-23 differ from those the forecast as of 2025-06-23" in (
+        stderr
+    )
+    total, parts = _parts(stdout)
+    rows = _history(history)
+    change = (date.fromisoformat(rows[1]["p80"]) - date.fromisoformat(rows[0]["p80"])).days
+    # From the date the board was given (as recorded) to the new one: the restatement (the
+    # corrected rows, 80 replications instead of 60) comes first, and everything adds up.
+    assert total == change
+    assert next(iter(parts)).startswith("previous forecast restated")
+    assert len(parts) == 5
+    assert sum(parts.values()) == total
