@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -62,6 +62,7 @@ LINK_PROGRESS = ("available_from", "lead_time", "fallback")
 """A link's fields the as-of date sets (with its planned outages still to come)."""
 FLOW_DONE = ("volume", "growth", "rejection")
 """A flow's fields a complete flag sets."""
+_EPOCH = datetime(2000, 1, 1)  # noqa: DTZ001 - scenario times are naive local times
 
 
 # --- the log before an earlier as-of date ------------------------------------------------------
@@ -125,7 +126,8 @@ def _shifted(volume: Any, shift: float) -> Any:
 def _crossed(cond: Conditioned, flow: Any) -> float:
     """What of the flow's backlog has crossed by ``cond``'s as-of date: accepted bytes less
     the growth since the start at its most likely rate (both shift the remaining volume)."""
-    grown = 0.0 if flow.growth is None else likely_of(flow.growth) * cond.scenario.start.timestamp()
+    since = (cond.scenario.start - _EPOCH).total_seconds()  # only differences matter
+    grown = 0.0 if flow.growth is None else likely_of(flow.growth) * since
     return cond.delivered.get(flow.label, 0.0) - grown
 
 
@@ -159,7 +161,8 @@ def hybrid(
 ) -> tuple[Scenario, dict[str, date]]:
     """The remaining scenario of ``base`` with the pieces of ``parts`` (names from
     :data:`PARTS`, ``edits`` excepted) taken from ``other``, and the flows complete in it
-    (flow -> last logged day). Both must be conditioned from the same scenario.
+    (flow -> last logged day). Both must be conditioned from the same scenario, but for the
+    flows' volume estimates (and growth): those are the ``volume`` piece.
 
     - ``progress``: the start (the as-of date) and horizon; each flow's ``start``, complete
       flag (with the fields it sets) and what has crossed (the remaining volume shifted by the

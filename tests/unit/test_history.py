@@ -290,3 +290,47 @@ def test_same_log_edited_scenario_is_only_scenario_edits(tmp_path: Path) -> None
     assert days["edits"] is not None
     assert days["edits"] != 0
     assert days["edits"] == waterfall.total_days
+
+
+# --- the report's tables and charts ------------------------------------------------------------
+
+
+def test_trend_and_waterfall_tables_by_hand() -> None:
+    from migrasim.analysis.history import Step, Waterfall
+    from migrasim.render.history_report import (
+        trend_figure,
+        trend_table,
+        waterfall_figure,
+        waterfall_table,
+    )
+    from migrasim.render.inputs import NEVER
+
+    later = _forecast(date(2025, 7, 21), date(2025, 8, 22), row=3)
+    never = _forecast(date(2025, 7, 28), None, row=0)  # the new one
+    first = _forecast(date(2025, 7, 14), date(2025, 8, 20), row=2)
+    table = trend_table([later, never, first])
+    # By as-of date; the P80 moved +2 days (20 -> 22 August), then to never (no number).
+    assert [r[0] for r in table.rows] == [date(2025, 7, 14), date(2025, 7, 21), date(2025, 7, 28)]
+    assert [r[2] for r in table.rows] == [date(2025, 8, 20), date(2025, 8, 22), NEVER]
+    assert [r[5] for r in table.rows] == [None, 2, None]
+    assert table.columns[4] == "prob_by_go_live"
+
+    steps = (
+        Step(RESTATED, date(2025, 8, 20), 0),
+        Step("progress", date(2025, 8, 21), 1),
+        Step("volume", date(2025, 8, 25), 4),
+        Step("throughput", date(2025, 8, 23), -2),
+        Step("edits", date(2025, 8, 23), 0),
+    )
+    waterfall = Waterfall(date(2025, 7, 14), date(2025, 7, 21), date(2025, 8, 20), steps)
+    assert waterfall.total_days == 3 == 1 + 4 - 2 + 0
+    rows = waterfall_table(waterfall, "h.csv").rows
+    # The recorded previous forecast, the four parts (no restatement: it is 0), the total.
+    assert [r[2] for r in rows] == [None, 1, 4, -2, 0, 3]
+    assert rows[0][0] == "forecast of 2025-07-14, as recorded"
+    assert rows[-1][:2] == ("this forecast (as of 2025-07-21): total change", date(2025, 8, 23))
+    none = waterfall_table(None, "h.csv").rows
+    assert none[0][0].startswith("no earlier forecast in h.csv to compare with")
+    # The charts draw, a never included.
+    assert trend_figure([first, later, never], date(2025, 9, 1), "t").axes
+    assert waterfall_figure(waterfall, "w").axes
