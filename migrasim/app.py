@@ -880,7 +880,7 @@ def track(
                                       execution, lang)  # fmt: skip
         extra += kept_history.tables
         pngs |= kept_history.pngs
-    files = {**csv_files(tables), **pngs}
+    files = {**csv_files(tables), **pngs, **({} if kept_history is None else kept_history.csvs)}
     files |= _report_files(path, overrides, result.forecast, forecast, pngs, command, lang,
                            extra, None)  # fmt: skip
     write_files(out, files, force=force, protect=kept)
@@ -914,6 +914,7 @@ class TrackHistory:
     forecasts: tuple[Any, ...]  # every forecast, the new one last
     tables: tuple[Any, ...]
     pngs: dict[str, bytes]
+    csvs: dict[str, bytes]  # forecast_waterfall.csv, with a waterfall
     file: Path
     row: int = 0  # the file's row the forecast went to (the header is row 1)
 
@@ -988,10 +989,12 @@ def _track_history(
     from datetime import UTC, datetime
 
     from migrasim.analysis.history import explain
+    from migrasim.render.bundle import csv_files
     from migrasim.render.history_report import (
         trend_figure,
         trend_table,
         waterfall_figure,
+        waterfall_frame,
         waterfall_table,
     )
     from migrasim.render.i18n import fill, translator
@@ -1007,6 +1010,7 @@ def _track_history(
         log_digest(log, log.as_of), __version__,
     )  # fmt: skip
     waterfall = None
+    csvs: dict[str, bytes] = {}
     previous = past.previous
     if previous is not None and past.previous_scenario is not None:
         waterfall = explain(
@@ -1023,11 +1027,12 @@ def _track_history(
         title = fill(t, CHARTS["history_waterfall_title"], name=spec.name,
                      date=waterfall.previous_as_of.isoformat())  # fmt: skip
         pngs["forecast_waterfall.png"] = figure_png(waterfall_figure(waterfall, title, t))
+        csvs = csv_files({"forecast_waterfall.csv": waterfall_frame(waterfall)})
     tables = (
         trend_table(forecasts),
         waterfall_table(waterfall, str(history), not past.forecasts, log.as_of),
     )
-    return TrackHistory(new, waterfall, forecasts, tables, pngs, history)
+    return TrackHistory(new, waterfall, forecasts, tables, pngs, csvs, history)
 
 
 def _record_forecast(history: Path, past: HistoryBefore, kept: TrackHistory) -> TrackHistory:

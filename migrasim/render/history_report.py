@@ -100,6 +100,26 @@ def waterfall_table(
     return ExtraTable("what_moved", columns, tuple(rows))
 
 
+def waterfall_frame(waterfall: Waterfall) -> pd.DataFrame:
+    """forecast_waterfall.csv: one row per step, English code names (``previous``, the parts
+    in order, ``total``), the P80 after it (``never``) and its change in days."""
+
+    def day(value: date | None) -> str:
+        return "never" if value is None else value.isoformat()
+
+    def days(value: int | None) -> str | int:
+        return "" if value is None else value
+
+    first = {"part": "previous", "as_of": waterfall.previous_as_of.isoformat(),
+             "p80": day(waterfall.recorded_p80), "days": ""}  # fmt: skip
+    rows: list[dict[str, str | int]] = [dict(first)]
+    rows += [{"part": s.part, "as_of": "", "p80": day(s.p80), "days": days(s.days)}
+             for s in waterfall.steps]  # fmt: skip
+    rows.append({"part": "total", "as_of": waterfall.as_of.isoformat(),
+                 "p80": day(waterfall.p80), "days": days(waterfall.total_days)})  # fmt: skip
+    return pd.DataFrame(rows, columns=["part", "as_of", "p80", "days"])
+
+
 # --- charts ------------------------------------------------------------------------------------
 
 

@@ -90,6 +90,10 @@ TRACK = (
         "forecast_waterfall.png",
         "chart, with --history: what moved the P80 since the previous forecast",
     ),
+    Output(
+        "forecast_waterfall.csv",
+        "with --history: the P80 after each part of the waterfall and its change in days",
+    ),
     MARKER,
 )
 

@@ -106,6 +106,15 @@ def test_two_weekly_reforecasts(tmp_path: Path) -> None:
     assert sum(parts.values()) == total  # the parts add up (no restatement: same rows, seed)
     assert parts["scenario edits"] == 0  # the scenario did not change
     assert (out2 / "forecast_waterfall.png").is_file()
+    assert not (out1 / "forecast_waterfall.csv").exists()
+    with (out2 / "forecast_waterfall.csv").open(encoding="utf-8") as handle:
+        bars = list(csv.DictReader(handle))
+    assert [b["part"] for b in bars] == ["previous", "restated", "progress", "volume",
+                                         "throughput", "edits", "total"]  # fmt: skip
+    assert (bars[0]["p80"], bars[-1]["p80"]) == (rows[0]["p80"], rows[1]["p80"])
+    assert sum(int(b["days"]) for b in bars[1:-1]) == int(bars[-1]["days"]) == total
+    assert bars[1]["days"] == "0"  # nothing restated
+    assert [int(b["days"]) for b in bars[2:-1]] == list(parts.values())
     report2 = (out2 / "report.html").read_text(encoding="utf-8")
     assert "What moved the P80 since the previous forecast" in report2
     assert "throughput calibration" in report2
