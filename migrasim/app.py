@@ -963,6 +963,13 @@ def _history_before(
                     N_("restore that file as migrasim stored it, or give a new --history file"))
                 ])  # fmt: skip
             previous_scenario = load_scenario(stored)
+        if previous.scenario_name != spec.name:
+            warnings.append(
+                N_("%(file)s: the forecast as of %(date)s was of %(before)s, this one is of "
+                   "%(now)s; check that it is the same programme's history", file=str(history),
+                   date=previous.as_of, before=repr(previous.scenario_name),
+                   now=repr(spec.name))
+            )  # fmt: skip
         if log_digest(log, previous.as_of) != previous.log_digest:
             warnings.append(
                 N_("%(file)s: the log's rows before %(date)s differ from those the forecast as "
