@@ -334,3 +334,37 @@ def test_trend_and_waterfall_tables_by_hand() -> None:
     # The charts draw, a never included.
     assert trend_figure([first, later, never], date(2025, 9, 1), "t").axes
     assert waterfall_figure(waterfall, "w").axes
+
+
+# --- appending atomically ----------------------------------------------------------------------
+
+
+def test_rewrite_file_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from migrasim import folder
+    from migrasim.errors import OutputError
+
+    path = tmp_path / "history.csv"
+    path.write_bytes(b"old\n")
+    path.chmod(0o640)
+    assert folder.rewrite_file(path, lambda old: old + b"new\n") == b"old\nnew\n"
+    assert path.read_bytes() == b"old\nnew\n"
+    assert path.stat().st_mode & 0o777 == 0o640  # keeps its permissions
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv"]  # no temp, no lock
+
+    def refuse(old: bytes) -> bytes:
+        raise OutputError("no")
+
+    with pytest.raises(OutputError):
+        folder.rewrite_file(path, refuse)
+    assert path.read_bytes() == b"old\nnew\n"
+
+    def broken(src: object, dst: object) -> None:
+        raise OSError(5, "Input/output error", str(dst))
+
+    monkeypatch.setattr(os, "replace", broken)  # the rename fails: the old file stays whole
+    with pytest.raises(OutputError, match="Input/output error"):
+        folder.rewrite_file(path, lambda old: old + b"more\n")
+    assert path.read_bytes() == b"old\nnew\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv"]
