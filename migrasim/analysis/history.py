@@ -37,7 +37,6 @@ one.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -246,9 +245,6 @@ class Waterfall:
     def total_days(self) -> int | None:
         return _days(self.recorded_p80, self.p80)
 
-    def part(self, name: str) -> Step:
-        return next(s for s in self.steps if s.part == name)
-
 
 def _days(before: date | None, after: date | None) -> int | None:
     return None if before is None or after is None else (after - before).days
@@ -321,13 +317,3 @@ def explain(
     steps += [Step(part, values[i + 1], _days(values[i], values[i + 1]))
               for i, part in enumerate(PARTS)]  # fmt: skip
     return Waterfall(previous_as_of, log.as_of, recorded_p80, tuple(steps))
-
-
-def adds_up(waterfall: Waterfall) -> bool:
-    """Whether the parts (restatement included) add up to the total change (they do whenever
-    no step is never)."""
-    days = [s.days for s in waterfall.steps]
-    total = waterfall.total_days
-    if total is None or any(d is None for d in days):
-        return False
-    return math.isclose(sum(d for d in days if d is not None), total)

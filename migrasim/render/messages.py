@@ -112,8 +112,8 @@ EXTRA_TITLES: dict[str, str] = {
     "sensitivity": N_("What moves the completion date most"),
     "fix": N_("What would fix it"),
     "progress": N_("Progress against the plan"),
-    "forecast_history": N_("Forecast history: the programme's dates at each as-of date"),
-    "what_moved": N_("What moved the P80 since the previous forecast"),
+    "forecast_history": N_("Forecast history"),
+    "what_moved": N_("What moved the P80"),
 }
 
 #: The workbook's fixed sheets.
