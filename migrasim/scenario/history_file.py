@@ -287,21 +287,22 @@ def parse_history(content: bytes, shown: str) -> list[Forecast]:
         ) from None  # fmt: skip
     header = [cell.strip() for cell in rows[0]]
     if tuple(header) != COLUMNS:
-        missing = [c for c in COLUMNS if c not in header]
-        unknown = [c for c in header if c not in COLUMNS]
-        detail = []
-        if missing:
-            detail.append(N_("missing %(columns)s", columns=", ".join(missing)))
-        if unknown:
-            detail.append(N_("unknown %(columns)s", columns=", ".join(map(quoted, unknown))))
-        if not detail:
-            detail.append(N_("the columns are out of order"))
+        missing = ", ".join(c for c in COLUMNS if c not in header)
+        unknown = ", ".join(quoted(c) for c in header if c not in COLUMNS)
+        if missing and unknown:
+            detail = N_("missing %(missing)s; unknown %(unknown)s", missing=missing,
+                        unknown=unknown)  # fmt: skip
+        elif missing:
+            detail = N_("missing %(columns)s", columns=missing)
+        elif unknown:
+            detail = N_("unknown %(columns)s", columns=unknown)
+        else:
+            detail = N_("the columns are out of order")
         raise ScenarioError(
             [
                 Problem(
                     N_("%(file)s row %(row)s", file=shown, row=1),
-                    N_("not a migrasim forecast history (%(detail)s)",
-                       detail="; ".join(str(d) for d in detail)),
+                    N_("not a migrasim forecast history (%(detail)s)", detail=detail),
                     N_("give the history file migrasim wrote (header: %(columns)s), or a new "
                        "file name", columns=",".join(COLUMNS)),
                 )
