@@ -938,6 +938,11 @@ def _history_before(
     content, forecasts = read_history(history, str(history))
     text = self_contained_text(path, overrides)
     now = digest(text)
+    mine = stored_scenario(history, now)
+    if mine.is_file() and mine.read_bytes() != text.encode("utf-8"):
+        raise ScenarioError([Problem(str(mine), N_(
+            "holds another scenario than its name (digest) says"),
+            N_("move it away; migrasim writes it again"))])  # fmt: skip
     previous = previous_forecast(forecasts, log.as_of)
     previous_scenario = None
     warnings: list[str] = []

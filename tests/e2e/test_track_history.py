@@ -250,3 +250,20 @@ def test_edited_earlier_rows_restate_the_previous_forecast(tmp_path: Path) -> No
     assert next(iter(parts)).startswith("previous forecast restated")
     assert len(parts) == 5
     assert sum(parts.values()) == total
+
+
+def test_an_edited_stored_scenario_is_refused_and_left_alone(tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    day = date(2025, 6, 30)
+    log = _log(tmp_path / "log.csv", day)
+    _track(log, day, history, tmp_path / "out1")
+    (stored,) = (tmp_path / "history.csv.scenarios").iterdir()
+    stored.write_text(stored.read_text(encoding="utf-8") + "# my note\n", encoding="utf-8")
+    kept = stored.read_bytes()
+    code, _, stderr = invoke("track", str(SCENARIO), "--actuals", str(log), "--history",
+                             str(history), "--out", str(tmp_path / "out2"), "-n", N)  # fmt: skip
+    assert code == 2
+    assert f"{stored}: holds another scenario than its name (digest) says" in stderr
+    assert stored.read_bytes() == kept  # never overwritten
+    assert len(_history(history)) == 1
+    assert not (tmp_path / "out2").exists()
