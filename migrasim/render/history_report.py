@@ -177,7 +177,7 @@ def trend_figure(
     _date_axis(ax, t)
     ax.yaxis_date()
     ax.legend(loc="upper left", fontsize=8)
-    _titles(ax, title, [_msg(t, "history_note", n=len(points))])
+    _titles(ax, title, textwrap.wrap(_msg(t, "history_note", n=len(points)), 110))
     return fig
 
 
@@ -189,7 +189,7 @@ def waterfall_figure(waterfall: Waterfall, title: str, t: Translator | None = No
     steps = [s for s in waterfall.steps if not (s.part == RESTATED and s.days == 0)]
     labels = [fill(t, PART_LABELS[s.part]) for s in steps] + [_msg(t, "history_total")]
     labels = [textwrap.fill(label, 34) for label in labels]
-    fig, ax = _new_figure(10, 1.2 + 0.55 * len(labels))
+    fig, ax = _new_figure(10, 1.6 + 0.55 * len(labels))
     running = 0
     broken = False
     for i, step in enumerate(steps):
@@ -231,7 +231,7 @@ def waterfall_figure(waterfall: Waterfall, title: str, t: Translator | None = No
         return _msg(t, "history_never") if value is None else _fmt_day(pd.Timestamp(value), t)
 
     note = _msg(t, "history_waterfall_note", before=day(previous), after=day(waterfall.p80))
-    _titles(ax, title, [note])
+    _titles(ax, title, textwrap.wrap(note, 110))
     return fig
 
 
