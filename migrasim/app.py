@@ -926,6 +926,7 @@ def _history_before(
     made with (stored beside the history by its digest): every problem is an error (exit 2)
     before anything is simulated or written."""
     from migrasim.errors import Problem, ScenarioError
+    from migrasim.render.tables import inert_cell
     from migrasim.scenario.history_file import (
         digest,
         log_digest,
@@ -968,7 +969,7 @@ def _history_before(
                     N_("restore that file as migrasim stored it, or give a new --history file"))
                 ])  # fmt: skip
             previous_scenario = load_scenario(stored)
-        if previous.scenario_name != spec.name:
+        if previous.scenario_name != inert_cell(spec.name):
             warnings.append(
                 N_("%(file)s: the forecast as of %(date)s was of %(before)s, this one is of "
                    "%(now)s; check that it is the same programme's history", file=str(history),
@@ -1011,12 +1012,13 @@ def _track_history(
     )
     from migrasim.render.i18n import fill, translator
     from migrasim.render.messages import CHARTS
-    from migrasim.render.tables import figure_png
+    from migrasim.render.tables import figure_png, inert_cell
     from migrasim.scenario.history_file import Forecast, log_digest
 
     programme = forecast.programme
     new = Forecast(
-        log.as_of, datetime.now(UTC).replace(microsecond=0), spec.name, programme.p50,
+        log.as_of, datetime.now(UTC).replace(microsecond=0), str(inert_cell(spec.name)),
+        programme.p50,
         programme.p80, programme.p95, programme.chance, spec.go_live,
         tuple((f.name, f.p80) for f in forecast.flows), seed, forecast.replications, past.digest,
         log_digest(log, log.as_of), __version__,

@@ -150,12 +150,14 @@ def test_same_log_edited_scenario_moves_only_scenario_edits(tmp_path: Path) -> N
     assert sum(parts.values()) == total
 
     # A new name moves nothing, and asks whether this is the same programme's history.
+    name = "=HYPERLINK(1) programme"
     stdout, stderr = _track(log, day, history, tmp_path / "out4", "--set", bigger, "--set",
-                            "name=Another programme")  # fmt: skip
+                            f"name='{name}'")  # fmt: skip
     total, parts = _parts(stdout)
     assert total == 0
     assert set(parts.values()) == {0}
-    assert "this one is of 'Another programme'; check that it is the same programme's" in stderr
+    assert f"this one is of {name!r}; check that it is the same programme's" in stderr
+    assert _history(history)[-1]["scenario_name"] == f"'{name}"  # inert in a spreadsheet
 
 
 def test_corrupt_history_exit_2_nothing_written(tmp_path: Path) -> None:
