@@ -794,6 +794,7 @@ class TrackOutput:
     out: Path
     slip: Any = None  # analysis.reforecast.Slip: the programme P80 and chance against the plan
     advice: Any = None  # analysis.reforecast.TrackFix: the fix for the work left, or None
+    history: Any = None  # TrackHistory with --history, else None
 
 
 def track(
@@ -809,12 +810,15 @@ def track(
     lang: str = "en",
     progress: ProgressFactory | None = None,
     month_first: bool = False,
+    history: Path | None = None,
 ) -> TrackOutput:
     """Re-forecast SCENARIO from the transfer log ``actuals`` as of ``as_of`` (default: the day
     after its last date): the plan and the re-forecast on the same seed; the programme's slip
     against the plan (paired), and what would fix the work left from the as-of date (``run``'s
     advice on the remaining scenario); writes summary.csv (the re-forecast), progress.csv,
-    fix.csv, track_burnup.png, report.html and summary.xlsx."""
+    fix.csv, track_burnup.png, report.html and summary.xlsx. With ``history`` (a CSV file),
+    appends the forecast to it and adds the P80 trend and what moved the date since the
+    previous forecast to the report (:func:`_track_history`)."""
     from migrasim.analysis.advice import fix_for
     from migrasim.analysis.board import capacity_need
     from migrasim.analysis.reforecast import programme_slip, restated_fix, restated_need
@@ -831,12 +835,15 @@ def track(
     from migrasim.render.track_plots import track_burnup_figure
     from migrasim.render.track_tables import progress_frame, progress_table
     from migrasim.scenario.actuals import read_actuals
+    from migrasim.scenario.history_file import store_folder
     from migrasim.scenario.loader import load_scenario
 
     spec = load_scenario(path, overrides)
     log = read_actuals(actuals, str(actuals), spec, as_of, month_first=month_first)
     out = out if out is not None else Path("results") / f"{path.stem}-track"
-    prepare_out_dir(out, force, [path, actuals])  # fail fast, before any simulation
+    kept = [path, actuals] + ([] if history is None else [history, store_folder(history)])
+    prepare_out_dir(out, force, kept)  # fail fast, before any simulation
+    past = None if history is None else _history_before(history, path, overrides, spec, log)
     seed = default_seed(spec, seed)
     result = track_scenario(spec, log, replications, seed, execution, progress and progress())
     plan, forecast = summarise(result.plan), summarise(result.forecast)
@@ -893,11 +900,217 @@ def track(
         "track", [path], overrides, forecast.replications, seed,
         ["--actuals", str(actuals), "--as-of", log.as_of.isoformat()],
     )  # fmt: skip
+    kept_history = None
+    if history is not None and past is not None:
+        kept_history = _track_history(history, past, spec, log, result, forecast, seed,
+                                      execution, lang)  # fmt: skip
+        extra_tables += kept_history.tables
+        pngs |= kept_history.pngs
     files = {**csv_files(tables), **pngs, **fix_files(forecast)}
+    if kept_history is not None:
+        files |= kept_history.csvs
     inputs = _report_inputs(path, overrides, result.forecast, forecast, command, extra_tables,
                             advice)  # fmt: skip
     inputs = replace(inputs, slip=slip, unreported=tuple(r.name for r in rows if not r.reported))
     files |= report_files(inputs, lang, lambda: pngs)
-    write_files(out, files, force=force, protect=[path, actuals])
-    warnings = (*log.warnings, *result.conditioned.warnings)
-    return TrackOutput(plan, forecast, rows, log.as_of, warnings, out, slip, advice)
+    write_files(out, files, force=force, protect=kept)
+    if history is not None and past is not None and kept_history is not None:
+        kept_history = _record_forecast(history, past, kept_history)
+    warnings = (*log.warnings, *result.conditioned.warnings,
+                *(() if past is None else past.warnings))  # fmt: skip
+    return TrackOutput(plan, forecast, rows, log.as_of, warnings, out, slip, advice, kept_history)
+
+
+@dataclass(frozen=True)
+class HistoryBefore:
+    """What ``track --history`` read before simulating: the history, the forecast the new one
+    is compared with (and the scenario it was made with), the effective scenario now."""
+
+    content: bytes
+    forecasts: tuple[Any, ...]  # scenario.history_file.Forecast, in file order
+    previous: Any  # the Forecast compared with, or None (the first)
+    previous_scenario: Scenario | None
+    text: str  # the effective scenario, self-contained (stored once per digest)
+    digest: str
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TrackHistory:
+    """What ``track --history`` added: the new forecast, the waterfall (None: the first
+    forecast), the report's tables and charts, and the row it was written to."""
+
+    forecast: Any  # scenario.history_file.Forecast
+    waterfall: Any  # analysis.history.Waterfall or None
+    forecasts: tuple[Any, ...]  # every forecast, the new one last
+    tables: tuple[Any, ...]
+    pngs: dict[str, bytes]
+    csvs: dict[str, bytes]  # forecast_waterfall.csv, with a waterfall
+    file: Path
+    row: int = 0  # the file's row the forecast went to (the header is row 1)
+
+
+def _history_before(
+    history: Path, path: Path, overrides: Sequence[str], spec: Scenario, log: Any
+) -> HistoryBefore:
+    """Read and check the history and, for the forecast to compare with, the scenario it was
+    made with (stored beside the history by its digest): every problem is an error (exit 2)
+    before anything is simulated or written."""
+    from migrasim.errors import Problem, ScenarioError
+    from migrasim.render.tables import inert_cell
+    from migrasim.scenario.history_file import (
+        digest,
+        log_digest,
+        previous_forecast,
+        read_history,
+        stored_scenario,
+    )
+    from migrasim.scenario.loader import load_scenario, self_contained_text
+
+    content, forecasts = read_history(history, str(history))
+    text = self_contained_text(path, overrides)
+    now = digest(text)
+    mine = stored_scenario(history, now)
+    if mine.is_file() and mine.read_bytes() != text.encode("utf-8"):
+        raise ScenarioError([Problem(str(mine), N_(
+            "holds another scenario than its name (digest) says"),
+            N_("move it away; migrasim writes it again"))])  # fmt: skip
+    previous = previous_forecast(forecasts, log.as_of)
+    previous_scenario = None
+    warnings: list[str] = []
+    if previous is not None:
+        if previous.scenario_digest == now:
+            previous_scenario = spec
+        else:
+            stored = stored_scenario(history, previous.scenario_digest)
+            where = N_("%(file)s row %(row)s, column %(column)s", file=str(history),
+                       row=previous.row, column="scenario_digest")  # fmt: skip
+            try:
+                kept = stored.read_bytes()
+            except OSError:
+                raise ScenarioError([Problem(where, N_(
+                    "the scenario of the forecast as of %(date)s is missing: %(stored)s",
+                    date=previous.as_of, stored=str(stored)),
+                    N_("restore that file (migrasim stored it), or give a new --history file"))
+                ]) from None  # fmt: skip
+            if digest(kept) != previous.scenario_digest:
+                raise ScenarioError([Problem(where, N_(
+                    "%(stored)s was changed after migrasim stored it (its digest differs)",
+                    stored=str(stored)),
+                    N_("restore that file as migrasim stored it, or give a new --history file"))
+                ])  # fmt: skip
+            previous_scenario = load_scenario(stored)
+        if previous.scenario_name != inert_cell(spec.name):
+            warnings.append(
+                N_("%(file)s: the forecast as of %(date)s was of %(before)s, this one is of "
+                   "%(now)s; check that it is the same programme's history", file=str(history),
+                   date=previous.as_of, before=repr(previous.scenario_name),
+                   now=repr(spec.name))
+            )  # fmt: skip
+        if log_digest(log, previous.as_of) != previous.log_digest:
+            warnings.append(
+                N_("%(file)s: the log's rows before %(date)s differ from those the forecast as "
+                   "of %(date)s used; it is recomputed from the log as it is now and the "
+                   "difference is shown as a restatement", file=log.file, date=previous.as_of)
+            )  # fmt: skip
+    return HistoryBefore(content, tuple(forecasts), previous, previous_scenario, text, now,
+                         tuple(warnings))  # fmt: skip
+
+
+def _track_history(
+    history: Path,
+    past: HistoryBefore,
+    spec: Scenario,
+    log: Any,
+    result: Any,
+    forecast: RunReport,
+    seed: int,
+    execution: Execution,
+    lang: str,
+) -> TrackHistory:
+    """The new forecast's record, the waterfall since the previous one (recomputed on the
+    same seed and replications), and the report's trend and waterfall tables and charts."""
+    from datetime import UTC, datetime
+
+    from migrasim.analysis.history import explain
+    from migrasim.render.bundle import csv_files
+    from migrasim.render.history_report import (
+        trend_figure,
+        trend_table,
+        waterfall_figure,
+        waterfall_frame,
+        waterfall_table,
+    )
+    from migrasim.render.i18n import fill, translator
+    from migrasim.render.messages import CHARTS
+    from migrasim.render.tables import figure_png, inert_cell
+    from migrasim.scenario.history_file import Forecast, log_digest
+
+    programme = forecast.programme
+    new = Forecast(
+        log.as_of, datetime.now(UTC).replace(microsecond=0), str(inert_cell(spec.name)),
+        programme.p50,
+        programme.p80, programme.p95, programme.chance, spec.go_live,
+        tuple((f.name, f.p80) for f in forecast.flows), seed, forecast.replications, past.digest,
+        log_digest(log, log.as_of), __version__,
+    )  # fmt: skip
+    waterfall = None
+    csvs: dict[str, bytes] = {}
+    previous = past.previous
+    if previous is not None and past.previous_scenario is not None:
+        waterfall = explain(
+            past.previous_scenario, spec, log, previous.as_of, previous.p80,
+            result.conditioned, programme.p80, forecast.replications, seed, execution,
+        )  # fmt: skip
+    forecasts = (*past.forecasts, new)
+    t = translator(lang)
+    pngs = {
+        "forecast_trend.png": figure_png(trend_figure(
+            forecasts, spec.go_live, fill(t, CHARTS["history_trend_title"], name=spec.name), t))
+    }  # fmt: skip
+    if waterfall is not None:
+        title = fill(t, CHARTS["history_waterfall_title"], name=spec.name,
+                     date=waterfall.previous_as_of.isoformat())  # fmt: skip
+        pngs["forecast_waterfall.png"] = figure_png(waterfall_figure(waterfall, title, t))
+        csvs = csv_files({"forecast_waterfall.csv": waterfall_frame(waterfall)})
+    tables = (
+        trend_table(forecasts),
+        waterfall_table(waterfall, str(history), not past.forecasts, log.as_of),
+    )
+    return TrackHistory(new, waterfall, forecasts, tables, pngs, csvs, history)
+
+
+def _record_forecast(history: Path, past: HistoryBefore, kept: TrackHistory) -> TrackHistory:
+    """Store the effective scenario (once per digest) and append the forecast to the history,
+    atomically; the history is read again under its lock and must still be valid and hold at
+    least what was read before (a file cut short or rewritten meanwhile is refused)."""
+    from migrasim.errors import Problem, ScenarioError
+    from migrasim.folder import rewrite_file
+    from migrasim.scenario.history_file import appended, parse_history, stored_scenario
+
+    stored = stored_scenario(history, past.digest)
+
+    def store(old: bytes) -> bytes:
+        if old and old != past.text.encode("utf-8"):
+            raise ScenarioError([Problem(str(stored), N_(
+                "holds another scenario than its name (digest) says"),
+                N_("move it away; migrasim writes it again"))])  # fmt: skip
+        return past.text.encode("utf-8")
+
+    if not stored.exists() or stored.read_bytes() != past.text.encode("utf-8"):
+        rewrite_file(stored, store)
+    row = 0
+
+    def append(old: bytes) -> bytes:
+        nonlocal row
+        if not old.startswith(past.content):
+            raise ScenarioError([Problem(str(history), N_(
+                "changed while this forecast ran"),
+                N_("run the forecast again"))])  # fmt: skip
+        parse_history(old, str(history))  # still valid
+        new = appended(old, kept.forecast)
+        row = parse_history(new, str(history))[-1].row
+        return new
+
+    rewrite_file(history, append)
+    return replace(kept, row=row)

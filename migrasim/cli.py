@@ -633,6 +633,12 @@ def solve(
     help="Results folder (default: results/<scenario>-track).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@click.option(
+    "--history",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Forecast history (.csv) to append this forecast to; the report then shows the P80 "
+    "trend and what moved it since the previous forecast.",
+)
 @SET
 @click.option("--replications", "-n", type=click.IntRange(min=1), help="Monte Carlo replications.")
 @SEED
@@ -647,6 +653,7 @@ def track(
     month_first: bool,
     out: Path | None,
     force: bool,
+    history: Path | None,
     overrides: tuple[str, ...],
     replications: int | None,
     seed: int | None,
@@ -665,6 +672,7 @@ def track(
       migrasim track scenarios/health_boards.yaml --actuals scenarios/actuals_example.csv
     """
     from migrasim import app
+    from migrasim.render.history_report import history_lines
     from migrasim.render.i18n import translator
     from migrasim.render.terminal import term, track_lines
 
@@ -674,7 +682,7 @@ def track(
     with _Progress() as progress:
         result = app.track(
             scenario, actuals, day, overrides, out, force, replications, seed, execution, lang,
-            progress, month_first=month_first,
+            progress, month_first=month_first, history=history,
         )  # fmt: skip
     for warning in result.warnings:
         _echo(term(t, "warning", warning=translated(warning, t.gettext)), err=True)
@@ -683,6 +691,8 @@ def track(
                     n=forecast.replications, seed=forecast.seed))  # fmt: skip
     for line in track_lines(result.progress, result.slip, forecast, result.advice, t):
         _echo(line)
+    if result.history is not None:
+        _echo(history_lines(result.history, t))
     _echo(term(t, "written", folder=result.out))
 
 

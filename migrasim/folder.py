@@ -45,7 +45,7 @@ import shutil
 import stat
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from migrasim.errors import N_, OutputError, ResultsExistError
@@ -375,11 +375,29 @@ def write_file(path: Path, content: str | bytes, force: bool) -> Path:
     return path
 
 
-def _replace_file(path: Path, content: str | bytes) -> None:
+def rewrite_file(path: Path, change: Callable[[bytes], bytes]) -> bytes:
+    """Replace the file at ``path`` (absent: empty) with ``change(its bytes)``, atomically and
+    under its lock (:func:`folder_lock`, so two writers never lose each other's change): a
+    reader, or a kill at any instant, finds the old file or the new one, never a truncated or
+    half-written one. The file keeps its permissions; a symbolic link is written through.
+    ``change`` may refuse by raising. Returns the bytes written."""
+    path = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if path.is_dir():
+        raise OutputError(N_("%(path)s is a folder; give the name of a file to write", path=path))
+    with folder_lock(path), _os_errors(path):
+        old = path.read_bytes() if path.exists() else b""
+        mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else None
+        new = change(old)
+        _replace_file(path, new, mode)
+    return new
+
+
+def _replace_file(path: Path, content: str | bytes, mode: int | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
-        os.fchmod(handle, 0o666 & ~_UMASK)  # mkstemp makes 0600; a plain file would get this
+        # mkstemp makes 0600; a plain file would get this
+        os.fchmod(handle, 0o666 & ~_UMASK if mode is None else mode)
         with os.fdopen(handle, "wb") as stream:
             stream.write(content.encode("utf-8") if isinstance(content, str) else content)
         os.replace(temp, path)

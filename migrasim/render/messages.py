@@ -96,6 +96,10 @@ COLUMN_LABELS: dict[str, str] = {
     "key": N_("Scenario key (as --set takes it)"),
     "confidence": N_("Chance of making go-live"),
     "met": N_("Target met"),
+    "as_of": N_("As of"),
+    "p80_move_days": N_("P80 moved (days, + later)"),
+    "part": N_("What moved the date"),
+    "days": N_("Days (+ later)"),
 }
 
 #: Headings of the report's extra tables (and their workbook sheets), by table key.
@@ -108,6 +112,8 @@ EXTRA_TITLES: dict[str, str] = {
     "sensitivity": N_("What moves the completion date most"),
     "fix": N_("What would fix it"),
     "progress": N_("Progress against the plan"),
+    "forecast_history": N_("Forecast history"),
+    "what_moved": N_("What moved the P80"),
 }
 
 #: The workbook's fixed sheets.
@@ -284,6 +290,21 @@ CHARTS: dict[str, str] = {
     "track_actual": N_("actual (transfer log)"),
     "track_ylabel": N_("data across (TB)"),
     "track_note": N_("bands: most likely totals; actuals: accepted bytes in the log"),
+    "history_trend_title": N_("%(name)s: the programme P80 at each forecast"),
+    "history_waterfall_title": N_("%(name)s: what moved the P80 since the forecast of %(date)s"),
+    "history_band": N_("P50 to P95"),
+    "history_p80": N_("P80"),
+    "history_never": N_("never (not within the horizon)"),
+    "history_xlabel": N_("as-of date of the forecast"),
+    "history_ylabel": N_("forecast finish date"),
+    "history_note": N_("%(n)s forecasts; the last of each as-of date"),
+    "history_total": N_("total change"),
+    "history_no_change": N_("no change"),
+    "history_days_axis": N_("days the P80 moved (+ later)"),
+    "history_waterfall_note": N_(
+        "from %(before)s to %(after)s; each part changes one thing, in this order, on the same "
+        "random draws, so the parts add up to the total"
+    ),
     "go_live_label": N_("Go-live %(date)s"),
     "go_live": N_("go-live"),
     "never": N_("never"),
@@ -367,6 +388,8 @@ CHART_COUNTS: dict[str, tuple[str, str]] = {
     ),
     "days_late": Nn_("+%(num)s d late", "+%(num)s d late"),
     "weeks_late": Nn_("+%(num)s wk late", "+%(num)s wk late"),
+    "history_days_later": Nn_("%(num)s day later", "%(num)s days later"),
+    "history_days_earlier": Nn_("%(num)s day earlier", "%(num)s days earlier"),
 }
 
 #: The terminal's results table and notes (cli.py).
@@ -473,6 +496,17 @@ TERMINAL: dict[str, str] = {
     ),
     "no_report": N_("Flows with no report (no row in the transfer log): %(n)s of %(total)s."),
     "what_changed": N_("what changed"),
+    "history_first": N_(
+        "Forecast history %(file)s: the first forecast in it, so nothing to "
+        "compare with yet (no waterfall)"
+    ),
+    "history_moved": N_("Since the forecast of %(date)s the P80 moved %(total)s: %(parts)s"),
+    "history_part": N_("%(part)s %(days)s"),
+    "history_none_earlier": N_(
+        "Forecast history %(file)s: no forecast in it is as of %(date)s "
+        "or earlier, so nothing to compare with (no waterfall)"
+    ),
+    "history_appended": N_("Forecast appended to %(file)s (row %(row)s)"),
     "access_token": N_("Access token (this run only): %(token)s"),
     "serving": N_("Serving %(file)s at %(url)s (Ctrl+C to stop)"),
 }

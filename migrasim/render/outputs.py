@@ -90,6 +90,15 @@ TRACK = (
         "with go-live and replications: the capacity for a P50 and a P80 chance of finishing "
         "the work left from the as-of date, as --set takes it",
     ),
+    Output("forecast_trend.png", "chart, with --history: the programme P80 at each as-of date"),
+    Output(
+        "forecast_waterfall.png",
+        "chart, with --history: what moved the P80 since the previous forecast",
+    ),
+    Output(
+        "forecast_waterfall.csv",
+        "with --history: the P80 after each part of the waterfall and its change in days",
+    ),
     MARKER,
 )
 

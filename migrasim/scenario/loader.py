@@ -318,3 +318,26 @@ def effective_scenario_text(path: str | Path, overrides: Sequence[str] = ()) -> 
     head = "".join(f"#   {o}\n" for o in overrides)
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     return f"# {path} with these changes applied (the scenario that ran):\n{head}{body}"
+
+
+def self_contained_text(path: str | Path, overrides: Sequence[str] = ()) -> str:
+    """The scenario that runs as one YAML document that loads on its own: the file's data
+    with inventory flows (``flows_from``) listed under ``flows`` and every ``--set`` change
+    applied (comments are lost). What ``track --history`` stores to recompute a forecast
+    later, whatever happens to the file and its inventories meanwhile. Checked values only:
+    call after the scenario validated."""
+    data = read_scenario_data(path, overrides)
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def plain(dumper: yaml.SafeDumper, value: Any) -> yaml.Node:
+        if isinstance(value, dict):
+            return dumper.represent_dict(dict(value))
+        if isinstance(value, list | tuple):
+            return dumper.represent_list(list(value))
+        return dumper.represent_str(str(value))
+
+    _Dumper.add_multi_representer(object, plain)  # inventory rows as mappings, markers as text
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return f"# the scenario {Path(path).name} as it ran (inventories and --set applied)\n{body}"
