@@ -213,23 +213,23 @@ def draw_truth(spec: Scenario, index: int, spread: str = "link") -> Truth:
     log: dict[str, list[LogDay]] = {}
     finished: dict[str, date] = {}
     row = 2
-    for flow, (times, cums) in zip(result.flows, result.curves, strict=True):
-        last = convert(flow.finished_s)
-        assert last is not None, f"truth {index}: {flow.name} never finishes"
-        finished[flow.name] = last
+    for ran, (times, cums) in zip(result.flows, result.curves, strict=True):
+        last = convert(ran.finished_s)
+        assert last is not None, f"truth {index}: {ran.name} never finishes"
+        finished[ran.name] = last
         days = [spec.start.date() + timedelta(days=i)
                 for i in range((last - spec.start.date()).days + 1)]  # fmt: skip
         ends = np.array([clock.to_sim(datetime.combine(d + timedelta(days=1), time()))
                          for d in days])  # fmt: skip
         cumulative = np.interp(ends, np.array(times), np.array(cums), left=0.0)
-        cumulative[-1] = flow.delivered_bytes
+        cumulative[-1] = ran.delivered_bytes
         moved = np.diff(cumulative, prepend=0.0)
         rows = []
         for d, got in zip(days, moved.tolist(), strict=True):
             if cal.is_working(d) or got > 0:
-                rows.append(LogDay(d, flow.name, max(got, 0.0), 0.0, None, d == last, row))
+                rows.append(LogDay(d, ran.name, max(got, 0.0), 0.0, None, d == last, row))
                 row += 1
-        log[flow.name] = rows
+        log[ran.name] = rows
     return Truth(log, finished, max(finished.values()), efficiency, down, volumes)
 
 
