@@ -182,7 +182,7 @@ def main() -> None:
     parser.add_argument("--weeks", default="2,4,8,16")
     parser.add_argument("--ceiling-mb", type=float, default=6000.0)
     parser.add_argument("--timeout", type=float, default=900.0)
-    args = parser.parse_args()  # fmt: skip
+    args = parser.parse_args()
     if not args.skip_speed:
         speed(100 if args.quick else 1000, args.ceiling_mb, args.timeout)
     if args.skip_backtest:
