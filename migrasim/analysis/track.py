@@ -286,6 +286,38 @@ class Rescaled(Estimate):
         return self.base.mean() / self.factor
 
 
+@dataclass(frozen=True)
+class Shifted(Estimate):
+    """``base + shift``, at least 0 (a duration moved by a known amount); same draws."""
+
+    base: Estimate = field(default_factory=lambda: Estimate(1.0, 1.0, 1.0))
+    shift: float = 0.0
+
+    @classmethod
+    def of(cls, base: Estimate, shift: float) -> Shifted:
+        low, likely, high = (max(v + shift, 0.0) for v in (base.low, base.likely, base.high))
+        return cls(low, likely, high, base.dist, base.group, base, shift)
+
+    def ppf(self, u: float) -> float:
+        return max(self.base.ppf(u) + self.shift, 0.0)
+
+    def ppf_array(self, u: np.ndarray) -> np.ndarray:
+        shifted: np.ndarray = np.maximum(self.base.ppf_array(u) + self.shift, 0.0)
+        return shifted
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return self.ppf_array(rng.random(size))
+
+    def mean(self) -> float:
+        return float(self.ppf_array((np.arange(400) + 0.5) / 400).mean())
+
+
+def _shifted(value: Any, shift: float) -> Any:
+    if isinstance(value, EstimateSpec):
+        return GivenEstimate.wrap(Shifted.of(value.to_estimate(), shift))
+    return max(float(value) + shift, 0.0)
+
+
 class GivenEstimate(EstimateSpec):
     """An estimate spec that compiles to a given :class:`Estimate` (built with
     :meth:`wrap`, never validated from a file)."""
@@ -456,7 +488,22 @@ def _daily_bytes(curve: Any, bounds: np.ndarray) -> np.ndarray:
     return np.maximum(np.diff(at), 0.0)
 
 
+@dataclass(frozen=True)
+class PlanTimeline:
+    """What the plan itself would have done up to an as-of date (:func:`plan_timeline`)."""
+
+    days: dict[str, dict[date, float]]  # flow -> local day -> bytes the plan delivers
+    in_transit: dict[str, float]  # shipped flow -> when the plan's device in transit on the
+    # as-of date delivers, in seconds after 00:00 on the as-of date
+
+
 def plan_days(scenario: Scenario, as_of: date) -> dict[str, dict[date, float]]:
+    """Per flow, the bytes the plan itself would have delivered on each day before ``as_of``
+    (:func:`plan_timeline`)."""
+    return plan_timeline(scenario, as_of).days
+
+
+def plan_timeline(scenario: Scenario, as_of: date) -> PlanTimeline:
     """Per flow, the bytes the plan itself would have delivered on each local day before
     ``as_of``: the baseline engine run at the most likely inputs (windows across midnight,
     non-working days, planned outages, shipments, quotas and shared links included).
@@ -473,8 +520,13 @@ def plan_days(scenario: Scenario, as_of: date) -> dict[str, dict[date, float]]:
     first = scenario.start.date()
     days = [first + timedelta(days=k) for k in range((as_of - first).days)]
     if elapsed <= 0 or not days:
-        return {label: {} for label in labels}
-    horizon = min(scenario.horizon, elapsed + DAY)
+        return PlanTimeline({label: {} for label in labels}, {})
+    trips = [
+        float(spec.shipment.turnaround if not isinstance(spec.shipment.turnaround, EstimateSpec)
+              else spec.shipment.turnaround.high)
+        for spec in scenario.links.values() if spec.shipment is not None
+    ]  # fmt: skip
+    horizon = min(scenario.horizon, elapsed + DAY + max(trips, default=0.0))
     plan = scenario.model_copy(update={"horizon": horizon})
     model = build_model(plan)
     bounds = np.array([model.clock.to_sim(datetime.combine(d, time())) for d in [*days, as_of]])
@@ -498,8 +550,20 @@ def plan_days(scenario: Scenario, as_of: date) -> dict[str, dict[date, float]]:
         for flow, curve in zip(probe_flows, probed.curves, strict=True):
             probe[flow.label] = _daily_bytes(curve, bounds)
     out: dict[str, dict[date, float]] = {}
-    for flow, res, curve in zip(scenario.flows, result.flows, result.curves, strict=True):
+    transit: dict[str, float] = {}
+    for f, (flow, res, curve) in enumerate(
+        zip(scenario.flows, result.flows, result.curves, strict=True)
+    ):
         daily = _daily_bytes(curve, bounds)
+        if _shipped(scenario, flow):
+            link = model.links[model.flows[f].links[0]]
+            assert link.shipment is not None
+            turnaround = link.shipment.turnaround_s
+            ts, cs = np.asarray(curve[0]), np.asarray(curve[1])
+            steps = ts[1:][np.diff(cs) > 0]
+            due = [t for t in steps.tolist() if t >= elapsed and t - turnaround < elapsed]
+            if due:
+                transit[flow.label] = min(due) - elapsed
         capacity = probe.get(flow.label)
         if capacity is not None:
             begun = -INF if res.started_s is None else res.started_s
@@ -509,7 +573,7 @@ def plan_days(scenario: Scenario, as_of: date) -> dict[str, dict[date, float]]:
                       np.zeros(len(days), dtype=bool)) & (bounds[1:] <= done)  # fmt: skip
             daily = np.where(active, daily, capacity)
         out[flow.label] = {d: float(v) for d, v in zip(days, daily.tolist(), strict=True) if v > 0}
-    return out
+    return PlanTimeline(out, transit)
 
 
 def _window(
@@ -585,11 +649,18 @@ def plan_evidence(
     )  # fmt: skip
 
 
-def _prior_down_share(link: LinkSpec) -> float:
+def _prior_down_share(link: LinkSpec, mean: bool = False) -> float:
+    """The scenario's share of time a link is down (at least PRIOR_DOWN_FLOOR): ``mttr / (mtbf
+    + mttr)`` at the most likely values, or (``mean``) at the estimates' means, the long-run
+    share of the plan's own outage process."""
     outages = link.outages
     if outages is None or outages.mtbf is None or outages.mttr is None:
         return PRIOR_DOWN_FLOOR
-    mtbf, mttr = likely_of(outages.mtbf), likely_of(outages.mttr)
+    if mean:
+        mtbf, mttr = (v.to_estimate().mean() if isinstance(v, EstimateSpec) else float(v)
+                      for v in (outages.mtbf, outages.mttr))  # fmt: skip
+    else:
+        mtbf, mttr = likely_of(outages.mtbf), likely_of(outages.mttr)
     return max(mttr / (mtbf + mttr), PRIOR_DOWN_FLOOR)
 
 
@@ -691,11 +762,11 @@ def partial_posteriors(
             obs[name] = (sum(e.up_moved for e in ev) / up, sd_day**2 / n_up)
     tau2 = 0.0
     if len(obs) > 1:
-        y = np.array([o[0] for o in obs.values()])
-        w = 1.0 / np.array([o[1] for o in obs.values()])
-        mean = float((w * y).sum() / w.sum())
-        q = float((w * (y - mean) ** 2).sum())
-        denominator = float(w.sum() - (w**2).sum() / w.sum())
+        ys = np.array([o[0] for o in obs.values()])
+        ws = 1.0 / np.array([o[1] for o in obs.values()])
+        mean = float((ws * ys).sum() / ws.sum())
+        q = float((ws * (ys - mean) ** 2).sum())
+        denominator = float(ws.sum() - (ws**2).sum() / ws.sum())
         tau2 = max((q - (len(obs) - 1)) / denominator, 0.0) if denominator > 0 else 0.0
     prior = 1.0 / PRIOR_EFFICIENCY_SD**2
     precision = prior + sum(1.0 / (v + tau2) for _, v in obs.values())
@@ -703,7 +774,7 @@ def partial_posteriors(
 
     n = {name: sum(e.day_weight for e in ev) for name, ev in found.items()}
     z = {name: sum(e.zero_weight for e in ev) for name, ev in found.items()}
-    p0 = _prior_down_share(link)
+    p0 = _prior_down_share(link, mean=True)
     alpha = PRIOR_DOWN_DAYS * p0 + sum(z.values())
     beta = PRIOR_DOWN_DAYS * (1.0 - p0) + sum(n.values()) - sum(z.values())
     share = alpha / (alpha + beta)
@@ -881,8 +952,7 @@ def _hierarchies(
         unit = name if scenario.links[e.link].per_flow else ""
         units.setdefault(e.link, {}).setdefault(unit, []).append(e)
     return {
-        link: partial_posteriors(link, scenario.links[link], found)
-        for link, found in units.items()
+        link: partial_posteriors(link, scenario.links[link], found) for link, found in units.items()
     }
 
 
@@ -963,6 +1033,63 @@ def _simulated(
     return simulated, names, factors
 
 
+def _first_departure(scenario: Scenario, link: LinkSpec, as_of: date) -> float:
+    """Seconds from 00:00 on ``as_of`` to the first moment a device may leave (a working
+    day's window, 00:00 without one)."""
+    cal = working_calendar(scenario, as_of + timedelta(days=400))
+    day = as_of
+    while not cal.is_working(day) and (day - as_of).days < 400:
+        day += timedelta(days=1)
+    opens = 0.0 if link.window is None else float(link.window[0])
+    return (day - as_of).days * float(DAY) + opens
+
+
+def _in_transit(
+    remaining: Scenario,
+    original: Scenario,
+    transit: Mapping[str, float],
+    completed: Mapping[str, date],
+    as_of: date,
+) -> Scenario:
+    """``remaining`` with each device the plan had in transit on the as-of date delivering
+    when the plan delivers it: the flow's shipment link (per_flow) is copied for it, its
+    turnaround shortened by what the trip had done by the as-of date (the device leaves at the
+    first moment it may, and arrives at the plan's time plus the turnaround's own spread), and
+    its rejection delay lengthened by the same amount, so a re-sent device still arrives one
+    whole turnaround after it leaves."""
+    links = dict(remaining.links)
+    flows = []
+    changed = False
+    for flow in remaining.flows:
+        left = transit.get(flow.label)
+        name = flow.links[0] if len(flow.links) == 1 else None
+        link = None if name is None else original.links[name]
+        if (
+            left is None or name is None or link is None or flow.label in completed
+            or link.shipment is None or not link.per_flow
+        ):  # fmt: skip
+            flows.append(flow)
+            continue
+        turnaround = likely_of(link.shipment.turnaround)
+        done = turnaround - (left - _first_departure(original, link, as_of))
+        copy = _copy_name(name, flow.label, links)
+        shipment = link.shipment.model_copy(
+            update={"turnaround": _shifted(link.shipment.turnaround, -done)}
+        )
+        links[copy] = remaining.links[name].model_copy(
+            update={"shipment": shipment, "lead_time": None, "available_from": None}
+        )
+        update: dict[str, Any] = {"links": (copy,)}
+        if flow.rejection is not None:
+            delay = 0.0 if flow.rejection.delay is None else flow.rejection.delay
+            update["rejection"] = flow.rejection.model_copy(update={"delay": _shifted(delay, done)})
+        flows.append(flow.model_copy(update=update))
+        changed = True
+    if not changed:
+        return remaining
+    return remaining.model_copy(update={"links": links, "flows": tuple(flows)})
+
+
 def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> Conditioned:
     """The remaining scenario from ``log.as_of`` (see the module docstring).
 
@@ -979,6 +1106,7 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
     reported = {f.label for f in scenario.flows if log.flows[f.label].days}
     flow_posteriors: dict[str, LinkPosterior] = {}
     hierarchies: dict[str, Hierarchy] = {}
+    transit: dict[str, float] = {}
     if pooling == "pooled":
         cal = working_calendar(scenario, as_of)
         evidence = {
@@ -996,9 +1124,10 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
             for name, found in by_link.items()
         }
     else:
-        plan = plan_days(scenario, as_of)
+        timeline = plan_timeline(scenario, as_of)
+        transit = timeline.in_transit
         evidence = {
-            f.label: plan_evidence(scenario, f, log.flows[f.label], as_of, plan[f.label])
+            f.label: plan_evidence(scenario, f, log.flows[f.label], as_of, timeline.days[f.label])
             for f in scenario.flows
         }
         hierarchies = _hierarchies(scenario, evidence, reported)
@@ -1046,13 +1175,24 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
             "horizon": max(scenario.horizon - elapsed_s, DAY),
         }
     )
-    simulated, names, factors = (None, {}, {}) if pooling == "pooled" else _simulated(
+    simulated: Scenario | None = None
+    names: dict[str, str] = {}
+    rates: dict[str, float] = {}
+    if pooling == "partial":
+        simulated, names, rates = _simulated(
         remaining, scenario, hierarchies, flow_posteriors, evidence, start, elapsed_s
     )  # fmt: skip
+    if transit:
+        shipped = _in_transit(simulated or remaining, scenario, transit, completed, as_of)
+        if shipped is not (simulated or remaining):
+            for flow, before in zip(shipped.flows, scenario.flows, strict=True):
+                if flow.links != before.links and flow.links[0] not in scenario.links:
+                    names[flow.links[0]] = before.links[0]
+            simulated = shipped
     return Conditioned(
         remaining, as_of, evidence, posteriors, completed, delivered,
         flow_posteriors=flow_posteriors, simulated=simulated, link_names=names,
-        rate_factors=factors,
+        rate_factors=rates,
     )  # fmt: skip
 
 
