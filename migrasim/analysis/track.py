@@ -1180,8 +1180,8 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
     rates: dict[str, float] = {}
     if pooling == "partial":
         simulated, names, rates = _simulated(
-        remaining, scenario, hierarchies, flow_posteriors, evidence, start, elapsed_s
-    )  # fmt: skip
+            remaining, scenario, hierarchies, flow_posteriors, evidence, start, elapsed_s
+        )
     if transit:
         shipped = _in_transit(simulated or remaining, scenario, transit, completed, as_of)
         if shipped is not (simulated or remaining):
