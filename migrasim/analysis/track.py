@@ -318,6 +318,39 @@ def _shifted(value: Any, shift: float) -> Any:
     return max(float(value) + shift, 0.0)
 
 
+@dataclass(frozen=True)
+class PendingRework(Estimate):
+    """A rejection fraction ``f`` raised so that the rework of what is left, ``f' / (1 - f')``
+    of it, is the plan's ``f / (1 - f)`` of what is left *and* of what crossed before the as-of
+    date: ``f' / (1 - f') = k f / (1 - f)``; same draws."""
+
+    base: Estimate = field(default_factory=lambda: Estimate(0.0, 0.0, 0.0))
+    k: float = 1.0
+
+    @classmethod
+    def of(cls, base: Estimate, k: float) -> PendingRework:
+        low, likely, high = (_raised(v, k) for v in (base.low, base.likely, base.high))
+        return cls(low, likely, high, base.dist, base.group, base, k)
+
+    def ppf(self, u: float) -> float:
+        return float(_raised(self.base.ppf(u), self.k))
+
+    def ppf_array(self, u: np.ndarray) -> np.ndarray:
+        raised: np.ndarray = _raised(self.base.ppf_array(u), self.k)
+        return raised
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return self.ppf_array(rng.random(size))
+
+    def mean(self) -> float:
+        return float(self.ppf_array((np.arange(400) + 0.5) / 400).mean())
+
+
+def _raised(fraction: Any, k: float) -> Any:
+    odds = k * np.asarray(fraction) / np.maximum(1.0 - np.asarray(fraction), 1e-12)
+    return odds / (1.0 + odds)
+
+
 class GivenEstimate(EstimateSpec):
     """An estimate spec that compiles to a given :class:`Estimate` (built with
     :meth:`wrap`, never validated from a file)."""
@@ -561,7 +594,8 @@ def plan_timeline(scenario: Scenario, as_of: date) -> PlanTimeline:
             turnaround = link.shipment.turnaround_s
             ts, cs = np.asarray(curve[0]), np.asarray(curve[1])
             steps = ts[1:][np.diff(cs) > 0]
-            due = [t for t in steps.tolist() if t >= elapsed and t - turnaround < elapsed]
+            # a delivery at 00:00 on the as-of date counts for the day before (logged)
+            due = [t for t in steps.tolist() if t > elapsed + 1.0 and t - turnaround < elapsed]
             if due:
                 transit[flow.label] = min(due) - elapsed
         capacity = probe.get(flow.label)
@@ -1033,15 +1067,58 @@ def _simulated(
     return simulated, names, factors
 
 
-def _first_departure(scenario: Scenario, link: LinkSpec, as_of: date) -> float:
-    """Seconds from 00:00 on ``as_of`` to the first moment a device may leave (a working
-    day's window, 00:00 without one)."""
-    cal = working_calendar(scenario, as_of + timedelta(days=400))
-    day = as_of
-    while not cal.is_working(day) and (day - as_of).days < 400:
+def _pending_rework(
+    remaining: Scenario, log: ActualsLog, delivered: Mapping[str, float]
+) -> Scenario:
+    """``remaining`` with the rework still owed on what crossed before the as-of date: the plan
+    re-sends its rejected share of a flow's whole first pass once the pass is done, so when the
+    log has rejected nothing of a flow yet, its rejection fraction is raised so that the rework
+    after the remaining pass is the plan's share of both (exact at the most likely remaining
+    volume: ``k = 1 + delivered / remaining``). A flow whose log already records rejections has
+    been validated as it went: those bytes are in what is left, and nothing more is owed."""
+    flows = []
+    changed = False
+    for flow in remaining.flows:
+        done = delivered.get(flow.label, 0.0)
+        rejection = flow.rejection
+        if rejection is None or done <= 0 or log.flows[flow.label].rejected_bytes > 0:
+            flows.append(flow)
+            continue
+        k = 1.0 + done / max(float(likely_of(flow.volume)), 1.0)
+        fraction = rejection.fraction
+        if isinstance(fraction, EstimateSpec):
+            raised: Any = GivenEstimate.wrap(PendingRework.of(fraction.to_estimate(), k))
+        else:
+            raised = float(_raised(float(fraction), k))
+        flows.append(flow.model_copy(
+            update={"rejection": rejection.model_copy(update={"fraction": raised})}
+        ))  # fmt: skip
+        changed = True
+    return remaining.model_copy(update={"flows": tuple(flows)}) if changed else remaining
+
+
+def _next_departure(scenario: Scenario, link: LinkSpec, moment: datetime) -> datetime:
+    """The first moment from ``moment`` on that a device may leave: within a working day's
+    window (00:00-24:00 without one)."""
+    cal = working_calendar(scenario, moment.date() + timedelta(days=400))
+    day = moment.date()
+    for _ in range(400):
+        if cal.is_working(day):
+            if link.window is None:
+                return max(moment, datetime.combine(day, time()))
+            opens, closes = link.window
+            begin = datetime.combine(day, time()) + timedelta(seconds=opens)
+            end = begin + timedelta(seconds=(closes - opens) % DAY or DAY)
+            if moment < end:
+                return max(moment, begin)
         day += timedelta(days=1)
-    opens = 0.0 if link.window is None else float(link.window[0])
-    return (day - as_of).days * float(DAY) + opens
+    return moment
+
+
+def _first_departure(scenario: Scenario, link: LinkSpec, as_of: date) -> float:
+    """Seconds from 00:00 on ``as_of`` to the first moment a device may leave."""
+    start = datetime.combine(as_of, time())
+    return (_next_departure(scenario, link, start) - start).total_seconds()
 
 
 def _in_transit(
@@ -1081,8 +1158,15 @@ def _in_transit(
         )
         update: dict[str, Any] = {"links": (copy,)}
         if flow.rejection is not None:
+            # The plan re-sends the rejected part when the device is next free to leave after
+            # the delay; the copy's shorter trip is made up by leaving that much later.
             delay = 0.0 if flow.rejection.delay is None else flow.rejection.delay
-            update["rejection"] = flow.rejection.model_copy(update={"delay": _shifted(delay, done)})
+            arrives = datetime.combine(as_of, time()) + timedelta(seconds=left)
+            ready = arrives + timedelta(seconds=float(likely_of(delay)))
+            waits = (_next_departure(original, link, ready) - ready).total_seconds()
+            update["rejection"] = flow.rejection.model_copy(
+                update={"delay": _shifted(delay, waits + done)}
+            )
         flows.append(flow.model_copy(update=update))
         changed = True
     if not changed:
@@ -1175,6 +1259,8 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
             "horizon": max(scenario.horizon - elapsed_s, DAY),
         }
     )
+    if pooling == "partial":
+        remaining = _pending_rework(remaining, log, delivered)
     simulated: Scenario | None = None
     names: dict[str, str] = {}
     rates: dict[str, float] = {}
