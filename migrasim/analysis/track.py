@@ -1121,6 +1121,119 @@ def _first_departure(scenario: Scenario, link: LinkSpec, as_of: date) -> float:
     return (_next_departure(scenario, link, start) - start).total_seconds()
 
 
+@dataclass(frozen=True)
+class Rework(Estimate):
+    """The rework a pass of ``moved`` bytes owes: ``moved x f / (1 - f)``, ``f`` drawn from
+    the rejection fraction's estimate ``base`` (at least 1 byte); same draws."""
+
+    base: Estimate = field(default_factory=lambda: Estimate(0.0, 0.0, 0.0))
+    moved: float = 0.0
+
+    @classmethod
+    def of(cls, base: Estimate, moved: float) -> Rework:
+        low, likely, high = (_owed(v, moved) for v in (base.low, base.likely, base.high))
+        return cls(low, likely, high, base.dist, base.group, base, moved)
+
+    def ppf(self, u: float) -> float:
+        return float(_owed(self.base.ppf(u), self.moved))
+
+    def ppf_array(self, u: np.ndarray) -> np.ndarray:
+        owed: np.ndarray = _owed(self.base.ppf_array(u), self.moved)
+        return owed
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return self.ppf_array(rng.random(size))
+
+    def mean(self) -> float:
+        return float(self.ppf_array((np.arange(400) + 0.5) / 400).mean())
+
+
+def _owed(fraction: Any, moved: float) -> Any:
+    f = np.asarray(fraction, dtype=float)
+    return np.maximum(moved * f / np.maximum(1.0 - f, 1e-12), 1.0)
+
+
+def _shipped_passes(
+    remaining: Scenario,
+    original: Scenario,
+    log: ActualsLog,
+    transit: Mapping[str, float],
+    completed: dict[str, date],
+    as_of: date,
+) -> tuple[Scenario, dict[str, str]]:
+    """``remaining`` with each shipped flow whose device has delivered it all (one device
+    holds its high volume, an arrival is logged and none is in transit) past its first pass:
+    what is left is the rework the plan re-sends, the rejected bytes the log records or else
+    the rejection fraction's share of what arrived, on a copy of its link that the device may
+    leave once the rejection delay has run from the end of the day of the last arrival (as the
+    plan re-sends it); a flow without rejections is complete on that day."""
+    links = dict(remaining.links)
+    names: dict[str, str] = {}
+    flows = []
+    start = datetime.combine(as_of, time())
+    for flow in remaining.flows:
+        actual = log.flows[flow.label]
+        name = flow.links[0] if len(flow.links) == 1 else None
+        link = None if name is None else original.links[name]
+        source = next(f for f in original.flows if f.label == flow.label)
+        volume = source.volume
+        high = volume.high if isinstance(volume, EstimateSpec) else float(volume)
+        arrived = [d.day for d in actual.days if d.bytes_moved > 0]
+        if name is None or link is None or link.shipment is None or not link.per_flow:
+            flows.append(flow)
+            continue
+        rejection = source.rejection
+        if flow.label not in completed and arrived and link.shipment.capacity >= high and (
+            rejection is None or len(arrived) > 1  # its only pass, or the re-send, arrived
+        ):  # fmt: skip
+            completed[flow.label] = max(arrived)
+        if flow.label in completed:  # done: no device to send (it finishes at once)
+            copy = _copy_name(name, flow.label, links)
+            shipment = link.shipment.model_copy(update={"turnaround": 0.0})
+            links[copy] = remaining.links[name].model_copy(update={
+                "shipment": shipment, "lead_time": None, "available_from": None,
+            })  # fmt: skip
+            names[copy] = name
+            flows.append(flow.model_copy(update={
+                "links": (copy,), "volume": 1.0, "growth": None, "rejection": None,
+            }))  # fmt: skip
+            continue
+        if not arrived or link.shipment.capacity < high:
+            flows.append(flow)
+            continue
+        last = max(arrived)
+        assert rejection is not None
+        if actual.rejected_bytes > 0:
+            owed: Any = actual.rejected_bytes
+        elif isinstance(rejection.fraction, EstimateSpec):
+            owed = GivenEstimate.wrap(Rework.of(rejection.fraction.to_estimate(),
+                                                actual.delivered_bytes))  # fmt: skip
+        else:
+            owed = float(_owed(float(rejection.fraction), actual.delivered_bytes))
+        ends = datetime.combine(last + timedelta(days=1), time())
+        delay = 0.0 if rejection.delay is None else rejection.delay
+        copy = _copy_name(name, flow.label, links)
+        if flow.label in transit:  # the re-sent device is on its way: it arrives as planned
+            left = transit[flow.label]
+            done = likely_of(link.shipment.turnaround) - (
+                left - _first_departure(original, link, as_of)
+            )
+            shipment = link.shipment.model_copy(
+                update={"turnaround": _shifted(link.shipment.turnaround, -done)}
+            )
+            update: dict[str, Any] = {"shipment": shipment, "lead_time": None}
+        else:
+            update = {"lead_time": _shifted(delay, (ends - start).total_seconds())}
+        links[copy] = remaining.links[name].model_copy(update={**update, "available_from": None})
+        names[copy] = name
+        flows.append(flow.model_copy(update={
+            "links": (copy,), "volume": owed, "growth": None, "rejection": None,
+        }))  # fmt: skip
+    if not names:
+        return remaining, {}
+    return remaining.model_copy(update={"links": links, "flows": tuple(flows)}), names
+
+
 def _in_transit(
     remaining: Scenario,
     original: Scenario,
@@ -1268,6 +1381,15 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
         simulated, names, rates = _simulated(
             remaining, scenario, hierarchies, flow_posteriors, evidence, start, elapsed_s
         )
+    if pooling == "partial":
+        passed, more = _shipped_passes(
+            simulated or remaining, scenario, log, transit, completed, as_of
+        )
+        if more:
+            names.update(more)
+            simulated = passed
+    transit = {k: v for k, v in transit.items() if k not in names.values() and not any(
+        f.label == k and f.links[0] in names for f in (simulated or remaining).flows)}  # fmt: skip
     if transit:
         shipped = _in_transit(simulated or remaining, scenario, transit, completed, as_of)
         if shipped is not (simulated or remaining):

@@ -330,14 +330,19 @@ def test_saturday_extras_never_make_an_on_plan_log_later() -> None:
     assert more_b[1] <= plan_b[1]
 
 
-def test_plan_log_with_disks_in_transit_on_shipped_disks() -> None:
+@pytest.mark.parametrize(
+    "as_of",
+    [date(2025, 6, 25), date(2025, 6, 30), date(2025, 7, 16), date(2025, 7, 21)],
+)
+def test_plan_log_on_shipped_disks(as_of: date) -> None:
     # Every bulk disk leaves Mon 23 June (3 weeks' lead time) and is loaded 5 days later (Sat
-    # 28 June 00:00, counted for Fri 27). As of Wed 25 June every disk is in transit: the log
-    # has nothing for the bulk flows, and each disk still arrives as planned.
-    # The 3 % rejected is re-sent when the disk is next free to leave 2 weeks after it
-    # arrives (Sat 12 July -> Mon 14), loaded Sat 19 (Fri 18); the deltas follow.
+    # 28 June 00:00, counted for Fri 27). The 3 % rejected is re-sent when the disk is next
+    # free to leave 2 weeks after (Sat 12 July -> Mon 14), loaded Sat 19 (Fri 18); the deltas
+    # (1 GB + growth at 1 GB/day) follow from Mon 21. As of Wed 25 June every disk is in
+    # transit; as of Mon 30 June it has arrived and the re-send waits; as of Wed 16 July the
+    # re-send is in transit; as of Mon 21 July every bulk is done. Each re-forecasts the plan.
     plain = _at_likely(load_scenario(ROOT / "scenarios" / "shipped_disks.yaml"))
-    log = _plan_log(plain, date(2025, 6, 25))
+    log = _plan_log(plain, as_of)
     cond = condition(plain, log)
     assert cond.simulated is not None
     copies = {n for n in cond.simulated.links if n not in plain.links}
@@ -347,3 +352,5 @@ def test_plan_log_with_disks_in_transit_on_shipped_disks() -> None:
     for name, (plan, new) in baselines.items():
         assert new == plan, name
     assert baselines["Cardiff bulk"][1] == date(2025, 7, 18)
+    if as_of == date(2025, 7, 21):
+        assert cond.completed_on["Cardiff bulk"] == date(2025, 7, 18)
