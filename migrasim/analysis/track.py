@@ -1153,6 +1153,39 @@ def _owed(fraction: Any, moved: float) -> Any:
     return np.maximum(moved * f / np.maximum(1.0 - f, 1e-12), 1.0)
 
 
+TURNAROUND_LOG_SD = float(DAY)
+"""Sd of one logged arrival's delay against the plan: the log has days, not hours."""
+
+
+def turnaround_shifts(
+    scenario: Scenario, log: ActualsLog, plan: Mapping[str, Mapping[date, float]]
+) -> dict[str, float]:
+    """Per shipment link, how much later than the plan its devices arrive, in seconds, from
+    the logged first arrivals (assuming each device left when the plan has it leave): each
+    flow's delay is the day its first arrival is logged less the day the plan has it; their
+    mean is shrunk towards 0 (the plan) with a normal prior of the turnaround's sd ((high -
+    low) / 6) and TURNAROUND_LOG_SD per arrival (conjugate normal). 0 where none is logged."""
+    delays: dict[str, list[float]] = {}
+    for flow in scenario.flows:
+        name = flow.links[0]
+        if len(flow.links) != 1 or scenario.links[name].shipment is None:
+            continue
+        arrived = [d.day for d in log.flows[flow.label].days if d.bytes_moved > 0]
+        planned = [d for d, v in plan.get(flow.label, {}).items() if v > 0]
+        if arrived and planned:
+            delays.setdefault(name, []).append((min(arrived) - min(planned)).days * float(DAY))
+    shifts = {}
+    for name, found in delays.items():
+        shipment = scenario.links[name].shipment
+        assert shipment is not None
+        spread = shipment.turnaround
+        sd0 = (spread.high - spread.low) / 6 if isinstance(spread, EstimateSpec) else 0.0
+        sd0 = max(sd0, 0.5 * float(DAY))
+        weight = len(found) * sd0**2 / (len(found) * sd0**2 + TURNAROUND_LOG_SD**2)
+        shifts[name] = weight * float(np.mean(found))
+    return shifts
+
+
 def _shipped_passes(
     remaining: Scenario,
     original: Scenario,
@@ -1160,6 +1193,7 @@ def _shipped_passes(
     transit: Mapping[str, float],
     completed: dict[str, date],
     as_of: date,
+    shifts: Mapping[str, float],
 ) -> tuple[Scenario, dict[str, str]]:
     """``remaining`` with each shipped flow whose device has delivered it all (one device
     holds its high volume, an arrival is logged and none is in transit) past its first pass:
@@ -1223,7 +1257,12 @@ def _shipped_passes(
             )
             update: dict[str, Any] = {"shipment": shipment, "lead_time": None}
         else:
-            update = {"lead_time": _shifted(delay, (ends - start).total_seconds())}
+            shipment = link.shipment.model_copy(update={"turnaround": _shifted(
+                link.shipment.turnaround, shifts.get(name, 0.0))})  # fmt: skip
+            update = {
+                "shipment": shipment,
+                "lead_time": _shifted(delay, (ends - start).total_seconds()),
+            }
         links[copy] = remaining.links[name].model_copy(update={**update, "available_from": None})
         names[copy] = name
         flows.append(flow.model_copy(update={
@@ -1382,8 +1421,9 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
             remaining, scenario, hierarchies, flow_posteriors, evidence, start, elapsed_s
         )
     if pooling == "partial":
+        shifts = turnaround_shifts(scenario, log, timeline.days)
         passed, more = _shipped_passes(
-            simulated or remaining, scenario, log, transit, completed, as_of
+            simulated or remaining, scenario, log, transit, completed, as_of, shifts
         )
         if more:
             names.update(more)

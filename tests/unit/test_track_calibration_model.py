@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ from migrasim.analysis.track import (
     Conditioned,
     condition,
     forecast_run,
+    plan_days,
     track_scenario,
+    turnaround_shifts,
 )
 from migrasim.core.engine import simulate
 from migrasim.scenario.actuals import ActualsLog, FlowActuals, LogDay
@@ -354,3 +357,26 @@ def test_plan_log_on_shipped_disks(as_of: date) -> None:
     assert baselines["Cardiff bulk"][1] == date(2025, 7, 18)
     if as_of == date(2025, 7, 21):
         assert cond.completed_on["Cardiff bulk"] == date(2025, 7, 18)
+
+
+def test_turnaround_calibrated_from_logged_arrivals() -> None:
+    # Every bulk disk is logged on Tue 1 July, 4 days after the plan's Fri 27 June. The plan's
+    # turnaround {3, 5, 10} days has sd about (10 - 3) / 6 = 1.1667 days; each logged arrival
+    # is a 1-day observation: weight 29 x 1.1667^2 / (29 x 1.1667^2 + 1) = 0.975294, shift
+    # 0.975294 x 4 = 3.9012 days.
+    plain = _at_likely(load_scenario(ROOT / "scenarios" / "shipped_disks.yaml"))
+    on_plan = _plan_log(plain, date(2025, 7, 7))
+    late = {}
+    for name, flow in on_plan.flows.items():
+        days = tuple(
+            replace(d, day=date(2025, 7, 1)) if d.day == date(2025, 6, 27) else d for d in flow.days
+        )
+        late[name] = replace(flow, days=days)
+    log = replace(on_plan, flows=late)
+    shifts = turnaround_shifts(plain, log, plan_days(plain, date(2025, 7, 7)))
+    assert shifts == {"courier": pytest.approx(3.9012 * 86_400, rel=1e-4)}
+    assert turnaround_shifts(plain, on_plan, plan_days(plain, date(2025, 7, 7))) == {"courier": 0.0}
+    # The re-sent disk leaves 2 weeks after Wed 2 July 00:00 (Wed 16 July) and takes 5 + 3.9012
+    # days: loaded Thu 24 July 21:38, 6 days after the plan's Fri 18.
+    bulk = _baselines(plain, log)["Cardiff bulk"]
+    assert bulk == (date(2025, 7, 18), date(2025, 7, 24))
