@@ -8,9 +8,20 @@ scenario* built here:
 - each flow's volume is what is left: the backlog estimate conditioned on ``volume >= what has
   crossed`` (inverse CDF on the truncated range), minus what has crossed; a flow marked complete
   has nothing left, and finishes at the end of its last logged day;
-- each link that carries logged flows gets its capacity scaled by a calibrated efficiency and
-  its unplanned outages replaced by calibrated down-days, both drawn per replication from their
-  posteriors (see ``docs/track.md`` for the method and why).
+- throughput is calibrated against what the plan itself would have delivered on each day
+  (:func:`plan_timeline`), per flow on ``per_flow`` links and per link on shared ones, each
+  flow's efficiency and down-day share shrunk towards its link's and the link's towards the plan
+  (:func:`partial_posteriors`, ``pooling="partial"``); or, ``pooling="pooled"``, one estimate
+  per link against its nominal daily capacity (the first model); capacities are scaled by the
+  calibrated efficiency and unplanned outages replaced by calibrated down days, drawn per
+  replication from their posteriors (see ``docs/track.md`` for the method and why);
+- shipped media: a device in transit on the as-of date arrives as planned, one that has
+  arrived leaves only the rework, and turnaround is calibrated from logged arrivals.
+
+What is simulated (:attr:`Conditioned.to_simulate`, run by :func:`forecast_run`) may differ
+from the remaining scenario in how it says the same thing (a flow's own rate as a rescaled
+volume, copies of a link for a flow); :func:`forecast_run` tells the result back in the
+scenario's link names and bytes.
 
 The draws are ordinary inputs of the remaining scenario (``Estimate`` subclasses behind
 ``EstimateSpec`` wrappers), so the engine, the batch solver and the runner are reused unchanged
@@ -735,17 +746,6 @@ class Hierarchy:
     units: dict[str, LinkPosterior]  # each flow's (per_flow link) or the link's (shared)
     tau: float  # between-flow sd of the efficiency (empirical Bayes)
     concentration: float  # between-flow weight of the down-day share, in working days
-
-    @property
-    def new_member(self) -> LinkPosterior:
-        """A flow on the link without evidence of its own: the link's predictive."""
-        link = self.link
-        share = link.down_share
-        weight = self.concentration
-        return replace(
-            link, days=0, zero_days=0, sd=math.sqrt(link.sd**2 + self.tau**2),
-            alpha=weight * share, beta=weight * (1.0 - share),
-        )  # fmt: skip
 
 
 def _within_sd(evidence: list[FlowEvidence]) -> float:
