@@ -732,6 +732,11 @@ def link_posterior(link_name: str, link: LinkSpec, evidence: list[FlowEvidence])
     return LinkPosterior(link_name, days, zero, mu, math.sqrt(1.0 / precision), alpha, beta)
 
 
+SPREAD_RATIO = 1.5
+"""Flows on a per_flow link whose relative efficiency sd (sd / mu) are within this ratio of
+the least in their class share one spread (the class's median) in what is simulated: their
+link, or one copy of it per further class (one more solve of the link per class)."""
+
 DOWN_CONCENTRATION = (10.0, 400.0)
 """Bounds of the between-flow concentration of the down-day share, in working days: a flow's
 own record counts as much as this many days of its link's (at least 10: after a month a flow's
@@ -1029,13 +1034,37 @@ def _simulated(
     names: dict[str, str] = {}
     factors: dict[str, float] = {}
     flows = []
+    spread_link: dict[str, str] = {}  # flow -> the link (or copy) carrying its spread
     for name, h in hierarchies.items():
         if not original.links[name].per_flow:
             continue
-        spread = [p.sd / p.mu for p in h.units.values() if p.days > 0 and p.mu > 0]
-        rel = float(np.median(spread)) if spread else h.link.sd / max(h.link.mu, 1e-9)
-        level = replace(h.link, mu=1.0, sd=rel)
-        links[name] = _remaining_link(name, original.links[name], level, start, elapsed_s)
+        spreads: list[tuple[float, str]] = []
+        for flow in remaining.flows:
+            post = flow_posteriors.get(flow.label)
+            e = evidence.get(flow.label)
+            if post is None or e is None or e.link != name or tuple(flow.links) != (name,):
+                continue
+            spreads.append((post.sd / max(post.mu, 1e-9), flow.label))
+        classes: dict[int, list[str]] = {}
+        lowest = 0.0
+        for rel, label in sorted(spreads):
+            if not classes or rel > lowest * SPREAD_RATIO:
+                classes[len(classes)] = []
+                lowest = rel
+            classes[len(classes) - 1].append(label)
+        main = max(classes, key=lambda k: (len(classes[k]), -k), default=None)
+        for k, members in sorted(classes.items()):
+            rels = [flow_posteriors[f].sd / max(flow_posteriors[f].mu, 1e-9) for f in members]
+            level = replace(h.link, mu=1.0, sd=float(np.median(rels)))
+            target = name if k == main else _copy_name(name, f"track {k}", links)
+            links[target] = _remaining_link(name, original.links[name], level, start, elapsed_s)
+            if target != name:
+                names[target] = name
+            spread_link.update(dict.fromkeys(members, target))
+        if main is None:
+            rel = h.link.sd / max(h.link.mu, 1e-9)
+            level = replace(h.link, mu=1.0, sd=rel)
+            links[name] = _remaining_link(name, original.links[name], level, start, elapsed_s)
     for flow in remaining.flows:
         e = evidence.get(flow.label)
         post = flow_posteriors.get(flow.label)
@@ -1052,6 +1081,7 @@ def _simulated(
                 "volume": _rescaled(flow.volume, factor),
                 "growth": _rescaled(flow.growth, factor),
                 "records": records,
+                "links": (spread_link.get(flow.label, e.link),),
             }))  # fmt: skip
             continue
         copy = _copy_name(e.link, flow.label, links)
@@ -1208,7 +1238,7 @@ def _shipped_passes(
     for flow in remaining.flows:
         actual = log.flows[flow.label]
         name = flow.links[0] if len(flow.links) == 1 else None
-        link = None if name is None else original.links[name]
+        link = None if name is None else original.links.get(name)
         source = next(f for f in original.flows if f.label == flow.label)
         volume = source.volume
         high = volume.high if isinstance(volume, EstimateSpec) else float(volume)
@@ -1292,7 +1322,7 @@ def _in_transit(
     for flow in remaining.flows:
         left = transit.get(flow.label)
         name = flow.links[0] if len(flow.links) == 1 else None
-        link = None if name is None else original.links[name]
+        link = None if name is None else original.links.get(name)
         if (
             left is None or name is None or link is None or flow.label in completed
             or link.shipment is None or not link.per_flow
