@@ -161,9 +161,9 @@ def test_on_plan_flow_beside_a_half_rate_flow_is_forecast_on_plan() -> None:
     assert b_plan.p50 is not None
     assert (b_new.p50 - b_plan.p50).days > 60
     # What is simulated: both stay on a 1 GB/day link at their own rates (A's factor about
-    # 0.9989, B's 0.5069: the flows' down-day shares are within 0.02 % of the link's); B's relative spread (sd / mu, about
-    # 0.044 / 0.507) is twice A's (0.044 / 0.999), so B moves to a copy of the link that
-    # carries its own.
+    # 0.9989, B's 0.5069: the flows' down-day shares are within 0.02 % of the link's); B's
+    # relative spread (sd / mu, about 0.044 / 0.507) is twice A's (0.044 / 0.999), so B moves
+    # to a copy of the link that carries its own.
     assert cond.rate_factors == pytest.approx({"A": 0.998941, "B": 0.506941}, abs=5e-4)
     simulated = cond.to_simulate
     assert simulated.flows[0].links == ("capped",)
