@@ -389,3 +389,23 @@ def test_turnaround_calibrated_from_logged_arrivals() -> None:
     # days: loaded Thu 24 July 21:38, 6 days after the plan's Fri 18.
     bulk = _baselines(plain, log)["Cardiff bulk"]
     assert bulk == (date(2025, 7, 18), date(2025, 7, 24))
+
+
+def test_a_shared_link_is_one_unit() -> None:
+    # Two flows share a 2 GB/day link (1 GB each in the plan's timeline); one week at 0.5 GB
+    # each. One unit (the link): y = 5 / 10 = 0.5 from 10 days with data, sd 0 -> 0.2:
+    # v = 0.04 / 10 = 0.004, tau = 0; P = 44.444 + 250 = 294.444, m = (44.444 + 125) /
+    # 294.444 = 0.575472. Down days: Beta(0.2, 19.8 + 10).
+    spec = _one_link(
+        [{"name": "A", "volume": "50 GB", "links": ["capped"]},
+         {"name": "B", "volume": "50 GB", "links": ["capped"]}],
+        {"daily_cap": "2 GB"},
+    )  # fmt: skip
+    log = _log(spec, date(2025, 7, 14), {"A": _weekday(GB / 2), "B": _weekday(GB / 2)})
+    cond = condition(spec, log)
+    post = cond.posteriors["capped"]
+    assert post.mu == pytest.approx(169.4444 / 294.4444, rel=1e-5)
+    assert (post.alpha, post.beta) == pytest.approx((0.2, 29.8))
+    assert cond.flow_posteriors["A"] == cond.flow_posteriors["B"] == post
+    assert cond.simulated is None
+    assert not cond.rate_factors
