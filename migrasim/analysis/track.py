@@ -1458,8 +1458,9 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
         if more:
             names.update(more)
             simulated = passed
-    transit = {k: v for k, v in transit.items() if k not in names.values() and not any(
-        f.label == k and f.links[0] in names for f in (simulated or remaining).flows)}  # fmt: skip
+    # a device in transit for a flow already past its first pass is its re-send (done above)
+    moved = {f.label for f in (simulated or remaining).flows if f.links[0] in names}
+    transit = {k: v for k, v in transit.items() if k not in moved}
     if transit:
         shipped = _in_transit(simulated or remaining, scenario, transit, completed, as_of)
         if shipped is not (simulated or remaining):
