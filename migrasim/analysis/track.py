@@ -8,9 +8,20 @@ scenario* built here:
 - each flow's volume is what is left: the backlog estimate conditioned on ``volume >= what has
   crossed`` (inverse CDF on the truncated range), minus what has crossed; a flow marked complete
   has nothing left, and finishes at the end of its last logged day;
-- each link that carries logged flows gets its capacity scaled by a calibrated efficiency and
-  its unplanned outages replaced by calibrated down-days, both drawn per replication from their
-  posteriors (see ``docs/track.md`` for the method and why).
+- throughput is calibrated against what the plan itself would have delivered on each day
+  (:func:`plan_timeline`), per flow on ``per_flow`` links and per link on shared ones, each
+  flow's efficiency and down-day share shrunk towards its link's and the link's towards the plan
+  (:func:`partial_posteriors`, ``pooling="partial"``); or, ``pooling="pooled"``, one estimate
+  per link against its nominal daily capacity (the first model); capacities are scaled by the
+  calibrated efficiency and unplanned outages replaced by calibrated down days, drawn per
+  replication from their posteriors (see ``docs/track.md`` for the method and why);
+- shipped media: a device in transit on the as-of date arrives as planned, one that has
+  arrived leaves only the rework, and turnaround is calibrated from logged arrivals.
+
+What is simulated (:attr:`Conditioned.to_simulate`, run by :func:`forecast_run`) may differ
+from the remaining scenario in how it says the same thing (a flow's own rate as a rescaled
+volume, copies of a link for a flow); :func:`forecast_run` tells the result back in the
+scenario's link names and bytes.
 
 The draws are ordinary inputs of the remaining scenario (``Estimate`` subclasses behind
 ``EstimateSpec`` wrappers), so the engine, the batch solver and the runner are reused unchanged
@@ -20,6 +31,7 @@ and the results do not depend on the number of workers.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -257,6 +269,99 @@ def _mtbf(p: Any) -> Any:
     return DAY * (1.0 - p) / p
 
 
+@dataclass(frozen=True)
+class Rescaled(Estimate):
+    """``base / factor``: a flow's volume (or growth) counted in the units of a link whose
+    capacity is ``factor`` times what the flow gets (see :func:`_rate_factors`); same draws,
+    same correlation group."""
+
+    base: Estimate = field(default_factory=lambda: Estimate(1.0, 1.0, 1.0))
+    factor: float = 1.0
+
+    @classmethod
+    def of(cls, base: Estimate, factor: float) -> Rescaled:
+        return cls(base.low / factor, base.likely / factor, base.high / factor, base.dist,
+                   base.group, base, factor)  # fmt: skip
+
+    def ppf(self, u: float) -> float:
+        return self.base.ppf(u) / self.factor
+
+    def ppf_array(self, u: np.ndarray) -> np.ndarray:
+        scaled: np.ndarray = self.base.ppf_array(u) / self.factor
+        return scaled
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return self.ppf_array(rng.random(size))
+
+    def mean(self) -> float:
+        return self.base.mean() / self.factor
+
+
+@dataclass(frozen=True)
+class Shifted(Estimate):
+    """``base + shift``, at least 0 (a duration moved by a known amount); same draws."""
+
+    base: Estimate = field(default_factory=lambda: Estimate(1.0, 1.0, 1.0))
+    shift: float = 0.0
+
+    @classmethod
+    def of(cls, base: Estimate, shift: float) -> Shifted:
+        low, likely, high = (max(v + shift, 0.0) for v in (base.low, base.likely, base.high))
+        return cls(low, likely, high, base.dist, base.group, base, shift)
+
+    def ppf(self, u: float) -> float:
+        return max(self.base.ppf(u) + self.shift, 0.0)
+
+    def ppf_array(self, u: np.ndarray) -> np.ndarray:
+        shifted: np.ndarray = np.maximum(self.base.ppf_array(u) + self.shift, 0.0)
+        return shifted
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return self.ppf_array(rng.random(size))
+
+    def mean(self) -> float:
+        return float(self.ppf_array((np.arange(400) + 0.5) / 400).mean())
+
+
+def _shifted(value: Any, shift: float) -> Any:
+    if isinstance(value, EstimateSpec):
+        return GivenEstimate.wrap(Shifted.of(value.to_estimate(), shift))
+    return max(float(value) + shift, 0.0)
+
+
+@dataclass(frozen=True)
+class PendingRework(Estimate):
+    """A rejection fraction ``f`` raised so that the rework of what is left, ``f' / (1 - f')``
+    of it, is the plan's ``f / (1 - f)`` of what is left *and* of what crossed before the as-of
+    date: ``f' / (1 - f') = k f / (1 - f)``; same draws."""
+
+    base: Estimate = field(default_factory=lambda: Estimate(0.0, 0.0, 0.0))
+    k: float = 1.0
+
+    @classmethod
+    def of(cls, base: Estimate, k: float) -> PendingRework:
+        low, likely, high = (_raised(v, k) for v in (base.low, base.likely, base.high))
+        return cls(low, likely, high, base.dist, base.group, base, k)
+
+    def ppf(self, u: float) -> float:
+        return float(_raised(self.base.ppf(u), self.k))
+
+    def ppf_array(self, u: np.ndarray) -> np.ndarray:
+        raised: np.ndarray = _raised(self.base.ppf_array(u), self.k)
+        return raised
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return self.ppf_array(rng.random(size))
+
+    def mean(self) -> float:
+        return float(self.ppf_array((np.arange(400) + 0.5) / 400).mean())
+
+
+def _raised(fraction: Any, k: float) -> Any:
+    odds = k * np.asarray(fraction) / np.maximum(1.0 - np.asarray(fraction), 1e-12)
+    return odds / (1.0 + odds)
+
+
 class GivenEstimate(EstimateSpec):
     """An estimate spec that compiles to a given :class:`Estimate` (built with
     :meth:`wrap`, never validated from a file)."""
@@ -288,10 +393,20 @@ class FlowEvidence:
     moved_bytes: float  # everything that crossed (rejected bytes included)
     nominal_bytes: float  # what the plan's capacity would have moved on those days
     ratios: tuple[float, ...]  # delivered / nominal on each day something crossed
+    # Measured against the plan's own timeline (``pooling="partial"``; see plan_evidence):
+    up_nominal: float = 0.0  # what the plan would have moved on the days something crossed
+    up_moved: float = 0.0  # what crossed on them, plus what crossed on days the plan had none
+    day_weight: float = 0.0  # working days weighted by the plan's share of a full day
+    zero_weight: float = 0.0  # of which nothing crossed, weighted alike
 
     @property
     def moved_share(self) -> float | None:
         return None if self.nominal_bytes <= 0 else self.moved_bytes / self.nominal_bytes
+
+    @property
+    def efficiency(self) -> float | None:
+        """Bytes moved per byte the plan would have moved, on the days something crossed."""
+        return None if self.up_nominal <= 0 else self.up_moved / self.up_nominal
 
 
 @dataclass(frozen=True)
@@ -365,19 +480,7 @@ def flow_evidence(
     transfer if it waits for other flows or a link) to the day before ``as_of`` (or the day it
     was marked complete), and what crossed on them."""
     link, nominal = nominal_daily(scenario, flow)
-    first = scenario.start.date()
-    if flow.start is not None:
-        first = max(first, flow.start.date())
-    waits = bool(flow.after) or any(
-        scenario.links[n].lead_time is not None or scenario.links[n].available_from is not None
-        for n in flow.links
-    )
-    if waits:
-        first_moved = actuals.first_day
-        first = as_of if first_moved is None else max(first, first_moved)
-    last = as_of - timedelta(days=1)
-    if actuals.completed_on is not None:
-        last = min(last, actuals.completed_on)
+    first, last = _window(scenario, flow, actuals, as_of)
     moved = actuals.by_day()
     days = zero = 0
     total = 0.0
@@ -397,11 +500,212 @@ def flow_evidence(
     return FlowEvidence(flow.label, link, days, zero, total, nominal_total, tuple(ratios))
 
 
-def _prior_down_share(link: LinkSpec) -> float:
+# --- the plan's own timeline (pooling="partial") ------------------------------------------------
+
+PROBE_VOLUME = 1e21
+"""Bytes given to every network flow when asking what the plan's links would let it move on a
+day it had data to move (more than any link moves before an as-of date)."""
+
+
+def _shipped(scenario: Scenario, flow: FlowSpec) -> bool:
+    return any(scenario.links[name].shipment is not None for name in flow.links)
+
+
+def _daily_bytes(curve: Any, bounds: np.ndarray) -> np.ndarray:
+    """Bytes a cumulative curve (breakpoints, linear in between, steps as repeated times)
+    delivers between consecutive ``bounds``; a delivery at 00:00 counts for the day before
+    (the end-of-day rule)."""
+    ts = np.asarray(curve[0], dtype=float)
+    cs = np.asarray(curve[1], dtype=float)
+    if ts.size == 0:
+        return np.zeros(bounds.size - 1)
+    right = np.searchsorted(ts, bounds, side="right")
+    at = np.empty(bounds.size)
+    for k, (t, i) in enumerate(zip(bounds.tolist(), right.tolist(), strict=True)):
+        if i == 0:
+            at[k] = 0.0
+        elif i >= ts.size:
+            at[k] = cs[-1]
+        else:
+            t0, t1, c0, c1 = ts[i - 1], ts[i], cs[i - 1], cs[i]
+            at[k] = c0 + (c1 - c0) * (t - t0) / (t1 - t0)
+    return np.maximum(np.diff(at), 0.0)
+
+
+@dataclass(frozen=True)
+class PlanTimeline:
+    """What the plan itself would have done up to an as-of date (:func:`plan_timeline`)."""
+
+    days: dict[str, dict[date, float]]  # flow -> local day -> bytes the plan delivers
+    in_transit: dict[str, float]  # shipped flow -> when the plan's device in transit on the
+    # as-of date delivers, in seconds after 00:00 on the as-of date
+
+
+def plan_days(scenario: Scenario, as_of: date) -> dict[str, dict[date, float]]:
+    """Per flow, the bytes the plan itself would have delivered on each day before ``as_of``
+    (:func:`plan_timeline`)."""
+    return plan_timeline(scenario, as_of).days
+
+
+def plan_timeline(scenario: Scenario, as_of: date) -> PlanTimeline:
+    """Per flow, the bytes the plan itself would have delivered on each local day before
+    ``as_of``: the baseline engine run at the most likely inputs (windows across midnight,
+    non-working days, planned outages, shipments, quotas and shared links included).
+
+    A network flow on a day the plan had it waiting (for a flow ``after``) or already finished
+    is given what its links would have let it move that day had it data to move: the same
+    baseline with every network flow's volume unbounded and no dependencies."""
+    from migrasim.core.engine import simulate
+    from migrasim.scenario.compile import build_model
+
+    labels = [f.label for f in scenario.flows]
+    start = datetime.combine(as_of, time())
+    elapsed = (start - scenario.start).total_seconds()
+    first = scenario.start.date()
+    days = [first + timedelta(days=k) for k in range((as_of - first).days)]
+    if elapsed <= 0 or not days:
+        return PlanTimeline({label: {} for label in labels}, {})
+    trips = [
+        float(spec.shipment.turnaround if not isinstance(spec.shipment.turnaround, EstimateSpec)
+              else spec.shipment.turnaround.high)
+        for spec in scenario.links.values() if spec.shipment is not None
+    ]  # fmt: skip
+    horizon = min(scenario.horizon, elapsed + DAY + max(trips, default=0.0))
+    plan = scenario.model_copy(update={"horizon": horizon})
+    model = build_model(plan)
+    bounds = np.array([model.clock.to_sim(datetime.combine(d, time())) for d in [*days, as_of]])
+    result = simulate(model, record=True)
+    assert result.curves is not None
+    probe_flows = []
+    for flow in scenario.flows:
+        if _shipped(scenario, flow):
+            continue
+        scale = PROBE_VOLUME / max(likely_of(flow.volume), 1.0)
+        records = None if flow.records is None else flow.records * scale
+        probe_flows.append(flow.model_copy(update={
+            "volume": PROBE_VOLUME, "after": (), "rejection": None, "growth": None,
+            "records": records,
+        }))  # fmt: skip
+    probe: dict[str, np.ndarray] = {}
+    if probe_flows:
+        probe_model = build_model(plan.model_copy(update={"flows": tuple(probe_flows)}))
+        probed = simulate(probe_model, record=True)
+        assert probed.curves is not None
+        for flow, curve in zip(probe_flows, probed.curves, strict=True):
+            probe[flow.label] = _daily_bytes(curve, bounds)
+    out: dict[str, dict[date, float]] = {}
+    transit: dict[str, float] = {}
+    for f, (flow, res, curve) in enumerate(
+        zip(scenario.flows, result.flows, result.curves, strict=True)
+    ):
+        daily = _daily_bytes(curve, bounds)
+        if _shipped(scenario, flow):
+            link = model.links[model.flows[f].links[0]]
+            assert link.shipment is not None
+            turnaround = link.shipment.turnaround_s
+            ts, cs = np.asarray(curve[0]), np.asarray(curve[1])
+            steps = ts[1:][np.diff(cs) > 0]
+            # a delivery at 00:00 on the as-of date counts for the day before (logged)
+            due = [t for t in steps.tolist() if t > elapsed + 1.0 and t - turnaround < elapsed]
+            if due:
+                transit[flow.label] = min(due) - elapsed
+        capacity = probe.get(flow.label)
+        if capacity is not None:
+            begun = -INF if res.started_s is None else res.started_s
+            done = INF if res.finished_s is None else res.finished_s
+            # the plan's own bytes on the days it had the flow moving all day
+            active = (bounds[:-1] >= begun if res.started_s is not None else
+                      np.zeros(len(days), dtype=bool)) & (bounds[1:] <= done)  # fmt: skip
+            daily = np.where(active, daily, capacity)
+        out[flow.label] = {d: float(v) for d, v in zip(days, daily.tolist(), strict=True) if v > 0}
+    return PlanTimeline(out, transit)
+
+
+def _window(
+    scenario: Scenario, flow: FlowSpec, actuals: FlowActuals, as_of: date
+) -> tuple[date, date]:
+    """The first and last day the log can judge a flow on: from when it could start (its
+    ``start``, or its first logged transfer if it waits for other flows or a link) to the day
+    before ``as_of`` (or the day it was marked complete)."""
+    first = scenario.start.date()
+    if flow.start is not None:
+        first = max(first, flow.start.date())
+    waits = bool(flow.after) or any(
+        scenario.links[n].lead_time is not None or scenario.links[n].available_from is not None
+        for n in flow.links
+    )
+    if waits:
+        first_moved = actuals.first_day
+        first = as_of if first_moved is None else max(first, first_moved)
+    last = as_of - timedelta(days=1)
+    if actuals.completed_on is not None:
+        last = min(last, actuals.completed_on)
+    return first, last
+
+
+def plan_evidence(
+    scenario: Scenario,
+    flow: FlowSpec,
+    actuals: FlowActuals,
+    as_of: date,
+    plan: Mapping[date, float],
+) -> FlowEvidence:
+    """What the log says about a flow, measured against what the plan itself would have
+    delivered on each day (:func:`plan_days`).
+
+    A *working day* is a day the plan moves something for the flow; a day with no row (or 0
+    bytes) among them counts as a day with nothing delivered, weighted by the plan's share of a
+    full day (a window's first two hours before midnight count for a quarter of an 8-hour
+    night). Bytes logged on a day the plan moves nothing (a Saturday on a Mon-Fri link) count
+    as moved, but add no working day. A flow with no rows at all is no evidence."""
+    link, _ = nominal_daily(scenario, flow)
+    if not actuals.days:
+        return FlowEvidence(flow.label, link, 0, 0, 0.0, 0.0, ())
+    first, last = _window(scenario, flow, actuals, as_of)
+    moved = actuals.by_day()
+    planned = sorted(v for d, v in plan.items() if first <= d <= last and v > 0)
+    full = planned[len(planned) // 2] if planned else 0.0
+    days = zero = 0
+    total = nominal = up_nominal = up_moved = weight = zero_weight = 0.0
+    ratios: list[float] = []
+    day = first
+    while day <= last:
+        got = moved.get(day, 0.0)
+        want = plan.get(day, 0.0)
+        total += got
+        if want > 0:
+            w = min(want / full, 1.0)
+            days += 1
+            nominal += want
+            weight += w
+            if got <= 0:
+                zero += 1
+                zero_weight += w
+            elif day != actuals.completed_on:  # the completion day moves only what was left
+                up_nominal += want
+                up_moved += got
+                ratios.append(got / want)
+        elif got > 0 and day != actuals.completed_on:
+            up_moved += got
+        day += timedelta(days=1)
+    return FlowEvidence(
+        flow.label, link, days, zero, total, nominal, tuple(ratios), up_nominal, up_moved,
+        weight, zero_weight,
+    )  # fmt: skip
+
+
+def _prior_down_share(link: LinkSpec, mean: bool = False) -> float:
+    """The scenario's share of time a link is down (at least PRIOR_DOWN_FLOOR): ``mttr / (mtbf
+    + mttr)`` at the most likely values, or (``mean``) at the estimates' means, the long-run
+    share of the plan's own outage process."""
     outages = link.outages
     if outages is None or outages.mtbf is None or outages.mttr is None:
         return PRIOR_DOWN_FLOOR
-    mtbf, mttr = likely_of(outages.mtbf), likely_of(outages.mttr)
+    if mean:
+        mtbf, mttr = (v.to_estimate().mean() if isinstance(v, EstimateSpec) else float(v)
+                      for v in (outages.mtbf, outages.mttr))  # fmt: skip
+    else:
+        mtbf, mttr = likely_of(outages.mtbf), likely_of(outages.mttr)
     return max(mttr / (mtbf + mttr), PRIOR_DOWN_FLOOR)
 
 
@@ -428,6 +732,126 @@ def link_posterior(link_name: str, link: LinkSpec, evidence: list[FlowEvidence])
     return LinkPosterior(link_name, days, zero, mu, math.sqrt(1.0 / precision), alpha, beta)
 
 
+SPREAD_RATIO = 1.5
+"""Flows on a per_flow link whose relative efficiency sd (sd / mu) are within this ratio of
+the least in their class share one spread (the class's median) in what is simulated: their
+link, or one copy of it per further class (one more solve of the link per class)."""
+
+DOWN_CONCENTRATION = (10.0, 400.0)
+"""Bounds of the between-flow concentration of the down-day share, in working days: a flow's
+own record counts as much as this many days of its link's (at least 10: after a month a flow's
+own share of down days carries two thirds of the weight)."""
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """A link's partially pooled throughput (:func:`partial_posteriors`)."""
+
+    link: LinkPosterior  # the link's mean efficiency and down-day share
+    units: dict[str, LinkPosterior]  # each flow's (per_flow link) or the link's (shared)
+    tau: float  # between-flow sd of the efficiency (empirical Bayes)
+    concentration: float  # between-flow weight of the down-day share, in working days
+
+
+def _within_sd(evidence: list[FlowEvidence]) -> float:
+    """Day-to-day sd of delivered/planned within a flow, pooled over the link's flows, at
+    least RATIO_SD_FLOOR (consecutive days are correlated: a day counts for less than an
+    independent observation)."""
+    squares = 0.0
+    dof = 0
+    for e in evidence:
+        if len(e.ratios) > 1:
+            r = np.asarray(e.ratios, dtype=float)
+            squares += float(((r - r.mean()) ** 2).sum())
+            dof += r.size - 1
+    sd = math.sqrt(squares / dof) if dof else 0.0
+    return max(sd, RATIO_SD_FLOOR)
+
+
+def partial_posteriors(
+    link_name: str, link: LinkSpec, units: Mapping[str, list[FlowEvidence]]
+) -> Hierarchy:
+    """Each unit's throughput (a flow on a ``per_flow`` link; the link itself on a shared one),
+    shrunk towards its link's, the link's towards the plan: an empirical Bayes normal-normal
+    hierarchy for the efficiency and a beta-binomial one for the share of down days
+    (Gelman et al., *Bayesian Data Analysis*, 3rd ed., ch. 5; DerSimonian and Laird 1986 for
+    the between-flow variance; docs/track.md works an example).
+
+    Efficiency: unit ``u`` moved ``y_u`` = bytes moved / bytes the plan would have moved on
+    the days something crossed, observed with variance ``v_u = s^2 / n_u`` (``s`` the pooled
+    day-to-day sd, at least RATIO_SD_FLOOR; ``n_u`` such days). ``y_u ~ N(theta_u, v_u)``,
+    ``theta_u ~ N(mu, tau^2)``, ``mu ~ N(1, PRIOR_EFFICIENCY_SD^2)`` (the plan). ``tau^2`` is
+    the DerSimonian-Laird moment estimate (0 with one unit: the unit is the link). Then
+    ``mu | y ~ N(m, 1/P)``, ``P = 1/sd0^2 + sum 1/(v_u + tau^2)``, and each ``theta_u`` has mean
+    ``(1 - B_u) y_u + B_u m`` with ``B_u = v_u / (v_u + tau^2)`` and variance
+    ``(1 - B_u) v_u + B_u^2 / P``.
+
+    Down days: the link's share ``p ~ Beta`` with the scenario's outage share as mean and
+    PRIOR_DOWN_DAYS weight, updated by every unit's (weighted) working and zero days; each unit's
+    ``p_u ~ Beta(M p_hat + z_u, M (1 - p_hat) + n_u - z_u)`` around the link's mean ``p_hat``
+    with concentration ``M`` (working days) estimated by moments from the spread of the units'
+    shares beyond the binomial, within DOWN_CONCENTRATION."""
+    found = {name: ev for name, ev in units.items() if sum(e.working_days for e in ev) > 0}
+    sd_day = _within_sd([e for ev in found.values() for e in ev])
+    obs: dict[str, tuple[float, float]] = {}
+    for name, ev in found.items():
+        up = sum(e.up_nominal for e in ev)
+        n_up = sum(len(e.ratios) for e in ev)
+        if up > 0 and n_up > 0:
+            obs[name] = (sum(e.up_moved for e in ev) / up, sd_day**2 / n_up)
+    tau2 = 0.0
+    if len(obs) > 1:
+        ys = np.array([o[0] for o in obs.values()])
+        ws = 1.0 / np.array([o[1] for o in obs.values()])
+        mean = float((ws * ys).sum() / ws.sum())
+        q = float((ws * (ys - mean) ** 2).sum())
+        denominator = float(ws.sum() - (ws**2).sum() / ws.sum())
+        tau2 = max((q - (len(obs) - 1)) / denominator, 0.0) if denominator > 0 else 0.0
+    prior = 1.0 / PRIOR_EFFICIENCY_SD**2
+    precision = prior + sum(1.0 / (v + tau2) for _, v in obs.values())
+    m = (prior * 1.0 + sum(y / (v + tau2) for y, v in obs.values())) / precision
+
+    n = {name: sum(e.day_weight for e in ev) for name, ev in found.items()}
+    z = {name: sum(e.zero_weight for e in ev) for name, ev in found.items()}
+    p0 = _prior_down_share(link, mean=True)
+    alpha = PRIOR_DOWN_DAYS * p0 + sum(z.values())
+    beta = PRIOR_DOWN_DAYS * (1.0 - p0) + sum(n.values()) - sum(z.values())
+    share = alpha / (alpha + beta)
+    lo_m, hi_m = DOWN_CONCENTRATION
+    concentration = hi_m
+    judged = [name for name in found if n[name] >= 1.0]
+    if len(judged) > 1:
+        rates = np.array([z[k] / n[k] for k in judged])
+        pooled = sum(z[k] for k in judged) / sum(n[k] for k in judged)
+        binomial = pooled * (1.0 - pooled) * float(np.mean([1.0 / n[k] for k in judged]))
+        between = float(rates.var(ddof=1)) - binomial
+        if between > 0 and 0 < pooled < 1:
+            concentration = min(max(pooled * (1.0 - pooled) / between - 1.0, lo_m), hi_m)
+    days = sum(e.working_days for ev in found.values() for e in ev)
+    zero = sum(e.zero_days for ev in found.values() for e in ev)
+    level = LinkPosterior(link_name, days, zero, m, math.sqrt(1.0 / precision), alpha, beta)
+    posteriors: dict[str, LinkPosterior] = {}
+    for name, ev in units.items():
+        u_days = sum(e.working_days for e in ev)
+        u_zero = sum(e.zero_days for e in ev)
+        if name in obs and tau2 > 0:
+            y, v = obs[name]
+            shrink = v / (v + tau2)
+            mu = (1.0 - shrink) * y + shrink * m
+            sd = math.sqrt((1.0 - shrink) * v + shrink**2 / precision)
+        elif len(units) == 1 or name in obs:  # one unit, or no spread between units
+            mu, sd = m, math.sqrt(1.0 / precision)
+        else:  # no day with data: the link's predictive
+            mu, sd = m, math.sqrt(1.0 / precision + tau2)
+        if len(units) == 1:
+            a, b = alpha, beta
+        else:
+            a = concentration * share + z.get(name, 0.0)
+            b = concentration * (1.0 - share) + n.get(name, 0.0) - z.get(name, 0.0)
+        posteriors[name] = LinkPosterior(link_name, u_days, u_zero, mu, sd, a, b)
+    return Hierarchy(level, posteriors, math.sqrt(tau2), concentration)
+
+
 # --- the remaining scenario --------------------------------------------------------------------
 
 
@@ -445,6 +869,17 @@ class Conditioned:
     warnings: tuple[str, ...] = ()  # errors.N_ messages for the user (translated at the edge)
     why: dict[str, tuple[str, ...]] = field(default_factory=dict)  # per flow: why its
     # remaining volume changed (errors.N_ messages), e.g. still moving after its likely volume
+    flow_posteriors: dict[str, LinkPosterior] = field(default_factory=dict)  # partial pooling:
+    # each flow's own throughput on a per_flow link (the link's on a shared one)
+    simulated: Scenario | None = None  # what is simulated, if not ``scenario``: each flow on a
+    # per_flow link its own calibrated copy of the link (see :func:`forecast_run`)
+    link_names: dict[str, str] = field(default_factory=dict)  # copy -> the scenario's link
+    rate_factors: dict[str, float] = field(default_factory=dict)  # flow -> its rate against
+    # its link's in ``simulated`` (volume, growth and records divided by it there)
+
+    @property
+    def to_simulate(self) -> Scenario:
+        return self.scenario if self.simulated is None else self.simulated
 
 
 def _floor_of(flow: FlowSpec, delivered: float, elapsed_s: float) -> float:
@@ -544,22 +979,434 @@ POOLING = ("partial", "pooled")
 pooled estimate) or ``pooled`` (one estimate per link, the first model; kept for the backtest)."""
 
 
+def _hierarchies(
+    scenario: Scenario, evidence: Mapping[str, FlowEvidence], reported: set[str]
+) -> dict[str, Hierarchy]:
+    """Per link that limits reported flows: its flows' throughput, partially pooled (a shared
+    link is one unit, named "")."""
+    units: dict[str, dict[str, list[FlowEvidence]]] = {}
+    for name, e in evidence.items():
+        if e.link is None or name not in reported:
+            continue
+        unit = name if scenario.links[e.link].per_flow else ""
+        units.setdefault(e.link, {}).setdefault(unit, []).append(e)
+    return {
+        link: partial_posteriors(link, scenario.links[link], found) for link, found in units.items()
+    }
+
+
+def _copy_name(link: str, flow: str, taken: Mapping[str, Any]) -> str:
+    name = f"{link} [{flow}]"
+    while name in taken:
+        name += "'"
+    return name
+
+
+def _rescaled(value: Any, factor: float) -> Any:
+    if value is None or factor == 1.0:
+        return value
+    if isinstance(value, EstimateSpec):
+        return GivenEstimate.wrap(Rescaled.of(value.to_estimate(), factor))
+    return float(value) / factor
+
+
+def _simulated(
+    remaining: Scenario,
+    original: Scenario,
+    hierarchies: Mapping[str, Hierarchy],
+    flow_posteriors: Mapping[str, LinkPosterior],
+    evidence: Mapping[str, FlowEvidence],
+    start: datetime,
+    elapsed_s: float,
+) -> tuple[Scenario | None, dict[str, str], dict[str, float]]:
+    """What is simulated for ``remaining`` when flows on a per_flow link have their own
+    throughput: the scenario, copy link -> the scenario's link, flow -> rate factor.
+
+    A flow alone on a per_flow link ``L`` (its only link) keeps ``L`` and moves at ``factor``
+    times ``L``'s rate: its volume, growth and records are divided by ``factor`` (exact: on a
+    link of its own, moving ``V`` at ``factor x c(t)`` takes as long as ``V / factor`` at
+    ``c(t)``, windows, caps, quotas, outages and growth alike), so every flow stays on one link
+    and the batch solver solves them together. ``L`` then carries the link's down days and a
+    relative efficiency ``1 +- s`` (``s`` the median of the flows' relative posterior sd), and
+    ``factor = mu_f (1 - p_f) / (1 - p_L)`` (the flow's efficiency and up-time against the
+    link's). A flow on ``L`` beside other links gets its own copy of ``L`` instead."""
+    links = dict(remaining.links)
+    names: dict[str, str] = {}
+    factors: dict[str, float] = {}
+    flows = []
+    spread_link: dict[str, str] = {}  # flow -> the link (or copy) carrying its spread
+    for name, h in hierarchies.items():
+        if not original.links[name].per_flow:
+            continue
+        spreads: list[tuple[float, str]] = []
+        for flow in remaining.flows:
+            post = flow_posteriors.get(flow.label)
+            e = evidence.get(flow.label)
+            if post is None or e is None or e.link != name or tuple(flow.links) != (name,):
+                continue
+            spreads.append((post.sd / max(post.mu, 1e-9), flow.label))
+        classes: dict[int, list[str]] = {}
+        lowest = 0.0
+        for rel, label in sorted(spreads):
+            if not classes or rel > lowest * SPREAD_RATIO:
+                classes[len(classes)] = []
+                lowest = rel
+            classes[len(classes) - 1].append(label)
+        main = max(classes, key=lambda k: (len(classes[k]), -k), default=None)
+        for k, members in sorted(classes.items()):
+            rels = [flow_posteriors[f].sd / max(flow_posteriors[f].mu, 1e-9) for f in members]
+            level = replace(h.link, mu=1.0, sd=float(np.median(rels)))
+            target = name if k == main else _copy_name(name, f"track {k}", links)
+            links[target] = _remaining_link(name, original.links[name], level, start, elapsed_s)
+            if target != name:
+                names[target] = name
+            spread_link.update(dict.fromkeys(members, target))
+        if main is None:
+            rel = h.link.sd / max(h.link.mu, 1e-9)
+            level = replace(h.link, mu=1.0, sd=rel)
+            links[name] = _remaining_link(name, original.links[name], level, start, elapsed_s)
+    for flow in remaining.flows:
+        e = evidence.get(flow.label)
+        post = flow_posteriors.get(flow.label)
+        if e is None or e.link is None or post is None or not original.links[e.link].per_flow:
+            flows.append(flow)
+            continue
+        if tuple(flow.links) == (e.link,):
+            link = hierarchies[e.link].link
+            factor = post.mu * (1.0 - post.down_share) / (1.0 - link.down_share)
+            factor = min(max(factor, EFFICIENCY_BOUNDS[0]), EFFICIENCY_BOUNDS[1])
+            factors[flow.label] = factor
+            records = None if flow.records is None else flow.records / factor
+            flows.append(flow.model_copy(update={
+                "volume": _rescaled(flow.volume, factor),
+                "growth": _rescaled(flow.growth, factor),
+                "records": records,
+                "links": (spread_link.get(flow.label, e.link),),
+            }))  # fmt: skip
+            continue
+        copy = _copy_name(e.link, flow.label, links)
+        links[copy] = _remaining_link(e.link, original.links[e.link], post, start, elapsed_s)
+        names[copy] = e.link
+        path = tuple(copy if n == e.link else n for n in flow.links)
+        flows.append(flow.model_copy(update={"links": path}))
+    if not factors and not names and not any(
+        original.links[n].per_flow for n in hierarchies
+    ):  # fmt: skip
+        return None, {}, {}
+    simulated = remaining.model_copy(update={"links": links, "flows": tuple(flows)})
+    return simulated, names, factors
+
+
+def _pending_rework(
+    remaining: Scenario, log: ActualsLog, delivered: Mapping[str, float]
+) -> Scenario:
+    """``remaining`` with the rework still owed on what crossed before the as-of date: the plan
+    re-sends its rejected share of a flow's whole first pass once the pass is done, so when the
+    log has rejected nothing of a flow yet, its rejection fraction is raised so that the rework
+    after the remaining pass is the plan's share of both (exact at the most likely remaining
+    volume: ``k = 1 + delivered / remaining``). A flow whose log already records rejections has
+    been validated as it went: those bytes are in what is left, and nothing more is owed."""
+    flows = []
+    changed = False
+    for flow in remaining.flows:
+        done = delivered.get(flow.label, 0.0)
+        rejection = flow.rejection
+        if rejection is None or done <= 0 or log.flows[flow.label].rejected_bytes > 0:
+            flows.append(flow)
+            continue
+        k = 1.0 + done / max(float(likely_of(flow.volume)), 1.0)
+        fraction = rejection.fraction
+        if isinstance(fraction, EstimateSpec):
+            raised: Any = GivenEstimate.wrap(PendingRework.of(fraction.to_estimate(), k))
+        else:
+            raised = float(_raised(float(fraction), k))
+        flows.append(flow.model_copy(
+            update={"rejection": rejection.model_copy(update={"fraction": raised})}
+        ))  # fmt: skip
+        changed = True
+    return remaining.model_copy(update={"flows": tuple(flows)}) if changed else remaining
+
+
+def _next_departure(scenario: Scenario, link: LinkSpec, moment: datetime) -> datetime:
+    """The first moment from ``moment`` on that a device may leave: within a working day's
+    window (00:00-24:00 without one)."""
+    cal = working_calendar(scenario, moment.date() + timedelta(days=400))
+    day = moment.date()
+    for _ in range(400):
+        if cal.is_working(day):
+            if link.window is None:
+                return max(moment, datetime.combine(day, time()))
+            opens, closes = link.window
+            begin = datetime.combine(day, time()) + timedelta(seconds=opens)
+            end = begin + timedelta(seconds=(closes - opens) % DAY or DAY)
+            if moment < end:
+                return max(moment, begin)
+        day += timedelta(days=1)
+    return moment
+
+
+def _first_departure(scenario: Scenario, link: LinkSpec, as_of: date) -> float:
+    """Seconds from 00:00 on ``as_of`` to the first moment a device may leave."""
+    start = datetime.combine(as_of, time())
+    return (_next_departure(scenario, link, start) - start).total_seconds()
+
+
+@dataclass(frozen=True)
+class Rework(Estimate):
+    """The rework a pass of ``moved`` bytes owes: ``moved x f / (1 - f)``, ``f`` drawn from
+    the rejection fraction's estimate ``base`` (at least 1 byte); same draws."""
+
+    base: Estimate = field(default_factory=lambda: Estimate(0.0, 0.0, 0.0))
+    moved: float = 0.0
+
+    @classmethod
+    def of(cls, base: Estimate, moved: float) -> Rework:
+        low, likely, high = (_owed(v, moved) for v in (base.low, base.likely, base.high))
+        return cls(low, likely, high, base.dist, base.group, base, moved)
+
+    def ppf(self, u: float) -> float:
+        return float(_owed(self.base.ppf(u), self.moved))
+
+    def ppf_array(self, u: np.ndarray) -> np.ndarray:
+        owed: np.ndarray = _owed(self.base.ppf_array(u), self.moved)
+        return owed
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return self.ppf_array(rng.random(size))
+
+    def mean(self) -> float:
+        return float(self.ppf_array((np.arange(400) + 0.5) / 400).mean())
+
+
+def _owed(fraction: Any, moved: float) -> Any:
+    f = np.asarray(fraction, dtype=float)
+    return np.maximum(moved * f / np.maximum(1.0 - f, 1e-12), 1.0)
+
+
+TURNAROUND_LOG_SD = float(DAY)
+"""Sd of one logged arrival's delay against the plan: the log has days, not hours."""
+
+
+def turnaround_shifts(
+    scenario: Scenario, log: ActualsLog, plan: Mapping[str, Mapping[date, float]]
+) -> dict[str, float]:
+    """Per shipment link, how much later than the plan its devices arrive, in seconds, from
+    the logged first arrivals (assuming each device left when the plan has it leave): each
+    flow's delay is the day its first arrival is logged less the day the plan has it; their
+    mean is shrunk towards 0 (the plan) with a normal prior of the turnaround's sd ((high -
+    low) / 6) and TURNAROUND_LOG_SD per arrival (conjugate normal). 0 where none is logged."""
+    delays: dict[str, list[float]] = {}
+    for flow in scenario.flows:
+        name = flow.links[0]
+        if len(flow.links) != 1 or scenario.links[name].shipment is None:
+            continue
+        arrived = [d.day for d in log.flows[flow.label].days if d.bytes_moved > 0]
+        planned = [d for d, v in plan.get(flow.label, {}).items() if v > 0]
+        if arrived and planned:
+            delays.setdefault(name, []).append((min(arrived) - min(planned)).days * float(DAY))
+    shifts = {}
+    for name, found in delays.items():
+        shipment = scenario.links[name].shipment
+        assert shipment is not None
+        spread = shipment.turnaround
+        sd0 = (spread.high - spread.low) / 6 if isinstance(spread, EstimateSpec) else 0.0
+        sd0 = max(sd0, 0.5 * float(DAY))
+        weight = len(found) * sd0**2 / (len(found) * sd0**2 + TURNAROUND_LOG_SD**2)
+        shifts[name] = weight * float(np.mean(found))
+    return shifts
+
+
+def _shipped_passes(
+    remaining: Scenario,
+    original: Scenario,
+    log: ActualsLog,
+    transit: Mapping[str, float],
+    completed: dict[str, date],
+    as_of: date,
+    shifts: Mapping[str, float],
+) -> tuple[Scenario, dict[str, str]]:
+    """``remaining`` with each shipped flow whose device has delivered it all (one device
+    holds its high volume, an arrival is logged and none is in transit) past its first pass:
+    what is left is the rework the plan re-sends, the rejected bytes the log records or else
+    the rejection fraction's share of what arrived, on a copy of its link that the device may
+    leave once the rejection delay has run from the end of the day of the last arrival (as the
+    plan re-sends it); a flow without rejections is complete on that day."""
+    links = dict(remaining.links)
+    names: dict[str, str] = {}
+    flows = []
+    start = datetime.combine(as_of, time())
+    for flow in remaining.flows:
+        actual = log.flows[flow.label]
+        name = flow.links[0] if len(flow.links) == 1 else None
+        link = None if name is None else original.links.get(name)
+        source = next(f for f in original.flows if f.label == flow.label)
+        volume = source.volume
+        high = volume.high if isinstance(volume, EstimateSpec) else float(volume)
+        arrived = [d.day for d in actual.days if d.bytes_moved > 0]
+        if name is None or link is None or link.shipment is None or not link.per_flow:
+            flows.append(flow)
+            continue
+        rejection = source.rejection
+        if flow.label not in completed and arrived and link.shipment.capacity >= high and (
+            rejection is None or len(arrived) > 1  # its only pass, or the re-send, arrived
+        ):  # fmt: skip
+            completed[flow.label] = max(arrived)
+        if flow.label in completed:  # done: no device to send (it finishes at once)
+            copy = _copy_name(name, flow.label, links)
+            shipment = link.shipment.model_copy(update={"turnaround": 0.0})
+            links[copy] = remaining.links[name].model_copy(update={
+                "shipment": shipment, "lead_time": None, "available_from": None,
+            })  # fmt: skip
+            names[copy] = name
+            flows.append(flow.model_copy(update={
+                "links": (copy,), "volume": 1.0, "growth": None, "rejection": None,
+            }))  # fmt: skip
+            continue
+        if not arrived or link.shipment.capacity < high:
+            flows.append(flow)
+            continue
+        last = max(arrived)
+        assert rejection is not None
+        if actual.rejected_bytes > 0:
+            owed: Any = actual.rejected_bytes
+        elif isinstance(rejection.fraction, EstimateSpec):
+            owed = GivenEstimate.wrap(Rework.of(rejection.fraction.to_estimate(),
+                                                actual.delivered_bytes))  # fmt: skip
+        else:
+            owed = float(_owed(float(rejection.fraction), actual.delivered_bytes))
+        ends = datetime.combine(last + timedelta(days=1), time())
+        delay = 0.0 if rejection.delay is None else rejection.delay
+        copy = _copy_name(name, flow.label, links)
+        if flow.label in transit:  # the re-sent device is on its way: it arrives as planned
+            left = transit[flow.label]
+            done = likely_of(link.shipment.turnaround) - (
+                left - _first_departure(original, link, as_of)
+            )
+            shipment = link.shipment.model_copy(
+                update={"turnaround": _shifted(link.shipment.turnaround, -done)}
+            )
+            update: dict[str, Any] = {"shipment": shipment, "lead_time": None}
+        else:
+            shipment = link.shipment.model_copy(update={"turnaround": _shifted(
+                link.shipment.turnaround, shifts.get(name, 0.0))})  # fmt: skip
+            update = {
+                "shipment": shipment,
+                "lead_time": _shifted(delay, (ends - start).total_seconds()),
+            }
+        links[copy] = remaining.links[name].model_copy(update={**update, "available_from": None})
+        names[copy] = name
+        flows.append(flow.model_copy(update={
+            "links": (copy,), "volume": owed, "growth": None, "rejection": None,
+        }))  # fmt: skip
+    if not names:
+        return remaining, {}
+    return remaining.model_copy(update={"links": links, "flows": tuple(flows)}), names
+
+
+def _in_transit(
+    remaining: Scenario,
+    original: Scenario,
+    transit: Mapping[str, float],
+    completed: Mapping[str, date],
+    as_of: date,
+) -> Scenario:
+    """``remaining`` with each device the plan had in transit on the as-of date delivering
+    when the plan delivers it: the flow's shipment link (per_flow) is copied for it, its
+    turnaround shortened by what the trip had done by the as-of date (the device leaves at the
+    first moment it may, and arrives at the plan's time plus the turnaround's own spread), and
+    its rejection delay lengthened by the same amount, so a re-sent device still arrives one
+    whole turnaround after it leaves."""
+    links = dict(remaining.links)
+    flows = []
+    changed = False
+    for flow in remaining.flows:
+        left = transit.get(flow.label)
+        name = flow.links[0] if len(flow.links) == 1 else None
+        link = None if name is None else original.links.get(name)
+        if (
+            left is None or name is None or link is None or flow.label in completed
+            or link.shipment is None or not link.per_flow
+        ):  # fmt: skip
+            flows.append(flow)
+            continue
+        turnaround = likely_of(link.shipment.turnaround)
+        done = turnaround - (left - _first_departure(original, link, as_of))
+        copy = _copy_name(name, flow.label, links)
+        shipment = link.shipment.model_copy(
+            update={"turnaround": _shifted(link.shipment.turnaround, -done)}
+        )
+        links[copy] = remaining.links[name].model_copy(
+            update={"shipment": shipment, "lead_time": None, "available_from": None}
+        )
+        update: dict[str, Any] = {"links": (copy,)}
+        if flow.rejection is not None:
+            # The plan re-sends the rejected part when the device is next free to leave after
+            # the delay; the copy's shorter trip is made up by leaving that much later.
+            delay = 0.0 if flow.rejection.delay is None else flow.rejection.delay
+            arrives = datetime.combine(as_of, time()) + timedelta(seconds=left)
+            ready = arrives + timedelta(seconds=float(likely_of(delay)))
+            waits = (_next_departure(original, link, ready) - ready).total_seconds()
+            update["rejection"] = flow.rejection.model_copy(
+                update={"delay": _shifted(delay, waits + done)}
+            )
+        flows.append(flow.model_copy(update=update))
+        changed = True
+    if not changed:
+        return remaining
+    return remaining.model_copy(update={"links": links, "flows": tuple(flows)})
+
+
 def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> Conditioned:
-    """The remaining scenario from ``log.as_of`` (see the module docstring)."""
+    """The remaining scenario from ``log.as_of`` (see the module docstring).
+
+    ``pooling="partial"``: each flow's throughput is measured against the plan's own timeline
+    (:func:`plan_evidence`) and partially pooled (:func:`partial_posteriors`); ``"pooled"``: the
+    first model, one estimate per link against its nominal daily capacity
+    (:func:`flow_evidence`, :func:`link_posterior`). Flows with no row in the log are no
+    evidence either way."""
+    if pooling not in POOLING:
+        raise ValueError(f"pooling must be one of {POOLING}, got {pooling!r}")
     as_of = log.as_of
     start = datetime.combine(as_of, time())
     elapsed_s = max((start - scenario.start).total_seconds(), 0.0)
-    cal = working_calendar(scenario, as_of)
-    evidence = {
-        f.label: flow_evidence(scenario, f, log.flows[f.label], as_of, cal) for f in scenario.flows
-    }
-    by_link: dict[str, list[FlowEvidence]] = {}
-    for e in evidence.values():
-        if e.link is not None and e.working_days > 0:
-            by_link.setdefault(e.link, []).append(e)
-    posteriors = {
-        name: link_posterior(name, scenario.links[name], found) for name, found in by_link.items()
-    }
+    reported = {f.label for f in scenario.flows if log.flows[f.label].days}
+    flow_posteriors: dict[str, LinkPosterior] = {}
+    hierarchies: dict[str, Hierarchy] = {}
+    transit: dict[str, float] = {}
+    if pooling == "pooled":
+        cal = working_calendar(scenario, as_of)
+        evidence = {
+            f.label: flow_evidence(scenario, f, log.flows[f.label], as_of, cal)
+            if f.label in reported
+            else FlowEvidence(f.label, nominal_daily(scenario, f)[0], 0, 0, 0.0, 0.0, ())
+            for f in scenario.flows
+        }
+        by_link: dict[str, list[FlowEvidence]] = {}
+        for e in evidence.values():
+            if e.link is not None and e.working_days > 0:
+                by_link.setdefault(e.link, []).append(e)
+        posteriors = {
+            name: link_posterior(name, scenario.links[name], found)
+            for name, found in by_link.items()
+        }
+    else:
+        timeline = plan_timeline(scenario, as_of)
+        transit = timeline.in_transit
+        evidence = {
+            f.label: plan_evidence(scenario, f, log.flows[f.label], as_of, timeline.days[f.label])
+            for f in scenario.flows
+        }
+        hierarchies = _hierarchies(scenario, evidence, reported)
+        posteriors = {name: h.link for name, h in hierarchies.items()}
+        for name, e in evidence.items():
+            if e.link in hierarchies:
+                units = hierarchies[e.link].units
+                unit = name if scenario.links[e.link].per_flow else ""
+                if unit in units:
+                    flow_posteriors[name] = units[unit]
+        for name, h in hierarchies.items():
+            if not scenario.links[name].per_flow and "" in h.units:
+                posteriors[name] = h.units[""]
     correlation = dict(scenario.correlation)
     factors = group_factors(scenario, log, elapsed_s)
     for group, factor in factors.items():
@@ -594,7 +1441,115 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
             "horizon": max(scenario.horizon - elapsed_s, DAY),
         }
     )
-    return Conditioned(remaining, as_of, evidence, posteriors, completed, delivered)
+    if pooling == "partial":
+        remaining = _pending_rework(remaining, log, delivered)
+    simulated: Scenario | None = None
+    names: dict[str, str] = {}
+    rates: dict[str, float] = {}
+    if pooling == "partial":
+        simulated, names, rates = _simulated(
+            remaining, scenario, hierarchies, flow_posteriors, evidence, start, elapsed_s
+        )
+    if pooling == "partial":
+        shifts = turnaround_shifts(scenario, log, timeline.days)
+        passed, more = _shipped_passes(
+            simulated or remaining, scenario, log, transit, completed, as_of, shifts
+        )
+        if more:
+            names.update(more)
+            simulated = passed
+    # a device in transit for a flow already past its first pass is its re-send (done above)
+    moved = {f.label for f in (simulated or remaining).flows if f.links[0] in names}
+    transit = {k: v for k, v in transit.items() if k not in moved}
+    if transit:
+        shipped = _in_transit(simulated or remaining, scenario, transit, completed, as_of)
+        if shipped is not (simulated or remaining):
+            for flow, before in zip(shipped.flows, scenario.flows, strict=True):
+                if flow.links != before.links and flow.links[0] not in scenario.links:
+                    names[flow.links[0]] = before.links[0]
+            simulated = shipped
+    return Conditioned(
+        remaining, as_of, evidence, posteriors, completed, delivered,
+        flow_posteriors=flow_posteriors, simulated=simulated, link_names=names,
+        rate_factors=rates,
+    )  # fmt: skip
+
+
+def _told(outcome: Outcome, conditioned: Conditioned) -> Outcome:
+    """``outcome`` of the simulated scenario told as the remaining scenario: in the scenario's
+    own link names (each per-flow copy by its link's name) and each rescaled flow's bytes
+    back in bytes: what summary.csv, bottlenecks.csv and the report show."""
+    names = conditioned.link_names
+    factors = [conditioned.rate_factors.get(f.label, 1.0) for f in conditioned.scenario.flows]
+    scenario = conditioned.scenario
+    if not names and all(f == 1.0 for f in factors):
+        return replace(outcome, scenario=scenario)
+
+    def named(link: str | None) -> str | None:
+        return None if link is None else names.get(link, link)
+
+    model = outcome.model
+    model = replace(
+        model,
+        links=tuple(replace(k, name=names.get(k.name, k.name)) for k in model.links),
+        flows=tuple(
+            replace(f, volume_bytes=f.volume_bytes * x, growth_bytes_per_s=f.growth_bytes_per_s * x)
+            for f, x in zip(model.flows, factors, strict=True)
+        ),
+    )  # fmt: skip
+    flows = []
+    for f, x in zip(outcome.baseline.flows, factors, strict=True):
+        limiting: dict[str, float] = {}
+        for link, seconds in f.limiting_seconds:
+            key = names.get(link, link)
+            limiting[key] = limiting.get(key, 0.0) + seconds
+        reason = f.reason
+        if reason is not None:
+            reason = replace(reason, link=named(reason.link),
+                             growth_bytes_per_s=reason.growth_bytes_per_s * x,
+                             moved_bytes_per_s=reason.moved_bytes_per_s * x)  # fmt: skip
+        flows.append(replace(
+            f, bottleneck=named(f.bottleneck), limiting_seconds=tuple(limiting.items()),
+            reason=reason, volume_bytes=f.volume_bytes * x,
+            delivered_bytes=f.delivered_bytes * x, remaining_bytes=f.remaining_bytes * x,
+        ))  # fmt: skip
+    curves = outcome.baseline.curves
+    if curves is not None:
+        curves = tuple(
+            (times, tuple(c * x for c in cums))
+            for (times, cums), x in zip(curves, factors, strict=True)
+        )
+    baseline = replace(outcome.baseline, flows=tuple(flows), curves=curves)
+    mc = outcome.mc
+    if mc is not None:
+        counters = []
+        for counter in mc.bottlenecks:
+            merged: Counter[str] = Counter()
+            for link, count in counter.items():
+                merged[names.get(link, link)] += count
+            counters.append(merged)
+        seen = [
+            replace(i, volume=tuple(v * x for v, x in zip(i.volume, factors, strict=True)),
+                    growth=tuple(g * x for g, x in zip(i.growth, factors, strict=True)))
+            for i in mc.inputs_seen
+        ]  # fmt: skip
+        mc = replace(mc, model=model, bottlenecks=counters, inputs_seen=seen)
+    return replace(outcome, scenario=scenario, model=model, baseline=baseline, mc=mc)
+
+
+def forecast_run(
+    conditioned: Conditioned,
+    replications: int | None,
+    seed: int,
+    execution: Execution = LOCAL,
+    progress: Progress | None = None,
+) -> Outcome:
+    """The re-forecast: the remaining scenario simulated (each flow on its calibrated copy of a
+    per_flow link), told in the scenario's own link names, complete flows finished on their
+    last logged day."""
+    forecast = run_scenario(conditioned.to_simulate, replications, seed, execution, progress)
+    forecast = _told(forecast, conditioned)
+    return with_completions(forecast, conditioned.completed_on)
 
 
 def with_completions(outcome: Outcome, completed_on: Mapping[str, date]) -> Outcome:
@@ -648,8 +1603,7 @@ def track_scenario(
     n = replications or scenario.replications
     if plan is None:
         plan = run_scenario(scenario, n, seed, execution, progress)
-    forecast = run_scenario(conditioned.scenario, n, seed, execution, progress)
-    forecast = with_completions(forecast, conditioned.completed_on)
+    forecast = forecast_run(conditioned, n, seed, execution, progress)
     return TrackOutcome(plan, forecast, conditioned)
 
 
