@@ -835,6 +835,7 @@ def track(
     from migrasim.render.track_plots import track_burnup_figure
     from migrasim.render.track_tables import progress_frame, progress_table
     from migrasim.scenario.actuals import read_actuals
+    from migrasim.scenario.compile import build_model
     from migrasim.scenario.history_file import store_folder
     from migrasim.scenario.loader import load_scenario
 
@@ -854,14 +855,15 @@ def track(
     )
     slip = programme_slip(result.plan, result.forecast, log.as_of, seed)
     # What would fix it: run's advice on the work left from the as-of date (the remaining
-    # scenario, its throughput calibrated), stated in the scenario file's terms.
-    remaining = result.conditioned.scenario
-    found = fix_for(remaining, forecast.programme.bottleneck, str(path), overrides,
-                    result.forecast.model)  # fmt: skip
+    # scenario, its throughput calibrated), stated in the scenario file's terms. What is
+    # simulated (each flow at its own calibrated rate: ``to_simulate``) is what is searched.
+    remaining = result.conditioned.to_simulate
+    simulated = build_model(remaining)
+    found = fix_for(remaining, forecast.programme.bottleneck, str(path), overrides, simulated)
     advice = None if found is None else restated_fix(found, spec, remaining, log.as_of)
     # The capacity for each chance (the costliest part) is searched in a process forked now,
     # while this one makes the tables and the chart.
-    search = functools.partial(capacity_need, remaining, result.forecast.model, found, seed,
+    search = functools.partial(capacity_need, remaining, simulated, found, seed,
                                forecast.replications or 0, keep_spread=True)  # fmt: skip
     need_of = forked(search)
     table = progress_frame(rows)

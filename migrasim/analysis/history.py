@@ -47,7 +47,14 @@ import numpy as np
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario
 from migrasim.analysis.runner import LOCAL, Execution
 from migrasim.analysis.summary import summarise
-from migrasim.analysis.track import Conditioned, GivenEstimate, condition, with_completions
+from migrasim.analysis.track import (
+    Conditioned,
+    GivenEstimate,
+    condition,
+    forecast_run,
+    rescaled,
+    with_completions,
+)
 from migrasim.core.distributions import Estimate
 from migrasim.scenario.actuals import ActualsLog, FlowActuals
 from migrasim.scenario.types import EstimateSpec, OutageSpec, Scenario, likely_of
@@ -170,7 +177,10 @@ def hybrid(
     - ``throughput``: the links (calibrated capacities and down days, any copies) and every
       other field of the flows (their paths), with the rest of the correlation table.
 
-    Fields are swapped whole, by name, so whatever ``condition`` puts in them is carried."""
+    Fields are swapped whole, by name, so whatever ``condition`` puts in them is carried. The
+    scenario returned is what is simulated: ``paced``'s (:attr:`Conditioned.to_simulate`, each
+    flow on a per_flow link at its own calibrated rate, its volume and growth divided by it),
+    so the volumes taken from ``sized`` and ``timed`` are divided by ``paced``'s rate factors."""
     unknown = set(parts) - set(PARTS[:3])
     if unknown:
         raise ValueError(f"unknown parts: {sorted(unknown)}")
@@ -179,16 +189,18 @@ def hybrid(
     paced = other if "throughput" in parts else base
     timed_flows = {f.label: f for f in timed.scenario.flows}
     sized_flows = {f.label: f for f in sized.scenario.flows}
+    simulated = paced.to_simulate
     links = {
         name: link if timed.scenario.links.get(name) in (None, link)
         else _link_with_progress(link, timed.scenario.links[name])
-        for name, link in paced.scenario.links.items()
+        for name, link in simulated.links.items()
     }  # fmt: skip
     flows = []
     completed: dict[str, date] = {}
-    for flow in paced.scenario.flows:
+    for flow in simulated.flows:
         name = flow.label
         now = timed_flows[name]
+        factor = paced.rate_factors.get(name, 1.0)
         update: dict[str, Any] = {"start": now.start}
         if name in timed.completed_on:
             completed[name] = timed.completed_on[name]
@@ -197,14 +209,15 @@ def hybrid(
             estimate = sized_flows[name] if name not in sized.completed_on else now
             source = sized if name not in sized.completed_on else timed
             shift = _crossed(source, estimate) - _crossed(timed, estimate)
-            update["volume"] = _shifted(estimate.volume, shift)
-            update.update({key: getattr(now, key) for key in FLOW_DONE[1:]})
+            update["volume"] = rescaled(_shifted(estimate.volume, shift), factor)
+            update["growth"] = rescaled(now.growth, factor)
+            update["rejection"] = now.rejection
         flows.append(flow.model_copy(update=update))
-    correlation = {**timed.scenario.correlation, **paced.scenario.correlation}
+    correlation = {**timed.scenario.correlation, **simulated.correlation}
     for group in _volume_groups(flows):
         if group in sized.scenario.correlation:
             correlation[group] = sized.scenario.correlation[group]
-    scenario = paced.scenario.model_copy(
+    scenario = simulated.model_copy(
         update={
             "start": timed.scenario.start,
             "horizon": timed.scenario.horizon,
@@ -301,9 +314,13 @@ def explain(
         outcome = run_scenario(remaining, replications, seed, execution, progress)
         return programme_p80(outcome, completed)
 
+    def forecast_p80(cond: Conditioned) -> date | None:  # as ``track`` forecasts it
+        outcome = forecast_run(cond, replications, seed, execution, progress)
+        return summarise(outcome).programme.p80
+
     same_log = previous_as_of == log.as_of
     same_volumes = sized == previous_scenario
-    p0 = p80_of(earlier.scenario, earlier.completed_on)
+    p0 = forecast_p80(earlier)
     p1 = p0 if same_log else p80_of(*hybrid(earlier, later, PARTS[:1]))
     p2 = p1 if same_log and same_volumes else p80_of(*hybrid(earlier, later, PARTS[:2]))
     if same_log and same_volumes:
@@ -311,7 +328,7 @@ def explain(
     elif sized == scenario:
         p3 = current_p80  # the same scenario on the same log: the current forecast
     else:
-        p3 = p80_of(later.scenario, later.completed_on)
+        p3 = forecast_p80(later)
     values = [p0, p1, p2, p3, current_p80]
     steps = [Step(RESTATED, p0, _days(recorded_p80, p0))]
     steps += [Step(part, values[i + 1], _days(values[i], values[i + 1]))

@@ -1002,7 +1002,9 @@ def _copy_name(link: str, flow: str, taken: Mapping[str, Any]) -> str:
     return name
 
 
-def _rescaled(value: Any, factor: float) -> Any:
+def rescaled(value: Any, factor: float) -> Any:
+    """A volume, growth or records spec divided by ``factor`` (a flow's rate against its
+    link's: the flow moves ``value`` at that rate as it moves ``value / factor`` at the link's)."""
     if value is None or factor == 1.0:
         return value
     if isinstance(value, EstimateSpec):
@@ -1078,8 +1080,8 @@ def _simulated(
             factors[flow.label] = factor
             records = None if flow.records is None else flow.records / factor
             flows.append(flow.model_copy(update={
-                "volume": _rescaled(flow.volume, factor),
-                "growth": _rescaled(flow.growth, factor),
+                "volume": rescaled(flow.volume, factor),
+                "growth": rescaled(flow.growth, factor),
                 "records": records,
                 "links": (spread_link.get(flow.label, e.link),),
             }))  # fmt: skip

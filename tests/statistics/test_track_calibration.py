@@ -119,12 +119,6 @@ def test_track_calibration_per_flow_pooled(differ: dict[str, Any]) -> None:
     assert late < rows[4]["pooled"]["flows"]["p50_mae_days"], rows
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the partially pooled model (issue 19 item 1, helper A): until it lands "
-    "pooling='partial' is the pooled model, which forecasts every flow at its link's average "
-    "and cannot err less than itself; remove this mark when it lands",
-)
 def test_track_calibration_per_flow_partial(differ: dict[str, Any]) -> None:
     # Each flow's own throughput: after 16 weeks its P80 covers about 80 % of the flows, the
     # slow third of them too (not only on average, where the pooled model's fast flows make up

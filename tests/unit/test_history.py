@@ -22,7 +22,8 @@ from migrasim.analysis.history import (
     log_before,
     programme_p80,
 )
-from migrasim.analysis.track import condition
+from migrasim.analysis.summary import summarise
+from migrasim.analysis.track import Conditioned, condition, forecast_run
 from migrasim.core.distributions import Estimate
 from migrasim.errors import ScenarioError
 from migrasim.scenario.actuals import read_actuals
@@ -214,23 +215,25 @@ def test_progress_shifts_what_is_left_and_volume_swaps_the_estimate(tmp_path: Pa
     a, b = progressed.flows
     # B (30 GB fixed): as of the 9th 10 GB crossed, 20 GB left; by the 14th 25 GB crossed, so
     # progress alone leaves 20 - 15 = 5 GB, what the later conditioning leaves too.
-    assert b.volume == pytest.approx(5 * GB) == later.scenario.flows[1].volume
+    # (what is simulated: each flow at its own calibrated rate, its volume divided by it)
+    fa, fb = (earlier.rate_factors.get(name, 1.0) for name in ("A", "B"))
+    assert b.volume * fb == pytest.approx(5 * GB) == later.scenario.flows[1].volume
     # A (triangular 20-40-60 GB): as of the 9th 10 GB crossed (below its low: no truncation),
     # left 10-30-50 GB; 15 GB more crossed by the 14th: 1 byte (floored) - 15 - 35 GB.
     est = a.volume.to_estimate()
-    assert (est.low, est.likely, est.high) == pytest.approx((1.0, 15 * GB, 35 * GB))
+    assert (est.low * fa, est.likely * fa, est.high * fa) == pytest.approx((1.0, 15 * GB, 35 * GB))
     # The later conditioning knows A's total is at least 25 GB (truncated triangular), so its
     # median left is higher than the shifted earlier one's: that difference is the volume part.
     sized, _ = hybrid(earlier, later, ["progress", "volume"])
     mid = np.array([0.5])
-    assert sized.flows[0].volume.to_estimate().ppf_array(mid)[0] == pytest.approx(
+    assert sized.flows[0].volume.to_estimate().ppf_array(mid)[0] * fa == pytest.approx(
         later.scenario.flows[0].volume.to_estimate().ppf_array(mid)[0]
     )
     assert sized.flows[0].volume.to_estimate().ppf_array(mid)[0] > est.ppf_array(mid)[0]
     # The links are the earlier calibration until throughput is swapped too.
-    assert sized.links == earlier.scenario.links
+    assert sized.links == earlier.to_simulate.links
     everything, _ = hybrid(earlier, later, PARTS[:3])
-    assert everything.links == later.scenario.links
+    assert everything.links == later.to_simulate.links
 
 
 def test_a_complete_flag_is_progress(tmp_path: Path) -> None:
@@ -246,12 +249,17 @@ def _p80(remaining: Scenario, done: dict[str, date]) -> date | None:
     return programme_p80(run_scenario(remaining, 60, 11), done)
 
 
+def _forecast_p80(cond: Conditioned) -> date | None:
+    """The P80 as ``track`` forecasts it (each flow at its own calibrated rate)."""
+    return summarise(forecast_run(cond, 60, 11)).programme.p80
+
+
 def test_no_swap_is_the_earlier_forecast_and_every_swap_the_later(tmp_path: Path) -> None:
     spec = _scenario()
     earlier = condition(spec, _log(tmp_path, spec, date(2025, 7, 9), complete_b=True))
     later = condition(spec, _log(tmp_path, spec, date(2025, 7, 16), complete_b=True))
-    assert _p80(*hybrid(earlier, later, [])) == _p80(earlier.scenario, earlier.completed_on)
-    assert _p80(*hybrid(earlier, later, PARTS[:3])) == _p80(later.scenario, later.completed_on)
+    assert _p80(*hybrid(earlier, later, [])) == _forecast_p80(earlier)
+    assert _p80(*hybrid(earlier, later, PARTS[:3])) == _forecast_p80(later)
 
 
 # --- the waterfall -----------------------------------------------------------------------------
@@ -260,9 +268,8 @@ def test_no_swap_is_the_earlier_forecast_and_every_swap_the_later(tmp_path: Path
 def _waterfall(tmp_path: Path, before: Scenario, now: Scenario, first: date, second: date):  # type: ignore[no-untyped-def]
     log = _log(tmp_path, now, second)
     current = condition(now, log)
-    current_p80 = _p80(current.scenario, current.completed_on)
-    recorded = _p80(*(lambda c: (c.scenario, c.completed_on))(
-        condition(before, log_before(log, first, before.flow_names()))))  # fmt: skip
+    current_p80 = _forecast_p80(current)
+    recorded = _forecast_p80(condition(before, log_before(log, first, before.flow_names())))
     return explain(before, now, log, first, recorded, current, current_p80, 60, 11), current_p80
 
 
