@@ -83,12 +83,12 @@ def estimate_cdf_array(est: Estimate, x: np.ndarray) -> np.ndarray:
         return np.where(x >= m, 1.0, 0.0)
     y = np.clip(x, a, b)
     if est.dist == "uniform":
-        return (y - a) / (b - a)
+        return np.asarray((y - a) / (b - a), dtype=float)
     if est.dist == "triangular":
         with np.errstate(divide="ignore", invalid="ignore"):
             left = (y - a) ** 2 / ((b - a) * (m - a)) if m > a else np.zeros_like(y)
             right = 1.0 - (b - y) ** 2 / ((b - a) * (b - m)) if b > m else np.ones_like(y)
-        return np.where(y <= m, left, right)
+        return np.asarray(np.where(y <= m, left, right), dtype=float)
     alpha = 1 + 4 * (m - a) / (b - a)
     beta = 1 + 4 * (b - m) / (b - a)
     return np.asarray(betainc(alpha, beta, (y - a) / (b - a)), dtype=float)
