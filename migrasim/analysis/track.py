@@ -6,8 +6,13 @@ scenario* built here:
 
 - it starts at 00:00 on the as-of date;
 - each flow's volume is what is left: the backlog estimate conditioned on ``volume >= what has
-  crossed`` (inverse CDF on the truncated range), minus what has crossed; a flow marked complete
-  has nothing left, and finishes at the end of its last logged day;
+  crossed`` (inverse CDF on the truncated range), minus what has crossed, its correlation
+  group's shared factor updated by the other flows' logs with bounded weight (each flow's
+  evidence clipped to its own 5th-95th percentile and tempered to ``1 / n`` of the prior's
+  weight); a flow marked complete has nothing left, and finishes at the end of its last logged
+  day;
+- a flow with no row in the log is "no report": no evidence for the calibration, forecast from
+  the plan from the as-of date (``Conditioned.unreported``, and a warning);
 - each link that carries logged flows gets its capacity scaled by a calibrated efficiency and
   its unplanned outages replaced by calibrated down-days, both drawn per replication from their
   posteriors (see ``docs/track.md`` for the method and why).
