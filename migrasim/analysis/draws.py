@@ -188,15 +188,20 @@ def draw_block(
         records_rate=stack(per_link["rr"]),
         daily_records=stack(per_link["dr"]),
         available=stack(per_link["av"]),
-        down=_first_rows(_outages(scenario, model, _Streams(seed, block, BLOCK_SIZE), until), rows),
+        down=_first_rows(
+            _outages(scenario, model, _Streams(seed, block, BLOCK_SIZE), until, rows), rows
+        ),
         turnaround=stack(per_link["ta"]),
     )
 
 
 def _outages(
-    scenario: Scenario, model: Model, streams: _Streams, until: Until
+    scenario: Scenario, model: Model, streams: _Streams, until: Until, keep: int | None = None
 ) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
-    """Planned outages plus an alternating up/down renewal process per link instance."""
+    """Planned outages plus an alternating up/down renewal process per link instance, for
+    the first ``keep`` rows of the streams' (default: all of them; each row's outages are the
+    same however many are kept)."""
+    keep = streams.rows if keep is None else keep
     down: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
     for f, flow in enumerate(model.flows):
         for link in flow_path_links(flow, model.links):
@@ -213,13 +218,14 @@ def _outages(
                 mttr = as_value(spec.mttr)
                 if isinstance(until, dict):  # bounds per row: drawn for this run only
                     bound = until.get((link, owner), model.horizon)
-                    starts, ends = _renewal(streams, key, mtbf, mttr, bound)
+                    starts, ends = _renewal(streams, key, mtbf, mttr, bound, keep)
                 else:
                     # the drawn mtbf itself is in the key (it depends on its group's rho too)
                     memo_key = ("renewal", streams.seed, streams.block, streams.rows, key,
-                                mtbf.tobytes(), mttr, until)  # fmt: skip
+                                mtbf.tobytes(), mttr, until, keep)  # fmt: skip
                     starts, ends = _memo(
-                        memo_key, functools.partial(_renewal, streams, key, mtbf, mttr, until)
+                        memo_key,
+                        functools.partial(_renewal, streams, key, mtbf, mttr, until, keep),
                     )
                 if planned:
                     starts, ends = _merge_rows(starts, ends, planned)
@@ -229,8 +235,8 @@ def _outages(
                 row_s = np.asarray(merged[0], dtype=float)
                 row_e = np.asarray(merged[1], dtype=float)
                 down[(link, owner)] = (
-                    np.broadcast_to(row_s, (streams.rows, row_s.size)).copy(),
-                    np.broadcast_to(row_e, (streams.rows, row_e.size)).copy(),
+                    np.broadcast_to(row_s, (keep, row_s.size)).copy(),
+                    np.broadcast_to(row_e, (keep, row_e.size)).copy(),
                 )
     return down
 
@@ -279,18 +285,23 @@ def _renewal(
     mtbf: np.ndarray,
     mttr: float | Estimate,
     horizon: float | np.ndarray,
+    stored: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the outages of an up/down process starting before ``horizon`` (one time, or
     one per row): exponential up times (mean ``mtbf``), repairs ~ ``mttr``; rows x K, padded
-    with inf. Chunk ``c`` of cycles draws from its own stream (``key#c``) for every row, so a
-    row's outages do not depend on ``horizon``, only how many of them are kept; rows already
-    past their bound skip the (costlier) transformation of their draws."""
+    with inf, for the first ``stored`` rows (default: all). Chunk ``c`` of cycles draws from its
+    own stream (``key#c``) for every row, so a row's outages do not depend on ``horizon`` or
+    ``stored``, only how many of them are kept; rows already past their bound, and rows past
+    ``stored``, skip the (costlier) transformation of their draws and are not stored (a block
+    of 1,000 rows run for 200 replications held 5x the outages it used: with day-long down
+    days every few days to a 10-year horizon, gigabytes)."""
     rows = mtbf.size
+    stored = rows if stored is None else min(stored, rows)
     bound = np.broadcast_to(np.asarray(horizon, dtype=float), (rows,))
     t = np.zeros(rows)
     starts: list[np.ndarray] = []
     ends: list[np.ndarray] = []
-    active = np.flatnonzero(t < bound)
+    active = np.flatnonzero(t[:stored] < bound[:stored])
     while active.size:
         rng = streams.rng(f"{key}#{len(starts)}")
         ups = rng.exponential(1.0, (rows, _CHUNK))[active] * mtbf[active, None]
@@ -301,8 +312,8 @@ def _renewal(
         cycle_ends = t[active, None] + np.cumsum(ups + repairs, axis=1)
         cycle_starts = cycle_ends - repairs
         keep = cycle_starts < bound[active, None]
-        chunk_s = np.full((rows, _CHUNK), INF)
-        chunk_e = np.full((rows, _CHUNK), INF)
+        chunk_s = np.full((stored, _CHUNK), INF)
+        chunk_e = np.full((stored, _CHUNK), INF)
         chunk_s[active] = np.where(keep, cycle_starts, INF)
         chunk_e[active] = np.where(keep, cycle_ends, INF)
         starts.append(chunk_s)
@@ -310,7 +321,7 @@ def _renewal(
         t[active] = cycle_ends[:, -1]
         active = active[t[active] < bound[active]]
     if not starts:
-        return np.zeros((rows, 0)), np.zeros((rows, 0))
+        return np.zeros((stored, 0)), np.zeros((stored, 0))
     return np.concatenate(starts, axis=1), np.concatenate(ends, axis=1)
 
 

@@ -6,8 +6,13 @@ scenario* built here:
 
 - it starts at 00:00 on the as-of date;
 - each flow's volume is what is left: the backlog estimate conditioned on ``volume >= what has
-  crossed`` (inverse CDF on the truncated range), minus what has crossed; a flow marked complete
-  has nothing left, and finishes at the end of its last logged day;
+  crossed`` (inverse CDF on the truncated range), minus what has crossed, its correlation
+  group's shared factor updated by the other flows' logs with bounded weight (each flow's
+  evidence clipped to its own 5th-95th percentile and tempered to ``1 / n`` of the prior's
+  weight); a flow marked complete has nothing left, and finishes at the end of its last logged
+  day;
+- a flow with no row in the log is "no report": no evidence for the calibration, forecast from
+  the plan from the as-of date (``Conditioned.unreported``, and a warning);
 - throughput is calibrated against what the plan itself would have delivered on each day
   (:func:`plan_timeline`), per flow on ``per_flow`` links and per link on shared ones, each
   flow's efficiency and down-day share shrunk towards its link's and the link's towards the plan
@@ -42,9 +47,11 @@ from scipy.special import betainc, betaincinv, ndtr, ndtri
 
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario
 from migrasim.analysis.runner import LOCAL, Execution
+from migrasim.core import units
 from migrasim.core.calendar import DAY, WEEKDAYS, WorkingCalendar, build_calendar
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate
+from migrasim.errors import N_
 from migrasim.scenario.actuals import ActualsLog, FlowActuals
 from migrasim.scenario.types import (
     EstimateSpec,
@@ -71,6 +78,10 @@ deciles): replications that share a level share their rates, so the batch solver
 flow once per level instead of once per replication (10 x faster on the Wales scenario than
 continuous draws; the deciles keep the posterior's mean and spread to within a few %)."""
 DOWN_BOUNDS = (1e-4, 0.95)
+_WHY_TOLERANCE = 1e-3
+"""A flow's most likely total counts as grown when it exceeds the plan's by more than this."""
+EVIDENCE_SHARES = (0.05, 0.95)
+"""A flow's evidence about its correlation group is clipped to its own 5th-95th percentile."""
 
 
 # --- conditioned distributions -----------------------------------------------------------------
@@ -78,22 +89,26 @@ DOWN_BOUNDS = (1e-4, 0.95)
 
 def estimate_cdf(est: Estimate, x: float) -> float:
     """P(value <= x) for a three-point estimate."""
+    return float(estimate_cdf_array(est, np.array([x], dtype=float))[0])
+
+
+def estimate_cdf_array(est: Estimate, x: np.ndarray) -> np.ndarray:
+    """P(value <= x) for a three-point estimate, at each of ``x``."""
     a, m, b = est.low, est.likely, est.high
+    x = np.asarray(x, dtype=float)
     if b <= a:
-        return 1.0 if x >= m else 0.0
-    if x <= a:
-        return 0.0
-    if x >= b:
-        return 1.0
+        return np.where(x >= m, 1.0, 0.0)
+    y = np.clip(x, a, b)
     if est.dist == "uniform":
-        return (x - a) / (b - a)
+        return np.asarray((y - a) / (b - a), dtype=float)
     if est.dist == "triangular":
-        if x <= m:
-            return (x - a) ** 2 / ((b - a) * (m - a)) if m > a else 0.0
-        return 1.0 - (b - x) ** 2 / ((b - a) * (b - m)) if b > m else 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            left = (y - a) ** 2 / ((b - a) * (m - a)) if m > a else np.zeros_like(y)
+            right = 1.0 - (b - y) ** 2 / ((b - a) * (b - m)) if b > m else np.ones_like(y)
+        return np.asarray(np.where(y <= m, left, right), dtype=float)
     alpha = 1 + 4 * (m - a) / (b - a)
     beta = 1 + 4 * (b - m) / (b - a)
-    return float(betainc(alpha, beta, (x - a) / (b - a)))
+    return np.asarray(betainc(alpha, beta, (y - a) / (b - a)), dtype=float)
 
 
 @dataclass(frozen=True)
@@ -119,18 +134,27 @@ class RemainingVolume(Estimate):
     ) -> RemainingVolume:  # fmt: skip
         probe = cls(1.0, 1.0, 1.0, base.dist, group, base, floor, mu_x, sd_x)
         lo, hi = (float(v) for v in probe.ppf_array(np.array([1e-9, 1 - 1e-9])))
-        # The mode (what the baseline uses, as the plan uses its estimate's mode): where the
-        # quantile function rises slowest, i.e. the density is highest.
-        grid = (np.arange(2000) + 0.5) / 2000
-        values = probe.ppf_array(grid)
-        steps = np.diff(values)
-        mode = float(values[int(np.argmin(steps))]) if steps.size and hi > lo else lo
         if mu_x == 0.0 and sd_x == 1.0:  # the plain truncation: its range and mode exactly
             lo = max(max(base.low, floor) - floor, 1.0)
             hi = max(base.high - floor, 1.0)
             mode = min(max(max(base.likely, floor) - floor, lo), hi)
+        else:
+            mode = min(max(probe.likely_total() - floor, lo), hi)
         return cls(lo, mode, hi, base.dist, group if group else base.group, base, floor,
                    mu_x, sd_x)  # fmt: skip
+
+    def likely_total(self) -> float:
+        """The most likely total ``V`` (what the baseline uses, as the plan uses its estimate's
+        mode): the estimate's ``likely`` carried through the group's update to the same rank,
+        ``F^-1(Phi(mu_x + sd_x Phi^-1(F(likely))))``, and at least the floor (so exactly the
+        plain truncation's ``max(likely, floor)`` when the group says nothing: ``mu_x = 0``,
+        ``sd_x = 1``). Not the conditioned density's peak: a PERT is flat near its mode, so
+        the peak moves by several % for a small change of the factor's spread alone."""
+        base = self.base
+        x = float(ndtri(min(max(estimate_cdf(base, base.likely), 1e-12), 1 - 1e-12)))
+        share = float(ndtr(self.mu_x + self.sd_x * x))
+        moved = float(base.ppf_array(np.array([share]))[0])
+        return max(moved, self.floor)
 
     def ppf(self, u: float) -> float:
         return float(self.ppf_array(np.array([u]))[0])
@@ -181,23 +205,27 @@ class GroupFactor:
         return self.rho * self.sd**2 / (self.rho * self.sd**2 + 1.0 - self.rho)
 
 
-def group_factor(rho: float, floors: list[float], exact: list[float]) -> GroupFactor:
+def group_factor(
+    rho: float, floors: list[float], exact: list[float], weight: float = 1.0
+) -> GroupFactor:
     """The posterior of a group's shared factor ``Z ~ N(0, 1)`` (on a grid) given, for each
     flow still moving, ``x_i >= floors[i]`` and, for each complete flow, ``x_i = exact[i]``
-    (both in the copula's normal scale, ``x = Phi^-1(F(volume))``)."""
+    (both in the copula's normal scale, ``x = Phi^-1(F(volume))``), each flow's likelihood
+    raised to the power ``weight`` (a tempered, or power, likelihood: with ``weight = 1 / n``
+    the group's ``n`` flows together weigh what one flow's full evidence would)."""
     rho = min(max(rho, 1e-6), 0.999)
     grid = np.linspace(-6.0, 6.0, 2401)
     a, b = math.sqrt(rho), math.sqrt(1.0 - rho)
     log_p = -0.5 * grid**2
     for x in floors:
         if np.isfinite(x):
-            log_p += np.log(np.maximum(ndtr(-(x - a * grid) / b), 1e-300))
+            log_p += weight * np.log(np.maximum(ndtr(-(x - a * grid) / b), 1e-300))
     for x in exact:
-        log_p += -0.5 * ((x - a * grid) / b) ** 2
-    weight = np.exp(log_p - log_p.max())
-    weight /= weight.sum()
-    mean = float((weight * grid).sum())
-    sd = float(np.sqrt(max((weight * (grid - mean) ** 2).sum(), 1e-12)))
+        log_p += weight * -0.5 * ((x - a * grid) / b) ** 2
+    weight_z = np.exp(log_p - log_p.max())
+    weight_z /= weight_z.sum()
+    mean = float((weight_z * grid).sum())
+    sd = float(np.sqrt(max((weight_z * (grid - mean) ** 2).sum(), 1e-12)))
     return GroupFactor(rho, mean, sd)
 
 
@@ -885,38 +913,68 @@ class Conditioned:
 def _floor_of(flow: FlowSpec, delivered: float, elapsed_s: float) -> float:
     """Backlog that has crossed: what crossed less the growth so far (at its most likely
     rate), which the log also carried."""
-    grown = 0.0 if flow.growth is None else likely_of(flow.growth) * elapsed_s
-    return delivered - grown
+    return delivered - _grown(flow, elapsed_s)
 
 
 def _normal_score(est: Estimate, volume: float) -> float:
-    return float(ndtri(min(max(estimate_cdf(est, volume), 1e-12), 1 - 1e-12)))
+    """``Phi^-1(F(volume))`` with the share clipped to :data:`EVIDENCE_SHARES`: a flow's
+    evidence about its group says at most that it is at its own 5th or 95th percentile (a
+    total outside ``[low, high]`` is clipped to the range first, which lands on a clip)."""
+    share = min(max(estimate_cdf(est, volume), EVIDENCE_SHARES[0]), EVIDENCE_SHARES[1])
+    return float(ndtri(share))
+
+
+def _grown(flow: FlowSpec, elapsed_s: float) -> float:
+    """Growth since the start at its most likely rate (what the log has carried on top of the
+    backlog, or still waits to be moved)."""
+    return 0.0 if flow.growth is None else likely_of(flow.growth) * elapsed_s
+
+
+def _ranged(flow: FlowSpec) -> Estimate | None:
+    """The flow's volume estimate if it has a range (``high > low``), else None."""
+    volume = flow.volume
+    if isinstance(volume, EstimateSpec) and volume.high > volume.low:
+        return volume.to_estimate()
+    return None
+
+
+def evidence_weight(rho: float, members: int) -> float:
+    """The power of each flow's likelihood in its group's update: ``min(1, (1 - rho) / (rho
+    n))``. A flow's exact score at full weight adds ``rho / (1 - rho)`` to the shared factor's
+    precision (4 at rho = 0.8: four times the prior's 1); tempered, it adds ``1 / n``, so the
+    ``n`` flows of a group together weigh at most what the prior does."""
+    rho = min(max(rho, 1e-6), 0.999)
+    return min(1.0, (1.0 - rho) / (rho * max(members, 1)))
 
 
 def group_factors(scenario: Scenario, log: ActualsLog, elapsed_s: float) -> dict[str, GroupFactor]:
     """Each correlation group's shared factor after the log: flows still moving say their
-    volume is at least what crossed; complete flows say exactly what it was."""
+    volume is at least what crossed; complete flows say what it was. The evidence is bounded:
+    each flow's score is clipped to its own 5th-95th percentile (:func:`_normal_score`) and
+    its likelihood tempered (:func:`evidence_weight`) so that it carries at most ``1 / n`` of
+    the prior's weight on the shared factor, ``n`` the flows in the group with a range: one
+    flow moves the others a little, and only many flows that agree move them far."""
     floors: dict[str, list[float]] = {}
     exact: dict[str, list[float]] = {}
+    members: dict[str, int] = {}
     for flow in scenario.flows:
-        volume = flow.volume
-        if not isinstance(volume, EstimateSpec) or volume.group is None:
+        est = _ranged(flow)
+        if est is None or est.group is None:
             continue
-        if volume.high <= volume.low:
-            continue
-        est = volume.to_estimate()
+        members[est.group] = members.get(est.group, 0) + 1
         actual = log.flows[flow.label]
         floor = _floor_of(flow, actual.delivered_bytes, elapsed_s)
         if actual.completed_on is not None:
-            exact.setdefault(volume.group, []).append(_normal_score(est, floor))
+            exact.setdefault(est.group, []).append(_normal_score(est, floor))
         elif floor > est.low:
-            floors.setdefault(volume.group, []).append(_normal_score(est, floor))
+            floors.setdefault(est.group, []).append(_normal_score(est, floor))
     return {
         group: group_factor(
-            scenario.correlation[group], floors.get(group, []), exact.get(group, [])
+            scenario.correlation[group], floors.get(group, []), exact.get(group, []),
+            evidence_weight(scenario.correlation[group], members[group]),
         )
         for group in set(floors) | set(exact)
-    }
+    }  # fmt: skip
 
 
 def _remaining_volume(
@@ -925,15 +983,67 @@ def _remaining_volume(
     """What is left: the backlog conditioned on being at least what crossed (its group's
     shared factor updated by every flow's log), minus what crossed."""
     floor = _floor_of(flow, delivered, elapsed_s)
-    volume = flow.volume
-    if isinstance(volume, EstimateSpec) and volume.high > volume.low:
-        est = volume.to_estimate()
-        factor = None if volume.group is None else factors.get(volume.group)
+    est = _ranged(flow)
+    if est is not None:
+        factor = None if est.group is None else factors.get(est.group)
         if factor is None:
             return GivenEstimate.wrap(RemainingVolume.of(est, floor))
-        group = f"track:{volume.group}"
+        group = f"track:{est.group}"
         return GivenEstimate.wrap(RemainingVolume.of(est, floor, factor.mu_x, factor.sd_x, group))
-    return max(float(likely_of(volume)) - floor, 1.0)
+    return max(float(likely_of(flow.volume)) - floor, 1.0)
+
+
+def _complete_outside_range(flow: FlowSpec, delivered: float, elapsed_s: float) -> list[str]:
+    """A warning for a flow marked complete whose total backlog (what it delivered less the
+    growth so far) is outside its volume estimate's ``[low, high]``."""
+    est = _ranged(flow)
+    if est is None:
+        return []
+    total = _floor_of(flow, delivered, elapsed_s)
+    if est.low <= total <= est.high:
+        return []
+    return [
+        N_("flow %(flow)s was marked complete at %(total)s, outside its volume estimate "
+           "%(low)s to %(high)s: its own forecast uses the logged total, and its evidence "
+           "about the other flows is clipped to the estimate's range; correct its volume "
+           "estimate (or the complete flag)",
+           flow=repr(flow.label), total=units.format_size(total),
+           low=units.format_size(est.low), high=units.format_size(est.high))
+    ]  # fmt: skip
+
+
+def _why_more(
+    flow: FlowSpec, delivered: float, elapsed_s: float, remaining: float | EstimateSpec
+) -> tuple[str, ...]:
+    """Why the flow's most likely total (delivered + most likely remaining) exceeds its plan's
+    most likely volume, one message per cause: growth since the start (carried by the log or
+    still to move), its own log (still moving after its likely volume), its group's log."""
+    planned = float(likely_of(flow.volume))
+    left = float(likely_of(remaining))
+    if delivered + left <= planned * (1 + _WHY_TOLERANCE):
+        return ()
+    reasons: list[str] = []
+    grown = _grown(flow, elapsed_s)
+    if grown > 0:
+        reasons.append(N_("growth since start: %(grown)s", grown=units.format_size(grown)))
+    floor = _floor_of(flow, delivered, elapsed_s)
+    if floor > planned:
+        reasons.append(
+            N_("still moving after its likely volume %(likely)s: the estimate is conditioned "
+               "on at least %(floor)s", likely=units.format_size(planned),
+               floor=units.format_size(floor))
+        )  # fmt: skip
+    est = _ranged(flow)
+    if est is not None and est.group is not None:
+        alone = max(planned, floor)  # the plain truncation's most likely total
+        with_group = left + floor
+        if with_group > alone * (1 + _WHY_TOLERANCE):
+            reasons.append(
+                N_("flows estimated the same way (group %(group)s) are running above their "
+                   "estimates: %(more)s more", group=repr(est.group),
+                   more=units.format_size(with_group - alone))
+            )  # fmt: skip
+    return tuple(reasons)
 
 
 def _scaled(value: Any, posterior: LinkPosterior, group: str) -> Any:
@@ -1067,9 +1177,25 @@ def _simulated(
             rel = h.link.sd / max(h.link.mu, 1e-9)
             level = replace(h.link, mu=1.0, sd=rel)
             links[name] = _remaining_link(name, original.links[name], level, start, elapsed_s)
+    plan_copies: dict[str, str] = {}  # per_flow link -> its copy at the plan's throughput
     for flow in remaining.flows:
         e = evidence.get(flow.label)
         post = flow_posteriors.get(flow.label)
+        if (
+            post is None and e is not None and e.link in hierarchies
+            and original.links[e.link].per_flow and e.link in flow.links
+        ):  # fmt: skip
+            # No report (no evidence of its own): the plan's throughput, not the link's
+            # calibrated down days, on a copy of the link as the plan has it.
+            if e.link not in plan_copies:
+                copy = _copy_name(e.link, "plan", links)
+                links[copy] = _remaining_link(e.link, original.links[e.link], None, start,
+                                              elapsed_s)  # fmt: skip
+                names[copy] = e.link
+                plan_copies[e.link] = copy
+            path = tuple(plan_copies[e.link] if n == e.link else n for n in flow.links)
+            flows.append(flow.model_copy(update={"links": path}))
+            continue
         if e is None or e.link is None or post is None or not original.links[e.link].per_flow:
             flows.append(flow)
             continue
@@ -1372,6 +1498,8 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
     start = datetime.combine(as_of, time())
     elapsed_s = max((start - scenario.start).total_seconds(), 0.0)
     reported = {f.label for f in scenario.flows if log.flows[f.label].days}
+    # A flow with no row in the log is "no report", not "nothing moved": no evidence.
+    unreported = tuple(f.label for f in scenario.flows if f.label not in reported)
     flow_posteriors: dict[str, LinkPosterior] = {}
     hierarchies: dict[str, Hierarchy] = {}
     transit: dict[str, float] = {}
@@ -1423,17 +1551,33 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
     flows = []
     completed: dict[str, date] = {}
     delivered = {name: a.delivered_bytes for name, a in log.flows.items()}
+    warnings: list[str] = []
+    why: dict[str, tuple[str, ...]] = {}
     for flow in scenario.flows:
         actual = log.flows[flow.label]
         update: dict[str, Any] = {}
+        # Starts in the past are dropped: every flow (one without a report too) starts no
+        # earlier than the as-of date.
         if flow.start is not None and flow.start <= start:
             update["start"] = None
         if actual.completed_on is not None:
             completed[flow.label] = actual.completed_on
             update.update(volume=1.0, growth=None, rejection=None)  # nothing left
+            warnings += _complete_outside_range(flow, delivered[flow.label], elapsed_s)
         else:
             update["volume"] = _remaining_volume(flow, delivered[flow.label], elapsed_s, factors)
+            reasons = _why_more(flow, delivered[flow.label], elapsed_s, update["volume"])
+            if reasons:
+                why[flow.label] = reasons
         flows.append(flow.model_copy(update=update))
+    if unreported:
+        warnings.append(
+            N_("%(count)s of %(total)s flows have no row in the log (%(flows)s): each is "
+               "forecast from the plan from %(as_of)s, as if it starts then; add their rows "
+               "(0 bytes for a day with nothing moved) to use their progress",
+               count=len(unreported), total=len(scenario.flows),
+               flows=", ".join(unreported), as_of=as_of.isoformat())
+        )  # fmt: skip
     remaining = scenario.model_copy(
         update={
             "start": start,
@@ -1471,9 +1615,9 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
                     names[flow.links[0]] = before.links[0]
             simulated = shipped
     return Conditioned(
-        remaining, as_of, evidence, posteriors, completed, delivered,
-        flow_posteriors=flow_posteriors, simulated=simulated, link_names=names,
-        rate_factors=rates,
+        remaining, as_of, evidence, posteriors, completed, delivered, unreported,
+        tuple(warnings), why, flow_posteriors=flow_posteriors, simulated=simulated,
+        link_names=names, rate_factors=rates,
     )  # fmt: skip
 
 
@@ -1565,12 +1709,15 @@ def with_completions(outcome: Outcome, completed_on: Mapping[str, date]) -> Outc
         names.index(name): clock.to_sim(datetime.combine(day + timedelta(days=1), time()))
         for name, day in completed_on.items()
     }
+    # Nothing is left to move from the as-of date: no data to move, none moved, none remaining
+    # (the remaining scenario's 1-byte placeholder is not shown as "1 B").
     flows = tuple(
-        replace(f, finished_s=times[i], started_s=min(f.started_s or 0.0, times[i]))
+        replace(f, finished_s=times[i], started_s=min(f.started_s or 0.0, times[i]),
+                volume_bytes=0.0, delivered_bytes=0.0, remaining_bytes=0.0, reason=None)
         if i in times
         else f
         for i, f in enumerate(outcome.baseline.flows)
-    )
+    )  # fmt: skip
     baseline = replace(outcome.baseline, flows=flows)
     mc = outcome.mc
     if mc is not None:
@@ -1659,7 +1806,8 @@ def progress_rows(
     delivered = sum(r.delivered_bytes for r in rows)
     total = sum(r.likely_total_bytes for r in rows)
     everything_done = all(r.complete for r in rows)
-    found = [r.evidence for r in rows if r.evidence is not None]
+    # the programme's evidence: the flows that reported (no report is no evidence)
+    found = [r.evidence for r in rows if r.evidence is not None and r.reported]
     pooled = FlowEvidence(
         "ALL", None, sum(e.working_days for e in found), sum(e.zero_days for e in found),
         sum(e.moved_bytes for e in found), sum(e.nominal_bytes for e in found), (),

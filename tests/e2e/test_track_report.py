@@ -255,7 +255,7 @@ def test_a_flow_with_no_report_reads_no_report_in_every_output(
 
     def silent_cardiff(*args: Any, **kwargs: Any) -> list[track.FlowProgress]:
         rows = real(*args, **kwargs)
-        return [replace(r, reported=False) if r.name == "Cardiff" else r for r in rows]
+        return [replace(r, reported=False, why=()) if r.name == "Cardiff" else r for r in rows]
 
     monkeypatch.setattr(track, "progress_rows", silent_cardiff)
     out = tmp_path / "out"

@@ -90,7 +90,13 @@ def test_a_blocks_first_rows_drawn_alone_are_the_whole_blocks_first_rows(
         if isinstance(a, dict):
             assert a.keys() == b.keys()
             for key in a:
-                assert all(np.array_equal(x, y) for x, y in zip(a[key], b[key], strict=True))
+                # the same outages; only the inf padding after each row's last one may be
+                # narrower (the rows drawn alone are not padded to the whole block's widest)
+                for x, y in zip(a[key], b[key], strict=True):
+                    width = max(int(np.isfinite(x).sum(axis=1).max(initial=0)), 0)
+                    assert np.array_equal(x[:, :width], y[:, :width])
+                    assert np.isinf(x[:, width:]).all()
+                    assert np.isinf(y[:, width:]).all()
         else:
             assert np.array_equal(a, b), field.name
         if field.name == "volume":
