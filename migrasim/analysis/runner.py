@@ -40,12 +40,13 @@ from migrasim.analysis.draws import (
     take_rows,
 )
 from migrasim.analysis.stats import quantile_interval_ranks
-from migrasim.core.batch import BlockInputs, BlockResult, CurveCache, lone_flows, solve_block
+from migrasim.core.batch import BlockInputs, BlockResult, CurveCache
 from migrasim.core.calendar import Clock
 from migrasim.core.capacity import INF
 from migrasim.core.engine import Inputs, Model, RunResult, simulate
 from migrasim.core.model import flow_path_links
 from migrasim.core.rules import quantile_rank
+from migrasim.core.shared_batch import batchable, solve_block
 from migrasim.errors import MigrasimError
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario
@@ -207,7 +208,7 @@ class _State:
         names = {link.name: i for i, link in enumerate(model.links)}
         self.link_index = names
         down = outage_instances(scenario, model)
-        self.batch = len(lone_flows(model, down)) == len(model.flows)
+        self.batch = batchable(model, down)
 
     @classmethod
     def build(

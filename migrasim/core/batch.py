@@ -639,53 +639,64 @@ def solve_block(
     delivered = np.zeros((band_rows, len(day_ends)))
     needed = np.zeros(band_rows)
     for stack in _stacks(model):
-        flow = model.flows[stack[0]]
-        if model.links[flow.links[0]].shipment is not None:
-            for f in stack:
-                start = _start(model, f, finished)
-                live = np.flatnonzero(start <= horizon)
-                t_end, got, owed = shipped_rows(
-                    model, block, f, live, start[live], times, band_rows
-                )
-                finished[live, f] = t_end
-                bottleneck[live, f] = flow.links[0]
-                delivered[live[live < band_rows]] += got
-                needed[live[live < band_rows]] += owed
-            continue
-        starts = [_start(model, f, finished) for f in stack]
-        lives = [np.flatnonzero(start <= horizon) for start in starts]
-        rows = np.concatenate(lives)
-        flows = np.repeat(np.asarray(stack, dtype=np.int64), [live.size for live in lives])
-        start_all = np.concatenate([start[live] for start, live in zip(starts, lives, strict=True)])
-        for sub, group in _groups(model, block, stack, rows, flows, cache):
-            r, fl = rows[sub], flows[sub]
-            band = r < band_rows
-            lot = _Lot(block.volume[r, fl], block.fraction[r, fl], block.delay[r, fl])
-            solved = _solve_flow(model, lot, start_all[sub], group)
-            # As in the engine, a completion within HORIZON_TOL past the horizon completes, at
-            # the horizon (floating-point dust must not decide the boundary).
-            t_end = solved.finished
-            finished[r, fl] = np.where(
-                t_end <= horizon + HORIZON_TOL, np.minimum(t_end, horizon), INF
-            )
-            bottleneck[r, fl] = solved.link
-            entries = np.flatnonzero(band)
-            if entries.size and _summable(group):
-                _band_sum(delivered, needed, r, solved, entries, times)
-                continue
-            # else the band one flow at a time (a stack's entries come flow by flow), so each
-            # flow's days end at its own last completion and memory stays one flow's
-            cut = np.flatnonzero(np.diff(fl[entries])) + 1
-            for lo, hi in itertools.pairwise(
-                [0, *cut.tolist(), entries.size] if entries.size else []
-            ):
-                idx = entries[lo:hi]
-                got, owed = _band(solved, idx, times)
-                delivered[r[idx]] += got
-                needed[r[idx]] += owed
+        solve_stack(model, block, stack, times, cache, (finished, bottleneck, delivered, needed))
     with np.errstate(divide="ignore", invalid="ignore"):
         progress = np.where(needed[:, None] > 0, np.clip(delivered / needed[:, None], 0, 1), 1.0)
     return BlockResult(finished, bottleneck, progress)
+
+
+def solve_stack(
+    model: Model,
+    block: BlockInputs,
+    stack: list[int],
+    times: np.ndarray,
+    cache: CurveCache,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """One stack of lone flows (:func:`_stacks`), every flow it waits for solved already: its
+    completions, bottlenecks and band rows' delivery written into ``out`` = (finished,
+    bottleneck, delivered, needed) of the block (:func:`solve_block`'s arrays)."""
+    finished, bottleneck, delivered, needed = out
+    band_rows = delivered.shape[0]
+    horizon = model.horizon
+    flow = model.flows[stack[0]]
+    if model.links[flow.links[0]].shipment is not None:
+        for f in stack:
+            start = _start(model, f, finished)
+            live = np.flatnonzero(start <= horizon)
+            t_end, got, owed = shipped_rows(model, block, f, live, start[live], times, band_rows)
+            finished[live, f] = t_end
+            bottleneck[live, f] = flow.links[0]
+            delivered[live[live < band_rows]] += got
+            needed[live[live < band_rows]] += owed
+        return
+    starts = [_start(model, f, finished) for f in stack]
+    lives = [np.flatnonzero(start <= horizon) for start in starts]
+    rows = np.concatenate(lives)
+    flows = np.repeat(np.asarray(stack, dtype=np.int64), [live.size for live in lives])
+    start_all = np.concatenate([start[live] for start, live in zip(starts, lives, strict=True)])
+    for sub, group in _groups(model, block, stack, rows, flows, cache):
+        r, fl = rows[sub], flows[sub]
+        band = r < band_rows
+        lot = _Lot(block.volume[r, fl], block.fraction[r, fl], block.delay[r, fl])
+        solved = _solve_flow(model, lot, start_all[sub], group)
+        # As in the engine, a completion within HORIZON_TOL past the horizon completes, at
+        # the horizon (floating-point dust must not decide the boundary).
+        t_end = solved.finished
+        finished[r, fl] = np.where(t_end <= horizon + HORIZON_TOL, np.minimum(t_end, horizon), INF)
+        bottleneck[r, fl] = solved.link
+        entries = np.flatnonzero(band)
+        if entries.size and _summable(group):
+            _band_sum(delivered, needed, r, solved, entries, times)
+            continue
+        # else the band one flow at a time (a stack's entries come flow by flow), so each
+        # flow's days end at its own last completion and memory stays one flow's
+        cut = np.flatnonzero(np.diff(fl[entries])) + 1
+        for lo, hi in itertools.pairwise([0, *cut.tolist(), entries.size] if entries.size else []):
+            idx = entries[lo:hi]
+            got, owed = _band(solved, idx, times)
+            delivered[r[idx]] += got
+            needed[r[idx]] += owed
 
 
 def _start(model: Model, f: int, finished: np.ndarray) -> Rows:

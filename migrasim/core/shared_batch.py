@@ -1,0 +1,487 @@
+"""Every replication of a block at once, flows sharing a link included. Pure: numpy only.
+
+:mod:`migrasim.core.batch` solves flows alone on their links. This module adds the components
+of flows that share one link (``per_flow: false``) and do nothing else: each flow's path is that
+one link, which has a byte rate per window (a bandwidth, or a daily cap spread over the window)
+and may fail (outages), but no quota that can run out inside a window, no record limit, no lead
+time and no fallback. Their flows may start late, wait for others (``after``, inside the
+component or across it), grow and re-send rejections.
+
+Such a component moves in *phases*: while the set of moving flows is fixed (``n`` of them),
+max-min fairness gives each ``1/n`` of what the link moves, so from the phase's start ``s`` a
+flow with backlog ``R`` growing at ``g`` clears at the first ``t`` with
+``M(t) / n - g (t - s) >= R``, ``M`` the link's cumulative capacity from ``s`` less its outages:
+the lone flow's problem (:func:`migrasim.core.batch._solve_segment`) with the target and the
+growth times ``n``. A phase ends at the first completion or the next flow joining (its start,
+the end of what it waits for, a rejection's re-send); every flow then has ``M(t) / n`` more
+delivered. Every replication takes its own phases, all rows stepping together, so the cost is
+the number of phases (about two per flow) times a vectorised step.
+
+:func:`solve_block` solves a whole block: lone flows by :mod:`migrasim.core.batch`, shared
+components here, in dependency order. :func:`paths` says which solver each component takes:
+a component this module cannot phase exactly keeps the event engine, and then so does the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from migrasim.core.batch import (
+    HORIZON_TOL,
+    BlockInputs,
+    BlockResult,
+    CurveCache,
+    _Curve,
+    _Down,
+    _link_columns,
+    _make_instance,
+    _moved,
+    _moved_days,
+    _Segment,
+    _solve_segment,
+    _stacks,
+    lone_flows,
+    solve_stack,
+)
+from migrasim.core.capacity import INF
+from migrasim.core.model import Model
+from migrasim.core.solvers.component import TIME_TOL
+
+LONE = "lone"
+SHARED = "shared"
+ENGINE = "engine"
+PATHS = (LONE, SHARED, ENGINE)
+"""Which solver a component takes: the lone-flow batch, the shared-link batch, the engine."""
+
+
+@dataclass(frozen=True)
+class ComponentPath:
+    """A component (its flows, by index) and the solver it takes (one of :data:`PATHS`)."""
+
+    flows: tuple[int, ...]
+    path: str
+    link: int  # the shared link (-1: none)
+
+
+def shared_link(model: Model, members: tuple[int, ...]) -> int:
+    """The link a component of several flows shares, if this module can phase it (every flow's
+    path is that one link; a byte rate per window; no quota inside a window, record limit,
+    lead time, fallback or shipped media), else -1."""
+    if len(members) < 2:
+        return -1
+    paths = {model.flows[f].links for f in members}
+    if len(paths) != 1:
+        return -1
+    (path,) = paths
+    if len(path) != 1:
+        return -1
+    link = model.links[path[0]]
+    if (
+        link.per_flow
+        or link.shipment is not None
+        or link.fallback >= 0
+        or link.quota_limited
+        or link.limits_records
+        or link.estimates.lead_time is not None
+        or link.available > 0
+    ):
+        return -1
+    return path[0]
+
+
+def paths(model: Model, down_keys: set[tuple[int, int]]) -> list[ComponentPath]:
+    """Each component and the solver it takes. A component is batched only if the whole model
+    can be (dependencies between the pieces must be solvable in order); else every component
+    keeps the engine, shared or not."""
+    lone = set(lone_flows(model, down_keys))
+    out = []
+    for members in model.components:
+        if len(members) == 1 and members[0] in lone:
+            out.append(ComponentPath(members, LONE, -1))
+            continue
+        link = shared_link(model, members)
+        out.append(ComponentPath(members, SHARED if link >= 0 else ENGINE, link))
+    if any(p.path == ENGINE for p in out) or _units(model, out) is None:
+        return [ComponentPath(p.flows, ENGINE, p.link) for p in out]
+    return out
+
+
+def batchable(model: Model, down_keys: set[tuple[int, int]]) -> bool:
+    """Whether :func:`solve_block` solves the model (else the engine runs it)."""
+    return all(p.path != ENGINE for p in paths(model, down_keys))
+
+
+Unit = tuple[str, tuple[int, ...], int]
+"""What is solved in one go: (LONE, a stack of lone flows, -1) or (SHARED, a component, link)."""
+
+
+def _units(model: Model, comps: list[ComponentPath]) -> list[Unit] | None:
+    """The stacks of lone flows and the shared components in an order in which everything a
+    unit waits for is solved before it; None if there is none (a unit waits, through others,
+    for itself)."""
+    shared = [p for p in comps if p.path == SHARED]
+    in_shared = {f for p in shared for f in p.flows}
+    units: list[Unit] = [
+        (LONE, tuple(f for f in stack if f not in in_shared), -1) for stack in _stacks(model)
+    ]
+    units = [u for u in units if u[1]]
+    units += [(SHARED, p.flows, p.link) for p in shared]
+    unit_of = {f: i for i, (_, flows, _) in enumerate(units) for f in flows}
+    needs = [
+        {unit_of[d] for f in flows for d in model.flows[f].after} - {i}
+        for i, (_, flows, _) in enumerate(units)
+    ]
+    order: list[Unit] = []
+    done: set[int] = set()
+    while len(order) < len(units):
+        ready = [i for i in range(len(units)) if i not in done and needs[i] <= done]
+        if not ready:
+            return None
+        i = ready[0]  # the first ready: lone stacks keep their own order
+        done.add(i)
+        order.append(units[i])
+    return order
+
+
+def solve_block(
+    model: Model,
+    block: BlockInputs,
+    day_ends: np.ndarray,
+    band_rows: int,
+    cache: CurveCache | None = None,
+) -> BlockResult:
+    """:func:`migrasim.core.batch.solve_block` for every model :func:`batchable` accepts:
+    lone flows as there, shared components by phases."""
+    comps = paths(model, set(block.down))
+    units = None if any(p.path == ENGINE for p in comps) else _units(model, comps)
+    if units is None:
+        raise ValueError("solve_block cannot phase every component; use the engine")
+    cache = {} if cache is None else cache
+    n, n_flows = block.rows, len(model.flows)
+    finished = np.full((n, n_flows), INF)
+    bottleneck = np.full((n, n_flows), -1, dtype=np.int64)
+    band_rows = min(band_rows, n)
+    times = np.minimum(day_ends, model.horizon)
+    delivered = np.zeros((band_rows, len(day_ends)))
+    needed = np.zeros(band_rows)
+    out = (finished, bottleneck, delivered, needed)
+    for kind, flows, link in units:
+        if kind == LONE:
+            solve_stack(model, block, list(flows), times, cache, out)
+        else:
+            _solve_shared(model, block, flows, link, times, cache, out)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        progress = np.where(needed[:, None] > 0, np.clip(delivered / needed[:, None], 0, 1), 1.0)
+    return BlockResult(finished, bottleneck, progress)
+
+
+# --- one shared component ----------------------------------------------------------------------
+
+Out = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""(finished, bottleneck, delivered, needed) of the block, filled in place."""
+
+_WAIT, _MOVING, _RESEND, _DONE = 0, 1, 2, 3
+
+
+def _solve_shared(
+    model: Model,
+    block: BlockInputs,
+    members: tuple[int, ...],
+    link: int,
+    times: np.ndarray,
+    cache: CurveCache,
+    out: Out,
+) -> None:
+    """Every row of the block for one shared component, by groups of rows with equal rates."""
+    cols = np.stack(list(_link_columns(block, link)), axis=1)
+    if bool((cols == cols[:1]).all()):
+        keys, inverse = cols[:1], np.zeros(block.rows, dtype=np.int64)
+    else:
+        keys, inverse = np.unique(cols, axis=0, return_inverse=True)
+    for g, key in enumerate(keys):
+        rows = np.flatnonzero(inverse.reshape(-1) == g)
+        params = [float(v) for v in key]
+        inst = _make_instance(
+            model, block, link, params, 0.0, rows, np.full(rows.size, -1), cache, True
+        )
+        _Phases(model, block, members, link, rows, inst.curve, inst.down, times, out).run()
+
+
+class _Phases:
+    """One shared component on rows of a block with one curve: the phase loop (module doc).
+
+    Per (row, flow) of the component: its state (waiting to start, moving, waiting to re-send
+    rejections, done), which phase it is in (1 or 2), when it joins next (inf: not known yet or
+    never), its backlog now, what it has delivered and when its first phase ended."""
+
+    def __init__(
+        self,
+        model: Model,
+        block: BlockInputs,
+        members: tuple[int, ...],
+        link: int,
+        rows: np.ndarray,
+        curve: _Curve,
+        down: _Down | None,
+        times: np.ndarray,
+        out: Out,
+    ) -> None:
+        self.model, self.link, self.rows, self.curve, self.times = model, link, rows, curve, times
+        self.down = down
+        self.finished, self.bottleneck, self.delivered_out, self.needed_out = out
+        self.members = np.asarray(members, dtype=np.int64)
+        self.horizon = model.horizon
+        cols = np.ix_(rows, self.members)
+        self.volume = block.volume[cols]
+        self.growth = block.growth[cols]
+        self.fraction = block.fraction[cols]
+        self.delay = block.delay[cols]
+        self.tol = np.maximum(1e-3, self.volume * 1e-13)  # the engine's bytes_tol
+        shape = self.volume.shape
+        pos = {f: k for k, f in enumerate(members)}
+        # the earliest start: the flow's own, after every flow outside the component it waits
+        # for (solved before); flows inside it are waited for as the phases go
+        self.inner: list[list[int]] = []
+        self.ready = np.empty(shape)
+        for k, f in enumerate(members):
+            flow = model.flows[f]
+            start = np.full(rows.size, max(flow.earliest, 0.0))
+            for d in flow.after:
+                if d not in pos:
+                    start = np.maximum(start, self.finished[rows, d])
+            self.ready[:, k] = start
+            self.inner.append([pos[d] for d in flow.after if d in pos])
+        self.has_inner = any(self.inner)
+        self.state = np.full(shape, _WAIT, dtype=np.int8)
+        self.phase = np.ones(shape, dtype=np.int8)
+        self.join = np.where(
+            [not deps for deps in self.inner], self.ready, INF
+        ) if self.has_inner else self.ready.copy()  # fmt: skip
+        self.join[self.join > self.horizon] = INF
+        self.rem = np.zeros(shape)
+        self.got = np.zeros(shape)
+        self.t1 = np.zeros(shape)
+        self.final = np.full(shape, INF)  # the flow's completion (both phases)
+        self.started = np.zeros(shape, dtype=bool)
+        self.band_rows = int(np.searchsorted(rows, self.delivered_out.shape[0]))
+        self.busy: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # band rows' phases
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        first = self.join.min(axis=1)
+        t = np.where(np.isfinite(first), first, INF)
+        live = np.flatnonzero(t <= self.horizon)
+        while live.size:
+            tl = t[live]
+            self._join(live, tl)
+            st = self.state[live]
+            n = (st == _MOVING).sum(axis=1)
+            waiting = (st == _WAIT) | (st == _RESEND)
+            upcoming = np.where(waiting, self.join[live], INF).min(axis=1)
+            end = upcoming.copy()
+            busy = n > 0
+            if busy.any():
+                b = live[busy]
+                done_at, times = self._next_completion(b, tl[busy], n[busy], upcoming[busy])
+                end[busy] = np.minimum(done_at, upcoming[busy])
+                over = end[busy] > self.horizon + HORIZON_TOL
+                stop = np.where(over, self.horizon, end[busy])
+                self._advance(b, tl[busy], stop, n[busy])
+                self._complete(b[~over], stop[~over], times[~over])
+            t[live] = end
+            live = live[end <= self.horizon + HORIZON_TOL]
+            st = self.state[live]
+            waiting = (st == _WAIT) | (st == _RESEND)
+            going = (st == _MOVING).any(axis=1) | np.isfinite(
+                np.where(waiting, self.join[live], INF)
+            ).any(axis=1)
+            live = live[going]
+        self._write()
+
+    def _join(self, live: np.ndarray, t: np.ndarray) -> None:
+        """Flows whose join time has come start a phase: the volume and what grew since the
+        scenario start, or the re-sent rejections and what grew since the first phase ended."""
+        st = self.state[live]
+        joins = (self.join[live] <= t[:, None]) & ((st == _WAIT) | (st == _RESEND))
+        if not joins.any():
+            return
+        r, k = np.nonzero(joins)
+        rr = live[r]
+        now = t[r]
+        g = self.growth[rr, k]
+        first = self.state[rr, k] == _WAIT
+        fr = self.fraction[rr, k]
+        again = (self.volume[rr, k] + g * self.t1[rr, k]) * fr / np.where(first, 1.0, 1.0 - fr)
+        self.rem[rr, k] = np.where(
+            first, self.volume[rr, k] + g * now, again + g * (now - self.t1[rr, k])
+        )
+        self.phase[rr, k] = np.where(first, 1, 2)
+        self.started[rr, k] |= first
+        self.state[rr, k] = _MOVING
+        self.join[rr, k] = INF
+
+    def _down(self, rows: np.ndarray, t: np.ndarray) -> _Down | None:
+        """The outages of ``rows`` (positions in ``self.rows``) that end after ``t``."""
+        if self.down is None:
+            return None
+        starts = self.down.starts[self.down.sel[rows]]
+        ends = self.down.ends[self.down.sel[rows]]
+        past = (ends <= t[:, None]).sum(axis=1)
+        lo = int(past.min(initial=0))
+        width = starts.shape[1] - lo
+        if width <= 0:
+            return None
+        idx = past[:, None] + np.arange(width)[None, :]
+        inside = idx < starts.shape[1]
+        idx = np.minimum(idx, starts.shape[1] - 1)
+        s = np.where(inside, np.take_along_axis(starts, idx, axis=1), INF)
+        e = np.where(inside, np.take_along_axis(ends, idx, axis=1), INF)
+        keep = np.isfinite(s).any(axis=0)
+        if not keep.any():
+            return None
+        last = int(np.flatnonzero(keep)[-1]) + 1
+        return _Down(s[:, :last], e[:, :last], np.arange(rows.size))
+
+    def _clear_at(
+        self, rows: np.ndarray, k: np.ndarray, t: np.ndarray, n: np.ndarray, down: _Down | None,
+        at: np.ndarray,
+    ) -> np.ndarray:  # fmt: skip
+        """When flow ``k`` of each row would clear with ``n`` flows moving from ``t`` on
+        (``at``: each entry's position in ``down``'s rows)."""
+        g = self.growth[rows, k] * n
+        x = n * self.rem[rows, k] - g * t
+        seg = _Segment(t, x, np.zeros(t.shape))
+        d = None if down is None else down.take(at)
+        done, _, _ = _solve_segment(self.curve, seg, g, d)
+        return done
+
+    def _next_completion(
+        self, rows: np.ndarray, t: np.ndarray, n: np.ndarray, upcoming: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the first completion with the moving set as it is (inf: none), and when
+        each flow would clear (inf: not before that, or not solved). The flow with the least
+        backlog first; then only flows whose backlog is within what each flow gets by then
+        can clear before it (growth only delays a flow), so only they are solved."""
+        down = self._down(rows, t)
+        moving = self.state[rows] == _MOVING
+        rem = np.where(moving, self.rem[rows], INF)
+        k0 = rem.argmin(axis=1)
+        here = np.arange(rows.size)
+        nf = n.astype(float)
+        first = self._clear_at(rows, k0, t, nf, down, here)
+        bound = np.minimum(first, upcoming)
+        finite = np.isfinite(bound)
+        share = np.full(rows.size, INF)
+        if finite.any():
+            seg = _Segment(t, np.zeros(t.shape), np.zeros(t.shape))
+            got = _moved(self.curve, seg, down, np.where(finite, bound, t))
+            share = np.where(finite, got / nf, INF)
+        maybe = moving & ((rem <= share[:, None] + self.tol[rows]) | (self.growth[rows] < 0))
+        maybe[here, k0] = False
+        times = np.full(rem.shape, INF)
+        times[here, k0] = first
+        r, k = np.nonzero(maybe)
+        if r.size:
+            times[r, k] = self._clear_at(rows[r], k, t[r], nf[r], down, r)
+        return times.min(axis=1), times
+
+    def _advance(self, rows: np.ndarray, t: np.ndarray, stop: np.ndarray, n: np.ndarray) -> None:
+        """Move every moving flow of ``rows`` from ``t`` to ``stop``: each gets ``1/n`` of what
+        the link moves, its backlog grows meanwhile."""
+        down = self._down(rows, t)
+        seg = _Segment(t, np.zeros(t.shape), np.zeros(t.shape))
+        moved = _moved(self.curve, seg, down, stop)
+        moving = self.state[rows] == _MOVING
+        each = np.where(moving, (moved / np.maximum(n, 1))[:, None], 0.0)
+        dt = (stop - t)[:, None]
+        self.got[rows] += each
+        self.rem[rows] = np.where(moving, self.rem[rows] - each + self.growth[rows] * dt,
+                                  self.rem[rows])  # fmt: skip
+        band = rows < self.band_rows
+        if band.any():
+            self.busy.append((rows[band], t[band], stop[band]))
+
+    def _complete(self, rows: np.ndarray, t: np.ndarray, times: np.ndarray) -> None:
+        """Flows of ``rows`` that clear at ``t``: within the engine's tolerances (a solved
+        completion within a microsecond, or a backlog of dust)."""
+        if not rows.size:
+            return
+        moving = self.state[rows] == _MOVING
+        due = moving & ((times <= t[:, None] + TIME_TOL) | (self.rem[rows] <= self.tol[rows]))
+        r, k = np.nonzero(due)
+        if not r.size:
+            return
+        rr, now = rows[r], t[r]
+        self.rem[rr, k] = 0.0
+        resend = (self.phase[rr, k] == 1) & (self.fraction[rr, k] > 0)
+        self.t1[rr, k] = np.where(self.phase[rr, k] == 1, now, self.t1[rr, k])
+        again = self.delay[rr, k] + now
+        self.state[rr, k] = np.where(resend, _RESEND, _DONE)
+        self.join[rr, k] = np.where(resend & (again <= self.horizon), again, INF)
+        last = ~resend
+        self.final[rr[last], k[last]] = np.minimum(now[last], self.horizon)
+        if self.has_inner and last.any():
+            self._release(np.unique(rr[last]))
+
+    def _release(self, rows: np.ndarray) -> None:
+        """Flows of ``rows`` waiting for flows of the component: their join time once every
+        one of those is done."""
+        for k, deps in enumerate(self.inner):
+            if not deps:
+                continue
+            waiting = rows[self.state[rows, k] == _WAIT]
+            if not waiting.size:
+                continue
+            last = self.final[np.ix_(waiting, deps)].max(axis=1)
+            when = np.maximum(self.ready[waiting, k], last)
+            self.join[waiting, k] = np.where(when <= self.horizon, when, INF)
+
+    # -- results ----------------------------------------------------------------------------
+
+    def _write(self) -> None:
+        rows = self.rows
+        for k, f in enumerate(self.members.tolist()):
+            self.finished[rows, f] = self.final[:, k]
+            self.bottleneck[rows, f] = np.where(self.started[:, k], self.link, -1)
+        if self.band_rows:
+            self._band()
+
+    def _band(self) -> None:
+        """Each band row's delivery by every day end (the link's capacity, less its outages,
+        over the phases in which anything moved) and what its flows owed in all."""
+        m = self.band_rows
+        band = np.arange(m)
+        rows = self.rows[:m]
+        times = self.times
+        n_days = times.size
+        owed = self.got[:m] + np.where(self.state[:m] == _MOVING, self.rem[:m], 0.0)
+        self.needed_out[rows] += owed.sum(axis=1)
+        if not self.busy or not n_days:
+            return
+        which = np.concatenate([b[0] for b in self.busy])
+        t0 = np.concatenate([b[1] for b in self.busy])
+        t1 = np.concatenate([b[2] for b in self.busy])
+        zero = _Segment(np.zeros(band.size), np.zeros(band.size), np.zeros(band.size))
+        down = None if self.down is None else self.down.take(band)
+        at_days = _moved_days(self.curve, zero, down, times)  # C'(day): rows x days
+        ends = np.concatenate([t0, t1])
+        owner = np.concatenate([which, which])
+        zero_e = _Segment(np.zeros(ends.size), np.zeros(ends.size), np.zeros(ends.size))
+        d = None if down is None else down.take(owner)
+        at_ends = _moved(self.curve, zero_e, d, ends)
+        c0, c1 = at_ends[: t0.size], at_ends[t0.size :]
+        first = np.searchsorted(times, t0, side="left")
+        last = np.maximum(np.searchsorted(times, t1, side="left"), first)
+        width = n_days + 1
+        a = np.zeros(m * width)
+        b = np.zeros(m * width)
+        np.add.at(a, which * width + first, 1.0)
+        np.add.at(a, which * width + last, -1.0)
+        np.add.at(b, which * width + first, -c0)
+        np.add.at(b, which * width + last, c1)
+        a_days = np.cumsum(a.reshape(m, width), axis=1)[:, :n_days]
+        b_days = np.cumsum(b.reshape(m, width), axis=1)[:, :n_days]
+        self.delivered_out[rows] += np.maximum(a_days * at_days + b_days, 0.0)
