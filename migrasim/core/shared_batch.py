@@ -40,7 +40,6 @@ from migrasim.core.batch import (
     _moved,
     _moved_days,
     _Segment,
-    _solve_segment,
     _stacks,
     lone_flows,
     solve_stack,
@@ -209,6 +208,106 @@ def _solve_shared(
         _Phases(model, block, members, link, rows, inst.curve, inst.down, times, out).run()
 
 
+_LOOK = 8
+"""Outages looked at past the last counted before the whole row is (a speed knob)."""
+
+
+class _Outages:
+    """One shared link's outages on each row (rows x K, sorted, disjoint, padded with inf), with
+    what each takes from the link (``C(b) - C(a)``) summed along the row, so what the outages
+    between two times take, and the first time a backlog clears despite them, cost a few
+    searches per row, not a pass over every outage."""
+
+    def __init__(self, curve: _Curve, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.curve = curve
+        fin = np.isfinite(starts)
+        self.a = starts
+        self.b = ends
+        self.ca = np.where(fin, curve.at(np.where(fin, starts, 0.0)), 0.0)
+        self.cb = np.where(fin, curve.at(np.where(fin, ends, 0.0)), 0.0)
+        rows = starts.shape[0]
+        self.cum = np.concatenate((np.zeros((rows, 1)), np.cumsum(self.cb - self.ca, axis=1)), 1)
+        self.width = int(fin.sum(axis=1).max(initial=0))
+        self.a, self.b = self.a[:, : self.width], self.b[:, : self.width]
+        self.ca, self.cb = self.ca[:, : self.width], self.cb[:, : self.width]
+        self.cum = self.cum[:, : self.width + 1]
+        self.over = np.zeros(rows, dtype=np.int64)  # per row: outages over by its last time
+
+    def _count(
+        self, side: np.ndarray, rows: np.ndarray, base: np.ndarray, t: np.ndarray, strict: bool
+    ) -> np.ndarray:
+        """Per entry, how many of its row's ``side`` times (outage starts or ends) are before
+        ``t`` (``strict``) or at or before it, given that the first ``base`` are: a look at the
+        next few first, the whole row only for entries past them."""
+        look = min(_LOOK, self.width)
+        idx = base[:, None] + np.arange(look)[None, :]
+        inside = idx < self.width
+        near = np.where(inside, side[rows[:, None], np.minimum(idx, self.width - 1)], INF)
+        hit = near < t[:, None] if strict else near <= t[:, None]
+        count = base + hit.sum(axis=1)
+        far = np.flatnonzero(count - base == look)
+        if far.size:
+            whole = side[rows[far]]
+            tt = t[far, None]
+            count[far] = (whole < tt if strict else whole <= tt).sum(axis=1)
+        return np.asarray(count)
+
+    def _first(self, rows: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: the first outage not over by ``s`` and what of it passed before ``s``
+        (``C(s) - C(a)`` if it is under way at ``s``, else 0). Each row's times only move on,
+        so the search starts where its last one ended (``self.over``)."""
+        p = self._count(self.b, rows, self.over[rows], s, strict=False)
+        self.over[rows] = p
+        pp = np.minimum(p, max(self.width - 1, 0))
+        under_way = (p < self.width) & (self.a[rows, pp] < s)
+        early = np.where(under_way, self.curve.at(s) - self.ca[rows, pp], 0.0)
+        return p, early
+
+    def moved(self, rows: np.ndarray, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """What the link moves from ``s`` to ``t`` (each entry its row's outages)."""
+        curve = self.curve
+        raw = curve.at(t) - curve.at(s)
+        if not self.width:
+            return np.asarray(np.maximum(raw, 0.0))
+        p, early = self._first(rows, s)
+        q = self._count(self.a, rows, p, t, strict=True)  # begun by t: p..q-1 overlap
+        some = q > p
+        lost = self.cum[rows, q] - self.cum[rows, p] - np.where(some, early, 0.0)
+        last = np.maximum(q - 1, 0)
+        late = some & (self.b[rows, last] > t)
+        with np.errstate(invalid="ignore"):  # t inf: masked
+            lost -= np.where(late, self.cb[rows, last] - curve.at(np.where(late, t, 0.0)), 0.0)
+        return np.asarray(np.maximum(raw - lost, 0.0))
+
+    def clear(self, rows: np.ndarray, s: np.ndarray, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """Per entry, the first ``t >= s`` with ``C(t) - C(s) - lost(s, t) - g t >= x``, inf
+        if none (it does not hold at ``s``). The candidate that counts the first ``i``
+        outages (searched from the end of the ``i``-th) stands if no further outage begins
+        before it; else count those that do and search again (the count only grows, and no
+        gap it skips can hold the answer: the backlog was not cleared there even with fewer
+        outages counted)."""
+        curve = self.curve
+        target = x + curve.at(s)
+        if not self.width:
+            return curve.first_reach(s, target, g)
+        p, early = self._first(rows, s)
+        out = np.full(s.shape, INF)
+        counted = p.copy()
+        todo = np.arange(s.size)
+        while todo.size:
+            r, c, pt = rows[todo], counted[todo], p[todo]
+            some = c > pt
+            lost = self.cum[r, c] - self.cum[r, pt] - np.where(some, early[todo], 0.0)
+            lb = np.where(some, np.maximum(s[todo], self.b[r, np.maximum(c - 1, 0)]), s[todo])
+            t = curve.first_reach(lb, target[todo] + lost, g[todo])
+            now = self._count(self.a, r, c, t, strict=True)
+            stands = now <= c
+            out[todo[stands]] = t[stands]
+            counted[todo] = now
+            todo = todo[~stands]
+        return out
+
+
 class _Phases:
     """One shared component on rows of a block with one curve: the phase loop (module doc).
 
@@ -266,6 +365,14 @@ class _Phases:
         self.final = np.full(shape, INF)  # the flow's completion (both phases)
         self.started = np.zeros(shape, dtype=bool)
         self.band_rows = int(np.searchsorted(rows, self.delivered_out.shape[0]))
+        self.outages = _Outages(curve, *(
+            (down.starts[down.sel], down.ends[down.sel]) if down is not None
+            else (np.full((rows.size, 0), INF), np.full((rows.size, 0), INF))
+        ))  # fmt: skip
+        # the link's average rate over its calendar (bytes/s): only to guess which flow
+        # clears first
+        span = float(curve.ends[-1] - curve.opens[0]) if len(curve.opens) else 0.0
+        self.rate = float(curve.cum[-1]) / span if span > 0 else 0.0
         self.busy: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # band rows' phases
 
     # -- the loop ---------------------------------------------------------------------------
@@ -285,11 +392,13 @@ class _Phases:
             busy = n > 0
             if busy.any():
                 b = live[busy]
-                done_at, times = self._next_completion(b, tl[busy], n[busy], upcoming[busy])
+                done_at, times, bound, got = self._next_completion(
+                    b, tl[busy], n[busy], upcoming[busy]
+                )
                 end[busy] = np.minimum(done_at, upcoming[busy])
                 over = end[busy] > self.horizon + HORIZON_TOL
                 stop = np.where(over, self.horizon, end[busy])
-                self._advance(b, tl[busy], stop, n[busy])
+                self._advance(b, tl[busy], stop, n[busy], bound, got)
                 self._complete(b[~over], stop[~over], times[~over])
             t[live] = end
             live = live[end <= self.horizon + HORIZON_TOL]
@@ -323,61 +432,38 @@ class _Phases:
         self.state[rr, k] = _MOVING
         self.join[rr, k] = INF
 
-    def _down(self, rows: np.ndarray, t: np.ndarray) -> _Down | None:
-        """The outages of ``rows`` (positions in ``self.rows``) that end after ``t``."""
-        if self.down is None:
-            return None
-        starts = self.down.starts[self.down.sel[rows]]
-        ends = self.down.ends[self.down.sel[rows]]
-        past = (ends <= t[:, None]).sum(axis=1)
-        lo = int(past.min(initial=0))
-        width = starts.shape[1] - lo
-        if width <= 0:
-            return None
-        idx = past[:, None] + np.arange(width)[None, :]
-        inside = idx < starts.shape[1]
-        idx = np.minimum(idx, starts.shape[1] - 1)
-        s = np.where(inside, np.take_along_axis(starts, idx, axis=1), INF)
-        e = np.where(inside, np.take_along_axis(ends, idx, axis=1), INF)
-        keep = np.isfinite(s).any(axis=0)
-        if not keep.any():
-            return None
-        last = int(np.flatnonzero(keep)[-1]) + 1
-        return _Down(s[:, :last], e[:, :last], np.arange(rows.size))
-
     def _clear_at(
-        self, rows: np.ndarray, k: np.ndarray, t: np.ndarray, n: np.ndarray, down: _Down | None,
-        at: np.ndarray,
-    ) -> np.ndarray:  # fmt: skip
-        """When flow ``k`` of each row would clear with ``n`` flows moving from ``t`` on
-        (``at``: each entry's position in ``down``'s rows)."""
+        self, rows: np.ndarray, k: np.ndarray, t: np.ndarray, n: np.ndarray
+    ) -> np.ndarray:
+        """When flow ``k`` of each row would clear with ``n`` flows moving from ``t`` on."""
         g = self.growth[rows, k] * n
-        x = n * self.rem[rows, k] - g * t
-        seg = _Segment(t, x, np.zeros(t.shape))
-        d = None if down is None else down.take(at)
-        done, _, _ = _solve_segment(self.curve, seg, g, d)
-        return done
+        return self.outages.clear(rows, t, n * self.rem[rows, k] - g * t, g)
 
     def _next_completion(
         self, rows: np.ndarray, t: np.ndarray, n: np.ndarray, upcoming: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Per row, the first completion with the moving set as it is (inf: none), and when
-        each flow would clear (inf: not before that, or not solved). The flow with the least
-        backlog first; then only flows whose backlog is within what each flow gets by then
-        can clear before it (growth only delays a flow), so only they are solved."""
-        down = self._down(rows, t)
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per row, the first completion with the moving set as it is (inf: none), when each
+        flow would clear (inf: not before that, or not solved), and the bound the search used
+        with what the link moved by it. One flow first, the one that looks soonest (its
+        backlog over its share of the link's average rate less its growth: only a guess, for
+        speed); then only flows whose backlog is within what each flow gets by the earlier of
+        its completion and the next join can clear before that (growth only delays a flow),
+        so only they are solved."""
         moving = self.state[rows] == _MOVING
         rem = np.where(moving, self.rem[rows], INF)
-        k0 = rem.argmin(axis=1)
-        here = np.arange(rows.size)
         nf = n.astype(float)
-        first = self._clear_at(rows, k0, t, nf, down, here)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            net = self.rate / nf[:, None] - self.growth[rows]
+            guess = np.where(moving & (net > 0), rem / net, INF)
+        k0 = np.where(np.isfinite(guess).any(axis=1), guess.argmin(axis=1), rem.argmin(axis=1))
+        here = np.arange(rows.size)
+        first = self._clear_at(rows, k0, t, nf)
         bound = np.minimum(first, upcoming)
         finite = np.isfinite(bound)
         share = np.full(rows.size, INF)
+        got = np.zeros(rows.size)
         if finite.any():
-            seg = _Segment(t, np.zeros(t.shape), np.zeros(t.shape))
-            got = _moved(self.curve, seg, down, np.where(finite, bound, t))
+            got = self.outages.moved(rows, t, np.where(finite, bound, t))
             share = np.where(finite, got / nf, INF)
         maybe = moving & ((rem <= share[:, None] + self.tol[rows]) | (self.growth[rows] < 0))
         maybe[here, k0] = False
@@ -385,15 +471,21 @@ class _Phases:
         times[here, k0] = first
         r, k = np.nonzero(maybe)
         if r.size:
-            times[r, k] = self._clear_at(rows[r], k, t[r], nf[r], down, r)
-        return times.min(axis=1), times
+            times[r, k] = self._clear_at(rows[r], k, t[r], nf[r])
+        return times.min(axis=1), times, np.where(finite, bound, -INF), got
 
-    def _advance(self, rows: np.ndarray, t: np.ndarray, stop: np.ndarray, n: np.ndarray) -> None:
+    def _advance(
+        self, rows: np.ndarray, t: np.ndarray, stop: np.ndarray, n: np.ndarray,
+        bound: np.ndarray, got: np.ndarray,
+    ) -> None:  # fmt: skip
         """Move every moving flow of ``rows`` from ``t`` to ``stop``: each gets ``1/n`` of what
-        the link moves, its backlog grows meanwhile."""
-        down = self._down(rows, t)
-        seg = _Segment(t, np.zeros(t.shape), np.zeros(t.shape))
-        moved = _moved(self.curve, seg, down, stop)
+        the link moves (``got`` where ``stop`` is the ``bound`` it was computed for), its
+        backlog grows meanwhile."""
+        moved = got.copy()
+        again = stop != bound
+        if again.any():
+            a = np.flatnonzero(again)
+            moved[a] = self.outages.moved(rows[a], t[a], stop[a])
         moving = self.state[rows] == _MOVING
         each = np.where(moving, (moved / np.maximum(n, 1))[:, None], 0.0)
         dt = (stop - t)[:, None]
