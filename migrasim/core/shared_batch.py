@@ -384,10 +384,8 @@ class _Phases:
         while live.size:
             tl = t[live]
             self._join(live, tl)
-            st = self.state[live]
-            n = (st == _MOVING).sum(axis=1)
-            waiting = (st == _WAIT) | (st == _RESEND)
-            upcoming = np.where(waiting, self.join[live], INF).min(axis=1)
+            n = (self.state[live] == _MOVING).sum(axis=1)
+            upcoming = self.join[live].min(axis=1)  # finite only for a flow yet to join
             end = upcoming.copy()
             busy = n > 0
             if busy.any():
@@ -402,19 +400,14 @@ class _Phases:
                 self._complete(b[~over], stop[~over], times[~over])
             t[live] = end
             live = live[end <= self.horizon + HORIZON_TOL]
-            st = self.state[live]
-            waiting = (st == _WAIT) | (st == _RESEND)
-            going = (st == _MOVING).any(axis=1) | np.isfinite(
-                np.where(waiting, self.join[live], INF)
-            ).any(axis=1)
+            going = (self.state[live] == _MOVING).any(axis=1) | (self.join[live] < INF).any(axis=1)
             live = live[going]
         self._write()
 
     def _join(self, live: np.ndarray, t: np.ndarray) -> None:
         """Flows whose join time has come start a phase: the volume and what grew since the
         scenario start, or the re-sent rejections and what grew since the first phase ended."""
-        st = self.state[live]
-        joins = (self.join[live] <= t[:, None]) & ((st == _WAIT) | (st == _RESEND))
+        joins = self.join[live] <= t[:, None]  # finite only for a flow yet to join
         if not joins.any():
             return
         r, k = np.nonzero(joins)
