@@ -125,6 +125,31 @@ def _instance(model: Model, link: int, f: int) -> tuple[int, int]:
 
 # --- one link's capacity curve ---------------------------------------------------------------
 
+_SMALL = 64
+"""Queries of at most this many times go to numpy's own search and interpolation, which the
+tables of ``core/lookup.py`` equal exactly and beat only on larger ones (a speed knob)."""
+
+
+class _Table:
+    """``np.searchsorted`` on fixed sorted ``values``: a :class:`SortedTable` for large
+    queries, numpy's own for small ones (the same indices)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.table = SortedTable.of(values)
+        self.values = self.table.values
+
+    def left(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if x.size <= _SMALL:
+            return np.searchsorted(self.values, x, side="left")
+        return self.table.left(x)
+
+    def right(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if x.size <= _SMALL:
+            return np.searchsorted(self.values, x, side="right")
+        return self.table.right(x)
+
 
 class _Curve:
     """A link's cumulative capacity for one flow and one set of rates, as flat arrays."""
@@ -146,9 +171,9 @@ class _Curve:
         self.knots_c[0::2], self.knots_c[1::2] = self.cum[:-1], self.cum[1:]
         # the searches every solve repeats, on tables cut once (core/lookup.py: exact)
         self._c = Interpolator(self.knots_t, self.knots_c, 0.0, float(self.cum[-1])) if n else None
-        self.ends_table = SortedTable.of(self.ends)  # the same times for every capacity
-        self.closes_table = SortedTable.of(self.closes)
-        self.cum_table = SortedTable.of(self.cum[1:])
+        self.ends_table = _Table(self.ends)  # the same times for every capacity
+        self.closes_table = _Table(self.closes)
+        self.cum_table = _Table(self.cum[1:])
         self._keys: dict[float, tuple[np.ndarray, bool]] = {}
         self._running: dict[float, np.ndarray] = {}
         self._days_key: tuple[float, ...] = ()
@@ -158,7 +183,11 @@ class _Curve:
         """C(t): bytes the link could move from the first window to ``t``."""
         if self._c is None:
             return np.zeros(np.shape(t))
-        out = self._c(t)
+        t = np.asarray(t, dtype=float)
+        if t.size <= _SMALL:  # numpy's own, the same numbers (core/lookup.py), sooner
+            out = np.interp(t, self.knots_t, self.knots_c, 0.0, float(self.cum[-1]))
+        else:
+            out = self._c(t)
         return np.where(np.isinf(t) & (np.asarray(t) < 0), 0.0, out)
 
     def at_days(self, days: np.ndarray) -> np.ndarray:
