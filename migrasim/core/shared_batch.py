@@ -193,19 +193,43 @@ def _solve_shared(
     cache: CurveCache,
     out: Out,
 ) -> None:
-    """Every row of the block for one shared component, by groups of rows with equal rates."""
-    cols = np.stack(list(_link_columns(block, link)), axis=1)
-    if bool((cols == cols[:1]).all()):
-        keys, inverse = cols[:1], np.zeros(block.rows, dtype=np.int64)
-    else:
+    """Every row of the block for one shared component. A link with a byte rate per window
+    only (a bandwidth, or a daily cap spread over the window) moves in every row the same curve
+    scaled by that row's bandwidth or cap, so rows whose values differ (an uncertain cap or
+    efficiency) share one phase loop on the first row's curve, each with its scale; rows the
+    scale cannot carry (a zero or no limit) are solved in groups of equal values."""
+    bw, cap = block.bandwidth[:, link], block.cap[:, link]
+    value = np.where(np.isfinite(bw), bw, cap)
+    kinds = np.isfinite(bw).astype(np.int64) + 2 * ~((value > 0) & np.isfinite(value))
+    for kind in np.unique(kinds):
+        rows = np.flatnonzero(kinds == kind)
+        if kind < 2:
+            scale = value[rows] / value[rows[0]]
+            _phases(model, block, members, link, rows, scale, times, cache, out)
+            continue
+        cols = np.stack([c[rows] for c in _link_columns(block, link)], axis=1)
         keys, inverse = np.unique(cols, axis=0, return_inverse=True)
-    for g, key in enumerate(keys):
-        rows = np.flatnonzero(inverse.reshape(-1) == g)
-        params = [float(v) for v in key]
-        inst = _make_instance(
-            model, block, link, params, 0.0, rows, np.full(rows.size, -1), cache, True
-        )
-        _Phases(model, block, members, link, rows, inst.curve, inst.down, times, out).run()
+        for g in range(len(keys)):
+            sub = rows[inverse.reshape(-1) == g]
+            _phases(model, block, members, link, sub, np.ones(sub.size), times, cache, out)
+
+
+def _phases(
+    model: Model,
+    block: BlockInputs,
+    members: tuple[int, ...],
+    link: int,
+    rows: np.ndarray,
+    scale: np.ndarray,
+    times: np.ndarray,
+    cache: CurveCache,
+    out: Out,
+) -> None:
+    params = [float(c[rows[0]]) for c in _link_columns(block, link)]
+    inst = _make_instance(
+        model, block, link, params, 0.0, rows, np.full(rows.size, -1), cache, True
+    )
+    _Phases(model, block, members, link, rows, inst.curve, inst.down, scale, times, out).run()
 
 
 _LOOK = 8
@@ -324,10 +348,12 @@ class _Phases:
         rows: np.ndarray,
         curve: _Curve,
         down: _Down | None,
+        scale: np.ndarray,
         times: np.ndarray,
         out: Out,
     ) -> None:
         self.model, self.link, self.rows, self.curve, self.times = model, link, rows, curve, times
+        self.scale = scale  # per row: its curve is ``curve`` times this
         self.down = down
         self.finished, self.bottleneck, self.delivered_out, self.needed_out = out
         self.members = np.asarray(members, dtype=np.int64)
@@ -430,7 +456,8 @@ class _Phases:
     ) -> np.ndarray:
         """When flow ``k`` of each row would clear with ``n`` flows moving from ``t`` on."""
         g = self.growth[rows, k] * n
-        return self.outages.clear(rows, t, n * self.rem[rows, k] - g * t, g)
+        scale = self.scale[rows]
+        return self.outages.clear(rows, t, (n * self.rem[rows, k] - g * t) / scale, g / scale)
 
     def _next_completion(
         self, rows: np.ndarray, t: np.ndarray, n: np.ndarray, upcoming: np.ndarray
@@ -446,7 +473,7 @@ class _Phases:
         rem = np.where(moving, self.rem[rows], INF)
         nf = n.astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            net = self.rate / nf[:, None] - self.growth[rows]
+            net = (self.rate * self.scale[rows] / nf)[:, None] - self.growth[rows]
             guess = np.where(moving & (net > 0), rem / net, INF)
         k0 = np.where(np.isfinite(guess).any(axis=1), guess.argmin(axis=1), rem.argmin(axis=1))
         here = np.arange(rows.size)
@@ -456,7 +483,7 @@ class _Phases:
         share = np.full(rows.size, INF)
         got = np.zeros(rows.size)
         if finite.any():
-            got = self.outages.moved(rows, t, np.where(finite, bound, t))
+            got = self.outages.moved(rows, t, np.where(finite, bound, t)) * self.scale[rows]
             share = np.where(finite, got / nf, INF)
         maybe = moving & ((rem <= share[:, None] + self.tol[rows]) | (self.growth[rows] < 0))
         maybe[here, k0] = False
@@ -478,7 +505,7 @@ class _Phases:
         again = stop != bound
         if again.any():
             a = np.flatnonzero(again)
-            moved[a] = self.outages.moved(rows[a], t[a], stop[a])
+            moved[a] = self.outages.moved(rows[a], t[a], stop[a]) * self.scale[rows[a]]
         moving = self.state[rows] == _MOVING
         each = np.where(moving, (moved / np.maximum(n, 1))[:, None], 0.0)
         dt = (stop - t)[:, None]
@@ -551,12 +578,12 @@ class _Phases:
         t1 = np.concatenate([b[2] for b in self.busy])
         zero = _Segment(np.zeros(band.size), np.zeros(band.size), np.zeros(band.size))
         down = None if self.down is None else self.down.take(band)
-        at_days = _moved_days(self.curve, zero, down, times)  # C'(day): rows x days
+        at_days = _moved_days(self.curve, zero, down, times) * self.scale[:m, None]  # C'(day)
         ends = np.concatenate([t0, t1])
         owner = np.concatenate([which, which])
         zero_e = _Segment(np.zeros(ends.size), np.zeros(ends.size), np.zeros(ends.size))
         d = None if down is None else down.take(owner)
-        at_ends = _moved(self.curve, zero_e, d, ends)
+        at_ends = _moved(self.curve, zero_e, d, ends) * self.scale[owner]
         c0, c1 = at_ends[: t0.size], at_ends[t0.size :]
         first = np.searchsorted(times, t0, side="left")
         last = np.maximum(np.searchsorted(times, t1, side="left"), first)

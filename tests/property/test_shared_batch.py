@@ -1,12 +1,13 @@
 """Flows sharing a link through the batch solver (``core.shared_batch``), against the engine.
 
 The differential test draws a block for a random scenario in which 2-30 flows share each of one
-or two links (cap-only or bandwidth links, mixed windows, outages, start dates, dependencies
-inside and across the shared links and lone flows beside them, growth, rejections, uncertain
-volumes), solves it at once by phases, then runs the event engine on the very same inputs row by
-row: every completion within a second, 'never' in both, the bottleneck and the burn-up band's
-bin at every day end. The textbook case and a closed form pin the phases by hand; plain
-scenarios go against the independent reference model too (``tests.reference_model``).
+or two links (cap-only or bandwidth links, their capacity certain or not, mixed windows,
+outages, start dates, dependencies inside and across the shared links and lone flows beside
+them, growth, rejections, uncertain volumes), solves it at once by phases, then runs the event
+engine on the very same inputs row by row: every completion within a second, 'never' in both,
+the bottleneck and the burn-up band's bin at every day end. The textbook case and a closed form
+pin the phases by hand; plain scenarios go against the independent reference model too
+(``tests.reference_model``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ def shared_scenarios(draw: st.DrawFn, risk: bool = True, max_per_link: int = 30)
     for i in range(draw(st.integers(1, 2))):
         spec = draw(gen.links(kind=draw(st.sampled_from(["cap", "bw"]))))
         spec.pop("per_flow", None)
+        if risk and draw(st.integers(0, 2)) == 0:  # an uncertain capacity: rows differ
+            key = "daily_cap" if "daily_cap" in spec else "bandwidth"
+            number, unit = spec[key].split(" ", 1)
+            x = float(number)
+            spec[key] = {"low": f"{x / 2:g} {unit}", "likely": f"{x:g} {unit}",
+                         "high": f"{2 * x:g} {unit}"}  # fmt: skip
         if risk and draw(st.integers(0, 2)) == 0:
             spec["outages"] = {
                 "mtbf": f"{draw(st.integers(1, 10))} days",
