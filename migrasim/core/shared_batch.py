@@ -11,11 +11,12 @@ Such a component moves in *phases*: while the set of moving flows is fixed (``n`
 max-min fairness gives each ``1/n`` of what the link moves, so from the phase's start ``s`` a
 flow with backlog ``R`` growing at ``g`` clears at the first ``t`` with
 ``M(t) / n - g (t - s) >= R``, ``M`` the link's cumulative capacity from ``s`` less its outages:
-the lone flow's problem (:func:`migrasim.core.batch._solve_segment`) with the target and the
-growth times ``n``. A phase ends at the first completion or the next flow joining (its start,
-the end of what it waits for, a rejection's re-send); every flow then has ``M(t) / n`` more
-delivered. Every replication takes its own phases, all rows stepping together, so the cost is
-the number of phases (about two per flow) times a vectorised step.
+the lone flow's search on the link's curve (:meth:`migrasim.core.batch._Curve.first_reach`) with
+the target and the growth times ``n``, outages counted by :class:`_Outages`. A phase ends at
+the first completion or the next flow joining (its start, the end of what it waits for, a
+rejection's re-send); every flow then has ``M(t) / n`` more delivered. Every replication takes
+its own phases, all rows stepping together, so the cost is the number of phases (about three
+per flow with rejections) times a vectorised step.
 
 :func:`solve_block` solves a whole block: lone flows by :mod:`migrasim.core.batch`, shared
 components here, in dependency order. :func:`paths` says which solver each component takes:
