@@ -25,6 +25,7 @@ a component this module cannot phase exactly keeps the event engine, and then so
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,6 +123,8 @@ def _units(model: Model, comps: list[ComponentPath]) -> list[Unit] | None:
     unit waits for is solved before it; None if there is none (a unit waits, through others,
     for itself)."""
     shared = [p for p in comps if p.path == SHARED]
+    if not shared:  # lone flows only: their stacks are in dependency order already
+        return [(LONE, tuple(stack), -1) for stack in _stacks(model)]
     in_shared = {f for p in shared for f in p.flows}
     units: list[Unit] = [
         (LONE, tuple(f for f in stack if f not in in_shared), -1) for stack in _stacks(model)
@@ -133,16 +136,23 @@ def _units(model: Model, comps: list[ComponentPath]) -> list[Unit] | None:
         {unit_of[d] for f in flows for d in model.flows[f].after} - {i}
         for i, (_, flows, _) in enumerate(units)
     ]
+    # Kahn's order, the first ready unit first (lone stacks keep their own order)
+    waiting = [len(n) for n in needs]
+    users: list[list[int]] = [[] for _ in units]
+    for i, n in enumerate(needs):
+        for j in n:
+            users[j].append(i)
+    ready = [i for i, w in enumerate(waiting) if w == 0]
+    heapq.heapify(ready)
     order: list[Unit] = []
-    done: set[int] = set()
-    while len(order) < len(units):
-        ready = [i for i in range(len(units)) if i not in done and needs[i] <= done]
-        if not ready:
-            return None
-        i = ready[0]  # the first ready: lone stacks keep their own order
-        done.add(i)
+    while ready:
+        i = heapq.heappop(ready)
         order.append(units[i])
-    return order
+        for j in users[i]:
+            waiting[j] -= 1
+            if not waiting[j]:
+                heapq.heappush(ready, j)
+    return order if len(order) == len(units) else None
 
 
 def solve_block(
