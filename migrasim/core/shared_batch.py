@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -177,11 +178,16 @@ def solve_block(
     delivered = np.zeros((band_rows, len(day_ends)))
     needed = np.zeros(band_rows)
     out = (finished, bottleneck, delivered, needed)
+    # Shared components that wait for nothing are solved together, at the first one's turn
+    # (their rows stacked in one phase loop where their links' curves agree but for a scale).
+    free = [u for u in units if u[0] == SHARED and not any(model.flows[f].after for f in u[1])]
     for kind, flows, link in units:
         if kind == LONE:
             solve_stack(model, block, list(flows), times, cache, out)
-        else:
-            _solve_shared(model, block, flows, link, times, cache, out)
+        elif free and (kind, flows, link) == free[0]:
+            _solve_shared(model, block, [(u[1], u[2]) for u in free], times, cache, out)
+        elif (kind, flows, link) not in free:
+            _solve_shared(model, block, [(flows, link)], times, cache, out)
     with np.errstate(divide="ignore", invalid="ignore"):
         progress = np.where(needed[:, None] > 0, np.clip(delivered / needed[:, None], 0, 1), 1.0)
     return BlockResult(finished, bottleneck, progress)
@@ -195,52 +201,65 @@ Out = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 _WAIT, _MOVING, _RESEND, _DONE = 0, 1, 2, 3
 
 
+@dataclass(frozen=True)
+class _Part:
+    """Rows of one shared component in a phase loop: its flows, its link, the block rows, the
+    scale of each row's curve against the loop's and the rows' outages."""
+
+    members: tuple[int, ...]
+    link: int
+    rows: np.ndarray
+    scale: np.ndarray
+    down: tuple[np.ndarray, np.ndarray] | None
+
+
 def _solve_shared(
     model: Model,
     block: BlockInputs,
-    members: tuple[int, ...],
-    link: int,
+    comps: list[tuple[tuple[int, ...], int]],
     times: np.ndarray,
     cache: CurveCache,
     out: Out,
 ) -> None:
-    """Every row of the block for one shared component. A link with a byte rate per window
-    only (a bandwidth, or a daily cap spread over the window) moves in every row the same curve
-    scaled by that row's bandwidth or cap, so rows whose values differ (an uncertain cap or
-    efficiency) share one phase loop on the first row's curve, each with its scale; rows the
-    scale cannot carry (a zero or no limit) are solved in groups of equal values."""
-    bw, cap = block.bandwidth[:, link], block.cap[:, link]
-    value = np.where(np.isfinite(bw), bw, cap)
-    kinds = np.isfinite(bw).astype(np.int64) + 2 * ~((value > 0) & np.isfinite(value))
-    for kind in np.unique(kinds):
-        rows = np.flatnonzero(kinds == kind)
-        if kind < 2:
-            scale = value[rows] / value[rows[0]]
-            _phases(model, block, members, link, rows, scale, times, cache, out)
-            continue
-        cols = np.stack([c[rows] for c in _link_columns(block, link)], axis=1)
-        keys, inverse = np.unique(cols, axis=0, return_inverse=True)
-        for g in range(len(keys)):
-            sub = rows[inverse.reshape(-1) == g]
-            _phases(model, block, members, link, sub, np.ones(sub.size), times, cache, out)
-
-
-def _phases(
-    model: Model,
-    block: BlockInputs,
-    members: tuple[int, ...],
-    link: int,
-    rows: np.ndarray,
-    scale: np.ndarray,
-    times: np.ndarray,
-    cache: CurveCache,
-    out: Out,
-) -> None:
-    params = [float(c[rows[0]]) for c in _link_columns(block, link)]
-    inst = _make_instance(
-        model, block, link, params, 0.0, rows, np.full(rows.size, -1), cache, True
-    )
-    _Phases(model, block, members, link, rows, inst.curve, inst.down, scale, times, out).run()
+    """Every row of the block for shared components (flows, link) that wait for nothing
+    outside themselves or, alone, for flows solved before. A link with a byte rate per window
+    only (a bandwidth, or a daily cap spread over the window) moves in every row the same
+    curve scaled by that row's bandwidth or cap, and links with the same windows the same
+    curve too, so rows whose values differ (an uncertain cap or efficiency) and components on
+    such links share one phase loop on the first row's curve, each row with its scale. Rows
+    the scale cannot carry (a zero or no limit) are solved in groups of equal values."""
+    loops: dict[tuple[Any, ...], list[tuple[_Part, list[float]]]] = {}
+    for members, link in comps:
+        bw, cap = block.bandwidth[:, link], block.cap[:, link]
+        value = np.where(np.isfinite(bw), bw, cap)
+        kinds = np.isfinite(bw).astype(np.int64) + 2 * ~((value > 0) & np.isfinite(value))
+        schedule = model.links[link].schedule
+        shape = (np.asarray(schedule.open_s).tobytes(), np.asarray(schedule.close_s).tobytes())
+        groups: list[tuple[Any, np.ndarray]] = []
+        for kind in np.unique(kinds).tolist():
+            rows = np.flatnonzero(kinds == kind)
+            if kind < 2:
+                groups.append(((kind, *shape), rows))
+                continue
+            cols = np.stack([c[rows] for c in _link_columns(block, link)], axis=1)
+            keys, inverse = np.unique(cols, axis=0, return_inverse=True)
+            for g in range(len(keys)):  # each its own loop
+                groups.append(((kind, link, g, id(comps)), rows[inverse.reshape(-1) == g]))
+        for key, rows in groups:
+            spans = block.down.get((link, -1))
+            down = None if spans is None else (spans[0][rows], spans[1][rows])
+            params = [float(c[rows[0]]) for c in _link_columns(block, link)]
+            scale = value[rows] if key[0] < 2 else np.ones(rows.size)
+            part = _Part(members, link, rows, scale, down)
+            loops.setdefault((*key, members if key[0] >= 2 else ()), []).append((part, params))
+    for parts in loops.values():
+        first, params = parts[0]
+        base = float(first.scale[0])
+        curve = _make_instance(
+            model, block, first.link, params, 0.0, first.rows[:1], np.full(1, -1), cache, True
+        ).curve
+        scaled = [_Part(p.members, p.link, p.rows, p.scale / base, p.down) for p, _ in parts]
+        _Phases(model, block, scaled, curve, times, out).run()
 
 
 _LOOK = 8
@@ -344,51 +363,60 @@ class _Outages:
 
 
 class _Phases:
-    """One shared component on rows of a block with one curve: the phase loop (module doc).
+    """Shared components on rows of a block with one curve: the phase loop (module doc). The
+    parts' rows are stacked (a position each) and their flows padded to the widest part.
 
-    Per (row, flow) of the component: its state (waiting to start, moving, waiting to re-send
-    rejections, done), which phase it is in (1 or 2), when it joins next (inf: not known yet or
-    never), its backlog now, what it has delivered and when its first phase ended."""
+    Per (position, flow): its state (waiting to start, moving, waiting to re-send rejections,
+    done), which phase it is in (1 or 2), when it joins next (inf: not known yet or never), its
+    backlog now, what it has delivered and when its first phase ended."""
 
     def __init__(
         self,
         model: Model,
         block: BlockInputs,
-        members: tuple[int, ...],
-        link: int,
-        rows: np.ndarray,
+        parts: list[_Part],
         curve: _Curve,
-        down: _Down | None,
-        scale: np.ndarray,
         times: np.ndarray,
         out: Out,
     ) -> None:
-        self.model, self.link, self.rows, self.curve, self.times = model, link, rows, curve, times
-        self.scale = scale  # per row: its curve is ``curve`` times this
-        self.down = down
+        self.model, self.parts, self.curve, self.times = model, parts, curve, times
         self.finished, self.bottleneck, self.delivered_out, self.needed_out = out
-        self.members = np.asarray(members, dtype=np.int64)
         self.horizon = model.horizon
-        cols = np.ix_(rows, self.members)
-        self.volume = block.volume[cols]
-        self.growth = block.growth[cols]
-        self.fraction = block.fraction[cols]
-        self.delay = block.delay[cols]
+        sizes = [p.rows.size for p in parts]
+        self.offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        n, width = int(self.offsets[-1]), max(len(p.members) for p in parts)
+        self.rows = np.concatenate([p.rows for p in parts])  # block row of each position
+        self.scale = np.concatenate([p.scale for p in parts])  # its curve is ``curve`` x this
+        self.link = np.concatenate([np.full(p.rows.size, p.link) for p in parts])
+        shape = (n, width)
+        self.volume = np.ones(shape)
+        self.growth = np.zeros(shape)
+        self.fraction = np.zeros(shape)
+        self.delay = np.zeros(shape)
+        self.ready = np.full(shape, INF)  # padding never joins
+        self.inner: list[list[int]] = [[] for _ in range(width)]
+        for part, lo in zip(parts, self.offsets.tolist(), strict=False):
+            at = slice(lo, lo + part.rows.size)
+            k = len(part.members)
+            cols = np.ix_(part.rows, np.asarray(part.members, dtype=np.int64))
+            self.volume[at, :k] = block.volume[cols]
+            self.growth[at, :k] = block.growth[cols]
+            self.fraction[at, :k] = block.fraction[cols]
+            self.delay[at, :k] = block.delay[cols]
+            pos = {f: j for j, f in enumerate(part.members)}
+            # the earliest start: the flow's own, after every flow outside the component it
+            # waits for (solved before); flows inside it are waited for as the phases go
+            for j, f in enumerate(part.members):
+                flow = model.flows[f]
+                start = np.full(part.rows.size, max(flow.earliest, 0.0))
+                for d in flow.after:
+                    if d not in pos:
+                        start = np.maximum(start, self.finished[part.rows, d])
+                self.ready[at, j] = start
+                inner = [pos[d] for d in flow.after if d in pos]
+                if inner:  # (a part with these is alone in its loop)
+                    self.inner[j] = inner
         self.tol = np.maximum(1e-3, self.volume * 1e-13)  # the engine's bytes_tol
-        shape = self.volume.shape
-        pos = {f: k for k, f in enumerate(members)}
-        # the earliest start: the flow's own, after every flow outside the component it waits
-        # for (solved before); flows inside it are waited for as the phases go
-        self.inner: list[list[int]] = []
-        self.ready = np.empty(shape)
-        for k, f in enumerate(members):
-            flow = model.flows[f]
-            start = np.full(rows.size, max(flow.earliest, 0.0))
-            for d in flow.after:
-                if d not in pos:
-                    start = np.maximum(start, self.finished[rows, d])
-            self.ready[:, k] = start
-            self.inner.append([pos[d] for d in flow.after if d in pos])
         self.has_inner = any(self.inner)
         self.state = np.full(shape, _WAIT, dtype=np.int8)
         self.phase = np.ones(shape, dtype=np.int8)
@@ -401,11 +429,20 @@ class _Phases:
         self.t1 = np.zeros(shape)
         self.final = np.full(shape, INF)  # the flow's completion (both phases)
         self.started = np.zeros(shape, dtype=bool)
-        self.band_rows = int(np.searchsorted(rows, self.delivered_out.shape[0]))
-        self.outages = _Outages(curve, *(
-            (down.starts[down.sel], down.ends[down.sel]) if down is not None
-            else (np.full((rows.size, 0), INF), np.full((rows.size, 0), INF))
-        ))  # fmt: skip
+        self.in_band = self.rows < self.delivered_out.shape[0]
+        downs = [
+            p.down if p.down is not None
+            else (np.full((p.rows.size, 0), INF), np.full((p.rows.size, 0), INF))
+            for p in parts
+        ]  # fmt: skip
+        wide = max(d[0].shape[1] for d in downs)
+        starts = np.full((n, wide), INF)
+        ends = np.full((n, wide), INF)
+        for (a, b), lo in zip(downs, self.offsets.tolist(), strict=False):
+            starts[lo : lo + a.shape[0], : a.shape[1]] = a
+            ends[lo : lo + a.shape[0], : a.shape[1]] = b
+        self.down = _Down(starts, ends, np.arange(n)) if wide else None
+        self.outages = _Outages(curve, starts, ends)
         # the link's average rate over its calendar (bytes/s): only to guess which flow
         # clears first
         span = float(curve.ends[-1] - curve.opens[0]) if len(curve.opens) else 0.0
@@ -523,7 +560,7 @@ class _Phases:
         self.got[rows] += each
         self.rem[rows] = np.where(moving, self.rem[rows] - each + self.growth[rows] * dt,
                                   self.rem[rows])  # fmt: skip
-        band = rows < self.band_rows
+        band = self.in_band[rows]
         if band.any():
             self.busy.append((rows[band], t[band], stop[band]))
 
@@ -565,36 +602,37 @@ class _Phases:
     # -- results ----------------------------------------------------------------------------
 
     def _write(self) -> None:
-        rows = self.rows
-        for k, f in enumerate(self.members.tolist()):
-            self.finished[rows, f] = self.final[:, k]
-            self.bottleneck[rows, f] = np.where(self.started[:, k], self.link, -1)
-        if self.band_rows:
+        for part, lo in zip(self.parts, self.offsets.tolist(), strict=False):
+            at = slice(lo, lo + part.rows.size)
+            for k, f in enumerate(part.members):
+                self.finished[part.rows, f] = self.final[at, k]
+                self.bottleneck[part.rows, f] = np.where(self.started[at, k], part.link, -1)
+        if self.in_band.any():
             self._band()
 
     def _band(self) -> None:
         """Each band row's delivery by every day end (the link's capacity, less its outages,
         over the phases in which anything moved) and what its flows owed in all."""
-        m = self.band_rows
-        band = np.arange(m)
-        rows = self.rows[:m]
+        band = np.flatnonzero(self.in_band)  # positions
+        m = band.size
+        rows = self.rows[band]
         times = self.times
         n_days = times.size
-        owed = self.got[:m] + np.where(self.state[:m] == _MOVING, self.rem[:m], 0.0)
-        self.needed_out[rows] += owed.sum(axis=1)
+        owed = self.got[band] + np.where(self.state[band] == _MOVING, self.rem[band], 0.0)
+        np.add.at(self.needed_out, rows, owed.sum(axis=1))
         if not self.busy or not n_days:
             return
-        which = np.concatenate([b[0] for b in self.busy])
+        which = np.searchsorted(band, np.concatenate([b[0] for b in self.busy]))
         t0 = np.concatenate([b[1] for b in self.busy])
         t1 = np.concatenate([b[2] for b in self.busy])
-        zero = _Segment(np.zeros(band.size), np.zeros(band.size), np.zeros(band.size))
+        zero = _Segment(np.zeros(m), np.zeros(m), np.zeros(m))
         down = None if self.down is None else self.down.take(band)
-        at_days = _moved_days(self.curve, zero, down, times) * self.scale[:m, None]  # C'(day)
+        at_days = _moved_days(self.curve, zero, down, times) * self.scale[band, None]  # C'(day)
         ends = np.concatenate([t0, t1])
         owner = np.concatenate([which, which])
         zero_e = _Segment(np.zeros(ends.size), np.zeros(ends.size), np.zeros(ends.size))
         d = None if down is None else down.take(owner)
-        at_ends = _moved(self.curve, zero_e, d, ends) * self.scale[owner]
+        at_ends = _moved(self.curve, zero_e, d, ends) * self.scale[band][owner]
         c0, c1 = at_ends[: t0.size], at_ends[t0.size :]
         first = np.searchsorted(times, t0, side="left")
         last = np.maximum(np.searchsorted(times, t1, side="left"), first)
@@ -607,4 +645,4 @@ class _Phases:
         np.add.at(b, which * width + last, c1)
         a_days = np.cumsum(a.reshape(m, width), axis=1)[:, :n_days]
         b_days = np.cumsum(b.reshape(m, width), axis=1)[:, :n_days]
-        self.delivered_out[rows] += np.maximum(a_days * at_days + b_days, 0.0)
+        np.add.at(self.delivered_out, rows, np.maximum(a_days * at_days + b_days, 0.0))
