@@ -251,3 +251,30 @@ def test_what_cannot_be_phased_keeps_the_engine() -> None:
     data["links"]["L"].pop("bandwidth")
     model = build_model(parse_scenario(data))
     assert [(p.flows, p.path) for p in paths(model, set())] == [((0, 1), SHARED), ((2,), LONE)]
+
+
+def test_pieces_waiting_for_each_other_in_a_loop_keep_the_engine() -> None:
+    # A and B share S; Y (alone on Q) waits for B, X (alone on P) for Y, and A for X: the
+    # shared component waits for X's stack, which waits for Y's, which waits for the
+    # component. No order solves the pieces one after another, so the whole run keeps the
+    # engine (which takes the flows as they become ready).
+    data = scenario_dict(
+        {"S": {"daily_cap": "1 GB"},
+         "P": {"daily_cap": "1 GB", "per_flow": True},
+         "Q": {"daily_cap": "1 GB", "per_flow": True}},
+        [{"name": "A", "volume": "2 GB", "links": ["S"], "after": ["X"]},
+         {"name": "B", "volume": "1 GB", "links": ["S"]},
+         {"name": "Y", "volume": "1 GB", "links": ["Q"], "after": ["B"]},
+         {"name": "X", "volume": "1 GB", "links": ["P"], "after": ["Y"]}],
+        working_days=ALL_WEEK,
+    )  # fmt: skip
+    model = build_model(parse_scenario(data))
+    assert {p.path for p in paths(model, set())} == {ENGINE}
+    assert not batchable(model, set())
+    # B alone 1 day, Y the next, X the next, then A alone for 2 days: the end of day 5
+    got = [f.finished_s for f in simulate(model).flows]
+    assert got == pytest.approx([5 * 86400.0, 86400.0, 2 * 86400.0, 3 * 86400.0])
+    # without the loop (A waits for nothing) the pieces solve in order, by phases
+    data["flows"][0].pop("after")
+    model = build_model(parse_scenario(data))
+    assert sorted(p.path for p in paths(model, set())) == [LONE, LONE, SHARED]
