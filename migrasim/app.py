@@ -192,6 +192,9 @@ class RunOutput:
     report: RunReport
     out: Path
     wide_intervals: list[str]  # rows whose P80 is uncertain to more than a week
+    # components of flows sharing a link: (the links they share, flows, solved for every
+    # replication at once (True) or on the event engine one replication at a time)
+    shared: tuple[tuple[tuple[str, ...], int, bool], ...] = ()
 
     @property
     def headline_late(self) -> bool:
@@ -272,7 +275,27 @@ def run(
              if file.endswith(".csv")}  # fmt: skip
     files |= fix_files(report) | reports | pngs()
     write_files(out, files, force=force, protect=[path])
-    return RunOutput(report, out, wide_intervals(report))
+    return RunOutput(report, out, wide_intervals(report), shared_solvers(outcome))
+
+
+def shared_solvers(outcome: Outcome) -> tuple[tuple[tuple[str, ...], int, bool], ...]:
+    """Each component of flows sharing a link in ``outcome``'s Monte Carlo run: the links
+    they share, how many flows, and whether the batch solver took it (else the engine)."""
+    from migrasim.core.model import flow_path_links
+    from migrasim.core.shared_batch import ENGINE
+
+    if outcome.mc is None:
+        return ()
+    model = outcome.model
+    out = []
+    for part in outcome.mc.solvers:
+        if len(part.flows) < 2:
+            continue
+        links = sorted({model.links[i].name for f in part.flows
+                        for i in flow_path_links(model.flows[f], model.links)
+                        if not model.links[i].per_flow})  # fmt: skip
+        out.append((tuple(links), len(part.flows), part.path != ENGINE))
+    return tuple(out)
 
 
 # --- compare -----------------------------------------------------------------------------------

@@ -290,7 +290,7 @@ def run(
         )  # fmt: skip
     from migrasim.render.headlines import advice_text
     from migrasim.render.i18n import translator
-    from migrasim.render.terminal import run_lines, term
+    from migrasim.render.terminal import run_lines, shared_lines, term
 
     t = translator(lang)
     report = result.report
@@ -312,6 +312,8 @@ def run(
         more = 4 * (report.replications or 1)
         _echo(term(t, "wide", k=len(result.wide_intervals),
                         example=result.wide_intervals[0], more=more))  # fmt: skip
+    for line in shared_lines(result.shared, t):
+        _echo(line)
     _echo(term(t, "written", folder=result.out))
 
 

@@ -49,11 +49,12 @@ from migrasim.analysis.draws import BLOCK_SIZE, draw_block, inputs_for, take_row
 from migrasim.analysis.records import BaselineMovers, Binding, CapacityNeed, CapacityTarget
 from migrasim.analysis.sensitivity import InputKind, input_value, programme_finishes, with_input
 from migrasim.analysis.stats import quantile_interval_ranks
-from migrasim.core.batch import BlockInputs, CurveCache, lone_flows, solve_block
+from migrasim.core.batch import BlockInputs, CurveCache
 from migrasim.core.calendar import SimTime
 from migrasim.core.engine import simulate
 from migrasim.core.model import Inputs, Model, Rejection, baseline_inputs
 from migrasim.core.rules import completion_days, in_time_ordinals, quantile_rank
+from migrasim.core.shared_batch import batchable, solve_block
 from migrasim.scenario.types import Scenario, likely_of
 
 INF = math.inf
@@ -175,7 +176,7 @@ def doubled_p80_shift(
         after = model.clock.to_sim(datetime.combine(p80, time())) + DAY_S
         bound = min(model.horizon, max(0.0, after))
     block = draw_block(scenario, model, seed, 0, bound, rows=n)
-    if len(lone_flows(model, set(block.down))) != len(model.flows):
+    if not batchable(model, set(block.down)):
         return None
     doubled = {}
     for column in _CAPACITY_COLUMNS:
@@ -221,7 +222,7 @@ def _finisher(
     with the capacity at that value (times each draw's ratio). The vectorised solver when
     every flow is alone on its links (one value for every row keeps the rows in one group),
     else the event engine."""
-    batch = len(lone_flows(model, set(block.down))) == len(model.flows)
+    batch = batchable(model, set(block.down))
     day_ends = np.array([], dtype=float)
     cache: CurveCache = {}
 
@@ -286,8 +287,7 @@ def capacity_need(
     # ``keep_spread`` the key's own spread is kept in that multiplier too.
     drawn = scenario if keep_spread else _with_link_value(scenario, fix.link, attribute, likely)
     block = draw_block(drawn, model, seed, 0, bound)
-    probe = lone_flows(model, set(block.down))
-    draws = MAX_DRAWS if len(probe) == len(model.flows) else ENGINE_DRAWS
+    draws = MAX_DRAWS if batchable(model, set(block.down)) else ENGINE_DRAWS
     # Bounded cost: each draw re-solves every flow some 40 times; beyond FLOW_DRAW_BUDGET
     # (flows x draws) fewer draws are used, and too few to say anything means no estimate.
     draws = min(draws, FLOW_DRAW_BUDGET // max(1, len(model.flows)))

@@ -3,10 +3,12 @@
 Replications come in blocks of :data:`~migrasim.analysis.draws.BLOCK_SIZE`, each drawn at once
 from a stream keyed by (seed, block) (see ``draws.py``), so a replication's result depends only
 on ``(seed, r)``: the same seed gives the same numbers whatever the number of workers. When every
-flow is alone on its links, a block is solved at once by ``core.batch``; otherwise each of its
-replications runs through the event engine. Results are aggregated block by block: completion
-times (one float per flow per replication), bottleneck counts and a histogram of programme
-progress per day for the burn-up band; no replication's timeline is kept.
+flow is alone on its links, or shares one link in a way phases solve exactly, a block is solved
+at once by ``core.shared_batch`` (``core.batch`` for the lone flows); otherwise each of its
+replications runs through the event engine (``MonteCarloResult.solvers`` says which). Results
+are aggregated block by block: completion times (one float per flow per replication),
+bottleneck counts and a histogram of programme progress per day for the burn-up band; no
+replication's timeline is kept.
 
 Blocks run in local worker processes by default, or on an existing Dask cluster
 (``scheduler="tcp://host:port"``): the same units either way, and the aggregate is indexed by
@@ -40,12 +42,13 @@ from migrasim.analysis.draws import (
     take_rows,
 )
 from migrasim.analysis.stats import quantile_interval_ranks
-from migrasim.core.batch import BlockInputs, BlockResult, CurveCache, lone_flows, solve_block
+from migrasim.core.batch import BlockInputs, BlockResult, CurveCache
 from migrasim.core.calendar import Clock
 from migrasim.core.capacity import INF
 from migrasim.core.engine import Inputs, Model, RunResult, simulate
 from migrasim.core.model import flow_path_links
 from migrasim.core.rules import quantile_rank
+from migrasim.core.shared_batch import ComponentPath, batchable, paths, solve_block
 from migrasim.errors import MigrasimError
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario
@@ -106,6 +109,7 @@ class MonteCarloResult:
     inputs_seen: list[Inputs] = field(default_factory=list)
     precision: Precision | None = None  # the stopping rule, when the count was not given
     half_width_days: float | None = None  # the P80 half-width it reached (precision runs)
+    solvers: tuple[ComponentPath, ...] = ()  # each component and the solver it took
 
     @property
     def programme_finished(self) -> np.ndarray:
@@ -207,7 +211,7 @@ class _State:
         names = {link.name: i for i, link in enumerate(model.links)}
         self.link_index = names
         down = outage_instances(scenario, model)
-        self.batch = len(lone_flows(model, down)) == len(model.flows)
+        self.batch = batchable(model, down)
 
     @classmethod
     def build(
@@ -530,11 +534,14 @@ def run_monte_carlo(
     are the same either way."""
     model = model if model is not None else build_model(scenario)
     band_limit = BAND_REPLICATIONS if band else 0
+    solvers = tuple(paths(model, outage_instances(scenario, model)))
     if replications is not None:
         run = _Accumulator(model, replications, progress)
         _execute(run, scenario, model, seed, workers, scheduler, band_limit, reuse_draws, 0,
                  replications)  # fmt: skip
-        return run.result(seed, band_limit)
+        result = run.result(seed, band_limit)
+        result.solvers = solvers
+        return result
     run = _Accumulator(model, precision.cap, progress)
     done = 0
     for n in precision_steps(precision.cap):
@@ -544,6 +551,7 @@ def run_monte_carlo(
         if precision.met(run.finished[:n].max(axis=1)):
             break
     result = run.result(seed, band_limit, done)
+    result.solvers = solvers
     result.precision = precision
     result.half_width_days = precision.half_width_days(result.programme_finished)
     return result

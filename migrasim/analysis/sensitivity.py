@@ -23,11 +23,12 @@ from typing import TypeVar
 
 import numpy as np
 
-from migrasim.core.batch import BlockInputs, lone_flows, solve_block
+from migrasim.core.batch import BlockInputs
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate
 from migrasim.core.engine import simulate
 from migrasim.core.model import Inputs, Model, Value, baseline_inputs
+from migrasim.core.shared_batch import batchable, solve_block
 
 MAX_SWINGS = 100
 """Uncertain inputs swung one by one; with more, they are swung in groups (module docstring).
@@ -253,7 +254,7 @@ def programme_finishes(model: Model, cases: list[Inputs]) -> list[float | None]:
     """The programme's completion (None: never) for each of ``cases``: one batch block when
     every flow is alone on its links, else the engine case by case."""
     down_keys = set().union(*(case.down for case in cases)) if cases else set()
-    if not cases or len(lone_flows(model, down_keys)) != len(model.flows):
+    if not cases or not batchable(model, down_keys):
         return [simulate(model, case).finished_s for case in cases]
     finished = solve_block(model, block_of(cases, model), np.zeros(0), 0).finished
     out: list[float | None] = []

@@ -1182,7 +1182,7 @@ def _simulated(
         e = evidence.get(flow.label)
         post = flow_posteriors.get(flow.label)
         if (
-            post is None and e is not None and e.link in hierarchies
+            post is None and e is not None and e.link is not None and e.link in hierarchies
             and original.links[e.link].per_flow and e.link in flow.links
         ):  # fmt: skip
             # No report (no evidence of its own): the plan's throughput, not the link's

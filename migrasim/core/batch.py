@@ -125,6 +125,31 @@ def _instance(model: Model, link: int, f: int) -> tuple[int, int]:
 
 # --- one link's capacity curve ---------------------------------------------------------------
 
+_SMALL = 64
+"""Queries of at most this many times go to numpy's own search and interpolation, which the
+tables of ``core/lookup.py`` equal exactly and beat only on larger ones (a speed knob)."""
+
+
+class _Table:
+    """``np.searchsorted`` on fixed sorted ``values``: a :class:`SortedTable` for large
+    queries, numpy's own for small ones (the same indices)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.table = SortedTable.of(values)
+        self.values = self.table.values
+
+    def left(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if x.size <= _SMALL:
+            return np.searchsorted(self.values, x, side="left")
+        return self.table.left(x)
+
+    def right(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if x.size <= _SMALL:
+            return np.searchsorted(self.values, x, side="right")
+        return self.table.right(x)
+
 
 class _Curve:
     """A link's cumulative capacity for one flow and one set of rates, as flat arrays."""
@@ -146,9 +171,9 @@ class _Curve:
         self.knots_c[0::2], self.knots_c[1::2] = self.cum[:-1], self.cum[1:]
         # the searches every solve repeats, on tables cut once (core/lookup.py: exact)
         self._c = Interpolator(self.knots_t, self.knots_c, 0.0, float(self.cum[-1])) if n else None
-        self.ends_table = SortedTable.of(self.ends)  # the same times for every capacity
-        self.closes_table = SortedTable.of(self.closes)
-        self.cum_table = SortedTable.of(self.cum[1:])
+        self.ends_table = _Table(self.ends)  # the same times for every capacity
+        self.closes_table = _Table(self.closes)
+        self.cum_table = _Table(self.cum[1:])
         self._keys: dict[float, tuple[np.ndarray, bool]] = {}
         self._running: dict[float, np.ndarray] = {}
         self._days_key: tuple[float, ...] = ()
@@ -158,7 +183,11 @@ class _Curve:
         """C(t): bytes the link could move from the first window to ``t``."""
         if self._c is None:
             return np.zeros(np.shape(t))
-        out = self._c(t)
+        t = np.asarray(t, dtype=float)
+        if t.size <= _SMALL:  # numpy's own, the same numbers (core/lookup.py), sooner
+            out = np.interp(t, self.knots_t, self.knots_c, 0.0, float(self.cum[-1]))
+        else:
+            out = self._c(t)
         return np.where(np.isinf(t) & (np.asarray(t) < 0), 0.0, out)
 
     def at_days(self, days: np.ndarray) -> np.ndarray:
@@ -639,53 +668,64 @@ def solve_block(
     delivered = np.zeros((band_rows, len(day_ends)))
     needed = np.zeros(band_rows)
     for stack in _stacks(model):
-        flow = model.flows[stack[0]]
-        if model.links[flow.links[0]].shipment is not None:
-            for f in stack:
-                start = _start(model, f, finished)
-                live = np.flatnonzero(start <= horizon)
-                t_end, got, owed = shipped_rows(
-                    model, block, f, live, start[live], times, band_rows
-                )
-                finished[live, f] = t_end
-                bottleneck[live, f] = flow.links[0]
-                delivered[live[live < band_rows]] += got
-                needed[live[live < band_rows]] += owed
-            continue
-        starts = [_start(model, f, finished) for f in stack]
-        lives = [np.flatnonzero(start <= horizon) for start in starts]
-        rows = np.concatenate(lives)
-        flows = np.repeat(np.asarray(stack, dtype=np.int64), [live.size for live in lives])
-        start_all = np.concatenate([start[live] for start, live in zip(starts, lives, strict=True)])
-        for sub, group in _groups(model, block, stack, rows, flows, cache):
-            r, fl = rows[sub], flows[sub]
-            band = r < band_rows
-            lot = _Lot(block.volume[r, fl], block.fraction[r, fl], block.delay[r, fl])
-            solved = _solve_flow(model, lot, start_all[sub], group)
-            # As in the engine, a completion within HORIZON_TOL past the horizon completes, at
-            # the horizon (floating-point dust must not decide the boundary).
-            t_end = solved.finished
-            finished[r, fl] = np.where(
-                t_end <= horizon + HORIZON_TOL, np.minimum(t_end, horizon), INF
-            )
-            bottleneck[r, fl] = solved.link
-            entries = np.flatnonzero(band)
-            if entries.size and _summable(group):
-                _band_sum(delivered, needed, r, solved, entries, times)
-                continue
-            # else the band one flow at a time (a stack's entries come flow by flow), so each
-            # flow's days end at its own last completion and memory stays one flow's
-            cut = np.flatnonzero(np.diff(fl[entries])) + 1
-            for lo, hi in itertools.pairwise(
-                [0, *cut.tolist(), entries.size] if entries.size else []
-            ):
-                idx = entries[lo:hi]
-                got, owed = _band(solved, idx, times)
-                delivered[r[idx]] += got
-                needed[r[idx]] += owed
+        solve_stack(model, block, stack, times, cache, (finished, bottleneck, delivered, needed))
     with np.errstate(divide="ignore", invalid="ignore"):
         progress = np.where(needed[:, None] > 0, np.clip(delivered / needed[:, None], 0, 1), 1.0)
     return BlockResult(finished, bottleneck, progress)
+
+
+def solve_stack(
+    model: Model,
+    block: BlockInputs,
+    stack: list[int],
+    times: np.ndarray,
+    cache: CurveCache,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """One stack of lone flows (:func:`_stacks`), every flow it waits for solved already: its
+    completions, bottlenecks and band rows' delivery written into ``out`` = (finished,
+    bottleneck, delivered, needed) of the block (:func:`solve_block`'s arrays)."""
+    finished, bottleneck, delivered, needed = out
+    band_rows = delivered.shape[0]
+    horizon = model.horizon
+    flow = model.flows[stack[0]]
+    if model.links[flow.links[0]].shipment is not None:
+        for f in stack:
+            start = _start(model, f, finished)
+            live = np.flatnonzero(start <= horizon)
+            t_end, got, owed = shipped_rows(model, block, f, live, start[live], times, band_rows)
+            finished[live, f] = t_end
+            bottleneck[live, f] = flow.links[0]
+            delivered[live[live < band_rows]] += got
+            needed[live[live < band_rows]] += owed
+        return
+    starts = [_start(model, f, finished) for f in stack]
+    lives = [np.flatnonzero(start <= horizon) for start in starts]
+    rows = np.concatenate(lives)
+    flows = np.repeat(np.asarray(stack, dtype=np.int64), [live.size for live in lives])
+    start_all = np.concatenate([start[live] for start, live in zip(starts, lives, strict=True)])
+    for sub, group in _groups(model, block, stack, rows, flows, cache):
+        r, fl = rows[sub], flows[sub]
+        band = r < band_rows
+        lot = _Lot(block.volume[r, fl], block.fraction[r, fl], block.delay[r, fl])
+        solved = _solve_flow(model, lot, start_all[sub], group)
+        # As in the engine, a completion within HORIZON_TOL past the horizon completes, at
+        # the horizon (floating-point dust must not decide the boundary).
+        t_end = solved.finished
+        finished[r, fl] = np.where(t_end <= horizon + HORIZON_TOL, np.minimum(t_end, horizon), INF)
+        bottleneck[r, fl] = solved.link
+        entries = np.flatnonzero(band)
+        if entries.size and _summable(group):
+            _band_sum(delivered, needed, r, solved, entries, times)
+            continue
+        # else the band one flow at a time (a stack's entries come flow by flow), so each
+        # flow's days end at its own last completion and memory stays one flow's
+        cut = np.flatnonzero(np.diff(fl[entries])) + 1
+        for lo, hi in itertools.pairwise([0, *cut.tolist(), entries.size] if entries.size else []):
+            idx = entries[lo:hi]
+            got, owed = _band(solved, idx, times)
+            delivered[r[idx]] += got
+            needed[r[idx]] += owed
 
 
 def _start(model: Model, f: int, finished: np.ndarray) -> Rows:

@@ -119,6 +119,19 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
     return lines + board_lines(report, t)
 
 
+def shared_lines(shared: Sequence[tuple[Sequence[str], int, bool]], t: Translator) -> list[str]:
+    """Which solver took each component of flows sharing a link (``app.shared_solvers``): the
+    batch (every replication at once) or the event engine (one replication at a time)."""
+    lines = []
+    for key, batched in (("shared_batch", True), ("shared_engine", False)):
+        items = [term(t, "shared_item", links=", ".join(links),
+                      flows=nfill(t, TERMINAL_COUNTS["flows"], n))
+                 for links, n, ok in shared if ok is batched]  # fmt: skip
+        if items:
+            lines.append(term(t, key, links="; ".join(items)))
+    return lines
+
+
 def board_lines(report: RunReport, t: Translator, as_of: date | None = None) -> list[str]:
     """The board's answer under the table: the verdict with the P80 and the chance, what holds
     the programme back and the capacity needed with its intervals (``as_of``: a re-forecast's,

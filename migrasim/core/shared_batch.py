@@ -1,0 +1,648 @@
+"""Every replication of a block at once, flows sharing a link included. Pure: numpy only.
+
+:mod:`migrasim.core.batch` solves flows alone on their links. This module adds the components
+of flows that share one link (``per_flow: false``) and do nothing else: each flow's path is that
+one link, which has a byte rate per window (a bandwidth, or a daily cap spread over the window)
+and may fail (outages), but no quota that can run out inside a window, no record limit, no lead
+time and no fallback. Their flows may start late, wait for others (``after``, inside the
+component or across it), grow and re-send rejections.
+
+Such a component moves in *phases*: while the set of moving flows is fixed (``n`` of them),
+max-min fairness gives each ``1/n`` of what the link moves, so from the phase's start ``s`` a
+flow with backlog ``R`` growing at ``g`` clears at the first ``t`` with
+``M(t) / n - g (t - s) >= R``, ``M`` the link's cumulative capacity from ``s`` less its outages:
+the lone flow's search on the link's curve (:meth:`migrasim.core.batch._Curve.first_reach`) with
+the target and the growth times ``n``, outages counted by :class:`_Outages`. A phase ends at
+the first completion or the next flow joining (its start, the end of what it waits for, a
+rejection's re-send); every flow then has ``M(t) / n`` more delivered. Every replication takes
+its own phases, all rows stepping together, so the cost is the number of phases (about three
+per flow with rejections) times a vectorised step.
+
+:func:`solve_block` solves a whole block: lone flows by :mod:`migrasim.core.batch`, shared
+components here, in dependency order. :func:`paths` says which solver each component takes:
+a component this module cannot phase exactly keeps the event engine, and then so does the run.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from migrasim.core.batch import (
+    HORIZON_TOL,
+    BlockInputs,
+    BlockResult,
+    CurveCache,
+    _Curve,
+    _Down,
+    _link_columns,
+    _make_instance,
+    _moved,
+    _moved_days,
+    _Segment,
+    _stacks,
+    lone_flows,
+    solve_stack,
+)
+from migrasim.core.capacity import INF
+from migrasim.core.model import Model
+from migrasim.core.solvers.component import TIME_TOL
+
+LONE = "lone"
+SHARED = "shared"
+ENGINE = "engine"
+PATHS = (LONE, SHARED, ENGINE)
+"""Which solver a component takes: the lone-flow batch, the shared-link batch, the engine."""
+
+
+@dataclass(frozen=True)
+class ComponentPath:
+    """A component (its flows, by index) and the solver it takes (one of :data:`PATHS`)."""
+
+    flows: tuple[int, ...]
+    path: str
+    link: int  # the shared link (-1: none)
+
+
+def shared_link(model: Model, members: tuple[int, ...]) -> int:
+    """The link a component of several flows shares, if this module can phase it (every flow's
+    path is that one link; a byte rate per window; no quota inside a window, record limit,
+    lead time, fallback or shipped media), else -1."""
+    if len(members) < 2:
+        return -1
+    paths = {model.flows[f].links for f in members}
+    if len(paths) != 1:
+        return -1
+    (path,) = paths
+    if len(path) != 1:
+        return -1
+    link = model.links[path[0]]
+    if (
+        link.per_flow
+        or link.shipment is not None
+        or link.fallback >= 0
+        or link.quota_limited
+        or link.limits_records
+        or link.estimates.lead_time is not None
+        or link.available > 0
+    ):
+        return -1
+    return path[0]
+
+
+def paths(model: Model, down_keys: set[tuple[int, int]]) -> list[ComponentPath]:
+    """Each component and the solver it takes. A component is batched only if the whole model
+    can be (dependencies between the pieces must be solvable in order); else every component
+    keeps the engine, shared or not."""
+    lone = set(lone_flows(model, down_keys))
+    out = []
+    for members in model.components:
+        if len(members) == 1 and members[0] in lone:
+            out.append(ComponentPath(members, LONE, -1))
+            continue
+        link = shared_link(model, members)
+        out.append(ComponentPath(members, SHARED if link >= 0 else ENGINE, link))
+    if any(p.path == ENGINE for p in out) or _units(model, out) is None:
+        return [ComponentPath(p.flows, ENGINE, p.link) for p in out]
+    return out
+
+
+def batchable(model: Model, down_keys: set[tuple[int, int]]) -> bool:
+    """Whether :func:`solve_block` solves the model (else the engine runs it)."""
+    return all(p.path != ENGINE for p in paths(model, down_keys))
+
+
+Unit = tuple[str, tuple[int, ...], int]
+"""What is solved in one go: (LONE, a stack of lone flows, -1) or (SHARED, a component, link)."""
+
+
+def _units(model: Model, comps: list[ComponentPath]) -> list[Unit] | None:
+    """The stacks of lone flows and the shared components in an order in which everything a
+    unit waits for is solved before it; None if there is none (a unit waits, through others,
+    for itself)."""
+    shared = [p for p in comps if p.path == SHARED]
+    if not shared:  # lone flows only: their stacks are in dependency order already
+        return [(LONE, tuple(stack), -1) for stack in _stacks(model)]
+    in_shared = {f for p in shared for f in p.flows}
+    units: list[Unit] = [
+        (LONE, tuple(f for f in stack if f not in in_shared), -1) for stack in _stacks(model)
+    ]
+    units = [u for u in units if u[1]]
+    units += [(SHARED, p.flows, p.link) for p in shared]
+    unit_of = {f: i for i, (_, flows, _) in enumerate(units) for f in flows}
+    needs = [
+        {unit_of[d] for f in flows for d in model.flows[f].after} - {i}
+        for i, (_, flows, _) in enumerate(units)
+    ]
+    # Kahn's order, the first ready unit first (lone stacks keep their own order)
+    waiting = [len(n) for n in needs]
+    users: list[list[int]] = [[] for _ in units]
+    for i, n in enumerate(needs):
+        for j in n:
+            users[j].append(i)
+    ready = [i for i, w in enumerate(waiting) if w == 0]
+    heapq.heapify(ready)
+    order: list[Unit] = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(units[i])
+        for j in users[i]:
+            waiting[j] -= 1
+            if not waiting[j]:
+                heapq.heappush(ready, j)
+    return order if len(order) == len(units) else None
+
+
+def solve_block(
+    model: Model,
+    block: BlockInputs,
+    day_ends: np.ndarray,
+    band_rows: int,
+    cache: CurveCache | None = None,
+) -> BlockResult:
+    """:func:`migrasim.core.batch.solve_block` for every model :func:`batchable` accepts:
+    lone flows as there, shared components by phases."""
+    comps = paths(model, set(block.down))
+    units = None if any(p.path == ENGINE for p in comps) else _units(model, comps)
+    if units is None:
+        raise ValueError("solve_block cannot phase every component; use the engine")
+    cache = {} if cache is None else cache
+    n, n_flows = block.rows, len(model.flows)
+    finished = np.full((n, n_flows), INF)
+    bottleneck = np.full((n, n_flows), -1, dtype=np.int64)
+    band_rows = min(band_rows, n)
+    times = np.minimum(day_ends, model.horizon)
+    delivered = np.zeros((band_rows, len(day_ends)))
+    needed = np.zeros(band_rows)
+    out = (finished, bottleneck, delivered, needed)
+    # Shared components that wait for nothing are solved together, at the first one's turn
+    # (their rows stacked in one phase loop where their links' curves agree but for a scale).
+    free = [u for u in units if u[0] == SHARED and not any(model.flows[f].after for f in u[1])]
+    for kind, flows, link in units:
+        if kind == LONE:
+            solve_stack(model, block, list(flows), times, cache, out)
+        elif free and (kind, flows, link) == free[0]:
+            _solve_shared(model, block, [(u[1], u[2]) for u in free], times, cache, out)
+        elif (kind, flows, link) not in free:
+            _solve_shared(model, block, [(flows, link)], times, cache, out)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        progress = np.where(needed[:, None] > 0, np.clip(delivered / needed[:, None], 0, 1), 1.0)
+    return BlockResult(finished, bottleneck, progress)
+
+
+# --- one shared component ----------------------------------------------------------------------
+
+Out = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""(finished, bottleneck, delivered, needed) of the block, filled in place."""
+
+_WAIT, _MOVING, _RESEND, _DONE = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class _Part:
+    """Rows of one shared component in a phase loop: its flows, its link, the block rows, the
+    scale of each row's curve against the loop's and the rows' outages."""
+
+    members: tuple[int, ...]
+    link: int
+    rows: np.ndarray
+    scale: np.ndarray
+    down: tuple[np.ndarray, np.ndarray] | None
+
+
+def _solve_shared(
+    model: Model,
+    block: BlockInputs,
+    comps: list[tuple[tuple[int, ...], int]],
+    times: np.ndarray,
+    cache: CurveCache,
+    out: Out,
+) -> None:
+    """Every row of the block for shared components (flows, link) that wait for nothing
+    outside themselves or, alone, for flows solved before. A link with a byte rate per window
+    only (a bandwidth, or a daily cap spread over the window) moves in every row the same
+    curve scaled by that row's bandwidth or cap, and links with the same windows the same
+    curve too, so rows whose values differ (an uncertain cap or efficiency) and components on
+    such links share one phase loop on the first row's curve, each row with its scale. Rows
+    the scale cannot carry (a zero or no limit) are solved in groups of equal values."""
+    loops: dict[tuple[Any, ...], list[tuple[_Part, list[float]]]] = {}
+    for members, link in comps:
+        bw, cap = block.bandwidth[:, link], block.cap[:, link]
+        value = np.where(np.isfinite(bw), bw, cap)
+        kinds = np.isfinite(bw).astype(np.int64) + 2 * ~((value > 0) & np.isfinite(value))
+        schedule = model.links[link].schedule
+        shape = (np.asarray(schedule.open_s).tobytes(), np.asarray(schedule.close_s).tobytes())
+        groups: list[tuple[Any, np.ndarray]] = []
+        for kind in np.unique(kinds).tolist():
+            rows = np.flatnonzero(kinds == kind)
+            if kind < 2:
+                groups.append(((kind, *shape), rows))
+                continue
+            cols = np.stack([c[rows] for c in _link_columns(block, link)], axis=1)
+            keys, inverse = np.unique(cols, axis=0, return_inverse=True)
+            for g in range(len(keys)):  # each its own loop
+                groups.append(((kind, link, g, id(comps)), rows[inverse.reshape(-1) == g]))
+        for key, rows in groups:
+            spans = block.down.get((link, -1))
+            down = None if spans is None else (spans[0][rows], spans[1][rows])
+            params = [float(c[rows[0]]) for c in _link_columns(block, link)]
+            scale = value[rows] if key[0] < 2 else np.ones(rows.size)
+            part = _Part(members, link, rows, scale, down)
+            loops.setdefault((*key, members if key[0] >= 2 else ()), []).append((part, params))
+    for parts in loops.values():
+        first, params = parts[0]
+        base = float(first.scale[0])
+        curve = _make_instance(
+            model, block, first.link, params, 0.0, first.rows[:1], np.full(1, -1), cache, True
+        ).curve
+        scaled = [_Part(p.members, p.link, p.rows, p.scale / base, p.down) for p, _ in parts]
+        _Phases(model, block, scaled, curve, times, out).run()
+
+
+_LOOK = 8
+"""Outages looked at past the last counted before the whole row is (a speed knob)."""
+
+
+class _Outages:
+    """One shared link's outages on each row (rows x K, sorted, disjoint, padded with inf), with
+    what each takes from the link (``C(b) - C(a)``) summed along the row, so what the outages
+    between two times take, and the first time a backlog clears despite them, cost a few
+    searches per row, not a pass over every outage."""
+
+    def __init__(self, curve: _Curve, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.curve = curve
+        fin = np.isfinite(starts)
+        self.a = starts
+        self.b = ends
+        self.ca = np.where(fin, curve.at(np.where(fin, starts, 0.0)), 0.0)
+        self.cb = np.where(fin, curve.at(np.where(fin, ends, 0.0)), 0.0)
+        rows = starts.shape[0]
+        self.cum = np.concatenate((np.zeros((rows, 1)), np.cumsum(self.cb - self.ca, axis=1)), 1)
+        self.width = int(fin.sum(axis=1).max(initial=0))
+        self.a, self.b = self.a[:, : self.width], self.b[:, : self.width]
+        self.ca, self.cb = self.ca[:, : self.width], self.cb[:, : self.width]
+        self.cum = self.cum[:, : self.width + 1]
+        self.over = np.zeros(rows, dtype=np.int64)  # per row: outages over by its last time
+
+    def _count(
+        self, side: np.ndarray, rows: np.ndarray, base: np.ndarray, t: np.ndarray, strict: bool
+    ) -> np.ndarray:
+        """Per entry, how many of its row's ``side`` times (outage starts or ends) are before
+        ``t`` (``strict``) or at or before it, given that the first ``base`` are: a look at the
+        next few first, the whole row only for entries past them."""
+        look = min(_LOOK, self.width)
+        idx = base[:, None] + np.arange(look)[None, :]
+        inside = idx < self.width
+        near = np.where(inside, side[rows[:, None], np.minimum(idx, self.width - 1)], INF)
+        hit = near < t[:, None] if strict else near <= t[:, None]
+        count = base + hit.sum(axis=1)
+        far = np.flatnonzero(count - base == look)
+        if far.size:
+            whole = side[rows[far]]
+            tt = t[far, None]
+            count[far] = (whole < tt if strict else whole <= tt).sum(axis=1)
+        return np.asarray(count)
+
+    def _first(self, rows: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: the first outage not over by ``s`` and what of it passed before ``s``
+        (``C(s) - C(a)`` if it is under way at ``s``, else 0). Each row's times only move on,
+        so the search starts where its last one ended (``self.over``)."""
+        p = self._count(self.b, rows, self.over[rows], s, strict=False)
+        self.over[rows] = p
+        pp = np.minimum(p, max(self.width - 1, 0))
+        under_way = (p < self.width) & (self.a[rows, pp] < s)
+        early = np.where(under_way, self.curve.at(s) - self.ca[rows, pp], 0.0)
+        return p, early
+
+    def moved(self, rows: np.ndarray, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """What the link moves from ``s`` to ``t`` (each entry its row's outages)."""
+        curve = self.curve
+        raw = curve.at(t) - curve.at(s)
+        if not self.width:
+            return np.asarray(np.maximum(raw, 0.0))
+        p, early = self._first(rows, s)
+        q = self._count(self.a, rows, p, t, strict=True)  # begun by t: p..q-1 overlap
+        some = q > p
+        lost = self.cum[rows, q] - self.cum[rows, p] - np.where(some, early, 0.0)
+        last = np.maximum(q - 1, 0)
+        late = some & (self.b[rows, last] > t)
+        with np.errstate(invalid="ignore"):  # t inf: masked
+            lost -= np.where(late, self.cb[rows, last] - curve.at(np.where(late, t, 0.0)), 0.0)
+        return np.asarray(np.maximum(raw - lost, 0.0))
+
+    def clear(self, rows: np.ndarray, s: np.ndarray, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        """Per entry, the first ``t >= s`` with ``C(t) - C(s) - lost(s, t) - g t >= x``, inf
+        if none (it does not hold at ``s``). The candidate that counts the first ``i``
+        outages (searched from the end of the ``i``-th) stands if no further outage begins
+        before it; else count those that do and search again (the count only grows, and no
+        gap it skips can hold the answer: the backlog was not cleared there even with fewer
+        outages counted)."""
+        curve = self.curve
+        target = x + curve.at(s)
+        if not self.width:
+            return curve.first_reach(s, target, g)
+        p, early = self._first(rows, s)
+        out = np.full(s.shape, INF)
+        counted = p.copy()
+        todo = np.arange(s.size)
+        while todo.size:
+            r, c, pt = rows[todo], counted[todo], p[todo]
+            some = c > pt
+            lost = self.cum[r, c] - self.cum[r, pt] - np.where(some, early[todo], 0.0)
+            lb = np.where(some, np.maximum(s[todo], self.b[r, np.maximum(c - 1, 0)]), s[todo])
+            t = curve.first_reach(lb, target[todo] + lost, g[todo])
+            now = self._count(self.a, r, c, t, strict=True)
+            stands = now <= c
+            out[todo[stands]] = t[stands]
+            counted[todo] = now
+            todo = todo[~stands]
+        return out
+
+
+class _Phases:
+    """Shared components on rows of a block with one curve: the phase loop (module doc). The
+    parts' rows are stacked (a position each) and their flows padded to the widest part.
+
+    Per (position, flow): its state (waiting to start, moving, waiting to re-send rejections,
+    done), which phase it is in (1 or 2), when it joins next (inf: not known yet or never), its
+    backlog now, what it has delivered and when its first phase ended."""
+
+    def __init__(
+        self,
+        model: Model,
+        block: BlockInputs,
+        parts: list[_Part],
+        curve: _Curve,
+        times: np.ndarray,
+        out: Out,
+    ) -> None:
+        self.model, self.parts, self.curve, self.times = model, parts, curve, times
+        self.finished, self.bottleneck, self.delivered_out, self.needed_out = out
+        self.horizon = model.horizon
+        sizes = [p.rows.size for p in parts]
+        self.offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        n, width = int(self.offsets[-1]), max(len(p.members) for p in parts)
+        self.rows = np.concatenate([p.rows for p in parts])  # block row of each position
+        self.scale = np.concatenate([p.scale for p in parts])  # its curve is ``curve`` x this
+        self.link = np.concatenate([np.full(p.rows.size, p.link) for p in parts])
+        shape = (n, width)
+        self.volume = np.ones(shape)
+        self.growth = np.zeros(shape)
+        self.fraction = np.zeros(shape)
+        self.delay = np.zeros(shape)
+        self.ready = np.full(shape, INF)  # padding never joins
+        self.inner: list[list[int]] = [[] for _ in range(width)]
+        for part, lo in zip(parts, self.offsets.tolist(), strict=False):
+            at = slice(lo, lo + part.rows.size)
+            k = len(part.members)
+            cols = np.ix_(part.rows, np.asarray(part.members, dtype=np.int64))
+            self.volume[at, :k] = block.volume[cols]
+            self.growth[at, :k] = block.growth[cols]
+            self.fraction[at, :k] = block.fraction[cols]
+            self.delay[at, :k] = block.delay[cols]
+            pos = {f: j for j, f in enumerate(part.members)}
+            # the earliest start: the flow's own, after every flow outside the component it
+            # waits for (solved before); flows inside it are waited for as the phases go
+            for j, f in enumerate(part.members):
+                flow = model.flows[f]
+                start = np.full(part.rows.size, max(flow.earliest, 0.0))
+                for d in flow.after:
+                    if d not in pos:
+                        start = np.maximum(start, self.finished[part.rows, d])
+                self.ready[at, j] = start
+                inner = [pos[d] for d in flow.after if d in pos]
+                if inner:  # (a part with these is alone in its loop)
+                    self.inner[j] = inner
+        self.tol = np.maximum(1e-3, self.volume * 1e-13)  # the engine's bytes_tol
+        self.has_inner = any(self.inner)
+        self.state = np.full(shape, _WAIT, dtype=np.int8)
+        self.phase = np.ones(shape, dtype=np.int8)
+        self.join = np.where(
+            [not deps for deps in self.inner], self.ready, INF
+        ) if self.has_inner else self.ready.copy()  # fmt: skip
+        self.join[self.join > self.horizon] = INF
+        self.rem = np.zeros(shape)
+        self.got = np.zeros(shape)
+        self.t1 = np.zeros(shape)
+        self.final = np.full(shape, INF)  # the flow's completion (both phases)
+        self.started = np.zeros(shape, dtype=bool)
+        self.in_band = self.rows < self.delivered_out.shape[0]
+        downs = [
+            p.down if p.down is not None
+            else (np.full((p.rows.size, 0), INF), np.full((p.rows.size, 0), INF))
+            for p in parts
+        ]  # fmt: skip
+        wide = max(d[0].shape[1] for d in downs)
+        starts = np.full((n, wide), INF)
+        ends = np.full((n, wide), INF)
+        for (a, b), lo in zip(downs, self.offsets.tolist(), strict=False):
+            starts[lo : lo + a.shape[0], : a.shape[1]] = a
+            ends[lo : lo + a.shape[0], : a.shape[1]] = b
+        self.down = _Down(starts, ends, np.arange(n)) if wide else None
+        self.outages = _Outages(curve, starts, ends)
+        # the link's average rate over its calendar (bytes/s): only to guess which flow
+        # clears first
+        span = float(curve.ends[-1] - curve.opens[0]) if len(curve.opens) else 0.0
+        self.rate = float(curve.cum[-1]) / span if span > 0 else 0.0
+        self.busy: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # band rows' phases
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        first = self.join.min(axis=1)
+        t = np.where(np.isfinite(first), first, INF)
+        live = np.flatnonzero(t <= self.horizon)
+        while live.size:
+            tl = t[live]
+            self._join(live, tl)
+            n = (self.state[live] == _MOVING).sum(axis=1)
+            upcoming = self.join[live].min(axis=1)  # finite only for a flow yet to join
+            end = upcoming.copy()
+            busy = n > 0
+            if busy.any():
+                b = live[busy]
+                done_at, times, bound, got = self._next_completion(
+                    b, tl[busy], n[busy], upcoming[busy]
+                )
+                end[busy] = np.minimum(done_at, upcoming[busy])
+                over = end[busy] > self.horizon + HORIZON_TOL
+                stop = np.where(over, self.horizon, end[busy])
+                self._advance(b, tl[busy], stop, n[busy], bound, got)
+                self._complete(b[~over], stop[~over], times[~over])
+            t[live] = end
+            live = live[end <= self.horizon + HORIZON_TOL]
+            going = (self.state[live] == _MOVING).any(axis=1) | (self.join[live] < INF).any(axis=1)
+            live = live[going]
+        self._write()
+
+    def _join(self, live: np.ndarray, t: np.ndarray) -> None:
+        """Flows whose join time has come start a phase: the volume and what grew since the
+        scenario start, or the re-sent rejections and what grew since the first phase ended."""
+        joins = self.join[live] <= t[:, None]  # finite only for a flow yet to join
+        if not joins.any():
+            return
+        r, k = np.nonzero(joins)
+        rr = live[r]
+        now = t[r]
+        g = self.growth[rr, k]
+        first = self.state[rr, k] == _WAIT
+        fr = self.fraction[rr, k]
+        again = (self.volume[rr, k] + g * self.t1[rr, k]) * fr / np.where(first, 1.0, 1.0 - fr)
+        self.rem[rr, k] = np.where(
+            first, self.volume[rr, k] + g * now, again + g * (now - self.t1[rr, k])
+        )
+        self.phase[rr, k] = np.where(first, 1, 2)
+        self.started[rr, k] |= first
+        self.state[rr, k] = _MOVING
+        self.join[rr, k] = INF
+
+    def _clear_at(
+        self, rows: np.ndarray, k: np.ndarray, t: np.ndarray, n: np.ndarray
+    ) -> np.ndarray:
+        """When flow ``k`` of each row would clear with ``n`` flows moving from ``t`` on."""
+        g = self.growth[rows, k] * n
+        scale = self.scale[rows]
+        return self.outages.clear(rows, t, (n * self.rem[rows, k] - g * t) / scale, g / scale)
+
+    def _next_completion(
+        self, rows: np.ndarray, t: np.ndarray, n: np.ndarray, upcoming: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per row, the first completion with the moving set as it is (inf: none), when each
+        flow would clear (inf: not before that, or not solved), and the bound the search used
+        with what the link moved by it. One flow first, the one that looks soonest (its
+        backlog over its share of the link's average rate less its growth: only a guess, for
+        speed); then only flows whose backlog is within what each flow gets by the earlier of
+        its completion and the next join can clear before that (growth only delays a flow),
+        so only they are solved."""
+        moving = self.state[rows] == _MOVING
+        rem = np.where(moving, self.rem[rows], INF)
+        nf = n.astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            net = (self.rate * self.scale[rows] / nf)[:, None] - self.growth[rows]
+            guess = np.where(moving & (net > 0), rem / net, INF)
+        k0 = np.where(np.isfinite(guess).any(axis=1), guess.argmin(axis=1), rem.argmin(axis=1))
+        here = np.arange(rows.size)
+        first = self._clear_at(rows, k0, t, nf)
+        bound = np.minimum(first, upcoming)
+        finite = np.isfinite(bound)
+        share = np.full(rows.size, INF)
+        got = np.zeros(rows.size)
+        if finite.any():
+            got = self.outages.moved(rows, t, np.where(finite, bound, t)) * self.scale[rows]
+            share = np.where(finite, got / nf, INF)
+        maybe = moving & ((rem <= share[:, None] + self.tol[rows]) | (self.growth[rows] < 0))
+        maybe[here, k0] = False
+        times = np.full(rem.shape, INF)
+        times[here, k0] = first
+        r, k = np.nonzero(maybe)
+        if r.size:
+            times[r, k] = self._clear_at(rows[r], k, t[r], nf[r])
+        return times.min(axis=1), times, np.where(finite, bound, -INF), got
+
+    def _advance(
+        self, rows: np.ndarray, t: np.ndarray, stop: np.ndarray, n: np.ndarray,
+        bound: np.ndarray, got: np.ndarray,
+    ) -> None:  # fmt: skip
+        """Move every moving flow of ``rows`` from ``t`` to ``stop``: each gets ``1/n`` of what
+        the link moves (``got`` where ``stop`` is the ``bound`` it was computed for), its
+        backlog grows meanwhile."""
+        moved = got.copy()
+        again = stop != bound
+        if again.any():
+            a = np.flatnonzero(again)
+            moved[a] = self.outages.moved(rows[a], t[a], stop[a]) * self.scale[rows[a]]
+        moving = self.state[rows] == _MOVING
+        each = np.where(moving, (moved / np.maximum(n, 1))[:, None], 0.0)
+        dt = (stop - t)[:, None]
+        self.got[rows] += each
+        self.rem[rows] = np.where(moving, self.rem[rows] - each + self.growth[rows] * dt,
+                                  self.rem[rows])  # fmt: skip
+        band = self.in_band[rows]
+        if band.any():
+            self.busy.append((rows[band], t[band], stop[band]))
+
+    def _complete(self, rows: np.ndarray, t: np.ndarray, times: np.ndarray) -> None:
+        """Flows of ``rows`` that clear at ``t``: within the engine's tolerances (a solved
+        completion within a microsecond, or a backlog of dust)."""
+        if not rows.size:
+            return
+        moving = self.state[rows] == _MOVING
+        due = moving & ((times <= t[:, None] + TIME_TOL) | (self.rem[rows] <= self.tol[rows]))
+        r, k = np.nonzero(due)
+        if not r.size:
+            return
+        rr, now = rows[r], t[r]
+        self.rem[rr, k] = 0.0
+        resend = (self.phase[rr, k] == 1) & (self.fraction[rr, k] > 0)
+        self.t1[rr, k] = np.where(self.phase[rr, k] == 1, now, self.t1[rr, k])
+        again = self.delay[rr, k] + now
+        self.state[rr, k] = np.where(resend, _RESEND, _DONE)
+        self.join[rr, k] = np.where(resend & (again <= self.horizon), again, INF)
+        last = ~resend
+        self.final[rr[last], k[last]] = np.minimum(now[last], self.horizon)
+        if self.has_inner and last.any():
+            self._release(np.unique(rr[last]))
+
+    def _release(self, rows: np.ndarray) -> None:
+        """Flows of ``rows`` waiting for flows of the component: their join time once every
+        one of those is done."""
+        for k, deps in enumerate(self.inner):
+            if not deps:
+                continue
+            waiting = rows[self.state[rows, k] == _WAIT]
+            if not waiting.size:
+                continue
+            last = self.final[np.ix_(waiting, deps)].max(axis=1)
+            when = np.maximum(self.ready[waiting, k], last)
+            self.join[waiting, k] = np.where(when <= self.horizon, when, INF)
+
+    # -- results ----------------------------------------------------------------------------
+
+    def _write(self) -> None:
+        for part, lo in zip(self.parts, self.offsets.tolist(), strict=False):
+            at = slice(lo, lo + part.rows.size)
+            for k, f in enumerate(part.members):
+                self.finished[part.rows, f] = self.final[at, k]
+                self.bottleneck[part.rows, f] = np.where(self.started[at, k], part.link, -1)
+        if self.in_band.any():
+            self._band()
+
+    def _band(self) -> None:
+        """Each band row's delivery by every day end (the link's capacity, less its outages,
+        over the phases in which anything moved) and what its flows owed in all."""
+        band = np.flatnonzero(self.in_band)  # positions
+        m = band.size
+        rows = self.rows[band]
+        times = self.times
+        n_days = times.size
+        owed = self.got[band] + np.where(self.state[band] == _MOVING, self.rem[band], 0.0)
+        np.add.at(self.needed_out, rows, owed.sum(axis=1))
+        if not self.busy or not n_days:
+            return
+        which = np.searchsorted(band, np.concatenate([b[0] for b in self.busy]))
+        t0 = np.concatenate([b[1] for b in self.busy])
+        t1 = np.concatenate([b[2] for b in self.busy])
+        zero = _Segment(np.zeros(m), np.zeros(m), np.zeros(m))
+        down = None if self.down is None else self.down.take(band)
+        at_days = _moved_days(self.curve, zero, down, times) * self.scale[band, None]  # C'(day)
+        ends = np.concatenate([t0, t1])
+        owner = np.concatenate([which, which])
+        zero_e = _Segment(np.zeros(ends.size), np.zeros(ends.size), np.zeros(ends.size))
+        d = None if down is None else down.take(owner)
+        at_ends = _moved(self.curve, zero_e, d, ends) * self.scale[band][owner]
+        c0, c1 = at_ends[: t0.size], at_ends[t0.size :]
+        first = np.searchsorted(times, t0, side="left")
+        last = np.maximum(np.searchsorted(times, t1, side="left"), first)
+        width = n_days + 1
+        a = np.zeros(m * width)
+        b = np.zeros(m * width)
+        np.add.at(a, which * width + first, 1.0)
+        np.add.at(a, which * width + last, -1.0)
+        np.add.at(b, which * width + first, -c0)
+        np.add.at(b, which * width + last, c1)
+        a_days = np.cumsum(a.reshape(m, width), axis=1)[:, :n_days]
+        b_days = np.cumsum(b.reshape(m, width), axis=1)[:, :n_days]
+        np.add.at(self.delivered_out, rows, np.maximum(a_days * at_days + b_days, 0.0))
