@@ -304,7 +304,8 @@ class PlanOutcome:
     runs: int  # simulations made (batch runs or full runs)
     variables: int  # the largest programme's size
     constraints: int
-    milp_seconds: float  # every programme solved, in total
+    milp_seconds: float  # the plan's programmes (one per programme-wide subset)
+    frontier_seconds: float = 0.0  # the frontier's programmes
     note: str = ""
 
 
@@ -869,7 +870,7 @@ def make_plan(
     crews = {k: o.crew.capacity for k, o in options.items() if o.crew is not None}
     note = ""
     variables = constraints = 0
-    seconds = 0.0
+    seconds = frontier_seconds = 0.0
     frontier: list[FrontierPoint] = []
     if _separable_everywhere(planner):
         method = EXACT
@@ -894,7 +895,7 @@ def make_plan(
         seen: set[tuple[float, int]] = set()
         for b in sorted(budgets):
             point, v, c, s = _best(evaluated, crews, alpha, b, False)
-            seconds += s
+            frontier_seconds += s
             if point is None:
                 continue
             ords = [point.evaluated.ordinals[o][k] for o, k in enumerate(point.selection.chosen)]
@@ -966,7 +967,7 @@ def make_plan(
         method, alpha, joint, budget, tuple(rows), tuple(taken), total, met, in_time, len(orgs),
         chance, _joint(fresh_ords, orgs), fresh_in_time, fresh, p80, tuple(frontier),
         tuple(assignment_text(k, v) for k, v in pairs), n, seed, planner.runs, variables,
-        constraints, seconds, note,
+        constraints, seconds, frontier_seconds, note,
     )  # fmt: skip
 
 
