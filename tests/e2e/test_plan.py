@@ -28,9 +28,12 @@ links:
   disk: {shipment: {capacity: 1 TB, turnaround: {low: 2 days, likely: 6 days, high: 20 days}},
          per_flow: true, lead_time: {low: 1 week, likely: 3 weeks, high: 6 weeks}}
 flows:
-  - {name: A, source: a, target: t, volume: {low: 20 GB, likely: 40 GB, high: 70 GB}, links: [capped]}
-  - {name: B, source: b, target: t, volume: {low: 10 GB, likely: 30 GB, high: 60 GB}, links: [capped]}
-  - {name: C, source: c, target: t, volume: {low: 15 GB, likely: 35 GB, high: 50 GB}, links: [capped]}
+  - {name: A, source: a, target: t, links: [capped],
+     volume: {low: 20 GB, likely: 40 GB, high: 70 GB}}
+  - {name: B, source: b, target: t, links: [capped],
+     volume: {low: 10 GB, likely: 30 GB, high: 60 GB}}
+  - {name: C, source: c, target: t, links: [capped],
+     volume: {low: 15 GB, likely: 35 GB, high: 50 GB}}
 options:
   - name: wire
     each: organisation
@@ -175,7 +178,7 @@ def test_plan_yaml_runs_and_gives_the_plans_figures(tmp_path: Path) -> None:
     # disks and the cap dearer than wiring
     text = text.replace("    cost: 20\n", "    cost: 200\n").replace("cost: 45", "cost: 450")
     path = _write(tmp_path, text)
-    code, stdout, stderr = invoke("plan", str(path), "-n", "80", "--seed", "3", "--out",
+    code, _, stderr = invoke("plan", str(path), "-n", "80", "--seed", "3", "--out",
                                   str(tmp_path / "out"), "--budget", "60")  # fmt: skip
     assert code == 0, stderr
     plan = {r["organisation"]: r for r in read_csv(tmp_path / "out" / "plan.csv")}
@@ -235,8 +238,8 @@ BAD = {
                     "options[3].set.\"flows[{flow}].volume\": {flow} stands for"),
     "no link": ("  - name: c2\n    set: {links.nolink.daily_cap: 2 GB}\n    cost: 1\n",
                 "options[3].set.\"links.nolink.daily_cap\": there is no link 'nolink'"),
-    "bad link": ("  - name: c2\n    each: organisation\n    set: {\"flows[{flow}].links\": [wird]}\n"
-                 "    cost: 1\n",
+    "bad link": ("  - name: c2\n    each: organisation\n"
+                 "    set: {\"flows[{flow}].links\": [wird]}\n    cost: 1\n",
                  "options[3].set.\"flows[{flow}].links\": applied to 'A', flows[0].links[0]: "
                  "undefined link 'wird'"),
     "bad value": ("  - name: c2\n    set: {links.capped.daily_cap: 2 parsecs}\n    cost: 1\n",
@@ -286,9 +289,9 @@ def test_bad_plan_arguments_exit_2(tmp_path: Path) -> None:
 
 def test_target_reads_as_the_chance(tmp_path: Path) -> None:
     path = _write(tmp_path, SMALL)
-    code, stdout_a, _ = invoke("plan", str(path), "-n", "30", "--target", "P80 < go_live",
+    code, _, _ = invoke("plan", str(path), "-n", "30", "--target", "P80 < go_live",
                                "--out", str(tmp_path / "a"))  # fmt: skip
-    code_b, stdout_b, _ = invoke("plan", str(path), "-n", "30", "--chance", "0.8",
+    code_b, _, _ = invoke("plan", str(path), "-n", "30", "--chance", "0.8",
                                  "--out", str(tmp_path / "b"))  # fmt: skip
     assert code == code_b == 0
     assert (tmp_path / "a" / "plan.csv").read_text() == (tmp_path / "b" / "plan.csv").read_text()
@@ -301,7 +304,7 @@ def test_a_flows_own_go_live_judges_its_organisation(tmp_path: Path) -> None:
     text = SMALL.split("  - name: disks")[0].replace(
         "{low: 15 GB, likely: 35 GB, high: 50 GB}", "35 GB"
     )
-    own = text.replace("35 GB, links: [capped]}", "35 GB, links: [capped], go_live: 2025-09-01}")
+    own = text.replace("volume: 35 GB}", "volume: 35 GB, go_live: 2025-09-01}")
     for name, scenario, option, p80 in (("own", own, "", "2025-07-18"), ("all", text, "wire", "")):
         path = _write(tmp_path, scenario, f"{name}.yaml")
         code, _, stderr = invoke("plan", str(path), "-n", "30", "--out", str(tmp_path / name))
