@@ -371,9 +371,9 @@ def separable(scenario: Scenario) -> bool:
         if any(org_of[a] != flow.organisation_name for a in flow.after):
             return False
         names = [*flow.links]
-        names += [scenario.links[n].fallback for n in flow.links if scenario.links[n].fallback]
+        names += [str(scenario.links[n].fallback) for n in flow.links if scenario.links[n].fallback]
         for name in names:
-            if name is None or scenario.links[name].per_flow:
+            if scenario.links[name].per_flow:
                 continue
             if owner.setdefault(name, flow.organisation_name) != flow.organisation_name:
                 return False
@@ -565,8 +565,7 @@ def _combos(planner: Planner, taken: set[str]) -> list[Applied]:
             if not _groups_ok(names, options, taken):
                 continue
             eligible = [org for org in planner.orgs
-                        if all(options[n].flows is None or org.name in options[n].flows
-                               for n in names)]  # type: ignore[operator]  # fmt: skip
+                        if _eligible(planner, org, Applied(names))]  # fmt: skip
             if not eligible:
                 continue
             crewed = [n for n in names if options[n].crew is not None]
@@ -577,10 +576,8 @@ def _combos(planner: Planner, taken: set[str]) -> list[Applied]:
 
 
 def _eligible(planner: Planner, org: Organisation, applied: Applied) -> bool:
-    return all(
-        planner.options[n].flows is None or org.name in planner.options[n].flows  # type: ignore[operator]
-        for n in applied.options
-    )
+    """Whether every option of ``applied`` may apply to ``org`` (its ``flows``)."""
+    return all(org.name in (planner.options[n].flows or (org.name,)) for n in applied.options)
 
 
 def _evaluate_exact(planner: Planner, alpha: float) -> list[_Evaluated]:
@@ -591,7 +588,7 @@ def _evaluate_exact(planner: Planner, alpha: float) -> list[_Evaluated]:
     start = planner.scenario.start.date()
     out = []
     for subset in _subsets(programme, options):
-        taken = {options[n].group for n in subset if options[n].group is not None}
+        taken = {str(options[n].group) for n in subset if options[n].group is not None}
         cost = sum(options[n].cost for n in subset)
         base = planner.run(planner.scenario_of(planner.assignments(subset, {})))
         evaluated = _Evaluated(subset, cost, [], [], [])
@@ -744,7 +741,7 @@ class _Heuristic:
             for org in self.planner.orgs:
                 mine = state.of(org.name)
                 names = (*mine.options, name)
-                taken = {options[n].group for n in state.programme if options[n].group}
+                taken = {str(options[n].group) for n in state.programme if options[n].group}
                 if name in mine.options or not _groups_ok(names, options, taken):
                     continue
                 if option.flows is not None and org.name not in option.flows:
@@ -953,15 +950,15 @@ def make_plan(
         int(in_time_ordinals(f, org.go_live).sum()) >= need
         for f, org in zip(fresh_ords, orgs, strict=True)
     )
-    names = tuple(sorted({*taken, *(k for a in applied.values() for k in a.options)}))
+    every = tuple(sorted({*taken, *(k for a in applied.values() for k in a.options)}))
     marked = False
-    for i, point in enumerate(frontier):
-        if not marked and abs(point.cost - total) < 1e-6 and point.in_time == in_time:
-            frontier[i] = replace(point, recommended=True)
+    for i, entry in enumerate(frontier):
+        if not marked and abs(entry.cost - total) < 1e-6 and entry.in_time == in_time:
+            frontier[i] = replace(entry, recommended=True)
             marked = True
     if not marked:
         frontier.append(FrontierPoint(total if budget is None else budget, total, in_time,
-                                      len(orgs), chance, p80, True, names))  # fmt: skip
+                                      len(orgs), chance, p80, True, every))  # fmt: skip
         frontier.sort(key=lambda p: (p.cost, p.in_time))
     return PlanOutcome(
         method, alpha, joint, budget, tuple(rows), tuple(taken), total, met, in_time, len(orgs),
