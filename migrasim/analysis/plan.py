@@ -139,10 +139,13 @@ def select(
     budget: float | None = None,
     joint: bool = False,
     time_limit: float = 60.0,
+    at_least: int | None = None,
 ) -> Selection | None:
     """The plan on these draws (see the module docstring), or ``None`` when no plan reaches a
-    joint chance of ``alpha``. ``choices[o]`` lists organisation ``o``'s choices (the first
-    should be "no change"); ``crews`` the capacity per slot of each crewed option."""
+    joint chance of ``alpha`` (or puts ``at_least`` organisations in time). ``choices[o]``
+    lists organisation ``o``'s choices (the first should be "no change"); ``crews`` the
+    capacity per slot of each crewed option. ``at_least`` (not joint): the cheapest plan with
+    at least that many organisations in time (a point of the frontier)."""
     started = time.perf_counter()
     index = [(o, c) for o, org in enumerate(choices) for c in range(len(org))]
     n = len(index)
@@ -175,12 +178,18 @@ def select(
     if budget is not None:
         base.add(range(width), cost, -np.inf, float(budget))
     upper = np.ones(width)
-    if not joint:
-        if budget is None and all(
+    if not joint and at_least is not None:
+        base.add(range(width), meets, float(at_least), np.inf)
+    elif not joint:
+        everyone = budget is None and all(
             any(meets[k] for k, (oo, _) in enumerate(index) if oo == o) for o in range(len(choices))
-        ):
-            upper[:n] = meets[:n]  # every organisation in time: only its in-time choices
-        else:  # as many organisations in time as can be (within the budget), then the cost
+        )
+        if everyone:  # every organisation in time: only its in-time choices, if crews allow
+            only = upper.copy()
+            only[:n] = meets[:n]
+            everyone = base.solve(cost, only, time_limit) is not None
+            upper = only if everyone else upper
+        if not everyone:  # as many organisations in time as can be (within the budget)
             most = base.solve(-meets, upper, time_limit)
             assert most is not None  # "no change" for everyone is always feasible
             base.add(range(width), meets, float(meets @ most), np.inf)
@@ -213,10 +222,6 @@ their links), or greedy then local search with full runs (flows share a link).""
 
 HEURISTIC_RUNS = 2000
 """Most full runs the heuristic makes (it says so when it stops there)."""
-
-FRONTIER_STEPS = 20
-"""Budgets between 0 and the cost of everything the frontier tries, besides the plans' own
-costs."""
 
 
 @dataclass(frozen=True)
@@ -633,11 +638,12 @@ class _Pick:
 
 def _best(
     evaluated: Sequence[_Evaluated], crews: Mapping[str, int], alpha: float,
-    budget: float | None, joint: bool,
+    budget: float | None, joint: bool, at_least: int | None = None,
 ) -> tuple[_Pick | None, int, int, float]:  # fmt: skip
     """The best plan over the programme-wide subsets: the most organisations in time (or
-    the joint chance), then the least cost, then the least total P80; with the largest
-    programme's size and the seconds spent."""
+    the joint chance), then the least cost, then the least total P80 (``at_least``: the
+    cheapest with at least that many in time); with the largest programme's size and the
+    seconds spent."""
     best: _Pick | None = None
     variables = constraints = 0
     seconds = 0.0
@@ -645,16 +651,21 @@ def _best(
         left = None if budget is None else budget - ev.cost
         if left is not None and left < -1e-9:
             continue
-        selection = select(ev.choices, crews, alpha, left, joint)
+        selection = select(ev.choices, crews, alpha, left, joint, at_least=at_least)
         if selection is None:
             continue
         variables = max(variables, selection.variables)
         constraints = max(constraints, selection.constraints)
         seconds += selection.seconds
         pick = _Pick(ev, selection)
-        if best is None or pick.key(joint) < best.key(joint):
+        if best is None or _order(pick, joint, at_least) < _order(best, joint, at_least):
             best = pick
     return best, variables, constraints, seconds
+
+
+def _order(pick: _Pick, joint: bool, at_least: int | None) -> tuple[float, ...]:
+    key = pick.key(joint)
+    return (key[1], key[0], key[2]) if at_least is not None else key
 
 
 def _programme_p80(ordinals: Sequence[np.ndarray]) -> date | None:
@@ -882,31 +893,20 @@ def make_plan(
         taken = pick.evaluated.programme
         applied = {org.name: pick.evaluated.applied[o][c]
                    for o, (org, c) in enumerate(zip(orgs, chosen, strict=True))}  # fmt: skip
-        everything = sum(options[p].cost for p in programme) + sum(
-            max(ch.cost for ch in org_choices) for org_choices in evaluated[0].choices
-        )
-        budgets = {0.0, float(everything), pick.cost}
-        budgets |= {everything * k / FRONTIER_STEPS for k in range(1, FRONTIER_STEPS)}
-        if budget is not None:
-            budgets.add(budget)
-        seen: set[tuple[float, int]] = set()
-        for b in sorted(budgets):
-            point, v, c, s = _best(evaluated, crews, alpha, b, False)
+        for k in range(len(orgs) + 1):  # the frontier: the cheapest plan for each count
+            point, _, _, s = _best(evaluated, crews, alpha, None, False, at_least=k)
             frontier_seconds += s
             if point is None:
-                continue
-            ords = [point.evaluated.ordinals[o][k] for o, k in enumerate(point.selection.chosen)]
-            key = (round(point.cost, 6), point.selection.in_time)
-            if key in seen:
-                continue
-            seen.add(key)
-            names = {nm for o, k in enumerate(point.selection.chosen)
-                     for nm in point.evaluated.applied[o][k].options}  # fmt: skip
+                break
+            ords = [point.evaluated.ordinals[o][c] for o, c in enumerate(point.selection.chosen)]
+            names = {nm for o, c in enumerate(point.selection.chosen)
+                     for nm in point.evaluated.applied[o][c].options}  # fmt: skip
             frontier.append(FrontierPoint(
-                b, point.cost, point.selection.in_time, len(orgs), _joint(ords, orgs),
+                point.cost, point.cost, point.selection.in_time, len(orgs), _joint(ords, orgs),
                 _programme_p80(ords), False,
                 tuple(sorted({*point.evaluated.programme, *names})),
             ))  # fmt: skip
+        frontier = _efficient(frontier)
     else:
         method = HEURISTIC
         search = _Heuristic(planner, alpha, budget, joint)
