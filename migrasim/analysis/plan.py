@@ -893,11 +893,13 @@ def make_plan(
         taken = pick.evaluated.programme
         applied = {org.name: pick.evaluated.applied[o][c]
                    for o, (org, c) in enumerate(zip(orgs, chosen, strict=True))}  # fmt: skip
-        for k in range(len(orgs) + 1):  # the frontier: the cheapest plan for each count
+        k = 0
+        while k <= len(orgs):  # the frontier: the cheapest plan for each count in time
             point, _, _, s = _best(evaluated, crews, alpha, None, False, at_least=k)
             frontier_seconds += s
             if point is None:
                 break
+            k = point.selection.in_time + 1
             ords = [point.evaluated.ordinals[o][c] for o, c in enumerate(point.selection.chosen)]
             names = {nm for o, c in enumerate(point.selection.chosen)
                      for nm in point.evaluated.applied[o][c].options}  # fmt: skip
