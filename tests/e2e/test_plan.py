@@ -314,3 +314,21 @@ def test_a_flows_own_go_live_judges_its_organisation(tmp_path: Path) -> None:
         assert float(rows["C"]["prob_by_go_live"]) >= 0.8
         if p80:
             assert rows["C"]["p80"] == p80
+
+
+def test_the_report_says_what_it_would_take_in_both_languages(tmp_path: Path) -> None:
+    path = _write(tmp_path, SMALL)
+    for lang, title, budget in (
+        ("en", "What it would take", "What each budget buys"),
+        ("cy", "Beth fyddai ei angen", "Beth a brynir am bob cyllideb"),
+    ):
+        out = tmp_path / lang
+        code, stdout, stderr = invoke("plan", str(path), "-n", "20", "--lang", lang,
+                                      "--out", str(out))  # fmt: skip
+        assert code == 0, stderr
+        report = (out / "report.html").read_text(encoding="utf-8")
+        assert title in report
+        assert budget in report
+        assert {"plan.csv", "frontier.csv", "frontier.png", "plan.yaml", "report.html",
+                "summary.xlsx"} <= {p.name for p in out.iterdir()}  # fmt: skip
+    assert "Cyfanswm y gost: " in stdout
