@@ -45,6 +45,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from migrasim.analysis.experiment import run_scenario
+from migrasim.analysis.sampling import has_uncertainty
 from migrasim.core.rules import completion_days, in_time_ordinals, quantile_rank
 from migrasim.errors import N_, Problem, ScenarioError
 from migrasim.scenario.overrides import apply_override, key_path_problem
@@ -817,13 +818,11 @@ class _Heuristic:
         return out
 
 
-def _separable_everywhere(planner: Planner) -> bool:
-    """Whether organisations stay alone on their links with no option, every programme-wide
-    option, and each per-organisation option applied to every organisation it may."""
+def _variants(planner: Planner) -> list[Scenario]:
+    """The scenario with no option, with every programme-wide option, and with each
+    per-organisation option applied to every organisation it may (slot 1 when crewed)."""
     options = planner.options
     programme = tuple(n for n, o in options.items() if o.each is None)
-    if not separable(planner.scenario):
-        return False
     plans: list[tuple[tuple[str, ...], dict[str, Applied]]] = [(programme, {})]
     for name, option in options.items():
         if option.each is None:
@@ -832,7 +831,7 @@ def _separable_everywhere(planner: Planner) -> bool:
         applied = Applied((name,), slots)
         plans.append(((), {org.name: applied for org in planner.orgs
                            if _eligible(planner, org, applied)}))  # fmt: skip
-    return all(separable(planner.scenario_of(planner.assignments(*p))) for p in plans)
+    return [planner.scenario, *(planner.scenario_of(planner.assignments(*p)) for p in plans)]
 
 
 def assignment_text(key: str, value: Any) -> str:
@@ -872,15 +871,20 @@ def make_plan(
             [Problem("--budget", N_("must be 0 or more, got %(value)s", value=repr(budget)),
                      N_("e.g. 250000"))]
         )  # fmt: skip
-    n = replications or scenario.replications or 1000
-    planner = Planner(data, source, scenario, n, seed, execution)
+    planner = Planner(data, source, scenario, replications or scenario.replications or 1,
+                      seed, execution)  # fmt: skip
+    variants = _variants(planner)
+    if replications is None and scenario.replications is None:
+        # as run: 1,000 replications when anything is uncertain (here: with any option)
+        planner.replications = 1000 if any(has_uncertainty(v) for v in variants) else 1
+    n = planner.replications
     orgs = planner.orgs
     crews = {k: o.crew.capacity for k, o in options.items() if o.crew is not None}
     note = ""
     variables = constraints = 0
     seconds = frontier_seconds = 0.0
     frontier: list[FrontierPoint] = []
-    if _separable_everywhere(planner):
+    if all(separable(v) for v in variants):
         method = EXACT
         evaluated = _evaluate_exact(planner, alpha)
         pick, variables, constraints, seconds = _best(evaluated, crews, alpha, budget, joint)
