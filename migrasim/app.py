@@ -931,7 +931,8 @@ def plan(
             f"The plan migrasim plan chose ({command}):",
             f"  {outcome.cost:,.2f} in all; organisations in time: {outcome.in_time} of "
             f"{outcome.organisations}; chance every organisation makes its go-live: "
-            f"{outcome.chance:.1%} on the plan's draws, {outcome.fresh_chance:.1%} on fresh ones.",
+            f"{outcome.chance:.1%} on the plan's draws, {outcome.fresh_chance:.1%} on fresh ones "
+            f"(method: {outcome.method}).",
             "  Its changes, as --set takes them:",
             *(f"    {a}" for a in outcome.assignments),
             "",

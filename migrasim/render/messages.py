@@ -629,5 +629,8 @@ PLAN: dict[str, str] = {
     "chart_y": N_("Chance that every organisation makes its go-live"),
     "chart_line": N_("best plan for each budget"),
     "chart_recommended": N_("recommended plan: %(cost)s, %(chance)s"),
-    "chart_note": N_("Each point: the plan that puts the most organisations in time for its cost"),
+    "chart_note": N_(
+        "Each point: the cheapest plan that puts that many organisations in time (each with "
+        "the plan's chance of its own go-live)"
+    ),
 }

@@ -173,6 +173,6 @@ def frontier_figure(outcome: PlanOutcome, name: str, t: Translator) -> Any:
     ax.set_ylabel(fill(t, PLAN["chart_y"]))
     ax.grid(color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper left", frameon=False)
     _titles(ax, fill(t, PLAN["chart_title"], name=name), [fill(t, PLAN["chart_note"])])
     return fig
