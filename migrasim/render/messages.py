@@ -116,6 +116,7 @@ EXTRA_TITLES: dict[str, str] = {
     "fix": N_("What would fix it"),
     "progress": N_("Progress against the plan"),
     "plan": N_("What it would take"),
+    "plan_check": N_("How the plan was checked"),
     "frontier": N_("What each budget buys"),
 }
 
@@ -617,6 +618,8 @@ PLAN: dict[str, str] = {
     "frontier_row": N_("%(cost)s: %(k)s of %(n)s, %(chance)s, %(p80)s%(mark)s"),
     "recommended_mark": N_("  <- recommended"),
     "nothing": N_("no change"),
+    "check_inside": N_("On the draws the plan was chosen on (%(n)s replications, seed %(seed)s)"),
+    "check_fresh": N_("On fresh, independent replications (%(n)s, seed %(seed)s)"),
     "never": N_("never"),
     "slot": N_("slot %(slot)s"),
     "organisation": N_("organisation"),

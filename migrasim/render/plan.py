@@ -15,7 +15,7 @@ from typing import Any
 
 from migrasim.analysis.plan import EXACT, PlanOutcome, PlanRow
 from migrasim.render.i18n import Translator, fill
-from migrasim.render.inputs import ExtraTable
+from migrasim.render.inputs import NEVER, ExtraTable, Value
 from migrasim.render.messages import PLAN
 
 PLAN_COLUMNS = ("organisation", "option", "slot", "cost", "p80", "prob_by_go_live")
@@ -86,19 +86,38 @@ def _options_text(row: PlanRow, t: Translator) -> str:
 
 
 def plan_tables(outcome: PlanOutcome) -> list[ExtraTable]:
-    """The report's and workbook's "What it would take" table (per organisation, then ALL)
-    and what each budget buys."""
+    """The report's and workbook's "What it would take" table (per organisation, then ALL),
+    how the plan was found and its chance on the draws and on fresh ones, and what each
+    budget buys."""
+    from migrasim import errors
+
+    message = errors.N_
+
+    def options(row: PlanRow) -> Value:
+        return " + ".join(row.options) if row.options else message(PLAN["nothing"])
+
+    def day(value: date | None) -> Value:
+        return NEVER if value is None else value
+
     plan = ExtraTable("plan", ("organisation", "option", "slot", "cost", "p80",
                                "prob_by_go_live"), tuple(
-        (r.organisation, " + ".join(r.options), _slots(r), float(r.cost), r.p80, r.prob)
+        (r.organisation, options(r), _slots(r), float(r.cost), day(r.p80), r.prob)
         for r in outcome.rows
+    ))  # fmt: skip
+    n = f"{outcome.replications:,}"
+    method = PLAN["method_exact" if outcome.method == EXACT else "method_heuristic"]
+    check = ExtraTable("plan_check", ("item", "organisations_in_time", "prob_by_go_live"), (
+        (message(method), None, None),
+        (message(PLAN["check_inside"], n=n, seed=outcome.seed), outcome.in_time, outcome.chance),
+        (message(PLAN["check_fresh"], n=n, seed=outcome.fresh_seed), outcome.fresh_in_time,
+         outcome.fresh_chance),
     ))  # fmt: skip
     frontier = ExtraTable("frontier", ("budget", "cost", "organisations_in_time",
                                        "prob_by_go_live", "p80", "recommended"), tuple(
-        (float(p.budget), float(p.cost), p.in_time, p.chance, p.p80, p.recommended)
+        (float(p.budget), float(p.cost), p.in_time, p.chance, day(p.p80), p.recommended)
         for p in outcome.frontier
     ))  # fmt: skip
-    return [plan, frontier]
+    return [plan, check, frontier]
 
 
 def plan_lines(outcome: PlanOutcome, name: str, t: Translator) -> list[str]:
