@@ -44,10 +44,14 @@ def _slots(row: PlanRow) -> str:
 
 
 def _csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """CSV text as every results file is written: a name a spreadsheet would run as a formula
+    is made inert (``render.tables.inert_cell``)."""
+    from migrasim.render.tables import inert_cell
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([[inert_cell(cell) for cell in row] for row in rows])
     return buffer.getvalue()
 
 

@@ -349,3 +349,17 @@ def test_the_report_says_what_it_would_take_in_both_languages(tmp_path: Path) ->
         assert {"plan.csv", "frontier.csv", "frontier.png", "plan.yaml", "report.html",
                 "summary.xlsx"} <= {p.name for p in out.iterdir()}  # fmt: skip
     assert "Cyfanswm y gost: " in stdout
+
+
+def test_names_are_inert_in_plan_csv(tmp_path: Path) -> None:
+    """An organisation or option named like a formula is text in plan.csv and frontier.csv."""
+    text = SMALL.replace("name: A,", 'name: "=A1+1",').replace("name: wire", 'name: "@wire"')
+    text = text.replace("flows: [A, C]", 'flows: ["=A1+1", C]')
+    path = _write(tmp_path, text)
+    code, _, stderr = invoke("plan", str(path), "-n", "20", "--out", str(tmp_path / "out"))
+    assert code == 0, stderr
+    rows = read_csv(tmp_path / "out" / "plan.csv")
+    assert rows[0]["organisation"] == "'=A1+1"
+    cells = [c for r in rows for c in r.values()]
+    cells += [c for r in read_csv(tmp_path / "out" / "frontier.csv") for c in r.values()]
+    assert not any(c.startswith(("=", "@", "+")) for c in cells)
