@@ -1,9 +1,14 @@
 """Choosing what to change: the cheapest set of options (and installation slots) that makes
 go-live, on the same simulated draws for every candidate.
 
-Pure: the caller simulates each organisation's completion under each of its *choices* (a set
-of options, each crewed option in a slot) on the same replications, and gives, per choice,
-which replications finish by the organisation's go-live. :func:`select` then solves a
+Two parts. :func:`make_plan` (``migrasim plan``) reads the scenario's ``options``, simulates
+each organisation's completion under each of its *choices* (a set of options, each crewed
+option in a slot) on the same replications and gives, per choice, which replications finish
+by the organisation's go-live: one batch run per programme-wide subset and per choice, applied
+to every organisation at once, when organisations are alone on their links; otherwise a
+heuristic with full runs (greedy by cost per organisation-day saved, then local search). It
+writes crew slots as copies of the link (``not_before``, ``draws_as``), so plan.yaml runs to the
+same figures, and re-checks the plan on fresh replications. :func:`select` (pure) solves a
 sample-average-approximation (SAA) mixed-integer programme with ``scipy.optimize.milp``
 (HiGHS), exact on those draws (Pagnoncelli, Ahmed & Shapiro 2009, "Sample average
 approximation method for chance constrained programming"; Luedtke & Ahmed 2008 for the sample
@@ -24,7 +29,8 @@ The programme (variables ``x[o, c]``, one binary per organisation ``o`` and choi
   done, as many organisations as can be, then the cost); with a budget: maximise the number of
   organisations in time at that cost or less, then minimise the cost;
 - ties are broken by the least total P80 (in days), so a crew's early slots go to the
-  organisations with the most days to save.
+  organisations with the most days to save;
+- ``at_least=k`` (the frontier): the cheapest plan with at least ``k`` organisations in time.
 """
 
 from __future__ import annotations
@@ -244,14 +250,6 @@ class Applied:
 
     def slot(self, option: str) -> int | None:
         return dict(self.slots).get(option)
-
-
-@dataclass(frozen=True)
-class Result:
-    """One organisation's completions under a choice: day ordinals per replication (inf:
-    never)."""
-
-    ordinals: np.ndarray
 
 
 @dataclass(frozen=True)
