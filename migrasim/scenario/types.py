@@ -1624,7 +1624,7 @@ def _option_checks(scenario: Scenario, data: Any) -> list[Problem]:
         if failed:
             continue
         try:
-            parse_scenario(variant)
+            applied = parse_scenario(variant)
         except ScenarioError as exc:
             for inner in exc.problems:
                 problems.append(
@@ -1637,6 +1637,34 @@ def _option_checks(scenario: Scenario, data: Any) -> list[Problem]:
                             problem=inner.problem,
                         ),
                         inner.fix,
+                    )
+                )
+            continue
+        if option.crew is not None:
+            problems += _crew_checks(where, scenario, applied, organisations[org])
+    return problems
+
+
+def _crew_checks(where: str, before: Scenario, after: Scenario, flows: list[str]) -> list[Problem]:
+    """A crew installs each organisation's own copy of a link: the links a crewed option puts
+    on a flow's path must be per-flow (a shared link cannot be in for one organisation and
+    not yet for another)."""
+    old = {f.label: set(f.links) for f in before.flows}
+    problems = []
+    for flow in after.flows:
+        if flow.label not in flows:
+            continue
+        for name in flow.links:
+            if name not in old.get(flow.label, set()) and not after.links[name].per_flow:
+                problems.append(
+                    Problem(
+                        f"{where}.crew",
+                        N_(
+                            "a crew installs each organisation's own copy of a link, and link "
+                            "%(link)s is shared",
+                            link=repr(name),
+                        ),
+                        N_("give the link 'per_flow: true', or remove crew"),
                     )
                 )
     return problems
