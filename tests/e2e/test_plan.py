@@ -270,7 +270,8 @@ BAD = {
     "cost": ("  - name: c2\n    set: {links.capped.daily_cap: 2 GB}\n    cost: -5\n",
              "options[3].cost"),
     "shared crew": ("  - name: c2\n    each: organisation\n"
-                    "    set: {links.shared: {daily_cap: 5 GB}, \"flows[{flow}].links\": [shared]}\n"
+                    "    set: {links.shared: {daily_cap: 5 GB},\n"
+                    "          \"flows[{flow}].links\": [shared]}\n"
                     "    cost: 1\n"
                     "    crew: {capacity: 1, per: 1 week}\n",
                     "options[3].crew: a crew installs each organisation's own copy of a link, "
