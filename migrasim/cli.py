@@ -829,7 +829,8 @@ def serve(
     "--replications",
     "-n",
     type=click.IntRange(min=1),
-    help="Replications every option is judged on (default: the file's, else 1000).",
+    help="Replications every option is judged on (default: the file's, else 1000 when "
+    "anything, or any option, is uncertain, else 1).",
 )
 @SEED
 @WORKERS
