@@ -92,7 +92,7 @@ PLAN = (
     REPORT,
     WORKBOOK,
     Output("plan.csv", "per organisation: the options chosen, crew slot, cost, P80, chance"),
-    Output("frontier.csv", "the cheapest plan for each count of organisations in time: cost, chance"),
+    Output("frontier.csv", "the cheapest plan for each number in time: cost, chance, P80"),
     Output("frontier.png", "chart: cost against the chance of go-live, the plan marked"),
     Output("plan.yaml", "the scenario with the plan's changes, comments kept: migrasim run it"),
     MARKER,
