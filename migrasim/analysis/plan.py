@@ -36,6 +36,7 @@ The programme (variables ``x[o, c]``, one binary per organisation ``o`` and choi
 from __future__ import annotations
 
 import contextlib
+import copy
 import itertools
 import json
 import math
@@ -421,7 +422,7 @@ class Planner:
         pairs: list[tuple[str, Any]] = []
         for name in programme:
             pairs += option_assignments(self.options[name], None)
-        data = self._apply(self.data, pairs)
+        data = self._apply(copy.deepcopy(self.data), pairs)  # changed in place from here on
         copies: set[str] = set()
         for org in self.orgs:
             choice = applied.get(org.name)
@@ -430,49 +431,50 @@ class Planner:
             mine: list[tuple[str, Any]] = []
             for name in choice.options:
                 mine += option_assignments(self.options[name], list(org.flows))
-            after = self._apply(data, mine)
+            before = {flow: _flow_links(data, flow) for flow in org.flows}
+            self._apply(data, mine)
             extra: list[tuple[str, Any]] = []
             for option, slot in choice.slots:
                 crew = self.options[option].crew
                 assert crew is not None
                 when = _duration_text(slot * float(crew.per))
                 for flow in org.flows:
-                    before = _flow_links(data, flow)
-                    now = _flow_links(after, flow)
-                    if not any(n not in before for n in now):
+                    now = _flow_links(data, flow)
+                    if not any(n not in before[flow] for n in now):
                         continue
                     path = []
                     for link in now:
-                        if link in before:
+                        if link in before[flow]:
                             path.append(link)
                             continue
-                        copy = f"{link} slot {slot}"
-                        if copy not in copies:
-                            spec = dict(after["links"][link])
+                        copy_name = f"{link} slot {slot}"
+                        if copy_name not in copies:
+                            spec = dict(data["links"][link])
                             spec["not_before"] = when
                             spec["draws_as"] = spec.get("draws_as") or link
                             spec["description"] = (
                                 f"{link} in crew slot {slot} of {option}: no earlier than "
                                 f"{when} after the start"
                             )
-                            copies.add(copy)
-                            extra.append((f"links.{copy}", spec))
-                        path.append(copy)
+                            copies.add(copy_name)
+                            extra.append((f"links.{copy_name}", spec))
+                        path.append(copy_name)
                     extra.append((f"flows[{flow}].links", path))
             pairs += mine + extra
-            data = self._apply(after, extra)
+            self._apply(data, extra)
         return pairs
 
     def _apply(self, data: Any, pairs: Sequence[tuple[str, Any]]) -> Any:
+        """``data`` (the caller's own copy) with ``pairs`` applied in place."""
         for key, value in pairs:
             try:
-                data = apply_override(data, key, value)
+                data = apply_override(data, key, value, copy_root=False)
             except (KeyError, ValueError) as exc:
                 raise ScenarioError([key_path_problem(key, exc)], self.source) from None
         return data
 
     def scenario_of(self, pairs: Sequence[tuple[str, Any]]) -> Scenario:
-        data = self._apply(self.data, pairs)
+        data = self._apply(copy.deepcopy(self.data), pairs)
         return parse_scenario(data, self.source)
 
     # -- running ------------------------------------------------------------------------------
