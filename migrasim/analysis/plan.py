@@ -228,6 +228,10 @@ EXACT, HEURISTIC = "exact", "heuristic"
 """How the plan was found: the SAA programme on the batch results (organisations alone on
 their links), or greedy then local search with full runs (flows share a link)."""
 
+SLOT_TIE = 1e-4
+"""Days added to a choice's P80 per crew slot in the tie-break: between choices with the same
+P80 the earlier slot is taken (a whole day of P80 always outweighs it)."""
+
 HEURISTIC_RUNS = 2000
 """Most full runs the heuristic makes (it says so when it stops there)."""
 
@@ -615,7 +619,8 @@ def _evaluate_exact(planner: Planner, alpha: float) -> list[_Evaluated]:
                 evaluated.applied[o].append(combo)
                 evaluated.choices[o].append(
                     Choice(combo.options, combo.slots, price,
-                           in_time_ordinals(ords, org.go_live), _p80_days(ords, start))
+                           in_time_ordinals(ords, org.go_live),
+                           _p80_days(ords, start) + SLOT_TIE * sum(s for _, s in combo.slots))
                 )  # fmt: skip
                 evaluated.ordinals[o].append(ords)
         out.append(evaluated)
