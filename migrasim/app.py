@@ -950,7 +950,7 @@ def plan(
         "plan.yaml": plan_yaml,
     }
     title = fill(t, PLAN["chart_title"], name=spec.name)
-    files |= _report_files(path, changes, base, report, {}, command, lang,
-                           plan_tables(outcome), None, title=title)  # fmt: skip
+    files |= _report_files(path, changes, base, report, {"frontier.png": files["frontier.png"]},
+                           command, lang, plan_tables(outcome), None, title=title)  # fmt: skip
     write_files(out, files, force=force, protect=[path])
     return PlanOutput(outcome, spec.name, out)
