@@ -342,9 +342,9 @@ def test_a_flows_own_go_live_judges_its_organisation(tmp_path: Path) -> None:
 
 def test_the_report_says_what_it_would_take_in_both_languages(tmp_path: Path) -> None:
     path = _write(tmp_path, SMALL)
-    for lang, title, budget in (
-        ("en", "What it would take", "What each budget buys"),
-        ("cy", "Beth fyddai ei angen", "Beth a brynir am bob cyllideb"),
+    for lang, title, budget, chart in (
+        ("en", "What it would take", "What each budget buys", "Step chart of the cost"),
+        ("cy", "Beth fyddai ei angen", "Beth a brynir am bob cyllideb", "Siart grisiau o gost"),
     ):
         out = tmp_path / lang
         code, stdout, stderr = invoke("plan", str(path), "-n", "20", "--lang", lang,
@@ -353,6 +353,7 @@ def test_the_report_says_what_it_would_take_in_both_languages(tmp_path: Path) ->
         report = (out / "report.html").read_text(encoding="utf-8")
         assert title in report
         assert budget in report
+        assert chart in report  # the frontier chart, described in the report's language
         assert {"plan.csv", "frontier.csv", "frontier.png", "plan.yaml", "report.html",
                 "summary.xlsx"} <= {p.name for p in out.iterdir()}  # fmt: skip
     assert "Cyfanswm y gost: " in stdout
