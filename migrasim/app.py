@@ -942,15 +942,15 @@ def plan(
         base = run_scenario(planned, outcome.replications, seed, execution, reuse_draws=True)
     report = replace(summarise(base), overrides=tuple(changes),
                      changes=what_changed(path, changes, planned))  # fmt: skip
-    figure = frontier_figure(outcome, spec.name, t)
+    chart = figure_png(frontier_figure(outcome, spec.name, t))
     files: dict[str, str | bytes] = {
         "plan.csv": plan_csv(outcome),
         "frontier.csv": frontier_csv(outcome),
-        "frontier.png": figure_png(figure),
+        "frontier.png": chart,
         "plan.yaml": plan_yaml,
     }
     title = fill(t, PLAN["chart_title"], name=spec.name)
-    files |= _report_files(path, changes, base, report, {"frontier.png": files["frontier.png"]},
+    files |= _report_files(path, changes, base, report, {"frontier.png": chart},
                            command, lang, plan_tables(outcome), None, title=title)  # fmt: skip
     write_files(out, files, force=force, protect=[path])
     return PlanOutput(outcome, spec.name, out)

@@ -53,7 +53,7 @@ from scipy.sparse import coo_matrix
 
 from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.sampling import has_uncertainty
-from migrasim.core.rules import completion_days, in_time_ordinals, quantile_rank
+from migrasim.core.rules import completion_days, go_live_of, in_time_ordinals, quantile_rank
 from migrasim.errors import N_, Problem, ScenarioError
 from migrasim.scenario.overrides import apply_override, key_path_problem
 from migrasim.scenario.types import (
@@ -239,7 +239,7 @@ HEURISTIC_RUNS = 2000
 @dataclass(frozen=True)
 class Organisation:
     """An organisation the plan chooses for: its flows and the go-live it is judged by (the
-    earliest of its flows' own, else the programme's)."""
+    earliest of its flows' go-lives, each its own or else the programme's: ``go_live_of``)."""
 
     name: str
     flows: tuple[str, ...]
@@ -359,8 +359,7 @@ def organisations(scenario: Scenario) -> list[Organisation]:
     by_name = {flow.label: flow for flow in scenario.flows}
     out = []
     for name, flows in organisations_of(scenario).items():
-        dates = [by_name[f].go_live for f in flows if by_name[f].go_live is not None]
-        go_live = min(dates) if dates else scenario.go_live  # type: ignore[type-var]
+        go_live = go_live_of([by_name[f].go_live for f in flows], scenario.go_live)
         if go_live is None:
             raise ScenarioError(
                 [Problem("go_live", N_("the plan needs a go-live date (the programme's, or "
