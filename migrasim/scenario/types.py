@@ -827,8 +827,8 @@ class Scenario(_Model):
         default=None,
         description="inventory file(s) of flows (.csv or .xlsx, one flow per row, header: "
         "source, target, volume and optionally name, records, links, after, start, growth, "
-        "description, organisation; lists separated by ';'), relative to this file; appended "
-        "after 'flows'",
+        "description, organisation, go_live; lists separated by ';'), relative to this file; "
+        "appended after 'flows'",
     )
     seed: int | None = Field(
         default=None, ge=0, le=2**63 - 1, description="random seed (default 0)"

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import copy
 from datetime import date
+from pathlib import Path
 
 from migrasim.analysis.compare import compare_rows
 from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.summary import summarise
 from migrasim.core.rules import Status, go_live_of
+from migrasim.scenario.loader import load_scenario
 from migrasim.scenario.types import parse_scenario
 
 # Mon-Fri at 1 GB a day from Mon 2 Jun 2025: A (10 GB) done Fri 13 Jun, B (40 GB) done Fri
@@ -74,3 +76,18 @@ def test_compare_judges_each_flow_by_its_own_go_live() -> None:
     assert rows[("B", "own")].stats.prob == 1.0
     assert rows[("B", "plain")].stats.prob == 0.0
     assert rows[("ALL", "own")].stats.prob == 0.0
+
+
+def test_an_inventory_gives_a_flows_go_live(tmp_path: Path) -> None:
+    (tmp_path / "inv.csv").write_text(
+        "name,source,target,volume,links,go_live\nA,a,t,10 GB,capped,\n"
+        "B,b,t,40 GB,capped,2025-09-01\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "s.yaml").write_text(
+        "name: inv\nstart: 2025-06-02\ngo_live: 2025-07-01\n"
+        "links: {capped: {daily_cap: 1 GB, per_flow: true}}\nflows_from: inv.csv\n",
+        encoding="utf-8",
+    )
+    spec = load_scenario(tmp_path / "s.yaml")
+    assert [f.go_live for f in spec.flows] == [None, date(2025, 9, 1)]
