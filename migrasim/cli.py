@@ -788,6 +788,88 @@ def serve(
         session.evaluator.close()
 
 
+@cli.command(epilog=_files("plan"))
+@SCENARIO
+@click.option(
+    "--chance",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Chance each organisation must make its own go-live with (default 0.8).",
+)
+@click.option(
+    "--target",
+    help="The same as a target: 'P80 < go_live' (0.8), 'P95 < go_live', 'prob_by_go_live >= 0.9'.",
+)
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0),
+    help="Spend at most this: the plan then puts the most organisations in time.",
+)
+@click.option(
+    "--joint",
+    is_flag=True,
+    help="Ask for the chance that every organisation makes its go-live together, not each.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Results folder (default: results/<scenario file stem>-plan/).",
+)
+@click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@SET
+@click.option(
+    "--replications",
+    "-n",
+    type=click.IntRange(min=1),
+    help="Replications every option is judged on (default: the file's, else 1000 when "
+    "anything, or any option, is uncertain, else 1).",
+)
+@SEED
+@WORKERS
+@SCHEDULER
+@LANG
+@_guarded
+def plan(
+    scenario: Path,
+    chance: float | None,
+    target: str | None,
+    budget: float | None,
+    joint: bool,
+    out: Path | None,
+    force: bool,
+    overrides: tuple[str, ...],
+    replications: int | None,
+    seed: int | None,
+    workers: int | None,
+    scheduler: str | None,
+    lang: str,
+) -> None:
+    """Choose the cheapest set of the scenario's options that makes go-live, and their order.
+
+    The options are the scenario's 'options:' (docs/scenario-format.md, "Options"): changes
+    such as hard-wiring an organisation or raising a cap, each with a cost and, where a crew
+    installs them, a limit per period. Every option is judged on the same simulated draws.
+
+    \b
+    Example:
+      migrasim plan scenarios/health_boards_options.yaml
+      migrasim plan scenarios/health_boards_options.yaml --budget 500000
+    """
+    from migrasim import app
+    from migrasim.render.i18n import translator
+    from migrasim.render.plan import plan_lines
+    from migrasim.render.terminal import term
+
+    execution = _execution(workers, scheduler)
+    result = app.plan(
+        scenario, overrides, out, force, replications, seed, execution, lang, chance, target,
+        budget, joint,
+    )  # fmt: skip
+    t = translator(lang)
+    for line in plan_lines(result.outcome, result.name, t):
+        _echo(line)
+    _echo(term(t, "written", folder=result.out))
+
+
 @cli.command(epilog="Writes no files.")
 @SCENARIO
 @SET

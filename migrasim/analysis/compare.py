@@ -19,7 +19,7 @@ import numpy as np
 
 from migrasim.analysis.experiment import Outcome, ordinal_days
 from migrasim.analysis.stats import Z95, DateStats, date_stats
-from migrasim.core.rules import in_time_ordinals, quantile_rank
+from migrasim.core.rules import go_live_of, in_time_ordinals, quantile_rank
 
 BOOTSTRAP = 400
 
@@ -175,6 +175,13 @@ def _round_interval(interval: Interval, digits: int) -> Interval:
     )
 
 
+def _go_live(outcome: Outcome, flow: str) -> date | None:
+    """The go-live a flow is judged by in a scenario (its own, else the programme's); the
+    programme's for ``ALL``."""
+    own = [f.go_live for f in outcome.scenario.flows if f.label == flow]
+    return go_live_of(own[:1], outcome.scenario.go_live) if own else outcome.scenario.go_live
+
+
 def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[CompareRow]:
     """Per flow (present in every scenario) and ``ALL``: each scenario's P-dates and chance,
     and its difference from the first scenario with 95 % intervals (paired)."""
@@ -183,11 +190,11 @@ def compare_rows(outcomes: list[tuple[str, Outcome]], seed: int) -> list[Compare
     rows: list[CompareRow] = []
     for flow in ["ALL", *shared]:
         base = first.ordinals(flow)
-        go_live = first.scenario.go_live
+        go_live = _go_live(first, flow)
         for label, outcome in outcomes:
             values = base if outcome is first else outcome.ordinals(flow)
             days = ordinal_days(values)
-            stats = date_stats(days, outcome.scenario.go_live, exact=outcome.mc is None)
+            stats = date_stats(days, _go_live(outcome, flow), exact=outcome.mc is None)
             exact = outcome.mc is None
             row = CompareRow(flow, label, stats, exact=exact)
             if label != first_label and len(values) == len(base):

@@ -157,7 +157,7 @@ def draw_block(
         per_flow["d"].append(_draw(streams, scenario, delay, f"{key}.rejection.delay", 0.0))
     per_link: dict[str, list[np.ndarray]] = {k: [] for k in ("bw", "cap", "rr", "dr", "av", "ta")}
     for i, (name, link) in enumerate(scenario.links.items()):
-        key = f"links[{name}]"
+        key = f"links[{link.draws_as or name}]"
         bw = _draw(streams, scenario, link.bandwidth, f"{key}.bandwidth", INF)
         eff = _draw(streams, scenario, link.efficiency, f"{key}.efficiency", 1.0)
         per_link["bw"].append(np.where(bw < INF, bw * eff, INF))
@@ -169,7 +169,10 @@ def draw_block(
             _draw(streams, scenario, link.daily_records, f"{key}.daily_records", INF)
         )
         if link.lead_time is not None:
-            per_link["av"].append(_draw(streams, scenario, link.lead_time, f"{key}.lead_time", 0))
+            lead = _draw(streams, scenario, link.lead_time, f"{key}.lead_time", 0)
+            if model.links[i].not_before > -INF:  # a crew's slot: the later of the two
+                lead = np.maximum(lead, model.links[i].not_before)
+            per_link["av"].append(lead)
         else:
             per_link["av"].append(np.full(rows, model.links[i].available))
         turnaround = None if link.shipment is None else link.shipment.turnaround
@@ -213,7 +216,7 @@ def _outages(
             planned = list(compiled.planned)
             if spec is not None and spec.mtbf is not None and spec.mttr is not None:
                 where = flow.name if owner >= 0 else "shared"
-                key = f"links[{compiled.name}].outages@{where}"
+                key = f"links[{compiled.stream}].outages@{where}"
                 mtbf = _draw(streams, scenario, spec.mtbf, f"{key}.mtbf", INF)
                 mttr = as_value(spec.mttr)
                 if isinstance(until, dict):  # bounds per row: drawn for this run only

@@ -84,7 +84,7 @@ class Sampler:
         turnaround = []
         for link_model in self.model.links:
             link = link_model.estimates
-            key = f"links[{link_model.name}]"
+            key = f"links[{link_model.stream}]"
             bw = self._draw(link.bandwidth, f"{key}.bandwidth", replication)
             eff = self._draw(link.efficiency, f"{key}.efficiency", replication)
             bandwidth.append(bw * eff if bw < INF else INF)
@@ -94,7 +94,8 @@ class Sampler:
                 self._draw(link.daily_records, f"{key}.daily_records", replication)
             )
             if link.lead_time is not None:
-                available.append(self._draw(link.lead_time, f"{key}.lead_time", replication))
+                lead = self._draw(link.lead_time, f"{key}.lead_time", replication)
+                available.append(max(lead, link_model.not_before))  # a crew's slot: the later
             else:
                 available.append(self.model.links[len(available)].available)
             turnaround.append(self._draw(link.turnaround, f"{key}.turnaround", replication))
@@ -131,7 +132,7 @@ class Sampler:
                 if (link, owner) in down and (link, owner) not in planned:
                     continue  # a shared link already drawn
                 where = flow.name if owner >= 0 else "shared"
-                key = f"links[{model.links[link].name}].outages@{where}"
+                key = f"links[{model.links[link].stream}].outages@{where}"
                 mtbf = self._draw(spec.mtbf, f"{key}.mtbf", replication)
                 mttr = spec.mttr
                 spans = _renewal(self.seed, replication, key, mtbf, mttr, until)

@@ -32,7 +32,15 @@ from migrasim.core.calendar import (
 )
 from migrasim.core.engine import Model
 from migrasim.core.model import NotFinished
-from migrasim.core.rules import DateConverter, Status, days_late, in_time, quantile_rank, status
+from migrasim.core.rules import (
+    DateConverter,
+    Status,
+    days_late,
+    go_live_of,
+    in_time,
+    quantile_rank,
+    status,
+)
 
 
 def summarise(
@@ -49,6 +57,7 @@ def summarise(
     baseline's and the intervals have zero width."""
     model, baseline, mc = outcome.model, outcome.baseline, outcome.mc
     go_live = model.go_live
+    own = _go_lives(outcome)  # each flow's own go-live, else the programme's
     convert = DateConverter(model.clock)
     flows = baseline.flows
     if mc is None:
@@ -79,12 +88,12 @@ def summarise(
         _summary(
             flow.name, flow.source, flow.target, flow.volume_bytes,
             flow.delivered_bytes + flow.remaining_bytes, _local(clock, flow.started_s),
-            moments[i], finish_days[i], date_stats(per_flow[i], go_live, exact), common[i],
-            shares[i], flow.reason, go_live, exact, organisation_of[i],
+            moments[i], finish_days[i], date_stats(per_flow[i], own[i], exact), common[i],
+            shares[i], flow.reason, own[i], exact, organisation_of[i],
         )
         for i, flow in enumerate(flows)
     ]  # fmt: skip
-    organisations = organisation_summaries(summaries, per_flow, go_live, exact)
+    organisations = organisation_summaries(summaries, per_flow, go_live, exact, own)
     # The programme completes with its last flow; that flow's bottleneck is the critical one.
     finish_times = [f.finished_s for f in flows]
     if all(t is not None for t in finish_times):
@@ -123,6 +132,13 @@ def summarise(
     )
 
 
+def _go_lives(outcome: Outcome) -> list[date | None]:
+    """Each flow's go-live (its own ``go_live``, else the programme's), in the model's flow
+    order."""
+    own = {flow.label: flow.go_live for flow in outcome.scenario.flows}
+    return [go_live_of([own.get(f.name)], outcome.model.go_live) for f in outcome.model.flows]
+
+
 def _organisation_of(outcome: Outcome) -> list[str]:
     """Each flow's organisation (the scenario's ``organisation:``, by default the flow's
     name), in the model's flow order."""
@@ -143,6 +159,7 @@ def organisation_summaries(
     per_flow: Sequence[Sequence[date | None]],
     go_live: date | None,
     exact: bool,
+    own: Sequence[date | None] | None = None,
 ) -> tuple[FlowSummary, ...]:
     """One record per organisation, in the order of its first flow (``flows[i].organisation``
     names it; ``per_flow[i]`` is flow i's completion date per replication). An organisation
@@ -164,14 +181,15 @@ def organisation_summaries(
         last = rows[ends.index(end)]  # the last to finish, or the first that never does
         starts = [r.start for r in rows if r.start is not None]
         days = organisation_days([per_flow[i] for i in indices])
+        judged = go_live if own is None else go_live_of([own[i] for i in indices], None)
         out.append(
             _summary(
                 name, _common(r.source for r in rows), _common(r.target for r in rows),
                 sum(r.volume_bytes for r in rows), sum(r.total_bytes for r in rows),
                 min(starts) if starts else None, end,
                 None if end is None else last.baseline_completed_on,
-                date_stats(days, go_live, exact), last.bottleneck, last.bottleneck_share,
-                last.never_reason, go_live, exact, name,
+                date_stats(days, judged, exact), last.bottleneck, last.bottleneck_share,
+                last.never_reason, judged, exact, name,
             )
         )  # fmt: skip
     return tuple(out)

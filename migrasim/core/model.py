@@ -16,6 +16,7 @@ Pure: no I/O, no randomness.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -99,6 +100,14 @@ class LinkModel:
     fallback: int  # link used until available, -1 if none
     estimates: LinkEstimates
     shipment: ShipmentModel | None = None  # shipped media instead of a network (None: network)
+    draws_as: str | None = None  # the link whose random streams it draws on (None: its own)
+    not_before: SimTime = -math.inf  # not usable before this (a crew's slot), whatever the lead
+
+    @property
+    def stream(self) -> str:
+        """The name its random inputs are keyed by: ``links[NAME].lead_time`` (a copy of a
+        link, ``draws_as``, draws on the original's streams)."""
+        return self.draws_as or self.name
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ flow reads the same (in time or late, by how many days, on track or at risk) eve
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date, timedelta
 from enum import Enum
 
@@ -27,6 +28,15 @@ def in_time(completed_on: date | None, go_live: date) -> bool:
     """Whether a completion date is in time: "by go-live" means a date *before* go-live;
     ``None`` (never completes) is never in time."""
     return completed_on is not None and completed_on < go_live
+
+
+def go_live_of(own: Sequence[date | None], programme: date | None) -> date | None:
+    """The go-live a flow, or an organisation of flows, is judged by: the earliest of its
+    flows' go-lives, each the flow's own ``go_live`` (a cohort's date) or else the
+    programme's. ``None``: no go-live at all."""
+    dates = [programme if d is None else d for d in own]
+    known = [d for d in dates if d is not None]
+    return min(known) if known else None
 
 
 def in_time_ordinals(ordinals: np.ndarray, go_live: date) -> np.ndarray:

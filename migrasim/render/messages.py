@@ -22,6 +22,7 @@ __all__ = [
     "COMPARE",
     "EXTRA_TITLES",
     "NEVER_REASONS",
+    "PLAN",
     "SHEET_NAMES",
     "TERMINAL",
     "TERMINAL_COUNTS",
@@ -100,6 +101,12 @@ COLUMN_LABELS: dict[str, str] = {
     "p80_move_days": N_("P80 moved (days, + later)"),
     "part": N_("What moved the date"),
     "days": N_("Days (+ later)"),
+    "option": N_("Options"),
+    "slot": N_("Crew slot"),
+    "cost": N_("Cost"),
+    "budget": N_("Budget"),
+    "organisations_in_time": N_("Organisations in time"),
+    "recommended": N_("Recommended"),
 }
 
 #: Headings of the report's extra tables (and their workbook sheets), by table key.
@@ -114,6 +121,9 @@ EXTRA_TITLES: dict[str, str] = {
     "progress": N_("Progress against the plan"),
     "forecast_history": N_("Forecast history"),
     "what_moved": N_("What moved the P80"),
+    "plan": N_("What it would take"),
+    "plan_check": N_("How the plan was checked"),
+    "frontier": N_("What each budget buys"),
 }
 
 #: The workbook's fixed sheets.
@@ -644,4 +654,73 @@ BOARD: dict[str, str] = {
     "mbits": N_("%(n)s Mbit/s"),
     "records_s": N_("%(n)s records/s"),
     "records_day": N_("%(n)s records a day"),
+}
+
+
+#: ``migrasim plan``: the terminal's lines and the frontier chart (render/plan.py).
+PLAN: dict[str, str] = {
+    "header": N_(
+        "%(name)s: the cheapest plan with which every organisation makes its own go-live with a "
+        "chance of at least %(chance)s (%(n)s replications, seed %(seed)s)"
+    ),
+    "header_joint": N_(
+        "%(name)s: the cheapest plan with which every organisation makes its go-live together "
+        "with a chance of at least %(chance)s (%(n)s replications, seed %(seed)s)"
+    ),
+    "header_budget": N_(
+        "%(name)s: within a budget of %(budget)s, the plan that puts the most organisations in "
+        "time with a chance of at least %(chance)s (%(n)s replications, seed %(seed)s)"
+    ),
+    "method_exact": N_(
+        "Method: exact on these draws. Every organisation is alone on its links, so each "
+        "option (and crew slot) was simulated once for all of them on the same draws, and a "
+        "chance-constrained integer programme (sample average approximation, HiGHS) chose."
+    ),
+    "method_heuristic": N_(
+        "Method: heuristic. Flows of different organisations share a link, so options cannot "
+        "be judged one organisation at a time: greedy by cost per organisation-day saved, then "
+        "local search, every candidate plan a full simulation on the same draws."
+    ),
+    "total": N_("Total cost: %(cost)s"),
+    "in_time": N_("Organisations in time: %(k)s of %(n)s"),
+    "programme_options": N_("For the whole programme: %(options)s"),
+    "check": N_(
+        "Chance that every organisation makes its go-live: %(inside)s on the draws the plan "
+        "was chosen on, %(fresh)s on %(n)s fresh replications (seed %(seed)s)"
+    ),
+    "not_met": N_(
+        "No plan with these options puts every organisation in time; this one puts the most "
+        "in time at the least cost."
+    ),
+    "joint_not_met": N_(
+        "No plan with these options reaches that chance; this one puts the most organisations "
+        "in time at the least cost."
+    ),
+    "runs_cap": N_("The heuristic stopped after %(n)s simulations; the plan may not be the best."),
+    "size": N_(
+        "Programme: %(variables)s variables, %(constraints)s constraints, %(seconds)s s in "
+        "total; %(runs)s simulations"
+    ),
+    "frontier": N_("What each budget buys (cost: organisations in time, chance of all, P80):"),
+    "frontier_row": N_("%(cost)s: %(k)s of %(n)s, %(chance)s, %(p80)s%(mark)s"),
+    "recommended_mark": N_("  <- recommended"),
+    "nothing": N_("no change"),
+    "check_inside": N_("On the draws the plan was chosen on (%(n)s replications, seed %(seed)s)"),
+    "check_fresh": N_("On fresh, independent replications (%(n)s, seed %(seed)s)"),
+    "never": N_("never"),
+    "slot": N_("slot %(slot)s"),
+    "organisation": N_("organisation"),
+    "options": N_("options"),
+    "cost": N_("cost"),
+    "p80": N_("P80"),
+    "chance": N_("P(by its go-live)"),
+    "chart_title": N_("%(name)s: what it would take"),
+    "chart_x": N_("Cost of the plan"),
+    "chart_y": N_("Chance that every organisation makes its go-live"),
+    "chart_line": N_("best plan for each budget"),
+    "chart_recommended": N_("recommended plan: %(cost)s, %(chance)s"),
+    "chart_note": N_(
+        "Each point: the cheapest plan that puts that many organisations in time (each with "
+        "the plan's chance of its own go-live)"
+    ),
 }

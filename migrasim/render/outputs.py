@@ -102,6 +102,16 @@ TRACK = (
     MARKER,
 )
 
+PLAN = (
+    REPORT,
+    WORKBOOK,
+    Output("plan.csv", "per organisation: the options chosen, crew slot, cost, P80, chance"),
+    Output("frontier.csv", "the cheapest plan for each number in time: cost, chance, P80"),
+    Output("frontier.png", "chart: cost against the chance of go-live, the plan marked"),
+    Output("plan.yaml", "the scenario with the plan's changes, comments kept: migrasim run it"),
+    MARKER,
+)
+
 RUN_CHARTS = tuple(o.name for o in RUN if o.name.endswith(".png"))
 """``run``'s charts, in their order."""
 
@@ -114,6 +124,7 @@ WRITES: dict[str, tuple[Output, ...]] = {
     "sweep": SWEEP,
     "solve": SOLVE,
     "track": TRACK,
+    "plan": PLAN,
 }
 """Command -> the files it writes into its results folder."""
 

@@ -97,6 +97,8 @@ def build_model(scenario: Scenario) -> Model:
             available = clock.to_sim(link.available_from)
         elif link.lead_time is not None:
             available = likely_of(link.lead_time)
+        if link.not_before is not None:
+            available = max(available, float(link.not_before))
         planned: tuple[tuple[float, float], ...] = ()
         if link.outages is not None:
             planned = tuple((clock.to_sim(a), clock.to_sim(b)) for a, b in link.outages.planned)
@@ -117,6 +119,8 @@ def build_model(scenario: Scenario) -> Model:
                 fallback=names.index(link.fallback) if link.fallback else -1,
                 estimates=_link_estimates(link),
                 shipment=_shipment(link),
+                draws_as=link.draws_as,
+                not_before=-INF if link.not_before is None else float(link.not_before),
             )
         )
     labels = scenario.flow_names()

@@ -4,8 +4,8 @@ An inventory is a ``.csv`` (UTF-8, with or without Excel's byte-order mark) or `
 (the first sheet, or the one named by ``sheet:``) with one flow per row under a header row.
 Header names are flow keys, matched case-insensitively after trimming spaces:
 ``source, target, volume`` are required; ``name, records, links, after, start, growth,
-description, organisation`` are optional. A ``links`` or ``after`` cell lists names separated
-by ``;``.
+description, organisation, go_live`` are optional. A ``links`` or ``after`` cell lists names
+separated by ``;``.
 Blank cells are "not given"; blank rows are skipped.
 
 Each row becomes an :class:`InventoryFlow`, so :func:`parse_scenario` reports
@@ -47,6 +47,7 @@ COLUMNS = (
     "growth",
     "description",
     "organisation",
+    "go_live",
 )
 REQUIRED = ("source", "target", "volume")
 LIST_COLUMNS = ("links", "after")

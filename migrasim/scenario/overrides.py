@@ -131,11 +131,12 @@ def _own(child: Any, shared: set[int]) -> Any:
     return copy.deepcopy(child) if id(child) in shared else child
 
 
-def apply_override(data: Any, key: str, value: Any, put: Put = _new) -> Any:
+def apply_override(data: Any, key: str, value: Any, put: Put = _new, copy_root: bool = True) -> Any:
     """A copy of ``data`` with ``value`` at ``key``; only the value at ``key`` changes, even
-    where the file shares it with other keys through a YAML alias."""
+    where the file shares it with other keys through a YAML alias. ``copy_root=False``
+    changes ``data`` itself (a caller making many changes to its own copy)."""
     parts = parse_key(key)
-    root = copy.deepcopy(data)
+    root = copy.deepcopy(data) if copy_root else data
     shared = _shared(root)
     node = root
     where = ""

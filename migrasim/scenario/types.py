@@ -616,6 +616,17 @@ class LinkSpec(_Model):
     fallback: str | None = Field(
         default=None, description="link flows use instead until this one is available"
     )
+    not_before: Duration | None = Field(
+        default=None,
+        description="the link can be used no earlier than this long after the start (e.g. an "
+        "installation crew's slot); with lead_time or available_from, the later of the two",
+    )
+    draws_as: str | None = Field(
+        default=None,
+        description="draw this link's uncertain inputs (lead time, rates, failures) on the "
+        "random streams of the link named here: a copy of it, e.g. the same installation in a "
+        "later crew slot (plan.yaml's links)",
+    )
     shipment: ShipmentSpec | None = Field(
         default=None,
         description="shipped media instead of a network: {capacity, turnaround, in_flight}",
@@ -637,7 +648,12 @@ class LinkSpec(_Model):
             )
         if self.available_from is not None and self.lead_time is not None:
             raise _fail(N_("give available_from or lead_time, not both"), N_("remove one"))
-        if self.fallback is not None and self.available_from is None and self.lead_time is None:
+        if (
+            self.fallback is not None
+            and self.available_from is None
+            and self.lead_time is None
+            and self.not_before is None
+        ):
             raise _fail(
                 N_(
                     "fallback applies until the link is available, but it has no "
@@ -696,6 +712,11 @@ class FlowSpec(_Model):
         description="the organisation the flow belongs to (default: the flow's name); an "
         "organisation is in time when all its flows are",
     )
+    go_live: LocalDate | None = Field(
+        default=None,
+        description="the flow's own go-live (a cohort's date; default: the programme's); "
+        "`migrasim plan` judges its organisation against the earliest of its flows' dates",
+    )
 
     @property
     def label(self) -> str:
@@ -748,6 +769,46 @@ class InventorySpec(_Model):
 InventorySource = str | InventorySpec
 
 
+class CrewSpec(_Model):
+    """An installation crew: at most ``capacity`` applications of an option per ``per``."""
+
+    capacity: int = Field(ge=1, le=100_000, description="applications per period, e.g. 2")
+    per: Duration = Field(gt=0, description="the period, e.g. 4 weeks")
+
+
+FLOW_PLACEHOLDER = "{flow}"
+"""In an option's ``set`` key paths: each flow of the organisation the option applies to."""
+
+
+class OptionSpec(_Model):
+    """A change `migrasim plan` may choose: ``set`` (key paths as ``--set``) at ``cost``, for
+    each organisation (``each: organisation``) or once for the programme."""
+
+    name: str = Field(min_length=1, description="unique name, e.g. hard-wire")
+    each: Literal["organisation"] | None = Field(
+        default=None,
+        description="chosen separately for each organisation; omit for one programme-wide choice",
+    )
+    flows: tuple[str, ...] | None = Field(
+        default=None, min_length=1, description="organisations it may apply to (default: all)"
+    )
+    set: dict[str, Any] = Field(
+        min_length=1,
+        description="key paths exactly as --set, {flow} standing for each of the "
+        'organisation\'s flows, e.g. {"flows[{flow}].links": [wired]}',
+    )
+    cost: float = Field(ge=0, allow_inf_nan=False, description="per application")
+    group: str | None = Field(
+        default=None, min_length=1, description="at most one option of a group per organisation"
+    )
+    crew: CrewSpec | None = Field(
+        default=None,
+        description="at most capacity applications per period, in plan order: the k-th is "
+        "available no earlier than start + ceil(k / capacity) x per",
+    )
+    description: str = ""
+
+
 class Scenario(_Model):
     """A whole migration programme."""
 
@@ -766,8 +827,8 @@ class Scenario(_Model):
         default=None,
         description="inventory file(s) of flows (.csv or .xlsx, one flow per row, header: "
         "source, target, volume and optionally name, records, links, after, start, growth, "
-        "description, organisation; lists separated by ';'), relative to this file; appended "
-        "after 'flows'",
+        "description, organisation, go_live; lists separated by ';'), relative to this file; "
+        "appended after 'flows'",
     )
     seed: int | None = Field(
         default=None, ge=0, le=2**63 - 1, description="random seed (default 0)"
@@ -781,6 +842,9 @@ class Scenario(_Model):
     correlation: dict[str, float] = Field(
         default_factory=dict,
         description="correlation (0 to 1) within each named group of uncertain inputs",
+    )
+    options: tuple[OptionSpec, ...] = Field(
+        default=(), description="changes `migrasim plan` may choose (ignored by the others)"
     )
 
     @field_validator("flows_from")
@@ -830,6 +894,10 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
             model = CalendarSpec
         elif model is Scenario and part == "flows_from":
             model = InventorySpec
+        elif model is Scenario and part == "options":
+            model = OptionSpec
+        elif model is OptionSpec and part == "crew":
+            model = CrewSpec
     return list(model.model_fields)
 
 
@@ -1427,9 +1495,197 @@ def parse_scenario(data: object, source: str | None = None) -> Scenario:
         named = [_name_flow(_locate(p, rows), data, rows) for p in problems]
         raise ScenarioError(named, source) from None
     problems = _cross_checks(scenario)
+    if not problems:
+        problems = _option_checks(scenario, data)
     if problems:
         raise ScenarioError([_locate(p, rows) for p in problems], source)
     return scenario
+
+
+def organisations_of(scenario: Scenario) -> dict[str, list[str]]:
+    """Each organisation (in the order of its first flow) with its flows' names."""
+    found: dict[str, list[str]] = {}
+    for flow in scenario.flows:
+        found.setdefault(flow.organisation_name, []).append(flow.label)
+    return found
+
+
+def option_assignments(option: OptionSpec, flows: list[str] | None) -> list[tuple[str, Any]]:
+    """An option's ``(key path, value)`` changes for one organisation (its ``flows``: every
+    key with ``{flow}`` once per flow), or for the programme (``flows`` None)."""
+    out: list[tuple[str, Any]] = []
+    for key, value in option.set.items():
+        if FLOW_PLACEHOLDER in key and flows is not None:
+            out += [(key.replace(FLOW_PLACEHOLDER, name), value) for name in flows]
+        else:
+            out.append((key, value))
+    return out
+
+
+def _option_checks(scenario: Scenario, data: Any) -> list[Problem]:
+    """The options: unique names, organisations that exist, ``{flow}`` only where an option is
+    chosen per organisation, and every key path applied (for the first organisation it may
+    apply to) to a scenario that then validates."""
+    from migrasim.scenario.overrides import apply_override, key_path_problem
+
+    problems: list[Problem] = []
+    for i, flow in enumerate(scenario.flows):
+        if flow.go_live is not None and flow.go_live <= scenario.start.date():
+            problems.append(
+                Problem(
+                    f"flows[{i}].go_live",
+                    N_(
+                        "go-live %(go_live)s is not after the start %(start)s",
+                        go_live=flow.go_live,
+                        start=scenario.start.date(),
+                    ),
+                    N_("give a go-live date after start"),
+                )
+            )
+    for name, link in scenario.links.items():
+        if link.draws_as is not None and link.draws_as not in scenario.links:
+            problems.append(
+                Problem(
+                    f"links.{name}.draws_as",
+                    N_("undefined link %(link)s", link=repr(link.draws_as)),
+                    N_("name a link defined under 'links:'"),
+                )
+            )
+    if not scenario.options:
+        return problems
+    organisations = organisations_of(scenario)
+    names: set[str] = set()
+    base = {k: v for k, v in data.items() if k != "options"} if isinstance(data, Mapping) else {}
+    for i, option in enumerate(scenario.options):
+        where = f"options[{i}]"
+        before = len(problems)
+        if option.name in names:
+            problems.append(
+                Problem(
+                    f"{where}.name",
+                    N_("duplicate option name %(name)s", name=repr(option.name)),
+                    N_("give every option its own name"),
+                )
+            )
+        names.add(option.name)
+        each = option.each is not None
+        for j, org in enumerate(option.flows or ()):
+            if org not in organisations:
+                close = difflib.get_close_matches(org, list(organisations), n=1)
+                problems.append(
+                    Problem(
+                        f"{where}.flows[{j}]",
+                        N_("no organisation named %(name)s", name=repr(org)),
+                        N_("did you mean %(name)s?", name=repr(close[0]))
+                        if close
+                        else N_("name an organisation of the flows"),
+                    )
+                )
+        if not each:
+            for key, fix in (
+                ("flows", N_("add 'each: organisation', or remove flows")),
+                ("crew", N_("add 'each: organisation', or remove crew")),
+            ):
+                if getattr(option, key) is not None:
+                    problems.append(
+                        Problem(
+                            f"{where}.{key}",
+                            N_("applies to organisations, and the option is programme-wide"),
+                            fix,
+                        )
+                    )
+            for key in option.set:
+                if FLOW_PLACEHOLDER in key:
+                    problems.append(
+                        Problem(
+                            f'{where}.set."{key}"',
+                            N_("{flow} stands for an organisation's flows, and the option is "
+                               "programme-wide"),
+                            N_("add 'each: organisation', or name the flow"),
+                        )
+                    )  # fmt: skip
+        if len(problems) > before:
+            continue
+        eligible = [o for o in organisations if option.flows is None or o in option.flows]
+        org = eligible[0]
+        flows = organisations[org] if each else None
+        variant: Any = base
+        failed = False
+        for key, value in option.set.items():
+            for resolved, v in option_assignments(option.model_copy(update={"set": {key: value}}),
+                                                  flows):  # fmt: skip
+                try:
+                    variant = apply_override(variant, resolved, v)
+                except (KeyError, ValueError) as exc:
+                    problem = key_path_problem(f'{where}.set."{key}"', exc)
+                    problems.append(problem)
+                    failed = True
+                    break
+        if failed:
+            continue
+        try:
+            applied = parse_scenario(variant)
+        except ScenarioError as exc:
+            for inner in exc.problems:
+                problems.append(
+                    Problem(
+                        _option_key(where, option, inner.key_path, flows, scenario),
+                        N_(
+                            "applied to %(organisation)s, %(where)s: %(problem)s",
+                            organisation=repr(org),
+                            where=inner.key_path,
+                            problem=inner.problem,
+                        ),
+                        inner.fix,
+                    )
+                )
+            continue
+        if option.crew is not None:
+            problems += _crew_checks(where, scenario, applied, organisations[org])
+    return problems
+
+
+def _crew_checks(where: str, before: Scenario, after: Scenario, flows: list[str]) -> list[Problem]:
+    """A crew installs each organisation's own copy of a link: the links a crewed option puts
+    on a flow's path must be per-flow (a shared link cannot be in for one organisation and
+    not yet for another)."""
+    old = {f.label: set(f.links) for f in before.flows}
+    problems = []
+    for flow in after.flows:
+        if flow.label not in flows:
+            continue
+        for name in flow.links:
+            if name not in old.get(flow.label, set()) and not after.links[name].per_flow:
+                problems.append(
+                    Problem(
+                        f"{where}.crew",
+                        N_(
+                            "a crew installs each organisation's own copy of a link, and link "
+                            "%(link)s is shared",
+                            link=repr(name),
+                        ),
+                        N_("give the link 'per_flow: true', or remove crew"),
+                    )
+                )
+    return problems
+
+
+def _option_key(
+    where: str, option: OptionSpec, inner: str, flows: list[str] | None, scenario: Scenario
+) -> str:
+    """The option's key path a problem of its applied scenario comes from (``inner`` is the
+    problem's place there), else the option's ``set``."""
+    labels = scenario.flow_names()
+    for key in option.set:
+        forms = {key}
+        for name in flows or ():
+            forms.add(key.replace(FLOW_PLACEHOLDER, name))
+            if name in labels:
+                forms.add(key.replace(FLOW_PLACEHOLDER, str(labels.index(name))))
+        below = [(form, form + ".", form + "[", form + " ") for form in forms]
+        if any(inner == b[0] or inner.startswith(b[1:]) for b in below):
+            return f'{where}.set."{key}"'
+    return f"{where}.set"
 
 
 def _name_flow(problem: Problem, data: Mapping[Any, Any], rows: Mapping[int, Any]) -> Problem:

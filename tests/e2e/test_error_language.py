@@ -32,7 +32,7 @@ def test_a_bad_scenario_in_welsh(command: str, tmp_path: Path) -> None:
         f"Gwall: {SCENARIO}: links.capped.dialy_cap: allwedd anhysbys. Ateb: ai 'daily_cap' "
         "oeddech chi'n ei olygu? allweddi a ganiateir: daily_cap, bandwidth, efficiency, "
         "window, per_flow, daily_records, records_rate, outages, available_from, lead_time, "
-        "fallback, shipment, description",
+        "fallback, not_before, draws_as, shipment, description",
     ]
     assert not (tmp_path / "out").exists()
 
@@ -45,8 +45,8 @@ def test_the_same_errors_in_english_without_lang() -> None:
         "'B'? Fix: give a size per working day, e.g. '1 GB' or '1 GB/day'",
         f"Error: {SCENARIO}: links.capped.dialy_cap: unknown key. Fix: did you mean "
         "'daily_cap'? allowed keys: daily_cap, bandwidth, efficiency, window, per_flow, "
-        "daily_records, records_rate, outages, available_from, lead_time, fallback, shipment, "
-        "description",
+        "daily_records, records_rate, outages, available_from, lead_time, fallback, not_before, "
+        "draws_as, shipment, description",
     ]
 
 

@@ -57,12 +57,14 @@ def _run_args(tmp_path: Path, command: str) -> list[str]:
         return [SCENARIO, "--grid", "links.capped.daily_cap=1 GB,2 GB", *quick]
     if command == "track":
         return [SCENARIO, "--actuals", "scenarios/actuals_example.csv", *quick]
+    if command == "plan":
+        return ["scenarios/health_boards_options.yaml", *quick]
     assert command == "solve"
     return [str(_small_scenario(tmp_path)), "--vary", "start", "--between", "2025-07-07",
             "2025-08-01"]  # fmt: skip
 
 
-@pytest.mark.parametrize("command", ["run", "compare", "sweep", "solve", "track"])
+@pytest.mark.parametrize("command", ["run", "compare", "sweep", "solve", "track", "plan"])
 def test_help_names_every_file_the_command_writes(command: str, tmp_path: Path) -> None:
     out = tmp_path / "out"
     code, _, stderr = invoke(command, *_run_args(tmp_path, command), "--out", str(out))

@@ -141,3 +141,49 @@ def test_a_cheaper_never_slower_option_is_never_passed_over() -> None:
     assert found is not None
     assert found.chosen == (1,)
     assert found.cost == 30
+
+
+@settings(max_examples=80, deadline=None)
+@given(problems(), st.sampled_from([0.5, 0.8]), st.integers(0, 4))
+def test_the_frontier_point_is_the_cheapest_with_that_many_in_time(
+    problem: tuple[list[list[Choice]], dict[str, int], int], alpha: float, k: int
+) -> None:
+    """select(at_least=k): the cheapest plan with at least k organisations in time (the
+    frontier's points), by enumeration."""
+    choices, crews, replications = problem
+    need = needed(alpha, replications)
+    cheapest = None
+    for combo in itertools.product(*(range(len(org)) for org in choices)):
+        picked = [choices[o][c] for o, c in enumerate(combo)]
+        used: dict[tuple[str, int], int] = {}
+        for choice in picked:
+            for slot in choice.slots:
+                used[slot] = used.get(slot, 0) + 1
+        if any(used[s] > crews[s[0]] for s in used):
+            continue
+        if sum(int(c.in_time.sum()) >= need for c in picked) >= k:
+            cost = sum(c.cost for c in picked)
+            cheapest = cost if cheapest is None else min(cheapest, cost)
+    found = select(choices, crews, alpha, at_least=k)
+    if cheapest is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert found.cost == cheapest
+        assert found.in_time >= k
+
+
+def test_when_the_crew_cannot_reach_everyone_the_most_are_put_in_time() -> None:
+    """Three organisations each in time only when wired, one crew place in each of two slots:
+    everyone cannot be (the programme with only in-time choices is infeasible), so the plan
+    puts two in time, at the least cost (found by hypothesis: select returned None)."""
+    yes, no = np.ones(6, bool), np.zeros(6, bool)
+    orgs = [
+        [Choice((), (), 0, no, 300), Choice((CREW,), ((CREW, 1),), cost, yes, 50),
+         Choice((CREW,), ((CREW, 2),), cost, yes, 52)]
+        for cost in (20, 50, 40)
+    ]  # fmt: skip
+    found = select(orgs, {CREW: 1}, 0.8)
+    assert found is not None
+    assert found.in_time == 2
+    assert found.cost == 60

@@ -222,7 +222,7 @@ def test_missing_required_column(tmp_path: Path) -> None:
     assert lines == [
         f"{tmp_path / 's.yaml'}: inventory.csv row 1: missing required columns target, volume "
         "(header: source, links). Fix: the header row needs source, target and volume; "
-        "optional: name, records, links, after, start, growth, description, organisation"
+        "optional: name, records, links, after, start, growth, description, organisation, go_live"
     ]
 
 
