@@ -285,6 +285,7 @@ def test_missing_file(tmp_path: Path) -> None:
 VALIDATE_COUNTS = {
     "hardwired.yaml": "29 flows, 2 links",
     "health_boards.yaml": "29 flows, 1 link",
+    "health_boards_shared.yaml": "29 flows, 1 link",
     "health_boards_options.yaml": "29 flows, 3 links",
     "inventory_example.yaml": "7 flows, 1 link",
     "shipped_disks.yaml": "58 flows, 2 links",
