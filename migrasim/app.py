@@ -844,8 +844,15 @@ def track(
     previous forecast to the report (:func:`_track_history`)."""
     from migrasim.analysis.advice import fix_for
     from migrasim.analysis.board import capacity_need
+    from migrasim.analysis.experiment import run_scenario
     from migrasim.analysis.reforecast import programme_slip, restated_fix, restated_need
-    from migrasim.analysis.track import progress_rows, track_scenario
+    from migrasim.analysis.track import (
+        TrackOutcome,
+        baseline_bottleneck,
+        condition,
+        forecast_run,
+        progress_rows,
+    )
     from migrasim.render.bundle import csv_files, fix_files, report_files, report_tables
     from migrasim.render.i18n import fill, translator
     from migrasim.render.messages import CHARTS
@@ -869,26 +876,49 @@ def track(
     prepare_out_dir(out, force, kept)  # fail fast, before any simulation
     past = None if history is None else _history_before(history, path, overrides, spec, log)
     seed = default_seed(spec, seed)
-    result = track_scenario(spec, log, replications, seed, execution, progress and progress())
-    plan, forecast = summarise(result.plan), summarise(result.forecast)
+    # The re-forecast first, then the plan (``track_scenario``'s two runs, the same seed): the
+    # capacity search for the work left (the costliest part) is forked as soon as the
+    # re-forecast is known and runs while this process runs the plan and makes the tables and
+    # the chart.
+    conditioned = condition(spec, log)
+    n = replications or spec.replications
+    # What would fix it: run's advice on the work left from the as-of date (the remaining
+    # scenario, its throughput calibrated), stated in the scenario file's terms. What is
+    # simulated (each flow at its own calibrated rate: ``to_simulate``) is what is searched.
+    remaining = conditioned.to_simulate
+    simulated = build_model(remaining)
+
+    def fix_search(bottleneck: str | None) -> tuple[Any, Any]:
+        found = None if bottleneck is None else fix_for(
+            remaining, bottleneck, str(path), overrides, simulated)  # fmt: skip
+        search = functools.partial(capacity_need, remaining, simulated, found, seed, n or 0,
+                                   keep_spread=True)  # fmt: skip
+        return found, forked(search)
+
+    # The search (the costliest part) starts now, in a process of its own, for the bottleneck
+    # the baseline of the work left shows; it runs while this process runs the re-forecast and
+    # the plan and makes the tables and the chart. If the re-forecast's bottleneck is another
+    # link, it is started again for that one.
+    guess = baseline_bottleneck(simulated, conditioned.link_names) if n else None
+    found, need_of = fix_search(guess) if guess is not None else (None, None)
+    ticks = progress and progress()
+    re_forecast = forecast_run(conditioned, n, seed, execution, ticks)
+    forecast = summarise(re_forecast)
+    if need_of is None or forecast.programme.bottleneck != guess or (
+        forecast.replications or 0) != n:  # fmt: skip
+        if need_of is not None:
+            need_of.cancel()
+        n = forecast.replications or 0
+        found, need_of = fix_search(forecast.programme.bottleneck)
+    advice = None if found is None else restated_fix(found, spec, remaining, log.as_of)
+    result = TrackOutcome(run_scenario(spec, n, seed, execution, ticks), re_forecast, conditioned)
+    plan = summarise(result.plan)
     rows = progress_rows(
         result,
         {r.name: r.p80 for r in plan.rows},
         {r.name: r.p80 for r in forecast.rows},
     )
     slip = programme_slip(result.plan, result.forecast, log.as_of, seed)
-    # What would fix it: run's advice on the work left from the as-of date (the remaining
-    # scenario, its throughput calibrated), stated in the scenario file's terms. What is
-    # simulated (each flow at its own calibrated rate: ``to_simulate``) is what is searched.
-    remaining = result.conditioned.to_simulate
-    simulated = build_model(remaining)
-    found = fix_for(remaining, forecast.programme.bottleneck, str(path), overrides, simulated)
-    advice = None if found is None else restated_fix(found, spec, remaining, log.as_of)
-    # The capacity for each chance (the costliest part) is searched in a process forked now,
-    # while this one makes the tables and the chart.
-    search = functools.partial(capacity_need, remaining, simulated, found, seed,
-                               forecast.replications or 0, keep_spread=True)  # fmt: skip
-    need_of = forked(search)
     table = progress_frame(rows)
     # No timeline.csv: the re-forecast's baseline starts at the as-of date, and a flow marked
     # complete finished before it (its curve is in the log, not in the simulation).

@@ -16,7 +16,7 @@ import os
 import pickle
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -124,26 +124,46 @@ class _Waiting:
         return value if ok else self.work()
 
 
-def forked(work: Callable[[], T]) -> Callable[[], T]:
-    """Run ``work`` in a process forked now (nothing is pickled but its result); the returned
-    call waits for the result, or runs ``work`` here if the process failed (or if no process
-    can be forked: see :class:`Helper`)."""
-    if not _usable():
-        return work
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_run_and_send, args=(work, send), daemon=True)
-    process.start()
-    send.close()
+class Forked(Generic[T]):
+    """``work`` running in a process forked now: call it to wait for the result (or to run
+    ``work`` here if the process failed, or if none could be forked), or :meth:`cancel` it."""
 
-    def result() -> T:
+    def __init__(self, work: Callable[[], T]) -> None:
+        self.work = work
+        self._process: Any = None
+        self._receive: Any = None
+        if not _usable():
+            return
+        ctx = multiprocessing.get_context("fork")
+        self._receive, send = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(target=_run_and_send, args=(work, send), daemon=True)
+        self._process.start()
+        send.close()
+
+    def __call__(self) -> T:
+        if self._process is None:
+            return self.work()
         try:
-            ok, value = receive.recv()
+            ok, value = self._receive.recv()
         except (EOFError, OSError):
             ok, value = False, None
         finally:
-            receive.close()
-            process.join()
-        return value if ok else work()
+            self._receive.close()
+            self._process.join()
+            self._process = None
+        return value if ok else self.work()
 
-    return result
+    def cancel(self) -> None:
+        """Stop the work (its result is not wanted)."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.join()
+            self._receive.close()
+            self._process = None
+
+
+def forked(work: Callable[[], T]) -> Forked[T]:
+    """Run ``work`` in a process forked now (nothing is pickled but its result); the returned
+    call waits for the result, or runs ``work`` here if the process failed (or if no process
+    can be forked: see :class:`Helper`)."""
+    return Forked(work)

@@ -51,6 +51,8 @@ from migrasim.core import units
 from migrasim.core.calendar import DAY, WEEKDAYS, WorkingCalendar, build_calendar
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate
+from migrasim.core.engine import simulate
+from migrasim.core.model import Model
 from migrasim.errors import N_
 from migrasim.scenario.actuals import ActualsLog, FlowActuals
 from migrasim.scenario.types import (
@@ -1696,6 +1698,17 @@ def forecast_run(
     forecast = run_scenario(conditioned.to_simulate, replications, seed, execution, progress)
     forecast = _told(forecast, conditioned)
     return with_completions(forecast, conditioned.completed_on)
+
+
+def baseline_bottleneck(model: Model, link_names: Mapping[str, str]) -> str | None:
+    """The link that limits the flow finishing last at the most likely inputs (a flow that
+    never finishes counts as last), in the scenario's own link names: a cheap guess of the
+    re-forecast's programme bottleneck, to start the capacity search before the Monte Carlo."""
+    flows = simulate(model).flows
+    if not flows:
+        return None
+    last = max(flows, key=lambda f: INF if f.finished_s is None else f.finished_s)
+    return None if last.bottleneck is None else link_names.get(last.bottleneck, last.bottleneck)
 
 
 def with_completions(outcome: Outcome, completed_on: Mapping[str, date]) -> Outcome:
