@@ -38,11 +38,9 @@ one.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
-
-import numpy as np
 
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario
 from migrasim.analysis.runner import LOCAL, Execution
@@ -50,12 +48,12 @@ from migrasim.analysis.summary import summarise
 from migrasim.analysis.track import (
     Conditioned,
     GivenEstimate,
+    Shifted,
     condition,
     forecast_run,
     rescaled,
     with_completions,
 )
-from migrasim.core.distributions import Estimate
 from migrasim.scenario.actuals import ActualsLog, FlowActuals
 from migrasim.scenario.types import EstimateSpec, OutageSpec, Scenario, likely_of
 
@@ -92,40 +90,12 @@ def log_before(log: ActualsLog, as_of: date, flows: Collection[str]) -> ActualsL
 # --- hybrids -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ShiftedVolume(Estimate):
-    """``max(base + shift, 1 byte)``: a remaining volume after ``-shift`` more bytes crossed
-    (drawn at the same uniforms as ``base``, so common random numbers hold)."""
-
-    base: Estimate = field(default_factory=lambda: Estimate(1.0, 1.0, 1.0))
-    shift: float = 0.0
-
-    @classmethod
-    def of(cls, base: Estimate, shift: float) -> ShiftedVolume:
-        low, likely, high = (max(v + shift, 1.0) for v in (base.low, base.likely, base.high))
-        return cls(low, likely, high, base.dist, base.group, base, shift)
-
-    def ppf(self, u: float) -> float:
-        return float(self.ppf_array(np.array([u]))[0])
-
-    def ppf_array(self, u: np.ndarray) -> np.ndarray:
-        out: np.ndarray = np.maximum(self.base.ppf_array(np.asarray(u)) + self.shift, 1.0)
-        return out
-
-    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        return self.ppf_array(rng.random(size))
-
-    def mean(self) -> float:
-        grid = (np.arange(400) + 0.5) / 400
-        return float(self.ppf_array(grid).mean())
-
-
 def _shifted(volume: Any, shift: float) -> Any:
     """A remaining-volume spec with ``shift`` bytes added (a number, or an estimate)."""
     if shift == 0.0:
         return volume
     if isinstance(volume, EstimateSpec) and volume.high > volume.low:
-        return GivenEstimate.wrap(ShiftedVolume.of(volume.to_estimate(), shift))
+        return GivenEstimate.wrap(Shifted.of(volume.to_estimate(), shift, floor=1.0))
     return max(float(likely_of(volume)) + shift, 1.0)
 
 

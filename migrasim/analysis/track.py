@@ -329,21 +329,25 @@ class Rescaled(Estimate):
 
 @dataclass(frozen=True)
 class Shifted(Estimate):
-    """``base + shift``, at least 0 (a duration moved by a known amount); same draws."""
+    """``base + shift``, at least ``floor`` (a duration moved by a known amount; a remaining
+    volume after more bytes crossed, at least 1 byte); the same draws as ``base``, so common
+    random numbers hold."""
 
     base: Estimate = field(default_factory=lambda: Estimate(1.0, 1.0, 1.0))
     shift: float = 0.0
+    floor: float = 0.0
 
     @classmethod
-    def of(cls, base: Estimate, shift: float) -> Shifted:
-        low, likely, high = (max(v + shift, 0.0) for v in (base.low, base.likely, base.high))
-        return cls(low, likely, high, base.dist, base.group, base, shift)
+    def of(cls, base: Estimate, shift: float, floor: float = 0.0) -> Shifted:
+        low, likely, high = (max(v + shift, floor) for v in (base.low, base.likely, base.high))
+        return cls(low, likely, high, base.dist, base.group, base, shift, floor)
 
     def ppf(self, u: float) -> float:
-        return max(self.base.ppf(u) + self.shift, 0.0)
+        return max(self.base.ppf(u) + self.shift, self.floor)
 
     def ppf_array(self, u: np.ndarray) -> np.ndarray:
-        shifted: np.ndarray = np.maximum(self.base.ppf_array(u) + self.shift, 0.0)
+        shifted: np.ndarray = np.maximum(self.base.ppf_array(np.asarray(u)) + self.shift,
+                                         self.floor)  # fmt: skip
         return shifted
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:

@@ -16,14 +16,13 @@ from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.history import (
     PARTS,
     RESTATED,
-    ShiftedVolume,
     explain,
     hybrid,
     log_before,
     programme_p80,
 )
 from migrasim.analysis.summary import summarise
-from migrasim.analysis.track import Conditioned, condition, forecast_run
+from migrasim.analysis.track import Conditioned, Shifted, condition, forecast_run
 from migrasim.core.distributions import Estimate
 from migrasim.errors import ScenarioError
 from migrasim.scenario.actuals import read_actuals
@@ -198,7 +197,7 @@ def test_log_before_keeps_the_earlier_rows(tmp_path: Path) -> None:
 
 def test_shifted_volume_by_hand() -> None:
     base = Estimate(10 * GB, 30 * GB, 50 * GB, "uniform")
-    shifted = ShiftedVolume.of(base, -15 * GB)
+    shifted = Shifted.of(base, -15 * GB, floor=1.0)
     # uniform 10-50 GB less 15 GB: -5..35 GB, floored at 1 byte; the median 30 - 15 = 15 GB.
     assert (shifted.low, shifted.likely, shifted.high) == (1.0, 15 * GB, 35 * GB)
     u = np.array([0.0, 0.5, 1.0])
