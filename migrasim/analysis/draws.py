@@ -341,8 +341,7 @@ def _sample(
         return np.asarray(rng.uniform(a, b, shape)[rows])
     if est.dist == "triangular":
         return np.asarray(rng.triangular(a, m, b, shape)[rows])
-    alpha = 1 + 4 * (m - a) / (b - a)
-    beta = 1 + 4 * (b - m) / (b - a)
+    alpha, beta = est.pert_shape
     return np.asarray(a + (b - a) * beta_inverse(alpha, beta)(rng.random(shape)[rows]))
 
 

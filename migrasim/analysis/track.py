@@ -108,8 +108,7 @@ def estimate_cdf_array(est: Estimate, x: np.ndarray) -> np.ndarray:
             left = (y - a) ** 2 / ((b - a) * (m - a)) if m > a else np.zeros_like(y)
             right = 1.0 - (b - y) ** 2 / ((b - a) * (b - m)) if b > m else np.ones_like(y)
         return np.asarray(np.where(y <= m, left, right), dtype=float)
-    alpha = 1 + 4 * (m - a) / (b - a)
-    beta = 1 + 4 * (b - m) / (b - a)
+    alpha, beta = est.pert_shape
     return np.asarray(betainc(alpha, beta, (y - a) / (b - a)), dtype=float)
 
 

@@ -34,6 +34,13 @@ class Estimate:
     dist: Dist = "pert"
     group: str | None = None
 
+    @property
+    def pert_shape(self) -> tuple[float, float]:
+        """``(alpha, beta)`` of the PERT: a Beta on [low, high] with its mode at ``likely`` and
+        the usual weight 4 (the one parameterisation every PERT use calls; low < high)."""
+        a, m, b = self.low, self.likely, self.high
+        return 1 + 4 * (m - a) / (b - a), 1 + 4 * (b - m) / (b - a)
+
     def ppf(self, u: float) -> float:
         """The value at cumulative probability ``u`` (0 < u < 1)."""
         a, m, b = self.low, self.likely, self.high
@@ -48,8 +55,7 @@ class Estimate:
             return b - math.sqrt((1 - u) * (b - a) * (b - m))
         from scipy.special import betaincinv  # only scenarios with PERT inputs pay the import
 
-        alpha = 1 + 4 * (m - a) / (b - a)
-        beta = 1 + 4 * (b - m) / (b - a)
+        alpha, beta = self.pert_shape
         return a + (b - a) * float(betaincinv(alpha, beta, u))
 
     def ppf_array(self, u: np.ndarray) -> np.ndarray:
@@ -64,8 +70,7 @@ class Estimate:
             lower = a + np.sqrt(u * (b - a) * (m - a))
             upper = b - np.sqrt((1 - u) * (b - a) * (b - m))
             return np.where(u < c, lower, upper)
-        alpha = 1 + 4 * (m - a) / (b - a)
-        beta = 1 + 4 * (b - m) / (b - a)
+        alpha, beta = self.pert_shape
         if u.size < CUT_TABLE_FROM:  # a few draws: bisecting beats cutting the table
             cdf, x = beta_table(alpha, beta)
             return np.asarray(a + (b - a) * np.interp(u, cdf, x))
@@ -80,8 +85,7 @@ class Estimate:
             return rng.uniform(a, b, size)
         if self.dist == "triangular":
             return rng.triangular(a, m, b, size)
-        alpha = 1 + 4 * (m - a) / (b - a)
-        beta = 1 + 4 * (b - m) / (b - a)
+        alpha, beta = self.pert_shape
         return a + (b - a) * rng.beta(alpha, beta, size)
 
     def mean(self) -> float:

@@ -65,3 +65,12 @@ def test_local_seconds_and_completion_days_match_the_clock_across_dst() -> None:
         moment = convert(x)
         assert moment is not None
         assert moment.toordinal() == day
+
+
+def test_the_pert_shape_by_hand() -> None:
+    """The one PERT parameterisation: mode at likely, weight 4 (alpha = 1 + 4 (m - a) /
+    (b - a), beta = 1 + 4 (b - m) / (b - a)); its mean is (a + 4 m + b) / 6."""
+    est = Estimate(0.0, 1.0, 4.0)
+    assert est.pert_shape == (2.0, 4.0)
+    alpha, beta = est.pert_shape
+    assert 4.0 * alpha / (alpha + beta) == pytest.approx(est.mean()) == pytest.approx(8 / 6)
