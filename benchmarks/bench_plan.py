@@ -14,36 +14,17 @@ Usage: python benchmarks/bench_plan.py [--repeats N] [--replications N]
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench_e2e import timed  # the same wall time and peak RSS as bench_e2e.py's
+
 ROOT = Path(__file__).resolve().parents[1]
 OPTIONS = ROOT / "scenarios" / "health_boards_options.yaml"
 MIGRASIM = [sys.executable, "-c", "from migrasim.cli import main; main()"]
 TARGET_RATIO = 15.0
-
-
-def timed(args: list[str], repeats: int) -> tuple[float, float]:
-    """Best wall time (s) of ``repeats`` runs and the peak RSS (MB) of the command's process
-    (``wait4``; worker processes it forks are not counted)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    best, peak = float("inf"), 0.0
-    for _ in range(repeats):
-        with tempfile.TemporaryFile() as err:
-            t = time.perf_counter()
-            child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=err)
-            _, status, usage = os.wait4(child.pid, 0)
-            best = min(best, time.perf_counter() - t)
-            peak = max(peak, usage.ru_maxrss / 1024)
-            if os.waitstatus_to_exitcode(status) != 0:
-                err.seek(0)
-                message = err.read().decode(errors="replace")
-                raise SystemExit(f"failed: {' '.join(args)}\n{message}")
-    return best, peak
 
 
 def main() -> None:

@@ -78,16 +78,26 @@ def assert_batch_agrees_with_engine(
     engine, one by one: every completion within ``tol_s`` (never is never), the bottleneck of
     every completed flow, and the burn-up band's bin at every day end within one."""
 
-    import numpy as np
-
-    from migrasim.analysis.draws import draw_block, inputs_for, take_rows
-    from migrasim.analysis.runner import band_day_ends, progress_bins, summarise
+    from migrasim.analysis.draws import draw_block, take_rows
     from migrasim.core.batch import lone_flows, solve_block
 
     scenario = parse_scenario(data)
     model = build_model(scenario)
     block = take_rows(draw_block(scenario, model, seed, 0), slice(0, rows))
     assert len(lone_flows(model, set(block.down))) == len(model.flows)
+    assert_block_agrees(model, block, rows, tol_s, solve_block)
+
+
+def assert_block_agrees(model: Any, block: Any, rows: int, tol_s: float, solve_block: Any) -> None:
+    """``solve_block`` (a batch solver) on the first ``rows`` rows of ``block`` against the
+    event engine, row by row: completions within ``tol_s``, bottlenecks, and the burn-up
+    band's bin at every day end within one."""
+
+    import numpy as np
+
+    from migrasim.analysis.draws import inputs_for
+    from migrasim.analysis.runner import band_day_ends, progress_bins, summarise
+
     day_ends = band_day_ends(model)[1]
     result = solve_block(model, block, day_ends, rows)
     for row in range(rows):

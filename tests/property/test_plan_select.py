@@ -4,6 +4,7 @@ combination of choices tried, the cheapest that meets the target on the same dra
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import numpy as np
 from hypothesis import given, settings
@@ -38,6 +39,18 @@ def problems(draw: st.DrawFn) -> tuple[list[list[Choice]], dict[str, int], int]:
     return choices, {CREW: capacity}, replications
 
 
+def _within_crews(choices: list[list[Choice]], crews: dict[str, int]) -> Iterator[list[Choice]]:
+    """Every combination of one choice per organisation that no crew's slot overfills."""
+    for combo in itertools.product(*(range(len(org)) for org in choices)):
+        picked = [choices[o][c] for o, c in enumerate(combo)]
+        used: dict[tuple[str, int], int] = {}
+        for choice in picked:
+            for slot in choice.slots:
+                used[slot] = used.get(slot, 0) + 1
+        if all(n <= crews[s[0]] for s, n in used.items()):
+            yield picked
+
+
 def _brute(
     choices: list[list[Choice]], crews: dict[str, int], alpha: float, budget: float | None,
     joint: bool,
@@ -46,14 +59,7 @@ def _brute(
     replications = len(choices[0][0].in_time)
     need = needed(alpha, replications)
     best: tuple[int, float] | None = None
-    for combo in itertools.product(*(range(len(org)) for org in choices)):
-        picked = [choices[o][c] for o, c in enumerate(combo)]
-        used: dict[tuple[str, int], int] = {}
-        for choice in picked:
-            for slot in choice.slots:
-                used[slot] = used.get(slot, 0) + 1
-        if any(used[s] > crews[s[0]] for s in used):
-            continue
+    for picked in _within_crews(choices, crews):
         cost = sum(choice.cost for choice in picked)
         if budget is not None and cost > budget:
             continue
@@ -153,14 +159,7 @@ def test_the_frontier_point_is_the_cheapest_with_that_many_in_time(
     choices, crews, replications = problem
     need = needed(alpha, replications)
     cheapest = None
-    for combo in itertools.product(*(range(len(org)) for org in choices)):
-        picked = [choices[o][c] for o, c in enumerate(combo)]
-        used: dict[tuple[str, int], int] = {}
-        for choice in picked:
-            for slot in choice.slots:
-                used[slot] = used.get(slot, 0) + 1
-        if any(used[s] > crews[s[0]] for s in used):
-            continue
+    for picked in _within_crews(choices, crews):
         if sum(int(c.in_time.sum()) >= need for c in picked) >= k:
             cost = sum(c.cost for c in picked)
             cheapest = cost if cheapest is None else min(cheapest, cost)

@@ -21,14 +21,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrasim.analysis.draws import draw_block, inputs_for, take_rows
-from migrasim.analysis.runner import band_day_ends, progress_bins, summarise
+from migrasim.analysis.draws import draw_block, take_rows
 from migrasim.core.engine import simulate
 from migrasim.core.shared_batch import ENGINE, LONE, SHARED, batchable, paths, solve_block
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 from tests import strategies as gen
-from tests.helpers import ALL_WEEK, assert_row_agrees, scenario_dict
+from tests.helpers import ALL_WEEK, assert_block_agrees, scenario_dict
 from tests.reference_model import run_reference, seconds_since_start
 
 TOL_S = 1.0
@@ -120,15 +119,7 @@ def assert_shared_agrees(data: dict[str, Any], seed: int, rows: int = ROWS) -> N
         return
     assert shared
     assert all(p.path == SHARED for p in shared)
-    day_ends = band_day_ends(model)[1]
-    result = solve_block(model, block, day_ends, rows)
-    for row in range(rows):
-        run = simulate(model, inputs_for(model, block, row), record=True)
-        engine_bins = summarise(row, run, day_ends).progress_bins
-        assert engine_bins is not None
-        gap = np.abs(progress_bins(result.progress[row]) - engine_bins.astype(np.int64))
-        assert gap.max() <= 1, f"row {row}: progress bins differ by {gap.max()}"
-        assert_row_agrees(model, result, row, run, TOL_S)
+    assert_block_agrees(model, block, rows, TOL_S, solve_block)
 
 
 @settings(max_examples=max(20, settings().max_examples // 2))
