@@ -159,14 +159,28 @@ def _check_lang(_ctx: click.Context, _param: click.Parameter, value: str) -> str
     return value
 
 
+class _LanguageOption(click.Option):
+    """``--lang``: its help names the languages with a catalogue when it is shown (a catalogue
+    added is listed; nothing here names a language)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from migrasim.render.i18n import available_languages
+
+        record = super().get_help_record(ctx)
+        if record is None:
+            return None
+        return record[0], record[1].replace("{languages}", ", ".join(available_languages()))
+
+
 LANG = click.option(
     "--lang",
+    cls=_LanguageOption,
     default="en",
     show_default=True,
     callback=_check_lang,
     metavar="LANG",
     help="Language of the report, workbook, charts and terminal output: a catalogue's code "
-    "(shipped: en, cy).",
+    "(available: {languages}).",
 )
 
 
@@ -722,11 +736,12 @@ def track(
 @SEED
 @click.option(
     "--lang",
+    cls=_LanguageOption,
     default="en",
     show_default=True,
     callback=_check_lang,
     metavar="LANG",
-    help="Language of the page and its board packs: a catalogue's code (shipped: en, cy).",
+    help="Language of the page and its board packs: a catalogue's code (available: {languages}).",
 )
 @click.option(
     "--time-limit",

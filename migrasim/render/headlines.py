@@ -19,7 +19,6 @@ from migrasim.analysis.reforecast import TrackFix
 from migrasim.analysis.solve import SolveAdvice
 from migrasim.analysis.sweep import SweepAdvice
 from migrasim.core.rules import Status, in_time, status
-from migrasim.errors import translated
 from migrasim.render.i18n import N_, Translator, fill, nfill
 from migrasim.render.messages import ADVICE, ADVICE_COUNTS, CAPACITY_NOUNS, CHARTS
 
@@ -201,7 +200,7 @@ def _solve_text(advice: SolveAdvice, t: Translator) -> str:
     values = {"key": solution.key, "target": repr(solution.target.text)}
     point = solution.value
     if point is None:
-        note = translated(solution.note, t.gettext)
+        note = t.message(solution.note)
         return fill(t, ADVICE["solve_none"], low=advice.low, high=advice.high, note=note,
                     **values)  # fmt: skip
     chance = "-" if point.stats.prob is None else t.percent(point.stats.prob)

@@ -243,7 +243,7 @@ def history_lines(kept: Any, t: Translator) -> str:
     never = term(t, "never_short")
 
     def signed(days: int | None) -> str:
-        return never if days is None else f"{days:+d}d"
+        return never if days is None else term(t, "days_short", days=f"{days:+d}")
 
     waterfall = kept.waterfall
     if waterfall is None and len(kept.forecasts) > 1:

@@ -32,7 +32,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
-from migrasim.errors import MigrasimError
+from migrasim import errors
+from migrasim.errors import Message, MigrasimError
 
 __all__ = [
     "DOMAIN",
@@ -126,6 +127,20 @@ class Translator:
         text = format_percent(value / 100, locale=self.locale, decimal_quantization=False)
         return f"{relation}{text}" if relation in ("<", ">") else str(text)
 
+    def message(self, text: object) -> str:
+        """``text`` in this language: a :class:`~migrasim.errors.Message` translated, its
+        values filled in (a value that is a message is translated too, a :class:`Share` is
+        written by :meth:`percent`); anything else as it is."""
+        if isinstance(text, Share):
+            return self.percent(text.share)
+        if not isinstance(text, Message):
+            return str(text)
+        values = {k: self.message(v) for k, v in text.values.items()}
+        try:
+            return self.gettext(text.msgid) % values
+        except (KeyError, TypeError, ValueError):  # a translation with other placeholders
+            return text.msgid % values
+
     def size(self, n_bytes: float) -> str:
         """Decimal units as migrasim uses them (1 GB = 10^9 bytes): ``1.5 GB``, ``120 GB``."""
         for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
@@ -134,6 +149,22 @@ class Translator:
                 pattern = "#,##0.0" if value < 10 else "#,##0"
                 return f"{self.decimal(value, pattern)} {unit}"
         return f"{self.decimal(n_bytes, '#,##0')} B"
+
+
+class Share(str):
+    """A share (0..1) among a message's values: as a ``str``, the English text a CSV file
+    keeps (``english``, a data interface that does not change); an output in a language
+    writes it with the one share formatter (:meth:`Translator.message` -> :meth:`percent`)."""
+
+    share: float
+
+    def __new__(cls, share: float, english: str) -> Share:
+        self = super().__new__(cls, english)
+        self.share = share
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:  # survives pickling (helper processes)
+        return (Share, (self.share, str(self)))
 
 
 _ONE_PLACE = decimal.Decimal("0.1")
@@ -148,7 +179,10 @@ def share_percent(share: float) -> tuple[str, decimal.Decimal]:
     above 90 %, where a point matters; rounded half up on the share as written (0.355 -> 36,
     0.015 -> 1.5, 0.125 -> 13), as a spreadsheet rounds. A trailing ``.0`` is dropped (0.05 ->
     5). A chance that is not nothing never reads 0 % and one short of certain never reads
-    100 %: below 0.05 % it is "<0.1 %", from 99.95 % up to (not including) 100 % ">99.9 %".
+    100 %: below 0.05 % (and above nothing) it is "<0.1 %", from 99.95 % up to (not including)
+    100 % ">99.9 %", judged on the share itself, so a share the 6 decimals round to 0 or 1
+    (0.0000004, 0.9999996) still reads "<0.1 %" or ">99.9 %". Only exactly 0 reads "0 %" and
+    only exactly 1 (or more) "100 %".
 
     Returns ``(relation, percent)``: ``relation`` is ``"="``, ``"<"`` or ``">"`` (``percent``
     is then the bound 0.1 or 99.9), or ``"nan"`` for a value that is not a number; ``percent``
@@ -161,9 +195,9 @@ def share_percent(share: float) -> tuple[str, decimal.Decimal]:
     value = decimal.Decimal(repr(kept)) * 100
     places = _ONE_PLACE if (value < 10 or value > 90) else _WHOLE
     rounded = value.quantize(places, rounding=decimal.ROUND_HALF_UP)
-    if kept > 0 and rounded <= 0:
+    if share > 0 and rounded <= 0:
         return "<", _ONE_PLACE
-    if kept < 1 and rounded >= 100:
+    if share < 1 and rounded >= 100:
         return ">", decimal.Decimal("99.9")
     if rounded == rounded.to_integral_value():
         rounded = rounded.quantize(_WHOLE)
@@ -192,8 +226,14 @@ def _translator(lang: str, root: Path) -> Translator:
     languages = available_languages(root)
     if lang not in languages:
         raise UnknownLanguageError(
-            f"no catalogue for language {lang!r} in {root}; available: {', '.join(languages)}. "
-            f"Fix: choose one of those, or add {lang}/LC_MESSAGES/{DOMAIN}.po"
+            errors.N_(
+                "no catalogue for language %(lang)s in %(folder)s; available: %(languages)s. "
+                "Fix: choose one of those, or add %(file)s",
+                lang=repr(lang),
+                folder=str(root),
+                languages=", ".join(languages),
+                file=f"{lang}/LC_MESSAGES/{DOMAIN}.po",
+            )
         )
     po = root / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     translations: gettext_module.NullTranslations

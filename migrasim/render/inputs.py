@@ -52,7 +52,7 @@ Value = datetime.date | float | int | str | bool | Never | None
 
 PERCENT_COLUMNS = frozenset(
     {"prob_by_go_live", "prob_ci_low", "prob_ci_high", "prob_diff", "prob_diff_ci_low",
-     "prob_diff_ci_high", "share", "bottleneck_share", "confidence"}
+     "prob_diff_ci_high", "share", "bottleneck_share", "confidence", "share_complete"}
 )  # fmt: skip
 """Columns holding a share (0-1), shown as a percentage."""
 

@@ -31,7 +31,7 @@ __all__ = [
 #: Column headers of summary.csv, the workbook and the report's extra tables, by column name.
 COLUMN_LABELS: dict[str, str] = {
     "delivered_gb": N_("Delivered so far (GB)"),
-    "percent_complete": N_("Complete (%%)"),
+    "share_complete": N_("Complete"),
     "plan_p80": N_("Plan P80"),
     "new_p80": N_("New P80"),
     "slip_days": N_("Slip (days)"),
@@ -520,6 +520,7 @@ TERMINAL: dict[str, str] = {
     ),
     "history_moved": N_("Since the forecast of %(date)s the P80 moved %(total)s: %(parts)s"),
     "history_part": N_("%(part)s %(days)s"),
+    "days_short": N_("%(days)sd"),
     "history_none_earlier": N_(
         "Forecast history %(file)s: no forecast in it is as of %(date)s "
         "or earlier, so nothing to compare with (no waterfall)"

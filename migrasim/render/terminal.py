@@ -259,7 +259,6 @@ def track_lines(
     what changed), then the programme against its plan (the slip of the P80 with its paired
     interval, the chance now and in the plan), the board's answer and what would fix the work
     left from the as-of date."""
-    from migrasim.errors import translated
     from migrasim.render.track_tables import what_changed
 
     head = {k: term(t, k) for k in ("flow", "across", "done_share", "plan_p80", "new_p80",
@@ -278,11 +277,11 @@ def track_lines(
     for row in rows:
         lines.append(
             f"{row.name:<{width}}  {row.delivered_bytes / 1e9:>{w['across'] - 3}.1f} GB  "
-            f"{row.percent_complete:>{w['done_share'] - 1}.1f}%  "
+            f"{t.percent(row.percent_complete / 100):>{w['done_share']}}  "
             f"{_day(row.plan_p80, t):<{w['plan_p80']}}  "
             f"{_day(row.new_p80, t):<{w['new_p80']}}  "
             f"{_signed(row.slip_days):>{w['slip_days']}}  "
-            f"{translated(what_changed(row), t.gettext)}"
+            f"{t.message(what_changed(row))}"
         )
     missing = sum(1 for r in rows if not r.reported)
     if missing:

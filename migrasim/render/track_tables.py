@@ -8,6 +8,7 @@ import pandas as pd
 
 from migrasim.analysis.track import FlowProgress
 from migrasim.errors import N_
+from migrasim.render.i18n import Share
 from migrasim.render.inputs import NEVER, ExtraTable
 
 
@@ -41,12 +42,19 @@ def _evidence_words(row: FlowProgress) -> str:
     if row.name == "ALL":
         if share is None:
             return N_("%(zero)s of %(days)s flow-days with nothing delivered", **values)
-        return N_("moved %(share)s %% of planned: %(zero)s of %(days)s flow-days with nothing "
-                  "delivered", share=f"{100 * share:.0f}", **values)  # fmt: skip
+        return N_("moved %(share)s of planned: %(zero)s of %(days)s flow-days with nothing "
+                  "delivered", share=_moved(share), **values)  # fmt: skip
     if share is None:
         return N_("%(zero)s of %(days)s working days with nothing delivered", **values)
-    return N_("moved %(share)s %% of planned: %(zero)s of %(days)s working days with nothing "
-              "delivered", share=f"{100 * share:.0f}", **values)  # fmt: skip
+    return N_("moved %(share)s of planned: %(zero)s of %(days)s working days with nothing "
+              "delivered", share=_moved(share), **values)  # fmt: skip
+
+
+def _moved(share: float) -> Share:
+    """The share of the plan moved: the report and terminal write it with the one share
+    formatter (``Translator.percent``); progress.csv keeps its English as it always was
+    (``"84 %"``, whole percents: a data interface)."""
+    return Share(share, f"{100 * share:.0f} %")
 
 
 def progress_frame(rows: Sequence[FlowProgress]) -> pd.DataFrame:
@@ -70,14 +78,15 @@ def progress_frame(rows: Sequence[FlowProgress]) -> pd.DataFrame:
 
 
 def progress_table(rows: Sequence[FlowProgress]) -> ExtraTable:
-    """The progress table of the report and the workbook (progress.csv's rows, typed)."""
-    columns = ("flow", "delivered_gb", "percent_complete", "plan_p80", "new_p80", "slip_days",
+    """The progress table of the report and the workbook (progress.csv's rows, typed; the
+    share complete as a share, written as every share is, where the CSV keeps its percent)."""
+    columns = ("flow", "delivered_gb", "share_complete", "plan_p80", "new_p80", "slip_days",
                "what_changed")  # fmt: skip
     cells = tuple(
         (
             r.name,
             round(r.delivered_bytes / 1e9, 3),
-            round(r.percent_complete, 1),
+            round(r.percent_complete / 100, 6),
             NEVER if r.plan_p80 is None else r.plan_p80,
             NEVER if r.new_p80 is None else r.new_p80,
             r.slip_days,

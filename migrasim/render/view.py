@@ -12,7 +12,6 @@ from typing import cast
 
 from migrasim.analysis.compare import CompareRow, Interval
 from migrasim.core.rules import in_time
-from migrasim.errors import translated
 from migrasim.render.board import (
     assumption_notes,
     binding_words,
@@ -260,7 +259,7 @@ def cell(column: str, value: Value, t: Translator) -> Cell:
     if isinstance(value, datetime.date):
         return Cell(t.date(value, "long"))
     if isinstance(value, str):
-        return Cell(translated(value, t.gettext))  # a catalogue message in the page's language
+        return Cell(t.message(value))  # a catalogue message in the page's language
     number = float(value)  # int or float
     if column in PERCENT_COLUMNS and 0.0 <= number <= 1.0:
         return Cell(t.percent(number), numeric=True)

@@ -21,7 +21,6 @@ from migrasim.analysis.advice import Fix
 from migrasim.analysis.records import FlowSummary
 from migrasim.analysis.reforecast import TrackFix
 from migrasim.core.rules import in_time
-from migrasim.errors import translated
 from migrasim.render.board import (
     assumption_notes,
     binding_words,
@@ -292,7 +291,7 @@ def _summary_cells(
 
 def _cell(value: Value, never: str, t: Translator) -> Cellular:
     if isinstance(value, str):
-        return translated(value, t.gettext)  # a catalogue message in the workbook's language
+        return t.message(value)  # a catalogue message in the workbook's language
     return never if value is NEVER else value
 
 

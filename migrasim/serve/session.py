@@ -110,10 +110,16 @@ class Session:
         """The replications and seed a request runs with (its own, else the session's)."""
         n = replications if replications is not None else self.replications
         if n is not None and not 1 <= n <= MAX_REPLICATIONS:
-            raise ValueError(f"replications must be 1 to {MAX_REPLICATIONS:,}, got {n}")
+            raise ValueError(
+                N_(
+                    "replications must be 1 to %(most)s, got %(n)s",
+                    most=f"{MAX_REPLICATIONS:,}",
+                    n=n,
+                )
+            )
         s = seed if seed is not None else self.seed
         if s is None or s < 0:
-            raise ValueError(f"seed must be a whole number >= 0, got {s}")
+            raise ValueError(N_("seed must be a whole number >= 0, got %(seed)s", seed=s))
         return n, s
 
     def evaluate(
@@ -216,8 +222,11 @@ class Session:
             safe = _SAFE_NAME.sub("-", name).strip("-_")[:60]
             if not safe:
                 raise OutputError(
-                    f"the variant name {name!r} has no letters or digits. "
-                    "Fix: name it with letters, digits, - or _"
+                    N_(
+                        "the variant name %(name)s has no letters or digits. "
+                        "Fix: name it with letters, digits, - or _",
+                        name=repr(name),
+                    )
                 )
             target = folder / f"{stem}.{safe}.yaml"
         else:
@@ -230,10 +239,12 @@ class Session:
                 handle.write(text)
         except FileExistsError:
             raise OutputError(
-                f"{target} already exists. Fix: give the variant another name"
+                N_("%(file)s already exists. Fix: give the variant another name", file=str(target))
             ) from None
         except OSError as exc:
-            raise OutputError(f"cannot write {target}: {exc}") from None
+            raise OutputError(
+                N_("cannot write %(file)s: %(error)s", file=str(target), error=str(exc))
+            ) from None
         return target
 
     def board_pack(
@@ -263,5 +274,11 @@ class Session:
                 self._packs.discard(index)
         missing = [f for f in BOARD_PACK_FILES if not (written / f).is_file()]
         if missing:
-            raise MigrasimError(f"the board pack in {written} lacks {', '.join(missing)}")
+            raise MigrasimError(
+                N_(
+                    "the board pack in %(folder)s lacks %(files)s",
+                    folder=str(written),
+                    files=", ".join(missing),
+                )
+            )
         return Path(written)

@@ -11,7 +11,8 @@ JSON API the page uses and others can too.
                               report.html and summary.xlsx
 ``GET /api/boardpack/P/NAME`` one of those two files
 
-Bad changes answer 422 with the command line's messages (the ``ScenarioError`` text). With a
+Bad changes answer 422 with the command line's messages (the ``ScenarioError`` text), in the
+request's language (``lang`` in the body or the query, else the server's ``--lang``). With a
 token (the server bound beyond this machine), every request must carry it: the header
 ``Authorization: Bearer TOKEN`` or ``X-Migrasim-Token``, or the query ``token=``; none is 401,
 a wrong one 403 (compared in constant time).
@@ -35,7 +36,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from migrasim.errors import OutputError, ScenarioError
+from migrasim.errors import N_, MigrasimError, OutputError, ScenarioError
 from migrasim.render.i18n import Translator, UnknownLanguageError, available_languages, translator
 from migrasim.serve.evaluator import ServerBusyError
 from migrasim.serve.levers import LINK_FIELDS, value_text
@@ -51,9 +52,10 @@ MAX_BODY_BYTES = 1_000_000
 class TokenGuard:
     """ASGI middleware: every HTTP request carries ``token`` (header or query), else 401/403."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, token: str, lang: str = "en") -> None:
         self.app = app
         self.token = token.encode()
+        self.lang = lang
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -62,12 +64,14 @@ class TokenGuard:
             auth = request.headers.get("authorization", "")
             if not given and auth.lower().startswith("bearer "):
                 given = auth[7:].strip()
+            t = _asked(request, None, self.lang)
             if not given:
-                response = JSONResponse({"error": "this server needs its access token"}, 401)
+                error = t.message(N_("this server needs its access token"))
+                response = JSONResponse({"error": error}, 401)
                 await response(scope, receive, send)
                 return
             if not hmac.compare_digest(given.encode(), self.token):
-                response = JSONResponse({"error": "wrong access token"}, 403)
+                response = JSONResponse({"error": t.message(N_("wrong access token"))}, 403)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -86,18 +90,31 @@ def _environment(t: Translator) -> jinja2.Environment:
 
 
 class BadRequestError(ValueError):
-    """A request body the API cannot use (422, with this message)."""
+    """A request body the API cannot use (422, with this message: a catalogue message)."""
+
+
+def _asked(request: Request, body: Mapping[str, Any] | None, default: str) -> Translator:
+    """The request's language: ``lang`` in the body or the query, else ``default``; an unknown
+    one is the default's (its error is said in the default language)."""
+    try:
+        return translator(
+            str((body or {}).get("lang") or request.query_params.get("lang") or default)
+        )
+    except UnknownLanguageError:
+        return translator(default)
 
 
 def _changes(body: Mapping[str, Any]) -> dict[str, str]:
     changes = body.get("set", {})
     if not isinstance(changes, dict):
-        raise BadRequestError('"set" must be an object of --set keys and values')
+        raise BadRequestError(N_('"set" must be an object of --set keys and values'))
     out: dict[str, str] = {}
     for key, value in changes.items():
         text = value_text(value)
         if text == "":
-            raise BadRequestError(f'"set": {key} has no value. Fix: give a value or leave it out')
+            raise BadRequestError(
+                N_('"set": %(key)s has no value. Fix: give a value or leave it out', key=key)
+            )
         out[str(key)] = text
     return out
 
@@ -107,7 +124,9 @@ def _whole(body: Mapping[str, Any], name: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequestError(f'"{name}" must be a whole number, got {value!r}')
+        raise BadRequestError(
+            N_('"%(name)s" must be a whole number, got %(value)s', name=name, value=repr(value))
+        )
     return value
 
 
@@ -116,54 +135,78 @@ async def _body(request: Request) -> dict[str, Any]:
     # without asking) is refused, so no web page can save variants or run packs here.
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/json":
-        raise BadRequestError(f"send the body as application/json, not {kind or 'nothing'!r}")
+        raise BadRequestError(
+            N_("send the body as application/json, not %(kind)s", kind=repr(kind))
+            if kind
+            else N_("send the body as application/json, not nothing")
+        )
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
-        raise BadRequestError(f"the request body is over {MAX_BODY_BYTES:,} bytes")
+        raise BadRequestError(N_("the request body is over %(n)s bytes", n=f"{MAX_BODY_BYTES:,}"))
     if not raw:
         return {}
     try:
         body = json.loads(raw)
     except ValueError as exc:
-        raise BadRequestError(f"the body is not JSON: {exc}") from None
+        raise BadRequestError(N_("the body is not JSON: %(error)s", error=str(exc))) from None
     except RecursionError:
-        raise BadRequestError("the body is nested too deeply") from None
+        raise BadRequestError(N_("the body is nested too deeply")) from None
     if not isinstance(body, dict):
-        raise BadRequestError("the body must be a JSON object")
+        raise BadRequestError(N_("the body must be a JSON object"))
     try:  # a lone surrogate ("\\ud800") is valid JSON but no text: refuse it here
         json.dumps(body, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         raise BadRequestError(
-            "the body holds a lone surrogate (\\ud800-\\udfff), not text"
+            N_("the body holds a lone surrogate (\\ud800-\\udfff), not text")
         ) from None
     except RecursionError:
-        raise BadRequestError("the body is nested too deeply") from None
+        raise BadRequestError(N_("the body is nested too deeply")) from None
     return body
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def _errors_as_json(endpoint: Endpoint) -> Endpoint:
-    """Bad input -> 422 with the message (a scenario's: the command line's exit-2 text)."""
+def _errors_as_json(endpoint: Endpoint, lang: str) -> Endpoint:
+    """Bad input -> 422 with the message (a scenario's: the command line's exit-2 text), in
+    the request's language (``lang`` when it asks for none)."""
 
     async def wrapper(request: Request) -> Response:
         try:
             return await endpoint(request)
-        except ScenarioError as exc:
-            problems = [
-                {"key_path": p.key_path, "problem": p.problem, "fix": p.fix} for p in exc.problems
-            ]
-            return JSONResponse({"error": str(exc), "problems": problems}, 422)
-        except (BadRequestError, ValueError) as exc:
-            return JSONResponse({"error": str(exc)}, 422)
-        except ServerBusyError as exc:  # never a wait without end: try again later
-            headers = {"Retry-After": str(exc.retry_after)}
-            return JSONResponse({"error": str(exc)}, 503, headers=headers)
-        except OutputError as exc:
-            return JSONResponse({"error": str(exc)}, 409)
+        except Exception as exc:  # only the kinds _error_answer knows are answered
+            t = getattr(request.state, "translator", None) or _asked(request, None, lang)
+            answer = _error_answer(exc, t)
+            if answer is None:
+                raise
+            return answer
 
     return wrapper
+
+
+def _error_answer(exc: Exception, t: Translator) -> Response | None:
+    """The JSON answer to ``exc`` in ``t``'s language, or None for an error not answered so."""
+
+    def text(value: object) -> str:
+        return t.message(value)
+
+    if isinstance(exc, ScenarioError):
+        problems = [
+            {"key_path": text(p.key_path), "problem": text(p.problem), "fix": text(p.fix)}
+            for p in exc.problems
+        ]
+        return JSONResponse({"error": exc.translated(t.gettext), "problems": problems}, 422)
+    if isinstance(exc, ServerBusyError):  # never a wait without end: try again later
+        headers = {"Retry-After": str(exc.retry_after)}
+        return JSONResponse({"error": exc.translated(t.gettext)}, 503, headers=headers)
+    if isinstance(exc, OutputError):
+        return JSONResponse({"error": exc.translated(t.gettext)}, 409)
+    if isinstance(exc, (BadRequestError, ValueError)):
+        message = exc.translated(t.gettext) if isinstance(exc, MigrasimError) else None
+        if message is None:
+            message = text(exc.args[0]) if len(exc.args) == 1 else str(exc)
+        return JSONResponse({"error": message}, 422)
+    return None
 
 
 def create_app(
@@ -183,9 +226,11 @@ def create_app(
     def language(request: Request, body: Mapping[str, Any] | None = None) -> Translator:
         asked = (body or {}).get("lang") or request.query_params.get("lang") or lang
         try:
-            return translator(str(asked))
+            t = translator(str(asked))
         except UnknownLanguageError as exc:
-            raise BadRequestError(str(exc)) from None
+            raise BadRequestError(exc.args[0]) from None
+        request.state.translator = t  # errors from here on are said in it
+        return t
 
     async def page(request: Request) -> Response:
         t = language(request)
@@ -209,7 +254,8 @@ def create_app(
         name = request.path_params["name"]
         path = STATIC / name
         if "/" in name or path.suffix not in STATIC_TYPES or not path.is_file():
-            return JSONResponse({"error": f"no file {name!r}"}, 404)
+            error = N_("no file %(name)s", name=repr(name))
+            return JSONResponse({"error": _asked(request, None, lang).message(error)}, 404)
         return FileResponse(path, media_type=STATIC_TYPES[path.suffix])
 
     async def scenario(_request: Request) -> Response:
@@ -227,15 +273,16 @@ def create_app(
 
     async def evaluate(request: Request) -> Response:
         body = await _body(request)
+        t = language(request, body)
         changes = _changes(body)
         n, seed = _whole(body, "replications"), _whole(body, "seed")
-        t = language(request, body)
         report = await run_in_threadpool(session.evaluate, changes, n, seed)
         _, used_seed = session.defaults(n, seed)
         return JSONResponse(answer(report, changes, used_seed, t))
 
     async def variant(request: Request) -> Response:
         body = await _body(request)
+        language(request, body)
         changes = _changes(body)
         if body.get("download"):
             text = await run_in_threadpool(session.variant_text, changes)
@@ -247,15 +294,15 @@ def create_app(
             )
         name = body.get("name")
         if name is not None and not isinstance(name, str):
-            raise BadRequestError('"name" must be text')
+            raise BadRequestError(N_('"name" must be text'))
         saved = await run_in_threadpool(session.save_variant, changes, name or None)
         return JSONResponse({"file": str(saved)})
 
     async def board_pack(request: Request) -> Response:
         body = await _body(request)
+        t = language(request, body)
         changes = _changes(body)
         n, seed = _whole(body, "replications"), _whole(body, "seed")
-        t = language(request, body)
         out = await run_in_threadpool(session.board_pack, changes, n, seed, t.lang)
         packs[out.name] = out
         suffix = f"?token={token}" if token else ""
@@ -265,22 +312,23 @@ def create_app(
     async def pack_file(request: Request) -> Response:
         pack, name = request.path_params["pack"], request.path_params["name"]
         if pack not in packs or name not in BOARD_PACK_FILES:
-            return JSONResponse({"error": f"no board pack file {pack}/{name}"}, 404)
+            error = N_("no board pack file %(pack)s/%(name)s", pack=pack, name=name)
+            return JSONResponse({"error": _asked(request, None, lang).message(error)}, 404)
         return FileResponse(packs[pack] / name, filename=name)
 
     routes = [
-        Route("/", _errors_as_json(page)),
+        Route("/", _errors_as_json(page, lang)),
         Route("/static/{name}", static),
         Route("/api/scenario", scenario),
-        Route("/api/evaluate", _errors_as_json(evaluate), methods=["POST"]),
-        Route("/api/variant", _errors_as_json(variant), methods=["POST"]),
-        Route("/api/boardpack", _errors_as_json(board_pack), methods=["POST"]),
+        Route("/api/evaluate", _errors_as_json(evaluate, lang), methods=["POST"]),
+        Route("/api/variant", _errors_as_json(variant, lang), methods=["POST"]),
+        Route("/api/boardpack", _errors_as_json(board_pack, lang), methods=["POST"]),
         Route("/api/boardpack/{pack}/{name}", pack_file),
     ]
     middleware = [] if hosts is None else [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]
     app: ASGIApp = Starlette(routes=routes, middleware=middleware)
     if token:
-        app = TokenGuard(app, token)
+        app = TokenGuard(app, token, lang)
     return app
 
 

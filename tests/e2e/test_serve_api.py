@@ -184,6 +184,53 @@ def test_bad_changes_answer_422_with_the_cli_message(
     assert stderr == expected
 
 
+def test_bad_changes_answer_in_the_request_s_language_as_the_cli_does(
+    client: TestClient, scenario: Path, tmp_path: Path
+) -> None:
+    """A Welsh page's 422 is the Welsh command line's exit-2 text, problem by problem."""
+    changes = {"links.capd.daily_cap": "2 GB"}
+    body = {"set": changes, "replications": 200, "lang": "cy"}
+    response = client.post("/api/evaluate", json=body)
+    code, _, stderr = invoke("run", str(scenario), "--out", str(tmp_path / "x"), "--lang", "cy",
+                             *set_args(changes))  # fmt: skip
+    assert code == 2
+    assert response.status_code == 422
+    answer = response.json()
+    assert "Gwall:" in stderr
+    assert stderr == "".join(f"Gwall: {line}\n" for line in answer["error"].splitlines())
+    assert answer["problems"][0]["problem"] == "nid oes cyswllt 'capd'"
+    assert answer["problems"][0]["fix"] == "wedi'u diffinio: capped"
+    english = client.post("/api/evaluate", json={**body, "lang": "en"}).json()
+    assert english["problems"][0]["problem"] == "there is no link 'capd'"
+
+
+def test_the_api_s_own_messages_follow_the_request_s_language(
+    client: TestClient, session: Session
+) -> None:
+    answer = client.post("/api/evaluate", json={"set": {}, "replications": "many", "lang": "cy"})
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "rhaid i \"replications\" fod yn rhif cyfan, cafwyd 'many'"
+    answer = client.post("/api/evaluate?lang=cy", json={"set": ["a"]})
+    assert answer.json()["error"] == (
+        'rhaid i "set" fod yn wrthrych o allweddi a gwerthoedd --set'
+    )
+    answer = client.post("/api/evaluate", json={"set": {}, "replications": 0, "lang": "cy"})
+    assert answer.json()["error"] == (
+        "rhaid i'r ailadroddiadau fod rhwng 1 a 100,000, cafwyd 0"
+    )
+    unknown = client.post("/api/evaluate", json={"set": {}, "lang": "zz"})
+    assert unknown.status_code == 422
+    assert unknown.json()["error"].startswith("no catalogue for language 'zz'")
+    assert client.get("/static/nope.js?lang=cy").json()["error"] == "dim ffeil 'nope.js'"
+    with TestClient(create_app(session, "cy", token="s3cret-token")) as guarded:
+        assert guarded.get("/api/scenario").json()["error"] == (
+            "mae angen tocyn mynediad y gweinydd hwn"
+        )
+        assert guarded.get("/api/scenario?token=x&lang=en").json()["error"] == (
+            "wrong access token"
+        )
+
+
 def test_a_malformed_body_is_422(client: TestClient) -> None:
     bad_json = client.post(
         "/api/evaluate", content=b"{nope", headers={"Content-Type": "application/json"}
