@@ -12,15 +12,16 @@ import datetime
 from dataclasses import dataclass
 from typing import Literal
 
+from migrasim import errors
 from migrasim.analysis.advice import MAX_FACTOR, Fix
 from migrasim.analysis.compare import CompareAdvice
-from migrasim.analysis.records import FlowSummary, RunReport
+from migrasim.analysis.records import PROGRAMME, FlowSummary, RunReport
 from migrasim.analysis.reforecast import TrackFix
 from migrasim.analysis.solve import SolveAdvice
 from migrasim.analysis.sweep import SweepAdvice
 from migrasim.core.rules import Status, in_time, status
 from migrasim.render.i18n import N_, Translator, fill, nfill
-from migrasim.render.messages import ADVICE, ADVICE_COUNTS, CAPACITY_NOUNS, CHARTS
+from migrasim.render.messages import ADVICE, ADVICE_COUNTS, CAPACITY_NOUNS, CHARTS, PROGRAMME_NAME
 
 __all__ = [
     "VERDICT_WORDS",
@@ -209,10 +210,21 @@ def _solve_text(advice: SolveAdvice, t: Translator) -> str:
                 **values)  # fmt: skip
 
 
+def row_name(name: str, t: Translator) -> str:
+    """A table row's name as people read it: the programme's row (``ALL``, its code name in
+    the CSV files and ``--flow``) in ``t``'s language, a flow's or organisation's as given."""
+    return fill(t, PROGRAMME_NAME) if name == PROGRAMME else name
+
+
 def wide_intervals(report: RunReport, max_days: float = 3.5) -> list[str]:
-    """Rows whose P80 interval is wider than a week (half-width over ``max_days``)."""
+    """Rows whose P80 interval is wider than a week (half-width over ``max_days``): catalogue
+    messages (English as ``str``; a terminal message filled with one says it in its language)."""
     return [
-        f"{row.name} (P80 +/- {row.p80_halfwidth_days:g} days)"
+        errors.N_(
+            "%(name)s (P80 +/- %(days)s days)",
+            name=errors.N_(PROGRAMME_NAME) if row.name == PROGRAMME else row.name,
+            days=f"{row.p80_halfwidth_days:g}",
+        )
         for row in report.rows
         if row.p80_halfwidth_days is not None and row.p80_halfwidth_days > max_days
     ]

@@ -273,12 +273,20 @@ def fill(t: Translator, message: str, /, **values: object) -> str:
     """``message`` translated, its ``%(name)s`` placeholders filled from ``values``.
 
     Every msgid is a Python format string (a literal percent sign is written ``%%``), as
-    Jinja2's new-style gettext expects, so the same catalogue serves code and templates."""
-    return t.gettext(message) % values
+    Jinja2's new-style gettext expects, so the same catalogue serves code and templates. A
+    value that is a catalogue message (:func:`migrasim.errors.N_`) or a :class:`Share` is
+    written in ``t``'s language too."""
+    return t.gettext(message) % _values(t, values)
+
+
+def _values(t: Translator, values: dict[str, object]) -> dict[str, object]:
+    if not any(isinstance(v, (Message, Share)) for v in values.values()):
+        return values
+    return {k: t.message(v) if isinstance(v, (Message, Share)) else v for k, v in values.items()}
 
 
 def nfill(t: Translator, forms: tuple[str, str], n: int, /, **values: object) -> str:
     """The form for the count ``n`` of ``forms`` (singular, plural: see :func:`Nn_`), filled
     from ``values`` and ``num`` (= ``n``, as in Jinja2's ``ngettext``). ``n`` is positional
     only, so a message may have its own ``%(n)s``."""
-    return t.ngettext(forms[0], forms[1], n) % {"num": n, **values}
+    return t.ngettext(forms[0], forms[1], n) % {"num": n, **_values(t, values)}

@@ -23,10 +23,15 @@ __all__ = [
     "EXTRA_TITLES",
     "NEVER_REASONS",
     "PLAN",
+    "PROGRAMME_NAME",
     "SHEET_NAMES",
     "TERMINAL",
     "TERMINAL_COUNTS",
 ]
+
+#: The programme's row in a table read by people (the terminal, the report's tables); the CSV
+#: files and ``--flow`` keep its code name, ``ALL``.
+PROGRAMME_NAME = N_("ALL")
 
 #: Column headers of summary.csv, the workbook and the report's extra tables, by column name.
 COLUMN_LABELS: dict[str, str] = {

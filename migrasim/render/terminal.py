@@ -21,6 +21,7 @@ from migrasim.render.headlines import (
     Verdict,
     advice_text,
     headline_from,
+    row_name,
     verdict,
     verdict_text,
 )
@@ -81,7 +82,7 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
     ]
     rows.append((report.programme, ""))
     flow, baseline = term(t, "organisation" if grouped else "flow"), term(t, "baseline")
-    width = max(len(flow), *(len(indent + row.name) for row, indent in rows))
+    width = max(len(flow), *(len(indent + row_name(row.name, t)) for row, indent in rows))
     risk = not report.deterministic
     # Columns are as wide as their values or their header in this language, if wider.
     vs, chance = term(t, "vs_go_live"), term(t, "chance_ci")
@@ -92,7 +93,7 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
         head += f"{chance:<{w_chance}}  "
     lines.append(head + term(t, "bottleneck"))
     for row, indent in rows:
-        name = indent + row.name
+        name = indent + row_name(row.name, t)
         line = f"{name:<{width}}  {_day(row.baseline_completed_on, t):<{w_base}}  "
         if risk:
             line += f"{_day(row.p50, t):<10}  {_day(row.p80, t):<10}  {_day(row.p95, t):<10}  "
@@ -215,7 +216,7 @@ def comparison_lines(
 ) -> list[str]:
     """The comparison as a table: P-dates, the paired P80 change and the chance change."""
     flow, scenario = term(t, "flow"), term(t, "scenario")
-    width = max(len(flow), *(len(r.flow) for r in rows))
+    width = max(len(flow), *(len(row_name(r.flow, t)) for r in rows))
     label_width = max(len(scenario), *(len(label) for label in labels))
     head = f"{flow:<{width}}  {scenario:<{label_width}}  {'P50':<10}  {'P80':<10}  "
     p80_change, chance = term(t, "p80_change_ci"), term(t, "chance")
@@ -226,7 +227,7 @@ def comparison_lines(
     lines = [head]
     for row in rows:
         stats = row.stats
-        line = f"{row.flow:<{width}}  {row.scenario:<{label_width}}  "
+        line = f"{row_name(row.flow, t):<{width}}  {row.scenario:<{label_width}}  "
         line += f"{_day(stats.p50, t):<10}  {_day(stats.p80, t):<10}  "
         change = ""
         p80 = row.p80_diff
@@ -263,7 +264,7 @@ def track_lines(
 
     head = {k: term(t, k) for k in ("flow", "across", "done_share", "plan_p80", "new_p80",
                                      "slip_days", "what_changed")}  # fmt: skip
-    width = max(len(head["flow"]), *(len(r.name) for r in rows))
+    width = max(len(head["flow"]), *(len(row_name(r.name, t)) for r in rows))
     # each column as wide as its header in this language, at least as its values need
     w = {k: max(len(head[k]), n) for k, n in (("across", 9), ("done_share", 6),
                                                ("plan_p80", 10), ("new_p80", 10),
@@ -275,8 +276,9 @@ def track_lines(
         f"{head['what_changed']}"
     ]
     for row in rows:
+        name = row_name(row.name, t)
         lines.append(
-            f"{row.name:<{width}}  {row.delivered_bytes / 1e9:>{w['across'] - 3}.1f} GB  "
+            f"{name:<{width}}  {row.delivered_bytes / 1e9:>{w['across'] - 3}.1f} GB  "
             f"{t.percent(row.percent_complete / 100):>{w['done_share']}}  "
             f"{_day(row.plan_p80, t):<{w['plan_p80']}}  "
             f"{_day(row.new_p80, t):<{w['new_p80']}}  "

@@ -21,7 +21,7 @@ from migrasim.render.board import (
     top_organisations,
     what_if_text,
 )
-from migrasim.render.headlines import Headline, advice_text, verdict
+from migrasim.render.headlines import Headline, advice_text, row_name, verdict
 from migrasim.render.html import (
     Cell,
     ComparisonRow,
@@ -248,6 +248,10 @@ def _precision(inputs: ReportInputs, t: Translator) -> PrecisionView | None:
     )
 
 
+NAME_COLUMNS = frozenset({"flow", "organisation"})
+"""Columns of an extra table naming a row (a flow, an organisation, or the programme)."""
+
+
 def cell(column: str, value: Value, t: Translator) -> Cell:
     """One value of an extra table, formatted in ``t``'s language."""
     if value is None:
@@ -259,6 +263,8 @@ def cell(column: str, value: Value, t: Translator) -> Cell:
     if isinstance(value, datetime.date):
         return Cell(t.date(value, "long"))
     if isinstance(value, str):
+        if column in NAME_COLUMNS:
+            return Cell(row_name(value, t))  # the programme's row in the page's language
         return Cell(t.message(value))  # a catalogue message in the page's language
     number = float(value)  # int or float
     if column in PERCENT_COLUMNS and 0.0 <= number <= 1.0:

@@ -263,3 +263,181 @@ def test_welsh_charts_differ_from_the_english(
         assert texts != english[name], name
     for chart in ("burnup.png", "gantt.png", "cdf.png", "tornado.png"):
         assert (tmp_path / "cy" / chart).read_bytes() != (tmp_path / "en" / chart).read_bytes()
+
+
+# --------------------------------------------------------------------------------------------
+# Every command, in a language whose every letter differs from English
+# --------------------------------------------------------------------------------------------
+#
+# The ``⟦msgid⟧`` language above shows each catalogue message reaches an output, but a leak
+# inside a message's value (English text put into a translated sentence) hides inside the
+# brackets. Here the pseudo-language ``xa`` writes every msgid with accented letters
+# ("Summary" -> "Śúḿḿáŕý"): whatever plain Latin word is left in an output, once the scenario's
+# own text and code names (file paths, key paths, CSV code names given on the command line)
+# are taken out, is English that did not come from the catalogue.
+
+_ACCENTED = dict(zip(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "áḃćḋéḟǵĥíĵḱĺḿńóṕʠŕśẗúṽẃẍýźÁḂĆḊÉḞǴĤÍĴḰĹḾŃÓṔɊŔŚṪÚṼẂẌÝŹ",
+    strict=True,
+))  # fmt: skip
+_HOLDER = re.compile(r"(%\(\w+\)[sd]|%%)")
+
+
+def _accented(msgid: str) -> str:
+    """``msgid`` with every letter outside its placeholders accented."""
+    return "".join(
+        part if _HOLDER.fullmatch(part) else "".join(_ACCENTED.get(c, c) for c in part)
+        for part in _HOLDER.split(msgid)
+    )
+
+
+def _write_accented(root: Path, lang: str = "xa") -> None:
+    pseudo = Catalog(locale="en", domain="migrasim")
+    for message in _messages(POT):
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            pseudo.add(message.id, tuple(_accented(s) for s in message.id), flags=message.flags)
+        else:
+            pseudo.add(message.id, _accented(message.id), flags=message.flags)
+    folder = root / lang / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "migrasim.po").open("wb") as handle:
+        write_po(handle, pseudo)
+
+
+SCENARIOS = Path("scenarios")
+ACTUALS = SCENARIOS / "actuals_example.csv"
+#: Not English prose: the product, the software it runs on, units, and month and day names
+#: (a language Babel does not know formats dates as English does).
+_ALLOWED = {
+    "migrasim", "Python", "SimPy", "GB", "MB", "TB", "kB", "Gbit", "Mbit", "January",
+    "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+    "Sept", "Dec",
+}  # fmt: skip
+_CODE = re.compile(
+    r"[\w./-]*/[\w./-]+"  # a path
+    r"|\b[A-Za-z_]\w*(?:\[[^\]]*\])?(?:\.\w+(?:\[[^\]]*\])?)+"  # a key path, a file name
+    r"|\b[a-z]+(?:_[a-z]+)+\b"  # a code name (go_live, prob_by_go_live, volume_method)
+)
+
+
+def _scenario_text(*names: str) -> list[str]:
+    """Every scenario's own text (names, descriptions, the file's lines), longest first."""
+    values: list[str] = []
+    for name in names:
+        path = SCENARIOS / f"{name}.yaml"
+        spec = load_scenario(path)
+        values += [spec.name, *spec.links, *(flow.label for flow in spec.flows)]
+        values += [option.name for option in spec.options or []]
+        values += [text for pair in assumptions_of(spec) for text in pair]
+        values += path.read_text(encoding="utf-8").splitlines()
+    return sorted({v.strip() for v in values if v.strip()}, key=len, reverse=True)
+
+
+def _english(text: str, values: list[str]) -> set[str]:
+    """The plain Latin words of ``text`` left once ``values`` and code are taken out."""
+    for value in values:
+        text = text.replace(value, " ")
+    text = _CODE.sub(" ", text)
+    return set(re.findall(r"[A-Za-z]{2,}", text)) - _ALLOWED
+
+
+def _all_outputs(folder: Path) -> str:
+    """The report's visible text, the workbook's sheet names, headers and About items."""
+    parts = []
+    if (folder / "report.html").is_file():
+        parts.append(_page_text(folder / "report.html"))
+    if (folder / "summary.xlsx").is_file():
+        parts += _workbook_words(folder / "summary.xlsx")
+    return "\n".join(parts)
+
+
+#: Each command with --lang xa: its arguments (``OUT`` is its results folder) and the
+#: scenarios whose text its outputs show. ``track-history`` is a second forecast appended to
+#: the history of a first one (the first a week earlier, on the log's rows before then).
+COMMANDS: dict[str, tuple[list[str], tuple[str, ...]]] = {
+    "run": (["run", "scenarios/health_boards.yaml", "-n", "20", "--out", "OUT"],
+            ("health_boards",)),
+    "validate": (["validate", "scenarios/health_boards.yaml"], ("health_boards",)),
+    "compare": (["compare", "scenarios/health_boards.yaml",
+                 "scenarios/health_boards_shared.yaml", "-n", "20", "--out", "OUT"],
+                ("health_boards", "health_boards_shared")),
+    "sweep": (["sweep", "scenarios/health_boards.yaml", "--grid",
+               "links.capped.daily_cap=1 GB,2 GB", "-n", "20", "--out", "OUT"],
+              ("health_boards",)),
+    "solve": (["solve", "scenarios/health_boards.yaml", "--vary", "links.capped.daily_cap",
+               "--between", "1 GB", "20 GB", "-n", "20", "--out", "OUT"], ("health_boards",)),
+    "track-history": (["track", "scenarios/health_boards.yaml", "--actuals", str(ACTUALS),
+                       "-n", "20", "--history", "HISTORY", "--out", "OUT"], ("health_boards",)),
+    "plan": (["plan", "scenarios/health_boards_options.yaml", "-n", "20", "--out", "OUT"],
+             ("health_boards_options",)),
+    "error": (["run", "scenarios/health_boards.yaml", "--set", "links.capd.daily_cap=2 GB",
+               "--out", "OUT"], ("health_boards",)),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def accented(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("locale")
+    _write_accented(root)
+    return root
+
+
+def _first_forecast(folder: Path, history: Path) -> str:
+    """The forecast a week before the log's end, on its rows before then: the history's
+    first row (and its terminal text)."""
+    early = folder / "early.csv"
+    lines = ACTUALS.read_text(encoding="utf-8").splitlines()
+    early.write_text("\n".join([lines[0], *(r for r in lines[1:] if r < "2025-06-21")]) + "\n",
+                     encoding="utf-8")  # fmt: skip
+    code, stdout, stderr = invoke(
+        "track", "scenarios/health_boards.yaml", "--actuals", str(early), "--as-of",
+        "2025-06-21", "-n", "20", "--history", str(history), "--lang", "xa",
+        "--out", str(folder / "first"),
+    )  # fmt: skip
+    assert code == 0, stderr
+    return stdout
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_speaks_a_catalogue_language_only(
+    command: str,
+    accented: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    chart_texts: dict[str, list[str]],
+) -> None:
+    monkeypatch.setenv("MIGRASIM_LOCALE_DIR", str(accented))
+    args, scenarios = COMMANDS[command]
+    out, history = tmp_path / "out", tmp_path / "history.csv"
+    terminal = _first_forecast(tmp_path, history) if command == "track-history" else ""
+    args = [{"OUT": str(out), "HISTORY": str(history)}.get(a, a) for a in args]
+    code, stdout, stderr = invoke(*args, "--lang", "xa")
+    assert code == (2 if command == "error" else 0), stderr
+    given = [a for a in args if not a.startswith("-")]  # the command line's own values
+    values = _scenario_text(*scenarios) + given + [w for a in given for w in re.split(r"\W", a)]
+    terminal += stdout + stderr
+    assert re.search("[ÁáÉéÓóŚśŃńŔŕ]", terminal), terminal  # the catalogue's text arrived
+    assert _english(terminal, values) == set(), terminal
+    if command in ("validate", "error"):
+        return
+    assert _english(_all_outputs(out), values) == set()
+    if command == "track-history":
+        assert _english(_all_outputs(tmp_path / "first"), values) == set()
+    assert chart_texts or command == "solve", "no chart was drawn"  # solve draws none
+    for name, texts in chart_texts.items():
+        assert _english("\n".join(texts), values) == set(), (name, texts)
+
+
+def test_the_every_command_check_sees_english(tmp_path: Path) -> None:
+    """The same check on an English run finds the English, so it can fail."""
+    code, stdout, _ = invoke("run", "scenarios/health_boards.yaml", "-n", "20", "--out",
+                             str(tmp_path / "out"))  # fmt: skip
+    assert code == 0
+    values = _scenario_text("health_boards")
+    assert {"Baseline", "never"} & _english(stdout, values)
+    assert {"Summary", "Bottleneck"} <= _english(_all_outputs(tmp_path / "out"), values)
+    assert _english(_accented("Summary of %(n)s flows"), []) == set()

@@ -199,7 +199,7 @@ def test_bad_changes_answer_in_the_request_s_language_as_the_cli_does(
     assert "Gwall:" in stderr
     assert stderr == "".join(f"Gwall: {line}\n" for line in answer["error"].splitlines())
     assert answer["problems"][0]["problem"] == "nid oes cyswllt 'capd'"
-    assert answer["problems"][0]["fix"] == "wedi'u diffinio: capped"
+    assert answer["problems"][0]["fix"].endswith("wedi'u diffinio: capped")
     english = client.post("/api/evaluate", json={**body, "lang": "en"}).json()
     assert english["problems"][0]["problem"] == "there is no link 'capd'"
 
@@ -211,13 +211,9 @@ def test_the_api_s_own_messages_follow_the_request_s_language(
     assert answer.status_code == 422
     assert answer.json()["error"] == "rhaid i \"replications\" fod yn rhif cyfan, cafwyd 'many'"
     answer = client.post("/api/evaluate?lang=cy", json={"set": ["a"]})
-    assert answer.json()["error"] == (
-        'rhaid i "set" fod yn wrthrych o allweddi a gwerthoedd --set'
-    )
+    assert answer.json()["error"] == ('rhaid i "set" fod yn wrthrych o allweddi a gwerthoedd --set')
     answer = client.post("/api/evaluate", json={"set": {}, "replications": 0, "lang": "cy"})
-    assert answer.json()["error"] == (
-        "rhaid i'r ailadroddiadau fod rhwng 1 a 100,000, cafwyd 0"
-    )
+    assert answer.json()["error"] == ("rhaid i'r ailadroddiadau fod rhwng 1 a 100,000, cafwyd 0")
     unknown = client.post("/api/evaluate", json={"set": {}, "lang": "zz"})
     assert unknown.status_code == 422
     assert unknown.json()["error"].startswith("no catalogue for language 'zz'")

@@ -54,7 +54,8 @@ def test_the_comparison_table_from_its_records() -> None:
     assert view.title == "Cymharu senarios"
     assert view.headers[0] == "Llif"  # the compare table pairs flows by name
     first, second = view.rows
-    assert [c.text for c in first[:3]] == ["ALL", "a", "1 Chwefror 2026"]
+    # the programme's row in Welsh (compare.csv keeps its code name, ALL)
+    assert [c.text for c in first[:3]] == ["Y CYFAN", "a", "1 Chwefror 2026"]
     assert first[3].never  # P80 never
     assert [c.text for c in first[8:]] == [""] * 10  # no differences for the first scenario
     assert [c.text for c in second[8:12]] == ["-3", "-5", "-8", "-2"]
