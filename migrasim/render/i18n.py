@@ -280,7 +280,10 @@ def fill(t: Translator, message: str, /, **values: object) -> str:
 
 
 def _values(t: Translator, values: dict[str, object]) -> dict[str, object]:
-    if not any(isinstance(v, (Message, Share)) for v in values.values()):
+    for value in values.values():
+        if isinstance(value, (Message, Share)):
+            break
+    else:  # nothing to translate: the values as given (the common case, kept cheap)
         return values
     return {k: t.message(v) if isinstance(v, (Message, Share)) else v for k, v in values.items()}
 
