@@ -355,7 +355,7 @@ def compare(
         specs.append((f"{spec.name} [{variant}]", spec))
         sources.append((paths[0], changes))
     if len(specs) < 2:
-        raise MigrasimError("give two or more scenarios, or one with --variant")
+        raise MigrasimError(N_("give two or more scenarios, or one with --variant"))
     first = specs[0][1]
     seed = default_seed(first, seed)
     n = replications or max((s.replications or 0) for _, s in specs) or None

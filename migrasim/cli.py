@@ -393,7 +393,8 @@ def compare(
     from migrasim import app
 
     if len(scenarios) + len(variants) < 2:
-        raise click.UsageError("give two or more scenarios, or one with --variant")
+        needed = N_("give two or more scenarios, or one with --variant")
+        raise click.UsageError(translated(needed, _gettext(lang)))
     execution = _execution(workers, scheduler)
     with _Progress() as progress:
         result = app.compare(

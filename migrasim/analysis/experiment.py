@@ -26,7 +26,7 @@ from migrasim.analysis.runner import (
 from migrasim.analysis.sampling import has_uncertainty
 from migrasim.core.engine import Model, RunResult, simulate
 from migrasim.core.rules import completion_days
-from migrasim.errors import MigrasimError, ScenarioError
+from migrasim.errors import N_, MigrasimError, ScenarioError
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.overrides import apply_override, key_path_problem
 from migrasim.scenario.types import Scenario, parse_scenario
@@ -67,7 +67,13 @@ class Outcome:
         else:
             names = [f.name for f in self.model.flows]
             if flow not in names:
-                raise MigrasimError(f"no flow named {flow!r} in {self.scenario.name!r}")
+                raise MigrasimError(
+                    N_(
+                        "no flow named %(flow)s in %(name)s",
+                        flow=repr(flow),
+                        name=repr(self.scenario.name),
+                    )
+                )
             column = finished[:, names.index(flow)]
         # the end-of-day rule as DateConverter applies it, for every replication at once
         return completion_days(self.model.clock, column)

@@ -180,3 +180,38 @@ def test_a_bad_transfer_log_in_welsh(tmp_path: Path) -> None:
         "o feitiau neu faint fel '1.2 GB'",
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_compare_s_usage_error_and_an_unknown_flow_in_welsh() -> None:
+    code, _, stderr = invoke("compare", SCENARIO, "--lang", "cy")
+    assert code == 2
+    assert "Error: rhowch ddau senario neu ragor, neu un gyda --variant" in stderr
+    code, _, stderr = invoke("compare", SCENARIO)
+    assert "Error: give two or more scenarios, or one with --variant" in stderr
+
+    from migrasim.analysis.experiment import Outcome
+    from migrasim.errors import MigrasimError
+    from migrasim.render.i18n import translator
+
+    with pytest.raises(MigrasimError) as raised:
+        Outcome.ordinals(_FakeOutcome(), "Nowhere")  # type: ignore[arg-type]
+    assert str(raised.value) == "no flow named 'Nowhere' in 'Q'"
+    assert raised.value.translated(translator("cy").gettext) == (
+        "dim llif o'r enw 'Nowhere' yn 'Q'"
+    )
+
+
+class _FakeOutcome:
+    """Just enough of an Outcome for ``ordinals`` to look a flow up and fail."""
+
+    class _Model:
+        flows = ()
+
+    class _Scenario:
+        name = "Q"
+
+    model = _Model()
+    scenario = _Scenario()
+
+    def finished(self) -> object:
+        return None
