@@ -86,7 +86,7 @@ def progress_table(rows: Sequence[FlowProgress]) -> ExtraTable:
         (
             r.name,
             round(r.delivered_bytes / 1e9, 3),
-            round(r.percent_complete / 100, 6),
+            r.percent_complete / 100,  # unrounded: one short of all never reads 100 %
             NEVER if r.plan_p80 is None else r.plan_p80,
             NEVER if r.new_p80 is None else r.new_p80,
             r.slip_days,

@@ -159,8 +159,11 @@ def test_track_writes_the_share_moved_by_the_rule_and_progress_csv_keeps_its_eng
     # the progress table holds the share complete, written as every share is
     table = progress_table([row])  # type: ignore[list-item]
     assert table.columns[2] == "share_complete"
-    assert table.rows[0][2] == 0.9996
+    assert table.rows[0][2] == pytest.approx(0.9996)
     assert en.percent(table.rows[0][2]) == ">99.9%"  # type: ignore[arg-type]
+    # 400 kB of 1 TB left: the share rounds to 1 at 6 decimals, and still is not all of it
+    almost = progress_table([_progress(0.5, 0.9999996)])  # type: ignore[list-item]
+    assert en.percent(almost.rows[0][2]) == ">99.9%"  # type: ignore[arg-type]
 
 
 def test_a_share_among_a_message_s_values() -> None:
