@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.records import RunReport
 from migrasim.analysis.summary import summarise
+from migrasim.render.headlines import row_name
 from migrasim.render.html import column_label
 from migrasim.render.i18n import Translator, fill, translator
 from migrasim.render.messages import CHARTS
@@ -149,8 +150,9 @@ def test_a_share_reads_the_same_in_every_output(
     inputs = inputs_of(report)
     report_page = render_html(inputs, lang)
     total = _text(fill(t, "Whole programme"))
+    programme = row_name("ALL", t)  # the terminal's name for the programme's row ("Y CYFAN")
     outputs = {
-        "terminal": terminal_chances(run_lines(report, t), ["ALL"])["ALL"],
+        "terminal": terminal_chances(run_lines(report, t), [programme])[programme],
         "report headline": headline_chance(report_page),
         "report table": report_chances(report_page)[total],
         "workbook": workbook_chances(xlsx_bytes(inputs, lang), t)["ALL"],
