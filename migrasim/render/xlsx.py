@@ -83,12 +83,11 @@ def _width(value: Cellular) -> int:
 
 
 def _cell(ws: WriteOnlyWorksheet, value: Cellular, percent: bool = False) -> Any:
-    """``value`` as the cell written for it: text is always text (a name starting with ``=``
-    is never a formula), dates and moments carry their date format, a share (0-1) in a
-    ``percent`` place its percentage format; anything else is written as it is."""
+    """``value`` (already :func:`_clean`) as the cell written for it: text is always text (a
+    name starting with ``=`` is never a formula), dates and moments carry their date format,
+    a share (0-1) in a ``percent`` place its percentage format; anything else as it is."""
     from openpyxl.cell import WriteOnlyCell
 
-    value = _clean(value)
     if isinstance(value, str):
         if not value.startswith("="):
             return value
@@ -112,7 +111,7 @@ def _bold(ws: WriteOnlyWorksheet, value: str) -> Any:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    cell = _cell(ws, value)
+    cell = _cell(ws, _clean(value))
     if not hasattr(cell, "font"):
         cell = WriteOnlyCell(ws, cell)
     cell.font = Font(bold=True)
@@ -310,7 +309,7 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     sheet.freeze_panes = "A2"
     sheet.append([_bold(sheet, names["scenario"])])
     for line in inputs.scenario_text.splitlines():
-        sheet.append([_cell(sheet, line if line else None)])
+        sheet.append([_cell(sheet, _clean(line) if line else None)])
 
     h = inputs.headline
     about: list[tuple[str, Cellular]] = [
