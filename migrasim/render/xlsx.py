@@ -343,29 +343,24 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
                  [column_label(t, "item"), column_label(t, "value")],
                  [[fill(t, ABOUT_ITEMS[k]), v] for k, v in about],
                  percent_rows={i for i, (k, _v) in enumerate(about) if "prob_" in k})  # fmt: skip
-    # Reproducible bytes: fixed document dates and zip entry times (openpyxl stamps "now").
+    # Reproducible bytes: fixed document dates and zip entry times. Saving stamps "now" as
+    # the modified date: the document properties are written again, as openpyxl writes them.
+    from openpyxl.xml.functions import tostring
+
     fixed = datetime.datetime(2000, 1, 1)  # noqa: DTZ001 - openpyxl keeps naive UTC times
     wb.properties.created = wb.properties.modified = fixed
     buffer = io.BytesIO()
     wb.save(buffer)
-    return _stable_zip(buffer.getvalue())
+    wb.properties.modified = fixed
+    return _stable_zip(buffer.getvalue(), {"docProps/core.xml": tostring(wb.properties.to_tree())})
 
 
-_MODIFIED_RE = re.compile(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>")
-
-
-def _stable_zip(data: bytes) -> bytes:
-    """The same zip with every entry dated 1980-01-01 and docProps' dates fixed."""
+def _stable_zip(data: bytes, replaced: dict[str, bytes]) -> bytes:
+    """The same zip with every entry dated 1980-01-01 and the ``replaced`` entries' contents."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
         for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _MODIFIED_RE.sub(
-                    b'<dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z'
-                    b"</dcterms:modified>",
-                    content,
-                )
+            content = replaced.get(info.filename) or source.read(info.filename)
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr
