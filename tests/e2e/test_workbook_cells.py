@@ -110,4 +110,5 @@ if __name__ == "__main__":  # writes the record: python -m tests.e2e.test_workbo
     folder = Path(sys.argv[1])
     folder.mkdir(parents=True, exist_ok=True)
     data = {case: workbook_cells(_run(folder, case)) for case in CASES}
-    RECORD.write_text(json.dumps(data, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("],[", "],\n[")
+    RECORD.write_text(text + "\n", encoding="utf-8")  # a cell a line
