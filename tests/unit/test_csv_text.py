@@ -49,7 +49,8 @@ def test_numbers_read_back_exactly() -> None:
     assert [str(float(r[0])) for r in rows[1:]] == [repr(f) for f in floats]  # -0.0 kept
     assert [int(r[1]) for r in rows[1:]] == ints
     assert [r[2] for r in rows[1:]] == ["True", "False"] * 5
-    assert rows[1][0] == "0.0" and rows[7][0] == "1e+16"  # as pandas writes them
+    assert rows[1][0] == "0.0"  # as pandas writes them
+    assert rows[7][0] == "1e+16"
 
 
 def test_text_reads_back_equal() -> None:
