@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import datetime
 import io
-import math
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from migrasim.analysis.advice import Fix
@@ -36,7 +35,7 @@ from migrasim.render.messages import ABOUT_ITEMS, SHEET_NAMES
 from migrasim.render.reasons import never_reason_text
 
 if TYPE_CHECKING:
-    from openpyxl.worksheet.worksheet import Worksheet
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 __all__ = ["SUMMARY_SHEET_COLUMNS", "workbook_bytes"]
 
@@ -50,6 +49,7 @@ SUMMARY_SHEET_COLUMNS = (
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 Cellular = datetime.date | float | int | str | bool | None
+_FORMATS = {"datetime": "yyyy-mm-dd hh:mm:ss", "date": "yyyy-mm-dd"}
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
@@ -63,171 +63,115 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-def _put(ws: Worksheet, row: int, col: int, value: Cellular, bold: bool = False) -> int:
-    """Writes one cell; returns its width in characters."""
+def _clean(value: Cellular) -> Cellular:
+    """Text without the characters a workbook cannot hold (control characters)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _width(value: Cellular) -> int:
+    """The characters ``value`` takes in its column (dates as their format shows them)."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime.datetime):
+        return 19
+    if isinstance(value, datetime.date):
+        return 10
+    return len(str(value))
+
+
+def _cell(ws: WriteOnlyWorksheet, value: Cellular, percent: bool = False) -> Any:
+    """``value`` (already :func:`_clean`) as the cell written for it: text is always text (a
+    name starting with ``=`` is never a formula), dates and moments carry their date format,
+    a share (0-1) in a ``percent`` place its percentage format; anything else as it is."""
+    from openpyxl.cell import WriteOnlyCell
 
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = ws.cell(row=row, column=col)
-    cell.value = value
-    width = len(str(value)) if value is not None else 0
-    if isinstance(value, str) and value.startswith("="):
+        if not value.startswith("="):
+            return value
+        cell = WriteOnlyCell(ws, value)
         cell.data_type = "s"
-    elif isinstance(value, datetime.datetime):
-        cell.number_format = "yyyy-mm-dd hh:mm:ss"
-        width = 19
-    elif isinstance(value, datetime.date):
-        cell.number_format = "yyyy-mm-dd"
-        width = 10
-    if bold:
-        cell.font = Font(bold=True)
-    return width
+        return cell
+    if isinstance(value, datetime.date):
+        cell = WriteOnlyCell(ws)
+        cell.value = value
+        is_moment = isinstance(value, datetime.datetime)
+        cell.number_format = _FORMATS["datetime" if is_moment else "date"]
+        return cell
+    if percent and isinstance(value, float) and 0 <= value <= 1:
+        cell = WriteOnlyCell(ws, value)
+        cell.number_format = percent_format(value)
+        return cell
+    return value
+
+
+def _bold(ws: WriteOnlyWorksheet, value: str) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    cell = _cell(ws, _clean(value))
+    if not hasattr(cell, "font"):
+        cell = WriteOnlyCell(ws, cell)
+    cell.font = Font(bold=True)
+    return cell
 
 
 def _write_table(
-    ws: Worksheet,
+    ws: WriteOnlyWorksheet,
     columns: Sequence[str],
     headers: Sequence[str],
     rows: Sequence[Sequence[Cellular]],
     freeze: str = "A2",
     title: str | None = None,
-    fast: _FastRows | None = None,
+    percent_rows: Collection[int] = (),
+    wide_text: int | None = None,
 ) -> None:
     """Headers in row 1 and the rows under them; with a ``title`` (a what-if's label), the
-    title in row 1 and everything one row down. With ``fast``, the rows are written as sheet
-    XML by :class:`_FastRows` (the cells openpyxl would write, at a tenth of the cost), not as
-    openpyxl cells: for the long tables."""
+    title in row 1 and everything one row down. Columns as wide as their text (8 to 60
+    characters), the headers frozen, a filter over the table. Shares in
+    :data:`PERCENT_COLUMNS` (and in the rows numbered in ``percent_rows``) are formatted as
+    percentages; column ``wide_text`` (0-based) is 100 wide, wrapped and top-aligned.
+    Everything but the cells is set first: a write-only sheet writes its rows as they come."""
+    from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
     top = 1 if title is None else 2
     if title is not None:
-        _put(ws, 1, 1, title, bold=True)
         freeze = f"{freeze[0]}{int(freeze[1:]) + 1}"
+    rows = [[_clean(v) for v in row] for row in rows]
     widths = [len(h) for h in headers]
-    for j, header in enumerate(headers, start=1):
-        _put(ws, top, j, header, bold=True)
-    n = top
-    if fast is not None and rows:
-        n = fast.add(ws, columns, rows, top + 1, widths)
-    else:
-        for i, row in enumerate(rows, start=top + 1):
-            n = i
-            for j, (column, value) in enumerate(zip(columns, row, strict=True), start=1):
-                width = _put(ws, i, j, value)
-                if isinstance(value, float) and column in PERCENT_COLUMNS and 0 <= value <= 1:
-                    ws.cell(row=i, column=j).number_format = percent_format(value)
-                widths[j - 1] = max(widths[j - 1], width)
+    for row in rows:
+        for j, value in enumerate(row):
+            widths[j] = max(widths[j], _width(value))
+    sheet: Any = ws  # openpyxl's stubs leave out a write-only sheet's columns and filter
     for j, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+        sheet.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 60)
+    if wide_text is not None:
+        sheet.column_dimensions[get_column_letter(wide_text + 1)].width = 100
     ws.freeze_panes = freeze
-    if columns and n > 1:
-        ws.auto_filter.ref = f"A{top}:{get_column_letter(len(columns))}{n}"
+    last = top + len(rows)
+    if columns and last > 1:
+        sheet.auto_filter.ref = f"A{top}:{get_column_letter(len(columns))}{last}"
+    if title is not None:
+        ws.append([_bold(ws, title)])
+    ws.append([_bold(ws, header) for header in headers])
+    percent = [column in PERCENT_COLUMNS for column in columns]
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for i, row in enumerate(rows):
+        cells = [_cell(ws, v, percent[j] or i in percent_rows) for j, v in enumerate(row)]
+        if wide_text is not None and cells[wide_text] is not None:
+            cells[wide_text] = _aligned(ws, cells[wide_text], wrap)
+        ws.append(cells)
 
 
-class _FastRows:
-    """Table rows written straight as worksheet XML, as openpyxl writes cells (inline
-    strings, dates as serial numbers with a date format, ``%.16g`` numbers, percentages
-    formatted), spliced into the saved workbook: 10,000 flows' Summary and Bottlenecks sheets
-    in a second, not ten."""
+def _aligned(ws: WriteOnlyWorksheet, cell: Any, alignment: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
 
-    def __init__(self) -> None:
-        self.sheets: dict[int, tuple[str, str]] = {}  # id(ws) -> (rows XML, dimension)
-        self._styles: dict[str, str] = {}
-
-    def _style(self, ws: Worksheet, kind: str) -> str:
-        """The ``s`` attribute of a cell with this number format (registered once)."""
-        if kind not in self._styles:
-            from openpyxl.cell.cell import Cell
-
-            probe = Cell(ws, row=1, column=1)  # not placed in the sheet: registers the style
-            probe.number_format = _FORMATS.get(kind, kind)
-            self._styles[kind] = f' s="{probe.style_id}"'
-        return self._styles[kind]
-
-    def add(
-        self,
-        ws: Worksheet,
-        columns: Sequence[str],
-        rows: Sequence[Sequence[Cellular]],
-        first: int,
-        widths: list[int],
-    ) -> int:
-        """Queue ``rows`` from row ``first`` on; widen ``widths``; the last row's number."""
-        from xml.sax.saxutils import escape
-
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-        from openpyxl.utils import get_column_letter
-        from openpyxl.utils.datetime import to_excel
-
-        letters = [get_column_letter(j) for j in range(1, len(columns) + 1)]
-        percent = [c in PERCENT_COLUMNS for c in columns]
-        dt_style, day_style = self._style(ws, "datetime"), self._style(ws, "date")
-        out: list[str] = []
-        i = first - 1
-        for i, row in enumerate(rows, start=first):
-            cells = [f'<row r="{i}">']
-            for j, value in enumerate(row):
-                if value is None:
-                    continue
-                ref = f"{letters[j]}{i}"
-                if isinstance(value, str):
-                    text = ILLEGAL_CHARACTERS_RE.sub("", value)
-                    width = len(text)
-                    if text:
-                        space = ' xml:space="preserve"' if text.strip() not in ("", text) else ""
-                        cells.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>'
-                                     f"{escape(text)}</t></is></c>")  # fmt: skip
-                    else:
-                        cells.append(f'<c r="{ref}" t="inlineStr"/>')
-                elif isinstance(value, bool):
-                    width = len(str(value))
-                    cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
-                elif isinstance(value, datetime.date):
-                    is_dt = isinstance(value, datetime.datetime)
-                    width = 19 if is_dt else 10
-                    style = dt_style if is_dt else day_style
-                    serial = to_excel(value)  # type: ignore[no-untyped-call]
-                    cells.append(f'<c r="{ref}"{style} t="n"><v>{_num(serial)}</v></c>')
-                else:
-                    width = len(str(value))
-                    style = ""
-                    if isinstance(value, float) and percent[j] and 0 <= value <= 1:
-                        style = self._style(ws, percent_format(value))
-                    cells.append(f'<c r="{ref}"{style} t="n"><v>{_num(value)}</v></c>')
-                widths[j] = max(widths[j], width)
-            cells.append("</row>")
-            out.append("".join(cells))
-        self.sheets[id(ws)] = ("".join(out), f"A1:{letters[-1]}{i}")
-        return i
-
-    def splice(self, workbook: Any, data: bytes) -> bytes:
-        """The saved workbook with the queued rows in their sheets."""
-        parts: dict[str, tuple[str, str]] = {}
-        for index, ws in enumerate(workbook.worksheets, start=1):
-            if id(ws) in self.sheets:
-                parts[f"xl/worksheets/sheet{index}.xml"] = self.sheets[id(ws)]
-        if not parts:
-            return data
-        out = io.BytesIO()
-        with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-            for info in source.infolist():
-                content = source.read(info.filename)
-                if info.filename in parts:
-                    rows, dimension = parts[info.filename]
-                    xml = content.decode("utf-8")
-                    xml = _DIMENSION_RE.sub(f'<dimension ref="{dimension}" />', xml, count=1)
-                    if "</sheetData>" in xml:
-                        xml = xml.replace("</sheetData>", rows + "</sheetData>", 1)
-                    else:
-                        xml = xml.replace("<sheetData />", f"<sheetData>{rows}</sheetData>", 1)
-                    content = xml.encode("utf-8")
-                target.writestr(info, content)
-        return out.getvalue()
-
-
-_FORMATS = {"datetime": "yyyy-mm-dd hh:mm:ss", "date": "yyyy-mm-dd"}
+    if not hasattr(cell, "alignment"):
+        cell = WriteOnlyCell(ws, cell)
+    cell.alignment = alignment
+    return cell
 
 
 def percent_format(share: float) -> str:
@@ -238,14 +182,6 @@ def percent_format(share: float) -> str:
     if relation in ("<", ">"):
         return f'"{relation}{value}%"'
     return "0%" if value == value.to_integral_value() else "0.0%"
-
-
-_DIMENSION_RE = re.compile(r'<dimension ref="[^"]*"\s*/>')
-
-
-def _num(value: float) -> str:
-    """A number as openpyxl writes it (``safe_string``)."""
-    return "" if math.isnan(value) or math.isinf(value) else f"{value:.16g}"
 
 
 def _chance(value: float | None) -> float | None:
@@ -289,7 +225,7 @@ def _summary_cells(
     ]
 
 
-def _cell(value: Value, never: str, t: Translator) -> Cellular:
+def _cell_value(value: Value, never: str, t: Translator) -> Cellular:
     if isinstance(value, str):
         return t.message(value)  # a catalogue message in the workbook's language
     return never if value is NEVER else value
@@ -343,13 +279,10 @@ def _slip_items(inputs: ReportInputs, never: str, t: Translator) -> list[tuple[s
 def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     """The workbook in ``t``'s language, the same bytes for the same inputs."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment
 
     never = fill(t, ABOUT_ITEMS["never"])
     names = {key: fill(t, message) for key, message in SHEET_NAMES.items()}
-    wb = Workbook()
-    ws = wb.worksheets[0]
-    ws.title = names["summary"]
+    wb = Workbook(write_only=True)
     used = set(names.values())
     with_go_live = inputs.results.go_live is not None
     rows = [_summary_cells(row, with_go_live, never, t) for row in inputs.results.rows]
@@ -357,29 +290,25 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
     changes = inputs.results.changes or inputs.results.overrides
     what_if = what_if_text(changes, t)
     label = None if what_if is None else what_if_title(inputs.title, changes, t)
-    fast = _FastRows()
-    _write_table(ws, SUMMARY_SHEET_COLUMNS, headers, rows, "B2", title=label, fast=fast)
+    _write_table(wb.create_sheet(names["summary"]), SUMMARY_SHEET_COLUMNS, headers, rows, "B2",
+                 title=label)  # fmt: skip
     for table in inputs.extra_tables:
         sheet = wb.create_sheet(_sheet_name(extra_title(t, table.key), used))
-        cells = [[_cell(v, never, t) for v in row] for row in table.rows]
-        _write_table(sheet, table.columns, [column_label(t, c) for c in table.columns], cells,
-                     fast=fast)  # fmt: skip
+        cells = [[_cell_value(v, never, t) for v in row] for row in table.rows]
+        _write_table(sheet, table.columns, [column_label(t, c) for c in table.columns], cells)
 
     sheet = wb.create_sheet(names["assumptions"])
     _write_table(sheet, ("where", "text"), [column_label(t, "where"), column_label(t, "text")],
                  [list(pair) for pair in assumption_notes(inputs.assumptions,
-                                                          inputs.results.changes, t)])  # fmt: skip
-    sheet.column_dimensions["B"].width = 100
-    for cells_row in sheet.iter_rows(min_row=2, min_col=2, max_col=2):
-        for c in cells_row:
-            c.alignment = Alignment(wrap_text=True, vertical="top")
+                                                          inputs.results.changes, t)],
+                 wide_text=1)  # fmt: skip
 
     sheet = wb.create_sheet(names["scenario"])
-    _put(sheet, 1, 1, names["scenario"], bold=True)
-    for i, line in enumerate(inputs.scenario_text.splitlines(), start=2):
-        _put(sheet, i, 1, line if line else None)
     sheet.column_dimensions["A"].width = 110
     sheet.freeze_panes = "A2"
+    sheet.append([_bold(sheet, names["scenario"])])
+    for line in inputs.scenario_text.splitlines():
+        sheet.append([_cell(sheet, _clean(line) if line else None)])
 
     h = inputs.headline
     about: list[tuple[str, Cellular]] = [
@@ -409,37 +338,28 @@ def workbook_bytes(inputs: ReportInputs, t: Translator) -> bytes:
          None if h.advice is None else advice_text(h.advice, t)),
         *_board_items(inputs, t),
     ]  # fmt: skip
-    sheet = wb.create_sheet(names["about"])
-    _write_table(sheet, ("item", "value"), [column_label(t, "item"), column_label(t, "value")],
-                 [[fill(t, ABOUT_ITEMS[k]), v] for k, v in about])  # fmt: skip
-    for i, (key, _value) in enumerate(about, start=2):
-        if "prob_" in key and isinstance(sheet.cell(row=i, column=2).value, float):
-            sheet.cell(row=i, column=2).number_format = percent_format(
-                sheet.cell(row=i, column=2).value
-            )
-    # Reproducible bytes: fixed document dates and zip entry times (openpyxl stamps "now").
+    _write_table(wb.create_sheet(names["about"]), ("item", "value"),
+                 [column_label(t, "item"), column_label(t, "value")],
+                 [[fill(t, ABOUT_ITEMS[k]), v] for k, v in about],
+                 percent_rows={i for i, (k, _v) in enumerate(about) if "prob_" in k})  # fmt: skip
+    # Reproducible bytes: fixed document dates and zip entry times. Saving stamps "now" as
+    # the modified date: the document properties are written again, as openpyxl writes them.
+    from openpyxl.xml.functions import tostring
+
     fixed = datetime.datetime(2000, 1, 1)  # noqa: DTZ001 - openpyxl keeps naive UTC times
     wb.properties.created = wb.properties.modified = fixed
     buffer = io.BytesIO()
     wb.save(buffer)
-    return _stable_zip(fast.splice(wb, buffer.getvalue()))
+    wb.properties.modified = fixed
+    return _stable_zip(buffer.getvalue(), {"docProps/core.xml": tostring(wb.properties.to_tree())})
 
 
-_MODIFIED_RE = re.compile(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>")
-
-
-def _stable_zip(data: bytes) -> bytes:
-    """The same zip with every entry dated 1980-01-01 and docProps' dates fixed."""
+def _stable_zip(data: bytes, replaced: dict[str, bytes]) -> bytes:
+    """The same zip with every entry dated 1980-01-01 and the ``replaced`` entries' contents."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
         for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _MODIFIED_RE.sub(
-                    b'<dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z'
-                    b"</dcterms:modified>",
-                    content,
-                )
+            content = replaced.get(info.filename) or source.read(info.filename)
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = info.external_attr

@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from migrasim.render.tables import inert_cell
 from tests.helpers import invoke
@@ -66,3 +67,12 @@ def test_every_csv_neutralises_hostile_names(tmp_path: Path) -> None:
     assert set(HOSTILE) <= seen
     html = (out / "report.html").read_text(encoding="utf-8")
     assert '=HYPERLINK("http' not in html  # quotes are escaped in the page
+    # the workbook stores every name as text: no cell is a formula
+    texts = set()
+    for sheet in load_workbook(out / "summary.xlsx").worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    texts.add(cell.value)
+    assert set(HOSTILE) <= texts
