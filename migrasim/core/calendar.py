@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -124,31 +123,24 @@ TIME_TOL); 0.4 s after midnight is not."""
 
 
 def _utc_offsets(clock: Clock, utc: np.ndarray) -> np.ndarray:
-    """The zone's UTC offset (seconds, int64) at each whole UTC second of ``utc`` (int64,
-    non-empty), found by sampling the offset daily between the first and last and bisecting
-    each change to the second."""
-    lo, hi = int(utc.min()), int(utc.max())
+    """The zone's UTC offset (seconds, int64) at each whole UTC second of ``utc`` (int64), as
+    zoneinfo gives it. Asked once at each end of every UTC day the seconds fall on, and second
+    by second only on a day whose two ends differ (a clock change): seconds cluster in days, so
+    this is a few thousand look-ups however many seconds there are."""
 
     def offset(second: int) -> int:
         delta = datetime.fromtimestamp(second, tz=clock.tz).utcoffset()
         return 0 if delta is None else int(delta.total_seconds())
 
-    samples = [*range(lo, hi, 86400), hi]
-    changes: list[int] = []  # first second of each new offset
-    offsets = [offset(samples[0])]
-    for a, b in itertools.pairwise(samples):
-        if offset(b) != offsets[-1]:
-            left, right = a, b  # offset(left) is the old one, offset(right) the new
-            while right - left > 1:
-                mid = (left + right) // 2
-                if offset(mid) == offsets[-1]:
-                    left = mid
-                else:
-                    right = mid
-            changes.append(right)
-            offsets.append(offset(right))
-    index = np.searchsorted(np.asarray(changes, dtype=np.int64), utc, side="right")
-    return np.asarray(offsets, dtype=np.int64)[index]
+    days, inverse = np.unique(utc // DAY, return_inverse=True)
+    first = np.array([offset(int(d) * DAY) for d in days], dtype=np.int64)
+    last = np.array([offset(int(d) * DAY + DAY - 1) for d in days], dtype=np.int64)
+    out = first[inverse]
+    on_a_change = np.flatnonzero((first != last)[inverse])
+    if on_a_change.size:
+        seconds, back = np.unique(utc[on_a_change], return_inverse=True)
+        out[on_a_change] = np.array([offset(int(s)) for s in seconds], dtype=np.int64)[back]
+    return out
 
 
 def local_seconds(clock: Clock, t: np.ndarray) -> np.ndarray:
