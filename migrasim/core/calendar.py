@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -20,6 +21,11 @@ import numpy as np
 
 SimTime = float
 """Seconds since the scenario's start (real elapsed time)."""
+
+NEVER = math.inf
+"""The one "never" of the records: a SimTime or a day ordinal that never comes, in an array
+(a lone value that never comes is ``None``; a local moment, ``datetime64`` ``NaT``). The text
+"never" is written only at the edge (CSV, terminal, reports)."""
 
 DAY = 86_400
 
@@ -143,34 +149,34 @@ def _utc_offsets(clock: Clock, utc: np.ndarray) -> np.ndarray:
     return out
 
 
-def local_seconds(clock: Clock, t: np.ndarray) -> np.ndarray:
-    """Vectorised :meth:`Clock.to_local`: the naive local time of each ``t`` as whole seconds
-    since 1970-01-01 00:00 local (int64; ``t`` infinite or nan gives the minimum int64).
+def local_moments(clock: Clock, t: np.ndarray) -> np.ndarray:
+    """Vectorised :meth:`Clock.to_local`: the naive local time of each ``t`` as
+    ``datetime64[s]`` (never, ``t`` infinite or nan: ``NaT``).
 
     Rounds as ``to_local`` does (``round`` of ``epoch + t``, half to even)."""
     t = np.asarray(t, dtype=float)
     finite = np.isfinite(t)
-    out = np.full(t.shape, np.iinfo(np.int64).min, dtype=np.int64)
+    out = np.full(t.shape, np.datetime64("NaT"), dtype="datetime64[s]")
     if not finite.any():
         return out
     utc = np.round(clock.epoch + t[finite]).astype(np.int64)
-    out[finite] = utc + _utc_offsets(clock, utc)
+    out[finite] = (utc + _utc_offsets(clock, utc)).astype("datetime64[s]")
     return out
 
 
 def completion_ordinals(clock: Clock, t: np.ndarray) -> np.ndarray:
-    """The day each completion ``t`` counts for, as date ordinals (int64; 0 where ``t`` is not
-    finite), from the exact instant, not the rounded second: only an instant of exactly 00:00
-    (within :data:`MIDNIGHT_TOL`) counts for the day before, so 00:00:00.4 is the new day.
-    :func:`completion_day` is the same rule for one instant."""
+    """The day each completion ``t`` counts for, as date ordinals (whole numbers as floats;
+    :data:`NEVER` where ``t`` is not finite), from the exact instant, not the rounded second:
+    only an instant of exactly 00:00 (within :data:`MIDNIGHT_TOL`) counts for the day before,
+    so 00:00:00.4 is the new day. :func:`completion_day` is the same rule for one instant."""
     t = np.asarray(t, dtype=float)
     finite = np.isfinite(t)
-    out = np.zeros(t.shape, dtype=np.int64)
+    out = np.full(t.shape, NEVER)
     if not finite.any():
         return out
     exact = clock.epoch + t[finite] - MIDNIGHT_TOL  # 00:00 + dust falls in the day before
     offsets = _utc_offsets(clock, np.floor(exact).astype(np.int64))
-    out[finite] = np.floor((exact + offsets) / 86400).astype(np.int64) + _EPOCH_ORDINAL
+    out[finite] = np.floor((exact + offsets) / 86400) + _EPOCH_ORDINAL
     return out
 
 
