@@ -40,7 +40,12 @@ _EXAMPLES = 2 * settings().max_examples
 
 
 @st.composite
-def risky_scenarios(draw: st.DrawFn, max_flows: int = 4, max_links: int = 3) -> dict[str, Any]:
+def risky_scenarios(
+    draw: st.DrawFn,
+    max_flows: int = 4,
+    max_links: int = 3,
+    start_dates: tuple[date, date] = (gen.FIRST_START, gen.LAST_START),
+) -> dict[str, Any]:
     """``gen.scenarios`` with record limits, planned outages, growth and rejections added."""
     data = draw(
         gen.scenarios(
@@ -48,6 +53,7 @@ def risky_scenarios(draw: st.DrawFn, max_flows: int = 4, max_links: int = 3) -> 
             max_links=max_links,
             volume_mb=(200, 8000),
             horizon_days=st.sampled_from([30, 60, 120]),
+            start_dates=start_dates,
         )
     )
     start = datetime.fromisoformat(data["start"])
@@ -131,6 +137,15 @@ def test_engine_agrees_with_the_reference_on_the_risk_rules(data: dict[str, Any]
 @settings(max_examples=_EXAMPLES)
 @given(risky_scenarios())
 def test_event_stepper_agrees_with_the_reference_on_the_risk_rules(data: dict[str, Any]) -> None:
+    assert_engine_agrees(data, "events")
+
+
+@given(risky_scenarios(max_flows=3, start_dates=(date(2025, 10, 18), date(2025, 10, 26))))
+def test_the_risk_rules_agree_across_the_autumn_clock_change(data: dict[str, Any]) -> None:
+    """A 25-hour Sunday (2025-10-26) with outages, daily record limits and growth: both count
+    real seconds, so a day's records spread over the longer window and growth runs on per
+    real second."""
+    assert_engine_agrees(data, "auto")
     assert_engine_agrees(data, "events")
 
 
@@ -368,4 +383,3 @@ def test_the_generated_cases_reach_every_feature() -> None:
 
     collect()
     assert seen == {"records_rate", "daily_records", "outages", "growth", "rejection"}
-    assert date(2025, 7, 7).weekday() == 0  # the hand cases' Monday
