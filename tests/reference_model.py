@@ -3,7 +3,7 @@
 Independent of the engine, ``capacity`` and ``calendar`` in ``migrasim.core``: it reads the
 parsed :class:`~migrasim.scenario.types.Scenario` and works out everything else here, in the most
 direct way, with none of the engine's machinery (no SimPy, no components, no week cache, no
-jumps).
+jumps, no capacity curves).
 
 How it works
 ------------
@@ -11,15 +11,16 @@ Time moves on a fixed grid of ``step_s`` seconds (default 15 minutes) from the s
 Every window opens and closes on a grid point (the model checks this and refuses a scenario that
 breaks it), so within one step every link is either open or closed throughout. Inside a step
 the rates are constant *until something happens*: a flow completes, a flow becomes ready (its
-start time, or the completion of the flows it waits for), or a link's daily quota runs out.
-The step is then split at that instant and the rates worked out afresh. Splitting is what makes
-the model exact (up to floating point) rather than right to within a step: a fixed step that
-ignored such instants would be off by up to a step per event, and a completion that slips past
-a window's close moves by a whole day, so a plain fixed-step model could not be compared with
-the engine to within minutes.
+start time, the completion of the flows it waits for, or the end of its rejections' delay), a
+link's daily quota runs out, or a planned outage begins or ends. The step is then split at that
+instant and the rates worked out afresh. Splitting is what makes the model exact (up to
+floating point) rather than right to within a step: a fixed step that ignored such instants
+would be off by up to a step per event, and a completion that slips past a window's close moves
+by a whole day, so a plain fixed-step model could not be compared with the engine to within
+minutes.
 
-Rules, as the brief states them
--------------------------------
+Rules, as docs/semantics.md and docs/scenario-format.md ("Semantics", "Risk semantics") state them
+--------------------------------------------------------------------------------------------------
 * A working day is a ``working_days`` weekday that is not a bank holiday (``holidays`` library,
   as documented) and not in ``closures``.
 * A window belongs to the working day on which it opens and runs to its close, past midnight if
@@ -28,15 +29,31 @@ Rules, as the brief states them
 * Open rate: ``bandwidth x efficiency``; for a cap-only link, ``daily_cap / window length``.
 * ``daily_cap`` with ``bandwidth``: a quota per window. The link (each per-flow copy, or the one
   shared link) moves at most ``daily_cap`` bytes in a window, then nothing until the next one.
-* A cap-only link on a path with another link that has a bandwidth (every path through it, for
-  a shared link) is a quota per window too, with no rate of its own: the other links set the
-  rate until the window's quota is used. A cap-only link that is the only limit on a path
-  spreads its quota evenly (the open rate above).
+* A cap-only link on a path with another link that limits the rate (a ``bandwidth`` or a
+  ``records_rate``; every path through it, for a shared link) is a quota per window too, with
+  no rate of its own: the other links set the rate until the window's quota is used. A cap-only
+  link that is the only limit on a path spreads its quota evenly (the open rate above).
+* Records: a flow's bytes per record is ``volume / records``. ``records_rate`` is records per
+  second while the window is open; ``daily_records`` is spread evenly over the window
+  (``daily_records / window length`` records per second, like a cap-only link). A record limit
+  becomes a byte limit for each flow: flow ``f`` at byte rate ``r_f`` uses ``r_f / bpr_f``
+  records per second, so a shared link's record capacity is the constraint
+  ``sum(r_f / bpr_f) <= capacity``, shared max-min fairly in bytes (equal byte rates).
+* Outages (planned ones, the only ones a baseline has): a link that is down moves nothing, in
+  or out of its window; its quota is not used while it is down, and work resumes when it is up.
+  A bare date is the whole day. Every copy of a per-flow link is down together.
 * Every link on a flow's path limits it. Rates are max-min fair (water-filling, textbook
   bottleneck algorithm): each per-flow link copy is a constraint with one member, each shared
   link a constraint with all of its active flows.
-* A flow is ready at ``max(scenario start, its start, completion of every flow in after)`` and
-  completes when its last byte arrives.
+* A flow is ready at ``max(scenario start, its start, completion of every flow in after)``.
+* Growth adds ``growth`` bytes per calendar day continuously from the scenario start (the model
+  keeps it in bytes per second, as the scenario parser gives it): a flow that starts at ``t``
+  has ``volume + growth x t`` to move, and its backlog keeps growing while it moves; a pass
+  ends when the backlog first reaches zero (never, if growth outpaces the rate).
+* Rejection: when the first pass ends (``T1``, having moved ``V1 = volume + growth x T1``),
+  ``fraction / (1 - fraction) x V1`` waits ``delay`` (the flow moves nothing meanwhile) and is
+  then re-sent over the same path, plus the growth since ``T1``; the flow completes when that
+  second backlog first reaches zero. A flow without rejections completes at ``T1``.
 """
 
 from __future__ import annotations
@@ -69,13 +86,31 @@ class RefLink:
     bandwidth_rate: float | None  # bandwidth x efficiency in bytes/s, None for cap only
     cap: float | None  # bytes per window, None without a daily cap
     windows: tuple[tuple[float, float], ...]  # (open, close) seconds since start, sorted
+    records_rate: float | None = None  # records/s while open, None without
+    daily_records: float | None = None  # records per window, spread over it; None without
+    down: tuple[tuple[float, float], ...] = ()  # planned outages, seconds since start
 
-    def open_rate(self, window: int) -> float:
+    def open_rate(self, window: int) -> float | None:
+        """Bytes/s while window ``window`` is open, None if the link sets no byte rate."""
         if self.bandwidth_rate is not None:
             return self.bandwidth_rate
-        assert self.cap is not None
+        if self.cap is None:
+            return None
         opens, closes = self.windows[window]
         return self.cap / (closes - opens)
+
+    def open_records_rate(self, window: int) -> float | None:
+        """Records/s while window ``window`` is open (the tighter of the two limits), or None."""
+        rates = []
+        if self.records_rate is not None:
+            rates.append(self.records_rate)
+        if self.daily_records is not None:
+            opens, closes = self.windows[window]
+            rates.append(self.daily_records / (closes - opens))
+        return min(rates) if rates else None
+
+    def is_down(self, t: float) -> bool:
+        return any(a <= t + _TIME_EPS and t + _TIME_EPS < b for a, b in self.down)
 
 
 @dataclass(frozen=True)
@@ -83,7 +118,7 @@ class RefResult:
     names: tuple[str, ...]
     started: tuple[float | None, ...]
     finished: tuple[float | None, ...]
-    delivered: tuple[float, ...]  # bytes delivered by the end of the run
+    delivered: tuple[float, ...]  # bytes delivered by the end of the run, every pass
     # per flow, link name -> seconds it bound the flow (docs/semantics.md, "Bottleneck"): it
     # was a bottleneck of the flow's positive max-min rate (saturated, the flow at its top
     # rate), held the flow at zero with its quota spent (window open, quota used up), or was
@@ -92,6 +127,7 @@ class RefResult:
     # per flow: some step had two or more such links at once (a tie the engine breaks by path
     # order), so its binding seconds are not comparable link by link
     tied: tuple[bool, ...] = ()
+    first_pass: tuple[float | None, ...] = ()  # per flow: when its first pass ended
 
 
 # --- calendar ------------------------------------------------------------------------------------
@@ -163,6 +199,22 @@ def link_windows(scenario: Scenario, name: str, until_s: float) -> list[tuple[fl
     return result
 
 
+def planned_outages(scenario: Scenario, name: str) -> tuple[tuple[float, float], ...]:
+    """Link ``name``'s planned outages as ``(down, up)`` seconds since start, merged."""
+    outages = scenario.links[name].outages
+    spans = sorted(
+        (seconds_since_start(scenario, lo), seconds_since_start(scenario, hi))
+        for lo, hi in (outages.planned if outages is not None else ())
+    )
+    merged: list[tuple[float, float]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        elif b > a:
+            merged.append((a, b))
+    return tuple(merged)
+
+
 def compile_links(scenario: Scenario, until_s: float) -> list[RefLink]:
     links = []
     for name, spec in scenario.links.items():
@@ -174,6 +226,9 @@ def compile_links(scenario: Scenario, until_s: float) -> list[RefLink]:
                 rate,
                 spec.daily_cap,
                 tuple(link_windows(scenario, name, until_s)),
+                None if spec.records_rate is None else float(spec.records_rate),
+                None if spec.daily_records is None else float(spec.daily_records),
+                planned_outages(scenario, name),
             )
         )
     return links
@@ -182,12 +237,13 @@ def compile_links(scenario: Scenario, until_s: float) -> list[RefLink]:
 # --- sharing -------------------------------------------------------------------------------------
 
 
-def max_min_fair(constraints: dict[object, tuple[float, list[int]]]) -> dict[int, float]:
-    """Max-min fair rates by the bottleneck algorithm.
+def max_min_fair(constraints: dict[object, tuple[float, dict[int, float]]]) -> dict[int, float]:
+    """Max-min fair rates by the bottleneck algorithm, with weights.
 
-    ``constraints[key] = (capacity, flows)``. Repeatedly take the constraint with the smallest
-    fair share (capacity left / flows on it not yet fixed), give each of those flows that share,
-    and take it off the capacity of every other constraint they cross.
+    ``constraints[key] = (capacity, {flow: weight})``: ``sum(weight x rate) <= capacity``
+    (weight 1 for a byte limit; records per byte for a record limit). Repeatedly take the
+    constraint with the smallest fair level (capacity left / weights of its flows not yet
+    fixed), give each of those flows that level, and take it off every constraint they cross.
     """
     member_of: dict[int, list[object]] = {}
     left = {key: cap for key, (cap, _) in constraints.items()}
@@ -199,14 +255,17 @@ def max_min_fair(constraints: dict[object, tuple[float, list[int]]]) -> dict[int
         best_share, best_flows = math.inf, []
         for key, (_, flows) in constraints.items():
             unfixed = [f for f in flows if f not in rates]
+            weight = sum(flows[f] for f in unfixed)
             if unfixed:
-                share = max(left[key], 0.0) / len(unfixed)
+                share = max(left[key], 0.0) / weight
                 if share < best_share:
                     best_share, best_flows = share, unfixed
+        if not best_flows:  # only unbounded constraints left: cannot happen on a valid path
+            raise ValueError("a flow with no finite limit on its path")
         for f in best_flows:
             rates[f] = best_share
             for key in member_of[f]:
-                left[key] -= best_share
+                left[key] -= best_share * constraints[key][1][f]
     return rates
 
 
@@ -225,7 +284,17 @@ def _check_on_grid(links: list[RefLink], step_s: float, horizon: float) -> None:
                     )
 
 
-_MODELLED_LINK_KEYS = {"daily_cap", "bandwidth", "efficiency", "window", "per_flow", "description"}
+_MODELLED_LINK_KEYS = {
+    "daily_cap",
+    "bandwidth",
+    "efficiency",
+    "window",
+    "per_flow",
+    "description",
+    "records_rate",
+    "daily_records",
+    "outages",
+}
 _MODELLED_FLOW_KEYS = {
     "name",
     "source",
@@ -235,25 +304,104 @@ _MODELLED_FLOW_KEYS = {
     "after",
     "start",
     "description",
+    "growth",
+    "records",
+    "rejection",
+    "organisation",
+    "go_live",
 }
 
 
+def _plain(value: object) -> bool:
+    return value is None or isinstance(value, (int, float))
+
+
 def _check_modelled(scenario: Scenario) -> None:
-    """Refuse what the reference does not model (estimates, outages, records, growth...)."""
+    """Refuse what the reference does not model (estimates, random outages, lead times,
+    fallbacks, shipped media)."""
     for name, link in scenario.links.items():
         extra = link.model_fields_set - _MODELLED_LINK_KEYS
         if extra:
             raise NotImplementedError(f"link {name}: the reference does not model {sorted(extra)}")
-        for key in ("daily_cap", "bandwidth", "efficiency"):
-            value = getattr(link, key)
-            if value is not None and not isinstance(value, (int, float)):
+        for key in ("daily_cap", "bandwidth", "efficiency", "records_rate", "daily_records"):
+            if not _plain(getattr(link, key)):
                 raise NotImplementedError(f"link {name}.{key}: only plain numbers are modelled")
+        if link.outages is not None and link.outages.mtbf is not None:
+            raise NotImplementedError(f"link {name}: only planned outages are modelled")
     for flow in scenario.flows:
         extra = flow.model_fields_set - _MODELLED_FLOW_KEYS
         if extra:
             raise NotImplementedError(f"{flow.label}: the reference does not model {sorted(extra)}")
-        if not isinstance(flow.volume, (int, float)):
-            raise NotImplementedError(f"{flow.label}.volume: only plain numbers are modelled")
+        plain = [flow.volume, flow.growth]
+        if flow.rejection is not None:
+            plain += [flow.rejection.fraction, flow.rejection.delay]
+        if not all(_plain(v) for v in plain):
+            raise NotImplementedError(f"{flow.label}: only plain numbers are modelled")
+
+
+class _Flows:
+    """Each flow's passes: when it is ready, what each pass must move, when it is done."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        flows = scenario.flows
+        self.names = tuple(flow.label for flow in flows)
+        n = len(flows)
+        self.volume = [float(flow.volume) for flow in flows]
+        self.growth = [float(flow.growth or 0.0) for flow in flows]  # bytes/s
+        self.bytes_per_record = [
+            None if flow.records is None else float(flow.volume) / float(flow.records)
+            for flow in flows
+        ]
+        self.fraction = [0.0 if f.rejection is None else float(f.rejection.fraction) for f in flows]
+        self.delay = [
+            0.0 if f.rejection is None else float(f.rejection.delay or 0.0) for f in flows
+        ]
+        self.after = [[self.names.index(d) for d in flow.after] for flow in flows]
+        self.earliest = [
+            0.0 if flow.start is None else max(0.0, seconds_since_start(scenario, flow.start))
+            for flow in flows
+        ]
+        self.started: list[float | None] = [None] * n
+        self.first_pass: list[float | None] = [None] * n
+        self.finished: list[float | None] = [None] * n
+        self.resend_at: list[float | None] = [None] * n  # when the re-send may start
+        self.moving = [False] * n  # in a pass now
+        self.remaining = [0.0] * n  # backlog of the pass in progress
+        self.delivered = [0.0] * n  # every pass
+
+    def ready_time(self, f: int) -> float | None:
+        """When flow ``f``'s next pass may start (None: not known yet, or nothing left)."""
+        if self.finished[f] is not None or self.moving[f]:
+            return None
+        if self.started[f] is not None:  # between the passes
+            return self.resend_at[f]
+        deps = [self.finished[d] for d in self.after[f]]
+        if any(d is None for d in deps):
+            return None
+        return max([self.earliest[f], *(d for d in deps if d is not None)])
+
+    def begin(self, f: int, t: float) -> None:
+        """Start the next pass of flow ``f`` at ``t``."""
+        self.moving[f] = True
+        if self.started[f] is None:  # the first pass: the volume and the growth since start
+            self.started[f] = t
+            self.remaining[f] = self.volume[f] + self.growth[f] * t
+        else:  # the re-send: the rejected part and the growth since the first pass ended
+            first_end = self.first_pass[f]
+            assert first_end is not None
+            first = self.volume[f] + self.growth[f] * first_end
+            rework = first * self.fraction[f] / (1.0 - self.fraction[f])
+            self.remaining[f] = rework + self.growth[f] * (t - first_end)
+
+    def end_pass(self, f: int, t: float) -> None:
+        self.moving[f] = False
+        self.remaining[f] = 0.0
+        if self.first_pass[f] is None:
+            self.first_pass[f] = t
+            if self.fraction[f] > 0:
+                self.resend_at[f] = t + self.delay[f]
+                return
+        self.finished[f] = t
 
 
 def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
@@ -263,29 +411,15 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
     links = compile_links(scenario, horizon)
     _check_on_grid(links, step_s, horizon)
     link_index = {link.name: i for i, link in enumerate(links)}
-    names = tuple(flow.label for flow in scenario.flows)
-    n = len(names)
-    volume = [float(flow.volume) for flow in scenario.flows]
+    fl = _Flows(scenario)
+    n = len(fl.names)
     paths = [[link_index[name] for name in flow.links] for flow in scenario.flows]
-    after = [[names.index(d) for d in flow.after] for flow in scenario.flows]
-    earliest = [
-        0.0 if flow.start is None else max(0.0, seconds_since_start(scenario, flow.start))
-        for flow in scenario.flows
-    ]
+    outage_edges = sorted({x for link in links for span in link.down for x in span})
 
-    started: list[float | None] = [None] * n
-    finished: list[float | None] = [None] * n
-    remaining = list(volume)
     quota: dict[tuple[int, int], tuple[int, float]] = {}  # instance -> (window, bytes used)
     cursor = [0] * len(links)  # first window of each link that has not closed yet
     binding: list[dict[str, float]] = [{} for _ in range(n)]
     tied = [False] * n
-
-    def ready_time(f: int) -> float | None:
-        deps = [finished[d] for d in after[f]]
-        if any(d is None for d in deps):
-            return None
-        return max([earliest[f], *(d for d in deps if d is not None)])
 
     def open_window(link: int, t: float) -> int:
         """Index of the window of ``link`` open at ``t`` (constant until the next grid point)."""
@@ -300,14 +434,16 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
     def instance(link: int, f: int) -> tuple[int, int]:
         return (link, f) if links[link].per_flow else (link, -1)
 
+    def limits_rate(link: RefLink) -> bool:
+        return link.bandwidth_rate is not None or link.records_rate is not None
+
     def quota_only(key: tuple[int, int]) -> bool:
         link = links[key[0]]
         if link.cap is None or link.bandwidth_rate is not None:
             return False
         users = [f for f in range(n) if key[0] in paths[f] and (key[1] in (-1, f))]
         return all(
-            any(other != key[0] and links[other].bandwidth_rate is not None for other in paths[f])
-            for f in users
+            any(other != key[0] and limits_rate(links[other]) for other in paths[f]) for f in users
         )
 
     def is_quota(key: tuple[int, int]) -> bool:
@@ -317,11 +453,11 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
     t = 0.0
     while t < horizon:
         for f in range(n):
-            ready = ready_time(f) if started[f] is None else None
+            ready = fl.ready_time(f)
             if ready is not None and ready <= t + _TIME_EPS:
-                started[f] = ready
-        active = [f for f in range(n) if started[f] is not None and finished[f] is None]
-        waiting = [r for f in range(n) if started[f] is None and (r := ready_time(f)) is not None]
+                fl.begin(f, ready)
+        active = [f for f in range(n) if fl.moving[f]]
+        waiting = [r for f in range(n) if (r := fl.ready_time(f)) is not None]
         if not active:
             if not waiting:
                 break
@@ -332,60 +468,87 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
         # (no slack here: an instant just before a grid point must stop at that point, where
         # the windows change, or it would carry the old windows' state through the next step)
         step_end = min((math.floor(t / step_s) + 1) * step_s, horizon)
-        capacity: dict[tuple[int, int], float] = {}
-        members: dict[tuple[int, int], list[int]] = {}
+        constraints: dict[object, tuple[float, dict[int, float]]] = {}
         window_of: dict[tuple[int, int], int] = {}
+        spent: set[tuple[int, int]] = set()
+        keys_of: dict[int, list[tuple[int, int]]] = {f: [] for f in active}
         for f in active:
             for link in paths[f]:
                 key = instance(link, f)
-                members.setdefault(key, []).append(f)
-                if key in capacity:
-                    continue
-                w = open_window(link, t)
-                window_of[key] = w
-                cap = 0.0 if w < 0 else links[link].open_rate(w)
+                keys_of[f].append(key)
                 spec = links[link]
+                if key not in window_of:
+                    w = open_window(link, t)
+                    window_of[key] = w
+                    if w >= 0 and is_quota(key):
+                        used_window, used = quota.get(key, (w, 0.0))
+                        if used_window == w and spec.cap is not None and used >= spec.cap:
+                            spent.add(key)
+                w = window_of[key]
+                closed = w < 0 or spec.is_down(t) or key in spent
+                byte_rate = None if w < 0 else spec.open_rate(w)
                 if w >= 0 and quota_only(key):
-                    cap = math.inf
-                if w >= 0 and is_quota(key):
-                    used_window, used = quota.get(key, (w, 0.0))
-                    if used_window == w and used >= spec.cap:
-                        cap = 0.0
-                capacity[key] = cap
-        rates = max_min_fair({key: (capacity[key], members[key]) for key in capacity})
+                    byte_rate = None  # a quota, not a rate: the rest of the path sets it
+                if closed or byte_rate is not None:
+                    cap, members = constraints.setdefault(
+                        ("bytes", key), (0.0 if closed else byte_rate or 0.0, {})
+                    )
+                    members[f] = 1.0
+                record_rate = None if w < 0 else spec.open_records_rate(w)
+                if record_rate is not None and not closed:
+                    bpr = fl.bytes_per_record[f]
+                    assert bpr is not None, f"{fl.names[f]} needs records on {spec.name}"
+                    constraints.setdefault(("records", key), (record_rate, {}))[1][f] = 1.0 / bpr
+        rates = max_min_fair(constraints)
+        full = {
+            key[1]
+            for key, (cap, members) in constraints.items()
+            if cap < math.inf
+            and sum(rates[g] * wgt for g, wgt in members.items()) >= cap * (1 - 1e-9)
+        }
 
         # the next instant anything changes
         t_next = step_end
-        finish_at = {f: t + remaining[f] / rates[f] for f in active if rates[f] > 0}
-        t_next = min([t_next, *finish_at.values(), *(r for r in waiting if r > t)])
+        finish_at = {
+            f: t + fl.remaining[f] / (rates[f] - fl.growth[f])
+            for f in active
+            if rates[f] > fl.growth[f]
+        }
+        t_next = min(
+            [
+                t_next,
+                *finish_at.values(),
+                *(r for r in waiting if r > t),
+                *(x for x in outage_edges if x > t + _TIME_EPS),
+            ]
+        )
         quota_flow: dict[tuple[int, int], float] = {}
         quota_out_at: dict[tuple[int, int], float] = {}
-        for key, flows in members.items():
-            spec = links[key[0]]
-            if is_quota(key) and capacity[key] > 0:
-                throughput = sum(rates[f] for f in flows)
+        for key, w in window_of.items():
+            cap_bytes = links[key[0]].cap
+            if w >= 0 and is_quota(key) and key not in spent and cap_bytes is not None:
+                throughput = sum(rates[f] for f in active if key in keys_of[f])
                 if throughput > 0:
-                    used_window, used = quota.get(key, (window_of[key], 0.0))
-                    used = used if used_window == window_of[key] else 0.0
+                    used_window, used = quota.get(key, (w, 0.0))
+                    used = used if used_window == w else 0.0
                     quota_flow[key] = throughput
-                    quota_out_at[key] = t + (spec.cap - used) / throughput
+                    quota_out_at[key] = t + (cap_bytes - used) / throughput
                     t_next = min(t_next, quota_out_at[key])
 
         # move everything to t_next
         dt = t_next - t
         for f in active:
             binders = set()
-            for link in paths[f]:
-                key = instance(link, f)
+            for key in keys_of[f]:
+                name = links[key[0]].name
                 if rates[f] > 0:
-                    on_it = [rates[g] for g in members[key]]
-                    full = sum(on_it) >= capacity[key] * (1 - 1e-9)
-                    if capacity[key] < math.inf and full and rates[f] >= max(on_it) * (1 - 1e-9):
-                        binders.add(links[link].name)
-                elif window_of[key] >= 0 and is_quota(key) and capacity[key] == 0.0:
-                    binders.add(links[link].name)  # spent quota
+                    on_it = [rates[g] for g in active if key in keys_of[g]]
+                    if key in full and rates[f] >= max(on_it) * (1 - 1e-9):
+                        binders.add(name)
+                elif key in spent:
+                    binders.add(name)  # spent quota
             if rates[f] <= 0 and not binders and len(paths[f]) == 1:
-                binders.add(links[paths[f][0]].name)  # its only link: closed
+                binders.add(links[paths[f][0]].name)  # its only link: closed or down
             if len(binders) == 1 and dt > 0:
                 name = binders.pop()
                 binding[f][name] = binding[f].get(name, 0.0) + dt
@@ -401,15 +564,19 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
                 used = cap
             quota[key] = (w, used)
         for f in active:
-            remaining[f] -= rates[f] * dt
+            fl.remaining[f] -= (rates[f] - fl.growth[f]) * dt
+            fl.delivered[f] += rates[f] * dt
             if f in finish_at and (
-                finish_at[f] <= t_next + _TIME_EPS or remaining[f] <= _byte_tol(volume[f])
+                finish_at[f] <= t_next + _TIME_EPS
+                or fl.remaining[f] <= _byte_tol(fl.volume[f] + fl.growth[f] * t_next)
             ):
-                remaining[f] = 0.0
-                finished[f] = t_next
+                fl.delivered[f] += max(fl.remaining[f], 0.0)
+                fl.end_pass(f, t_next)
         t = t_next
 
-    finished = [None if (x is None or x > horizon) else x for x in finished]
-    started = [None if (x is None or x >= horizon) else x for x in started]
-    delivered = tuple(volume[f] - remaining[f] for f in range(n))
-    return RefResult(names, tuple(started), tuple(finished), delivered, tuple(binding), tuple(tied))
+    finished = tuple(None if (x is None or x > horizon) else x for x in fl.finished)
+    started = tuple(None if (x is None or x >= horizon) else x for x in fl.started)
+    first = tuple(None if (x is None or x > horizon) else x for x in fl.first_pass)
+    return RefResult(
+        fl.names, started, finished, tuple(fl.delivered), tuple(binding), tuple(tied), first
+    )

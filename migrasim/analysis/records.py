@@ -205,8 +205,9 @@ class RunReport:
     # of their first flow: what the counts, the organisations that matter most and the Gantt
     # count. An organisation completes with its last flow, in each replication.
     organisations: tuple[FlowSummary, ...] = ()
-    # [replication, flow]: the date ordinal each completion counts for (0: never), from the
-    # exact instant (``core.calendar.completion_ordinals``); beside ``completions``
+    # [replication, flow]: the date ordinal each completion counts for (``calendar.NEVER``,
+    # inf: never), from the exact instant (``core.calendar.completion_ordinals``); beside
+    # ``completions``
     completion_days: np.ndarray | None = None
     changes: tuple[Change, ...] = ()  # the same, as read: the file's value and the value run
 

@@ -25,10 +25,11 @@ from migrasim.analysis.runner import BAND_BINS, MonteCarloResult
 from migrasim.analysis.sensitivity import Swing
 from migrasim.analysis.stats import DateStats, date_stats
 from migrasim.core.calendar import (
+    NEVER,
     Clock,
     SimTime,
     completion_ordinals,
-    local_seconds,
+    local_moments,
 )
 from migrasim.core.engine import Model
 from migrasim.core.model import NotFinished
@@ -70,8 +71,8 @@ def summarise(
         # distinct day), not one conversion per replication and flow.
         ordinals = completion_ordinals(model.clock, mc.finished)
         ends = completion_ordinals(model.clock, mc.programme_finished)
-        days = {o: date.fromordinal(o) for o in np.unique(ordinals).tolist() if o > 0}
-        days.update({o: date.fromordinal(o) for o in np.unique(ends).tolist() if o > 0})
+        days = {o: date.fromordinal(int(o)) for o in np.unique(ordinals).tolist() if o < NEVER}
+        days.update({o: date.fromordinal(int(o)) for o in np.unique(ends).tolist() if o < NEVER})
         per_flow = [[days.get(o) for o in ordinals[:, i].tolist()] for i in range(len(flows))]
         programme_days = [days.get(o) for o in ends.tolist()]
         common, shares = [], []
@@ -291,9 +292,7 @@ def progress_band(mc: MonteCarloResult) -> tuple[BandDay, ...]:
 
 
 def _completions(clock: Clock, mc: MonteCarloResult) -> np.ndarray:
-    seconds = local_seconds(clock, mc.finished)
-    never = seconds == np.iinfo(np.int64).min
-    moments = np.where(never, np.datetime64("NaT"), seconds.astype("datetime64[s]"))
+    moments = local_moments(clock, mc.finished)
     moments.flags.writeable = False
     return moments
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import functools
-import itertools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -21,6 +21,11 @@ import numpy as np
 
 SimTime = float
 """Seconds since the scenario's start (real elapsed time)."""
+
+NEVER = math.inf
+"""The one "never" of the records: a SimTime or a day ordinal that never comes, in an array
+(a lone value that never comes is ``None``; a local moment, ``datetime64`` ``NaT``). The text
+"never" is written only at the edge (CSV, terminal, reports)."""
 
 DAY = 86_400
 
@@ -124,61 +129,54 @@ TIME_TOL); 0.4 s after midnight is not."""
 
 
 def _utc_offsets(clock: Clock, utc: np.ndarray) -> np.ndarray:
-    """The zone's UTC offset (seconds, int64) at each whole UTC second of ``utc`` (int64,
-    non-empty), found by sampling the offset daily between the first and last and bisecting
-    each change to the second."""
-    lo, hi = int(utc.min()), int(utc.max())
+    """The zone's UTC offset (seconds, int64) at each whole UTC second of ``utc`` (int64), as
+    zoneinfo gives it. Asked once at each end of every UTC day the seconds fall on, and second
+    by second only on a day whose two ends differ (a clock change): seconds cluster in days, so
+    this is a few thousand look-ups however many seconds there are."""
 
     def offset(second: int) -> int:
         delta = datetime.fromtimestamp(second, tz=clock.tz).utcoffset()
         return 0 if delta is None else int(delta.total_seconds())
 
-    samples = [*range(lo, hi, 86400), hi]
-    changes: list[int] = []  # first second of each new offset
-    offsets = [offset(samples[0])]
-    for a, b in itertools.pairwise(samples):
-        if offset(b) != offsets[-1]:
-            left, right = a, b  # offset(left) is the old one, offset(right) the new
-            while right - left > 1:
-                mid = (left + right) // 2
-                if offset(mid) == offsets[-1]:
-                    left = mid
-                else:
-                    right = mid
-            changes.append(right)
-            offsets.append(offset(right))
-    index = np.searchsorted(np.asarray(changes, dtype=np.int64), utc, side="right")
-    return np.asarray(offsets, dtype=np.int64)[index]
+    days, inverse = np.unique(utc // DAY, return_inverse=True)
+    first = np.array([offset(int(d) * DAY) for d in days], dtype=np.int64)
+    last = np.array([offset(int(d) * DAY + DAY - 1) for d in days], dtype=np.int64)
+    out = first[inverse]
+    on_a_change = np.flatnonzero((first != last)[inverse])
+    if on_a_change.size:
+        seconds, back = np.unique(utc[on_a_change], return_inverse=True)
+        out[on_a_change] = np.array([offset(int(s)) for s in seconds], dtype=np.int64)[back]
+    return out
 
 
-def local_seconds(clock: Clock, t: np.ndarray) -> np.ndarray:
-    """Vectorised :meth:`Clock.to_local`: the naive local time of each ``t`` as whole seconds
-    since 1970-01-01 00:00 local (int64; ``t`` infinite or nan gives the minimum int64).
+def local_moments(clock: Clock, t: np.ndarray) -> np.ndarray:
+    """Vectorised :meth:`Clock.to_local`: the naive local time of each ``t`` as
+    ``datetime64[s]`` (never, ``t`` infinite or nan: ``NaT``).
 
     Rounds as ``to_local`` does (``round`` of ``epoch + t``, half to even)."""
     t = np.asarray(t, dtype=float)
     finite = np.isfinite(t)
-    out = np.full(t.shape, np.iinfo(np.int64).min, dtype=np.int64)
+    out = np.full(t.shape, np.datetime64("NaT"), dtype="datetime64[s]")
     if not finite.any():
         return out
     utc = np.round(clock.epoch + t[finite]).astype(np.int64)
-    out[finite] = utc + _utc_offsets(clock, utc)
+    out[finite] = (utc + _utc_offsets(clock, utc)).astype("datetime64[s]")
     return out
 
 
 def completion_ordinals(clock: Clock, t: np.ndarray) -> np.ndarray:
-    """The day each completion ``t`` counts for, as date ordinals (int64; 0 where ``t`` is not
-    finite), from the exact instant, not the rounded second: only an instant of exactly 00:00
-    (within :data:`MIDNIGHT_TOL`) counts for the day before, so 00:00:00.4 is the new day.
-    :func:`completion_day` is the same rule for one instant."""
+    """The day each completion ``t`` counts for, as date ordinals (whole numbers as floats;
+    :data:`NEVER` where ``t`` is not finite), from the exact instant, not the rounded second:
+    only an instant of exactly 00:00 (within :data:`MIDNIGHT_TOL`) counts for the day before,
+    so 00:00:00.4 is the new day. :func:`completion_day` is the same rule for one instant."""
     t = np.asarray(t, dtype=float)
     finite = np.isfinite(t)
-    out = np.zeros(t.shape, dtype=np.int64)
+    out = np.full(t.shape, NEVER)
     if not finite.any():
         return out
     exact = clock.epoch + t[finite] - MIDNIGHT_TOL  # 00:00 + dust falls in the day before
     offsets = _utc_offsets(clock, np.floor(exact).astype(np.int64))
-    out[finite] = np.floor((exact + offsets) / 86400).astype(np.int64) + _EPOCH_ORDINAL
+    out[finite] = np.floor((exact + offsets) / 86400) + _EPOCH_ORDINAL
     return out
 
 

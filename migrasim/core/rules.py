@@ -44,11 +44,9 @@ def in_time_ordinals(ordinals: np.ndarray, go_live: date) -> np.ndarray:
     return np.asarray(ordinals < go_live.toordinal())
 
 
-def completion_days(clock: Clock, t: np.ndarray) -> np.ndarray:
-    """:class:`DateConverter` for many SimTimes at once, as day ordinals (floats; inf where
-    ``t`` is infinite: never)."""
-    ordinals = completion_ordinals(clock, np.asarray(t, dtype=float))
-    return np.where(ordinals == 0, np.inf, ordinals.astype(float))
+completion_days = completion_ordinals
+""":class:`DateConverter` for many SimTimes at once, as day ordinals (floats; ``NEVER``, inf,
+where ``t`` is infinite): ``calendar.completion_ordinals`` under the name the analysis uses."""
 
 
 def days_late(completed_on: date | None, go_live: date | None) -> int | None:

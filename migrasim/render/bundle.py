@@ -113,6 +113,8 @@ def run_figures(
             fill(t, CHARTS["burnup_title"], name=name),
             band,
             t,
+            completed_on={row.name: row.baseline_completed_on for row in report.flows},
+            late={row.name: row.late_in_baseline for row in report.flows},
         )
     if wanted("gantt.png"):
         title = fill(t, CHARTS["gantt_title"], name=name)

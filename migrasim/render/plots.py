@@ -113,7 +113,6 @@ _auto_locator: Callable[..., mdates.AutoDateLocator] = mdates.AutoDateLocator
 _concise_formatter: Callable[..., mdates.ConciseDateFormatter] = mdates.ConciseDateFormatter
 
 _DASHES = (0, (6, 3))
-_COMPLETE_RTOL = 1e-9  # cumulative within this fraction of the volume counts as complete
 _MAX_NAMED_UNFINISHED = 5  # label at most this many unfinished flows on the burn-up
 
 
@@ -316,6 +315,9 @@ def burnup_figure(
     title: str,
     band: pd.DataFrame | None = None,
     t: Translator | None = None,
+    *,
+    completed_on: Mapping[str, datetime.date | None],
+    late: Mapping[str, bool | None],
 ) -> Figure:
     """Burn-up chart: cumulative % migrated per flow (thin lines) and overall (thick line).
 
@@ -333,6 +335,12 @@ def burnup_figure(
         title: Figure title, e.g. the scenario name.
         band: Optional Monte Carlo band of overall progress: columns ``date`` and ``p10``,
             ``p90`` (fractions 0-1 at the end of that day), drawn as a shaded P10-P90 band.
+        completed_on: The day each flow's completion counts for in the run the timeline is of
+            (``None``: never), as the records give it (``FlowSummary.baseline_completed_on``).
+        late: Whether that run misses each flow's go-live (``FlowSummary.late_in_baseline``:
+            its own go-live if it has one; ``None`` without a go-live). A flow's status (in
+            time, late, never) and the last finish are read from these two, never worked out
+            again from the timeline; a flow missing from ``completed_on`` is never.
 
     Returns:
         The figure (one axes); the caller saves or shows it.
@@ -376,21 +384,13 @@ def burnup_figure(
     gl = _day(go_live) if go_live is not None else None
 
     vols = np.array([float(volumes[f]) for f in flows])
-    done = wide >= vols * (1.0 - _COMPLETE_RTOL)
-    finishes = np.asarray(done.any(axis=0))
-    done_at = np.argmax(done, axis=0)  # the first day it reaches its volume
+    # the records' completion days and statuses, not a second reading of the timeline
     completion = {
-        f: pd.Timestamp(days[done_at[i]]) if finishes[i] else None for i, f in enumerate(flows)
+        f: None if (day := completed_on.get(f)) is None else pd.Timestamp(day) for f in flows
     }
-    status: dict[str, str] = {}
-    for f in flows:
-        day = completion[f]
-        if day is None:
-            status[f] = "never"
-        elif go_live is not None and not in_time(day.date(), go_live):
-            status[f] = "late"
-        else:
-            status[f] = "on_time"
+    status = {
+        f: "never" if completion[f] is None else "late" if late.get(f) else "on_time" for f in flows
+    }
     status_colour = {"on_time": ON_TIME, "late": LATE, "never": NEVER}
 
     per_flow_legend = len(flows) <= MAX_LEGEND_FLOWS
@@ -401,7 +401,9 @@ def burnup_figure(
     if len(flows) > MAX_NAMED_FLOWS:
         # The latest and the largest by name; every other flow in one band (the middle 80 %
         # of their % migrated each day), so the chart does not grow with the flows.
-        latest = np.where(finishes, done_at.astype(float), np.inf)
+        latest = np.array(
+            [np.inf if (day := completion[f]) is None else float(day.toordinal()) for f in flows]
+        )
         named = _named(latest, vols)
         drawn = named.tolist()
         others = np.setdiff1d(np.arange(len(flows)), named)

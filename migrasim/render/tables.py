@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
@@ -127,7 +128,7 @@ def completions_frame(report: RunReport) -> pd.DataFrame:
         ordinals = np.zeros(completions.shape, dtype=np.int64)
     days, day_at = np.unique(ordinals.reshape(-1), return_inverse=True)
     day_text = np.array(
-        [NEVER if o <= 0 else date.fromordinal(int(o)).isoformat() for o in days.tolist()],
+        [NEVER if math.isinf(o) else date.fromordinal(int(o)).isoformat() for o in days.tolist()],
         dtype=object,
     )
     return pd.DataFrame(

@@ -23,6 +23,7 @@ from migrasim.render.plots import (
     MAX_NAMED_FLOWS,
     NAMED_LARGEST,
     NAMED_LATEST,
+    NEVER,
     OTHERS_GID,
     OVERALL_GID,
     burnup_figure,
@@ -58,6 +59,20 @@ def _timeline(
             if cum >= volumes[flow]:
                 break
     return pd.DataFrame(rows)
+
+
+def _records(
+    timeline: pd.DataFrame, volumes: dict[str, float], go_live: dt.date | None = GO_LIVE
+) -> dict[str, Any]:
+    """What the records give ``burnup_figure`` for a test timeline: each flow's completion day
+    (the first day it reaches its volume; None: never) and whether that misses go-live."""
+    days: dict[str, dt.date | None] = dict.fromkeys(volumes)
+    for row in timeline.itertuples():
+        flow = str(row.flow)
+        if days[flow] is None and row.cumulative_bytes >= volumes[flow]:
+            days[flow] = dt.date.fromisoformat(str(row.date))
+    late = {f: None if go_live is None else (d is None or d >= go_live) for f, d in days.items()}
+    return {"completed_on": days, "late": late}
 
 
 @pytest.fixture
@@ -112,7 +127,9 @@ def _save_png(fig: Figure, path: Path) -> bytes:
 def test_burnup_has_a_line_per_flow_plus_overall_and_go_live(
     timeline: pd.DataFrame, volumes: dict[str, float], tmp_path: Path
 ) -> None:
-    fig = burnup_figure(timeline, volumes, GO_LIVE, "Wales: data migrated")
+    fig = burnup_figure(
+        timeline, volumes, GO_LIVE, "Wales: data migrated", **_records(timeline, volumes)
+    )
     ax = _only_axes(fig)
 
     labels = [str(line.get_label()) for line in ax.get_lines()]
@@ -137,7 +154,7 @@ def test_burnup_has_a_line_per_flow_plus_overall_and_go_live(
 def test_burnup_overall_is_forward_filled_share_of_total(
     timeline: pd.DataFrame, volumes: dict[str, float]
 ) -> None:
-    ax = _only_axes(burnup_figure(timeline, volumes, GO_LIVE, "t"))
+    ax = _only_axes(burnup_figure(timeline, volumes, GO_LIVE, "t", **_records(timeline, volumes)))
     (overall,) = [line for line in ax.get_lines() if line.get_gid() == OVERALL_GID]
     y = np.asarray(overall.get_ydata(), dtype=float)
     assert len(y) == 21  # 0 at the start, then the end of every calendar day of the run
@@ -150,7 +167,7 @@ def test_burnup_overall_is_forward_filled_share_of_total(
 def test_burnup_without_go_live_has_no_go_live_line(
     timeline: pd.DataFrame, volumes: dict[str, float], tmp_path: Path
 ) -> None:
-    fig = burnup_figure(timeline, volumes, None, "No go-live")
+    fig = burnup_figure(timeline, volumes, None, "No go-live", **_records(timeline, volumes, None))
     ax = _only_axes(fig)
     assert _go_live_lines(ax) == []
     assert ax.get_title(loc="left") == "No go-live"
@@ -165,7 +182,7 @@ def test_burnup_with_many_flows_has_a_short_legend(tmp_path: Path) -> None:
     volumes = {f"Org {i:02d}": (i + 1) * GB for i in range(n)}
     daily = dict.fromkeys(volumes, 1 * GB)
     timeline = _timeline(daily, volumes, horizon_days=40)
-    fig = burnup_figure(timeline, volumes, GO_LIVE, "29 flows")
+    fig = burnup_figure(timeline, volumes, GO_LIVE, "29 flows", **_records(timeline, volumes))
     ax = _only_axes(fig)
     legend = ax.get_legend()
     assert legend is not None
@@ -186,7 +203,7 @@ def test_burnup_of_many_flows_names_the_latest_and_largest_and_bands_the_rest(
         volumes[f"F{i:03d}"] = 60 * GB
         daily[f"F{i:03d}"] = 30 * GB
     timeline = _timeline(daily, volumes, horizon_days=60)
-    fig = burnup_figure(timeline, volumes, GO_LIVE, "200 flows")
+    fig = burnup_figure(timeline, volumes, GO_LIVE, "200 flows", **_records(timeline, volumes))
     ax = _only_axes(fig)
     named = {str(line.get_label()) for line in ax.get_lines()} & set(volumes)
     assert len(named) == NAMED_LATEST + NAMED_LARGEST
@@ -208,7 +225,7 @@ def test_burnup_of_many_flows_names_the_latest_and_largest_and_bands_the_rest(
 def test_burnup_names_every_flow_up_to_the_limit() -> None:
     volumes = {f"F{i:03d}": (1 + i % 7) * GB for i in range(MAX_NAMED_FLOWS)}
     timeline = _timeline(dict.fromkeys(volumes, 1 * GB), volumes)
-    ax = _only_axes(burnup_figure(timeline, volumes, GO_LIVE, "t"))
+    ax = _only_axes(burnup_figure(timeline, volumes, GO_LIVE, "t", **_records(timeline, volumes)))
     assert {str(line.get_label()) for line in ax.get_lines()} >= set(volumes)
     assert not [c for c in ax.collections if c.get_gid() == OTHERS_GID]
 
@@ -223,19 +240,21 @@ def test_burnup_keeps_the_largest_cumulative_of_a_day() -> None:
             "cumulative_bytes": [4 * GB, 2 * GB, 5 * GB],
         }
     )
-    ax = _only_axes(burnup_figure(timeline, volumes, GO_LIVE, "t"))
+    ax = _only_axes(burnup_figure(timeline, volumes, GO_LIVE, "t", **_records(timeline, volumes)))
     (line,) = [line for line in ax.get_lines() if line.get_label() == "A"]
     assert list(np.asarray(line.get_ydata(), dtype=float)) == [0.0, 40.0, 50.0]
 
 
 def test_burnup_rejects_a_flow_without_volume(timeline: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="Never"):
-        burnup_figure(timeline, {"Cardiff": 10 * GB, "Powys": 4 * GB}, GO_LIVE, "t")
+        burnup_figure(
+            timeline, {"Cardiff": 10 * GB, "Powys": 4 * GB}, GO_LIVE, "t", completed_on={}, late={}
+        )
 
 
 def test_burnup_of_empty_timeline_still_returns_a_figure(tmp_path: Path) -> None:
     empty = pd.DataFrame(columns=["date", "flow", "delivered_bytes", "cumulative_bytes"])
-    fig = burnup_figure(empty, {}, GO_LIVE, "Nothing")
+    fig = burnup_figure(empty, {}, GO_LIVE, "Nothing", completed_on={}, late={})
     assert _only_axes(fig).get_title(loc="left") == "Nothing"
     _save_png(fig, tmp_path / "empty.png")
 
@@ -335,13 +354,35 @@ def test_burnup_dashes_the_late_flows_when_coloured_by_status() -> None:
     n = MAX_LEGEND_FLOWS + 1
     volumes = {f"f{i}": 10 * GB for i in range(n)}
     daily = {f"f{i}": (10 * GB if i else 0.5 * GB) for i in range(n)}  # f0 takes 20 days
-    fig = burnup_figure(_timeline(daily, volumes, horizon_days=25), volumes, GO_LIVE, "t")
+    timeline = _timeline(daily, volumes, horizon_days=25)
+    fig = burnup_figure(timeline, volumes, GO_LIVE, "t", **_records(timeline, volumes))
     ax = _only_axes(fig)
     lines = {str(line.get_label()): line for line in ax.get_lines()}
     assert lines["f0"].get_linestyle() == "--"
     assert to_hex(lines["f0"].get_color()).upper() == OKABE_ITO["vermilion"]
     assert lines["f1"].get_linestyle() == "-"
     assert to_hex(lines["f1"].get_color()).upper() == OKABE_ITO["blue"]
+
+
+def test_burnup_reads_each_flows_status_from_the_records() -> None:
+    # The timeline has every flow done on day 1, in time for the programme's go-live; the
+    # records say f1 misses its own (earlier) go-live and f2 never completes (a re-send the
+    # timeline's volume does not show). The chart follows the records, not the timeline.
+    n = MAX_LEGEND_FLOWS + 1
+    volumes = {f"f{i}": 10 * GB for i in range(n)}
+    timeline = _timeline(dict.fromkeys(volumes, 10 * GB), volumes, horizon_days=25)
+    records = _records(timeline, volumes)
+    assert not any(records["late"].values())  # what the timeline alone would say
+    records["late"]["f1"] = True
+    records["completed_on"]["f2"] = None
+    records["late"]["f2"] = True
+    ax = _only_axes(burnup_figure(timeline, volumes, GO_LIVE, "t", **records))
+    lines = {str(line.get_label()): line for line in ax.get_lines()}
+    assert lines["f1"].get_linestyle() == "--"
+    assert to_hex(lines["f1"].get_color()).upper() == OKABE_ITO["vermilion"]
+    assert to_hex(lines["f2"].get_color()).upper() == NEVER.upper()
+    assert lines["f0"].get_linestyle() == "-"
+    assert to_hex(lines["f0"].get_color()).upper() == OKABE_ITO["blue"]
 
 
 def test_gantt_without_go_live_has_no_go_live_line(bars: pd.DataFrame, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from migrasim.core.calendar import Clock, completion_ordinals
+from migrasim.core.calendar import NEVER, Clock, completion_ordinals
 from migrasim.core.rules import (
     DateConverter,
     Status,
@@ -118,4 +118,5 @@ def test_exact_midnight_across_the_clock_change() -> None:
     for t, day in ((monday, date(2025, 10, 26)), (monday + 0.4, date(2025, 10, 27))):
         assert DateConverter(clock)(t) == day
         assert completion_ordinals(clock, np.array([t])).tolist() == [day.toordinal()]
-    assert completion_ordinals(clock, np.array([np.inf])).tolist() == [0]
+    # never is the records' one NEVER (inf), as in every other array of SimTimes or days
+    assert completion_ordinals(clock, np.array([np.inf, np.nan])).tolist() == [NEVER, NEVER]
