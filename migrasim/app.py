@@ -58,6 +58,16 @@ def default_seed(scenario: Scenario, seed: int | None) -> int:
     return scenario.seed if scenario.seed is not None else 0
 
 
+def default_out(command: str, paths: Sequence[Path], variants: int = 0) -> Path:
+    """The results folder ``command`` writes when given none: ``results/<stem>`` for run,
+    ``results/<stem>-<command>`` for the others, ``results/compare-...`` for a compare
+    (:func:`~migrasim.folder.compare_folder_name`)."""
+    if command == "compare":
+        return Path("results") / compare_folder_name([p.stem for p in paths], variants)
+    stem = paths[0].stem
+    return Path("results") / (stem if command == "run" else f"{stem}-{command}")
+
+
 def reproduce_command(
     name: str,
     scenarios: Sequence[Path],
@@ -233,7 +243,7 @@ def run(
     from migrasim.scenario.loader import load_scenario, what_changed
 
     spec = load_scenario(path, overrides)
-    out = out if out is not None else Path("results") / path.stem
+    out = out if out is not None else default_out("run", [path])
     prepare_out_dir(out, force, [path])  # fail fast, before any simulation
     # a helper loads the chart library (and pandas) while this process simulates; it and a
     # fork of it each make a piece of the charts and CSV files (``run_pieces``) once the
@@ -365,7 +375,7 @@ def compare(
     if len(set(labels)) != len(labels):
         labels = [f"{i + 1}:{label}" for i, label in enumerate(labels)]
     if out is None:
-        out = Path("results") / compare_folder_name([p.stem for p in paths], len(variants))
+        out = default_out("compare", paths, len(variants))
     prepare_out_dir(out, force, paths)
     # a helper loads the chart library (and pandas) while this process simulates
     helper = Helper(["migrasim.render.plots"], slots=2)
@@ -583,7 +593,7 @@ def sweep(
     ]
     targets = [point_target(target, go_live) for go_live in go_lives]
     seed = default_seed(spec, seed)
-    out = out if out is not None else Path("results") / f"{path.stem}-sweep"
+    out = out if out is not None else default_out("sweep", [path])
     manifest = {
         "scenario": str(path),
         "overrides": list(overrides),
@@ -772,7 +782,7 @@ def solve(
 
     data = read_scenario_data(path, overrides)
     spec = parse_scenario(data, str(path))
-    out = out if out is not None else Path("results") / f"{path.stem}-solve"
+    out = out if out is not None else default_out("solve", [path])
     prepare_out_dir(out, force, [path])
     seed = default_seed(spec, seed)
     solution = run_solve(
@@ -871,7 +881,7 @@ def track(
 
     spec = load_scenario(path, overrides)
     log = read_actuals(actuals, str(actuals), spec, as_of, month_first=month_first)
-    out = out if out is not None else Path("results") / f"{path.stem}-track"
+    out = out if out is not None else default_out("track", [path])
     kept = [path, actuals] + ([] if history is None else [history, store_folder(history)])
     prepare_out_dir(out, force, kept)  # fail fast, before any simulation
     past = None if history is None else _history_before(history, path, overrides, spec, log)
@@ -1215,7 +1225,7 @@ def plan(
     alpha = parse_plan_target(chance, target)
     data = read_scenario_data(path, overrides)
     spec = parse_scenario(data, str(path))
-    out = out if out is not None else Path("results") / f"{path.stem}-plan"
+    out = out if out is not None else default_out("plan", [path])
     prepare_out_dir(out, force, [path])  # fail fast, before any simulation
     seed = default_seed(spec, seed)
     with cluster_session(execution):
