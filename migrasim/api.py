@@ -398,10 +398,11 @@ class SolveResult(Result["tuple[Solution, Path]"]):
 
     @property
     def points(self) -> pd.DataFrame:
-        """Every value tried, in order (solve.json's ``points``)."""
+        """Every value tried, in order (solve.json's ``evaluations``: value, met, p80,
+        prob_by_go_live)."""
         import pandas as pd
 
-        return pd.DataFrame(self.found.get("points", []))
+        return pd.DataFrame(self.found["evaluations"])
 
 
 class TrackResult(Result["app.TrackOutput"]):
