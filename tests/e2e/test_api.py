@@ -185,7 +185,10 @@ def test_bad_input_raises_the_command_lines_errors(scenario: Path, tmp_path: Pat
         api.run(scenario, replications=0)
     from migrasim.render.i18n import translator
 
-    assert "0" in translated(raised.value.translated(translator("cy").gettext), None)
+    welsh = translated(raised.value.translated(translator("cy").gettext), None)
+    assert (
+        welsh == "replications: nid yw 0 yn cael ei ganiatáu. Trwsio: rhowch rif cyfan o 1 neu fwy"
+    )
 
 
 def test_compare_is_the_command_lines(scenario: Path, tmp_path: Path) -> None:
