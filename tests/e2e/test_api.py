@@ -186,9 +186,7 @@ def test_bad_input_raises_the_command_lines_errors(scenario: Path, tmp_path: Pat
     from migrasim.render.i18n import translator
 
     welsh = translated(raised.value.translated(translator("cy").gettext), None)
-    assert (
-        welsh == "replications: nid yw 0 yn cael ei ganiatáu. Trwsio: rhowch rif cyfan o 1 neu fwy"
-    )
+    assert welsh == "replications: nid yw 0 yn cael ei ganiatáu. Ateb: rhowch rif cyfan o 1 neu fwy"
 
 
 def test_compare_is_the_command_lines(scenario: Path, tmp_path: Path) -> None:
