@@ -486,11 +486,11 @@ def run(
     options = _Common(replications, seed, lang, workers, scheduler)
     path, changes = _source(scenario, _overrides(overrides))
     days = _precision(precision)
-    _loaded(path, changes)
+    spec = _loaded(path, changes)
 
     def pipeline(out: Path | None, force: bool) -> app.RunOutput:
         return app.run(path, changes, out, force, options.replications, options.seed,
-                       options.execution, options.lang, progress, days)  # fmt: skip
+                       options.execution, options.lang, progress, days, spec)  # fmt: skip
 
     result = RunResult(pipeline, "run", [path], [path])
     result.lang = options.lang

@@ -224,10 +224,12 @@ def run(
     lang: str = "en",
     progress: ProgressFactory | None = None,
     precision: Precision | None = None,
+    loaded: Scenario | None = None,
 ) -> RunOutput:
     """Simulate one scenario: baseline, Monte Carlo (``replications``, else the file's, else
     as many as ``precision`` needs when any input is uncertain), sensitivity and the fix;
-    write every result file."""
+    write every result file. ``loaded``: the scenario ``load_scenario(path, overrides)``
+    gave, if the caller has it (the library API checks it first), so it is not read twice."""
     from migrasim.analysis.advice import fix_for
     from migrasim.analysis.sampling import has_uncertainty
     from migrasim.analysis.sensitivity import swings
@@ -242,7 +244,7 @@ def run(
     from migrasim.render.report import xlsx_bytes
     from migrasim.scenario.loader import load_scenario, what_changed
 
-    spec = load_scenario(path, overrides)
+    spec = loaded if loaded is not None else load_scenario(path, overrides)
     out = out if out is not None else default_out("run", [path])
     prepare_out_dir(out, force, [path])  # fail fast, before any simulation
     # a helper loads the chart library (and pandas) while this process simulates; it and a
