@@ -243,7 +243,8 @@ class Result(Generic[Output]):
             return self._written
         if target is None:
             target = self._default()
-        return write_files(target, self.files, force=force, protect=self._protect)
+        write_files(target, self.files, force=force, protect=self._protect)
+        return target  # as the pipeline says it (a link to a folder: the link)
 
     def _folder_of(self, output: Output) -> Path:
         """The folder the pipeline wrote (its output's ``out``)."""

@@ -10,13 +10,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 
 import migrasim
 from migrasim import api
 from migrasim.errors import MigrasimError, ResultsExistError, ScenarioError, translated
 from migrasim.folder import MARKER, written_files
 from migrasim.render.i18n import UnknownLanguageError
-from migrasim.scenario.loader import load_scenario
+from migrasim.scenario.loader import load_scenario, source_of
 from tests.helpers import invoke
 
 SMALL = """\
@@ -149,6 +150,13 @@ def test_a_scenario_changed_after_loading_is_refused(scenario: Path) -> None:
     changed = load_scenario(scenario).model_copy(update={"seed": 12})
     with pytest.raises(ScenarioError, match="scenario: 'small' is not allowed"):
         api.run(changed)
+    # one made from data, not read from a file, has no file to quote in the report
+    made = migrasim.parse_scenario(yaml.safe_load(SMALL))
+    with pytest.raises(ScenarioError, match="give the scenario's file, or a scenario as"):
+        api.run(made)
+    assert source_of(load_scenario(scenario, ["seed=4"])) == (scenario, ("seed=4",))
+    assert source_of(made) is None
+    assert made == load_scenario(scenario)  # the source is not part of the scenario's value
 
 
 def _cli_error(*args: str) -> str:
