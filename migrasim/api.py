@@ -531,13 +531,12 @@ def compare(
     paths = [p for p, _ in sources]
     if len(paths) + len(variants) < 2:
         raise MigrasimError(N_("give two or more scenarios, or one with --variant"))
-    for p in paths:
-        _loaded(p, changes)
+    specs = [_loaded(p, changes) for p in paths]
 
     def pipeline(out: Path | None, force: bool) -> app.CompareOutput:
         return app.compare(
             paths, changes, tuple(variants), out, force, options.replications, options.seed,
-            options.execution, options.lang, progress, days,
+            options.execution, options.lang, progress, days, specs,
         )  # fmt: skip
 
     return CompareResult(pipeline, "compare", paths, paths, len(variants))

@@ -344,10 +344,12 @@ def compare(
     lang: str = "en",
     progress: ProgressFactory | None = None,
     precision: Precision | None = None,
+    loaded: Sequence[Scenario] | None = None,
 ) -> CompareOutput:
     """Run each scenario (and each variant of the first) on common random numbers and write
     compare.csv, overlaid charts and a report titled with every scenario's name that opens with
-    the scenarios side by side, then describes the one most likely to make go-live."""
+    the scenarios side by side, then describes the one most likely to make go-live.
+    ``loaded``: the files' scenarios with ``overrides``, if the caller has them (as ``run``)."""
     from migrasim.analysis.compare import compare_advice, compare_rows
     from migrasim.render.board import what_if_text
     from migrasim.render.i18n import fill, translator
@@ -358,7 +360,8 @@ def compare(
     t = translator(lang)  # an unknown language fails here, before any simulation
     # Each scenario is labelled by its name (its ``name:``); a variant by the first's name
     # and its changes.
-    loaded = [load_scenario(p, overrides) for p in paths]
+    if loaded is None:
+        loaded = [load_scenario(p, overrides) for p in paths]
     specs = [(spec.name, spec) for spec in loaded]
     sources: list[tuple[Path, tuple[str, ...]]] = [(p, tuple(overrides)) for p in paths]
     for variant in variants:
