@@ -34,7 +34,8 @@ import io
 import json
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
+from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -93,10 +94,10 @@ def _whole(option: str, value: object, least: int) -> int | None:
     """``value`` if it is None or a whole number of at least ``least``."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < least:
         raise _option_error(option, value, N_("give a whole number of %(least)s or more",
                                               least=least))  # fmt: skip
-    return value
+    return int(value)  # numpy's integers too
 
 
 def _overrides(overrides: Overrides | None) -> tuple[str, ...]:
@@ -136,7 +137,7 @@ def _source(scenario: object, overrides: tuple[str, ...]) -> tuple[Path, tuple[s
 def _execution(workers: object, scheduler: object) -> Execution:
     from migrasim.analysis.runner import Execution, check_address
 
-    _whole("workers", workers, 1)
+    count = _whole("workers", workers, 1)
     if scheduler is not None:
         if not isinstance(scheduler, str):
             raise _option_error("scheduler", scheduler, N_(
@@ -146,7 +147,7 @@ def _execution(workers: object, scheduler: object) -> Execution:
                 "with a scheduler the cluster's workers run the replications: give one or "
                 "the other"))  # fmt: skip
         check_address(scheduler)
-    return Execution(workers, scheduler)  # type: ignore[arg-type]
+    return Execution(count, scheduler)
 
 
 def _precision(days: object) -> Precision | None:
@@ -639,6 +640,8 @@ def track(
             day = date.fromisoformat(as_of)
         except ValueError:
             raise _option_error("as_of", as_of, N_("give a date, YYYY-MM-DD")) from None
+    elif isinstance(as_of, datetime):
+        day = as_of.date()
     elif as_of is not None and not isinstance(as_of, date):
         raise _option_error("as_of", as_of, N_("give a date, YYYY-MM-DD"))
     log = Path(actuals)

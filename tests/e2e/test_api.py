@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -188,6 +189,7 @@ def test_bad_input_raises_the_command_lines_errors(scenario: Path, tmp_path: Pat
             api.run(scenario, **options)
     with pytest.raises(ScenarioError, match="not allowed"):
         api.run(42)  # type: ignore[arg-type]
+    api.run(scenario, replications=np.int64(5), seed=np.uint8(1))  # a notebook's counts
     # Welsh, as the command line shows it
     with pytest.raises(ScenarioError) as raised:
         api.run(scenario, replications=0)
