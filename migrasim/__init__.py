@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from migrasim.errors import MigrasimError, ScenarioError
 
 if TYPE_CHECKING:
-    from migrasim.api import compare, plan, run, solve, sweep, track
     from migrasim.core.engine import FlowResult, Model, RunResult, simulate
     from migrasim.scenario.compile import build_model
     from migrasim.scenario.loader import load_scenario
