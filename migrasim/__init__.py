@@ -1,6 +1,14 @@
 """migrasim: when will a bulk data migration finish, and will it make go-live?
 
-Public API::
+Public API: each command as a function (:mod:`migrasim.api`), its results in memory::
+
+    import migrasim
+    result = migrasim.run("scenarios/health_boards.yaml", replications=2000, seed=7)
+    result.summary            # summary.csv as a pandas DataFrame
+    result.figures["cdf.png"]  # the chart (PNG bytes; a notebook shows it)
+    result.write("results/health_boards")  # the folder `migrasim run` writes
+
+and ``compare``, ``sweep``, ``solve``, ``track`` and ``plan`` likewise. Underneath, the engine::
 
     from migrasim import load_scenario, build_model, simulate
     model = build_model(load_scenario("scenarios/health_boards.yaml"))
@@ -23,6 +31,12 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY = {
+    "run": "migrasim.api",
+    "compare": "migrasim.api",
+    "sweep": "migrasim.api",
+    "solve": "migrasim.api",
+    "track": "migrasim.api",
+    "plan": "migrasim.api",
     "FlowResult": "migrasim.core.engine",
     "Model": "migrasim.core.engine",
     "RunResult": "migrasim.core.engine",
@@ -53,7 +67,13 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "build_model",
+    "compare",
     "load_scenario",
     "parse_scenario",
+    "plan",
+    "run",
     "simulate",
+    "solve",
+    "sweep",
+    "track",
 ]

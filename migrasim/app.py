@@ -58,6 +58,16 @@ def default_seed(scenario: Scenario, seed: int | None) -> int:
     return scenario.seed if scenario.seed is not None else 0
 
 
+def default_out(command: str, paths: Sequence[Path], variants: int = 0) -> Path:
+    """The results folder ``command`` writes when given none: ``results/<stem>`` for run,
+    ``results/<stem>-<command>`` for the others, ``results/compare-...`` for a compare
+    (:func:`~migrasim.folder.compare_folder_name`)."""
+    if command == "compare":
+        return Path("results") / compare_folder_name([p.stem for p in paths], variants)
+    stem = paths[0].stem
+    return Path("results") / (stem if command == "run" else f"{stem}-{command}")
+
+
 def reproduce_command(
     name: str,
     scenarios: Sequence[Path],
@@ -214,10 +224,12 @@ def run(
     lang: str = "en",
     progress: ProgressFactory | None = None,
     precision: Precision | None = None,
+    loaded: Scenario | None = None,
 ) -> RunOutput:
     """Simulate one scenario: baseline, Monte Carlo (``replications``, else the file's, else
     as many as ``precision`` needs when any input is uncertain), sensitivity and the fix;
-    write every result file."""
+    write every result file. ``loaded``: the scenario ``load_scenario(path, overrides)``
+    gave, if the caller has it (the library API checks it first), so it is not read twice."""
     from migrasim.analysis.advice import fix_for
     from migrasim.analysis.sampling import has_uncertainty
     from migrasim.analysis.sensitivity import swings
@@ -232,8 +244,8 @@ def run(
     from migrasim.render.report import xlsx_bytes
     from migrasim.scenario.loader import load_scenario, what_changed
 
-    spec = load_scenario(path, overrides)
-    out = out if out is not None else Path("results") / path.stem
+    spec = loaded if loaded is not None else load_scenario(path, overrides)
+    out = out if out is not None else default_out("run", [path])
     prepare_out_dir(out, force, [path])  # fail fast, before any simulation
     # a helper loads the chart library (and pandas) while this process simulates; it and a
     # fork of it each make a piece of the charts and CSV files (``run_pieces``) once the
@@ -332,10 +344,12 @@ def compare(
     lang: str = "en",
     progress: ProgressFactory | None = None,
     precision: Precision | None = None,
+    loaded: Sequence[Scenario] | None = None,
 ) -> CompareOutput:
     """Run each scenario (and each variant of the first) on common random numbers and write
     compare.csv, overlaid charts and a report titled with every scenario's name that opens with
-    the scenarios side by side, then describes the one most likely to make go-live."""
+    the scenarios side by side, then describes the one most likely to make go-live.
+    ``loaded``: the files' scenarios with ``overrides``, if the caller has them (as ``run``)."""
     from migrasim.analysis.compare import compare_advice, compare_rows
     from migrasim.render.board import what_if_text
     from migrasim.render.i18n import fill, translator
@@ -346,7 +360,8 @@ def compare(
     t = translator(lang)  # an unknown language fails here, before any simulation
     # Each scenario is labelled by its name (its ``name:``); a variant by the first's name
     # and its changes.
-    loaded = [load_scenario(p, overrides) for p in paths]
+    if loaded is None:
+        loaded = [load_scenario(p, overrides) for p in paths]
     specs = [(spec.name, spec) for spec in loaded]
     sources: list[tuple[Path, tuple[str, ...]]] = [(p, tuple(overrides)) for p in paths]
     for variant in variants:
@@ -365,7 +380,7 @@ def compare(
     if len(set(labels)) != len(labels):
         labels = [f"{i + 1}:{label}" for i, label in enumerate(labels)]
     if out is None:
-        out = Path("results") / compare_folder_name([p.stem for p in paths], len(variants))
+        out = default_out("compare", paths, len(variants))
     prepare_out_dir(out, force, paths)
     # a helper loads the chart library (and pandas) while this process simulates
     helper = Helper(["migrasim.render.plots"], slots=2)
@@ -583,7 +598,7 @@ def sweep(
     ]
     targets = [point_target(target, go_live) for go_live in go_lives]
     seed = default_seed(spec, seed)
-    out = out if out is not None else Path("results") / f"{path.stem}-sweep"
+    out = out if out is not None else default_out("sweep", [path])
     manifest = {
         "scenario": str(path),
         "overrides": list(overrides),
@@ -772,7 +787,7 @@ def solve(
 
     data = read_scenario_data(path, overrides)
     spec = parse_scenario(data, str(path))
-    out = out if out is not None else Path("results") / f"{path.stem}-solve"
+    out = out if out is not None else default_out("solve", [path])
     prepare_out_dir(out, force, [path])
     seed = default_seed(spec, seed)
     solution = run_solve(
@@ -871,7 +886,7 @@ def track(
 
     spec = load_scenario(path, overrides)
     log = read_actuals(actuals, str(actuals), spec, as_of, month_first=month_first)
-    out = out if out is not None else Path("results") / f"{path.stem}-track"
+    out = out if out is not None else default_out("track", [path])
     kept = [path, actuals] + ([] if history is None else [history, store_folder(history)])
     prepare_out_dir(out, force, kept)  # fail fast, before any simulation
     past = None if history is None else _history_before(history, path, overrides, spec, log)
@@ -1215,7 +1230,7 @@ def plan(
     alpha = parse_plan_target(chance, target)
     data = read_scenario_data(path, overrides)
     spec = parse_scenario(data, str(path))
-    out = out if out is not None else Path("results") / f"{path.stem}-plan"
+    out = out if out is not None else default_out("plan", [path])
     prepare_out_dir(out, force, [path])  # fail fast, before any simulation
     seed = default_seed(spec, seed)
     with cluster_session(execution):

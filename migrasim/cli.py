@@ -14,16 +14,13 @@ import sys
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from migrasim import __version__
 from migrasim.errors import N_, Gettext, MigrasimError, OutputError, ScenarioError, translated
 from migrasim.render import outputs
-
-if TYPE_CHECKING:
-    from migrasim.analysis.runner import Execution
 
 
 def _inert(text: str) -> str:
@@ -194,30 +191,21 @@ PRECISION = click.option(
 )
 
 
-def _precision(days: float | None) -> Any:
-    """The stopping rule for ``--precision`` (None: the default one)."""
-    from migrasim.analysis.runner import Precision
-
-    return None if days is None else Precision(days=days)
-
-
-def _execution(workers: int | None, scheduler: str | None) -> Execution:
-    """Where the replications run (a ``runner.Execution``)."""
-    from migrasim.analysis.runner import Execution
-
+def _execution(workers: int | None, scheduler: str | None) -> dict[str, Any]:
+    """Where the replications run, as the library's options (``workers``, ``scheduler``);
+    both at once is a usage error."""
     if workers is not None and scheduler is not None:
         raise click.UsageError(
             "--workers sets local processes; with --scheduler the cluster's workers run the "
             "replications (size the cluster with dask worker --nworkers instead)"
         )
-
-    return Execution(workers, scheduler)
+    return {"workers": workers, "scheduler": scheduler}
 
 
 class _Progress:
     """Rich progress bars on a terminal, one per Monte Carlo run; nothing when piped.
 
-    Use as a context manager; the object it gives is an ``app.ProgressFactory``."""
+    Use as a context manager; the object it gives is an ``api.ProgressFactory``."""
 
     def __init__(self) -> None:
         self.bar: Any = None
@@ -294,14 +282,14 @@ def run(
       migrasim run scenarios/health_boards.yaml
       migrasim run scenarios/health_boards.yaml --replications 4000 --seed 7
     """
-    from migrasim import app
+    from migrasim import api
 
     execution = _execution(workers, scheduler)  # refuse --workers with --scheduler first
     with _Progress() as progress:
-        result = app.run(
-            scenario, overrides, out, force, replications, seed, execution, lang, progress,
-            _precision(precision),
-        )  # fmt: skip
+        run = api.run(scenario, overrides=overrides, replications=replications, seed=seed,
+                      lang=lang, progress=progress, precision=precision, **execution)  # fmt: skip
+        run.write(out, force)
+    result = run.output
     from migrasim.render.headlines import advice_text
     from migrasim.render.i18n import translator
     from migrasim.render.terminal import run_lines, shared_lines, term
@@ -390,17 +378,19 @@ def compare(
       migrasim compare scenarios/health_boards.yaml scenarios/hardwired.yaml
       migrasim compare scenarios/health_boards.yaml --variant "links.capped.daily_cap=5 GB"
     """
-    from migrasim import app
+    from migrasim import api
 
     if len(scenarios) + len(variants) < 2:
         needed = N_("give two or more scenarios, or one with --variant")
         raise click.UsageError(translated(needed, _gettext(lang)))
     execution = _execution(workers, scheduler)
     with _Progress() as progress:
-        result = app.compare(
-            scenarios, overrides, variants, out, force, replications, seed, execution, lang,
-            progress, _precision(precision),
+        compared = api.compare(
+            scenarios, variants=variants, overrides=overrides, replications=replications,
+            seed=seed, lang=lang, progress=progress, precision=precision, **execution,
         )  # fmt: skip
+        compared.write(out, force)
+    result = compared.output
     from migrasim.render.i18n import translator
     from migrasim.render.terminal import comparison_lines, side_by_side_lines, term
 
@@ -479,7 +469,7 @@ def sweep(
     Example:
       migrasim sweep scenarios/health_boards.yaml --grid links.capped.daily_cap="1 GB,2 GB,5 GB"
     """
-    from migrasim import app
+    from migrasim import api
     from migrasim.analysis.sweep import sweep_point
     from migrasim.render.board import what_if_text
     from migrasim.render.headlines import advice_text
@@ -508,10 +498,13 @@ def sweep(
                         chance=chance, state=state))  # fmt: skip
 
     execution = _execution(workers, scheduler)
-    result = app.sweep(
-        scenario, grids, overrides, out, force, resume, replications, seed, execution, lang,
-        app.SweepEvents(started, point), _precision(precision), target,
+    swept = api.sweep(
+        scenario, grids, overrides=overrides, target=target, replications=replications,
+        seed=seed, lang=lang, precision=precision, events=api.SweepEvents(started, point),
+        **execution,
     )  # fmt: skip
+    swept.write(out, force, resume=resume)
+    result = swept.output
     if not result.charted:
         _echo(term(t, "no_sweep_chart"))
     if result.advice is not None:  # the report's headline answer, counted as sweep.csv's
@@ -581,7 +574,7 @@ def solve(
           --between "1 GB" "20 GB" --target "P80 < go_live"
       migrasim solve scenarios/hardwired.yaml --vary start --between 2025-06-02 2025-12-01
     """
-    from migrasim import app
+    from migrasim import api
     from migrasim.render.i18n import fill, translator
     from migrasim.render.messages import TERMINAL
     from migrasim.render.terminal import term
@@ -605,10 +598,13 @@ def solve(
     execution = _execution(workers, scheduler)
     _echo(say("solving", target=repr(target), flow=flow, key=key, low=between[0],
                    high=between[1]))  # fmt: skip
-    solution, folder = app.solve(
-        scenario, key, between, target, flow, overrides, out, force, replications, seed,
-        execution, show, _precision(precision), lang,
+    solved = api.solve(
+        scenario, key, between, target=target, flow=flow, overrides=overrides,
+        replications=replications, seed=seed, lang=lang, precision=precision, on_point=show,
+        **execution,
     )  # fmt: skip
+    folder = solved.write(out, force)
+    solution = solved.solution
     note = translated(solution.note, t.gettext)
     if solution.value is None:
         _echo(term(t, "not_achievable", note=note))
@@ -688,7 +684,7 @@ def track(
     Example:
       migrasim track scenarios/health_boards.yaml --actuals scenarios/actuals_example.csv
     """
-    from migrasim import app
+    from migrasim import api
     from migrasim.render.history_report import history_lines
     from migrasim.render.i18n import translator
     from migrasim.render.terminal import term, track_lines
@@ -697,10 +693,13 @@ def track(
     execution = _execution(workers, scheduler)
     day = None if as_of is None else as_of.date()
     with _Progress() as progress:
-        result = app.track(
-            scenario, actuals, day, overrides, out, force, replications, seed, execution, lang,
-            progress, month_first=month_first, history=history,
+        tracked = api.track(
+            scenario, actuals, as_of=day, month_first=month_first, history=history,
+            overrides=overrides, replications=replications, seed=seed, lang=lang,
+            progress=progress, **execution,
         )  # fmt: skip
+        tracked.write(out, force)
+    result = tracked.output
     for warning in result.warnings:
         _echo(term(t, "warning", warning=translated(warning, t.gettext)), err=True)
     forecast = result.forecast
@@ -870,16 +869,18 @@ def plan(
       migrasim plan scenarios/health_boards_options.yaml
       migrasim plan scenarios/health_boards_options.yaml --budget 500000
     """
-    from migrasim import app
+    from migrasim import api
     from migrasim.render.i18n import translator
     from migrasim.render.plan import plan_lines
     from migrasim.render.terminal import term
 
     execution = _execution(workers, scheduler)
-    result = app.plan(
-        scenario, overrides, out, force, replications, seed, execution, lang, chance, target,
-        budget, joint,
+    planned = api.plan(
+        scenario, chance=chance, target=target, budget=budget, joint=joint,
+        overrides=overrides, replications=replications, seed=seed, lang=lang, **execution,
     )  # fmt: skip
+    planned.write(out, force)
+    result = planned.output
     t = translator(lang)
     for line in plan_lines(result.outcome, result.name, t):
         _echo(line)

@@ -90,3 +90,36 @@ def test_no_test_cites_a_semantics_file_outside_docs() -> None:
         if re.search(r"(?<!docs/)semantics\.md", line)
     ]
     assert stray == []
+
+
+def notebook_example(readme: str) -> str:
+    """The Python code of README.md's "In a notebook" section."""
+    section = readme.split("\n## In a notebook\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 1, "the section has one ```python block"
+    return blocks[0]
+
+
+def test_the_notebook_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's "In a notebook" example, executed as written (from a copy of the repository's
+    scenarios): it prints the tables and writes the folder `migrasim run` writes."""
+    import shutil
+
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(notebook_example(README), "README.md", "exec"), namespace)
+    folder = tmp_path / "results" / "health_boards-notebook"
+    assert {"summary.csv", "completions.csv", "cdf.png", "report.html"} <= {
+        p.name for p in folder.iterdir()
+    }
+    chart = namespace["chart"]
+    assert isinstance(chart, bytes)
+    assert chart == (folder / "cdf.png").read_bytes()
+    assert len(namespace["wired"].side_by_side) == 2  # type: ignore[attr-defined]
+
+
+def test_the_notebook_example_is_found() -> None:
+    with pytest.raises(IndexError):
+        notebook_example("# nothing\n")
+    assert "migrasim.run(" in notebook_example(README)

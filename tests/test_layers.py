@@ -6,7 +6,12 @@ are found by globbing ``migrasim/``; nothing here lists them by hand.
 
 Layers, lowest first (docs/design.md, "Layers"):
 
-    core < scenario < analysis < render < app (app.py, background.py, folder.py, serve/) < cli
+    core < scenario < analysis < render < app (app.py, api.py, background.py, folder.py,
+    serve/) < cli
+
+Inside the application layer the library API (api.py) stands between its callers (cli.py and
+serve/) and the pipelines (app.py, background.py): the callers reach the pipelines only
+through it.
 
 ``migrasim.errors`` is a leaf any layer may import and that imports nothing from migrasim;
 ``migrasim/__init__.py`` is the public facade: it may import anything, and it counts as the
@@ -30,7 +35,9 @@ PACKAGE = ROOT / "migrasim"
 
 LAYERS = ("core", "scenario", "analysis", "render", "app", "cli")
 RANK = {name: i for i, name in enumerate(LAYERS)}
-APP_MODULES = {"app", "background", "folder", "serve"}  # the application layer (serve: a package)
+# the application layer (serve: a package)
+APP_MODULES = {"api", "app", "background", "folder", "serve"}
+PIPELINES = {"migrasim.app", "migrasim.background"}  # reached through migrasim.api only
 FACADE = "migrasim"
 LEAF = "migrasim.errors"
 CORE_BANNED = ("pandas", "matplotlib", "click", "jinja2", "yaml", "ruamel")
@@ -215,6 +222,27 @@ def test_imports_point_down_only(graph: dict[str, set[str]]) -> None:
     assert KNOWN_UPWARD_IMPORTS - found == set(), (
         "fixed: remove these from KNOWN_UPWARD_IMPORTS in tests/test_layers.py"
     )
+
+
+def api_bypasses(graph: Mapping[str, set[str]], package: str = "migrasim") -> set[tuple[str, str]]:
+    """(caller, pipeline module) pairs where the command line or the what-if server imports
+    a pipeline module itself instead of calling the library API."""
+    callers = {m for m in graph if m == f"{package}.cli" or m.startswith(f"{package}.serve")}
+    return {(m, t) for m in callers for t in graph[m] if t in PIPELINES}
+
+
+def test_cli_and_server_call_the_pipelines_through_the_api(graph: dict[str, set[str]]) -> None:
+    assert api_bypasses(graph) == set()
+    assert "migrasim.api" in graph["migrasim.cli"]
+    assert "migrasim.api" in graph["migrasim.serve.session"]
+
+
+def test_checker_catches_a_cli_that_bypasses_the_api(tmp_path: Path) -> None:
+    files = {**SYNTHETIC, "migrasim/cli.py": "def run():\n    from migrasim import app\n",
+             "migrasim/serve/__init__.py": "", "migrasim/serve/s.py": "import migrasim.api\n",
+             "migrasim/api.py": "from migrasim import app\n"}  # fmt: skip
+    graph = import_graph(write_package(tmp_path, files))
+    assert api_bypasses(graph) == {("migrasim.cli", "migrasim.app")}
 
 
 def test_errors_is_a_leaf(graph: dict[str, set[str]]) -> None:

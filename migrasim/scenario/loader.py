@@ -281,9 +281,25 @@ def _note_changed_inventory_cells(read: dict[str, Any], changed: Any) -> None:
             new.changed = frozenset(k for k in keys if old.get(k) != new.get(k))
 
 
+SOURCE = "_migrasim_source"
+"""Where a loaded scenario records the file and overrides it was read from (not a field: the
+scenario's equality, dumps and schema ignore it); :func:`source_of` reads it."""
+
+
 def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
-    """Read and validate the scenario file at ``path``, with ``--set`` overrides applied."""
-    return parse_scenario(read_scenario_data(path, overrides), str(path))
+    """Read and validate the scenario file at ``path``, with ``--set`` overrides applied. The
+    scenario remembers both (:func:`source_of`), so the library can run it as its file."""
+    spec = parse_scenario(read_scenario_data(path, overrides), str(path))
+    spec.__dict__[SOURCE] = (Path(path), tuple(overrides))
+    return spec
+
+
+def source_of(spec: Scenario) -> tuple[Path, tuple[str, ...]] | None:
+    """The file and overrides :func:`load_scenario` read ``spec`` from (None: made otherwise).
+    A scenario copied with changes (``model_copy``) keeps its original's: check it against
+    ``load_scenario(*source)`` before trusting it."""
+    source = spec.__dict__.get(SOURCE)
+    return None if source is None else (source[0], tuple(source[1]))
 
 
 def what_changed(path: str | Path, overrides: Sequence[str], spec: Scenario) -> tuple[Change, ...]:

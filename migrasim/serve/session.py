@@ -1,8 +1,9 @@
 """One scenario served: evaluate a set of ``--set`` changes through the library, cache the
 baseline, write variants and board packs.
 
-``evaluate`` is a thin call, ``load_scenario(path, overrides)`` -> ``run_scenario`` ->
-``summarise``, the same three steps ``migrasim run`` takes before it writes anything, so the
+``evaluate`` is a thin call, ``load_scenario(path, overrides)`` -> ``api.evaluate`` (the run's
+records: ``run_scenario`` -> ``summarise``, the same steps ``migrasim run`` takes before it
+writes anything), so the
 answer's figures are summary.csv's (same seed, same overrides) and any speed-up of the Monte
 Carlo runner reaches the page unchanged. No sensitivity, advice or charts per request.
 """
@@ -19,11 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from migrasim import app
-from migrasim.analysis.experiment import run_scenario
+from migrasim import api
 from migrasim.analysis.records import RunReport
 from migrasim.analysis.runner import LOCAL, Execution
-from migrasim.analysis.summary import summarise
 from migrasim.errors import N_, MigrasimError, OutputError, Problem, ScenarioError
 from migrasim.render.outputs import BOARD_PACK
 from migrasim.scenario.loader import load_scenario
@@ -61,13 +60,15 @@ def _report_bytes(report: RunReport) -> int:
 
 def _evaluate(spec: Scenario, n: int | None, seed: int, execution: Execution) -> RunReport:
     """An evaluation's run (in the evaluator's worker when the server has one)."""
-    return summarise(run_scenario(spec, n, seed, execution))
+    return api.evaluate(spec, n, seed, execution)
 
 
 def _board_pack(path: Path, overrides: tuple[str, ...], out: Path, n: int | None, seed: int,
                 execution: Execution, lang: str) -> Path:  # fmt: skip
     """A board pack written as ``migrasim run`` writes it (in the evaluator's worker)."""
-    return app.run(path, overrides, out, False, n, seed, execution, lang).out
+    run = api.run(path, overrides=overrides, replications=n, seed=seed, lang=lang,
+                  workers=execution.workers, scheduler=execution.scheduler)  # fmt: skip
+    return run.write(out)
 
 
 def overrides_of(changes: Mapping[str, str]) -> tuple[str, ...]:
@@ -98,7 +99,7 @@ class Session:
 
     def __post_init__(self) -> None:
         self.spec, self.levers = scenario_levers(self.path)
-        self.seed = app.default_seed(self.spec, self.seed)
+        self.seed = api.default_seed(self.spec, self.seed)
         self._cache = OrderedDict()
         self._lock = threading.Lock()  # the cache
         self._running = threading.Lock()  # one run at a time here when there is no evaluator
@@ -254,7 +255,7 @@ class Session:
         seed: int | None = None,
         lang: str = "en",
     ) -> Path:
-        """Run ``migrasim run`` (``app.run``) with ``changes`` into the next free numbered
+        """Run ``migrasim run`` (``api.run``) with ``changes`` into the next free numbered
         folder under ``results``; its report.html and summary.xlsx are the command line's."""
         n, s = self.defaults(replications, seed)
         overrides = self.checked(changes)
