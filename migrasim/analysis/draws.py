@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from migrasim.core import kinds
 from migrasim.core.batch import BlockInputs
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate, beta_inverse, key_hash, normal_cdf_array
@@ -177,6 +178,11 @@ def draw_block(
             per_link["av"].append(np.full(rows, model.links[i].available))
         turnaround = None if link.shipment is None else link.shipment.turnaround
         per_link["ta"].append(_draw(streams, scenario, turnaround, f"{key}.turnaround", INF))
+        for rule in kinds.extra_rules():
+            value = _draw(streams, scenario, link.limit(rule), f"{key}.{rule.key}", INF)
+            if rule.scaled_by_efficiency:
+                value = np.where(value < INF, value * eff, INF)
+            per_link.setdefault(rule.key, []).append(value)
 
     def stack(cols: list[np.ndarray]) -> np.ndarray:
         return np.stack(cols, axis=1) if cols else np.zeros((rows, 0))
@@ -195,6 +201,7 @@ def draw_block(
             _outages(scenario, model, _Streams(seed, block, BLOCK_SIZE), until, rows), rows
         ),
         turnaround=stack(per_link["ta"]),
+        limits={r.key: stack(per_link.get(r.key, [])) for r in kinds.extra_rules()},
     )
 
 
@@ -377,6 +384,7 @@ def take_rows(block: BlockInputs, rows: slice | np.ndarray) -> BlockInputs:
         available=block.available[rows],
         down={k: (s[rows], e[rows]) for k, (s, e) in block.down.items()},
         turnaround=None if block.turnaround is None else block.turnaround[rows],
+        limits={k: v[rows] for k, v in block.limits.items()},
     )
 
 
@@ -399,4 +407,5 @@ def inputs_for(model: Model, block: BlockInputs, row: int) -> Inputs:
         down=down,
         outages_until=model.horizon,
         turnaround=() if block.turnaround is None else tuple(block.turnaround[row].tolist()),
+        limits={k: tuple(v[row].tolist()) for k, v in block.limits.items()},
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from pydantic import BaseModel
 
+from migrasim.core import kinds
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import (
     Estimate,
@@ -82,6 +83,7 @@ class Sampler:
                 rejection.append(Rejection(fraction, 0.0 if delay == INF else delay))
         bandwidth, cap, records_rate, daily_records, available = [], [], [], [], []
         turnaround = []
+        limits: dict[str, list[float]] = {r.key: [] for r in kinds.extra_rules()}
         for link_model in self.model.links:
             link = link_model.estimates
             key = f"links[{link_model.stream}]"
@@ -99,6 +101,9 @@ class Sampler:
             else:
                 available.append(self.model.links[len(available)].available)
             turnaround.append(self._draw(link.turnaround, f"{key}.turnaround", replication))
+            for rule in kinds.extra_rules():
+                value = self._draw(rule.given(link), f"{key}.{rule.key}", replication)
+                limits[rule.key].append(value * eff if rule.scaled_by_efficiency else value)
         return replace(
             base,
             volume=tuple(volume),
@@ -110,6 +115,7 @@ class Sampler:
             daily_records=tuple(daily_records),
             available=tuple(available),
             turnaround=tuple(turnaround),
+            limits={k: tuple(v) for k, v in limits.items()},
             down=self._outages(base.down, replication, until),
             outages_until=until,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from migrasim.core import kinds
 from migrasim.core.calendar import WEEKDAYS, Clock, build_calendar, window_schedule
 from migrasim.core.capacity import INF
 from migrasim.core.model import (
@@ -49,6 +50,7 @@ def _link_estimates(spec: LinkSpec) -> LinkEstimates:
         mtbf=None if outages is None else _given(outages.mtbf),
         mttr=None if outages is None else _given(outages.mttr),
         turnaround=None if spec.shipment is None else as_value(spec.shipment.turnaround),
+        limits=tuple((r.key, _given(spec.limit(r))) for r in kinds.extra_rules()),
     )
 
 
@@ -92,6 +94,11 @@ def build_model(scenario: Scenario) -> Model:
         spans = tuple(c - o for o, c in zip(schedule.open_s, schedule.close_s, strict=True))
         bandwidth = INF if link.rate_bytes_per_s is None else link.rate_bytes_per_s
         cap = _optional(link.daily_cap)
+        likely = {r.key: _optional(link.limit(r)) for r in kinds.CAPACITY_RULES}
+        for r in kinds.CAPACITY_RULES:
+            if r.scaled_by_efficiency and likely[r.key] < INF:  # as rate_bytes_per_s
+                likely[r.key] *= likely_of(link.efficiency)
+        values = [likely[r.key] for r in kinds.CAPACITY_RULES]
         available = -INF
         if link.available_from is not None:
             available = clock.to_sim(link.available_from)
@@ -111,7 +118,7 @@ def build_model(scenario: Scenario) -> Model:
                 spans=spans,
                 bandwidth=bandwidth,
                 cap_bytes=cap,
-                quota_limited=bandwidth < INF and cap < INF,
+                quota_limited=kinds.quota_limited(values),
                 records_rate=_optional(link.records_rate),
                 daily_records=_optional(link.daily_records),
                 planned=planned,
@@ -121,6 +128,7 @@ def build_model(scenario: Scenario) -> Model:
                 shipment=_shipment(link),
                 draws_as=link.draws_as,
                 not_before=-INF if link.not_before is None else float(link.not_before),
+                limits=kinds.extra_limits(likely),
             )
         )
     labels = scenario.flow_names()

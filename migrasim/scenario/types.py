@@ -26,6 +26,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     Tag,
+    TypeAdapter,
     ValidationError,
     WithJsonSchema,
     field_validator,
@@ -33,7 +34,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from migrasim.core import units
+from migrasim.core import kinds, units
 from migrasim.core.calendar import WEEKDAYS
 from migrasim.core.distributions import Estimate
 from migrasim.errors import N_, Message, Problem, ScenarioError, UnitError, quoted
@@ -43,6 +44,13 @@ def _fail(problem: str, fix: str = "") -> PydanticCustomError:
     """A validation error carrying ``problem`` and ``fix`` as they are (messages made with
     ``N_`` keep their msgid and values: the command line translates them)."""
     return PydanticCustomError("migrasim", "{problem}", {"problem": problem, "fix": fix})
+
+
+def _key_error(key: str, problem: str, fix: str = "") -> PydanticCustomError:
+    """:func:`_fail` for key ``key`` of the object being validated (its key path ends in it)."""
+    return PydanticCustomError(
+        "migrasim", "{problem}", {"problem": problem, "fix": fix, "key": key}
+    )
 
 
 def _positive(parse: Any, help_text: str, bounds: tuple[float, float, str, str]) -> Any:
@@ -485,6 +493,14 @@ UncertainFraction = Annotated[
 ]
 Uncertain = float | EstimateSpec
 
+_UNIT_TYPES: dict[str, Any] = {
+    "rate": UncertainRate,
+    "daily": UncertainDaily,
+    "count_rate": UncertainCountRate,
+    "daily_count": UncertainDailyCount,
+}
+"""The validated type of a capacity rule's value, by its ``unit`` (``core.kinds``)."""
+
 
 def as_value(value: Uncertain) -> float | Estimate:
     """The plain float, or the :class:`Estimate` an estimate spec describes."""
@@ -632,20 +648,48 @@ class LinkSpec(_Model):
         description="shipped media instead of a network: {capacity, turnaround, in_flight}",
     )
     description: str = ""
+    limits: dict[str, Any] = Field(
+        default_factory=dict,
+        description="(not a key) the values of capacity rules registered beyond the built-in "
+        "ones (migrasim.core.kinds), each written as its own key on the link",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _registered_rules(cls, data: Any) -> Any:
+        """Each registered capacity rule's key (``core.kinds``), validated by its unit, into
+        ``limits``; ``limits`` itself is not a key a scenario may write."""
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        if "limits" in data:
+            raise _key_error("limits", N_("unknown key"), N_("remove it"))
+        limits = {}
+        for rule in kinds.extra_rules():
+            if rule.key in data:
+                value = data.pop(rule.key)
+                try:
+                    limits[rule.key] = TypeAdapter(_UNIT_TYPES[rule.unit]).validate_python(value)
+                except ValidationError as exc:
+                    problem = problems_from_validation(exc)[0]
+                    raise _key_error(rule.key, problem.problem, problem.fix) from None
+        data["limits"] = limits
+        return data
+
+    def limit(self, rule: kinds.CapacityRule) -> Any:
+        """The value (or estimate) this link gives capacity rule ``rule``, None if not set."""
+        if rule.field is not None:
+            return getattr(self, rule.key)
+        return self.limits.get(rule.key)
 
     @model_validator(mode="after")
     def _has_capacity(self) -> LinkSpec:
-        if (
-            self.shipment is None
-            and self.daily_cap is None
-            and self.bandwidth is None
-            and self.daily_records is None
-            and self.records_rate is None
-        ):
+        if self.shipment is None and all(self.limit(r) is None for r in kinds.CAPACITY_RULES):
             raise _fail(
-                N_("a link needs a capacity: daily_cap, bandwidth, daily_records or records_rate"),
+                N_("a link needs a capacity, one of: %(keys)s",
+                   keys=", ".join(r.key for r in kinds.CAPACITY_RULES)),
                 N_("add e.g. 'daily_cap: 1 GB' or 'bandwidth: 100 Mbit/s'"),
-            )
+            )  # fmt: skip
         if self.available_from is not None and self.lead_time is not None:
             raise _fail(N_("give available_from or lead_time, not both"), N_("remove one"))
         if (
@@ -677,7 +721,8 @@ class LinkSpec(_Model):
 
     @property
     def limits_records(self) -> bool:
-        return self.daily_records is not None or self.records_rate is not None
+        records = [r for r in kinds.CAPACITY_RULES if r.measure == "records"]
+        return any(self.limit(r) is not None for r in records)
 
     @property
     def has_byte_limit(self) -> bool:
@@ -898,6 +943,10 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
             model = OptionSpec
         elif model is OptionSpec and part == "crew":
             model = CrewSpec
+    if model is LinkSpec:
+        return [k for k in model.model_fields if k != "limits"] + [
+            r.key for r in kinds.extra_rules()
+        ]
     return list(model.model_fields)
 
 
@@ -906,7 +955,8 @@ def _problem_from_pydantic(error: Any) -> Problem:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "migrasim":
-        return Problem(_key_path(loc), ctx["problem"], ctx.get("fix", ""))
+        where = (*loc, ctx["key"]) if "key" in ctx else loc
+        return Problem(_key_path(where), ctx["problem"], ctx.get("fix", ""))
     if kind == "extra_forbidden":
         key = str(loc[-1])
         allowed = _allowed_keys(loc)

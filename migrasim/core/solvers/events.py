@@ -9,8 +9,9 @@ jumps straight to the earliest next event with exact arithmetic. Pure: no SimPy,
 
 from __future__ import annotations
 
+from migrasim.core import kinds
 from migrasim.core.calendar import SimTime
-from migrasim.core.capacity import INF, Constraint, max_min_rates, window_rate
+from migrasim.core.capacity import INF, Constraint, max_min_rates
 from migrasim.core.curve import Trace
 from migrasim.core.model import Inputs, LinkModel
 from migrasim.core.solvers.component import TIME_TOL, Advance, Component, State
@@ -24,6 +25,7 @@ class WindowRates:
         self.records = records  # True: records/s; False: bytes/s
         self.cache: dict[int, float] = {}
         self.inputs = inputs
+        self.values = kinds.link_values(inputs, link.index)
 
     def __getitem__(self, w: int) -> float:
         rate = self.cache.get(w)
@@ -32,11 +34,8 @@ class WindowRates:
         return rate
 
     def _compute(self, w: int) -> float:
-        i = self.link.index
-        span = self.link.spans[w]
-        if self.records:
-            return min(self.inputs.records_rate[i], self.inputs.daily_records[i] / span)
-        return window_rate(self.inputs.bandwidth[i], self.inputs.cap[i], span)
+        byte, record = kinds.window_rates(self.values, self.link.spans[w], min)
+        return float(record if self.records else byte)
 
 
 class EventStepper:
