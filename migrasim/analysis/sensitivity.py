@@ -285,14 +285,12 @@ def block_of(cases: list[Inputs], model: Model | None = None) -> BlockInputs:
         growth=rows([c.growth for c in cases]),
         fraction=rows([tuple(r.fraction for r in c.rejection) for c in cases]),
         delay=rows([tuple(r.delay_s for r in c.rejection) for c in cases]),
-        bandwidth=rows([c.bandwidth for c in cases]),
-        cap=rows([c.cap for c in cases]),
-        records_rate=rows([c.records_rate for c in cases]),
-        daily_records=rows([c.daily_records for c in cases]),
+        **kinds.as_fields(
+            {r.key: rows([r.values(c) for c in cases]) for r in kinds.CAPACITY_RULES}
+        ),
         available=rows([c.available for c in cases]),
         down=down,
         turnaround=turnaround,
-        limits={r.key: rows([r.values(c) for c in cases]) for r in kinds.extra_rules()},
     )
 
 

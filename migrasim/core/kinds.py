@@ -32,8 +32,11 @@ Pure: no I/O; imports nothing above the core.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Literal
 
 import numpy as np
@@ -143,6 +146,11 @@ def rule_of(key: str) -> CapacityRule | None:
     return next((r for r in CAPACITY_RULES if r.key == key), None)
 
 
+def labelled(noun: str) -> CapacityRule | None:
+    """The capacity rule whose label (in English) is ``noun``, or None (a ``Fix``'s noun)."""
+    return next((r for r in CAPACITY_RULES if r.label == noun), None)
+
+
 def extra_rules() -> list[CapacityRule]:
     """The rules registered beyond the built-in four (their values live in ``limits``)."""
     return [r for r in CAPACITY_RULES if r.field is None]
@@ -226,6 +234,31 @@ def curve_arrays(link: Any, values: Sequence[float], per_record: float) -> Curve
     return CurveArrays.build(opens, closes, rates, quota)
 
 
+def as_fields(by_key: Mapping[str, Any]) -> dict[str, Any]:
+    """Every rule's values by key as the keywords of ``Inputs`` / ``BlockInputs``: a built-in
+    rule's field, the others in ``limits``."""
+    out = {r.field: by_key[r.key] for r in CAPACITY_RULES if r.field is not None}
+    out["limits"] = {r.key: by_key[r.key] for r in CAPACITY_RULES if r.field is None}
+    return out
+
+
+def as_model_fields(by_key: Mapping[str, float]) -> dict[str, Any]:
+    """Every rule's most likely value by key as the keywords of ``LinkModel``."""
+    out: dict[str, Any] = {
+        r.model_field: by_key[r.key] for r in CAPACITY_RULES if r.model_field is not None
+    }
+    out["limits"] = tuple((r.key, by_key[r.key]) for r in CAPACITY_RULES if r.field is None)
+    return out
+
+
+def as_estimate_fields(by_key: Mapping[str, Any]) -> dict[str, Any]:
+    """Every rule's value or estimate as given, by key, as the keywords of ``LinkEstimates``
+    (a built-in rule's field is named by its key)."""
+    out = {r.key: by_key[r.key] for r in CAPACITY_RULES if r.field is not None}
+    out["limits"] = tuple((r.key, by_key[r.key]) for r in CAPACITY_RULES if r.field is None)
+    return out
+
+
 def link_values(inputs: Any, link: int) -> list[float]:
     """Link ``link``'s value of every rule in ``inputs`` (registry order)."""
     return [float(rule.values(inputs)[link]) for rule in CAPACITY_RULES]
@@ -236,6 +269,17 @@ def likely_values(link: Any) -> list[float]:
     return [rule.likely(link) for rule in CAPACITY_RULES]
 
 
-def extra_limits(by_key: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
-    """A ``LinkModel.limits`` of registered rules' values (the built-in ones are fields)."""
-    return tuple((r.key, by_key[r.key]) for r in extra_rules() if r.key in by_key)
+def load_rules(package: ModuleType) -> list[CapacityRule]:
+    """Register the ``RULE`` of every module of ``package`` (in name order), as
+    :mod:`migrasim.core.capacity_rules` is loaded below: a new rule is a new module there.
+    Returns the rules registered."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        found.append(register(module.RULE))
+    return found
+
+
+from migrasim.core import capacity_rules  # noqa: E402 - its modules import this one
+
+load_rules(capacity_rules)

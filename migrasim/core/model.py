@@ -218,16 +218,14 @@ def baseline_inputs(model: Model) -> Inputs:
         volume=tuple(f.volume_bytes for f in model.flows),
         growth=tuple(f.growth_bytes_per_s for f in model.flows),
         rejection=tuple(f.rejection for f in model.flows),
-        bandwidth=tuple(link.bandwidth for link in model.links),
-        cap=tuple(link.cap_bytes for link in model.links),
-        records_rate=tuple(link.records_rate for link in model.links),
-        daily_records=tuple(link.daily_records for link in model.links),
+        **kinds.as_fields(
+            {r.key: tuple(r.likely(link) for link in model.links) for r in kinds.CAPACITY_RULES}
+        ),
         available=tuple(link.available for link in model.links),
         down=down,
         turnaround=tuple(
             INF if link.shipment is None else link.shipment.turnaround_s for link in model.links
         ),
-        limits={r.key: tuple(r.likely(link) for link in model.links) for r in kinds.extra_rules()},
     )
 
 

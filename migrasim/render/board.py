@@ -24,7 +24,7 @@ from migrasim.analysis.records import (
 )
 from migrasim.core import kinds
 from migrasim.render.i18n import Translator, fill, nfill
-from migrasim.render.messages import BOARD, BOARD_COUNTS, CAPACITY_NOUNS
+from migrasim.render.messages import BOARD, BOARD_COUNTS
 from migrasim.scenario.overrides import Change, parse_key
 
 __all__ = [
@@ -158,6 +158,12 @@ CAPACITY_FIELDS = ("daily_cap", "bandwidth", "efficiency", "window", "per_flow",
                    "daily_records", "records_rate", "shipment")  # fmt: skip
 """A link's keys that set its capacity: a change to one makes the file's description of the
 link stale (:func:`binding_words`)."""
+
+
+def capacity_noun(noun: str, t: Translator) -> str:
+    """A capacity rule's noun (a ``Fix``'s, "daily cap") in ``t``'s language: its label."""
+    rule = kinds.labelled(noun)
+    return noun if rule is None else fill(t, rule.label)
 
 
 def _field_label(field: str, t: Translator) -> str:
@@ -400,7 +406,7 @@ def capacity_lines(
     ``as_of``: a re-forecast's (``track``), for the work left on that date."""
     if need is None:
         return None
-    noun = fill(t, CAPACITY_NOUNS[need.noun]) if need.noun in CAPACITY_NOUNS else need.noun
+    noun = capacity_noun(need.noun, t)
     current = _capacity_value(need.current, need.unit, t)
     head = fill(t, BOARD["capacity_head"], noun=noun[:1].upper() + noun[1:], link=need.link,
                 key=need.key, current=current)  # fmt: skip

@@ -41,16 +41,12 @@ def _given(value: Uncertain | None) -> Value | None:
 def _link_estimates(spec: LinkSpec) -> LinkEstimates:
     outages = spec.outages
     return LinkEstimates(
-        bandwidth=_given(spec.bandwidth),
+        **kinds.as_estimate_fields({r.key: _given(spec.limit(r)) for r in kinds.CAPACITY_RULES}),
         efficiency=as_value(spec.efficiency),
-        daily_cap=_given(spec.daily_cap),
-        records_rate=_given(spec.records_rate),
-        daily_records=_given(spec.daily_records),
         lead_time=_given(spec.lead_time),
         mtbf=None if outages is None else _given(outages.mtbf),
         mttr=None if outages is None else _given(outages.mttr),
         turnaround=None if spec.shipment is None else as_value(spec.shipment.turnaround),
-        limits=tuple((r.key, _given(spec.limit(r))) for r in kinds.extra_rules()),
     )
 
 
@@ -92,8 +88,6 @@ def build_model(scenario: Scenario) -> Model:
         link = scenario.links[name]
         schedule = window_schedule(link.window, calendar, clock, first, last)
         spans = tuple(c - o for o, c in zip(schedule.open_s, schedule.close_s, strict=True))
-        bandwidth = INF if link.rate_bytes_per_s is None else link.rate_bytes_per_s
-        cap = _optional(link.daily_cap)
         likely = {r.key: _optional(link.limit(r)) for r in kinds.CAPACITY_RULES}
         for r in kinds.CAPACITY_RULES:
             if r.scaled_by_efficiency and likely[r.key] < INF:  # as rate_bytes_per_s
@@ -116,11 +110,8 @@ def build_model(scenario: Scenario) -> Model:
                 per_flow=link.per_flow,
                 schedule=schedule,
                 spans=spans,
-                bandwidth=bandwidth,
-                cap_bytes=cap,
+                **kinds.as_model_fields(likely),
                 quota_limited=kinds.quota_limited(values),
-                records_rate=_optional(link.records_rate),
-                daily_records=_optional(link.daily_records),
                 planned=planned,
                 available=available,
                 fallback=names.index(link.fallback) if link.fallback else -1,
@@ -128,7 +119,6 @@ def build_model(scenario: Scenario) -> Model:
                 shipment=_shipment(link),
                 draws_as=link.draws_as,
                 not_before=-INF if link.not_before is None else float(link.not_before),
-                limits=kinds.extra_limits(likely),
             )
         )
     labels = scenario.flow_names()

@@ -673,7 +673,8 @@ class LinkSpec(_Model):
                 except ValidationError as exc:
                     problem = problems_from_validation(exc)[0]
                     raise _key_error(rule.key, problem.problem, problem.fix) from None
-        data["limits"] = limits
+        if limits:  # else unset: the fields set are the keys the file wrote
+            data["limits"] = limits
         return data
 
     def limit(self, rule: kinds.CapacityRule) -> Any:
@@ -1474,7 +1475,10 @@ def _estimate_groups(scenario: Scenario) -> list[tuple[str, str]]:
                 found.append((path, value.group))
         elif isinstance(value, BaseModel):
             for name in type(value).model_fields:
-                visit(getattr(value, name), f"{path}.{name}" if path else name)
+                if name == "limits" and isinstance(value, LinkSpec):
+                    visit(value.limits, path)  # a registered rule's key is the link's own
+                else:
+                    visit(getattr(value, name), f"{path}.{name}" if path else name)
         elif isinstance(value, dict):
             for key, item in value.items():
                 visit(item, f"{path}.{key}")
