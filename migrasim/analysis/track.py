@@ -495,7 +495,7 @@ def nominal_daily(scenario: Scenario, flow: FlowSpec) -> tuple[str | None, float
             if given is None or (rule.measure == "records" and per_record is None):
                 continue
             amount = likely_of(given)
-            if rule.scaled_by_efficiency:  # as rate_bytes_per_s
+            if rule.scaled_by_efficiency:  # bandwidth x efficiency
                 amount *= likely_of(link.efficiency)
             if rule.per == "second":
                 amount *= seconds

@@ -154,10 +154,9 @@ _SETTING_LABELS = {
     "flows_from": "setting_flows_from",
 }
 _DURATIONS = ("lead_time", "delay", "mtbf", "mttr", "horizon", "turnaround")
-CAPACITY_FIELDS = ("daily_cap", "bandwidth", "efficiency", "window", "per_flow",
-                   "daily_records", "records_rate", "shipment")  # fmt: skip
-"""A link's keys that set its capacity: a change to one makes the file's description of the
-link stale (:func:`binding_words`)."""
+CAPACITY_FIELDS = ("efficiency", "window", "per_flow", "shipment")
+"""A link's keys that set its capacity besides its capacity rules' (``core.kinds``): a change
+to one makes the file's description of the link stale (:func:`binding_words`)."""
 
 
 def capacity_noun(noun: str, t: Translator) -> str:
@@ -221,7 +220,7 @@ def setting_words(field: str, value: Any, t: Translator, text: str = "") -> str:
         return join_words([str(v.file) for v in value], t)
     if hasattr(value, "volume") and hasattr(value, "links"):  # a whole flow: its volume
         return f"{_field_label('volume', t)} {setting_words('volume', value.volume, t)}"
-    if hasattr(value, "daily_cap") and hasattr(value, "bandwidth"):  # a whole link
+    if hasattr(value, "limit") and hasattr(value, "per_flow"):  # a whole link
         capacity = link_capacity_words(value, t)
         if capacity is not None:
             return capacity
@@ -295,20 +294,17 @@ def link_capacity_words(link: Any, t: Translator) -> str | None:
     """A link's capacity in words ("3 GB a day per organisation", "200 Mbit/s at 60%
     efficiency in the window 19:00 to 07:00"), or None if it sets none of these."""
     parts = []
-    bandwidth = getattr(link, "bandwidth", None)
-    if bandwidth is not None:
-        rate = setting_words("bandwidth", bandwidth, t)
-        efficiency = getattr(link, "efficiency", 1.0)
-        if efficiency != 1.0:
-            rate = fill(t, BOARD["at_efficiency"], rate=rate,
-                        share=setting_words("efficiency", efficiency, t))  # fmt: skip
-        parts.append(rate)
-    for rule in kinds.CAPACITY_RULES:
-        if rule.key == "bandwidth":
-            continue  # above, with its efficiency
+    efficiency = getattr(link, "efficiency", 1.0)
+    # the rule the efficiency applies to (a bandwidth) first, with it; then the others
+    for rule in sorted(kinds.CAPACITY_RULES, key=lambda r: not r.scaled_by_efficiency):
         value = link.limit(rule) if hasattr(link, "limit") else getattr(link, rule.key, None)
-        if value is not None:
-            parts.append(setting_words(rule.key, value, t))
+        if value is None:
+            continue
+        words = setting_words(rule.key, value, t)
+        if rule.scaled_by_efficiency and efficiency != 1.0:
+            words = fill(t, BOARD["at_efficiency"], rate=words,
+                         share=setting_words("efficiency", efficiency, t))  # fmt: skip
+        parts.append(words)
     if not parts:
         return None
     words = join_words(parts, t)
@@ -389,7 +385,7 @@ def _capacity_that_ran(link: str, changes: Sequence[Change], t: Translator) -> s
     if any(c.field == "description" or (not c.field and c.link_spec.description) for c in mine):
         return None  # the what-if gave the link its description: it describes what ran
     changed = [c for c in mine if not c.field or c.field.split(".")[0] in CAPACITY_FIELDS
-               or kinds.rule_of(c.field) is not None]  # fmt: skip
+               or kinds.rule_of(c.field.split(".")[0]) is not None]  # fmt: skip
     if not changed:
         return None
     subject = fill(t, BOARD["link_subject"], link=link)

@@ -90,7 +90,7 @@ def build_model(scenario: Scenario) -> Model:
         spans = tuple(c - o for o, c in zip(schedule.open_s, schedule.close_s, strict=True))
         likely = {r.key: _optional(link.limit(r)) for r in kinds.CAPACITY_RULES}
         for r in kinds.CAPACITY_RULES:
-            if r.scaled_by_efficiency and likely[r.key] < INF:  # as rate_bytes_per_s
+            if r.scaled_by_efficiency and likely[r.key] < INF:  # bandwidth x efficiency
                 likely[r.key] *= likely_of(link.efficiency)
         values = [likely[r.key] for r in kinds.CAPACITY_RULES]
         available = -INF

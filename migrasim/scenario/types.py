@@ -714,25 +714,9 @@ class LinkSpec(_Model):
         return self
 
     @property
-    def rate_bytes_per_s(self) -> float | None:
-        """Most likely rate while open (bandwidth x efficiency), None for a cap-only link."""
-        if self.bandwidth is None:
-            return None
-        return likely_of(self.bandwidth) * likely_of(self.efficiency)
-
-    @property
     def limits_records(self) -> bool:
         records = [r for r in kinds.CAPACITY_RULES if r.measure == "records"]
         return any(self.limit(r) is not None for r in records)
-
-    @property
-    def has_byte_limit(self) -> bool:
-        return self.daily_cap is not None or self.bandwidth is not None
-
-    @property
-    def cap_bytes(self) -> float | None:
-        """Most likely daily cap, None without one."""
-        return None if self.daily_cap is None else likely_of(self.daily_cap)
 
 
 class FlowSpec(_Model):
