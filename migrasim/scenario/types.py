@@ -32,6 +32,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from migrasim.core import kinds, units
@@ -648,7 +649,7 @@ class LinkSpec(_Model):
         description="shipped media instead of a network: {capacity, turnaround, in_flight}",
     )
     description: str = ""
-    limits: dict[str, Any] = Field(
+    limits: SkipJsonSchema[dict[str, Any]] = Field(
         default_factory=dict,
         description="(not a key) the values of capacity rules registered beyond the built-in "
         "ones (migrasim.core.kinds), each written as its own key on the link",
@@ -663,7 +664,8 @@ class LinkSpec(_Model):
             return data
         data = dict(data)
         if "limits" in data:
-            raise _key_error("limits", N_("unknown key"), N_("remove it"))
+            keys = ", ".join(_link_keys())
+            raise _key_error("limits", N_("unknown key"), N_("allowed keys: %(keys)s", keys=keys))
         limits = {}
         for rule in kinds.extra_rules():
             if rule.key in data:
@@ -929,10 +931,15 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
         elif model is OptionSpec and part == "crew":
             model = CrewSpec
     if model is LinkSpec:
-        return [k for k in model.model_fields if k != "limits"] + [
-            r.key for r in kinds.extra_rules()
-        ]
+        return _link_keys()
     return list(model.model_fields)
+
+
+def _link_keys() -> list[str]:
+    """The keys a link may have: its fields and every registered capacity rule's."""
+    return [k for k in LinkSpec.model_fields if k != "limits"] + [
+        r.key for r in kinds.extra_rules()
+    ]
 
 
 def _problem_from_pydantic(error: Any) -> Problem:
@@ -1753,4 +1760,7 @@ def scenario_json_schema() -> dict[str, Any]:
     # 'flows' may be left out when 'flows_from' gives them (the loader merges the two).
     schema["required"] = [key for key in schema.get("required", []) if key != "flows"]
     schema["anyOf"] = [{"required": ["flows"]}, {"required": ["flows_from"]}]
+    link = schema["$defs"]["LinkSpec"]["properties"]
+    for rule in kinds.extra_rules():  # a registered capacity rule is a key of the link
+        link[rule.key] = TypeAdapter(_UNIT_TYPES[rule.unit]).json_schema(mode="validation")
     return schema

@@ -30,7 +30,7 @@ from migrasim.errors import ScenarioError
 from migrasim.render.board import driver_label
 from migrasim.render.i18n import translator
 from migrasim.scenario.compile import build_model
-from migrasim.scenario.types import parse_scenario
+from migrasim.scenario.types import parse_scenario, scenario_json_schema
 from tests import toy_rules
 from tests.helpers import ALL_WEEK, assert_batch_agrees_with_engine, finish, invoke, scenario_dict
 
@@ -95,6 +95,17 @@ def test_validate_reports_a_bad_value_at_its_key_path(peak_rate: kinds.CapacityR
     (problem,) = caught.value.problems
     assert problem.key_path == "links.fast.peak_rat"
     assert "did you mean 'peak_rate'?" in problem.fix
+
+
+def test_the_schema_has_the_key_and_limits_is_no_key(peak_rate: kinds.CapacityRule) -> None:
+    link = scenario_json_schema()["$defs"]["LinkSpec"]["properties"]
+    assert "peak_rate" in link
+    assert "limits" not in link  # where a registered rule's value is kept, not a key
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(_data({"bandwidth": "100 Mbit/s", "limits": {"peak_rate": "1 Mbit/s"}}))
+    (problem,) = caught.value.problems
+    assert problem.key_path == "links.fast.limits"
+    assert "peak_rate" in problem.fix
 
 
 def test_the_command_line_validates_it(peak_rate: kinds.CapacityRule, tmp_path: Path) -> None:
