@@ -19,7 +19,7 @@ import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -64,16 +64,26 @@ _T = TypeVar("_T")
 
 
 class InputKind(enum.Enum):
-    """One kind of concrete input in :class:`~migrasim.core.model.Inputs` (per flow or link);
-    a link's capacity rules are the :class:`~migrasim.core.kinds.CapacityRule` objects (a
-    bandwidth there is bandwidth x efficiency)."""
+    """One kind of concrete input in :class:`~migrasim.core.model.Inputs` (per flow or link):
+    its field there and, for a rejection, the part of the field's record; a link's capacity
+    rules are the :class:`~migrasim.core.kinds.CapacityRule` objects (a bandwidth there is
+    bandwidth x efficiency)."""
 
-    VOLUME = "volume"  # per flow, bytes
-    GROWTH = "growth"  # per flow, bytes/s
-    REJECTION_FRACTION = "rejection_fraction"  # per flow
-    REJECTION_DELAY = "rejection_delay"  # per flow, seconds
-    AVAILABLE = "available"  # per link, SimTime from which it can be used
-    TURNAROUND = "turnaround"  # per shipment link, seconds from departure to delivery
+    VOLUME = ("volume", None)  # per flow, bytes
+    GROWTH = ("growth", None)  # per flow, bytes/s
+    REJECTION_FRACTION = ("rejection", "fraction")  # per flow
+    REJECTION_DELAY = ("rejection", "delay_s")  # per flow, seconds
+    AVAILABLE = ("available", None)  # per link, SimTime from which it can be used
+    TURNAROUND = ("turnaround", None)  # per shipment link, seconds from departure to delivery
+
+    @property
+    def field(self) -> str:
+        return str(self.value[0])
+
+    @property
+    def part(self) -> str | None:
+        part = self.value[1]
+        return None if part is None else str(part)
 
 
 def _put(values: tuple[_T, ...], changes: dict[int, _T]) -> tuple[_T, ...]:
@@ -101,36 +111,20 @@ def with_inputs(inputs: Inputs, kind: Kind, values: dict[int, float]) -> Inputs:
     value: one copy of the tuple, not one per input (a group of 10,000 flows' volumes)."""
     if isinstance(kind, CapacityRule):
         return replace(inputs, **kind.with_values(inputs, _put(kind.values(inputs), values)))
-    if kind is InputKind.VOLUME:
-        return replace(inputs, volume=_put(inputs.volume, values))
-    if kind is InputKind.GROWTH:
-        return replace(inputs, growth=_put(inputs.growth, values))
-    if kind is InputKind.REJECTION_FRACTION:
-        changed = {i: inputs.rejection[i]._replace(fraction=v) for i, v in values.items()}
-        return replace(inputs, rejection=_put(inputs.rejection, changed))
-    if kind is InputKind.REJECTION_DELAY:
-        changed = {i: inputs.rejection[i]._replace(delay_s=v) for i, v in values.items()}
-        return replace(inputs, rejection=_put(inputs.rejection, changed))
-    if kind is InputKind.TURNAROUND:
-        return replace(inputs, turnaround=_put(inputs.turnaround, values))
-    return replace(inputs, available=_put(inputs.available, values))
+    current = getattr(inputs, kind.field)
+    changes: dict[int, Any] = values
+    if kind.part is not None:  # one part of each record (a rejection's fraction or delay)
+        changes = {i: current[i]._replace(**{kind.part: v}) for i, v in values.items()}
+    changed: dict[str, Any] = {kind.field: _put(current, changes)}
+    return replace(inputs, **changed)
 
 
 def input_value(inputs: Inputs, kind: Kind, index: int) -> float:
     """The value of input ``kind`` of flow or link ``index`` in ``inputs``."""
     if isinstance(kind, CapacityRule):
         return float(kind.values(inputs)[index])
-    if kind is InputKind.REJECTION_FRACTION:
-        return inputs.rejection[index].fraction
-    if kind is InputKind.REJECTION_DELAY:
-        return inputs.rejection[index].delay_s
-    values: dict[InputKind, tuple[float, ...]] = {
-        InputKind.VOLUME: inputs.volume,
-        InputKind.GROWTH: inputs.growth,
-        InputKind.AVAILABLE: inputs.available,
-        InputKind.TURNAROUND: inputs.turnaround,
-    }
-    return values[kind][index]
+    value = getattr(inputs, kind.field)[index]
+    return float(value if kind.part is None else getattr(value, kind.part))
 
 
 @dataclass(frozen=True)
