@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 from migrasim.analysis.sampling import has_uncertainty
 from migrasim.analysis.sensitivity import (
-    InputKind,
     input_setter,
     input_value,
     programme_finishes,
 )
+from migrasim.core import kinds
 from migrasim.core.model import Model, baseline_inputs
 from migrasim.core.rules import DateConverter, in_time
 from migrasim.scenario.compile import build_model
@@ -42,23 +42,6 @@ in the batch solver, so rows of different factors share no work. With many flows
 pays a fixed cost per flow, so fewer, wider rounds (5 instead of 23) win."""
 
 MANY_FLOWS = 100
-
-
-@dataclass(frozen=True)
-class _Quantity:
-    attribute: str  # e.g. daily_cap
-    unit: str  # the unit values are written in, e.g. "GB"
-    per_unit: float  # SI per unit (bytes per GB, bytes/s per Mbit/s, ...)
-    noun: str  # "daily cap"
-    kind: InputKind  # the input it feeds (bandwidth there is bandwidth x efficiency)
-
-
-_QUANTITIES = (
-    _Quantity("daily_cap", "GB", 1e9, "daily cap", InputKind.CAP),
-    _Quantity("bandwidth", "Mbit/s", 1e6 / 8, "bandwidth", InputKind.BANDWIDTH),
-    _Quantity("daily_records", "records/day", 1.0, "daily record limit", InputKind.DAILY_RECORDS),
-    _Quantity("records_rate", "records/s", 1.0, "record rate", InputKind.RECORDS_RATE),
-)
 
 
 @dataclass(frozen=True)
@@ -126,17 +109,18 @@ def fix_for(
     go_live = scenario.go_live
     if go_live is None or link is None:
         return None
-    quantity = next((q for q in _QUANTITIES if getattr(link, q.attribute) is not None), None)
+    # the capacity rule of least advice_rank the link sets (core.kinds)
+    ranked = sorted(kinds.CAPACITY_RULES, key=lambda r: r.advice_rank)
+    quantity = next((r for r in ranked if link.limit(r) is not None), None)
     if quantity is None:
         return None
-    current = likely_of(getattr(link, quantity.attribute)) / quantity.per_unit
+    current = likely_of(link.limit(quantity)) / quantity.per_advice_unit
     if not math.isfinite(current) or current <= 0:
         return None
     model = model if model is not None else build_model(scenario)
     base = baseline_inputs(model)
     index = list(scenario.links).index(bottleneck)
-    kind = quantity.kind
-    scaled = input_setter(kind, index, scale=input_value(base, kind, index))
+    scaled = input_setter(quantity, index, scale=input_value(base, quantity, index))
 
     convert = DateConverter(model.clock)
 
@@ -147,9 +131,9 @@ def fix_for(
     def makes_go_live(factor: float) -> bool:
         return make_go_live([factor])[0]
 
-    key = f"links.{bottleneck}.{quantity.attribute}"
-    current_text = _text(current, quantity.unit)
-    high_text = _text(current * MAX_FACTOR, quantity.unit)
+    key = f"links.{bottleneck}.{quantity.key}"
+    current_text = _text(current, quantity.advice_unit)
+    high_text = _text(current * MAX_FACTOR, quantity.advice_unit)
     sets = [word for s in overrides for word in ("--set", s)]
     # Every word quoted for a POSIX shell: a name from the scenario (a link called
     # 'x;touch PWNED;#') is one inert argument when the command is pasted.
@@ -161,10 +145,10 @@ def fix_for(
     uncertain = has_uncertainty(scenario)
     at_ends = make_go_live([1.0, MAX_FACTOR])
     if at_ends[0]:
-        return Fix(key, quantity.noun, bottleneck, current_text, current_text, 1.0, command,
+        return Fix(key, quantity.label, bottleneck, current_text, current_text, 1.0, command,
                    uncertain)  # fmt: skip
     if not at_ends[1]:
-        return Fix(key, quantity.noun, bottleneck, current_text, None, None, command, uncertain)
+        return Fix(key, quantity.label, bottleneck, current_text, None, None, command, uncertain)
     lo, hi = 1.0, MAX_FACTOR
     sections = SECTIONS[len(model.flows) > MANY_FLOWS]
     while hi / lo > 1.00001:
@@ -181,7 +165,7 @@ def fix_for(
     needed = _rounded(current * hi)
     if needed < current * hi and not makes_go_live(needed / current):
         needed = _rounded(current * hi, up=True)
-    return Fix(key, quantity.noun, bottleneck, current_text, _text(needed, quantity.unit),
+    return Fix(key, quantity.label, bottleneck, current_text, _text(needed, quantity.advice_unit),
                needed / current, command, uncertain)  # fmt: skip
 
 

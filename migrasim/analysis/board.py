@@ -41,17 +41,20 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, time
+from typing import Any
 
 import numpy as np
 
 from migrasim.analysis.advice import MAX_FACTOR, Fix, rounded_setting
 from migrasim.analysis.draws import BLOCK_SIZE, draw_block, inputs_for, take_rows
 from migrasim.analysis.records import BaselineMovers, Binding, CapacityNeed, CapacityTarget
-from migrasim.analysis.sensitivity import InputKind, input_value, programme_finishes, with_input
+from migrasim.analysis.sensitivity import input_value, programme_finishes, with_input
 from migrasim.analysis.stats import quantile_interval_ranks
+from migrasim.core import kinds
 from migrasim.core.batch import BlockInputs, CurveCache
 from migrasim.core.calendar import SimTime
 from migrasim.core.engine import simulate
+from migrasim.core.kinds import CapacityRule
 from migrasim.core.model import Inputs, Model, Rejection, baseline_inputs
 from migrasim.core.rules import completion_days, in_time_ordinals, quantile_rank
 from migrasim.core.shared_batch import batchable, solve_block
@@ -79,14 +82,6 @@ PRECISION = 1.005
 """Bisection stops when the bracket's ends are within 0.5 % of each other (3 figures shown)."""
 TARGETS = (0.5, 0.8)
 
-# attribute -> (unit, SI per unit, input kind, BlockInputs column)
-_QUANTITIES: dict[str, tuple[str, float, InputKind, str]] = {
-    "daily_cap": ("GB", 1e9, InputKind.CAP, "cap"),
-    "bandwidth": ("Mbit/s", 1e6 / 8, InputKind.BANDWIDTH, "bandwidth"),
-    "daily_records": ("records/day", 1.0, InputKind.DAILY_RECORDS, "daily_records"),
-    "records_rate": ("records/s", 1.0, InputKind.RECORDS_RATE, "records_rate"),
-}
-
 
 def _days(t: SimTime | None, horizon: float) -> float:
     return (horizon if t is None or not math.isfinite(t) else t) / 86400
@@ -111,8 +106,7 @@ def binding_constraint(
     if bottleneck in names:
         index = names.index(bottleneck)
         doubled = base
-        for kind in (InputKind.CAP, InputKind.BANDWIDTH, InputKind.RECORDS_RATE,
-                     InputKind.DAILY_RECORDS):  # fmt: skip
+        for kind in kinds.CAPACITY_RULES:
             value = input_value(base, kind, index)
             if math.isfinite(value):
                 doubled = with_input(doubled, kind, index, 2 * value)
@@ -147,9 +141,6 @@ def binding_constraint(
                    p80_days, p80_draws)  # fmt: skip
 
 
-_CAPACITY_COLUMNS = ("bandwidth", "cap", "records_rate", "daily_records")
-
-
 def doubled_p80_shift(
     scenario: Scenario,
     model: Model,
@@ -178,11 +169,11 @@ def doubled_p80_shift(
     block = draw_block(scenario, model, seed, 0, bound, rows=n)
     if not batchable(model, set(block.down)):
         return None
-    doubled = {}
-    for column in _CAPACITY_COLUMNS:
-        values = getattr(block, column).copy()
+    doubled: dict[str, Any] = {}
+    for rule in kinds.CAPACITY_RULES:
+        values = rule.values(block).copy()
         values[:, index] *= 2  # inf (no such limit) stays inf
-        doubled[column] = values
+        doubled |= rule.with_values(replace(block, **doubled), values)
     cache: CurveCache = {}
     day_ends = np.array([], dtype=float)
     rank = quantile_rank(n, 0.8)
@@ -216,7 +207,7 @@ def baseline_movers(
 
 
 def _finisher(
-    model: Model, block: BlockInputs, column: str, kind: InputKind, index: int, ratio: np.ndarray
+    model: Model, block: BlockInputs, rule: CapacityRule, index: int, ratio: np.ndarray
 ) -> Callable[[float, np.ndarray], np.ndarray]:
     """(A value (SI), rows) -> the programme's finish (s, inf = never) in each of those draws
     with the capacity at that value (times each draw's ratio). The vectorised solver when
@@ -230,16 +221,17 @@ def _finisher(
         drawn = value * ratio[rows]
         if batch:
             some = take_rows(block, rows)
-            col = getattr(some, column).copy()
+            col = rule.values(some).copy()
             col[:, index] = drawn
             # Far below today's capacity growth can outpace a flow: the solver then reaches
             # 0 x inf on its way to "never" (inf, checked: no NaN comes out); keep it quiet.
             with np.errstate(invalid="ignore"):
-                result = solve_block(model, replace(some, **{column: col}), day_ends, 0, cache)
+                changed = replace(some, **rule.with_values(some, col))
+                result = solve_block(model, changed, day_ends, 0, cache)
             return np.asarray(result.finished.max(axis=1))
         out = np.empty(rows.size)
         for i, row in enumerate(rows.tolist()):
-            inputs = with_input(inputs_for(model, block, row), kind, index, float(drawn[i]))
+            inputs = with_input(inputs_for(model, block, row), rule, index, float(drawn[i]))
             t = simulate(model, inputs).finished_s
             out[i] = INF if t is None else t
         return out
@@ -266,12 +258,13 @@ def capacity_need(
     if fix is None or go_live is None or replications < 2:
         return None
     attribute = fix.key.rsplit(".", 1)[-1]
-    if attribute not in _QUANTITIES:
+    rule = kinds.rule_of(attribute)
+    if rule is None:
         return None
-    unit, per_unit, kind, column = _QUANTITIES[attribute]
+    unit, per_unit = rule.advice_unit, rule.per_advice_unit
     index = [link.name for link in model.links].index(fix.link)
     spec = scenario.links.get(fix.link)
-    typed = None if spec is None else getattr(spec, attribute)
+    typed = None if spec is None else spec.limit(rule)
     likely = math.nan if typed is None else likely_of(typed)  # the key's terms (nominal), SI
     if not math.isfinite(likely) or likely <= 0:
         return None
@@ -285,7 +278,7 @@ def capacity_need(
     # Drawn with the key at one value (its likely one), as ``--set`` runs it: the column is then
     # that value times what else multiplies it in each draw (a bandwidth's efficiency); with
     # ``keep_spread`` the key's own spread is kept in that multiplier too.
-    drawn = scenario if keep_spread else _with_link_value(scenario, fix.link, attribute, likely)
+    drawn = scenario if keep_spread else _with_link_value(scenario, fix.link, rule, likely)
     block = draw_block(drawn, model, seed, 0, bound)
     draws = MAX_DRAWS if batchable(model, set(block.down)) else ENGINE_DRAWS
     # Bounded cost: each draw re-solves every flow some 40 times; beyond FLOW_DRAW_BUDGET
@@ -295,8 +288,8 @@ def capacity_need(
         return None  # the report then points to `migrasim solve` for the capacity
     n = min(replications, BLOCK_SIZE, draws)
     block = take_rows(block, slice(0, n))
-    ratio = getattr(block, column)[:, index] / likely
-    finish = _finisher(model, block, column, kind, index, ratio)
+    ratio = rule.values(block)[:, index] / likely
+    finish = _finisher(model, block, rule, index, ratio)
 
     made: dict[float, np.ndarray] = {}  # value -> which draws make go-live with it
     memo: dict[float, int] = {}
@@ -358,8 +351,12 @@ def capacity_need(
     )  # fmt: skip
 
 
-def _with_link_value(scenario: Scenario, link: str, attribute: str, value: float) -> Scenario:
-    """``scenario`` with link ``link``'s ``attribute`` set to one value (SI), as ``--set``
-    sets it."""
-    spec = scenario.links[link].model_copy(update={attribute: value})
+def _with_link_value(scenario: Scenario, link: str, rule: CapacityRule, value: float) -> Scenario:
+    """``scenario`` with link ``link``'s capacity rule ``rule`` set to one value (SI), as
+    ``--set`` sets it."""
+    old = scenario.links[link]
+    update: dict[str, Any] = (
+        {rule.key: value} if rule.field is not None else {"limits": {**old.limits, rule.key: value}}
+    )
+    spec = old.model_copy(update=update)
     return scenario.model_copy(update={"links": {**scenario.links, link: spec}})

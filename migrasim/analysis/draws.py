@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from migrasim.core import kinds
 from migrasim.core.batch import BlockInputs
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate, beta_inverse, key_hash, normal_cdf_array
@@ -155,19 +156,16 @@ def draw_block(
         delay = None if rej is None else rej.delay
         per_flow["fr"].append(_draw(streams, scenario, fraction, f"{key}.rejection.fraction", 0.0))
         per_flow["d"].append(_draw(streams, scenario, delay, f"{key}.rejection.delay", 0.0))
-    per_link: dict[str, list[np.ndarray]] = {k: [] for k in ("bw", "cap", "rr", "dr", "av", "ta")}
+    per_link: dict[str, list[np.ndarray]] = {k: [] for k in ("av", "ta")}
+    per_rule: dict[str, list[np.ndarray]] = {r.key: [] for r in kinds.CAPACITY_RULES}
     for i, (name, link) in enumerate(scenario.links.items()):
         key = f"links[{link.draws_as or name}]"
-        bw = _draw(streams, scenario, link.bandwidth, f"{key}.bandwidth", INF)
         eff = _draw(streams, scenario, link.efficiency, f"{key}.efficiency", 1.0)
-        per_link["bw"].append(np.where(bw < INF, bw * eff, INF))
-        per_link["cap"].append(_draw(streams, scenario, link.daily_cap, f"{key}.daily_cap", INF))
-        per_link["rr"].append(
-            _draw(streams, scenario, link.records_rate, f"{key}.records_rate", INF)
-        )
-        per_link["dr"].append(
-            _draw(streams, scenario, link.daily_records, f"{key}.daily_records", INF)
-        )
+        for rule in kinds.CAPACITY_RULES:
+            value = _draw(streams, scenario, link.limit(rule), f"{key}.{rule.key}", INF)
+            if rule.scaled_by_efficiency:  # bandwidth x efficiency
+                value = np.where(value < INF, value * eff, INF)
+            per_rule[rule.key].append(value)
         if link.lead_time is not None:
             lead = _draw(streams, scenario, link.lead_time, f"{key}.lead_time", 0)
             if model.links[i].not_before > -INF:  # a crew's slot: the later of the two
@@ -186,10 +184,7 @@ def draw_block(
         growth=stack(per_flow["g"]),
         fraction=stack(per_flow["fr"]),
         delay=stack(per_flow["d"]),
-        bandwidth=stack(per_link["bw"]),
-        cap=stack(per_link["cap"]),
-        records_rate=stack(per_link["rr"]),
-        daily_records=stack(per_link["dr"]),
+        **kinds.as_fields({k: stack(cols) for k, cols in per_rule.items()}),
         available=stack(per_link["av"]),
         down=_first_rows(
             _outages(scenario, model, _Streams(seed, block, BLOCK_SIZE), until, rows), rows
@@ -370,10 +365,7 @@ def take_rows(block: BlockInputs, rows: slice | np.ndarray) -> BlockInputs:
         growth=block.growth[rows],
         fraction=block.fraction[rows],
         delay=block.delay[rows],
-        bandwidth=block.bandwidth[rows],
-        cap=block.cap[rows],
-        records_rate=block.records_rate[rows],
-        daily_records=block.daily_records[rows],
+        **kinds.as_fields({r.key: r.values(block)[rows] for r in kinds.CAPACITY_RULES}),
         available=block.available[rows],
         down={k: (s[rows], e[rows]) for k, (s, e) in block.down.items()},
         turnaround=None if block.turnaround is None else block.turnaround[rows],
@@ -391,10 +383,9 @@ def inputs_for(model: Model, block: BlockInputs, row: int) -> Inputs:
         volume=tuple(block.volume[row].tolist()),
         growth=tuple(block.growth[row].tolist()),
         rejection=tuple(Rejection(f, d) for f, d in zip(fraction, delay, strict=True)),
-        bandwidth=tuple(block.bandwidth[row].tolist()),
-        cap=tuple(block.cap[row].tolist()),
-        records_rate=tuple(block.records_rate[row].tolist()),
-        daily_records=tuple(block.daily_records[row].tolist()),
+        **kinds.as_fields(
+            {r.key: tuple(r.values(block)[row].tolist()) for r in kinds.CAPACITY_RULES}
+        ),
         available=tuple(block.available[row].tolist()),
         down=down,
         outages_until=model.horizon,

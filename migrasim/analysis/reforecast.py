@@ -30,6 +30,7 @@ from migrasim.analysis.compare import Interval, mean_difference, quantile_differ
 from migrasim.analysis.experiment import Outcome, ordinal_days
 from migrasim.analysis.records import CapacityNeed, CapacityTarget
 from migrasim.analysis.stats import DateStats, date_stats
+from migrasim.core import kinds
 from migrasim.core.rules import in_time_ordinals
 from migrasim.scenario.types import Scenario, likely_of
 
@@ -96,16 +97,14 @@ def _scale(stated: Scenario, found: Scenario, link: str, attribute: str) -> floa
     mine, theirs = stated.links.get(link), found.links.get(link)
     if mine is None or theirs is None:
         return None
-    a, b = getattr(mine, attribute, None), getattr(theirs, attribute, None)
+    rule = kinds.rule_of(attribute)
+    if rule is None:
+        return None
+    a, b = mine.limit(rule), theirs.limit(rule)
     if a is None or b is None:
         return None
     ratio = float(likely_of(a)) / float(likely_of(b))
     return ratio if math.isfinite(ratio) and ratio > 0 else None
-
-
-_UNITS = {"daily_cap": ("GB", 1e9), "bandwidth": ("Mbit/s", 1e6 / 8),
-          "daily_records": ("records/day", 1.0), "records_rate": ("records/s", 1.0)}  # fmt: skip
-"""The units :func:`migrasim.analysis.advice.fix_for` states each key in."""
 
 
 def restated_fix(fix: Fix, stated: Scenario, found: Scenario, as_of: date) -> TrackFix:
@@ -114,10 +113,11 @@ def restated_fix(fix: Fix, stated: Scenario, found: Scenario, as_of: date) -> Tr
     (rounded up to 4 significant figures, so it still makes go-live)."""
     attribute = fix.key.rsplit(".", 1)[-1]
     scale = _scale(stated, found, fix.link, attribute)
-    if scale is None or attribute not in _UNITS:
+    rule = kinds.rule_of(attribute)  # the unit advice.fix_for states the key in
+    if scale is None or rule is None:
         return TrackFix(as_of, fix)
-    unit, per_unit = _UNITS[attribute]
-    current = float(likely_of(getattr(stated.links[fix.link], attribute))) / per_unit
+    unit, per_unit = rule.advice_unit, rule.per_advice_unit
+    current = float(likely_of(stated.links[fix.link].limit(rule))) / per_unit
     needed, factor = fix.needed, fix.factor
     if fix.factor is not None and fix.needed is not None and not fix.already:
         value = rounded_setting(current * fix.factor, up=True)

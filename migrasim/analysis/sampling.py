@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from pydantic import BaseModel
 
+from migrasim.core import kinds
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import (
     Estimate,
@@ -80,19 +81,18 @@ class Sampler:
                 )
                 delay = self._draw(flow.rejection_delay, f"{key}.rejection.delay", replication)
                 rejection.append(Rejection(fraction, 0.0 if delay == INF else delay))
-        bandwidth, cap, records_rate, daily_records, available = [], [], [], [], []
+        available: list[float] = []
         turnaround = []
+        limits: dict[str, list[float]] = {r.key: [] for r in kinds.CAPACITY_RULES}
         for link_model in self.model.links:
             link = link_model.estimates
             key = f"links[{link_model.stream}]"
-            bw = self._draw(link.bandwidth, f"{key}.bandwidth", replication)
             eff = self._draw(link.efficiency, f"{key}.efficiency", replication)
-            bandwidth.append(bw * eff if bw < INF else INF)
-            cap.append(self._draw(link.daily_cap, f"{key}.daily_cap", replication))
-            records_rate.append(self._draw(link.records_rate, f"{key}.records_rate", replication))
-            daily_records.append(
-                self._draw(link.daily_records, f"{key}.daily_records", replication)
-            )
+            for rule in kinds.CAPACITY_RULES:
+                value = self._draw(rule.given(link), f"{key}.{rule.key}", replication)
+                if rule.scaled_by_efficiency:  # bandwidth x efficiency
+                    value = value * eff if value < INF else INF
+                limits[rule.key].append(value)
             if link.lead_time is not None:
                 lead = self._draw(link.lead_time, f"{key}.lead_time", replication)
                 available.append(max(lead, link_model.not_before))  # a crew's slot: the later
@@ -104,10 +104,7 @@ class Sampler:
             volume=tuple(volume),
             growth=tuple(growth),
             rejection=tuple(rejection),
-            bandwidth=tuple(bandwidth),
-            cap=tuple(cap),
-            records_rate=tuple(records_rate),
-            daily_records=tuple(daily_records),
+            **kinds.as_fields({k: tuple(v) for k, v in limits.items()}),
             available=tuple(available),
             turnaround=tuple(turnaround),
             down=self._outages(base.down, replication, until),

@@ -19,14 +19,16 @@ import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
+from migrasim.core import kinds
 from migrasim.core.batch import BlockInputs
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate
 from migrasim.core.engine import simulate
+from migrasim.core.kinds import CapacityRule
 from migrasim.core.model import Inputs, Model, Value, baseline_inputs
 from migrasim.core.shared_batch import batchable, solve_block
 
@@ -62,18 +64,26 @@ _T = TypeVar("_T")
 
 
 class InputKind(enum.Enum):
-    """One kind of concrete input in :class:`~migrasim.core.model.Inputs` (per flow or link)."""
+    """One kind of concrete input in :class:`~migrasim.core.model.Inputs` (per flow or link):
+    its field there and, for a rejection, the part of the field's record; a link's capacity
+    rules are the :class:`~migrasim.core.kinds.CapacityRule` objects (a bandwidth there is
+    bandwidth x efficiency)."""
 
-    VOLUME = "volume"  # per flow, bytes
-    GROWTH = "growth"  # per flow, bytes/s
-    REJECTION_FRACTION = "rejection_fraction"  # per flow
-    REJECTION_DELAY = "rejection_delay"  # per flow, seconds
-    BANDWIDTH = "bandwidth"  # per link, bandwidth x efficiency in bytes/s
-    CAP = "cap"  # per link, bytes per working day
-    RECORDS_RATE = "records_rate"  # per link, records/s
-    DAILY_RECORDS = "daily_records"  # per link, records per working day
-    AVAILABLE = "available"  # per link, SimTime from which it can be used
-    TURNAROUND = "turnaround"  # per shipment link, seconds from departure to delivery
+    VOLUME = ("volume", None)  # per flow, bytes
+    GROWTH = ("growth", None)  # per flow, bytes/s
+    REJECTION_FRACTION = ("rejection", "fraction")  # per flow
+    REJECTION_DELAY = ("rejection", "delay_s")  # per flow, seconds
+    AVAILABLE = ("available", None)  # per link, SimTime from which it can be used
+    TURNAROUND = ("turnaround", None)  # per shipment link, seconds from departure to delivery
+
+    @property
+    def field(self) -> str:
+        return str(self.value[0])
+
+    @property
+    def part(self) -> str | None:
+        part = self.value[1]
+        return None if part is None else str(part)
 
 
 def _put(values: tuple[_T, ...], changes: dict[int, _T]) -> tuple[_T, ...]:
@@ -87,61 +97,41 @@ def _put(values: tuple[_T, ...], changes: dict[int, _T]) -> tuple[_T, ...]:
     return tuple(out)
 
 
-def with_input(inputs: Inputs, kind: InputKind, index: int, value: float) -> Inputs:
+Kind = InputKind | CapacityRule
+"""An input's kind: a flow's or link's input, or a link's capacity rule."""
+
+
+def with_input(inputs: Inputs, kind: Kind, index: int, value: float) -> Inputs:
     """``inputs`` with input ``kind`` of flow or link ``index`` set to ``value``."""
     return with_inputs(inputs, kind, {index: value})
 
 
-def with_inputs(inputs: Inputs, kind: InputKind, values: dict[int, float]) -> Inputs:
+def with_inputs(inputs: Inputs, kind: Kind, values: dict[int, float]) -> Inputs:
     """``inputs`` with input ``kind`` of each flow or link ``index`` of ``values`` set to its
     value: one copy of the tuple, not one per input (a group of 10,000 flows' volumes)."""
-    if kind is InputKind.VOLUME:
-        return replace(inputs, volume=_put(inputs.volume, values))
-    if kind is InputKind.GROWTH:
-        return replace(inputs, growth=_put(inputs.growth, values))
-    if kind is InputKind.REJECTION_FRACTION:
-        changed = {i: inputs.rejection[i]._replace(fraction=v) for i, v in values.items()}
-        return replace(inputs, rejection=_put(inputs.rejection, changed))
-    if kind is InputKind.REJECTION_DELAY:
-        changed = {i: inputs.rejection[i]._replace(delay_s=v) for i, v in values.items()}
-        return replace(inputs, rejection=_put(inputs.rejection, changed))
-    if kind is InputKind.BANDWIDTH:
-        return replace(inputs, bandwidth=_put(inputs.bandwidth, values))
-    if kind is InputKind.CAP:
-        return replace(inputs, cap=_put(inputs.cap, values))
-    if kind is InputKind.RECORDS_RATE:
-        return replace(inputs, records_rate=_put(inputs.records_rate, values))
-    if kind is InputKind.DAILY_RECORDS:
-        return replace(inputs, daily_records=_put(inputs.daily_records, values))
-    if kind is InputKind.TURNAROUND:
-        return replace(inputs, turnaround=_put(inputs.turnaround, values))
-    return replace(inputs, available=_put(inputs.available, values))
+    if isinstance(kind, CapacityRule):
+        return replace(inputs, **kind.with_values(inputs, _put(kind.values(inputs), values)))
+    current = getattr(inputs, kind.field)
+    changes: dict[int, Any] = values
+    if kind.part is not None:  # one part of each record (a rejection's fraction or delay)
+        changes = {i: current[i]._replace(**{kind.part: v}) for i, v in values.items()}
+    changed: dict[str, Any] = {kind.field: _put(current, changes)}
+    return replace(inputs, **changed)
 
 
-def input_value(inputs: Inputs, kind: InputKind, index: int) -> float:
+def input_value(inputs: Inputs, kind: Kind, index: int) -> float:
     """The value of input ``kind`` of flow or link ``index`` in ``inputs``."""
-    if kind is InputKind.REJECTION_FRACTION:
-        return inputs.rejection[index].fraction
-    if kind is InputKind.REJECTION_DELAY:
-        return inputs.rejection[index].delay_s
-    values: dict[InputKind, tuple[float, ...]] = {
-        InputKind.VOLUME: inputs.volume,
-        InputKind.GROWTH: inputs.growth,
-        InputKind.BANDWIDTH: inputs.bandwidth,
-        InputKind.CAP: inputs.cap,
-        InputKind.RECORDS_RATE: inputs.records_rate,
-        InputKind.DAILY_RECORDS: inputs.daily_records,
-        InputKind.AVAILABLE: inputs.available,
-        InputKind.TURNAROUND: inputs.turnaround,
-    }
-    return values[kind][index]
+    if isinstance(kind, CapacityRule):
+        return float(kind.values(inputs)[index])
+    value = getattr(inputs, kind.field)[index]
+    return float(value if kind.part is None else getattr(value, kind.part))
 
 
 @dataclass(frozen=True)
 class _InputSetter:
     """Puts ``value * scale`` into input ``kind`` of flow or link ``index``."""
 
-    kind: InputKind
+    kind: Kind
     index: int
     scale: float = 1.0
 
@@ -149,7 +139,7 @@ class _InputSetter:
         return with_input(inputs, self.kind, self.index, value * self.scale)
 
 
-def input_setter(kind: InputKind, index: int, scale: float = 1.0) -> Setter:
+def input_setter(kind: Kind, index: int, scale: float = 1.0) -> Setter:
     """A setter putting ``value * scale`` into input ``kind`` of flow or link ``index``."""
     return _InputSetter(kind, index, scale)
 
@@ -174,17 +164,16 @@ def uncertain_inputs(model: Model) -> list[tuple[str, Estimate, Setter]]:
     for n, link_model in enumerate(model.links):
         link = link_model.estimates
         key = f"links.{link_model.name}"
-        found.append((f"{key}.daily_cap", link.daily_cap, input_setter(InputKind.CAP, n)))
-        if link.bandwidth is not None:
-            efficiency, bandwidth = _likely(link.efficiency), _likely(link.bandwidth)
-            found.append((f"{key}.bandwidth", link.bandwidth,
-                          input_setter(InputKind.BANDWIDTH, n, scale=efficiency)))  # fmt: skip
-            found.append((f"{key}.efficiency", link.efficiency,
-                          input_setter(InputKind.BANDWIDTH, n, scale=bandwidth)))  # fmt: skip
-        found.append((f"{key}.records_rate", link.records_rate,
-                      input_setter(InputKind.RECORDS_RATE, n)))  # fmt: skip
-        found.append((f"{key}.daily_records", link.daily_records,
-                      input_setter(InputKind.DAILY_RECORDS, n)))  # fmt: skip
+        for rule in kinds.CAPACITY_RULES:
+            given = rule.given(link)
+            if not rule.scaled_by_efficiency:
+                found.append((f"{key}.{rule.key}", given, input_setter(rule, n)))
+            elif given is not None:  # the drawn value is value x efficiency: either one swings
+                efficiency, value = _likely(link.efficiency), _likely(given)
+                found.append((f"{key}.{rule.key}", given,
+                              input_setter(rule, n, scale=efficiency)))  # fmt: skip
+                found.append((f"{key}.efficiency", link.efficiency,
+                              input_setter(rule, n, scale=value)))  # fmt: skip
         found.append((f"{key}.lead_time", link.lead_time, input_setter(InputKind.AVAILABLE, n)))
         found.append((f"{key}.shipment.turnaround", link.turnaround,
                       input_setter(InputKind.TURNAROUND, n)))  # fmt: skip
@@ -234,7 +223,7 @@ def _chain(steps: list[tuple[Setter, float]]) -> Setter:
     (:func:`with_inputs`), so a group of n inputs costs n, not n x n."""
 
     def apply(inputs: Inputs, _value: float) -> Inputs:
-        by_kind: dict[InputKind, dict[int, float]] = {}
+        by_kind: dict[Kind, dict[int, float]] = {}
         for setter, value in steps:
             if isinstance(setter, _InputSetter):
                 by_kind.setdefault(setter.kind, {})[setter.index] = value * setter.scale
@@ -290,10 +279,9 @@ def block_of(cases: list[Inputs], model: Model | None = None) -> BlockInputs:
         growth=rows([c.growth for c in cases]),
         fraction=rows([tuple(r.fraction for r in c.rejection) for c in cases]),
         delay=rows([tuple(r.delay_s for r in c.rejection) for c in cases]),
-        bandwidth=rows([c.bandwidth for c in cases]),
-        cap=rows([c.cap for c in cases]),
-        records_rate=rows([c.records_rate for c in cases]),
-        daily_records=rows([c.daily_records for c in cases]),
+        **kinds.as_fields(
+            {r.key: rows([r.values(c) for c in cases]) for r in kinds.CAPACITY_RULES}
+        ),
         available=rows([c.available for c in cases]),
         down=down,
         turnaround=turnaround,

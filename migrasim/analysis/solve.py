@@ -20,7 +20,7 @@ from migrasim.analysis.experiment import Outcome, run_scenario, with_overrides
 from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_session
 from migrasim.analysis.sampling import has_uncertainty
 from migrasim.analysis.stats import DateStats, date_stats
-from migrasim.core import units
+from migrasim.core import kinds, units
 from migrasim.errors import N_, Problem, ScenarioError
 from migrasim.scenario.types import Scenario
 
@@ -149,17 +149,16 @@ class Scale:
         if self.unit == "date":
             return text
         leaf = self.key.rsplit(".", 1)[-1]
+        rule = kinds.rule_of(leaf) if self.key.startswith("links") else None
+        if rule is not None:  # a capacity rule parses its own unit (core.kinds)
+            return rule.parse(text)
         parsers: dict[str, Callable[[object], float]] = {
-            "daily_cap": units.parse_daily,
             "volume": units.parse_size,
-            "bandwidth": units.parse_rate,
             "growth": units.parse_rate,
             "lead_time": units.parse_duration,
             "delay": units.parse_duration,
             "mtbf": units.parse_duration,
             "mttr": units.parse_duration,
-            "records_rate": units.parse_count_rate,
-            "daily_records": units.parse_daily_count,
         }
         if leaf in parsers:
             return parsers[leaf](text)

@@ -47,7 +47,7 @@ from scipy.special import betainc, betaincinv, ndtr, ndtri
 
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario
 from migrasim.analysis.runner import LOCAL, Execution
-from migrasim.core import units
+from migrasim.core import kinds, units
 from migrasim.core.calendar import DAY, WEEKDAYS, WorkingCalendar, build_calendar
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate
@@ -490,14 +490,17 @@ def nominal_daily(scenario: Scenario, flow: FlowSpec) -> tuple[str | None, float
         link = scenario.links[name]
         seconds = _open_seconds(link)
         limits = []
-        if link.daily_cap is not None:
-            limits.append(likely_of(link.daily_cap))
-        if link.rate_bytes_per_s is not None:
-            limits.append(link.rate_bytes_per_s * seconds)
-        if per_record is not None and link.daily_records is not None:
-            limits.append(likely_of(link.daily_records) * per_record)
-        if per_record is not None and link.records_rate is not None:
-            limits.append(likely_of(link.records_rate) * seconds * per_record)
+        for rule in kinds.CAPACITY_RULES:  # each rule's amount in a working day
+            given = link.limit(rule)
+            if given is None or (rule.measure == "records" and per_record is None):
+                continue
+            amount = likely_of(given)
+            if rule.scaled_by_efficiency:  # bandwidth x efficiency
+                amount *= likely_of(link.efficiency)
+            if rule.per == "second":
+                amount *= seconds
+            limits.append(amount if per_record is None or rule.measure == "bytes"
+                          else amount * per_record)  # fmt: skip
         if not limits:
             continue
         daily = min(limits) / (1 if link.per_flow else users[name])
@@ -1075,11 +1078,19 @@ def _remaining_link(
     mttr: Any = None if outages is None else outages.mttr
     if posterior is not None:
         group = f"track:{name}"
-        update["daily_cap"] = _scaled(link.daily_cap, posterior, group)
-        update["daily_records"] = _scaled(link.daily_records, posterior, group)
-        update["records_rate"] = _scaled(link.records_rate, posterior, group)
-        if link.bandwidth is not None:
-            update["efficiency"] = _scaled(link.efficiency, posterior, group)
+        # every capacity rule scaled by the calibrated efficiency (a bandwidth through its
+        # efficiency: the log measures bandwidth x efficiency)
+        limits = dict(link.limits)
+        for rule in kinds.CAPACITY_RULES:
+            given = link.limit(rule)
+            if rule.scaled_by_efficiency:
+                if given is not None:
+                    update["efficiency"] = _scaled(link.efficiency, posterior, group)
+            elif rule.field is not None:
+                update[rule.key] = _scaled(given, posterior, group)
+            elif given is not None:
+                limits[rule.key] = _scaled(given, posterior, group)
+        update["limits"] = limits
         mtbf = GivenEstimate.wrap(DownDayMtbf.of(posterior.alpha, posterior.beta, f"{group}:down"))
         mttr = float(DAY)
     if mtbf is None and not planned:

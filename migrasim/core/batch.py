@@ -32,10 +32,11 @@ from typing import Any
 
 import numpy as np
 
+from migrasim.core import kinds
 from migrasim.core.capacity import INF
 from migrasim.core.curve import CurveArrays
 from migrasim.core.lookup import Interpolator, SortedTable
-from migrasim.core.model import LinkModel, Model
+from migrasim.core.model import Model
 from migrasim.core.shipment_batch import shipped_rows
 
 _KEYS_KEPT = 16
@@ -78,6 +79,8 @@ class BlockInputs:
     available: np.ndarray
     down: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     turnaround: np.ndarray | None = None  # rows x links, shipment turnaround s (inf: none)
+    limits: dict[str, np.ndarray] = field(default_factory=dict)  # registered capacity rules'
+    # values (rows x links) by key (core.kinds; the built-in rules are the fields above)
 
     @property
     def rows(self) -> int:
@@ -769,8 +772,8 @@ def _order(model: Model) -> list[int]:
 
 
 def _link_columns(block: BlockInputs, link: int) -> list[np.ndarray]:
-    return [block.bandwidth[:, link], block.cap[:, link], block.records_rate[:, link],
-            block.daily_records[:, link]]  # fmt: skip
+    """Link ``link``'s value of every capacity rule per row (``core.kinds`` order)."""
+    return [rule.values(block)[:, link] for rule in kinds.CAPACITY_RULES]
 
 
 def _groups(
@@ -795,6 +798,7 @@ def _groups(
         with np.errstate(divide="ignore", invalid="ignore"):
             per_record = np.where(counts > 0, block.volume[rows, flows] / counts, 0.0)
     cols = [c[rows] for c in _link_columns(block, main)] + [per_record]
+    n = len(kinds.CAPACITY_RULES)
     if fb >= 0:
         cols += [c[rows] for c in _link_columns(block, fb)]
     table = np.stack(cols, axis=1)
@@ -808,11 +812,11 @@ def _groups(
         kv = [float(v) for v in key]
         r, fl = rows[sub], flows[sub]
         avail = block.available[r, main]
-        main_inst = _make_instance(model, block, main, kv[:4], kv[4], r, fl, cache, fb < 0)
+        main_inst = _make_instance(model, block, main, kv[:n], kv[n], r, fl, cache, fb < 0)
         fallback = None
         switch = np.full(sub.size, -INF)
         if fb >= 0:
-            fallback = _make_instance(model, block, fb, kv[5:9], kv[4], r, fl, cache, True)
+            fallback = _make_instance(model, block, fb, kv[n + 1 :], kv[n], r, fl, cache, True)
             switch = np.where(avail > 0, avail, -INF)
         out.append((sub, _Group(main_inst, fallback, switch, block.growth[r, fl])))
     return out
@@ -830,12 +834,12 @@ def _make_instance(
     lead_is_down: bool,
 ) -> _Instance:
     link = model.links[link_id]
-    bw, cap, rr, dr = params
     pr = per_record if link.limits_records else 0.0
-    key = (float(link_id), bw, cap, rr, dr, pr)
+    key = (float(link_id), *params, pr)
     curve = cache.get(key)
     if curve is None:
-        curve = cache[key] = _Curve(_arrays(link, bw, cap, rr, dr, pr), link.quota_limited)
+        arrays = kinds.curve_arrays(link, params, pr)
+        curve = cache[key] = _Curve(arrays, link.quota_limited)
     spans = _down_rows(block, link_id, link.per_flow, rows, flows)
     down = None
     if spans is not None and np.isfinite(spans[0]).any():
@@ -892,23 +896,6 @@ def _down_rows(
     _STACKED.clear()
     _STACKED[key] = (sources, starts, ends)
     return starts, ends
-
-
-def _arrays(link: LinkModel, bw: float, cap: float, rr: float, dr: float, pr: float) -> CurveArrays:
-    """The link's per-window rates and amounts, as the engine's single-link curve builds them."""
-    opens = np.asarray(link.schedule.open_s, dtype=float)
-    closes = np.asarray(link.schedule.close_s, dtype=float)
-    spans = closes - opens
-    if bw < INF:
-        rates = np.full(len(spans), bw)
-    elif cap < INF:
-        rates = cap / spans
-    else:
-        rates = np.full(len(spans), INF)
-    if link.limits_records:
-        rates = np.minimum(rates, np.minimum(rr, dr / spans) * pr)
-    quota = cap if link.quota_limited else INF
-    return CurveArrays.build(opens, closes, rates, quota)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,6 @@
 """Pure capacity rules: how links' capacities become flow rates. No simpy, no dates.
 
-* :func:`window_rate` - a link's rate while its window is open: ``bandwidth x efficiency``, or,
-  for a link with a daily cap and no bandwidth, the cap spread evenly over the window.
+* a link's rate while its window is open is :func:`migrasim.core.kinds.window_rates`.
 * :func:`max_min_rates` - max-min fair sharing (water-filling / progressive filling, as in
   SimGrid's flow-level model): every flow is limited by its own per-flow links (a bound) and
   shares each shared link with the flows using it; a share one flow cannot use goes to the others.
@@ -25,20 +24,6 @@ class Constraint(NamedTuple):
     capacity: float  # bytes/s or records/s
     flows: list[int]  # the flows it limits (indices into the rates)
     weights: list[float]  # one per flow in ``flows``
-
-
-def window_rate(bandwidth: float, cap_bytes_per_day: float, window_s: float) -> float:
-    """Bytes per second a link moves while a window of ``window_s`` seconds is open.
-
-    ``bandwidth`` is bandwidth x efficiency (``inf`` if the link has none); a link with a daily
-    cap and no bandwidth moves its quota evenly through the window; a link with neither (a
-    record limit only) sets no byte limit (``inf``).
-    """
-    if bandwidth < INF:
-        return bandwidth
-    if cap_bytes_per_day < INF:
-        return cap_bytes_per_day / window_s
-    return INF
 
 
 def max_min_rates(

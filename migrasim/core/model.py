@@ -20,8 +20,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import NamedTuple
 
+from migrasim.core import kinds
 from migrasim.core.calendar import Clock, SimTime, WindowSchedule
 from migrasim.core.capacity import INF
 from migrasim.core.curve import CurveArrays
@@ -64,6 +66,7 @@ class LinkEstimates:
     mtbf: Value | None  # mean time between unplanned failures, seconds
     mttr: Value | None  # time to repair each failure, seconds
     turnaround: Value | None = None  # shipment links: seconds from departure to delivery
+    limits: tuple[tuple[str, Value | None], ...] = ()  # registered capacity rules (core.kinds)
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,9 @@ class LinkModel:
     records_rate: float  # most likely records/s while open (inf: none)
     daily_records: float  # most likely records per working day (inf: none)
 
-    @property
+    @cached_property
     def limits_records(self) -> bool:
-        return self.records_rate < INF or self.daily_records < INF
+        return kinds.limits_records(kinds.likely_values(self))
 
     planned: tuple[tuple[SimTime, SimTime], ...]  # planned outages
     available: SimTime  # most likely time from which the link can be used (-inf: always)
@@ -102,6 +105,7 @@ class LinkModel:
     shipment: ShipmentModel | None = None  # shipped media instead of a network (None: network)
     draws_as: str | None = None  # the link whose random streams it draws on (None: its own)
     not_before: SimTime = -math.inf  # not usable before this (a crew's slot), whatever the lead
+    limits: tuple[tuple[str, float], ...] = ()  # registered capacity rules' likely values
 
     @property
     def stream(self) -> str:
@@ -181,6 +185,8 @@ class Inputs:
     down: dict[tuple[int, int], Outages]  # (link, flow or -1) -> sorted, disjoint outages
     outages_until: SimTime = INF  # random outages after this were not drawn
     turnaround: tuple[float, ...] = ()  # per link, shipment turnaround in s (inf: not shipped)
+    limits: Mapping[str, tuple[float, ...]] = field(default_factory=dict)  # registered rules'
+    # values per link by key (core.kinds; the built-in rules are the fields above)
 
     def turnaround_of(self, link: LinkModel) -> float:
         """Link ``link``'s turnaround in this run (its most likely one if none was drawn)."""
@@ -212,10 +218,9 @@ def baseline_inputs(model: Model) -> Inputs:
         volume=tuple(f.volume_bytes for f in model.flows),
         growth=tuple(f.growth_bytes_per_s for f in model.flows),
         rejection=tuple(f.rejection for f in model.flows),
-        bandwidth=tuple(link.bandwidth for link in model.links),
-        cap=tuple(link.cap_bytes for link in model.links),
-        records_rate=tuple(link.records_rate for link in model.links),
-        daily_records=tuple(link.daily_records for link in model.links),
+        **kinds.as_fields(
+            {r.key: tuple(r.likely(link) for link in model.links) for r in kinds.CAPACITY_RULES}
+        ),
         available=tuple(link.available for link in model.links),
         down=down,
         turnaround=tuple(

@@ -86,6 +86,7 @@ def shared_link(model: Model, members: tuple[int, ...]) -> int:
         or link.fallback >= 0
         or link.quota_limited
         or link.limits_records
+        or any(v < INF for _, v in link.limits)  # a rule the scale below does not carry
         or link.estimates.lead_time is not None
         or link.available > 0
     ):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,8 +22,9 @@ from migrasim.analysis.records import (
     RunReport,
     SwingSummary,
 )
+from migrasim.core import kinds
 from migrasim.render.i18n import Translator, fill, nfill
-from migrasim.render.messages import BOARD, BOARD_COUNTS, CAPACITY_NOUNS
+from migrasim.render.messages import BOARD, BOARD_COUNTS
 from migrasim.scenario.overrides import Change, parse_key
 
 __all__ = [
@@ -153,16 +154,24 @@ _SETTING_LABELS = {
     "flows_from": "setting_flows_from",
 }
 _DURATIONS = ("lead_time", "delay", "mtbf", "mttr", "horizon", "turnaround")
-CAPACITY_FIELDS = ("daily_cap", "bandwidth", "efficiency", "window", "per_flow",
-                   "daily_records", "records_rate", "shipment")  # fmt: skip
-"""A link's keys that set its capacity: a change to one makes the file's description of the
-link stale (:func:`binding_words`)."""
+CAPACITY_FIELDS = ("efficiency", "window", "per_flow", "shipment")
+"""A link's keys that set its capacity besides its capacity rules' (``core.kinds``): a change
+to one makes the file's description of the link stale (:func:`binding_words`)."""
+
+
+def capacity_noun(noun: str, t: Translator) -> str:
+    """A capacity rule's noun (a ``Fix``'s, "daily cap") in ``t``'s language: its label."""
+    rule = kinds.labelled(noun)
+    return noun if rule is None else fill(t, rule.label)
 
 
 def _field_label(field: str, t: Translator) -> str:
     """A scenario key in words ("daily cap", "go-live"); an unknown key as it is."""
     if not field:
         return ""
+    rule = kinds.rule_of(field)
+    if rule is not None:
+        return fill(t, rule.label)
     key = "input_" + field.replace(".", "_")
     if key in BOARD:
         return fill(t, BOARD[key])
@@ -211,7 +220,7 @@ def setting_words(field: str, value: Any, t: Translator, text: str = "") -> str:
         return join_words([str(v.file) for v in value], t)
     if hasattr(value, "volume") and hasattr(value, "links"):  # a whole flow: its volume
         return f"{_field_label('volume', t)} {setting_words('volume', value.volume, t)}"
-    if hasattr(value, "daily_cap") and hasattr(value, "bandwidth"):  # a whole link
+    if hasattr(value, "limit") and hasattr(value, "per_flow"):  # a whole link
         capacity = link_capacity_words(value, t)
         if capacity is not None:
             return capacity
@@ -255,35 +264,47 @@ def _quantity(field: str, value: float, t: Translator) -> str:
         return _size_words(value, t)
     if field == "growth":
         return fill(t, BOARD["per_day"], value=_size_words(value * 86400, t))
-    if field == "daily_cap":
-        return fill(t, BOARD["per_day"], value=_size_words(value, t))
-    if field == "bandwidth":
-        return fill(t, BOARD["mbits"], n=_exact(value * 8 / 1e6, t))
+    rule = kinds.rule_of(field)
+    if rule is not None:
+        return _rule_words(rule, value, t, _size_words, _exact)
     if field in ("efficiency", "fraction"):
         return t.percent(value)
-    if field == "records_rate":
-        return fill(t, BOARD["records_s"], n=_exact(value, t))
-    if field == "daily_records":
-        return fill(t, BOARD["records_day"], n=_exact(value, t))
     return _exact(value, t)
+
+
+def _rule_words(
+    rule: kinds.CapacityRule,
+    value: float,
+    t: Translator,
+    size: Callable[[float, Translator], str],
+    number: Callable[[float, Translator], str],
+) -> str:
+    """A capacity rule's value (SI) in the words of its unit: "3 GB a day", "200 Mbit/s",
+    "150 records/s", "2 M records a day" (``size`` and ``number`` write the figures)."""
+    if rule.unit == "daily":
+        return fill(t, BOARD["per_day"], value=size(value, t))
+    if rule.unit == "rate":
+        return fill(t, BOARD["mbits"], n=number(value * 8 / 1e6, t))
+    if rule.unit == "count_rate":
+        return fill(t, BOARD["records_s"], n=number(value, t))
+    return fill(t, BOARD["records_day"], n=number(value, t))
 
 
 def link_capacity_words(link: Any, t: Translator) -> str | None:
     """A link's capacity in words ("3 GB a day per organisation", "200 Mbit/s at 60%
     efficiency in the window 19:00 to 07:00"), or None if it sets none of these."""
     parts = []
-    bandwidth = getattr(link, "bandwidth", None)
-    if bandwidth is not None:
-        rate = setting_words("bandwidth", bandwidth, t)
-        efficiency = getattr(link, "efficiency", 1.0)
-        if efficiency != 1.0:
-            rate = fill(t, BOARD["at_efficiency"], rate=rate,
-                        share=setting_words("efficiency", efficiency, t))  # fmt: skip
-        parts.append(rate)
-    for field in ("daily_cap", "records_rate", "daily_records"):
-        value = getattr(link, field, None)
-        if value is not None:
-            parts.append(setting_words(field, value, t))
+    efficiency = getattr(link, "efficiency", 1.0)
+    # the rule the efficiency applies to (a bandwidth) first, with it; then the others
+    for rule in sorted(kinds.CAPACITY_RULES, key=lambda r: not r.scaled_by_efficiency):
+        value = link.limit(rule) if hasattr(link, "limit") else getattr(link, rule.key, None)
+        if value is None:
+            continue
+        words = setting_words(rule.key, value, t)
+        if rule.scaled_by_efficiency and efficiency != 1.0:
+            words = fill(t, BOARD["at_efficiency"], rate=words,
+                         share=setting_words("efficiency", efficiency, t))  # fmt: skip
+        parts.append(words)
     if not parts:
         return None
     words = join_words(parts, t)
@@ -363,7 +384,8 @@ def _capacity_that_ran(link: str, changes: Sequence[Change], t: Translator) -> s
     mine = [c for c in changes if c.link == link and c.link_spec is not None]
     if any(c.field == "description" or (not c.field and c.link_spec.description) for c in mine):
         return None  # the what-if gave the link its description: it describes what ran
-    changed = [c for c in mine if not c.field or c.field.split(".")[0] in CAPACITY_FIELDS]
+    changed = [c for c in mine if not c.field or c.field.split(".")[0] in CAPACITY_FIELDS
+               or kinds.rule_of(c.field.split(".")[0]) is not None]  # fmt: skip
     if not changed:
         return None
     subject = fill(t, BOARD["link_subject"], link=link)
@@ -380,7 +402,7 @@ def capacity_lines(
     ``as_of``: a re-forecast's (``track``), for the work left on that date."""
     if need is None:
         return None
-    noun = fill(t, CAPACITY_NOUNS[need.noun]) if need.noun in CAPACITY_NOUNS else need.noun
+    noun = capacity_noun(need.noun, t)
     current = _capacity_value(need.current, need.unit, t)
     head = fill(t, BOARD["capacity_head"], noun=noun[:1].upper() + noun[1:], link=need.link,
                 key=need.key, current=current)  # fmt: skip
@@ -476,14 +498,9 @@ def _value(field: str, value: float, t: Translator) -> str:
         return t.percent(value)
     if field in ("rejection.delay", "lead_time"):
         return _duration(value, t)
-    if field == "daily_cap":
-        return fill(t, BOARD["per_day"], value=t.size(value))
-    if field == "bandwidth":
-        return fill(t, BOARD["mbits"], n=_figures(value * 8 / 1e6, t))
-    if field == "records_rate":
-        return fill(t, BOARD["records_s"], n=_figures(value, t))
-    if field == "daily_records":
-        return fill(t, BOARD["records_day"], n=_figures(value, t))
+    rule = kinds.rule_of(field)
+    if rule is not None:
+        return _rule_words(rule, value, t, lambda v, t: t.size(v), _figures)
     return _figures(value, t)
 
 
@@ -502,7 +519,9 @@ def driver_label(key: str, low: float, high: float, t: Translator) -> str:
         return key
     field = match["field"]
     what_key = "input_" + field.replace(".", "_")
-    if what_key not in BOARD:
+    rule = kinds.rule_of(field)
+    what = rule.label if rule is not None else BOARD.get(what_key)
+    if what is None:
         return key
     if field in ("rejection.delay", "lead_time") and low >= _WEEK_S:
         # one unit for both ends: weeks when both are whole weeks
@@ -510,9 +529,9 @@ def driver_label(key: str, low: float, high: float, t: Translator) -> str:
         if both:
             low_text = _figures(low / _WEEK_S, t)
             high_text = fill(t, BOARD["weeks"], n=_figures(high / _WEEK_S, t))
-            return fill(t, BOARD["driver"], subject=subject, what=fill(t, BOARD[what_key]),
+            return fill(t, BOARD["driver"], subject=subject, what=fill(t, what),
                         low=low_text, high=high_text)  # fmt: skip
-    return fill(t, BOARD["driver"], subject=subject, what=fill(t, BOARD[what_key]),
+    return fill(t, BOARD["driver"], subject=subject, what=fill(t, what),
                 low=_value(field, low, t), high=_value(field, high, t))  # fmt: skip
 
 
@@ -560,7 +579,8 @@ def swept_axis(key: str, values: Sequence[str], t: Translator) -> SweptAxis:
     unit = units.pop()
     if not unit:
         return SweptAxis(words, label, ticks)
-    if key.endswith(".daily_cap"):
+    rule = kinds.rule_of(key.rsplit(".", 1)[-1]) if key.startswith("links") else None
+    if rule is not None and rule.unit == "daily":
         unit = fill(t, BOARD["per_day"], value=unit)
     label = fill(t, BOARD["axis_unit"], label=label, unit=unit)
     return SweptAxis(words, label, {v: m["num"] for v, m in zip(values, matches, strict=True) if m})

@@ -20,8 +20,9 @@ from migrasim.analysis.reforecast import TrackFix
 from migrasim.analysis.solve import SolveAdvice
 from migrasim.analysis.sweep import SweepAdvice
 from migrasim.core.rules import Status, in_time, status
+from migrasim.render.board import capacity_noun
 from migrasim.render.i18n import N_, Translator, fill, nfill
-from migrasim.render.messages import ADVICE, ADVICE_COUNTS, CAPACITY_NOUNS, CHARTS, PROGRAMME_NAME
+from migrasim.render.messages import ADVICE, ADVICE_COUNTS, CHARTS, PROGRAMME_NAME
 
 __all__ = [
     "VERDICT_WORDS",
@@ -125,7 +126,7 @@ def advice_text(advice: Advice, t: Translator) -> str:
 def _track_fix_text(advice: TrackFix, t: Translator) -> str:
     """``run``'s fix sentence for the work left on the as-of date (``track``)."""
     fix = advice.fix
-    noun = fill(t, CAPACITY_NOUNS[fix.noun]) if fix.noun in CAPACITY_NOUNS else fix.noun
+    noun = capacity_noun(fix.noun, t)
     date = t.date(advice.as_of, "long")
     if fix.already:
         return fill(t, ADVICE["track_already"], date=date)
@@ -137,7 +138,7 @@ def _track_fix_text(advice: TrackFix, t: Translator) -> str:
 
 
 def _fix_text(fix: Fix, t: Translator) -> str:
-    noun = fill(t, CAPACITY_NOUNS[fix.noun]) if fix.noun in CAPACITY_NOUNS else fix.noun
+    noun = capacity_noun(fix.noun, t)
     if fix.already:
         return fill(t, ADVICE["already"], command=fix.solve_command)
     if fix.needed is None:

@@ -15,7 +15,6 @@ __all__ = [
     "ABOUT_ITEMS",
     "ADVICE",
     "ADVICE_COUNTS",
-    "CAPACITY_NOUNS",
     "CHARTS",
     "CHART_COUNTS",
     "COLUMN_LABELS",
@@ -185,14 +184,6 @@ NEVER_REASONS: dict[str, str] = {
     "no_capacity": N_("nothing can move: %(link)s never has capacity"),
     "no_capacity_links": N_("nothing can move: its links never has capacity"),
     "horizon": N_("not finished within the horizon (%(years)s years)"),
-}
-
-#: The capacity a fix raises (advice's quantity nouns).
-CAPACITY_NOUNS: dict[str, str] = {
-    "daily cap": N_("daily cap"),
-    "bandwidth": N_("bandwidth"),
-    "daily record limit": N_("daily record limit"),
-    "record rate": N_("record rate"),
 }
 
 #: The headline's "what would fix it" sentences, by kind.
@@ -649,11 +640,7 @@ BOARD: dict[str, str] = {
     "input_growth": N_("growth"),
     "input_rejection_fraction": N_("share of records rejected"),
     "input_rejection_delay": N_("remediation delay"),
-    "input_daily_cap": N_("daily cap"),
-    "input_bandwidth": N_("bandwidth"),
     "input_efficiency": N_("efficiency"),
-    "input_records_rate": N_("record rate"),
-    "input_daily_records": N_("daily record limit"),
     "input_lead_time": N_("install lead time"),
     "days": N_("%(n)s days"),
     "weeks": N_("%(n)s weeks"),

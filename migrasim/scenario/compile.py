@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from migrasim.core import kinds
 from migrasim.core.calendar import WEEKDAYS, Clock, build_calendar, window_schedule
 from migrasim.core.capacity import INF
 from migrasim.core.model import (
@@ -40,11 +41,8 @@ def _given(value: Uncertain | None) -> Value | None:
 def _link_estimates(spec: LinkSpec) -> LinkEstimates:
     outages = spec.outages
     return LinkEstimates(
-        bandwidth=_given(spec.bandwidth),
+        **kinds.as_estimate_fields({r.key: _given(spec.limit(r)) for r in kinds.CAPACITY_RULES}),
         efficiency=as_value(spec.efficiency),
-        daily_cap=_given(spec.daily_cap),
-        records_rate=_given(spec.records_rate),
-        daily_records=_given(spec.daily_records),
         lead_time=_given(spec.lead_time),
         mtbf=None if outages is None else _given(outages.mtbf),
         mttr=None if outages is None else _given(outages.mttr),
@@ -90,8 +88,11 @@ def build_model(scenario: Scenario) -> Model:
         link = scenario.links[name]
         schedule = window_schedule(link.window, calendar, clock, first, last)
         spans = tuple(c - o for o, c in zip(schedule.open_s, schedule.close_s, strict=True))
-        bandwidth = INF if link.rate_bytes_per_s is None else link.rate_bytes_per_s
-        cap = _optional(link.daily_cap)
+        likely = {r.key: _optional(link.limit(r)) for r in kinds.CAPACITY_RULES}
+        for r in kinds.CAPACITY_RULES:
+            if r.scaled_by_efficiency and likely[r.key] < INF:  # bandwidth x efficiency
+                likely[r.key] *= likely_of(link.efficiency)
+        values = [likely[r.key] for r in kinds.CAPACITY_RULES]
         available = -INF
         if link.available_from is not None:
             available = clock.to_sim(link.available_from)
@@ -109,11 +110,8 @@ def build_model(scenario: Scenario) -> Model:
                 per_flow=link.per_flow,
                 schedule=schedule,
                 spans=spans,
-                bandwidth=bandwidth,
-                cap_bytes=cap,
-                quota_limited=bandwidth < INF and cap < INF,
-                records_rate=_optional(link.records_rate),
-                daily_records=_optional(link.daily_records),
+                **kinds.as_model_fields(likely),
+                quota_limited=kinds.quota_limited(values),
                 planned=planned,
                 available=available,
                 fallback=names.index(link.fallback) if link.fallback else -1,

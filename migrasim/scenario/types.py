@@ -26,14 +26,16 @@ from pydantic import (
     Field,
     PlainSerializer,
     Tag,
+    TypeAdapter,
     ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
-from migrasim.core import units
+from migrasim.core import kinds, units
 from migrasim.core.calendar import WEEKDAYS
 from migrasim.core.distributions import Estimate
 from migrasim.errors import N_, Message, Problem, ScenarioError, UnitError, quoted
@@ -43,6 +45,13 @@ def _fail(problem: str, fix: str = "") -> PydanticCustomError:
     """A validation error carrying ``problem`` and ``fix`` as they are (messages made with
     ``N_`` keep their msgid and values: the command line translates them)."""
     return PydanticCustomError("migrasim", "{problem}", {"problem": problem, "fix": fix})
+
+
+def _key_error(key: str, problem: str, fix: str = "") -> PydanticCustomError:
+    """:func:`_fail` for key ``key`` of the object being validated (its key path ends in it)."""
+    return PydanticCustomError(
+        "migrasim", "{problem}", {"problem": problem, "fix": fix, "key": key}
+    )
 
 
 def _positive(parse: Any, help_text: str, bounds: tuple[float, float, str, str]) -> Any:
@@ -485,6 +494,14 @@ UncertainFraction = Annotated[
 ]
 Uncertain = float | EstimateSpec
 
+_UNIT_TYPES: dict[str, Any] = {
+    "rate": UncertainRate,
+    "daily": UncertainDaily,
+    "count_rate": UncertainCountRate,
+    "daily_count": UncertainDailyCount,
+}
+"""The validated type of a capacity rule's value, by its ``unit`` (``core.kinds``)."""
+
 
 def as_value(value: Uncertain) -> float | Estimate:
     """The plain float, or the :class:`Estimate` an estimate spec describes."""
@@ -632,20 +649,50 @@ class LinkSpec(_Model):
         description="shipped media instead of a network: {capacity, turnaround, in_flight}",
     )
     description: str = ""
+    limits: SkipJsonSchema[dict[str, Any]] = Field(
+        default_factory=dict,
+        description="(not a key) the values of capacity rules registered beyond the built-in "
+        "ones (migrasim.core.kinds), each written as its own key on the link",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _registered_rules(cls, data: Any) -> Any:
+        """Each registered capacity rule's key (``core.kinds``), validated by its unit, into
+        ``limits``; ``limits`` itself is not a key a scenario may write."""
+        if not isinstance(data, Mapping):
+            return data
+        data = dict(data)
+        if "limits" in data:
+            keys = ", ".join(_link_keys())
+            raise _key_error("limits", N_("unknown key"), N_("allowed keys: %(keys)s", keys=keys))
+        limits = {}
+        for rule in kinds.extra_rules():
+            if rule.key in data:
+                value = data.pop(rule.key)
+                try:
+                    limits[rule.key] = TypeAdapter(_UNIT_TYPES[rule.unit]).validate_python(value)
+                except ValidationError as exc:
+                    problem = problems_from_validation(exc)[0]
+                    raise _key_error(rule.key, problem.problem, problem.fix) from None
+        if limits:  # else unset: the fields set are the keys the file wrote
+            data["limits"] = limits
+        return data
+
+    def limit(self, rule: kinds.CapacityRule) -> Any:
+        """The value (or estimate) this link gives capacity rule ``rule``, None if not set."""
+        if rule.field is not None:
+            return getattr(self, rule.key)
+        return self.limits.get(rule.key)
 
     @model_validator(mode="after")
     def _has_capacity(self) -> LinkSpec:
-        if (
-            self.shipment is None
-            and self.daily_cap is None
-            and self.bandwidth is None
-            and self.daily_records is None
-            and self.records_rate is None
-        ):
+        if self.shipment is None and all(self.limit(r) is None for r in kinds.CAPACITY_RULES):
             raise _fail(
-                N_("a link needs a capacity: daily_cap, bandwidth, daily_records or records_rate"),
+                N_("a link needs a capacity, one of: %(keys)s",
+                   keys=", ".join(r.key for r in kinds.CAPACITY_RULES)),
                 N_("add e.g. 'daily_cap: 1 GB' or 'bandwidth: 100 Mbit/s'"),
-            )
+            )  # fmt: skip
         if self.available_from is not None and self.lead_time is not None:
             raise _fail(N_("give available_from or lead_time, not both"), N_("remove one"))
         if (
@@ -669,24 +716,9 @@ class LinkSpec(_Model):
         return self
 
     @property
-    def rate_bytes_per_s(self) -> float | None:
-        """Most likely rate while open (bandwidth x efficiency), None for a cap-only link."""
-        if self.bandwidth is None:
-            return None
-        return likely_of(self.bandwidth) * likely_of(self.efficiency)
-
-    @property
     def limits_records(self) -> bool:
-        return self.daily_records is not None or self.records_rate is not None
-
-    @property
-    def has_byte_limit(self) -> bool:
-        return self.daily_cap is not None or self.bandwidth is not None
-
-    @property
-    def cap_bytes(self) -> float | None:
-        """Most likely daily cap, None without one."""
-        return None if self.daily_cap is None else likely_of(self.daily_cap)
+        records = [r for r in kinds.CAPACITY_RULES if r.measure == "records"]
+        return any(self.limit(r) is not None for r in records)
 
 
 class FlowSpec(_Model):
@@ -898,7 +930,16 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
             model = OptionSpec
         elif model is OptionSpec and part == "crew":
             model = CrewSpec
+    if model is LinkSpec:
+        return _link_keys()
     return list(model.model_fields)
+
+
+def _link_keys() -> list[str]:
+    """The keys a link may have: its fields and every registered capacity rule's."""
+    return [k for k in LinkSpec.model_fields if k != "limits"] + [
+        r.key for r in kinds.extra_rules()
+    ]
 
 
 def _problem_from_pydantic(error: Any) -> Problem:
@@ -906,7 +947,8 @@ def _problem_from_pydantic(error: Any) -> Problem:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "migrasim":
-        return Problem(_key_path(loc), ctx["problem"], ctx.get("fix", ""))
+        where = (*loc, ctx["key"]) if "key" in ctx else loc
+        return Problem(_key_path(where), ctx["problem"], ctx.get("fix", ""))
     if kind == "extra_forbidden":
         key = str(loc[-1])
         allowed = _allowed_keys(loc)
@@ -1424,7 +1466,10 @@ def _estimate_groups(scenario: Scenario) -> list[tuple[str, str]]:
                 found.append((path, value.group))
         elif isinstance(value, BaseModel):
             for name in type(value).model_fields:
-                visit(getattr(value, name), f"{path}.{name}" if path else name)
+                if name == "limits" and isinstance(value, LinkSpec):
+                    visit(value.limits, path)  # a registered rule's key is the link's own
+                else:
+                    visit(getattr(value, name), f"{path}.{name}" if path else name)
         elif isinstance(value, dict):
             for key, item in value.items():
                 visit(item, f"{path}.{key}")
@@ -1715,4 +1760,7 @@ def scenario_json_schema() -> dict[str, Any]:
     # 'flows' may be left out when 'flows_from' gives them (the loader merges the two).
     schema["required"] = [key for key in schema.get("required", []) if key != "flows"]
     schema["anyOf"] = [{"required": ["flows"]}, {"required": ["flows_from"]}]
+    link = schema["$defs"]["LinkSpec"]["properties"]
+    for rule in kinds.extra_rules():  # a registered capacity rule is a key of the link
+        link[rule.key] = TypeAdapter(_UNIT_TYPES[rule.unit]).json_schema(mode="validation")
     return schema

@@ -13,6 +13,7 @@ import bisect
 import math
 from dataclasses import dataclass, field
 
+from migrasim.core import kinds
 from migrasim.core.calendar import SimTime
 from migrasim.core.capacity import INF
 from migrasim.core.curve import Trace
@@ -144,8 +145,7 @@ class Component:
         its window instead (docs/scenario-format.md, "Daily caps")."""
 
         def limits_rate(inst: int) -> bool:
-            link = self.instances[inst][0]
-            return inputs.bandwidth[link] < INF or inputs.records_rate[link] < INF
+            return kinds.sets_rate(kinds.link_values(inputs, self.instances[inst][0]))
 
         paths_through: dict[int, list[list[int]]] = {}
         for f in self.flows:
@@ -155,7 +155,8 @@ class Component:
         out = set()
         for inst, paths in paths_through.items():
             link = links[self.instances[inst][0]].index
-            cap_only = inputs.cap[link] < INF and inputs.bandwidth[link] >= INF
+            values = kinds.link_values(inputs, link)
+            cap_only = kinds.QUOTA.values(inputs)[link] < INF and not kinds.byte_rate_set(values)
             if cap_only and all(any(o != inst and limits_rate(o) for o in p) for p in paths):
                 out.add(inst)
         return out

@@ -9,11 +9,10 @@ Pure: no SimPy, no I/O.
 
 from __future__ import annotations
 
-import numpy as np
-
+from migrasim.core import kinds
 from migrasim.core.calendar import SimTime
 from migrasim.core.capacity import INF
-from migrasim.core.curve import CurveArrays, LinkCurve, Trace, Walk
+from migrasim.core.curve import LinkCurve, Trace, Walk
 from migrasim.core.solvers.component import Advance, Component, State
 
 
@@ -33,35 +32,14 @@ class CurveSolver:
             link_id = comp.instances[inst][0]
             link = model.links[link_id]
             per_record = comp.bytes_per_record.get(self.flow, 0.0) if link.limits_records else 0.0
-            quota = inputs.cap[link_id] if link.quota_limited else INF
-            key = (
-                float(link_id),
-                inputs.bandwidth[link_id],
-                inputs.cap[link_id],
-                inputs.records_rate[link_id],
-                inputs.daily_records[link_id],
-                per_record,
-                quota,
-            )
+            values = kinds.link_values(inputs, link_id)
+            quota = kinds.QUOTA.values(inputs)[link_id] if link.quota_limited else INF
+            key = (float(link_id), *values, per_record, quota)
             arrays = model.curve_cache.get(key)
             if arrays is None:
-                opens = np.asarray(link.schedule.open_s)
-                closes = np.asarray(link.schedule.close_s)
-                spans = closes - opens
-                if inputs.bandwidth[link_id] < INF:
-                    rates = np.full(len(spans), inputs.bandwidth[link_id])
-                elif inputs.cap[link_id] < INF:
-                    rates = inputs.cap[link_id] / spans
-                else:
-                    rates = np.full(len(spans), INF)
-                if link.limits_records:
-                    records = np.minimum(
-                        inputs.records_rate[link_id], inputs.daily_records[link_id] / spans
-                    )
-                    rates = np.minimum(rates, records * per_record)
                 if len(model.curve_cache) > 4096:  # bound the memo in long runs
                     model.curve_cache.clear()
-                arrays = model.curve_cache[key] = CurveArrays.build(opens, closes, rates, quota)
+                arrays = model.curve_cache[key] = kinds.curve_arrays(link, values, per_record)
             self.curve_of[inst] = LinkCurve(arrays, comp.down[inst])
         return self.curve_of[inst]
 

@@ -9,8 +9,9 @@ jumps straight to the earliest next event with exact arithmetic. Pure: no SimPy,
 
 from __future__ import annotations
 
+from migrasim.core import kinds
 from migrasim.core.calendar import SimTime
-from migrasim.core.capacity import INF, Constraint, max_min_rates, window_rate
+from migrasim.core.capacity import INF, Constraint, max_min_rates
 from migrasim.core.curve import Trace
 from migrasim.core.model import Inputs, LinkModel
 from migrasim.core.solvers.component import TIME_TOL, Advance, Component, State
@@ -24,6 +25,7 @@ class WindowRates:
         self.records = records  # True: records/s; False: bytes/s
         self.cache: dict[int, float] = {}
         self.inputs = inputs
+        self.values = kinds.link_values(inputs, link.index)
 
     def __getitem__(self, w: int) -> float:
         rate = self.cache.get(w)
@@ -32,11 +34,8 @@ class WindowRates:
         return rate
 
     def _compute(self, w: int) -> float:
-        i = self.link.index
-        span = self.link.spans[w]
-        if self.records:
-            return min(self.inputs.records_rate[i], self.inputs.daily_records[i] / span)
-        return window_rate(self.inputs.bandwidth[i], self.inputs.cap[i], span)
+        byte, record = kinds.window_rates(self.values, self.link.spans[w], min)
+        return float(record if self.records else byte)
 
 
 class EventStepper:
@@ -58,6 +57,7 @@ class EventStepper:
         self.path = component.path
         self.is_down = component.is_down
         self.next_irregular = component.next_irregular
+        self.quota = kinds.QUOTA.values(self.inputs)  # per link: the daily cap (inf: none)
         links, inputs = self.model.links, self.inputs
         self.byte_rates = {i: WindowRates(links[i], inputs, False) for i in self.link_ids}
         self.record_rates = {i: WindowRates(links[i], inputs, True) for i in self.link_ids}
@@ -71,7 +71,7 @@ class EventStepper:
             return 0.0, 0.0
         if inst in self.quota_instances:
             used_w, used = state.used.get(inst, (w, 0.0))
-            if used_w == w and used >= self.inputs.cap[link_id]:
+            if used_w == w and used >= self.quota[link_id]:
                 return 0.0, 0.0
         if inst in self.quota_only:  # a quota, not a rate: the rest of the path sets the rate
             return INF, self.record_rates[link_id][w]
@@ -89,7 +89,7 @@ class EventStepper:
                 link_id = self.instances[inst][0]
                 w = self.model.links[link_id].schedule.at(state.t)
                 used_w, used = state.used.get(inst, (w, 0.0))
-                if w >= 0 and used_w == w and used >= self.inputs.cap[link_id]:
+                if w >= 0 and used_w == w and used >= self.quota[link_id]:
                     return link_id
         return -1
 
@@ -160,11 +160,11 @@ class EventStepper:
             w = self.model.links[link_id].schedule.at(t)
             used_w, used = state.used.get(inst, (w, 0.0))
             used = used if used_w == w else 0.0
-            t_next = min(t_next, t + (self.inputs.cap[link_id] - used) / thr)
+            t_next = min(t_next, t + (self.quota[link_id] - used) / thr)
         dt = t_next - t
         for inst, thr in throughput.items():
             link_id = self.instances[inst][0]
-            cap = self.inputs.cap[link_id]
+            cap = self.quota[link_id]
             w = self.model.links[link_id].schedule.at(t)
             used_w, used = state.used.get(inst, (w, 0.0))
             used = (used if used_w == w else 0.0) + thr * dt
