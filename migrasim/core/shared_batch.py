@@ -262,6 +262,9 @@ def _solve_shared(
         _Phases(model, block, scaled, curve, times, out).run()
 
 
+Origin = tuple[np.ndarray, ...]
+"""Per entry, ``C(s)`` and, on a link with outages, :meth:`_Outages._first` at ``s``."""
+
 _LOOK = 8
 """Outages looked at past the last counted before the whole row is (a speed knob)."""
 
@@ -292,8 +295,12 @@ class _Outages:
     ) -> np.ndarray:
         """Per entry, how many of its row's ``side`` times (outage starts or ends) are before
         ``t`` (``strict``) or at or before it, given that the first ``base`` are: a look at the
-        next few first, the whole row only for entries past them."""
-        look = min(_LOOK, self.width)
+        next few first, the whole row only for entries past them (or when the row is no
+        longer than a look)."""
+        if self.width <= _LOOK:  # the whole row is no more than a look
+            whole = side[rows]
+            return np.asarray((whole < t[:, None] if strict else whole <= t[:, None]).sum(axis=1))
+        look = _LOOK
         idx = base[:, None] + np.arange(look)[None, :]
         inside = idx < self.width
         near = np.where(inside, side[rows[:, None], np.minimum(idx, self.width - 1)], INF)
@@ -317,13 +324,22 @@ class _Outages:
         early = np.where(under_way, self.curve.at(s) - self.ca[rows, pp], 0.0)
         return p, early
 
-    def moved(self, rows: np.ndarray, s: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """What the link moves from ``s`` to ``t`` (each entry its row's outages)."""
+    def origin(self, rows: np.ndarray, s: np.ndarray) -> Origin:
+        """What :meth:`moved` and :meth:`clear` from ``s`` would each find first (``C(s)``, and
+        :meth:`_first` if the link has outages), found once for every search from ``s``."""
+        return (self.curve.at(s), *self._first(rows, s)) if self.width else (self.curve.at(s),)
+
+    def moved(
+        self, rows: np.ndarray, s: np.ndarray, t: np.ndarray, origin: Origin | None = None
+    ) -> np.ndarray:
+        """What the link moves from ``s`` to ``t`` (each entry its row's outages; ``origin``:
+        :meth:`origin` of these entries, if found)."""
         curve = self.curve
-        raw = curve.at(t) - curve.at(s)
+        origin = self.origin(rows, s) if origin is None else origin
+        raw = curve.at(t) - origin[0]
         if not self.width:
             return np.asarray(np.maximum(raw, 0.0))
-        p, early = self._first(rows, s)
+        p, early = origin[1], origin[2]
         q = self._count(self.a, rows, p, t, strict=True)  # begun by t: p..q-1 overlap
         some = q > p
         lost = self.cum[rows, q] - self.cum[rows, p] - np.where(some, early, 0.0)
@@ -333,18 +349,22 @@ class _Outages:
             lost -= np.where(late, self.cb[rows, last] - curve.at(np.where(late, t, 0.0)), 0.0)
         return np.asarray(np.maximum(raw - lost, 0.0))
 
-    def clear(self, rows: np.ndarray, s: np.ndarray, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    def clear(
+        self, rows: np.ndarray, s: np.ndarray, x: np.ndarray, g: np.ndarray,
+        origin: Origin | None = None,
+    ) -> np.ndarray:  # fmt: skip
         """Per entry, the first ``t >= s`` with ``C(t) - C(s) - lost(s, t) - g t >= x``, inf
-        if none (it does not hold at ``s``). The candidate that counts the first ``i``
-        outages (searched from the end of the ``i``-th) stands if no further outage begins
-        before it; else count those that do and search again (the count only grows, and no
-        gap it skips can hold the answer: the backlog was not cleared there even with fewer
-        outages counted)."""
+        if none (it does not hold at ``s``; ``origin``: :meth:`origin` of these entries, if
+        found). The candidate that counts the first ``i`` outages (searched from the end of
+        the ``i``-th) stands if no further outage begins before it; else count those that do
+        and search again (the count only grows, and no gap it skips can hold the answer: the
+        backlog was not cleared there even with fewer outages counted)."""
         curve = self.curve
-        target = x + curve.at(s)
+        origin = self.origin(rows, s) if origin is None else origin
+        target = x + origin[0]
         if not self.width:
             return curve.first_reach(s, target, g)
-        p, early = self._first(rows, s)
+        p, early = origin[1], origin[2]
         out = np.full(s.shape, INF)
         counted = p.copy()
         todo = np.arange(s.size)
@@ -418,6 +438,7 @@ class _Phases:
                     self.inner[j] = inner
         self.tol = np.maximum(1e-3, self.volume * 1e-13)  # the engine's bytes_tol
         self.has_inner = any(self.inner)
+        self.shrinking = bool((self.growth < 0).any())  # a backlog may fall while it waits
         self.state = np.full(shape, _WAIT, dtype=np.int8)
         self.phase = np.ones(shape, dtype=np.int8)
         self.join = np.where(
@@ -448,6 +469,7 @@ class _Phases:
         span = float(curve.ends[-1] - curve.opens[0]) if len(curve.opens) else 0.0
         self.rate = float(curve.cum[-1]) / span if span > 0 else 0.0
         self.busy: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # band rows' phases
+        self.origin: Origin = ()  # the step's (``_Outages.origin`` of the busy rows at its start)
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -472,10 +494,8 @@ class _Phases:
                 stop = np.where(over, self.horizon, end[busy])
                 self._advance(b, tl[busy], stop, n[busy], bound, got)
                 self._complete(b[~over], stop[~over], times[~over])
-            t[live] = end
+            t[live] = end  # inf where nothing moves or is to join: that row is done
             live = live[end <= self.horizon + HORIZON_TOL]
-            going = (self.state[live] == _MOVING).any(axis=1) | (self.join[live] < INF).any(axis=1)
-            live = live[going]
         self._write()
 
     def _join(self, live: np.ndarray, t: np.ndarray) -> None:
@@ -500,12 +520,14 @@ class _Phases:
         self.join[rr, k] = INF
 
     def _clear_at(
-        self, rows: np.ndarray, k: np.ndarray, t: np.ndarray, n: np.ndarray
-    ) -> np.ndarray:
+        self, rows: np.ndarray, k: np.ndarray, t: np.ndarray, n: np.ndarray,
+        origin: Origin | None = None,
+    ) -> np.ndarray:  # fmt: skip
         """When flow ``k`` of each row would clear with ``n`` flows moving from ``t`` on."""
         g = self.growth[rows, k] * n
         scale = self.scale[rows]
-        return self.outages.clear(rows, t, (n * self.rem[rows, k] - g * t) / scale, g / scale)
+        x = (n * self.rem[rows, k] - g * t) / scale
+        return self.outages.clear(rows, t, x, g / scale, origin)
 
     def _next_completion(
         self, rows: np.ndarray, t: np.ndarray, n: np.ndarray, upcoming: np.ndarray
@@ -519,27 +541,35 @@ class _Phases:
         so only they are solved."""
         moving = self.state[rows] == _MOVING
         rem = np.where(moving, self.rem[rows], INF)
+        growth = self.growth[rows]
         nf = n.astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            net = (self.rate * self.scale[rows] / nf)[:, None] - self.growth[rows]
+            net = (self.rate * self.scale[rows] / nf)[:, None] - growth
             guess = np.where(moving & (net > 0), rem / net, INF)
-        k0 = np.where(np.isfinite(guess).any(axis=1), guess.argmin(axis=1), rem.argmin(axis=1))
         here = np.arange(rows.size)
-        first = self._clear_at(rows, k0, t, nf)
+        k0 = guess.argmin(axis=1)
+        none = np.flatnonzero(np.isinf(guess[here, k0]))  # no finite guess: the least backlog
+        if none.size:
+            k0[none] = rem[none].argmin(axis=1)
+        # every search this step starts at t: what each would find there first, found once
+        self.origin = origin = self.outages.origin(rows, t)
+        first = self._clear_at(rows, k0, t, nf, origin)
         bound = np.minimum(first, upcoming)
         finite = np.isfinite(bound)
         share = np.full(rows.size, INF)
         got = np.zeros(rows.size)
         if finite.any():
-            got = self.outages.moved(rows, t, np.where(finite, bound, t)) * self.scale[rows]
+            got = self.outages.moved(rows, t, np.where(finite, bound, t), origin) * self.scale[rows]
             share = np.where(finite, got / nf, INF)
-        maybe = moving & ((rem <= share[:, None] + self.tol[rows]) | (self.growth[rows] < 0))
+        maybe = moving & (rem <= share[:, None] + self.tol[rows])
+        if self.shrinking:
+            maybe |= moving & (growth < 0)
         maybe[here, k0] = False
         times = np.full(rem.shape, INF)
         times[here, k0] = first
         r, k = np.nonzero(maybe)
         if r.size:
-            times[r, k] = self._clear_at(rows[r], k, t[r], nf[r])
+            times[r, k] = self._clear_at(rows[r], k, t[r], nf[r], tuple(o[r] for o in origin))
         return times.min(axis=1), times, np.where(finite, bound, -INF), got
 
     def _advance(
@@ -548,18 +578,19 @@ class _Phases:
     ) -> None:  # fmt: skip
         """Move every moving flow of ``rows`` from ``t`` to ``stop``: each gets ``1/n`` of what
         the link moves (``got`` where ``stop`` is the ``bound`` it was computed for), its
-        backlog grows meanwhile."""
+        backlog grows meanwhile (``self.origin``: this step's, from :meth:`_next_completion`)."""
         moved = got.copy()
         again = stop != bound
         if again.any():
             a = np.flatnonzero(again)
-            moved[a] = self.outages.moved(rows[a], t[a], stop[a]) * self.scale[rows[a]]
+            origin = tuple(o[a] for o in self.origin)
+            moved[a] = self.outages.moved(rows[a], t[a], stop[a], origin) * self.scale[rows[a]]
         moving = self.state[rows] == _MOVING
         each = np.where(moving, (moved / np.maximum(n, 1))[:, None], 0.0)
         dt = (stop - t)[:, None]
         self.got[rows] += each
-        self.rem[rows] = np.where(moving, self.rem[rows] - each + self.growth[rows] * dt,
-                                  self.rem[rows])  # fmt: skip
+        rem = self.rem[rows]
+        self.rem[rows] = np.where(moving, rem - each + self.growth[rows] * dt, rem)
         band = self.in_band[rows]
         if band.any():
             self.busy.append((rows[band], t[band], stop[band]))
