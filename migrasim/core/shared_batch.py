@@ -382,6 +382,16 @@ class _Outages:
         return out
 
 
+_PER_FLOW = ("volume", "growth", "fraction", "delay", "ready", "tol", "state", "phase", "join",
+             "rem", "got", "t1", "final", "started")  # fmt: skip
+"""The phase loop's arrays with a column per flow."""
+_WINDOW = 128
+"""Above this many flows a loop steps on a window of them (``_Phases._slide``), this many wide
+at least (a speed knob)..."""
+_WINDOW_EVERY = 8
+"""... and moves its start past the flows no longer in play every this many steps."""
+
+
 class _Phases:
     """Shared components on rows of a block with one curve: the phase loop (module doc). The
     parts' rows are stacked (a position each) and their flows padded to the widest part.
@@ -470,6 +480,10 @@ class _Phases:
         self.rate = float(curve.cum[-1]) / span if span > 0 else 0.0
         self.busy: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # band rows' phases
         self.origin: Origin = ()  # the step's (``_Outages.origin`` of the busy rows at its start)
+        # The per-flow arrays, whole; the loop sees a window of their columns (``_slide``).
+        self.whole = {name: getattr(self, name) for name in _PER_FLOW}
+        self.lo, self.hi = 0, width
+        self.ext = np.full(n, INF)  # per position: the first join among columns past the window
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -477,11 +491,21 @@ class _Phases:
         first = self.join.min(axis=1)
         t = np.where(np.isfinite(first), first, INF)
         live = np.flatnonzero(t <= self.horizon)
+        width = self.hi
+        windowed = width > _WINDOW and not self.has_inner
+        if windowed:
+            self._show(0, 0)
+        steps = 0
         while live.size:
             tl = t[live]
+            if windowed:
+                self._slide(live, tl, steps % _WINDOW_EVERY == 0)
+            steps += 1
             self._join(live, tl)
             n = (self.state[live] == _MOVING).sum(axis=1)
             upcoming = self.join[live].min(axis=1)  # finite only for a flow yet to join
+            if windowed:
+                upcoming = np.minimum(upcoming, self.ext[live])
             end = upcoming.copy()
             busy = n > 0
             if busy.any():
@@ -496,7 +520,42 @@ class _Phases:
                 self._complete(b[~over], stop[~over], times[~over])
             t[live] = end  # inf where nothing moves or is to join: that row is done
             live = live[end <= self.horizon + HORIZON_TOL]
+        self._show(0, width)
         self._write()
+
+    def _show(self, lo: int, hi: int, ext: np.ndarray | None = None) -> None:
+        """Let the loop see columns ``lo`` to ``hi`` of the per-flow arrays (views: what it
+        writes there is written to the whole), and note each position's first join past them
+        (``ext`` if found)."""
+        self.lo, self.hi = lo, hi
+        for name, whole in self.whole.items():
+            setattr(self, name, whole[:, lo:hi])
+        self.ext = self._past(hi) if ext is None else ext
+
+    def _past(self, hi: int) -> np.ndarray:
+        """Per position, the first join among the columns from ``hi`` on (inf: none)."""
+        rest = self.whole["join"][:, hi:]
+        return rest.min(axis=1) if rest.shape[1] else np.full(rest.shape[0], INF)
+
+    def _slide(self, live: np.ndarray, t: np.ndarray, trim: bool) -> None:
+        """The window on many flows: past every column none of the live positions will touch
+        again (not moving, nothing to join: done, or never to start), and on to every column
+        that may join by ``t``. Columns past it have not been touched (their join is their
+        start), so their first join is known; the loop takes it as an event. Each step then
+        costs the flows in the window, not all of them (staggered starts: those under way)."""
+        lo, hi = self.lo, self.hi
+        if trim:
+            idle = ((self.state[live] != _MOVING) & (self.join[live] == INF)).all(axis=0)
+            busy = np.flatnonzero(~idle)
+            lo += int(busy[0]) if busy.size else hi - lo
+        width = self.whole["join"].shape[1]
+        more, ext = _WINDOW, self.ext
+        while hi < width and (hi - lo < _WINDOW or (ext[live] <= t).any()):
+            hi = min(width, hi + more)
+            more *= 2
+            ext = self._past(hi)
+        if (lo, hi) != (self.lo, self.hi):
+            self._show(lo, hi, ext)
 
     def _join(self, live: np.ndarray, t: np.ndarray) -> None:
         """Flows whose join time has come start a phase: the volume and what grew since the

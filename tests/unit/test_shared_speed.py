@@ -59,3 +59,57 @@ def test_searches_from_one_origin_and_whole_rows_agree_with_the_plain_ones(
     for key, got in found.items():
         for a, b in zip(first, got, strict=True):
             np.testing.assert_array_equal(a, b, err_msg=str(key))
+
+
+def _staggered(flows: int, cap: str) -> dict[str, object]:
+    # ``flows`` flows on one shared link, one starting every 2 hours, with uncertain volumes,
+    # growth and rejections: more than _WINDOW flows, so the loop steps on a window of them
+    from datetime import datetime, timedelta
+
+    start = datetime(2025, 6, 2)
+    return {
+        "name": "staggered", "start": "2025-06-02", "horizon": "1 year",
+        "calendar": {"holidays": "none"},
+        "links": {"L": {"daily_cap": cap, "per_flow": False,
+                        "outages": {"mtbf": "20 days", "mttr": "1 day"}}},
+        "flows": [{"name": f"F{i}", "source": f"s{i}", "target": "t", "links": ["L"],
+                   "volume": {"low": f"{1 + i % 5} GB", "likely": f"{2 + i % 5} GB",
+                              "high": f"{4 + i % 5} GB"},
+                   "growth": "0.01 GB/day",
+                   "rejection": {"fraction": 0.05, "delay": {"low": "1 day", "likely": "3 days",
+                                                             "high": "1 week"}},
+                   "start": (start + timedelta(hours=2 * i)).isoformat()}
+                  for i in range(flows)],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("cap", ["40 GB", "25 GB"])  # keeping up with the starts, falling behind
+def test_a_window_on_many_staggered_flows_solves_what_the_whole_width_solves(
+    cap: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 200 flows: the loop's window (core.shared_batch._WINDOW) must give the very numbers of
+    # stepping on every flow, and the engine's completions on a few rows
+    from tests.helpers import assert_block_agrees
+
+    scenario = parse_scenario(_staggered(200, cap))
+    model = build_model(scenario)
+    block = draw_block(scenario, model, 3, 0, rows=6)
+    days = np.array([], dtype=float)
+    windows = []
+    slide = shared_batch._Phases._slide
+
+    def seen(self: shared_batch._Phases, *args: object) -> None:
+        slide(self, *args)  # type: ignore[arg-type]
+        windows.append(self.hi - self.lo)
+
+    monkeypatch.setattr(shared_batch._Phases, "_slide", seen)
+    narrow = shared_batch.solve_block(model, block, days, 0)
+    assert windows
+    assert np.mean(windows) < 200
+    monkeypatch.setattr(shared_batch, "_WINDOW", 10_000)  # every flow in view
+    whole = shared_batch.solve_block(model, block, days, 0)
+    np.testing.assert_array_equal(narrow.finished, whole.finished)
+    np.testing.assert_array_equal(narrow.bottleneck, whole.bottleneck)
+    assert np.isfinite(narrow.finished).all()
+    monkeypatch.undo()
+    assert_block_agrees(model, block, 1, 1.0, shared_batch.solve_block)
