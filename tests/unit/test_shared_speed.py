@@ -113,3 +113,38 @@ def test_a_window_on_many_staggered_flows_solves_what_the_whole_width_solves(
     assert np.isfinite(narrow.finished).all()
     monkeypatch.undo()
     assert_block_agrees(model, block, 1, 1.0, shared_batch.solve_block)
+
+
+def test_the_fix_search_on_a_shared_link_solves_rounds_ahead_to_the_same_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 12 flows of 20-31 GB (about 300 GB) through one shared 1 GB a day, go-live 60 days on:
+    # the baseline misses it; the cap it needs is found with AHEAD rounds per block, and
+    # must be the very answer of one round per block, in fewer blocks.
+    from migrasim.analysis import advice
+
+    spec = _staggered(12, "1 GB")
+    spec["go_live"] = "2025-08-01"
+    for i, flow in enumerate(spec["flows"]):  # type: ignore[union-attr]
+        flow.update(volume=f"{20 + i} GB", start="2025-06-02")
+        del flow["rejection"], flow["growth"]
+    scenario = parse_scenario(spec)
+    model = build_model(scenario)
+    calls = []
+    finishes = advice.programme_finishes
+
+    def counted(model: object, cases: list[object]) -> object:
+        calls.append(len(cases))
+        return finishes(model, cases)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(advice, "programme_finishes", counted)
+    ahead = advice.fix_for(scenario, "L", "s.yaml", model=model)
+    blocks = len(calls)
+    monkeypatch.setattr(advice, "AHEAD", 1)
+    calls.clear()
+    alone = advice.fix_for(scenario, "L", "s.yaml", model=model)
+    assert ahead is not None
+    assert ahead == alone
+    assert ahead.needed is not None  # (about 300 GB / 44 working days: some 6.9 GB a day)
+    assert blocks < len(calls)
+    assert max(calls) == 2  # one round (and the two ends) at a time
