@@ -16,7 +16,9 @@ the target and the growth times ``n``, outages counted by :class:`_Outages`. A p
 the first completion or the next flow joining (its start, the end of what it waits for, a
 rejection's re-send); every flow then has ``M(t) / n`` more delivered. Every replication takes
 its own phases, all rows stepping together, so the cost is the number of phases (about three
-per flow with rejections) times a vectorised step.
+per flow with rejections) times a vectorised step; on many flows a step looks only at a window
+of them (from the first any row still moves or awaits to every one that may join by then), so
+flows that start one after another cost what is under way, not all of them.
 
 :func:`solve_block` solves a whole block: lone flows by :mod:`migrasim.core.batch`, shared
 components here, in dependency order. :func:`paths` says which solver each component takes:
