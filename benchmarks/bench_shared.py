@@ -13,7 +13,11 @@ Reports, measured in one run on this machine, each figure the best of ``--repeat
 * a 2,000-flow scenario, 20 links of 100 flows each, shared against per-flow, 200 replications
   through ``run_monte_carlo`` (target: within 10x);
 * peak traced memory (tracemalloc) of the national reading's Monte Carlo for 1,000 and 4,000
-  replications (flat in replications: blocks of 1,000, besides the completion array).
+  replications (flat in replications: blocks of 1,000, besides the completion array);
+* 3,000 flows on one shared link, one starting every two hours (issue 23's probe), 100
+  replications through ``run_monte_carlo``: a link that keeps up with the starts (100 GB a day:
+  a few dozen flows under way at once) and one that falls behind (50 GB a day: about a
+  thousand), with the peak traced memory of each.
 
 Usage: python benchmarks/bench_shared.py [--quick] [--repeats N]
 """
@@ -27,6 +31,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +76,38 @@ def many_flows(per_flow: bool, links: int = 20, each: int = 100) -> dict[str, An
             "go_live": "2026-01-05", "horizon": "5 years", "seed": 1,
             "calendar": {"holidays": "wales"},
             "links": {f"L{j}": dict(link) for j in range(links)}, "flows": flows}  # fmt: skip
+
+
+def staggered(cap: str, flows: int = 3_000) -> dict[str, Any]:
+    """``flows`` flows of 1-11 GB (uncertain) on one shared link with a daily cap of ``cap``,
+    one starting every two hours from the scenario's start."""
+    start = datetime(2025, 6, 2)
+    return {"name": f"staggered ({cap})", "start": "2025-06-02", "horizon": "10 years",
+            "seed": 1, "links": {"L": {"daily_cap": cap, "per_flow": False}},
+            "flows": [{"name": f"F{i}", "source": f"s{i}", "target": "t", "links": ["L"],
+                       "volume": {"low": f"{1 + i % 7} GB", "likely": f"{2 + i % 7} GB",
+                                  "high": f"{5 + i % 7} GB"},
+                       "start": (start + timedelta(hours=2 * i)).isoformat()}
+                      for i in range(flows)]}  # fmt: skip
+
+
+def mc_peak(data: dict[str, Any], replications: int) -> tuple[float, float]:
+    """(seconds, peak traced MiB) of one ``run_monte_carlo`` of ``data``."""
+    from migrasim.analysis.draws import clear_memo
+    from migrasim.analysis.runner import run_monte_carlo
+    from migrasim.scenario.compile import build_model
+    from migrasim.scenario.types import parse_scenario
+
+    scenario = parse_scenario(data)
+    model = build_model(scenario)
+    clear_memo()
+    tracemalloc.start()
+    t = time.perf_counter()
+    run_monte_carlo(scenario, replications, 1, workers=1, model=model)
+    took = time.perf_counter() - t
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return took, peak / 2**20
 
 
 def mc_seconds(data: dict[str, Any], replications: int, repeats: int) -> float:
@@ -135,6 +172,11 @@ def main() -> None:
         f"peak traced memory, national reading: {small:,} replications "
         f"{peak_mib(small):.0f} MiB, {large:,} replications {peak_mib(large):.0f} MiB"
     )
+    reps = 20 if args.quick else 100
+    for cap in ("100 GB", "50 GB"):
+        took, peak = mc_peak(staggered(cap), reps)
+        print(f"3,000 staggered flows on one shared {cap} a day, {reps} replications: "
+              f"{took:.1f} s, peak traced memory {peak:.0f} MiB")  # fmt: skip
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 

@@ -100,6 +100,7 @@ def board_findings(outcome: Outcome, report: RunReport, fix: Any) -> dict[str, A
             outcome.seed,
             report.replications or 0,
             programme.p80,
+            p80_known=True,
         ),
         "movers": baseline_movers(
             outcome.scenario, model, programme.volume_bytes, programme.total_bytes

@@ -14,6 +14,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import itertools
 import math
 import shlex
 from collections.abc import Sequence
@@ -28,6 +29,7 @@ from migrasim.analysis.sensitivity import (
 from migrasim.core import kinds
 from migrasim.core.model import Model, baseline_inputs
 from migrasim.core.rules import DateConverter, in_time
+from migrasim.core.shared_batch import batchable
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario, likely_of
 
@@ -42,6 +44,9 @@ in the batch solver, so rows of different factors share no work. With many flows
 pays a fixed cost per flow, so fewer, wider rounds (5 instead of 23) win."""
 
 MANY_FLOWS = 100
+AHEAD = 4
+"""Rounds of the search solved in one block when the link is shared (2^4 - 1 = 15 factors of
+a bisection: one phase loop instead of four)."""
 
 
 @dataclass(frozen=True)
@@ -151,13 +156,22 @@ def fix_for(
         return Fix(key, quantity.label, bottleneck, current_text, None, None, command, uncertain)
     lo, hi = 1.0, MAX_FACTOR
     sections = SECTIONS[len(model.flows) > MANY_FLOWS]
+    # On a shared link the batch solves every factor's row in one phase loop (the rows differ
+    # by a scale only), so the next AHEAD rounds' factors go in one block: the same factors
+    # and answers, a loop for AHEAD rounds.
+    shared = not model.links[index].per_flow and batchable(model, set(base.down))
+    ahead = AHEAD if sections == 1 and shared else 1
+    known: dict[float, bool] = {}
     while hi / lo > 1.00001:
         # ``sections`` factors (geometric) between lo and hi solved as one batch block (or
         # engine runs when the batch cannot take the scenario); the bracket shrinks
         # sections + 1 times a round.
         ratio = (hi / lo) ** (1.0 / (sections + 1))
         factors = [lo * ratio**i for i in range(1, sections + 1)]
-        met = make_go_live(factors)
+        if any(f not in known for f in factors):
+            asked = _rounds(lo, hi, sections, ahead)
+            known.update(zip(asked, make_go_live(asked), strict=True))
+        met = [known[f] for f in factors]
         first = next((i for i, m in enumerate(met) if m), sections)
         lo = factors[first - 1] if first > 0 else lo
         hi = factors[first] if first < sections else hi
@@ -167,6 +181,25 @@ def fix_for(
         needed = _rounded(current * hi, up=True)
     return Fix(key, quantity.label, bottleneck, current_text, _text(needed, quantity.advice_unit),
                needed / current, command, uncertain)  # fmt: skip
+
+
+def _rounds(lo: float, hi: float, sections: int, rounds: int) -> list[float]:
+    """The factors :func:`fix_for`'s search may try in its next ``rounds`` rounds from the
+    bracket (lo, hi), computed as it computes them."""
+    out: list[float] = []
+    brackets = [(lo, hi)]
+    for _ in range(rounds):
+        below = []
+        for a, b in brackets:
+            if b / a <= 1.00001:
+                continue
+            ratio = (b / a) ** (1.0 / (sections + 1))
+            factors = [a * ratio**i for i in range(1, sections + 1)]
+            out += factors
+            ends = [a, *factors, b]
+            below += list(itertools.pairwise(ends))
+        brackets = below
+    return out
 
 
 __all__ = ["MAX_FACTOR", "Fix", "fix_for", "rounded_setting", "setting_text"]

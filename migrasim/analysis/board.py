@@ -80,6 +80,12 @@ MIN_DRAWS = 20
 """... and when the model needs the event engine (flows sharing a link): slower per draw."""
 PRECISION = 1.005
 """Bisection stops when the bracket's ends are within 0.5 % of each other (3 figures shown)."""
+AHEAD_ROWS = 120
+"""The capacity search solves the values its bisection may ask next in one phase loop while
+their undecided draws (rows) number at most this (about the rows whose cost equals a loop's
+fixed per-step cost on the Wales scenario)..."""
+AHEAD_DEPTH = 5
+"""... and at most this many levels of the bisection ahead (31 values)."""
 TARGETS = (0.5, 0.8)
 
 
@@ -95,10 +101,12 @@ def binding_constraint(
     seed: int = 0,
     replications: int = 0,
     p80: date | None = None,
+    p80_known: bool = False,
 ) -> Binding:
     """The constraint holding the programme back (see the module's rule); with the run's
     ``scenario``, ``seed`` and ``replications``, also how far doubling the bottleneck link's
-    capacity moves the programme's P80 on the run's draws (``p80``: the run's own)."""
+    capacity moves the programme's P80 on the run's draws (``p80``: the run's own;
+    ``p80_known``: ``p80`` is the run's own even when None, never)."""
     base = baseline_inputs(model)
     horizon = model.horizon
     names = [link.name for link in model.links]
@@ -135,7 +143,8 @@ def binding_constraint(
         constraint = "remediation"
     shift = None
     if scenario is not None and bottleneck in names:
-        shift = doubled_p80_shift(scenario, model, names.index(bottleneck), seed, replications, p80)
+        shift = doubled_p80_shift(scenario, model, names.index(bottleneck), seed, replications, p80,
+                                  p80_known)  # fmt: skip
     p80_days, p80_draws = (None, 0) if shift is None else shift
     return Binding(constraint, bottleneck, description, link_gain, lead_gain, remediation_gain,
                    p80_days, p80_draws)  # fmt: skip
@@ -148,6 +157,7 @@ def doubled_p80_shift(
     seed: int,
     replications: int,
     p80: date | None = None,
+    p80_known: bool = False,
 ) -> tuple[float | None, int] | None:
     """(days the programme's P80 moves earlier with link ``index``'s every capacity doubled,
     the draws it was measured on): the run's first draws (up to a block, within
@@ -155,20 +165,24 @@ def doubled_p80_shift(
     the P80 never comes today or doubled; None when the batch solver cannot take the scenario
     (flows sharing a link) or there are too few draws. ``p80``: the run's own P80 when it was
     found on these very draws (all ``replications`` of one block); today's case is then not
-    solved again, and outages are drawn only to the day after it (exact: doubling never
-    finishes later, so the doubled P80 falls before then and nothing after it moves it)."""
+    solved again, and outages are drawn and the doubled case solved only to the day after it
+    (exact: doubling never finishes later, so the doubled P80 falls before then and nothing
+    after it moves it).
+    ``p80_known``: ``p80`` is the run's own on these draws even when None: a P80 that never
+    comes today gives None days without solving anything (no shift is measured from never)."""
     n = min(replications, BLOCK_SIZE, FLOW_DRAW_BUDGET // max(1, len(model.flows)))
     if n < MIN_DRAWS or len(model.flows) > MAX_FLOWS:
         return None
-    known = p80 is not None and n == replications
+    known = (p80 is not None or p80_known) and n == replications
     bound = model.horizon
-    if known:
-        assert p80 is not None
+    if known and p80 is not None:
         after = model.clock.to_sim(datetime.combine(p80, time())) + DAY_S
         bound = min(model.horizon, max(0.0, after))
     block = draw_block(scenario, model, seed, 0, bound, rows=n)
     if not batchable(model, set(block.down)):
         return None
+    if known and p80 is None:
+        return None, n
     doubled: dict[str, Any] = {}
     for rule in kinds.CAPACITY_RULES:
         values = rule.values(block).copy()
@@ -178,10 +192,11 @@ def doubled_p80_shift(
     day_ends = np.array([], dtype=float)
     rank = quantile_rank(n, 0.8)
     cases = [replace(block, **doubled)] if known else [block, replace(block, **doubled)]
+    short = replace(model, horizon=bound)  # the same argument: solved only to the bound
     found = []
     for inputs in cases:
         with np.errstate(invalid="ignore"):
-            finished = solve_block(model, inputs, day_ends, 0, cache).finished.max(axis=1)
+            finished = solve_block(short, inputs, day_ends, 0, cache).finished.max(axis=1)
         found.append(float(np.sort(completion_days(model.clock, finished))[rank]))
     twice = found[-1]
     today = float(p80.toordinal()) if known and p80 is not None else found[0]
@@ -207,34 +222,48 @@ def baseline_movers(
 
 
 def _finisher(
-    model: Model, block: BlockInputs, rule: CapacityRule, index: int, ratio: np.ndarray
-) -> Callable[[float, np.ndarray], np.ndarray]:
-    """(A value (SI), rows) -> the programme's finish (s, inf = never) in each of those draws
-    with the capacity at that value (times each draw's ratio). The vectorised solver when
-    every flow is alone on its links (one value for every row keeps the rows in one group),
-    else the event engine."""
+    model: Model,
+    block: BlockInputs,
+    rule: CapacityRule,
+    index: int,
+    ratio: np.ndarray,
+    until: float,
+) -> Callable[[list[tuple[float, np.ndarray]]], list[np.ndarray]]:
+    """[(a value (SI), rows)] -> for each, the programme's finish (s, inf = never; the batch
+    solver says inf for any finish after ``until`` too) in each of those draws with the
+    capacity at that value (times each draw's ratio). The vectorised solver when it can phase
+    every component, all the values' rows stacked in one block (one phase loop: rows whose
+    curves differ only by a scale share it), solved only to ``until`` (as if the horizon were
+    there: nothing after a time changes what finished before it, and a draw stops as soon as
+    it is past), else the event engine."""
     batch = batchable(model, set(block.down))
+    short = replace(model, horizon=min(model.horizon, until))
     day_ends = np.array([], dtype=float)
     cache: CurveCache = {}
 
-    def finish(value: float, rows: np.ndarray) -> np.ndarray:
-        drawn = value * ratio[rows]
+    def finish(asked: list[tuple[float, np.ndarray]]) -> list[np.ndarray]:
+        drawn = [value * ratio[rows] for value, rows in asked]
         if batch:
-            some = take_rows(block, rows)
+            every = np.concatenate([rows for _, rows in asked])
+            some = take_rows(block, every)
             col = rule.values(some).copy()
-            col[:, index] = drawn
+            col[:, index] = np.concatenate(drawn)
             # Far below today's capacity growth can outpace a flow: the solver then reaches
             # 0 x inf on its way to "never" (inf, checked: no NaN comes out); keep it quiet.
             with np.errstate(invalid="ignore"):
                 changed = replace(some, **rule.with_values(some, col))
-                result = solve_block(model, changed, day_ends, 0, cache)
-            return np.asarray(result.finished.max(axis=1))
-        out = np.empty(rows.size)
-        for i, row in enumerate(rows.tolist()):
-            inputs = with_input(inputs_for(model, block, row), rule, index, float(drawn[i]))
-            t = simulate(model, inputs).finished_s
-            out[i] = INF if t is None else t
-        return out
+                result = solve_block(short, changed, day_ends, 0, cache)
+            ends = np.cumsum([rows.size for _, rows in asked])[:-1]
+            return np.split(np.asarray(result.finished.max(axis=1)), ends)
+        found = []
+        for (_, rows), values in zip(asked, drawn, strict=True):
+            out = np.empty(rows.size)
+            for i, row in enumerate(rows.tolist()):
+                inputs = with_input(inputs_for(model, block, row), rule, index, float(values[i]))
+                t = simulate(model, inputs).finished_s
+                out[i] = INF if t is None else t
+            found.append(out)
+        return found
 
     return finish
 
@@ -280,7 +309,8 @@ def capacity_need(
     # ``keep_spread`` the key's own spread is kept in that multiplier too.
     drawn = scenario if keep_spread else _with_link_value(scenario, fix.link, rule, likely)
     block = draw_block(drawn, model, seed, 0, bound)
-    draws = MAX_DRAWS if batchable(model, set(block.down)) else ENGINE_DRAWS
+    batch = batchable(model, set(block.down))
+    draws = MAX_DRAWS if batch else ENGINE_DRAWS
     # Bounded cost: each draw re-solves every flow some 40 times; beyond FLOW_DRAW_BUDGET
     # (flows x draws) fewer draws are used, and too few to say anything means no estimate.
     draws = min(draws, FLOW_DRAW_BUDGET // max(1, len(model.flows)))
@@ -289,31 +319,74 @@ def capacity_need(
     n = min(replications, BLOCK_SIZE, draws)
     block = take_rows(block, slice(0, n))
     ratio = rule.values(block)[:, index] / likely
-    finish = _finisher(model, block, rule, index, ratio)
+    finish = _finisher(model, block, rule, index, ratio, bound)
 
     made: dict[float, np.ndarray] = {}  # value -> which draws make go-live with it
     memo: dict[float, int] = {}
+    ahead: dict[float, tuple[np.ndarray, np.ndarray]] = {}  # value -> (rows, made) solved early
+
+    def undecided(value: float) -> tuple[np.ndarray, np.ndarray]:
+        """(the draws known to make go-live with ``value``, the draws not known either way).
+        More capacity never finishes later, so a draw that made it with less makes it, one that
+        missed with more misses."""
+        yes = np.zeros(n, dtype=bool)
+        no = np.zeros(n, dtype=bool)
+        for v, ok in made.items():
+            if v <= value:
+                yes |= ok
+            if v >= value:
+                no |= ~ok
+        return yes, np.flatnonzero(~yes & ~no)
+
+    def solve(asked: list[tuple[float, np.ndarray]]) -> list[np.ndarray]:
+        finishes = finish(asked)
+        return [in_time_ordinals(completion_days(model.clock, f), go_live) for f in finishes]
 
     def count(value: float) -> int:
-        """How many draws make go-live with the capacity at ``value`` (SI). More capacity
-        never finishes later, so a draw that made it with less makes it, one that missed with
-        more misses, and only the draws left undecided are solved."""
+        """How many draws make go-live with the capacity at ``value`` (SI); only the draws
+        :func:`undecided` leaves are solved (or taken from a look ahead's solve)."""
         if value not in memo:
-            yes = np.zeros(n, dtype=bool)
-            no = np.zeros(n, dtype=bool)
-            for v, ok in made.items():
-                if v <= value:
-                    yes |= ok
-                if v >= value:
-                    no |= ~ok
+            yes, rows = undecided(value)
             ok = yes.copy()
-            rows = np.flatnonzero(~yes & ~no)
             if rows.size:
-                ok[rows] = in_time_ordinals(completion_days(model.clock, finish(value, rows)),
-                                            go_live)  # fmt: skip
+                if value in ahead:
+                    solved, found = ahead[value]
+                    ok[rows] = found[np.searchsorted(solved, rows)]
+                else:
+                    (ok[rows],) = solve([(value, rows)])
             made[value] = ok
             memo[value] = int(ok.sum())
         return memo[value]
+
+    def look_ahead(lo: float, hi: float) -> None:
+        """Solve in one go the values the bisection of (lo, hi) may ask next, level by level
+        while their undecided draws stay within :data:`AHEAD_ROWS` (a phase loop's steps cost
+        more than its rows), so fewer loops run one after another. A value is counted only
+        when the bisection asks for it, so every bracket and figure is the one-by-one search's."""
+        asked: list[tuple[float, np.ndarray]] = []
+        total = 0
+        level = [(lo, hi)]
+        for depth in range(AHEAD_DEPTH):
+            here: list[tuple[float, np.ndarray]] = []
+            below = []
+            for a, b in level:
+                if b / a <= PRECISION:
+                    continue
+                mid = math.sqrt(a * b)
+                below += [(a, mid), (mid, b)]
+                if mid not in memo and mid not in ahead:
+                    rows = undecided(mid)[1]
+                    if rows.size:
+                        here.append((mid, rows))
+            size = sum(rows.size for _, rows in here)
+            if depth and total + size > AHEAD_ROWS:
+                break
+            asked += here
+            total += size
+            level = below
+        if len(asked) > 1:  # else the bisection's own count solves it, alone
+            for (value, rows), found in zip(asked, solve(asked), strict=True):
+                ahead[value] = (rows, found)
 
     low_end, high_end = likely / 10, likely * MAX_FACTOR
 
@@ -329,6 +402,8 @@ def capacity_need(
         hi = min((v for v, c in memo.items() if c > rank), default=high_end)
         while hi / lo > PRECISION:
             mid = math.sqrt(lo * hi)
+            if batch and mid not in memo and mid not in ahead:
+                look_ahead(lo, hi)
             if count(mid) > rank:
                 hi = mid
             else:

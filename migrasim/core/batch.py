@@ -226,7 +226,10 @@ class _Curve:
             nxt = np.where(live, np.maximum(step, jj), jj)
             j[todo] = nxt
             todo = todo[nxt != jj]
-        rest = np.union1d(todo, np.flatnonzero(~(growth >= 0)))
+        falling = np.flatnonzero(~(growth >= 0))
+        if not todo.size and not falling.size:  # every row found (the usual case)
+            return j
+        rest = np.union1d(todo, falling)
         for g in np.unique(growth[rest]):
             rows = rest[growth[rest] == g]
             j[rows] = self._window_keys(j[rows], target[rows], float(g))

@@ -16,7 +16,9 @@ the target and the growth times ``n``, outages counted by :class:`_Outages`. A p
 the first completion or the next flow joining (its start, the end of what it waits for, a
 rejection's re-send); every flow then has ``M(t) / n`` more delivered. Every replication takes
 its own phases, all rows stepping together, so the cost is the number of phases (about three
-per flow with rejections) times a vectorised step.
+per flow with rejections) times a vectorised step; on many flows a step looks only at a window
+of them (from the first any row still moves or awaits to every one that may join by then), so
+flows that start one after another cost what is under way, not all of them.
 
 :func:`solve_block` solves a whole block: lone flows by :mod:`migrasim.core.batch`, shared
 components here, in dependency order. :func:`paths` says which solver each component takes:
@@ -263,6 +265,9 @@ def _solve_shared(
         _Phases(model, block, scaled, curve, times, out).run()
 
 
+Origin = tuple[np.ndarray, ...]
+"""Per entry, ``C(s)`` and, on a link with outages, :meth:`_Outages._first` at ``s``."""
+
 _LOOK = 8
 """Outages looked at past the last counted before the whole row is (a speed knob)."""
 
@@ -293,8 +298,12 @@ class _Outages:
     ) -> np.ndarray:
         """Per entry, how many of its row's ``side`` times (outage starts or ends) are before
         ``t`` (``strict``) or at or before it, given that the first ``base`` are: a look at the
-        next few first, the whole row only for entries past them."""
-        look = min(_LOOK, self.width)
+        next few first, the whole row only for entries past them (or when the row is no
+        longer than a look)."""
+        if self.width <= _LOOK:  # the whole row is no more than a look
+            whole = side[rows]
+            return np.asarray((whole < t[:, None] if strict else whole <= t[:, None]).sum(axis=1))
+        look = _LOOK
         idx = base[:, None] + np.arange(look)[None, :]
         inside = idx < self.width
         near = np.where(inside, side[rows[:, None], np.minimum(idx, self.width - 1)], INF)
@@ -318,13 +327,22 @@ class _Outages:
         early = np.where(under_way, self.curve.at(s) - self.ca[rows, pp], 0.0)
         return p, early
 
-    def moved(self, rows: np.ndarray, s: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """What the link moves from ``s`` to ``t`` (each entry its row's outages)."""
+    def origin(self, rows: np.ndarray, s: np.ndarray) -> Origin:
+        """What :meth:`moved` and :meth:`clear` from ``s`` would each find first (``C(s)``, and
+        :meth:`_first` if the link has outages), found once for every search from ``s``."""
+        return (self.curve.at(s), *self._first(rows, s)) if self.width else (self.curve.at(s),)
+
+    def moved(
+        self, rows: np.ndarray, s: np.ndarray, t: np.ndarray, origin: Origin | None = None
+    ) -> np.ndarray:
+        """What the link moves from ``s`` to ``t`` (each entry its row's outages; ``origin``:
+        :meth:`origin` of these entries, if found)."""
         curve = self.curve
-        raw = curve.at(t) - curve.at(s)
+        origin = self.origin(rows, s) if origin is None else origin
+        raw = curve.at(t) - origin[0]
         if not self.width:
             return np.asarray(np.maximum(raw, 0.0))
-        p, early = self._first(rows, s)
+        p, early = origin[1], origin[2]
         q = self._count(self.a, rows, p, t, strict=True)  # begun by t: p..q-1 overlap
         some = q > p
         lost = self.cum[rows, q] - self.cum[rows, p] - np.where(some, early, 0.0)
@@ -334,18 +352,22 @@ class _Outages:
             lost -= np.where(late, self.cb[rows, last] - curve.at(np.where(late, t, 0.0)), 0.0)
         return np.asarray(np.maximum(raw - lost, 0.0))
 
-    def clear(self, rows: np.ndarray, s: np.ndarray, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    def clear(
+        self, rows: np.ndarray, s: np.ndarray, x: np.ndarray, g: np.ndarray,
+        origin: Origin | None = None,
+    ) -> np.ndarray:  # fmt: skip
         """Per entry, the first ``t >= s`` with ``C(t) - C(s) - lost(s, t) - g t >= x``, inf
-        if none (it does not hold at ``s``). The candidate that counts the first ``i``
-        outages (searched from the end of the ``i``-th) stands if no further outage begins
-        before it; else count those that do and search again (the count only grows, and no
-        gap it skips can hold the answer: the backlog was not cleared there even with fewer
-        outages counted)."""
+        if none (it does not hold at ``s``; ``origin``: :meth:`origin` of these entries, if
+        found). The candidate that counts the first ``i`` outages (searched from the end of
+        the ``i``-th) stands if no further outage begins before it; else count those that do
+        and search again (the count only grows, and no gap it skips can hold the answer: the
+        backlog was not cleared there even with fewer outages counted)."""
         curve = self.curve
-        target = x + curve.at(s)
+        origin = self.origin(rows, s) if origin is None else origin
+        target = x + origin[0]
         if not self.width:
             return curve.first_reach(s, target, g)
-        p, early = self._first(rows, s)
+        p, early = origin[1], origin[2]
         out = np.full(s.shape, INF)
         counted = p.copy()
         todo = np.arange(s.size)
@@ -361,6 +383,16 @@ class _Outages:
             counted[todo] = now
             todo = todo[~stands]
         return out
+
+
+_PER_FLOW = ("volume", "growth", "fraction", "delay", "ready", "tol", "state", "phase", "join",
+             "rem", "got", "t1", "final", "started")  # fmt: skip
+"""The phase loop's arrays with a column per flow."""
+_WINDOW = 128
+"""Above this many flows a loop steps on a window of them (``_Phases._slide``), this many wide
+at least (a speed knob)..."""
+_WINDOW_EVERY = 8
+"""... and moves its start past the flows no longer in play every this many steps."""
 
 
 class _Phases:
@@ -419,6 +451,7 @@ class _Phases:
                     self.inner[j] = inner
         self.tol = np.maximum(1e-3, self.volume * 1e-13)  # the engine's bytes_tol
         self.has_inner = any(self.inner)
+        self.shrinking = bool((self.growth < 0).any())  # a backlog may fall while it waits
         self.state = np.full(shape, _WAIT, dtype=np.int8)
         self.phase = np.ones(shape, dtype=np.int8)
         self.join = np.where(
@@ -449,6 +482,11 @@ class _Phases:
         span = float(curve.ends[-1] - curve.opens[0]) if len(curve.opens) else 0.0
         self.rate = float(curve.cum[-1]) / span if span > 0 else 0.0
         self.busy: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # band rows' phases
+        self.origin: Origin = ()  # the step's (``_Outages.origin`` of the busy rows at its start)
+        # The per-flow arrays, whole; the loop sees a window of their columns (``_slide``).
+        self.whole = {name: getattr(self, name) for name in _PER_FLOW}
+        self.lo, self.hi = 0, width
+        self.ext = np.full(n, INF)  # per position: the first join among columns past the window
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -456,11 +494,21 @@ class _Phases:
         first = self.join.min(axis=1)
         t = np.where(np.isfinite(first), first, INF)
         live = np.flatnonzero(t <= self.horizon)
+        width = self.hi
+        windowed = width > _WINDOW and not self.has_inner
+        if windowed:
+            self._show(0, 0)
+        steps = 0
         while live.size:
             tl = t[live]
+            if windowed:
+                self._slide(live, tl, steps % _WINDOW_EVERY == 0)
+            steps += 1
             self._join(live, tl)
             n = (self.state[live] == _MOVING).sum(axis=1)
             upcoming = self.join[live].min(axis=1)  # finite only for a flow yet to join
+            if windowed:
+                upcoming = np.minimum(upcoming, self.ext[live])
             end = upcoming.copy()
             busy = n > 0
             if busy.any():
@@ -473,11 +521,44 @@ class _Phases:
                 stop = np.where(over, self.horizon, end[busy])
                 self._advance(b, tl[busy], stop, n[busy], bound, got)
                 self._complete(b[~over], stop[~over], times[~over])
-            t[live] = end
+            t[live] = end  # inf where nothing moves or is to join: that row is done
             live = live[end <= self.horizon + HORIZON_TOL]
-            going = (self.state[live] == _MOVING).any(axis=1) | (self.join[live] < INF).any(axis=1)
-            live = live[going]
+        self._show(0, width)
         self._write()
+
+    def _show(self, lo: int, hi: int, ext: np.ndarray | None = None) -> None:
+        """Let the loop see columns ``lo`` to ``hi`` of the per-flow arrays (views: what it
+        writes there is written to the whole), and note each position's first join past them
+        (``ext`` if found)."""
+        self.lo, self.hi = lo, hi
+        for name, whole in self.whole.items():
+            setattr(self, name, whole[:, lo:hi])
+        self.ext = self._past(hi) if ext is None else ext
+
+    def _past(self, hi: int) -> np.ndarray:
+        """Per position, the first join among the columns from ``hi`` on (inf: none)."""
+        rest = self.whole["join"][:, hi:]
+        return rest.min(axis=1) if rest.shape[1] else np.full(rest.shape[0], INF)
+
+    def _slide(self, live: np.ndarray, t: np.ndarray, trim: bool) -> None:
+        """The window on many flows: past every column none of the live positions will touch
+        again (not moving, nothing to join: done, or never to start), and on to every column
+        that may join by ``t``. Columns past it have not been touched (their join is their
+        start), so their first join is known; the loop takes it as an event. Each step then
+        costs the flows in the window, not all of them (staggered starts: those under way)."""
+        lo, hi = self.lo, self.hi
+        if trim:
+            idle = ((self.state[live] != _MOVING) & (self.join[live] == INF)).all(axis=0)
+            busy = np.flatnonzero(~idle)
+            lo += int(busy[0]) if busy.size else hi - lo
+        width = self.whole["join"].shape[1]
+        more, ext = _WINDOW, self.ext
+        while hi < width and (hi - lo < _WINDOW or (ext[live] <= t).any()):
+            hi = min(width, hi + more)
+            more *= 2
+            ext = self._past(hi)
+        if (lo, hi) != (self.lo, self.hi):
+            self._show(lo, hi, ext)
 
     def _join(self, live: np.ndarray, t: np.ndarray) -> None:
         """Flows whose join time has come start a phase: the volume and what grew since the
@@ -501,12 +582,14 @@ class _Phases:
         self.join[rr, k] = INF
 
     def _clear_at(
-        self, rows: np.ndarray, k: np.ndarray, t: np.ndarray, n: np.ndarray
-    ) -> np.ndarray:
+        self, rows: np.ndarray, k: np.ndarray, t: np.ndarray, n: np.ndarray,
+        origin: Origin | None = None,
+    ) -> np.ndarray:  # fmt: skip
         """When flow ``k`` of each row would clear with ``n`` flows moving from ``t`` on."""
         g = self.growth[rows, k] * n
         scale = self.scale[rows]
-        return self.outages.clear(rows, t, (n * self.rem[rows, k] - g * t) / scale, g / scale)
+        x = (n * self.rem[rows, k] - g * t) / scale
+        return self.outages.clear(rows, t, x, g / scale, origin)
 
     def _next_completion(
         self, rows: np.ndarray, t: np.ndarray, n: np.ndarray, upcoming: np.ndarray
@@ -520,27 +603,35 @@ class _Phases:
         so only they are solved."""
         moving = self.state[rows] == _MOVING
         rem = np.where(moving, self.rem[rows], INF)
+        growth = self.growth[rows]
         nf = n.astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            net = (self.rate * self.scale[rows] / nf)[:, None] - self.growth[rows]
+            net = (self.rate * self.scale[rows] / nf)[:, None] - growth
             guess = np.where(moving & (net > 0), rem / net, INF)
-        k0 = np.where(np.isfinite(guess).any(axis=1), guess.argmin(axis=1), rem.argmin(axis=1))
         here = np.arange(rows.size)
-        first = self._clear_at(rows, k0, t, nf)
+        k0 = guess.argmin(axis=1)
+        none = np.flatnonzero(np.isinf(guess[here, k0]))  # no finite guess: the least backlog
+        if none.size:
+            k0[none] = rem[none].argmin(axis=1)
+        # every search this step starts at t: what each would find there first, found once
+        self.origin = origin = self.outages.origin(rows, t)
+        first = self._clear_at(rows, k0, t, nf, origin)
         bound = np.minimum(first, upcoming)
         finite = np.isfinite(bound)
         share = np.full(rows.size, INF)
         got = np.zeros(rows.size)
         if finite.any():
-            got = self.outages.moved(rows, t, np.where(finite, bound, t)) * self.scale[rows]
+            got = self.outages.moved(rows, t, np.where(finite, bound, t), origin) * self.scale[rows]
             share = np.where(finite, got / nf, INF)
-        maybe = moving & ((rem <= share[:, None] + self.tol[rows]) | (self.growth[rows] < 0))
+        maybe = moving & (rem <= share[:, None] + self.tol[rows])
+        if self.shrinking:
+            maybe |= moving & (growth < 0)
         maybe[here, k0] = False
         times = np.full(rem.shape, INF)
         times[here, k0] = first
         r, k = np.nonzero(maybe)
         if r.size:
-            times[r, k] = self._clear_at(rows[r], k, t[r], nf[r])
+            times[r, k] = self._clear_at(rows[r], k, t[r], nf[r], tuple(o[r] for o in origin))
         return times.min(axis=1), times, np.where(finite, bound, -INF), got
 
     def _advance(
@@ -549,18 +640,19 @@ class _Phases:
     ) -> None:  # fmt: skip
         """Move every moving flow of ``rows`` from ``t`` to ``stop``: each gets ``1/n`` of what
         the link moves (``got`` where ``stop`` is the ``bound`` it was computed for), its
-        backlog grows meanwhile."""
+        backlog grows meanwhile (``self.origin``: this step's, from :meth:`_next_completion`)."""
         moved = got.copy()
         again = stop != bound
         if again.any():
             a = np.flatnonzero(again)
-            moved[a] = self.outages.moved(rows[a], t[a], stop[a]) * self.scale[rows[a]]
+            origin = tuple(o[a] for o in self.origin)
+            moved[a] = self.outages.moved(rows[a], t[a], stop[a], origin) * self.scale[rows[a]]
         moving = self.state[rows] == _MOVING
         each = np.where(moving, (moved / np.maximum(n, 1))[:, None], 0.0)
         dt = (stop - t)[:, None]
         self.got[rows] += each
-        self.rem[rows] = np.where(moving, self.rem[rows] - each + self.growth[rows] * dt,
-                                  self.rem[rows])  # fmt: skip
+        rem = self.rem[rows]
+        self.rem[rows] = np.where(moving, rem - each + self.growth[rows] * dt, rem)
         band = self.in_band[rows]
         if band.any():
             self.busy.append((rows[band], t[band], stop[band]))

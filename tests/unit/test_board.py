@@ -226,3 +226,98 @@ def test_capacity_need_is_the_brute_force_quantile_of_every_draw() -> None:
         assert count(value / board.PRECISION**1.01) <= rank
         checked += 1
     assert checked == 2
+
+
+def _shared_hand(flows: int = 4) -> dict[str, Any]:
+    # hand()'s link shared by several flows (the phase loop of core/shared_batch.py), with
+    # uncertain volumes, growth, rejections and outages: every feature the search must carry.
+    outages = {"mtbf": "10 days", "mttr": {"low": "2 h", "likely": "8 h", "high": "2 days"}}
+    spec = hand(per_flow=False, outages=outages)
+    base = spec["flows"][0]
+    spec["flows"] = [
+        {**base, "name": f"F{i}", "source": f"s{i}",
+         "volume": {"low": f"{5 + i} GB", "likely": f"{10 + 2 * i} GB", "high": f"{30 + i} GB"},
+         "growth": "0.1 GB/day",
+         "rejection": {"fraction": {"low": 0.01, "likely": 0.03, "high": 0.08},
+                       "delay": {"low": "2 days", "likely": "4 days", "high": "7 days"}}}
+        for i in range(flows)
+    ]  # fmt: skip
+    return spec
+
+
+def test_the_look_ahead_finds_what_one_value_at_a_time_finds_in_fewer_loops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The capacity search on a shared link solves the values its bisection may ask next in one
+    # phase loop (board.AHEAD_ROWS): the needs must be those of asking one value at a time
+    # (AHEAD_ROWS 0: each value alone), with fewer phase loops; and each is, on draws solved to
+    # the horizon one value at a time, the smallest value (to 0.5 %) at which more than the
+    # target's rank of draws make go-live.
+    from dataclasses import replace as swap
+
+    import numpy as np
+
+    from migrasim.analysis import board
+    from migrasim.analysis.draws import draw_block, take_rows
+    from migrasim.core import shared_batch
+    from migrasim.core.rules import DateConverter, in_time, quantile_rank
+
+    scenario = parse_scenario(_shared_hand())
+    model = build_model(scenario)
+    fix = fix_for(scenario, "capped", "hand.yaml", model=model)
+    calls = []
+    solve = board.solve_block
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[1].rows)
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(board, "solve_block", counted)
+    n = 60
+    ahead = capacity_need(scenario, model, fix, seed=3, replications=n)
+    loops_ahead = len(calls)
+    monkeypatch.setattr(board, "AHEAD_ROWS", 0)
+    calls.clear()
+    alone = capacity_need(scenario, model, fix, seed=3, replications=n)
+    assert ahead is not None
+    assert alone == ahead
+    assert loops_ahead < len(calls)
+    assert max(calls) <= n  # one value at a time: never more rows than draws
+    block = take_rows(draw_block(scenario, model, 3, 0), slice(0, n))  # to the horizon
+    convert = DateConverter(model.clock)
+
+    def count(gb_per_day: float) -> int:
+        cap = block.cap.copy()
+        cap[:, 0] = gb_per_day * 1e9
+        done = shared_batch.solve_block(model, swap(block, cap=cap), np.array([]), 0)
+        return sum(in_time(convert(float(t)), model.go_live) for t in done.finished.max(axis=1))
+
+    for target in ahead.targets:
+        rank = quantile_rank(n, target.chance)
+        assert target.needed is not None
+        assert target.needed > 1.0
+        assert count(target.needed) > rank
+        assert count(target.needed / board.PRECISION**1.01) <= rank
+
+
+def test_a_p80_that_never_comes_moves_nothing_and_is_not_solved_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 4 flows of 10-30 GB through 0.001 GB a day: never within the horizon, today or doubled.
+    # Told the run's own P80 (None: never) on these draws, the shift is None days on those
+    # draws without a solve; not told, it is found the same by solving.
+    from migrasim.analysis import board
+    from migrasim.analysis.board import doubled_p80_shift
+
+    spec = _shared_hand()
+    spec["links"]["capped"]["daily_cap"] = "0.001 GB"
+    spec["horizon"] = "2 years"
+    scenario = parse_scenario(spec)
+    model = build_model(scenario)
+    assert doubled_p80_shift(scenario, model, 0, 1, 30) == (None, 30)
+
+    def no_solve(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("solved again")
+
+    monkeypatch.setattr(board, "solve_block", no_solve)
+    assert doubled_p80_shift(scenario, model, 0, 1, 30, None, p80_known=True) == (None, 30)
