@@ -15,11 +15,13 @@ randomness. Returns plain frozen records.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import simpy
 
 from migrasim.core.calendar import SimTime
+from migrasim.core.capacity import INF
 from migrasim.core.curve import Trace
 from migrasim.core.model import (
     FlowResult,
@@ -72,7 +74,15 @@ def _solver(
 class _Run:
     """One simulation: a SimPy environment, a process per flow and one per component."""
 
-    def __init__(self, model: Model, inputs: Inputs, record: bool, use_curves: bool) -> None:
+    def __init__(
+        self,
+        model: Model,
+        inputs: Inputs,
+        record: bool,
+        use_curves: bool,
+        components: tuple[int, ...] | None = None,
+        ready: Mapping[int, SimTime] | None = None,
+    ) -> None:
         self.model = model
         self.inputs = inputs
         self.env = simpy.Environment()
@@ -88,16 +98,32 @@ class _Run:
         self.points = [Trace() for _ in range(n)]
         self.moving: dict[int, dict[int, float]] = {}
         self.blocked: dict[int, dict[int, float]] = {}
-        self.solvers = [
-            _solver(model, members, inputs, record, use_curves) for members in model.components
-        ]
+        # the components run (default: all) and their flows; a flow outside them that one of
+        # those waits for completes at its ``ready`` time (inf: never)
+        self.runs = tuple(range(len(model.components))) if components is None else components
+        self.run_flows = sorted(f for c in self.runs for f in model.components[c])
+        self.solvers: list[Solver | None] = [None] * len(model.components)
+        for c in self.runs:
+            self.solvers[c] = _solver(model, model.components[c], inputs, record, use_curves)
         self.states = [State(0.0, {}, {}, {}, {}, {}) for _ in model.components]
         self.pending: list[list[tuple[int, float]]] = [[] for _ in model.components]
         self.wake = [self.env.event() for _ in model.components]
-        for c in range(len(model.components)):
+        for c in self.runs:
             self.env.process(self._component(c))
-        for f in range(n):
+        for f in self.run_flows:
             self.env.process(self._flow(f))
+        inside = set(self.run_flows)
+        outside = {d for f in self.run_flows for d in model.flows[f].after} - inside
+        for d in sorted(outside):
+            t = INF if ready is None else ready.get(d, INF)
+            if t <= model.horizon:
+                self.env.process(self._ready(d, t))
+
+    def _ready(self, f: int, t: SimTime) -> Any:
+        """Flow ``f``, outside the components run, completes at ``t``."""
+        yield self.env.timeout(max(0.0, t - self.env.now))
+        self.finished[f] = t
+        self.done[f].succeed()
 
     def _phase(self, f: int, volume: float) -> Any:
         """Hand ``volume`` bytes of flow ``f`` to its component and wait until they are moved."""
@@ -140,6 +166,7 @@ class _Run:
 
     def _component(self, c: int) -> Any:
         solver = self.solvers[c]
+        assert solver is not None
         # A completion within TIME_TOL of the horizon completes (floating-point dust must not
         # decide the boundary): look that far past it, and report it at the horizon.
         horizon = self.model.horizon + TIME_TOL
@@ -177,16 +204,19 @@ class _Run:
 
     def result(self) -> RunResult:
         m = self.model
-        for c, state in enumerate(self.states):
-            if state.remaining:  # flows still moving at the horizon: account up to it
-                self._commit(c, self.solvers[c].advance(state, m.horizon))
+        for c in self.runs:
+            state = self.states[c]
+            solver = self.solvers[c]
+            if state.remaining and solver is not None:  # flows still moving at the horizon
+                self._commit(c, solver.advance(state, m.horizon))  # account up to it
                 for f, moved in self.states[c].delivered.items():
                     self.delivered[f] = moved
                 self.remaining_at_horizon.update(self.states[c].remaining)
             self.moving.update(self.states[c].moving)
             self.blocked.update(self.states[c].blocked)
         flows = []
-        for f, flow in enumerate(m.flows):
+        for f in self.run_flows:
+            flow = m.flows[f]
             moving = self.moving.get(f, {})
             blocked = self.blocked.get(f, {})
             seconds = moving if any(v > 0 for v in moving.values()) else blocked
@@ -209,7 +239,9 @@ class _Run:
             )
         curves = None
         if self.record:
-            curves = tuple((tuple(trace.times), tuple(trace.values)) for trace in self.points)
+            curves = tuple(
+                (tuple(self.points[f].times), tuple(self.points[f].values)) for f in self.run_flows
+            )
         return RunResult(tuple(flows), m.horizon, curves)
 
     def _never_reason(self, f: int, bottleneck: str | None) -> NotFinished | None:
@@ -249,16 +281,22 @@ def simulate(
     *,
     record: bool = False,
     method: str = "auto",
+    components: tuple[int, ...] | None = None,
+    ready: Mapping[int, SimTime] | None = None,
 ) -> RunResult:
     """Run the scenario once with ``inputs`` (default: every most likely value).
 
     ``record=True`` also returns each flow's cumulative-bytes curve. ``method="events"``
     solves flows alone on one link event by event too, instead of on the link's cumulative
     capacity curve ("auto"); the two must agree, and the tests check that they do.
+
+    ``components`` (indices into ``model.components``): run only those, as the whole run would
+    (the batch solves the others); the result's flows are theirs, in model order. A flow they
+    wait for outside them completes at its time in ``ready`` (missing or inf: never).
     """
     if method not in ("auto", "events"):
         raise ValueError(f"method must be 'auto' or 'events', got {method!r}")
     inputs = inputs if inputs is not None else baseline_inputs(model)
-    run = _Run(model, inputs, record, use_curves=method == "auto")
+    run = _Run(model, inputs, record, method == "auto", components, ready)
     run.env.run(until=model.horizon + TIME_TOL)
     return run.result()

@@ -20,12 +20,17 @@ per flow with rejections) times a vectorised step.
 
 :func:`solve_block` solves a whole block: lone flows by :mod:`migrasim.core.batch`, shared
 components here, in dependency order. :func:`paths` says which solver each component takes:
-a component this module cannot phase exactly keeps the event engine, and then so does the run.
+a component neither can phase exactly keeps the event engine, for that component only: each
+replication's run of :func:`migrasim.core.engine.simulate` on that component alone, with that
+replication's inputs, the flows it waits for outside it completing when the batch found they
+do (and flows the batch solves after it waiting for its completions). Only if no such order
+exists (units waiting, through others, for themselves) does every component keep the engine.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,9 +50,11 @@ from migrasim.core.batch import (
     _Segment,
     _stacks,
     lone_flows,
+    row_inputs,
     solve_stack,
 )
 from migrasim.core.capacity import INF
+from migrasim.core.engine import simulate
 from migrasim.core.model import Model
 from migrasim.core.solvers.component import TIME_TOL
 
@@ -94,9 +101,9 @@ def shared_link(model: Model, members: tuple[int, ...]) -> int:
 
 
 def paths(model: Model, down_keys: set[tuple[int, int]]) -> list[ComponentPath]:
-    """Each component and the solver it takes. A component is batched only if the whole model
-    can be (dependencies between the pieces must be solvable in order); else every component
-    keeps the engine, shared or not."""
+    """Each component and the solver it takes: the batch where it can phase the component, else
+    the engine for that component. If the pieces cannot be solved in an order (a unit waits,
+    through others, for itself), every component keeps the engine."""
     lone = set(lone_flows(model, down_keys))
     out = []
     for members in model.components:
@@ -105,33 +112,43 @@ def paths(model: Model, down_keys: set[tuple[int, int]]) -> list[ComponentPath]:
             continue
         link = shared_link(model, members)
         out.append(ComponentPath(members, SHARED if link >= 0 else ENGINE, link))
-    if any(p.path == ENGINE for p in out) or _units(model, out) is None:
+    if all(p.path == ENGINE for p in out) or _units(model, out) is None:
         return [ComponentPath(p.flows, ENGINE, p.link) for p in out]
     return out
 
 
 def batchable(model: Model, down_keys: set[tuple[int, int]]) -> bool:
-    """Whether :func:`solve_block` solves the model (else the engine runs it)."""
+    """Whether :func:`solve_block` solves the model at batch speed: every component phased
+    (else some, or all, run on the engine one replication at a time)."""
     return all(p.path != ENGINE for p in paths(model, down_keys))
 
 
+def solvable(model: Model, down_keys: set[tuple[int, int]]) -> bool:
+    """Whether :func:`solve_block` solves the model, the components it cannot phase on the
+    engine (else the whole engine runs it: nothing is phased, or no order of the pieces)."""
+    return any(p.path != ENGINE for p in paths(model, down_keys))
+
+
 Unit = tuple[str, tuple[int, ...], int]
-"""What is solved in one go: (LONE, a stack of lone flows, -1) or (SHARED, a component, link)."""
+"""What is solved in one go: (LONE, a stack of lone flows, -1), (SHARED, a component, link) or
+(ENGINE, a component, its index in ``model.components``)."""
 
 
 def _units(model: Model, comps: list[ComponentPath]) -> list[Unit] | None:
-    """The stacks of lone flows and the shared components in an order in which everything a
-    unit waits for is solved before it; None if there is none (a unit waits, through others,
-    for itself)."""
+    """The stacks of lone flows, the shared components and the engine's in an order in which
+    everything a unit waits for is solved before it; None if there is none (a unit waits,
+    through others, for itself)."""
     shared = [p for p in comps if p.path == SHARED]
-    if not shared:  # lone flows only: their stacks are in dependency order already
+    engine = [p for p in comps if p.path == ENGINE]
+    if not shared and not engine:  # lone flows only: their stacks are in dependency order
         return [(LONE, tuple(stack), -1) for stack in _stacks(model)]
-    in_shared = {f for p in shared for f in p.flows}
+    in_other = {f for p in shared + engine for f in p.flows}
     units: list[Unit] = [
-        (LONE, tuple(f for f in stack if f not in in_shared), -1) for stack in _stacks(model)
+        (LONE, tuple(f for f in stack if f not in in_other), -1) for stack in _stacks(model)
     ]
     units = [u for u in units if u[1]]
     units += [(SHARED, p.flows, p.link) for p in shared]
+    units += [(ENGINE, p.flows, model.component_of[p.flows[0]]) for p in engine]
     unit_of = {f: i for i, (_, flows, _) in enumerate(units) for f in flows}
     needs = [
         {unit_of[d] for f in flows for d in model.flows[f].after} - {i}
@@ -163,12 +180,12 @@ def solve_block(
     band_rows: int,
     cache: CurveCache | None = None,
 ) -> BlockResult:
-    """:func:`migrasim.core.batch.solve_block` for every model :func:`batchable` accepts:
-    lone flows as there, shared components by phases."""
+    """:func:`migrasim.core.batch.solve_block` for every model :func:`solvable` accepts:
+    lone flows as there, shared components by phases, the rest on the engine row by row."""
     comps = paths(model, set(block.down))
-    units = None if any(p.path == ENGINE for p in comps) else _units(model, comps)
+    units = None if all(p.path == ENGINE for p in comps) else _units(model, comps)
     if units is None:
-        raise ValueError("solve_block cannot phase every component; use the engine")
+        raise ValueError("solve_block cannot phase any component; use the engine")
     cache = {} if cache is None else cache
     n, n_flows = block.rows, len(model.flows)
     finished = np.full((n, n_flows), INF)
@@ -181,8 +198,13 @@ def solve_block(
     # Shared components that wait for nothing are solved together, at the first one's turn
     # (their rows stacked in one phase loop where their links' curves agree but for a scale).
     free = [u for u in units if u[0] == SHARED and not any(model.flows[f].after for f in u[1])]
-    for kind, flows, link in units:
-        if kind == LONE:
+    for i, (kind, flows, link) in enumerate(units):
+        if kind == ENGINE:
+            if i and units[i - 1][0] == ENGINE:
+                continue  # run with the first of its run of engine units
+            run = itertools.takewhile(lambda u: u[0] == ENGINE, units[i:])
+            _solve_engine(model, block, tuple(u[2] for u in run), day_ends, out)
+        elif kind == LONE:
             solve_stack(model, block, list(flows), times, cache, out)
         elif free and (kind, flows, link) == free[0]:
             _solve_shared(model, block, [(u[1], u[2]) for u in free], times, cache, out)
@@ -191,6 +213,36 @@ def solve_block(
     with np.errstate(divide="ignore", invalid="ignore"):
         progress = np.where(needed[:, None] > 0, np.clip(delivered / needed[:, None], 0, 1), 1.0)
     return BlockResult(finished, bottleneck, progress)
+
+
+def _solve_engine(
+    model: Model,
+    block: BlockInputs,
+    components: tuple[int, ...],
+    day_ends: np.ndarray,
+    out: Out,
+) -> None:
+    """Every row of the block for ``components`` on the engine, one run of them alone per row
+    with that row's inputs; the flows they wait for outside them are solved already."""
+    finished, bottleneck, delivered, needed = out
+    flows = sorted(f for c in components for f in model.components[c])
+    inside = set(flows)
+    outside = sorted({d for f in flows for d in model.flows[f].after} - inside)
+    names = {link.name: i for i, link in enumerate(model.links)}
+    band_rows = delivered.shape[0]
+    for row in range(block.rows):
+        ready = {d: float(finished[row, d]) for d in outside}
+        record = row < band_rows
+        run = simulate(model, row_inputs(model, block, row), record=record,
+                       components=components, ready=ready)  # fmt: skip
+        for f, res in zip(flows, run.flows, strict=True):
+            finished[row, f] = INF if res.finished_s is None else res.finished_s
+            bottleneck[row, f] = -1 if res.bottleneck is None else names[res.bottleneck]
+        if record and run.curves is not None:
+            for res, (t, cumulative) in zip(run.flows, run.curves, strict=True):
+                needed[row] += res.delivered_bytes + res.remaining_bytes
+                if t:
+                    delivered[row] += np.interp(day_ends, t, cumulative, left=0.0)
 
 
 # --- one shared component ----------------------------------------------------------------------
