@@ -161,3 +161,32 @@ def test_an_engine_component_between_batched_ones() -> None:
     got = solve_block(model, block, np.array([]), 0).finished[0]
     day = 86400.0
     assert got.tolist() == pytest.approx([day, 2 * day + 800, 800, 3 * day + 800], abs=1e-6)
+
+
+def test_the_run_says_which_components_took_which_path() -> None:
+    """``app.shared_solvers`` names the engine's components (a lone flow on two links among
+    them) beside the phased ones, and the terminal says so in English and Welsh."""
+    from types import SimpleNamespace
+
+    from migrasim.app import shared_solvers
+    from migrasim.render.i18n import translator
+    from migrasim.render.terminal import shared_lines
+
+    data = {**MIXED, "links": {**MIXED["links"], "N": {"bandwidth": "5 Mbit/s", "per_flow": True}}}
+    data["flows"] = [*MIXED["flows"], {"name": "G", "source": "g", "target": "t",
+                                       "volume": "1 GB", "links": ["M", "N"]}]  # fmt: skip
+    scenario = parse_scenario(data)
+    model = build_model(scenario)
+    mc = run_monte_carlo(scenario, 2, seed=3, workers=1)
+    assert [p.path for p in mc.solvers] == [ENGINE, LONE, SHARED, LONE, ENGINE]
+    shared = shared_solvers(SimpleNamespace(mc=mc, model=model))  # type: ignore[arg-type]
+    assert shared == ((("Q",), 2, False), (("S",), 2, True), (("M", "N"), 1, False))
+    lines = shared_lines(shared, translator("en"))
+    assert lines == [
+        "Flows sharing a link, every replication solved at once (by phases): S (2 flows).",
+        "Flows the batch cannot phase exactly, on the event engine one replication at a time: "
+        "Q (2 flows); M, N (1 flow).",
+    ]
+    welsh = shared_lines(shared, translator("cy"))
+    assert "peiriant digwyddiadau" in welsh[1]
+    assert "Q" in welsh[1]
