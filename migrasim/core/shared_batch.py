@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,7 @@ from migrasim.core.batch import (
     BlockInputs,
     BlockResult,
     CurveCache,
+    _arrays,
     _Curve,
     _Down,
     _link_columns,
@@ -55,7 +57,7 @@ from migrasim.core.batch import (
 )
 from migrasim.core.capacity import INF
 from migrasim.core.engine import simulate
-from migrasim.core.model import Model
+from migrasim.core.model import LinkModel, Model
 from migrasim.core.solvers.component import TIME_TOL
 
 LONE = "lone"
@@ -74,29 +76,75 @@ class ComponentPath:
     link: int  # the shared link (-1: none)
 
 
-def shared_link(model: Model, members: tuple[int, ...]) -> int:
-    """The link a component of several flows shares, if this module can phase it (every flow's
-    path is that one link; a byte rate per window; no quota inside a window, record limit,
-    lead time, fallback or shipped media), else -1."""
-    if len(members) < 2:
-        return -1
-    paths = {model.flows[f].links for f in members}
-    if len(paths) != 1:
-        return -1
-    (path,) = paths
-    if len(path) != 1:
-        return -1
-    link = model.links[path[0]]
-    if (
-        link.per_flow
-        or link.shipment is not None
+def _plain(link: LinkModel) -> bool:
+    """A byte rate per window only: no quota inside a window, record limit, lead time,
+    fallback or shipped media."""
+    return not (
+        link.shipment is not None
         or link.fallback >= 0
         or link.quota_limited
         or link.limits_records
         or link.estimates.lead_time is not None
         or link.available > 0
-    ):
+    )
+
+
+def _kind(link: LinkModel) -> str:
+    """How a plain link limits: by a bandwidth, a daily cap spread over its window, or neither."""
+    if link.estimates.bandwidth is not None:
+        return "bandwidth"
+    return "cap" if link.estimates.daily_cap is not None else ""
+
+
+def own_link_fits(
+    model: Model, own: int, shared: int, flow: int, down_keys: set[tuple[int, int]]
+) -> bool:
+    """Whether flow ``flow``'s own (per-flow) link ``own`` beside the shared link leaves the
+    phases exact: a plain link of the same kind (both a bandwidth, or both a daily cap spread
+    over the window; a cap beside a bandwidth would be a quota) with the same windows and no
+    outages, so its rate is a constant multiple of the shared link's in every window and
+    max-min fairness gives each flow a constant fraction of the shared link within a phase."""
+    a, b = model.links[own], model.links[shared]
+    return (
+        a.per_flow
+        and _plain(a)
+        and _kind(a) != ""
+        and _kind(a) == _kind(b)
+        and not a.planned
+        and a.estimates.mtbf is None
+        and (own, flow) not in down_keys
+        and (own, -1) not in down_keys
+        and a.not_before == -math.inf
+        and np.array_equal(a.schedule.open_s, b.schedule.open_s)
+        and np.array_equal(a.schedule.close_s, b.schedule.close_s)
+    )
+
+
+def shared_link(
+    model: Model, members: tuple[int, ...], down_keys: set[tuple[int, int]] | None = None
+) -> int:
+    """The link a component of several flows shares, if this module can phase it, else -1:
+    every flow's path is that one link, or that link and an own link that fits beside it
+    (:func:`own_link_fits`); the shared link has a byte rate per window and nothing else
+    (:func:`_plain`)."""
+    if len(members) < 2:
         return -1
+    down_keys = set() if down_keys is None else down_keys
+    common = {
+        tuple(i for i in model.flows[f].links if not model.links[i].per_flow) for f in members
+    }
+    if len(common) != 1:
+        return -1
+    (path,) = common
+    if len(path) != 1:
+        return -1
+    link = model.links[path[0]]
+    if link.per_flow or not _plain(link):
+        return -1
+    for f in members:
+        own = [i for i in model.flows[f].links if i != path[0]]
+        if len(own) > 1 or (own and not own_link_fits(model, own[0], path[0], f, down_keys)):
+            return -1
     return path[0]
 
 
@@ -110,7 +158,7 @@ def paths(model: Model, down_keys: set[tuple[int, int]]) -> list[ComponentPath]:
         if len(members) == 1 and members[0] in lone:
             out.append(ComponentPath(members, LONE, -1))
             continue
-        link = shared_link(model, members)
+        link = shared_link(model, members, down_keys)
         out.append(ComponentPath(members, SHARED if link >= 0 else ENGINE, link))
     if all(p.path == ENGINE for p in out) or _units(model, out) is None:
         return [ComponentPath(p.flows, ENGINE, p.link) for p in out]
@@ -311,7 +359,15 @@ def _solve_shared(
             model, block, first.link, params, 0.0, first.rows[:1], np.full(1, -1), cache, True
         ).curve
         scaled = [_Part(p.members, p.link, p.rows, p.scale / base, p.down) for p, _ in parts]
-        _Phases(model, block, scaled, curve, times, out).run()
+        seconds = None  # open seconds, for the bottleneck of flows with an own link
+        if any(len(model.flows[f].links) > 1 for p in scaled for f in p.members):
+            key = (float(first.link), 1.0, INF, INF, INF, 0.0)
+            seconds = cache.get(key)
+            if seconds is None:
+                seconds = cache[key] = _Curve(
+                    _arrays(model.links[first.link], 1.0, INF, INF, INF, 0.0), False
+                )
+        _Phases(model, block, scaled, curve, times, out, seconds).run()
 
 
 _LOOK = 8
@@ -420,7 +476,13 @@ class _Phases:
 
     Per (position, flow): its state (waiting to start, moving, waiting to re-send rejections,
     done), which phase it is in (1 or 2), when it joins next (inf: not known yet or never), its
-    backlog now, what it has delivered and when its first phase ended."""
+    backlog now, what it has delivered and when its first phase ended.
+
+    A flow with an own link beside the shared one (:func:`own_link_fits`) has a rate limit
+    ``ratio`` times the shared link's; each phase then water-fills (:meth:`_shares`): flows
+    whose own limit is below the fair share take it, the rest share what is left, every one a
+    constant fraction of the link within the phase. ``seconds`` (the link's open seconds as a
+    curve) counts the time each link set such a flow's rate, for its bottleneck."""
 
     def __init__(
         self,
@@ -430,6 +492,7 @@ class _Phases:
         curve: _Curve,
         times: np.ndarray,
         out: Out,
+        seconds: _Curve | None = None,
     ) -> None:
         self.model, self.parts, self.curve, self.times = model, parts, curve, times
         self.finished, self.bottleneck, self.delivered_out, self.needed_out = out
@@ -446,6 +509,8 @@ class _Phases:
         self.fraction = np.zeros(shape)
         self.delay = np.zeros(shape)
         self.ready = np.full(shape, INF)  # padding never joins
+        self.ratio = np.full(shape, INF)  # own limit / the shared link's (inf: no own link)
+        self.own = np.full(shape, -1, dtype=np.int64)  # the own link (-1: none)
         self.inner: list[list[int]] = [[] for _ in range(width)]
         for part, lo in zip(parts, self.offsets.tolist(), strict=False):
             at = slice(lo, lo + part.rows.size)
@@ -456,6 +521,17 @@ class _Phases:
             self.fraction[at, :k] = block.fraction[cols]
             self.delay[at, :k] = block.delay[cols]
             pos = {f: j for j, f in enumerate(part.members)}
+            for j, f in enumerate(part.members):
+                own = [i for i in model.flows[f].links if i != part.link]
+                if own:  # a constant multiple of the shared link's rate (same kind, windows)
+                    self.own[at, j] = own[0]
+                    by_bw = np.isfinite(block.bandwidth[part.rows, part.link])
+                    mine = np.where(by_bw, block.bandwidth[part.rows, own[0]],
+                                    block.cap[part.rows, own[0]])  # fmt: skip
+                    link = np.where(by_bw, block.bandwidth[part.rows, part.link],
+                                    block.cap[part.rows, part.link])  # fmt: skip
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        self.ratio[at, j] = np.where(link > 0, mine / link, INF)
             # the earliest start: the flow's own, after every flow outside the component it
             # waits for (solved before); flows inside it are waited for as the phases go
             for j, f in enumerate(part.members):
@@ -495,11 +571,19 @@ class _Phases:
             ends[lo : lo + a.shape[0], : a.shape[1]] = b
         self.down = _Down(starts, ends, np.arange(n)) if wide else None
         self.outages = _Outages(curve, starts, ends)
+        self.has_own = bool((self.own >= 0).any())
+        if self.has_own:  # seconds each link set the rate of a flow with an own link
+            assert seconds is not None
+            self.open = _Outages(seconds, starts, ends)
+            self.own_s = np.zeros(shape)
+            self.link_s = np.zeros(shape)
         # the link's average rate over its calendar (bytes/s): only to guess which flow
         # clears first
         span = float(curve.ends[-1] - curve.opens[0]) if len(curve.opens) else 0.0
         self.rate = float(curve.cum[-1]) / span if span > 0 else 0.0
-        self.busy: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # band rows' phases
+        # band rows' phases: (rows, start, end, the share of the link used: 1 unless every
+        # moving flow is held below it by its own link)
+        self.busy: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -516,13 +600,12 @@ class _Phases:
             busy = n > 0
             if busy.any():
                 b = live[busy]
-                done_at, times, bound, got = self._next_completion(
-                    b, tl[busy], n[busy], upcoming[busy]
-                )
+                inv, own = self._shares(b, n[busy])
+                done_at, times, bound, got = self._next_completion(b, tl[busy], inv, upcoming[busy])
                 end[busy] = np.minimum(done_at, upcoming[busy])
                 over = end[busy] > self.horizon + HORIZON_TOL
                 stop = np.where(over, self.horizon, end[busy])
-                self._advance(b, tl[busy], stop, n[busy], bound, got)
+                self._advance(b, tl[busy], stop, inv, bound, got, own)
                 self._complete(b[~over], stop[~over], times[~over])
             t[live] = end
             live = live[end <= self.horizon + HORIZON_TOL]
@@ -551,16 +634,44 @@ class _Phases:
         self.state[rr, k] = _MOVING
         self.join[rr, k] = INF
 
+    def _shares(self, rows: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per (row, flow): the inverse of the fraction of the link the flow moves at in this
+        phase (``n`` with ``n`` flows moving and no own links; inf: not moving), and which
+        moving flows their own link limits (None: no own links). Water-filling, as the
+        engine's progressive filling: the smallest own limits first, each taken while it is at
+        most the fair share of what is left (a tie goes to the own link)."""
+        moving = self.state[rows] == _MOVING
+        if not self.has_own:
+            return np.where(moving, n.astype(float)[:, None], INF), None
+        a = np.where(moving, self.ratio[rows], INF)
+        order = np.sort(a, axis=1)
+        finite = np.where(np.isfinite(order), order, 0.0)
+        before = np.cumsum(finite, axis=1) - finite  # the own limits below each
+        rest = n[:, None] - np.arange(a.shape[1])[None, :]  # flows from each on
+        with np.errstate(divide="ignore", invalid="ignore"):
+            level = (1.0 - before) / rest
+            shared = (rest > 0) & (order > level)
+        some = shared.any(axis=1)
+        j = shared.argmax(axis=1)
+        here = np.arange(rows.size)
+        fair = np.where(some, level[here, j], INF)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_fair = np.where(some, rest[here, j] / (1.0 - before[here, j]), INF)
+            own = moving & (a <= fair[:, None])
+            inv = np.where(own, 1.0 / a, np.where(moving, inv_fair[:, None], INF))
+        return inv, own
+
     def _clear_at(
-        self, rows: np.ndarray, k: np.ndarray, t: np.ndarray, n: np.ndarray
+        self, rows: np.ndarray, k: np.ndarray, t: np.ndarray, inv: np.ndarray
     ) -> np.ndarray:
-        """When flow ``k`` of each row would clear with ``n`` flows moving from ``t`` on."""
-        g = self.growth[rows, k] * n
+        """When flow ``k`` of each row would clear moving at ``1 / inv`` of the link from ``t``
+        on."""
+        g = self.growth[rows, k] * inv
         scale = self.scale[rows]
-        return self.outages.clear(rows, t, (n * self.rem[rows, k] - g * t) / scale, g / scale)
+        return self.outages.clear(rows, t, (inv * self.rem[rows, k] - g * t) / scale, g / scale)
 
     def _next_completion(
-        self, rows: np.ndarray, t: np.ndarray, n: np.ndarray, upcoming: np.ndarray
+        self, rows: np.ndarray, t: np.ndarray, inv: np.ndarray, upcoming: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per row, the first completion with the moving set as it is (inf: none), when each
         flow would clear (inf: not before that, or not solved), and the bound the search used
@@ -571,50 +682,56 @@ class _Phases:
         so only they are solved."""
         moving = self.state[rows] == _MOVING
         rem = np.where(moving, self.rem[rows], INF)
-        nf = n.astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            net = (self.rate * self.scale[rows] / nf)[:, None] - self.growth[rows]
+            net = (self.rate * self.scale[rows])[:, None] / inv - self.growth[rows]
             guess = np.where(moving & (net > 0), rem / net, INF)
         k0 = np.where(np.isfinite(guess).any(axis=1), guess.argmin(axis=1), rem.argmin(axis=1))
         here = np.arange(rows.size)
-        first = self._clear_at(rows, k0, t, nf)
+        first = self._clear_at(rows, k0, t, inv[here, k0])
         bound = np.minimum(first, upcoming)
         finite = np.isfinite(bound)
-        share = np.full(rows.size, INF)
+        share = np.full(rem.shape, INF)
         got = np.zeros(rows.size)
         if finite.any():
             got = self.outages.moved(rows, t, np.where(finite, bound, t)) * self.scale[rows]
-            share = np.where(finite, got / nf, INF)
-        maybe = moving & ((rem <= share[:, None] + self.tol[rows]) | (self.growth[rows] < 0))
+            share = np.where(finite[:, None], got[:, None] / inv, INF)
+        maybe = moving & ((rem <= share + self.tol[rows]) | (self.growth[rows] < 0))
         maybe[here, k0] = False
         times = np.full(rem.shape, INF)
         times[here, k0] = first
         r, k = np.nonzero(maybe)
         if r.size:
-            times[r, k] = self._clear_at(rows[r], k, t[r], nf[r])
+            times[r, k] = self._clear_at(rows[r], k, t[r], inv[r, k])
         return times.min(axis=1), times, np.where(finite, bound, -INF), got
 
     def _advance(
-        self, rows: np.ndarray, t: np.ndarray, stop: np.ndarray, n: np.ndarray,
-        bound: np.ndarray, got: np.ndarray,
+        self, rows: np.ndarray, t: np.ndarray, stop: np.ndarray, inv: np.ndarray,
+        bound: np.ndarray, got: np.ndarray, own: np.ndarray | None = None,
     ) -> None:  # fmt: skip
-        """Move every moving flow of ``rows`` from ``t`` to ``stop``: each gets ``1/n`` of what
-        the link moves (``got`` where ``stop`` is the ``bound`` it was computed for), its
-        backlog grows meanwhile."""
+        """Move every moving flow of ``rows`` from ``t`` to ``stop``: each gets ``1/inv`` of
+        what the link moves (``got`` where ``stop`` is the ``bound`` it was computed for), its
+        backlog grows meanwhile; the open seconds go to the link that set each rate."""
         moved = got.copy()
         again = stop != bound
         if again.any():
             a = np.flatnonzero(again)
             moved[a] = self.outages.moved(rows[a], t[a], stop[a]) * self.scale[rows[a]]
         moving = self.state[rows] == _MOVING
-        each = np.where(moving, (moved / np.maximum(n, 1))[:, None], 0.0)
+        each = np.where(moving, moved[:, None] / inv, 0.0)
+        if own is not None:
+            secs = self.open.moved(rows, t, stop)[:, None]
+            self.own_s[rows] += np.where(own, secs, 0.0)
+            self.link_s[rows] += np.where(moving & ~own, secs, 0.0)
         dt = (stop - t)[:, None]
         self.got[rows] += each
         self.rem[rows] = np.where(moving, self.rem[rows] - each + self.growth[rows] * dt,
                                   self.rem[rows])  # fmt: skip
         band = self.in_band[rows]
         if band.any():
-            self.busy.append((rows[band], t[band], stop[band]))
+            used = np.ones(rows.size)
+            if own is not None:
+                used = np.minimum(1.0, np.where(moving, 1.0 / inv, 0.0).sum(axis=1))
+            self.busy.append((rows[band], t[band], stop[band], used[band]))
 
     def _complete(self, rows: np.ndarray, t: np.ndarray, times: np.ndarray) -> None:
         """Flows of ``rows`` that clear at ``t``: within the engine's tolerances (a solved
@@ -658,13 +775,17 @@ class _Phases:
             at = slice(lo, lo + part.rows.size)
             for k, f in enumerate(part.members):
                 self.finished[part.rows, f] = self.final[at, k]
-                self.bottleneck[part.rows, f] = np.where(self.started[at, k], part.link, -1)
+                link = np.full(part.rows.size, part.link)
+                if self.has_own:  # the link that set its rate longest (a tie: the shared)
+                    link = np.where(self.own_s[at, k] > self.link_s[at, k], self.own[at, k], link)
+                self.bottleneck[part.rows, f] = np.where(self.started[at, k], link, -1)
         if self.in_band.any():
             self._band()
 
     def _band(self) -> None:
         """Each band row's delivery by every day end (the link's capacity, less its outages,
-        over the phases in which anything moved) and what its flows owed in all."""
+        over the phases in which anything moved, times the share of it used) and what its
+        flows owed in all."""
         band = np.flatnonzero(self.in_band)  # positions
         m = band.size
         rows = self.rows[band]
@@ -677,6 +798,7 @@ class _Phases:
         which = np.searchsorted(band, np.concatenate([b[0] for b in self.busy]))
         t0 = np.concatenate([b[1] for b in self.busy])
         t1 = np.concatenate([b[2] for b in self.busy])
+        used = np.concatenate([b[3] for b in self.busy])
         zero = _Segment(np.zeros(m), np.zeros(m), np.zeros(m))
         down = None if self.down is None else self.down.take(band)
         at_days = _moved_days(self.curve, zero, down, times) * self.scale[band, None]  # C'(day)
@@ -691,10 +813,10 @@ class _Phases:
         width = n_days + 1
         a = np.zeros(m * width)
         b = np.zeros(m * width)
-        np.add.at(a, which * width + first, 1.0)
-        np.add.at(a, which * width + last, -1.0)
-        np.add.at(b, which * width + first, -c0)
-        np.add.at(b, which * width + last, c1)
+        np.add.at(a, which * width + first, used)
+        np.add.at(a, which * width + last, -used)
+        np.add.at(b, which * width + first, -c0 * used)
+        np.add.at(b, which * width + last, c1 * used)
         a_days = np.cumsum(a.reshape(m, width), axis=1)[:, :n_days]
         b_days = np.cumsum(b.reshape(m, width), axis=1)[:, :n_days]
         np.add.at(self.delivered_out, rows, np.maximum(a_days * at_days + b_days, 0.0))
