@@ -470,6 +470,12 @@ class _Outages:
         return out
 
 
+_TIE = 1.0 + 1e-12
+"""An own limit within this factor of the fair share binds (the engine's tie, in its bytes/s,
+goes to the own link; the sums of own limits here, in fractions of the link, can round off
+it)."""
+
+
 class _Phases:
     """Shared components on rows of a block with one curve: the phase loop (module doc). The
     parts' rows are stacked (a position each) and their flows padded to the widest part.
@@ -646,18 +652,19 @@ class _Phases:
         a = np.where(moving, self.ratio[rows], INF)
         order = np.sort(a, axis=1)
         finite = np.where(np.isfinite(order), order, 0.0)
-        before = np.cumsum(finite, axis=1) - finite  # the own limits below each
+        before = np.cumsum(finite, axis=1)  # the own limits below each
+        before = np.concatenate((np.zeros((rows.size, 1)), before[:, :-1]), axis=1)
         rest = n[:, None] - np.arange(a.shape[1])[None, :]  # flows from each on
         with np.errstate(divide="ignore", invalid="ignore"):
             level = (1.0 - before) / rest
-            shared = (rest > 0) & (order > level)
+            shared = (rest > 0) & (order > level * _TIE)
         some = shared.any(axis=1)
         j = shared.argmax(axis=1)
         here = np.arange(rows.size)
         fair = np.where(some, level[here, j], INF)
         with np.errstate(divide="ignore", invalid="ignore"):
             inv_fair = np.where(some, rest[here, j] / (1.0 - before[here, j]), INF)
-            own = moving & (a <= fair[:, None])
+            own = moving & (a <= fair[:, None] * _TIE)
             inv = np.where(own, 1.0 / a, np.where(moving, inv_fair[:, None], INF))
         return inv, own
 

@@ -216,3 +216,26 @@ def test_an_own_link_that_does_not_fit_keeps_the_engine_for_that_component() -> 
     data["links"]["a"] = {"bandwidth": "2 Mbit/s", "per_flow": True}
     model = build_model(parse_scenario(data))
     assert [p.path for p in paths(model, set())] == [SHARED, "lone"]
+
+
+def test_an_own_limit_equal_to_the_fair_share_binds_as_in_the_engine() -> None:
+    # S: 1 GB a day among five flows, A behind 200 MB a day, C behind 204: A's limit is the
+    # fair share exactly (C's is above it); the engine's progressive filling fixes the own
+    # limit first (A's bottleneck), though (0.2 + 0.204) - 0.204 is a rounding above 0.2.
+    data = scenario_dict(
+        {"S": {"daily_cap": "1 GB"}, "a": {"daily_cap": "200 MB", "per_flow": True},
+         "c": {"daily_cap": "204 MB", "per_flow": True}},
+        [{"name": "A", "volume": "2 GB", "links": ["a", "S"]},
+         {"name": "C", "volume": "2 GB", "links": ["c", "S"]},
+         *({"name": f"B{i}", "volume": "2 GB", "links": ["S"]} for i in range(3))],
+        working_days=ALL_WEEK,
+    )  # fmt: skip
+    scenario = parse_scenario(data)
+    model = build_model(scenario)
+    engine = simulate(model)
+    assert [f.finished_s for f in engine.flows] == pytest.approx([10 * 86400.0] * 5)
+    assert [f.bottleneck for f in engine.flows] == ["a", "S", "S", "S", "S"]
+    block = take_rows(draw_block(scenario, model, 1, 0), slice(0, 1))
+    got = solve_block(model, block, np.array([]), 0)
+    assert got.finished[0].tolist() == pytest.approx([10 * 86400.0] * 5, abs=1e-6)
+    assert [model.links[i].name for i in got.bottleneck[0]] == ["a", "S", "S", "S", "S"]
