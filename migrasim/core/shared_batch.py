@@ -4,8 +4,10 @@
 of flows that share one link (``per_flow: false``) and do nothing else: each flow's path is that
 one link, which has a byte rate per window (a bandwidth, or a daily cap spread over the window)
 and may fail (outages), but no quota that can run out inside a window, no record limit, no lead
-time and no fallback. Their flows may start late, wait for others (``after``, inside the
-component or across it), grow and re-send rejections.
+time and no fallback; a flow may also pass an own (per-flow) link whose rate is a constant
+multiple of the shared link's (:func:`own_link_fits`: water-filling, see :class:`_Phases`).
+Their flows may start late, wait for others (``after``, inside the component or across it),
+grow and re-send rejections.
 
 Such a component moves in *phases*: while the set of moving flows is fixed (``n`` of them),
 max-min fairness gives each ``1/n`` of what the link moves, so from the phase's start ``s`` a
@@ -115,8 +117,7 @@ def own_link_fits(
         and (own, flow) not in down_keys
         and (own, -1) not in down_keys
         and a.not_before == -math.inf
-        and np.array_equal(a.schedule.open_s, b.schedule.open_s)
-        and np.array_equal(a.schedule.close_s, b.schedule.close_s)
+        and a.schedule == b.schedule
     )
 
 
