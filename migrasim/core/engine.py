@@ -88,36 +88,40 @@ class _Run:
         self.env = simpy.Environment()
         self.record = record
         n = len(model.flows)
-        self.done = [self.env.event() for _ in range(n)]  # the flow's final completion
-        self.phase_done = [self.env.event() for _ in range(n)]
+        # the components run (default: all) and their flows; a flow outside them that one of
+        # those waits for completes at its ``ready`` time (inf: never)
+        self.runs = tuple(range(len(model.components))) if components is None else components
+        if components is None:
+            self.run_flows = list(range(n))
+            outside: list[int] = []
+        else:
+            self.run_flows = sorted(f for c in self.runs for f in model.components[c])
+            inside = set(self.run_flows)
+            outside = sorted({d for f in self.run_flows for d in model.flows[f].after} - inside)
+        env = self.env
+        self.done = {f: env.event() for f in (*self.run_flows, *outside)}  # final completion
+        self.phase_done = {f: env.event() for f in self.run_flows}
         self.phase_end: list[SimTime] = [0.0] * n
         self.started: list[SimTime | None] = [None] * n
         self.finished: list[SimTime | None] = [None] * n
         self.delivered = [0.0] * n
         self.remaining_at_horizon: dict[int, float] = {}
-        self.points = [Trace() for _ in range(n)]
+        self.points = {f: Trace() for f in self.run_flows}
         self.moving: dict[int, dict[int, float]] = {}
         self.blocked: dict[int, dict[int, float]] = {}
-        # the components run (default: all) and their flows; a flow outside them that one of
-        # those waits for completes at its ``ready`` time (inf: never)
-        self.runs = tuple(range(len(model.components))) if components is None else components
-        self.run_flows = sorted(f for c in self.runs for f in model.components[c])
-        self.solvers: list[Solver | None] = [None] * len(model.components)
+        comps = model.components
+        self.solvers = {c: _solver(model, comps[c], inputs, record, use_curves) for c in self.runs}
+        self.states = {c: State(0.0, {}, {}, {}, {}, {}) for c in self.runs}
+        self.pending: dict[int, list[tuple[int, float]]] = {c: [] for c in self.runs}
+        self.wake = {c: env.event() for c in self.runs}
         for c in self.runs:
-            self.solvers[c] = _solver(model, model.components[c], inputs, record, use_curves)
-        self.states = [State(0.0, {}, {}, {}, {}, {}) for _ in model.components]
-        self.pending: list[list[tuple[int, float]]] = [[] for _ in model.components]
-        self.wake = [self.env.event() for _ in model.components]
-        for c in self.runs:
-            self.env.process(self._component(c))
+            env.process(self._component(c))
         for f in self.run_flows:
-            self.env.process(self._flow(f))
-        inside = set(self.run_flows)
-        outside = {d for f in self.run_flows for d in model.flows[f].after} - inside
-        for d in sorted(outside):
+            env.process(self._flow(f))
+        for d in outside:
             t = INF if ready is None else ready.get(d, INF)
             if t <= model.horizon:
-                self.env.process(self._ready(d, t))
+                env.process(self._ready(d, t))
 
     def _ready(self, f: int, t: SimTime) -> Any:
         """Flow ``f``, outside the components run, completes at ``t``."""
@@ -166,7 +170,6 @@ class _Run:
 
     def _component(self, c: int) -> Any:
         solver = self.solvers[c]
-        assert solver is not None
         # A completion within TIME_TOL of the horizon completes (floating-point dust must not
         # decide the boundary): look that far past it, and report it at the horizon.
         horizon = self.model.horizon + TIME_TOL
@@ -204,11 +207,9 @@ class _Run:
 
     def result(self) -> RunResult:
         m = self.model
-        for c in self.runs:
-            state = self.states[c]
-            solver = self.solvers[c]
-            if state.remaining and solver is not None:  # flows still moving at the horizon
-                self._commit(c, solver.advance(state, m.horizon))  # account up to it
+        for c, state in self.states.items():
+            if state.remaining:  # flows still moving at the horizon: account up to it
+                self._commit(c, self.solvers[c].advance(state, m.horizon))
                 for f, moved in self.states[c].delivered.items():
                     self.delivered[f] = moved
                 self.remaining_at_horizon.update(self.states[c].remaining)
