@@ -190,3 +190,28 @@ def test_the_run_says_which_components_took_which_path() -> None:
     welsh = shared_lines(shared, translator("cy"))
     assert "peiriant digwyddiadau" in welsh[1]
     assert "Q" in welsh[1]
+
+
+def test_the_engine_runs_some_components_alone() -> None:
+    """``simulate(components=..., ready=...)``: the components alone, as in the whole run when
+    the flows they wait for complete at the whole run's times; never, and why, when not."""
+    from migrasim.core.model import NeverReason
+
+    model = build_model(parse_scenario(MIXED))
+    whole = simulate(model)
+    engine = model.component_of[0]  # A and B on Q; A waits for C
+    ready = {2: whole.flows[2].finished_s}
+    part = simulate(model, components=(engine,), ready=ready)
+    assert [f.name for f in part.flows] == ["A", "B"]
+    assert [f.finished_s for f in part.flows] == [whole.flows[0].finished_s,
+                                                  whole.flows[1].finished_s]  # fmt: skip
+    assert [f.bottleneck for f in part.flows] == ["Q", "Q"]
+    late = simulate(model, components=(engine,), ready={2: ready[2] + 86400.0})
+    assert late.flows[0].finished_s == pytest.approx(whole.flows[0].finished_s + 86400.0)
+    never = simulate(model, components=(engine,), record=True)
+    assert never.flows[0].finished_s is None
+    assert never.flows[0].reason is not None
+    assert never.flows[0].reason.code is NeverReason.DEPENDENCY
+    assert never.flows[0].reason.waiting_for == ("C",)
+    assert never.curves is not None
+    assert len(never.curves) == 2
