@@ -292,8 +292,10 @@ def run(
 
 
 def shared_solvers(outcome: Outcome) -> tuple[tuple[tuple[str, ...], int, bool], ...]:
-    """Each component of flows sharing a link in ``outcome``'s Monte Carlo run: the links
-    they share, how many flows, and whether the batch solver took it (else the engine)."""
+    """Each component of flows sharing a link in ``outcome``'s Monte Carlo run, and the flows
+    alone on their links that the engine took (those on the same links counted together): the
+    links they share (a lone flow: its links), how many flows, and whether the batch solver
+    took them (else the event engine, one replication at a time)."""
     from migrasim.core.model import flow_path_links
     from migrasim.core.shared_batch import ENGINE
 
@@ -301,13 +303,18 @@ def shared_solvers(outcome: Outcome) -> tuple[tuple[tuple[str, ...], int, bool],
         return ()
     model = outcome.model
     out = []
+    alone: dict[tuple[str, ...], int] = {}
     for part in outcome.mc.solvers:
+        used = [model.links[i] for f in part.flows
+                for i in flow_path_links(model.flows[f], model.links)]  # fmt: skip
         if len(part.flows) < 2:
+            if part.path == ENGINE:
+                key = tuple(sorted({link.name for link in used}))
+                alone[key] = alone.get(key, 0) + 1
             continue
-        links = sorted({model.links[i].name for f in part.flows
-                        for i in flow_path_links(model.flows[f], model.links)
-                        if not model.links[i].per_flow})  # fmt: skip
+        links = sorted({link.name for link in used if not link.per_flow})
         out.append((tuple(links), len(part.flows), part.path != ENGINE))
+    out += [(links, n, False) for links, n in alone.items()]
     return tuple(out)
 
 

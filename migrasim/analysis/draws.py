@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 
 from migrasim.core import kinds
-from migrasim.core.batch import BlockInputs
+from migrasim.core.batch import BlockInputs, row_inputs
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate, beta_inverse, key_hash, normal_cdf_array
-from migrasim.core.model import Inputs, Model, Rejection, flow_path_links, merge_intervals
+from migrasim.core.model import Inputs, Model, flow_path_links, merge_intervals
 from migrasim.scenario.types import Scenario, Uncertain, as_value
 
 BLOCK_SIZE = 1000
@@ -374,20 +374,4 @@ def take_rows(block: BlockInputs, rows: slice | np.ndarray) -> BlockInputs:
 
 def inputs_for(model: Model, block: BlockInputs, row: int) -> Inputs:
     """Row ``row`` of ``block`` as the engine's :class:`~migrasim.core.engine.Inputs`."""
-    down = {}
-    for key, (s, e) in block.down.items():
-        finite = np.isfinite(s[row])
-        down[key] = (tuple(s[row][finite].tolist()), tuple(e[row][finite].tolist()))
-    fraction, delay = block.fraction[row].tolist(), block.delay[row].tolist()
-    return Inputs(
-        volume=tuple(block.volume[row].tolist()),
-        growth=tuple(block.growth[row].tolist()),
-        rejection=tuple(Rejection(f, d) for f, d in zip(fraction, delay, strict=True)),
-        **kinds.as_fields(
-            {r.key: tuple(r.values(block)[row].tolist()) for r in kinds.CAPACITY_RULES}
-        ),
-        available=tuple(block.available[row].tolist()),
-        down=down,
-        outages_until=model.horizon,
-        turnaround=() if block.turnaround is None else tuple(block.turnaround[row].tolist()),
-    )
+    return row_inputs(model, block, row)

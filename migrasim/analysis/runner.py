@@ -4,10 +4,12 @@ Replications come in blocks of :data:`~migrasim.analysis.draws.BLOCK_SIZE`, each
 from a stream keyed by (seed, block) (see ``draws.py``), so a replication's result depends only
 on ``(seed, r)``: the same seed gives the same numbers whatever the number of workers. When every
 flow is alone on its links, or shares one link in a way phases solve exactly, a block is solved
-at once by ``core.shared_batch`` (``core.batch`` for the lone flows); otherwise each of its
-replications runs through the event engine (``MonteCarloResult.solvers`` says which). Results
-are aggregated block by block: completion times (one float per flow per replication),
-bottleneck counts and a histogram of programme progress per day for the burn-up band; no
+at once by ``core.shared_batch`` (``core.batch`` for the lone flows); a component that cannot be
+phased runs through the event engine one replication at a time, alone, inside that solve (and
+the whole model does only if no order of the pieces exists); ``MonteCarloResult.solvers`` says
+which component took which. Results are aggregated block by block: completion times (one
+float per flow per replication), bottleneck counts and a histogram of programme progress per day
+for the burn-up band; no
 replication's timeline is kept.
 
 Blocks run in local worker processes by default, or on an existing Dask cluster
@@ -48,7 +50,7 @@ from migrasim.core.capacity import INF
 from migrasim.core.engine import Inputs, Model, RunResult, simulate
 from migrasim.core.model import flow_path_links
 from migrasim.core.rules import quantile_rank
-from migrasim.core.shared_batch import ComponentPath, batchable, paths, solve_block
+from migrasim.core.shared_batch import ComponentPath, batchable, paths, solvable, solve_block
 from migrasim.errors import MigrasimError
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario
@@ -211,7 +213,8 @@ class _State:
         names = {link.name: i for i, link in enumerate(model.links)}
         self.link_index = names
         down = outage_instances(scenario, model)
-        self.batch = batchable(model, down)
+        self.batch = solvable(model, down)  # else each replication on the whole engine
+        self.phased = batchable(model, down)  # else some components on the engine
 
     @classmethod
     def build(
@@ -270,7 +273,8 @@ class _State:
         are a prefix of the whole draw)."""
         rows = slice(lo, hi)
         solve = solve_block
-        if not self.random_down or self.reuse_draws:
+        # (components on the engine: one pass with every outage, not three through them)
+        if not self.random_down or self.reuse_draws or not self.phased:
             return solve(self.model, take_rows(self._draw(block, hi), rows), self.day_ends,
                          band_rows, self.cache)  # fmt: skip
         calm = solve(self.model, take_rows(self._draw(block, hi, 0.0), rows), self.day_ends, 0,

@@ -36,7 +36,7 @@ from migrasim.core import kinds
 from migrasim.core.capacity import INF
 from migrasim.core.curve import CurveArrays
 from migrasim.core.lookup import Interpolator, SortedTable
-from migrasim.core.model import Model
+from migrasim.core.model import Inputs, Model, Rejection
 from migrasim.core.shipment_batch import shipped_rows
 
 _KEYS_KEPT = 16
@@ -85,6 +85,28 @@ class BlockInputs:
     @property
     def rows(self) -> int:
         return int(self.volume.shape[0])
+
+
+def row_inputs(model: Model, block: BlockInputs, row: int) -> Inputs:
+    """Row ``row`` of ``block`` as the engine's :class:`~migrasim.core.model.Inputs` (its
+    outages are every one drawn: up to the horizon)."""
+    down = {}
+    for key, (s, e) in block.down.items():
+        finite = np.isfinite(s[row])
+        down[key] = (tuple(s[row][finite].tolist()), tuple(e[row][finite].tolist()))
+    fraction, delay = block.fraction[row].tolist(), block.delay[row].tolist()
+    return Inputs(
+        volume=tuple(block.volume[row].tolist()),
+        growth=tuple(block.growth[row].tolist()),
+        rejection=tuple(Rejection(f, d) for f, d in zip(fraction, delay, strict=True)),
+        **kinds.as_fields(
+            {r.key: tuple(r.values(block)[row].tolist()) for r in kinds.CAPACITY_RULES}
+        ),
+        available=tuple(block.available[row].tolist()),
+        down=down,
+        outages_until=model.horizon,
+        turnaround=() if block.turnaround is None else tuple(block.turnaround[row].tolist()),
+    )
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,13 @@ randomness. Returns plain frozen records.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import simpy
 
 from migrasim.core.calendar import SimTime
+from migrasim.core.capacity import INF
 from migrasim.core.curve import Trace
 from migrasim.core.model import (
     FlowResult,
@@ -72,32 +74,60 @@ def _solver(
 class _Run:
     """One simulation: a SimPy environment, a process per flow and one per component."""
 
-    def __init__(self, model: Model, inputs: Inputs, record: bool, use_curves: bool) -> None:
+    def __init__(
+        self,
+        model: Model,
+        inputs: Inputs,
+        record: bool,
+        use_curves: bool,
+        components: tuple[int, ...] | None = None,
+        ready: Mapping[int, SimTime] | None = None,
+    ) -> None:
         self.model = model
         self.inputs = inputs
         self.env = simpy.Environment()
         self.record = record
         n = len(model.flows)
-        self.done = [self.env.event() for _ in range(n)]  # the flow's final completion
-        self.phase_done = [self.env.event() for _ in range(n)]
+        # the components run (default: all) and their flows; a flow outside them that one of
+        # those waits for completes at its ``ready`` time (inf: never)
+        self.runs = tuple(range(len(model.components))) if components is None else components
+        if components is None:
+            self.run_flows = list(range(n))
+            outside: list[int] = []
+        else:
+            self.run_flows = sorted(f for c in self.runs for f in model.components[c])
+            inside = set(self.run_flows)
+            outside = sorted({d for f in self.run_flows for d in model.flows[f].after} - inside)
+        env = self.env
+        self.done = {f: env.event() for f in (*self.run_flows, *outside)}  # final completion
+        self.phase_done = {f: env.event() for f in self.run_flows}
         self.phase_end: list[SimTime] = [0.0] * n
         self.started: list[SimTime | None] = [None] * n
         self.finished: list[SimTime | None] = [None] * n
         self.delivered = [0.0] * n
         self.remaining_at_horizon: dict[int, float] = {}
-        self.points = [Trace() for _ in range(n)]
+        self.points = {f: Trace() for f in self.run_flows}
         self.moving: dict[int, dict[int, float]] = {}
         self.blocked: dict[int, dict[int, float]] = {}
-        self.solvers = [
-            _solver(model, members, inputs, record, use_curves) for members in model.components
-        ]
-        self.states = [State(0.0, {}, {}, {}, {}, {}) for _ in model.components]
-        self.pending: list[list[tuple[int, float]]] = [[] for _ in model.components]
-        self.wake = [self.env.event() for _ in model.components]
-        for c in range(len(model.components)):
-            self.env.process(self._component(c))
-        for f in range(n):
-            self.env.process(self._flow(f))
+        comps = model.components
+        self.solvers = {c: _solver(model, comps[c], inputs, record, use_curves) for c in self.runs}
+        self.states = {c: State(0.0, {}, {}, {}, {}, {}) for c in self.runs}
+        self.pending: dict[int, list[tuple[int, float]]] = {c: [] for c in self.runs}
+        self.wake = {c: env.event() for c in self.runs}
+        for c in self.runs:
+            env.process(self._component(c))
+        for f in self.run_flows:
+            env.process(self._flow(f))
+        for d in outside:
+            t = INF if ready is None else ready.get(d, INF)
+            if t <= model.horizon:
+                env.process(self._ready(d, t))
+
+    def _ready(self, f: int, t: SimTime) -> Any:
+        """Flow ``f``, outside the components run, completes at ``t``."""
+        yield self.env.timeout(max(0.0, t - self.env.now))
+        self.finished[f] = t
+        self.done[f].succeed()
 
     def _phase(self, f: int, volume: float) -> Any:
         """Hand ``volume`` bytes of flow ``f`` to its component and wait until they are moved."""
@@ -177,7 +207,7 @@ class _Run:
 
     def result(self) -> RunResult:
         m = self.model
-        for c, state in enumerate(self.states):
+        for c, state in self.states.items():
             if state.remaining:  # flows still moving at the horizon: account up to it
                 self._commit(c, self.solvers[c].advance(state, m.horizon))
                 for f, moved in self.states[c].delivered.items():
@@ -186,7 +216,8 @@ class _Run:
             self.moving.update(self.states[c].moving)
             self.blocked.update(self.states[c].blocked)
         flows = []
-        for f, flow in enumerate(m.flows):
+        for f in self.run_flows:
+            flow = m.flows[f]
             moving = self.moving.get(f, {})
             blocked = self.blocked.get(f, {})
             seconds = moving if any(v > 0 for v in moving.values()) else blocked
@@ -209,7 +240,9 @@ class _Run:
             )
         curves = None
         if self.record:
-            curves = tuple((tuple(trace.times), tuple(trace.values)) for trace in self.points)
+            curves = tuple(
+                (tuple(self.points[f].times), tuple(self.points[f].values)) for f in self.run_flows
+            )
         return RunResult(tuple(flows), m.horizon, curves)
 
     def _never_reason(self, f: int, bottleneck: str | None) -> NotFinished | None:
@@ -249,16 +282,22 @@ def simulate(
     *,
     record: bool = False,
     method: str = "auto",
+    components: tuple[int, ...] | None = None,
+    ready: Mapping[int, SimTime] | None = None,
 ) -> RunResult:
     """Run the scenario once with ``inputs`` (default: every most likely value).
 
     ``record=True`` also returns each flow's cumulative-bytes curve. ``method="events"``
     solves flows alone on one link event by event too, instead of on the link's cumulative
     capacity curve ("auto"); the two must agree, and the tests check that they do.
+
+    ``components`` (indices into ``model.components``): run only those, as the whole run would
+    (the batch solves the others); the result's flows are theirs, in model order. A flow they
+    wait for outside them completes at its time in ``ready`` (missing or inf: never).
     """
     if method not in ("auto", "events"):
         raise ValueError(f"method must be 'auto' or 'events', got {method!r}")
     inputs = inputs if inputs is not None else baseline_inputs(model)
-    run = _Run(model, inputs, record, use_curves=method == "auto")
+    run = _Run(model, inputs, record, method == "auto", components, ready)
     run.env.run(until=model.horizon + TIME_TOL)
     return run.result()

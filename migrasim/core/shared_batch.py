@@ -4,8 +4,10 @@
 of flows that share one link (``per_flow: false``) and do nothing else: each flow's path is that
 one link, which has a byte rate per window (a bandwidth, or a daily cap spread over the window)
 and may fail (outages), but no quota that can run out inside a window, no record limit, no lead
-time and no fallback. Their flows may start late, wait for others (``after``, inside the
-component or across it), grow and re-send rejections.
+time and no fallback; a flow may also pass an own (per-flow) link whose rate is a constant
+multiple of the shared link's (:func:`own_link_fits`: water-filling, see :class:`_Phases`).
+Their flows may start late, wait for others (``after``, inside the component or across it),
+grow and re-send rejections.
 
 Such a component moves in *phases*: while the set of moving flows is fixed (``n`` of them),
 max-min fairness gives each ``1/n`` of what the link moves, so from the phase's start ``s`` a
@@ -22,17 +24,24 @@ flows that start one after another cost what is under way, not all of them.
 
 :func:`solve_block` solves a whole block: lone flows by :mod:`migrasim.core.batch`, shared
 components here, in dependency order. :func:`paths` says which solver each component takes:
-a component this module cannot phase exactly keeps the event engine, and then so does the run.
+a component neither can phase exactly keeps the event engine, for that component only: each
+replication's run of :func:`migrasim.core.engine.simulate` on that component alone, with that
+replication's inputs, the flows it waits for outside it completing when the batch found they
+do (and flows the batch solves after it waiting for its completions). Only if no such order
+exists (units waiting, through others, for themselves) does every component keep the engine.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from migrasim.core import kinds
 from migrasim.core.batch import (
     HORIZON_TOL,
     BlockInputs,
@@ -47,10 +56,12 @@ from migrasim.core.batch import (
     _Segment,
     _stacks,
     lone_flows,
+    row_inputs,
     solve_stack,
 )
 from migrasim.core.capacity import INF
-from migrasim.core.model import Model
+from migrasim.core.engine import simulate
+from migrasim.core.model import LinkModel, Model
 from migrasim.core.solvers.component import TIME_TOL
 
 LONE = "lone"
@@ -69,72 +80,127 @@ class ComponentPath:
     link: int  # the shared link (-1: none)
 
 
-def shared_link(model: Model, members: tuple[int, ...]) -> int:
-    """The link a component of several flows shares, if this module can phase it (every flow's
-    path is that one link; a byte rate per window; no quota inside a window, record limit,
-    lead time, fallback or shipped media), else -1."""
-    if len(members) < 2:
-        return -1
-    paths = {model.flows[f].links for f in members}
-    if len(paths) != 1:
-        return -1
-    (path,) = paths
-    if len(path) != 1:
-        return -1
-    link = model.links[path[0]]
-    if (
-        link.per_flow
-        or link.shipment is not None
+def _plain(link: LinkModel) -> bool:
+    """A byte rate per window only: no quota inside a window, record limit, lead time,
+    fallback or shipped media."""
+    return not (
+        link.shipment is not None
         or link.fallback >= 0
         or link.quota_limited
         or link.limits_records
         or any(v < INF for _, v in link.limits)  # a rule the scale below does not carry
         or link.estimates.lead_time is not None
         or link.available > 0
-    ):
+    )
+
+
+def _kind(link: LinkModel) -> str:
+    """How a plain link limits: by a bandwidth, a daily cap spread over its window, or neither."""
+    if link.estimates.bandwidth is not None:
+        return "bandwidth"
+    return "cap" if link.estimates.daily_cap is not None else ""
+
+
+def own_link_fits(
+    model: Model, own: int, shared: int, flow: int, down_keys: set[tuple[int, int]]
+) -> bool:
+    """Whether flow ``flow``'s own (per-flow) link ``own`` beside the shared link leaves the
+    phases exact: a plain link of the same kind (both a bandwidth, or both a daily cap spread
+    over the window; a cap beside a bandwidth would be a quota) with the same windows and no
+    outages, so its rate is a constant multiple of the shared link's in every window and
+    max-min fairness gives each flow a constant fraction of the shared link within a phase."""
+    a, b = model.links[own], model.links[shared]
+    return (
+        a.per_flow
+        and _plain(a)
+        and _kind(a) != ""
+        and _kind(a) == _kind(b)
+        and not a.planned
+        and a.estimates.mtbf is None
+        and (own, flow) not in down_keys
+        and (own, -1) not in down_keys
+        and a.not_before == -math.inf
+        and a.schedule == b.schedule
+    )
+
+
+def shared_link(
+    model: Model, members: tuple[int, ...], down_keys: set[tuple[int, int]] | None = None
+) -> int:
+    """The link a component of several flows shares, if this module can phase it, else -1:
+    every flow's path is that one link, or that link and an own link that fits beside it
+    (:func:`own_link_fits`); the shared link has a byte rate per window and nothing else
+    (:func:`_plain`)."""
+    if len(members) < 2:
         return -1
+    down_keys = set() if down_keys is None else down_keys
+    common = {
+        tuple(i for i in model.flows[f].links if not model.links[i].per_flow) for f in members
+    }
+    if len(common) != 1:
+        return -1
+    (path,) = common
+    if len(path) != 1:
+        return -1
+    link = model.links[path[0]]
+    if link.per_flow or not _plain(link):
+        return -1
+    for f in members:
+        own = [i for i in model.flows[f].links if i != path[0]]
+        if len(own) > 1 or (own and not own_link_fits(model, own[0], path[0], f, down_keys)):
+            return -1
     return path[0]
 
 
 def paths(model: Model, down_keys: set[tuple[int, int]]) -> list[ComponentPath]:
-    """Each component and the solver it takes. A component is batched only if the whole model
-    can be (dependencies between the pieces must be solvable in order); else every component
-    keeps the engine, shared or not."""
+    """Each component and the solver it takes: the batch where it can phase the component, else
+    the engine for that component. If the pieces cannot be solved in an order (a unit waits,
+    through others, for itself), every component keeps the engine."""
     lone = set(lone_flows(model, down_keys))
     out = []
     for members in model.components:
         if len(members) == 1 and members[0] in lone:
             out.append(ComponentPath(members, LONE, -1))
             continue
-        link = shared_link(model, members)
+        link = shared_link(model, members, down_keys)
         out.append(ComponentPath(members, SHARED if link >= 0 else ENGINE, link))
-    if any(p.path == ENGINE for p in out) or _units(model, out) is None:
+    if all(p.path == ENGINE for p in out) or _units(model, out) is None:
         return [ComponentPath(p.flows, ENGINE, p.link) for p in out]
     return out
 
 
 def batchable(model: Model, down_keys: set[tuple[int, int]]) -> bool:
-    """Whether :func:`solve_block` solves the model (else the engine runs it)."""
+    """Whether :func:`solve_block` solves the model at batch speed: every component phased
+    (else some, or all, run on the engine one replication at a time)."""
     return all(p.path != ENGINE for p in paths(model, down_keys))
 
 
+def solvable(model: Model, down_keys: set[tuple[int, int]]) -> bool:
+    """Whether :func:`solve_block` solves the model, the components it cannot phase on the
+    engine (else the whole engine runs it: nothing is phased, or no order of the pieces)."""
+    return any(p.path != ENGINE for p in paths(model, down_keys))
+
+
 Unit = tuple[str, tuple[int, ...], int]
-"""What is solved in one go: (LONE, a stack of lone flows, -1) or (SHARED, a component, link)."""
+"""What is solved in one go: (LONE, a stack of lone flows, -1), (SHARED, a component, link) or
+(ENGINE, a component, its index in ``model.components``)."""
 
 
 def _units(model: Model, comps: list[ComponentPath]) -> list[Unit] | None:
-    """The stacks of lone flows and the shared components in an order in which everything a
-    unit waits for is solved before it; None if there is none (a unit waits, through others,
-    for itself)."""
+    """The stacks of lone flows, the shared components and the engine's in an order in which
+    everything a unit waits for is solved before it; None if there is none (a unit waits,
+    through others, for itself)."""
     shared = [p for p in comps if p.path == SHARED]
-    if not shared:  # lone flows only: their stacks are in dependency order already
+    engine = [p for p in comps if p.path == ENGINE]
+    if not shared and not engine:  # lone flows only: their stacks are in dependency order
         return [(LONE, tuple(stack), -1) for stack in _stacks(model)]
-    in_shared = {f for p in shared for f in p.flows}
+    in_other = {f for p in shared + engine for f in p.flows}
     units: list[Unit] = [
-        (LONE, tuple(f for f in stack if f not in in_shared), -1) for stack in _stacks(model)
+        (LONE, tuple(f for f in stack if f not in in_other), -1) for stack in _stacks(model)
     ]
     units = [u for u in units if u[1]]
     units += [(SHARED, p.flows, p.link) for p in shared]
+    units += [(ENGINE, p.flows, model.component_of[p.flows[0]]) for p in engine]
     unit_of = {f: i for i, (_, flows, _) in enumerate(units) for f in flows}
     needs = [
         {unit_of[d] for f in flows for d in model.flows[f].after} - {i}
@@ -166,12 +232,12 @@ def solve_block(
     band_rows: int,
     cache: CurveCache | None = None,
 ) -> BlockResult:
-    """:func:`migrasim.core.batch.solve_block` for every model :func:`batchable` accepts:
-    lone flows as there, shared components by phases."""
+    """:func:`migrasim.core.batch.solve_block` for every model :func:`solvable` accepts:
+    lone flows as there, shared components by phases, the rest on the engine row by row."""
     comps = paths(model, set(block.down))
-    units = None if any(p.path == ENGINE for p in comps) else _units(model, comps)
+    units = None if all(p.path == ENGINE for p in comps) else _units(model, comps)
     if units is None:
-        raise ValueError("solve_block cannot phase every component; use the engine")
+        raise ValueError("solve_block cannot phase any component; use the engine")
     cache = {} if cache is None else cache
     n, n_flows = block.rows, len(model.flows)
     finished = np.full((n, n_flows), INF)
@@ -184,8 +250,13 @@ def solve_block(
     # Shared components that wait for nothing are solved together, at the first one's turn
     # (their rows stacked in one phase loop where their links' curves agree but for a scale).
     free = [u for u in units if u[0] == SHARED and not any(model.flows[f].after for f in u[1])]
-    for kind, flows, link in units:
-        if kind == LONE:
+    for i, (kind, flows, link) in enumerate(units):
+        if kind == ENGINE:
+            if i and units[i - 1][0] == ENGINE:
+                continue  # run with the first of its run of engine units
+            run = itertools.takewhile(lambda u: u[0] == ENGINE, units[i:])
+            _solve_engine(model, block, tuple(u[2] for u in run), day_ends, out)
+        elif kind == LONE:
             solve_stack(model, block, list(flows), times, cache, out)
         elif free and (kind, flows, link) == free[0]:
             _solve_shared(model, block, [(u[1], u[2]) for u in free], times, cache, out)
@@ -194,6 +265,36 @@ def solve_block(
     with np.errstate(divide="ignore", invalid="ignore"):
         progress = np.where(needed[:, None] > 0, np.clip(delivered / needed[:, None], 0, 1), 1.0)
     return BlockResult(finished, bottleneck, progress)
+
+
+def _solve_engine(
+    model: Model,
+    block: BlockInputs,
+    components: tuple[int, ...],
+    day_ends: np.ndarray,
+    out: Out,
+) -> None:
+    """Every row of the block for ``components`` on the engine, one run of them alone per row
+    with that row's inputs; the flows they wait for outside them are solved already."""
+    finished, bottleneck, delivered, needed = out
+    flows = sorted(f for c in components for f in model.components[c])
+    inside = set(flows)
+    outside = sorted({d for f in flows for d in model.flows[f].after} - inside)
+    names = {link.name: i for i, link in enumerate(model.links)}
+    band_rows = delivered.shape[0]
+    for row in range(block.rows):
+        ready = {d: float(finished[row, d]) for d in outside}
+        record = row < band_rows
+        run = simulate(model, row_inputs(model, block, row), record=record,
+                       components=components, ready=ready)  # fmt: skip
+        for f, res in zip(flows, run.flows, strict=True):
+            finished[row, f] = INF if res.finished_s is None else res.finished_s
+            bottleneck[row, f] = -1 if res.bottleneck is None else names[res.bottleneck]
+        if record and run.curves is not None:
+            for res, (t, cumulative) in zip(run.flows, run.curves, strict=True):
+                needed[row] += res.delivered_bytes + res.remaining_bytes
+                if t:
+                    delivered[row] += np.interp(day_ends, t, cumulative, left=0.0)
 
 
 # --- one shared component ----------------------------------------------------------------------
@@ -235,12 +336,12 @@ def _solve_shared(
     for members, link in comps:
         bw, cap = block.bandwidth[:, link], block.cap[:, link]
         value = np.where(np.isfinite(bw), bw, cap)
-        kinds = np.isfinite(bw).astype(np.int64) + 2 * ~((value > 0) & np.isfinite(value))
+        sorts = np.isfinite(bw).astype(np.int64) + 2 * ~((value > 0) & np.isfinite(value))
         schedule = model.links[link].schedule
         shape = (np.asarray(schedule.open_s).tobytes(), np.asarray(schedule.close_s).tobytes())
         groups: list[tuple[Any, np.ndarray]] = []
-        for kind in np.unique(kinds).tolist():
-            rows = np.flatnonzero(kinds == kind)
+        for kind in np.unique(sorts).tolist():
+            rows = np.flatnonzero(sorts == kind)
             if kind < 2:
                 groups.append(((kind, *shape), rows))
                 continue
@@ -262,7 +363,16 @@ def _solve_shared(
             model, block, first.link, params, 0.0, first.rows[:1], np.full(1, -1), cache, True
         ).curve
         scaled = [_Part(p.members, p.link, p.rows, p.scale / base, p.down) for p, _ in parts]
-        _Phases(model, block, scaled, curve, times, out).run()
+        seconds = None  # open seconds, for the bottleneck of flows with an own link
+        if any(len(model.flows[f].links) > 1 for p in scaled for f in p.members):
+            key = (float(first.link), -1.0)  # not a rule's key: (link, *values, per_record)
+            seconds = cache.get(key)
+            if seconds is None:
+                ones = [1.0 if r is kinds.BANDWIDTH else INF for r in kinds.CAPACITY_RULES]
+                seconds = cache[key] = _Curve(
+                    kinds.curve_arrays(model.links[first.link], ones, 0.0), False
+                )
+        _Phases(model, block, scaled, curve, times, out, seconds).run()
 
 
 Origin = tuple[np.ndarray, ...]
@@ -395,13 +505,25 @@ _WINDOW_EVERY = 8
 """... and moves its start past the flows no longer in play every this many steps."""
 
 
+_TIE = 1.0 + 1e-12
+"""An own limit within this factor of the fair share binds (the engine's tie, in its bytes/s,
+goes to the own link; the sums of own limits here, in fractions of the link, can round off
+it)."""
+
+
 class _Phases:
     """Shared components on rows of a block with one curve: the phase loop (module doc). The
     parts' rows are stacked (a position each) and their flows padded to the widest part.
 
     Per (position, flow): its state (waiting to start, moving, waiting to re-send rejections,
     done), which phase it is in (1 or 2), when it joins next (inf: not known yet or never), its
-    backlog now, what it has delivered and when its first phase ended."""
+    backlog now, what it has delivered and when its first phase ended.
+
+    A flow with an own link beside the shared one (:func:`own_link_fits`) has a rate limit
+    ``ratio`` times the shared link's; each phase then water-fills (:meth:`_shares`): flows
+    whose own limit is below the fair share take it, the rest share what is left, every one a
+    constant fraction of the link within the phase. ``seconds`` (the link's open seconds as a
+    curve) counts the time each link set such a flow's rate, for its bottleneck."""
 
     def __init__(
         self,
@@ -411,6 +533,7 @@ class _Phases:
         curve: _Curve,
         times: np.ndarray,
         out: Out,
+        seconds: _Curve | None = None,
     ) -> None:
         self.model, self.parts, self.curve, self.times = model, parts, curve, times
         self.finished, self.bottleneck, self.delivered_out, self.needed_out = out
@@ -427,6 +550,8 @@ class _Phases:
         self.fraction = np.zeros(shape)
         self.delay = np.zeros(shape)
         self.ready = np.full(shape, INF)  # padding never joins
+        self.ratio = np.full(shape, INF)  # own limit / the shared link's (inf: no own link)
+        self.own = np.full(shape, -1, dtype=np.int64)  # the own link (-1: none)
         self.inner: list[list[int]] = [[] for _ in range(width)]
         for part, lo in zip(parts, self.offsets.tolist(), strict=False):
             at = slice(lo, lo + part.rows.size)
@@ -437,6 +562,17 @@ class _Phases:
             self.fraction[at, :k] = block.fraction[cols]
             self.delay[at, :k] = block.delay[cols]
             pos = {f: j for j, f in enumerate(part.members)}
+            for j, f in enumerate(part.members):
+                own = [i for i in model.flows[f].links if i != part.link]
+                if own:  # a constant multiple of the shared link's rate (same kind, windows)
+                    self.own[at, j] = own[0]
+                    by_bw = np.isfinite(block.bandwidth[part.rows, part.link])
+                    mine = np.where(by_bw, block.bandwidth[part.rows, own[0]],
+                                    block.cap[part.rows, own[0]])  # fmt: skip
+                    link = np.where(by_bw, block.bandwidth[part.rows, part.link],
+                                    block.cap[part.rows, part.link])  # fmt: skip
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        self.ratio[at, j] = np.where(link > 0, mine / link, INF)
             # the earliest start: the flow's own, after every flow outside the component it
             # waits for (solved before); flows inside it are waited for as the phases go
             for j, f in enumerate(part.members):
@@ -477,11 +613,19 @@ class _Phases:
             ends[lo : lo + a.shape[0], : a.shape[1]] = b
         self.down = _Down(starts, ends, np.arange(n)) if wide else None
         self.outages = _Outages(curve, starts, ends)
+        self.has_own = bool((self.own >= 0).any())
+        if self.has_own:  # seconds each link set the rate of a flow with an own link
+            assert seconds is not None
+            self.open = _Outages(seconds, starts, ends)
+            self.own_s = np.zeros(shape)
+            self.link_s = np.zeros(shape)
         # the link's average rate over its calendar (bytes/s): only to guess which flow
         # clears first
         span = float(curve.ends[-1] - curve.opens[0]) if len(curve.opens) else 0.0
         self.rate = float(curve.cum[-1]) / span if span > 0 else 0.0
-        self.busy: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # band rows' phases
+        # band rows' phases: (rows, start, end, the share of the link used: 1 unless every
+        # moving flow is held below it by its own link)
+        self.busy: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self.origin: Origin = ()  # the step's (``_Outages.origin`` of the busy rows at its start)
         # The per-flow arrays, whole; the loop sees a window of their columns (``_slide``).
         self.whole = {name: getattr(self, name) for name in _PER_FLOW}
@@ -495,7 +639,8 @@ class _Phases:
         t = np.where(np.isfinite(first), first, INF)
         live = np.flatnonzero(t <= self.horizon)
         width = self.hi
-        windowed = width > _WINDOW and not self.has_inner
+        # (flows behind own links keep every column: their own-link arrays are whole)
+        windowed = width > _WINDOW and not self.has_inner and not self.has_own
         if windowed:
             self._show(0, 0)
         steps = 0
@@ -513,13 +658,12 @@ class _Phases:
             busy = n > 0
             if busy.any():
                 b = live[busy]
-                done_at, times, bound, got = self._next_completion(
-                    b, tl[busy], n[busy], upcoming[busy]
-                )
+                inv, own = self._shares(b, n[busy])
+                done_at, times, bound, got = self._next_completion(b, tl[busy], inv, upcoming[busy])
                 end[busy] = np.minimum(done_at, upcoming[busy])
                 over = end[busy] > self.horizon + HORIZON_TOL
                 stop = np.where(over, self.horizon, end[busy])
-                self._advance(b, tl[busy], stop, n[busy], bound, got)
+                self._advance(b, tl[busy], stop, inv, bound, got, own)
                 self._complete(b[~over], stop[~over], times[~over])
             t[live] = end  # inf where nothing moves or is to join: that row is done
             live = live[end <= self.horizon + HORIZON_TOL]
@@ -581,18 +725,47 @@ class _Phases:
         self.state[rr, k] = _MOVING
         self.join[rr, k] = INF
 
+    def _shares(self, rows: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per (row, flow): the inverse of the fraction of the link the flow moves at in this
+        phase (``n`` with ``n`` flows moving and no own links; inf: not moving), and which
+        moving flows their own link limits (None: no own links). Water-filling, as the
+        engine's progressive filling: the smallest own limits first, each taken while it is at
+        most the fair share of what is left (a tie goes to the own link)."""
+        moving = self.state[rows] == _MOVING
+        if not self.has_own:
+            return np.where(moving, n.astype(float)[:, None], INF), None
+        a = np.where(moving, self.ratio[rows], INF)
+        order = np.sort(a, axis=1)
+        finite = np.where(np.isfinite(order), order, 0.0)
+        before = np.cumsum(finite, axis=1)  # the own limits below each
+        before = np.concatenate((np.zeros((rows.size, 1)), before[:, :-1]), axis=1)
+        rest = n[:, None] - np.arange(a.shape[1])[None, :]  # flows from each on
+        with np.errstate(divide="ignore", invalid="ignore"):
+            level = (1.0 - before) / rest
+            shared = (rest > 0) & (order > level * _TIE)
+        some = shared.any(axis=1)
+        j = shared.argmax(axis=1)
+        here = np.arange(rows.size)
+        fair = np.where(some, level[here, j], INF)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv_fair = np.where(some, rest[here, j] / (1.0 - before[here, j]), INF)
+            own = moving & (a <= fair[:, None] * _TIE)
+            inv = np.where(own, 1.0 / a, np.where(moving, inv_fair[:, None], INF))
+        return inv, own
+
     def _clear_at(
-        self, rows: np.ndarray, k: np.ndarray, t: np.ndarray, n: np.ndarray,
+        self, rows: np.ndarray, k: np.ndarray, t: np.ndarray, inv: np.ndarray,
         origin: Origin | None = None,
     ) -> np.ndarray:  # fmt: skip
-        """When flow ``k`` of each row would clear with ``n`` flows moving from ``t`` on."""
-        g = self.growth[rows, k] * n
+        """When flow ``k`` of each row would clear moving at ``1 / inv`` of the link from ``t``
+        on."""
+        g = self.growth[rows, k] * inv
         scale = self.scale[rows]
-        x = (n * self.rem[rows, k] - g * t) / scale
+        x = (inv * self.rem[rows, k] - g * t) / scale
         return self.outages.clear(rows, t, x, g / scale, origin)
 
     def _next_completion(
-        self, rows: np.ndarray, t: np.ndarray, n: np.ndarray, upcoming: np.ndarray
+        self, rows: np.ndarray, t: np.ndarray, inv: np.ndarray, upcoming: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per row, the first completion with the moving set as it is (inf: none), when each
         flow would clear (inf: not before that, or not solved), and the bound the search used
@@ -604,9 +777,8 @@ class _Phases:
         moving = self.state[rows] == _MOVING
         rem = np.where(moving, self.rem[rows], INF)
         growth = self.growth[rows]
-        nf = n.astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            net = (self.rate * self.scale[rows] / nf)[:, None] - growth
+            net = (self.rate * self.scale[rows])[:, None] / inv - growth
             guess = np.where(moving & (net > 0), rem / net, INF)
         here = np.arange(rows.size)
         k0 = guess.argmin(axis=1)
@@ -615,15 +787,15 @@ class _Phases:
             k0[none] = rem[none].argmin(axis=1)
         # every search this step starts at t: what each would find there first, found once
         self.origin = origin = self.outages.origin(rows, t)
-        first = self._clear_at(rows, k0, t, nf, origin)
+        first = self._clear_at(rows, k0, t, inv[here, k0], origin)
         bound = np.minimum(first, upcoming)
         finite = np.isfinite(bound)
-        share = np.full(rows.size, INF)
+        share = np.full(rem.shape, INF)
         got = np.zeros(rows.size)
         if finite.any():
             got = self.outages.moved(rows, t, np.where(finite, bound, t), origin) * self.scale[rows]
-            share = np.where(finite, got / nf, INF)
-        maybe = moving & (rem <= share[:, None] + self.tol[rows])
+            share = np.where(finite[:, None], got[:, None] / inv, INF)
+        maybe = moving & (rem <= share + self.tol[rows])
         if self.shrinking:
             maybe |= moving & (growth < 0)
         maybe[here, k0] = False
@@ -631,16 +803,17 @@ class _Phases:
         times[here, k0] = first
         r, k = np.nonzero(maybe)
         if r.size:
-            times[r, k] = self._clear_at(rows[r], k, t[r], nf[r], tuple(o[r] for o in origin))
+            times[r, k] = self._clear_at(rows[r], k, t[r], inv[r, k], tuple(o[r] for o in origin))
         return times.min(axis=1), times, np.where(finite, bound, -INF), got
 
     def _advance(
-        self, rows: np.ndarray, t: np.ndarray, stop: np.ndarray, n: np.ndarray,
-        bound: np.ndarray, got: np.ndarray,
+        self, rows: np.ndarray, t: np.ndarray, stop: np.ndarray, inv: np.ndarray,
+        bound: np.ndarray, got: np.ndarray, own: np.ndarray | None = None,
     ) -> None:  # fmt: skip
-        """Move every moving flow of ``rows`` from ``t`` to ``stop``: each gets ``1/n`` of what
-        the link moves (``got`` where ``stop`` is the ``bound`` it was computed for), its
-        backlog grows meanwhile (``self.origin``: this step's, from :meth:`_next_completion`)."""
+        """Move every moving flow of ``rows`` from ``t`` to ``stop``: each gets ``1/inv`` of
+        what the link moves (``got`` where ``stop`` is the ``bound`` it was computed for), its
+        backlog grows meanwhile (``self.origin``: this step's, from :meth:`_next_completion`);
+        the open seconds go to the link that set each rate."""
         moved = got.copy()
         again = stop != bound
         if again.any():
@@ -648,14 +821,21 @@ class _Phases:
             origin = tuple(o[a] for o in self.origin)
             moved[a] = self.outages.moved(rows[a], t[a], stop[a], origin) * self.scale[rows[a]]
         moving = self.state[rows] == _MOVING
-        each = np.where(moving, (moved / np.maximum(n, 1))[:, None], 0.0)
+        each = np.where(moving, moved[:, None] / inv, 0.0)
+        if own is not None:
+            secs = self.open.moved(rows, t, stop)[:, None]
+            self.own_s[rows] += np.where(own, secs, 0.0)
+            self.link_s[rows] += np.where(moving & ~own, secs, 0.0)
         dt = (stop - t)[:, None]
         self.got[rows] += each
         rem = self.rem[rows]
         self.rem[rows] = np.where(moving, rem - each + self.growth[rows] * dt, rem)
         band = self.in_band[rows]
         if band.any():
-            self.busy.append((rows[band], t[band], stop[band]))
+            used = np.ones(rows.size)
+            if own is not None:
+                used = np.minimum(1.0, np.where(moving, 1.0 / inv, 0.0).sum(axis=1))
+            self.busy.append((rows[band], t[band], stop[band], used[band]))
 
     def _complete(self, rows: np.ndarray, t: np.ndarray, times: np.ndarray) -> None:
         """Flows of ``rows`` that clear at ``t``: within the engine's tolerances (a solved
@@ -699,13 +879,17 @@ class _Phases:
             at = slice(lo, lo + part.rows.size)
             for k, f in enumerate(part.members):
                 self.finished[part.rows, f] = self.final[at, k]
-                self.bottleneck[part.rows, f] = np.where(self.started[at, k], part.link, -1)
+                link = np.full(part.rows.size, part.link)
+                if self.has_own:  # the link that set its rate longest (a tie: the shared)
+                    link = np.where(self.own_s[at, k] > self.link_s[at, k], self.own[at, k], link)
+                self.bottleneck[part.rows, f] = np.where(self.started[at, k], link, -1)
         if self.in_band.any():
             self._band()
 
     def _band(self) -> None:
         """Each band row's delivery by every day end (the link's capacity, less its outages,
-        over the phases in which anything moved) and what its flows owed in all."""
+        over the phases in which anything moved, times the share of it used) and what its
+        flows owed in all."""
         band = np.flatnonzero(self.in_band)  # positions
         m = band.size
         rows = self.rows[band]
@@ -718,6 +902,7 @@ class _Phases:
         which = np.searchsorted(band, np.concatenate([b[0] for b in self.busy]))
         t0 = np.concatenate([b[1] for b in self.busy])
         t1 = np.concatenate([b[2] for b in self.busy])
+        used = np.concatenate([b[3] for b in self.busy])
         zero = _Segment(np.zeros(m), np.zeros(m), np.zeros(m))
         down = None if self.down is None else self.down.take(band)
         at_days = _moved_days(self.curve, zero, down, times) * self.scale[band, None]  # C'(day)
@@ -732,10 +917,10 @@ class _Phases:
         width = n_days + 1
         a = np.zeros(m * width)
         b = np.zeros(m * width)
-        np.add.at(a, which * width + first, 1.0)
-        np.add.at(a, which * width + last, -1.0)
-        np.add.at(b, which * width + first, -c0)
-        np.add.at(b, which * width + last, c1)
+        np.add.at(a, which * width + first, used)
+        np.add.at(a, which * width + last, -used)
+        np.add.at(b, which * width + first, -c0 * used)
+        np.add.at(b, which * width + last, c1 * used)
         a_days = np.cumsum(a.reshape(m, width), axis=1)[:, :n_days]
         b_days = np.cumsum(b.reshape(m, width), axis=1)[:, :n_days]
         np.add.at(self.delivered_out, rows, np.maximum(a_days * at_days + b_days, 0.0))

@@ -437,12 +437,14 @@ TERMINAL: dict[str, str] = {
         "more replications (e.g. --replications %(more)s)."
     ),
     "written": N_("Results written to %(folder)s/"),
-    # which solver took the flows that share a link (a link's name, then its flows' count)
+    # which solver took the flows that share a link (a link's name, then its flows' count), and
+    # the flows the batch cannot phase (their links, then their count)
     "shared_batch": N_(
         "Flows sharing a link, every replication solved at once (by phases): %(links)s."
     ),
     "shared_engine": N_(
-        "Flows sharing a link, on the event engine one replication at a time: %(links)s."
+        "Flows the batch cannot phase exactly, on the event engine one replication at a time: "
+        "%(links)s."
     ),
     "shared_item": N_("%(links)s (%(flows)s)"),
     "verdict": N_("Will we make go-live? %(answer)s: P80 %(p80)s, chance %(chance)s."),

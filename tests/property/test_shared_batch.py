@@ -23,7 +23,15 @@ from hypothesis import strategies as st
 
 from migrasim.analysis.draws import draw_block, take_rows
 from migrasim.core.engine import simulate
-from migrasim.core.shared_batch import ENGINE, LONE, SHARED, batchable, paths, solve_block
+from migrasim.core.shared_batch import (
+    ENGINE,
+    LONE,
+    SHARED,
+    batchable,
+    paths,
+    solvable,
+    solve_block,
+)
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 from tests import strategies as gen
@@ -227,7 +235,7 @@ def test_a_late_joiner_and_a_dependency_inside_the_component() -> None:
 
 def test_what_cannot_be_phased_keeps_the_engine() -> None:
     # a shared link with a bandwidth and a daily cap (a quota that can run out inside a
-    # window, taken by whoever is moving): the engine, and every component with it
+    # window, taken by whoever is moving): the engine, for that component only
     data = scenario_dict(
         {"L": {"daily_cap": "1 GB", "bandwidth": "10 Mbit/s"},
          "M": {"daily_cap": "1 GB", "per_flow": True}},
@@ -237,8 +245,9 @@ def test_what_cannot_be_phased_keeps_the_engine() -> None:
     )  # fmt: skip
     model = build_model(parse_scenario(data))
     ways = paths(model, set())
-    assert [(p.flows, p.path) for p in ways] == [((0, 1), ENGINE), ((2,), ENGINE)]
+    assert [(p.flows, p.path) for p in ways] == [((0, 1), ENGINE), ((2,), LONE)]
     assert not batchable(model, set())
+    assert solvable(model, set())
     data["links"]["L"].pop("bandwidth")
     model = build_model(parse_scenario(data))
     assert [(p.flows, p.path) for p in paths(model, set())] == [((0, 1), SHARED), ((2,), LONE)]
@@ -262,6 +271,7 @@ def test_pieces_waiting_for_each_other_in_a_loop_keep_the_engine() -> None:
     model = build_model(parse_scenario(data))
     assert {p.path for p in paths(model, set())} == {ENGINE}
     assert not batchable(model, set())
+    assert not solvable(model, set())
     # B alone 1 day, Y the next, X the next, then A alone for 2 days: the end of day 5
     got = [f.finished_s for f in simulate(model).flows]
     assert got == pytest.approx([5 * 86400.0, 86400.0, 2 * 86400.0, 3 * 86400.0])
