@@ -1,5 +1,6 @@
-"""The console entry point (``cli.main``) leaves without the interpreter's teardown once a
-command has ended: its exit code and every line it printed must still come out whole."""
+"""The console entry point (``cli.main``) leaves through the interpreter's own exit (atexit
+handlers run; only its final garbage collections are skipped): its exit code and every line it
+printed come out whole, and the collector's thresholds are never changed."""
 
 from __future__ import annotations
 
@@ -34,3 +35,18 @@ def test_a_usage_error_exits_2_and_help_exits_0() -> None:
     help_text = _run("--help")
     assert help_text.returncode == 0
     assert "Usage:" in help_text.stdout
+
+
+def test_a_command_runs_the_exit_handlers_with_the_default_collector() -> None:
+    code = (
+        "import atexit, gc, sys\n"
+        "default = gc.get_threshold()\n"
+        "atexit.register(lambda: print('exit handlers ran', gc.get_threshold() == default))\n"
+        "sys.argv = ['migrasim', 'validate', 'scenarios/health_boards.yaml']\n"
+        "from migrasim.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "exit handlers ran True"
