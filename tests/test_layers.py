@@ -6,7 +6,7 @@ are found by globbing ``migrasim/``; nothing here lists them by hand.
 
 Layers, lowest first (docs/design.md, "Layers"):
 
-    core < scenario < analysis < render < app (app.py, background.py, folder.py, serve/) < cli
+    core < scenario < analysis < render < app (app.py, folder.py, serve/) < cli
 
 ``migrasim.errors`` is a leaf any layer may import and that imports nothing from migrasim;
 ``migrasim/__init__.py`` is the public facade: it may import anything, and it counts as the
@@ -30,7 +30,7 @@ PACKAGE = ROOT / "migrasim"
 
 LAYERS = ("core", "scenario", "analysis", "render", "app", "cli")
 RANK = {name: i for i, name in enumerate(LAYERS)}
-APP_MODULES = {"app", "background", "folder", "serve"}  # the application layer (serve: a package)
+APP_MODULES = {"app", "folder", "serve"}  # the application layer (serve: a package)
 FACADE = "migrasim"
 LEAF = "migrasim.errors"
 CORE_BANNED = ("pandas", "matplotlib", "click", "jinja2", "yaml", "ruamel")
