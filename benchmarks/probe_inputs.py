@@ -106,7 +106,7 @@ _WRAPPER = "from migrasim.cli import main\nmain()\n"
 
 def _run(args: list[str], timeout: float = 300) -> tuple[int, str, int]:
     """Exit code, stderr and the peak memory in KB of one command (its own process; the peak
-    read from ``wait4``, since the command leaves with ``os._exit`` and runs no exit hooks)."""
+    read from ``wait4``)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen([sys.executable, "-c", _WRAPPER, *args], stdout=out,
                                    stderr=err)  # fmt: skip

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from migrasim import __version__
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario
+from migrasim.analysis.parallel import Warm, forked, scoped
 from migrasim.analysis.records import PROGRAMME, RunReport, SweepPoint
 from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_session
 from migrasim.analysis.solve import Point, Solution, solution_json
 from migrasim.analysis.summary import progress_band, summarise
-from migrasim.background import Helper, forked
 from migrasim.core.rules import in_time
 from migrasim.errors import N_, MigrasimError, ResultsExistError
 from migrasim.folder import (
@@ -214,6 +214,7 @@ class RunOutput:
         return go_live is not None and not in_time(self.report.programme.p80, go_live)
 
 
+@scoped
 def run(
     path: Path,
     overrides: Sequence[str] = (),
@@ -251,7 +252,7 @@ def run(
     # a helper loads the chart library (and pandas) while this process simulates; it and a
     # fork of it each make a piece of the charts and CSV files (``run_pieces``) once the
     # results exist, while this one answers the board's questions and writes the report
-    helper = Helper(["migrasim.render.plots"], slots=2)
+    helper = Warm(["migrasim.render.plots"], slots=2)
     seed = default_seed(spec, seed)
     outcome = run_scenario(
         spec, replications, seed, execution, progress and progress(), precision=precision
@@ -340,6 +341,7 @@ class CompareOutput:
         return [row for row in self.rows if row.flow == PROGRAMME]
 
 
+@scoped
 def compare(
     paths: Sequence[Path],
     overrides: Sequence[str] = (),
@@ -391,7 +393,7 @@ def compare(
         out = default_out("compare", paths, len(variants))
     prepare_out_dir(out, force, paths)
     # a helper loads the chart library (and pandas) while this process simulates
-    helper = Helper(["migrasim.render.plots"], slots=2)
+    helper = Warm(["migrasim.render.plots"], slots=2)
     outcomes: list[tuple[str, Outcome]] = []
     with cluster_session(execution):
         for label, (_, spec) in zip(labels, specs, strict=True):
@@ -843,6 +845,7 @@ class TrackOutput:
     history: Any = None  # TrackHistory with --history, else None
 
 
+@scoped
 def track(
     path: Path,
     actuals: Path,

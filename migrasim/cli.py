@@ -775,6 +775,8 @@ def serve(
     """
     import secrets
 
+    gc.set_threshold(*_DEFAULT_COLLECTOR)  # a long-running server keeps the defaults
+
     from migrasim.serve.evaluator import Evaluator
     from migrasim.serve.session import Session
     from migrasim.serve.web import create_app, needs_token, serve_forever
@@ -956,6 +958,14 @@ class _Output:
         return getattr(self._stream, name)
 
 
+_DEFAULT_COLLECTOR = gc.get_threshold()
+_COMMAND_COLLECTOR = (50_000, 20, 100)
+"""The young-generation threshold while a command runs (docs/design.md, "Speed without
+tricks"): a command allocates millions of small objects that live until it ends, and at the
+default (700) a 10,000-flow run spends 5.6 s of CPU collecting them for next to nothing (1.0 s
+so); ``serve`` puts the defaults back for its long run."""
+
+
 def main() -> None:
     """Console-script entry point."""
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -964,20 +974,15 @@ def main() -> None:
         sys.stdout = output
     if sys.stderr is not None:
         sys.stderr = _Output(sys.stderr)  # a closed or full stderr loses the messages, no more
-    # A command allocates millions of small objects that live until it ends (the modules it
-    # imports, the scenario's and the report's records): at the default threshold (700) the
-    # young generation would be collected thousands of times for next to nothing (run: about
-    # 0.1 s of its 2). Cycles are still collected, less often.
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*_COMMAND_COLLECTOR)
     try:
         cli()
     except SystemExit as exc:
         code = exc.code
     else:
         code = 0
-    # Every result is written and closed and every helper process joined by now: leave without
-    # the interpreter's teardown, which frees each of the run's objects one by one (about
-    # 0.15 s, more than the board's questions take).
+    finally:
+        gc.set_threshold(*_DEFAULT_COLLECTOR)
     if isinstance(code, str):
         if sys.stderr is not None:
             print(code, file=sys.stderr)
@@ -989,9 +994,12 @@ def main() -> None:
                 print(f"Error: cannot write to standard output ({output.error.strerror}); "
                       "any results folder was written in full", file=sys.stderr)  # fmt: skip
             code = 2
-    if sys.stderr is not None:
-        sys.stderr.flush()
-    os._exit(0 if code is None else int(code))
+    # The other speed trick kept (docs/design.md, "Speed without tricks"): every result
+    # is written and every worker process ended by now, so the interpreter's final garbage
+    # collections, which walk the 100,000 objects the imports made only to find nothing to
+    # free (about 0.3 s of run's 2), are skipped; atexit handlers and finalisers still run.
+    gc.freeze()
+    sys.exit(0 if code is None else int(code))
 
 
 if __name__ == "__main__":

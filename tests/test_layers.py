@@ -6,12 +6,10 @@ are found by globbing ``migrasim/``; nothing here lists them by hand.
 
 Layers, lowest first (docs/design.md, "Layers"):
 
-    core < scenario < analysis < render < app (app.py, api.py, background.py, folder.py,
-    serve/) < cli
+    core < scenario < analysis < render < app (app.py, api.py, folder.py, serve/) < cli
 
 Inside the application layer the library API (api.py) stands between its callers (cli.py and
-serve/) and the pipelines (app.py, background.py): the callers reach the pipelines only
-through it.
+serve/) and the pipelines (app.py): the callers reach the pipelines only through it.
 
 ``migrasim.errors`` is a leaf any layer may import and that imports nothing from migrasim;
 ``migrasim/__init__.py`` is the public facade: it may import anything, and it counts as the
@@ -36,8 +34,8 @@ PACKAGE = ROOT / "migrasim"
 LAYERS = ("core", "scenario", "analysis", "render", "app", "cli")
 RANK = {name: i for i, name in enumerate(LAYERS)}
 # the application layer (serve: a package)
-APP_MODULES = {"api", "app", "background", "folder", "serve"}
-PIPELINES = {"migrasim.app", "migrasim.background"}  # reached through migrasim.api only
+APP_MODULES = {"api", "app", "folder", "serve"}
+PIPELINES = {"migrasim.app"}  # reached through migrasim.api only
 FACADE = "migrasim"
 LEAF = "migrasim.errors"
 CORE_BANNED = ("pandas", "matplotlib", "click", "jinja2", "yaml", "ruamel")

@@ -179,6 +179,7 @@ def draw_block(
     def stack(cols: list[np.ndarray]) -> np.ndarray:
         return np.stack(cols, axis=1) if cols else np.zeros((rows, 0))
 
+    drawn: dict[tuple[int, int], Any] = {}
     return BlockInputs(
         volume=stack(per_flow["v"]),
         growth=stack(per_flow["g"]),
@@ -187,18 +188,25 @@ def draw_block(
         **kinds.as_fields({k: stack(cols) for k, cols in per_rule.items()}),
         available=stack(per_link["av"]),
         down=_first_rows(
-            _outages(scenario, model, _Streams(seed, block, BLOCK_SIZE), until, rows), rows
+            _outages(scenario, model, _Streams(seed, block, BLOCK_SIZE), until, rows, drawn), rows
         ),
         turnaround=stack(per_link["ta"]),
+        down_drawn={instance: (name, rows) for instance, name in drawn.items()},
     )
 
 
 def _outages(
-    scenario: Scenario, model: Model, streams: _Streams, until: Until, keep: int | None = None
+    scenario: Scenario,
+    model: Model,
+    streams: _Streams,
+    until: Until,
+    keep: int | None = None,
+    drawn: dict[tuple[int, int], Any] | None = None,
 ) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
     """Planned outages plus an alternating up/down renewal process per link instance, for
     the first ``keep`` rows of the streams' (default: all of them; each row's outages are the
-    same however many are kept)."""
+    same however many are kept). ``drawn`` gets, per instance whose outages are memoised, the
+    value that names them (``BlockInputs.down_drawn``)."""
     keep = streams.rows if keep is None else keep
     down: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
     for f, flow in enumerate(model.flows):
@@ -225,6 +233,8 @@ def _outages(
                         memo_key,
                         functools.partial(_renewal, streams, key, mtbf, mttr, until, keep),
                     )
+                    if drawn is not None:
+                        drawn[(link, owner)] = (memo_key, tuple(planned))
                 if planned:
                     starts, ends = _merge_rows(starts, ends, planned)
                 down[(link, owner)] = (starts, ends)
@@ -250,7 +260,9 @@ def with_outages_until(
 ) -> BlockInputs:
     """``inputs`` (block ``block``, drawn whole) with its outages drawn to ``until`` instead."""
     streams = _Streams(seed, block, inputs.rows)
-    return replace(inputs, down=_outages(scenario, model, streams, until))
+    drawn: dict[tuple[int, int], Any] = {}
+    down = _outages(scenario, model, streams, until, None, drawn)
+    return replace(inputs, down=down, down_drawn=drawn)
 
 
 def outage_instances(scenario: Scenario, model: Model) -> set[tuple[int, int]]:
@@ -369,7 +381,15 @@ def take_rows(block: BlockInputs, rows: slice | np.ndarray) -> BlockInputs:
         available=block.available[rows],
         down={k: (s[rows], e[rows]) for k, (s, e) in block.down.items()},
         turnaround=None if block.turnaround is None else block.turnaround[rows],
+        down_drawn={k: (name, _rows_named(rows)) for k, name in block.down_drawn.items()},
     )
+
+
+def _rows_named(rows: slice | np.ndarray) -> tuple[Any, ...]:
+    """A value naming a selection of rows (for ``BlockInputs.down_drawn``)."""
+    if isinstance(rows, slice):
+        return ("slice", rows.start, rows.stop, rows.step)
+    return ("rows", np.asarray(rows).dtype.str, np.asarray(rows).tobytes())
 
 
 def inputs_for(model: Model, block: BlockInputs, row: int) -> Inputs:

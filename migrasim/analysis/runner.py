@@ -21,7 +21,6 @@ result is identical whichever runs them and in whatever order they arrive.
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import os
 import threading
 import uuid
@@ -43,6 +42,7 @@ from migrasim.analysis.draws import (
     random_outage_instances,
     take_rows,
 )
+from migrasim.analysis.parallel import has_fork, process_pool
 from migrasim.analysis.stats import quantile_interval_ranks
 from migrasim.core.batch import BlockInputs, BlockResult, CurveCache
 from migrasim.core.calendar import Clock
@@ -644,12 +644,10 @@ def _execute(
         for unit in units:
             run.absorb(_run_unit(unit))
         return
-    fork = "fork" in multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if fork else "spawn")
     _WORKER["state"] = state  # a forked worker takes it over as it is
-    init_args = (scenario, model if fork else None, seed, band_limit, reuse)
-    with context.Pool(workers, initializer=_init_worker, initargs=init_args) as pool:
-        for part in pool.imap(_run_unit, units):
+    init_args = (scenario, model if has_fork() else None, seed, band_limit, reuse)
+    with process_pool(workers, _init_worker, init_args) as pool:
+        for part in pool.map(_run_unit, units):
             run.absorb(part)
 
 

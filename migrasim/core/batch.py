@@ -26,7 +26,9 @@ down until it is available, or its fallback stands in until then.
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +83,10 @@ class BlockInputs:
     turnaround: np.ndarray | None = None  # rows x links, shipment turnaround s (inf: none)
     limits: dict[str, np.ndarray] = field(default_factory=dict)  # registered capacity rules'
     # values (rows x links) by key (core.kinds; the built-in rules are the fields above)
+    down_drawn: dict[tuple[int, int], Hashable] = field(default_factory=dict)
+    """Per instance of ``down`` that the draws memoise, a value naming its draw and rows (equal
+    values, equal outages): a decision loop's points share the batch solver's stack of them
+    (:func:`_stacked`). Whoever replaces ``down`` replaces this too (or leaves it empty)."""
 
     @property
     def rows(self) -> int:
@@ -874,18 +880,6 @@ def _make_instance(
     return _Instance(link_id, curve, down, ready)
 
 
-_STACKED: dict[tuple[Any, ...], tuple[tuple[Any, ...], np.ndarray, np.ndarray]] = {}
-"""The last stack of per-flow outages :func:`_down_rows` built (one: it can be large)."""
-
-
-def _where(spans: tuple[np.ndarray, np.ndarray] | None) -> tuple[Any, ...]:
-    """Where a pair of outage arrays' data lie (address, shape, strides): views of one
-    memoised draw taken again read the same."""
-    if spans is None:
-        return ()
-    return tuple((a.__array_interface__["data"][0], a.shape, a.strides) for a in spans)
-
-
 def _down_rows(
     block: BlockInputs, link: int, per_flow: bool, rows: np.ndarray, flows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -897,29 +891,51 @@ def _down_rows(
     # entries come in runs of one flow (a stack is laid out flow by flow)
     cut = np.flatnonzero(np.diff(flows)) + 1
     bounds = np.concatenate(([0], cut, [flows.size])).tolist()
-    runs = list(itertools.pairwise(bounds))
-    parts = [(lo, hi, block.down.get((link, int(flows[lo])))) for lo, hi in runs]
-    width = max((spans[0].shape[1] for _, _, spans in parts if spans is not None), default=-1)
-    if width < 0:
+    parts = [(lo, hi, (link, int(flows[lo]))) for lo, hi in itertools.pairwise(bounds)]
+    if not any(block.down.get(instance) is not None for _, _, instance in parts):
         return None
-    # A decision loop solves the same memoised outages point after point: the last stack is
-    # kept, keyed by the memory it was built from (the arrays are held, so it stays theirs).
-    sources = tuple(spans for _, _, spans in parts)
-    key = (link, tuple(_where(spans) for spans in sources), rows.tobytes(), flows.tobytes())
-    kept = _STACKED.get(key)
-    if kept is not None:
-        return kept[1], kept[2]
+    drawn = tuple(block.down_drawn.get(instance) for _, _, instance in parts)
+    if any(d is None and i in block.down for d, (_, _, i) in zip(drawn, parts, strict=True)):
+        return _stack(block, parts, rows)  # outages drawn for this run alone: nothing to share
+    # A decision loop solves the same memoised outages point after point: the stack is kept
+    # by the values that name the draws it is made of.
+    return _stacked(_Named((link, drawn, rows.tobytes(), flows.tobytes()), (block, parts, rows)))
+
+
+class _Named:
+    """A stack's inputs, equal (and hashed) by the values that name them, not by the arrays."""
+
+    def __init__(self, name: Hashable, inputs: Any) -> None:
+        self.name, self.inputs = name, inputs
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Named) and self.name == other.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+@functools.lru_cache(maxsize=1)  # one: a stack can be large
+def _stacked(named: _Named) -> tuple[np.ndarray, np.ndarray]:
+    starts, ends = _stack(*named.inputs)
+    named.inputs = None  # the cache keeps the name, not the block
+    starts.flags.writeable = False  # shared by every point that asks for it
+    ends.flags.writeable = False
+    return starts, ends
+
+
+def _stack(
+    block: BlockInputs, parts: list[tuple[int, int, tuple[int, int]]], rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    found = [(lo, hi, block.down.get(instance)) for lo, hi, instance in parts]
+    width = max(spans[0].shape[1] for _, _, spans in found if spans is not None)
     starts = np.full((rows.size, width), INF)
     ends = np.full((rows.size, width), INF)
-    for lo, hi, spans in parts:
+    for lo, hi, spans in found:
         if spans is not None:
             k = spans[0].shape[1]
             starts[lo:hi, :k] = spans[0][rows[lo:hi]]
             ends[lo:hi, :k] = spans[1][rows[lo:hi]]
-    starts.flags.writeable = False
-    ends.flags.writeable = False
-    _STACKED.clear()
-    _STACKED[key] = (sources, starts, ends)
     return starts, ends
 
 

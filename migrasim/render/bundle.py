@@ -68,7 +68,7 @@ def run_figures(
     """burnup.png, gantt.png, cdf.png (with replications) and tornado.png (with swings), with
     titles, labels and dates in ``lang``; ``only`` those named, if given."""
     # matplotlib loads here, not with the module: ``run`` renders its charts in a second
-    # process (``background.Helper``), which imports it while the simulation runs.
+    # process (``analysis.parallel.Warm``), which imports it while the simulation runs.
     import pandas as pd
 
     from migrasim.render.plots import burnup_figure, cdf_figure, gantt_figure, tornado_figure

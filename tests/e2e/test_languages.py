@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po, write_po
 from matplotlib.text import Text
 from openpyxl import load_workbook
 
-from migrasim import background
+from migrasim.analysis import parallel
 from migrasim.render import tables
 from migrasim.render.i18n import LOCALE_DIR
 from migrasim.render.inputs import assumptions_of
@@ -151,7 +151,7 @@ def chart_texts(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
 
     monkeypatch.setattr(tables, "figure_png", saving)
     # ``run`` draws its charts in forked helpers; here they must be drawn in this one.
-    monkeypatch.setattr(background, "_usable", lambda: False)
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
     return collected
 
 

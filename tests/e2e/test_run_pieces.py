@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from migrasim import app, background
+from migrasim import app
+from migrasim.analysis import parallel
 from migrasim.render.bundle import RUN_CHARTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +22,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 def test_a_large_runs_three_pieces_write_the_same_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(background.threading, "active_count", lambda: 1)  # as on the CLI
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)  # as on the CLI
     scenario = ROOT / "scenarios" / "health_boards.yaml"
     assert [p.csv for p in app.run_pieces(29)] == [False, True]
     app.run(scenario, out=tmp_path / "two", replications=200, seed=3)
