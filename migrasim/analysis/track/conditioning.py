@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -23,8 +24,9 @@ from migrasim.analysis.track.evidence import (
 )
 from migrasim.analysis.track.links import _remaining_link, _simulated
 from migrasim.analysis.track.shipments import _in_transit, _shipped_passes, turnaround_shifts
-from migrasim.analysis.track.timeline import plan_timeline
+from migrasim.analysis.track.timeline import PlanTimeline, plan_timeline
 from migrasim.analysis.track.volumes import (
+    GroupFactor,
     _complete_outside_range,
     _pending_rework,
     _remaining_volume,
@@ -34,7 +36,7 @@ from migrasim.analysis.track.volumes import (
 from migrasim.core.calendar import DAY
 from migrasim.errors import N_
 from migrasim.scenario.actuals import ActualsLog
-from migrasim.scenario.types import Scenario
+from migrasim.scenario.types import FlowSpec, Scenario
 
 
 @dataclass(frozen=True)
@@ -64,73 +66,93 @@ class Conditioned:
         return self.scenario if self.simulated is None else self.simulated
 
 
-def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> Conditioned:
-    """The remaining scenario from ``log.as_of`` (see the module docstring).
+@dataclass(frozen=True)
+class _Calibration:
+    """What the log says about throughput, and what it is calibrated to."""
 
-    ``pooling="partial"``: each flow's throughput is measured against the plan's own timeline
-    (:func:`plan_evidence`) and partially pooled (:func:`partial_posteriors`); ``"pooled"``: the
-    first model, one estimate per link against its nominal daily capacity
-    (:func:`flow_evidence`, :func:`link_posterior`). Flows with no row in the log are no
-    evidence either way."""
-    if pooling not in POOLING:
-        raise ValueError(f"pooling must be one of {POOLING}, got {pooling!r}")
-    as_of = log.as_of
-    start = datetime.combine(as_of, time())
-    elapsed_s = max((start - scenario.start).total_seconds(), 0.0)
-    reported = {f.label for f in scenario.flows if log.flows[f.label].days}
-    # A flow with no row in the log is "no report", not "nothing moved": no evidence.
-    unreported = tuple(f.label for f in scenario.flows if f.label not in reported)
+    evidence: dict[str, FlowEvidence]
+    posteriors: dict[str, LinkPosterior]  # per link
+    flow_posteriors: dict[str, LinkPosterior] = field(default_factory=dict)  # partial pooling
+    hierarchies: dict[str, Hierarchy] = field(default_factory=dict)  # partial pooling
+    timeline: PlanTimeline | None = None  # partial pooling: the plan's own timeline
+
+
+def _pooled(scenario: Scenario, log: ActualsLog, as_of: date, reported: set[str]) -> _Calibration:
+    """The first model: one estimate per link against its nominal daily capacity."""
+    cal = working_calendar(scenario, as_of)
+    evidence = {
+        f.label: flow_evidence(scenario, f, log.flows[f.label], as_of, cal)
+        if f.label in reported
+        else FlowEvidence(f.label, nominal_daily(scenario, f)[0], 0, 0, 0.0, 0.0, ())
+        for f in scenario.flows
+    }
+    by_link: dict[str, list[FlowEvidence]] = {}
+    for e in evidence.values():
+        if e.link is not None and e.working_days > 0:
+            by_link.setdefault(e.link, []).append(e)
+    posteriors = {
+        name: link_posterior(name, scenario.links[name], found) for name, found in by_link.items()
+    }
+    return _Calibration(evidence, posteriors)
+
+
+def _partial(scenario: Scenario, log: ActualsLog, as_of: date, reported: set[str]) -> _Calibration:
+    """Each flow measured against the plan's own timeline and partially pooled."""
     flow_posteriors: dict[str, LinkPosterior] = {}
-    hierarchies: dict[str, Hierarchy] = {}
-    transit: dict[str, float] = {}
-    if pooling == "pooled":
-        cal = working_calendar(scenario, as_of)
-        evidence = {
-            f.label: flow_evidence(scenario, f, log.flows[f.label], as_of, cal)
-            if f.label in reported
-            else FlowEvidence(f.label, nominal_daily(scenario, f)[0], 0, 0, 0.0, 0.0, ())
-            for f in scenario.flows
-        }
-        by_link: dict[str, list[FlowEvidence]] = {}
-        for e in evidence.values():
-            if e.link is not None and e.working_days > 0:
-                by_link.setdefault(e.link, []).append(e)
-        posteriors = {
-            name: link_posterior(name, scenario.links[name], found)
-            for name, found in by_link.items()
-        }
-    else:
-        timeline = plan_timeline(scenario, as_of)
-        transit = timeline.in_transit
-        evidence = {
-            f.label: plan_evidence(scenario, f, log.flows[f.label], as_of, timeline.days[f.label])
-            for f in scenario.flows
-        }
-        hierarchies = _hierarchies(scenario, evidence, reported)
-        posteriors = {name: h.link for name, h in hierarchies.items()}
-        for name, e in evidence.items():
-            if e.link in hierarchies:
-                units = hierarchies[e.link].units
-                unit = name if scenario.links[e.link].per_flow else ""
-                if unit in units:
-                    flow_posteriors[name] = units[unit]
-        for name, h in hierarchies.items():
-            if not scenario.links[name].per_flow and "" in h.units:
-                posteriors[name] = h.units[""]
+    timeline = plan_timeline(scenario, as_of)
+    evidence = {
+        f.label: plan_evidence(scenario, f, log.flows[f.label], as_of, timeline.days[f.label])
+        for f in scenario.flows
+    }
+    hierarchies = _hierarchies(scenario, evidence, reported)
+    posteriors = {name: h.link for name, h in hierarchies.items()}
+    for name, e in evidence.items():
+        if e.link in hierarchies:
+            units = hierarchies[e.link].units
+            unit = name if scenario.links[e.link].per_flow else ""
+            if unit in units:
+                flow_posteriors[name] = units[unit]
+    for name, h in hierarchies.items():
+        if not scenario.links[name].per_flow and "" in h.units:
+            posteriors[name] = h.units[""]
+    return _Calibration(evidence, posteriors, flow_posteriors, hierarchies, timeline)
+
+
+def _correlation(
+    scenario: Scenario, factors: Mapping[str, GroupFactor], posteriors: Mapping[str, Any]
+) -> dict[str, float]:
+    """The scenario's correlation groups with the log's: each updated volume group, and each
+    calibrated link's efficiency and down days (one draw per link)."""
     correlation = dict(scenario.correlation)
-    factors = group_factors(scenario, log, elapsed_s)
     for group, factor in factors.items():
         correlation[f"track:{group}"] = factor.rho_after
     for name in posteriors:
         correlation[f"track:{name}"] = 1.0
         correlation[f"track:{name}:down"] = 1.0
-    links = {
-        name: _remaining_link(name, link, posteriors.get(name), start, elapsed_s)
-        for name, link in scenario.links.items()
-    }
+    return correlation
+
+
+@dataclass(frozen=True)
+class _Flows:
+    """The remaining scenario's flows and what conditioning them found."""
+
+    flows: tuple[FlowSpec, ...]
+    completed: dict[str, date]
+    warnings: list[str]
+    why: dict[str, tuple[str, ...]]
+
+
+def _remaining_flows(
+    scenario: Scenario,
+    log: ActualsLog,
+    start: datetime,
+    elapsed_s: float,
+    factors: Mapping[str, GroupFactor],
+    delivered: Mapping[str, float],
+) -> _Flows:
+    """Each flow from the as-of date: what is left of its volume, or nothing once complete."""
     flows = []
     completed: dict[str, date] = {}
-    delivered = {name: a.delivered_bytes for name, a in log.flows.items()}
     warnings: list[str] = []
     why: dict[str, tuple[str, ...]] = {}
     for flow in scenario.flows:
@@ -150,33 +172,40 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
             if reasons:
                 why[flow.label] = reasons
         flows.append(flow.model_copy(update=update))
-    if unreported:
-        warnings.append(
-            N_("%(count)s of %(total)s flows have no row in the log (%(flows)s): each is "
-               "forecast from the plan from %(as_of)s, as if it starts then; add their rows "
-               "(0 bytes for a day with nothing moved) to use their progress",
-               count=len(unreported), total=len(scenario.flows),
-               flows=", ".join(unreported), as_of=as_of.isoformat())
-        )  # fmt: skip
-    remaining = scenario.model_copy(
-        update={
-            "start": start,
-            "links": links,
-            "flows": tuple(flows),
-            "correlation": correlation,
-            "horizon": max(scenario.horizon - elapsed_s, DAY),
-        }
-    )
-    if pooling == "partial":
-        remaining = _pending_rework(remaining, log, delivered)
+    return _Flows(tuple(flows), completed, warnings, why)
+
+
+def _unreported_warning(scenario: Scenario, unreported: tuple[str, ...], as_of: date) -> str:
+    return N_("%(count)s of %(total)s flows have no row in the log (%(flows)s): each is "
+              "forecast from the plan from %(as_of)s, as if it starts then; add their rows "
+              "(0 bytes for a day with nothing moved) to use their progress",
+              count=len(unreported), total=len(scenario.flows),
+              flows=", ".join(unreported), as_of=as_of.isoformat())  # fmt: skip
+
+
+def _to_simulate(
+    remaining: Scenario,
+    scenario: Scenario,
+    log: ActualsLog,
+    calibration: _Calibration,
+    completed: dict[str, date],
+    start: datetime,
+    elapsed_s: float,
+) -> tuple[Scenario | None, dict[str, str], dict[str, float]]:
+    """What is simulated for ``remaining`` (None: ``remaining`` itself), copy link -> the
+    scenario's link, flow -> rate factor: per-flow throughput (partial pooling), shipped flows
+    past their first pass and devices in transit on the as-of date."""
+    as_of = start.date()
+    timeline = calibration.timeline
+    transit = {} if timeline is None else timeline.in_transit
     simulated: Scenario | None = None
     names: dict[str, str] = {}
     rates: dict[str, float] = {}
-    if pooling == "partial":
+    if timeline is not None:
         simulated, names, rates = _simulated(
-            remaining, scenario, hierarchies, flow_posteriors, evidence, start, elapsed_s
-        )
-    if pooling == "partial":
+            remaining, scenario, calibration.hierarchies, calibration.flow_posteriors,
+            calibration.evidence, start, elapsed_s,
+        )  # fmt: skip
         shifts = turnaround_shifts(scenario, log, timeline.days)
         passed, more = _shipped_passes(
             simulated or remaining, scenario, log, transit, completed, as_of, shifts
@@ -194,8 +223,55 @@ def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> 
                 if flow.links != before.links and flow.links[0] not in scenario.links:
                     names[flow.links[0]] = before.links[0]
             simulated = shipped
+    return simulated, names, rates
+
+
+def condition(scenario: Scenario, log: ActualsLog, pooling: str = "partial") -> Conditioned:
+    """The remaining scenario from ``log.as_of`` (see the module docstring).
+
+    ``pooling="partial"``: each flow's throughput is measured against the plan's own timeline
+    (:func:`plan_evidence`) and partially pooled (:func:`partial_posteriors`); ``"pooled"``: the
+    first model, one estimate per link against its nominal daily capacity
+    (:func:`flow_evidence`, :func:`link_posterior`). Flows with no row in the log are no
+    evidence either way."""
+    if pooling not in POOLING:
+        raise ValueError(f"pooling must be one of {POOLING}, got {pooling!r}")
+    as_of = log.as_of
+    start = datetime.combine(as_of, time())
+    elapsed_s = max((start - scenario.start).total_seconds(), 0.0)
+    reported = {f.label for f in scenario.flows if log.flows[f.label].days}
+    # A flow with no row in the log is "no report", not "nothing moved": no evidence.
+    unreported = tuple(f.label for f in scenario.flows if f.label not in reported)
+    calibrate = _pooled if pooling == "pooled" else _partial
+    calibration = calibrate(scenario, log, as_of, reported)
+    posteriors = calibration.posteriors
+    factors = group_factors(scenario, log, elapsed_s)
+    links = {
+        name: _remaining_link(name, link, posteriors.get(name), start, elapsed_s)
+        for name, link in scenario.links.items()
+    }
+    delivered = {name: a.delivered_bytes for name, a in log.flows.items()}
+    flows = _remaining_flows(scenario, log, start, elapsed_s, factors, delivered)
+    warnings = list(flows.warnings)
+    if unreported:
+        warnings.append(_unreported_warning(scenario, unreported, as_of))
+    remaining = scenario.model_copy(
+        update={
+            "start": start,
+            "links": links,
+            "flows": flows.flows,
+            "correlation": _correlation(scenario, factors, posteriors),
+            "horizon": max(scenario.horizon - elapsed_s, DAY),
+        }
+    )
+    if pooling == "partial":
+        remaining = _pending_rework(remaining, log, delivered)
+    completed = flows.completed
+    simulated, names, rates = _to_simulate(
+        remaining, scenario, log, calibration, completed, start, elapsed_s
+    )
     return Conditioned(
-        remaining, as_of, evidence, posteriors, completed, delivered, unreported,
-        tuple(warnings), why, flow_posteriors=flow_posteriors, simulated=simulated,
-        link_names=names, rate_factors=rates,
+        remaining, as_of, calibration.evidence, posteriors, completed, delivered, unreported,
+        tuple(warnings), flows.why, flow_posteriors=calibration.flow_posteriors,
+        simulated=simulated, link_names=names, rate_factors=rates,
     )  # fmt: skip
