@@ -22,7 +22,7 @@ from migrasim.analysis.track.estimates import (
 from migrasim.analysis.track.evidence import FlowEvidence
 from migrasim.core import kinds
 from migrasim.core.calendar import DAY
-from migrasim.scenario.types import LinkSpec, OutageSpec, Scenario, likely_of
+from migrasim.scenario.types import FlowSpec, LinkSpec, OutageSpec, Scenario, likely_of
 
 SPREAD_RATIO = 1.5
 """Flows on a per_flow link whose relative efficiency sd (sd / mu) are within this ratio of
@@ -111,33 +111,10 @@ def _simulated(
     for name, h in hierarchies.items():
         if not original.links[name].per_flow:
             continue
-        spreads: list[tuple[float, str]] = []
-        for flow in remaining.flows:
-            post = flow_posteriors.get(flow.label)
-            e = evidence.get(flow.label)
-            if post is None or e is None or e.link != name or tuple(flow.links) != (name,):
-                continue
-            spreads.append((post.sd / max(post.mu, 1e-9), flow.label))
-        classes: dict[int, list[str]] = {}
-        lowest = 0.0
-        for rel, label in sorted(spreads):
-            if not classes or rel > lowest * SPREAD_RATIO:
-                classes[len(classes)] = []
-                lowest = rel
-            classes[len(classes) - 1].append(label)
-        main = max(classes, key=lambda k: (len(classes[k]), -k), default=None)
-        for k, members in sorted(classes.items()):
-            rels = [flow_posteriors[f].sd / max(flow_posteriors[f].mu, 1e-9) for f in members]
-            level = replace(h.link, mu=1.0, sd=float(np.median(rels)))
-            target = name if k == main else _copy_name(name, f"track {k}", links)
-            links[target] = _remaining_link(name, original.links[name], level, start, elapsed_s)
-            if target != name:
-                names[target] = name
-            spread_link.update(dict.fromkeys(members, target))
-        if main is None:
-            rel = h.link.sd / max(h.link.mu, 1e-9)
-            level = replace(h.link, mu=1.0, sd=rel)
-            links[name] = _remaining_link(name, original.links[name], level, start, elapsed_s)
+        classes = _spread_classes(name, remaining, flow_posteriors, evidence)
+        spread_link.update(_spread_links(
+            name, h, original, classes, flow_posteriors, links, names, start, elapsed_s
+        ))  # fmt: skip
     plan_copies: dict[str, str] = {}  # per_flow link -> its copy at the plan's throughput
     for flow in remaining.flows:
         e = evidence.get(flow.label)
@@ -161,17 +138,9 @@ def _simulated(
             flows.append(flow)
             continue
         if tuple(flow.links) == (e.link,):
-            link = hierarchies[e.link].link
-            factor = post.mu * (1.0 - post.down_share) / (1.0 - link.down_share)
-            factor = min(max(factor, EFFICIENCY_BOUNDS[0]), EFFICIENCY_BOUNDS[1])
+            factor = _rate_factor(post, hierarchies[e.link].link)
             factors[flow.label] = factor
-            records = None if flow.records is None else flow.records / factor
-            flows.append(flow.model_copy(update={
-                "volume": rescaled(flow.volume, factor),
-                "growth": rescaled(flow.growth, factor),
-                "records": records,
-                "links": (spread_link.get(flow.label, e.link),),
-            }))  # fmt: skip
+            flows.append(_at_rate(flow, factor, spread_link.get(flow.label, e.link)))
             continue
         copy = _copy_name(e.link, flow.label, links)
         links[copy] = _remaining_link(e.link, original.links[e.link], post, start, elapsed_s)
@@ -184,3 +153,78 @@ def _simulated(
         return None, {}, {}
     simulated = remaining.model_copy(update={"links": links, "flows": tuple(flows)})
     return simulated, names, factors
+
+
+def _spread_classes(
+    name: str,
+    remaining: Scenario,
+    flow_posteriors: Mapping[str, LinkPosterior],
+    evidence: Mapping[str, FlowEvidence],
+) -> dict[int, list[str]]:
+    """The flows alone on the per_flow link ``name``, in classes of their relative efficiency
+    sd (each within SPREAD_RATIO of its class's least), least first."""
+    spreads: list[tuple[float, str]] = []
+    for flow in remaining.flows:
+        post = flow_posteriors.get(flow.label)
+        e = evidence.get(flow.label)
+        if post is None or e is None or e.link != name or tuple(flow.links) != (name,):
+            continue
+        spreads.append((post.sd / max(post.mu, 1e-9), flow.label))
+    classes: dict[int, list[str]] = {}
+    lowest = 0.0
+    for rel, label in sorted(spreads):
+        if not classes or rel > lowest * SPREAD_RATIO:
+            classes[len(classes)] = []
+            lowest = rel
+        classes[len(classes) - 1].append(label)
+    return classes
+
+
+def _spread_links(
+    name: str,
+    h: Hierarchy,
+    original: Scenario,
+    classes: Mapping[int, list[str]],
+    flow_posteriors: Mapping[str, LinkPosterior],
+    links: dict[str, LinkSpec],
+    names: dict[str, str],
+    start: datetime,
+    elapsed_s: float,
+) -> dict[str, str]:
+    """The per_flow link ``name`` at the link's down days and a relative efficiency ``1 +- s``
+    for its largest class of flows, and one copy of it per further class (added to ``links``
+    and ``names``); flow -> the link (or copy) carrying its spread."""
+    spread_link: dict[str, str] = {}
+    main = max(classes, key=lambda k: (len(classes[k]), -k), default=None)
+    for k, members in sorted(classes.items()):
+        rels = [flow_posteriors[f].sd / max(flow_posteriors[f].mu, 1e-9) for f in members]
+        level = replace(h.link, mu=1.0, sd=float(np.median(rels)))
+        target = name if k == main else _copy_name(name, f"track {k}", links)
+        links[target] = _remaining_link(name, original.links[name], level, start, elapsed_s)
+        if target != name:
+            names[target] = name
+        spread_link.update(dict.fromkeys(members, target))
+    if main is None:
+        rel = h.link.sd / max(h.link.mu, 1e-9)
+        level = replace(h.link, mu=1.0, sd=rel)
+        links[name] = _remaining_link(name, original.links[name], level, start, elapsed_s)
+    return spread_link
+
+
+def _rate_factor(post: LinkPosterior, link: LinkPosterior) -> float:
+    """A flow's rate against its link's: its efficiency and up-time against the link's,
+    within EFFICIENCY_BOUNDS."""
+    factor = post.mu * (1.0 - post.down_share) / (1.0 - link.down_share)
+    return min(max(factor, EFFICIENCY_BOUNDS[0]), EFFICIENCY_BOUNDS[1])
+
+
+def _at_rate(flow: FlowSpec, factor: float, link: str) -> FlowSpec:
+    """``flow`` alone on ``link`` at ``factor`` times its rate: its volume, growth and records
+    divided by ``factor``."""
+    records = None if flow.records is None else flow.records / factor
+    return flow.model_copy(update={
+        "volume": rescaled(flow.volume, factor),
+        "growth": rescaled(flow.growth, factor),
+        "records": records,
+        "links": (link,),
+    })  # fmt: skip
