@@ -13,8 +13,8 @@ from migrasim.analysis.track.estimates import GivenEstimate, Rework, _owed, _shi
 from migrasim.analysis.track.evidence import working_calendar
 from migrasim.analysis.track.links import _copy_name
 from migrasim.core.calendar import DAY
-from migrasim.scenario.actuals import ActualsLog
-from migrasim.scenario.types import EstimateSpec, LinkSpec, Scenario, likely_of
+from migrasim.scenario.actuals import ActualsLog, FlowActuals
+from migrasim.scenario.types import EstimateSpec, LinkSpec, RejectionSpec, Scenario, likely_of
 
 
 def _next_departure(scenario: Scenario, link: LinkSpec, moment: datetime) -> datetime:
@@ -125,25 +125,12 @@ def _shipped_passes(
             continue
         last = max(arrived)
         assert rejection is not None
-        if actual.rejected_bytes > 0:
-            owed: Any = actual.rejected_bytes
-        elif isinstance(rejection.fraction, EstimateSpec):
-            owed = GivenEstimate.wrap(Rework.of(rejection.fraction.to_estimate(),
-                                                actual.delivered_bytes))  # fmt: skip
-        else:
-            owed = float(_owed(float(rejection.fraction), actual.delivered_bytes))
+        owed = _rework_owed(rejection, actual)
         ends = datetime.combine(last + timedelta(days=1), time())
         delay = 0.0 if rejection.delay is None else rejection.delay
         copy = _copy_name(name, flow.label, links)
         if flow.label in transit:  # the re-sent device is on its way: it arrives as planned
-            left = transit[flow.label]
-            done = likely_of(link.shipment.turnaround) - (
-                left - _first_departure(original, link, as_of)
-            )
-            shipment = link.shipment.model_copy(
-                update={"turnaround": _shifted(link.shipment.turnaround, -done)}
-            )
-            update: dict[str, Any] = {"shipment": shipment, "lead_time": None}
+            update = _arriving(original, link, transit[flow.label], as_of)
         else:
             shipment = link.shipment.model_copy(update={"turnaround": _shifted(
                 link.shipment.turnaround, shifts.get(name, 0.0))})  # fmt: skip
@@ -159,6 +146,31 @@ def _shipped_passes(
     if not names:
         return remaining, {}
     return remaining.model_copy(update={"links": links, "flows": tuple(flows)}), names
+
+
+def _rework_owed(rejection: RejectionSpec, actual: FlowActuals) -> Any:
+    """The rework a shipped flow's pass owes: the rejected bytes the log records, or else the
+    rejection fraction's share of what arrived."""
+    if actual.rejected_bytes > 0:
+        owed: Any = actual.rejected_bytes
+    elif isinstance(rejection.fraction, EstimateSpec):
+        owed = GivenEstimate.wrap(Rework.of(rejection.fraction.to_estimate(),
+                                            actual.delivered_bytes))  # fmt: skip
+    else:
+        owed = float(_owed(float(rejection.fraction), actual.delivered_bytes))
+    return owed
+
+
+def _arriving(original: Scenario, link: LinkSpec, left: float, as_of: date) -> dict[str, Any]:
+    """The update of a shipment link's copy whose device is on its way on the as-of date and
+    delivers ``left`` seconds after 00:00 then: its turnaround shortened by what the trip had
+    done."""
+    assert link.shipment is not None
+    done = likely_of(link.shipment.turnaround) - (left - _first_departure(original, link, as_of))
+    shipment = link.shipment.model_copy(
+        update={"turnaround": _shifted(link.shipment.turnaround, -done)}
+    )
+    return {"shipment": shipment, "lead_time": None}
 
 
 def _in_transit(
