@@ -148,14 +148,7 @@ def partial_posteriors(
         n_up = sum(len(e.ratios) for e in ev)
         if up > 0 and n_up > 0:
             obs[name] = (sum(e.up_moved for e in ev) / up, sd_day**2 / n_up)
-    tau2 = 0.0
-    if len(obs) > 1:
-        ys = np.array([o[0] for o in obs.values()])
-        ws = 1.0 / np.array([o[1] for o in obs.values()])
-        mean = float((ws * ys).sum() / ws.sum())
-        q = float((ws * (ys - mean) ** 2).sum())
-        denominator = float(ws.sum() - (ws**2).sum() / ws.sum())
-        tau2 = max((q - (len(obs) - 1)) / denominator, 0.0) if denominator > 0 else 0.0
+    tau2 = _between_variance(obs)
     prior = 1.0 / PRIOR_EFFICIENCY_SD**2
     precision = prior + sum(1.0 / (v + tau2) for _, v in obs.values())
     m = (prior * 1.0 + sum(y / (v + tau2) for y, v in obs.values())) / precision
@@ -166,16 +159,7 @@ def partial_posteriors(
     alpha = PRIOR_DOWN_DAYS * p0 + sum(z.values())
     beta = PRIOR_DOWN_DAYS * (1.0 - p0) + sum(n.values()) - sum(z.values())
     share = alpha / (alpha + beta)
-    lo_m, hi_m = DOWN_CONCENTRATION
-    concentration = hi_m
-    judged = [name for name in found if n[name] >= 1.0]
-    if len(judged) > 1:
-        rates = np.array([z[k] / n[k] for k in judged])
-        pooled = sum(z[k] for k in judged) / sum(n[k] for k in judged)
-        binomial = pooled * (1.0 - pooled) * float(np.mean([1.0 / n[k] for k in judged]))
-        between = float(rates.var(ddof=1)) - binomial
-        if between > 0 and 0 < pooled < 1:
-            concentration = min(max(pooled * (1.0 - pooled) / between - 1.0, lo_m), hi_m)
+    concentration = _down_concentration([name for name in found if n[name] >= 1.0], n, z)
     days = sum(e.working_days for ev in found.values() for e in ev)
     zero = sum(e.zero_days for ev in found.values() for e in ev)
     level = LinkPosterior(link_name, days, zero, m, math.sqrt(1.0 / precision), alpha, beta)
@@ -199,6 +183,36 @@ def partial_posteriors(
             b = concentration * (1.0 - share) + n.get(name, 0.0) - z.get(name, 0.0)
         posteriors[name] = LinkPosterior(link_name, u_days, u_zero, mu, sd, a, b)
     return Hierarchy(level, posteriors, math.sqrt(tau2), concentration)
+
+
+def _between_variance(obs: Mapping[str, tuple[float, float]]) -> float:
+    """The DerSimonian-Laird moment estimate of the between-unit variance ``tau^2`` of the
+    efficiency from each unit's ``(y_u, v_u)`` (0 with fewer than two units)."""
+    tau2 = 0.0
+    if len(obs) > 1:
+        ys = np.array([o[0] for o in obs.values()])
+        ws = 1.0 / np.array([o[1] for o in obs.values()])
+        mean = float((ws * ys).sum() / ws.sum())
+        q = float((ws * (ys - mean) ** 2).sum())
+        denominator = float(ws.sum() - (ws**2).sum() / ws.sum())
+        tau2 = max((q - (len(obs) - 1)) / denominator, 0.0) if denominator > 0 else 0.0
+    return tau2
+
+
+def _down_concentration(judged: list[str], n: Mapping[str, float], z: Mapping[str, float]) -> float:
+    """The between-unit concentration ``M`` of the down-day share, by moments from the spread
+    of the ``judged`` units' shares ``z / n`` beyond the binomial, within DOWN_CONCENTRATION
+    (its upper bound when they do not spread)."""
+    lo_m, hi_m = DOWN_CONCENTRATION
+    concentration = hi_m
+    if len(judged) > 1:
+        rates = np.array([z[k] / n[k] for k in judged])
+        pooled = sum(z[k] for k in judged) / sum(n[k] for k in judged)
+        binomial = pooled * (1.0 - pooled) * float(np.mean([1.0 / n[k] for k in judged]))
+        between = float(rates.var(ddof=1)) - binomial
+        if between > 0 and 0 < pooled < 1:
+            concentration = min(max(pooled * (1.0 - pooled) / between - 1.0, lo_m), hi_m)
+    return concentration
 
 
 POOLING = ("partial", "pooled")
