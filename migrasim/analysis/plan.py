@@ -856,25 +856,7 @@ def make_plan(
 ) -> PlanOutcome:
     """The plan for ``scenario`` (its ``options``): see the module docstring."""
     options = {o.name: o for o in scenario.options}
-    if not options:
-        raise ScenarioError(
-            [Problem("options", N_("the scenario has no options to choose from"),
-                     N_("add 'options:' (docs/scenario-format.md, \"Options\")"))], source
-        )  # fmt: skip
-    programme = [n for n, o in options.items() if o.each is None]
-    if len(programme) > PROGRAMME_OPTIONS_LIMIT:
-        raise ScenarioError(
-            [Problem("options", N_("%(n)s programme-wide options; the plan tries every "
-                                   "combination of them, at most %(limit)s", n=len(programme),
-                                   limit=PROGRAMME_OPTIONS_LIMIT),
-                     N_("give some of them 'each: organisation', or join some into one"))],
-            source,
-        )  # fmt: skip
-    if budget is not None and budget < 0:
-        raise ScenarioError(
-            [Problem("--budget", N_("must be 0 or more, got %(value)s", value=repr(budget)),
-                     N_("e.g. 250000"))]
-        )  # fmt: skip
+    _check_plan(options, source, budget)
     planner = Planner(data, source, scenario, replications or scenario.replications or 1,
                       seed, execution)  # fmt: skip
     variants = _variants(planner)
@@ -884,56 +866,11 @@ def make_plan(
     n = planner.replications
     orgs = planner.orgs
     crews = {k: o.crew.capacity for k, o in options.items() if o.crew is not None}
-    note = ""
-    variables = constraints = 0
-    seconds = frontier_seconds = 0.0
-    frontier: list[FrontierPoint] = []
     if all(separable(v) for v in variants):
-        method = EXACT
-        evaluated = _evaluate_exact(planner, alpha)
-        pick, variables, constraints, seconds = _best(evaluated, crews, alpha, budget, joint)
-        if pick is None:  # no plan reaches the joint chance: the most organisations in time
-            note = "joint"
-            pick, v, c, s = _best(evaluated, crews, alpha, budget, False)
-            variables, constraints, seconds = max(v, variables), max(c, constraints), seconds + s
-        assert pick is not None
-        chosen = pick.selection.chosen
-        taken = pick.evaluated.programme
-        applied = {org.name: pick.evaluated.applied[o][c]
-                   for o, (org, c) in enumerate(zip(orgs, chosen, strict=True))}  # fmt: skip
-        k = 0
-        while k <= len(orgs):  # the frontier: the cheapest plan for each count in time
-            point, _, _, s = _best(evaluated, crews, alpha, None, False, at_least=k)
-            frontier_seconds += s
-            if point is None:
-                break
-            k = point.selection.in_time + 1
-            ords = [point.evaluated.ordinals[o][c] for o, c in enumerate(point.selection.chosen)]
-            names = {nm for o, c in enumerate(point.selection.chosen)
-                     for nm in point.evaluated.applied[o][c].options}  # fmt: skip
-            frontier.append(FrontierPoint(
-                point.cost, point.cost, point.selection.in_time, len(orgs), _joint(ords, orgs),
-                _programme_p80(ords), False,
-                tuple(sorted({*point.evaluated.programme, *names})),
-            ))  # fmt: skip
-        frontier = _efficient(frontier)
+        found = _exact(planner, alpha, crews, budget, joint)
     else:
-        method = HEURISTIC
-        search = _Heuristic(planner, alpha, budget, joint)
-        state = search.search()
-        if search.stopped:
-            note = "runs"
-        taken, applied = state.programme, dict(state.applied)
-        for visited, res in search.cache.items():
-            ords = [res[o.name] for o in orgs]
-            cost = visited.cost(options)
-            count = search.score(visited)[0]
-            frontier.append(FrontierPoint(
-                cost, cost, count, len(orgs), _joint(ords, orgs), _programme_p80(ords), False,
-                tuple(sorted({*visited.programme, *(n for _, a in visited.applied
-                                                    for n in a.options)})),
-            ))  # fmt: skip
-        frontier = _efficient(frontier)
+        found = _heuristic(planner, alpha, budget, joint, options)
+    method, taken, applied, frontier = found.method, found.taken, found.applied, found.frontier
     pairs = planner.assignments(taken, applied)
     spec = planner.scenario_of(pairs)
     results = planner.run(spec)  # the plan itself, on the same draws (plan.yaml's figures)
@@ -961,21 +898,139 @@ def make_plan(
         for f, org in zip(fresh_ords, orgs, strict=True)
     )
     every = tuple(sorted({*taken, *(k for a in applied.values() for k in a.options)}))
-    marked = False
-    for i, entry in enumerate(frontier):
-        if not marked and abs(entry.cost - total) < 1e-6 and entry.in_time == in_time:
-            frontier[i] = replace(entry, recommended=True)
-            marked = True
-    if not marked:
-        frontier.append(FrontierPoint(total if budget is None else budget, total, in_time,
-                                      len(orgs), chance, p80, True, every))  # fmt: skip
-        frontier.sort(key=lambda p: (p.cost, p.in_time))
+    recommended = FrontierPoint(total if budget is None else budget, total, in_time, len(orgs),
+                                chance, p80, True, every)  # fmt: skip
+    _mark_recommended(frontier, recommended)
     return PlanOutcome(
         method, alpha, joint, budget, tuple(rows), tuple(taken), total, met, in_time, len(orgs),
         chance, _joint(fresh_ords, orgs), fresh_in_time, fresh, p80, tuple(frontier),
-        tuple(assignment_text(k, v) for k, v in pairs), n, seed, planner.runs, variables,
-        constraints, seconds, frontier_seconds, note,
+        tuple(assignment_text(k, v) for k, v in pairs), n, seed, planner.runs, found.variables,
+        found.constraints, found.seconds, found.frontier_seconds, found.note,
     )  # fmt: skip
+
+
+def _check_plan(
+    options: Mapping[str, OptionSpec], source: str | None, budget: float | None
+) -> None:
+    """Raises unless the scenario has options to choose from, few enough programme-wide ones,
+    and the budget is 0 or more."""
+    if not options:
+        raise ScenarioError(
+            [Problem("options", N_("the scenario has no options to choose from"),
+                     N_("add 'options:' (docs/scenario-format.md, \"Options\")"))], source
+        )  # fmt: skip
+    programme = [n for n, o in options.items() if o.each is None]
+    if len(programme) > PROGRAMME_OPTIONS_LIMIT:
+        raise ScenarioError(
+            [Problem("options", N_("%(n)s programme-wide options; the plan tries every "
+                                   "combination of them, at most %(limit)s", n=len(programme),
+                                   limit=PROGRAMME_OPTIONS_LIMIT),
+                     N_("give some of them 'each: organisation', or join some into one"))],
+            source,
+        )  # fmt: skip
+    if budget is not None and budget < 0:
+        raise ScenarioError(
+            [Problem("--budget", N_("must be 0 or more, got %(value)s", value=repr(budget)),
+                     N_("e.g. 250000"))]
+        )  # fmt: skip
+
+
+@dataclass
+class _Found:
+    """What a search found: the plan, the cost frontier and what the search took."""
+
+    method: str  # EXACT or HEURISTIC
+    taken: tuple[str, ...]  # programme-wide options taken
+    applied: dict[str, Applied]  # per organisation, its options
+    frontier: list[FrontierPoint]
+    note: str = ""
+    variables: int = 0
+    constraints: int = 0
+    seconds: float = 0.0
+    frontier_seconds: float = 0.0
+
+
+def _exact(
+    planner: Planner, alpha: float, crews: Mapping[str, int], budget: float | None, joint: bool
+) -> _Found:
+    """The SAA programme on the batch results (organisations alone on their links), and the
+    cheapest plan for each count in time."""
+    orgs = planner.orgs
+    note = ""
+    frontier_seconds = 0.0
+    frontier: list[FrontierPoint] = []
+    method = EXACT
+    evaluated = _evaluate_exact(planner, alpha)
+    pick, variables, constraints, seconds = _best(evaluated, crews, alpha, budget, joint)
+    if pick is None:  # no plan reaches the joint chance: the most organisations in time
+        note = "joint"
+        pick, v, c, s = _best(evaluated, crews, alpha, budget, False)
+        variables, constraints, seconds = max(v, variables), max(c, constraints), seconds + s
+    assert pick is not None
+    chosen = pick.selection.chosen
+    taken = pick.evaluated.programme
+    applied = {org.name: pick.evaluated.applied[o][c]
+               for o, (org, c) in enumerate(zip(orgs, chosen, strict=True))}  # fmt: skip
+    k = 0
+    while k <= len(orgs):  # the frontier: the cheapest plan for each count in time
+        point, _, _, s = _best(evaluated, crews, alpha, None, False, at_least=k)
+        frontier_seconds += s
+        if point is None:
+            break
+        k = point.selection.in_time + 1
+        ords = [point.evaluated.ordinals[o][c] for o, c in enumerate(point.selection.chosen)]
+        names = {nm for o, c in enumerate(point.selection.chosen)
+                 for nm in point.evaluated.applied[o][c].options}  # fmt: skip
+        frontier.append(FrontierPoint(
+            point.cost, point.cost, point.selection.in_time, len(orgs), _joint(ords, orgs),
+            _programme_p80(ords), False,
+            tuple(sorted({*point.evaluated.programme, *names})),
+        ))  # fmt: skip
+    return _Found(method, taken, applied, _efficient(frontier), note, variables, constraints,
+                  seconds, frontier_seconds)  # fmt: skip
+
+
+def _heuristic(
+    planner: Planner,
+    alpha: float,
+    budget: float | None,
+    joint: bool,
+    options: Mapping[str, OptionSpec],
+) -> _Found:
+    """Greedy then local search with full runs (flows share a link), and the plans it visited
+    on the frontier."""
+    orgs = planner.orgs
+    note = ""
+    frontier: list[FrontierPoint] = []
+    method = HEURISTIC
+    search = _Heuristic(planner, alpha, budget, joint)
+    state = search.search()
+    if search.stopped:
+        note = "runs"
+    taken, applied = state.programme, dict(state.applied)
+    for visited, res in search.cache.items():
+        ords = [res[o.name] for o in orgs]
+        cost = visited.cost(options)
+        count = search.score(visited)[0]
+        frontier.append(FrontierPoint(
+            cost, cost, count, len(orgs), _joint(ords, orgs), _programme_p80(ords), False,
+            tuple(sorted({*visited.programme, *(n for _, a in visited.applied
+                                                for n in a.options)})),
+        ))  # fmt: skip
+    return _Found(method, taken, applied, _efficient(frontier), note)
+
+
+def _mark_recommended(frontier: list[FrontierPoint], plan: FrontierPoint) -> None:
+    """Marks the frontier's point at the plan's cost and count in time as recommended, or adds
+    ``plan`` (in cost order) when there is none."""
+    marked = False
+    for i, entry in enumerate(frontier):
+        if not marked and abs(entry.cost - plan.cost) < 1e-6 and entry.in_time == plan.in_time:
+            frontier[i] = replace(entry, recommended=True)
+            marked = True
+    if not marked:
+        frontier.append(plan)
+        frontier.sort(key=lambda p: (p.cost, p.in_time))
 
 
 def _efficient(points: Sequence[FrontierPoint]) -> list[FrontierPoint]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -32,7 +32,7 @@ from migrasim.core.calendar import (
     local_moments,
 )
 from migrasim.core.engine import Model
-from migrasim.core.model import NotFinished
+from migrasim.core.model import FlowResult, NotFinished
 from migrasim.core.rules import (
     DateConverter,
     Status,
@@ -61,25 +61,9 @@ def summarise(
     own = _go_lives(outcome)  # each flow's own go-live, else the programme's
     convert = DateConverter(model.clock)
     flows = baseline.flows
-    if mc is None:
-        per_flow = [[convert(f.finished_s)] for f in flows]
-        programme_days = [convert(baseline.finished_s)]
-        shares = [1.0 if f.bottleneck else 0.0 for f in flows]
-        common = [f.bottleneck or "" for f in flows]
-    else:
-        # Dates by array operations (one zone lookup per distinct offset, one date object per
-        # distinct day), not one conversion per replication and flow.
-        ordinals = completion_ordinals(model.clock, mc.finished)
-        ends = completion_ordinals(model.clock, mc.programme_finished)
-        days = {o: date.fromordinal(int(o)) for o in np.unique(ordinals).tolist() if o < NEVER}
-        days.update({o: date.fromordinal(int(o)) for o in np.unique(ends).tolist() if o < NEVER})
-        per_flow = [[days.get(o) for o in ordinals[:, i].tolist()] for i in range(len(flows))]
-        programme_days = [days.get(o) for o in ends.tolist()]
-        common, shares = [], []
-        for counter in mc.bottlenecks:
-            name, count = counter.most_common(1)[0] if counter else ("", 0)
-            common.append(name)
-            shares.append(count / mc.replications)
+    seen = _replications(outcome, convert)
+    per_flow, programme_days = seen.per_flow, seen.programme
+    common, shares = seen.common, seen.shares
     exact = mc is None
     clock = model.clock
     moments = [_local(clock, f.finished_s) for f in flows]
@@ -95,22 +79,9 @@ def summarise(
         for i, flow in enumerate(flows)
     ]  # fmt: skip
     organisations = organisation_summaries(summaries, per_flow, go_live, exact, own)
-    # The programme completes with its last flow; that flow's bottleneck is the critical one.
-    finish_times = [f.finished_s for f in flows]
-    if all(t is not None for t in finish_times):
-        last = max(range(len(flows)), key=lambda i: finish_times[i] or 0.0)
-        moment, day = moments[last], finish_days[last]
-    else:
-        last = finish_times.index(None)
-        moment, day = None, None
-    starts = [f.started_s for f in flows if f.started_s is not None]
-    critical = Counter(c for c in common if c)
-    programme = _summary(
-        PROGRAMME, "", "", sum(f.volume_bytes for f in flows),
-        sum(f.delivered_bytes + f.remaining_bytes for f in flows),
-        _local(clock, min(starts) if starts else None), moment, day,
-        date_stats(programme_days, go_live, exact), common[last],
-        shares[last] if critical else 0.0, flows[last].reason, go_live, exact,
+    programme = _programme_summary(
+        flows, clock, moments, finish_days, date_stats(programme_days, go_live, exact), common,
+        shares, go_live, exact,
     )  # fmt: skip
     return RunReport(
         scenario_name=model.name,
@@ -123,7 +94,7 @@ def summarise(
         band=None if mc is None else progress_band(mc),
         flow_names=tuple(f.name for f in model.flows),
         completions=None if mc is None else _completions(clock, mc),
-        completion_days=None if mc is None else ordinals,
+        completion_days=seen.ordinals,
         programme_days=tuple(programme_days),
         bottlenecks=None if mc is None else _bottlenecks(mc),
         swings=None if sensitivity is None else _swings(model, *sensitivity),
@@ -131,6 +102,75 @@ def summarise(
         organisations=organisations,
         **_precision(mc),
     )
+
+
+@dataclass(frozen=True)
+class _Replications:
+    """Every replication's completion days and each flow's most common bottleneck (the
+    baseline's alone without Monte Carlo)."""
+
+    per_flow: list[list[date | None]]  # per flow, per replication
+    programme: list[date | None]  # per replication
+    common: list[str]  # per flow, its most common bottleneck ("" for none)
+    shares: list[float]  # per flow, the share of replications it limits
+    ordinals: np.ndarray | None  # the completion days as ordinals (Monte Carlo only)
+
+
+def _replications(outcome: Outcome, convert: DateConverter) -> _Replications:
+    baseline, mc = outcome.baseline, outcome.mc
+    flows = baseline.flows
+    if mc is None:
+        per_flow = [[convert(f.finished_s)] for f in flows]
+        programme_days = [convert(baseline.finished_s)]
+        shares = [1.0 if f.bottleneck else 0.0 for f in flows]
+        common = [f.bottleneck or "" for f in flows]
+        return _Replications(per_flow, programme_days, common, shares, None)
+    clock = outcome.model.clock
+    # Dates by array operations (one zone lookup per distinct offset, one date object per
+    # distinct day), not one conversion per replication and flow.
+    ordinals = completion_ordinals(clock, mc.finished)
+    ends = completion_ordinals(clock, mc.programme_finished)
+    days = {o: date.fromordinal(int(o)) for o in np.unique(ordinals).tolist() if o < NEVER}
+    days.update({o: date.fromordinal(int(o)) for o in np.unique(ends).tolist() if o < NEVER})
+    per_flow = [[days.get(o) for o in ordinals[:, i].tolist()] for i in range(len(flows))]
+    programme_days = [days.get(o) for o in ends.tolist()]
+    common, shares = [], []
+    for counter in mc.bottlenecks:
+        name, count = counter.most_common(1)[0] if counter else ("", 0)
+        common.append(name)
+        shares.append(count / mc.replications)
+    return _Replications(per_flow, programme_days, common, shares, ordinals)
+
+
+def _programme_summary(
+    flows: Sequence[FlowResult],
+    clock: Clock,
+    moments: Sequence[datetime | None],
+    finish_days: Sequence[date | None],
+    stats: DateStats,
+    common: Sequence[str],
+    shares: Sequence[float],
+    go_live: date | None,
+    exact: bool,
+) -> FlowSummary:
+    """The programme's summary: it completes with its last flow, and that flow's bottleneck is
+    the critical one."""
+    finish_times = [f.finished_s for f in flows]
+    if all(t is not None for t in finish_times):
+        last = max(range(len(flows)), key=lambda i: finish_times[i] or 0.0)
+        moment, day = moments[last], finish_days[last]
+    else:
+        last = finish_times.index(None)
+        moment, day = None, None
+    starts = [f.started_s for f in flows if f.started_s is not None]
+    critical = Counter(c for c in common if c)
+    return _summary(
+        PROGRAMME, "", "", sum(f.volume_bytes for f in flows),
+        sum(f.delivered_bytes + f.remaining_bytes for f in flows),
+        _local(clock, min(starts) if starts else None), moment, day,
+        stats, common[last],
+        shares[last] if critical else 0.0, flows[last].reason, go_live, exact,
+    )  # fmt: skip
 
 
 def _go_lives(outcome: Outcome) -> list[date | None]:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -686,6 +686,33 @@ def read_actuals(
     listing every bad header cell, row and column.
     """
     rows = read_rows(path, shown)
+    _check_header_row(rows, shown)
+    header, problems = _header(rows[0], shown)
+    if problems:
+        raise ScenarioError(problems)
+    names = FlowNames(scenario)
+    days, bare = _read_days(rows, shown, header, scenario, names, as_of, month_first, problems)
+    if not days and not problems:
+        problems.append(
+            Problem(shown, N_("the log has a header but no rows"), N_("add a row per day"))
+        )
+    by_flow, more = _group(days, shown, header.shown)
+    problems.extend(more)
+    if problems:
+        raise ScenarioError(problems)
+    last = max(d.day for d in days)
+    as_of = as_of if as_of is not None else last + timedelta(days=1)
+    _check_as_of(as_of, scenario)
+    warnings: list[str] = []
+    small = _implausible(bare, scenario, as_of)
+    if small:
+        warnings.append(_implausible_warning(shown, header.shown["bytes"], small))
+    flows = _flow_actuals(names, by_flow, scenario, shown, warnings)
+    return ActualsLog(shown, flows, as_of, tuple(warnings))
+
+
+def _check_header_row(rows: list[list[Any]], shown: str) -> None:
+    """Raises unless the file has a header on row 1."""
     nonblank = [i for i, row in enumerate(rows) if not all(blank_cell(c) for c in row)]
     if not nonblank:
         raise ScenarioError(
@@ -701,10 +728,20 @@ def read_actuals(
                 )
             ]
         )
-    header, problems = _header(rows[0], shown)
-    if problems:
-        raise ScenarioError(problems)
-    names = FlowNames(scenario)
+
+
+def _read_days(
+    rows: list[list[Any]],
+    shown: str,
+    header: Header,
+    scenario: Scenario,
+    names: FlowNames,
+    as_of: date | None,
+    month_first: bool,
+    problems: list[Problem],
+) -> tuple[list[LogDay], list[LogDay]]:
+    """Every row after the header read as a day (each bad cell added to ``problems``), and the
+    days whose bytes is a bare number in a column with no unit."""
     days: list[LogDay] = []
     bare: list[LogDay] = []  # rows whose bytes is a bare number in a column with no unit
     for number, row in enumerate(rows[1:], start=2):
@@ -717,16 +754,11 @@ def read_actuals(
             days.append(entry)
             if reader.bare_bytes:
                 bare.append(entry)
-    if not days and not problems:
-        problems.append(
-            Problem(shown, N_("the log has a header but no rows"), N_("add a row per day"))
-        )
-    by_flow, more = _group(days, shown, header.shown)
-    problems.extend(more)
-    if problems:
-        raise ScenarioError(problems)
-    last = max(d.day for d in days)
-    as_of = as_of if as_of is not None else last + timedelta(days=1)
+    return days, bare
+
+
+def _check_as_of(as_of: date, scenario: Scenario) -> None:
+    """Raises unless ``as_of`` is after the scenario's start and within its horizon."""
     if as_of <= scenario.start.date():
         raise ScenarioError(
             [
@@ -751,11 +783,18 @@ def read_actuals(
                 )
             ]
         )
+
+
+def _flow_actuals(
+    names: FlowNames,
+    by_flow: Mapping[str, list[LogDay]],
+    scenario: Scenario,
+    shown: str,
+    warnings: list[str],
+) -> dict[str, FlowActuals]:
+    """Each scenario flow's days (none for a flow without rows), a warning added to
+    ``warnings`` for a flow that has delivered more than its high volume."""
     flows: dict[str, FlowActuals] = {}
-    warnings: list[str] = []
-    small = _implausible(bare, scenario, as_of)
-    if small:
-        warnings.append(_implausible_warning(shown, header.shown["bytes"], small))
     for name in names.names:
         entries = tuple(by_flow.get(name, ()))
         done = [d.day for d in entries if d.complete]
@@ -769,4 +808,4 @@ def read_actuals(
                    flow=repr(name), delivered=units.format_size(delivered),
                    high=units.format_size(high))
             )  # fmt: skip
-    return ActualsLog(shown, flows, as_of, tuple(warnings))
+    return flows
