@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from migrasim.analysis.sampling import has_uncertainty
@@ -154,18 +154,30 @@ def fix_for(
                    uncertain)  # fmt: skip
     if not at_ends[1]:
         return Fix(key, quantity.label, bottleneck, current_text, None, None, command, uncertain)
-    lo, hi = 1.0, MAX_FACTOR
     sections = SECTIONS[len(model.flows) > MANY_FLOWS]
     # On a shared link the batch solves every factor's row in one phase loop (the rows differ
     # by a scale only), so the next AHEAD rounds' factors go in one block: the same factors
     # and answers, a loop for AHEAD rounds.
     shared = not model.links[index].per_flow and batchable(model, set(base.down))
-    ahead = AHEAD if sections == 1 and shared else 1
+    hi = _least_factor(make_go_live, sections, AHEAD if sections == 1 and shared else 1)
+    # State a round value, checked: the nearest if it makes go-live, else the next one up.
+    needed = _rounded(current * hi)
+    if needed < current * hi and not makes_go_live(needed / current):
+        needed = _rounded(current * hi, up=True)
+    return Fix(key, quantity.label, bottleneck, current_text, _text(needed, quantity.advice_unit),
+               needed / current, command, uncertain)  # fmt: skip
+
+
+def _least_factor(
+    make_go_live: Callable[[list[float]], list[bool]], sections: int, ahead: int
+) -> float:
+    """The least factor in (1, MAX_FACTOR] that makes go-live, to 0.001 %: each round solves
+    ``sections`` factors (geometric) between the bracket's ends as one batch block (or engine
+    runs when the batch cannot take the scenario), shrinking it sections + 1 times; with
+    ``ahead`` > 1 the next rounds' factors are solved in the same block."""
+    lo, hi = 1.0, MAX_FACTOR
     known: dict[float, bool] = {}
     while hi / lo > 1.00001:
-        # ``sections`` factors (geometric) between lo and hi solved as one batch block (or
-        # engine runs when the batch cannot take the scenario); the bracket shrinks
-        # sections + 1 times a round.
         ratio = (hi / lo) ** (1.0 / (sections + 1))
         factors = [lo * ratio**i for i in range(1, sections + 1)]
         if any(f not in known for f in factors):
@@ -175,12 +187,7 @@ def fix_for(
         first = next((i for i, m in enumerate(met) if m), sections)
         lo = factors[first - 1] if first > 0 else lo
         hi = factors[first] if first < sections else hi
-    # State a round value, checked: the nearest if it makes go-live, else the next one up.
-    needed = _rounded(current * hi)
-    if needed < current * hi and not makes_go_live(needed / current):
-        needed = _rounded(current * hi, up=True)
-    return Fix(key, quantity.label, bottleneck, current_text, _text(needed, quantity.advice_unit),
-               needed / current, command, uncertain)  # fmt: skip
+    return hi
 
 
 def _rounds(lo: float, hi: float, sections: int, rounds: int) -> list[float]:

@@ -511,6 +511,23 @@ goes to the own link; the sums of own limits here, in fractions of the link, can
 it)."""
 
 
+def _outage_table(parts: list[_Part], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The parts' outages stacked (a position per row, padded with inf): starts and ends."""
+    downs = [
+        p.down if p.down is not None
+        else (np.full((p.rows.size, 0), INF), np.full((p.rows.size, 0), INF))
+        for p in parts
+    ]  # fmt: skip
+    wide = max(d[0].shape[1] for d in downs)
+    starts = np.full((n, wide), INF)
+    ends = np.full((n, wide), INF)
+    offsets = np.cumsum([0] + [p.rows.size for p in parts]).tolist()
+    for (a, b), lo in zip(downs, offsets, strict=False):
+        starts[lo : lo + a.shape[0], : a.shape[1]] = a
+        ends[lo : lo + a.shape[0], : a.shape[1]] = b
+    return starts, ends
+
+
 class _Phases:
     """Shared components on rows of a block with one curve: the phase loop (module doc). The
     parts' rows are stacked (a position each) and their flows padded to the widest part.
@@ -561,30 +578,8 @@ class _Phases:
             self.growth[at, :k] = block.growth[cols]
             self.fraction[at, :k] = block.fraction[cols]
             self.delay[at, :k] = block.delay[cols]
-            pos = {f: j for j, f in enumerate(part.members)}
-            for j, f in enumerate(part.members):
-                own = [i for i in model.flows[f].links if i != part.link]
-                if own:  # a constant multiple of the shared link's rate (same kind, windows)
-                    self.own[at, j] = own[0]
-                    by_bw = np.isfinite(block.bandwidth[part.rows, part.link])
-                    mine = np.where(by_bw, block.bandwidth[part.rows, own[0]],
-                                    block.cap[part.rows, own[0]])  # fmt: skip
-                    link = np.where(by_bw, block.bandwidth[part.rows, part.link],
-                                    block.cap[part.rows, part.link])  # fmt: skip
-                    with np.errstate(divide="ignore", invalid="ignore"):
-                        self.ratio[at, j] = np.where(link > 0, mine / link, INF)
-            # the earliest start: the flow's own, after every flow outside the component it
-            # waits for (solved before); flows inside it are waited for as the phases go
-            for j, f in enumerate(part.members):
-                flow = model.flows[f]
-                start = np.full(part.rows.size, max(flow.earliest, 0.0))
-                for d in flow.after:
-                    if d not in pos:
-                        start = np.maximum(start, self.finished[part.rows, d])
-                self.ready[at, j] = start
-                inner = [pos[d] for d in flow.after if d in pos]
-                if inner:  # (a part with these is alone in its loop)
-                    self.inner[j] = inner
+            self._own_limits(block, part, at)
+            self._starts(part, at)
         self.tol = np.maximum(1e-3, self.volume * 1e-13)  # the engine's bytes_tol
         self.has_inner = any(self.inner)
         self.shrinking = bool((self.growth < 0).any())  # a backlog may fall while it waits
@@ -600,17 +595,8 @@ class _Phases:
         self.final = np.full(shape, INF)  # the flow's completion (both phases)
         self.started = np.zeros(shape, dtype=bool)
         self.in_band = self.rows < self.delivered_out.shape[0]
-        downs = [
-            p.down if p.down is not None
-            else (np.full((p.rows.size, 0), INF), np.full((p.rows.size, 0), INF))
-            for p in parts
-        ]  # fmt: skip
-        wide = max(d[0].shape[1] for d in downs)
-        starts = np.full((n, wide), INF)
-        ends = np.full((n, wide), INF)
-        for (a, b), lo in zip(downs, self.offsets.tolist(), strict=False):
-            starts[lo : lo + a.shape[0], : a.shape[1]] = a
-            ends[lo : lo + a.shape[0], : a.shape[1]] = b
+        starts, ends = _outage_table(parts, n)
+        wide = starts.shape[1]
         self.down = _Down(starts, ends, np.arange(n)) if wide else None
         self.outages = _Outages(curve, starts, ends)
         self.has_own = bool((self.own >= 0).any())
@@ -631,6 +617,38 @@ class _Phases:
         self.whole = {name: getattr(self, name) for name in _PER_FLOW}
         self.lo, self.hi = 0, width
         self.ext = np.full(n, INF)  # per position: the first join among columns past the window
+
+    def _own_limits(self, block: BlockInputs, part: _Part, at: slice) -> None:
+        """Each flow of ``part`` with an own link beside the shared one: that link, and its
+        limit as a multiple of the shared link's rate (same kind, same windows)."""
+        for j, f in enumerate(part.members):
+            own = [i for i in self.model.flows[f].links if i != part.link]
+            if not own:
+                continue
+            self.own[at, j] = own[0]
+            by_bw = np.isfinite(block.bandwidth[part.rows, part.link])
+            mine = np.where(by_bw, block.bandwidth[part.rows, own[0]],
+                            block.cap[part.rows, own[0]])  # fmt: skip
+            link = np.where(by_bw, block.bandwidth[part.rows, part.link],
+                            block.cap[part.rows, part.link])  # fmt: skip
+            with np.errstate(divide="ignore", invalid="ignore"):
+                self.ratio[at, j] = np.where(link > 0, mine / link, INF)
+
+    def _starts(self, part: _Part, at: slice) -> None:
+        """The earliest start of each flow of ``part``: its own, after every flow outside the
+        component it waits for (solved before); flows inside it are waited for as the phases
+        go (``inner``; a part with these is alone in its loop)."""
+        pos = {f: j for j, f in enumerate(part.members)}
+        for j, f in enumerate(part.members):
+            flow = self.model.flows[f]
+            start = np.full(part.rows.size, max(flow.earliest, 0.0))
+            for d in flow.after:
+                if d not in pos:
+                    start = np.maximum(start, self.finished[part.rows, d])
+            self.ready[at, j] = start
+            inner = [pos[d] for d in flow.after if d in pos]
+            if inner:
+                self.inner[j] = inner
 
     # -- the loop ---------------------------------------------------------------------------
 
