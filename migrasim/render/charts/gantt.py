@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import textwrap
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -89,6 +91,63 @@ def gantt_figure(
     """
     t = _lang(t)
     n = len(bars)
+    rows = _gantt_rows(bars)
+    fig, ax = _new_figure(11.0, max(3.0, 0.3 * rows.n_rows + 1.4))
+    if n == 0:
+        _no_data(ax, title, _msg(t, "no_flows"))
+        return fig
+
+    names = [str(bars["flow"].iloc[i]) for i in rows.drawn]
+    gl = _day(go_live) if go_live is not None else None
+    layout = _gantt_layout(rows, gl)
+    if layout is None:
+        _no_data(ax, title, _msg(t, "none_start", n=n))
+        return fig
+
+    for y, i in enumerate(rows.drawn.tolist()):
+        _flow_bar(ax, y, i, rows, layout, go_live, t)
+    if rows.others.size:
+        names.append(_nmsg(t, "other_flows", int(rows.others.size)))
+        _others_bar(ax, rows, layout, go_live, t)
+
+    n_rows = rows.n_rows
+    ax.set_yticks(np.arange(n_rows), labels=names)
+    ax.tick_params(axis="y", length=0, labelsize=9)
+    ax.set_ylim(n_rows - 0.5, -0.5)  # first flow at the top
+    ax.set_xlim(layout.left, layout.right)
+    _date_axis(ax, t)
+    ax.grid(axis="x", color=GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.spines["left"].set_visible(False)
+    if gl is not None:
+        _go_live_line(ax, gl, t)
+    _gantt_legend(fig, ax, rows, gl, title, t)
+    return fig
+
+
+@dataclass(frozen=True)
+class _GanttRows:
+    """The bars' data: each flow's start and end (NaT: never), lateness and status, and the
+    flows drawn by name (the others, above :data:`MAX_NAMED_FLOWS`, as one band)."""
+
+    starts: pd.Series
+    ends: pd.Series
+    day_of: list[Any]  # the day each completion counts for (the record's), else None
+    late: np.ndarray
+    statuses: list[str] | None  # core.rules.Status values, when the bars carry them
+    no_start: np.ndarray
+    no_end: np.ndarray
+    drawn: np.ndarray
+    others: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.drawn) + (1 if self.others.size else 0)
+
+
+def _gantt_rows(bars: pd.DataFrame) -> _GanttRows:
+    """The bars as arrays, and which flows have a row of their own."""
+    n = len(bars)
     starts = pd.to_datetime(pd.Series(list(bars["start"]), dtype=object))
     ends = pd.to_datetime(pd.Series(list(bars["end"]), dtype=object))
     day_of = list(bars["day"]) if "day" in bars else [None] * len(bars)
@@ -106,130 +165,162 @@ def gantt_figure(
         size = bars["bytes"].to_numpy(dtype=float) if "bytes" in bars else np.zeros(n)
         drawn = _named(end_key, size)
         others = np.setdiff1d(np.arange(n), drawn)
-    rows = len(drawn) + (1 if others.size else 0)
-    fig, ax = _new_figure(11.0, max(3.0, 0.3 * rows + 1.4))
-    if n == 0:
-        _no_data(ax, title, _msg(t, "no_flows"))
-        return fig
+    return _GanttRows(starts, ends, day_of, late, statuses, no_start, no_end, drawn, others)
 
-    names = [str(bars["flow"].iloc[i]) for i in drawn]
-    gl = _day(go_live) if go_live is not None else None
 
+@dataclass(frozen=True)
+class _GanttLayout:
+    """The x axis: its limits, where 'never' bars stop, and whether dates need their year."""
+
+    left: float
+    right: float
+    edge_x: float
+    multi_year: bool
+
+
+def _gantt_layout(rows: _GanttRows, gl: pd.Timestamp | None) -> _GanttLayout | None:
+    """The x axis from the first start to the last end (and go-live); None without a date."""
+    starts, ends = rows.starts, rows.ends
     known = [pd.Timestamp(v) for v in (starts.min(), ends.min(), starts.max(), ends.max())]
     known = [v for v in known if not pd.isna(v)]
     if gl is not None:
         known.append(gl)
     if not known:
-        _no_data(ax, title, _msg(t, "none_start", n=n))
-        return fig
+        return None
     lo, hi = min(known), max(known)
     span = max(hi - lo, pd.Timedelta(days=1))
     edge = hi + span * 0.06  # where 'never' bars stop
     left, right = _num(lo - span * 0.01), _num(edge + span * 0.16)
-    edge_x = _num(edge)
-    multi_year = lo.year != hi.year
-    text_kw: dict[str, Any] = {"va": "center", "fontsize": 8, "clip_on": False, "zorder": 5}
-    label_box = {"fc": "white", "ec": "none", "alpha": 0.8, "pad": 0.4}  # over the go-live line
+    return _GanttLayout(left, right, _num(edge), lo.year != hi.year)
 
-    never = no_start | no_end
+
+def _text_kw() -> dict[str, Any]:
+    """The look of a bar's label."""
+    return {"va": "center", "fontsize": 8, "clip_on": False, "zorder": 5}
+
+
+def _label_box() -> dict[str, Any]:
+    """The box under an end label, over the go-live line."""
+    return {"fc": "white", "ec": "none", "alpha": 0.8, "pad": 0.4}
+
+
+def _flow_bar(
+    ax: Axes,
+    y: int,
+    i: int,
+    rows: _GanttRows,
+    layout: _GanttLayout,
+    go_live: datetime.date | None,
+    t: Translator,
+) -> None:
+    """Flow ``i``'s bar on row ``y``: its start to its end, or to the edge when it never ends,
+    or only a label when it never starts."""
+    text_kw, edge_x = _text_kw(), layout.edge_x
+    start, end, is_late = rows.starts.iloc[i], rows.ends.iloc[i], bool(rows.late[i])
+    if pd.isna(start):
+        ax.text(
+            layout.left,
+            y,
+            " " + _msg(t, "never_starts"),
+            color=NEVER,
+            fontweight="bold",
+            ha="left",
+            **text_kw,
+        )
+        return
+    start_ts = pd.Timestamp(start)
+    sx = _num(start_ts)
+    if pd.isna(end):
+        ax.barh(
+            y, edge_x - sx, left=sx, height=0.62, color=NEVER_FILL, edgecolor=NEVER,
+            hatch=NEVER_HATCH, linewidth=0.9, zorder=3,
+        )  # fmt: skip
+        ax.text(
+            edge_x,
+            y,
+            " " + _msg(t, "never_arrow"),
+            color=NEVER,
+            fontweight="bold",
+            ha="left",
+            **text_kw,
+        )
+        return
+    end_ts = pd.Timestamp(end)
+    ex = _num(end_ts)
+    colour = LATE if is_late else ON_TIME
+    marked_late = is_late
+    statuses = rows.statuses
+    if statuses is not None and statuses[i] in _STATUS_COLOURS:
+        colour = _STATUS_COLOURS[statuses[i]]
+        marked_late = statuses[i] == "late"
+    ax.barh(
+        y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3, **_bar_style(colour, marked_late)
+    )  # fmt: skip
+    end_label = _end_label(end_ts, is_late, go_live, layout.multi_year, t, rows.day_of[i])
+    ax.text(ex, y, f" {end_label}",
+            color=MUTED_TEXT, ha="left", bbox=_label_box(), **text_kw)  # fmt: skip
+
+
+def _others_bar(
+    ax: Axes, rows: _GanttRows, layout: _GanttLayout, go_live: datetime.date | None, t: Translator
+) -> None:
+    """One band for the flows not named, on the last row: from their first start to their
+    last end (the edge if one never ends), the middle 80 % of their ends darker, labelled as
+    a bar would be."""
+    text_kw, label_box, edge_x = _text_kw(), _label_box(), layout.edge_x
+    others, starts, ends = rows.others, rows.starts, rows.ends
+    y = len(rows.drawn)
+    begun = others[~rows.no_start[others]]
+    ended = others[~rows.no_end[others]]
+    end_ns = ends.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    if begun.size:
+        sx = _num(pd.Timestamp(starts.iloc[begun].min()))
+        last = int(ended[np.argmax(end_ns[ended])]) if ended.size else -1
+        ex = edge_x if ended.size < begun.size or last < 0 else _num(ends.iloc[last])
+        ax.barh(y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3, color=OTHERS,
+                alpha=0.35, edgecolor="none", gid=OTHERS_GID)  # fmt: skip
+        if ended.size:
+            p10, p90 = (_num(pd.Timestamp(int(v)))
+                        for v in np.percentile(end_ns[ended], [10.0, 90.0]))  # fmt: skip
+            ax.barh(y, max(p90 - p10, 0.0), left=p10, height=0.62, zorder=3, color=OTHERS,
+                    alpha=0.8, edgecolor="none")  # fmt: skip
+        if ex == edge_x:
+            ax.text(edge_x, y, " " + _msg(t, "never_arrow"), color=NEVER,
+                    fontweight="bold", ha="left", **text_kw)  # fmt: skip
+        else:
+            label = _end_label(
+                ends.iloc[last],
+                bool(rows.late[last]),
+                go_live,
+                layout.multi_year,
+                t,
+                rows.day_of[last],
+            )
+            ax.text(ex, y, f" {label}", color=MUTED_TEXT, ha="left", bbox=label_box,
+                    **text_kw)  # fmt: skip
+
+
+def _gantt_legend(
+    fig: Figure, ax: Axes, rows: _GanttRows, gl: pd.Timestamp | None, title: str, t: Translator
+) -> None:
+    """The title with its subtitle, and the legend counting each kind of bar."""
+    n, statuses, late = len(rows.starts), rows.statuses, rows.late
+    never = rows.no_start | rows.no_end
     counts = {
         "on_time": int((~never & ~late).sum()),
         "late": int((~never & late).sum()),
         "never": int(never.sum()),
     }
-    for y, i in enumerate(drawn.tolist()):
-        start, end, is_late = starts.iloc[i], ends.iloc[i], bool(late[i])
-        if pd.isna(start):
-            ax.text(
-                left,
-                y,
-                " " + _msg(t, "never_starts"),
-                color=NEVER,
-                fontweight="bold",
-                ha="left",
-                **text_kw,
-            )
-            continue
-        start_ts = pd.Timestamp(start)
-        sx = _num(start_ts)
-        if pd.isna(end):
-            ax.barh(
-                y, edge_x - sx, left=sx, height=0.62, color=NEVER_FILL, edgecolor=NEVER,
-                hatch=NEVER_HATCH, linewidth=0.9, zorder=3,
-            )  # fmt: skip
-            ax.text(
-                edge_x,
-                y,
-                " " + _msg(t, "never_arrow"),
-                color=NEVER,
-                fontweight="bold",
-                ha="left",
-                **text_kw,
-            )
-            continue
-        end_ts = pd.Timestamp(end)
-        ex = _num(end_ts)
-        colour = LATE if is_late else ON_TIME
-        marked_late = is_late
-        if statuses is not None and statuses[i] in _STATUS_COLOURS:
-            colour = _STATUS_COLOURS[statuses[i]]
-            marked_late = statuses[i] == "late"
-        ax.barh(
-            y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3, **_bar_style(colour, marked_late)
-        )  # fmt: skip
-        end_label = _end_label(end_ts, is_late, go_live, multi_year, t, day_of[i])
-        ax.text(ex, y, f" {end_label}",
-                color=MUTED_TEXT, ha="left", bbox=label_box, **text_kw)  # fmt: skip
-    if others.size:
-        # One band for the rest: from their first start to their last end (the edge if one
-        # never ends), the middle 80 % of their ends darker, labelled as a bar would be.
-        y = len(drawn)
-        names.append(_nmsg(t, "other_flows", int(others.size)))
-        begun = others[~no_start[others]]
-        ended = others[~no_end[others]]
-        end_ns = ends.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-        if begun.size:
-            sx = _num(pd.Timestamp(starts.iloc[begun].min()))
-            last = int(ended[np.argmax(end_ns[ended])]) if ended.size else -1
-            ex = edge_x if ended.size < begun.size or last < 0 else _num(ends.iloc[last])
-            ax.barh(y, max(ex - sx, 0.0), left=sx, height=0.62, zorder=3, color=OTHERS,
-                    alpha=0.35, edgecolor="none", gid=OTHERS_GID)  # fmt: skip
-            if ended.size:
-                p10, p90 = (_num(pd.Timestamp(int(v)))
-                            for v in np.percentile(end_ns[ended], [10.0, 90.0]))  # fmt: skip
-                ax.barh(y, max(p90 - p10, 0.0), left=p10, height=0.62, zorder=3, color=OTHERS,
-                        alpha=0.8, edgecolor="none")  # fmt: skip
-            if ex == edge_x:
-                ax.text(edge_x, y, " " + _msg(t, "never_arrow"), color=NEVER,
-                        fontweight="bold", ha="left", **text_kw)  # fmt: skip
-            else:
-                label = _end_label(
-                    ends.iloc[last], bool(late[last]), go_live, multi_year, t, day_of[last]
-                )
-                ax.text(ex, y, f" {label}", color=MUTED_TEXT, ha="left", bbox=label_box,
-                        **text_kw)  # fmt: skip
-
-    n_rows = rows
-    ax.set_yticks(np.arange(n_rows), labels=names)
-    ax.tick_params(axis="y", length=0, labelsize=9)
-    ax.set_ylim(n_rows - 0.5, -0.5)  # first flow at the top
-    ax.set_xlim(left, right)
-    _date_axis(ax, t)
-    ax.grid(axis="x", color=GRID, linewidth=0.8)
-    ax.set_axisbelow(True)
-    ax.spines["left"].set_visible(False)
-    if gl is not None:
-        _go_live_line(ax, gl, t)
     handles: list[Line2D | Patch] = []
     if statuses is not None and gl is not None:
         note = _msg(t, "gantt_status_note", late=counts["late"], n=n)
-        _titles(ax, title, [*textwrap.wrap(note, 100), *_named_note(t, n, others.size)])
+        _titles(ax, title, [*textwrap.wrap(note, 100), *_named_note(t, n, rows.others.size)])
         for status in ("ok", "risk", "late"):
             k = statuses.count(status)
             handles.append(Patch(**_bar_style(_STATUS_COLOURS[status], status == "late"),
                                  label=_msg(t, f"legend_status_{status}", n=k)))  # fmt: skip
     else:
-        _titles(ax, title, _named_note(t, n, others.size))
+        _titles(ax, title, _named_note(t, n, rows.others.size))
         on_time = "legend_on_time" if gl is not None else "legend_complete"
         handles.append(Patch(facecolor=ON_TIME, label=_msg(t, on_time, n=counts["on_time"])))
         if counts["late"] or gl is not None:
@@ -248,7 +339,6 @@ def gantt_figure(
     fig.legend(
         handles=handles, loc="outside upper right", ncols=len(handles), frameon=False, fontsize=9
     )
-    return fig
 
 
 def _end_label(
