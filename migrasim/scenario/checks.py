@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -174,6 +175,22 @@ def _did_you_mean(close: list[str]) -> str:
 def _cross_checks(scenario: Scenario) -> list[Problem]:
     """Rules that span keys: names, references, cycles, dates."""
     problems: list[Problem] = _range_checks(scenario)
+    problems += _timezone_checks(scenario)
+    name_problems, seen = _flow_name_checks(scenario)
+    problems += name_problems
+    problems += _flow_reference_checks(scenario, seen)
+    problems += _cycle_checks(scenario, seen)
+    problems += _fallback_checks(scenario)
+    problems += _shipment_checks(scenario)
+    problems += _records_checks(scenario)
+    problems += _correlation_checks(scenario)
+    problems += _go_live_checks(scenario)
+    return problems
+
+
+def _timezone_checks(scenario: Scenario) -> list[Problem]:
+    """The time zone is one the zone database knows."""
+    problems: list[Problem] = []
     try:
         ZoneInfo(scenario.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -184,6 +201,13 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
                 N_("e.g. Europe/London"),
             )
         )
+    return problems
+
+
+def _flow_name_checks(scenario: Scenario) -> tuple[list[Problem], dict[str, int]]:
+    """Every flow has its own name, and none is the programme's row: the problems, and the
+    index of each name's first flow."""
+    problems: list[Problem] = []
     seen: dict[str, int] = {}
     for i, flow in enumerate(scenario.flows):
         label = flow.label
@@ -211,6 +235,13 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
                 )
             )
         seen.setdefault(label, i)
+    return problems, seen
+
+
+def _flow_reference_checks(scenario: Scenario, seen: Mapping[str, int]) -> list[Problem]:
+    """A flow's links are defined and listed once; the flows it waits for exist and are not
+    itself."""
+    problems: list[Problem] = []
     for i, flow in enumerate(scenario.flows):
         for j, link in enumerate(flow.links):
             if link not in scenario.links:
@@ -248,21 +279,32 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
                         N_("remove it"),
                     )
                 )
+    return problems
+
+
+def _cycle_checks(scenario: Scenario, seen: Mapping[str, int]) -> list[Problem]:
+    """No flow waits, through 'after', for itself."""
     deps: dict[str, tuple[str, ...]] = {}
     for f in scenario.flows:  # duplicates (reported above) pool their dependencies
         deps[f.label] = deps.get(f.label, ()) + tuple(
             d for d in f.after if d in seen and d != f.label
         )
     cycle = _find_cycle(deps)
-    if cycle:
-        first = seen[cycle[0]]
-        problems.append(
-            Problem(
-                f"flows[{first}].after",
-                N_("dependency cycle: %(cycle)s", cycle=" -> ".join(cycle)),
-                N_("remove one of these 'after' entries"),
-            )
+    if not cycle:
+        return []
+    first = seen[cycle[0]]
+    return [
+        Problem(
+            f"flows[{first}].after",
+            N_("dependency cycle: %(cycle)s", cycle=" -> ".join(cycle)),
+            N_("remove one of these 'after' entries"),
         )
+    ]
+
+
+def _fallback_checks(scenario: Scenario) -> list[Problem]:
+    """A link's fallback is another defined link, available from the start."""
+    problems: list[Problem] = []
     for name, spec in scenario.links.items():
         if spec.fallback is not None:
             if spec.fallback not in scenario.links:
@@ -289,7 +331,12 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
                         N_("use a fallback link that is available from the start"),
                     )
                 )
-    problems += _shipment_checks(scenario)
+    return problems
+
+
+def _records_checks(scenario: Scenario) -> list[Problem]:
+    """A flow on a link that limits records (or whose fallback does) gives its records."""
+    problems: list[Problem] = []
     for i, flow in enumerate(scenario.flows):
         used = [n for n in flow.links if n in scenario.links]
         used += [scenario.links[n].fallback or "" for n in used if scenario.links[n].fallback]
@@ -302,6 +349,12 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
                     N_("give the number of records, e.g. 'records: 2 M'"),
                 )
             )
+    return problems
+
+
+def _correlation_checks(scenario: Scenario) -> list[Problem]:
+    """Every group an estimate names is defined, each correlation within [0, 1]."""
+    problems: list[Problem] = []
     for path, group in _estimate_groups(scenario):
         if group not in scenario.correlation:
             problems.append(
@@ -323,19 +376,24 @@ def _cross_checks(scenario: Scenario) -> list[Problem]:
                     N_("e.g. 0.8"),
                 )
             )
-    if scenario.go_live is not None and scenario.go_live <= scenario.start.date():
-        problems.append(
-            Problem(
-                "go_live",
-                N_(
-                    "go-live %(go_live)s is not after the start %(start)s",
-                    go_live=scenario.go_live,
-                    start=scenario.start.date(),
-                ),
-                N_("give a go-live date after start"),
-            )
-        )
     return problems
+
+
+def _go_live_checks(scenario: Scenario) -> list[Problem]:
+    """The programme's go-live is after its start."""
+    if scenario.go_live is None or scenario.go_live > scenario.start.date():
+        return []
+    return [
+        Problem(
+            "go_live",
+            N_(
+                "go-live %(go_live)s is not after the start %(start)s",
+                go_live=scenario.go_live,
+                start=scenario.start.date(),
+            ),
+            N_("give a go-live date after start"),
+        )
+    ]
 
 
 def _shipment_checks(scenario: Scenario) -> list[Problem]:
