@@ -203,7 +203,8 @@ def _execution(workers: int | None, scheduler: str | None) -> dict[str, Any]:
 
 
 class _Progress:
-    """Rich progress bars on a terminal, one per Monte Carlo run; nothing when piped.
+    """A click progress bar on stderr when it is a terminal, one per Monte Carlo run (each
+    finished when the next starts or the command ends); nothing when piped.
 
     Use as a context manager; the object it gives is an ``api.ProgressFactory``."""
 
@@ -216,21 +217,23 @@ class _Progress:
     def callback(self) -> Callable[[int, int], None] | None:
         if not sys.stderr.isatty():
             return None
-        from rich.progress import Progress
-
-        if self.bar is None:
-            self.bar = Progress(transient=True)
-            self.bar.start()
-        task = self.bar.add_task("replications", total=None)
+        self._finish()
 
         def update(done: int, total: int) -> None:
-            self.bar.update(task, completed=done, total=total)
+            if self.bar is None:
+                self.bar = click.progressbar(length=total, file=sys.stderr)
+            self.bar.length = total  # the cap while a precision target decides when to stop
+            self.bar.update(done - self.bar.pos)
 
         return update
 
-    def __exit__(self, *exc: object) -> None:
+    def _finish(self) -> None:
         if self.bar is not None:
-            self.bar.stop()
+            self.bar.render_finish()
+            self.bar = None
+
+    def __exit__(self, *exc: object) -> None:
+        self._finish()
 
 
 def _files(command: str) -> str:

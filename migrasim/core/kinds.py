@@ -6,7 +6,7 @@ on a link, also the key path ``links.NAME.<key>`` of ``--set``, ``solve --vary``
 tornado), what it limits (bytes or records) and per what (a second while the window is open,
 or a working day), its unit (how a value is written and parsed), its words (the tornado's and
 the advice's label) and the unit the advice and ``solve`` state a capacity in. The decision
-modules (``scenario/types.py`` and ``compile.py``, ``analysis/draws.py``, ``sampling.py``,
+modules (``scenario/model.py`` and ``compile.py``, ``analysis/draws.py``, ``sampling.py``,
 ``sensitivity.py``, ``advice.py``, ``board.py``, ``solve.py``, ``reforecast.py``,
 ``render/board.py``) iterate the registry; the solvers (``solvers/events.py``,
 ``solvers/curve.py``, ``batch.py``) call :func:`window_rates`.

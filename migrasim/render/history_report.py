@@ -17,10 +17,7 @@ from matplotlib.figure import Figure
 
 from migrasim.analysis.history import RESTATED, Waterfall
 from migrasim.errors import N_
-from migrasim.render.i18n import Translator, fill, nfill, translator
-from migrasim.render.inputs import NEVER, ExtraTable, Value
-from migrasim.render.messages import CHART_COUNTS, CHARTS
-from migrasim.render.plots import (
+from migrasim.render.charts.style import (
     GO_LIVE,
     GRID,
     LATE,
@@ -33,6 +30,9 @@ from migrasim.render.plots import (
     _num,
     _titles,
 )
+from migrasim.render.i18n import Translator, fill, nfill, translator
+from migrasim.render.inputs import NEVER, ExtraTable, Value
+from migrasim.render.messages import CHART_COUNTS, CHARTS
 from migrasim.scenario.history_file import Forecast
 
 EARLIER = "#009E73"  # Okabe-Ito bluish green: a part that brought the date earlier

@@ -175,7 +175,7 @@ def plan_lines(outcome: PlanOutcome, name: str, t: Translator) -> list[str]:
 def frontier_figure(outcome: PlanOutcome, name: str, t: Translator) -> Any:
     """Cost against the chance that every organisation makes its go-live, one point per
     budget's best plan, the recommended plan marked."""
-    from migrasim.render.plots import GRID, LATE, ON_TIME, OVERALL, _new_figure, _titles
+    from migrasim.render.charts.style import GRID, LATE, ON_TIME, OVERALL, _new_figure, _titles
 
     fig, ax = _new_figure(9.0, 5.0)
     points = sorted(outcome.frontier, key=lambda p: p.cost)

@@ -1,5 +1,5 @@
 """The track burn-up: actuals as a solid line, the plan's band, and the re-forecast band from
-the as-of date. Reuses the chart helpers of :mod:`migrasim.render.plots` (read-only)."""
+the as-of date. Reuses the chart helpers of :mod:`migrasim.render.charts.style` (read-only)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from migrasim.analysis.records import BandDay
+from migrasim.render.charts.style import _date_axis, _go_live_line, _msg, _new_figure, _titles
 from migrasim.render.i18n import Translator, translator
-from migrasim.render.plots import _date_axis, _go_live_line, _msg, _new_figure, _titles
 
 
 def track_burnup_figure(

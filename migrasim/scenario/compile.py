@@ -9,10 +9,16 @@ or an :class:`~migrasim.core.distributions.Estimate`) for sampling and sensitivi
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from migrasim.core import kinds
-from migrasim.core.calendar import WEEKDAYS, Clock, build_calendar, window_schedule
+from migrasim.core.calendar import (
+    WEEKDAYS,
+    Clock,
+    WorkingCalendar,
+    build_calendar,
+    window_schedule,
+)
 from migrasim.core.capacity import INF
 from migrasim.core.model import (
     NO_REJECTION,
@@ -83,67 +89,12 @@ def build_model(scenario: Scenario) -> Model:
         spec.weekend_holidays,
     )  # fmt: skip
     names = list(scenario.links)
-    links: list[LinkModel] = []
-    for name in names:
-        link = scenario.links[name]
-        schedule = window_schedule(link.window, calendar, clock, first, last)
-        spans = tuple(c - o for o, c in zip(schedule.open_s, schedule.close_s, strict=True))
-        likely = {r.key: _optional(link.limit(r)) for r in kinds.CAPACITY_RULES}
-        for r in kinds.CAPACITY_RULES:
-            if r.scaled_by_efficiency and likely[r.key] < INF:  # bandwidth x efficiency
-                likely[r.key] *= likely_of(link.efficiency)
-        values = [likely[r.key] for r in kinds.CAPACITY_RULES]
-        available = -INF
-        if link.available_from is not None:
-            available = clock.to_sim(link.available_from)
-        elif link.lead_time is not None:
-            available = likely_of(link.lead_time)
-        if link.not_before is not None:
-            available = max(available, float(link.not_before))
-        planned: tuple[tuple[float, float], ...] = ()
-        if link.outages is not None:
-            planned = tuple((clock.to_sim(a), clock.to_sim(b)) for a, b in link.outages.planned)
-        links.append(
-            LinkModel(
-                name=name,
-                index=len(links),
-                per_flow=link.per_flow,
-                schedule=schedule,
-                spans=spans,
-                **kinds.as_model_fields(likely),
-                quota_limited=kinds.quota_limited(values),
-                planned=planned,
-                available=available,
-                fallback=names.index(link.fallback) if link.fallback else -1,
-                estimates=_link_estimates(link),
-                shipment=_shipment(link),
-                draws_as=link.draws_as,
-                not_before=-INF if link.not_before is None else float(link.not_before),
-            )
-        )
+    links = [
+        _link_model(i, name, scenario.links[name], names, calendar, clock, (first, last))
+        for i, name in enumerate(names)
+    ]
     labels = scenario.flow_names()
-    flows = []
-    for flow in scenario.flows:
-        earliest = 0.0 if flow.start is None else max(0.0, clock.to_sim(flow.start))
-        rejection = NO_REJECTION
-        if flow.rejection is not None:
-            delay = 0.0 if flow.rejection.delay is None else likely_of(flow.rejection.delay)
-            rejection = Rejection(likely_of(flow.rejection.fraction), delay)
-        flows.append(
-            FlowModel(
-                name=flow.label,
-                source=flow.source,
-                target=flow.target,
-                volume_bytes=likely_of(flow.volume),
-                links=tuple(names.index(n) for n in flow.links),
-                after=tuple(labels.index(n) for n in flow.after),
-                earliest=earliest,
-                growth_bytes_per_s=0.0 if flow.growth is None else likely_of(flow.growth),
-                records=flow.records,
-                rejection=rejection,
-                estimates=_flow_estimates(flow),
-            )
-        )
+    flows = [_flow_model(flow, names, labels, clock) for flow in scenario.flows]
     components, component_of = find_components(flows, links)
     weeks, week_sig, run_end = week_patterns(clock, last, links)
     return Model(
@@ -159,4 +110,74 @@ def build_model(scenario: Scenario) -> Model:
         weeks=weeks,
         week_sig=week_sig,
         run_end=run_end,
+    )
+
+
+def _link_model(
+    index: int,
+    name: str,
+    link: LinkSpec,
+    names: list[str],
+    calendar: WorkingCalendar,
+    clock: Clock,
+    days: tuple[date, date],
+) -> LinkModel:
+    """Link ``name`` (the ``index``-th of ``names``): its windows over ``days`` (first, last),
+    its likely capacity and when it is available."""
+    first, last = days
+    schedule = window_schedule(link.window, calendar, clock, first, last)
+    spans = tuple(c - o for o, c in zip(schedule.open_s, schedule.close_s, strict=True))
+    likely = {r.key: _optional(link.limit(r)) for r in kinds.CAPACITY_RULES}
+    for r in kinds.CAPACITY_RULES:
+        if r.scaled_by_efficiency and likely[r.key] < INF:  # bandwidth x efficiency
+            likely[r.key] *= likely_of(link.efficiency)
+    values = [likely[r.key] for r in kinds.CAPACITY_RULES]
+    available = -INF
+    if link.available_from is not None:
+        available = clock.to_sim(link.available_from)
+    elif link.lead_time is not None:
+        available = likely_of(link.lead_time)
+    if link.not_before is not None:
+        available = max(available, float(link.not_before))
+    planned: tuple[tuple[float, float], ...] = ()
+    if link.outages is not None:
+        planned = tuple((clock.to_sim(a), clock.to_sim(b)) for a, b in link.outages.planned)
+    return LinkModel(
+        name=name,
+        index=index,
+        per_flow=link.per_flow,
+        schedule=schedule,
+        spans=spans,
+        **kinds.as_model_fields(likely),
+        quota_limited=kinds.quota_limited(values),
+        planned=planned,
+        available=available,
+        fallback=names.index(link.fallback) if link.fallback else -1,
+        estimates=_link_estimates(link),
+        shipment=_shipment(link),
+        draws_as=link.draws_as,
+        not_before=-INF if link.not_before is None else float(link.not_before),
+    )
+
+
+def _flow_model(flow: FlowSpec, names: list[str], labels: list[str], clock: Clock) -> FlowModel:
+    """A flow: its likely volume, growth and rejection, its links (by index into ``names``)
+    and the flows it waits for (by index into ``labels``)."""
+    earliest = 0.0 if flow.start is None else max(0.0, clock.to_sim(flow.start))
+    rejection = NO_REJECTION
+    if flow.rejection is not None:
+        delay = 0.0 if flow.rejection.delay is None else likely_of(flow.rejection.delay)
+        rejection = Rejection(likely_of(flow.rejection.fraction), delay)
+    return FlowModel(
+        name=flow.label,
+        source=flow.source,
+        target=flow.target,
+        volume_bytes=likely_of(flow.volume),
+        links=tuple(names.index(n) for n in flow.links),
+        after=tuple(labels.index(n) for n in flow.after),
+        earliest=earliest,
+        growth_bytes_per_s=0.0 if flow.growth is None else likely_of(flow.growth),
+        records=flow.records,
+        rejection=rejection,
+        estimates=_flow_estimates(flow),
     )

@@ -220,11 +220,34 @@ def create_app(
     Host headers answered (the command line gives the loopback names when it binds 127.0.0.1,
     so a page from elsewhere cannot reach the server by DNS rebinding)."""
     translator(lang)  # an unknown language fails now, not on the first request
-    environments: dict[str, jinja2.Environment] = {}
-    packs: dict[str, Path] = {}
+    api = _Endpoints(session, lang, token)
+    routes = [
+        Route("/", _errors_as_json(api.page, lang)),
+        Route("/static/{name}", api.static),
+        Route("/api/scenario", api.scenario),
+        Route("/api/evaluate", _errors_as_json(api.evaluate, lang), methods=["POST"]),
+        Route("/api/variant", _errors_as_json(api.variant, lang), methods=["POST"]),
+        Route("/api/boardpack", _errors_as_json(api.board_pack, lang), methods=["POST"]),
+        Route("/api/boardpack/{pack}/{name}", api.pack_file),
+    ]
+    middleware = [] if hosts is None else [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]
+    app: ASGIApp = Starlette(routes=routes, middleware=middleware)
+    if token:
+        app = TokenGuard(app, token, lang)
+    return app
 
-    def language(request: Request, body: Mapping[str, Any] | None = None) -> Translator:
-        asked = (body or {}).get("lang") or request.query_params.get("lang") or lang
+
+class _Endpoints:
+    """The application's endpoints over one session: the page (its template environment per
+    language), its static files, and the API (the board packs made so far, by folder name)."""
+
+    def __init__(self, session: Session, lang: str, token: str | None) -> None:
+        self.session, self.lang, self.token = session, lang, token
+        self.environments: dict[str, jinja2.Environment] = {}
+        self.packs: dict[str, Path] = {}
+
+    def language(self, request: Request, body: Mapping[str, Any] | None = None) -> Translator:
+        asked = (body or {}).get("lang") or request.query_params.get("lang") or self.lang
         try:
             t = translator(str(asked))
         except UnknownLanguageError as exc:
@@ -232,8 +255,9 @@ def create_app(
         request.state.translator = t  # errors from here on are said in it
         return t
 
-    async def page(request: Request) -> Response:
-        t = language(request)
+    async def page(self, request: Request) -> Response:
+        t = self.language(request)
+        environments = self.environments
         if t.lang not in environments:
             environments[t.lang] = _environment(t)
         html = (
@@ -242,23 +266,24 @@ def create_app(
             .render(
                 lang=t.lang,
                 languages=available_languages(),
-                title=session.spec.name,
-                scenario=str(session.path),
-                token=token or "",
+                title=self.session.spec.name,
+                scenario=str(self.session.path),
+                token=self.token or "",
                 fields=LINK_FIELDS,
             )
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
-    async def static(request: Request) -> Response:
+    async def static(self, request: Request) -> Response:
         name = request.path_params["name"]
         path = STATIC / name
         if "/" in name or path.suffix not in STATIC_TYPES or not path.is_file():
             error = N_("no file %(name)s", name=repr(name))
-            return JSONResponse({"error": _asked(request, None, lang).message(error)}, 404)
+            return JSONResponse({"error": _asked(request, None, self.lang).message(error)}, 404)
         return FileResponse(path, media_type=STATIC_TYPES[path.suffix])
 
-    async def scenario(_request: Request) -> Response:
+    async def scenario(self, _request: Request) -> Response:
+        session = self.session
         spec = session.spec
         return JSONResponse(
             {
@@ -271,18 +296,20 @@ def create_app(
             }
         )
 
-    async def evaluate(request: Request) -> Response:
+    async def evaluate(self, request: Request) -> Response:
+        session = self.session
         body = await _body(request)
-        t = language(request, body)
+        t = self.language(request, body)
         changes = _changes(body)
         n, seed = _whole(body, "replications"), _whole(body, "seed")
         report = await run_in_threadpool(session.evaluate, changes, n, seed)
         _, used_seed = session.defaults(n, seed)
         return JSONResponse(answer(report, changes, used_seed, t))
 
-    async def variant(request: Request) -> Response:
+    async def variant(self, request: Request) -> Response:
+        session = self.session
         body = await _body(request)
-        language(request, body)
+        self.language(request, body)
         changes = _changes(body)
         if body.get("download"):
             text = await run_in_threadpool(session.variant_text, changes)
@@ -298,38 +325,25 @@ def create_app(
         saved = await run_in_threadpool(session.save_variant, changes, name or None)
         return JSONResponse({"file": str(saved)})
 
-    async def board_pack(request: Request) -> Response:
+    async def board_pack(self, request: Request) -> Response:
+        token = self.token
         body = await _body(request)
-        t = language(request, body)
+        t = self.language(request, body)
         changes = _changes(body)
         n, seed = _whole(body, "replications"), _whole(body, "seed")
-        out = await run_in_threadpool(session.board_pack, changes, n, seed, t.lang)
-        packs[out.name] = out
+        out = await run_in_threadpool(self.session.board_pack, changes, n, seed, t.lang)
+        self.packs[out.name] = out
         suffix = f"?token={token}" if token else ""
         files = {f: f"/api/boardpack/{out.name}/{f}{suffix}" for f in BOARD_PACK_FILES}
         return JSONResponse({"folder": str(out), "files": files})
 
-    async def pack_file(request: Request) -> Response:
+    async def pack_file(self, request: Request) -> Response:
+        packs = self.packs
         pack, name = request.path_params["pack"], request.path_params["name"]
         if pack not in packs or name not in BOARD_PACK_FILES:
             error = N_("no board pack file %(pack)s/%(name)s", pack=pack, name=name)
-            return JSONResponse({"error": _asked(request, None, lang).message(error)}, 404)
+            return JSONResponse({"error": _asked(request, None, self.lang).message(error)}, 404)
         return FileResponse(packs[pack] / name, filename=name)
-
-    routes = [
-        Route("/", _errors_as_json(page, lang)),
-        Route("/static/{name}", static),
-        Route("/api/scenario", scenario),
-        Route("/api/evaluate", _errors_as_json(evaluate, lang), methods=["POST"]),
-        Route("/api/variant", _errors_as_json(variant, lang), methods=["POST"]),
-        Route("/api/boardpack", _errors_as_json(board_pack, lang), methods=["POST"]),
-        Route("/api/boardpack/{pack}/{name}", pack_file),
-    ]
-    middleware = [] if hosts is None else [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]
-    app: ASGIApp = Starlette(routes=routes, middleware=middleware)
-    if token:
-        app = TokenGuard(app, token, lang)
-    return app
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
