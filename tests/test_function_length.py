@@ -23,12 +23,6 @@ LIMIT = 80
 # path relative to the repository :: dotted name (a method as Class.method, a nested
 # function as outer.inner)
 STILL_LONG: set[str] = {
-    "migrasim/render/plots.py::burnup_figure",
-    "migrasim/render/plots.py::gantt_figure",
-    "migrasim/scenario/types.py::_cross_checks",
-    "migrasim/scenario/types.py::_option_checks",
-    "migrasim/scenario/compile.py::build_model",
-    "migrasim/serve/web.py::create_app",
     "migrasim/app.py::track",
     "migrasim/app.py::compare",
     "migrasim/app.py::sweep",
