@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from migrasim.analysis import uncertain
 from migrasim.core import kinds
 from migrasim.core.batch import BlockInputs
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate, beta_inverse, key_hash, normal_cdf_array
-from migrasim.core.model import Inputs, Model, Rejection, flow_path_links, merge_intervals
+from migrasim.core.model import Inputs, Model, Rejection, Value, flow_path_links, merge_intervals
 from migrasim.scenario.types import Scenario, Uncertain, as_value
 
 BLOCK_SIZE = 1000
@@ -88,17 +90,21 @@ class _Streams:
 
 
 def _draw(
-    streams: _Streams, scenario: Scenario, value: Uncertain | None, key: str, default: float
+    streams: _Streams,
+    correlation: Mapping[str, float],
+    value: Value | Uncertain | None,
+    key: str,
+    default: float,
 ) -> np.ndarray:
     """One input for every row: its constant, or its estimate at correlated uniforms."""
     if value is None:
         return np.full(streams.rows, default)
-    parsed = as_value(value)
+    parsed = value if isinstance(value, Estimate) else as_value(value)
     if not isinstance(parsed, Estimate):
         return np.full(streams.rows, parsed)
     if parsed.high <= parsed.low:
         return np.full(streams.rows, parsed.likely)
-    rho = None if parsed.group is None else scenario.correlation[parsed.group]
+    rho = None if parsed.group is None else correlation[parsed.group]
     memo_key = ("input", streams.seed, streams.block, streams.rows, key, parsed, rho)
     return _memo(memo_key, lambda: _estimate_rows(streams, parsed, key, rho))  # type: ignore[no-any-return]
 
@@ -132,69 +138,68 @@ def draw_block(
     outages_until: Until | None = None,
     rows: int = BLOCK_SIZE,
 ) -> BlockInputs:
+    """The first ``rows`` replications of block ``block`` of ``scenario`` compiled as
+    ``model`` (:func:`draw_rows`: the model holds every input as given)."""
+    return draw_rows(model, seed, block, outages_until, rows)
+
+
+def draw_rows(
+    model: Model,
+    seed: int,
+    block: int,
+    outages_until: Until | None = None,
+    rows: int = BLOCK_SIZE,
+) -> BlockInputs:
     """The first ``rows`` (default: all ``BLOCK_SIZE``) replications of block ``block`` of
-    ``scenario`` compiled as ``model``: the same numbers as those rows of the whole block.
+    ``model``: the same numbers as those rows of the whole block.
 
     Random outages are drawn until ``outages_until`` (default: the horizon): every outage that
     starts before it, and no fewer. Each chunk of outage cycles has its own stream, drawn whole
     for every row whatever the bound, so the outages drawn to any time are a prefix of those
     drawn to the horizon, and a replication that finishes by ``outages_until`` is exactly the
     one with every outage drawn.
+
+    Each uncertain input is drawn by its kind's ``draw`` (``analysis/uncertain.py``) and each
+    capacity rule by the loop below; :class:`~migrasim.analysis.sampling.Sampler` takes its
+    replications from here, so the two samplers give the same draws.
     """
     until = model.horizon if outages_until is None else outages_until
     if not 0 < rows <= BLOCK_SIZE:
         raise ValueError(f"a block has 1 to {BLOCK_SIZE} rows, not {rows}")
     streams = _Streams(seed, block, rows)
-    flows = scenario.flows
-    per_flow: dict[str, list[np.ndarray]] = {k: [] for k in ("v", "g", "fr", "d")}
-    for flow in flows:
-        key = f"flows[{flow.label}]"
-        per_flow["v"].append(_draw(streams, scenario, flow.volume, f"{key}.volume", INF))
-        per_flow["g"].append(_draw(streams, scenario, flow.growth, f"{key}.growth", 0.0))
-        rej = flow.rejection
-        fraction = None if rej is None else rej.fraction
-        delay = None if rej is None else rej.delay
-        per_flow["fr"].append(_draw(streams, scenario, fraction, f"{key}.rejection.fraction", 0.0))
-        per_flow["d"].append(_draw(streams, scenario, delay, f"{key}.rejection.delay", 0.0))
-    per_link: dict[str, list[np.ndarray]] = {k: [] for k in ("av", "ta")}
+    draw = functools.partial(_draw, streams, model.correlation)
+    columns: dict[str, list[np.ndarray]] = {}
+    for owner, count in (("flow", len(model.flows)), ("link", len(model.links))):
+        for kind in uncertain.drawn(owner):  # type: ignore[arg-type]
+            assert kind.column is not None
+            drawn = [kind.draw(model, i, draw) for i in range(count)]
+            if kind.combine is not None:  # onto the column the kinds before it drew
+                before = columns[kind.column]
+                drawn = [kind.combine(a, b) for a, b in zip(before, drawn, strict=True)]
+            columns[kind.column] = drawn
     per_rule: dict[str, list[np.ndarray]] = {r.key: [] for r in kinds.CAPACITY_RULES}
-    for i, (name, link) in enumerate(scenario.links.items()):
-        key = f"links[{link.draws_as or name}]"
-        eff = _draw(streams, scenario, link.efficiency, f"{key}.efficiency", 1.0)
+    for link in model.links:
+        key = f"links[{link.stream}]"
+        eff = draw(link.estimates.efficiency, f"{key}.efficiency", 1.0)
         for rule in kinds.CAPACITY_RULES:
-            value = _draw(streams, scenario, link.limit(rule), f"{key}.{rule.key}", INF)
+            value = draw(rule.given(link.estimates), f"{key}.{rule.key}", INF)
             if rule.scaled_by_efficiency:  # bandwidth x efficiency
                 value = np.where(value < INF, value * eff, INF)
             per_rule[rule.key].append(value)
-        if link.lead_time is not None:
-            lead = _draw(streams, scenario, link.lead_time, f"{key}.lead_time", 0)
-            if model.links[i].not_before > -INF:  # a crew's slot: the later of the two
-                lead = np.maximum(lead, model.links[i].not_before)
-            per_link["av"].append(lead)
-        else:
-            per_link["av"].append(np.full(rows, model.links[i].available))
-        turnaround = None if link.shipment is None else link.shipment.turnaround
-        per_link["ta"].append(_draw(streams, scenario, turnaround, f"{key}.turnaround", INF))
 
     def stack(cols: list[np.ndarray]) -> np.ndarray:
         return np.stack(cols, axis=1) if cols else np.zeros((rows, 0))
 
+    fields: dict[str, Any] = {name: stack(cols) for name, cols in columns.items()}
     return BlockInputs(
-        volume=stack(per_flow["v"]),
-        growth=stack(per_flow["g"]),
-        fraction=stack(per_flow["fr"]),
-        delay=stack(per_flow["d"]),
+        **fields,
         **kinds.as_fields({k: stack(cols) for k, cols in per_rule.items()}),
-        available=stack(per_link["av"]),
-        down=_first_rows(
-            _outages(scenario, model, _Streams(seed, block, BLOCK_SIZE), until, rows), rows
-        ),
-        turnaround=stack(per_link["ta"]),
+        down=_first_rows(_outages(model, _Streams(seed, block, BLOCK_SIZE), until, rows), rows),
     )
 
 
 def _outages(
-    scenario: Scenario, model: Model, streams: _Streams, until: Until, keep: int | None = None
+    model: Model, streams: _Streams, until: Until, keep: int | None = None
 ) -> dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]:
     """Planned outages plus an alternating up/down renewal process per link instance, for
     the first ``keep`` rows of the streams' (default: all of them; each row's outages are the
@@ -207,13 +212,13 @@ def _outages(
             owner = f if compiled.per_flow else -1
             if (link, owner) in down:
                 continue  # a shared link already drawn
-            spec = scenario.links[compiled.name].outages
+            spec = compiled.estimates
             planned = list(compiled.planned)
-            if spec is not None and spec.mtbf is not None and spec.mttr is not None:
+            if spec.mtbf is not None and spec.mttr is not None:
                 where = flow.name if owner >= 0 else "shared"
                 key = f"links[{compiled.stream}].outages@{where}"
-                mtbf = _draw(streams, scenario, spec.mtbf, f"{key}.mtbf", INF)
-                mttr = as_value(spec.mttr)
+                mtbf = _draw(streams, model.correlation, spec.mtbf, f"{key}.mtbf", INF)
+                mttr = spec.mttr
                 if isinstance(until, dict):  # bounds per row: drawn for this run only
                     bound = until.get((link, owner), model.horizon)
                     starts, ends = _renewal(streams, key, mtbf, mttr, bound, keep)
@@ -250,7 +255,7 @@ def with_outages_until(
 ) -> BlockInputs:
     """``inputs`` (block ``block``, drawn whole) with its outages drawn to ``until`` instead."""
     streams = _Streams(seed, block, inputs.rows)
-    return replace(inputs, down=_outages(scenario, model, streams, until))
+    return replace(inputs, down=_outages(model, streams, until))
 
 
 def outage_instances(scenario: Scenario, model: Model) -> set[tuple[int, int]]:
