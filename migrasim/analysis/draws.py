@@ -139,8 +139,8 @@ def draw_block(
     rows: int = BLOCK_SIZE,
 ) -> BlockInputs:
     """The first ``rows`` replications of block ``block`` of ``scenario`` compiled as
-    ``model`` (:func:`draw_rows`: the model holds every input as given)."""
-    return draw_rows(model, seed, block, outages_until, rows)
+    ``model`` (:func:`draw_rows`; its capacity rules as ``scenario`` gives them)."""
+    return draw_rows(model, seed, block, outages_until, rows, scenario)
 
 
 def draw_rows(
@@ -149,9 +149,11 @@ def draw_rows(
     block: int,
     outages_until: Until | None = None,
     rows: int = BLOCK_SIZE,
+    scenario: Scenario | None = None,
 ) -> BlockInputs:
     """The first ``rows`` (default: all ``BLOCK_SIZE``) replications of block ``block`` of
-    ``model``: the same numbers as those rows of the whole block.
+    ``model`` (its capacity rules as ``scenario`` gives them, if given): the same numbers as
+    those rows of the whole block.
 
     Random outages are drawn until ``outages_until`` (default: the horizon): every outage that
     starts before it, and no fewer. Each chunk of outage cycles has its own stream, drawn whole
@@ -178,11 +180,15 @@ def draw_rows(
                 drawn = [kind.combine(a, b) for a, b in zip(before, drawn, strict=True)]
             columns[kind.column] = drawn
     per_rule: dict[str, list[np.ndarray]] = {r.key: [] for r in kinds.CAPACITY_RULES}
+    # the capacity rules as the scenario gives them when it is given (the capacity search
+    # draws a scenario with one rule set to a value, on the model as compiled), else as compiled
     for link in model.links:
         key = f"links[{link.stream}]"
-        eff = draw(link.estimates.efficiency, f"{key}.efficiency", 1.0)
+        spec: Any = link.estimates if scenario is None else scenario.links[link.name]
+        eff = draw(spec.efficiency, f"{key}.efficiency", 1.0)
         for rule in kinds.CAPACITY_RULES:
-            value = draw(rule.given(link.estimates), f"{key}.{rule.key}", INF)
+            given = rule.given(spec) if scenario is None else spec.limit(rule)
+            value = draw(given, f"{key}.{rule.key}", INF)
             if rule.scaled_by_efficiency:  # bandwidth x efficiency
                 value = np.where(value < INF, value * eff, INF)
             per_rule[rule.key].append(value)
