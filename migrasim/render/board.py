@@ -49,7 +49,7 @@ __all__ = [
 
 TOP_DRIVERS = 10
 _FLOW_KEY = re.compile(r"^flows\[(?P<name>.*)\]\.(?P<field>[a-z_.]+)$")
-_LINK_KEY = re.compile(r"^links\.(?P<name>[^.]+)\.(?P<field>[a-z_]+)$")
+_LINK_KEY = re.compile(r"^links\.(?P<name>[^.]+)\.(?P<field>[a-z_.]+)$")
 _WEEK_S = 7 * 86400.0
 _NUMBER_UNIT = re.compile(
     r"^\s*(?P<num>[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(?P<unit>\S.*?)?\s*$"
