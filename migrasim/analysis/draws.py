@@ -14,6 +14,7 @@ whole block, then cut.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -27,7 +28,7 @@ from migrasim.core import kinds
 from migrasim.core.batch import BlockInputs
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate, beta_inverse, key_hash, normal_cdf_array
-from migrasim.core.model import Inputs, Model, Rejection, Value, flow_path_links, merge_intervals
+from migrasim.core.model import Inputs, Model, Value, flow_path_links, merge_intervals
 from migrasim.scenario.types import Scenario, Uncertain, as_value
 
 BLOCK_SIZE = 1000
@@ -371,16 +372,16 @@ def _merge_rows(
 
 def take_rows(block: BlockInputs, rows: slice | np.ndarray) -> BlockInputs:
     """The first replications of a block (a block is drawn whole, then cut)."""
-    return BlockInputs(
-        volume=block.volume[rows],
-        growth=block.growth[rows],
-        fraction=block.fraction[rows],
-        delay=block.delay[rows],
-        **kinds.as_fields({r.key: r.values(block)[rows] for r in kinds.CAPACITY_RULES}),
-        available=block.available[rows],
-        down={k: (s[rows], e[rows]) for k, (s, e) in block.down.items()},
-        turnaround=None if block.turnaround is None else block.turnaround[rows],
-    )
+    cut: dict[str, Any] = {}
+    for column in dataclasses.fields(block):
+        value = getattr(block, column.name)
+        if column.name == "down":
+            cut["down"] = {k: (s[rows], e[rows]) for k, (s, e) in value.items()}
+        elif isinstance(value, dict):  # registered capacity rules' columns by key
+            cut[column.name] = {k: v[rows] for k, v in value.items()}
+        else:
+            cut[column.name] = None if value is None else value[rows]
+    return BlockInputs(**cut)
 
 
 def inputs_for(model: Model, block: BlockInputs, row: int) -> Inputs:
@@ -389,16 +390,11 @@ def inputs_for(model: Model, block: BlockInputs, row: int) -> Inputs:
     for key, (s, e) in block.down.items():
         finite = np.isfinite(s[row])
         down[key] = (tuple(s[row][finite].tolist()), tuple(e[row][finite].tolist()))
-    fraction, delay = block.fraction[row].tolist(), block.delay[row].tolist()
     return Inputs(
-        volume=tuple(block.volume[row].tolist()),
-        growth=tuple(block.growth[row].tolist()),
-        rejection=tuple(Rejection(f, d) for f, d in zip(fraction, delay, strict=True)),
+        **uncertain.row_fields(block, row),
         **kinds.as_fields(
             {r.key: tuple(r.values(block)[row].tolist()) for r in kinds.CAPACITY_RULES}
         ),
-        available=tuple(block.available[row].tolist()),
         down=down,
         outages_until=model.horizon,
-        turnaround=() if block.turnaround is None else tuple(block.turnaround[row].tolist()),
     )

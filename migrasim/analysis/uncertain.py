@@ -35,7 +35,7 @@ import numpy as np
 from migrasim.core import units
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate
-from migrasim.core.model import Inputs, Model, Value, baseline_inputs
+from migrasim.core.model import Inputs, Model, Rejection, Value, baseline_inputs
 from migrasim.errors import N_, Message
 
 Draw = Callable[[Value | None, str, float], np.ndarray]
@@ -64,6 +64,7 @@ class UncertainInput:
     block_field: str | None = None  # its field on BlockInputs (default: ``field``)
     finish: Callable[[np.ndarray, Model, int, bool], np.ndarray] | None = None
     # a drawn column finished: (column, model, flow or link index, given?) -> column
+    record: Callable[..., Any] | None = None  # the record type of a field with parts
     relief: str | None = None  # the binding constraint it names when relieved ("lead_time")
     relieved: float = 0.0  # its value when relieved
     relief_rank: int = 9  # the binding constraint prefers the relief of least rank on a tie
@@ -146,12 +147,12 @@ GROWTH = UncertainInput(
 REJECTION_FRACTION = UncertainInput(
     "rejection.fraction", "flow", lambda e: e.rejection_fraction,
     N_("share of records rejected"), "share", None, "rejection.fraction", 0.0, "rejection",
-    "fraction", "fraction",
+    "fraction", "fraction", record=Rejection,
 )  # fmt: skip
 REJECTION_DELAY = UncertainInput(
     "rejection.delay", "flow", lambda e: e.rejection_delay, N_("remediation delay"),
     "duration", units.parse_duration, "rejection.delay", 0.0, "rejection", "delay_s", "delay",
-    relief="remediation", relief_rank=1,
+    record=Rejection, relief="remediation", relief_rank=1,
 )  # fmt: skip
 LEAD_TIME = UncertainInput(
     "lead_time", "link", lambda e: e.lead_time, N_("install lead time"), "duration",
@@ -221,6 +222,36 @@ def of(owner: Literal["flow", "link"]) -> list[UncertainInput]:
 def drawn(owner: Literal["flow", "link"]) -> list[UncertainInput]:
     """The kinds of a flow's or link's inputs drawn as a column, in registry order."""
     return [k for k in of(owner) if k.column is not None]
+
+
+def columns() -> list[UncertainInput]:
+    """The kinds that set a column of ``BlockInputs`` (not those combined onto one), in
+    registry order: one per column."""
+    return [k for k in UNCERTAIN_INPUTS if k.column is not None and k.combine is None]
+
+
+def row_fields(block: Any, row: int) -> dict[str, Any]:
+    """Row ``row`` of a ``BlockInputs``' uncertain-input columns as the keywords of
+    ``Inputs`` (a field with parts, a rejection, as a tuple of its records)."""
+    fields: dict[str, Any] = {}
+    records: dict[str, tuple[UncertainInput, dict[str, list[float]]]] = {}
+    for kind in columns():
+        assert kind.field is not None
+        assert kind.column is not None
+        column = getattr(block, kind.column)
+        values = [] if column is None else column[row].tolist()
+        if kind.part is None:
+            fields[kind.field] = tuple(values)
+        else:
+            records.setdefault(kind.field, (kind, {}))[1][kind.part] = values
+    for name, (kind, parts) in records.items():
+        assert kind.record is not None
+        record = kind.record
+        fields[name] = tuple(
+            record(**dict(zip(parts, values, strict=True)))
+            for values in zip(*parts.values(), strict=True)
+        )
+    return fields
 
 
 def input_of(key: str) -> UncertainInput | None:
