@@ -45,17 +45,23 @@ from typing import Any
 
 import numpy as np
 
+from migrasim.analysis import uncertain
 from migrasim.analysis.advice import MAX_FACTOR, Fix, rounded_setting
 from migrasim.analysis.draws import BLOCK_SIZE, draw_block, inputs_for, take_rows
 from migrasim.analysis.records import BaselineMovers, Binding, CapacityNeed, CapacityTarget
-from migrasim.analysis.sensitivity import input_value, programme_finishes, with_input
+from migrasim.analysis.sensitivity import (
+    input_value,
+    programme_finishes,
+    with_input,
+    with_inputs,
+)
 from migrasim.analysis.stats import quantile_interval_ranks
 from migrasim.core import kinds
 from migrasim.core.batch import BlockInputs, CurveCache
 from migrasim.core.calendar import SimTime
 from migrasim.core.engine import simulate
 from migrasim.core.kinds import CapacityRule
-from migrasim.core.model import Inputs, Model, Rejection, baseline_inputs
+from migrasim.core.model import Inputs, Model, baseline_inputs
 from migrasim.core.rules import completion_days, in_time_ordinals, quantile_rank
 from migrasim.core.shared_batch import batchable, solve_block
 from migrasim.scenario.types import Scenario, likely_of
@@ -107,7 +113,7 @@ def binding_constraint(
     ``scenario``, ``seed`` and ``replications``, also how far doubling the bottleneck link's
     capacity moves the programme's P80 on the run's draws (``p80``: the run's own;
     ``p80_known``: ``p80`` is the run's own even when None, never)."""
-    base = baseline_inputs(model)
+    base = uncertain.baseline(model)
     horizon = model.horizon
     names = [link.name for link in model.links]
     cases: dict[str, Inputs] = {}
@@ -119,13 +125,11 @@ def binding_constraint(
             if math.isfinite(value):
                 doubled = with_input(doubled, kind, index, 2 * value)
         cases["link"] = doubled
-    leads = [i for i, link in enumerate(model.links) if link.estimates.lead_time is not None]
-    if leads:
-        available = tuple(-INF if i in leads else a for i, a in enumerate(base.available))
-        cases["lead_time"] = replace(base, available=available)
-    if any(r.fraction > 0 and r.delay_s > 0 for r in base.rejection):
-        rejection = tuple(Rejection(r.fraction, 0.0) for r in base.rejection)
-        cases["remediation"] = replace(base, rejection=rejection)
+    for relief in uncertain.reliefs():  # each kind's relief (lead times, remediation) at once
+        count = len(model.flows if relief.owner == "flow" else model.links)
+        relieved = {i: relief.relieved for i in range(count) if relief.relieves(model, base, i)}
+        if relieved:
+            cases[str(relief.relief)] = with_inputs(base, relief, relieved)
     # One batch block for every case when the flows are alone on their links (else the engine
     # case by case): not one event-engine run each (3 s each at 10,000 flows).
     t0, *finishes = (_days(t, horizon) for t in programme_finishes(model, [base, *cases.values()]))
@@ -133,14 +137,14 @@ def binding_constraint(
         name: (g if (g := t0 - t) >= 0.5 else 0.0) for name, t in zip(cases, finishes, strict=True)
     }
     link_gain = gains.get("link", 0.0)
-    lead_gain = gains.get("lead_time", 0.0)
-    remediation_gain = gains.get("remediation", 0.0)
+    lead_gain = gains.get(uncertain.LEAD_TIME.relief or "", 0.0)
+    remediation_gain = gains.get(uncertain.REJECTION_DELAY.relief or "", 0.0)
     constraint = "link"
     best = link_gain
-    if lead_gain > best:
-        constraint, best = "lead_time", lead_gain
-    if remediation_gain > best:
-        constraint = "remediation"
+    for relief in uncertain.reliefs():  # the first of the largest gains
+        gain = gains.get(str(relief.relief), 0.0)
+        if gain > best:
+            constraint, best = str(relief.relief), gain
     shift = None
     if scenario is not None and bottleneck in names:
         shift = doubled_p80_shift(scenario, model, names.index(bottleneck), seed, replications, p80,

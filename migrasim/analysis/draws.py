@@ -14,18 +14,21 @@ whole block, then cut.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from migrasim.analysis import uncertain
 from migrasim.core import kinds
 from migrasim.core.batch import BlockInputs, row_inputs
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate, beta_inverse, key_hash, normal_cdf_array
-from migrasim.core.model import Inputs, Model, flow_path_links, merge_intervals
+from migrasim.core.model import Inputs, Model, Value, flow_path_links, merge_intervals
 from migrasim.scenario.types import Scenario, Uncertain, as_value
 
 BLOCK_SIZE = 1000
@@ -88,17 +91,21 @@ class _Streams:
 
 
 def _draw(
-    streams: _Streams, scenario: Scenario, value: Uncertain | None, key: str, default: float
+    streams: _Streams,
+    correlation: Mapping[str, float],
+    value: Value | Uncertain | None,
+    key: str,
+    default: float,
 ) -> np.ndarray:
     """One input for every row: its constant, or its estimate at correlated uniforms."""
     if value is None:
         return np.full(streams.rows, default)
-    parsed = as_value(value)
+    parsed = value if isinstance(value, Estimate) else as_value(value)
     if not isinstance(parsed, Estimate):
         return np.full(streams.rows, parsed)
     if parsed.high <= parsed.low:
         return np.full(streams.rows, parsed.likely)
-    rho = None if parsed.group is None else scenario.correlation[parsed.group]
+    rho = None if parsed.group is None else correlation[parsed.group]
     memo_key = ("input", streams.seed, streams.block, streams.rows, key, parsed, rho)
     return _memo(memo_key, lambda: _estimate_rows(streams, parsed, key, rho))  # type: ignore[no-any-return]
 
@@ -132,71 +139,77 @@ def draw_block(
     outages_until: Until | None = None,
     rows: int = BLOCK_SIZE,
 ) -> BlockInputs:
+    """The first ``rows`` replications of block ``block`` of ``scenario`` compiled as
+    ``model`` (:func:`draw_rows`; its capacity rules as ``scenario`` gives them)."""
+    return draw_rows(model, seed, block, outages_until, rows, scenario)
+
+
+def draw_rows(
+    model: Model,
+    seed: int,
+    block: int,
+    outages_until: Until | None = None,
+    rows: int = BLOCK_SIZE,
+    scenario: Scenario | None = None,
+) -> BlockInputs:
     """The first ``rows`` (default: all ``BLOCK_SIZE``) replications of block ``block`` of
-    ``scenario`` compiled as ``model``: the same numbers as those rows of the whole block.
+    ``model`` (its capacity rules as ``scenario`` gives them, if given): the same numbers as
+    those rows of the whole block.
 
     Random outages are drawn until ``outages_until`` (default: the horizon): every outage that
     starts before it, and no fewer. Each chunk of outage cycles has its own stream, drawn whole
     for every row whatever the bound, so the outages drawn to any time are a prefix of those
     drawn to the horizon, and a replication that finishes by ``outages_until`` is exactly the
     one with every outage drawn.
+
+    Each uncertain input is drawn by its kind's ``draw`` (``analysis/uncertain.py``) and each
+    capacity rule by the loop below; :class:`~migrasim.analysis.sampling.Sampler` takes its
+    replications from here, so the two samplers give the same draws.
     """
     until = model.horizon if outages_until is None else outages_until
     if not 0 < rows <= BLOCK_SIZE:
         raise ValueError(f"a block has 1 to {BLOCK_SIZE} rows, not {rows}")
     streams = _Streams(seed, block, rows)
-    flows = scenario.flows
-    per_flow: dict[str, list[np.ndarray]] = {k: [] for k in ("v", "g", "fr", "d")}
-    for flow in flows:
-        key = f"flows[{flow.label}]"
-        per_flow["v"].append(_draw(streams, scenario, flow.volume, f"{key}.volume", INF))
-        per_flow["g"].append(_draw(streams, scenario, flow.growth, f"{key}.growth", 0.0))
-        rej = flow.rejection
-        fraction = None if rej is None else rej.fraction
-        delay = None if rej is None else rej.delay
-        per_flow["fr"].append(_draw(streams, scenario, fraction, f"{key}.rejection.fraction", 0.0))
-        per_flow["d"].append(_draw(streams, scenario, delay, f"{key}.rejection.delay", 0.0))
-    per_link: dict[str, list[np.ndarray]] = {k: [] for k in ("av", "ta")}
+    draw = functools.partial(_draw, streams, model.correlation)
+    columns: dict[str, list[np.ndarray]] = {}
+    for owner, count in (("flow", len(model.flows)), ("link", len(model.links))):
+        for kind in uncertain.drawn(owner):  # type: ignore[arg-type]
+            assert kind.column is not None
+            drawn = [kind.draw(model, i, draw) for i in range(count)]
+            if kind.combine is not None:  # onto the column the kinds before it drew
+                before = columns[kind.column]
+                drawn = [kind.combine(a, b) for a, b in zip(before, drawn, strict=True)]
+            columns[kind.column] = drawn
     per_rule: dict[str, list[np.ndarray]] = {r.key: [] for r in kinds.CAPACITY_RULES}
-    for i, (name, link) in enumerate(scenario.links.items()):
-        key = f"links[{link.draws_as or name}]"
-        eff = _draw(streams, scenario, link.efficiency, f"{key}.efficiency", 1.0)
+    # the capacity rules as the scenario gives them when it is given (the capacity search
+    # draws a scenario with one rule set to a value, on the model as compiled), else as compiled
+    for link in model.links:
+        key = f"links[{link.stream}]"
+        spec: Any = link.estimates if scenario is None else scenario.links[link.name]
+        eff = draw(spec.efficiency, f"{key}.efficiency", 1.0)
         for rule in kinds.CAPACITY_RULES:
-            value = _draw(streams, scenario, link.limit(rule), f"{key}.{rule.key}", INF)
+            given = rule.given(spec) if scenario is None else spec.limit(rule)
+            value = draw(given, f"{key}.{rule.key}", INF)
             if rule.scaled_by_efficiency:  # bandwidth x efficiency
                 value = np.where(value < INF, value * eff, INF)
             per_rule[rule.key].append(value)
-        if link.lead_time is not None:
-            lead = _draw(streams, scenario, link.lead_time, f"{key}.lead_time", 0)
-            if model.links[i].not_before > -INF:  # a crew's slot: the later of the two
-                lead = np.maximum(lead, model.links[i].not_before)
-            per_link["av"].append(lead)
-        else:
-            per_link["av"].append(np.full(rows, model.links[i].available))
-        turnaround = None if link.shipment is None else link.shipment.turnaround
-        per_link["ta"].append(_draw(streams, scenario, turnaround, f"{key}.turnaround", INF))
 
     def stack(cols: list[np.ndarray]) -> np.ndarray:
         return np.stack(cols, axis=1) if cols else np.zeros((rows, 0))
 
-    drawn: dict[tuple[int, int], Any] = {}
+    named: dict[tuple[int, int], Any] = {}  # the memoised outages' names (``down_drawn``)
+    fields: dict[str, Any] = {name: stack(cols) for name, cols in columns.items()}
     return BlockInputs(
-        volume=stack(per_flow["v"]),
-        growth=stack(per_flow["g"]),
-        fraction=stack(per_flow["fr"]),
-        delay=stack(per_flow["d"]),
+        **fields,
         **kinds.as_fields({k: stack(cols) for k, cols in per_rule.items()}),
-        available=stack(per_link["av"]),
         down=_first_rows(
-            _outages(scenario, model, _Streams(seed, block, BLOCK_SIZE), until, rows, drawn), rows
+            _outages(model, _Streams(seed, block, BLOCK_SIZE), until, rows, named), rows
         ),
-        turnaround=stack(per_link["ta"]),
-        down_drawn={instance: (name, rows) for instance, name in drawn.items()},
+        down_drawn={instance: (name, rows) for instance, name in named.items()},
     )
 
 
 def _outages(
-    scenario: Scenario,
     model: Model,
     streams: _Streams,
     until: Until,
@@ -215,13 +228,13 @@ def _outages(
             owner = f if compiled.per_flow else -1
             if (link, owner) in down:
                 continue  # a shared link already drawn
-            spec = scenario.links[compiled.name].outages
+            spec = compiled.estimates
             planned = list(compiled.planned)
-            if spec is not None and spec.mtbf is not None and spec.mttr is not None:
+            if spec.mtbf is not None and spec.mttr is not None:
                 where = flow.name if owner >= 0 else "shared"
                 key = f"links[{compiled.stream}].outages@{where}"
-                mtbf = _draw(streams, scenario, spec.mtbf, f"{key}.mtbf", INF)
-                mttr = as_value(spec.mttr)
+                mtbf = _draw(streams, model.correlation, spec.mtbf, f"{key}.mtbf", INF)
+                mttr = spec.mttr
                 if isinstance(until, dict):  # bounds per row: drawn for this run only
                     bound = until.get((link, owner), model.horizon)
                     starts, ends = _renewal(streams, key, mtbf, mttr, bound, keep)
@@ -261,7 +274,7 @@ def with_outages_until(
     """``inputs`` (block ``block``, drawn whole) with its outages drawn to ``until`` instead."""
     streams = _Streams(seed, block, inputs.rows)
     drawn: dict[tuple[int, int], Any] = {}
-    down = _outages(scenario, model, streams, until, None, drawn)
+    down = _outages(model, streams, until, None, drawn)
     return replace(inputs, down=down, down_drawn=drawn)
 
 
@@ -372,17 +385,18 @@ def _merge_rows(
 
 def take_rows(block: BlockInputs, rows: slice | np.ndarray) -> BlockInputs:
     """The first replications of a block (a block is drawn whole, then cut)."""
-    return BlockInputs(
-        volume=block.volume[rows],
-        growth=block.growth[rows],
-        fraction=block.fraction[rows],
-        delay=block.delay[rows],
-        **kinds.as_fields({r.key: r.values(block)[rows] for r in kinds.CAPACITY_RULES}),
-        available=block.available[rows],
-        down={k: (s[rows], e[rows]) for k, (s, e) in block.down.items()},
-        turnaround=None if block.turnaround is None else block.turnaround[rows],
-        down_drawn={k: (name, _rows_named(rows)) for k, name in block.down_drawn.items()},
-    )
+    cut: dict[str, Any] = {}
+    for column in dataclasses.fields(block):
+        value = getattr(block, column.name)
+        if column.name == "down":
+            cut["down"] = {k: (s[rows], e[rows]) for k, (s, e) in value.items()}
+        elif column.name == "down_drawn":
+            cut["down_drawn"] = {k: (name, _rows_named(rows)) for k, name in value.items()}
+        elif isinstance(value, dict):  # registered capacity rules' columns by key
+            cut[column.name] = {k: v[rows] for k, v in value.items()}
+        else:
+            cut[column.name] = None if value is None else value[rows]
+    return BlockInputs(**cut)
 
 
 def _rows_named(rows: slice | np.ndarray) -> tuple[Any, ...]:

@@ -15,7 +15,6 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -23,6 +22,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from migrasim.analysis import uncertain
+from migrasim.analysis.uncertain import UncertainInput
 from migrasim.core import kinds
 from migrasim.core.batch import BlockInputs
 from migrasim.core.capacity import INF
@@ -63,29 +64,6 @@ Setter = Callable[[Inputs, float], Inputs]
 _T = TypeVar("_T")
 
 
-class InputKind(enum.Enum):
-    """One kind of concrete input in :class:`~migrasim.core.model.Inputs` (per flow or link):
-    its field there and, for a rejection, the part of the field's record; a link's capacity
-    rules are the :class:`~migrasim.core.kinds.CapacityRule` objects (a bandwidth there is
-    bandwidth x efficiency)."""
-
-    VOLUME = ("volume", None)  # per flow, bytes
-    GROWTH = ("growth", None)  # per flow, bytes/s
-    REJECTION_FRACTION = ("rejection", "fraction")  # per flow
-    REJECTION_DELAY = ("rejection", "delay_s")  # per flow, seconds
-    AVAILABLE = ("available", None)  # per link, SimTime from which it can be used
-    TURNAROUND = ("turnaround", None)  # per shipment link, seconds from departure to delivery
-
-    @property
-    def field(self) -> str:
-        return str(self.value[0])
-
-    @property
-    def part(self) -> str | None:
-        part = self.value[1]
-        return None if part is None else str(part)
-
-
 def _put(values: tuple[_T, ...], changes: dict[int, _T]) -> tuple[_T, ...]:
     """``values`` with ``changes`` (index -> value) made: one copy however many change."""
     if len(changes) == 1:
@@ -97,8 +75,9 @@ def _put(values: tuple[_T, ...], changes: dict[int, _T]) -> tuple[_T, ...]:
     return tuple(out)
 
 
-Kind = InputKind | CapacityRule
-"""An input's kind: a flow's or link's input, or a link's capacity rule."""
+Kind = UncertainInput | CapacityRule
+"""An input's kind: a flow's or link's uncertain input (``analysis/uncertain.py``), or a link's
+capacity rule (``core/kinds.py``; a bandwidth there is bandwidth x efficiency)."""
 
 
 def with_input(inputs: Inputs, kind: Kind, index: int, value: float) -> Inputs:
@@ -111,6 +90,7 @@ def with_inputs(inputs: Inputs, kind: Kind, values: dict[int, float]) -> Inputs:
     value: one copy of the tuple, not one per input (a group of 10,000 flows' volumes)."""
     if isinstance(kind, CapacityRule):
         return replace(inputs, **kind.with_values(inputs, _put(kind.values(inputs), values)))
+    assert kind.field is not None, f"{kind.key} is not a field of Inputs"
     current = getattr(inputs, kind.field)
     changes: dict[int, Any] = values
     if kind.part is not None:  # one part of each record (a rejection's fraction or delay)
@@ -123,20 +103,30 @@ def input_value(inputs: Inputs, kind: Kind, index: int) -> float:
     """The value of input ``kind`` of flow or link ``index`` in ``inputs``."""
     if isinstance(kind, CapacityRule):
         return float(kind.values(inputs)[index])
+    assert kind.field is not None, f"{kind.key} is not a field of Inputs"
     value = getattr(inputs, kind.field)[index]
     return float(value if kind.part is None else getattr(value, kind.part))
 
 
 @dataclass(frozen=True)
 class _InputSetter:
-    """Puts ``value * scale`` into input ``kind`` of flow or link ``index``."""
+    """Puts ``value * scale`` into input ``kind`` of flow or link ``index`` (combined onto
+    ``onto``, the field's value without it, for a kind that combines onto a field)."""
 
     kind: Kind
     index: int
     scale: float = 1.0
+    onto: float | None = None
+
+    def final(self, value: float) -> float:
+        """The value put into the field for ``value``."""
+        value = value * self.scale
+        if self.onto is None or isinstance(self.kind, CapacityRule) or not self.kind.combine:
+            return value
+        return float(self.kind.combine(self.onto, value))
 
     def __call__(self, inputs: Inputs, value: float) -> Inputs:
-        return with_input(inputs, self.kind, self.index, value * self.scale)
+        return with_input(inputs, self.kind, self.index, self.final(value))
 
 
 def input_setter(kind: Kind, index: int, scale: float = 1.0) -> Setter:
@@ -151,16 +141,19 @@ def _likely(value: Value) -> float:
 def uncertain_inputs(model: Model) -> list[tuple[str, Estimate, Setter]]:
     """Every three-point input with a function putting a value for it into Inputs."""
     found: list[tuple[str, Value | None, Setter]] = []
+    base = baseline_inputs(model)  # a combining kind's field without it
+
+    def setter(kind: UncertainInput, index: int) -> Setter:
+        if kind.combine is None or kind.field is None:
+            return input_setter(kind, index)
+        return _InputSetter(kind, index, onto=float(getattr(base, kind.field)[index]))
+
+    swung = [kind for kind in uncertain.of("flow") if kind.swung]
     for f, flow_model in enumerate(model.flows):
-        flow = flow_model.estimates
-        key = f"flows[{flow_model.name}]"
-        found.append((f"{key}.volume", flow.volume, input_setter(InputKind.VOLUME, f)))
-        found.append((f"{key}.growth", flow.growth, input_setter(InputKind.GROWTH, f)))
-        if flow.rejection_fraction is not None:
-            found.append((f"{key}.rejection.fraction", flow.rejection_fraction,
-                          input_setter(InputKind.REJECTION_FRACTION, f)))  # fmt: skip
-            found.append((f"{key}.rejection.delay", flow.rejection_delay,
-                          input_setter(InputKind.REJECTION_DELAY, f)))  # fmt: skip
+        for kind in swung:
+            found.append((kind.path(model, f), kind.given(flow_model.estimates),
+                          setter(kind, f)))  # fmt: skip
+    swung = [kind for kind in uncertain.of("link") if kind.swung]
     for n, link_model in enumerate(model.links):
         link = link_model.estimates
         key = f"links.{link_model.name}"
@@ -174,9 +167,8 @@ def uncertain_inputs(model: Model) -> list[tuple[str, Estimate, Setter]]:
                               input_setter(rule, n, scale=efficiency)))  # fmt: skip
                 found.append((f"{key}.efficiency", link.efficiency,
                               input_setter(rule, n, scale=value)))  # fmt: skip
-        found.append((f"{key}.lead_time", link.lead_time, input_setter(InputKind.AVAILABLE, n)))
-        found.append((f"{key}.shipment.turnaround", link.turnaround,
-                      input_setter(InputKind.TURNAROUND, n)))  # fmt: skip
+        for kind in swung:
+            found.append((kind.path(model, n), kind.given(link), setter(kind, n)))
     return [(k, e, s) for k, e, s in found if isinstance(e, Estimate) and e.high > e.low]
 
 
@@ -226,7 +218,7 @@ def _chain(steps: list[tuple[Setter, float]]) -> Setter:
         by_kind: dict[Kind, dict[int, float]] = {}
         for setter, value in steps:
             if isinstance(setter, _InputSetter):
-                by_kind.setdefault(setter.kind, {})[setter.index] = value * setter.scale
+                by_kind.setdefault(setter.kind, {})[setter.index] = setter.final(value)
             else:
                 for kind, values in by_kind.items():
                     inputs = with_inputs(inputs, kind, values)
@@ -290,7 +282,7 @@ def block_of(cases: list[Inputs], model: Model | None = None) -> BlockInputs:
 
 def swings(model: Model) -> tuple[float | None, list[Swing]]:
     """Baseline programme completion and each input's (or group's) swing, largest first."""
-    base = baseline_inputs(model)
+    base = uncertain.baseline(model)
     found = swing_cases(model)
     cases = [base]
     for _, low, high, to_low, to_high in found:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from migrasim.analysis import uncertain
 from migrasim.analysis.experiment import Outcome, run_scenario, with_overrides
 from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_session
 from migrasim.analysis.sampling import has_uncertainty
@@ -152,16 +153,9 @@ class Scale:
         rule = kinds.rule_of(leaf) if self.key.startswith("links") else None
         if rule is not None:  # a capacity rule parses its own unit (core.kinds)
             return rule.parse(text)
-        parsers: dict[str, Callable[[object], float]] = {
-            "volume": units.parse_size,
-            "growth": units.parse_rate,
-            "lead_time": units.parse_duration,
-            "delay": units.parse_duration,
-            "mtbf": units.parse_duration,
-            "mttr": units.parse_duration,
-        }
-        if leaf in parsers:
-            return parsers[leaf](text)
+        kind = uncertain.input_of(leaf)  # an uncertain input parses its own unit
+        if kind is not None and kind.parse is not None:
+            return kind.parse(text)
         return float(text.split()[0]) if not self.unit else units.parse_size(text)
 
 

@@ -161,20 +161,6 @@ def key_hash(key: str) -> int:
     return zlib.crc32(key.encode("utf-8"))
 
 
-def uniform_for(seed: int, replication: int, key: str) -> float:
-    """The uniform (0, 1) draw of input ``key`` in ``replication``.
-
-    Each replication has its own stream (``SeedSequence(seed).spawn()[replication]`` is
-    ``SeedSequence(seed, spawn_key=(replication,))``); each input has a sub-stream of it named
-    by its key, so the same input gets the same draw in every scenario compared with common
-    random numbers, however the other inputs change.
-    """
-    state = np.random.SeedSequence(seed, spawn_key=(replication, key_hash(key))).generate_state(
-        1, np.uint64
-    )[0]
-    return (int(state) >> 11) * 2.0**-53 + 2.0**-54  # 53 random bits, never exactly 0 or 1
-
-
 NORMAL_TABLE_LIMIT = 8.5
 """The tabulated normal CDF covers [-8.5, 8.5]; beyond, it is clipped to its end values."""
 
@@ -200,19 +186,3 @@ def _normal_interpolator() -> Interpolator:
 
 def normal_cdf(z: float) -> float:
     return 0.5 * math.erfc(-z / math.sqrt(2.0))
-
-
-def normal_ppf(u: float) -> float:
-    from scipy.special import ndtri
-
-    return float(ndtri(u))
-
-
-def correlated_uniform(u_own: float, u_group: float, rho: float) -> float:
-    """Gaussian copula: mix an input's own uniform with its group's uniform at correlation rho."""
-    if rho >= 1.0:
-        return u_group
-    if rho <= 0.0:
-        return u_own
-    z = math.sqrt(rho) * normal_ppf(u_group) + math.sqrt(1 - rho) * normal_ppf(u_own)
-    return min(max(normal_cdf(z), 1e-16), 1 - 1e-16)

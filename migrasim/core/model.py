@@ -51,6 +51,8 @@ class FlowEstimates:
     growth: Value | None  # bytes/s; None: no growth
     rejection_fraction: Value | None  # None: nothing is rejected
     rejection_delay: Value | None  # seconds; None: re-sent at once
+    inputs: tuple[tuple[str, Value | None], ...] = ()  # registered uncertain inputs by key
+    # (analysis.uncertain; the built-in ones are the fields above)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class LinkEstimates:
     mttr: Value | None  # time to repair each failure, seconds
     turnaround: Value | None = None  # shipment links: seconds from departure to delivery
     limits: tuple[tuple[str, Value | None], ...] = ()  # registered capacity rules (core.kinds)
+    inputs: tuple[tuple[str, Value | None], ...] = ()  # registered uncertain inputs by key
+    # (analysis.uncertain; the built-in ones are the fields above)
 
 
 @dataclass(frozen=True)

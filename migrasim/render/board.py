@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from migrasim.analysis import uncertain
 from migrasim.analysis.records import (
     BaselineMovers,
     Binding,
@@ -48,7 +49,7 @@ __all__ = [
 
 TOP_DRIVERS = 10
 _FLOW_KEY = re.compile(r"^flows\[(?P<name>.*)\]\.(?P<field>[a-z_.]+)$")
-_LINK_KEY = re.compile(r"^links\.(?P<name>[^.]+)\.(?P<field>[a-z_]+)$")
+_LINK_KEY = re.compile(r"^links\.(?P<name>[^.]+)\.(?P<field>[a-z_.]+)$")
 _WEEK_S = 7 * 86400.0
 _NUMBER_UNIT = re.compile(
     r"^\s*(?P<num>[+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\s*(?P<unit>\S.*?)?\s*$"
@@ -148,12 +149,12 @@ _SETTING_LABELS = {
     "calendar.closures": "closures",
     "window": "setting_window",
     "per_flow": "setting_per_flow",
-    "outages.mtbf": "setting_mtbf",
-    "outages.mttr": "setting_mttr",
     "after": "setting_after",
     "flows_from": "setting_flows_from",
 }
-_DURATIONS = ("lead_time", "delay", "mtbf", "mttr", "horizon", "turnaround")
+_DURATIONS = ("horizon",)
+"""Settings stated as durations besides the uncertain inputs whose words are durations
+(``analysis/uncertain.py``)."""
 CAPACITY_FIELDS = ("efficiency", "window", "per_flow", "shipment")
 """A link's keys that set its capacity besides its capacity rules' (``core.kinds``): a change
 to one makes the file's description of the link stale (:func:`binding_words`)."""
@@ -172,6 +173,9 @@ def _field_label(field: str, t: Translator) -> str:
     rule = kinds.rule_of(field)
     if rule is not None:
         return fill(t, rule.label)
+    kind = uncertain.input_of(field)
+    if kind is not None:
+        return fill(t, kind.label)
     key = "input_" + field.replace(".", "_")
     if key in BOARD:
         return fill(t, BOARD[key])
@@ -205,7 +209,7 @@ def setting_words(field: str, value: Any, t: Translator, text: str = "") -> str:
     if isinstance(value, datetime.date):
         return t.date(value, "long")
     if isinstance(value, int | float):
-        if last in _DURATIONS:
+        if _is_duration(last):
             return _duration_words(float(value), t)
         return _quantity(last, float(value), t)
     if last == "window" and isinstance(value, tuple) and len(value) == 2:
@@ -258,18 +262,49 @@ def _size_words(n_bytes: float, t: Translator) -> str:
     return f"{_exact(n_bytes, t)} B"
 
 
+def _is_duration(field: str) -> bool:
+    """A setting (the last part of its key) stated as a duration."""
+    kind = uncertain.input_of(field)
+    return field in _DURATIONS or (kind is not None and kind.words == "duration")
+
+
 def _quantity(field: str, value: float, t: Translator) -> str:
     """A number of a scenario key (the engine's SI value) in the units a scenario states it."""
-    if field in ("volume", "capacity"):
+    if field == "capacity":
         return _size_words(value, t)
-    if field == "growth":
-        return fill(t, BOARD["per_day"], value=_size_words(value * 86400, t))
     rule = kinds.rule_of(field)
     if rule is not None:
         return _rule_words(rule, value, t, _size_words, _exact)
-    if field in ("efficiency", "fraction"):
+    kind = uncertain.input_of(field)
+    if kind is not None:
+        return _input_words(kind, value, t, _size_words, _duration_words, _exact)
+    if field == "efficiency":
         return t.percent(value)
     return _exact(value, t)
+
+
+Figures = Callable[[float, Translator], str]
+
+
+def _input_words(
+    kind: uncertain.UncertainInput,
+    value: float,
+    t: Translator,
+    size: Figures,
+    duration: Figures,
+    number: Figures,
+) -> str:
+    """An uncertain input's value (SI) in the words of its unit: "3 GB", "1 GB a day", "5%",
+    "2 weeks" (``size``, ``duration`` and ``number`` write the figures)."""
+    if kind.words == "size":
+        return size(value, t)
+    if kind.words == "size_per_day":
+        return fill(t, BOARD["per_day"], value=size(value * 86400, t))
+    if kind.words == "share":
+        return t.percent(value)
+    if kind.words == "duration":
+        return duration(value, t)
+    return number(value, t)
 
 
 def _rule_words(
@@ -490,14 +525,11 @@ def _duration(seconds: float, t: Translator) -> str:
 
 def _value(field: str, value: float, t: Translator) -> str:
     """An input's value in human units (the engine's SI value in)."""
-    if field == "volume":
-        return t.size(value)
-    if field == "growth":
-        return fill(t, BOARD["per_day"], value=t.size(value * 86400))
-    if field in ("rejection.fraction", "efficiency"):
+    kind = uncertain.input_of(field)
+    if kind is not None:
+        return _input_words(kind, value, t, lambda v, t: t.size(v), _duration, _figures)
+    if field == "efficiency":
         return t.percent(value)
-    if field in ("rejection.delay", "lead_time"):
-        return _duration(value, t)
     rule = kinds.rule_of(field)
     if rule is not None:
         return _rule_words(rule, value, t, lambda v, t: t.size(v), _figures)
@@ -518,12 +550,14 @@ def driver_label(key: str, low: float, high: float, t: Translator) -> str:
     if match is None or subject is None:
         return key
     field = match["field"]
-    what_key = "input_" + field.replace(".", "_")
     rule = kinds.rule_of(field)
-    what = rule.label if rule is not None else BOARD.get(what_key)
+    kind = uncertain.input_of(field)
+    what: str | None = rule.label if rule is not None else kind.label if kind else None
+    if field == "efficiency":
+        what = BOARD["input_efficiency"]
     if what is None:
         return key
-    if field in ("rejection.delay", "lead_time") and low >= _WEEK_S:
+    if kind is not None and kind.words == "duration" and low >= _WEEK_S:
         # one unit for both ends: weeks when both are whole weeks
         both = all(abs(v / _WEEK_S - round(v / _WEEK_S)) < 1e-6 for v in (low, high))
         if both:

@@ -571,8 +571,6 @@ BOARD: dict[str, str] = {
     "setting_working_days": N_("working days"),
     "setting_window": N_("transfer window"),
     "setting_per_flow": N_("a copy for each organisation"),
-    "setting_mtbf": N_("time between outages"),
-    "setting_mttr": N_("time to restore after an outage"),
     "setting_after": N_("waits for"),
     "setting_flows_from": N_("inventory file"),
     # the binding constraint of a link whose capacity a what-if changed
@@ -638,12 +636,9 @@ BOARD: dict[str, str] = {
     "driver": N_("%(subject)s: %(what)s, %(low)s to %(high)s"),
     "link_subject": N_("link %(link)s"),
     "axis_unit": N_("%(label)s (%(unit)s)"),
-    "input_volume": N_("volume"),
-    "input_growth": N_("growth"),
-    "input_rejection_fraction": N_("share of records rejected"),
-    "input_rejection_delay": N_("remediation delay"),
+    # a link's efficiency in the tornado (the other inputs' words are their kinds' labels:
+    # analysis/uncertain.py, core/kinds.py)
     "input_efficiency": N_("efficiency"),
-    "input_lead_time": N_("install lead time"),
     "days": N_("%(n)s days"),
     "weeks": N_("%(n)s weeks"),
     "mbits": N_("%(n)s Mbit/s"),

@@ -115,6 +115,7 @@ def test_a_group_of_inputs_is_set_in_one_copy_per_kind(monkeypatch: pytest.Monke
     """A group's setter puts every member's value as one by one would, but copies each
     input tuple once (n flows: n, not n x n: 10,000 flows' volumes took seconds)."""
     import migrasim.analysis.sensitivity as sensitivity
+    from migrasim.analysis import uncertain
     from migrasim.analysis.sensitivity import swing_cases, with_input
     from migrasim.core.model import baseline_inputs
     from migrasim.scenario.compile import build_model
@@ -135,5 +136,5 @@ def test_a_group_of_inputs_is_set_in_one_copy_per_kind(monkeypatch: pytest.Monke
         estimate = flow.estimates.rejection_fraction
         assert estimate is not None
         low = getattr(estimate, "low", estimate)
-        expected = with_input(expected, sensitivity.InputKind.REJECTION_FRACTION, f, low)
+        expected = with_input(expected, uncertain.REJECTION_FRACTION, f, low)
     assert got == expected
