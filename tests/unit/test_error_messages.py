@@ -11,7 +11,8 @@ from pydantic_core import PydanticKnownError
 
 from migrasim.errors import N_, Message, Problem, ScenarioError, UnitError, translated
 from migrasim.render.i18n import translator
-from migrasim.scenario.types import _PYDANTIC_PROBLEMS, parse_scenario
+from migrasim.scenario.model import _PYDANTIC_PROBLEMS
+from migrasim.scenario.types import parse_scenario
 
 WELSH = translator("cy").gettext
 
