@@ -36,11 +36,14 @@ from migrasim.scenario.types import Scenario
 
 if TYPE_CHECKING:
     from migrasim.analysis.compare import CompareRow
+    from migrasim.analysis.solve import Target
     from migrasim.analysis.sweep import SweepAdvice
+    from migrasim.analysis.track import Conditioned, FlowProgress, TrackOutcome
     from migrasim.render.headlines import Advice
     from migrasim.render.i18n import Translator
     from migrasim.render.inputs import ExtraTable
     from migrasim.render.report import ReportInputs
+    from migrasim.scenario.actuals import ActualsLog
     from migrasim.scenario.overrides import Change
 
 INHERIT_FLOWS = 300
@@ -361,26 +364,12 @@ def compare(
     the scenarios side by side, then describes the one most likely to make go-live.
     ``loaded``: the files' scenarios with ``overrides``, if the caller has them (as ``run``)."""
     from migrasim.analysis.compare import compare_advice, compare_rows
-    from migrasim.render.board import what_if_text
     from migrasim.render.i18n import fill, translator
     from migrasim.render.inputs import compare_table
-    from migrasim.render.messages import CHARTS, COMPARE
-    from migrasim.scenario.loader import load_scenario
+    from migrasim.render.messages import COMPARE
 
     t = translator(lang)  # an unknown language fails here, before any simulation
-    # Each scenario is labelled by its name (its ``name:``); a variant by the first's name
-    # and its changes.
-    if loaded is None:
-        loaded = [load_scenario(p, overrides) for p in paths]
-    specs = [(spec.name, spec) for spec in loaded]
-    sources: list[tuple[Path, tuple[str, ...]]] = [(p, tuple(overrides)) for p in paths]
-    for variant in variants:
-        changes = (*overrides, *(part.strip() for part in variant.split(";") if part.strip()))
-        spec = load_scenario(paths[0], changes)
-        specs.append((f"{spec.name} [{variant}]", spec))
-        sources.append((paths[0], changes))
-    if len(specs) < 2:
-        raise MigrasimError(N_("give two or more scenarios, or one with --variant"))
+    specs, sources = _compared_scenarios(paths, overrides, variants, loaded)
     first = specs[0][1]
     seed = default_seed(first, seed)
     n = replications or max((s.replications or 0) for _, s in specs) or None
@@ -394,23 +383,10 @@ def compare(
     prepare_out_dir(out, force, paths)
     # a helper loads the chart library (and pandas) while this process simulates
     helper = Warm(["migrasim.render.plots"], slots=2)
-    outcomes: list[tuple[str, Outcome]] = []
-    with cluster_session(execution):
-        for label, (_, spec) in zip(labels, specs, strict=True):
-            # Without a count, the first scenario runs to ``precision`` and the others run as
-            # many (common random numbers need the same replications); every scenario reuses
-            # the draws of inputs it shares with the ones before (``draws._memo``).
-            outcome = run_scenario(spec, n, seed, execution, progress and progress(),
-                                   precision=precision)  # fmt: skip
-            if n is None and outcome.mc is not None:
-                n = outcome.replications
-            outcomes.append((label, outcome))
+    outcomes, n = _compare_runs(labels, specs, n, seed, execution, progress, precision)
     reports = [summarise(o) for _, o in outcomes]
     go_live = first.go_live
-    what_if = what_if_text(overrides, t)  # --set for every scenario: said on every chart
-    suffix = "" if what_if is None else f"\n{what_if}"
-    titles = (fill(t, CHARTS["compare_cdf_title"]) + suffix,
-              fill(t, CHARTS["compare_burnup_title"]) + suffix)  # fmt: skip
+    titles = _compare_titles(overrides, t)
     rows = _with_scenario_figures(compare_rows(outcomes, seed), labels, reports)
     # The two charts (one with compare.csv) are made in the helper and a fork of it while this
     # process writes the report.
@@ -431,13 +407,7 @@ def compare(
     )
     # After the side-by-side, the report describes the scenario most likely to make go-live
     # (else the one with the earliest P80).
-    best = min(
-        range(len(reports)),
-        key=lambda i: (
-            -(reports[i].programme.chance or 0.0),
-            _ordinal(reports[i].programme.p80),
-        ),
-    )
+    best = _most_likely(reports)
     programme = [r for r in rows if r.flow == PROGRAMME]
     fix = compare_advice(programme[0], programme[best], labels[best], best == 0)
     path, changed = sources[best]  # a --variant is echoed as its file with its changes
@@ -453,6 +423,82 @@ def compare(
     files = {"compare.csv": made()["compare.csv"], **pngs(), **report}
     write_files(out, files, force=force, protect=paths)
     return result
+
+
+def _compared_scenarios(
+    paths: Sequence[Path],
+    overrides: Sequence[str],
+    variants: Sequence[str],
+    loaded: Sequence[Scenario] | None,
+) -> tuple[list[tuple[str, Scenario]], list[tuple[Path, tuple[str, ...]]]]:
+    """The scenarios a compare runs, each with its label, and the file and changes each was
+    read from: the files (with ``overrides``), then each variant of the first file. Each
+    scenario is labelled by its name (its ``name:``); a variant by the first's name and its
+    changes. Fewer than two is an error."""
+    from migrasim.scenario.loader import load_scenario
+
+    if loaded is None:
+        loaded = [load_scenario(p, overrides) for p in paths]
+    specs = [(spec.name, spec) for spec in loaded]
+    sources: list[tuple[Path, tuple[str, ...]]] = [(p, tuple(overrides)) for p in paths]
+    for variant in variants:
+        changes = (*overrides, *(part.strip() for part in variant.split(";") if part.strip()))
+        spec = load_scenario(paths[0], changes)
+        specs.append((f"{spec.name} [{variant}]", spec))
+        sources.append((paths[0], changes))
+    if len(specs) < 2:
+        raise MigrasimError(N_("give two or more scenarios, or one with --variant"))
+    return specs, sources
+
+
+def _compare_runs(
+    labels: list[str],
+    specs: list[tuple[str, Scenario]],
+    n: int | None,
+    seed: int,
+    execution: Execution,
+    progress: ProgressFactory | None,
+    precision: Precision | None,
+) -> tuple[list[tuple[str, Outcome]], int | None]:
+    """Each scenario's Monte Carlo run, labelled (one cluster connection for them all), and
+    the replications each ran. Without a count (``n`` None), the first scenario runs to
+    ``precision`` and the others run as many (common random numbers need the same
+    replications); every scenario reuses the draws of inputs it shares with the ones before
+    (``draws._memo``)."""
+    outcomes: list[tuple[str, Outcome]] = []
+    with cluster_session(execution):
+        for label, (_, spec) in zip(labels, specs, strict=True):
+            outcome = run_scenario(spec, n, seed, execution, progress and progress(),
+                                   precision=precision)  # fmt: skip
+            if n is None and outcome.mc is not None:
+                n = outcome.replications
+            outcomes.append((label, outcome))
+    return outcomes, n
+
+
+def _compare_titles(overrides: Sequence[str], t: Translator) -> tuple[str, str]:
+    """The CDF's and the burn-up's titles, each with the ``--set`` overrides (for every
+    scenario) said under it."""
+    from migrasim.render.board import what_if_text
+    from migrasim.render.i18n import fill
+    from migrasim.render.messages import CHARTS
+
+    what_if = what_if_text(overrides, t)
+    suffix = "" if what_if is None else f"\n{what_if}"
+    return (fill(t, CHARTS["compare_cdf_title"]) + suffix,
+            fill(t, CHARTS["compare_burnup_title"]) + suffix)  # fmt: skip
+
+
+def _most_likely(reports: Sequence[RunReport]) -> int:
+    """The index of the scenario most likely to make go-live (else the one with the earliest
+    P80; the first of a tie)."""
+    return min(
+        range(len(reports)),
+        key=lambda i: (
+            -(reports[i].programme.chance or 0.0),
+            _ordinal(reports[i].programme.p80),
+        ),
+    )
 
 
 def _with_scenario_figures(
@@ -579,19 +625,9 @@ def sweep(
     then sweep.csv, a chart, and a report of the unchanged scenario with the sweep's answer.
     Each point is judged by ``target`` (default: its P80 before go-live), ``go_live`` in it
     standing for the point's own go-live."""
-    from migrasim.analysis.sweep import (
-        evaluate_point,
-        grid_points,
-        parse_grid,
-        point_scenario,
-        point_target,
-        sweep_advice,
-        sweep_point,
-    )
+    from migrasim.analysis.sweep import grid_points, parse_grid, point_scenario, point_target
     from migrasim.render.i18n import translator
-    from migrasim.render.inputs import sweep_table
-    from migrasim.render.tables import figure_png, frame_csv, sweep_frame
-    from migrasim.scenario.loader import read_scenario_data, read_yaml, what_changed
+    from migrasim.scenario.loader import read_scenario_data, read_yaml
     from migrasim.scenario.types import parse_scenario
 
     t = translator(lang)
@@ -624,50 +660,117 @@ def sweep(
         keys = [key for key, _ in grid]
         if events.started:
             events.started(len(points), seed, keys)
-        records: list[dict[str, Any]] = []
-        typed: list[SweepPoint] = []
-        base: Outcome | None = None
         with cluster_session(execution):
-            if replications is None and (spec.replications is None or precision is not None):
-                # Without a count every point runs as many as the unchanged scenario needs to meet
-                # ``precision`` (a function of the scenario and seed, so a resumed sweep agrees).
-                base = run_scenario(spec, None, seed, execution, precision=precision,
-                                    reuse_draws=True)  # fmt: skip
-                replications = base.replications if base.mc is not None else None
-            for index, point in enumerate(points):
-                saved = out / "points" / f"{index:04d}.json"
-                earlier = saved.exists()
-                if earlier:
-                    record = _saved_point(saved, out, index)
-                else:
-                    record = evaluate_point(
-                        data, str(path), point, replications, seed, execution,
-                        lambda text: read_yaml(text, "--grid"),
-                    )  # fmt: skip
-                    text = json.dumps(record, indent=2) + "\n"
-                    add_files(out, {f"points/{index:04d}.json": text})
-                records.append(record)
-                typed.append(sweep_point(point, record, go_lives[index], targets[index]))
-                if events.point:
-                    events.point(index, len(points), point, record, earlier)
-        table = sweep_frame(records, typed)
-        advice = sweep_advice(typed, target)
-        changes = what_changed(path, overrides, spec)  # in words, with the file's values
-        figure = sweep_figure(typed, keys, spec.name, changes, t, advice)
-        pngs = {} if figure is None else {"sweep.png": figure_png(figure)}
-        # The report: the unchanged scenario's results (same seed, so on the sweep's draws), with
-        # the sweep's answer as the headline's advice.
-        if base is None:
-            with cluster_session(execution):
-                base = run_scenario(spec, replications, seed, execution, reuse_draws=True)
-        report = replace(summarise(base), overrides=tuple(overrides), changes=changes)
-        extra = [f"--grid={g}" for g in grids] + ([] if target is None else [f"--target={target}"])
-        command = reproduce_command("sweep", [path], overrides, replications, seed, extra)
-        files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
-        files |= _report_files(path, overrides, base, report, pngs, command, lang,
-                               [sweep_table(typed, keys)], advice)  # fmt: skip
-        add_files(out, files)
-        return SweepOutput(records, keys, out, figure is not None, advice)
+            base, replications = _sweep_count(spec, replications, seed, execution, precision)
+            run = _SweepRun(data, path, replications, seed, execution, out)
+            records, typed = _sweep_points(run, points, go_lives, targets, events)
+        charted, advice = _write_sweep(run, overrides, grids, target, spec, base, lang, t,
+                                       records, typed, keys)  # fmt: skip
+        return SweepOutput(records, keys, out, charted, advice)
+
+
+def _sweep_count(
+    spec: Scenario,
+    replications: int | None,
+    seed: int,
+    execution: Execution,
+    precision: Precision | None,
+) -> tuple[Outcome | None, int | None]:
+    """The replications every point runs: ``replications``, else the file's, except when
+    there is no count or ``precision`` beats the file's: then as many as the unchanged
+    scenario needs to meet ``precision`` (a function of the scenario and seed, so a resumed
+    sweep agrees), with that run of the unchanged scenario (else None)."""
+    if replications is None and (spec.replications is None or precision is not None):
+        base = run_scenario(spec, None, seed, execution, precision=precision,
+                            reuse_draws=True)  # fmt: skip
+        return base, base.replications if base.mc is not None else None
+    return None, replications
+
+
+@dataclass(frozen=True)
+class _SweepRun:
+    """What every point of a sweep is run with: the scenario's data (and file), the
+    replications and seed, where the replications run, and the sweep's folder."""
+
+    data: Any
+    path: Path
+    replications: int | None
+    seed: int
+    execution: Execution
+    out: Path
+
+
+def _sweep_points(
+    run: _SweepRun,
+    points: list[dict[str, str]],
+    go_lives: list[date | None],
+    targets: list[Target | None],
+    events: SweepEvents,
+) -> tuple[list[dict[str, Any]], list[SweepPoint]]:
+    """Every point's record (saved as soon as it finishes; a point saved earlier is read
+    back, not run again) and the point judged by its go-live and target, in grid order."""
+    from migrasim.analysis.sweep import evaluate_point, sweep_point
+    from migrasim.scenario.loader import read_yaml
+
+    records: list[dict[str, Any]] = []
+    typed: list[SweepPoint] = []
+    for index, point in enumerate(points):
+        saved = run.out / "points" / f"{index:04d}.json"
+        earlier = saved.exists()
+        if earlier:
+            record = _saved_point(saved, run.out, index)
+        else:
+            record = evaluate_point(
+                run.data, str(run.path), point, run.replications, run.seed, run.execution,
+                lambda text: read_yaml(text, "--grid"),
+            )  # fmt: skip
+            text = json.dumps(record, indent=2) + "\n"
+            add_files(run.out, {f"points/{index:04d}.json": text})
+        records.append(record)
+        typed.append(sweep_point(point, record, go_lives[index], targets[index]))
+        if events.point:
+            events.point(index, len(points), point, record, earlier)
+    return records, typed
+
+
+def _write_sweep(
+    run: _SweepRun,
+    overrides: Sequence[str],
+    grids: Sequence[str],
+    target: str | None,
+    spec: Scenario,
+    base: Outcome | None,
+    lang: str,
+    t: Translator,
+    records: list[dict[str, Any]],
+    typed: list[SweepPoint],
+    keys: list[str],
+) -> tuple[bool, SweepAdvice | None]:
+    """Write sweep.csv, the chart and the report: the unchanged scenario's results (``base``,
+    else run now on the same seed, so on the sweep's draws), with the sweep's answer as the
+    headline's advice. Returns whether there is a chart, and that answer."""
+    from migrasim.analysis.sweep import sweep_advice
+    from migrasim.render.inputs import sweep_table
+    from migrasim.render.tables import figure_png, frame_csv, sweep_frame
+    from migrasim.scenario.loader import what_changed
+
+    path, replications, seed, execution = run.path, run.replications, run.seed, run.execution
+    table = sweep_frame(records, typed)
+    advice = sweep_advice(typed, target)
+    changes = what_changed(path, overrides, spec)  # in words, with the file's values
+    figure = sweep_figure(typed, keys, spec.name, changes, t, advice)
+    pngs = {} if figure is None else {"sweep.png": figure_png(figure)}
+    if base is None:
+        with cluster_session(execution):
+            base = run_scenario(spec, replications, seed, execution, reuse_draws=True)
+    report = replace(summarise(base), overrides=tuple(overrides), changes=changes)
+    extra = [f"--grid={g}" for g in grids] + ([] if target is None else [f"--target={target}"])
+    command = reproduce_command("sweep", [path], overrides, replications, seed, extra)
+    files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
+    files |= _report_files(path, overrides, base, report, pngs, command, lang,
+                           [sweep_table(typed, keys)], advice)  # fmt: skip
+    add_files(run.out, files)
+    return figure is not None, advice
 
 
 def sweep_figure(
@@ -868,30 +971,11 @@ def track(
     fix.csv, track_burnup.png, report.html and summary.xlsx. With ``history`` (a CSV file),
     appends the forecast to it and adds the P80 trend and what moved the date since the
     previous forecast to the report (:func:`_track_history`)."""
-    from migrasim.analysis.advice import fix_for
-    from migrasim.analysis.board import capacity_need
-    from migrasim.analysis.experiment import run_scenario
-    from migrasim.analysis.reforecast import programme_slip, restated_fix, restated_need
-    from migrasim.analysis.track import (
-        TrackOutcome,
-        baseline_bottleneck,
-        condition,
-        forecast_run,
-        progress_rows,
-    )
+    from migrasim.analysis.reforecast import programme_slip, restated_fix
+    from migrasim.analysis.track import condition
     from migrasim.render.bundle import csv_files, fix_files, report_files, report_tables
-    from migrasim.render.i18n import fill, translator
-    from migrasim.render.messages import CHARTS
-    from migrasim.render.tables import (
-        bottlenecks_frame,
-        completions_frame,
-        figure_png,
-        summary_frame,
-    )
-    from migrasim.render.track_plots import track_burnup_figure
-    from migrasim.render.track_tables import progress_frame, progress_table
+    from migrasim.render.track_tables import progress_table
     from migrasim.scenario.actuals import read_actuals
-    from migrasim.scenario.compile import build_model
     from migrasim.scenario.history_file import store_folder
     from migrasim.scenario.loader import load_scenario
 
@@ -902,79 +986,21 @@ def track(
     prepare_out_dir(out, force, kept)  # fail fast, before any simulation
     past = None if history is None else _history_before(history, path, overrides, spec, log)
     seed = default_seed(spec, seed)
-    # The re-forecast first, then the plan (``track_scenario``'s two runs, the same seed): the
-    # capacity search for the work left (the costliest part) is forked as soon as the
-    # re-forecast is known and runs while this process runs the plan and makes the tables and
-    # the chart.
+    # The re-forecast first (with the capacity search for the work left forked meanwhile),
+    # then the plan (``track_scenario``'s two runs, the same seed).
     conditioned = condition(spec, log)
-    n = replications or spec.replications
-    # What would fix it: run's advice on the work left from the as-of date (the remaining
-    # scenario, its throughput calibrated), stated in the scenario file's terms. What is
-    # simulated (each flow at its own calibrated rate: ``to_simulate``) is what is searched.
     remaining = conditioned.to_simulate
-    simulated = build_model(remaining)
-
-    def fix_search(bottleneck: str | None) -> tuple[Any, Any]:
-        found = None if bottleneck is None else fix_for(
-            remaining, bottleneck, str(path), overrides, simulated)  # fmt: skip
-        search = functools.partial(capacity_need, remaining, simulated, found, seed, n or 0,
-                                   keep_spread=True)  # fmt: skip
-        return found, forked(search)
-
-    # The search (the costliest part) starts now, in a process of its own, for the bottleneck
-    # the baseline of the work left shows; it runs while this process runs the re-forecast and
-    # the plan and makes the tables and the chart. If the re-forecast's bottleneck is another
-    # link, it is started again for that one.
-    guess = baseline_bottleneck(simulated, conditioned.link_names) if n else None
-    found, need_of = fix_search(guess) if guess is not None else (None, None)
-    ticks = progress and progress()
-    re_forecast = forecast_run(conditioned, n, seed, execution, ticks)
-    forecast = summarise(re_forecast)
-    if need_of is None or forecast.programme.bottleneck != guess or (
-        forecast.replications or 0) != n:  # fmt: skip
-        if need_of is not None:
-            need_of.cancel()
-        n = forecast.replications or 0
-        found, need_of = fix_search(forecast.programme.bottleneck)
+    ahead = _reforecast(conditioned, path, overrides, seed, replications or spec.replications,
+                        execution, progress)  # fmt: skip
+    forecast, found = ahead.report, ahead.found
     advice = None if found is None else restated_fix(found, spec, remaining, log.as_of)
-    result = TrackOutcome(run_scenario(spec, n, seed, execution, ticks), re_forecast, conditioned)
-    plan = summarise(result.plan)
-    rows = progress_rows(
-        result,
-        {r.name: r.p80 for r in plan.rows},
-        {r.name: r.p80 for r in forecast.rows},
-    )
+    result, plan, rows = _plan_and_progress(spec, conditioned, ahead, seed, execution)
     slip = programme_slip(result.plan, result.forecast, log.as_of, seed)
-    table = progress_frame(rows)
-    # No timeline.csv: the re-forecast's baseline starts at the as-of date, and a flow marked
-    # complete finished before it (its curve is in the log, not in the simulation).
-    tables = {"summary.csv": summary_frame(forecast), "progress.csv": table}
-    if forecast.completions is not None:
-        tables["completions.csv"] = completions_frame(forecast)
-    if forecast.bottlenecks is not None:
-        tables["bottlenecks.csv"] = bottlenecks_frame(forecast.bottlenecks)
-    cumulative: list[tuple[date, float]] = []
-    daily: dict[date, float] = {}
-    for flow in log.flows.values():
-        for entry in flow.days:
-            daily[entry.day] = daily.get(entry.day, 0.0) + entry.accepted_bytes
-    running = 0.0
-    for day in sorted(daily):
-        running += daily[day]
-        cumulative.append((day, running))
-    delivered = rows[-1].delivered_bytes
-    t = translator(lang)
-    figure = track_burnup_figure(
-        cumulative, plan.band, plan.programme.total_bytes, forecast.band, delivered,
-        forecast.programme.total_bytes, spec.go_live,
-        fill(t, CHARTS["track_title"], name=spec.name, date=t.date(log.as_of, "long")), t,
-    )  # fmt: skip
+    tables = _track_tables(forecast, rows)
     # The report's charts and extra tables, in order: more sections (a forecast history's
     # trend, what moved the date) are added to these two.
-    pngs = {"track_burnup.png": figure_png(figure)}
-    need = need_of()
-    if need is not None:
-        need = restated_need(need, spec, remaining)
+    pngs = {"track_burnup.png": _track_chart(log, rows, plan, forecast, spec, lang)}
+    need = _stated_need(ahead, spec, remaining)
     forecast = replace(forecast, capacity=need, overrides=tuple(overrides))
     extra_tables = [progress_table(rows), *report_tables(forecast)]
     command = reproduce_command(
@@ -1000,6 +1026,153 @@ def track(
     warnings = (*log.warnings, *result.conditioned.warnings,
                 *(() if past is None else past.warnings))  # fmt: skip
     return TrackOutput(plan, forecast, rows, log.as_of, warnings, out, slip, advice, kept_history)
+
+
+@dataclass(frozen=True)
+class _Reforecast:
+    """``track``'s re-forecast, and the fix for the work left with its capacity search (see
+    :func:`_reforecast`)."""
+
+    outcome: Outcome  # the re-forecast's Monte Carlo run
+    report: RunReport  # its summary
+    replications: int | None  # the plan runs as many (the same seed: paired)
+    found: Any  # analysis.advice.Fix for the re-forecast's bottleneck, or None
+    need_of: Callable[[], Any]  # waits for the capacity search (a CapacityNeed, or None)
+    ticks: Progress | None  # the progress callback, for the plan's run too
+
+
+def _reforecast(
+    conditioned: Conditioned,
+    path: Path,
+    overrides: Sequence[str],
+    seed: int,
+    n: int | None,
+    execution: Execution,
+    progress: ProgressFactory | None,
+) -> _Reforecast:
+    """The re-forecast (``n`` replications, else as many as it needs), and what would fix it:
+    ``run``'s advice on the work left from the as-of date (the remaining scenario, its
+    throughput calibrated), stated in the scenario file's terms, with the capacity it needs.
+    What is simulated (each flow at its own calibrated rate: ``to_simulate``) is what is
+    searched. The search (the costliest part) starts first, in a process of its own, for the
+    bottleneck the baseline of the work left shows; it runs while this process runs the
+    re-forecast and the plan and makes the tables and the chart. If the re-forecast's
+    bottleneck is another link (or its count another), it is started again for that one."""
+    from migrasim.analysis.advice import fix_for
+    from migrasim.analysis.board import capacity_need
+    from migrasim.analysis.track import baseline_bottleneck, forecast_run
+    from migrasim.scenario.compile import build_model
+
+    remaining = conditioned.to_simulate
+    simulated = build_model(remaining)
+
+    def fix_search(bottleneck: str | None) -> tuple[Any, Any]:
+        found = None if bottleneck is None else fix_for(
+            remaining, bottleneck, str(path), overrides, simulated)  # fmt: skip
+        search = functools.partial(capacity_need, remaining, simulated, found, seed, n or 0,
+                                   keep_spread=True)  # fmt: skip
+        return found, forked(search)
+
+    guess = baseline_bottleneck(simulated, conditioned.link_names) if n else None
+    found, need_of = fix_search(guess) if guess is not None else (None, None)
+    ticks = progress and progress()
+    re_forecast = forecast_run(conditioned, n, seed, execution, ticks)
+    forecast = summarise(re_forecast)
+    if need_of is None or forecast.programme.bottleneck != guess or (
+        forecast.replications or 0) != n:  # fmt: skip
+        if need_of is not None:
+            need_of.cancel()
+        n = forecast.replications or 0
+        found, need_of = fix_search(forecast.programme.bottleneck)
+    return _Reforecast(re_forecast, forecast, n, found, need_of, ticks)
+
+
+def _plan_and_progress(
+    spec: Scenario, conditioned: Conditioned, ahead: _Reforecast, seed: int, execution: Execution
+) -> tuple[TrackOutcome, RunReport, list[FlowProgress]]:
+    """The plan's run (as many replications as the re-forecast, the same seed: paired) with
+    the re-forecast (an ``analysis.track.TrackOutcome``), the plan's summary, and each flow's
+    progress against both (the programme's row last)."""
+    from migrasim.analysis.experiment import run_scenario
+    from migrasim.analysis.track import TrackOutcome, progress_rows
+
+    result = TrackOutcome(run_scenario(spec, ahead.replications, seed, execution, ahead.ticks),
+                          ahead.outcome, conditioned)  # fmt: skip
+    plan = summarise(result.plan)
+    rows = progress_rows(
+        result,
+        {r.name: r.p80 for r in plan.rows},
+        {r.name: r.p80 for r in ahead.report.rows},
+    )
+    return result, plan, rows
+
+
+def _stated_need(ahead: _Reforecast, spec: Scenario, remaining: Scenario) -> Any:
+    """The capacity the work left needs (waited for), stated in the scenario file's terms
+    (an ``analysis.records.CapacityNeed``), or None."""
+    from migrasim.analysis.reforecast import restated_need
+
+    need = ahead.need_of()
+    if need is not None:
+        need = restated_need(need, spec, remaining)
+    return need
+
+
+def _track_tables(forecast: RunReport, rows: list[FlowProgress]) -> dict[str, Any]:
+    """``track``'s CSV tables: the re-forecast's summary (and completions and bottlenecks,
+    when it has them) and the progress. No timeline.csv: the re-forecast's baseline starts at
+    the as-of date, and a flow marked complete finished before it (its curve is in the log,
+    not in the simulation)."""
+    from migrasim.render.tables import bottlenecks_frame, completions_frame, summary_frame
+    from migrasim.render.track_tables import progress_frame
+
+    table = progress_frame(rows)
+    tables = {"summary.csv": summary_frame(forecast), "progress.csv": table}
+    if forecast.completions is not None:
+        tables["completions.csv"] = completions_frame(forecast)
+    if forecast.bottlenecks is not None:
+        tables["bottlenecks.csv"] = bottlenecks_frame(forecast.bottlenecks)
+    return tables
+
+
+def _delivered(log: ActualsLog) -> list[tuple[date, float]]:
+    """The bytes the transfer log shows accepted, cumulative, on each day it has."""
+    daily: dict[date, float] = {}
+    for flow in log.flows.values():
+        for entry in flow.days:
+            daily[entry.day] = daily.get(entry.day, 0.0) + entry.accepted_bytes
+    cumulative: list[tuple[date, float]] = []
+    running = 0.0
+    for day in sorted(daily):
+        running += daily[day]
+        cumulative.append((day, running))
+    return cumulative
+
+
+def _track_chart(
+    log: ActualsLog,
+    rows: list[FlowProgress],
+    plan: RunReport,
+    forecast: RunReport,
+    spec: Scenario,
+    lang: str,
+) -> bytes:
+    """track_burnup.png: the bytes delivered so far, the plan's and the re-forecast's
+    burn-up bands, and go-live."""
+    from migrasim.render.i18n import fill, translator
+    from migrasim.render.messages import CHARTS
+    from migrasim.render.tables import figure_png
+    from migrasim.render.track_plots import track_burnup_figure
+
+    cumulative = _delivered(log)
+    delivered = rows[-1].delivered_bytes
+    t = translator(lang)
+    figure = track_burnup_figure(
+        cumulative, plan.band, plan.programme.total_bytes, forecast.band, delivered,
+        forecast.programme.total_bytes, spec.go_live,
+        fill(t, CHARTS["track_title"], name=spec.name, date=t.date(log.as_of, "long")), t,
+    )  # fmt: skip
+    return figure_png(figure)
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,6 @@ LIMIT = 80
 # path relative to the repository :: dotted name (a method as Class.method, a nested
 # function as outer.inner)
 STILL_LONG: set[str] = {
-    "migrasim/app.py::track",
-    "migrasim/app.py::compare",
-    "migrasim/app.py::sweep",
-    "migrasim/analysis/board.py::capacity_need",
-    "migrasim/analysis/solve.py::_solve",
     "migrasim/core/batch.py::_band_sum",
 }
 

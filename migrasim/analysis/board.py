@@ -303,6 +303,33 @@ def capacity_need(
         return None
     if len(model.flows) > MAX_FLOWS or FLOW_DRAW_BUDGET // max(1, len(model.flows)) < MIN_DRAWS:
         return None  # the report then points to `migrasim solve` for the capacity (no draws)
+    search = _need_search(scenario, model, fix.link, index, rule, likely, seed, replications,
+                          keep_spread)  # fmt: skip
+    if search is None:
+        return None  # the report then points to `migrasim solve` for the capacity
+    targets = tuple(search.target(p) for p in TARGETS)
+    return CapacityNeed(
+        key=fix.key, noun=fix.noun, link=fix.link, unit=unit, current=likely / per_unit,
+        replications=search.n, searched_up_to=likely * MAX_FACTOR / per_unit, targets=targets,
+    )  # fmt: skip
+
+
+def _need_search(
+    scenario: Scenario,
+    model: Model,
+    link: str,
+    index: int,
+    rule: CapacityRule,
+    likely: float,
+    seed: int,
+    replications: int,
+    keep_spread: bool,
+) -> _NeedSearch | None:
+    """The search for ``link``'s (the model's link ``index``) ``rule`` (today ``likely``, SI)
+    on the run's own draws (see :func:`capacity_need`); None when too few draws fit the
+    budget."""
+    go_live = model.go_live
+    assert go_live is not None
     # Only "in time or not" counts here, so outages are drawn only to the day after go-live
     # (exact: nothing that starts after go-live's midnight changes a completion before it,
     # and a completion after it stays after it when later outages are left out).
@@ -311,7 +338,7 @@ def capacity_need(
     # Drawn with the key at one value (its likely one), as ``--set`` runs it: the column is then
     # that value times what else multiplies it in each draw (a bandwidth's efficiency); with
     # ``keep_spread`` the key's own spread is kept in that multiplier too.
-    drawn = scenario if keep_spread else _with_link_value(scenario, fix.link, rule, likely)
+    drawn = scenario if keep_spread else _with_link_value(scenario, link, rule, likely)
     block = draw_block(drawn, model, seed, 0, bound)
     batch = batchable(model, set(block.down))
     draws = MAX_DRAWS if batch else ENGINE_DRAWS
@@ -319,50 +346,72 @@ def capacity_need(
     # (flows x draws) fewer draws are used, and too few to say anything means no estimate.
     draws = min(draws, FLOW_DRAW_BUDGET // max(1, len(model.flows)))
     if draws < MIN_DRAWS or len(model.flows) > MAX_FLOWS:
-        return None  # the report then points to `migrasim solve` for the capacity
+        return None
     n = min(replications, BLOCK_SIZE, draws)
     block = take_rows(block, slice(0, n))
     ratio = rule.values(block)[:, index] / likely
     finish = _finisher(model, block, rule, index, ratio, bound)
+    return _NeedSearch(model, go_live, finish, n, batch, likely, rule.per_advice_unit)
 
-    made: dict[float, np.ndarray] = {}  # value -> which draws make go-live with it
-    memo: dict[float, int] = {}
-    ahead: dict[float, tuple[np.ndarray, np.ndarray]] = {}  # value -> (rows, made) solved early
 
-    def undecided(value: float) -> tuple[np.ndarray, np.ndarray]:
+class _NeedSearch:
+    """Each draw's need, found by bisection over the capacity's value (SI) from a tenth of
+    today's (``likely``) to :data:`~migrasim.analysis.advice.MAX_FACTOR` times it; ``finish``
+    solves the programme's finish in some draws at a value (:func:`_finisher`)."""
+
+    def __init__(
+        self,
+        model: Model,
+        go_live: date,
+        finish: Callable[[list[tuple[float, np.ndarray]]], list[np.ndarray]],
+        n: int,
+        batch: bool,
+        likely: float,
+        per_unit: float,
+    ) -> None:
+        self.model, self.go_live, self.finish = model, go_live, finish
+        self.n, self.batch, self.per_unit = n, batch, per_unit
+        self.low_end, self.high_end = likely / 10, likely * MAX_FACTOR
+        self.made: dict[float, np.ndarray] = {}  # value -> which draws make go-live with it
+        self.memo: dict[float, int] = {}
+        # value -> (rows, made) solved early
+        self.ahead: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+
+    def undecided(self, value: float) -> tuple[np.ndarray, np.ndarray]:
         """(the draws known to make go-live with ``value``, the draws not known either way).
         More capacity never finishes later, so a draw that made it with less makes it, one that
         missed with more misses."""
-        yes = np.zeros(n, dtype=bool)
-        no = np.zeros(n, dtype=bool)
-        for v, ok in made.items():
+        yes = np.zeros(self.n, dtype=bool)
+        no = np.zeros(self.n, dtype=bool)
+        for v, ok in self.made.items():
             if v <= value:
                 yes |= ok
             if v >= value:
                 no |= ~ok
         return yes, np.flatnonzero(~yes & ~no)
 
-    def solve(asked: list[tuple[float, np.ndarray]]) -> list[np.ndarray]:
-        finishes = finish(asked)
-        return [in_time_ordinals(completion_days(model.clock, f), go_live) for f in finishes]
+    def solve(self, asked: list[tuple[float, np.ndarray]]) -> list[np.ndarray]:
+        finishes = self.finish(asked)
+        clock = self.model.clock
+        return [in_time_ordinals(completion_days(clock, f), self.go_live) for f in finishes]
 
-    def count(value: float) -> int:
+    def count(self, value: float) -> int:
         """How many draws make go-live with the capacity at ``value`` (SI); only the draws
-        :func:`undecided` leaves are solved (or taken from a look ahead's solve)."""
-        if value not in memo:
-            yes, rows = undecided(value)
+        :meth:`undecided` leaves are solved (or taken from a look ahead's solve)."""
+        if value not in self.memo:
+            yes, rows = self.undecided(value)
             ok = yes.copy()
             if rows.size:
-                if value in ahead:
-                    solved, found = ahead[value]
+                if value in self.ahead:
+                    solved, found = self.ahead[value]
                     ok[rows] = found[np.searchsorted(solved, rows)]
                 else:
-                    (ok[rows],) = solve([(value, rows)])
-            made[value] = ok
-            memo[value] = int(ok.sum())
-        return memo[value]
+                    (ok[rows],) = self.solve([(value, rows)])
+            self.made[value] = ok
+            self.memo[value] = int(ok.sum())
+        return self.memo[value]
 
-    def look_ahead(lo: float, hi: float) -> None:
+    def look_ahead(self, lo: float, hi: float) -> None:
         """Solve in one go the values the bisection of (lo, hi) may ask next, level by level
         while their undecided draws stay within :data:`AHEAD_ROWS` (a phase loop's steps cost
         more than its rows), so fewer loops run one after another. A value is counted only
@@ -378,8 +427,8 @@ def capacity_need(
                     continue
                 mid = math.sqrt(a * b)
                 below += [(a, mid), (mid, b)]
-                if mid not in memo and mid not in ahead:
-                    rows = undecided(mid)[1]
+                if mid not in self.memo and mid not in self.ahead:
+                    rows = self.undecided(mid)[1]
                     if rows.size:
                         here.append((mid, rows))
             size = sum(rows.size for _, rows in here)
@@ -389,45 +438,41 @@ def capacity_need(
             total += size
             level = below
         if len(asked) > 1:  # else the bisection's own count solves it, alone
-            for (value, rows), found in zip(asked, solve(asked), strict=True):
-                ahead[value] = (rows, found)
+            for (value, rows), found in zip(asked, self.solve(asked), strict=True):
+                self.ahead[value] = (rows, found)
 
-    low_end, high_end = likely / 10, likely * MAX_FACTOR
-
-    def smallest(rank: int) -> float | None:
+    def smallest(self, rank: int) -> float | None:
         """The smallest value (to 0.2 %) at which more than ``rank`` draws make go-live: the
-        (rank+1)-th smallest need. None: not within MAX_FACTOR x today's."""
-        if count(high_end) <= rank:
+        (rank+1)-th smallest need, in the key's advice unit. None: not within MAX_FACTOR x
+        today's."""
+        if self.count(self.high_end) <= rank:
             return None
-        if count(low_end) > rank:
-            return low_end / per_unit  # at most this: below the searched range
+        if self.count(self.low_end) > rank:
+            return self.low_end / self.per_unit  # at most this: below the searched range
         # Start from the narrowest bracket the values tried so far give (counts only grow).
-        lo = max((v for v, c in memo.items() if c <= rank), default=low_end)
-        hi = min((v for v, c in memo.items() if c > rank), default=high_end)
+        lo = max((v for v, c in self.memo.items() if c <= rank), default=self.low_end)
+        hi = min((v for v, c in self.memo.items() if c > rank), default=self.high_end)
         while hi / lo > PRECISION:
             mid = math.sqrt(lo * hi)
-            if batch and mid not in memo and mid not in ahead:
-                look_ahead(lo, hi)
-            if count(mid) > rank:
+            if self.batch and mid not in self.memo and mid not in self.ahead:
+                self.look_ahead(lo, hi)
+            if self.count(mid) > rank:
                 hi = mid
             else:
                 lo = mid
-        return hi / per_unit
+        return hi / self.per_unit
 
-    def stated(value: float | None, up: bool = False, down: bool = False) -> float | None:
-        return None if value is None else rounded_setting(value, up=up, down=down)
+    def target(self, p: float) -> CapacityTarget:
+        """The capacity for a ``p`` chance of making go-live, with its interval, stated to 4
+        significant figures (the value and the upper end rounded up, the lower end down)."""
+        low, high = quantile_interval_ranks(self.n, p)
+        return CapacityTarget(p, _stated(self.smallest(quantile_rank(self.n, p)), up=True),
+                              _stated(self.smallest(low), down=True),
+                              _stated(self.smallest(high), up=True))  # fmt: skip
 
-    targets = []
-    for p in TARGETS:
-        low, high = quantile_interval_ranks(n, p)
-        targets.append(
-            CapacityTarget(p, stated(smallest(quantile_rank(n, p)), up=True),
-                           stated(smallest(low), down=True), stated(smallest(high), up=True))
-        )  # fmt: skip
-    return CapacityNeed(
-        key=fix.key, noun=fix.noun, link=fix.link, unit=unit, current=likely / per_unit,
-        replications=n, searched_up_to=likely * MAX_FACTOR / per_unit, targets=tuple(targets),
-    )  # fmt: skip
+
+def _stated(value: float | None, up: bool = False, down: bool = False) -> float | None:
+    return None if value is None else rounded_setting(value, up=up, down=down)
 
 
 def _with_link_value(scenario: Scenario, link: str, rule: CapacityRule, value: float) -> Scenario:

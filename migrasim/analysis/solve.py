@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -241,6 +241,100 @@ def solve(
                       flow, read_value, grid_points, on_point, precision)  # fmt: skip
 
 
+@dataclass
+class _Points:
+    """The values a solve tries, each run once (keyed by its text, as the scale writes it):
+    the scenario with ``key`` at that value, on the same seed and replications."""
+
+    data: Any
+    source: str | None
+    key: str
+    scale: Scale
+    target: Target
+    replications: int | None
+    seed: int
+    execution: Execution
+    flow: str
+    read_value: Callable[[str], Any]
+    on_point: Callable[[Point], None] | None
+    cache: dict[str, Point] = field(default_factory=dict)
+    replications_run: int = 1  # the last point run's replications
+
+    def __call__(self, x: float) -> Point:
+        text = self.scale.text(x)
+        if text not in self.cache:
+            scenario = with_overrides(self.data, [(self.key, self.read_value(text))], self.source)
+            # Every point on the same draws: inputs the change does not touch come back from
+            # the draws memo (``draws._memo``), so only the changed parameter is new work.
+            outcome = run_scenario(scenario, self.replications, self.seed, self.execution,
+                                   band=False, reuse_draws=True)  # fmt: skip
+            stats = _stats(outcome, self.flow)
+            point = Point(self.scale.parse(text), text, self.target.met(stats), stats)
+            self.cache[text] = point
+            self.replications_run = outcome.replications
+            if self.on_point is not None:
+                self.on_point(point)
+        return self.cache[text]
+
+    def solution(self, answer: Point | None, direction: str, monotone: bool, note: str) -> Solution:
+        """The solution with ``answer`` and every value tried, in order."""
+        return Solution(self.key, self.target, answer, direction, monotone, note,
+                        self.replications_run, self.seed,
+                        sorted(self.cache.values(), key=lambda p: p.value),
+                        self.scale)  # fmt: skip
+
+
+def _common_count(
+    base: Scenario,
+    replications: int | None,
+    seed: int,
+    execution: Execution,
+    precision: Precision | None,
+) -> int | None:
+    """The replications every point runs: ``replications``, else (when the scenario file
+    gives no count, or ``precision`` beats it, and an input is uncertain) as many as the
+    unchanged scenario needs for its P80 to meet ``precision`` (common random numbers need the
+    same count for every point), else None (the file's count)."""
+    own_count = base.replications is not None and precision is None
+    if replications is None and not own_count and has_uncertainty(base):
+        first = run_scenario(base, None, seed, execution, band=False, precision=precision,
+                             reuse_draws=True)  # fmt: skip
+        return first.replications
+    return replications
+
+
+def _monotone_note(tried: Sequence[Point]) -> tuple[bool, str]:
+    """Whether the target changes at most once across ``tried`` (the ends and the grid, in
+    order), and the note saying so when it does not."""
+    pattern = [p.met for p in tried]
+    changes = sum(1 for a, b in itertools.pairwise(pattern) if a != b)
+    if changes <= 1:
+        return True, ""
+    return False, N_(
+        "the target is not monotone over the range (met at %(values)s); the answer is the "
+        "first crossing found by bisection",
+        values=", ".join(p.text for p in tried if p.met),
+    )
+
+
+def _bisect(evaluate: _Points, tried: Sequence[Point], resolution: float) -> Point:
+    """The first bracket [a, b] of ``tried`` with met(a) != met(b), shrunk to ``resolution``
+    (or until the scale cannot write a value between): its met end."""
+    points = sorted(tried, key=lambda p: p.value)
+    for a, b in itertools.pairwise(points):
+        if a.met != b.met:
+            break
+    while b.value - a.value > resolution:
+        mid = evaluate((a.value + b.value) / 2)
+        if mid.text in (a.text, b.text):
+            break
+        if mid.met == a.met:
+            a = mid
+        else:
+            b = mid
+    return b if b.met else a
+
+
 def _solve(
     data: Any,
     source: str | None,
@@ -264,75 +358,27 @@ def _solve(
     lo_x, hi_x = scale.parse(low), scale.parse(high)
     if lo_x > hi_x:
         lo_x, hi_x = hi_x, lo_x
-    cache: dict[str, Point] = {}
-    own_count = base.replications is not None and precision is None
-    if replications is None and not own_count and has_uncertainty(base):
-        # One count for every point (common random numbers need the same replications): as
-        # many as the unchanged scenario needs for its P80 to meet ``precision``.
-        first = run_scenario(base, None, seed, execution, band=False, precision=precision,
-                             reuse_draws=True)  # fmt: skip
-        replications = first.replications
-
-    def evaluate(x: float) -> Point:
-        text = scale.text(x)
-        if text not in cache:
-            scenario = with_overrides(data, [(key, read_value(text))], source)
-            # Every point on the same draws: inputs the change does not touch come back from
-            # the draws memo (``draws._memo``), so only the changed parameter is new work.
-            outcome = run_scenario(scenario, replications, seed, execution, band=False,
-                                   reuse_draws=True)  # fmt: skip
-            stats = _stats(outcome, flow)
-            point = Point(scale.parse(text), text, target.met(stats), stats)
-            cache[text] = point
-            evaluate.replications = outcome.replications  # type: ignore[attr-defined]
-            if on_point is not None:
-                on_point(point)
-        return cache[text]
-
-    evaluate.replications = 1  # type: ignore[attr-defined]
+    replications = _common_count(base, replications, seed, execution, precision)
+    evaluate = _Points(data, source, key, scale, target, replications, seed, execution, flow,
+                       read_value, on_point)  # fmt: skip
     ends = evaluate(lo_x), evaluate(hi_x)
     grid = [
         evaluate(lo_x + (hi_x - lo_x) * i / (grid_points + 1)) for i in range(1, grid_points + 1)
     ]
-    pattern = [p.met for p in (ends[0], *grid, ends[1])]
-    changes = sum(1 for a, b in itertools.pairwise(pattern) if a != b)
-    monotone = changes <= 1
-    note = ""
-    if not monotone:
-        note = N_(
-            "the target is not monotone over the range (met at %(values)s); the answer is the "
-            "first crossing found by bisection",
-            values=", ".join(p.text for p in (ends[0], *grid, ends[1]) if p.met),
-        )
+    tried = (ends[0], *grid, ends[1])
+    monotone, note = _monotone_note(tried)
     direction = "smallest" if ends[1].met and not ends[0].met else "largest"
     if ends[0].met and ends[1].met:
         answer = ends[0] if scale.unit != "date" else ends[1]
         direction = "smallest" if scale.unit != "date" else "largest"
         note = note or N_("the target is already met at both ends of the range")
     elif not ends[0].met and not ends[1].met:
-        return Solution(key, target, None, direction, monotone,
-                        note or N_("the target is not met anywhere in the range"),
-                        evaluate.replications, seed, sorted(cache.values(), key=lambda p: p.value),  # type: ignore[attr-defined]
-                        scale)  # fmt: skip
+        note = note or N_("the target is not met anywhere in the range")
+        return evaluate.solution(None, direction, monotone, note)
     else:
-        # bracket [a, b] with met(a) != met(b); shrink it to the resolution of the values
-        points = sorted([ends[0], *grid, ends[1]], key=lambda p: p.value)
-        for a, b in itertools.pairwise(points):
-            if a.met != b.met:
-                break
         resolution = 1.0 if scale.unit == "date" else (hi_x - lo_x) * 1e-4
-        while b.value - a.value > resolution:
-            mid = evaluate((a.value + b.value) / 2)
-            if mid.text in (a.text, b.text):
-                break
-            if mid.met == a.met:
-                a = mid
-            else:
-                b = mid
-        answer = b if b.met else a
-    return Solution(key, target, answer, direction, monotone, note,
-                    evaluate.replications, seed,  # type: ignore[attr-defined]
-                    sorted(cache.values(), key=lambda p: p.value), scale)  # fmt: skip
+        answer = _bisect(evaluate, tried, resolution)
+    return evaluate.solution(answer, direction, monotone, note)
 
 
 def solution_json(solution: Solution) -> dict[str, Any]:
