@@ -28,7 +28,6 @@ STILL_LONG: set[str] = {
     "migrasim/app.py::sweep",
     "migrasim/analysis/board.py::capacity_need",
     "migrasim/analysis/solve.py::_solve",
-    "migrasim/core/batch.py::_band_sum",
 }
 
 

@@ -105,41 +105,73 @@ def _band_sum(
     ``s`` to the first day end at or after its completion) and what it cleared after, so per
     row the sum over all its entries is ``A(day) C(day) + B(day)``, with ``A`` and ``B``
     step functions built from each phase's and each outage's start and end days (difference
-    arrays, summed along the days)."""
-    group, horizon = solved.group, solved.horizon
-    curve = group.main.curve
-    n_days = times.size
-    at = rows[band]  # each entry's row of the difference arrays
-    a_row: list[np.ndarray] = []
-    a_day: list[np.ndarray] = []
-    a_val: list[np.ndarray] = []
-    b_row: list[np.ndarray] = []
-    b_day: list[np.ndarray] = []
-    b_val: list[np.ndarray] = []
+    arrays, summed along the days: :class:`_Steps`)."""
+    horizon = solved.horizon
+    steps = _Steps(solved.group, rows[band], band, times)
+    due = _owing(solved, band)
+    t1 = due.p1.finished
+    steps.phase(
+        np.arange(band.size), due.p1.main_seg, np.where(t1 <= horizon, t1, INF), due.cleared1
+    )
+    if due.p2 is not None:
+        t2 = due.p2.finished
+        steps.phase(due.mine, due.p2.main_seg, np.where(t2 <= horizon, t2, INF), due.cleared2)
+    steps.add_to(delivered)
+    np.add.at(needed, rows[band], due.owed)
 
-    def span(where: np.ndarray, lo: np.ndarray, hi: np.ndarray, a: np.ndarray | float,
+
+class _Steps:
+    """The step functions ``A`` and ``B`` of :func:`_band_sum` for a group's band entries, as
+    difference arrays: per step, the rows of the arrays it falls on, its days and its values
+    (a span adds its value on its first day ``lo`` and takes it off on its day ``hi``)."""
+
+    def __init__(self, group: _Group, at: np.ndarray, band: np.ndarray, times: np.ndarray) -> None:
+        self.curve = group.main.curve
+        self.down = group.main.down
+        self.at = at  # each entry's row of the difference arrays
+        self.band = band
+        self.times = times
+        self.a_row: list[np.ndarray] = []
+        self.a_day: list[np.ndarray] = []
+        self.a_val: list[np.ndarray] = []
+        self.b_row: list[np.ndarray] = []
+        self.b_day: list[np.ndarray] = []
+        self.b_val: list[np.ndarray] = []
+
+    def span(self, where: np.ndarray, lo: np.ndarray, hi: np.ndarray, a: np.ndarray | float,
              b: np.ndarray | float) -> None:  # fmt: skip
         """Days lo..hi of the entries in rows ``where``: A += a, B += b."""
-        for row, day, val, w in ((a_row, a_day, a_val, a), (b_row, b_day, b_val, b)):
+        for row, day, val, w in (
+            (self.a_row, self.a_day, self.a_val, a),
+            (self.b_row, self.b_day, self.b_val, b),
+        ):
             w = np.broadcast_to(np.asarray(w, dtype=float), lo.shape)
             row += [where, where]
             day += [lo, hi]
             val += [w, -w]
 
-    def phase(pick: np.ndarray, seg: _Segment, done: np.ndarray, cleared: np.ndarray) -> None:
+    def phase(self, pick: np.ndarray, seg: _Segment, done: np.ndarray, cleared: np.ndarray) -> None:
         """A phase of the entries ``pick`` (of ``band``) from ``seg.start`` to ``done``."""
-        where = at[pick]
+        times, n_days = self.times, self.times.size
+        where = self.at[pick]
         s = seg.start
         first = np.searchsorted(times, s, side="left")
         last = np.searchsorted(times, done, side="left")  # from here on: cleared
         last = np.maximum(last, first)
-        span(where, first, last, 1.0, -curve.at(s))
+        self.span(where, first, last, 1.0, -self.curve.at(s))
         finite = np.isfinite(cleared)
-        span(where[finite], last[finite], np.full(finite.sum(), n_days), 0.0, cleared[finite])
-        down = group.main.down
-        if down is None:
-            return
-        entry = band[pick]
+        self.span(where[finite], last[finite], np.full(finite.sum(), n_days), 0.0, cleared[finite])
+        if self.down is not None:
+            self.outages(pick, where, s, done, last)
+
+    def outages(
+        self, pick: np.ndarray, where: np.ndarray, s: Rows, done: np.ndarray, last: np.ndarray
+    ) -> None:
+        """The losses of the outages that start before the phase of ``pick`` is ``done``, up to
+        the day ``last`` from which it has cleared."""
+        down, curve, times = self.down, self.curve, self.times
+        assert down is not None
+        entry = self.band[pick]
         starts, ends = down.starts[down.sel[entry]], down.ends[down.sel[entry]]
         fin = np.isfinite(starts) & (starts < done[:, None])
         if not fin.any():
@@ -151,32 +183,32 @@ def _band_sum(
         ia = np.minimum(np.searchsorted(times, a, side="left"), stop)
         ib = np.minimum(np.searchsorted(times, b, side="left"), stop)
         ca = curve.at(a)
-        span(where[k[0]], ia, ib, -1.0, ca)  # inside the outage: C(a) - C(day) each day
-        span(where[k[0]], ib, stop, 0.0, ca - curve.at(b))  # after it: C(b) - C(a) lost
+        self.span(where[k[0]], ia, ib, -1.0, ca)  # inside the outage: C(a) - C(day) each day
+        self.span(where[k[0]], ib, stop, 0.0, ca - curve.at(b))  # after it: C(b) - C(a) lost
 
-    due = _owing(solved, band)
-    t1 = due.p1.finished
-    phase(np.arange(band.size), due.p1.main_seg, np.where(t1 <= horizon, t1, INF), due.cleared1)
-    if due.p2 is not None:
-        t2 = due.p2.finished
-        phase(due.mine, due.p2.main_seg, np.where(t2 <= horizon, t2, INF), due.cleared2)
-    # Past the last day on which a step falls (inside the days), A stays 0 and B constant when
-    # every phase has ended by then: the sums are built to that day, whose column stands for
-    # every later one (the same numbers as summing them all).
-    days_a, days_b, vals_a = np.concatenate(a_day), np.concatenate(b_day), np.concatenate(a_val)
-    last = int(max(days_a[days_a < n_days].max(initial=0), days_b[days_b < n_days].max(initial=0)))
-    if np.any((days_a >= n_days) & (vals_a != 0)):
-        last = n_days - 1  # a phase still going on the last day: no cut
-    width = last + 2  # days 0..last and one column for the steps past them
+    def add_to(self, delivered: np.ndarray) -> None:
+        """``A(day) C(day) + B(day)`` (at least 0) per row, added into ``delivered``."""
+        n_days = self.times.size
+        # Past the last day on which a step falls (inside the days), A stays 0 and B constant
+        # when every phase has ended by then: the sums are built to that day, whose column
+        # stands for every later one (the same numbers as summing them all).
+        days_a = np.concatenate(self.a_day)
+        days_b = np.concatenate(self.b_day)
+        vals_a = np.concatenate(self.a_val)
+        last = int(
+            max(days_a[days_a < n_days].max(initial=0), days_b[days_b < n_days].max(initial=0))
+        )
+        if np.any((days_a >= n_days) & (vals_a != 0)):
+            last = n_days - 1  # a phase still going on the last day: no cut
+        width = last + 2  # days 0..last and one column for the steps past them
 
-    def summed(row: list[np.ndarray], day: np.ndarray, val: np.ndarray) -> np.ndarray:
-        flat = np.concatenate(row) * width + np.minimum(day, last + 1)
-        steps = np.bincount(flat, val, minlength=delivered.shape[0] * width)
-        return np.cumsum(steps.reshape(-1, width), axis=1)[:, : last + 1]
+        def summed(row: list[np.ndarray], day: np.ndarray, val: np.ndarray) -> np.ndarray:
+            flat = np.concatenate(row) * width + np.minimum(day, last + 1)
+            steps = np.bincount(flat, val, minlength=delivered.shape[0] * width)
+            return np.cumsum(steps.reshape(-1, width), axis=1)[:, : last + 1]
 
-    a_days = summed(a_row, days_a, vals_a)
-    b_days = summed(b_row, days_b, np.concatenate(b_val))
-    got = np.maximum(a_days * curve.at_days(times)[None, : last + 1] + b_days, 0.0)
-    delivered[:, : last + 1] += got
-    delivered[:, last + 1 :] += got[:, last:]
-    np.add.at(needed, rows[band], due.owed)
+        a_days = summed(self.a_row, days_a, vals_a)
+        b_days = summed(self.b_row, days_b, np.concatenate(self.b_val))
+        got = np.maximum(a_days * self.curve.at_days(self.times)[None, : last + 1] + b_days, 0.0)
+        delivered[:, : last + 1] += got
+        delivered[:, last + 1 :] += got[:, last:]
