@@ -13,8 +13,9 @@ Such a component moves in *phases*: while the set of moving flows is fixed (``n`
 max-min fairness gives each ``1/n`` of what the link moves, so from the phase's start ``s`` a
 flow with backlog ``R`` growing at ``g`` clears at the first ``t`` with
 ``M(t) / n - g (t - s) >= R``, ``M`` the link's cumulative capacity from ``s`` less its outages:
-the lone flow's search on the link's curve (:meth:`migrasim.core.batch._Curve.first_reach`) with
-the target and the growth times ``n``, outages counted by :class:`_Outages`. A phase ends at
+the lone flow's search on the link's curve
+(:meth:`migrasim.core.curve_search._Curve.first_reach`) with the target and the growth times
+``n``, outages counted by :class:`_Outages`. A phase ends at
 the first completion or the next flow joining (its start, the end of what it waits for, a
 rejection's re-send); every flow then has ``M(t) / n`` more delivered. Every replication takes
 its own phases, all rows stepping together, so the cost is the number of phases (about three
@@ -43,23 +44,16 @@ import numpy as np
 
 from migrasim.core import kinds
 from migrasim.core.batch import (
-    HORIZON_TOL,
-    BlockInputs,
-    BlockResult,
     CurveCache,
-    _Curve,
-    _Down,
     _link_columns,
     _make_instance,
-    _moved,
-    _moved_days,
-    _Segment,
     _stacks,
     lone_flows,
-    row_inputs,
     solve_stack,
 )
+from migrasim.core.block import HORIZON_TOL, BlockInputs, BlockResult, row_inputs
 from migrasim.core.capacity import INF
+from migrasim.core.curve_search import _Curve, _Down, _moved, _moved_days, _Segment
 from migrasim.core.engine import simulate
 from migrasim.core.model import LinkModel, Model
 from migrasim.core.solvers.component import TIME_TOL

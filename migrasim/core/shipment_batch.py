@@ -27,7 +27,7 @@ Rows = np.ndarray
 
 
 class Columns(Protocol):
-    """The inputs of a block this module reads (``core.batch.BlockInputs`` has them): per flow
+    """The inputs of a block this module reads (``core.block.BlockInputs`` has them): per flow
     (rows x flows) ``volume``, ``growth``, ``fraction``, ``delay``; per link (rows x links)
     ``turnaround`` and ``available``."""
 
