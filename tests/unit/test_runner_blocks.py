@@ -86,6 +86,8 @@ def test_a_blocks_first_rows_drawn_alone_are_the_whole_blocks_first_rows(
     clear_memo()
     alone = draw_block(scenario, model, 3, 1, rows=rows)
     for field in fields(whole):
+        if field.name == "down_drawn":  # names the draws (a cache key), not a value
+            continue
         a, b = getattr(whole, field.name), getattr(alone, field.name)
         if isinstance(a, dict):
             assert a.keys() == b.keys()
