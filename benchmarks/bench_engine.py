@@ -252,8 +252,11 @@ def reference_links(scenario: Scenario) -> dict[str, RefLink]:
                 c = clock.to_sim(datetime.combine(day + timedelta(days=1), dtime()))
                 opens.append(o)
                 closes.append(c)
-                bw = spec.rate_bytes_per_s
-                rates.append(bw if bw is not None else likely(spec.daily_cap) / (c - o))
+                # the most likely rate while open: bandwidth x efficiency, else the cap spread
+                if spec.bandwidth is not None:
+                    rates.append(likely(spec.bandwidth) * likely(spec.efficiency))
+                else:
+                    rates.append(likely(spec.daily_cap) / (c - o))
             day += timedelta(days=1)
         cap = likely(spec.daily_cap) if spec.daily_cap is not None else float("inf")
         links[name] = RefLink(tuple(opens), tuple(closes), tuple(rates), cap)
