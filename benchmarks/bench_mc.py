@@ -30,6 +30,7 @@ import simpy
 from migrasim.analysis.draws import BLOCK_SIZE, clear_memo
 from migrasim.analysis.runner import band_day_ends, run_monte_carlo, summarise
 from migrasim.analysis.sampling import Sampler
+from migrasim.core.calendar import NEVER
 from migrasim.core.engine import Inputs, Model, simulate
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.loader import load_scenario
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         abs(a - b.finished_s) / 86400
         for run_naive, run_ours in zip(naive, ours, strict=True)
         for a, b in zip(run_naive, run_ours.flows, strict=True)
-        if a is not None and b.finished_s is not None
+        if a is not None and b.finished_s != NEVER
     ]
     figures["naive_seconds_per_replication"] = naive_time
     figures["engine_seconds_per_replication"] = engine_time

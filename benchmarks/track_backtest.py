@@ -51,7 +51,6 @@ from migrasim.analysis.runner import Execution
 from migrasim.analysis.summary import summarise
 from migrasim.analysis.track import track_scenario, working_calendar
 from migrasim.core.engine import simulate
-from migrasim.core.rules import DateConverter
 from migrasim.scenario.actuals import ActualsLog, FlowActuals, LogDay
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import EstimateSpec, OutageSpec, Scenario, likely_of, parse_scenario
@@ -208,13 +207,12 @@ def draw_truth(spec: Scenario, index: int, spread: str = "link") -> Truth:
     result = simulate(model, record=True)
     assert result.curves is not None
     clock = model.clock
-    convert = DateConverter(clock)
     cal = working_calendar(spec, spec.start.date() + timedelta(days=3660))
     log: dict[str, list[LogDay]] = {}
     finished: dict[str, date] = {}
     row = 2
     for ran, (times, cums) in zip(result.flows, result.curves, strict=True):
-        last = convert(ran.finished_s)
+        last = clock.completion_day(ran.finished_s)
         assert last is not None, f"truth {index}: {ran.name} never finishes"
         finished[ran.name] = last
         days = [spec.start.date() + timedelta(days=i)

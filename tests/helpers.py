@@ -8,6 +8,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from migrasim.cli import cli
+from migrasim.core.calendar import NEVER
 from migrasim.core.engine import Model, RunResult, simulate
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
@@ -59,7 +60,7 @@ def run(data: dict[str, Any], record: bool = True) -> tuple[Model, RunResult]:
 
 def finish(model: Model, result: RunResult, name: str) -> datetime | None:
     flow = next(f for f in result.flows if f.name == name)
-    return None if flow.finished_s is None else model.clock.to_local(flow.finished_s)
+    return None if flow.finished_s == NEVER else model.clock.to_local(flow.finished_s)
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -120,7 +121,7 @@ def assert_row_agrees(
     for f, flow in enumerate(run.flows):
         got = float(result.finished[row, f])
         where = f"row {row}, {flow.name}: engine {flow.finished_s}, batch {got}"
-        if flow.finished_s is None:
+        if flow.finished_s == NEVER:
             assert math.isinf(got), where
             continue
         assert abs(got - flow.finished_s) <= tol_s, where

@@ -28,7 +28,7 @@ from migrasim.analysis.sensitivity import (
 )
 from migrasim.core import kinds
 from migrasim.core.model import Model, baseline_inputs
-from migrasim.core.rules import DateConverter, in_time
+from migrasim.core.rules import in_time
 from migrasim.core.shared_batch import batchable
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario, likely_of
@@ -127,11 +127,11 @@ def fix_for(
     index = list(scenario.links).index(bottleneck)
     scaled = input_setter(quantity, index, scale=input_value(base, quantity, index))
 
-    convert = DateConverter(model.clock)
+    clock = model.clock
 
     def make_go_live(factors: list[float]) -> list[bool]:
         finishes = programme_finishes(model, [scaled(base, f) for f in factors])
-        return [in_time(convert(t), go_live) for t in finishes]
+        return [in_time(clock.completion_day(t), go_live) for t in finishes]
 
     def makes_go_live(factor: float) -> bool:
         return make_go_live([factor])[0]

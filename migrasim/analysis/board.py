@@ -58,15 +58,14 @@ from migrasim.analysis.sensitivity import (
 from migrasim.analysis.stats import quantile_interval_ranks
 from migrasim.core import kinds
 from migrasim.core.batch import BlockInputs, CurveCache
-from migrasim.core.calendar import SimTime
+from migrasim.core.calendar import NEVER, SimTime
 from migrasim.core.engine import simulate
 from migrasim.core.kinds import CapacityRule
 from migrasim.core.model import Inputs, Model, baseline_inputs
-from migrasim.core.rules import completion_days, in_time_ordinals, quantile_rank
+from migrasim.core.rules import in_time_ordinals, quantile_rank
 from migrasim.core.shared_batch import batchable, solve_block
 from migrasim.scenario.types import Scenario, likely_of
 
-INF = math.inf
 DAY_S = 86_400.0
 
 __all__ = ["MAX_DRAWS", "baseline_movers", "binding_constraint", "capacity_need"]
@@ -95,8 +94,8 @@ AHEAD_DEPTH = 5
 TARGETS = (0.5, 0.8)
 
 
-def _days(t: SimTime | None, horizon: float) -> float:
-    return (horizon if t is None or not math.isfinite(t) else t) / 86400
+def _days(t: SimTime, horizon: float) -> float:
+    return (horizon if t == NEVER else t) / 86400
 
 
 def binding_constraint(
@@ -201,7 +200,7 @@ def doubled_p80_shift(
     for inputs in cases:
         with np.errstate(invalid="ignore"):
             finished = solve_block(short, inputs, day_ends, 0, cache).finished.max(axis=1)
-        found.append(float(np.sort(completion_days(model.clock, finished))[rank]))
+        found.append(float(np.sort(model.clock.completion_days(finished))[rank]))
     twice = found[-1]
     today = float(p80.toordinal()) if known and p80 is not None else found[0]
     if not (math.isfinite(today) and math.isfinite(twice)):
@@ -264,8 +263,7 @@ def _finisher(
             out = np.empty(rows.size)
             for i, row in enumerate(rows.tolist()):
                 inputs = with_input(inputs_for(model, block, row), rule, index, float(values[i]))
-                t = simulate(model, inputs).finished_s
-                out[i] = INF if t is None else t
+                out[i] = simulate(model, inputs).finished_s
             found.append(out)
         return found
 
@@ -393,7 +391,7 @@ class _NeedSearch:
     def solve(self, asked: list[tuple[float, np.ndarray]]) -> list[np.ndarray]:
         finishes = self.finish(asked)
         clock = self.model.clock
-        return [in_time_ordinals(completion_days(clock, f), self.go_live) for f in finishes]
+        return [in_time_ordinals(clock.completion_days(f), self.go_live) for f in finishes]
 
     def count(self, value: float) -> int:
         """How many draws make go-live with the capacity at ``value`` (SI); only the draws

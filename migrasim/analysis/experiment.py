@@ -25,7 +25,6 @@ from migrasim.analysis.runner import (
 )
 from migrasim.analysis.sampling import has_uncertainty
 from migrasim.core.engine import Model, RunResult, simulate
-from migrasim.core.rules import completion_days
 from migrasim.errors import N_, MigrasimError, ScenarioError
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.overrides import apply_override, key_path_problem
@@ -52,8 +51,7 @@ class Outcome:
         """(replications, flows) completion SimTime, inf = never."""
         if self.mc is not None:
             return self.mc.finished
-        times = [np.inf if f.finished_s is None else f.finished_s for f in self.baseline.flows]
-        return np.array([times])
+        return np.array([[f.finished_s for f in self.baseline.flows]])
 
     def days(self, flow: str = "ALL") -> list[date | None]:
         """Completion date per replication of a flow (or the programme), None = never."""
@@ -75,8 +73,8 @@ class Outcome:
                     )
                 )
             column = finished[:, names.index(flow)]
-        # the end-of-day rule as DateConverter applies it, for every replication at once
-        return completion_days(self.model.clock, column)
+        # the end-of-day rule, for every replication at once
+        return self.model.clock.completion_days(column)
 
     def flow_names(self) -> list[str]:
         return [f.name for f in self.model.flows]

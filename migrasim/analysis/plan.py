@@ -53,7 +53,7 @@ from scipy.sparse import coo_matrix
 
 from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.sampling import has_uncertainty
-from migrasim.core.rules import completion_days, go_live_of, in_time_ordinals, quantile_rank
+from migrasim.core.rules import go_live_of, in_time_ordinals, quantile_rank
 from migrasim.errors import N_, Problem, ScenarioError
 from migrasim.scenario.overrides import apply_override, key_path_problem
 from migrasim.scenario.types import (
@@ -495,7 +495,7 @@ class Planner:
         for org in self.orgs:
             columns = [names.index(f) for f in org.flows]
             last = finished[:, columns].max(axis=1)
-            out[org.name] = completion_days(outcome.model.clock, last)
+            out[org.name] = outcome.model.clock.completion_days(last)
         return out
 
 

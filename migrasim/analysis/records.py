@@ -3,7 +3,7 @@
 Built once by :func:`migrasim.analysis.summary.summarise`; the CSV, workbook, HTML, charts and
 the terminal all read these and never parse text back. Dates are local to the scenario's time
 zone; a ``*_on`` date follows the end-of-day rule on the exact instant
-(``core.calendar.completion_day``).
+(``core.calendar.Clock.completion_day``).
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ class RunReport:
     # count. An organisation completes with its last flow, in each replication.
     organisations: tuple[FlowSummary, ...] = ()
     # [replication, flow]: the date ordinal each completion counts for (``calendar.NEVER``,
-    # inf: never), from the exact instant (``core.calendar.completion_ordinals``); beside
+    # inf: never), from the exact instant (``core.calendar.Clock.completion_days``); beside
     # ``completions``
     completion_days: np.ndarray | None = None
     changes: tuple[Change, ...] = ()  # the same, as read: the file's value and the value run

@@ -139,7 +139,7 @@ def _day_ends(clock: Clock, horizon: float) -> tuple[tuple[Any, ...], np.ndarray
 
 def summarise(replication: int, result: RunResult, day_ends: np.ndarray) -> Replication:
     """Reduce one run to what the aggregate needs."""
-    finished = tuple(np.inf if f.finished_s is None else f.finished_s for f in result.flows)
+    finished = tuple(f.finished_s for f in result.flows)
     bottlenecks = tuple(f.bottleneck or "" for f in result.flows)
     if result.curves is None:
         return Replication(replication, finished, bottlenecks, None)

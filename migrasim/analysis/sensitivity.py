@@ -26,6 +26,7 @@ from migrasim.analysis import uncertain
 from migrasim.analysis.uncertain import UncertainInput
 from migrasim.core import kinds
 from migrasim.core.batch import BlockInputs
+from migrasim.core.calendar import NEVER
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate
 from migrasim.core.engine import simulate
@@ -45,16 +46,17 @@ class Swing:
     key: str
     low: float
     high: float
-    finish_low_s: float | None  # programme completion with the input at low (None = never)
-    finish_high_s: float | None
+    finish_low_s: float  # programme completion with the input at low (NEVER: never)
+    finish_high_s: float
 
-    def days(self, baseline_s: float | None, horizon_s: float) -> tuple[float, float]:
+    def days(self, baseline_s: float, horizon_s: float) -> tuple[float, float]:
         """(change at low, change at high) in days against the baseline; never = horizon."""
 
-        def as_days(t: float | None) -> float:
-            return (
-                (horizon_s if t is None else t) - (horizon_s if baseline_s is None else baseline_s)
-            ) / 86400
+        def at(t: float) -> float:
+            return horizon_s if t == NEVER else t
+
+        def as_days(t: float) -> float:
+            return (at(t) - at(baseline_s)) / 86400
 
         return as_days(self.finish_low_s), as_days(self.finish_high_s)
 
@@ -231,17 +233,14 @@ def _chain(steps: list[tuple[Setter, float]]) -> Setter:
     return apply
 
 
-def programme_finishes(model: Model, cases: list[Inputs]) -> list[float | None]:
-    """The programme's completion (None: never) for each of ``cases``: one batch block when
+def programme_finishes(model: Model, cases: list[Inputs]) -> list[float]:
+    """The programme's completion (NEVER: never) for each of ``cases``: one batch block when
     every flow is alone on its links, else the engine case by case."""
     down_keys = set().union(*(case.down for case in cases)) if cases else set()
     if not cases or not batchable(model, down_keys):
         return [simulate(model, case).finished_s for case in cases]
     finished = solve_block(model, block_of(cases, model), np.zeros(0), 0).finished
-    out: list[float | None] = []
-    for row in finished.max(axis=1).tolist():
-        out.append(None if row == INF else float(row))
-    return out
+    return [float(row) for row in finished.max(axis=1).tolist()]
 
 
 def block_of(cases: list[Inputs], model: Model | None = None) -> BlockInputs:
@@ -280,7 +279,7 @@ def block_of(cases: list[Inputs], model: Model | None = None) -> BlockInputs:
     )
 
 
-def swings(model: Model) -> tuple[float | None, list[Swing]]:
+def swings(model: Model) -> tuple[float, list[Swing]]:
     """Baseline programme completion and each input's (or group's) swing, largest first."""
     base = uncertain.baseline(model)
     found = swing_cases(model)

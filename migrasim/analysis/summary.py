@@ -24,17 +24,10 @@ from migrasim.analysis.records import (
 from migrasim.analysis.runner import BAND_BINS, MonteCarloResult
 from migrasim.analysis.sensitivity import Swing
 from migrasim.analysis.stats import DateStats, date_stats
-from migrasim.core.calendar import (
-    NEVER,
-    Clock,
-    SimTime,
-    completion_ordinals,
-    local_moments,
-)
+from migrasim.core.calendar import NEVER, Clock, SimTime
 from migrasim.core.engine import Model
 from migrasim.core.model import FlowResult, NotFinished
 from migrasim.core.rules import (
-    DateConverter,
     Status,
     days_late,
     go_live_of,
@@ -47,7 +40,7 @@ from migrasim.core.rules import (
 def summarise(
     outcome: Outcome,
     fix: Fix | None = None,
-    sensitivity: tuple[SimTime | None, Sequence[Swing]] | None = None,
+    sensitivity: tuple[SimTime, Sequence[Swing]] | None = None,
 ) -> RunReport:
     """The run's records: one summary per flow and the programme's, the status counts, the
     progress band, every replication's completions and the bottleneck counts.
@@ -59,16 +52,15 @@ def summarise(
     model, baseline, mc = outcome.model, outcome.baseline, outcome.mc
     go_live = model.go_live
     own = _go_lives(outcome)  # each flow's own go-live, else the programme's
-    convert = DateConverter(model.clock)
     flows = baseline.flows
-    seen = _replications(outcome, convert)
+    seen = _replications(outcome)
     per_flow, programme_days = seen.per_flow, seen.programme
     common, shares = seen.common, seen.shares
     exact = mc is None
     clock = model.clock
     moments = [_local(clock, f.finished_s) for f in flows]
     organisation_of = _organisation_of(outcome)
-    finish_days = [convert(f.finished_s) for f in flows]  # the exact instant's day
+    finish_days = [clock.completion_day(f.finished_s) for f in flows]  # the exact instant's day
     summaries = [
         _summary(
             flow.name, flow.source, flow.target, flow.volume_bytes,
@@ -116,20 +108,20 @@ class _Replications:
     ordinals: np.ndarray | None  # the completion days as ordinals (Monte Carlo only)
 
 
-def _replications(outcome: Outcome, convert: DateConverter) -> _Replications:
+def _replications(outcome: Outcome) -> _Replications:
     baseline, mc = outcome.baseline, outcome.mc
     flows = baseline.flows
+    clock = outcome.model.clock
     if mc is None:
-        per_flow = [[convert(f.finished_s)] for f in flows]
-        programme_days = [convert(baseline.finished_s)]
+        per_flow = [[clock.completion_day(f.finished_s)] for f in flows]
+        programme_days = [clock.completion_day(baseline.finished_s)]
         shares = [1.0 if f.bottleneck else 0.0 for f in flows]
         common = [f.bottleneck or "" for f in flows]
         return _Replications(per_flow, programme_days, common, shares, None)
-    clock = outcome.model.clock
     # Dates by array operations (one zone lookup per distinct offset, one date object per
     # distinct day), not one conversion per replication and flow.
-    ordinals = completion_ordinals(clock, mc.finished)
-    ends = completion_ordinals(clock, mc.programme_finished)
+    ordinals = clock.completion_days(mc.finished)
+    ends = clock.completion_days(mc.programme_finished)
     days = {o: date.fromordinal(int(o)) for o in np.unique(ordinals).tolist() if o < NEVER}
     days.update({o: date.fromordinal(int(o)) for o in np.unique(ends).tolist() if o < NEVER})
     per_flow = [[days.get(o) for o in ordinals[:, i].tolist()] for i in range(len(flows))]
@@ -156,18 +148,18 @@ def _programme_summary(
     """The programme's summary: it completes with its last flow, and that flow's bottleneck is
     the critical one."""
     finish_times = [f.finished_s for f in flows]
-    if all(t is not None for t in finish_times):
-        last = max(range(len(flows)), key=lambda i: finish_times[i] or 0.0)
+    if NEVER not in finish_times:
+        last = max(range(len(flows)), key=lambda i: finish_times[i])
         moment, day = moments[last], finish_days[last]
     else:
-        last = finish_times.index(None)
+        last = finish_times.index(NEVER)
         moment, day = None, None
-    starts = [f.started_s for f in flows if f.started_s is not None]
+    start = min((f.started_s for f in flows), default=NEVER)
     critical = Counter(c for c in common if c)
     return _summary(
         PROGRAMME, "", "", sum(f.volume_bytes for f in flows),
         sum(f.delivered_bytes + f.remaining_bytes for f in flows),
-        _local(clock, min(starts) if starts else None), moment, day,
+        _local(clock, start), moment, day,
         stats, common[last],
         shares[last] if critical else 0.0, flows[last].reason, go_live, exact,
     )  # fmt: skip
@@ -255,8 +247,9 @@ def _precision(mc: MonteCarloResult | None) -> dict[str, Any]:
     }
 
 
-def _local(clock: Clock, t: SimTime | None) -> datetime | None:
-    return None if t is None else clock.to_local(t)
+def _local(clock: Clock, t: SimTime) -> datetime | None:
+    """A record's local moment: ``None`` for a time that never comes."""
+    return None if t == NEVER else clock.to_local(t)
 
 
 def _summary(
@@ -332,7 +325,7 @@ def progress_band(mc: MonteCarloResult) -> tuple[BandDay, ...]:
 
 
 def _completions(clock: Clock, mc: MonteCarloResult) -> np.ndarray:
-    moments = local_moments(clock, mc.finished)
+    moments = clock.local_moments(mc.finished)
     moments.flags.writeable = False
     return moments
 
@@ -345,17 +338,15 @@ def _bottlenecks(mc: MonteCarloResult) -> tuple[BottleneckCount, ...]:
     )
 
 
-def _swings(
-    model: Model, baseline_s: SimTime | None, swings: Sequence[Swing]
-) -> tuple[SwingSummary, ...]:
-    convert = DateConverter(model.clock)
+def _swings(model: Model, baseline_s: SimTime, swings: Sequence[Swing]) -> tuple[SwingSummary, ...]:
+    day = model.clock.completion_day
     out = []
     for swing in swings:
         low, high = swing.days(baseline_s, model.horizon)
         out.append(
             SwingSummary(
-                swing.key, swing.low, swing.high, convert(swing.finish_low_s),
-                convert(swing.finish_high_s), low, high,
+                swing.key, swing.low, swing.high, day(swing.finish_low_s),
+                day(swing.finish_high_s), low, high,
             )
         )  # fmt: skip
     return tuple(out)

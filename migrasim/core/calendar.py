@@ -4,6 +4,11 @@ No simpy, no randomness, no I/O. This module and ``rules.py`` (in time, days lat
 only core modules that deal in dates; the engine works in seconds since the scenario start
 (:data:`SimTime`), real elapsed time, so a window on the night the clocks change is an hour
 longer or shorter, as it is on the wire.
+
+:class:`Clock` is the one date-conversion API (local time <-> SimTime, the day a completion
+counts for, one value or an array) and :data:`NEVER` the one "never" of a time: a SimTime or day
+ordinal that never comes is ``NEVER`` (inf), a local moment ``NaT`` in an array or ``None``
+alone, a date ``None`` (a date cannot be infinite).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -23,9 +28,12 @@ SimTime = float
 """Seconds since the scenario's start (real elapsed time)."""
 
 NEVER = math.inf
-"""The one "never" of the records: a SimTime or a day ordinal that never comes, in an array
-(a lone value that never comes is ``None``; a local moment, ``datetime64`` ``NaT``). The text
-"never" is written only at the edge (CSV, terminal, reports)."""
+"""The one "never" of a time: a SimTime that never comes (``FlowResult.started_s`` and
+``finished_s``, ``RunResult.finished_s``, a swing's finish, every array of completions) and a
+day ordinal that never comes (:meth:`Clock.completion_days`). Where a time turns into a
+calendar value, never stays never in that type's own way: a local moment in an array is
+``datetime64`` ``NaT``, a lone one ``None``; a date is ``None`` (a ``date`` cannot be
+infinite). The text "never" is written only at the edge (CSV, terminal, reports)."""
 
 DAY = 86_400
 
@@ -102,9 +110,32 @@ def build_calendar(
     return WorkingCalendar(frozenset(working_weekdays), frozenset(closed))
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_EPOCH_LOCAL = datetime.combine(date(1970, 1, 1), time())
+
+MIDNIGHT_TOL = 1e-6
+"""Seconds: an instant this close after 00:00 *is* 00:00 (floating-point dust, the engine's
+TIME_TOL); 0.4 s after midnight is not."""
+
+
+def _day_ordinals(instant_s: np.ndarray, offsets: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """The end-of-day rule, written once: the day each exact instant counts for, as date
+    ordinals (floats). ``instant_s``: seconds since 1970-01-01 00:00 (UTC, or local with zero
+    ``offsets``); ``offsets(second)``: the zone's UTC offset at each whole second. Only an
+    instant of exactly 00:00 (within :data:`MIDNIGHT_TOL`) counts for the day before, so
+    00:00:00.4 is the new day."""
+    exact = instant_s - MIDNIGHT_TOL  # 00:00 + dust falls in the day before
+    local = exact + offsets(np.floor(exact).astype(np.int64))
+    out: np.ndarray = np.floor(local / DAY) + _EPOCH_ORDINAL
+    return out
+
+
 @dataclass(frozen=True)
 class Clock:
-    """Converts between local wall-clock times and :data:`SimTime`."""
+    """The one date-conversion API: local wall-clock times <-> :data:`SimTime`, and the day a
+    completion counts for, for one time or an array of them. The zone's offsets come from
+    ``zoneinfo``; :data:`NEVER` converts to ``NaT`` (arrays of moments), ``NEVER`` (arrays of
+    day ordinals) or ``None`` (one date)."""
 
     start: datetime  # naive local
     tz: ZoneInfo
@@ -114,18 +145,68 @@ class Clock:
         """The start as a POSIX timestamp (computed once: every conversion needs it)."""
         return self.start.replace(tzinfo=self.tz).timestamp()
 
+    @functools.cached_property
+    def _days_seen(self) -> dict[float, date]:
+        """:meth:`completion_day`'s memo (replications repeat values)."""
+        return {}
+
     def to_sim(self, local: datetime) -> SimTime:
+        """The SimTime of a naive local date-time."""
         return local.replace(tzinfo=self.tz).timestamp() - self.epoch
 
     def to_local(self, t: SimTime) -> datetime:
-        """Naive local date-time of ``t``, rounded to the nearest second."""
+        """Naive local date-time of ``t`` (finite), rounded to the nearest second."""
+        if not math.isfinite(t):
+            raise ValueError(f"a time that never comes has no local date-time: {t}")
         aware = datetime.fromtimestamp(round(self.epoch + t), tz=self.tz)
         return aware.replace(tzinfo=None)
 
+    def local_moments(self, t: np.ndarray) -> np.ndarray:
+        """:meth:`to_local` for an array: the naive local time of each ``t`` as
+        ``datetime64[s]`` (never, ``t`` infinite or nan: ``NaT``).
 
-MIDNIGHT_TOL = 1e-6
-"""Seconds: an instant this close after 00:00 *is* 00:00 (floating-point dust, the engine's
-TIME_TOL); 0.4 s after midnight is not."""
+        Rounds as ``to_local`` does (``round`` of ``epoch + t``, half to even)."""
+        t = np.asarray(t, dtype=float)
+        finite = np.isfinite(t)
+        out = np.full(t.shape, np.datetime64("NaT"), dtype="datetime64[s]")
+        if not finite.any():
+            return out
+        utc = np.round(self.epoch + t[finite]).astype(np.int64)
+        out[finite] = (utc + _utc_offsets(self, utc)).astype("datetime64[s]")
+        return out
+
+    def completion_days(self, t: np.ndarray) -> np.ndarray:
+        """The day each completion ``t`` counts for, as date ordinals (whole numbers as
+        floats; :data:`NEVER` where ``t`` is not finite), from the exact instant, not the
+        rounded second (:func:`_day_ordinals`: 00:00 counts for the day before, 00:00:00.4
+        for the new day)."""
+        t = np.asarray(t, dtype=float)
+        finite = np.isfinite(t)
+        out = np.full(t.shape, NEVER)
+        if not finite.any():
+            return out
+        out[finite] = _day_ordinals(self.epoch + t[finite], lambda s: _utc_offsets(self, s))
+        return out
+
+    def completion_day(self, t: SimTime) -> date | None:
+        """The local date a completion at ``t`` counts for (:meth:`completion_days` for one
+        instant); ``None`` when it never comes. Memoised per clock."""
+        if not math.isfinite(t):
+            return None
+        day = self._days_seen.get(t)
+        if day is None:
+            ordinal = self.completion_days(np.asarray([t]))[0]
+            day = self._days_seen[t] = date.fromordinal(int(ordinal))
+        return day
+
+    @staticmethod
+    def local_completion_day(moment: datetime) -> date:
+        """The date an exact naive local ``moment`` counts for (the same rule: exactly 00:00
+        counts for the day before). For a SimTime use :meth:`completion_day`, which does not
+        round to the second first."""
+        local_s = (moment - _EPOCH_LOCAL) / timedelta(seconds=1)
+        ordinal = _day_ordinals(np.asarray([local_s]), np.zeros_like)[0]
+        return date.fromordinal(int(ordinal))
 
 
 def _utc_offsets(clock: Clock, utc: np.ndarray) -> np.ndarray:
@@ -147,54 +228,6 @@ def _utc_offsets(clock: Clock, utc: np.ndarray) -> np.ndarray:
         seconds, back = np.unique(utc[on_a_change], return_inverse=True)
         out[on_a_change] = np.array([offset(int(s)) for s in seconds], dtype=np.int64)[back]
     return out
-
-
-def local_moments(clock: Clock, t: np.ndarray) -> np.ndarray:
-    """Vectorised :meth:`Clock.to_local`: the naive local time of each ``t`` as
-    ``datetime64[s]`` (never, ``t`` infinite or nan: ``NaT``).
-
-    Rounds as ``to_local`` does (``round`` of ``epoch + t``, half to even)."""
-    t = np.asarray(t, dtype=float)
-    finite = np.isfinite(t)
-    out = np.full(t.shape, np.datetime64("NaT"), dtype="datetime64[s]")
-    if not finite.any():
-        return out
-    utc = np.round(clock.epoch + t[finite]).astype(np.int64)
-    out[finite] = (utc + _utc_offsets(clock, utc)).astype("datetime64[s]")
-    return out
-
-
-def completion_ordinals(clock: Clock, t: np.ndarray) -> np.ndarray:
-    """The day each completion ``t`` counts for, as date ordinals (whole numbers as floats;
-    :data:`NEVER` where ``t`` is not finite), from the exact instant, not the rounded second:
-    only an instant of exactly 00:00 (within :data:`MIDNIGHT_TOL`) counts for the day before,
-    so 00:00:00.4 is the new day. :func:`completion_day` is the same rule for one instant."""
-    t = np.asarray(t, dtype=float)
-    finite = np.isfinite(t)
-    out = np.full(t.shape, NEVER)
-    if not finite.any():
-        return out
-    exact = clock.epoch + t[finite] - MIDNIGHT_TOL  # 00:00 + dust falls in the day before
-    offsets = _utc_offsets(clock, np.floor(exact).astype(np.int64))
-    out[finite] = np.floor((exact + offsets) / 86400) + _EPOCH_ORDINAL
-    return out
-
-
-def completion_day(clock: Clock, t: SimTime) -> date:
-    """The local date a completion at ``t`` (finite) counts for: :func:`completion_ordinals`
-    for one instant (only exactly 00:00 counts for the day before)."""
-    return date.fromordinal(int(completion_ordinals(clock, np.asarray([t]))[0]))
-
-
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-
-def completion_date(moment: datetime) -> date:
-    """The date an exact local ``moment`` counts for: exactly 00:00 counts for the day before.
-    For a SimTime use :func:`completion_day`, which does not round to the second first."""
-    if moment.time() == time(0, 0):
-        return moment.date() - timedelta(days=1)
-    return moment.date()
 
 
 @dataclass(frozen=True)

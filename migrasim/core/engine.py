@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import simpy
 
-from migrasim.core.calendar import SimTime
+from migrasim.core.calendar import NEVER, SimTime
 from migrasim.core.capacity import INF
 from migrasim.core.curve import Trace
 from migrasim.core.model import (
@@ -31,7 +31,6 @@ from migrasim.core.model import (
     NotFinished,
     RunResult,
     baseline_inputs,
-    local_time,
 )
 from migrasim.core.solvers.component import TIME_TOL, Advance, Component, State
 from migrasim.core.solvers.curve import CurveSolver
@@ -44,7 +43,6 @@ __all__ = [
     "Model",
     "RunResult",
     "baseline_inputs",
-    "local_time",
     "simulate",
 ]
 
@@ -102,8 +100,8 @@ class _Run:
         self.done = {f: env.event() for f in (*self.run_flows, *outside)}  # final completion
         self.phase_done = {f: env.event() for f in self.run_flows}
         self.phase_end: list[SimTime] = [0.0] * n
-        self.started: list[SimTime | None] = [None] * n
-        self.finished: list[SimTime | None] = [None] * n
+        self.started: list[SimTime] = [NEVER] * n
+        self.finished: list[SimTime] = [NEVER] * n
         self.delivered = [0.0] * n
         self.remaining_at_horizon: dict[int, float] = {}
         self.points = {f: Trace() for f in self.run_flows}
@@ -186,7 +184,7 @@ class _Run:
                 for f, volume in self.pending[c]:
                     state.remaining[f] = volume
                     state.delivered[f] = self.delivered[f]
-                    if self.started[f] is None:
+                    if self.started[f] == NEVER:
                         self.started[f] = now
                     if self.record:
                         self.points[f].add(now, self.delivered[f])
@@ -247,13 +245,13 @@ class _Run:
 
     def _never_reason(self, f: int, bottleneck: str | None) -> NotFinished | None:
         """Why flow ``f`` never completes, as data (None when it completes)."""
-        if self.finished[f] is not None:
+        if self.finished[f] != NEVER:
             return None
         m = self.model
         flow = m.flows[f]
         started = self.started[f]
-        if started is None:
-            waiting = tuple(m.flows[d].name for d in flow.after if self.finished[d] is None)
+        if started == NEVER:
+            waiting = tuple(m.flows[d].name for d in flow.after if self.finished[d] == NEVER)
             if waiting:
                 return NotFinished(NeverReason.DEPENDENCY, m.horizon, waiting_for=waiting)
             return NotFinished(NeverReason.STARTS_AFTER_HORIZON, m.horizon)
@@ -271,9 +269,9 @@ class _Run:
         return NotFinished(NeverReason.HORIZON, m.horizon)
 
 
-def _at_most(t: SimTime | None, horizon: SimTime) -> SimTime | None:
+def _at_most(t: SimTime, horizon: SimTime) -> SimTime:
     """A completion in the last TIME_TOL past the horizon is reported at the horizon."""
-    return t if t is None or t <= horizon else horizon
+    return t if t == NEVER or t <= horizon else horizon
 
 
 def simulate(

@@ -8,7 +8,9 @@ so the core can be used and tested without the scenario package.
 
 One run's concrete values are an :class:`Inputs` (the baseline: every most likely value); a run
 returns a :class:`RunResult` of :class:`FlowResult` records. A flow that never completes carries
-a :class:`NotFinished` record saying why, as data; ``migrasim.render.reasons`` words it.
+a :class:`NotFinished` record saying why, as data; ``migrasim.render.reasons`` words it. A time
+that never comes (a flow that never starts or never completes, a programme that never completes)
+is :data:`~migrasim.core.calendar.NEVER` (inf), as in every array of completions, never ``None``.
 
 Pure: no I/O, no randomness.
 """
@@ -19,7 +21,7 @@ import enum
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import cached_property
 from typing import NamedTuple
 
@@ -299,8 +301,8 @@ class FlowResult:
     source: str
     target: str
     volume_bytes: float  # the backlog at the scenario start in this run
-    started_s: SimTime | None  # None: never started (a dependency never completed)
-    finished_s: SimTime | None  # None: not complete within the horizon ("never")
+    started_s: SimTime  # NEVER: never started (a dependency never completed)
+    finished_s: SimTime  # NEVER: not complete within the horizon
     delivered_bytes: float  # everything moved, growth and re-sent rejections included
     remaining_bytes: float  # still to move at the horizon (0 for a finished flow)
     bottleneck: str | None
@@ -317,14 +319,6 @@ class RunResult:
     curves: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] | None = None
 
     @property
-    def finished_s(self) -> SimTime | None:
-        """When the whole programme completed (None if any flow never did)."""
-        times = [f.finished_s for f in self.flows]
-        if any(t is None for t in times):
-            return None
-        return max(t for t in times if t is not None)
-
-
-def local_time(model: Model, t: SimTime) -> datetime:
-    """The naive local date-time of SimTime ``t`` (to the nearest second)."""
-    return model.clock.to_local(t)
+    def finished_s(self) -> SimTime:
+        """When the whole programme completed (NEVER if any flow never did)."""
+        return max(f.finished_s for f in self.flows)

@@ -1,5 +1,6 @@
-"""The rules every result obeys, each in one place: in time, days late, status, the quantile
-rank and SimTime -> completion date (a share's text is ``render.i18n.share_percent``).
+"""The rules every result obeys, each in one place: in time, days late, status and the quantile
+rank (SimTime -> completion date is ``core.calendar.Clock``; a share's text is
+``render.i18n.share_percent``).
 
 Pure: no I/O, no randomness. Renderers, the terminal and the analysis all call these, so a
 flow reads the same (in time or late, by how many days, on track or at risk) everywhere.
@@ -13,8 +14,6 @@ from datetime import date, timedelta
 from enum import Enum
 
 import numpy as np
-
-from migrasim.core.calendar import Clock, SimTime, completion_day, completion_ordinals
 
 ON_TRACK_FROM = 0.8
 """A chance of finishing before go-live of at least this is "on track" (the P80 is in time)."""
@@ -42,11 +41,6 @@ def go_live_of(own: Sequence[date | None], programme: date | None) -> date | Non
 def in_time_ordinals(ordinals: np.ndarray, go_live: date) -> np.ndarray:
     """:func:`in_time` for many completions at once, given as day ordinals (inf = never)."""
     return np.asarray(ordinals < go_live.toordinal())
-
-
-completion_days = completion_ordinals
-""":class:`DateConverter` for many SimTimes at once, as day ordinals (floats; ``NEVER``, inf,
-where ``t`` is infinite): ``calendar.completion_ordinals`` under the name the analysis uses."""
 
 
 def days_late(completed_on: date | None, go_live: date | None) -> int | None:
@@ -82,22 +76,3 @@ def status(chance: float | None, late_in_baseline: bool | None) -> Status | None
 def quantile_rank(n: int, p: float) -> int:
     """0-based index of the p-quantile of n sorted values (inverted CDF: an observed value)."""
     return min(n - 1, max(0, math.ceil(n * p - 1e-9) - 1))
-
-
-class DateConverter:
-    """SimTime -> the local date a completion counts for (end-of-day rule, on the exact
-    instant: 00:00:00.4 is the new day); ``None`` and infinity (never) give ``None``.
-    Memoised: replications repeat values."""
-
-    def __init__(self, clock: Clock) -> None:
-        """``clock``: the model's clock (its start and time zone)."""
-        self.clock = clock
-        self.memo: dict[float, date] = {}
-
-    def __call__(self, t: SimTime | None) -> date | None:
-        if t is None or not math.isfinite(t):
-            return None
-        day = self.memo.get(t)
-        if day is None:
-            day = self.memo[t] = completion_day(self.clock, t)
-        return day

@@ -282,7 +282,7 @@ def _solve_engine(
         run = simulate(model, row_inputs(model, block, row), record=record,
                        components=components, ready=ready)  # fmt: skip
         for f, res in zip(flows, run.flows, strict=True):
-            finished[row, f] = INF if res.finished_s is None else res.finished_s
+            finished[row, f] = res.finished_s
             bottleneck[row, f] = -1 if res.bottleneck is None else names[res.bottleneck]
         if record and run.curves is not None:
             for res, (t, cumulative) in zip(run.flows, run.curves, strict=True):

@@ -26,7 +26,6 @@ from migrasim.analysis.records import (
     SwingSummary,
 )
 from migrasim.core.engine import Model, RunResult
-from migrasim.core.rules import DateConverter
 from migrasim.render.reasons import never_reason_text
 
 NEVER = "never"
@@ -171,8 +170,7 @@ def timeline_frame(model: Model, result: RunResult) -> pd.DataFrame:
     clock = model.clock
     first = clock.start.date()
     horizon_day = clock.to_local(model.horizon).date()
-    convert = DateConverter(clock)
-    finished = [convert(flow.finished_s) for flow in result.flows]
+    finished = [clock.completion_day(flow.finished_s) for flow in result.flows]
     last_day = max([horizon_day, *(d for d in finished if d is not None)])
     # Every day's end and ISO text once, shared by all flows (array operations, not one
     # conversion per flow and day).

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from migrasim.analysis.sampling import has_uncertainty
-from migrasim.core.calendar import completion_date
+from migrasim.core.calendar import Clock
 from migrasim.folder import MARKER, written_files
 from migrasim.scenario.loader import load_scenario
 from tests.helpers import invoke
@@ -85,7 +85,7 @@ def test_run_every_scenario(scenario: Path, tmp_path: Path) -> None:
             # the day the exact moment counts for, written beside it
             assert days[-1]["date"] == row["baseline_finish_date"]
             moment = datetime.fromisoformat(row["baseline_completion"])
-            assert row["baseline_finish_date"] == completion_date(moment).isoformat()
+            assert row["baseline_finish_date"] == Clock.local_completion_day(moment).isoformat()
             assert float(days[-1]["cumulative_bytes"]) == pytest.approx(float(row["total_bytes"]))
         total = sum(float(d["delivered_bytes"]) for d in days)
         assert total == pytest.approx(float(days[-1]["cumulative_bytes"]), rel=1e-9)

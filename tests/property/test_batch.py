@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from migrasim.analysis.draws import draw_block, inputs_for, take_rows
 from migrasim.analysis.runner import band_day_ends
 from migrasim.core.batch import lone_flows, solve_block
+from migrasim.core.calendar import NEVER
 from migrasim.core.engine import simulate
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
@@ -405,7 +406,7 @@ def test_a_fallback_outage_after_the_switch_takes_nothing_moved_before_it() -> N
     assert batch_finishes(data)["A"] == datetime(2025, 7, 9, 0, 0, 30)
     model = build_model(parse_scenario(data))
     run = simulate(model, inputs_for(model, draw_block(parse_scenario(data), model, 1, 0), 0))
-    assert run.flows[0].finished_s is not None
+    assert run.flows[0].finished_s != NEVER
     assert model.clock.to_local(run.flows[0].finished_s) == datetime(2025, 7, 9, 0, 0, 30)
 
 

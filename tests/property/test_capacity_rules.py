@@ -16,6 +16,7 @@ from typing import Any
 from hypothesis import given, note
 from hypothesis import strategies as st
 
+from migrasim.core.calendar import NEVER
 from migrasim.core.engine import Model, RunResult, simulate
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario, parse_scenario
@@ -133,7 +134,7 @@ def users(scenario: Scenario, name: str) -> list[int]:
 
 def describe(model: Model, result: RunResult) -> None:
     for flow in result.flows:
-        finished = None if flow.finished_s is None else model.clock.to_local(flow.finished_s)
+        finished = None if flow.finished_s == NEVER else model.clock.to_local(flow.finished_s)
         note(f"{flow.name}: started {flow.started_s}, finished {flow.finished_s} ({finished})")
 
 
@@ -199,12 +200,12 @@ def test_bytes_are_conserved(data: dict[str, Any]) -> None:
     assert result.curves is not None
     for flow, res, (_, values) in zip(scenario.flows, result.flows, result.curves, strict=True):
         volume = float(flow.volume)
-        if res.started_s is None:
-            assert res.finished_s is None
+        if res.started_s == NEVER:
+            assert res.finished_s == NEVER
             assert max(values, default=0.0) == 0.0
             continue
         assert max(values) <= volume * (1 + 1e-9), f"{flow.label} delivered more than its volume"
-        if res.finished_s is not None:
+        if res.finished_s != NEVER:
             assert math.isclose(values[-1], volume, rel_tol=REL), (
                 f"{flow.label} finished with {values[-1]} of {volume} bytes"
             )
@@ -220,7 +221,7 @@ def test_curves_start_at_zero_never_decrease_and_end_at_completion(
     describe(model, result)
     assert result.curves is not None
     for flow, res, (times, values) in zip(scenario.flows, result.flows, result.curves, strict=True):
-        if res.started_s is None:
+        if res.started_s == NEVER:
             continue
         volume = float(flow.volume)
         assert times[0] == res.started_s
@@ -231,7 +232,7 @@ def test_curves_start_at_zero_never_decrease_and_end_at_completion(
                 f"{flow.label}: bytes decrease at point {i}"
             )
         reached = [t for t, v in zip(times, values, strict=True) if v >= volume * (1 - 1e-9)]
-        if res.finished_s is None:
+        if res.finished_s == NEVER:
             assert not reached, (
                 f"{flow.label} reached its volume at {reached[0]} but never finished"
             )
@@ -251,15 +252,15 @@ def test_flows_start_at_the_exact_instant_they_may(data: dict[str, Any]) -> None
     for flow, res in zip(scenario.flows, result.flows, strict=True):
         own = 0.0 if flow.start is None else max(0.0, model.clock.to_sim(flow.start))
         deps = [by_name[d].finished_s for d in flow.after]
-        if any(d is None for d in deps):
-            assert res.started_s is None, f"{flow.label} started though a dependency never ended"
+        if NEVER in deps:
+            assert res.started_s == NEVER, f"{flow.label} started though a dependency never ended"
             continue
-        expected = max([own, *(d for d in deps if d is not None)])
+        expected = max([own, *deps])
         if expected >= model.horizon:
-            assert res.started_s is None
+            assert res.started_s == NEVER
         else:
             # "exact" up to float rounding (SimPy's now + (t - now) can be one ulp off t)
-            assert res.started_s is not None, f"{flow.label} never started, expected {expected}"
+            assert res.started_s != NEVER, f"{flow.label} never started, expected {expected}"
             assert abs(res.started_s - expected) <= TIME_EPS, (
                 f"{flow.label} started at {res.started_s}, expected {expected}"
             )

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from migrasim.core.calendar import NEVER
 from migrasim.core.engine import Model, RunResult, simulate
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
@@ -65,15 +66,15 @@ def _assert_agree(model: Model, result: RunResult, reference: RefResult) -> None
         if ref_end is not None and horizon - ref_end <= TOL_S:
             continue  # completes right at the horizon: either answer is fair
         if ref_start is None:
-            assert res.started_s is None, f"{res.name} started at {res.started_s}, expected never"
+            assert res.started_s == NEVER, f"{res.name} started at {res.started_s}, expected never"
         else:
-            assert res.started_s is not None, f"{res.name} never started, expected {ref_start}"
+            assert res.started_s != NEVER, f"{res.name} never started, expected {ref_start}"
             assert abs(res.started_s - ref_start) <= TOL_S, (
                 f"{res.name} started at {model.clock.to_local(res.started_s)}, "
                 f"expected {model.clock.to_local(ref_start)}"
             )
         if ref_end is None:
-            assert res.finished_s is None, (
+            assert res.finished_s == NEVER, (
                 f"{res.name} finished at {model.clock.to_local(res.finished_s)}, expected never"
             )
             if ref_start is not None:
@@ -83,7 +84,7 @@ def _assert_agree(model: Model, result: RunResult, reference: RefResult) -> None
                     f"expected {reference.delivered[f]} B"
                 )
         else:
-            assert res.finished_s is not None, (
+            assert res.finished_s != NEVER, (
                 f"{res.name} never finished, expected {model.clock.to_local(ref_end)}"
             )
             assert abs(res.finished_s - ref_end) <= TOL_S, (

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from migrasim.analysis.draws import draw_block, take_rows
 from migrasim.analysis.runner import run_monte_carlo
+from migrasim.core.calendar import NEVER
 from migrasim.core.engine import simulate
 from migrasim.core.shared_batch import (
     ENGINE,
@@ -209,7 +210,7 @@ def test_the_engine_runs_some_components_alone() -> None:
     late = simulate(model, components=(engine,), ready={2: ready[2] + 86400.0})
     assert late.flows[0].finished_s == pytest.approx(whole.flows[0].finished_s + 86400.0)
     never = simulate(model, components=(engine,), record=True)
-    assert never.flows[0].finished_s is None
+    assert never.flows[0].finished_s == NEVER
     assert never.flows[0].reason is not None
     assert never.flows[0].reason.code is NeverReason.DEPENDENCY
     assert never.flows[0].reason.waiting_for == ("C",)

@@ -194,7 +194,7 @@ def test_capacity_need_is_the_brute_force_quantile_of_every_draw() -> None:
     from migrasim.analysis import board
     from migrasim.analysis.draws import draw_block, take_rows
     from migrasim.core.batch import solve_block
-    from migrasim.core.rules import DateConverter, in_time, quantile_rank
+    from migrasim.core.rules import in_time, quantile_rank
 
     spec = hand(outages={"mtbf": "5 days", "mttr": {"low": "2 h", "likely": "1 day",
                                                       "high": "3 days"}})  # fmt: skip
@@ -207,7 +207,7 @@ def test_capacity_need_is_the_brute_force_quantile_of_every_draw() -> None:
     need = capacity_need(scenario, model, fix, seed=4, replications=n)
     assert need is not None
     block = take_rows(draw_block(scenario, model, 4, 0), slice(0, n))  # to the horizon
-    convert = DateConverter(model.clock)
+    convert = model.clock.completion_day
 
     def count(gb_per_day: float) -> int:
         cap = block.cap.copy()
@@ -260,7 +260,7 @@ def test_the_look_ahead_finds_what_one_value_at_a_time_finds_in_fewer_loops(
     from migrasim.analysis import board
     from migrasim.analysis.draws import draw_block, take_rows
     from migrasim.core import shared_batch
-    from migrasim.core.rules import DateConverter, in_time, quantile_rank
+    from migrasim.core.rules import in_time, quantile_rank
 
     scenario = parse_scenario(_shared_hand())
     model = build_model(scenario)
@@ -284,7 +284,7 @@ def test_the_look_ahead_finds_what_one_value_at_a_time_finds_in_fewer_loops(
     assert loops_ahead < len(calls)
     assert max(calls) <= n  # one value at a time: never more rows than draws
     block = take_rows(draw_block(scenario, model, 3, 0), slice(0, n))  # to the horizon
-    convert = DateConverter(model.clock)
+    convert = model.clock.completion_day
 
     def count(gb_per_day: float) -> int:
         cap = block.cap.copy()

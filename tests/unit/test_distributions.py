@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 from scipy.special import betaincinv
 
-from migrasim.core.calendar import NEVER, completion_ordinals, local_moments
+from migrasim.core.calendar import NEVER
 from migrasim.core.distributions import Estimate, beta_table, normal_cdf_array
-from migrasim.core.rules import DateConverter, completion_days
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 from tests.helpers import scenario_dict
@@ -49,22 +48,18 @@ def test_local_seconds_and_completion_days_match_the_clock_across_dst() -> None:
     clock = model.clock
     hours = np.arange(0.0, 800 * 86400.0, 3600.0)  # two DST changes each way, on the hour
     t = np.concatenate([hours, hours + 0.5, hours - 0.5, [np.inf]])
-    moments = local_moments(clock, t)
-    ordinals = completion_ordinals(clock, t)
-    days = completion_days(clock, t)
-    convert = DateConverter(clock)
-    for x, moment_, day, as_float in zip(
-        t.tolist(), moments.tolist(), ordinals.tolist(), days.tolist(), strict=True
-    ):
+    moments = clock.local_moments(t)
+    ordinals = clock.completion_days(t)
+    for x, moment_, day in zip(t.tolist(), moments.tolist(), ordinals.tolist(), strict=True):
         if math.isinf(x):
-            assert day == as_float == NEVER
+            assert day == NEVER
             assert moment_ is None  # NaT
+            assert clock.completion_day(x) is None
             continue
-        assert as_float == day
         assert moment_ == clock.to_local(x)
-        moment = convert(x)
-        assert moment is not None
-        assert moment.toordinal() == day
+        completed_on = clock.completion_day(x)
+        assert completed_on is not None
+        assert completed_on.toordinal() == day
 
 
 def test_the_pert_shape_by_hand() -> None:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from migrasim.core.calendar import completion_date
+from migrasim.core.calendar import NEVER
 from migrasim.core.rules import in_time
 from tests.helpers import ALL_WEEK, FALLBACK_ALL_DAY_THEN_TWO_HOURS, finish, run, scenario_dict
 
@@ -20,9 +20,10 @@ def test_daily_cap_and_end_of_day_rule() -> None:
     model, result = run(one_flow({"daily_cap": "1 GB"}, "7 GB", start="2025-07-02"))
     moment = finish(model, result, "A")
     assert moment == datetime(2025, 7, 11, 0, 0)
-    assert completion_date(moment) == date(2025, 7, 10)
-    assert in_time(completion_date(moment), date(2025, 7, 11))
-    assert not in_time(completion_date(moment), date(2025, 7, 10))
+    completed_on = model.clock.completion_day(result.flows[0].finished_s)
+    assert completed_on == date(2025, 7, 10)
+    assert in_time(completed_on, date(2025, 7, 11))
+    assert not in_time(completed_on, date(2025, 7, 10))
 
 
 def test_window_opening_friday_runs_into_saturday() -> None:
@@ -146,7 +147,7 @@ def test_floating_point_dust_does_not_carry_over_a_weekend() -> None:
     model, result = run(one_flow({"daily_cap": "0.1 GB"}, "0.2 GB", start="2025-07-03"))
     moment = finish(model, result, "A")
     assert moment == datetime(2025, 7, 5, 0, 0)
-    assert completion_date(moment) == date(2025, 7, 4)
+    assert model.clock.completion_day(result.flows[0].finished_s) == date(2025, 7, 4)
     # and across many jumped weeks: 35 working days of 0.7 GB end on a Friday at 24:00.
     model, result = run(one_flow({"daily_cap": "0.7 GB"}, "24.5 GB", start="2025-07-07"))
     assert finish(model, result, "A") == datetime(2025, 8, 23, 0, 0)
@@ -162,8 +163,10 @@ def test_flow_start_is_respected() -> None:
 
 
 def test_never_within_horizon_does_not_hang() -> None:
-    _model, result = run(one_flow({"daily_cap": "1 GB"}, "5 TB", horizon="1 years"))
-    assert result.flows[0].finished_s is None
+    model, result = run(one_flow({"daily_cap": "1 GB"}, "5 TB", horizon="1 years"))
+    assert result.flows[0].finished_s == NEVER  # the one never (inf), not None
+    assert result.finished_s == NEVER
+    assert model.clock.completion_day(result.finished_s) is None
     assert result.flows[0].bottleneck == "L"
 
 
@@ -177,8 +180,9 @@ def test_dependency_on_a_flow_that_never_completes_never_starts() -> None:
         horizon="30 days",
     )
     _, result = run(data)
-    assert result.flows[1].started_s is None
-    assert result.flows[1].finished_s is None
+    assert result.flows[0].started_s == 0.0
+    assert result.flows[1].started_s == NEVER
+    assert result.flows[1].finished_s == NEVER
 
 
 @pytest.mark.parametrize("weeks", [1, 10, 80])
@@ -208,7 +212,7 @@ def test_flow_joining_a_component_whose_flows_never_finish() -> None:
         horizon="60 days",
     )
     model, result = run(data)
-    assert result.flows[0].finished_s is None
+    assert result.flows[0].finished_s == NEVER
     assert finish(model, result, "B") == datetime(2025, 7, 17, 0, 0)
     # A's curve runs to the horizon: 2 GB/day for 5 days, 1 GB/day for 3, then 2 GB/day again.
     times, cumulative = result.curves[0]  # type: ignore[index]

@@ -13,6 +13,7 @@ from migrasim.analysis.experiment import run_scenario, with_overrides
 from migrasim.analysis.runner import Precision, precision_steps, run_monte_carlo
 from migrasim.analysis.solve import solve
 from migrasim.analysis.stats import date_stats
+from migrasim.core.calendar import NEVER
 from migrasim.core.engine import simulate
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
@@ -43,7 +44,7 @@ def test_bounded_outages_agree_with_the_engine_on_every_outage() -> None:
         run = simulate(model, inputs_for(model, full, row))
         for f, flow in enumerate(run.flows):
             got = float(result.finished[row, f])
-            if flow.finished_s is None:
+            if flow.finished_s == NEVER:
                 assert math.isinf(got)
             else:
                 assert abs(got - flow.finished_s) <= 1.0, (row, f)

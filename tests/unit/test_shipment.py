@@ -15,6 +15,7 @@ import pytest
 
 from migrasim.analysis.draws import draw_block, inputs_for
 from migrasim.core.batch import lone_flows
+from migrasim.core.calendar import NEVER
 from migrasim.core.engine import simulate
 from migrasim.core.solvers.shipment import fill_device
 from migrasim.errors import ScenarioError
@@ -110,7 +111,7 @@ def test_growth_faster_than_the_devices_never_completes() -> None:
     )
     _, result = run(data)
     flow = result.flows[0]
-    assert flow.finished_s is None
+    assert flow.finished_s == NEVER
     assert flow.reason is not None
     assert flow.reason.code.value == "growth"
 

@@ -1,4 +1,4 @@
-"""``core.calendar._utc_offsets`` (behind ``local_seconds`` and ``completion_ordinals``) is
+"""``core.calendar._utc_offsets`` (behind ``Clock.local_moments`` and ``Clock.completion_days``) is
 zoneinfo's UTC offset, second by second, across clock changes (issue 21, item 2)."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario
 from migrasim.analysis.runner import LOCAL, Execution
 from migrasim.analysis.track.conditioning import Conditioned, condition
-from migrasim.core.capacity import INF
+from migrasim.core.calendar import NEVER
 from migrasim.core.engine import simulate
 from migrasim.core.model import Model
 from migrasim.scenario.actuals import ActualsLog
@@ -102,7 +102,7 @@ def baseline_bottleneck(model: Model, link_names: Mapping[str, str]) -> str | No
     flows = simulate(model).flows
     if not flows:
         return None
-    last = max(flows, key=lambda f: INF if f.finished_s is None else f.finished_s)
+    last = max(flows, key=lambda f: f.finished_s)
     return None if last.bottleneck is None else link_names.get(last.bottleneck, last.bottleneck)
 
 
@@ -118,9 +118,11 @@ def with_completions(outcome: Outcome, completed_on: Mapping[str, date]) -> Outc
         for name, day in completed_on.items()
     }
     # Nothing is left to move from the as-of date: no data to move, none moved, none remaining
-    # (the remaining scenario's 1-byte placeholder is not shown as "1 B").
+    # (the remaining scenario's 1-byte placeholder is not shown as "1 B"); a logged flow the
+    # remaining plan never starts began by the as-of date (0) at the latest.
     flows = tuple(
-        replace(f, finished_s=times[i], started_s=min(f.started_s or 0.0, times[i]),
+        replace(f, finished_s=times[i],
+                started_s=min(0.0 if f.started_s == NEVER else f.started_s, times[i]),
                 volume_bytes=0.0, delivered_bytes=0.0, remaining_bytes=0.0, reason=None)
         if i in times
         else f

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 
 from migrasim.core.calendar import DAY
-from migrasim.core.capacity import INF
 from migrasim.core.engine import simulate
 from migrasim.scenario.types import EstimateSpec, FlowSpec, Scenario, likely_of
 
@@ -121,11 +120,9 @@ def plan_timeline(scenario: Scenario, as_of: date) -> PlanTimeline:
                 transit[flow.label] = min(due) - elapsed
         capacity = probe.get(flow.label)
         if capacity is not None:
-            begun = -INF if res.started_s is None else res.started_s
-            done = INF if res.finished_s is None else res.finished_s
-            # the plan's own bytes on the days it had the flow moving all day
-            active = (bounds[:-1] >= begun if res.started_s is not None else
-                      np.zeros(len(days), dtype=bool)) & (bounds[1:] <= done)  # fmt: skip
+            # the plan's own bytes on the days it had the flow moving all day (none when it
+            # never starts: started_s is NEVER)
+            active = (bounds[:-1] >= res.started_s) & (bounds[1:] <= res.finished_s)
             daily = np.where(active, daily, capacity)
         out[flow.label] = {d: float(v) for d, v in zip(days, daily.tolist(), strict=True) if v > 0}
     return PlanTimeline(out, transit)

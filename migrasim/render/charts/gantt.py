@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from migrasim.core.calendar import completion_date
+from migrasim.core.calendar import Clock
 from migrasim.core.rules import days_late
 from migrasim.render.charts.style import (
     AT_RISK,
@@ -352,7 +352,7 @@ def _end_label(
     """A Gantt bar's end label: the date the completion counts for (``day``, the record's,
     from the exact instant; else from ``end``: 00:00 belongs to the day that ended), and how
     late when it is late."""
-    on = pd.Timestamp(day if day is not None else completion_date(end.to_pydatetime()))
+    on = pd.Timestamp(day if day is not None else Clock.local_completion_day(end.to_pydatetime()))
     label = _fmt_day(on, t, year=year)
     late_by = days_late(on.date(), go_live)
     if is_late and late_by is not None and late_by > 0:
