@@ -117,3 +117,12 @@ def test_never_is_none_nat_and_never() -> None:
 )
 def test_local_completion_day_applies_the_same_rule(moment: datetime, day: date) -> None:
     assert Clock.local_completion_day(moment) == day
+
+
+def test_the_memo_belongs_to_its_clock() -> None:
+    # the same SimTime on two clocks: 16 h after Sun 08:00 is Mon 00:00 (counts for Sunday),
+    # 16 h after Mon 00:00 is Mon 16:00
+    monday = Clock(datetime(2025, 7, 7), LONDON)
+    assert _SUNDAY.completion_day(_MONDAY_MIDNIGHT) == date(2025, 7, 6)
+    assert monday.completion_day(_MONDAY_MIDNIGHT) == date(2025, 7, 7)
+    assert _SUNDAY.completion_day(_MONDAY_MIDNIGHT) == date(2025, 7, 6)
