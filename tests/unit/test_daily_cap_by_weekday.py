@@ -335,3 +335,28 @@ def _value_at(times: tuple[float, ...], values: tuple[float, ...], t: float) -> 
     import numpy as np
 
     return float(np.interp(t, times, values, left=0.0, right=values[-1])) if times else 0.0
+
+
+def test_solve_varies_it_as_the_advice_states_it() -> None:
+    # the whole key: its largest day, the others in proportion (the advice's 10 GB above);
+    # one day: that day alone (Mon x + Tue..Fri 4 GB = 10 GB by Saturday 00:00: x = 6 GB)
+    from migrasim.analysis.solve import solve
+
+    data = _data({KEY: WEEK}, "10 GB", go_live="2026-03-07")
+    found = solve(data, None, f"links.l.{KEY}", "5 GB", "50 GB", "P80 < go_live",
+                  replications=1, seed=1)  # fmt: skip
+    assert found.value is not None
+    assert 10.0 <= found.value.value <= 10.01
+    found = solve(data, None, f"links.l.{KEY}.Mon", "1 GB", "10 GB", "P80 < go_live",
+                  replications=1, seed=1)  # fmt: skip
+    assert found.value is not None
+    assert 6.0 <= found.value.value <= 6.01
+
+
+def test_its_words() -> None:
+    from migrasim.render.board import link_capacity_words
+    from migrasim.render.i18n import translator
+
+    link = parse_scenario(_data({KEY: WEEK})).links["l"]
+    words = link_capacity_words(link, translator("en"))
+    assert words == "up to 5 GB a day (its largest weekday)"
