@@ -360,3 +360,15 @@ def test_its_words() -> None:
     link = parse_scenario(_data({KEY: WEEK})).links["l"]
     words = link_capacity_words(link, translator("en"))
     assert words == "up to 5 GB a day (its largest weekday)"
+
+
+def test_track_takes_the_working_days_mean_as_a_day() -> None:
+    # track's nominal day (the calibration's prior): Mon..Fri 1 GB on a Mon..Fri calendar;
+    # on a 7-day calendar the week's 15 GB over 7 days
+    from migrasim.analysis.track.evidence import nominal_daily
+
+    flows = [{"name": "F", "volume": "10 GB", "links": ["l"]}]
+    weekdays = parse_scenario(scenario_dict({"l": {KEY: WEEK}}, flows))
+    assert nominal_daily(weekdays, weekdays.flows[0]) == ("l", pytest.approx(1 * GB))
+    every = parse_scenario(_data({KEY: WEEK}))
+    assert nominal_daily(every, every.flows[0]) == ("l", pytest.approx(15 / 7 * GB))
