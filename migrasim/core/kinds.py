@@ -222,9 +222,8 @@ def window_quota(link: Any, values: Sequence[float]) -> Any:
     quota: Any = INF
     for rule, amount in zip(CAPACITY_RULES, day_amounts(link, values), strict=True):
         if rule.measure == "bytes" and rule.per == "day":
-            quota = (
-                np.minimum(quota, amount) if isinstance(amount, np.ndarray) else min(quota, amount)
-            )
+            per_window = isinstance(amount, np.ndarray) or isinstance(quota, np.ndarray)
+            quota = np.minimum(quota, amount) if per_window else min(quota, amount)
     return quota
 
 

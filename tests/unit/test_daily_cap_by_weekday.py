@@ -372,3 +372,25 @@ def test_track_takes_the_working_days_mean_as_a_day() -> None:
     assert nominal_daily(weekdays, weekdays.flows[0]) == ("l", pytest.approx(1 * GB))
     every = parse_scenario(_data({KEY: WEEK}))
     assert nominal_daily(every, every.flows[0]) == ("l", pytest.approx(15 / 7 * GB))
+
+
+def test_the_quota_is_the_least_amount_in_each_window() -> None:
+    # another per-day byte rule registered after this one (any order): each window's quota is
+    # the least of the two; the per-weekday sizes scale with the rule's value (largest day)
+    from types import SimpleNamespace
+
+    from migrasim.errors import N_
+
+    other = kinds.register(
+        kinds.CapacityRule("toy_day_cap", "bytes", "day", "daily", N_("daily cap"), "GB", 1e9)
+    )
+    try:
+        link = SimpleNamespace(profiles=((KEY, (1 * GB, 5 * GB, 2 * GB)),),
+                               limits=((KEY, 5 * GB), ("toy_day_cap", 3 * GB)))  # fmt: skip
+        values = [{KEY: 5 * GB, "toy_day_cap": 3 * GB}.get(r.key, kinds.INF)
+                  for r in kinds.CAPACITY_RULES]  # fmt: skip
+        assert list(kinds.window_quota(link, values)) == [1 * GB, 3 * GB, 2 * GB]
+        values[[r.key for r in kinds.CAPACITY_RULES].index(KEY)] = 10 * GB  # doubled
+        assert list(kinds.window_quota(link, values)) == [2 * GB, 3 * GB, 3 * GB]
+    finally:
+        kinds.unregister(other)
