@@ -22,6 +22,7 @@ from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_sessio
 from migrasim.analysis.sampling import has_uncertainty
 from migrasim.analysis.stats import DateStats, date_stats
 from migrasim.core import kinds, units
+from migrasim.core.calendar import WEEKDAYS
 from migrasim.errors import N_, Problem, ScenarioError
 from migrasim.scenario.types import Scenario
 
@@ -241,6 +242,28 @@ def solve(
                       flow, read_value, grid_points, on_point, precision)  # fmt: skip
 
 
+def _in_proportion(
+    base: Scenario, key: str, read_value: Callable[[str], Any]
+) -> Callable[[str], Any]:
+    """``read_value``, except for a capacity rule the link gives one size per weekday
+    (``links.NAME.<key>``): a value is then its largest day's, every other day in proportion,
+    as the advice and the board state it (``core.kinds.day_amounts``)."""
+    parts = key.split(".")
+    link = base.links.get(parts[1]) if len(parts) == 3 and parts[0] == "links" else None
+    rule = kinds.rule_of(parts[-1])
+    days = None if link is None or rule is None else link.profiles.get(rule.key)
+    if rule is None or not days:
+        return read_value
+    parse = rule.parse
+
+    def read(text: str) -> dict[str, str]:
+        ratio = parse(text) / max(days)
+        return {day: f"{size * ratio!r} B" for day, size in zip(WEEKDAYS, days, strict=True)
+                if size > 0}  # fmt: skip
+
+    return read
+
+
 @dataclass
 class _Points:
     """The values a solve tries, each run once (keyed by its text, as the scale writes it):
@@ -359,6 +382,7 @@ def _solve(
     if lo_x > hi_x:
         lo_x, hi_x = hi_x, lo_x
     replications = _common_count(base, replications, seed, execution, precision)
+    read_value = _in_proportion(base, key, read_value)
     evaluate = _Points(data, source, key, scale, target, replications, seed, execution, flow,
                        read_value, on_point)  # fmt: skip
     ends = evaluate(lo_x), evaluate(hi_x)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +66,7 @@ class CurveArrays:
     opens: np.ndarray
     closes: np.ndarray
     rates: np.ndarray
-    quota: float
+    quota: float | np.ndarray  # bytes a window may move: one for all, or one per window
     amounts: np.ndarray
     ends: np.ndarray
     cum: np.ndarray
@@ -76,7 +77,7 @@ class CurveArrays:
 
     @classmethod
     def build(
-        cls, opens: np.ndarray, closes: np.ndarray, rates: np.ndarray, quota: float
+        cls, opens: np.ndarray, closes: np.ndarray, rates: np.ndarray, quota: float | np.ndarray
     ) -> CurveArrays:
         amounts = np.minimum(quota, rates * (closes - opens))
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -86,6 +87,15 @@ class CurveArrays:
             opens, closes, rates, quota, amounts, ends, cum,
             opens.tolist(), closes.tolist(), cum.tolist(),
         )  # fmt: skip
+
+    def quota_at(self, w: Any) -> Any:
+        """The quota of window ``w`` (an index, or an array of them)."""
+        quota = self.quota
+        if not isinstance(quota, np.ndarray):
+            return quota
+        if not quota.size:  # no window: nothing is ever inside one
+            return np.full(np.shape(w), INF)
+        return quota[w]
 
 
 class LinkCurve:
@@ -98,7 +108,7 @@ class LinkCurve:
         self.opens = arrays.opens
         self.closes = arrays.closes
         self.rates = arrays.rates
-        self.quota = arrays.quota
+        self.quota_at = arrays.quota_at
         self.amounts = arrays.amounts
         self.ends = arrays.ends
         self.cum = arrays.cum
@@ -150,7 +160,7 @@ class LinkCurve:
         for a, b in self._up(start, end) if end > start else ():
             walk.remaining += growth * (a - walk.t)
             walk.t = a
-            left = self.quota - walk.used
+            left = self.quota_at(w) - walk.used
             if left <= 0 or rate <= 0:
                 break
             seg = min(b - a, left / rate)

@@ -73,7 +73,7 @@ class _Curve:
         self.ends = arrays.ends
         self.amounts = arrays.amounts
         self.cum = arrays.cum
-        self.quota = arrays.quota
+        self.quota_at = arrays.quota_at
         self.quota_limited = quota_limited
         n = len(self.opens)
         # C(t) is linear from (open_j, cum_j) to (end_j, cum_j+1) and flat to the next open.
@@ -255,7 +255,7 @@ def _solve_segment(
     if curve.quota_limited:
         rate = curve.rates[kk]
         head = np.where(
-            inside, np.minimum(curve.quota - seg.used, rate * (curve.closes[kk] - s)), 0
+            inside, np.minimum(curve.quota_at(kk) - seg.used, rate * (curve.closes[kk] - s)), 0
         )
         head = np.maximum(head, 0.0)
         need = x + growth * s
@@ -364,7 +364,7 @@ def _quota_head(curve: _Curve, seg: _Segment) -> tuple[np.ndarray, np.ndarray, n
     inside = (k < n) & (curve.opens[kk] <= seg.start)
     rate = curve.rates[kk]
     head = np.where(
-        inside, np.minimum(curve.quota - seg.used, rate * (curve.closes[kk] - seg.start)), 0
+        inside, np.minimum(curve.quota_at(kk) - seg.used, rate * (curve.closes[kk] - seg.start)), 0
     )
     return head, np.where(inside, curve.closes[kk], seg.start), rate
 

@@ -14,9 +14,13 @@ modules (``scenario/model.py`` and ``compile.py``, ``analysis/draws.py``, ``samp
 Composition, the same in every solver (docs/scenario-format.md, "Capacity"):
 
 * a link's byte rate in a window is the least of its per-second byte rules (a bandwidth x
-  efficiency); a per-day byte amount (the daily cap) is spread evenly over the window when no
-  per-second byte rule is set, else it is a quota the window's traffic can use up
-  (``quota_limited``);
+  efficiency); its per-day byte amounts (a daily cap, a daily cap by weekday) are spread evenly
+  over the window when no per-second byte rule is set, else the least of them is a quota the
+  window's traffic can use up (``quota_limited``, :func:`window_quota`);
+* a per-day rule's amount in a window is its value, or, for a rule whose value is one size per
+  weekday (``unit`` ``daily_by_weekday``), the size of the weekday the window opens on: the
+  compiled link keeps those sizes per window (``LinkModel.profiles``, at the rule's most likely
+  value, its largest day) and a run's value scales them in proportion (:func:`day_amounts`);
 * its record rate is the least of its per-second record rules and its per-day record amounts
   spread over the window;
 * a lone flow's rate on it is the byte rate, or the record rate times the flow's bytes per
@@ -54,7 +58,9 @@ class CapacityRule:
     key: str  # the scenario key on a link, e.g. "daily_cap"
     measure: Literal["bytes", "records"]
     per: Literal["second", "day"]  # a rate while open, or an amount per working day (window)
-    unit: Literal["rate", "daily", "count_rate", "daily_count"]  # how a value is written
+    # how a value is written; daily_by_weekday: one size per weekday, the rule's value being
+    # the largest day's (the others in proportion: LinkModel.profiles)
+    unit: Literal["rate", "daily", "count_rate", "daily_count", "daily_by_weekday"]
     label: Message  # the tornado's and the advice's words, e.g. "daily cap"
     advice_unit: str  # the unit the advice and solve state a value in, e.g. "GB"
     per_advice_unit: float  # SI per advice unit (bytes per GB ...)
@@ -62,6 +68,7 @@ class CapacityRule:
     model_field: str | None = None  # ... and on LinkModel (most likely value, SI)
     scaled_by_efficiency: bool = False  # the drawn value is value x the link's efficiency
     advice_rank: int = 9  # the advice states a link's capacity in its set rule of least rank
+    excludes: tuple[str, ...] = ()  # keys a link may not set beside this one (ambiguous)
 
     def values(self, inputs: Any) -> Any:
         """This rule's value per link in an ``Inputs`` (a tuple) or ``BlockInputs`` (rows x
@@ -98,6 +105,7 @@ _PARSERS: dict[str, Callable[[object], float]] = {
     "daily": units.parse_daily,
     "count_rate": units.parse_count_rate,
     "daily_count": units.parse_daily_count,
+    "daily_by_weekday": units.parse_daily,  # a value: the largest day's size
 }
 
 DAILY_CAP = CapacityRule(
@@ -120,18 +128,15 @@ RECORDS_RATE = CapacityRule(
 CAPACITY_RULES: list[CapacityRule] = [DAILY_CAP, BANDWIDTH, RECORDS_RATE, DAILY_RECORDS]
 """Every capacity rule, in the order the tornado and a link's words list them."""
 
-QUOTA = DAILY_CAP
-"""The per-day byte rule: a quota inside a window when a per-second byte rule is also set."""
-
 
 def register(rule: CapacityRule) -> CapacityRule:
     """Add ``rule`` to the registry (a new rule's module calls this when imported). A new rule
-    is a per-second byte or record rate, or a per-day record amount: the per-day byte amount
-    is the quota, :data:`QUOTA`, and there is one."""
+    is a per-second byte or record rate, or a per-day byte or record amount (one value, or one
+    per weekday: ``unit`` ``daily_by_weekday``)."""
     if any(r.key == rule.key for r in CAPACITY_RULES):
         raise ValueError(f"capacity rule {rule.key!r} is registered already")
-    if rule.measure == "bytes" and rule.per == "day":
-        raise ValueError("the per-day byte amount is the daily cap (QUOTA); there is one")
+    if rule.unit == "daily_by_weekday" and (rule.measure, rule.per) != ("bytes", "day"):
+        raise ValueError("a value per weekday is an amount of bytes per day")
     CAPACITY_RULES.append(rule)
     return rule
 
@@ -162,12 +167,18 @@ def sets_rate(values: Sequence[float]) -> bool:
     return any(r.per == "second" and v < INF for r, v in zip(CAPACITY_RULES, values, strict=True))
 
 
+def day_bytes_set(values: Sequence[float]) -> bool:
+    """A per-day byte rule is set (a daily cap, a daily cap by weekday...)."""
+    return any(
+        r.measure == "bytes" and r.per == "day" and v < INF
+        for r, v in zip(CAPACITY_RULES, values, strict=True)
+    )
+
+
 def quota_limited(values: Sequence[float]) -> bool:
-    """The daily cap is a quota the window's traffic can use up: a per-second byte rule is set
-    too (else the cap is spread evenly over the window)."""
-    if values[CAPACITY_RULES.index(QUOTA)] >= INF:
-        return False
-    return byte_rate_set(values)
+    """A per-day byte amount is a quota the window's traffic can use up: a per-second byte rule
+    is set too (else the amount is spread evenly over the window)."""
+    return day_bytes_set(values) and byte_rate_set(values)
 
 
 def limits_records(values: Sequence[float]) -> bool:
@@ -187,16 +198,51 @@ def byte_rate_set(values: Sequence[float]) -> bool:
 Minimum = Callable[[Any, Any], Any]
 
 
+def day_amounts(link: Any, values: Sequence[float]) -> list[Any]:
+    """Each rule's amount per window on ``link`` (a ``LinkModel``) at rule ``values`` (registry
+    order): a rule's value, or for a rule with one size per weekday on this link, the sizes of
+    its windows (an array, one per window of ``link.schedule``) scaled in proportion to the
+    value (the likely value, the largest day's, gives them as written)."""
+    if not link.profiles:
+        return list(values)
+    profiles = dict(link.profiles)
+    out: list[Any] = []
+    for rule, value in zip(CAPACITY_RULES, values, strict=True):
+        profile = profiles.get(rule.key)
+        if profile is None or value >= INF:
+            out.append(value)
+        else:  # as written at the likely value: the ratio is then exactly 1
+            out.append(np.asarray(profile, dtype=float) * (value / rule.likely(link)))
+    return out
+
+
+def window_quota(link: Any, values: Sequence[float]) -> Any:
+    """The most bytes a window of ``link`` may move by its per-day byte rules at ``values``:
+    the least of their amounts, one number or an array per window (inf: no such rule)."""
+    quota: Any = INF
+    for rule, amount in zip(CAPACITY_RULES, day_amounts(link, values), strict=True):
+        if rule.measure == "bytes" and rule.per == "day":
+            per_window = isinstance(amount, np.ndarray) or isinstance(quota, np.ndarray)
+            quota = np.minimum(quota, amount) if per_window else min(quota, amount)
+    return quota
+
+
 def window_rates(
-    values: Sequence[float], spans: Any, minimum: Minimum = np.minimum
+    values: Sequence[float],
+    spans: Any,
+    minimum: Minimum = np.minimum,
+    amounts: Sequence[Any] | None = None,
 ) -> tuple[Any, Any]:
     """THE rate rule: a link's (bytes/s, records/s) while a window of ``spans`` seconds is open
     (an array of windows, or one window with ``minimum=min``), for its rule ``values`` (one per
-    rule of :data:`CAPACITY_RULES`, in its order; inf: not set). inf: no such limit."""
+    rule of :data:`CAPACITY_RULES`, in its order; inf: not set). inf: no such limit. A per-day
+    rule's amount in the window(s) is ``amounts`` (:func:`day_amounts`), if given, else its
+    value."""
     byte: Any = INF
     record: Any = INF
     spread = not byte_rate_set(values)
-    for rule, value in zip(CAPACITY_RULES, values, strict=True):
+    amounts = values if amounts is None else amounts
+    for rule, value, amount in zip(CAPACITY_RULES, values, amounts, strict=True):
         if value >= INF:
             continue
         if rule.per == "second":
@@ -204,7 +250,7 @@ def window_rates(
         elif rule.measure == "bytes" and not spread:
             continue  # a quota, not a rate (see quota_limited)
         else:
-            rate = value / spans
+            rate = amount / spans
         if rule.measure == "bytes":
             byte = minimum(byte, rate)
         else:
@@ -215,10 +261,15 @@ def window_rates(
     return byte, record
 
 
-def flow_rates(values: Sequence[float], spans: np.ndarray, per_record: float) -> np.ndarray:
+def flow_rates(
+    values: Sequence[float],
+    spans: np.ndarray,
+    per_record: float,
+    amounts: Sequence[Any] | None = None,
+) -> np.ndarray:
     """A lone flow's bytes/s in each window on a link: the byte rate, or the record rate times
     its ``per_record`` bytes if that is less (:func:`window_rates`)."""
-    byte, record = window_rates(values, spans)
+    byte, record = window_rates(values, spans, np.minimum, amounts)
     if limits_records(values):
         return np.asarray(np.minimum(byte, record * per_record), dtype=float)
     return np.array(byte, dtype=float)
@@ -229,8 +280,9 @@ def curve_arrays(link: Any, values: Sequence[float], per_record: float) -> Curve
     record, at rule ``values`` (registry order): the curve solver's and the batch's."""
     opens = np.asarray(link.schedule.open_s, dtype=float)
     closes = np.asarray(link.schedule.close_s, dtype=float)
-    rates = flow_rates(values, closes - opens, per_record)
-    quota = values[CAPACITY_RULES.index(QUOTA)] if link.quota_limited else INF
+    amounts = day_amounts(link, values)
+    rates = flow_rates(values, closes - opens, per_record, amounts)
+    quota = window_quota(link, values) if link.quota_limited else INF
     return CurveArrays.build(opens, closes, rates, quota)
 
 

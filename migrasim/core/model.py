@@ -112,6 +112,9 @@ class LinkModel:
     draws_as: str | None = None  # the link whose random streams it draws on (None: its own)
     not_before: SimTime = -math.inf  # not usable before this (a crew's slot), whatever the lead
     limits: tuple[tuple[str, float], ...] = ()  # registered capacity rules' likely values
+    # a rule with one size per weekday: its size in each window (the weekday the window opens
+    # on) at the rule's likely value, by key (core.kinds.day_amounts)
+    profiles: tuple[tuple[str, tuple[float, ...]], ...] = ()
 
     @property
     def stream(self) -> str:

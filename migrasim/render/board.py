@@ -318,6 +318,8 @@ def _rule_words(
     "150 records/s", "2 M records a day" (``size`` and ``number`` write the figures)."""
     if rule.unit == "daily":
         return fill(t, BOARD["per_day"], value=size(value, t))
+    if rule.unit == "daily_by_weekday":  # its value is the largest day's, the rest in proportion
+        return fill(t, BOARD["per_day_largest"], value=size(value, t))
     if rule.unit == "rate":
         return fill(t, BOARD["mbits"], n=number(value * 8 / 1e6, t))
     if rule.unit == "count_rate":

@@ -621,6 +621,7 @@ BOARD: dict[str, str] = {
     "more_than": N_("more than %(value)s"),
     "at_most": N_("at most %(value)s"),
     "per_day": N_("%(value)s a day"),
+    "per_day_largest": N_("up to %(value)s a day (its largest weekday)"),
     "moved_note": N_(
         "Data to move: %(volume)s in the scenario file; %(total)s moved in the baseline, "
         "including %(what)s."

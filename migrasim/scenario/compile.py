@@ -15,6 +15,7 @@ from migrasim.core import kinds
 from migrasim.core.calendar import (
     WEEKDAYS,
     Clock,
+    WindowSchedule,
     WorkingCalendar,
     build_calendar,
     window_schedule,
@@ -143,6 +144,7 @@ def _link_model(
     if link.outages is not None:
         planned = tuple((clock.to_sim(a), clock.to_sim(b)) for a, b in link.outages.planned)
     return LinkModel(
+        profiles=_profiles(link, likely, schedule, clock),
         name=name,
         index=index,
         per_flow=link.per_flow,
@@ -158,6 +160,21 @@ def _link_model(
         draws_as=link.draws_as,
         not_before=-INF if link.not_before is None else float(link.not_before),
     )
+
+
+def _profiles(
+    link: LinkSpec, likely: dict[str, float], schedule: WindowSchedule, clock: Clock
+) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """Each rule given one size per weekday: its size in each window, that of the weekday the
+    window opens on (a window belongs to the day it opens), at the rule's likely value (the
+    largest day's, unless it was scaled: then every day in proportion)."""
+    out = []
+    for key, days in link.profiles.items():
+        if likely[key] < INF:
+            ratio = likely[key] / max(days)  # 1 as written
+            weekdays = [clock.to_local(t).weekday() for t in schedule.open_s]
+            out.append((key, tuple(days[d] * ratio for d in weekdays)))
+    return tuple(out)
 
 
 def _flow_model(flow: FlowSpec, names: list[str], labels: list[str], clock: Clock) -> FlowModel:

@@ -10,12 +10,18 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
+from migrasim.core import units
+from migrasim.core.calendar import WEEKDAYS
 from migrasim.core.distributions import Estimate
 from migrasim.errors import N_, quoted
+from migrasim.scenario.calendar import _to_weekday
 from migrasim.scenario.fields import (
+    DAILY_BOUNDS,
     CountRate,
     DailyCount,
     DailySize,
@@ -23,7 +29,9 @@ from migrasim.scenario.fields import (
     Rate,
     Size,
     _fail,
+    _key_error,
     _Model,
+    _positive,
 )
 
 VALUE_TAG, ESTIMATE_TAG = "<value>", "<estimate>"
@@ -166,11 +174,65 @@ UncertainFraction = Annotated[
 ]
 Uncertain = float | EstimateSpec
 
+_DAILY_SIZE = _positive(units.parse_daily, units.DAILY_HELP, DAILY_BOUNDS)
+_ESTIMATE_KEYS = {"low", "likely", "high"}
+
+
+def _weekday_sizes(value: object) -> dict[str, float]:
+    """``{Mon: 1 GB, Sat: 5 GB}``: a size a day for each weekday given (``Mon`` ... ``Sun`` or
+    the full names), in bytes by ``WEEKDAYS`` name; a weekday left out moves nothing. Each
+    problem names its weekday (the key path ends in it, as written)."""
+    example = N_("give a size per weekday, e.g. {Mon: 1 GB, Sat: 5 GB}; a weekday left out "
+                 "moves nothing that day")  # fmt: skip
+    if isinstance(value, Mapping) and value and {str(k) for k in value} <= _ESTIMATE_KEYS:
+        raise _fail(N_("one size per weekday is certain, not an estimate: got %(value)s",
+                       value=quoted(value)), example)  # fmt: skip
+    if not isinstance(value, Mapping) or not value:
+        raise _fail(N_("expected a size per weekday, got %(value)s", value=quoted(value)), example)
+    out: dict[str, float] = {}
+    for key, size in value.items():
+        where = str(key)
+        try:
+            day = _to_weekday(key)
+            if isinstance(size, Mapping):
+                raise _fail(N_("one size per weekday is certain, not an estimate: got %(value)s",
+                               value=quoted(size)), N_("give a size, e.g. 5 GB"))  # fmt: skip
+            if day in out:
+                raise _fail(N_("%(day)s is given twice", day=day), N_("give each weekday once"))
+            out[day] = _DAILY_SIZE(size)
+        except PydanticCustomError as exc:
+            context = exc.context or {}
+            problem, fix = context.get("problem", str(exc)), context.get("fix", "")
+            raise _key_error(where, problem, fix) from None
+    return out
+
+
+WeekdaySizes = Annotated[
+    dict[str, float],
+    BeforeValidator(_weekday_sizes),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "description": "a size a day per weekday; a weekday left out moves nothing",
+            "propertyNames": {"enum": list(WEEKDAYS)},
+            "additionalProperties": {"type": "string", "examples": ["1 GB"]},
+            "examples": [{"Mon": "1 GB", "Sat": "5 GB"}],
+        }
+    ),
+]
+
+
+def weekly(sizes: Mapping[str, float]) -> tuple[float, ...]:
+    """A size per weekday (``WeekdaySizes``) as seven sizes, Monday first (0: left out)."""
+    return tuple(float(sizes.get(day, 0.0)) for day in WEEKDAYS)
+
+
 _UNIT_TYPES: dict[str, Any] = {
     "rate": UncertainRate,
     "daily": UncertainDaily,
     "count_rate": UncertainCountRate,
     "daily_count": UncertainDailyCount,
+    "daily_by_weekday": WeekdaySizes,
 }
 """The validated type of a capacity rule's value, by its ``unit`` (``core.kinds``)."""
 

@@ -43,6 +43,7 @@ from migrasim.scenario.estimates import (
     UncertainDuration,
     UncertainRate,
     UncertainShare,
+    weekly,
 )
 from migrasim.scenario.fields import (
     Duration,
@@ -119,6 +120,11 @@ class LinkSpec(_Model):
         description="(not a key) the values of capacity rules registered beyond the built-in "
         "ones (migrasim.core.kinds), each written as its own key on the link",
     )
+    profiles: SkipJsonSchema[dict[str, tuple[float, ...]]] = Field(
+        default_factory=dict,
+        description="(not a key) a rule given one size per weekday: the seven sizes, Monday "
+        "first (0: left out); its value in limits is the largest",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -128,10 +134,13 @@ class LinkSpec(_Model):
         if not isinstance(data, Mapping):
             return data
         data = dict(data)
-        if "limits" in data:
-            keys = ", ".join(_link_keys())
-            raise _key_error("limits", N_("unknown key"), N_("allowed keys: %(keys)s", keys=keys))
+        for hidden in ("limits", "profiles"):
+            if hidden in data:
+                keys = ", ".join(_link_keys())
+                raise _key_error(hidden, N_("unknown key"),
+                                 N_("allowed keys: %(keys)s", keys=keys))  # fmt: skip
         limits = {}
+        profiles = {}
         for rule in kinds.extra_rules():
             if rule.key in data:
                 value = data.pop(rule.key)
@@ -139,9 +148,15 @@ class LinkSpec(_Model):
                     limits[rule.key] = TypeAdapter(_UNIT_TYPES[rule.unit]).validate_python(value)
                 except ValidationError as exc:
                     problem = problems_from_validation(exc)[0]
-                    raise _key_error(rule.key, problem.problem, problem.fix) from None
+                    where = ".".join(p for p in (rule.key, problem.key_path) if p)
+                    raise _key_error(where, problem.problem, problem.fix) from None
+                if isinstance(limits[rule.key], dict):  # a size per weekday: the largest is
+                    profiles[rule.key] = weekly(limits[rule.key])  # the value, the rest in
+                    limits[rule.key] = max(profiles[rule.key])  # proportion (core.kinds)
         if limits:  # else unset: the fields set are the keys the file wrote
             data["limits"] = limits
+        if profiles:
+            data["profiles"] = profiles
         return data
 
     def limit(self, rule: kinds.CapacityRule) -> Any:
@@ -158,6 +173,11 @@ class LinkSpec(_Model):
                    keys=", ".join(r.key for r in kinds.CAPACITY_RULES)),
                 N_("add e.g. 'daily_cap: 1 GB' or 'bandwidth: 100 Mbit/s'"),
             )  # fmt: skip
+        for rule in kinds.CAPACITY_RULES:
+            for other in map(kinds.rule_of, rule.excludes):
+                if other and self.limit(rule) is not None and self.limit(other) is not None:
+                    raise _fail(N_("give %(one)s or %(other)s, not both", one=rule.key,
+                                   other=other.key), N_("remove one"))  # fmt: skip
         if self.available_from is not None and self.lead_time is not None:
             raise _fail(N_("give available_from or lead_time, not both"), N_("remove one"))
         if (
@@ -290,7 +310,7 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
 
 def _link_keys() -> list[str]:
     """The keys a link may have: its fields and every registered capacity rule's."""
-    return [k for k in LinkSpec.model_fields if k != "limits"] + [
+    return [k for k in LinkSpec.model_fields if k not in ("limits", "profiles")] + [
         r.key for r in kinds.extra_rules()
     ]
 

@@ -76,6 +76,10 @@ def nominal_daily(scenario: Scenario, flow: FlowSpec) -> tuple[str | None, float
             if given is None or (rule.measure == "records" and per_record is None):
                 continue
             amount = likely_of(given)
+            days = link.profiles.get(rule.key)  # one size per weekday: the working days' mean
+            if days:
+                worked = [days[WEEKDAYS.index(d)] for d in scenario.calendar.working_days]
+                amount *= sum(worked) / len(worked) / max(days)
             if rule.scaled_by_efficiency:  # bandwidth x efficiency
                 amount *= likely_of(link.efficiency)
             if rule.per == "second":

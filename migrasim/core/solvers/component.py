@@ -156,7 +156,7 @@ class Component:
         for inst, paths in paths_through.items():
             link = links[self.instances[inst][0]].index
             values = kinds.link_values(inputs, link)
-            cap_only = kinds.QUOTA.values(inputs)[link] < INF and not kinds.byte_rate_set(values)
+            cap_only = kinds.day_bytes_set(values) and not kinds.byte_rate_set(values)
             if cap_only and all(any(o != inst and limits_rate(o) for o in p) for p in paths):
                 out.add(inst)
         return out

@@ -33,8 +33,7 @@ class CurveSolver:
             link = model.links[link_id]
             per_record = comp.bytes_per_record.get(self.flow, 0.0) if link.limits_records else 0.0
             values = kinds.link_values(inputs, link_id)
-            quota = kinds.QUOTA.values(inputs)[link_id] if link.quota_limited else INF
-            key = (float(link_id), *values, per_record, quota)
+            key = (float(link_id), *values, per_record)  # the quota follows from the values
             arrays = model.curve_cache.get(key)
             if arrays is None:
                 if len(model.curve_cache) > 4096:  # bound the memo in long runs

@@ -9,6 +9,8 @@ jumps straight to the earliest next event with exact arithmetic. Pure: no SimPy,
 
 from __future__ import annotations
 
+import numpy as np
+
 from migrasim.core import kinds
 from migrasim.core.calendar import SimTime
 from migrasim.core.capacity import INF, Constraint, max_min_rates
@@ -26,6 +28,8 @@ class WindowRates:
         self.cache: dict[int, float] = {}
         self.inputs = inputs
         self.values = kinds.link_values(inputs, link.index)
+        amounts = kinds.day_amounts(link, self.values)  # per window where they differ
+        self.amounts = amounts if any(isinstance(a, np.ndarray) for a in amounts) else None
 
     def __getitem__(self, w: int) -> float:
         rate = self.cache.get(w)
@@ -34,7 +38,10 @@ class WindowRates:
         return rate
 
     def _compute(self, w: int) -> float:
-        byte, record = kinds.window_rates(self.values, self.link.spans[w], min)
+        amounts = self.amounts
+        if amounts is not None:
+            amounts = [a[w] if isinstance(a, np.ndarray) else a for a in amounts]
+        byte, record = kinds.window_rates(self.values, self.link.spans[w], min, amounts)
         return float(record if self.records else byte)
 
 
@@ -57,10 +64,18 @@ class EventStepper:
         self.path = component.path
         self.is_down = component.is_down
         self.next_irregular = component.next_irregular
-        self.quota = kinds.QUOTA.values(self.inputs)  # per link: the daily cap (inf: none)
         links, inputs = self.model.links, self.inputs
+        # per link: the bytes a window may move (kinds.window_quota; inf: none), one number for
+        # every window or one per window
+        self.quotas = {i: kinds.window_quota(links[i], kinds.link_values(inputs, i))
+                       for i in self.link_ids}  # fmt: skip
         self.byte_rates = {i: WindowRates(links[i], inputs, False) for i in self.link_ids}
         self.record_rates = {i: WindowRates(links[i], inputs, True) for i in self.link_ids}
+
+    def quota(self, link_id: int, w: int) -> float:
+        """The bytes window ``w`` of link ``link_id`` may move (inf: no quota)."""
+        quota = self.quotas[link_id]
+        return float(quota[w]) if isinstance(quota, np.ndarray) else quota
 
     def capacity(self, state: State, inst: int) -> tuple[float, float]:
         """(bytes/s, records/s) an instance allows now; 0 when closed, down or used up."""
@@ -71,7 +86,7 @@ class EventStepper:
             return 0.0, 0.0
         if inst in self.quota_instances:
             used_w, used = state.used.get(inst, (w, 0.0))
-            if used_w == w and used >= self.quota[link_id]:
+            if used_w == w and used >= self.quota(link_id, w):
                 return 0.0, 0.0
         if inst in self.quota_only:  # a quota, not a rate: the rest of the path sets the rate
             return INF, self.record_rates[link_id][w]
@@ -89,7 +104,7 @@ class EventStepper:
                 link_id = self.instances[inst][0]
                 w = self.model.links[link_id].schedule.at(state.t)
                 used_w, used = state.used.get(inst, (w, 0.0))
-                if w >= 0 and used_w == w and used >= self.quota[link_id]:
+                if w >= 0 and used_w == w and used >= self.quota(link_id, w):
                     return link_id
         return -1
 
@@ -160,12 +175,12 @@ class EventStepper:
             w = self.model.links[link_id].schedule.at(t)
             used_w, used = state.used.get(inst, (w, 0.0))
             used = used if used_w == w else 0.0
-            t_next = min(t_next, t + (self.quota[link_id] - used) / thr)
+            t_next = min(t_next, t + (self.quota(link_id, w) - used) / thr)
         dt = t_next - t
         for inst, thr in throughput.items():
             link_id = self.instances[inst][0]
-            cap = self.quota[link_id]
             w = self.model.links[link_id].schedule.at(t)
+            cap = self.quota(link_id, w)
             used_w, used = state.used.get(inst, (w, 0.0))
             used = (used if used_w == w else 0.0) + thr * dt
             if cap - used <= max(thr * TIME_TOL, 1e-3):
