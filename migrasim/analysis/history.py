@@ -67,11 +67,16 @@ PARTS = (*(part.name for part in tracking.PARTS), EDITS)
 RESTATED = "restated"
 """The recomputed previous forecast less the recorded one (zero unless something changed)."""
 
-LINK_PROGRESS = ("available_from", "fallback", *tracked.fields("link", tracking.PROGRESS))
-"""A link's fields the as-of date sets (with its planned outages still to come): when it can
-be used, and each link kind counted in progress (a lead time)."""
-FLOW_DONE = tuple(tracked.done_fields())
-"""A flow's fields a complete flag sets: each tracked flow kind's."""
+LINK_AVAILABLE = ("available_from", "fallback")
+"""A link's fields on when it can be used, which the as-of date sets."""
+
+
+def link_progress() -> tuple[str, ...]:
+    """A link's fields the as-of date sets (with its planned outages still to come): when it
+    can be used, and each link kind counted in progress (a lead time), from the registry."""
+    return (*LINK_AVAILABLE, *tracked.fields("link", tracking.PROGRESS))
+
+
 _EPOCH = datetime(2000, 1, 1)  # noqa: DTZ001 - scenario times are naive local times
 
 
@@ -127,7 +132,7 @@ def _volume_groups(flows: Collection[Any]) -> set[str]:
 
 def _link_with_progress(link: Any, timed: Any) -> Any:
     """``link`` (calibrated) with the fields the as-of date sets taken from ``timed``."""
-    update = {name: getattr(timed, name) for name in LINK_PROGRESS}
+    update = {name: getattr(timed, name) for name in link_progress()}
     planned = () if timed.outages is None else timed.outages.planned
     outages = link.outages
     mtbf = None if outages is None else outages.mtbf
@@ -170,10 +175,13 @@ def hybrid(
 
     - ``progress``: the start (the as-of date) and horizon; each flow's ``start``, complete
       flag (with the fields it sets) and what has crossed (the remaining volume shifted by the
-      difference); each link's as-of fields (:data:`LINK_PROGRESS`, planned outages);
-    - ``volume``: each moving flow's remaining-volume distribution (with its correlation group);
-    - ``throughput``: the links (calibrated capacities and down days, any copies) and every
-      other field of the flows (their paths), with the rest of the correlation table.
+      difference); each link's as-of fields (:func:`link_progress`, planned outages); and each
+      kind whose ``Track.part`` is progress (a flow's growth and rejection, a link's lead time);
+    - ``volume``: each moving flow's remaining-volume distribution (with its correlation
+      group): the kinds whose part is the volume re-estimates;
+    - ``throughput``: the links (calibrated capacities, down days and trips, any copies: the
+      kinds whose part is the throughput calibration) and every other field of the flows (their
+      paths), with the rest of the correlation table.
 
     Fields are swapped whole, by name, so whatever ``condition`` puts in them is carried. The
     scenario returned is what is simulated: ``paced``'s (:attr:`Conditioned.to_simulate`, each
@@ -202,7 +210,7 @@ def hybrid(
         update: dict[str, Any] = {"start": now.start}
         if name in timed.completed_on:
             completed[name] = timed.completed_on[name]
-            update.update({key: getattr(now, key) for key in FLOW_DONE})
+            update.update({key: getattr(now, key) for key in tracked.done_fields()})
         else:
             estimate = sized_flows[name] if name not in sized.completed_on else now
             source = sized if name not in sized.completed_on else timed
