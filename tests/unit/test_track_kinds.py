@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pytest
 
 from migrasim.analysis import uncertain
-from migrasim.analysis.history import PARTS, hybrid, link_progress
+from migrasim.analysis.history import PARTS, hybrid, link_progress, with_volumes_of
 from migrasim.analysis.track import condition, tracked
 from migrasim.analysis.uncertain import UncertainInput
 from migrasim.core import tracking
@@ -120,3 +120,28 @@ def test_a_kind_declaring_no_track_is_not_cleared(growth_untracked: UncertainInp
     assert (flow.volume, flow.rejection) == (1.0, None)
     assert flow.growth == pytest.approx(0.1 * GB / DAY)  # as the scenario gives it
     assert tracked.done_fields() == {"volume": 1.0, "rejection": None}
+
+
+def _edited() -> Scenario:
+    # the scenario with its volume, growth and rejection delay edited
+    flow = _scenario().flows[0]
+    rejection = flow.rejection.model_copy(update={"delay": 14 * DAY})  # type: ignore[union-attr]
+    edited = flow.model_copy(update={"volume": 150 * GB, "growth": 0.2 * GB / DAY,
+                                     "rejection": rejection})  # fmt: skip
+    return _scenario().model_copy(update={"flows": (edited,)})
+
+
+def test_edits_of_the_kinds_edited_as_volume_are_volume_re_estimates() -> None:
+    # The volume and growth declare edits of them volume re-estimates: the waterfall's previous
+    # scenario takes them from the current one; the rejection delay's edit stays an edit.
+    (flow,) = with_volumes_of(_scenario(), _edited()).flows
+    assert (flow.volume, flow.growth) == (150 * GB, pytest.approx(0.2 * GB / DAY))
+    assert flow.rejection is not None
+    assert flow.rejection.delay == 7 * DAY
+
+
+def test_a_growth_declaring_no_track_is_edited_as_the_scenario(
+    growth_untracked: UncertainInput,
+) -> None:
+    (flow,) = with_volumes_of(_scenario(), _edited()).flows
+    assert (flow.volume, flow.growth) == (150 * GB, pytest.approx(0.1 * GB / DAY))
