@@ -66,4 +66,6 @@ class Track:
 
 
 CAPACITY = Track(CALIBRATION, "efficiency")
-"""A capacity rule's: scaled by the link's (or flow's) calibrated efficiency."""
+"""A capacity rule's: scaled by the link's (or flow's) calibrated efficiency. A rule is a
+link's, and the waterfall takes a link's capacities with its calibration: a rule's track is
+this or None (not calibrated: kept as the scenario gives it)."""
