@@ -52,20 +52,31 @@ from migrasim.analysis.track import (
     condition,
     forecast_run,
     rescaled,
+    tracked,
     with_completions,
 )
+from migrasim.core import tracking
 from migrasim.scenario.actuals import ActualsLog, FlowActuals
 from migrasim.scenario.types import EstimateSpec, OutageSpec, Scenario, likely_of
 
-PARTS = ("progress", "volume", "throughput", "edits")
-"""The waterfall's parts, in the order they are applied."""
+EDITS = "edits"
+"""The last part: every edit of the scenario not counted in a part before it."""
+PARTS = (*(part.name for part in tracking.PARTS), EDITS)
+"""The waterfall's parts, in the order they are applied: those the kinds are counted in
+(``Track.part``: progress, volume, throughput), then the scenario edits."""
 RESTATED = "restated"
 """The recomputed previous forecast less the recorded one (zero unless something changed)."""
 
-LINK_PROGRESS = ("available_from", "lead_time", "fallback")
-"""A link's fields the as-of date sets (with its planned outages still to come)."""
-FLOW_DONE = ("volume", "growth", "rejection")
-"""A flow's fields a complete flag sets."""
+LINK_AVAILABLE = ("available_from", "fallback")
+"""A link's fields on when it can be used, which the as-of date sets."""
+
+
+def link_progress() -> tuple[str, ...]:
+    """A link's fields the as-of date sets (with its planned outages still to come): when it
+    can be used, and each link kind counted in progress (a lead time), from the registry."""
+    return (*LINK_AVAILABLE, *tracked.fields("link", tracking.PROGRESS))
+
+
 _EPOCH = datetime(2000, 1, 1)  # noqa: DTZ001 - scenario times are naive local times
 
 
@@ -103,24 +114,25 @@ def _crossed(cond: Conditioned, flow: Any) -> float:
     """What of the flow's backlog has crossed by ``cond``'s as-of date: accepted bytes less
     the growth since the start at its most likely rate (both shift the remaining volume)."""
     since = (cond.scenario.start - _EPOCH).total_seconds()  # only differences matter
-    grown = 0.0 if flow.growth is None else likely_of(flow.growth) * since
-    return cond.delivered.get(flow.label, 0.0) - grown
+    return cond.delivered.get(flow.label, 0.0) - tracked.grown(flow, since)
 
 
 def _volume_groups(flows: Collection[Any]) -> set[str]:
+    """The correlation groups of the flows' re-estimated kinds (their volumes)."""
     groups = set()
     for flow in flows:
-        volume = flow.volume
-        if isinstance(volume, EstimateSpec):
-            group = volume.to_estimate().group
-            if group is not None:
-                groups.add(group)
+        for kind in tracked.kinds("flow", tracking.REESTIMATES):
+            estimate = tracked.value(flow, kind)
+            if isinstance(estimate, EstimateSpec):
+                group = estimate.to_estimate().group
+                if group is not None:
+                    groups.add(group)
     return groups
 
 
 def _link_with_progress(link: Any, timed: Any) -> Any:
     """``link`` (calibrated) with the fields the as-of date sets taken from ``timed``."""
-    update = {name: getattr(timed, name) for name in LINK_PROGRESS}
+    update = {name: getattr(timed, name) for name in link_progress()}
     planned = () if timed.outages is None else timed.outages.planned
     outages = link.outages
     mtbf = None if outages is None else outages.mtbf
@@ -130,6 +142,27 @@ def _link_with_progress(link: Any, timed: Any) -> Any:
     else:
         update["outages"] = OutageSpec.model_construct(mtbf=mtbf, mttr=mttr, planned=planned)
     return link.model_copy(update=update)
+
+
+def _moving(now: Any, estimate: Any, shift: float, factor: float) -> dict[str, Any]:
+    """A moving flow's tracked fields in a hybrid: those counted in progress from ``now``, the
+    re-estimated ones from ``estimate`` (its backlog shifted by ``shift``, what crossed
+    between the two), each in the flow's bytes divided by its rate ``factor``; those counted
+    in the calibration come with the simulated flow."""
+    update: dict[str, Any] = {}
+    for kind in tracked.kinds("flow"):
+        track = kind.track
+        assert track is not None
+        if track.part == tracking.PROGRESS:
+            new = getattr(now, tracked.spec_field(kind))
+        elif track.part == tracking.REESTIMATES:
+            new = getattr(estimate, tracked.spec_field(kind))
+            if track.calibration == "backlog":
+                new = _shifted(new, shift)
+        else:
+            continue
+        update[tracked.spec_field(kind)] = rescaled(new, factor) if track.per_rate else new
+    return update
 
 
 def hybrid(
@@ -142,10 +175,13 @@ def hybrid(
 
     - ``progress``: the start (the as-of date) and horizon; each flow's ``start``, complete
       flag (with the fields it sets) and what has crossed (the remaining volume shifted by the
-      difference); each link's as-of fields (:data:`LINK_PROGRESS`, planned outages);
-    - ``volume``: each moving flow's remaining-volume distribution (with its correlation group);
-    - ``throughput``: the links (calibrated capacities and down days, any copies) and every
-      other field of the flows (their paths), with the rest of the correlation table.
+      difference); each link's as-of fields (:func:`link_progress`, planned outages); and each
+      kind whose ``Track.part`` is progress (a flow's growth and rejection, a link's lead time);
+    - ``volume``: each moving flow's remaining-volume distribution (with its correlation
+      group): the kinds whose part is the volume re-estimates;
+    - ``throughput``: the links (calibrated capacities, down days and trips, any copies: the
+      kinds whose part is the throughput calibration) and every other field of the flows (their
+      paths), with the rest of the correlation table.
 
     Fields are swapped whole, by name, so whatever ``condition`` puts in them is carried. The
     scenario returned is what is simulated: ``paced``'s (:attr:`Conditioned.to_simulate`, each
@@ -154,9 +190,9 @@ def hybrid(
     unknown = set(parts) - set(PARTS[:3])
     if unknown:
         raise ValueError(f"unknown parts: {sorted(unknown)}")
-    timed = other if "progress" in parts else base
-    sized = other if "volume" in parts else base
-    paced = other if "throughput" in parts else base
+    timed = other if tracking.PROGRESS.name in parts else base
+    sized = other if tracking.REESTIMATES.name in parts else base
+    paced = other if tracking.CALIBRATION.name in parts else base
     timed_flows = {f.label: f for f in timed.scenario.flows}
     sized_flows = {f.label: f for f in sized.scenario.flows}
     simulated = paced.to_simulate
@@ -174,14 +210,12 @@ def hybrid(
         update: dict[str, Any] = {"start": now.start}
         if name in timed.completed_on:
             completed[name] = timed.completed_on[name]
-            update.update({key: getattr(now, key) for key in FLOW_DONE})
+            update.update({key: getattr(now, key) for key in tracked.done_fields()})
         else:
             estimate = sized_flows[name] if name not in sized.completed_on else now
             source = sized if name not in sized.completed_on else timed
             shift = _crossed(source, estimate) - _crossed(timed, estimate)
-            update["volume"] = rescaled(_shifted(estimate.volume, shift), factor)
-            update["growth"] = rescaled(now.growth, factor)
-            update["rejection"] = now.rejection
+            update.update(_moving(now, estimate, shift, factor))
         flows.append(flow.model_copy(update=update))
     correlation = {**timed.scenario.correlation, **simulated.correlation}
     for group in _volume_groups(flows):
@@ -242,8 +276,9 @@ def with_volumes_of(scenario: Scenario, other: Scenario) -> Scenario:
     """``scenario`` with each flow's volume estimate (and growth) as ``other`` gives it, for
     the flows both have: the volume re-estimates of a scenario edit."""
     sized = {f.label: f for f in other.flows}
+    names = tracked.fields("flow", test=lambda t: t.edited_as == tracking.REESTIMATES)
     flows = tuple(
-        f.model_copy(update={"volume": sized[f.label].volume, "growth": sized[f.label].growth})
+        f.model_copy(update={name: getattr(sized[f.label], name) for name in names})
         if f.label in sized
         else f
         for f in scenario.flows

@@ -8,11 +8,15 @@ flow's or a link's), the value or estimate as given (read from the compiled
 ``FlowEstimates`` / ``LinkEstimates``), the name of its random sub-stream, its value when not
 given, the field (and part of a record) of :class:`~migrasim.core.model.Inputs` and of
 ``BlockInputs`` it fills, how a drawn column is finished (a lead time is the later of it and a
-crew's slot), its words (label and unit), how ``solve`` parses a value of it, and what relieving
-it means for the binding constraint. The decision modules iterate the registry:
+crew's slot), its words (label and unit), how ``solve`` parses a value of it, what relieving
+it means for the binding constraint, and how ``track`` re-estimates it from the transfer log and
+where the history waterfall counts its change (:attr:`UncertainInput.track`,
+:mod:`~migrasim.core.tracking`). The decision modules iterate the registry:
 ``analysis/draws.py`` (:func:`draw_columns`, the one draw both samplers use),
 ``sensitivity.py`` (``uncertain_inputs``, ``with_inputs``), ``board.py``
-(``binding_constraint``), ``solve.py`` (``Scale.si``) and ``render/board.py`` (words).
+(``binding_constraint``), ``solve.py`` (``Scale.si``), ``track/`` and ``history.py`` (the
+re-forecast and its waterfall, through :mod:`migrasim.analysis.track.tracked`) and
+``render/board.py`` (words).
 
 Random outages (``outages.mtbf``, ``outages.mttr``) are kinds too, for their words and units;
 they are drawn as a renewal process per link instance (``draws._outages``), not as a column,
@@ -36,6 +40,7 @@ from migrasim.core import units
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate
 from migrasim.core.model import Inputs, Model, Rejection, Value, baseline_inputs
+from migrasim.core.tracking import CALIBRATION, PROGRESS, REESTIMATES, Track
 from migrasim.errors import N_, Message
 
 Draw = Callable[[Value | None, str, float], np.ndarray]
@@ -72,6 +77,8 @@ class UncertainInput:
     combine: Callable[[Any, Any], Any] | None = None  # a registered kind's value combined onto
     # ``field`` as the kinds before it left it (an extra delay onto ``available``, say);
     # None: it sets the field
+    track: Track | None = None  # how `track` re-estimates it and where the history waterfall
+    # counts its change (:mod:`migrasim.core.tracking`); None: taken as the scenario gives it
 
     @property
     def leaf(self) -> str:
@@ -139,37 +146,40 @@ def _lead_time(drawn: np.ndarray, model: Model, index: int, given: bool) -> np.n
 VOLUME = UncertainInput(
     "volume", "flow", lambda e: e.volume, N_("volume"), "size", units.parse_size, "volume", INF,
     "volume",
+    track=Track(REESTIMATES, "backlog", done=1.0, per_rate=True, edited_as=REESTIMATES),
 )  # fmt: skip
 GROWTH = UncertainInput(
     "growth", "flow", lambda e: e.growth, N_("growth"), "size_per_day", units.parse_rate,
     "growth", 0.0, "growth",
+    track=Track(PROGRESS, per_rate=True, grows_backlog=True, edited_as=REESTIMATES),
 )  # fmt: skip
 REJECTION_FRACTION = UncertainInput(
     "rejection.fraction", "flow", lambda e: e.rejection_fraction,
     N_("share of records rejected"), "share", None, "rejection.fraction", 0.0, "rejection",
-    "fraction", "fraction", record=Rejection,
+    "fraction", "fraction", record=Rejection, track=Track(PROGRESS, "rework"),
 )  # fmt: skip
 REJECTION_DELAY = UncertainInput(
     "rejection.delay", "flow", lambda e: e.rejection_delay, N_("remediation delay"),
     "duration", units.parse_duration, "rejection.delay", 0.0, "rejection", "delay_s", "delay",
-    record=Rejection, relief="remediation", relief_rank=1,
+    record=Rejection, relief="remediation", relief_rank=1, track=Track(PROGRESS),
 )  # fmt: skip
 LEAD_TIME = UncertainInput(
     "lead_time", "link", lambda e: e.lead_time, N_("install lead time"), "duration",
     units.parse_duration, "lead_time", 0.0, "available", finish=_lead_time,
-    relief="lead_time", relieved=-INF, relief_rank=0,
+    relief="lead_time", relieved=-INF, relief_rank=0, track=Track(PROGRESS, "elapsed"),
 )  # fmt: skip
 TURNAROUND = UncertainInput(
     "shipment.turnaround", "link", lambda e: e.turnaround, N_("shipment turnaround"),
     "duration", units.parse_duration, "turnaround", INF, "turnaround",
+    track=Track(CALIBRATION, "arrivals"),
 )  # fmt: skip
 MTBF = UncertainInput(
     "outages.mtbf", "link", lambda e: e.mtbf, N_("time between outages"), "duration",
-    units.parse_duration, swung=False,
+    units.parse_duration, swung=False, track=Track(CALIBRATION, "down_days"),
 )  # fmt: skip
 MTTR = UncertainInput(
     "outages.mttr", "link", lambda e: e.mttr, N_("time to restore after an outage"), "duration",
-    units.parse_duration, swung=False,
+    units.parse_duration, swung=False, track=Track(CALIBRATION, "down_days"),
 )  # fmt: skip
 
 UNCERTAIN_INPUTS: list[UncertainInput] = [

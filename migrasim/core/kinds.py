@@ -5,11 +5,13 @@ A rule declares everything about itself that the layers above need: its scenario
 on a link, also the key path ``links.NAME.<key>`` of ``--set``, ``solve --vary`` and the
 tornado), what it limits (bytes or records) and per what (a second while the window is open,
 or a working day), its unit (how a value is written and parsed), its words (the tornado's and
-the advice's label) and the unit the advice and ``solve`` state a capacity in. The decision
+the advice's label), the unit the advice and ``solve`` state a capacity in, and how ``track``
+re-estimates it from the transfer log (:attr:`CapacityRule.track`, :mod:`~migrasim.core.tracking`:
+by default scaled by the calibrated efficiency). The decision
 modules (``scenario/model.py`` and ``compile.py``, ``analysis/draws.py``, ``sampling.py``,
 ``sensitivity.py``, ``advice.py``, ``board.py``, ``solve.py``, ``reforecast.py``,
-``render/board.py``) iterate the registry; the solvers (``solvers/events.py``,
-``solvers/curve.py``, ``batch.py``) call :func:`window_rates`.
+``track/``, ``history.py``, ``render/board.py``) iterate the registry; the solvers
+(``solvers/events.py``, ``solvers/curve.py``, ``batch.py``) call :func:`window_rates`.
 
 Composition, the same in every solver (docs/scenario-format.md, "Capacity"):
 
@@ -48,6 +50,7 @@ import numpy as np
 from migrasim.core import units
 from migrasim.core.capacity import INF
 from migrasim.core.curve import CurveArrays
+from migrasim.core.tracking import CAPACITY, Track
 from migrasim.errors import N_, Message
 
 
@@ -69,6 +72,7 @@ class CapacityRule:
     scaled_by_efficiency: bool = False  # the drawn value is value x the link's efficiency
     advice_rank: int = 9  # the advice states a link's capacity in its set rule of least rank
     excludes: tuple[str, ...] = ()  # keys a link may not set beside this one (ambiguous)
+    track: Track | None = CAPACITY  # how `track` re-estimates it (None: taken as given)
 
     def values(self, inputs: Any) -> Any:
         """This rule's value per link in an ``Inputs`` (a tuple) or ``BlockInputs`` (rows x

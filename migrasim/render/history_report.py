@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from migrasim.analysis.history import RESTATED, Waterfall
+from migrasim.analysis.history import EDITS, RESTATED, Waterfall
+from migrasim.core import tracking
 from migrasim.errors import N_
 from migrasim.render.charts.style import (
     GO_LIVE,
@@ -40,10 +41,8 @@ BAND = "#9ECAE9"  # a pale Okabe-Ito blue: the P50-P95 band
 
 PART_LABELS = {
     RESTATED: N_("previous forecast restated (log rows edited, another seed or replications)"),
-    "progress": N_("progress against plan"),
-    "volume": N_("volume re-estimates"),
-    "throughput": N_("throughput calibration"),
-    "edits": N_("scenario edits"),
+    **{part.name: part.label for part in tracking.PARTS},  # the parts the kinds are counted in
+    EDITS: N_("scenario edits"),
 }  # fmt: skip
 """The waterfall's parts in words."""
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +22,21 @@ import pytest
 
 from migrasim.analysis.advice import fix_for
 from migrasim.analysis.draws import draw_block
+from migrasim.analysis.history import PARTS, explain, hybrid, log_before
 from migrasim.analysis.sampling import Sampler
 from migrasim.analysis.sensitivity import swings
 from migrasim.analysis.solve import solve
+from migrasim.analysis.summary import summarise
+from migrasim.analysis.track import Conditioned, condition, forecast_run
 from migrasim.core import capacity_rules, kinds
 from migrasim.core.calendar import NEVER
 from migrasim.core.engine import simulate
 from migrasim.errors import ScenarioError
 from migrasim.render.board import driver_label
 from migrasim.render.i18n import translator
+from migrasim.scenario.actuals import ActualsLog, FlowActuals, LogDay
 from migrasim.scenario.compile import build_model
-from migrasim.scenario.types import parse_scenario, scenario_json_schema
+from migrasim.scenario.types import Scenario, parse_scenario, scenario_json_schema
 from tests import toy_rules
 from tests.helpers import ALL_WEEK, assert_batch_agrees_with_engine, finish, invoke, scenario_dict
 
@@ -218,6 +223,118 @@ def test_solve_varies_it(peak_rate: kinds.CapacityRule) -> None:
     assert 60 <= found.value.value <= 61
     assert found.scale is not None
     assert found.scale.si(found.value.value) == pytest.approx(found.value.value * MBIT, rel=1e-3)
+
+
+# --- track: calibrated from the transfer log, and in the history waterfall ---------------
+
+
+@pytest.fixture
+def uncalibrated(peak_rate: kinds.CapacityRule) -> Iterator[kinds.CapacityRule]:
+    """The toy rule declaring no calibration (``track=None``) in its place."""
+    kinds.unregister(peak_rate)
+    rule = kinds.register(replace(peak_rate, track=None))
+    try:
+        yield rule
+    finally:
+        kinds.unregister(rule)
+        kinds.register(peak_rate)
+
+
+def _track_scenario(rate: str = "0.08 Mbit/s") -> Scenario:
+    # Mon 7 July 2025, Mon-Fri, no holidays: 0.08 Mbit/s = 10,000 B/s on a link open all day,
+    # 864 MB a working day; one flow of 100 GB on it alone.
+    return parse_scenario(scenario_dict(
+        {"fast": {"peak_rate": rate}}, [{"name": "F", "volume": "100 GB", "links": ["fast"]}],
+        go_live="2026-06-01",
+    ))  # fmt: skip
+
+
+def _half_rate_log(spec: Scenario, as_of: date) -> ActualsLog:
+    """432 MB every weekday before ``as_of``: half of what the plan moves."""
+    rows: list[LogDay] = []
+    day = spec.start.date()
+    while day < as_of:
+        if day.weekday() < 5:
+            rows.append(LogDay(day, "F", 432e6, 0.0, None, False, len(rows) + 2))
+        day += timedelta(days=1)
+    return ActualsLog("log.csv", {"F": FlowActuals("F", tuple(rows), None)}, as_of, ())
+
+
+TWO_WEEKS, FOUR_WEEKS = date(2025, 7, 21), date(2025, 8, 4)
+
+
+def test_track_calibrates_it(peak_rate: kinds.CapacityRule) -> None:
+    spec = _track_scenario()
+    earlier = condition(spec, _half_rate_log(spec, TWO_WEEKS))
+    later = condition(spec, _half_rate_log(spec, FOUR_WEEKS))
+    # The link is one unit (not per_flow), y = 0.5 on every working day (sd floor 0.2): two
+    # weeks, v = 0.04 / 10 = 0.004, P = 1 / 0.15^2 + 250 = 294.444, mu = (44.444 + 0.5 x 250)
+    # / 294.444 = 0.575472; four weeks, v = 0.002, P = 544.444, mu = (44.444 + 250) / 544.444
+    # = 0.540816. The rule's 10,000 B/s is scaled by it: 5,754.72 and 5,408.16 B/s.
+    assert earlier.posteriors["fast"].mu == pytest.approx(0.575472, abs=1e-6)
+    assert later.posteriors["fast"].mu == pytest.approx(0.540816, abs=1e-6)
+    assert earlier.scenario.links["fast"].limit(peak_rate).likely == pytest.approx(
+        5754.72, abs=0.01
+    )
+    assert later.scenario.links["fast"].limit(peak_rate).likely == pytest.approx(5408.16, abs=0.01)
+    # In the history waterfall its calibration is the throughput part: the hybrid keeps the
+    # earlier value through progress and volume, and takes the later one with throughput.
+    kept, _ = hybrid(earlier, later, PARTS[:2])
+    moved, _ = hybrid(earlier, later, PARTS[:3])
+    assert kept.links["fast"].limit(peak_rate).likely == pytest.approx(5754.72, abs=0.01)
+    assert moved.links["fast"].limit(peak_rate).likely == pytest.approx(5408.16, abs=0.01)
+
+
+def test_a_rule_without_calibration_is_kept_as_given(uncalibrated: kinds.CapacityRule) -> None:
+    spec = _track_scenario()
+    cond = condition(spec, _half_rate_log(spec, FOUR_WEEKS))
+    assert cond.posteriors["fast"].mu == pytest.approx(0.540816, abs=1e-6)  # measured, ...
+    assert cond.scenario.links["fast"].limit(uncalibrated) == 10_000.0  # ... but not applied
+    assert cond.to_simulate.links["fast"].limit(uncalibrated) == 10_000.0
+
+
+def _waterfall(before: Scenario, now: Scenario, first: date) -> dict[str, int | None]:
+    """The waterfall's days per part from the forecast as of ``first`` (made with ``before``)
+    to the one as of four weeks (``now``), on the half-rate log, 40 replications."""
+    log = _half_rate_log(now, FOUR_WEEKS)
+
+    def p80(cond: Conditioned) -> date | None:
+        return summarise(forecast_run(cond, 40, 11)).programme.p80
+
+    current = condition(now, log)
+    recorded = p80(condition(before, log_before(log, first, before.flow_names())))
+    waterfall = explain(before, now, log, first, recorded, current, p80(current), 40, 11)
+    return {step.part: step.days for step in waterfall.steps}
+
+
+def test_the_waterfall_counts_its_calibration_and_its_edits(
+    peak_rate: kinds.CapacityRule,
+) -> None:
+    spec = _track_scenario()
+    # Two more weeks at half the rate: its efficiency falls from 0.575 to 0.541, so the
+    # remaining ~91 GB take longer; that is the throughput calibration, nothing else moved.
+    days = _waterfall(spec, spec, TWO_WEEKS)
+    assert days["throughput"] is not None
+    assert days["throughput"] > 0
+    assert days["volume"] == days["edits"] == 0
+    # The same log, the rule doubled in the scenario: a scenario edit, and only that.
+    days = _waterfall(spec, _track_scenario("0.16 Mbit/s"), FOUR_WEEKS)
+    assert [days[p] for p in PARTS[:3]] == [0, 0, 0]
+    assert days["edits"] is not None
+    assert days["edits"] < 0
+
+
+def test_the_waterfall_has_no_calibration_of_a_rule_without_one(
+    uncalibrated: kinds.CapacityRule,
+) -> None:
+    # The same two weeks more: the link stays at its 10,000 B/s (only its down days are
+    # recalibrated, and neither log has a day without data), so the throughput part is nil;
+    # what is left after four weeks at half the rate is the change (progress).
+    spec = _track_scenario()
+    days = _waterfall(spec, spec, TWO_WEEKS)
+    assert days["throughput"] == 0
+    assert days["progress"] is not None
+    assert days["progress"] > 0
 
 
 # --- docs/design.md's files-to-touch list -------------------------------------------------

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from migrasim.analysis.track import tracked
 from migrasim.analysis.track.calibration import (
     POOLING,
     Hierarchy,
@@ -164,11 +165,12 @@ def _remaining_flows(
             update["start"] = None
         if actual.completed_on is not None:
             completed[flow.label] = actual.completed_on
-            update.update(volume=1.0, growth=None, rejection=None)  # nothing left
+            update.update(tracked.done_fields())  # nothing left
             warnings += _complete_outside_range(flow, delivered[flow.label], elapsed_s)
         else:
-            update["volume"] = _remaining_volume(flow, delivered[flow.label], elapsed_s, factors)
-            reasons = _why_more(flow, delivered[flow.label], elapsed_s, update["volume"])
+            left = _remaining_volume(flow, delivered[flow.label], elapsed_s, factors)
+            update[tracked.backlog()] = left
+            reasons = _why_more(flow, delivered[flow.label], elapsed_s, left)
             if reasons:
                 why[flow.label] = reasons
         flows.append(flow.model_copy(update=update))

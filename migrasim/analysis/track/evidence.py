@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from migrasim.analysis.track import tracked
 from migrasim.core import kinds
 from migrasim.core.calendar import DAY, WEEKDAYS, WorkingCalendar, build_calendar
 from migrasim.core.capacity import INF
@@ -50,6 +51,12 @@ def working_calendar(scenario: Scenario, last: date) -> WorkingCalendar:
     )
 
 
+def _waits(link: LinkSpec) -> bool:
+    """The link is not usable from the start: a wait from the start is set (a lead time)."""
+    waits = tracked.calibrated("link", "elapsed")
+    return any(tracked.value(link, kind) is not None for kind in waits)
+
+
 def _open_seconds(link: LinkSpec) -> float:
     if link.window is None:
         return float(DAY)
@@ -65,7 +72,8 @@ def nominal_daily(scenario: Scenario, flow: FlowSpec) -> tuple[str | None, float
     for other in scenario.flows:
         for name in other.links:
             users[name] = users.get(name, 0) + 1
-    per_record = likely_of(flow.volume) / flow.records if flow.records else None
+    volume = getattr(flow, tracked.backlog())
+    per_record = likely_of(volume) / flow.records if flow.records else None
     best: tuple[str | None, float] = (None, INF)
     for name in flow.links:
         link = scenario.links[name]
@@ -131,7 +139,7 @@ def _window(
     if flow.start is not None:
         first = max(first, flow.start.date())
     waits = bool(flow.after) or any(
-        scenario.links[n].lead_time is not None or scenario.links[n].available_from is not None
+        _waits(scenario.links[n]) or scenario.links[n].available_from is not None
         for n in flow.links
     )
     if waits:

@@ -4,12 +4,14 @@ names and bytes, complete flows finished on their last logged day; and the plan 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario
 from migrasim.analysis.runner import LOCAL, Execution
+from migrasim.analysis.track import tracked
 from migrasim.analysis.track.conditioning import Conditioned, condition
 from migrasim.core.calendar import NEVER
 from migrasim.core.engine import simulate
@@ -71,13 +73,20 @@ def _told(outcome: Outcome, conditioned: Conditioned) -> Outcome:
             for link, count in counter.items():
                 merged[names.get(link, link)] += count
             counters.append(merged)
-        seen = [
-            replace(i, volume=tuple(v * x for v, x in zip(i.volume, factors, strict=True)),
-                    growth=tuple(g * x for g, x in zip(i.growth, factors, strict=True)))
-            for i in mc.inputs_seen
-        ]  # fmt: skip
+        seen = [_in_bytes(i, factors) for i in mc.inputs_seen]
         mc = replace(mc, model=model, bottlenecks=counters, inputs_seen=seen)
     return replace(outcome, scenario=scenario, model=model, baseline=baseline, mc=mc)
+
+
+def _in_bytes(inputs: Any, factors: Sequence[float]) -> Any:
+    """A replication's inputs told in the flows' bytes: each flow's quantities in its bytes
+    (its volume, its growth) multiplied back by its rate factor."""
+    told: dict[str, Any] = {}
+    for kind in tracked.per_rate():
+        assert kind.field is not None
+        values = getattr(inputs, kind.field)
+        told[kind.field] = tuple(v * x for v, x in zip(values, factors, strict=True))
+    return replace(inputs, **told)
 
 
 def forecast_run(

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from migrasim.analysis.track import tracked
 from migrasim.analysis.track.calibration import Hierarchy, LinkPosterior
 from migrasim.analysis.track.estimates import (
     EFFICIENCY_BOUNDS,
@@ -43,10 +44,14 @@ def _remaining_link(
     update: dict[str, Any] = {}
     if link.available_from is not None and link.available_from <= start:
         update["available_from"] = None
-    if link.lead_time is not None:
-        left = likely_of(link.lead_time) - elapsed_s
-        update["lead_time"] = left if left > 0 else None
-    if link.fallback is not None and not update.get("lead_time") and "available_from" in update:
+    waits = False  # a wait from the start still to run
+    for kind in tracked.calibrated("link", "elapsed"):  # a lead time
+        wait = tracked.value(link, kind)
+        if wait is not None:
+            left = likely_of(wait) - elapsed_s
+            update.update(tracked.with_value(link, kind, left if left > 0 else None))
+            waits = waits or left > 0
+    if link.fallback is not None and not waits and "available_from" in update:
         update["fallback"] = None
     outages = link.outages
     planned = () if outages is None else tuple(p for p in outages.planned if p[1] > start)
@@ -59,6 +64,8 @@ def _remaining_link(
         limits = dict(link.limits)
         for rule in kinds.CAPACITY_RULES:
             given = link.limit(rule)
+            if rule.track is None or rule.track.calibration != "efficiency":
+                continue  # not calibrated: as the scenario gives it
             if rule.scaled_by_efficiency:
                 if given is not None:
                     update["efficiency"] = _scaled(link.efficiency, posterior, group)
@@ -222,9 +229,8 @@ def _at_rate(flow: FlowSpec, factor: float, link: str) -> FlowSpec:
     """``flow`` alone on ``link`` at ``factor`` times its rate: its volume, growth and records
     divided by ``factor``."""
     records = None if flow.records is None else flow.records / factor
-    return flow.model_copy(update={
-        "volume": rescaled(flow.volume, factor),
-        "growth": rescaled(flow.growth, factor),
-        "records": records,
-        "links": (link,),
-    })  # fmt: skip
+    rescale = {
+        tracked.spec_field(kind): rescaled(tracked.value(flow, kind), factor)
+        for kind in tracked.per_rate()
+    }
+    return flow.model_copy(update={**rescale, "records": records, "links": (link,)})

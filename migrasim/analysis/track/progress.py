@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from migrasim.analysis.track import tracked
 from migrasim.analysis.track.evidence import FlowEvidence
 from migrasim.analysis.track.forecast import TrackOutcome
 from migrasim.scenario.types import likely_of
@@ -47,7 +48,7 @@ def progress_rows(
     rows = []
     for flow in cond.scenario.flows:
         name = flow.label
-        left = 0.0 if name in cond.completed_on else likely_of(flow.volume)
+        left = 0.0 if name in cond.completed_on else likely_of(getattr(flow, tracked.backlog()))
         delivered = cond.delivered[name]
         rows.append(
             FlowProgress(

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from migrasim.analysis.track import tracked
 from migrasim.analysis.track.estimates import GivenEstimate, Rework, _owed, _shifted
 from migrasim.analysis.track.evidence import working_calendar
 from migrasim.analysis.track.links import _copy_name
@@ -116,9 +117,7 @@ def _shipped_passes(
                 "shipment": shipment, "lead_time": None, "available_from": None,
             })  # fmt: skip
             names[copy] = name
-            flows.append(flow.model_copy(update={
-                "links": (copy,), "volume": 1.0, "growth": None, "rejection": None,
-            }))  # fmt: skip
+            flows.append(flow.model_copy(update={"links": (copy,), **tracked.done_fields()}))
             continue
         if not arrived or link.shipment.capacity < high:
             flows.append(flow)
@@ -140,9 +139,9 @@ def _shipped_passes(
             }
         links[copy] = remaining.links[name].model_copy(update={**update, "available_from": None})
         names[copy] = name
-        flows.append(flow.model_copy(update={
-            "links": (copy,), "volume": owed, "growth": None, "rejection": None,
-        }))  # fmt: skip
+        flows.append(flow.model_copy(
+            update={"links": (copy,), **tracked.done_fields(), tracked.backlog(): owed}
+        ))  # fmt: skip
     if not names:
         return remaining, {}
     return remaining.model_copy(update={"links": links, "flows": tuple(flows)}), names

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from migrasim.analysis.track import tracked
 from migrasim.core.calendar import DAY
 from migrasim.core.engine import simulate
 from migrasim.scenario.types import EstimateSpec, FlowSpec, Scenario, likely_of
@@ -89,11 +90,11 @@ def plan_timeline(scenario: Scenario, as_of: date) -> PlanTimeline:
     for flow in scenario.flows:
         if _shipped(scenario, flow):
             continue
-        scale = PROBE_VOLUME / max(likely_of(flow.volume), 1.0)
+        backlog = tracked.backlog()
+        scale = PROBE_VOLUME / max(likely_of(getattr(flow, backlog)), 1.0)
         records = None if flow.records is None else flow.records * scale
         probe_flows.append(flow.model_copy(update={
-            "volume": PROBE_VOLUME, "after": (), "rejection": None, "growth": None,
-            "records": records,
+            **tracked.done_fields(), backlog: PROBE_VOLUME, "after": (), "records": records,
         }))  # fmt: skip
     probe: dict[str, np.ndarray] = {}
     if probe_flows:

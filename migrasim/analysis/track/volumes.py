@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from migrasim.analysis.track import tracked
 from migrasim.analysis.track.estimates import (
     GivenEstimate,
     PendingRework,
@@ -97,7 +98,7 @@ def _normal_score(est: Estimate, volume: float) -> float:
 def _grown(flow: FlowSpec, elapsed_s: float) -> float:
     """Growth since the start at its most likely rate (what the log has carried on top of the
     backlog, or still waits to be moved)."""
-    return 0.0 if flow.growth is None else likely_of(flow.growth) * elapsed_s
+    return tracked.grown(flow, elapsed_s)
 
 
 def _ranged(flow: FlowSpec) -> Estimate | None:
@@ -229,18 +230,18 @@ def _pending_rework(
     changed = False
     for flow in remaining.flows:
         done = delivered.get(flow.label, 0.0)
-        rejection = flow.rejection
-        if rejection is None or done <= 0 or log.flows[flow.label].rejected_bytes > 0:
-            flows.append(flow)
-            continue
-        k = 1.0 + done / max(float(likely_of(flow.volume)), 1.0)
-        fraction = rejection.fraction
-        if isinstance(fraction, EstimateSpec):
-            raised: Any = GivenEstimate.wrap(PendingRework.of(fraction.to_estimate(), k))
-        else:
-            raised = float(_raised(float(fraction), k))
-        flows.append(flow.model_copy(
-            update={"rejection": rejection.model_copy(update={"fraction": raised})}
-        ))  # fmt: skip
-        changed = True
+        update: dict[str, Any] = {}
+        if done > 0 and log.flows[flow.label].rejected_bytes <= 0:
+            for kind in tracked.calibrated("flow", "rework"):  # the share rejected
+                fraction = tracked.value(flow, kind)
+                if fraction is None:
+                    continue
+                k = 1.0 + done / max(float(likely_of(flow.volume)), 1.0)
+                if isinstance(fraction, EstimateSpec):
+                    raised: Any = GivenEstimate.wrap(PendingRework.of(fraction.to_estimate(), k))
+                else:
+                    raised = float(_raised(float(fraction), k))
+                update.update(tracked.with_value(flow, kind, raised))
+        flows.append(flow.model_copy(update=update) if update else flow)
+        changed = changed or bool(update)
     return remaining.model_copy(update={"flows": tuple(flows)}) if changed else remaining
