@@ -37,6 +37,8 @@ from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate
 from migrasim.core.model import Inputs, Model, Rejection, Value, baseline_inputs
 from migrasim.errors import N_, Message
+from migrasim.scenario.model import declare_input
+from migrasim.scenario.registered import InputKey, withdraw
 
 Draw = Callable[[Value | None, str, float], np.ndarray]
 """Draws one input for every row of a block: (value or estimate as given, or None; the key of
@@ -72,6 +74,15 @@ class UncertainInput:
     combine: Callable[[Any, Any], Any] | None = None  # a registered kind's value combined onto
     # ``field`` as the kinds before it left it (an extra delay onto ``available``, say);
     # None: it sets the field
+    unit: str | None = None  # a registered kind's scenario key ``key`` on each flow or link:
+    # how its value is written and validated ("duration", "size", "rate", "share", ...: a
+    # value or a three-point estimate; ``scenario/registered.py``); None: a built-in field
+
+    @property
+    def scenario_key(self) -> InputKey | None:
+        """Its key in a scenario, if the scenario layer takes it generically (None: a
+        built-in kind, whose key is a field of ``FlowSpec`` / ``LinkSpec``)."""
+        return None if self.unit is None else InputKey(self.key, self.owner, self.unit)
 
     @property
     def leaf(self) -> str:
@@ -205,6 +216,8 @@ def register(kind: UncertainInput) -> UncertainInput:
     """Add ``kind`` to the registry (a new kind's module calls this when imported)."""
     if any(k.owner == kind.owner and k.key == kind.key for k in UNCERTAIN_INPUTS):
         raise ValueError(f"uncertain input {kind.key!r} is registered already")
+    if kind.scenario_key is not None:  # its key on every flow or link, validated in its unit
+        declare_input(kind.scenario_key)
     UNCERTAIN_INPUTS.append(kind)
     return kind
 
@@ -212,6 +225,8 @@ def register(kind: UncertainInput) -> UncertainInput:
 def unregister(kind: UncertainInput) -> None:
     """Take ``kind`` out of the registry again (tests)."""
     UNCERTAIN_INPUTS.remove(kind)
+    if kind.scenario_key is not None:
+        withdraw(kind.scenario_key)
 
 
 def of(owner: Literal["flow", "link"]) -> list[UncertainInput]:

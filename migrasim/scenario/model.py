@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
     Field,
-    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -33,7 +31,6 @@ from migrasim.scenario.calendar import (
     Window,
 )
 from migrasim.scenario.estimates import (
-    _UNIT_TYPES,
     ESTIMATE_TAG,
     VALUE_TAG,
     EstimateSpec,
@@ -47,13 +44,13 @@ from migrasim.scenario.estimates import (
 from migrasim.scenario.fields import (
     Duration,
     _fail,
-    _key_error,
     _Model,
 )
 from migrasim.scenario.flows import (
     FlowSpec,
     InventorySource,
     InventorySpec,
+    flow_keys,
 )
 from migrasim.scenario.links import (
     OutageSpec,
@@ -63,6 +60,7 @@ from migrasim.scenario.options import (
     CrewSpec,
     OptionSpec,
 )
+from migrasim.scenario.registered import InputKey, declare, input_keys, take_registered
 
 
 class LinkSpec(_Model):
@@ -120,29 +118,21 @@ class LinkSpec(_Model):
         "ones (migrasim.core.kinds), each written as its own key on the link",
     )
 
+    inputs: SkipJsonSchema[dict[str, Any]] = Field(
+        default_factory=dict,
+        description="(not a key) the values of uncertain inputs registered beyond the built-in "
+        "ones (migrasim.analysis.uncertain), each written as its own key on the link",
+    )
+
     @model_validator(mode="before")
     @classmethod
-    def _registered_rules(cls, data: Any) -> Any:
-        """Each registered capacity rule's key (``core.kinds``), validated by its unit, into
-        ``limits``; ``limits`` itself is not a key a scenario may write."""
-        if not isinstance(data, Mapping):
-            return data
-        data = dict(data)
-        if "limits" in data:
-            keys = ", ".join(_link_keys())
-            raise _key_error("limits", N_("unknown key"), N_("allowed keys: %(keys)s", keys=keys))
-        limits = {}
-        for rule in kinds.extra_rules():
-            if rule.key in data:
-                value = data.pop(rule.key)
-                try:
-                    limits[rule.key] = TypeAdapter(_UNIT_TYPES[rule.unit]).validate_python(value)
-                except ValidationError as exc:
-                    problem = problems_from_validation(exc)[0]
-                    raise _key_error(rule.key, problem.problem, problem.fix) from None
-        if limits:  # else unset: the fields set are the keys the file wrote
-            data["limits"] = limits
-        return data
+    def _registered_keys(cls, data: Any) -> Any:
+        """Each registered capacity rule's key (``core.kinds``) into ``limits`` and each
+        registered uncertain input's (``analysis.uncertain``) into ``inputs``, validated by
+        their units; ``limits`` and ``inputs`` themselves are no keys a scenario may write."""
+        found: list[tuple[str, str, str]] = [(r.key, r.unit, "limits") for r in kinds.extra_rules()]
+        found += [(k.key, k.unit, "inputs") for k in input_keys("link")]
+        return take_registered(data, found, ("limits", "inputs"), _link_keys)
 
     def limit(self, rule: kinds.CapacityRule) -> Any:
         """The value (or estimate) this link gives capacity rule ``rule``, None if not set."""
@@ -285,14 +275,22 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
             model = CrewSpec
     if model is LinkSpec:
         return _link_keys()
+    if model is FlowSpec:
+        return flow_keys()
     return list(model.model_fields)
 
 
 def _link_keys() -> list[str]:
-    """The keys a link may have: its fields and every registered capacity rule's."""
-    return [k for k in LinkSpec.model_fields if k != "limits"] + [
-        r.key for r in kinds.extra_rules()
-    ]
+    """The keys a link may have: its fields, every registered capacity rule's and every
+    registered uncertain input's."""
+    fields = [k for k in LinkSpec.model_fields if k not in ("limits", "inputs")]
+    return fields + [r.key for r in kinds.extra_rules()] + [k.key for k in input_keys("link")]
+
+
+def declare_input(key: InputKey) -> None:
+    """Make a registered uncertain input's ``key`` a key of every flow or link (called by
+    ``analysis.uncertain.register``); it may not shadow a key they have already."""
+    declare(key, flow_keys() if key.owner == "flow" else _link_keys())
 
 
 def _problem_from_pydantic(error: Any) -> Problem:
