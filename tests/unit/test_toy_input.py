@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import json
 import re
 import subprocess
 import sys
@@ -289,24 +290,37 @@ def test_the_command_line_reports_a_bad_value(start_delay: UncertainInput, tmp_p
     assert "did you mean 'start_delay'?" in err
 
 
-def test_validate_knows_the_kinds_of_the_package(tmp_path: Path) -> None:
-    # A fresh interpreter with the toy's folder as one more folder of
-    # migrasim/analysis/uncertain_inputs/: `migrasim validate` reads no engine, yet knows the
-    # key, since the command registers the package's kinds first.
-    path = tmp_path / "toy.yaml"
-    path.write_text(FILE)
+def _fresh(then: str) -> subprocess.CompletedProcess[str]:
+    """Python code ``then`` in a fresh interpreter with the toy's folder as one more folder of
+    migrasim/analysis/uncertain_inputs/ (as a kind's module would be there)."""
     script = (
         "import sys\n"
         "from migrasim.analysis import uncertain_inputs\n"
         f"uncertain_inputs.__path__.append({str(Path(toy_inputs.__file__).parent)!r})\n"
-        "from migrasim.cli import main\n"
-        f"sys.argv = ['migrasim', 'validate', {str(path)!r}]\n"
-        "main()\n"
+        f"{then}\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)  # fmt: skip
+
+
+def _command(*args: str) -> str:
+    return f"from migrasim.cli import main\nsys.argv = ['migrasim', *{list(args)!r}]\nmain()"
+
+
+def test_the_commands_know_the_kinds_of_the_package(tmp_path: Path) -> None:
+    # `migrasim validate` and `schema` read no engine, yet know the key: they register the
+    # package's kinds first; so does the library's load_scenario
+    path = tmp_path / "toy.yaml"
+    path.write_text(FILE)
+    done = _fresh(_command("validate", str(path)))
     assert done.returncode == 0, done.stderr
     assert "valid (1 flow, 1 link)" in done.stdout
+    done = _fresh(_command("schema"))
+    assert done.returncode == 0, done.stderr
+    assert "start_delay" in json.loads(done.stdout)["$defs"]["LinkSpec"]["properties"]
+    done = _fresh(f"import migrasim\nprint(migrasim.load_scenario({str(path)!r}).links)")
+    assert done.returncode == 0, done.stderr
+    assert "'start_delay': 259200.0" in done.stdout
     assert "start_delay" not in [k.key for k in uncertain.UNCERTAIN_INPUTS]  # not here
 
 
