@@ -270,6 +270,22 @@ def test_set_overrides_it(start_delay: UncertainInput, tmp_path: Path) -> None:
     assert "give a duration with a unit" in err
 
 
+def test_solve_finds_the_longest_delay_that_meets_a_date(
+    start_delay: UncertainInput, tmp_path: Path
+) -> None:
+    path = tmp_path / "toy.yaml"
+    path.write_text(FILE)
+    out = tmp_path / "s"
+    code, _, err = invoke("solve", str(path), "--vary", "links.fast.start_delay",
+                          "--between", "1 days", "10 days", "--target", "P80 < 2026-03-08",
+                          "-n", "20", "-j", "1", "--out", str(out))  # fmt: skip
+    assert code == 0, err
+    # a delay of 5 days completes at Sunday 8 March 00:00, the end of Saturday 7 March: met;
+    # any longer finishes on 8 March
+    found = json.loads((out / "solve.json").read_text())
+    assert (found["direction"], found["value"], found["value_si"]) == ("largest", "5 days", 5 * DAY)
+
+
 def test_the_command_line_reports_a_bad_value(start_delay: UncertainInput, tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(FILE.replace("start_delay: 3 days", "start_delay: 3 fortnights"))
