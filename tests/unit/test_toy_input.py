@@ -421,6 +421,8 @@ def test_the_files_to_touch_are_the_toy_inputs() -> None:
     touch = _listed(section, "Files to touch now:")
     assert touch[0] == "migrasim/analysis/uncertain_inputs/<key>.py"
     assert "tests/unit/test_<key>.py" in touch
+    # the scenario layer takes a registered kind's key generically: no file of it to touch
+    assert not [path for path in touch if path.startswith("migrasim/scenario/")], touch
     toy = Path(toy_inputs.__file__).parent / "start_delay.py"
     module = ast.parse(toy.read_text())
     assigned = [n.targets[0].id for n in module.body if isinstance(n, ast.Assign)]  # type: ignore[attr-defined]
