@@ -38,6 +38,7 @@ from migrasim.errors import N_, ScenarioError
 from migrasim.render.board import driver_label, setting_words
 from migrasim.render.i18n import translator
 from migrasim.scenario.compile import build_model
+from migrasim.scenario.loader import load_scenario
 from migrasim.scenario.types import Scenario, flow_keys, parse_scenario, scenario_json_schema
 from tests import toy_inputs
 from tests.helpers import ALL_WEEK, invoke, scenario_dict
@@ -195,9 +196,29 @@ def test_a_flow_kind_is_a_key_of_each_flow(tmp_path: Path) -> None:
         data["flows"][0]["volume"] = data["flows"][0].pop("late_data")
         assert _problem(data) == ("flows[0].volume (F)", problem, fix)
         assert problem == "unknown unit 'GQ' in '648 GQ'; did you mean 'GB'?"
+        # a column of an inventory, its cells the flows' values
+        (tmp_path / "flows.csv").write_text(
+            "source,target,volume,links,late_data\na,b,648 GB,fast,648 GB\nc,d,1 TB,fast,\n"
+        )
+        plain = FILE.replace(", start_delay: 3 days", "")
+        path.write_text(plain.split("flows:")[0] + "flows_from: flows.csv\n")
+        first, second = load_scenario(path).flows
+        assert (first.inputs, second.inputs) == ({"late_data": 648e9}, {})
+        (tmp_path / "flows.csv").write_text(
+            "source,target,volume,links,late_data\na,b,648 GB,fast,lots\n"
+        )
+        with pytest.raises(ScenarioError) as caught:
+            load_scenario(path)
+        (problem,) = caught.value.problems
+        assert problem.key_path == "flows.csv row 2, column late_data"
+        assert str(problem.problem) == "cannot read 'lots' as a number and a unit"
     finally:
         uncertain.unregister(late)
     assert "late_data" not in flow_keys()
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    (problem,) = caught.value.problems
+    assert str(problem.problem) == "unknown column 'late_data'"
 
 
 # --- the command line: validate, --set, run -----------------------------------------------
