@@ -135,6 +135,10 @@ def test_a_misspelt_key_gets_the_close_match(start_delay: UncertainInput) -> Non
     assert (where, problem) == ("links.fast.start_dely", "unknown key")
     assert fix.startswith("did you mean 'start_delay'? allowed keys: daily_cap, bandwidth")
     assert fix.endswith(", description, start_delay")
+    # a built-in key's close match as before, the registered key listed with the others
+    where, problem, fix = _problem(_data(lead_tme="3 days"))
+    assert (where, problem) == ("links.fast.lead_tme", "unknown key")
+    assert fix.startswith("did you mean 'lead_time'? allowed keys: daily_cap, bandwidth")
     # where the value is kept is no key
     where, problem, fix = _problem(_data(inputs={"start_delay": "3 days"}))
     assert (where, problem) == ("links.fast.inputs", "unknown key")
