@@ -77,7 +77,10 @@ def take_registered(
     (``allowed()``: the keys it may). Every bad value is reported at its key path, as pydantic
     reports a field's."""
     if not isinstance(data, Mapping):
-        return data
+        return data  # pydantic reports it
+    found = [entry for entry in found if entry[0] in data]
+    if not found and not any(into in data for into in reserved):
+        return data  # nothing registered written: as it is (and no copy)
     data = dict(data)
     for into in reserved:
         if into in data:
@@ -86,8 +89,6 @@ def take_registered(
     values: dict[str, dict[str, Any]] = {}
     errors: list[InitErrorDetails] = []
     for key, unit, into in found:
-        if key not in data:
-            continue
         value = data.pop(key)
         try:
             validated = TypeAdapter(_UNIT_TYPES[unit]).validate_python(value)

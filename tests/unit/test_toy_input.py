@@ -324,6 +324,13 @@ def test_the_command_line_reports_a_bad_value(start_delay: UncertainInput, tmp_p
         assert "3 fortnights" in err
         assert "give a duration with a unit" in err
         assert "Traceback" not in err
+    # in every language the words of the built-in duration's, lead_time's
+    as_lead_time = tmp_path / "lead.yaml"
+    as_lead_time.write_text(path.read_text().replace("start_delay", "lead_time"))
+    for lang in ("en", "cy"):
+        _, _, err = invoke("validate", str(path), "--lang", lang)
+        _, _, lead = invoke("validate", str(as_lead_time), "--lang", lang)
+        assert err.replace("bad.yaml", "lead.yaml").replace("start_delay", "lead_time") == lead
     path.write_text(FILE.replace("start_delay:", "start_dealy:"))
     code, _, err = invoke("validate", str(path))
     assert code == 2
