@@ -52,6 +52,10 @@ def __getattr__(name: str) -> Any:
     """The public API, imported on first use, so ``migrasim --help`` (which imports this
     package for ``__version__``) does not load the engine, pydantic or numpy."""
     if name in _LAZY:
+        if _LAZY[name].startswith("migrasim.scenario."):
+            # every registered uncertain input's scenario key known (they register when
+            # ``analysis.uncertain`` is imported; the scenario layer cannot import it)
+            importlib.import_module("migrasim.analysis.uncertain")
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value

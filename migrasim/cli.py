@@ -904,11 +904,18 @@ def validate(scenario: Path, overrides: tuple[str, ...], lang: str) -> None:
     from migrasim.render.terminal import term
     from migrasim.scenario.loader import load_scenario
 
+    _load_kinds()
     spec = load_scenario(scenario, overrides)
     t = translator(lang)
     flows = nfill(t, TERMINAL_COUNTS["flows"], len(spec.flows))
     links = nfill(t, TERMINAL_COUNTS["links"], len(spec.links))
     _echo(term(t, "valid", file=scenario, flows=flows, links=links))
+
+
+def _load_kinds() -> None:
+    """Register every uncertain input kind (``migrasim/analysis/uncertain_inputs/``), so that a
+    command that reads a scenario without the engine knows their scenario keys."""
+    from migrasim.analysis import uncertain  # noqa: F401 - registers them when imported
 
 
 @cli.command(epilog="Writes only the --out FILE, if given.")
@@ -924,6 +931,7 @@ def schema(out: Path | None, force: bool) -> None:
     from migrasim.folder import write_file
     from migrasim.scenario.types import scenario_json_schema
 
+    _load_kinds()
     text = json.dumps(scenario_json_schema(), indent=2) + "\n"
     if out is None:
         _echo(text, nl=False)

@@ -26,8 +26,9 @@ from migrasim.analysis.sensitivity import (
     input_value,
     programme_finishes,
 )
+from migrasim.analysis.uncertain import baseline as likely_inputs
 from migrasim.core import kinds
-from migrasim.core.model import Model, baseline_inputs
+from migrasim.core.model import Model
 from migrasim.core.rules import in_time
 from migrasim.core.shared_batch import batchable
 from migrasim.scenario.compile import build_model
@@ -123,7 +124,7 @@ def fix_for(
     if not math.isfinite(current) or current <= 0:
         return None
     model = model if model is not None else build_model(scenario)
-    base = baseline_inputs(model)
+    base = likely_inputs(model)
     index = list(scenario.links).index(bottleneck)
     scaled = input_setter(quantity, index, scale=input_value(base, quantity, index))
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from migrasim.analysis import uncertain
 from migrasim.analysis.runner import (
     DEFAULT_PRECISION,
     LOCAL,
@@ -97,7 +98,7 @@ def run_scenario(
     ``execution`` says. ``band=False``: no burn-up band (for points that need only dates);
     ``reuse_draws``: one of many runs on the same seed (``runner.run_monte_carlo``)."""
     model = build_model(scenario)
-    baseline = simulate(model, record=True)
+    baseline = simulate(model, uncertain.baseline(model), record=True)
     mc = None
     if has_uncertainty(scenario):
         # An explicit precision (``--precision``) beats the file's count, as --replications does.

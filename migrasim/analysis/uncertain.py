@@ -42,6 +42,8 @@ from migrasim.core.distributions import Estimate
 from migrasim.core.model import Inputs, Model, Rejection, Value, baseline_inputs
 from migrasim.core.tracking import CALIBRATION, PROGRESS, REESTIMATES, Track
 from migrasim.errors import N_, Message
+from migrasim.scenario.model import declare_input
+from migrasim.scenario.registered import InputKey, withdraw
 
 Draw = Callable[[Value | None, str, float], np.ndarray]
 """Draws one input for every row of a block: (value or estimate as given, or None; the key of
@@ -79,6 +81,15 @@ class UncertainInput:
     # None: it sets the field
     track: Track | None = None  # how `track` re-estimates it and where the history waterfall
     # counts its change (:mod:`migrasim.core.tracking`); None: taken as the scenario gives it
+    unit: str | None = None  # a registered kind's scenario key ``key`` on each flow or link:
+    # how its value is written and validated ("duration", "size", "rate", "share", ...: a
+    # value or a three-point estimate; ``scenario/registered.py``); None: a built-in field
+
+    @property
+    def scenario_key(self) -> InputKey | None:
+        """Its key in a scenario, if the scenario layer takes it generically (None: a
+        built-in kind, whose key is a field of ``FlowSpec`` / ``LinkSpec``)."""
+        return None if self.unit is None else InputKey(self.key, self.owner, self.unit)
 
     @property
     def leaf(self) -> str:
@@ -215,6 +226,8 @@ def register(kind: UncertainInput) -> UncertainInput:
     """Add ``kind`` to the registry (a new kind's module calls this when imported)."""
     if any(k.owner == kind.owner and k.key == kind.key for k in UNCERTAIN_INPUTS):
         raise ValueError(f"uncertain input {kind.key!r} is registered already")
+    if kind.scenario_key is not None:  # its key on every flow or link, validated in its unit
+        declare_input(kind.scenario_key)
     UNCERTAIN_INPUTS.append(kind)
     return kind
 
@@ -222,6 +235,8 @@ def register(kind: UncertainInput) -> UncertainInput:
 def unregister(kind: UncertainInput) -> None:
     """Take ``kind`` out of the registry again (tests)."""
     UNCERTAIN_INPUTS.remove(kind)
+    if kind.scenario_key is not None:
+        withdraw(kind.scenario_key)
 
 
 def of(owner: Literal["flow", "link"]) -> list[UncertainInput]:

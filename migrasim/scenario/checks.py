@@ -20,6 +20,7 @@ from migrasim.scenario.estimates import (
 )
 from migrasim.scenario.flows import (
     PROGRAMME_ROW,
+    FlowSpec,
 )
 from migrasim.scenario.links import (
     SHIPMENT_EXCLUDES,
@@ -474,6 +475,8 @@ def _estimate_groups(scenario: Scenario) -> list[tuple[str, str]]:
             for name in type(value).model_fields:
                 if name == "limits" and isinstance(value, LinkSpec):
                     visit(value.limits, path)  # a registered rule's key is the link's own
+                elif name == "inputs" and isinstance(value, LinkSpec | FlowSpec):
+                    visit(value.inputs, path)  # a registered input's, the link's or flow's
                 else:
                     visit(getattr(value, name), f"{path}.{name}" if path else name)
         elif isinstance(value, dict):

@@ -45,6 +45,12 @@ def _given(value: Uncertain | None) -> Value | None:
     return None if value is None else as_value(value)
 
 
+def _inputs(given: dict[str, Uncertain]) -> tuple[tuple[str, Value | None], ...]:
+    """The registered uncertain inputs a flow or link sets, by key, each as given (a value or
+    an estimate): ``analysis.uncertain`` reads them by key (``given_input``)."""
+    return tuple((key, as_value(value)) for key, value in given.items())
+
+
 def _link_estimates(spec: LinkSpec) -> LinkEstimates:
     outages = spec.outages
     return LinkEstimates(
@@ -54,6 +60,7 @@ def _link_estimates(spec: LinkSpec) -> LinkEstimates:
         mtbf=None if outages is None else _given(outages.mtbf),
         mttr=None if outages is None else _given(outages.mttr),
         turnaround=None if spec.shipment is None else as_value(spec.shipment.turnaround),
+        inputs=_inputs(spec.inputs),
     )
 
 
@@ -75,6 +82,7 @@ def _flow_estimates(flow: FlowSpec) -> FlowEstimates:
         growth=_given(flow.growth),
         rejection_fraction=None if rejection is None else as_value(rejection.fraction),
         rejection_delay=None if rejection is None else _given(rejection.delay),
+        inputs=_inputs(flow.inputs),
     )
 
 

@@ -233,8 +233,14 @@ _UNIT_TYPES: dict[str, Any] = {
     "count_rate": UncertainCountRate,
     "daily_count": UncertainDailyCount,
     "daily_by_weekday": WeekdaySizes,
+    "size": UncertainSize,
+    "duration": UncertainDuration,
+    "share": UncertainShare,
+    "fraction": UncertainFraction,
 }
-"""The validated type of a capacity rule's value, by its ``unit`` (``core.kinds``)."""
+"""The validated type of a registered kind's value (a plain value or a three-point estimate),
+by its ``unit``: a capacity rule's (``core.kinds``) or an uncertain input's
+(``analysis.uncertain``); see ``scenario/registered.py``."""
 
 
 def as_value(value: Uncertain) -> float | Estimate:

@@ -8,7 +8,9 @@ from typing import Any
 from pydantic import (
     Field,
     field_validator,
+    model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from migrasim.errors import quoted
 from migrasim.scenario.calendar import (
@@ -27,6 +29,7 @@ from migrasim.scenario.fields import (
 from migrasim.scenario.links import (
     RejectionSpec,
 )
+from migrasim.scenario.registered import input_keys, take_registered
 
 PROGRAMME_ROW = "ALL"
 """The row every output gives the whole programme: no flow may be called that."""
@@ -60,6 +63,19 @@ class FlowSpec(_Model):
         description="the flow's own go-live (a cohort's date; default: the programme's); "
         "`migrasim plan` judges its organisation against the earliest of its flows' dates",
     )
+    inputs: SkipJsonSchema[dict[str, Any]] = Field(
+        default_factory=dict,
+        description="(not a key) the values of uncertain inputs registered beyond the built-in "
+        "ones (migrasim.analysis.uncertain), each written as its own key on the flow",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _registered_inputs(cls, data: Any) -> Any:
+        """Each registered uncertain input's key on a flow, validated by its unit, into
+        ``inputs``; ``inputs`` itself is not a key a scenario may write."""
+        found = [(k.key, k.unit, "inputs") for k in input_keys("flow")]
+        return take_registered(data, found, ("inputs",), flow_keys)
 
     @property
     def label(self) -> str:
@@ -82,6 +98,11 @@ class FlowSpec(_Model):
                 "give the organisation's name, or leave the key out to use the flow's name",
             )
         return value
+
+
+def flow_keys() -> list[str]:
+    """The keys a flow may have: its fields and every registered uncertain input's."""
+    return [k for k in FlowSpec.model_fields if k != "inputs"] + [k.key for k in input_keys("flow")]
 
 
 class InventoryFlow(dict[str, Any]):

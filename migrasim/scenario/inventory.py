@@ -32,6 +32,7 @@ from migrasim.scenario.types import (
     MAX_FLOWS,
     InventoryFlow,
     InventorySpec,
+    input_keys,
     problems_from_validation,
 )
 
@@ -53,6 +54,12 @@ REQUIRED = ("source", "target", "volume")
 LIST_COLUMNS = ("links", "after")
 SEPARATOR = ";"
 SUFFIXES = (".csv", ".xlsx")
+
+
+def columns_allowed() -> tuple[str, ...]:
+    """The columns an inventory may have: :data:`COLUMNS` and every registered uncertain
+    input's key on a flow (``scenario/registered.py``), whose cells are its values."""
+    return COLUMNS + tuple(k.key for k in input_keys("flow"))
 
 
 def _problem(where: str, problem: str, fix: str = "") -> ScenarioError:
@@ -247,14 +254,15 @@ def _header(cells: list[Any], shown: str) -> dict[int, str]:
     problems: list[Problem] = []
     columns: dict[int, str] = {}
     seen: dict[str, int] = {}
+    allowed = columns_allowed()
     for index, cell in enumerate(cells):
         if blank_cell(cell):
             continue
         raw = cell_text(cell)
         key = raw.lower()
         where = N_("%(file)s row %(row)s, column %(column)s", file=shown, row=1, column=raw)
-        if key not in COLUMNS:
-            close = difflib.get_close_matches(key, COLUMNS, n=1)
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
             hint = N_("did you mean '%(name)s'? ", name=close[0]) if close else ""
             problem = N_("unknown column %(column)s", column=repr(raw))
             if SEPARATOR in raw or "\t" in raw:
@@ -269,7 +277,7 @@ def _header(cells: list[Any], shown: str) -> dict[int, str]:
                     where,
                     problem,
                     N_("%(hint)sallowed columns: %(columns)s", hint=hint,
-                       columns=", ".join(COLUMNS)),
+                       columns=", ".join(allowed)),
                 )
             )  # fmt: skip
         elif key in seen:
@@ -304,7 +312,7 @@ def _header(cells: list[Any], shown: str) -> dict[int, str]:
                 ),
                 N_(
                     "the header row needs source, target and volume; optional: %(optional)s",
-                    optional=", ".join(c for c in COLUMNS if c not in REQUIRED),
+                    optional=", ".join(c for c in allowed if c not in REQUIRED),
                 ),
             )
         )

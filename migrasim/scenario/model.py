@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from pydantic import (
     BaseModel,
     Field,
-    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -33,7 +32,6 @@ from migrasim.scenario.calendar import (
     Window,
 )
 from migrasim.scenario.estimates import (
-    _UNIT_TYPES,
     ESTIMATE_TAG,
     VALUE_TAG,
     EstimateSpec,
@@ -48,13 +46,13 @@ from migrasim.scenario.estimates import (
 from migrasim.scenario.fields import (
     Duration,
     _fail,
-    _key_error,
     _Model,
 )
 from migrasim.scenario.flows import (
     FlowSpec,
     InventorySource,
     InventorySpec,
+    flow_keys,
 )
 from migrasim.scenario.links import (
     OutageSpec,
@@ -64,6 +62,7 @@ from migrasim.scenario.options import (
     CrewSpec,
     OptionSpec,
 )
+from migrasim.scenario.registered import InputKey, declare, input_keys, take_registered
 
 
 class LinkSpec(_Model):
@@ -126,38 +125,31 @@ class LinkSpec(_Model):
         "first (0: left out); its value in limits is the largest",
     )
 
+    inputs: SkipJsonSchema[dict[str, Any]] = Field(
+        default_factory=dict,
+        description="(not a key) the values of uncertain inputs registered beyond the built-in "
+        "ones (migrasim.analysis.uncertain), each written as its own key on the link",
+    )
+
     @model_validator(mode="before")
     @classmethod
-    def _registered_rules(cls, data: Any) -> Any:
-        """Each registered capacity rule's key (``core.kinds``), validated by its unit, into
-        ``limits``; ``limits`` itself is not a key a scenario may write."""
-        if not isinstance(data, Mapping):
+    def _registered_keys(cls, data: Any) -> Any:
+        """Each registered capacity rule's key (``core.kinds``) into ``limits`` and each
+        registered uncertain input's (``analysis.uncertain``) into ``inputs``, validated by
+        their units; ``limits``, ``inputs`` and ``profiles`` themselves are no keys a scenario
+        may write. A size per weekday is kept whole in ``profiles``: its value in ``limits``
+        is its largest day's, the other days in proportion (``core.kinds``)."""
+        found: list[tuple[str, str, str]] = [(r.key, r.unit, "limits") for r in kinds.extra_rules()]
+        found += [(k.key, k.unit, "inputs") for k in input_keys("link")]
+        data = take_registered(data, found, ("limits", "inputs", "profiles"), _link_keys)
+        if not isinstance(data, Mapping) or not data.get("limits"):
             return data
-        data = dict(data)
-        for hidden in ("limits", "profiles"):
-            if hidden in data:
-                keys = ", ".join(_link_keys())
-                raise _key_error(hidden, N_("unknown key"),
-                                 N_("allowed keys: %(keys)s", keys=keys))  # fmt: skip
-        limits = {}
-        profiles = {}
-        for rule in kinds.extra_rules():
-            if rule.key in data:
-                value = data.pop(rule.key)
-                try:
-                    limits[rule.key] = TypeAdapter(_UNIT_TYPES[rule.unit]).validate_python(value)
-                except ValidationError as exc:
-                    problem = problems_from_validation(exc)[0]
-                    where = ".".join(p for p in (rule.key, problem.key_path) if p)
-                    raise _key_error(where, problem.problem, problem.fix) from None
-                if isinstance(limits[rule.key], dict):  # a size per weekday: the largest is
-                    profiles[rule.key] = weekly(limits[rule.key])  # the value, the rest in
-                    limits[rule.key] = max(profiles[rule.key])  # proportion (core.kinds)
-        if limits:  # else unset: the fields set are the keys the file wrote
-            data["limits"] = limits
-        if profiles:
-            data["profiles"] = profiles
-        return data
+        limits, profiles = dict(data["limits"]), {}
+        for key, value in data["limits"].items():
+            if isinstance(value, dict):
+                profiles[key] = weekly(value)
+                limits[key] = max(profiles[key])
+        return {**data, "limits": limits, "profiles": profiles} if profiles else data
 
     def limit(self, rule: kinds.CapacityRule) -> Any:
         """The value (or estimate) this link gives capacity rule ``rule``, None if not set."""
@@ -305,14 +297,22 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
             model = CrewSpec
     if model is LinkSpec:
         return _link_keys()
+    if model is FlowSpec:
+        return flow_keys()
     return list(model.model_fields)
 
 
 def _link_keys() -> list[str]:
-    """The keys a link may have: its fields and every registered capacity rule's."""
-    return [k for k in LinkSpec.model_fields if k not in ("limits", "profiles")] + [
-        r.key for r in kinds.extra_rules()
-    ]
+    """The keys a link may have: its fields, every registered capacity rule's and every
+    registered uncertain input's."""
+    fields = [k for k in LinkSpec.model_fields if k not in ("limits", "inputs", "profiles")]
+    return fields + [r.key for r in kinds.extra_rules()] + [k.key for k in input_keys("link")]
+
+
+def declare_input(key: InputKey) -> None:
+    """Make a registered uncertain input's ``key`` a key of every flow or link (called by
+    ``analysis.uncertain.register``); it may not shadow a key they have already."""
+    declare(key, flow_keys() if key.owner == "flow" else _link_keys())
 
 
 def _problem_from_pydantic(error: Any) -> Problem:

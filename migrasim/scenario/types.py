@@ -65,8 +65,10 @@ from migrasim.scenario.estimates import (
     UncertainRate,
     UncertainShare,
     UncertainSize,
+    WeekdaySizes,
     as_value,
     likely_of,
+    weekly,
 )
 from migrasim.scenario.fields import (
     COUNT_BOUNDS,
@@ -89,6 +91,7 @@ from migrasim.scenario.flows import (
     InventoryFlow,
     InventorySource,
     InventorySpec,
+    flow_keys,
 )
 from migrasim.scenario.links import (
     SHIPMENT_EXCLUDES,
@@ -100,6 +103,7 @@ from migrasim.scenario.model import (
     REQUIRED,
     LinkSpec,
     Scenario,
+    declare_input,
     organisations_of,
     problems_from_validation,
 )
@@ -117,6 +121,15 @@ from migrasim.scenario.problems import (
     _locate,
     _name_flow,
 )
+from migrasim.scenario.registered import (
+    INPUT_KEYS,
+    InputKey,
+    Owner,
+    declare,
+    input_keys,
+    take_registered,
+    withdraw,
+)
 
 __all__ = [
     "COUNT_BOUNDS",
@@ -126,6 +139,7 @@ __all__ = [
     "ESTIMATE_TAG",
     "FIRST_YEAR",
     "FLOW_PLACEHOLDER",
+    "INPUT_KEYS",
     "LAST_YEAR",
     "MAX_DESCRIPTION_LENGTH",
     "MAX_FLOWS",
@@ -154,6 +168,7 @@ __all__ = [
     "FlowSpec",
     "Fraction",
     "FractionEstimate",
+    "InputKey",
     "InventoryFlow",
     "InventorySource",
     "InventorySpec",
@@ -162,6 +177,7 @@ __all__ = [
     "LocalDateTime",
     "OptionSpec",
     "OutageSpec",
+    "Owner",
     "Period",
     "Rate",
     "RateEstimate",
@@ -182,14 +198,22 @@ __all__ = [
     "UncertainShare",
     "UncertainSize",
     "Weekday",
+    "WeekdaySizes",
     "Window",
     "as_value",
+    "declare",
+    "declare_input",
+    "flow_keys",
+    "input_keys",
     "likely_of",
     "option_assignments",
     "organisations_of",
     "parse_scenario",
     "problems_from_validation",
     "scenario_json_schema",
+    "take_registered",
+    "weekly",
+    "withdraw",
 ]
 
 
@@ -269,5 +293,16 @@ def scenario_json_schema() -> dict[str, Any]:
     schema["anyOf"] = [{"required": ["flows"]}, {"required": ["flows_from"]}]
     link = schema["$defs"]["LinkSpec"]["properties"]
     for rule in kinds.extra_rules():  # a registered capacity rule is a key of the link
-        link[rule.key] = TypeAdapter(_UNIT_TYPES[rule.unit]).json_schema(mode="validation")
+        link[rule.key] = _unit_schema(schema, rule.unit)
+    for key in INPUT_KEYS:  # a registered uncertain input's is a key of the link or flow
+        owner = schema["$defs"]["LinkSpec" if key.owner == "link" else "FlowSpec"]["properties"]
+        owner[key.key] = _unit_schema(schema, key.unit)
     return schema
+
+
+def _unit_schema(schema: dict[str, Any], unit: str) -> dict[str, Any]:
+    """The schema of a registered kind's value in ``unit``; the estimate's definition it
+    refers to goes with the others in ``schema``'s ``$defs``."""
+    found = TypeAdapter(_UNIT_TYPES[unit]).json_schema(mode="validation")
+    schema["$defs"].update(found.pop("$defs", {}))
+    return found

@@ -32,4 +32,5 @@ KIND = UncertainInput(
     default=0.0,
     field="available",
     combine=after,
+    unit="duration",
 )

@@ -11,7 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHARTS = ("style", "burnup", "gantt", "completion", "compare", "sweep", "tornado")
-SCENARIO = ("fields", "calendar", "estimates", "links", "flows", "options", "model", "checks")
+SCENARIO = (
+    "fields", "calendar", "estimates", "links", "flows", "options", "model", "checks", "registered",
+)  # fmt: skip
 
 
 def _public(module: str) -> list[str]:
