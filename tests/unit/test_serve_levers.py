@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from migrasim.scenario.loader import load_scenario
@@ -56,3 +57,39 @@ def test_serve_refuses_a_bad_scenario_with_exit_2(tmp_path: Path) -> None:
     code, _, stderr = invoke("serve", str(bad))
     assert code == 2
     assert stderr.startswith(f"Error: {bad}: ")
+
+
+def test_the_wales_levers_and_their_order() -> None:
+    # scenarios/health_boards.yaml: the dates, then its one link "capped" (daily cap 1 GB,
+    # outages every 30 days; no bandwidth, window or lead time in the file), then 31 volumes
+    _, levers = scenario_levers(ROOT / "scenarios" / "health_boards.yaml")
+    head = [(lever.key, lever.value, lever.group, lever.field) for lever in levers[:7]]
+    assert head == [
+        ("start", "2025-06-02", "dates", "start"),
+        ("go_live", "2026-01-05", "dates", "go_live"),
+        ("links.capped.daily_cap", "1 GB", "capped", "daily_cap"),
+        ("links.capped.bandwidth", "", "capped", "bandwidth"),
+        ("links.capped.window", "", "capped", "window"),
+        ("links.capped.lead_time", "", "capped", "lead_time"),
+        ("links.capped.outages.mtbf", "30 days", "capped", "mtbf"),
+    ]
+    assert [lever.group for lever in levers[7:]] == ["volumes"] * 29
+    assert levers[7].as_json() == {
+        "key": "flows[Isle of Anglesey].volume",
+        "value": '{"low": "14 GB", "likely": "72 GB", "high": "216 GB", "group": "volume_method"}',
+        "group": "volumes",
+        "field": "Isle of Anglesey",
+        "volume_bytes": [14e9, 72e9, 216e9],
+        "volume_extra": {"dist": "pert", "group": "volume_method"},
+    }
+
+
+def test_every_shipped_scenario_keeps_its_levers() -> None:
+    # GET /api/scenario's levers of every shipped scenario, as main offered them before the
+    # levers came from the registries (tests/unit/levers_shipped.json): same levers, same order
+    pinned = json.loads((Path(__file__).with_name("levers_shipped.json")).read_text("utf-8"))
+    shipped = sorted(path.name for path in (ROOT / "scenarios").glob("*.yaml"))
+    assert sorted(pinned) == shipped
+    for name, expected in pinned.items():
+        _, levers = scenario_levers(ROOT / "scenarios" / name)
+        assert [lever.as_json() for lever in levers] == expected, name
