@@ -68,6 +68,8 @@ class UncertainInput:
     relief: str | None = None  # the binding constraint it names when relieved ("lead_time")
     relieved: float = 0.0  # its value when relieved
     relief_rank: int = 9  # the binding constraint prefers the relief of least rank on a tie
+    relief_words: Message | None = None  # the binding constraint named by its relief
+    relief_gain: Message | None = None  # the days relieving it saves (``%(days)s``)
     swung: bool = True  # in the tornado
     combine: Callable[[Any, Any], Any] | None = None  # a registered kind's value combined onto
     # ``field`` as the kinds before it left it (an extra delay onto ``available``, say);
@@ -153,11 +155,20 @@ REJECTION_DELAY = UncertainInput(
     "rejection.delay", "flow", lambda e: e.rejection_delay, N_("remediation delay"),
     "duration", units.parse_duration, "rejection.delay", 0.0, "rejection", "delay_s", "delay",
     record=Rejection, relief="remediation", relief_rank=1,
+    relief_words=N_("Remediation of rejected records"),
+    relief_gain=N_(
+        "With no remediation delay for rejected records the programme would finish %(days)s "
+        "days earlier at the most likely inputs."
+    ),
 )  # fmt: skip
 LEAD_TIME = UncertainInput(
     "lead_time", "link", lambda e: e.lead_time, N_("install lead time"), "duration",
     units.parse_duration, "lead_time", 0.0, "available", finish=_lead_time,
-    relief="lead_time", relieved=-INF, relief_rank=0,
+    relief="lead_time", relieved=-INF, relief_rank=0, relief_words=N_("Install lead time"),
+    relief_gain=N_(
+        "With no install lead time the programme would finish %(days)s days earlier at the most "
+        "likely inputs."
+    ),
 )  # fmt: skip
 TURNAROUND = UncertainInput(
     "shipment.turnaround", "link", lambda e: e.turnaround, N_("shipment turnaround"),
@@ -277,6 +288,11 @@ def load_inputs(package: ModuleType) -> list[UncertainInput]:
 def reliefs() -> list[UncertainInput]:
     """The kinds whose relief the binding constraint weighs, by rank."""
     return sorted((k for k in UNCERTAIN_INPUTS if k.relief), key=lambda k: k.relief_rank)
+
+
+def relief_of(relief: str) -> UncertainInput | None:
+    """The kind whose relief is ``relief`` (a ``Binding``'s kind), or None."""
+    return next((k for k in UNCERTAIN_INPUTS if k.relief == relief), None)
 
 
 from migrasim.analysis import uncertain_inputs  # noqa: E402 - its modules import this one

@@ -404,13 +404,11 @@ def binding_words(
             return name, words
         gain = None if days is None else fill(t, BOARD["gain_link"], days=f"{days:,.0f}")
         return name, gain
-    if binding.kind == "lead_time":
-        return fill(t, BOARD["binding_lead_time"]), fill(
-            t, BOARD["gain_lead_time"], days=f"{binding.lead_time_days:,.0f}"
-        )
-    return fill(t, BOARD["binding_remediation"]), fill(
-        t, BOARD["gain_remediation"], days=f"{binding.remediation_days:,.0f}"
-    )
+    kind = uncertain.relief_of(binding.kind)  # a relief: in its kind's words
+    if kind is None or kind.relief_words is None or kind.relief_gain is None:
+        raise ValueError(f"no words for the relief {binding.kind!r}")
+    saved = f"{binding.relief_days(binding.kind):,.0f}"
+    return fill(t, kind.relief_words), fill(t, kind.relief_gain, days=saved)
 
 
 def _capacity_that_ran(link: str, changes: Sequence[Change], t: Translator) -> str | None:

@@ -73,9 +73,10 @@ def test_install_lead_time_binds_when_the_link_is_fast() -> None:
     model = build_model(parse_scenario(data))
     binding = binding_constraint(model, "capped", "the new line")
     assert binding.kind == "lead_time"
-    assert binding.lead_time_days == pytest.approx(28.0, abs=1e-6)
+    assert binding.relief_days("lead_time") == pytest.approx(28.0, abs=1e-6)
     assert binding.link_days == 0.0
-    assert binding.remediation_days == 0.0
+    assert binding.relief_days("remediation") == 0.0
+    assert [r.relief for r in binding.reliefs] == ["lead_time", "remediation"]
     assert binding.description == "the new line"
 
 
@@ -90,7 +91,7 @@ def test_remediation_binds_when_rejections_wait_long() -> None:
     model = build_model(parse_scenario(data))
     binding = binding_constraint(model, "capped")
     assert binding.kind == "remediation"
-    assert binding.remediation_days > 120
+    assert binding.relief_days("remediation") > 120
     assert binding.link_days < 8
 
 

@@ -23,13 +23,15 @@ import pytest
 
 from migrasim.analysis import uncertain, uncertain_inputs
 from migrasim.analysis.draws import BLOCK_SIZE, draw_block
+from migrasim.analysis.records import Binding, Relief
 from migrasim.analysis.sampling import Sampler
 from migrasim.analysis.sensitivity import swings
 from migrasim.analysis.solve import Scale
 from migrasim.analysis.uncertain import UncertainInput
 from migrasim.core.distributions import Estimate
 from migrasim.core.engine import Model, simulate
-from migrasim.render.board import driver_label, setting_words
+from migrasim.errors import N_
+from migrasim.render.board import binding_words, driver_label, setting_words
 from migrasim.render.i18n import translator
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario, parse_scenario
@@ -113,6 +115,29 @@ def test_it_is_in_the_tornado_and_the_board_with_its_words(start_delay: Uncertai
     assert setting_words("start_delay", 3 * DAY, t) == "3 days"
     # solve --vary links.fast.start_delay parses a value in the kind's unit
     assert Scale("links.fast.start_delay", "days").si(3.0) == 3 * DAY
+
+
+def test_a_relief_is_named_in_its_kinds_words(start_delay: UncertainInput) -> None:
+    # a kind that declares a relief is weighed by the binding constraint (uncertain.reliefs)
+    # and, when it binds, named and its gain said in its own words: no board module touched
+    uncertain.unregister(start_delay)
+    relieving = replace(start_delay, relief="start_delay", relief_rank=2,
+                        relief_words=N_("Start delay"),
+                        relief_gain=N_("With no start delay it would finish %(days)s days "
+                                       "earlier."))  # fmt: skip
+    uncertain.register(relieving)
+    try:
+        reliefs = [k.relief for k in uncertain.reliefs()]
+        assert reliefs == ["lead_time", "remediation", "start_delay"]
+        gains = (Relief("lead_time", 0.0), Relief("remediation", 0.0), Relief("start_delay", 3.0))
+        binding = Binding("start_delay", "fast", None, 1.0, gains)
+        assert binding_words(binding, None, translator("en")) == (
+            "Start delay",
+            "With no start delay it would finish 3 days earlier.",
+        )
+    finally:
+        uncertain.unregister(relieving)
+        uncertain.register(start_delay)
 
 
 def test_without_it_the_decision_modules_run_as_before(start_delay: UncertainInput) -> None:
