@@ -68,7 +68,7 @@ from migrasim.core.batch import BlockInputs, CurveCache
 from migrasim.core.calendar import SimTime
 from migrasim.core.engine import simulate
 from migrasim.core.kinds import CapacityRule
-from migrasim.core.model import Inputs, Model, baseline_inputs
+from migrasim.core.model import Inputs, Model
 from migrasim.core.rules import completion_days, in_time_ordinals, quantile_rank
 from migrasim.core.shared_batch import batchable, solve_block
 from migrasim.scenario.types import Scenario, likely_of
@@ -220,15 +220,14 @@ def baseline_movers(
 ) -> BaselineMovers:
     """What moves the baseline beyond volume / capacity (``volume`` and ``total`` in bytes: the
     programme's)."""
-    base = baseline_inputs(model)
-    return BaselineMovers(
-        volume_bytes=volume,
-        total_bytes=total,
-        growth=any(g > 0 for g in base.growth),
-        rejections=any(r.fraction > 0 for r in base.rejection),
-        closures=bool(scenario.calendar.closures),
-        lead_times=any(link.estimates.lead_time is not None for link in model.links),
-    )
+    moving = []
+    for kind in uncertain.UNCERTAIN_INPUTS:  # each kind that says it moves the baseline
+        count = len(model.flows if kind.owner == "flow" else model.links)
+        if kind.moves is not None and any(
+            (likely := kind.likely(model, i)) is not None and likely > 0 for i in range(count)
+        ):
+            moving.append(kind.key)
+    return BaselineMovers(volume, total, bool(scenario.calendar.closures), tuple(moving))
 
 
 def _finisher(

@@ -182,10 +182,12 @@ class BaselineMovers:
 
     volume_bytes: float  # the file's volumes (most likely)
     total_bytes: float  # moved in the baseline: growth and re-sent rejections included
-    growth: bool  # some flow grows while it waits or moves
-    rejections: bool  # some flow re-sends rejected records
     closures: bool  # the calendar has closures (change freezes)
-    lead_times: bool  # some link has an install lead time
+    # the uncertain input kinds (keys, registry order: ``UncertainInput.moves``) whose most
+    # likely value moves the baseline somewhere: "growth" (some flow grows while it waits or
+    # moves), "rejection.fraction" (some flow re-sends rejected records), "lead_time" (some
+    # link has an install lead time)
+    inputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

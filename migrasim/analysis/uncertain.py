@@ -70,6 +70,9 @@ class UncertainInput:
     relief_rank: int = 9  # the binding constraint prefers the relief of least rank on a tie
     relief_words: Message | None = None  # the binding constraint named by its relief
     relief_gain: Message | None = None  # the days relieving it saves (``%(days)s``)
+    moves: Message | None = None  # its words when its most likely value moves the baseline
+    # (the board's "finish dates also reflect ..."); None: not said
+    adds_data: bool = False  # ... and it adds to the data moved (growth, re-sent rejections)
     swung: bool = True  # in the tornado
     combine: Callable[[Any, Any], Any] | None = None  # a registered kind's value combined onto
     # ``field`` as the kinds before it left it (an extra delay onto ``available``, say);
@@ -144,12 +147,12 @@ VOLUME = UncertainInput(
 )  # fmt: skip
 GROWTH = UncertainInput(
     "growth", "flow", lambda e: e.growth, N_("growth"), "size_per_day", units.parse_rate,
-    "growth", 0.0, "growth",
+    "growth", 0.0, "growth", moves=N_("growth"), adds_data=True,
 )  # fmt: skip
 REJECTION_FRACTION = UncertainInput(
     "rejection.fraction", "flow", lambda e: e.rejection_fraction,
     N_("share of records rejected"), "share", None, "rejection.fraction", 0.0, "rejection",
-    "fraction", "fraction", record=Rejection,
+    "fraction", "fraction", record=Rejection, moves=N_("re-sent rejections"), adds_data=True,
 )  # fmt: skip
 REJECTION_DELAY = UncertainInput(
     "rejection.delay", "flow", lambda e: e.rejection_delay, N_("remediation delay"),
@@ -165,6 +168,7 @@ LEAD_TIME = UncertainInput(
     "lead_time", "link", lambda e: e.lead_time, N_("install lead time"), "duration",
     units.parse_duration, "lead_time", 0.0, "available", finish=_lead_time,
     relief="lead_time", relieved=-INF, relief_rank=0, relief_words=N_("Install lead time"),
+    moves=N_("install lead times"),
     relief_gain=N_(
         "With no install lead time the programme would finish %(days)s days earlier at the most "
         "likely inputs."

@@ -618,10 +618,7 @@ BOARD: dict[str, str] = {
     "dates_note": N_(
         "Finish dates also reflect %(what)s, so they differ from volume ÷ daily capacity."
     ),
-    "growth": N_("growth"),
-    "rejections": N_("re-sent rejections"),
     "closures": N_("change freezes"),
-    "lead_times": N_("install lead times"),
     "and": N_("%(first)s and %(last)s"),
     "driver": N_("%(subject)s: %(what)s, %(low)s to %(high)s"),
     "link_subject": N_("link %(link)s"),

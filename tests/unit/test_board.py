@@ -111,8 +111,7 @@ def test_baseline_movers_name_what_applies() -> None:
     data["calendar"]["closures"] = ["2025-12-22..2026-01-02"]
     scenario = parse_scenario(data)
     movers = baseline_movers(scenario, build_model(scenario), 72e9, 75e9)
-    assert (movers.growth, movers.rejections, movers.closures, movers.lead_times) == (
-        True, False, True, False)  # fmt: skip
+    assert (movers.inputs, movers.closures) == (("growth",), True)
     notes = movers_notes(movers, translator("en"))
     assert notes == [
         "Data to move: 72 GB in the scenario file; 75 GB moved in the baseline, including growth.",
@@ -122,8 +121,20 @@ def test_baseline_movers_name_what_applies() -> None:
 
 
 def test_no_note_when_nothing_moves_the_baseline() -> None:
-    quiet = BaselineMovers(72e9, 72e9, False, False, False, False)
+    quiet = BaselineMovers(72e9, 72e9, False)
     assert movers_notes(quiet, translator("en")) == []
+
+
+def test_the_notes_name_each_mover_in_its_kinds_words() -> None:
+    # every kind that moves the baseline (growth, re-sent rejections, install lead times) and
+    # the closures: the flows' inputs, the calendar's closures, then the links' inputs
+    movers = BaselineMovers(72e9, 80e9, True, ("growth", "rejection.fraction", "lead_time"))
+    assert movers_notes(movers, translator("en")) == [
+        "Data to move: 72 GB in the scenario file; 80 GB moved in the baseline, including growth "
+        "and re-sent rejections.",
+        "Finish dates also reflect growth, re-sent rejections, change freezes and install lead "
+        "times, so they differ from volume ÷ daily capacity.",
+    ]
 
 
 def test_drivers_read_in_words_and_human_units() -> None:
