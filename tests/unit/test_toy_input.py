@@ -31,7 +31,7 @@ from migrasim.analysis.uncertain import UncertainInput
 from migrasim.core.distributions import Estimate
 from migrasim.core.engine import Model, simulate
 from migrasim.errors import N_
-from migrasim.render.board import binding_words, driver_label, setting_words
+from migrasim.render.board import binding_words, driver_label, key_words, setting_words
 from migrasim.render.i18n import translator
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario, parse_scenario
@@ -113,6 +113,10 @@ def test_it_is_in_the_tornado_and_the_board_with_its_words(start_delay: Uncertai
     words = driver_label(swing.key, swing.low, swing.high, t)
     assert words == "link fast: start delay, 2 days to 4 days"
     assert setting_words("start_delay", 3 * DAY, t) == "3 days"
+    # every board word from the kind's object (label, unit "duration"): no board change
+    assert key_words("links.fast.start_delay", t) == "start delay of link fast"
+    assert setting_words("start_delay", DELAY, t) == "likely 3 days, 2 days to 4 days"
+    assert driver_label(swing.key, 7 * DAY, 14 * DAY, t) == "link fast: start delay, 1 to 2 weeks"
     # solve --vary links.fast.start_delay parses a value in the kind's unit
     assert Scale("links.fast.start_delay", "days").si(3.0) == 3 * DAY
 

@@ -25,9 +25,16 @@ from migrasim.analysis.sampling import Sampler
 from migrasim.analysis.sensitivity import swings
 from migrasim.analysis.solve import solve
 from migrasim.core import capacity_rules, kinds
+from migrasim.core.distributions import Estimate
 from migrasim.core.engine import simulate
 from migrasim.errors import ScenarioError
-from migrasim.render.board import driver_label
+from migrasim.render.board import (
+    driver_label,
+    key_words,
+    link_capacity_words,
+    setting_words,
+    swept_axis,
+)
 from migrasim.render.i18n import translator
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario, scenario_json_schema
@@ -194,6 +201,22 @@ def test_it_is_in_the_tornado_with_its_words(peak_rate: kinds.CapacityRule) -> N
     assert baseline == 129600
     words = driver_label(swing.key, swing.low, swing.high, translator("en"))
     assert words == "link fast: peak rate, 20 Mbit/s to 80 Mbit/s"
+
+
+def test_the_board_words_it_in_its_unit(peak_rate: kinds.CapacityRule) -> None:
+    # render/board.py words the rule from its object (label, unit "rate"): no board change
+    t = translator("en")
+    assert key_words("links.fast.peak_rate", t) == "peak rate of link fast"
+    assert setting_words("peak_rate", 5e6, t) == "40 Mbit/s"  # 5 MB/s x 8 = 40 Mbit/s
+    estimate = Estimate(2.5e6, 5e6, 10e6)
+    assert setting_words("peak_rate", estimate, t) == "likely 40 Mbit/s, 20 Mbit/s to 80 Mbit/s"
+    scenario = parse_scenario(_data({"bandwidth": "100 Mbit/s", "efficiency": 0.5,
+                                     "peak_rate": "40 Mbit/s"}))  # fmt: skip
+    words = link_capacity_words(scenario.links["fast"], t)
+    assert words == "100 Mbit/s at 50% efficiency and 40 Mbit/s"
+    axis = swept_axis("links.fast.peak_rate", ["20 Mbit/s", "40 Mbit/s"], t)
+    assert axis.label == "Peak rate of link fast (Mbit/s)"
+    assert axis.ticks == {"20 Mbit/s": "20", "40 Mbit/s": "40"}
 
 
 def test_the_advice_states_it_in_its_unit(peak_rate: kinds.CapacityRule) -> None:
