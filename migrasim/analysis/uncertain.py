@@ -35,6 +35,7 @@ import numpy as np
 from migrasim.core import units
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate
+from migrasim.core.kinds import WhatIf
 from migrasim.core.model import Inputs, Model, Rejection, Value, baseline_inputs
 from migrasim.errors import N_, Message
 
@@ -73,6 +74,7 @@ class UncertainInput:
     moves: Message | None = None  # its words when its most likely value moves the baseline
     # (the board's "finish dates also reflect ..."); None: not said
     adds_data: bool = False  # ... and it adds to the data moved (growth, re-sent rejections)
+    what_if: WhatIf | None = None  # a lever of the what-if page (None: not one)
     swung: bool = True  # in the tornado
     combine: Callable[[Any, Any], Any] | None = None  # a registered kind's value combined onto
     # ``field`` as the kinds before it left it (an extra delay onto ``available``, say);
@@ -143,7 +145,7 @@ def _lead_time(drawn: np.ndarray, model: Model, index: int, given: bool) -> np.n
 
 VOLUME = UncertainInput(
     "volume", "flow", lambda e: e.volume, N_("volume"), "size", units.parse_size, "volume", INF,
-    "volume",
+    "volume", what_if=WhatIf(group="volumes"),
 )  # fmt: skip
 GROWTH = UncertainInput(
     "growth", "flow", lambda e: e.growth, N_("growth"), "size_per_day", units.parse_rate,
@@ -168,7 +170,7 @@ LEAD_TIME = UncertainInput(
     "lead_time", "link", lambda e: e.lead_time, N_("install lead time"), "duration",
     units.parse_duration, "lead_time", 0.0, "available", finish=_lead_time,
     relief="lead_time", relieved=-INF, relief_rank=0, relief_words=N_("Install lead time"),
-    moves=N_("install lead times"),
+    moves=N_("install lead times"), what_if=WhatIf(label=N_("Lead time")),
     relief_gain=N_(
         "With no install lead time the programme would finish %(days)s days earlier at the most "
         "likely inputs."
@@ -181,6 +183,7 @@ TURNAROUND = UncertainInput(
 MTBF = UncertainInput(
     "outages.mtbf", "link", lambda e: e.mtbf, N_("time between outages"), "duration",
     units.parse_duration, swung=False,
+    what_if=WhatIf(always=False, label=N_("Time between outages")),
 )  # fmt: skip
 MTTR = UncertainInput(
     "outages.mttr", "link", lambda e: e.mttr, N_("time to restore after an outage"), "duration",

@@ -11,6 +11,7 @@ per second the target takes, whatever the line.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -38,6 +39,7 @@ from migrasim.render.board import (
 from migrasim.render.i18n import translator
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario, scenario_json_schema
+from migrasim.serve.levers import lever_labels, scenario_levers
 from tests import toy_rules
 from tests.helpers import ALL_WEEK, assert_batch_agrees_with_engine, finish, invoke, scenario_dict
 
@@ -240,6 +242,23 @@ def test_solve_varies_it(peak_rate: kinds.CapacityRule) -> None:
     assert 60 <= found.value.value <= 61
     assert found.scale is not None
     assert found.scale.si(found.value.value) == pytest.approx(found.value.value * MBIT, rel=1e-3)
+
+
+def test_it_is_a_lever_of_the_what_if_page(peak_rate: kinds.CapacityRule, tmp_path: Path) -> None:
+    # serve/levers.py offers every rule that declares a WhatIf: the toy on every link (set or
+    # not), after the built-in rules and before the window, captioned by its label
+    path = tmp_path / "toy.yaml"
+    path.write_text(json.dumps(_data({"peak_rate": "40 Mbit/s"})), encoding="utf-8")
+    _, levers = scenario_levers(path)
+    link = [(lever.key, lever.value) for lever in levers if lever.group == "fast"]
+    assert link == [
+        ("links.fast.daily_cap", ""),
+        ("links.fast.bandwidth", ""),
+        ("links.fast.peak_rate", "40 Mbit/s"),
+        ("links.fast.window", ""),
+        ("links.fast.lead_time", ""),
+    ]
+    assert lever_labels(translator("en"))["peak_rate"] == "Peak rate"
 
 
 # --- docs/design.md's files-to-touch list -------------------------------------------------
