@@ -97,18 +97,14 @@ def lever_labels(t: Translator) -> dict[str, str]:
 
 def _link_levers(name: str, link: dict[str, Any]) -> list[Lever]:
     """A link's levers: its capacity rules, its settings, then its uncertain inputs."""
-    kinds_ = _levers_of("link")
+    rules: list[Lever] = []
+    inputs: list[Lever] = []
+    for kind, what_if in _levers_of("link"):
+        found = _kind_lever(f"links.{name}", link, kind, what_if, what_if.group or name, None)
+        (rules if isinstance(kind, CapacityRule) else inputs).extend(found)
     settings = [Lever(f"links.{name}.{field}", value_text(link.get(field)), name, field)
                 for field in LINK_SETTINGS]  # fmt: skip
-    levers = []
-    for rules in (True, False):
-        for kind, what_if in kinds_:
-            if isinstance(kind, CapacityRule) == rules:
-                group = what_if.group or name
-                levers += _kind_lever(f"links.{name}", link, kind, what_if, group, None)
-        if rules:
-            levers += settings
-    return levers
+    return [*rules, *settings, *inputs]
 
 
 def _kind_lever(
