@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from migrasim.analysis import uncertain, uncertain_inputs
+from migrasim.analysis.board import baseline_movers
 from migrasim.analysis.draws import BLOCK_SIZE, draw_block
 from migrasim.analysis.records import Binding, Relief
 from migrasim.analysis.sampling import Sampler
@@ -31,7 +32,13 @@ from migrasim.analysis.uncertain import UncertainInput
 from migrasim.core.distributions import Estimate
 from migrasim.core.engine import Model, simulate
 from migrasim.errors import N_
-from migrasim.render.board import binding_words, driver_label, key_words, setting_words
+from migrasim.render.board import (
+    binding_words,
+    driver_label,
+    key_words,
+    movers_notes,
+    setting_words,
+)
 from migrasim.render.i18n import translator
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario, parse_scenario
@@ -141,6 +148,26 @@ def test_a_relief_is_named_in_its_kinds_words(start_delay: UncertainInput) -> No
         )
     finally:
         uncertain.unregister(relieving)
+        uncertain.register(start_delay)
+
+
+def test_a_kind_that_moves_the_baseline_is_said_in_its_words(start_delay: UncertainInput) -> None:
+    # a kind that declares ``moves`` is named by the board's note on what moves the dates
+    # when its most likely value does somewhere (3 days on link fast): no board module touched
+    uncertain.unregister(start_delay)
+    moving = replace(start_delay, moves=N_("start delays"))
+    uncertain.register(moving)
+    try:
+        scenario = _scenario()
+        model = _with_delay(build_model(scenario), DELAY)
+        movers = baseline_movers(scenario, model, 648e9, 648e9)
+        assert movers.inputs == ("start_delay",)
+        assert movers_notes(movers, translator("en")) == [
+            "Finish dates also reflect start delays, so they differ from volume ÷ daily capacity."
+        ]
+        assert baseline_movers(scenario, build_model(scenario), 648e9, 648e9).inputs == ()
+    finally:
+        uncertain.unregister(moving)
         uncertain.register(start_delay)
 
 
