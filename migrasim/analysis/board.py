@@ -6,11 +6,12 @@ volume / capacity (:func:`baseline_movers`), and what would fix it with its unce
 Rules (documented here once; the report's words come from the catalogue):
 
 * **Binding constraint.** At the most likely inputs, the programme's completion is simulated
-  three more times: with the bottleneck link's capacity doubled, with no install lead time on
-  any link, and with no remediation delay for rejected records. Each gain is in days (never =
-  the horizon). The largest gain names the constraint: the link (shown by its description),
-  "install lead time" or "remediation"; a tie goes to the link. A gain under half a day counts
-  as none.
+  again: with the bottleneck link's capacity doubled, and with each uncertain input kind that
+  declares a relief relieved everywhere (``uncertain.reliefs``: no install lead time on any
+  link, no remediation delay for rejected records). Each gain is in days (never = the
+  horizon). The largest gain names the constraint: the link (shown by its description) or the
+  relief (in its kind's words); a tie goes to the link, then to the relief of least rank. A
+  gain under half a day counts as none.
 * **Capacity needed, with its uncertainty.** The capacity is stated in the terms of the scenario
   key it names, as ``--set KEY=VALUE`` and ``migrasim solve --vary KEY`` take it: a daily cap as
   typed, a bandwidth as the nominal line speed (before ``efficiency``). A value is tried exactly
@@ -48,7 +49,13 @@ import numpy as np
 from migrasim.analysis import uncertain
 from migrasim.analysis.advice import MAX_FACTOR, Fix, rounded_setting
 from migrasim.analysis.draws import BLOCK_SIZE, draw_block, inputs_for, take_rows
-from migrasim.analysis.records import BaselineMovers, Binding, CapacityNeed, CapacityTarget
+from migrasim.analysis.records import (
+    BaselineMovers,
+    Binding,
+    CapacityNeed,
+    CapacityTarget,
+    Relief,
+)
 from migrasim.analysis.sensitivity import (
     input_value,
     programme_finishes,
@@ -61,7 +68,7 @@ from migrasim.core.batch import BlockInputs, CurveCache
 from migrasim.core.calendar import NEVER, SimTime
 from migrasim.core.engine import simulate
 from migrasim.core.kinds import CapacityRule
-from migrasim.core.model import Inputs, Model, baseline_inputs
+from migrasim.core.model import Inputs, Model
 from migrasim.core.rules import in_time_ordinals, quantile_rank
 from migrasim.core.shared_batch import batchable, solve_block
 from migrasim.scenario.types import Scenario, likely_of
@@ -136,21 +143,20 @@ def binding_constraint(
         name: (g if (g := t0 - t) >= 0.5 else 0.0) for name, t in zip(cases, finishes, strict=True)
     }
     link_gain = gains.get("link", 0.0)
-    lead_gain = gains.get(uncertain.LEAD_TIME.relief or "", 0.0)
-    remediation_gain = gains.get(uncertain.REJECTION_DELAY.relief or "", 0.0)
+    reliefs = tuple(
+        Relief(str(k.relief), gains.get(str(k.relief), 0.0)) for k in uncertain.reliefs()
+    )
     constraint = "link"
     best = link_gain
-    for relief in uncertain.reliefs():  # the first of the largest gains
-        gain = gains.get(str(relief.relief), 0.0)
-        if gain > best:
-            constraint, best = str(relief.relief), gain
+    for gained in reliefs:  # the first of the largest gains
+        if gained.days > best:
+            constraint, best = gained.relief, gained.days
     shift = None
     if scenario is not None and bottleneck in names:
         shift = doubled_p80_shift(scenario, model, names.index(bottleneck), seed, replications, p80,
                                   p80_known)  # fmt: skip
     p80_days, p80_draws = (None, 0) if shift is None else shift
-    return Binding(constraint, bottleneck, description, link_gain, lead_gain, remediation_gain,
-                   p80_days, p80_draws)  # fmt: skip
+    return Binding(constraint, bottleneck, description, link_gain, reliefs, p80_days, p80_draws)
 
 
 def doubled_p80_shift(
@@ -213,15 +219,14 @@ def baseline_movers(
 ) -> BaselineMovers:
     """What moves the baseline beyond volume / capacity (``volume`` and ``total`` in bytes: the
     programme's)."""
-    base = baseline_inputs(model)
-    return BaselineMovers(
-        volume_bytes=volume,
-        total_bytes=total,
-        growth=any(g > 0 for g in base.growth),
-        rejections=any(r.fraction > 0 for r in base.rejection),
-        closures=bool(scenario.calendar.closures),
-        lead_times=any(link.estimates.lead_time is not None for link in model.links),
-    )
+    moving = []
+    for kind in uncertain.UNCERTAIN_INPUTS:  # each kind that says it moves the baseline
+        count = len(model.flows if kind.owner == "flow" else model.links)
+        if kind.moves is not None and any(
+            (likely := kind.likely(model, i)) is not None and likely > 0 for i in range(count)
+        ):
+            moving.append(kind.key)
+    return BaselineMovers(volume, total, bool(scenario.calendar.closures), tuple(moving))
 
 
 def _finisher(

@@ -142,22 +142,38 @@ class CapacityNeed:
 
 
 @dataclass(frozen=True)
+class Relief:
+    """How many days earlier the programme finishes at the most likely inputs with one kind of
+    uncertain input relieved everywhere: ``relief`` is the kind's
+    (:attr:`~migrasim.analysis.uncertain.UncertainInput.relief`, e.g. "lead_time": no install
+    lead time; "remediation": no remediation delay for rejected records)."""
+
+    relief: str
+    days: float
+
+
+@dataclass(frozen=True)
 class Binding:
     """What holds the programme back, in plain terms, from the baseline (most likely inputs):
     how many days earlier the programme finishes with the bottleneck link's capacity doubled,
-    with no install lead time, and with no remediation delay for rejected records. The largest
-    gain names the constraint (``kind``); a tie goes to the link."""
+    and with each kind of uncertain input that has a relief relieved (no install lead time, no
+    remediation delay for rejected records: ``reliefs``, one per relief the registry weighs).
+    The largest gain names the constraint (``kind``); a tie goes to the link, then to the
+    relief of least rank."""
 
-    kind: str  # "link", "lead_time" or "remediation"
+    kind: str  # "link", or the relief of the largest gain (a Relief.relief)
     link: str  # the programme's bottleneck link ("" for none)
     description: str | None  # the link's description in the scenario, if any
     link_days: float
-    lead_time_days: float
-    remediation_days: float
+    reliefs: tuple[Relief, ...] = ()  # in the registry's order of relief rank
     # On the run's draws: how many days earlier the programme's P80 comes with the bottleneck
     # link's capacity doubled (None: not measured, or the P80 never comes), and on how many.
     link_p80_days: float | None = None
     p80_draws: int = 0
+
+    def relief_days(self, relief: str) -> float:
+        """The days relieving ``relief`` brings the finish earlier (0: not weighed)."""
+        return next((r.days for r in self.reliefs if r.relief == relief), 0.0)
 
 
 @dataclass(frozen=True)
@@ -166,10 +182,12 @@ class BaselineMovers:
 
     volume_bytes: float  # the file's volumes (most likely)
     total_bytes: float  # moved in the baseline: growth and re-sent rejections included
-    growth: bool  # some flow grows while it waits or moves
-    rejections: bool  # some flow re-sends rejected records
     closures: bool  # the calendar has closures (change freezes)
-    lead_times: bool  # some link has an install lead time
+    # the uncertain input kinds (keys, registry order: ``UncertainInput.moves``) whose most
+    # likely value moves the baseline somewhere: "growth" (some flow grows while it waits or
+    # moves), "rejection.fraction" (some flow re-sends rejected records), "lead_time" (some
+    # link has an install lead time)
+    inputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

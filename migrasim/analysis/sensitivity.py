@@ -244,17 +244,18 @@ def programme_finishes(model: Model, cases: list[Inputs]) -> list[float]:
 
 
 def block_of(cases: list[Inputs], model: Model | None = None) -> BlockInputs:
-    """Concrete inputs (one per row) as a batch block (``model`` gives the shipment links'
-    most likely turnaround where a case has none drawn)."""
-    turnaround = None
-    if model is not None and any(link.shipment is not None for link in model.links):
-        turnaround = np.array(
-            [[c.turnaround_of(link) for link in model.links] for c in cases], dtype=float
-        ).reshape(len(cases), -1)
+    """Concrete inputs (one per row) as a batch block: each uncertain input kind's column
+    (``uncertain.columns``) and each capacity rule's. A case without a kind's values (an
+    ``Inputs`` made without its shipment turnarounds, say) has, given ``model``, each flow's or
+    link's most likely value (its kind's value when not given where there is none)."""
 
     def rows(values: list[tuple[float, ...]]) -> np.ndarray:
         return np.array(values, dtype=float).reshape(len(cases), -1)
 
+    columns: dict[str, Any] = {}  # BlockInputs keywords
+    for kind in uncertain.columns():
+        assert kind.column is not None
+        columns[kind.column] = rows([_case_values(case, kind, model) for case in cases])
     down: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
     for key in set().union(*(case.down for case in cases)):
         spans = [case.down.get(key, ((), ())) for case in cases]
@@ -266,17 +267,25 @@ def block_of(cases: list[Inputs], model: Model | None = None) -> BlockInputs:
             ends[r, : len(b)] = b
         down[key] = (starts, ends)
     return BlockInputs(
-        volume=rows([c.volume for c in cases]),
-        growth=rows([c.growth for c in cases]),
-        fraction=rows([tuple(r.fraction for r in c.rejection) for c in cases]),
-        delay=rows([tuple(r.delay_s for r in c.rejection) for c in cases]),
+        **columns,
         **kinds.as_fields(
             {r.key: rows([r.values(c) for c in cases]) for r in kinds.CAPACITY_RULES}
         ),
-        available=rows([c.available for c in cases]),
         down=down,
-        turnaround=turnaround,
     )
+
+
+def _case_values(case: Inputs, kind: UncertainInput, model: Model | None) -> tuple[float, ...]:
+    """Input ``kind``'s value of every flow or link in ``case`` (see :func:`block_of`)."""
+    assert kind.field is not None
+    current = getattr(case, kind.field)
+    if kind.part is not None:  # one part of each record (a rejection's fraction or delay)
+        return tuple(getattr(record, kind.part) for record in current)
+    if current or model is None:
+        return tuple(current)
+    count = len(model.flows if kind.owner == "flow" else model.links)
+    likely = (kind.likely(model, i) for i in range(count))
+    return tuple(kind.default if value is None else value for value in likely)
 
 
 def swings(model: Model) -> tuple[float, list[Swing]]:

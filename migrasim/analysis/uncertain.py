@@ -39,6 +39,7 @@ import numpy as np
 from migrasim.core import units
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate
+from migrasim.core.kinds import WhatIf
 from migrasim.core.model import Inputs, Model, Rejection, Value, baseline_inputs
 from migrasim.core.tracking import CALIBRATION, PROGRESS, REESTIMATES, Track
 from migrasim.errors import N_, Message
@@ -75,6 +76,12 @@ class UncertainInput:
     relief: str | None = None  # the binding constraint it names when relieved ("lead_time")
     relieved: float = 0.0  # its value when relieved
     relief_rank: int = 9  # the binding constraint prefers the relief of least rank on a tie
+    relief_words: Message | None = None  # the binding constraint named by its relief
+    relief_gain: Message | None = None  # the days relieving it saves (``%(days)s``)
+    moves: Message | None = None  # its words when its most likely value moves the baseline
+    # (the board's "finish dates also reflect ..."); None: not said
+    adds_data: bool = False  # ... and it adds to the data moved (growth, re-sent rejections)
+    what_if: WhatIf | None = None  # a lever of the what-if page (None: not one)
     swung: bool = True  # in the tornado
     combine: Callable[[Any, Any], Any] | None = None  # a registered kind's value combined onto
     # ``field`` as the kinds before it left it (an extra delay onto ``available``, say);
@@ -156,28 +163,40 @@ def _lead_time(drawn: np.ndarray, model: Model, index: int, given: bool) -> np.n
 
 VOLUME = UncertainInput(
     "volume", "flow", lambda e: e.volume, N_("volume"), "size", units.parse_size, "volume", INF,
-    "volume",
+    "volume", what_if=WhatIf(group="volumes"),
     track=Track(REESTIMATES, "backlog", done=1.0, per_rate=True, edited_as=REESTIMATES),
 )  # fmt: skip
 GROWTH = UncertainInput(
     "growth", "flow", lambda e: e.growth, N_("growth"), "size_per_day", units.parse_rate,
-    "growth", 0.0, "growth",
+    "growth", 0.0, "growth", moves=N_("growth"), adds_data=True,
     track=Track(PROGRESS, per_rate=True, grows_backlog=True, edited_as=REESTIMATES),
 )  # fmt: skip
 REJECTION_FRACTION = UncertainInput(
     "rejection.fraction", "flow", lambda e: e.rejection_fraction,
     N_("share of records rejected"), "share", None, "rejection.fraction", 0.0, "rejection",
-    "fraction", "fraction", record=Rejection, track=Track(PROGRESS, "rework"),
+    "fraction", "fraction", record=Rejection, moves=N_("re-sent rejections"), adds_data=True,
+    track=Track(PROGRESS, "rework"),
 )  # fmt: skip
 REJECTION_DELAY = UncertainInput(
     "rejection.delay", "flow", lambda e: e.rejection_delay, N_("remediation delay"),
     "duration", units.parse_duration, "rejection.delay", 0.0, "rejection", "delay_s", "delay",
     record=Rejection, relief="remediation", relief_rank=1, track=Track(PROGRESS),
+    relief_words=N_("Remediation of rejected records"),
+    relief_gain=N_(
+        "With no remediation delay for rejected records the programme would finish %(days)s "
+        "days earlier at the most likely inputs."
+    ),
 )  # fmt: skip
 LEAD_TIME = UncertainInput(
     "lead_time", "link", lambda e: e.lead_time, N_("install lead time"), "duration",
     units.parse_duration, "lead_time", 0.0, "available", finish=_lead_time,
-    relief="lead_time", relieved=-INF, relief_rank=0, track=Track(PROGRESS, "elapsed"),
+    relief="lead_time", relieved=-INF, relief_rank=0, relief_words=N_("Install lead time"),
+    track=Track(PROGRESS, "elapsed"),
+    moves=N_("install lead times"), what_if=WhatIf(label=N_("Lead time")),
+    relief_gain=N_(
+        "With no install lead time the programme would finish %(days)s days earlier at the most "
+        "likely inputs."
+    ),
 )  # fmt: skip
 TURNAROUND = UncertainInput(
     "shipment.turnaround", "link", lambda e: e.turnaround, N_("shipment turnaround"),
@@ -187,6 +206,7 @@ TURNAROUND = UncertainInput(
 MTBF = UncertainInput(
     "outages.mtbf", "link", lambda e: e.mtbf, N_("time between outages"), "duration",
     units.parse_duration, swung=False, track=Track(CALIBRATION, "down_days"),
+    what_if=WhatIf(always=False, label=N_("Time between outages")),
 )  # fmt: skip
 MTTR = UncertainInput(
     "outages.mttr", "link", lambda e: e.mttr, N_("time to restore after an outage"), "duration",
@@ -302,6 +322,11 @@ def load_inputs(package: ModuleType) -> list[UncertainInput]:
 def reliefs() -> list[UncertainInput]:
     """The kinds whose relief the binding constraint weighs, by rank."""
     return sorted((k for k in UNCERTAIN_INPUTS if k.relief), key=lambda k: k.relief_rank)
+
+
+def relief_of(relief: str) -> UncertainInput | None:
+    """The kind whose relief is ``relief`` (a ``Binding``'s kind), or None."""
+    return next((k for k in UNCERTAIN_INPUTS if k.relief == relief), None)
 
 
 from migrasim.analysis import uncertain_inputs  # noqa: E402 - its modules import this one

@@ -55,6 +55,16 @@ from migrasim.errors import N_, Message
 
 
 @dataclass(frozen=True)
+class WhatIf:
+    """How a kind (a capacity rule, an uncertain input) is a lever of the what-if page
+    (``migrasim serve``): its ``--set`` key is the kind's key under the link or flow."""
+
+    always: bool = True  # offered by every link (or flow), else only where the file sets it
+    group: str | None = None  # the page's box for it (None: its link's name)
+    label: Message | None = None  # its caption on the page (None: the kind's label)
+
+
+@dataclass(frozen=True)
 class CapacityRule:
     """One limit a link can set (see the module's composition rule)."""
 
@@ -73,6 +83,7 @@ class CapacityRule:
     advice_rank: int = 9  # the advice states a link's capacity in its set rule of least rank
     excludes: tuple[str, ...] = ()  # keys a link may not set beside this one (ambiguous)
     track: Track | None = CAPACITY  # how `track` re-estimates it (None: taken as given)
+    what_if: WhatIf | None = None  # a lever of the what-if page (None: not one)
 
     def values(self, inputs: Any) -> Any:
         """This rule's value per link in an ``Inputs`` (a tuple) or ``BlockInputs`` (rows x
@@ -114,19 +125,19 @@ _PARSERS: dict[str, Callable[[object], float]] = {
 
 DAILY_CAP = CapacityRule(
     "daily_cap", "bytes", "day", "daily", N_("daily cap"), "GB", 1e9, "cap", "cap_bytes",
-    advice_rank=0,
+    advice_rank=0, what_if=WhatIf(label=N_("Daily cap")),
 )  # fmt: skip
 BANDWIDTH = CapacityRule(
     "bandwidth", "bytes", "second", "rate", N_("bandwidth"), "Mbit/s", 1e6 / 8, "bandwidth",
-    "bandwidth", scaled_by_efficiency=True, advice_rank=1,
+    "bandwidth", scaled_by_efficiency=True, advice_rank=1, what_if=WhatIf(label=N_("Bandwidth")),
 )  # fmt: skip
 DAILY_RECORDS = CapacityRule(
     "daily_records", "records", "day", "daily_count", N_("daily record limit"), "records/day",
-    1.0, "daily_records", "daily_records", advice_rank=2,
+    1.0, "daily_records", "daily_records", advice_rank=2, what_if=WhatIf(always=False),
 )  # fmt: skip
 RECORDS_RATE = CapacityRule(
     "records_rate", "records", "second", "count_rate", N_("record rate"), "records/s", 1.0,
-    "records_rate", "records_rate", advice_rank=3,
+    "records_rate", "records_rate", advice_rank=3, what_if=WhatIf(always=False),
 )  # fmt: skip
 
 CAPACITY_RULES: list[CapacityRule] = [DAILY_CAP, BANDWIDTH, RECORDS_RATE, DAILY_RECORDS]

@@ -170,10 +170,7 @@ def _field_label(field: str, t: Translator) -> str:
     """A scenario key in words ("daily cap", "go-live"); an unknown key as it is."""
     if not field:
         return ""
-    rule = kinds.rule_of(field)
-    if rule is not None:
-        return fill(t, rule.label)
-    kind = uncertain.input_of(field)
+    kind = _kind_of(field)
     if kind is not None:
         return fill(t, kind.label)
     key = "input_" + field.replace(".", "_")
@@ -222,8 +219,9 @@ def setting_words(field: str, value: Any, t: Translator, text: str = "") -> str:
         return str(value.file)
     if isinstance(value, tuple | list) and all(hasattr(v, "file") for v in value):
         return join_words([str(v.file) for v in value], t)
-    if hasattr(value, "volume") and hasattr(value, "links"):  # a whole flow: its volume
-        return f"{_field_label('volume', t)} {setting_words('volume', value.volume, t)}"
+    size = _flow_size()  # a whole flow: its size (its volume)
+    if hasattr(value, size.key) and hasattr(value, "links"):
+        return f"{_field_label(size.key, t)} {setting_words(size.key, getattr(value, size.key), t)}"
     if hasattr(value, "limit") and hasattr(value, "per_flow"):  # a whole link
         capacity = link_capacity_words(value, t)
         if capacity is not None:
@@ -262,22 +260,40 @@ def _size_words(n_bytes: float, t: Translator) -> str:
     return f"{_exact(n_bytes, t)} B"
 
 
+Kind = kinds.CapacityRule | uncertain.UncertainInput
+
+
+def _kind_of(field: str) -> Kind | None:
+    """The capacity rule or uncertain input kind whose key (or its last part) is ``field``."""
+    return kinds.rule_of(field) or uncertain.input_of(field)
+
+
+def _unit(kind: Kind) -> str:
+    """How a kind's values are put in words: a capacity rule's unit ("rate", "daily",
+    "count_rate", "daily_count"), an uncertain input's words ("size", "size_per_day", "share",
+    "duration", "number")."""
+    return kind.unit if isinstance(kind, kinds.CapacityRule) else kind.words
+
+
+def _flow_size() -> uncertain.UncertainInput:
+    """The kind that says how big a flow is (its volume): a flow's first kind in the registry,
+    whose words are a size."""
+    return next(k for k in uncertain.of("flow") if k.words == "size")
+
+
 def _is_duration(field: str) -> bool:
     """A setting (the last part of its key) stated as a duration."""
-    kind = uncertain.input_of(field)
-    return field in _DURATIONS or (kind is not None and kind.words == "duration")
+    kind = _kind_of(field)
+    return field in _DURATIONS or (kind is not None and _unit(kind) == "duration")
 
 
 def _quantity(field: str, value: float, t: Translator) -> str:
     """A number of a scenario key (the engine's SI value) in the units a scenario states it."""
     if field == "capacity":
         return _size_words(value, t)
-    rule = kinds.rule_of(field)
-    if rule is not None:
-        return _rule_words(rule, value, t, _size_words, _exact)
-    kind = uncertain.input_of(field)
+    kind = _kind_of(field)
     if kind is not None:
-        return _input_words(kind, value, t, _size_words, _duration_words, _exact)
+        return _unit_words(_unit(kind), value, t, _size_words, _duration_words, _exact)
     if field == "efficiency":
         return t.percent(value)
     return _exact(value, t)
@@ -286,45 +302,31 @@ def _quantity(field: str, value: float, t: Translator) -> str:
 Figures = Callable[[float, Translator], str]
 
 
-def _input_words(
-    kind: uncertain.UncertainInput,
-    value: float,
-    t: Translator,
-    size: Figures,
-    duration: Figures,
-    number: Figures,
+def _unit_words(
+    unit: str, value: float, t: Translator, size: Figures, duration: Figures, number: Figures
 ) -> str:
-    """An uncertain input's value (SI) in the words of its unit: "3 GB", "1 GB a day", "5%",
-    "2 weeks" (``size``, ``duration`` and ``number`` write the figures)."""
-    if kind.words == "size":
+    """A kind's value (SI) in the words of its unit (:func:`_unit`): "3 GB", "1 GB a day",
+    "5%", "2 weeks", "3 GB a day", "200 Mbit/s", "150 records/s", "2 M records a day"
+    (``size``, ``duration`` and ``number`` write the figures)."""
+    if unit == "size":
         return size(value, t)
-    if kind.words == "size_per_day":
+    if unit == "size_per_day":
         return fill(t, BOARD["per_day"], value=size(value * 86400, t))
-    if kind.words == "share":
+    if unit == "share":
         return t.percent(value)
-    if kind.words == "duration":
+    if unit == "duration":
         return duration(value, t)
-    return number(value, t)
-
-
-def _rule_words(
-    rule: kinds.CapacityRule,
-    value: float,
-    t: Translator,
-    size: Callable[[float, Translator], str],
-    number: Callable[[float, Translator], str],
-) -> str:
-    """A capacity rule's value (SI) in the words of its unit: "3 GB a day", "200 Mbit/s",
-    "150 records/s", "2 M records a day" (``size`` and ``number`` write the figures)."""
-    if rule.unit == "daily":
+    if unit == "daily":
         return fill(t, BOARD["per_day"], value=size(value, t))
-    if rule.unit == "daily_by_weekday":  # its value is the largest day's, the rest in proportion
+    if unit == "daily_by_weekday":  # its value is the largest day's, the rest in proportion
         return fill(t, BOARD["per_day_largest"], value=size(value, t))
-    if rule.unit == "rate":
+    if unit == "rate":
         return fill(t, BOARD["mbits"], n=number(value * 8 / 1e6, t))
-    if rule.unit == "count_rate":
+    if unit == "count_rate":
         return fill(t, BOARD["records_s"], n=number(value, t))
-    return fill(t, BOARD["records_day"], n=number(value, t))
+    if unit == "daily_count":
+        return fill(t, BOARD["records_day"], n=number(value, t))
+    return number(value, t)
 
 
 def link_capacity_words(link: Any, t: Translator) -> str | None:
@@ -406,13 +408,11 @@ def binding_words(
             return name, words
         gain = None if days is None else fill(t, BOARD["gain_link"], days=f"{days:,.0f}")
         return name, gain
-    if binding.kind == "lead_time":
-        return fill(t, BOARD["binding_lead_time"]), fill(
-            t, BOARD["gain_lead_time"], days=f"{binding.lead_time_days:,.0f}"
-        )
-    return fill(t, BOARD["binding_remediation"]), fill(
-        t, BOARD["gain_remediation"], days=f"{binding.remediation_days:,.0f}"
-    )
+    kind = uncertain.relief_of(binding.kind)  # a relief: in its kind's words
+    if kind is None or kind.relief_words is None or kind.relief_gain is None:
+        raise ValueError(f"no words for the relief {binding.kind!r}")
+    saved = f"{binding.relief_days(binding.kind):,.0f}"
+    return fill(t, kind.relief_words), fill(t, kind.relief_gain, days=saved)
 
 
 def _capacity_that_ran(link: str, changes: Sequence[Change], t: Translator) -> str | None:
@@ -492,17 +492,21 @@ def top_organisations(report: RunReport, n: int = 3) -> list[FlowSummary]:
 
 def movers_notes(movers: BaselineMovers | None, t: Translator) -> list[str]:
     """A line on the data moved beyond the file's volumes and one on what else moves the
-    dates, each only when it applies."""
+    dates, each only when it applies: the flows' inputs, the calendar's closures, then the
+    links' inputs, each kind in its own words (``UncertainInput.moves``)."""
     if movers is None:
         return []
+    moving = [kind for key in movers.inputs if (kind := uncertain.input_of(key)) is not None]
+    said = [kind for kind in moving if kind.moves is not None]
     notes = []
-    extra = [fill(t, BOARD[k]) for k in ("growth", "rejections")
-             if getattr(movers, k)]  # fmt: skip
+    extra = [fill(t, str(kind.moves)) for kind in said if kind.adds_data]
     if extra and round(movers.total_bytes) != round(movers.volume_bytes):
         notes.append(fill(t, BOARD["moved_note"], volume=t.size(movers.volume_bytes),
                           total=t.size(movers.total_bytes), what=join_words(extra, t)))  # fmt: skip
-    dates = [fill(t, BOARD[k]) for k in ("growth", "rejections", "closures", "lead_times")
-             if getattr(movers, k)]  # fmt: skip
+    dates = [fill(t, str(kind.moves)) for kind in said if kind.owner == "flow"]
+    if movers.closures:
+        dates.append(fill(t, BOARD["closures"]))
+    dates += [fill(t, str(kind.moves)) for kind in said if kind.owner == "link"]
     if dates:
         notes.append(fill(t, BOARD["dates_note"], what=join_words(dates, t)))
     return notes
@@ -527,14 +531,11 @@ def _duration(seconds: float, t: Translator) -> str:
 
 def _value(field: str, value: float, t: Translator) -> str:
     """An input's value in human units (the engine's SI value in)."""
-    kind = uncertain.input_of(field)
+    kind = _kind_of(field)
     if kind is not None:
-        return _input_words(kind, value, t, lambda v, t: t.size(v), _duration, _figures)
+        return _unit_words(_unit(kind), value, t, lambda v, t: t.size(v), _duration, _figures)
     if field == "efficiency":
         return t.percent(value)
-    rule = kinds.rule_of(field)
-    if rule is not None:
-        return _rule_words(rule, value, t, lambda v, t: t.size(v), _figures)
     return _figures(value, t)
 
 
@@ -552,14 +553,13 @@ def driver_label(key: str, low: float, high: float, t: Translator) -> str:
     if match is None or subject is None:
         return key
     field = match["field"]
-    rule = kinds.rule_of(field)
-    kind = uncertain.input_of(field)
-    what: str | None = rule.label if rule is not None else kind.label if kind else None
+    kind = _kind_of(field)
+    what: str | None = kind.label if kind is not None else None
     if field == "efficiency":
         what = BOARD["input_efficiency"]
     if what is None:
         return key
-    if kind is not None and kind.words == "duration" and low >= _WEEK_S:
+    if kind is not None and _unit(kind) == "duration" and low >= _WEEK_S:
         # one unit for both ends: weeks when both are whole weeks
         both = all(abs(v / _WEEK_S - round(v / _WEEK_S)) < 1e-6 for v in (low, high))
         if both:

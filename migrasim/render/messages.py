@@ -580,8 +580,6 @@ BOARD: dict[str, str] = {
     "at_efficiency": N_("%(rate)s at %(share)s efficiency"),
     "in_window": N_("%(capacity)s in the window %(window)s"),
     "per_organisation": N_("%(capacity)s per organisation"),
-    "binding_lead_time": N_("Install lead time"),
-    "binding_remediation": N_("Remediation of rejected records"),
     "gain_link": N_(
         "Doubling this link's capacity would bring the finish %(days)s days earlier at the most "
         "likely inputs."
@@ -589,14 +587,6 @@ BOARD: dict[str, str] = {
     "gain_link_p80": N_(
         "Doubling this link's capacity would bring the P80 finish %(days)s days earlier (on %(n)s "
         "of this run's simulated draws; at the most likely inputs alone, %(likely)s days)."
-    ),
-    "gain_lead_time": N_(
-        "With no install lead time the programme would finish %(days)s days earlier at the most "
-        "likely inputs."
-    ),
-    "gain_remediation": N_(
-        "With no remediation delay for rejected records the programme would finish %(days)s "
-        "days earlier at the most likely inputs."
     ),
     "capacity_head": N_("%(noun)s of link %(link)s needed (%(key)s; today %(current)s):"),
     "capacity_nominal": N_(
@@ -629,10 +619,7 @@ BOARD: dict[str, str] = {
     "dates_note": N_(
         "Finish dates also reflect %(what)s, so they differ from volume ÷ daily capacity."
     ),
-    "growth": N_("growth"),
-    "rejections": N_("re-sent rejections"),
     "closures": N_("change freezes"),
-    "lead_times": N_("install lead times"),
     "and": N_("%(first)s and %(last)s"),
     "driver": N_("%(subject)s: %(what)s, %(low)s to %(high)s"),
     "link_subject": N_("link %(link)s"),

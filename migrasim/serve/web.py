@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from migrasim.errors import N_, MigrasimError, OutputError, ScenarioError
 from migrasim.render.i18n import Translator, UnknownLanguageError, available_languages, translator
 from migrasim.serve.evaluator import ServerBusyError
-from migrasim.serve.levers import LINK_FIELDS, value_text
+from migrasim.serve.levers import lever_labels, value_text
 from migrasim.serve.session import BOARD_PACK_FILES, Session
 from migrasim.serve.view import answer
 
@@ -269,7 +269,7 @@ class _Endpoints:
                 title=self.session.spec.name,
                 scenario=str(self.session.path),
                 token=self.token or "",
-                fields=LINK_FIELDS,
+                lever_labels=lever_labels(t),
             )
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})

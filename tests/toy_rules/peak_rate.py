@@ -5,7 +5,7 @@ link's byte rate while its window is open). This module and its test are all the
 
 from __future__ import annotations
 
-from migrasim.core.kinds import CapacityRule
+from migrasim.core.kinds import CapacityRule, WhatIf
 from migrasim.errors import N_
 
 RULE = CapacityRule(
@@ -16,4 +16,5 @@ RULE = CapacityRule(
     label=N_("peak rate"),
     advice_unit="Mbit/s",
     per_advice_unit=1e6 / 8,
+    what_if=WhatIf(),  # a lever of the what-if page on every link, set or not
 )

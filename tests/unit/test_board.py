@@ -73,9 +73,10 @@ def test_install_lead_time_binds_when_the_link_is_fast() -> None:
     model = build_model(parse_scenario(data))
     binding = binding_constraint(model, "capped", "the new line")
     assert binding.kind == "lead_time"
-    assert binding.lead_time_days == pytest.approx(28.0, abs=1e-6)
+    assert binding.relief_days("lead_time") == pytest.approx(28.0, abs=1e-6)
     assert binding.link_days == 0.0
-    assert binding.remediation_days == 0.0
+    assert binding.relief_days("remediation") == 0.0
+    assert [r.relief for r in binding.reliefs] == ["lead_time", "remediation"]
     assert binding.description == "the new line"
 
 
@@ -90,7 +91,7 @@ def test_remediation_binds_when_rejections_wait_long() -> None:
     model = build_model(parse_scenario(data))
     binding = binding_constraint(model, "capped")
     assert binding.kind == "remediation"
-    assert binding.remediation_days > 120
+    assert binding.relief_days("remediation") > 120
     assert binding.link_days < 8
 
 
@@ -110,8 +111,7 @@ def test_baseline_movers_name_what_applies() -> None:
     data["calendar"]["closures"] = ["2025-12-22..2026-01-02"]
     scenario = parse_scenario(data)
     movers = baseline_movers(scenario, build_model(scenario), 72e9, 75e9)
-    assert (movers.growth, movers.rejections, movers.closures, movers.lead_times) == (
-        True, False, True, False)  # fmt: skip
+    assert (movers.inputs, movers.closures) == (("growth",), True)
     notes = movers_notes(movers, translator("en"))
     assert notes == [
         "Data to move: 72 GB in the scenario file; 75 GB moved in the baseline, including growth.",
@@ -121,8 +121,20 @@ def test_baseline_movers_name_what_applies() -> None:
 
 
 def test_no_note_when_nothing_moves_the_baseline() -> None:
-    quiet = BaselineMovers(72e9, 72e9, False, False, False, False)
+    quiet = BaselineMovers(72e9, 72e9, False)
     assert movers_notes(quiet, translator("en")) == []
+
+
+def test_the_notes_name_each_mover_in_its_kinds_words() -> None:
+    # every kind that moves the baseline (growth, re-sent rejections, install lead times) and
+    # the closures: the flows' inputs, the calendar's closures, then the links' inputs
+    movers = BaselineMovers(72e9, 80e9, True, ("growth", "rejection.fraction", "lead_time"))
+    assert movers_notes(movers, translator("en")) == [
+        "Data to move: 72 GB in the scenario file; 80 GB moved in the baseline, including growth "
+        "and re-sent rejections.",
+        "Finish dates also reflect growth, re-sent rejections, change freezes and install lead "
+        "times, so they differ from volume ÷ daily capacity.",
+    ]
 
 
 def test_drivers_read_in_words_and_human_units() -> None:

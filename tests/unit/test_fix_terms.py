@@ -18,7 +18,7 @@ import yaml
 from migrasim import app
 from migrasim.analysis.advice import fix_for
 from migrasim.analysis.experiment import run_scenario
-from migrasim.analysis.records import Binding, RunReport
+from migrasim.analysis.records import Binding, Relief, RunReport
 from migrasim.analysis.summary import summarise
 from migrasim.core import units
 from migrasim.core.rules import in_time
@@ -184,23 +184,37 @@ def test_doubling_states_its_basis(tmp_path: Path) -> None:
 def test_every_days_earlier_names_its_basis() -> None:
     # Without draws (a deterministic run, or flows sharing a link: the batch solver cannot
     # re-solve the draws) the gains are the most likely run's, and the sentences say so.
-    link = Binding("link", "wan", None, 52.4, 0.0, 0.0)
+    link = Binding(
+        "link", "wan", None, 52.4, (Relief("lead_time", 0.0), Relief("remediation", 0.0))
+    )
     assert binding_words(link, None, EN)[1] == (
         "Doubling this link's capacity would bring the finish 52 days earlier at the most likely "
         "inputs."
     )
-    lead = Binding("lead_time", "wan", None, 3.0, 28.0, 0.0)
+    lead = Binding(
+        "lead_time", "wan", None, 3.0, (Relief("lead_time", 28.0), Relief("remediation", 0.0))
+    )
     assert binding_words(lead, None, EN)[1] == (
         "With no install lead time the programme would finish 28 days earlier at the most "
         "likely inputs."
     )
-    remediation = Binding("remediation", "wan", None, 3.0, 0.0, 140.0)
+    remediation = Binding(
+        "remediation", "wan", None, 3.0, (Relief("lead_time", 0.0), Relief("remediation", 140.0))
+    )
     assert binding_words(remediation, None, EN)[1] == (
         "With no remediation delay for rejected records the programme would finish 140 days "
         "earlier at the most likely inputs."
     )
     # With the draws, the P80's shift leads and the most likely run's is given beside it.
-    both = Binding("link", "wan", None, 300.2, 0.0, 13.0, 507.0, 1000)
+    both = Binding(
+        "link",
+        "wan",
+        None,
+        300.2,
+        (Relief("lead_time", 0.0), Relief("remediation", 13.0)),
+        507.0,
+        1000,
+    )
     assert binding_words(both, None, EN)[1] == (
         "Doubling this link's capacity would bring the P80 finish 507 days earlier (on 1,000 of "
         "this run's simulated draws; at the most likely inputs alone, 300 days)."

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from pathlib import Path
 
+import numpy as np
 import pytest
 
+from migrasim.analysis import uncertain
+from migrasim.analysis.draws import draw_block
 from migrasim.analysis.experiment import Outcome
-from migrasim.analysis.sensitivity import swings
+from migrasim.analysis.sensitivity import block_of, swings
 from migrasim.analysis.summary import summarise
+from migrasim.core import kinds
+from migrasim.core.block import row_inputs
+from migrasim.core.capacity import INF
 from migrasim.core.engine import Model, simulate
+from migrasim.core.model import baseline_inputs
 from migrasim.render.plots import tornado_figure
 from migrasim.render.tables import sensitivity_frame
 from migrasim.scenario.compile import build_model
+from migrasim.scenario.loader import load_scenario
 from migrasim.scenario.types import parse_scenario
 from tests.helpers import ALL_WEEK, scenario_dict
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def model_of(volume_b: object, cap: object = "1 GB") -> Model:
@@ -138,3 +150,29 @@ def test_a_group_of_inputs_is_set_in_one_copy_per_kind(monkeypatch: pytest.Monke
         low = getattr(estimate, "low", estimate)
         expected = with_input(expected, uncertain.REJECTION_FRACTION, f, low)
     assert got == expected
+
+
+@pytest.mark.parametrize("name", ["shipped_disks", "health_boards_options"])
+def test_a_block_of_concrete_cases_holds_every_kinds_column(name: str) -> None:
+    # block_of fills each uncertain input kind's column from the registry: rows drawn, taken
+    # back as concrete Inputs (block.row_inputs) and made a block again are those rows, in
+    # every kind's column (volume, growth, rejections, lead time, shipment turnaround) and
+    # every capacity rule's
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    model = build_model(scenario)
+    drawn = draw_block(scenario, model, 7, 0, rows=5)
+    again = block_of([row_inputs(model, drawn, r) for r in range(5)], model)
+    for kind in uncertain.columns():
+        assert kind.column is not None
+        assert np.array_equal(getattr(again, kind.column), getattr(drawn, kind.column)), kind.key
+    for rule in kinds.CAPACITY_RULES:
+        assert np.array_equal(rule.values(again), rule.values(drawn)), rule.key
+    # a case made without turnarounds has each shipment link's most likely one (inf: none)
+    bare = replace(baseline_inputs(model), turnaround=())
+    turnaround = block_of([bare], model).turnaround
+    assert turnaround is not None
+    expected = [
+        INF if link.shipment is None else link.shipment.turnaround_s for link in model.links
+    ]
+    assert turnaround[0].tolist() == expected
+    assert any(value < INF for value in expected)

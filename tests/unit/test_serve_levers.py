@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from migrasim.render.i18n import translator
 from migrasim.scenario.loader import load_scenario
 from migrasim.scenario.writer import variant_yaml
-from migrasim.serve.levers import Lever, scaled_volume, scenario_levers, value_text
-from tests.helpers import invoke
+from migrasim.serve.levers import (
+    Lever,
+    lever_labels,
+    scaled_volume,
+    scenario_levers,
+    value_text,
+)
+from tests.helpers import invoke, scenario_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,3 +64,77 @@ def test_serve_refuses_a_bad_scenario_with_exit_2(tmp_path: Path) -> None:
     code, _, stderr = invoke("serve", str(bad))
     assert code == 2
     assert stderr.startswith(f"Error: {bad}: ")
+
+
+def test_the_wales_levers_and_their_order() -> None:
+    # scenarios/health_boards.yaml: the dates, then its one link "capped" (daily cap 1 GB,
+    # outages every 30 days; no bandwidth, window or lead time in the file), then 31 volumes
+    _, levers = scenario_levers(ROOT / "scenarios" / "health_boards.yaml")
+    head = [(lever.key, lever.value, lever.group, lever.field) for lever in levers[:7]]
+    assert head == [
+        ("start", "2025-06-02", "dates", "start"),
+        ("go_live", "2026-01-05", "dates", "go_live"),
+        ("links.capped.daily_cap", "1 GB", "capped", "daily_cap"),
+        ("links.capped.bandwidth", "", "capped", "bandwidth"),
+        ("links.capped.window", "", "capped", "window"),
+        ("links.capped.lead_time", "", "capped", "lead_time"),
+        ("links.capped.outages.mtbf", "30 days", "capped", "mtbf"),
+    ]
+    assert [lever.group for lever in levers[7:]] == ["volumes"] * 29
+    assert levers[7].as_json() == {
+        "key": "flows[Isle of Anglesey].volume",
+        "value": '{"low": "14 GB", "likely": "72 GB", "high": "216 GB", "group": "volume_method"}',
+        "group": "volumes",
+        "field": "Isle of Anglesey",
+        "volume_bytes": [14e9, 72e9, 216e9],
+        "volume_extra": {"dist": "pert", "group": "volume_method"},
+    }
+
+
+def test_every_shipped_scenario_keeps_its_levers() -> None:
+    # GET /api/scenario's levers of every shipped scenario, as main offered them before the
+    # levers came from the registries (tests/unit/levers_shipped.json): same levers, same order
+    pinned = json.loads((Path(__file__).with_name("levers_shipped.json")).read_text("utf-8"))
+    shipped = sorted(path.name for path in (ROOT / "scenarios").glob("*.yaml"))
+    assert sorted(pinned) == shipped
+    for name, expected in pinned.items():
+        _, levers = scenario_levers(ROOT / "scenarios" / name)
+        assert [lever.as_json() for lever in levers] == expected, name
+
+
+def test_a_record_limit_is_a_lever_where_the_file_sets_one(tmp_path: Path) -> None:
+    # the record limits declare WhatIf(always=False): offered by the link that sets one only
+    links = {"rated": {"records_rate": "200 records/s"},
+             "plain": {"daily_cap": "1 GB"}}  # fmt: skip
+    flows = [{"name": "A", "volume": "1 GB", "records": "1 M", "links": ["rated"]},
+             {"name": "B", "volume": "1 GB", "links": ["plain"]}]  # fmt: skip
+    path = tmp_path / "rated.yaml"
+    path.write_text(json.dumps(scenario_dict(links, flows)), encoding="utf-8")
+    _, levers = scenario_levers(path)
+    assert [(lever.key, lever.value) for lever in levers if lever.group == "rated"] == [
+        ("links.rated.daily_cap", ""),
+        ("links.rated.bandwidth", ""),
+        ("links.rated.records_rate", "200 records/s"),
+        ("links.rated.window", ""),
+        ("links.rated.lead_time", ""),
+    ]
+    assert [lever.field for lever in levers if lever.group == "plain"] == [
+        "daily_cap", "bandwidth", "window", "lead_time"]  # fmt: skip
+
+
+def test_the_lever_captions_come_from_the_kinds() -> None:
+    # a kind's WhatIf label (the page's words before the levers came from the registries),
+    # else its label with a capital, in the page's language
+    en, cy = lever_labels(translator("en")), lever_labels(translator("cy"))
+    assert en == {
+        "daily_cap": "Daily cap",
+        "bandwidth": "Bandwidth",
+        "records_rate": "Record rate",
+        "daily_records": "Daily record limit",
+        "lead_time": "Lead time",
+        "mtbf": "Time between outages",
+    }
+    assert cy["daily_cap"] == "Terfyn dyddiol"
+    assert cy["lead_time"] == "Amser arwain"
+    assert cy["mtbf"] == "Amser rhwng toriadau"
+    assert cy["records_rate"] == "Cyfradd cofnodion"

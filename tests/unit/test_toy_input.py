@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ import numpy as np
 import pytest
 
 from migrasim.analysis import uncertain, uncertain_inputs
+from migrasim.analysis.board import baseline_movers
 from migrasim.analysis.draws import BLOCK_SIZE, draw_block
+from migrasim.analysis.records import Binding, Relief
 from migrasim.analysis.sampling import Sampler
 from migrasim.analysis.sensitivity import swings
 from migrasim.analysis.solve import Scale
@@ -35,7 +38,13 @@ from migrasim.core import units
 from migrasim.core.distributions import Estimate
 from migrasim.core.engine import simulate
 from migrasim.errors import N_, ScenarioError
-from migrasim.render.board import driver_label, setting_words
+from migrasim.render.board import (
+    binding_words,
+    driver_label,
+    key_words,
+    movers_notes,
+    setting_words,
+)
 from migrasim.render.i18n import translator
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.loader import load_scenario
@@ -418,9 +427,57 @@ def test_it_is_in_the_tornado_and_the_board_with_its_words(start_delay: Uncertai
     words = driver_label(swing.key, swing.low, swing.high, t)
     assert words == "link fast: start delay, 2 days to 4 days"
     assert setting_words("start_delay", 3 * DAY, t) == "3 days"
+    # every board word from the kind's object (label, unit "duration"): no board change
+    assert key_words("links.fast.start_delay", t) == "start delay of link fast"
+    estimate = Estimate(2 * DAY, 3 * DAY, 4 * DAY)
+    assert setting_words("start_delay", estimate, t) == "likely 3 days, 2 days to 4 days"
+    assert driver_label(swing.key, 7 * DAY, 14 * DAY, t) == "link fast: start delay, 1 to 2 weeks"
     # solve --vary links.fast.start_delay parses a value in the kind's unit
     assert Scale("links.fast.start_delay", "days").si(3.0) == 3 * DAY
     assert start_delay.parse is units.parse_duration
+
+
+def test_a_relief_is_named_in_its_kinds_words(start_delay: UncertainInput) -> None:
+    # a kind that declares a relief is weighed by the binding constraint (uncertain.reliefs)
+    # and, when it binds, named and its gain said in its own words: no board module touched
+    uncertain.unregister(start_delay)
+    relieving = replace(start_delay, relief="start_delay", relief_rank=2,
+                        relief_words=N_("Start delay"),
+                        relief_gain=N_("With no start delay it would finish %(days)s days "
+                                       "earlier."))  # fmt: skip
+    uncertain.register(relieving)
+    try:
+        reliefs = [k.relief for k in uncertain.reliefs()]
+        assert reliefs == ["lead_time", "remediation", "start_delay"]
+        gains = (Relief("lead_time", 0.0), Relief("remediation", 0.0), Relief("start_delay", 3.0))
+        binding = Binding("start_delay", "fast", None, 1.0, gains)
+        assert binding_words(binding, None, translator("en")) == (
+            "Start delay",
+            "With no start delay it would finish 3 days earlier.",
+        )
+    finally:
+        uncertain.unregister(relieving)
+        uncertain.register(start_delay)
+
+
+def test_a_kind_that_moves_the_baseline_is_said_in_its_words(start_delay: UncertainInput) -> None:
+    # a kind that declares ``moves`` is named by the board's note on what moves the dates
+    # when its most likely value does somewhere (3 days on link fast): no board module touched
+    uncertain.unregister(start_delay)
+    moving = replace(start_delay, moves=N_("start delays"))
+    uncertain.register(moving)
+    try:
+        scenario = _scenario()
+        movers = baseline_movers(scenario, build_model(scenario), 648e9, 648e9)
+        assert movers.inputs == ("start_delay",)
+        assert movers_notes(movers, translator("en")) == [
+            "Finish dates also reflect start delays, so they differ from volume ÷ daily capacity."
+        ]
+        plain = parse_scenario(_data())  # no delay given: nothing moves the dates
+        assert baseline_movers(plain, build_model(plain), 648e9, 648e9).inputs == ()
+    finally:
+        uncertain.unregister(moving)
+        uncertain.register(start_delay)
 
 
 def test_without_it_the_decision_modules_run_as_before(start_delay: UncertainInput) -> None:

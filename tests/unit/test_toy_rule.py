@@ -11,6 +11,7 @@ per second the target takes, whatever the line.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -30,13 +31,21 @@ from migrasim.analysis.summary import summarise
 from migrasim.analysis.track import Conditioned, condition, forecast_run
 from migrasim.core import capacity_rules, kinds
 from migrasim.core.calendar import NEVER
+from migrasim.core.distributions import Estimate
 from migrasim.core.engine import simulate
 from migrasim.errors import ScenarioError
-from migrasim.render.board import driver_label
+from migrasim.render.board import (
+    driver_label,
+    key_words,
+    link_capacity_words,
+    setting_words,
+    swept_axis,
+)
 from migrasim.render.i18n import translator
 from migrasim.scenario.actuals import ActualsLog, FlowActuals, LogDay
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario, parse_scenario, scenario_json_schema
+from migrasim.serve.levers import lever_labels, scenario_levers
 from tests import toy_rules
 from tests.helpers import ALL_WEEK, assert_batch_agrees_with_engine, finish, invoke, scenario_dict
 
@@ -202,6 +211,22 @@ def test_it_is_in_the_tornado_with_its_words(peak_rate: kinds.CapacityRule) -> N
     assert words == "link fast: peak rate, 20 Mbit/s to 80 Mbit/s"
 
 
+def test_the_board_words_it_in_its_unit(peak_rate: kinds.CapacityRule) -> None:
+    # render/board.py words the rule from its object (label, unit "rate"): no board change
+    t = translator("en")
+    assert key_words("links.fast.peak_rate", t) == "peak rate of link fast"
+    assert setting_words("peak_rate", 5e6, t) == "40 Mbit/s"  # 5 MB/s x 8 = 40 Mbit/s
+    estimate = Estimate(2.5e6, 5e6, 10e6)
+    assert setting_words("peak_rate", estimate, t) == "likely 40 Mbit/s, 20 Mbit/s to 80 Mbit/s"
+    scenario = parse_scenario(_data({"bandwidth": "100 Mbit/s", "efficiency": 0.5,
+                                     "peak_rate": "40 Mbit/s"}))  # fmt: skip
+    words = link_capacity_words(scenario.links["fast"], t)
+    assert words == "100 Mbit/s at 50% efficiency and 40 Mbit/s"
+    axis = swept_axis("links.fast.peak_rate", ["20 Mbit/s", "40 Mbit/s"], t)
+    assert axis.label == "Peak rate of link fast (Mbit/s)"
+    assert axis.ticks == {"20 Mbit/s": "20", "40 Mbit/s": "40"}
+
+
 def test_the_advice_states_it_in_its_unit(peak_rate: kinds.CapacityRule) -> None:
     # go-live Tuesday: 648 GB must be in by Tuesday 00:00, 86,400 s: 7.5 MB/s = 60 Mbit/s
     scenario = parse_scenario(_data({"peak_rate": "40 Mbit/s"}, go_live="2026-03-03"))
@@ -335,6 +360,23 @@ def test_the_waterfall_has_no_calibration_of_a_rule_without_one(
     assert days["throughput"] == 0
     assert days["progress"] is not None
     assert days["progress"] > 0
+
+
+def test_it_is_a_lever_of_the_what_if_page(peak_rate: kinds.CapacityRule, tmp_path: Path) -> None:
+    # serve/levers.py offers every rule that declares a WhatIf: the toy on every link (set or
+    # not), after the built-in rules and before the window, captioned by its label
+    path = tmp_path / "toy.yaml"
+    path.write_text(json.dumps(_data({"peak_rate": "40 Mbit/s"})), encoding="utf-8")
+    _, levers = scenario_levers(path)
+    link = [(lever.key, lever.value) for lever in levers if lever.group == "fast"]
+    assert link == [
+        ("links.fast.daily_cap", ""),
+        ("links.fast.bandwidth", ""),
+        ("links.fast.peak_rate", "40 Mbit/s"),
+        ("links.fast.window", ""),
+        ("links.fast.lead_time", ""),
+    ]
+    assert lever_labels(translator("en"))["peak_rate"] == "Peak rate"
 
 
 # --- docs/design.md's files-to-touch list -------------------------------------------------

@@ -113,7 +113,7 @@ def test_the_file_need_not_validate_alone() -> None:
 
 
 def binding(link: str = "capped") -> Binding:
-    return Binding("link", link, DESCRIPTION, 92.0, 0.0, 0.0)
+    return Binding("link", link, DESCRIPTION, 92.0)
 
 
 def test_the_binding_link_is_named_with_the_capacity_that_ran() -> None:
