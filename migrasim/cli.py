@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import gettext
 import json
 import os
 import sys
@@ -92,7 +93,48 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _asked_language(args: list[str]) -> str | None:
+    """The language a command line asks for (its last ``--lang``, before any ``--``), if it
+    has a catalogue: known before click parses it, so click's own messages (a usage error, the
+    help page) are in it too."""
+    from migrasim.render.i18n import available_languages
+
+    asked = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            asked = args[i + 1]
+        elif arg.startswith("--lang="):
+            asked = arg.partition("=")[2]
+    return asked if asked in available_languages() else None
+
+
+class _HelpInLanguage(click.Command):
+    """A command whose ``--help`` says what it does in the language of the command line (click
+    writes that text once, when the option is first made, and keeps it)."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = gettext.gettext("Show this message and exit.")
+        return option
+
+
+class _Migrasim(_HelpInLanguage, click.Group):
+    """The ``migrasim`` group: click's own messages in the language of ``--lang``
+    (``render.click_texts``)."""
+
+    command_class = _HelpInLanguage
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        from migrasim.render.click_texts import click_language
+
+        with click_language(_asked_language(list(sys.argv[1:] if args is None else args))):
+            return super().main(args, *rest, **kwargs)
+
+
+@click.group(cls=_Migrasim, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="migrasim")
 def cli() -> None:
     """migrasim: when will a bulk data migration finish, and will it make go-live?
@@ -120,8 +162,8 @@ def _check_scheduler(_ctx: click.Context, _param: click.Parameter, value: str | 
 
         try:
             check_address(value)
-        except ClusterError as exc:
-            raise click.BadParameter(str(exc)) from None
+        except ClusterError as exc:  # in --lang's language (render.click_texts)
+            raise click.BadParameter(exc.translated(gettext.gettext)) from None
     return value
 
 

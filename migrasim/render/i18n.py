@@ -28,6 +28,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -44,6 +45,7 @@ __all__ = [
     "Translator",
     "UnknownLanguageError",
     "available_languages",
+    "compiled_catalogue",
     "fill",
     "locale_dir",
     "nfill",
@@ -235,18 +237,26 @@ def _translator(lang: str, root: Path) -> Translator:
                 file=f"{lang}/LC_MESSAGES/{DOMAIN}.po",
             )
         )
-    po = root / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     translations: gettext_module.NullTranslations
-    if po.is_file():
-        with po.open("rb") as handle:
-            catalog = read_po(handle, locale=None, domain=DOMAIN)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        translations = gettext_module.GNUTranslations(buffer)
+    if (root / lang / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
+        translations = gettext_module.GNUTranslations(io.BytesIO(compiled_catalogue(lang, root)))
     else:  # English without a catalogue: the msgids are the text
         translations = gettext_module.NullTranslations()
     return Translator(lang, translations, _format_locale(lang))
+
+
+def compiled_catalogue(lang: str, directory: str | os.PathLike[str] | None = None) -> bytes:
+    """``lang``'s catalogue in ``directory`` (see :func:`locale_dir`) compiled in memory, as
+    a ``.mo`` file's bytes (an empty catalogue for a language without a ``.po``: English)."""
+    po = locale_dir(directory) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if po.is_file():
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=None, domain=DOMAIN)
+    else:
+        catalog = Catalog(domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
 
 
 def _format_locale(lang: str) -> Locale:
