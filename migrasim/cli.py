@@ -20,7 +20,15 @@ from typing import Any
 import click
 
 from migrasim import __version__
-from migrasim.errors import N_, Gettext, MigrasimError, OutputError, ScenarioError, translated
+from migrasim.errors import (
+    N_,
+    ClusterError,
+    Gettext,
+    MigrasimError,
+    OutputError,
+    ScenarioError,
+    translated,
+)
 from migrasim.render import outputs
 
 
@@ -68,6 +76,8 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except (ScenarioError, OutputError) as exc:
             _fail(exc, 2, lang)
+        except ClusterError as exc:  # --scheduler names no usable cluster: bad input
+            _fail(exc, 2 if exc.bad_input else 1, lang)
         except MigrasimError as exc:
             _fail(exc, 1, lang)
         except KeyboardInterrupt:
@@ -158,7 +168,7 @@ SET = click.option(
 
 def _check_scheduler(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
     if value is not None:
-        from migrasim.analysis.runner import ClusterError, check_address
+        from migrasim.analysis.runner import check_address
 
         try:
             check_address(value)
