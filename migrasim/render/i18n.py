@@ -31,7 +31,7 @@ from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_minus_sign_symbol
 
 from migrasim import errors
 from migrasim.errors import Message, MigrasimError
@@ -45,6 +45,7 @@ __all__ = [
     "Translator",
     "UnknownLanguageError",
     "available_languages",
+    "change_points",
     "compiled_catalogue",
     "fill",
     "locale_dir",
@@ -129,6 +130,19 @@ class Translator:
         text = format_percent(value / 100, locale=self.locale, decimal_quantization=False)
         return f"{relation}{text}" if relation in ("<", ">") else str(text)
 
+    def points(self, change: float) -> str:
+        """A change in a chance (-1..1) in percentage points, as every output shows it
+        (:func:`change_points`): ``+12``, ``+1.5``, ``-0.8``, ``0``, with the language's
+        decimal mark and minus sign."""
+        value = change_points(change)
+        if value is None:
+            return ""
+        if value == 0:
+            return "0"
+        text = format_decimal(abs(value), locale=self.locale, decimal_quantization=False)
+        sign = "+" if value > 0 else get_minus_sign_symbol(self.locale)
+        return f"{sign}{text}"
+
     def message(self, text: object) -> str:
         """``text`` in this language: a :class:`~migrasim.errors.Message` translated, its
         values filled in (a value that is a message is translated too, a :class:`Share` is
@@ -204,6 +218,23 @@ def share_percent(share: float) -> tuple[str, decimal.Decimal]:
     if rounded == rounded.to_integral_value():
         rounded = rounded.quantize(_WHOLE)
     return "=", rounded
+
+
+def change_points(change: float) -> decimal.Decimal | None:
+    """The one rounding rule for a change in a chance (a difference of two shares, -1..1), in
+    percentage points: whole points from 10 points either way, one decimal below, where a point
+    matters (as :func:`share_percent`); rounded half away from zero on the change as the CSV
+    files keep it (6 decimals), so +0.125 -> +13, -0.015 -> -1.5, +0.0004 -> 0; a trailing
+    ``.0`` dropped (+0.05 -> +5). None for a value that is not a number.
+    :meth:`Translator.points` writes it, signed, in a language."""
+    if not math.isfinite(change):
+        return None
+    value = decimal.Decimal(repr(round(float(change), 6))) * 100
+    places = _WHOLE if abs(value) >= 10 else _ONE_PLACE
+    rounded = value.quantize(places, rounding=decimal.ROUND_HALF_UP)
+    if rounded == rounded.to_integral_value():
+        rounded = rounded.quantize(_WHOLE)
+    return rounded + 0  # no negative zero
 
 
 # A report of 10,000 flows formats the same few hundred dates tens of thousands of times.
