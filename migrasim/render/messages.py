@@ -705,6 +705,9 @@ PLAN: dict[str, str] = {
     "p80": N_("P80"),
     "chance": N_("P(by its go-live)"),
     "chart_title": N_("%(name)s: what it would take"),
+    # plan.yaml's opening comment
+    "yaml_title": N_("The plan migrasim plan chose (%(command)s):"),
+    "yaml_changes": N_("Its changes, as --set takes them:"),
     "chart_x": N_("Cost of the plan"),
     "chart_y": N_("Chance that every organisation makes its go-live"),
     "chart_line": N_("best plan for each budget"),
