@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import functools
 import gettext as gettext_module
+import io
 import os
+import string
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from babel.messages.mofile import read_mo, write_mo
 
 from migrasim.render.i18n import N_, SOURCE_LANGUAGE, Nn_, compiled_catalogue, locale_dir
 
@@ -160,8 +164,35 @@ def _compiled_folder(lang: str, domain: str, root: Path) -> Path:
     folder = Path(holder.name)
     target = folder / lang / "LC_MESSAGES" / f"{domain}.mo"
     target.parent.mkdir(parents=True)
-    target.write_bytes(compiled_catalogue(lang, root))
+    target.write_bytes(_click_safe(compiled_catalogue(lang, root)))
     return folder
+
+
+def _click_safe(mo: bytes) -> bytes:
+    """The compiled catalogue ``mo`` without a translation of a click message that names a
+    ``{field}`` click does not give (or has a stray brace): click would fail formatting it,
+    so that message stays English, as a catalogue message with other placeholders does."""
+    catalog = read_mo(io.BytesIO(mo))
+    for msgid in CLICK_MESSAGES:
+        forms = (msgid,) if isinstance(msgid, str) else msgid
+        message = catalog.get(forms[0])
+        if message is None:
+            continue
+        given = {name for form in forms for name in _fields(form)}
+        strings = message.string if isinstance(message.string, (tuple, list)) else [message.string]
+        if not all(_fields(text) <= given for text in strings if text):
+            catalog.delete(forms[0])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
+def _fields(text: str) -> set[str | None]:
+    """The ``{field}`` names of a ``str.format`` text (None for a text ``format`` rejects)."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return {None}
 
 
 _FOLDERS: list[tempfile.TemporaryDirectory[str]] = []

@@ -13,11 +13,12 @@ import click
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from migrasim.cli import _asked_language
 from migrasim.render.click_texts import CLICK_MESSAGES, NOT_SHOWN, click_language
 from migrasim.render.i18n import LOCALE_DIR, available_languages
+from tests.helpers import invoke
 
 
 def _first(msgid: str | tuple[str, ...]) -> str:
@@ -108,3 +109,27 @@ def test_click_speaks_the_language_only_inside_the_block(
     assert "LANGUAGE" not in os.environ
     with click_language("en"), click_language(None):
         assert gettext.gettext("Usage:") == "Usage:"
+
+
+def test_a_translation_click_cannot_fill_stays_english(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A catalogue (one a translator adds, say) whose click message names a field click does
+    not give: that message is English, the others translated, never a traceback."""
+    catalog = Catalog(locale="cy", domain="migrasim")
+    catalog.add("Usage:", "Defnydd:")
+    catalog.add("Error: {message}", "Gwall: {message}")
+    catalog.add("No such option {name!r}.", "Does dim opsiwn {enw!r}.")  # not click's field
+    catalog.add("Missing argument", "Ymresymiad ar goll {")  # a stray brace
+    folder = tmp_path / "zz" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "migrasim.po").open("wb") as handle:
+        write_po(handle, catalog)
+    monkeypatch.setenv("MIGRASIM_LOCALE_DIR", str(tmp_path))
+    code, _, stderr = invoke("run", "--lang", "zz", "--bogus")
+    assert code == 2
+    assert "Defnydd: cli run" in stderr
+    assert "Gwall: No such option '--bogus'." in stderr
+    code, _, stderr = invoke("run", "--lang", "zz")
+    assert code == 2
+    assert "Gwall: Missing argument 'SCENARIO'." in stderr
