@@ -1,7 +1,7 @@
 """The ``migrasim`` command line. The only module that echoes or exits.
 
-Exit codes: 0 success; 2 bad input (an invalid scenario, an existing results folder, bad usage);
-1 a failure while running.
+Exit codes: 0 success; 2 bad input (an invalid scenario, an existing results folder, bad usage,
+a --scheduler naming no usable Dask cluster); 1 a failure while running.
 """
 
 from __future__ import annotations
