@@ -248,8 +248,14 @@ def _execution(workers: int | None, scheduler: str | None) -> dict[str, Any]:
     both at once is a usage error."""
     if workers is not None and scheduler is not None:
         raise click.UsageError(
-            "--workers sets local processes; with --scheduler the cluster's workers run the "
-            "replications (size the cluster with dask worker --nworkers instead)"
+            translated(
+                N_(
+                    "--workers sets local processes; with --scheduler the cluster's workers run "
+                    "the replications (size the cluster with %(command)s instead)",
+                    command="dask worker --nworkers",
+                ),
+                gettext.gettext,  # in --lang's language (render.click_texts)
+            )
         )
     return {"workers": workers, "scheduler": scheduler}
 

@@ -57,3 +57,11 @@ def test_english_is_unchanged_after_welsh() -> None:
     assert stdout.startswith("Usage: cli run [OPTIONS] SCENARIO\n")
     assert "\nOptions:\n" in stdout
     assert re.search(r"Show this message\s+and\s+exit\.", stdout)
+
+
+def test_workers_with_a_scheduler_is_refused_in_welsh() -> None:
+    code, _, stderr = invoke("run", "scenarios/health_boards.yaml", "-j", "2", "--scheduler",
+                             "tcp://127.0.0.1:1", "--lang", "cy")  # fmt: skip
+    assert code == 2
+    assert "Gwall: mae --workers yn gosod prosesau lleol; gyda --scheduler, gweithwyr" in stderr
+    assert "gyda dask worker --nworkers yn lle hynny)" in " ".join(stderr.split())
