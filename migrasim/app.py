@@ -1404,7 +1404,13 @@ def plan(
     from migrasim.analysis.plan import make_plan, parse_plan_target
     from migrasim.render.i18n import fill, translator
     from migrasim.render.messages import PLAN
-    from migrasim.render.plan import frontier_csv, frontier_figure, plan_csv, plan_tables
+    from migrasim.render.plan import (
+        frontier_csv,
+        frontier_figure,
+        plan_csv,
+        plan_tables,
+        plan_yaml_header,
+    )
     from migrasim.render.tables import figure_png
     from migrasim.scenario.loader import load_scenario, read_scenario_data, what_changed
     from migrasim.scenario.types import parse_scenario
@@ -1419,22 +1425,12 @@ def plan(
     seed = default_seed(spec, seed)
     with cluster_session(execution):
         outcome = make_plan(data, str(path), spec, alpha, budget, joint, replications, seed,
-                            execution)  # fmt: skip
+                            execution, words=t.message)  # fmt: skip
         changes = (*overrides, *outcome.assignments)
         extra = [f"--chance={alpha:g}"] + (["--joint"] if joint else [])
         extra += [] if budget is None else [f"--budget={budget:g}"]
         command = reproduce_command("plan", [path], overrides, outcome.replications, seed, extra)
-        header = [
-            f"The plan migrasim plan chose ({command}):",
-            f"  {outcome.cost:,.2f} in all; organisations in time: {outcome.in_time} of "
-            f"{outcome.organisations}; chance every organisation makes its go-live: "
-            f"{outcome.chance:.1%} on the plan's draws, {outcome.fresh_chance:.1%} on fresh ones "
-            f"(method: {outcome.method}).",
-            "  Its changes, as --set takes them:",
-            *(f"    {a}" for a in outcome.assignments),
-            "",
-        ]
-        plan_yaml = variant_yaml(path, changes, header)
+        plan_yaml = variant_yaml(path, changes, plan_yaml_header(outcome, command, t))
         planned = load_scenario(path, changes)
         base = run_scenario(planned, outcome.replications, seed, execution, reuse_draws=True)
     report = replace(summarise(base), overrides=tuple(changes),

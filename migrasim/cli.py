@@ -1,13 +1,14 @@
 """The ``migrasim`` command line. The only module that echoes or exits.
 
-Exit codes: 0 success; 2 bad input (an invalid scenario, an existing results folder, bad usage);
-1 a failure while running.
+Exit codes: 0 success; 2 bad input (an invalid scenario, an existing results folder, bad usage,
+a --scheduler naming no usable Dask cluster); 1 a failure while running.
 """
 
 from __future__ import annotations
 
 import errno
 import gc
+import gettext
 import json
 import os
 import sys
@@ -19,7 +20,15 @@ from typing import Any
 import click
 
 from migrasim import __version__
-from migrasim.errors import N_, Gettext, MigrasimError, OutputError, ScenarioError, translated
+from migrasim.errors import (
+    N_,
+    ClusterError,
+    Gettext,
+    MigrasimError,
+    OutputError,
+    ScenarioError,
+    translated,
+)
 from migrasim.render import outputs
 
 
@@ -67,6 +76,8 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except (ScenarioError, OutputError) as exc:
             _fail(exc, 2, lang)
+        except ClusterError as exc:  # --scheduler names no usable cluster: bad input
+            _fail(exc, 2 if exc.bad_input else 1, lang)
         except MigrasimError as exc:
             _fail(exc, 1, lang)
         except KeyboardInterrupt:
@@ -92,7 +103,48 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _asked_language(args: list[str]) -> str | None:
+    """The language a command line asks for (its last ``--lang``, before any ``--``), if it
+    has a catalogue: known before click parses it, so click's own messages (a usage error, the
+    help page) are in it too."""
+    from migrasim.render.i18n import available_languages
+
+    asked = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            asked = args[i + 1]
+        elif arg.startswith("--lang="):
+            asked = arg.partition("=")[2]
+    return asked if asked in available_languages() else None
+
+
+class _HelpInLanguage(click.Command):
+    """A command whose ``--help`` says what it does in the language of the command line (click
+    writes that text once, when the option is first made, and keeps it)."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = gettext.gettext("Show this message and exit.")
+        return option
+
+
+class _Migrasim(_HelpInLanguage, click.Group):
+    """The ``migrasim`` group: click's own messages in the language of ``--lang``
+    (``render.click_texts``)."""
+
+    command_class = _HelpInLanguage
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        from migrasim.render.click_texts import click_language
+
+        with click_language(_asked_language(list(sys.argv[1:] if args is None else args))):
+            return super().main(args, *rest, **kwargs)
+
+
+@click.group(cls=_Migrasim, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="migrasim")
 def cli() -> None:
     """migrasim: when will a bulk data migration finish, and will it make go-live?
@@ -116,12 +168,12 @@ SET = click.option(
 
 def _check_scheduler(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
     if value is not None:
-        from migrasim.analysis.runner import ClusterError, check_address
+        from migrasim.analysis.runner import check_address
 
         try:
             check_address(value)
-        except ClusterError as exc:
-            raise click.BadParameter(str(exc)) from None
+        except ClusterError as exc:  # in --lang's language (render.click_texts)
+            raise click.BadParameter(exc.translated(gettext.gettext)) from None
     return value
 
 
@@ -196,8 +248,14 @@ def _execution(workers: int | None, scheduler: str | None) -> dict[str, Any]:
     both at once is a usage error."""
     if workers is not None and scheduler is not None:
         raise click.UsageError(
-            "--workers sets local processes; with --scheduler the cluster's workers run the "
-            "replications (size the cluster with dask worker --nworkers instead)"
+            translated(
+                N_(
+                    "--workers sets local processes; with --scheduler the cluster's workers run "
+                    "the replications (size the cluster with %(command)s instead)",
+                    command="dask worker --nworkers",
+                ),
+                gettext.gettext,  # in --lang's language (render.click_texts)
+            )
         )
     return {"workers": workers, "scheduler": scheduler}
 

@@ -133,6 +133,16 @@ class UnitError(MigrasimError, ValueError):
                             expected=expected))  # fmt: skip
 
 
+class ClusterError(MigrasimError):
+    """The Dask cluster could not be used (``bad_input``: ``--scheduler`` names no cluster that
+    can run replications, or dask.distributed is not installed: the command line exits 2), or
+    failed while running replications (exit 1)."""
+
+    def __init__(self, message: str, *, bad_input: bool = False) -> None:
+        super().__init__(message)
+        self.bad_input = bad_input
+
+
 class OutputError(MigrasimError):
     """Results cannot be written where asked (permissions, a full disk, a missing target):
     a problem with the command's input, exit 2, with the path and the fix."""

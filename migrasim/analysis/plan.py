@@ -42,7 +42,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
@@ -54,7 +54,7 @@ from scipy.sparse import coo_matrix
 from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.sampling import has_uncertainty
 from migrasim.core.rules import go_live_of, in_time_ordinals, quantile_rank
-from migrasim.errors import N_, Problem, ScenarioError
+from migrasim.errors import N_, Message, Problem, ScenarioError
 from migrasim.scenario.overrides import apply_override, key_path_problem
 from migrasim.scenario.types import (
     PROGRAMME_ROW,
@@ -389,10 +389,34 @@ def separable(scenario: Scenario) -> bool:
 
 
 def _duration_text(seconds: float) -> str:
+    """A duration as a scenario file writes it (``not_before: 4 weeks``): a value, in English."""
     for unit, size in (("weeks", 604800.0), ("days", 86400.0), ("h", 3600.0)):
         if seconds % size == 0:
             return f"{seconds / size:g} {unit}"
     return f"{seconds:g} s"
+
+
+def _duration_words(seconds: float) -> Message:
+    """A duration for a person to read, from the catalogue (``4 weeks``, ``1 day``)."""
+    for size, one, many in ((604800.0, N_("%(n)s week"), N_("%(n)s weeks")),
+                            (86400.0, N_("%(n)s day"), N_("%(n)s days")),
+                            (3600.0, N_("%(n)s h"), N_("%(n)s h"))):  # fmt: skip
+        if seconds % size == 0:
+            n = seconds / size
+            return N_((one if n == 1 else many).msgid, n=f"{n:g}")
+    return N_("%(n)s s", n=f"{seconds:g}")
+
+
+def slot_description(link: str, slot: int, option: str, seconds: float) -> Message:
+    """The description of a crewed option's copy of ``link`` in crew slot ``slot`` (a
+    catalogue message: the scenario a plan makes shows it in the command's language)."""
+    return N_(
+        "%(link)s in crew slot %(slot)s of %(option)s: no earlier than %(when)s after the start",
+        link=link,
+        slot=slot,
+        option=option,
+        when=_duration_words(seconds),
+    )
 
 
 class Planner:
@@ -401,9 +425,10 @@ class Planner:
 
     def __init__(
         self, data: Mapping[str, Any], source: str | None, scenario: Scenario, replications: int,
-        seed: int, execution: Any,
+        seed: int, execution: Any, words: Callable[[Message], str] = str,
     ) -> None:  # fmt: skip
         self.data = data
+        self.words = words  # a catalogue message in the language of the outputs
         self.source = source
         self.scenario = scenario
         self.replications = replications
@@ -455,9 +480,8 @@ class Planner:
                             spec = dict(data["links"][link])
                             spec["not_before"] = when
                             spec["draws_as"] = spec.get("draws_as") or link
-                            spec["description"] = (
-                                f"{link} in crew slot {slot} of {option}: no earlier than "
-                                f"{when} after the start"
+                            spec["description"] = self.words(
+                                slot_description(link, slot, option, slot * float(crew.per))
                             )
                             copies.add(copy_name)
                             extra.append((f"links.{copy_name}", spec))
@@ -853,12 +877,15 @@ def make_plan(
     replications: int | None,
     seed: int,
     execution: Any,
+    words: Callable[[Message], str] = str,
 ) -> PlanOutcome:
-    """The plan for ``scenario`` (its ``options``): see the module docstring."""
+    """The plan for ``scenario`` (its ``options``): see the module docstring. ``words`` writes
+    a catalogue message (the crew slots' link descriptions) in the outputs' language (English
+    by default)."""
     options = {o.name: o for o in scenario.options}
     _check_plan(options, source, budget)
     planner = Planner(data, source, scenario, replications or scenario.replications or 1,
-                      seed, execution)  # fmt: skip
+                      seed, execution, words)  # fmt: skip
     variants = _variants(planner)
     if replications is None and scenario.replications is None:
         # as run: 1,000 replications when anything is uncertain (here: with any option)

@@ -51,7 +51,7 @@ from migrasim.core.engine import Inputs, Model, RunResult, simulate
 from migrasim.core.model import flow_path_links
 from migrasim.core.rules import quantile_rank
 from migrasim.core.shared_batch import ComponentPath, batchable, paths, solvable, solve_block
-from migrasim.errors import MigrasimError
+from migrasim.errors import N_, ClusterError
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario
 
@@ -66,10 +66,6 @@ CONNECT_TIMEOUT = 10.0
 """Seconds to wait for a Dask scheduler to answer before giving up."""
 
 Progress = Callable[[int, int], None]
-
-
-class ClusterError(MigrasimError):
-    """The Dask cluster could not be reached, or failed while running replications."""
 
 
 @dataclass(frozen=True)
@@ -391,8 +387,12 @@ def check_address(scheduler: str) -> None:
         from distributed.comm.registry import get_backend
     except ImportError:
         raise ClusterError(
-            "--scheduler runs the replications on a Dask cluster, which needs dask.distributed; "
-            "install it with: pip install 'migrasim[distributed]'"
+            N_(
+                "--scheduler runs the replications on a Dask cluster, which needs "
+                "dask.distributed; install it with: %(command)s",
+                command="pip install 'migrasim[distributed]'",
+            ),
+            bad_input=True,
         ) from None
 
     try:
@@ -402,8 +402,15 @@ def check_address(scheduler: str) -> None:
             parse_host_port(location)
     except (ValueError, TypeError) as exc:
         raise ClusterError(
-            f"{scheduler!r} is not a Dask scheduler address ({exc}); give tcp://HOST:PORT, "
-            "e.g. tcp://10.0.0.5:8786"
+            N_(
+                "%(address)s is not a Dask scheduler address (%(reason)s); give %(form)s, e.g. "
+                "%(example)s",
+                address=repr(scheduler),
+                reason=str(exc),
+                form="tcp://HOST:PORT",
+                example="tcp://10.0.0.5:8786",
+            ),
+            bad_input=True,
         ) from None
 
 
@@ -438,8 +445,14 @@ def _connect(scheduler: str) -> Any:
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ClusterError(
-            f"cannot reach the Dask scheduler at {scheduler} ({reason}); check the address "
-            "and that 'dask scheduler' is running there and reachable from here"
+            N_(
+                "cannot reach the Dask scheduler at %(address)s (%(reason)s); check the address "
+                "and that %(command)s is running there and reachable from here",
+                address=scheduler,
+                reason=reason,
+                command="'dask scheduler'",
+            ),
+            bad_input=True,
         ) from None
 
 
@@ -677,7 +690,10 @@ def _run_on_cluster(
         try:
             slots = sum(client.nthreads().values())
             if slots == 0:
-                raise ClusterError(f"the Dask cluster at {scheduler!r} has no workers")
+                raise ClusterError(
+                    N_("the Dask cluster at %(address)s has no workers", address=repr(scheduler)),
+                    bad_input=True,
+                )
             token = uuid.uuid4().hex
             shared = client.scatter(model, broadcast=True, hash=False)
             spec = client.scatter(scenario, broadcast=True, hash=False)
@@ -691,13 +707,24 @@ def _run_on_cluster(
                 absorb(batch)
         except ImportError as exc:
             raise ClusterError(
-                f"a Dask worker could not import what it needs ({exc}); install the same "
-                "migrasim version on every worker"
+                N_(
+                    "a Dask worker could not import what it needs (%(reason)s); install the same "
+                    "migrasim version on every worker",
+                    reason=str(exc),
+                )
             ) from None
         except (OSError, TimeoutError) as exc:
-            raise ClusterError(f"lost the Dask cluster at {scheduler!r}: {exc}") from None
+            raise ClusterError(
+                N_(
+                    "lost the Dask cluster at %(address)s: %(reason)s",
+                    address=repr(scheduler),
+                    reason=str(exc),
+                )
+            ) from None
         except KilledWorker as exc:
-            raise ClusterError(f"Dask workers kept dying running replications: {exc}") from None
+            raise ClusterError(
+                N_("Dask workers kept dying running replications: %(reason)s", reason=str(exc))
+            ) from None
         finally:
             if futures:
                 client.cancel(futures)

@@ -170,11 +170,11 @@ def _compare_text(advice: CompareAdvice, t: Translator) -> str:
     change = advice.chance_change
     if change.estimate is None or advice.chance_before is None or advice.chance_after is None:
         return fill(t, ADVICE["compare_done"], move=move)
-    chance = {"move": move, "points": f"{100 * change.estimate:+.0f}",
+    chance = {"move": move, "points": t.points(change.estimate),
               "before": t.percent(advice.chance_before),
               "after": t.percent(advice.chance_after)}  # fmt: skip
     if change.low is not None and change.high is not None:
-        ends = {"low": f"{100 * change.low:+.0f}", "high": f"{100 * change.high:+.0f}"}
+        ends = {"low": t.points(change.low), "high": t.points(change.high)}
         return fill(t, ADVICE["compare_chance_interval"], **chance, **ends)
     return fill(t, ADVICE["compare_chance"], **chance)
 

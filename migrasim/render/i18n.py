@@ -28,9 +28,10 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_minus_sign_symbol
 
 from migrasim import errors
 from migrasim.errors import Message, MigrasimError
@@ -44,6 +45,8 @@ __all__ = [
     "Translator",
     "UnknownLanguageError",
     "available_languages",
+    "change_points",
+    "compiled_catalogue",
     "fill",
     "locale_dir",
     "nfill",
@@ -127,6 +130,19 @@ class Translator:
         text = format_percent(value / 100, locale=self.locale, decimal_quantization=False)
         return f"{relation}{text}" if relation in ("<", ">") else str(text)
 
+    def points(self, change: float) -> str:
+        """A change in a chance (-1..1) in percentage points, as every output shows it
+        (:func:`change_points`): ``+12``, ``+1.5``, ``-0.8``, ``0``, with the language's
+        decimal mark and minus sign."""
+        value = change_points(change)
+        if value is None:
+            return ""
+        if value == 0:
+            return "0"
+        text = format_decimal(abs(value), locale=self.locale, decimal_quantization=False)
+        sign = "+" if value > 0 else get_minus_sign_symbol(self.locale)
+        return f"{sign}{text}"
+
     def message(self, text: object) -> str:
         """``text`` in this language: a :class:`~migrasim.errors.Message` translated, its
         values filled in (a value that is a message is translated too, a :class:`Share` is
@@ -204,6 +220,23 @@ def share_percent(share: float) -> tuple[str, decimal.Decimal]:
     return "=", rounded
 
 
+def change_points(change: float) -> decimal.Decimal | None:
+    """The one rounding rule for a change in a chance (a difference of two shares, -1..1), in
+    percentage points: whole points from 10 points either way, one decimal below, where a point
+    matters (as :func:`share_percent`); rounded half away from zero on the change as the CSV
+    files keep it (6 decimals), so +0.125 -> +13, -0.015 -> -1.5, +0.0004 -> 0; a trailing
+    ``.0`` dropped (+0.05 -> +5). None for a value that is not a number.
+    :meth:`Translator.points` writes it, signed, in a language."""
+    if not math.isfinite(change):
+        return None
+    value = decimal.Decimal(repr(round(float(change), 6))) * 100
+    places = _WHOLE if abs(value) >= 10 else _ONE_PLACE
+    rounded = value.quantize(places, rounding=decimal.ROUND_HALF_UP)
+    if rounded == rounded.to_integral_value():
+        rounded = rounded.quantize(_WHOLE)
+    return rounded + 0  # no negative zero
+
+
 # A report of 10,000 flows formats the same few hundred dates tens of thousands of times.
 @functools.lru_cache(maxsize=8192, typed=True)
 def _format_date(day: datetime.date, style: str, locale: Locale) -> str:
@@ -235,18 +268,26 @@ def _translator(lang: str, root: Path) -> Translator:
                 file=f"{lang}/LC_MESSAGES/{DOMAIN}.po",
             )
         )
-    po = root / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     translations: gettext_module.NullTranslations
-    if po.is_file():
-        with po.open("rb") as handle:
-            catalog = read_po(handle, locale=None, domain=DOMAIN)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        translations = gettext_module.GNUTranslations(buffer)
+    if (root / lang / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
+        translations = gettext_module.GNUTranslations(io.BytesIO(compiled_catalogue(lang, root)))
     else:  # English without a catalogue: the msgids are the text
         translations = gettext_module.NullTranslations()
     return Translator(lang, translations, _format_locale(lang))
+
+
+def compiled_catalogue(lang: str, directory: str | os.PathLike[str] | None = None) -> bytes:
+    """``lang``'s catalogue in ``directory`` (see :func:`locale_dir`) compiled in memory, as
+    a ``.mo`` file's bytes (an empty catalogue for a language without a ``.po``: English)."""
+    po = locale_dir(directory) / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if po.is_file():
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=None, domain=DOMAIN)
+    else:
+        catalog = Catalog(domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
 
 
 def _format_locale(lang: str) -> Locale:

@@ -409,7 +409,7 @@ TERMINAL: dict[str, str] = {
     "bottleneck": N_("bottleneck"),
     "p80_change_ci": N_("P80 change, days [95%% CI]"),
     "chance": N_("P(by go-live)"),
-    "change_ci": N_("change [95%% CI]"),
+    "change_ci": N_("chance change, points [95%% CI]"),
     "header_mc": N_("%(name)s: %(n)s replications, seed %(seed)s"),
     "header_deterministic": N_("%(name)s: deterministic (no uncertain inputs)"),
     "go_live_rule": N_("go-live %(date)s: a flow is in time if it completes by the day before"),
@@ -693,6 +693,9 @@ PLAN: dict[str, str] = {
     "p80": N_("P80"),
     "chance": N_("P(by its go-live)"),
     "chart_title": N_("%(name)s: what it would take"),
+    # plan.yaml's opening comment
+    "yaml_title": N_("The plan migrasim plan chose (%(command)s):"),
+    "yaml_changes": N_("Its changes, as --set takes them:"),
     "chart_x": N_("Cost of the plan"),
     "chart_y": N_("Chance that every organisation makes its go-live"),
     "chart_line": N_("best plan for each budget"),

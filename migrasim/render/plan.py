@@ -172,6 +172,25 @@ def plan_lines(outcome: PlanOutcome, name: str, t: Translator) -> list[str]:
     return lines
 
 
+def plan_yaml_header(outcome: PlanOutcome, command: str, t: Translator) -> list[str]:
+    """plan.yaml's opening comment: the command that chose the plan, its cost, organisations in
+    time, its chance on its own and on fresh draws, the method and its ``--set`` changes."""
+    method = PLAN["method_exact" if outcome.method == EXACT else "method_heuristic"]
+    check = fill(t, PLAN["check"], inside=t.percent(outcome.chance),
+                 fresh=t.percent(outcome.fresh_chance), n=f"{outcome.replications:,}",
+                 seed=outcome.fresh_seed)  # fmt: skip
+    return [
+        fill(t, PLAN["yaml_title"], command=command),
+        "  " + fill(t, PLAN["total"], cost=money(outcome.cost, t)),
+        "  " + fill(t, PLAN["in_time"], k=outcome.in_time, n=outcome.organisations),
+        "  " + check,
+        "  " + fill(t, method),
+        "  " + fill(t, PLAN["yaml_changes"]),
+        *(f"    {a}" for a in outcome.assignments),
+        "",
+    ]
+
+
 def frontier_figure(outcome: PlanOutcome, name: str, t: Translator) -> Any:
     """Cost against the chance that every organisation makes its go-live, one point per
     budget's best plan, the recommended plan marked."""

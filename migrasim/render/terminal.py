@@ -178,7 +178,7 @@ def side_by_side_lines(rows: Sequence[CompareRow], t: Translator) -> list[str]:
         return None if value is None else f"{value:+.0f}"
 
     def points(value: float | None) -> str | None:
-        return None if value is None else f"{100 * value:+.0f}"
+        return None if value is None else t.points(value)
 
     table = []
     for i, row in enumerate(rows):
@@ -241,7 +241,7 @@ def comparison_lines(
             line += f"  {t.percent(stats.prob):<{w_chance}}"
             prob = row.prob_diff
             if prob.estimate is not None and prob.low is not None and prob.high is not None:
-                line += f"  {prob.estimate:+.2f} [{prob.low:+.2f}, {prob.high:+.2f}]"
+                line += f"  {t.points(prob.estimate)} [{t.points(prob.low)}, {t.points(prob.high)}]"
         lines.append(line.rstrip())
     return lines
 
@@ -311,8 +311,8 @@ def track_lines(
                                            slip.plan.prob_ci, ""))  # fmt: skip
             lines.append(term(t, "track_chance", chance=t.percent(slip.forecast.prob),
                               plan=t.percent(slip.plan.prob),
-                              points=f"{100 * change.estimate:+.1f}",
-                              low=f"{100 * change.low:+.1f}", high=f"{100 * change.high:+.1f}",
+                              points=t.points(change.estimate), low=t.points(change.low),
+                              high=t.points(change.high),
                               answer=verdict_text(plan_answer, t)))  # fmt: skip
     lines += board_lines(forecast, t, None if slip is None else slip.as_of)
     if advice is not None:

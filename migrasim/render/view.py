@@ -144,18 +144,12 @@ def track_view(inputs: ReportInputs, t: Translator) -> TrackView | None:
         later=days.estimate is not None and days.estimate > 0,
         plan_verdict=verdict(plan_headline),
         plan_chance=None if plan.prob is None else t.percent(plan.prob),
-        chance_change=None if change.estimate is None else _tenths(change.estimate),
-        chance_change_low=None if change.low is None else _tenths(change.low),
-        chance_change_high=None if change.high is None else _tenths(change.high),
+        chance_change=None if change.estimate is None else t.points(change.estimate),
+        chance_change_low=None if change.low is None else t.points(change.low),
+        chance_change_high=None if change.high is None else t.points(change.high),
         unreported=len(inputs.unreported),
         flows=inputs.results.counts.flows,
     )
-
-
-def _tenths(share: float) -> str:
-    """A change in a chance in percentage points to a tenth: ``+1.5``, ``−0.8``, ``0``."""
-    value = round(100 * share, 1)
-    return "0" if value == 0 else f"{value:+.1f}".replace("-", "\u2212")
 
 
 def _signed(days: float) -> str:
@@ -314,11 +308,6 @@ def _compare_view(table: ExtraTable, t: Translator) -> TableView:
     )
 
 
-def _points(share: float) -> str:
-    """A change in a chance (-1 to 1) in percentage points: ``+99``, ``−3``, ``0``."""
-    return _signed(100 * share)
-
-
 def _change(interval: Interval, text: Callable[[float], str]) -> tuple[str | None, ...]:
     """An estimate and its interval's ends as text (None where there is none)."""
     return tuple(None if v is None else text(v) for v in (interval.estimate, interval.low,
@@ -335,7 +324,7 @@ def comparison_rows(rows: Iterable[CompareRow], t: Translator) -> list[Compariso
         low, high = s.p80_ci
         ci = s.prob_ci
         p80_change = _change(row.p80_diff, _signed)
-        chance_change = _change(row.prob_diff, _points)
+        chance_change = _change(row.prob_diff, t.points)
         out.append(
             ComparisonRow(
                 scenario=row.scenario,

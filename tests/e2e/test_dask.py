@@ -158,13 +158,32 @@ def test_unreachable_scheduler_is_a_clear_error(
     out = tmp_path / "out"
     code, stdout, stderr = invoke("run", str(HEALTH_BOARDS), "-n", "5", "--scheduler", address,
                                   "--out", str(out))  # fmt: skip
-    assert code == 1
+    assert code == 2  # --scheduler names no cluster: bad input
     assert stderr.startswith(f"Error: cannot reach the Dask scheduler at {address}")
     assert "dask scheduler" in stderr
     assert "Traceback" not in stdout + stderr
     assert not out.exists()
     with pytest.raises(ClusterError, match="cannot reach"):
         run_monte_carlo(parse_scenario(small()), 5, 1, scheduler=address)
+
+
+def test_unreachable_scheduler_in_welsh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "CONNECT_TIMEOUT", 1.0)
+    address = f"tcp://127.0.0.1:{free_port()}"
+    code, _, stderr = invoke("run", str(HEALTH_BOARDS), "-n", "5", "--scheduler", address,
+                             "--out", str(tmp_path / "out"), "--lang", "cy")  # fmt: skip
+    assert code == 2
+    assert stderr.startswith(f"Gwall: methu cyrraedd trefnydd Dask yn {address} (")
+    assert "gwiriwch y cyfeiriad a bod 'dask scheduler' yn rhedeg yno" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_malformed_scheduler_address_in_welsh(tmp_path: Path) -> None:
+    code, _, stderr = invoke("run", str(HEALTH_BOARDS), "--scheduler", "not-an-address",
+                             "--out", str(tmp_path / "o"), "--lang", "cy")  # fmt: skip
+    assert code == 2
+    assert "Gwall: Gwerth annilys i '--scheduler': nid yw 'not-an-address' yn gyfeiriad " in stderr
+    assert "rhowch tcp://HOST:PORT, e.e. tcp://10.0.0.5:8786" in stderr
 
 
 def test_malformed_scheduler_address_is_a_usage_error(tmp_path: Path) -> None:

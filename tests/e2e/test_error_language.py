@@ -185,7 +185,8 @@ def test_a_bad_transfer_log_in_welsh(tmp_path: Path) -> None:
 def test_compare_s_usage_error_and_an_unknown_flow_in_welsh() -> None:
     code, _, stderr = invoke("compare", SCENARIO, "--lang", "cy")
     assert code == 2
-    assert "Error: rhowch ddau senario neu ragor, neu un gyda --variant" in stderr
+    assert "Gwall: rhowch ddau senario neu ragor, neu un gyda --variant" in stderr
+    assert "Defnydd: cli compare" in stderr  # click's own words in Welsh too
     code, _, stderr = invoke("compare", SCENARIO)
     assert "Error: give two or more scenarios, or one with --variant" in stderr
 

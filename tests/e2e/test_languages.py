@@ -10,6 +10,7 @@ must hold no msgid's English: that would be a string that bypassed the catalogue
 from __future__ import annotations
 
 import re
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from openpyxl import load_workbook
 
 from migrasim.analysis import parallel
 from migrasim.render import tables
+from migrasim.render.click_texts import CLICK_MESSAGES
 from migrasim.render.i18n import LOCALE_DIR
 from migrasim.render.inputs import assumptions_of
 from migrasim.scenario.loader import load_scenario
@@ -282,13 +284,16 @@ _ACCENTED = dict(zip(
     strict=True,
 ))  # fmt: skip
 _HOLDER = re.compile(r"(%\(\w+\)[sd]|%%)")
+#: click's messages are filled by ``str.format``: their ``{name!r}`` fields are kept too
+_CLICK_HOLDER = re.compile(r"(%\(\w+\)[sd]|%%|\{\w*(?:![rsa])?\})")
+_CLICK_IDS = {m if isinstance(m, str) else m[0] for m in CLICK_MESSAGES}
 
 
-def _accented(msgid: str) -> str:
+def _accented(msgid: str, holder: re.Pattern[str] = _HOLDER) -> str:
     """``msgid`` with every letter outside its placeholders accented."""
     return "".join(
-        part if _HOLDER.fullmatch(part) else "".join(_ACCENTED.get(c, c) for c in part)
-        for part in _HOLDER.split(msgid)
+        part if holder.fullmatch(part) else "".join(_ACCENTED.get(c, c) for c in part)
+        for part in holder.split(msgid)
     )
 
 
@@ -297,10 +302,12 @@ def _write_accented(root: Path, lang: str = "xa") -> None:
     for message in _messages(POT):
         if not message.id:
             continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        holder = _CLICK_HOLDER if ids[0] in _CLICK_IDS else _HOLDER
         if isinstance(message.id, tuple):
-            pseudo.add(message.id, tuple(_accented(s) for s in message.id), flags=message.flags)
+            pseudo.add(message.id, tuple(_accented(s, holder) for s in ids), flags=message.flags)
         else:
-            pseudo.add(message.id, _accented(message.id), flags=message.flags)
+            pseudo.add(message.id, _accented(message.id, holder), flags=message.flags)
     folder = root / lang / "LC_MESSAGES"
     folder.mkdir(parents=True)
     with (folder / "migrasim.po").open("wb") as handle:
@@ -424,12 +431,84 @@ def test_every_command_speaks_a_catalogue_language_only(
     assert _english(terminal, values) == set(), terminal
     if command in ("validate", "error"):
         return
+    if command == "plan":
+        assert _english(_plan_yaml_words(out / "plan.yaml"), values) == set()
     assert _english(_all_outputs(out), values) == set()
     if command == "track-history":
         assert _english(_all_outputs(tmp_path / "first"), values) == set()
     assert chart_texts or command == "solve", "no chart was drawn"  # solve draws none
     for name, texts in chart_texts.items():
         assert _english("\n".join(texts), values) == set(), (name, texts)
+
+
+_SYNTAX = re.compile(r"--?[\w-]+=?\S*|\b[A-Z][A-Z_]+\b|\bcli\b")
+"""Command-line syntax in click's lines: an option with its value, a metavar (SCENARIO,
+[OPTIONS]), the program's name under the test runner."""
+
+
+def _plan_yaml_words(path: Path) -> str:
+    """plan.yaml's words for a person: its opening comment (but the ``--set`` changes it lists,
+    which are code) and the descriptions of the links the plan adds (crew slots)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    comment = [line for line in lines[: next(i for i, x in enumerate(lines) if not
+                                             x.startswith("#"))]
+               if not line.startswith("#     ")]  # fmt: skip
+    slots = [m for m in re.findall(r'^\s*description: "(.*)"$', "\n".join(lines), re.M)
+             if re.search("[ÁáÉéÓóŚśŃńŔŕ]", m)]  # fmt: skip
+    assert slots, "the plan takes a crewed option: its slot's link is described"
+    return _SYNTAX.sub(" ", "\n".join([*comment, *slots]))
+
+
+USAGE_ERRORS = [
+    ["run", "--bogus"],
+    ["run"],
+    ["run", "x.yaml", "--seed", "-1"],
+    ["compare", "a.yaml", "b.yaml", "--replications", "0"],
+]
+
+
+@pytest.mark.parametrize("args", USAGE_ERRORS)
+def test_clicks_usage_errors_speak_a_catalogue_language(
+    args: list[str], accented: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """click's own messages (a usage error: unknown option, missing argument, bad value)."""
+    monkeypatch.setenv("MIGRASIM_LOCALE_DIR", str(accented))
+    code, _, stderr = invoke(*args, "--lang", "xa")
+    assert code == 2, stderr
+    assert re.search("[ÚúÉéŔŕ]", stderr), stderr
+    assert _english(_SYNTAX.sub(" ", stderr), args) == set(), stderr
+
+
+def test_the_help_page_speaks_a_catalogue_language_in_clicks_words(
+    accented: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """click's words on the help page (the commands' and options' own help text is English:
+    not from the catalogue yet)."""
+    monkeypatch.setenv("MIGRASIM_LOCALE_DIR", str(accented))
+    code, stdout, stderr = invoke("run", "--help", "--lang", "xa")
+    assert code == 0, stderr
+    assert stdout.startswith(_accented("Usage:") + " cli run [OPTIONS] SCENARIO\n")
+    assert f"\n{_accented('Options')}:\n" in stdout
+    assert _accented("Show this") in stdout
+    assert f"[{_accented('default: {default}', _CLICK_HOLDER).format(default='en')}]" in stdout
+    for english in ("Usage", "Options:", "Show this", "[default:"):
+        assert english not in stdout
+
+
+def test_a_dask_error_speaks_a_catalogue_language(
+    accented: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--scheduler without dask.distributed installed: the message says how to install it."""
+    for name in [m for m in sys.modules if m == "distributed" or m.startswith("distributed.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    monkeypatch.setenv("MIGRASIM_LOCALE_DIR", str(accented))
+    args = ["run", "scenarios/health_boards.yaml", "--scheduler", "tcp://127.0.0.1:8786"]
+    code, _, stderr = invoke(*args, "--lang", "xa")
+    assert code == 2, stderr
+    assert "pip install 'migrasim[distributed]'" in stderr
+    values = [*args, "pip install 'migrasim[distributed]'"]
+    assert _english(_SYNTAX.sub(" ", stderr), values) == set(), stderr
 
 
 def test_the_every_command_check_sees_english(tmp_path: Path) -> None:

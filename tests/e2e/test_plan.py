@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -402,3 +403,42 @@ def test_the_heuristic_on_a_separable_case_meets_the_target_and_costs_no_less(
     slots = sorted(s for r in found.rows for _, s in r.slots)
     assert len(slots) >= 2
     assert slots == list(range(1, len(slots) + 1))  # one crew place per week, in order
+
+
+def test_crew_slot_descriptions_are_in_the_language_asked(tmp_path: Path) -> None:
+    """A crew slot's copy of a link is described from the catalogue: in English by default, in
+    Welsh under --lang cy (plan.yaml and the report of the plan's scenario), as is plan.yaml's
+    opening comment; the copy's name and its not_before stay as a scenario writes them."""
+    text = SMALL.replace("    group: route\n  - name: disks",
+                         "    group: route\n    crew: {capacity: 1, per: 1 week}\n"
+                         "  - name: disks", 1)  # fmt: skip
+    text = text.replace("    cost: 20\n", "    cost: 200\n").replace("cost: 45", "cost: 450")
+    path = _write(tmp_path, text)
+    written = {}
+    for lang in ("en", "cy"):
+        out = tmp_path / lang
+        code, _, stderr = invoke("plan", str(path), "-n", "80", "--seed", "3", "--out", str(out),
+                                 "--budget", "60", "--lang", lang)  # fmt: skip
+        assert code == 0, stderr
+        written[lang] = (out / "plan.yaml").read_text(encoding="utf-8")
+        page = (out / "report.html").read_text(encoding="utf-8")
+        assert ("no earlier than" in page) == (lang == "en")
+    english = re.findall(r'description: "(wired in crew slot \d+ of [^"]+)"', written["en"])
+    assert english
+    assert "wired in crew slot 1 of wire: no earlier than 1 week after the start" in english
+    assert "wired in crew slot 2 of wire: no earlier than 2 weeks after the start" in english
+    welsh = re.findall(r'description: "(wired yn slot criw \d+ [^"]+)"', written["cy"])
+    assert len(welsh) == len(english)
+    assert (
+        "wired yn slot criw 1 yr opsiwn wire: dim cynharach na 1 wythnos ar ôl y dechrau" in welsh
+    )
+    assert "crew slot" not in written["cy"]
+    # and plan.yaml's opening comment
+    assert written["en"].startswith("# The plan migrasim plan chose (migrasim plan ")
+    assert "\n#   Total cost: " in written["en"]
+    assert written["cy"].startswith("# Y cynllun a ddewisodd migrasim plan (migrasim plan ")
+    assert "\n#   Cyfanswm y gost: " in written["cy"]
+    assert "\n#   Ei newidiadau, fel y mae --set yn eu cymryd:\n" in written["cy"]
+    for english in ("The plan", "Total cost", "Its changes", "in time", "Chance that"):
+        assert english not in written["cy"]
+    assert written["cy"].count("not_before: 1 week") == written["en"].count("not_before: 1 week")

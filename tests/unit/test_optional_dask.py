@@ -27,6 +27,23 @@ def test_without_distributed_scheduler_says_how_to_install_it(
     assert "Traceback" not in result.output
 
 
+def test_without_distributed_the_message_is_in_the_language_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in [m for m in sys.modules if m == "distributed" or m.startswith("distributed.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    result = CliRunner().invoke(cli, ["run", "scenarios/health_boards.yaml", "--lang", "cy",
+                                      "--scheduler", "tcp://127.0.0.1:8786"])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert (
+        "Gwall: Gwerth annilys i '--scheduler': mae --scheduler yn rhedeg yr ailadroddiadau ar "
+        "glwstwr Dask, sydd angen dask.distributed; gosodwch ef gyda: "
+        "pip install 'migrasim[distributed]'"
+    ) in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
 def test_without_distributed_a_local_run_never_imports_it(tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['distributed'] = None\n"
