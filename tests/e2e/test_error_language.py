@@ -32,7 +32,7 @@ def test_a_bad_scenario_in_welsh(command: str, tmp_path: Path) -> None:
         f"Gwall: {SCENARIO}: links.capped.dialy_cap: allwedd anhysbys. Ateb: ai 'daily_cap' "
         "oeddech chi'n ei olygu? allweddi a ganiateir: daily_cap, bandwidth, efficiency, "
         "window, per_flow, daily_records, records_rate, outages, available_from, lead_time, "
-        "fallback, not_before, draws_as, shipment, description",
+        "fallback, not_before, draws_as, shipment, description, daily_cap_by_weekday",
     ]
     assert not (tmp_path / "out").exists()
 
@@ -46,7 +46,7 @@ def test_the_same_errors_in_english_without_lang() -> None:
         f"Error: {SCENARIO}: links.capped.dialy_cap: unknown key. Fix: did you mean "
         "'daily_cap'? allowed keys: daily_cap, bandwidth, efficiency, window, per_flow, "
         "daily_records, records_rate, outages, available_from, lead_time, fallback, not_before, "
-        "draws_as, shipment, description",
+        "draws_as, shipment, description, daily_cap_by_weekday",
     ]
 
 
