@@ -9,7 +9,7 @@ sqlite-utils' CLI calls its Python API).
 
 How a result is made: every function checks its options and the scenario at once (the same
 :class:`~migrasim.errors.MigrasimError` subclasses the command line reports with exit 2) and
-returns a result that runs the command's pipeline (:mod:`migrasim.app`) once, when first
+returns a result that runs the command's pipeline (:mod:`migrasim.pipelines`) once, when first
 needed:
 
 - ``result.write(folder)`` before anything was read from it runs the pipeline straight into
@@ -39,10 +39,16 @@ from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from migrasim import app
-from migrasim.app import SweepEvents, default_out, default_seed
 from migrasim.errors import N_, MigrasimError, Problem, ScenarioError
 from migrasim.folder import MARKER, write_files, written_files
+from migrasim.pipelines import compare as compare_pipeline
+from migrasim.pipelines import plan as plan_pipeline
+from migrasim.pipelines import run as run_pipeline
+from migrasim.pipelines import solve as solve_pipeline
+from migrasim.pipelines import sweep as sweep_pipeline
+from migrasim.pipelines import track as track_pipeline
+from migrasim.pipelines.common import ProgressFactory, default_out, default_seed
+from migrasim.pipelines.sweep import SweepEvents
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +78,6 @@ __all__ = [
 ]
 
 Overrides = Sequence[str] | Mapping[str, object]
-ProgressFactory = app.ProgressFactory
 
 
 class Png(bytes):
@@ -214,7 +219,7 @@ class Result(Generic[Output]):
 
     @property
     def output(self) -> Output:
-        """The pipeline's typed output (``app.RunOutput``, ``app.CompareOutput``, ...)."""
+        """The pipeline's typed output (``RunOutput``, ``CompareOutput``, ...)."""
         if self._output is None:
             with tempfile.TemporaryDirectory(prefix="migrasim-") as temporary:
                 folder = Path(temporary) / "results"
@@ -284,7 +289,7 @@ class Result(Generic[Output]):
         return f"<{type(self).__name__} of {', '.join(map(str, self._paths))} ({state})>"
 
 
-class RunResult(Result["app.RunOutput"]):
+class RunResult(Result["run_pipeline.RunOutput"]):
     """``migrasim run``'s result."""
 
     lang: str = "en"
@@ -330,7 +335,7 @@ class RunResult(Result["app.RunOutput"]):
         return tuple(found)
 
 
-class CompareResult(Result["app.CompareOutput"]):
+class CompareResult(Result["compare_pipeline.CompareOutput"]):
     """``migrasim compare``'s result."""
 
     @property
@@ -353,7 +358,7 @@ class CompareResult(Result["app.CompareOutput"]):
         return list(self.output.labels)
 
 
-class SweepResult(Result["app.SweepOutput"]):
+class SweepResult(Result["sweep_pipeline.SweepOutput"]):
     """``migrasim sweep``'s result."""
 
     _resume = False  # write(resume=True): the pipeline carries on a sweep in the folder
@@ -407,7 +412,7 @@ class SolveResult(Result["tuple[Solution, Path]"]):
         return pd.DataFrame(self.found["evaluations"])
 
 
-class TrackResult(Result["app.TrackOutput"]):
+class TrackResult(Result["track_pipeline.TrackOutput"]):
     """``migrasim track``'s result."""
 
     lang: str = "en"
@@ -437,7 +442,7 @@ class TrackResult(Result["app.TrackOutput"]):
         return tuple(translated(w, gettext) for w in self.output.warnings)
 
 
-class PlanResult(Result["app.PlanOutput"]):
+class PlanResult(Result["plan_pipeline.PlanOutput"]):
     """``migrasim plan``'s result."""
 
     @property
@@ -490,8 +495,8 @@ def run(
     days = _precision(precision)
     spec = _loaded(path, changes)
 
-    def pipeline(out: Path | None, force: bool) -> app.RunOutput:
-        return app.run(path, changes, out, force, options.replications, options.seed,
+    def pipeline(out: Path | None, force: bool) -> run_pipeline.RunOutput:
+        return run_pipeline.run(path, changes, out, force, options.replications, options.seed,
                        options.execution, options.lang, progress, days, spec)  # fmt: skip
 
     result = RunResult(pipeline, "run", [path], [path])
@@ -534,8 +539,8 @@ def compare(
         raise MigrasimError(N_("give two or more scenarios, or one with --variant"))
     specs = [_loaded(p, changes) for p in paths]
 
-    def pipeline(out: Path | None, force: bool) -> app.CompareOutput:
-        return app.compare(
+    def pipeline(out: Path | None, force: bool) -> compare_pipeline.CompareOutput:
+        return compare_pipeline.compare(
             paths, changes, tuple(variants), out, force, options.replications, options.seed,
             options.execution, options.lang, progress, days, specs,
         )  # fmt: skip
@@ -572,7 +577,7 @@ def sweep(
     else:
         grid = tuple(grids)
     _loaded(path, changes)
-    result = SweepResult(lambda out, force: app.sweep(
+    result = SweepResult(lambda out, force: sweep_pipeline.sweep(
         path, grid, changes, out, force, result._resume,
         options.replications, options.seed, options.execution, options.lang, events, days,
         target), "sweep", [path], [path])  # fmt: skip
@@ -607,7 +612,7 @@ def solve(
     _loaded(path, changes)
 
     def pipeline(out: Path | None, force: bool) -> tuple[Solution, Path]:
-        return app.solve(path, vary, (low, high), target, flow, changes, out, force,
+        return solve_pipeline.solve(path, vary, (low, high), target, flow, changes, out, force,
                          options.replications, options.seed, options.execution, on_point, days,
                          options.lang)  # fmt: skip
 
@@ -648,8 +653,8 @@ def track(
     kept = None if history is None else Path(history)
     _loaded(path, changes)
 
-    def pipeline(out: Path | None, force: bool) -> app.TrackOutput:
-        return app.track(path, log, day, changes, out, force, options.replications,  # type: ignore[arg-type]
+    def pipeline(out: Path | None, force: bool) -> track_pipeline.TrackOutput:
+        return track_pipeline.track(path, log, day, changes, out, force, options.replications,  # type: ignore[arg-type]
                          options.seed, options.execution, options.lang, progress,
                          month_first=month_first, history=kept)  # fmt: skip
 
@@ -682,8 +687,8 @@ def plan(
     path, changes = _source(scenario, _overrides(overrides))
     _loaded(path, changes)
 
-    def pipeline(out: Path | None, force: bool) -> app.PlanOutput:
-        return app.plan(path, changes, out, force, options.replications, options.seed,
+    def pipeline(out: Path | None, force: bool) -> plan_pipeline.PlanOutput:
+        return plan_pipeline.plan(path, changes, out, force, options.replications, options.seed,
                         options.execution, options.lang, chance, target, budget, joint)  # fmt: skip
 
     return PlanResult(pipeline, "plan", [path], [path])

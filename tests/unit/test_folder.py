@@ -343,7 +343,7 @@ def test_the_lock_is_reentrant_within_a_process(tmp_path: Path) -> None:
 
 def test_a_sweep_holds_its_folder_for_its_whole_run(tmp_path: Path) -> None:
     """A run --force into a folder a sweep is writing exits 2 and leaves the sweep whole."""
-    from migrasim.app import SweepEvents, sweep
+    from migrasim.pipelines.sweep import SweepEvents, sweep
 
     scenario = ROOT / "scenarios" / "health_boards.yaml"
     out = tmp_path / "sweep"
