@@ -47,7 +47,7 @@ from migrasim.pipelines import run as run_pipeline
 from migrasim.pipelines import solve as solve_pipeline
 from migrasim.pipelines import sweep as sweep_pipeline
 from migrasim.pipelines import track as track_pipeline
-from migrasim.pipelines.common import ProgressFactory, default_out, default_seed
+from migrasim.pipelines.common import Options, ProgressFactory, default_out, default_seed
 from migrasim.pipelines.sweep import SweepEvents
 
 if TYPE_CHECKING:
@@ -174,15 +174,25 @@ def _lang(lang: object) -> str:
     return lang
 
 
-class _Common:
-    """The options every simulating command takes, checked."""
-
-    def __init__(self, replications: object, seed: object, lang: object, workers: object,
-                 scheduler: object) -> None:  # fmt: skip
-        self.replications = _whole("replications", replications, 1)
-        self.seed = _whole("seed", seed, 0)
-        self.lang = _lang(lang)
-        self.execution = _execution(workers, scheduler)
+def _options(
+    replications: object,
+    seed: object,
+    lang: object,
+    workers: object,
+    scheduler: object,
+    precision: object = None,
+    progress: ProgressFactory | None = None,
+) -> Options:
+    """The options every simulating command takes, checked once, in this order, as the
+    record its pipeline is given."""
+    return Options(
+        replications=_whole("replications", replications, 1),
+        seed=_whole("seed", seed, 0),
+        lang=_lang(lang),
+        execution=_execution(workers, scheduler),
+        precision=_precision(precision),
+        progress=progress,
+    )
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -490,14 +500,12 @@ def run(
     processes or a Dask ``scheduler``; ``progress`` is called once per Monte Carlo run for a
     callback ``(done, total)``. The scenario is checked now; the simulation runs when the
     result is first read or written."""
-    options = _Common(replications, seed, lang, workers, scheduler)
+    options = _options(replications, seed, lang, workers, scheduler, precision, progress)
     path, changes = _source(scenario, _overrides(overrides))
-    days = _precision(precision)
     spec = _loaded(path, changes)
 
     def pipeline(out: Path | None, force: bool) -> run_pipeline.RunOutput:
-        return run_pipeline.run(path, changes, out, force, options.replications, options.seed,
-                       options.execution, options.lang, progress, days, spec)  # fmt: skip
+        return run_pipeline.run(path, changes, out, force, options, spec)
 
     result = RunResult(pipeline, "run", [path], [path])
     result.lang = options.lang
@@ -520,8 +528,7 @@ def compare(
     """``migrasim compare``: the scenarios (and ``variants`` of the first, each
     ``"key=value;key=value"``) on common random numbers. Loaded scenarios must carry the same
     overrides (compare applies one set of ``overrides`` to every file)."""
-    options = _Common(replications, seed, lang, workers, scheduler)
-    days = _precision(precision)
+    options = _options(replications, seed, lang, workers, scheduler, precision, progress)
     if isinstance(scenarios, str | Path) or not isinstance(scenarios, Sequence):
         raise _option_error("scenarios", scenarios, N_("give a list of scenarios"))
     if isinstance(variants, str) or not all(isinstance(v, str) for v in variants):
@@ -540,10 +547,8 @@ def compare(
     specs = [_loaded(p, changes) for p in paths]
 
     def pipeline(out: Path | None, force: bool) -> compare_pipeline.CompareOutput:
-        return compare_pipeline.compare(
-            paths, changes, tuple(variants), out, force, options.replications, options.seed,
-            options.execution, options.lang, progress, days, specs,
-        )  # fmt: skip
+        return compare_pipeline.compare(paths, changes, tuple(variants), out, force, options,
+                                        specs)  # fmt: skip
 
     return CompareResult(pipeline, "compare", paths, paths, len(variants))
 
@@ -565,8 +570,7 @@ def sweep(
     """``migrasim sweep``: every combination of the ``grids`` (``["key=v1,v2", ...]`` or
     ``{"key": [v1, v2]}``), each point judged by ``target`` (default: its P80 before its own
     go-live). ``events`` are called as points start and finish."""
-    options = _Common(replications, seed, lang, workers, scheduler)
-    days = _precision(precision)
+    options = _options(replications, seed, lang, workers, scheduler, precision)
     path, changes = _source(scenario, _overrides(overrides))
     if isinstance(grids, Mapping):
         grid = tuple(f"{key}={','.join(map(str, values))}" for key, values in grids.items())
@@ -578,9 +582,8 @@ def sweep(
         grid = tuple(grids)
     _loaded(path, changes)
     result = SweepResult(lambda out, force: sweep_pipeline.sweep(
-        path, grid, changes, out, force, result._resume,
-        options.replications, options.seed, options.execution, options.lang, events, days,
-        target), "sweep", [path], [path])  # fmt: skip
+        path, grid, changes, out, force, result._resume, options, events, target),
+        "sweep", [path], [path])  # fmt: skip
     return result
 
 
@@ -603,8 +606,7 @@ def solve(
     """``migrasim solve``: the smallest value of ``vary`` (or the latest start) in
     ``between`` (two values as you would write them, e.g. ``("1 GB", "20 GB")``) that meets
     ``target`` for ``flow``; ``on_point`` is called with each value tried."""
-    options = _Common(replications, seed, lang, workers, scheduler)
-    days = _precision(precision)
+    options = _options(replications, seed, lang, workers, scheduler, precision)
     path, changes = _source(scenario, _overrides(overrides))
     if isinstance(between, str) or len(between) != 2:
         raise _option_error("between", between, N_("give two values, the low and the high"))
@@ -613,8 +615,7 @@ def solve(
 
     def pipeline(out: Path | None, force: bool) -> tuple[Solution, Path]:
         return solve_pipeline.solve(path, vary, (low, high), target, flow, changes, out, force,
-                         options.replications, options.seed, options.execution, on_point, days,
-                         options.lang)  # fmt: skip
+                                    options, on_point)  # fmt: skip
 
     return SolveResult(pipeline, "solve", [path], [path])
 
@@ -637,7 +638,7 @@ def track(
     """``migrasim track``: re-forecast from the transfer log ``actuals`` as of ``as_of``
     (default: the day after its last date). With ``history``, the forecast is appended to
     that file when the result is made (read or written), as the command does."""
-    options = _Common(replications, seed, lang, workers, scheduler)
+    options = _options(replications, seed, lang, workers, scheduler, progress=progress)
     path, changes = _source(scenario, _overrides(overrides))
     day = as_of
     if isinstance(as_of, str):
@@ -654,9 +655,8 @@ def track(
     _loaded(path, changes)
 
     def pipeline(out: Path | None, force: bool) -> track_pipeline.TrackOutput:
-        return track_pipeline.track(path, log, day, changes, out, force, options.replications,  # type: ignore[arg-type]
-                         options.seed, options.execution, options.lang, progress,
-                         month_first=month_first, history=kept)  # fmt: skip
+        return track_pipeline.track(path, log, day, changes, out, force, options,  # type: ignore[arg-type]
+                                    month_first=month_first, history=kept)  # fmt: skip
 
     from migrasim.scenario.history_file import store_folder
 
@@ -683,13 +683,13 @@ def plan(
     """``migrasim plan``: the cheapest set of the scenario's ``options`` with which every
     organisation makes its go-live with ``chance`` (or ``target``), or within ``budget`` the
     most organisations in time; ``joint`` asks for the chance all make it together."""
-    options = _Common(replications, seed, lang, workers, scheduler)
+    options = _options(replications, seed, lang, workers, scheduler)
     path, changes = _source(scenario, _overrides(overrides))
     _loaded(path, changes)
 
     def pipeline(out: Path | None, force: bool) -> plan_pipeline.PlanOutput:
-        return plan_pipeline.plan(path, changes, out, force, options.replications, options.seed,
-                        options.execution, options.lang, chance, target, budget, joint)  # fmt: skip
+        return plan_pipeline.plan(path, changes, out, force, options, chance, target, budget,
+                                  joint)  # fmt: skip
 
     return PlanResult(pipeline, "plan", [path], [path])
 

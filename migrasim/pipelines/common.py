@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from migrasim import __version__
 from migrasim.analysis.experiment import Outcome, Progress
 from migrasim.analysis.records import RunReport
+from migrasim.analysis.runner import LOCAL, Execution, Precision
 from migrasim.folder import compare_folder_name
 from migrasim.scenario.types import Scenario
 
@@ -30,6 +31,25 @@ if TYPE_CHECKING:
 
 ProgressFactory = Callable[[], Progress | None]
 """Called once per Monte Carlo run for a progress callback (or None for no progress)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """The options every simulating command takes, as one record: checked once by the library
+    API (:mod:`migrasim.api`), passed whole to the command's pipeline, which reads those its
+    command has (``sweep`` and ``solve`` report through their own callbacks, not
+    ``progress``; ``plan`` takes neither ``progress`` nor ``precision``)."""
+
+    replications: int | None = None  # else the file's, else as many as ``precision`` needs
+    seed: int | None = None  # else the file's, else 0 (:func:`default_seed`)
+    execution: Execution = LOCAL  # where the replications run: local processes or a cluster
+    lang: str = "en"  # the language of the report, the charts and the workbook
+    progress: ProgressFactory | None = None
+    precision: Precision | None = None  # the P80's half-width to run to, without a count
+
+
+DEFAULTS = Options()
+"""A pipeline's options when none are given: the file's count and seed, local, English."""
 
 
 def default_seed(scenario: Scenario, seed: int | None) -> int:

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 from migrasim.analysis.experiment import Outcome, run_scenario
 from migrasim.analysis.parallel import Warm, scoped
 from migrasim.analysis.records import PROGRAMME, RunReport
-from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_session
+from migrasim.analysis.runner import cluster_session
 from migrasim.analysis.summary import progress_band, summarise
 from migrasim.errors import N_, MigrasimError
 from migrasim.folder import prepare_out_dir, write_files
 from migrasim.pipelines.common import (
-    ProgressFactory,
+    DEFAULTS,
+    Options,
     default_out,
     default_seed,
     report_files_for,
@@ -57,12 +58,7 @@ def compare(
     variants: Sequence[str] = (),
     out: Path | None = None,
     force: bool = False,
-    replications: int | None = None,
-    seed: int | None = None,
-    execution: Execution = LOCAL,
-    lang: str = "en",
-    progress: ProgressFactory | None = None,
-    precision: Precision | None = None,
+    options: Options = DEFAULTS,
     loaded: Sequence[Scenario] | None = None,
 ) -> CompareOutput:
     """Run each scenario (and each variant of the first) on common random numbers and write
@@ -74,12 +70,13 @@ def compare(
     from migrasim.render.inputs import compare_table
     from migrasim.render.messages import COMPARE
 
+    lang = options.lang
     t = translator(lang)  # an unknown language fails here, before any simulation
     specs, sources = _compared_scenarios(paths, overrides, variants, loaded)
     first = specs[0][1]
-    seed = default_seed(first, seed)
-    n = replications or max((s.replications or 0) for _, s in specs) or None
-    if replications is None and precision is not None:
+    seed = default_seed(first, options.seed)
+    n = options.replications or max((s.replications or 0) for _, s in specs) or None
+    if options.replications is None and options.precision is not None:
         n = None  # --precision beats the files' counts, as --replications does
     labels = [label for label, _ in specs]
     if len(set(labels)) != len(labels):
@@ -89,7 +86,7 @@ def compare(
     prepare_out_dir(out, force, paths)
     # a helper loads the chart library (and pandas) while this process simulates
     helper = Warm(["migrasim.render.plots"], slots=2)
-    outcomes, n = _compare_runs(labels, specs, n, seed, execution, progress, precision)
+    outcomes, n = _compare_runs(labels, specs, n, seed, options)
     reports = [summarise(o) for _, o in outcomes]
     go_live = first.go_live
     titles = _compare_titles(overrides, t)
@@ -162,20 +159,19 @@ def _compare_runs(
     specs: list[tuple[str, Scenario]],
     n: int | None,
     seed: int,
-    execution: Execution,
-    progress: ProgressFactory | None,
-    precision: Precision | None,
+    options: Options,
 ) -> tuple[list[tuple[str, Outcome]], int | None]:
     """Each scenario's Monte Carlo run, labelled (one cluster connection for them all), and
     the replications each ran. Without a count (``n`` None), the first scenario runs to
-    ``precision`` and the others run as many (common random numbers need the same
+    ``options.precision`` and the others run as many (common random numbers need the same
     replications); every scenario reuses the draws of inputs it shares with the ones before
     (``draws._memo``)."""
     outcomes: list[tuple[str, Outcome]] = []
+    execution, progress = options.execution, options.progress
     with cluster_session(execution):
         for label, (_, spec) in zip(labels, specs, strict=True):
             outcome = run_scenario(spec, n, seed, execution, progress and progress(),
-                                   precision=precision)  # fmt: skip
+                                   precision=options.precision)  # fmt: skip
             if n is None and outcome.mc is not None:
                 n = outcome.replications
             outcomes.append((label, outcome))

@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migrasim.analysis.experiment import run_scenario
-from migrasim.analysis.runner import LOCAL, Execution, cluster_session
+from migrasim.analysis.runner import cluster_session
 from migrasim.analysis.summary import summarise
 from migrasim.folder import prepare_out_dir, write_files
 from migrasim.pipelines.common import (
+    DEFAULTS,
+    Options,
     default_out,
     default_seed,
     report_files_for,
@@ -37,10 +39,7 @@ def plan(
     overrides: Sequence[str] = (),
     out: Path | None = None,
     force: bool = False,
-    replications: int | None = None,
-    seed: int | None = None,
-    execution: Execution = LOCAL,
-    lang: str = "en",
+    options: Options = DEFAULTS,
     chance: float | None = None,
     target: str | None = None,
     budget: float | None = None,
@@ -60,15 +59,16 @@ def plan(
     from migrasim.scenario.types import parse_scenario
     from migrasim.scenario.writer import variant_yaml
 
+    lang, execution = options.lang, options.execution
     t = translator(lang)  # an unknown language fails here, before any simulation
     alpha = parse_plan_target(chance, target)
     data = read_scenario_data(path, overrides)
     spec = parse_scenario(data, str(path))
     out = out if out is not None else default_out("plan", [path])
     prepare_out_dir(out, force, [path])  # fail fast, before any simulation
-    seed = default_seed(spec, seed)
+    seed = default_seed(spec, options.seed)
     with cluster_session(execution):
-        outcome = make_plan(data, str(path), spec, alpha, budget, joint, replications, seed,
+        outcome = make_plan(data, str(path), spec, alpha, budget, joint, options.replications, seed,
                             execution)  # fmt: skip
         changes = (*overrides, *outcome.assignments)
         extra = [f"--chance={alpha:g}"] + (["--joint"] if joint else [])

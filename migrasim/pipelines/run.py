@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from migrasim.analysis.experiment import Outcome, run_scenario
 from migrasim.analysis.parallel import Warm, forked, scoped
 from migrasim.analysis.records import RunReport
-from migrasim.analysis.runner import LOCAL, Execution, Precision
 from migrasim.analysis.summary import summarise
 from migrasim.core.rules import in_time
 from migrasim.folder import prepare_out_dir, write_files
 from migrasim.pipelines.common import (
-    ProgressFactory,
+    DEFAULTS,
+    Options,
     default_out,
     default_seed,
     report_inputs,
@@ -78,16 +78,12 @@ def run(
     overrides: Sequence[str] = (),
     out: Path | None = None,
     force: bool = False,
-    replications: int | None = None,
-    seed: int | None = None,
-    execution: Execution = LOCAL,
-    lang: str = "en",
-    progress: ProgressFactory | None = None,
-    precision: Precision | None = None,
+    options: Options = DEFAULTS,
     loaded: Scenario | None = None,
 ) -> RunOutput:
-    """Simulate one scenario: baseline, Monte Carlo (``replications``, else the file's, else
-    as many as ``precision`` needs when any input is uncertain), sensitivity and the fix;
+    """Simulate one scenario: baseline, Monte Carlo (``options.replications``, else the
+    file's, else as many as ``options.precision`` needs when any input is uncertain),
+    sensitivity and the fix;
     write every result file. ``loaded``: the scenario ``load_scenario(path, overrides)``
     gave, if the caller has it (the library API checks it first), so it is not read twice."""
     from migrasim.analysis.advice import fix_for
@@ -111,10 +107,9 @@ def run(
     # fork of it each make a piece of the charts and CSV files (``run_pieces``) once the
     # results exist, while this one answers the board's questions and writes the report
     helper = Warm(["migrasim.render.plots"], slots=2)
-    seed = default_seed(spec, seed)
-    outcome = run_scenario(
-        spec, replications, seed, execution, progress and progress(), precision=precision
-    )
+    seed, lang, progress = default_seed(spec, options.seed), options.lang, options.progress
+    outcome = run_scenario(spec, options.replications, seed, options.execution,
+                           progress and progress(), precision=options.precision)  # fmt: skip
     sensitivity = swings(outcome.model) if has_uncertainty(spec) else None
     report = summarise(outcome, sensitivity=sensitivity)
     fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 
 from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.records import PROGRAMME
-from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_session
+from migrasim.analysis.runner import cluster_session
 from migrasim.analysis.solve import Point, Solution, solution_json
 from migrasim.analysis.summary import summarise
 from migrasim.folder import prepare_out_dir, write_files
 from migrasim.pipelines.common import (
+    DEFAULTS,
+    Options,
     default_out,
     default_seed,
     report_files_for,
@@ -35,15 +37,11 @@ def solve(
     overrides: Sequence[str] = (),
     out: Path | None = None,
     force: bool = False,
-    replications: int | None = None,
-    seed: int | None = None,
-    execution: Execution = LOCAL,
+    options: Options = DEFAULTS,
     on_point: Callable[[Point], None] | None = None,
-    precision: Precision | None = None,
-    lang: str = "en",
 ) -> tuple[Solution, Path]:
     """The smallest value of ``key`` (or the latest start) in ``between`` that meets
-    ``target``; writes solve.json, and report.html and summary.xlsx (in ``lang``): the
+    ``target``; writes solve.json, and report.html and summary.xlsx (in ``options.lang``): the
     unchanged scenario's results on the same seed, with the answer as the headline's advice
     and every value tried. Returns the solution and the folder."""
     from migrasim.analysis.sampling import has_uncertainty
@@ -54,13 +52,14 @@ def solve(
     from migrasim.scenario.loader import read_scenario_data, read_yaml, what_changed
     from migrasim.scenario.types import parse_scenario
 
-    translator(lang)  # an unknown language fails here, before any simulation
+    replications, execution, precision = options.replications, options.execution, options.precision
+    translator(options.lang)  # an unknown language fails here, before any simulation
 
     data = read_scenario_data(path, overrides)
     spec = parse_scenario(data, str(path))
     out = out if out is not None else default_out("solve", [path])
     prepare_out_dir(out, force, [path])
-    seed = default_seed(spec, seed)
+    seed = default_seed(spec, options.seed)
     solution = run_solve(
         data, str(path), key, between[0], between[1], target, replications, seed, execution,
         flow, lambda text: read_yaml(text, "--between"), on_point=on_point,
@@ -81,7 +80,7 @@ def solve(
         ["--vary", key, "--between", *between, "--target", target, "--flow", flow],
     )  # fmt: skip
     files: dict[str, str | bytes] = {"solve.json": text}
-    files |= report_files_for(path, overrides, base, report, {}, command, lang,
+    files |= report_files_for(path, overrides, base, report, {}, command, options.lang,
                            [solve_table(solution.points)],
                            SolveAdvice(solution, *between))  # fmt: skip
     write_files(out, files, force=force, protect=[path])

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from migrasim.analysis.experiment import Outcome, run_scenario
 from migrasim.analysis.records import SweepPoint
-from migrasim.analysis.runner import LOCAL, Execution, Precision, cluster_session
+from migrasim.analysis.runner import Execution, cluster_session
 from migrasim.analysis.summary import summarise
 from migrasim.errors import N_, ResultsExistError
 from migrasim.folder import add_files, folder_lock, prepare_out_dir
 from migrasim.pipelines.common import (
+    DEFAULTS,
+    Options,
     default_out,
     default_seed,
     report_files_for,
@@ -58,12 +60,8 @@ def sweep(
     out: Path | None = None,
     force: bool = False,
     resume: bool = False,
-    replications: int | None = None,
-    seed: int | None = None,
-    execution: Execution = LOCAL,
-    lang: str = "en",
+    options: Options = DEFAULTS,
     events: SweepEvents | None = None,
-    precision: Precision | None = None,
     target: str | None = None,
 ) -> SweepOutput:
     """Run every combination of a grid. Each point is saved (atomically) as soon as it
@@ -76,6 +74,7 @@ def sweep(
     from migrasim.scenario.loader import read_scenario_data, read_yaml
     from migrasim.scenario.types import parse_scenario
 
+    lang, execution = options.lang, options.execution
     t = translator(lang)
     events = events or SweepEvents()
     data = read_scenario_data(path, overrides)
@@ -89,13 +88,13 @@ def sweep(
         for point in points
     ]
     targets = [point_target(target, go_live) for go_live in go_lives]
-    seed = default_seed(spec, seed)
+    seed = default_seed(spec, options.seed)
     out = out if out is not None else default_out("sweep", [path])
     manifest = {
         "scenario": str(path),
         "overrides": list(overrides),
         "grid": [[key, values] for key, values in grid],
-        "replications": replications,
+        "replications": options.replications,
         "seed": seed,
         **({} if target is None else {"target": target}),
     }
@@ -107,7 +106,7 @@ def sweep(
         if events.started:
             events.started(len(points), seed, keys)
         with cluster_session(execution):
-            base, replications = _sweep_count(spec, replications, seed, execution, precision)
+            base, replications = _sweep_count(spec, options, seed)
             run = _SweepRun(data, path, replications, seed, execution, out)
             records, typed = _sweep_points(run, points, go_lives, targets, events)
         charted, advice = _write_sweep(run, overrides, grids, target, spec, base, lang, t,
@@ -115,19 +114,14 @@ def sweep(
         return SweepOutput(records, keys, out, charted, advice)
 
 
-def _sweep_count(
-    spec: Scenario,
-    replications: int | None,
-    seed: int,
-    execution: Execution,
-    precision: Precision | None,
-) -> tuple[Outcome | None, int | None]:
-    """The replications every point runs: ``replications``, else the file's, except when
-    there is no count or ``precision`` beats the file's: then as many as the unchanged
-    scenario needs to meet ``precision`` (a function of the scenario and seed, so a resumed
-    sweep agrees), with that run of the unchanged scenario (else None)."""
+def _sweep_count(spec: Scenario, options: Options, seed: int) -> tuple[Outcome | None, int | None]:
+    """The replications every point runs: ``options.replications``, else the file's, except
+    when there is no count or ``options.precision`` beats the file's: then as many as the
+    unchanged scenario needs to meet the precision (a function of the scenario and seed, so a
+    resumed sweep agrees), with that run of the unchanged scenario (else None)."""
+    replications, precision = options.replications, options.precision
     if replications is None and (spec.replications is None or precision is not None):
-        base = run_scenario(spec, None, seed, execution, precision=precision,
+        base = run_scenario(spec, None, seed, options.execution, precision=precision,
                             reuse_draws=True)  # fmt: skip
         return base, base.replications if base.mc is not None else None
     return None, replications

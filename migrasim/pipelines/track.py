@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario
 from migrasim.analysis.parallel import forked, scoped
 from migrasim.analysis.records import RunReport
-from migrasim.analysis.runner import LOCAL, Execution
+from migrasim.analysis.runner import Execution
 from migrasim.analysis.summary import summarise
 from migrasim.folder import prepare_out_dir, write_files
 from migrasim.pipelines.common import (
+    DEFAULTS,
+    Options,
     ProgressFactory,
     default_out,
     default_seed,
@@ -55,11 +57,7 @@ def track(
     overrides: Sequence[str] = (),
     out: Path | None = None,
     force: bool = False,
-    replications: int | None = None,
-    seed: int | None = None,
-    execution: Execution = LOCAL,
-    lang: str = "en",
-    progress: ProgressFactory | None = None,
+    options: Options = DEFAULTS,
     month_first: bool = False,
     history: Path | None = None,
 ) -> TrackOutput:
@@ -84,13 +82,14 @@ def track(
     kept = [path, actuals] + ([] if history is None else [history, store_folder(history)])
     prepare_out_dir(out, force, kept)  # fail fast, before any simulation
     past = None if history is None else history_before(history, path, overrides, spec, log)
-    seed = default_seed(spec, seed)
+    seed, lang, execution = default_seed(spec, options.seed), options.lang, options.execution
     # The re-forecast first (with the capacity search for the work left forked meanwhile),
     # then the plan (``track_scenario``'s two runs, the same seed).
     conditioned = condition(spec, log)
     remaining = conditioned.to_simulate
-    ahead = _reforecast(conditioned, path, overrides, seed, replications or spec.replications,
-                        execution, progress)  # fmt: skip
+    ahead = _reforecast(conditioned, path, overrides, seed,
+                        options.replications or spec.replications, execution,
+                        options.progress)  # fmt: skip
     forecast, found = ahead.report, ahead.found
     advice = None if found is None else restated_fix(found, spec, remaining, log.as_of)
     result, plan, rows = _plan_and_progress(spec, conditioned, ahead, seed, execution)
