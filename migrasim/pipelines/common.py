@@ -21,6 +21,9 @@ from migrasim.analysis.experiment import Outcome, Progress
 from migrasim.analysis.records import RunReport
 from migrasim.analysis.runner import LOCAL, Execution, Precision
 from migrasim.folder import compare_folder_name
+from migrasim.render.bundle import report_files
+from migrasim.render.report import ReportInputs, assumptions_of, headline_from
+from migrasim.scenario.loader import effective_scenario_text
 from migrasim.scenario.types import Scenario
 
 if TYPE_CHECKING:
@@ -87,7 +90,6 @@ def reproduce_command(
 
 
 def _scenario_text(path: Path, overrides: Sequence[str]) -> str:
-    from migrasim.scenario.loader import effective_scenario_text
 
     return effective_scenario_text(path, overrides)
 
@@ -110,8 +112,6 @@ def report_files_for(
     the charts, or a call that waits for them (made once the workbook is). A compare gives
     its ``title``, the side-by-side ``comparison`` and the label of the scenario in
     ``detail``."""
-    from migrasim.render.bundle import report_files
-
     inputs = report_inputs(path, overrides, outcome, report, command, extra_tables, advice)
     if title is not None or comparison:
         inputs = replace(inputs, title=title or inputs.title, comparison=tuple(comparison),
@@ -129,8 +129,6 @@ def report_inputs(
     advice: Advice | None,
 ) -> ReportInputs:
     """What report.html and summary.xlsx show (the charts are added when drawn)."""
-    from migrasim.render.report import ReportInputs, assumptions_of, headline_from
-
     return ReportInputs(
         title=outcome.scenario.name,
         command=command,

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from migrasim.analysis.compare import compare_advice, compare_rows
 from migrasim.analysis.experiment import Outcome, run_scenario
 from migrasim.analysis.parallel import Warm, scoped
 from migrasim.analysis.records import PROGRAMME, RunReport
@@ -25,6 +26,12 @@ from migrasim.pipelines.common import (
     report_files_for,
     reproduce_command,
 )
+from migrasim.render.board import what_if_text
+from migrasim.render.headlines import headline_from, verdict
+from migrasim.render.i18n import fill, translator
+from migrasim.render.inputs import compare_table
+from migrasim.render.messages import BOARD, CHARTS, COMPARE
+from migrasim.scenario.loader import load_scenario
 from migrasim.scenario.types import Scenario
 
 if TYPE_CHECKING:
@@ -65,11 +72,6 @@ def compare(
     compare.csv, overlaid charts and a report titled with every scenario's name that opens with
     the scenarios side by side, then describes the one most likely to make go-live.
     ``loaded``: the files' scenarios with ``overrides``, if the caller has them (as ``run``)."""
-    from migrasim.analysis.compare import compare_advice, compare_rows
-    from migrasim.render.i18n import fill, translator
-    from migrasim.render.inputs import compare_table
-    from migrasim.render.messages import COMPARE
-
     lang = options.lang
     t = translator(lang)  # an unknown language fails here, before any simulation
     specs, sources = _compared_scenarios(paths, overrides, variants, loaded)
@@ -121,8 +123,8 @@ def compare(
     title = fill(t, COMPARE["title"], first=labels[0], others=_listed(labels[1:], t))
     result = CompareOutput(labels, rows, reports, seed, outcomes[0][1].replications, go_live, out)
     report = report_files_for(path, changed, outcome, led, pngs, command, lang,
-                           [compare_table(rows)], fix, title, result.side_by_side,
-                           label)  # fmt: skip
+                              [compare_table(rows)], fix, title, result.side_by_side,
+                              label)  # fmt: skip
     files = {"compare.csv": made()["compare.csv"], **pngs(), **report}
     write_files(out, files, force=force, protect=paths)
     return result
@@ -138,8 +140,6 @@ def _compared_scenarios(
     read from: the files (with ``overrides``), then each variant of the first file. Each
     scenario is labelled by its name (its ``name:``); a variant by the first's name and its
     changes. Fewer than two is an error."""
-    from migrasim.scenario.loader import load_scenario
-
     if loaded is None:
         loaded = [load_scenario(p, overrides) for p in paths]
     specs = [(spec.name, spec) for spec in loaded]
@@ -181,10 +181,6 @@ def _compare_runs(
 def _compare_titles(overrides: Sequence[str], t: Translator) -> tuple[str, str]:
     """The CDF's and the burn-up's titles, each with the ``--set`` overrides (for every
     scenario) said under it."""
-    from migrasim.render.board import what_if_text
-    from migrasim.render.i18n import fill
-    from migrasim.render.messages import CHARTS
-
     what_if = what_if_text(overrides, t)
     suffix = "" if what_if is None else f"\n{what_if}"
     return (fill(t, CHARTS["compare_cdf_title"]) + suffix,
@@ -208,8 +204,6 @@ def _with_scenario_figures(
 ) -> list[CompareRow]:
     """The rows, each programme row with its scenario's verdict (classified as ``run``'s) and
     organisation counts (from the summary ``run`` counts them in: ``RunReport.counts``)."""
-    from migrasim.render.headlines import headline_from, verdict
-
     by_label = dict(zip(labels, reports, strict=True))
     out = []
     for row in rows:
@@ -231,9 +225,6 @@ def _with_scenario_figures(
 
 def _listed(names: Sequence[str], t: Any) -> str:
     """Names as a list in words: ``a``, ``a and b``, ``a, b and c``."""
-    from migrasim.render.i18n import fill
-    from migrasim.render.messages import BOARD
-
     if len(names) == 1:
         return names[0]
     return fill(t, BOARD["and"], first=", ".join(names[:-1]), last=names[-1])
@@ -248,7 +239,8 @@ def _compare_cdf(
     rows: list[CompareRow],
 ) -> dict[str, bytes]:
     """compare.csv, and compare_cdf.png: every scenario's programme completion CDF."""
-    from migrasim.render.i18n import translator
+    # matplotlib and pandas: imported in the helper that draws this (``Warm``), never in the
+    # main process
     from migrasim.render.plots import overlay_cdf_figure
     from migrasim.render.tables import figure_png, frame_csv, rows_frame
 
@@ -270,7 +262,7 @@ def _compare_burnup(
     lang: str,
 ) -> dict[str, bytes]:
     """compare_burnup.png: every scenario's burn-up, with its band."""
-    from migrasim.render.i18n import translator
+    # matplotlib and pandas: in the helper, as ``_compare_cdf``'s
     from migrasim.render.plots import overlay_burnup_figure
     from migrasim.render.tables import band_frame, figure_png, overall_fraction
 

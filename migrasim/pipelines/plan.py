@@ -20,6 +20,10 @@ from migrasim.pipelines.common import (
     report_files_for,
     reproduce_command,
 )
+from migrasim.render.i18n import fill, translator
+from migrasim.render.messages import PLAN
+from migrasim.scenario.loader import load_scenario, read_scenario_data, what_changed
+from migrasim.scenario.types import parse_scenario
 
 if TYPE_CHECKING:
     pass
@@ -50,13 +54,11 @@ def plan(
     on the same draws for every candidate; writes plan.csv, frontier.csv, frontier.png,
     plan.yaml (the scenario with the plan applied) and a report of the plan's scenario with a
     "What it would take" section."""
+    # scipy's solvers, pandas, matplotlib and ruamel.yaml: loaded by ``plan`` only, not by
+    # every command that imports the pipelines (api.py)
     from migrasim.analysis.plan import make_plan, parse_plan_target
-    from migrasim.render.i18n import fill, translator
-    from migrasim.render.messages import PLAN
     from migrasim.render.plan import frontier_csv, frontier_figure, plan_csv, plan_tables
     from migrasim.render.tables import figure_png
-    from migrasim.scenario.loader import load_scenario, read_scenario_data, what_changed
-    from migrasim.scenario.types import parse_scenario
     from migrasim.scenario.writer import variant_yaml
 
     lang, execution = options.lang, options.execution
@@ -98,6 +100,6 @@ def plan(
     }
     title = fill(t, PLAN["chart_title"], name=spec.name)
     files |= report_files_for(path, changes, base, report, {"frontier.png": chart},
-                           command, lang, plan_tables(outcome), None, title=title)  # fmt: skip
+                              command, lang, plan_tables(outcome), None, title=title)  # fmt: skip
     write_files(out, files, force=force, protect=[path])
     return PlanOutput(outcome, spec.name, out)

@@ -10,11 +10,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from migrasim.analysis.advice import fix_for
+from migrasim.analysis.board import baseline_movers, binding_constraint, capacity_need
 from migrasim.analysis.experiment import Outcome, run_scenario
 from migrasim.analysis.parallel import Warm, forked, scoped
 from migrasim.analysis.records import RunReport
+from migrasim.analysis.sampling import has_uncertainty
+from migrasim.analysis.sensitivity import swings
 from migrasim.analysis.summary import summarise
+from migrasim.core.model import flow_path_links
 from migrasim.core.rules import in_time
+from migrasim.core.shared_batch import ENGINE
 from migrasim.folder import prepare_out_dir, write_files
 from migrasim.pipelines.common import (
     DEFAULTS,
@@ -24,6 +30,10 @@ from migrasim.pipelines.common import (
     report_inputs,
     reproduce_command,
 )
+from migrasim.render.bundle import RUN_CHARTS, fix_files, report_files, report_tables, run_outputs
+from migrasim.render.headlines import wide_intervals
+from migrasim.render.report import xlsx_bytes
+from migrasim.scenario.loader import load_scenario, what_changed
 from migrasim.scenario.types import Scenario
 
 if TYPE_CHECKING:
@@ -86,20 +96,6 @@ def run(
     sensitivity and the fix;
     write every result file. ``loaded``: the scenario ``load_scenario(path, overrides)``
     gave, if the caller has it (the library API checks it first), so it is not read twice."""
-    from migrasim.analysis.advice import fix_for
-    from migrasim.analysis.sampling import has_uncertainty
-    from migrasim.analysis.sensitivity import swings
-    from migrasim.render.bundle import (
-        RUN_CHARTS,
-        fix_files,
-        report_files,
-        report_tables,
-        run_outputs,
-    )
-    from migrasim.render.headlines import wide_intervals
-    from migrasim.render.report import xlsx_bytes
-    from migrasim.scenario.loader import load_scenario, what_changed
-
     spec = loaded if loaded is not None else load_scenario(path, overrides)
     out = out if out is not None else default_out("run", [path])
     prepare_out_dir(out, force, [path])  # fail fast, before any simulation
@@ -133,7 +129,7 @@ def run(
 
     command = reproduce_command("run", [path], overrides, report.replications, seed)
     inputs = report_inputs(path, overrides, outcome, report, command, report_tables(report),
-                            fix)  # fmt: skip
+                           fix)  # fmt: skip
     workbook = None
     if large:  # the workbook is made in a fork meanwhile
         workbook = forked(functools.partial(xlsx_bytes, inputs, lang))
@@ -150,9 +146,6 @@ def shared_solvers(outcome: Outcome) -> tuple[tuple[tuple[str, ...], int, bool],
     alone on their links that the engine took (those on the same links counted together): the
     links they share (a lone flow: its links), how many flows, and whether the batch solver
     took them (else the event engine, one replication at a time)."""
-    from migrasim.core.model import flow_path_links
-    from migrasim.core.shared_batch import ENGINE
-
     if outcome.mc is None:
         return ()
     model = outcome.model
@@ -175,8 +168,6 @@ def shared_solvers(outcome: Outcome) -> tuple[tuple[tuple[str, ...], int, bool],
 def board_findings(outcome: Outcome, report: RunReport, fix: Any) -> dict[str, Any]:
     """The board's extra findings for a run's report: the binding constraint, what moves the
     baseline and the capacity needed for P50 / P80 with intervals (``analysis.board``)."""
-    from migrasim.analysis.board import baseline_movers, binding_constraint, capacity_need
-
     model, programme = outcome.model, report.programme
     return {
         "binding": binding_constraint(

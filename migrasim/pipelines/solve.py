@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.records import PROGRAMME
 from migrasim.analysis.runner import cluster_session
-from migrasim.analysis.solve import Point, Solution, solution_json
+from migrasim.analysis.sampling import has_uncertainty
+from migrasim.analysis.solve import Point, Solution, SolveAdvice, solution_json
+from migrasim.analysis.solve import solve as run_solve
 from migrasim.analysis.summary import summarise
 from migrasim.folder import prepare_out_dir, write_files
 from migrasim.pipelines.common import (
@@ -23,6 +25,10 @@ from migrasim.pipelines.common import (
     report_files_for,
     reproduce_command,
 )
+from migrasim.render.i18n import translator
+from migrasim.render.inputs import solve_table
+from migrasim.scenario.loader import read_scenario_data, read_yaml, what_changed
+from migrasim.scenario.types import parse_scenario
 
 if TYPE_CHECKING:
     pass
@@ -44,14 +50,6 @@ def solve(
     ``target``; writes solve.json, and report.html and summary.xlsx (in ``options.lang``): the
     unchanged scenario's results on the same seed, with the answer as the headline's advice
     and every value tried. Returns the solution and the folder."""
-    from migrasim.analysis.sampling import has_uncertainty
-    from migrasim.analysis.solve import SolveAdvice
-    from migrasim.analysis.solve import solve as run_solve
-    from migrasim.render.i18n import translator
-    from migrasim.render.inputs import solve_table
-    from migrasim.scenario.loader import read_scenario_data, read_yaml, what_changed
-    from migrasim.scenario.types import parse_scenario
-
     replications, execution, precision = options.replications, options.execution, options.precision
     translator(options.lang)  # an unknown language fails here, before any simulation
 
@@ -81,7 +79,7 @@ def solve(
     )  # fmt: skip
     files: dict[str, str | bytes] = {"solve.json": text}
     files |= report_files_for(path, overrides, base, report, {}, command, options.lang,
-                           [solve_table(solution.points)],
-                           SolveAdvice(solution, *between))  # fmt: skip
+                              [solve_table(solution.points)],
+                              SolveAdvice(solution, *between))  # fmt: skip
     write_files(out, files, force=force, protect=[path])
     return solution, out

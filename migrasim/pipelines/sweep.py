@@ -14,8 +14,25 @@ from migrasim.analysis.experiment import Outcome, run_scenario
 from migrasim.analysis.records import SweepPoint
 from migrasim.analysis.runner import Execution, cluster_session
 from migrasim.analysis.summary import summarise
+from migrasim.analysis.sweep import (
+    evaluate_point,
+    grid_points,
+    parse_grid,
+    point_scenario,
+    point_target,
+    sweep_advice,
+    sweep_point,
+)
 from migrasim.errors import N_, ResultsExistError
-from migrasim.folder import add_files, folder_lock, prepare_out_dir
+from migrasim.folder import (
+    add_files,
+    clear_folder,
+    folder_lock,
+    prepare_out_dir,
+    resolve_out,
+    start_folder,
+    written_files,
+)
 from migrasim.pipelines.common import (
     DEFAULTS,
     Options,
@@ -24,7 +41,13 @@ from migrasim.pipelines.common import (
     report_files_for,
     reproduce_command,
 )
-from migrasim.scenario.types import Scenario
+from migrasim.render.board import swept_axis, what_if_text
+from migrasim.render.headlines import advice_text
+from migrasim.render.i18n import fill, translator
+from migrasim.render.inputs import sweep_table
+from migrasim.render.messages import CHARTS
+from migrasim.scenario.loader import read_scenario_data, read_yaml, what_changed
+from migrasim.scenario.types import Scenario, parse_scenario
 
 if TYPE_CHECKING:
     from migrasim.analysis.solve import Target
@@ -69,11 +92,6 @@ def sweep(
     then sweep.csv, a chart, and a report of the unchanged scenario with the sweep's answer.
     Each point is judged by ``target`` (default: its P80 before go-live), ``go_live`` in it
     standing for the point's own go-live."""
-    from migrasim.analysis.sweep import grid_points, parse_grid, point_scenario, point_target
-    from migrasim.render.i18n import translator
-    from migrasim.scenario.loader import read_scenario_data, read_yaml
-    from migrasim.scenario.types import parse_scenario
-
     lang, execution = options.lang, options.execution
     t = translator(lang)
     events = events or SweepEvents()
@@ -149,9 +167,6 @@ def _sweep_points(
 ) -> tuple[list[dict[str, Any]], list[SweepPoint]]:
     """Every point's record (saved as soon as it finishes; a point saved earlier is read
     back, not run again) and the point judged by its go-live and target, in grid order."""
-    from migrasim.analysis.sweep import evaluate_point, sweep_point
-    from migrasim.scenario.loader import read_yaml
-
     records: list[dict[str, Any]] = []
     typed: list[SweepPoint] = []
     for index, point in enumerate(points):
@@ -189,10 +204,8 @@ def _write_sweep(
     """Write sweep.csv, the chart and the report: the unchanged scenario's results (``base``,
     else run now on the same seed, so on the sweep's draws), with the sweep's answer as the
     headline's advice. Returns whether there is a chart, and that answer."""
-    from migrasim.analysis.sweep import sweep_advice
-    from migrasim.render.inputs import sweep_table
+    # pandas: loaded by a sweep only, not by every command that imports the pipelines (api.py)
     from migrasim.render.tables import figure_png, frame_csv, sweep_frame
-    from migrasim.scenario.loader import what_changed
 
     path, replications, seed, execution = run.path, run.replications, run.seed, run.execution
     table = sweep_frame(records, typed)
@@ -208,7 +221,7 @@ def _write_sweep(
     command = reproduce_command("sweep", [path], overrides, replications, seed, extra)
     files: dict[str, str | bytes] = {"sweep.csv": frame_csv(table), **pngs}
     files |= report_files_for(path, overrides, base, report, pngs, command, lang,
-                           [sweep_table(typed, keys)], advice)  # fmt: skip
+                              [sweep_table(typed, keys)], advice)  # fmt: skip
     add_files(run.out, files)
     return figure is not None, advice
 
@@ -224,10 +237,7 @@ def sweep_figure(
     """The sweep's chart: a line for one key, a heatmap for two (None for more), its axes in
     words and units, its title carrying the sweep's ``--set`` overrides (as a what-if's) and
     the sweep's answer (``advice``, the headline's words) under it."""
-    from migrasim.render.board import swept_axis, what_if_text
-    from migrasim.render.headlines import advice_text
-    from migrasim.render.i18n import fill
-    from migrasim.render.messages import CHARTS
+    # matplotlib: loaded by a sweep only, as ``render.tables`` in ``_write_sweep``
     from migrasim.render.plots import sweep_heatmap_figure, sweep_line_figure
 
     if not 1 <= len(keys) <= 2:
@@ -249,8 +259,6 @@ def _start_sweep_folder(
     """Check (or start) the sweep's folder: resume only the same sweep; ``force`` starts again
     (deleting only what migrasim wrote); otherwise a folder with results is refused. Returns
     the folder to write (a symbolic link's target)."""
-    from migrasim.folder import clear_folder, resolve_out, start_folder, written_files
-
     real = resolve_out(out)
     if real.is_dir() and any(real.iterdir()) and resume:
         try:
@@ -284,8 +292,6 @@ POINT_FIELDS = ("p50", "p80", "p95", "prob_by_go_live")
 def _saved_point(saved: Path, out: Path, index: int) -> dict[str, Any]:
     """A point saved by an earlier run of the sweep; a damaged one (truncated, empty, not the
     shape a point has) is an error naming the file and how to recompute it."""
-    from migrasim.analysis.sweep import sweep_point
-
     try:
         record = json.loads(saved.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:

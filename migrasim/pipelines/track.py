@@ -11,11 +11,21 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from migrasim.analysis.advice import fix_for
+from migrasim.analysis.board import capacity_need
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario
 from migrasim.analysis.parallel import forked, scoped
 from migrasim.analysis.records import RunReport
+from migrasim.analysis.reforecast import programme_slip, restated_fix, restated_need
 from migrasim.analysis.runner import Execution
 from migrasim.analysis.summary import summarise
+from migrasim.analysis.track import (
+    TrackOutcome,
+    baseline_bottleneck,
+    condition,
+    forecast_run,
+    progress_rows,
+)
 from migrasim.folder import prepare_out_dir, write_files
 from migrasim.pipelines.common import (
     DEFAULTS,
@@ -27,6 +37,12 @@ from migrasim.pipelines.common import (
     reproduce_command,
 )
 from migrasim.pipelines.track_history import history_before, record_forecast, track_history
+from migrasim.render.bundle import csv_files, fix_files, report_files, report_tables
+from migrasim.render.i18n import fill, translator
+from migrasim.render.messages import CHARTS
+from migrasim.scenario.actuals import read_actuals
+from migrasim.scenario.compile import build_model
+from migrasim.scenario.loader import load_scenario
 from migrasim.scenario.types import Scenario
 
 if TYPE_CHECKING:
@@ -68,13 +84,10 @@ def track(
     fix.csv, track_burnup.png, report.html and summary.xlsx. With ``history`` (a CSV file),
     appends the forecast to it and adds the P80 trend and what moved the date since the
     previous forecast to the report (:func:`track_history`)."""
-    from migrasim.analysis.reforecast import programme_slip, restated_fix
-    from migrasim.analysis.track import condition
-    from migrasim.render.bundle import csv_files, fix_files, report_files, report_tables
+    # here and below: pandas, matplotlib and the history file's module load for ``track`` only,
+    # not for every command that imports the pipelines (api.py)
     from migrasim.render.track_tables import progress_table
-    from migrasim.scenario.actuals import read_actuals
     from migrasim.scenario.history_file import store_folder
-    from migrasim.scenario.loader import load_scenario
 
     spec = load_scenario(path, overrides)
     log = read_actuals(actuals, str(actuals), spec, as_of, month_first=month_first)
@@ -108,14 +121,14 @@ def track(
     kept_history = None
     if history is not None and past is not None:
         kept_history = track_history(history, past, spec, log, result, forecast, seed,
-                                      execution, lang)  # fmt: skip
+                                     execution, lang)  # fmt: skip
         extra_tables += kept_history.tables
         pngs |= kept_history.pngs
     files = {**csv_files(tables), **pngs, **fix_files(forecast)}
     if kept_history is not None:
         files |= kept_history.csvs
     inputs = report_inputs(path, overrides, result.forecast, forecast, command, extra_tables,
-                            advice)  # fmt: skip
+                           advice)  # fmt: skip
     inputs = replace(inputs, slip=slip, unreported=tuple(r.name for r in rows if not r.reported))
     files |= report_files(inputs, lang, lambda: pngs)
     write_files(out, files, force=force, protect=kept)
@@ -156,11 +169,6 @@ def _reforecast(
     bottleneck the baseline of the work left shows; it runs while this process runs the
     re-forecast and the plan and makes the tables and the chart. If the re-forecast's
     bottleneck is another link (or its count another), it is started again for that one."""
-    from migrasim.analysis.advice import fix_for
-    from migrasim.analysis.board import capacity_need
-    from migrasim.analysis.track import baseline_bottleneck, forecast_run
-    from migrasim.scenario.compile import build_model
-
     remaining = conditioned.to_simulate
     simulated = build_model(remaining)
 
@@ -191,8 +199,6 @@ def _plan_and_progress(
     """The plan's run (as many replications as the re-forecast, the same seed: paired) with
     the re-forecast (an ``analysis.track.TrackOutcome``), the plan's summary, and each flow's
     progress against both (the programme's row last)."""
-    from migrasim.analysis.track import TrackOutcome, progress_rows
-
     result = TrackOutcome(run_scenario(spec, ahead.replications, seed, execution, ahead.ticks),
                           ahead.outcome, conditioned)  # fmt: skip
     plan = summarise(result.plan)
@@ -207,8 +213,6 @@ def _plan_and_progress(
 def _stated_need(ahead: _Reforecast, spec: Scenario, remaining: Scenario) -> Any:
     """The capacity the work left needs (waited for), stated in the scenario file's terms
     (an ``analysis.records.CapacityNeed``), or None."""
-    from migrasim.analysis.reforecast import restated_need
-
     need = ahead.need_of()
     if need is not None:
         need = restated_need(need, spec, remaining)
@@ -256,8 +260,6 @@ def _track_chart(
 ) -> bytes:
     """track_burnup.png: the bytes delivered so far, the plan's and the re-forecast's
     burn-up bands, and go-live."""
-    from migrasim.render.i18n import fill, translator
-    from migrasim.render.messages import CHARTS
     from migrasim.render.tables import figure_png
     from migrasim.render.track_plots import track_burnup_figure
 

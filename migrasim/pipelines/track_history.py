@@ -1,18 +1,28 @@
 """``migrasim track --history``: read and check the forecast history before simulating,
 the waterfall since the previous forecast, and the new forecast appended after the
-results are written."""
+results are written.
+
+The history's modules (its file, the waterfall, its tables and charts: pandas and matplotlib)
+are imported in the functions that use them, so only ``track --history`` loads them, not every
+command that imports the pipelines (api.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from migrasim import __version__
 from migrasim.analysis.records import RunReport
 from migrasim.analysis.runner import Execution
-from migrasim.errors import N_
+from migrasim.errors import N_, Problem, ScenarioError
+from migrasim.folder import rewrite_file
+from migrasim.render.bundle import csv_files
+from migrasim.render.i18n import fill, translator
+from migrasim.render.messages import CHARTS
+from migrasim.scenario.loader import load_scenario, self_contained_text
 from migrasim.scenario.types import Scenario
 
 if TYPE_CHECKING:
@@ -54,7 +64,6 @@ def history_before(
     """Read and check the history and, for the forecast to compare with, the scenario it was
     made with (stored beside the history by its digest): every problem is an error (exit 2)
     before anything is simulated or written."""
-    from migrasim.errors import Problem, ScenarioError
     from migrasim.render.tables import inert_cell
     from migrasim.scenario.history_file import (
         digest,
@@ -63,7 +72,6 @@ def history_before(
         read_history,
         stored_scenario,
     )
-    from migrasim.scenario.loader import load_scenario, self_contained_text
 
     content, forecasts = read_history(history, str(history))
     text = self_contained_text(path, overrides)
@@ -128,10 +136,8 @@ def track_history(
 ) -> TrackHistory:
     """The new forecast's record, the waterfall since the previous one (recomputed on the
     same seed and replications), and the report's trend and waterfall tables and charts."""
-    from datetime import UTC, datetime
 
     from migrasim.analysis.history import explain
-    from migrasim.render.bundle import csv_files
     from migrasim.render.history_report import (
         trend_figure,
         trend_table,
@@ -139,8 +145,6 @@ def track_history(
         waterfall_frame,
         waterfall_table,
     )
-    from migrasim.render.i18n import fill, translator
-    from migrasim.render.messages import CHARTS
     from migrasim.render.tables import figure_png, inert_cell
     from migrasim.scenario.history_file import Forecast, log_digest
 
@@ -182,8 +186,6 @@ def record_forecast(history: Path, past: HistoryBefore, kept: TrackHistory) -> T
     """Store the effective scenario (once per digest) and append the forecast to the history,
     atomically; the history is read again under its lock and must still be valid and hold at
     least what was read before (a file cut short or rewritten meanwhile is refused)."""
-    from migrasim.errors import Problem, ScenarioError
-    from migrasim.folder import rewrite_file
     from migrasim.scenario.history_file import appended, parse_history, stored_scenario
 
     stored = stored_scenario(history, past.digest)
