@@ -10,7 +10,8 @@ sqlite-utils' CLI calls its Python API).
 How a result is made: every function checks its options and the scenario at once (the same
 :class:`~migrasim.errors.MigrasimError` subclasses the command line reports with exit 2) and
 returns a result that runs the command's pipeline (:mod:`migrasim.pipelines`) once, when first
-needed:
+needed (each command imports its own pipeline module then, so ``migrasim run`` loads nothing
+another command needs before it forks its chart helper):
 
 - ``result.write(folder)`` before anything was read from it runs the pipeline straight into
   ``folder`` (it fails fast on a folder it may not replace, before simulating, and overlaps
@@ -41,14 +42,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from migrasim.errors import N_, MigrasimError, Problem, ScenarioError
 from migrasim.folder import MARKER, write_files, written_files
-from migrasim.pipelines import compare as compare_pipeline
-from migrasim.pipelines import plan as plan_pipeline
-from migrasim.pipelines import run as run_pipeline
-from migrasim.pipelines import solve as solve_pipeline
-from migrasim.pipelines import sweep as sweep_pipeline
-from migrasim.pipelines import track as track_pipeline
-from migrasim.pipelines.common import Options, ProgressFactory, default_out, default_seed
-from migrasim.pipelines.sweep import SweepEvents
+from migrasim.pipelines.common import (
+    Options,
+    ProgressFactory,
+    SweepEvents,
+    default_out,
+    default_seed,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,6 +56,11 @@ if TYPE_CHECKING:
     from migrasim.analysis.records import RunReport
     from migrasim.analysis.runner import Execution, Precision
     from migrasim.analysis.solve import Point, Solution
+    from migrasim.pipelines import compare as compare_pipeline
+    from migrasim.pipelines import plan as plan_pipeline
+    from migrasim.pipelines import run as run_pipeline
+    from migrasim.pipelines import sweep as sweep_pipeline
+    from migrasim.pipelines import track as track_pipeline
     from migrasim.scenario.types import Scenario
 
 __all__ = [
@@ -505,6 +510,8 @@ def run(
     spec = _loaded(path, changes)
 
     def pipeline(out: Path | None, force: bool) -> run_pipeline.RunOutput:
+        from migrasim.pipelines import run as run_pipeline  # on first use (docstring)
+
         return run_pipeline.run(path, changes, out, force, options, spec)
 
     result = RunResult(pipeline, "run", [path], [path])
@@ -547,6 +554,8 @@ def compare(
     specs = [_loaded(p, changes) for p in paths]
 
     def pipeline(out: Path | None, force: bool) -> compare_pipeline.CompareOutput:
+        from migrasim.pipelines import compare as compare_pipeline  # on first use (docstring)
+
         return compare_pipeline.compare(paths, changes, tuple(variants), out, force, options,
                                         specs)  # fmt: skip
 
@@ -581,9 +590,14 @@ def sweep(
     else:
         grid = tuple(grids)
     _loaded(path, changes)
-    result = SweepResult(lambda out, force: sweep_pipeline.sweep(
-        path, grid, changes, out, force, result._resume, options, events, target),
-        "sweep", [path], [path])  # fmt: skip
+
+    def pipeline(out: Path | None, force: bool) -> sweep_pipeline.SweepOutput:
+        from migrasim.pipelines import sweep as sweep_pipeline  # on first use (docstring)
+
+        return sweep_pipeline.sweep(path, grid, changes, out, force, result._resume, options,
+                                    events, target)  # fmt: skip
+
+    result = SweepResult(pipeline, "sweep", [path], [path])
     return result
 
 
@@ -614,6 +628,8 @@ def solve(
     _loaded(path, changes)
 
     def pipeline(out: Path | None, force: bool) -> tuple[Solution, Path]:
+        from migrasim.pipelines import solve as solve_pipeline  # on first use (docstring)
+
         return solve_pipeline.solve(path, vary, (low, high), target, flow, changes, out, force,
                                     options, on_point)  # fmt: skip
 
@@ -655,6 +671,8 @@ def track(
     _loaded(path, changes)
 
     def pipeline(out: Path | None, force: bool) -> track_pipeline.TrackOutput:
+        from migrasim.pipelines import track as track_pipeline  # on first use (docstring)
+
         return track_pipeline.track(path, log, day, changes, out, force, options,  # type: ignore[arg-type]
                                     month_first=month_first, history=kept)  # fmt: skip
 
@@ -688,6 +706,8 @@ def plan(
     _loaded(path, changes)
 
     def pipeline(out: Path | None, force: bool) -> plan_pipeline.PlanOutput:
+        from migrasim.pipelines import plan as plan_pipeline  # on first use (docstring)
+
         return plan_pipeline.plan(path, changes, out, force, options, chance, target, budget,
                                   joint)  # fmt: skip
 

@@ -14,15 +14,13 @@ import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from migrasim import __version__
 from migrasim.analysis.experiment import Outcome, Progress
 from migrasim.analysis.records import RunReport
 from migrasim.analysis.runner import LOCAL, Execution, Precision
 from migrasim.folder import compare_folder_name
-from migrasim.render.bundle import report_files
-from migrasim.render.report import ReportInputs, assumptions_of, headline_from
 from migrasim.scenario.loader import effective_scenario_text
 from migrasim.scenario.types import Scenario
 
@@ -33,7 +31,18 @@ if TYPE_CHECKING:
     from migrasim.render.report import ReportInputs
 
 ProgressFactory = Callable[[], Progress | None]
-"""Called once per Monte Carlo run for a progress callback (or None for no progress)."""
+"""Called once per Monte Carlo run for a progress callback (or None for no progress): how
+``run``, ``compare`` and ``track`` report progress (``sweep`` reports through
+:class:`SweepEvents`, ``solve`` through its ``on_point``)."""
+
+
+@dataclass
+class SweepEvents:
+    """Callbacks while a sweep runs (all optional)."""
+
+    started: Callable[[int, int, list[str]], None] | None = None  # points, seed, keys
+    point: Callable[[int, int, dict[str, str], dict[str, Any], bool], None] | None = None
+    # ^ (index, total, point, record, saved_earlier)
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,10 @@ def report_files_for(
     the charts, or a call that waits for them (made once the workbook is). A compare gives
     its ``title``, the side-by-side ``comparison`` and the label of the scenario in
     ``detail``."""
+    # the report's renderers (Jinja2, the workbook): imported when the report is made, so
+    # ``run`` and ``compare`` fork their chart helper before importing them
+    from migrasim.render.bundle import report_files
+
     inputs = report_inputs(path, overrides, outcome, report, command, extra_tables, advice)
     if title is not None or comparison:
         inputs = replace(inputs, title=title or inputs.title, comparison=tuple(comparison),
@@ -129,6 +142,8 @@ def report_inputs(
     advice: Advice | None,
 ) -> ReportInputs:
     """What report.html and summary.xlsx show (the charts are added when drawn)."""
+    from migrasim.render.report import ReportInputs, assumptions_of, headline_from  # as above
+
     return ReportInputs(
         title=outcome.scenario.name,
         command=command,

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from migrasim.analysis.advice import fix_for
-from migrasim.analysis.board import baseline_movers, binding_constraint, capacity_need
 from migrasim.analysis.experiment import Outcome, run_scenario
 from migrasim.analysis.parallel import Warm, forked, scoped
 from migrasim.analysis.records import RunReport
@@ -168,6 +167,9 @@ def shared_solvers(outcome: Outcome) -> tuple[tuple[tuple[str, ...], int, bool],
 def board_findings(outcome: Outcome, report: RunReport, fix: Any) -> dict[str, Any]:
     """The board's extra findings for a run's report: the binding constraint, what moves the
     baseline and the capacity needed for P50 / P80 with intervals (``analysis.board``)."""
+    # imported once the chart helper is forked (it loads scipy): the helper starts sooner
+    from migrasim.analysis.board import baseline_movers, binding_constraint, capacity_need
+
     model, programme = outcome.model, report.programme
     return {
         "binding": binding_constraint(

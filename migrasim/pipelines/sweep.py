@@ -4,7 +4,7 @@ interrupted sweep resumes), then sweep.csv, its chart and the report."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -36,6 +36,7 @@ from migrasim.folder import (
 from migrasim.pipelines.common import (
     DEFAULTS,
     Options,
+    SweepEvents,
     default_out,
     default_seed,
     report_files_for,
@@ -65,15 +66,6 @@ class SweepOutput:
     out: Path
     charted: bool  # False for more than two keys (no chart)
     advice: SweepAdvice | None = None  # the headline's answer (None: no point has a go-live)
-
-
-@dataclass
-class SweepEvents:
-    """Callbacks while a sweep runs (all optional)."""
-
-    started: Callable[[int, int, list[str]], None] | None = None  # points, seed, keys
-    point: Callable[[int, int, dict[str, str], dict[str, Any], bool], None] | None = None
-    # ^ (index, total, point, record, saved_earlier)
 
 
 def sweep(
