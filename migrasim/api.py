@@ -9,8 +9,9 @@ sqlite-utils' CLI calls its Python API).
 
 How a result is made: every function checks its options and the scenario at once (the same
 :class:`~migrasim.errors.MigrasimError` subclasses the command line reports with exit 2) and
-returns a result that runs the command's pipeline (:mod:`migrasim.app`) once, when first
-needed:
+returns a result that runs the command's pipeline (:mod:`migrasim.pipelines`) once, when first
+needed (each command imports its own pipeline module then, so ``migrasim run`` loads nothing
+another command needs before it forks its chart helper):
 
 - ``result.write(folder)`` before anything was read from it runs the pipeline straight into
   ``folder`` (it fails fast on a folder it may not replace, before simulating, and overlaps
@@ -39,10 +40,15 @@ from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from migrasim import app
-from migrasim.app import SweepEvents, default_out, default_seed
 from migrasim.errors import N_, MigrasimError, Problem, ScenarioError
 from migrasim.folder import MARKER, write_files, written_files
+from migrasim.pipelines.common import (
+    Options,
+    ProgressFactory,
+    SweepEvents,
+    default_out,
+    default_seed,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,6 +56,11 @@ if TYPE_CHECKING:
     from migrasim.analysis.records import RunReport
     from migrasim.analysis.runner import Execution, Precision
     from migrasim.analysis.solve import Point, Solution
+    from migrasim.pipelines import compare as compare_pipeline
+    from migrasim.pipelines import plan as plan_pipeline
+    from migrasim.pipelines import run as run_pipeline
+    from migrasim.pipelines import sweep as sweep_pipeline
+    from migrasim.pipelines import track as track_pipeline
     from migrasim.scenario.types import Scenario
 
 __all__ = [
@@ -72,7 +83,6 @@ __all__ = [
 ]
 
 Overrides = Sequence[str] | Mapping[str, object]
-ProgressFactory = app.ProgressFactory
 
 
 class Png(bytes):
@@ -169,15 +179,25 @@ def _lang(lang: object) -> str:
     return lang
 
 
-class _Common:
-    """The options every simulating command takes, checked."""
-
-    def __init__(self, replications: object, seed: object, lang: object, workers: object,
-                 scheduler: object) -> None:  # fmt: skip
-        self.replications = _whole("replications", replications, 1)
-        self.seed = _whole("seed", seed, 0)
-        self.lang = _lang(lang)
-        self.execution = _execution(workers, scheduler)
+def _options(
+    replications: object,
+    seed: object,
+    lang: object,
+    workers: object,
+    scheduler: object,
+    precision: object = None,
+    progress: ProgressFactory | None = None,
+) -> Options:
+    """The options every simulating command takes, checked once, in this order, as the
+    record its pipeline is given."""
+    return Options(
+        replications=_whole("replications", replications, 1),
+        seed=_whole("seed", seed, 0),
+        lang=_lang(lang),
+        execution=_execution(workers, scheduler),
+        precision=_precision(precision),
+        progress=progress,
+    )
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -214,7 +234,7 @@ class Result(Generic[Output]):
 
     @property
     def output(self) -> Output:
-        """The pipeline's typed output (``app.RunOutput``, ``app.CompareOutput``, ...)."""
+        """The pipeline's typed output (``RunOutput``, ``CompareOutput``, ...)."""
         if self._output is None:
             with tempfile.TemporaryDirectory(prefix="migrasim-") as temporary:
                 folder = Path(temporary) / "results"
@@ -284,7 +304,7 @@ class Result(Generic[Output]):
         return f"<{type(self).__name__} of {', '.join(map(str, self._paths))} ({state})>"
 
 
-class RunResult(Result["app.RunOutput"]):
+class RunResult(Result["run_pipeline.RunOutput"]):
     """``migrasim run``'s result."""
 
     lang: str = "en"
@@ -330,7 +350,7 @@ class RunResult(Result["app.RunOutput"]):
         return tuple(found)
 
 
-class CompareResult(Result["app.CompareOutput"]):
+class CompareResult(Result["compare_pipeline.CompareOutput"]):
     """``migrasim compare``'s result."""
 
     @property
@@ -353,7 +373,7 @@ class CompareResult(Result["app.CompareOutput"]):
         return list(self.output.labels)
 
 
-class SweepResult(Result["app.SweepOutput"]):
+class SweepResult(Result["sweep_pipeline.SweepOutput"]):
     """``migrasim sweep``'s result."""
 
     _resume = False  # write(resume=True): the pipeline carries on a sweep in the folder
@@ -407,7 +427,7 @@ class SolveResult(Result["tuple[Solution, Path]"]):
         return pd.DataFrame(self.found["evaluations"])
 
 
-class TrackResult(Result["app.TrackOutput"]):
+class TrackResult(Result["track_pipeline.TrackOutput"]):
     """``migrasim track``'s result."""
 
     lang: str = "en"
@@ -437,7 +457,7 @@ class TrackResult(Result["app.TrackOutput"]):
         return tuple(translated(w, gettext) for w in self.output.warnings)
 
 
-class PlanResult(Result["app.PlanOutput"]):
+class PlanResult(Result["plan_pipeline.PlanOutput"]):
     """``migrasim plan``'s result."""
 
     @property
@@ -485,14 +505,14 @@ def run(
     processes or a Dask ``scheduler``; ``progress`` is called once per Monte Carlo run for a
     callback ``(done, total)``. The scenario is checked now; the simulation runs when the
     result is first read or written."""
-    options = _Common(replications, seed, lang, workers, scheduler)
+    options = _options(replications, seed, lang, workers, scheduler, precision, progress)
     path, changes = _source(scenario, _overrides(overrides))
-    days = _precision(precision)
     spec = _loaded(path, changes)
 
-    def pipeline(out: Path | None, force: bool) -> app.RunOutput:
-        return app.run(path, changes, out, force, options.replications, options.seed,
-                       options.execution, options.lang, progress, days, spec)  # fmt: skip
+    def pipeline(out: Path | None, force: bool) -> run_pipeline.RunOutput:
+        from migrasim.pipelines import run as run_pipeline  # on first use (docstring)
+
+        return run_pipeline.run(path, changes, out, force, options, spec)
 
     result = RunResult(pipeline, "run", [path], [path])
     result.lang = options.lang
@@ -515,8 +535,7 @@ def compare(
     """``migrasim compare``: the scenarios (and ``variants`` of the first, each
     ``"key=value;key=value"``) on common random numbers. Loaded scenarios must carry the same
     overrides (compare applies one set of ``overrides`` to every file)."""
-    options = _Common(replications, seed, lang, workers, scheduler)
-    days = _precision(precision)
+    options = _options(replications, seed, lang, workers, scheduler, precision, progress)
     if isinstance(scenarios, str | Path) or not isinstance(scenarios, Sequence):
         raise _option_error("scenarios", scenarios, N_("give a list of scenarios"))
     if isinstance(variants, str) or not all(isinstance(v, str) for v in variants):
@@ -534,11 +553,11 @@ def compare(
         raise MigrasimError(N_("give two or more scenarios, or one with --variant"))
     specs = [_loaded(p, changes) for p in paths]
 
-    def pipeline(out: Path | None, force: bool) -> app.CompareOutput:
-        return app.compare(
-            paths, changes, tuple(variants), out, force, options.replications, options.seed,
-            options.execution, options.lang, progress, days, specs,
-        )  # fmt: skip
+    def pipeline(out: Path | None, force: bool) -> compare_pipeline.CompareOutput:
+        from migrasim.pipelines import compare as compare_pipeline  # on first use (docstring)
+
+        return compare_pipeline.compare(paths, changes, tuple(variants), out, force, options,
+                                        specs)  # fmt: skip
 
     return CompareResult(pipeline, "compare", paths, paths, len(variants))
 
@@ -560,8 +579,7 @@ def sweep(
     """``migrasim sweep``: every combination of the ``grids`` (``["key=v1,v2", ...]`` or
     ``{"key": [v1, v2]}``), each point judged by ``target`` (default: its P80 before its own
     go-live). ``events`` are called as points start and finish."""
-    options = _Common(replications, seed, lang, workers, scheduler)
-    days = _precision(precision)
+    options = _options(replications, seed, lang, workers, scheduler, precision)
     path, changes = _source(scenario, _overrides(overrides))
     if isinstance(grids, Mapping):
         grid = tuple(f"{key}={','.join(map(str, values))}" for key, values in grids.items())
@@ -572,10 +590,14 @@ def sweep(
     else:
         grid = tuple(grids)
     _loaded(path, changes)
-    result = SweepResult(lambda out, force: app.sweep(
-        path, grid, changes, out, force, result._resume,
-        options.replications, options.seed, options.execution, options.lang, events, days,
-        target), "sweep", [path], [path])  # fmt: skip
+
+    def pipeline(out: Path | None, force: bool) -> sweep_pipeline.SweepOutput:
+        from migrasim.pipelines import sweep as sweep_pipeline  # on first use (docstring)
+
+        return sweep_pipeline.sweep(path, grid, changes, out, force, result._resume, options,
+                                    events, target)  # fmt: skip
+
+    result = SweepResult(pipeline, "sweep", [path], [path])
     return result
 
 
@@ -598,8 +620,7 @@ def solve(
     """``migrasim solve``: the smallest value of ``vary`` (or the latest start) in
     ``between`` (two values as you would write them, e.g. ``("1 GB", "20 GB")``) that meets
     ``target`` for ``flow``; ``on_point`` is called with each value tried."""
-    options = _Common(replications, seed, lang, workers, scheduler)
-    days = _precision(precision)
+    options = _options(replications, seed, lang, workers, scheduler, precision)
     path, changes = _source(scenario, _overrides(overrides))
     if isinstance(between, str) or len(between) != 2:
         raise _option_error("between", between, N_("give two values, the low and the high"))
@@ -607,9 +628,10 @@ def solve(
     _loaded(path, changes)
 
     def pipeline(out: Path | None, force: bool) -> tuple[Solution, Path]:
-        return app.solve(path, vary, (low, high), target, flow, changes, out, force,
-                         options.replications, options.seed, options.execution, on_point, days,
-                         options.lang)  # fmt: skip
+        from migrasim.pipelines import solve as solve_pipeline  # on first use (docstring)
+
+        return solve_pipeline.solve(path, vary, (low, high), target, flow, changes, out, force,
+                                    options, on_point)  # fmt: skip
 
     return SolveResult(pipeline, "solve", [path], [path])
 
@@ -632,7 +654,7 @@ def track(
     """``migrasim track``: re-forecast from the transfer log ``actuals`` as of ``as_of``
     (default: the day after its last date). With ``history``, the forecast is appended to
     that file when the result is made (read or written), as the command does."""
-    options = _Common(replications, seed, lang, workers, scheduler)
+    options = _options(replications, seed, lang, workers, scheduler, progress=progress)
     path, changes = _source(scenario, _overrides(overrides))
     day = as_of
     if isinstance(as_of, str):
@@ -648,10 +670,11 @@ def track(
     kept = None if history is None else Path(history)
     _loaded(path, changes)
 
-    def pipeline(out: Path | None, force: bool) -> app.TrackOutput:
-        return app.track(path, log, day, changes, out, force, options.replications,  # type: ignore[arg-type]
-                         options.seed, options.execution, options.lang, progress,
-                         month_first=month_first, history=kept)  # fmt: skip
+    def pipeline(out: Path | None, force: bool) -> track_pipeline.TrackOutput:
+        from migrasim.pipelines import track as track_pipeline  # on first use (docstring)
+
+        return track_pipeline.track(path, log, day, changes, out, force, options,  # type: ignore[arg-type]
+                                    month_first=month_first, history=kept)  # fmt: skip
 
     from migrasim.scenario.history_file import store_folder
 
@@ -678,13 +701,15 @@ def plan(
     """``migrasim plan``: the cheapest set of the scenario's ``options`` with which every
     organisation makes its go-live with ``chance`` (or ``target``), or within ``budget`` the
     most organisations in time; ``joint`` asks for the chance all make it together."""
-    options = _Common(replications, seed, lang, workers, scheduler)
+    options = _options(replications, seed, lang, workers, scheduler)
     path, changes = _source(scenario, _overrides(overrides))
     _loaded(path, changes)
 
-    def pipeline(out: Path | None, force: bool) -> app.PlanOutput:
-        return app.plan(path, changes, out, force, options.replications, options.seed,
-                        options.execution, options.lang, chance, target, budget, joint)  # fmt: skip
+    def pipeline(out: Path | None, force: bool) -> plan_pipeline.PlanOutput:
+        from migrasim.pipelines import plan as plan_pipeline  # on first use (docstring)
+
+        return plan_pipeline.plan(path, changes, out, force, options, chance, target, budget,
+                                  joint)  # fmt: skip
 
     return PlanResult(pipeline, "plan", [path], [path])
 

@@ -235,8 +235,8 @@ def waterfall_figure(waterfall: Waterfall, title: str, t: Translator | None = No
 
 
 def history_lines(kept: Any, t: Translator) -> str:
-    """The terminal's lines for ``track --history`` (``app.TrackHistory``): the waterfall in
-    one line (or that this is the first forecast) and the row appended."""
+    """The terminal's lines for ``track --history`` (``pipelines.track_history.TrackHistory``):
+    the waterfall in one line (or that this is the first forecast) and the row appended."""
     from migrasim.render.terminal import term
 
     never = term(t, "never_short")

@@ -122,7 +122,7 @@ def run_lines(report: RunReport, t: Translator) -> list[str]:
 
 def shared_lines(shared: Sequence[tuple[Sequence[str], int, bool]], t: Translator) -> list[str]:
     """Which solver took each component of flows sharing a link, and the flows alone on their
-    links the batch cannot phase (``app.shared_solvers``): the batch (every replication at
+    links the batch cannot phase (``pipelines.run.shared_solvers``): the batch (every replication at
     once) or the event engine (one replication at a time)."""
     lines = []
     for key, batched in (("shared_batch", True), ("shared_engine", False)):

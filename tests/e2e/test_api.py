@@ -276,3 +276,62 @@ def test_default_folder_is_the_command_lines(
         assert len(result.files) > 2  # made in a temporary folder, then written
         assert result.write() == Path(folder)
         assert (tmp_path / folder / "report.html").is_file()
+
+
+def test_each_command_gives_its_pipeline_one_checked_options_record(
+    scenario: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The options every simulating command takes reach its pipeline as one record, checked
+    (a notebook's numpy count made an int, the precision a ``Precision``), and nothing else
+    carries them: the pipeline's other arguments hold none of them."""
+    import dataclasses
+
+    from migrasim.analysis.runner import Execution, Precision
+    from migrasim.pipelines import compare, plan, run, solve, sweep, track
+    from migrasim.pipelines.common import Options
+
+    given: dict[str, tuple[Any, ...]] = {}
+
+    def pipeline(name: str) -> Callable[..., Any]:
+        def record(*args: Any, **kwargs: Any) -> Any:
+            given[name] = (*args, *kwargs.values())
+            raise KeyboardInterrupt  # stops the result here, nothing simulated
+
+        return record
+
+    for module in (run, compare, sweep, solve, track, plan):
+        name = module.__name__.rsplit(".", 1)[1]
+        monkeypatch.setattr(module, name, pipeline(name))
+    log = tmp_path / "log.csv"
+    log.write_text(LOG, encoding="utf-8")
+    ticks = lambda: None  # noqa: E731 - a progress factory
+    common: dict[str, Any] = {"replications": np.int64(7), "seed": 3, "lang": "cy", "workers": 2}
+    results = {
+        "run": api.run(scenario, precision=2, progress=ticks, **common),
+        "compare": api.compare(
+            [scenario], variants=["seed=4"], precision=2, progress=ticks, **common
+        ),
+        "sweep": api.sweep(scenario, ["seed=1,2"], precision=2, **common),
+        "solve": api.solve(
+            scenario, "links.capped.daily_cap", ("1 GB", "4 GB"), precision=2, **common
+        ),
+        "track": api.track(scenario, log, progress=ticks, **common),
+        "plan": api.plan(scenario, **common),
+    }
+    for name, result in results.items():
+        with pytest.raises(KeyboardInterrupt):
+            result.write(tmp_path / name)
+        records = [a for a in given[name] if isinstance(a, Options)]
+        assert len(records) == 1, name
+        options = records[0]
+        assert options == Options(
+            replications=7, seed=3, execution=Execution(2, None), lang="cy",
+            progress=ticks if name in ("run", "compare", "track") else None,
+            precision=Precision(days=2.0) if name in ("run", "compare", "sweep", "solve")
+            else None,
+        ), name  # fmt: skip
+        assert type(options.replications) is int
+        loose = {7, 3, "cy", ticks}
+        assert not [a for a in given[name] if isinstance(a, int | str) and a in loose], name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.seed = 4  # type: ignore[misc]

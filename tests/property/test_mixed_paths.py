@@ -165,11 +165,11 @@ def test_an_engine_component_between_batched_ones() -> None:
 
 
 def test_the_run_says_which_components_took_which_path() -> None:
-    """``app.shared_solvers`` names the engine's components (a lone flow on two links among
-    them) beside the phased ones, and the terminal says so in English and Welsh."""
+    """``pipelines.run.shared_solvers`` names the engine's components (a lone flow on two links
+    among them) beside the phased ones, and the terminal says so in English and Welsh."""
     from types import SimpleNamespace
 
-    from migrasim.app import shared_solvers
+    from migrasim.pipelines.run import shared_solvers
     from migrasim.render.i18n import translator
     from migrasim.render.terminal import shared_lines
 

@@ -15,13 +15,14 @@ import openpyxl
 import pytest
 import yaml
 
-from migrasim import app
 from migrasim.analysis.advice import fix_for
 from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.records import Binding, Relief, RunReport
 from migrasim.analysis.summary import summarise
 from migrasim.core import units
 from migrasim.core.rules import in_time
+from migrasim.pipelines import run as run_pipeline
+from migrasim.pipelines.common import default_seed
 from migrasim.render.board import binding_words
 from migrasim.render.bundle import fix_files
 from migrasim.render.i18n import translator
@@ -60,17 +61,17 @@ def _report(path: Path, overrides: tuple[str, ...] = ()) -> RunReport:
     """What ``run`` finds (the board's findings included), in-process and without its files;
     each of ``overrides`` applied as ``--set`` applies it."""
     spec = load_scenario(path, overrides)
-    outcome = run_scenario(spec, None, app.default_seed(spec, None))
+    outcome = run_scenario(spec, None, default_seed(spec, None))
     report = summarise(outcome)
     fix = fix_for(spec, report.programme.bottleneck, str(path), overrides, outcome.model)
     report = replace(report, fix=fix)
-    return replace(report, **app.board_findings(outcome, report, fix))
+    return replace(report, **run_pipeline.board_findings(outcome, report, fix))
 
 
 def _typed_back(path: Path, value: str) -> tuple[float, RunReport]:
     """(the chance of making go-live, the run) with ``--set KEY=value``."""
     spec = load_scenario(path, (f"{KEY}={value}",))
-    report = summarise(run_scenario(spec, None, app.default_seed(spec, None)))
+    report = summarise(run_scenario(spec, None, default_seed(spec, None)))
     assert report.programme.chance is not None
     return report.programme.chance, report
 
@@ -90,7 +91,7 @@ def test_bandwidth_need_is_nominal_by_hand(tmp_path: Path) -> None:
     # 217.25; the search stops within 0.5 % above a need: at most 218.4.
     data = _scenario("200 Mbit/s", 0.6, {"low": "89.9 TB", "likely": "90 TB", "high": "90.1 TB"})
     path = _write(tmp_path, data)
-    result = app.run(path, (), tmp_path / "out", force=True)  # the files, fix.csv among them
+    result = run_pipeline.run(path, (), tmp_path / "out", force=True)  # the files, fix.csv too
     need = result.report.capacity
     assert need is not None
     assert need.key == KEY

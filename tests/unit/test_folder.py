@@ -343,7 +343,8 @@ def test_the_lock_is_reentrant_within_a_process(tmp_path: Path) -> None:
 
 def test_a_sweep_holds_its_folder_for_its_whole_run(tmp_path: Path) -> None:
     """A run --force into a folder a sweep is writing exits 2 and leaves the sweep whole."""
-    from migrasim.app import SweepEvents, sweep
+    from migrasim.pipelines.common import Options
+    from migrasim.pipelines.sweep import SweepEvents, sweep
 
     scenario = ROOT / "scenarios" / "health_boards.yaml"
     out = tmp_path / "sweep"
@@ -355,7 +356,7 @@ def test_a_sweep_holds_its_folder_for_its_whole_run(tmp_path: Path) -> None:
         codes.append(subprocess.run(command, capture_output=True, cwd=ROOT, check=False,
                                     timeout=300).returncode)  # fmt: skip
 
-    sweep(scenario, ["links.capped.daily_cap=1 GB,2 GB"], replications=5, out=out,
+    sweep(scenario, ["links.capped.daily_cap=1 GB,2 GB"], out=out, options=Options(replications=5),
           events=SweepEvents(point=meanwhile))  # fmt: skip
     assert codes == [2, 2]
     assert {"sweep.csv", "points/0000.json", "points/0001.json"} <= (written_files(out) or set())

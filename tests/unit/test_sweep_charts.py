@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from migrasim.analysis.records import SweepPoint
 from migrasim.analysis.sweep import point_target, sweep_advice, sweep_point
-from migrasim.app import sweep_figure
+from migrasim.pipelines.sweep import sweep_figure
 from migrasim.render.board import key_words, swept_axis, what_if_text
 from migrasim.render.headlines import advice_text
 from migrasim.render.i18n import translator
