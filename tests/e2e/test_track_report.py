@@ -250,6 +250,7 @@ def test_a_flow_with_no_report_reads_no_report_in_every_output(
     from dataclasses import replace
 
     from migrasim.analysis import track
+    from migrasim.pipelines import track as track_pipeline
 
     real = track.progress_rows
 
@@ -257,7 +258,7 @@ def test_a_flow_with_no_report_reads_no_report_in_every_output(
         rows = real(*args, **kwargs)
         return [replace(r, reported=False, why=()) if r.name == "Cardiff" else r for r in rows]
 
-    monkeypatch.setattr(track, "progress_rows", silent_cardiff)
+    monkeypatch.setattr(track_pipeline, "progress_rows", silent_cardiff)  # where it is called
     out = tmp_path / "out"
     stdout = _track(out)
     cardiff = next(line for line in stdout.splitlines() if line.startswith("Cardiff "))
