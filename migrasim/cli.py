@@ -26,7 +26,6 @@ from migrasim.errors import (
     N_,
     ClusterError,
     Gettext,
-    Message,
     MigrasimError,
     OutputError,
     ScenarioError,
@@ -129,10 +128,13 @@ a catalogue message and example command lines, or an epilog naming files)."""
 
 
 def _say(text: str) -> str:
-    """A help text in the language click speaks now (``render.click_texts``): ours a catalogue
-    message (:func:`~migrasim.errors.N_`), click's its own msgid; English when none is
-    installed."""
-    return translated(text, gettext.gettext) if isinstance(text, Message) else gettext.gettext(text)
+    """An option's help in the language click speaks now (``render.click_texts``); English
+    when none is installed. click keeps the help as a plain ``str`` (the text, a percent sign
+    single), so its msgid is that text with each ``%`` doubled, as every msgid writes it."""
+    try:
+        return gettext.gettext(text.replace("%", "%%")) % {}
+    except (KeyError, TypeError, ValueError):  # a translation with a stray placeholder
+        return text
 
 
 def _words(text: str | Words | None) -> Words | None:
