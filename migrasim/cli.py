@@ -233,6 +233,23 @@ class _Migrasim(click.Group, _HelpInLanguage):
             return super().main(args, *rest, **kwargs)
 
 
+def _lang_for_commands(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``migrasim --lang LANG ...``: the group's own help page in ``LANG`` (click's language is
+    installed from the command line before parsing, ``_Migrasim.main``), and ``LANG`` the
+    default ``--lang`` of the command that follows (its own ``--lang`` still wins). Hidden, so
+    the group's page is as it was; README.md and docs/design.md say so."""
+    if value is None:
+        return
+    lang = _check_lang(ctx, param, value)
+    ctx.default_map = {name: {"lang": lang} for name in _commands(ctx)}
+
+
+def _commands(ctx: click.Context) -> list[str]:
+    """The names of the group's commands."""
+    group = ctx.command
+    return group.list_commands(ctx) if isinstance(group, click.Group) else []
+
+
 @click.group(
     cls=_Migrasim,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -244,6 +261,14 @@ class _Migrasim(click.Group, _HelpInLanguage):
     ),
 )
 @click.version_option(__version__, prog_name="migrasim")
+@click.option(
+    "--lang",
+    hidden=True,
+    is_eager=True,
+    expose_value=False,
+    metavar="LANG",
+    callback=_lang_for_commands,
+)
 def cli() -> None:
     pass
 

@@ -65,3 +65,31 @@ def test_workers_with_a_scheduler_is_refused_in_welsh() -> None:
     assert code == 2
     assert "Gwall: mae --workers yn gosod prosesau lleol; gyda --scheduler, gweithwyr" in stderr
     assert "gyda dask worker --nworkers yn lle hynny)" in " ".join(stderr.split())
+
+
+def test_the_groups_help_page_in_welsh() -> None:
+    """``migrasim --help --lang cy`` (either order): the top page, its commands' short help
+    and click's words in Welsh."""
+    for args in (["--help", "--lang", "cy"], ["--lang", "cy", "--help"]):
+        code, stdout, stderr = invoke(*args)
+        assert code == 0, stderr
+        text = " ".join(stdout.split())
+        assert text.startswith("Defnydd: cli [OPTIONS] COMMAND [ARGS]...")
+        assert "migrasim: pryd y bydd mudo data swmp yn gorffen" in text
+        assert "\nGorchmynion:\n" in stdout
+        assert "run Efelychu SCENARIO: dyddiadau cwblhau" in text
+        for english in ("Usage:", "Simulate", "Commands:", "Show the version"):
+            assert english not in stdout
+
+
+def test_lang_before_the_command_is_its_default() -> None:
+    code, stdout, stderr = invoke("--lang", "cy", "validate", "scenarios/health_boards.yaml")
+    assert code == 0, stderr
+    assert stdout == "scenarios/health_boards.yaml: dilys (29 llif, 1 cyswllt)\n"
+    code, stdout, _ = invoke("--lang", "cy", "validate", "scenarios/health_boards.yaml",
+                             "--lang", "en")  # fmt: skip
+    assert code == 0
+    assert stdout == "scenarios/health_boards.yaml: valid (29 flows, 1 link)\n"
+    code, _, stderr = invoke("--lang", "zz", "validate", "scenarios/health_boards.yaml")
+    assert code == 2
+    assert "'zz' is not one of" in stderr

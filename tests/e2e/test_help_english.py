@@ -20,7 +20,7 @@ def test_english_help_is_unchanged(
     command: str, lang: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("MIGRASIM_LOCALE_DIR", raising=False)
-    if lang and command in ("", "schema"):
+    if lang and command == "schema":
         pytest.skip("no --lang")
     args = ([command] if command else []) + ["--help", *lang]
     result = CliRunner().invoke(cli, args, env={"COLUMNS": "80"})

@@ -495,7 +495,18 @@ def test_the_help_page_speaks_a_catalogue_language_in_clicks_words(
         assert english not in stdout
 
 
-HELP_PAGES = ["run", "validate", "compare", "sweep", "solve", "track", "serve", "plan"]
+HELP_PAGES = [
+    "",
+    "run",
+    "validate",
+    "compare",
+    "sweep",
+    "solve",
+    "track",
+    "serve",
+    "plan",
+    "schema",
+]
 
 
 def _help_words(page: str) -> set[str]:
@@ -505,6 +516,7 @@ def _help_words(page: str) -> set[str]:
     for name in sorted({o.name for files in WRITES.values() for o in files}, key=len)[::-1]:
         page = page.replace(name, " ")  # the files' names, longest first
     page = re.sub(r"\[x[<>]=?\d+\]|\b(?:en|xa|cy)\b|tcp://|\bcli \w+", " ", page)
+    page = re.sub(r"^  [a-z]+  ", " ", page, flags=re.M)  # the group's list of commands
     return _english(_SYNTAX.sub(" ", page), ["127.0.0.1"])
 
 
@@ -515,12 +527,15 @@ def test_every_help_page_speaks_a_catalogue_language_only(
     """The command's own help, every option's help and the files it writes are the
     catalogue's, as are click's words; only syntax and example command lines are left."""
     monkeypatch.setenv("MIGRASIM_LOCALE_DIR", str(accented))
-    code, stdout, stderr = invoke(command, "--help", "--lang", "xa")
+    lang = ["--lang", "xa"]  # the group's page (and schema's): --lang before the command
+    args = [*lang, command, "--help"] if command in ("", "schema") else [command, "--help", *lang]
+    code, stdout, stderr = invoke(*[a for a in args if a])
     assert code == 0, stderr
+    assert re.search("[ÁáÉéÓóŚśŃńŔŕ]", stdout), stdout
     assert _help_words(stdout) == set(), stdout
-    code, english, _ = invoke(command, "--help")  # the same check sees the English
+    code, english, _ = invoke(*[a for a in args if a and a not in lang])  # the check sees English
     assert code == 0
-    assert {"Replace", "Language", "Files"} & _help_words(english)
+    assert {"Replace", "Language", "Files", "Simulate", "Print"} & _help_words(english)
 
 
 def test_the_welsh_help_page() -> None:
