@@ -273,7 +273,38 @@ def cli() -> None:
     pass
 
 
-SCENARIO = click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+class _IntRange(click.IntRange):
+    """click's integer range, its name (in "'x' is not a valid integer range" and its metavar
+    INTEGER RANGE) in the language click speaks when it is shown."""
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return gettext.gettext(N_("integer range"))
+
+
+class _FloatRange(click.FloatRange):
+    """click's float range, its name in the language click speaks (as :class:`_IntRange`)."""
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return gettext.gettext(N_("float range"))
+
+
+class _Path(click.Path):
+    """click's path, its name ("file", "directory" or "path", which click chooses when the type
+    is made, at import: English) in the language click speaks when it is shown (its metavar,
+    its messages)."""
+
+    @property
+    def name(self) -> str:
+        return gettext.gettext(self.english_name)
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self.english_name = value
+
+
+SCENARIO = click.argument("scenario", type=_Path(dir_okay=False, path_type=Path))
 SET = click.option(
     "--set",
     "overrides",
@@ -309,12 +340,12 @@ SCHEDULER = click.option(
 
 
 SEED = click.option(
-    "--seed", type=click.IntRange(min=0), help=N_("Random seed (default: the file's, else 0).")
+    "--seed", type=_IntRange(min=0), help=N_("Random seed (default: the file's, else 0).")
 )
 WORKERS = click.option(
     "--workers",
     "-j",
-    type=click.IntRange(min=1),
+    type=_IntRange(min=1),
     help=N_("Processes for the replications (default: all cores). Results do not depend on it."),
 )
 
@@ -346,7 +377,7 @@ LANG = click.option(
 PRECISION = click.option(
     "--precision",
     metavar="DAYS",
-    type=click.FloatRange(min=0, min_open=True),
+    type=_FloatRange(min=0, min_open=True),
     help=N_(
         "With no replication count (option or file): run blocks of 1,000 until the "
         "programme's P80 is known within this many days either way (default: the larger of 1 day "
@@ -439,7 +470,7 @@ def _serve_files(gettext: Callable[[str], str]) -> str:
 @SCENARIO
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_Path(file_okay=False, path_type=Path),
     help=N_("Results folder (default: results/<scenario file stem>/)."),
 )
 @click.option("--force", is_flag=True, help=N_("Replace an existing non-empty results folder."))
@@ -447,7 +478,7 @@ def _serve_files(gettext: Callable[[str], str]) -> str:
 @click.option(
     "--replications",
     "-n",
-    type=click.IntRange(min=1),
+    type=_IntRange(min=1),
     help=N_(
         "Monte Carlo replications (default: the file's 'replications', else as many as "
         "--precision needs when any input is uncertain, else none)."
@@ -522,9 +553,7 @@ def run(
     ),
     epilog=_files("compare"),
 )
-@click.argument(
-    "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@click.argument("scenarios", nargs=-1, required=True, type=_Path(dir_okay=False, path_type=Path))
 @SET
 @click.option(
     "--variant",
@@ -533,15 +562,13 @@ def run(
     metavar="KEY=VALUE[;KEY=VALUE]",
     help=N_("A variant of the first scenario with these changes (repeatable); compared with it."),
 )
-@click.option("--replications", "-n", type=click.IntRange(min=1), help=N_("Replications each."))
-@click.option(
-    "--seed", type=click.IntRange(min=0), help=N_("Random seed (default: the first file's).")
-)
+@click.option("--replications", "-n", type=_IntRange(min=1), help=N_("Replications each."))
+@click.option("--seed", type=_IntRange(min=0), help=N_("Random seed (default: the first file's)."))
 @WORKERS
 @SCHEDULER
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_Path(file_okay=False, path_type=Path),
     help=(
         N_(
             "Results folder (default: results/compare-<first>-vs-<others>/, from the files' stems "
@@ -632,15 +659,13 @@ def compare(
     metavar="KEY=V1,V2,...",
     help=N_("Values to try for a key (repeat for more keys: every combination is run)."),
 )
-@click.option(
-    "--replications", "-n", type=click.IntRange(min=1), help=N_("Replications per point.")
-)
+@click.option("--replications", "-n", type=_IntRange(min=1), help=N_("Replications per point."))
 @SEED
 @WORKERS
 @SCHEDULER
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_Path(file_okay=False, path_type=Path),
     help=N_("Results folder (default: results/<stem>-sweep/)."),
 )
 @click.option("--resume", is_flag=True, help=N_("Carry on an interrupted sweep in --out."))
@@ -749,15 +774,13 @@ def sweep(
     help=N_("What must hold: 'P50|P80|P95 <|<= DATE|go_live' or 'prob_by_go_live >= 0.9'."),
 )
 @click.option("--flow", default="ALL", show_default=True, help=N_("Flow the target applies to."))
-@click.option(
-    "--replications", "-n", type=click.IntRange(min=1), help=N_("Replications per point.")
-)
+@click.option("--replications", "-n", type=_IntRange(min=1), help=N_("Replications per point."))
 @SEED
 @WORKERS
 @SCHEDULER
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_Path(file_okay=False, path_type=Path),
     help=N_("Results folder (default: results/<stem>-solve/)."),
 )
 @click.option("--force", is_flag=True, help=N_("Replace an existing non-empty results folder."))
@@ -844,7 +867,7 @@ def solve(
 @click.option(
     "--actuals",
     required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=_Path(path_type=Path, dir_okay=False),
     help=N_(
         "Transfer log (.csv or .xlsx): date, flow, bytes [, records, rejected_bytes, complete]."
     ),
@@ -862,22 +885,20 @@ def solve(
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=_Path(path_type=Path, file_okay=False),
     help=N_("Results folder (default: results/<scenario>-track)."),
 )
 @click.option("--force", is_flag=True, help=N_("Replace an existing non-empty results folder."))
 @click.option(
     "--history",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=_Path(path_type=Path, dir_okay=False),
     help=N_(
         "Forecast history (.csv) to append this forecast to; the report then shows the P80 "
         "trend and what moved it since the previous forecast."
     ),
 )
 @SET
-@click.option(
-    "--replications", "-n", type=click.IntRange(min=1), help=N_("Monte Carlo replications.")
-)
+@click.option("--replications", "-n", type=_IntRange(min=1), help=N_("Monte Carlo replications."))
 @SEED
 @WORKERS
 @SCHEDULER
@@ -942,7 +963,7 @@ def track(
     epilog=_serve_files,
 )
 @SCENARIO
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+@click.option("--port", type=_IntRange(0, 65535), default=8765, show_default=True,
               help=N_("Port to listen on."))  # fmt: skip
 @click.option(
     "--host",
@@ -956,7 +977,7 @@ def track(
 @click.option(
     "--replications",
     "-n",
-    type=click.IntRange(min=1),
+    type=_IntRange(min=1),
     help=N_(
         "Replications per answer (default: the file's, else 1000 when any input is uncertain)."
     ),
@@ -974,7 +995,7 @@ def track(
 )
 @click.option(
     "--time-limit",
-    type=click.FloatRange(min=1),
+    type=_FloatRange(min=1),
     default=300,
     show_default=True,
     help=N_(
@@ -1043,7 +1064,7 @@ def serve(
 @SCENARIO
 @click.option(
     "--chance",
-    type=click.FloatRange(0, 1, min_open=True),
+    type=_FloatRange(0, 1, min_open=True),
     help=N_("Chance each organisation must make its own go-live with (default 0.8)."),
 )
 @click.option(
@@ -1054,7 +1075,7 @@ def serve(
 )
 @click.option(
     "--budget",
-    type=click.FloatRange(min=0),
+    type=_FloatRange(min=0),
     help=N_("Spend at most this: the plan then puts the most organisations in time."),
 )
 @click.option(
@@ -1064,7 +1085,7 @@ def serve(
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_Path(file_okay=False, path_type=Path),
     help=N_("Results folder (default: results/<scenario file stem>-plan/)."),
 )
 @click.option("--force", is_flag=True, help=N_("Replace an existing non-empty results folder."))
@@ -1072,7 +1093,7 @@ def serve(
 @click.option(
     "--replications",
     "-n",
-    type=click.IntRange(min=1),
+    type=_IntRange(min=1),
     help=N_(
         "Replications every option is judged on (default: the file's, else 1000 when "
         "anything, or any option, is uncertain, else 1)."
@@ -1150,7 +1171,7 @@ def _load_kinds() -> None:
 )
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_Path(dir_okay=False, path_type=Path),
     help=N_("Write the schema to this file (JSON), not stdout."),
 )
 @click.option("--force", is_flag=True, help=N_("Replace an existing file given by --out."))

@@ -93,3 +93,21 @@ def test_lang_before_the_command_is_its_default() -> None:
     code, _, stderr = invoke("--lang", "zz", "validate", "scenarios/health_boards.yaml")
     assert code == 2
     assert "'zz' is not one of" in stderr
+
+
+def test_clicks_type_names_in_welsh() -> None:
+    """The name click shows for a type (in a bad value's message and as the metavar) is the
+    catalogue's; English as click writes it."""
+    code, _, stderr = invoke("run", "x.yaml", "--seed", "abc", "--lang", "cy")
+    assert code == 2
+    assert "Gwall: Gwerth annilys i '--seed': Nid yw 'abc' yn ystod cyfanrif dilys." in stderr
+    code, _, stderr = invoke("run", "x.yaml", "--precision", "abc", "--lang", "cy")
+    assert code == 2
+    assert "Nid yw 'abc' yn ystod rhif degol dilys." in stderr
+    code, stdout, _ = invoke("run", "--help", "--lang", "cy")
+    assert "--seed YSTOD CYFANRIF" in stdout
+    assert "--out CYFEIRIADUR" in stdout
+    assert "INTEGER RANGE" not in stdout
+    code, _, stderr = invoke("run", "x.yaml", "--seed", "abc")
+    assert code == 2
+    assert "Error: Invalid value for '--seed': 'abc' is not a valid integer range." in stderr

@@ -464,6 +464,8 @@ USAGE_ERRORS = [
     ["run", "--bogus"],
     ["run"],
     ["run", "x.yaml", "--seed", "-1"],
+    ["run", "x.yaml", "--seed", "abc"],  # click's type name: "is not a valid integer range"
+    ["run", "x.yaml", "--precision", "abc"],
     ["compare", "a.yaml", "b.yaml", "--replications", "0"],
 ]
 
