@@ -270,7 +270,7 @@ def _commands(ctx: click.Context) -> list[str]:
     callback=_lang_for_commands,
 )
 def cli() -> None:
-    pass
+    """The ``migrasim`` group (its help page is the ``help=`` above, from the catalogue)."""
 
 
 class _IntRange(click.IntRange):
