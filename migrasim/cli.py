@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import gc
 import gettext
+import inspect
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.utils import make_default_short_help
 
 from migrasim import __version__
 from migrasim.errors import (
@@ -120,9 +122,55 @@ def _asked_language(args: list[str]) -> str | None:
     return asked if asked in available_languages() else None
 
 
+Words = Callable[[Callable[[str], str]], str]
+"""A help text built in a language: given a ``gettext``, the text (a command's help made of
+a catalogue message and example command lines, or an epilog naming files)."""
+
+
+def _say(text: str) -> str:
+    """An option's help in the language click speaks now (``render.click_texts``); English
+    when none is installed. click keeps the help as a plain ``str`` (the text, a percent sign
+    single), so its msgid is that text with each ``%`` doubled, as every msgid writes it."""
+    try:
+        return gettext.gettext(text.replace("%", "%%")) % {}
+    except (KeyError, TypeError, ValueError):  # a translation with a stray placeholder
+        return text
+
+
+def _words(text: str | Words | None) -> Words | None:
+    """``text`` (a catalogue message) as :data:`Words`."""
+    if text is None or callable(text):
+        return text
+    return lambda gettext: translated(text, gettext)
+
+
+def _about(text: str, heading: str, *examples: str) -> Words:
+    """A command's help: ``text``, then ``heading`` (catalogue messages) over the example
+    command lines, kept as they are (click's ``\\b``)."""
+    lines = "".join(f"\n  {line}" for line in examples)
+    return lambda gettext: (
+        f"{translated(text, gettext)}\n\n\b\n{translated(heading, gettext)}{lines}"
+    )
+
+
+def _english(message: str) -> str:
+    """The identity ``gettext``: the msgids are English."""
+    return message
+
+
 class _HelpInLanguage(click.Command):
-    """A command whose ``--help`` says what it does in the language of the command line (click
-    writes that text once, when the option is first made, and keeps it)."""
+    """A command whose ``--help`` is in the language of the command line: its help text, its
+    epilog, its options' help (each a catalogue message, or :data:`Words`), translated when the
+    page is written; click keeps the English in ``help`` and ``epilog``. The help option's own
+    text is reset too (click writes it once, when the option is first made, and keeps it)."""
+
+    def __init__(
+        self, name: str | None, *, help: str | Words | None = None,
+        epilog: str | Words | None = None, **kwargs: Any,
+    ) -> None:  # fmt: skip
+        self.help_words, self.epilog_words = _words(help), _words(epilog)
+        english = [None if w is None else w(_english) for w in (self.help_words, self.epilog_words)]
+        super().__init__(name, help=english[0], epilog=english[1], **kwargs)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)
@@ -130,10 +178,51 @@ class _HelpInLanguage(click.Command):
             option.help = gettext.gettext("Show this message and exit.")
         return option
 
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.help_words is not None:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(inspect.cleandoc(self.help_words(gettext.gettext)))
 
-class _Migrasim(_HelpInLanguage, click.Group):
-    """The ``migrasim`` group: click's own messages in the language of ``--lang``
-    (``render.click_texts``)."""
+    def get_short_help_str(self, limit: int = 45) -> str:
+        if self.help_words is None:
+            return ""
+        return make_default_short_help(self.help_words(gettext.gettext), limit).strip()
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        records = [_help_record(param, ctx) for param in self.get_params(ctx)]
+        if any(records):
+            with formatter.section(gettext.gettext("Options")):
+                formatter.write_dl([record for record in records if record is not None])
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.epilog_words is not None:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(inspect.cleandoc(self.epilog_words(gettext.gettext)))
+
+
+def _help_record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] | None:
+    """``param``'s line on the help page, its help (a catalogue message) in the language click
+    speaks now, with ``{languages}`` naming the languages that have a catalogue (so a
+    catalogue added is listed; nothing here names a language)."""
+    record = param.get_help_record(ctx)
+    if record is None:
+        return None
+    names, text = record
+    english = getattr(param, "help", None)
+    if english and text.startswith(english):  # then click's own extras ("[default: en]")
+        text = _say(english) + text[len(english) :]
+    if "{languages}" in text:
+        from migrasim.render.i18n import available_languages
+
+        text = text.replace("{languages}", ", ".join(available_languages()))
+    return names, text
+
+
+class _Migrasim(click.Group, _HelpInLanguage):
+    """The ``migrasim`` group: click's own messages and the help pages in the language of
+    ``--lang`` (``render.click_texts``)."""
 
     command_class = _HelpInLanguage
 
@@ -144,25 +233,87 @@ class _Migrasim(_HelpInLanguage, click.Group):
             return super().main(args, *rest, **kwargs)
 
 
-@click.group(cls=_Migrasim, context_settings={"help_option_names": ["-h", "--help"]})
+def _lang_for_commands(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``migrasim --lang LANG ...``: the group's own help page in ``LANG`` (click's language is
+    installed from the command line before parsing, ``_Migrasim.main``), and ``LANG`` the
+    default ``--lang`` of the command that follows (its own ``--lang`` still wins). Hidden, so
+    the group's page is as it was; README.md and docs/design.md say so."""
+    if value is None:
+        return
+    lang = _check_lang(ctx, param, value)
+    ctx.default_map = {name: {"lang": lang} for name in _commands(ctx)}
+
+
+def _commands(ctx: click.Context) -> list[str]:
+    """The names of the group's commands."""
+    group = ctx.command
+    return group.list_commands(ctx) if isinstance(group, click.Group) else []
+
+
+@click.group(
+    cls=_Migrasim,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=N_(
+        "migrasim: when will a bulk data migration finish, and will it make go-live?"
+        "\n\nSimulates every flow of a migration programme under its capacity rules (daily "
+        "caps, bandwidth, transfer windows, working calendars, shared links) and reports "
+        "completion dates, the chance of making go-live and the bottleneck."
+    ),
+)
 @click.version_option(__version__, prog_name="migrasim")
+@click.option(
+    "--lang",
+    hidden=True,
+    is_eager=True,
+    expose_value=False,
+    metavar="LANG",
+    callback=_lang_for_commands,
+)
 def cli() -> None:
-    """migrasim: when will a bulk data migration finish, and will it make go-live?
-
-    Simulates every flow of a migration programme under its capacity rules (daily caps,
-    bandwidth, transfer windows, working calendars, shared links) and reports completion
-    dates, the chance of making go-live and the bottleneck.
-    """
+    """The ``migrasim`` group (its help page is the ``help=`` above, from the catalogue)."""
 
 
-SCENARIO = click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+class _IntRange(click.IntRange):
+    """click's integer range, its name (in "'x' is not a valid integer range" and its metavar
+    INTEGER RANGE) in the language click speaks when it is shown."""
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return gettext.gettext(N_("integer range"))
+
+
+class _FloatRange(click.FloatRange):
+    """click's float range, its name in the language click speaks (as :class:`_IntRange`)."""
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return gettext.gettext(N_("float range"))
+
+
+class _Path(click.Path):
+    """click's path, its name ("file", "directory" or "path", which click chooses when the type
+    is made, at import: English) in the language click speaks when it is shown (its metavar,
+    its messages)."""
+
+    @property
+    def name(self) -> str:
+        return gettext.gettext(self.english_name)
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self.english_name = value
+
+
+SCENARIO = click.argument("scenario", type=_Path(dir_okay=False, path_type=Path))
 SET = click.option(
     "--set",
     "overrides",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Change the scenario before it is checked, e.g. --set links.capped.daily_cap='5 GB' "
-    "or --set flows[Cardiff].volume='400 GB'. Repeatable.",
+    help=N_(
+        "Change the scenario before it is checked, e.g. --set links.capped.daily_cap='5 GB' "
+        "or --set flows[Cardiff].volume='400 GB'. Repeatable."
+    ),
 )
 
 
@@ -181,19 +332,21 @@ SCHEDULER = click.option(
     "--scheduler",
     metavar="tcp://HOST:PORT",
     callback=_check_scheduler,
-    help="Run replications on this existing Dask cluster instead of local processes. "
-    "Results do not depend on it.",
+    help=N_(
+        "Run replications on this existing Dask cluster instead of local processes. "
+        "Results do not depend on it."
+    ),
 )
 
 
 SEED = click.option(
-    "--seed", type=click.IntRange(min=0), help="Random seed (default: the file's, else 0)."
+    "--seed", type=_IntRange(min=0), help=N_("Random seed (default: the file's, else 0).")
 )
 WORKERS = click.option(
     "--workers",
     "-j",
-    type=click.IntRange(min=1),
-    help="Processes for the replications (default: all cores). Results do not depend on it.",
+    type=_IntRange(min=1),
+    help=N_("Processes for the replications (default: all cores). Results do not depend on it."),
 )
 
 
@@ -208,38 +361,28 @@ def _check_lang(_ctx: click.Context, _param: click.Parameter, value: str) -> str
     return value
 
 
-class _LanguageOption(click.Option):
-    """``--lang``: its help names the languages with a catalogue when it is shown (a catalogue
-    added is listed; nothing here names a language)."""
-
-    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
-        from migrasim.render.i18n import available_languages
-
-        record = super().get_help_record(ctx)
-        if record is None:
-            return None
-        return record[0], record[1].replace("{languages}", ", ".join(available_languages()))
-
-
 LANG = click.option(
     "--lang",
-    cls=_LanguageOption,
     default="en",
     show_default=True,
     callback=_check_lang,
     metavar="LANG",
-    help="Language of the report, workbook, charts and terminal output: a catalogue's code "
-    "(available: {languages}).",
+    help=N_(
+        "Language of the report, workbook, charts and terminal output: a catalogue's code "
+        "(available: {languages})."
+    ),
 )
 
 
 PRECISION = click.option(
     "--precision",
     metavar="DAYS",
-    type=click.FloatRange(min=0, min_open=True),
-    help="With no replication count (option or file): run blocks of 1,000 until the "
-    "programme's P80 is known within this many days either way (default: the larger of 1 day "
-    "and 1 % of the time from the start to the P80), up to 100,000 replications.",
+    type=_FloatRange(min=0, min_open=True),
+    help=N_(
+        "With no replication count (option or file): run blocks of 1,000 until the "
+        "programme's P80 is known within this many days either way (default: the larger of 1 day "
+        "and 1 %% of the time from the start to the P80), up to 100,000 replications."
+    ),
 )
 
 
@@ -294,26 +437,52 @@ class _Progress:
         self._finish()
 
 
-def _files(command: str) -> str:
+def _files(command: str) -> Words:
     """The --help section naming the files ``command`` writes (render/outputs.py)."""
-    return outputs.files_help(outputs.WRITES[command], "Files written in the results folder:")
+    heading = N_("Files written in the results folder:")
+    return lambda gettext: outputs.files_help(outputs.WRITES[command], heading, gettext)
 
 
-@cli.command(epilog=_files("run"))
+def _serve_files(gettext: Callable[[str], str]) -> str:
+    """The --help section naming the files ``serve`` writes."""
+    what = N_(
+        "Files written: a saved variant next to SCENARIO, as <stem>.variant-N.yaml (or "
+        "<stem>.<name>.yaml); a board pack in results/<stem>-serve/pack-N/, with every file "
+        "`migrasim run` writes:"
+    )
+    return translated(what, gettext) + "\n\n\b\n" + "\n".join(f"  {o.name}" for o in outputs.RUN)
+
+
+@cli.command(
+    help=_about(
+        N_(
+            "Simulate SCENARIO: completion dates, the chance of making go-live, the "
+            "bottleneck."
+            "\n\nWrites the report, the workbook, CSV tables and charts into the results folder "
+            "(listed below)."
+        ),
+        N_("Example:"),
+        "migrasim run scenarios/health_boards.yaml",
+        "migrasim run scenarios/health_boards.yaml --replications 4000 --seed 7",
+    ),
+    epilog=_files("run"),
+)
 @SCENARIO
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Results folder (default: results/<scenario file stem>/).",
+    type=_Path(file_okay=False, path_type=Path),
+    help=N_("Results folder (default: results/<scenario file stem>/)."),
 )
-@click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@click.option("--force", is_flag=True, help=N_("Replace an existing non-empty results folder."))
 @SET
 @click.option(
     "--replications",
     "-n",
-    type=click.IntRange(min=1),
-    help="Monte Carlo replications (default: the file's 'replications', else as many as "
-    "--precision needs when any input is uncertain, else none).",
+    type=_IntRange(min=1),
+    help=N_(
+        "Monte Carlo replications (default: the file's 'replications', else as many as "
+        "--precision needs when any input is uncertain, else none)."
+    ),
 )
 @SEED
 @WORKERS
@@ -333,16 +502,6 @@ def run(
     lang: str,
     precision: float | None,
 ) -> None:
-    """Simulate SCENARIO: completion dates, the chance of making go-live, the bottleneck.
-
-    Writes the report, the workbook, CSV tables and charts into the results folder (listed
-    below).
-
-    \b
-    Example:
-      migrasim run scenarios/health_boards.yaml
-      migrasim run scenarios/health_boards.yaml --replications 4000 --seed 7
-    """
     from migrasim import api
 
     execution = _execution(workers, scheduler)  # refuse --workers with --scheduler first
@@ -380,36 +539,49 @@ def run(
     _echo(term(t, "written", folder=result.out))
 
 
-@cli.command(epilog=_files("compare"))
-@click.argument(
-    "scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+@cli.command(
+    help=_about(
+        N_(
+            "Compare scenarios (or variants of one) on common random numbers."
+            "\n\nEvery scenario runs with the same seed, so each uncertain input gets the same "
+            "draws in each; differences from the first scenario come with paired 95%% "
+            "intervals. The files it writes are listed below."
+        ),
+        N_("Examples:"),
+        "migrasim compare scenarios/health_boards.yaml scenarios/hardwired.yaml",
+        'migrasim compare scenarios/health_boards.yaml --variant "links.capped.daily_cap=5 GB"',
+    ),
+    epilog=_files("compare"),
 )
+@click.argument("scenarios", nargs=-1, required=True, type=_Path(dir_okay=False, path_type=Path))
 @SET
 @click.option(
     "--variant",
     "variants",
     multiple=True,
     metavar="KEY=VALUE[;KEY=VALUE]",
-    help="A variant of the first scenario with these changes (repeatable); compared with it.",
+    help=N_("A variant of the first scenario with these changes (repeatable); compared with it."),
 )
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="Replications each.")
-@click.option("--seed", type=click.IntRange(min=0), help="Random seed (default: the first file's).")
+@click.option("--replications", "-n", type=_IntRange(min=1), help=N_("Replications each."))
+@click.option("--seed", type=_IntRange(min=0), help=N_("Random seed (default: the first file's)."))
 @WORKERS
 @SCHEDULER
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_Path(file_okay=False, path_type=Path),
     help=(
-        "Results folder (default: results/compare-<first>-vs-<others>/, from the files' stems "
-        "and the number of variants, e.g. compare-a-vs-b-c or compare-a-vs-2-variants; with "
-        "many scenarios compare-<first>-vs-<second>-and-<k>-more-<hash>)."
+        N_(
+            "Results folder (default: results/compare-<first>-vs-<others>/, from the files' stems "
+            "and the number of variants, e.g. compare-a-vs-b-c or compare-a-vs-2-variants; with "
+            "many scenarios compare-<first>-vs-<second>-and-<k>-more-<hash>)."
+        )
     ),
 )
-@click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@click.option("--force", is_flag=True, help=N_("Replace an existing non-empty results folder."))
 @click.option(
     "--by-organisation",
     is_flag=True,
-    help="Also print the comparison organisation by organisation (as in compare.csv).",
+    help=N_("Also print the comparison organisation by organisation (as in compare.csv)."),
 )
 @PRECISION
 @LANG
@@ -428,17 +600,6 @@ def compare(
     lang: str,
     precision: float | None,
 ) -> None:
-    """Compare scenarios (or variants of one) on common random numbers.
-
-    Every scenario runs with the same seed, so each uncertain input gets the same draws in each;
-    differences from the first scenario come with paired 95% intervals. The files it writes
-    are listed below.
-
-    \b
-    Examples:
-      migrasim compare scenarios/health_boards.yaml scenarios/hardwired.yaml
-      migrasim compare scenarios/health_boards.yaml --variant "links.capped.daily_cap=5 GB"
-    """
     from migrasim import api
 
     if len(scenarios) + len(variants) < 2:
@@ -470,7 +631,24 @@ def compare(
     _echo(term(t, "written", folder=result.out))
 
 
-@cli.command(epilog=_files("sweep"))
+@cli.command(
+    help=_about(
+        N_(
+            "Run every combination of a grid: P80 and the chance of go-live at each point."
+            "\n\nEach point is saved as soon as it finishes (points/NNNN.json), so an "
+            "interrupted sweep carries on with --resume and produces the same sweep.csv. "
+            "The report shows the unchanged scenario's results with the sweep's answer; the "
+            "files are listed below."
+            "\n\nEach point is judged by its own scenario: its P80 before its own go-live (a "
+            "swept or --set go_live, start, ...), or --target with go_live as the point's "
+            "own. sweep.csv gives each point's point_go_live, point_target and meets_target "
+            "(yes/no); the answer counts them."
+        ),
+        N_("Example:"),
+        'migrasim sweep scenarios/health_boards.yaml --grid links.capped.daily_cap="1 GB,2 GB,5 GB"',  # noqa: E501
+    ),
+    epilog=_files("sweep"),
+)
 @SCENARIO
 @SET
 @click.option(
@@ -479,27 +657,29 @@ def compare(
     multiple=True,
     required=True,
     metavar="KEY=V1,V2,...",
-    help="Values to try for a key (repeat for more keys: every combination is run).",
+    help=N_("Values to try for a key (repeat for more keys: every combination is run)."),
 )
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="Replications per point.")
+@click.option("--replications", "-n", type=_IntRange(min=1), help=N_("Replications per point."))
 @SEED
 @WORKERS
 @SCHEDULER
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Results folder (default: results/<stem>-sweep/).",
+    type=_Path(file_okay=False, path_type=Path),
+    help=N_("Results folder (default: results/<stem>-sweep/)."),
 )
-@click.option("--resume", is_flag=True, help="Carry on an interrupted sweep in --out.")
+@click.option("--resume", is_flag=True, help=N_("Carry on an interrupted sweep in --out."))
 @click.option(
     "--target",
     metavar="TARGET",
-    help="What each point must meet, go_live being the point's own (default 'P80 < go_live'), "
-    "e.g. 'P95 < go_live' or 'prob_by_go_live >= 0.9'.",
+    help=N_(
+        "What each point must meet, go_live being the point's own (default 'P80 < go_live'), "
+        "e.g. 'P95 < go_live' or 'prob_by_go_live >= 0.9'."
+    ),
 )
 @PRECISION
 @LANG
-@click.option("--force", is_flag=True, help="Start again, replacing an existing folder.")
+@click.option("--force", is_flag=True, help=N_("Start again, replacing an existing folder."))
 @_guarded
 def sweep(
     scenario: Path,
@@ -516,20 +696,6 @@ def sweep(
     precision: float | None,
     force: bool,
 ) -> None:
-    """Run every combination of a grid: P80 and the chance of go-live at each point.
-
-    Each point is saved as soon as it finishes (points/NNNN.json), so an interrupted sweep
-    carries on with --resume and produces the same sweep.csv. The report shows the unchanged
-    scenario's results with the sweep's answer; the files are listed below.
-
-    Each point is judged by its own scenario: its P80 before its own go-live (a swept or
-    --set go_live, start, ...), or --target with go_live as the point's own. sweep.csv gives
-    each point's point_go_live, point_target and meets_target (yes/no); the answer counts them.
-
-    \b
-    Example:
-      migrasim sweep scenarios/health_boards.yaml --grid links.capped.daily_cap="1 GB,2 GB,5 GB"
-    """
     from migrasim import api
     from migrasim.analysis.sweep import sweep_point
     from migrasim.render.board import what_if_text
@@ -573,37 +739,51 @@ def sweep(
     _echo(term(t, "written", folder=result.out))
 
 
-@cli.command(epilog=_files("solve"))
+@cli.command(
+    help=_about(
+        N_(
+            "Find the smallest value of a key (or latest start) that meets a target."
+            "\n\nBisection over the range with common random numbers, after checking the target "
+            "is monotone across it. The report shows the unchanged scenario's results with "
+            "the answer and every value tried; the files are listed below."
+        ),
+        N_("Examples:"),
+        "migrasim solve scenarios/health_boards.yaml --vary links.capped.daily_cap \\",
+        '    --between "1 GB" "20 GB" --target "P80 < go_live"',
+        "migrasim solve scenarios/hardwired.yaml --vary start --between 2025-06-02 2025-12-01",
+    ),
+    epilog=_files("solve"),
+)
 @SCENARIO
 @SET
 @click.option(
-    "--vary", "key", required=True, help="Key to change, e.g. links.capped.daily_cap or start."
+    "--vary", "key", required=True, help=N_("Key to change, e.g. links.capped.daily_cap or start.")
 )
 @click.option(
     "--between",
     nargs=2,
     required=True,
     metavar="LOW HIGH",
-    help="Range to search, as you would write the value, e.g. '1 GB' '20 GB' or two dates.",
+    help=N_("Range to search, as you would write the value, e.g. '1 GB' '20 GB' or two dates."),
 )
 @click.option(
     "--target",
     "target",
     default="P80 < go_live",
     show_default=True,
-    help="What must hold: 'P50|P80|P95 <|<= DATE|go_live' or 'prob_by_go_live >= 0.9'.",
+    help=N_("What must hold: 'P50|P80|P95 <|<= DATE|go_live' or 'prob_by_go_live >= 0.9'."),
 )
-@click.option("--flow", default="ALL", show_default=True, help="Flow the target applies to.")
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="Replications per point.")
+@click.option("--flow", default="ALL", show_default=True, help=N_("Flow the target applies to."))
+@click.option("--replications", "-n", type=_IntRange(min=1), help=N_("Replications per point."))
 @SEED
 @WORKERS
 @SCHEDULER
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Results folder (default: results/<stem>-solve/).",
+    type=_Path(file_okay=False, path_type=Path),
+    help=N_("Results folder (default: results/<stem>-solve/)."),
 )
-@click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@click.option("--force", is_flag=True, help=N_("Replace an existing non-empty results folder."))
 @PRECISION
 @LANG
 @_guarded
@@ -623,18 +803,6 @@ def solve(
     force: bool,
     lang: str,
 ) -> None:
-    """Find the smallest value of a key (or latest start) that meets a target.
-
-    Bisection over the range with common random numbers, after checking the target is monotone
-    across it. The report shows the unchanged scenario's results with the answer and every
-    value tried; the files are listed below.
-
-    \b
-    Examples:
-      migrasim solve scenarios/health_boards.yaml --vary links.capped.daily_cap \\
-          --between "1 GB" "20 GB" --target "P80 < go_live"
-      migrasim solve scenarios/hardwired.yaml --vary start --between 2025-06-02 2025-12-01
-    """
     from migrasim import api
     from migrasim.render.i18n import fill, translator
     from migrasim.render.messages import TERMINAL
@@ -682,39 +850,55 @@ def solve(
         sys.exit(1)
 
 
-@cli.command(epilog=_files("track"))
+@cli.command(
+    help=_about(
+        N_(
+            "Re-forecast SCENARIO from the transfer log ACTUALS while the migration runs."
+            "\n\nUp to the as-of date the log is fact; the rest is simulated with each volume "
+            "conditioned on what has crossed and each link's throughput calibrated from the "
+            "log. The files it writes are listed below."
+        ),
+        N_("Example:"),
+        "migrasim track scenarios/health_boards.yaml --actuals scenarios/actuals_example.csv",
+    ),
+    epilog=_files("track"),
+)
 @SCENARIO
 @click.option(
     "--actuals",
     required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Transfer log (.csv or .xlsx): date, flow, bytes [, records, rejected_bytes, complete].",
+    type=_Path(path_type=Path, dir_okay=False),
+    help=N_(
+        "Transfer log (.csv or .xlsx): date, flow, bytes [, records, rejected_bytes, complete]."
+    ),
 )
 @click.option(
     "--as-of",
     "as_of",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Forecast from this date (default: the day after the log's last date).",
+    help=N_("Forecast from this date (default: the day after the log's last date)."),
 )
 @click.option(
     "--month-first",
     is_flag=True,
-    help="Read the log's dates 01/02/2025 as month first (2 January); default day first.",
+    help=N_("Read the log's dates 01/02/2025 as month first (2 January); default day first."),
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Results folder (default: results/<scenario>-track).",
+    type=_Path(path_type=Path, file_okay=False),
+    help=N_("Results folder (default: results/<scenario>-track)."),
 )
-@click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@click.option("--force", is_flag=True, help=N_("Replace an existing non-empty results folder."))
 @click.option(
     "--history",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Forecast history (.csv) to append this forecast to; the report then shows the P80 "
-    "trend and what moved it since the previous forecast.",
+    type=_Path(path_type=Path, dir_okay=False),
+    help=N_(
+        "Forecast history (.csv) to append this forecast to; the report then shows the P80 "
+        "trend and what moved it since the previous forecast."
+    ),
 )
 @SET
-@click.option("--replications", "-n", type=click.IntRange(min=1), help="Monte Carlo replications.")
+@click.option("--replications", "-n", type=_IntRange(min=1), help=N_("Monte Carlo replications."))
 @SEED
 @WORKERS
 @SCHEDULER
@@ -735,16 +919,6 @@ def track(
     scheduler: str | None,
     lang: str,
 ) -> None:
-    """Re-forecast SCENARIO from the transfer log ACTUALS while the migration runs.
-
-    Up to the as-of date the log is fact; the rest is simulated with each volume conditioned
-    on what has crossed and each link's throughput calibrated from the log. The files it
-    writes are listed below.
-
-    \b
-    Example:
-      migrasim track scenarios/health_boards.yaml --actuals scenarios/actuals_example.csv
-    """
     from migrasim import api
     from migrasim.render.history_report import history_lines
     from migrasim.render.i18n import translator
@@ -774,43 +948,60 @@ def track(
 
 
 @cli.command(
-    epilog="Files written: a saved variant next to SCENARIO, as <stem>.variant-N.yaml (or "
-    "<stem>.<name>.yaml); a board pack in results/<stem>-serve/pack-N/, with every file "
-    "`migrasim run` writes:\n\n\b\n" + "\n".join(f"  {o.name}" for o in outputs.RUN)
+    help=_about(
+        N_(
+            "Start a local what-if page for SCENARIO: move a lever, see the answer."
+            "\n\nThe page shows the baseline beside the what-if (same seed, so the difference "
+            "is the lever's effect), saves a variant next to the scenario and makes a board "
+            "pack (report.html, summary.xlsx) as `migrasim run --set ...` would. Its API: "
+            "GET /api/scenario, POST /api/evaluate."
+        ),
+        N_("Example:"),
+        "migrasim serve scenarios/health_boards.yaml",
+        "migrasim serve scenarios/health_boards.yaml --lang cy --port 8800",
+    ),
+    epilog=_serve_files,
 )
 @SCENARIO
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
-              help="Port to listen on.")  # fmt: skip
+@click.option("--port", type=_IntRange(0, 65535), default=8765, show_default=True,
+              help=N_("Port to listen on."))  # fmt: skip
 @click.option(
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to bind. Anything but this machine (127.0.0.1, localhost, ::1) prints a "
-    "one-time access token that every request must carry.",
+    help=N_(
+        "Address to bind. Anything but this machine (127.0.0.1, localhost, ::1) prints a "
+        "one-time access token that every request must carry."
+    ),
 )
 @click.option(
     "--replications",
     "-n",
-    type=click.IntRange(min=1),
-    help="Replications per answer (default: the file's, else 1000 when any input is uncertain).",
+    type=_IntRange(min=1),
+    help=N_(
+        "Replications per answer (default: the file's, else 1000 when any input is uncertain)."
+    ),
 )
 @SEED
 @click.option(
     "--lang",
-    cls=_LanguageOption,
     default="en",
     show_default=True,
     callback=_check_lang,
     metavar="LANG",
-    help="Language of the page and its board packs: a catalogue's code (available: {languages}).",
+    help=N_(
+        "Language of the page and its board packs: a catalogue's code (available: {languages})."
+    ),
 )
 @click.option(
     "--time-limit",
-    type=click.FloatRange(min=1),
+    type=_FloatRange(min=1),
     default=300,
     show_default=True,
-    help="Seconds one evaluation or board pack may take; past it the request answers 503 "
-    "(try fewer replications) and the server carries on.",
+    help=N_(
+        "Seconds one evaluation or board pack may take; past it the request answers 503 "
+        "(try fewer replications) and the server carries on."
+    ),
 )
 @_guarded
 def serve(
@@ -822,18 +1013,6 @@ def serve(
     lang: str,
     time_limit: float,
 ) -> None:
-    """Start a local what-if page for SCENARIO: move a lever, see the answer.
-
-    The page shows the baseline beside the what-if (same seed, so the difference is the
-    lever's effect), saves a variant next to the scenario and makes a board pack
-    (report.html, summary.xlsx) as `migrasim run --set ...` would. Its API:
-    GET /api/scenario, POST /api/evaluate.
-
-    \b
-    Example:
-      migrasim serve scenarios/health_boards.yaml
-      migrasim serve scenarios/health_boards.yaml --lang cy --port 8800
-    """
     import secrets
 
     gc.set_threshold(*_DEFAULT_COLLECTOR)  # a long-running server keeps the defaults
@@ -866,40 +1045,59 @@ def serve(
         session.evaluator.close()
 
 
-@cli.command(epilog=_files("plan"))
+@cli.command(
+    help=_about(
+        N_(
+            "Choose the cheapest set of the scenario's options that makes go-live, and "
+            "their order."
+            "\n\nThe options are the scenario's 'options:' (docs/scenario-format.md, "
+            '"Options"): changes such as hard-wiring an organisation or raising a cap, each '
+            "with a cost and, where a crew installs them, a limit per period. Every option "
+            "is judged on the same simulated draws."
+        ),
+        N_("Example:"),
+        "migrasim plan scenarios/health_boards_options.yaml",
+        "migrasim plan scenarios/health_boards_options.yaml --budget 500000",
+    ),
+    epilog=_files("plan"),
+)
 @SCENARIO
 @click.option(
     "--chance",
-    type=click.FloatRange(0, 1, min_open=True),
-    help="Chance each organisation must make its own go-live with (default 0.8).",
+    type=_FloatRange(0, 1, min_open=True),
+    help=N_("Chance each organisation must make its own go-live with (default 0.8)."),
 )
 @click.option(
     "--target",
-    help="The same as a target: 'P80 < go_live' (0.8), 'P95 < go_live', 'prob_by_go_live >= 0.9'.",
+    help=N_(
+        "The same as a target: 'P80 < go_live' (0.8), 'P95 < go_live', 'prob_by_go_live >= 0.9'."
+    ),
 )
 @click.option(
     "--budget",
-    type=click.FloatRange(min=0),
-    help="Spend at most this: the plan then puts the most organisations in time.",
+    type=_FloatRange(min=0),
+    help=N_("Spend at most this: the plan then puts the most organisations in time."),
 )
 @click.option(
     "--joint",
     is_flag=True,
-    help="Ask for the chance that every organisation makes its go-live together, not each.",
+    help=N_("Ask for the chance that every organisation makes its go-live together, not each."),
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Results folder (default: results/<scenario file stem>-plan/).",
+    type=_Path(file_okay=False, path_type=Path),
+    help=N_("Results folder (default: results/<scenario file stem>-plan/)."),
 )
-@click.option("--force", is_flag=True, help="Replace an existing non-empty results folder.")
+@click.option("--force", is_flag=True, help=N_("Replace an existing non-empty results folder."))
 @SET
 @click.option(
     "--replications",
     "-n",
-    type=click.IntRange(min=1),
-    help="Replications every option is judged on (default: the file's, else 1000 when "
-    "anything, or any option, is uncertain, else 1).",
+    type=_IntRange(min=1),
+    help=N_(
+        "Replications every option is judged on (default: the file's, else 1000 when "
+        "anything, or any option, is uncertain, else 1)."
+    ),
 )
 @SEED
 @WORKERS
@@ -921,17 +1119,6 @@ def plan(
     scheduler: str | None,
     lang: str,
 ) -> None:
-    """Choose the cheapest set of the scenario's options that makes go-live, and their order.
-
-    The options are the scenario's 'options:' (docs/scenario-format.md, "Options"): changes
-    such as hard-wiring an organisation or raising a cap, each with a cost and, where a crew
-    installs them, a limit per period. Every option is judged on the same simulated draws.
-
-    \b
-    Example:
-      migrasim plan scenarios/health_boards_options.yaml
-      migrasim plan scenarios/health_boards_options.yaml --budget 500000
-    """
     from migrasim import api
     from migrasim.render.i18n import translator
     from migrasim.render.plan import plan_lines
@@ -950,13 +1137,15 @@ def plan(
     _echo(term(t, "written", folder=result.out))
 
 
-@cli.command(epilog="Writes no files.")
+@cli.command(
+    help=N_("Check SCENARIO without simulating; print every problem found (in --lang)."),
+    epilog=N_("Writes no files."),
+)
 @SCENARIO
 @SET
 @LANG
 @_guarded
 def validate(scenario: Path, overrides: tuple[str, ...], lang: str) -> None:
-    """Check SCENARIO without simulating; print every problem found (in --lang)."""
     from migrasim.render.i18n import nfill, translator
     from migrasim.render.messages import TERMINAL_COUNTS
     from migrasim.render.terminal import term
@@ -976,16 +1165,18 @@ def _load_kinds() -> None:
     from migrasim.analysis import uncertain  # noqa: F401 - registers them when imported
 
 
-@cli.command(epilog="Writes only the --out FILE, if given.")
+@cli.command(
+    help=N_("Print the JSON Schema of the scenario format (for editor autocompletion)."),
+    epilog=N_("Writes only the --out FILE, if given."),
+)
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the schema to this file (JSON), not stdout.",
+    type=_Path(dir_okay=False, path_type=Path),
+    help=N_("Write the schema to this file (JSON), not stdout."),
 )
-@click.option("--force", is_flag=True, help="Replace an existing file given by --out.")
+@click.option("--force", is_flag=True, help=N_("Replace an existing file given by --out."))
 @_guarded
 def schema(out: Path | None, force: bool) -> None:
-    """Print the JSON Schema of the scenario format (for editor autocompletion)."""
     from migrasim.folder import write_file
     from migrasim.scenario.types import scenario_json_schema
 

@@ -82,7 +82,7 @@ def plan(
         extra = [f"--chance={alpha:g}"] + (["--joint"] if joint else [])
         extra += [] if budget is None else [f"--budget={budget:g}"]
         command = reproduce_command("plan", [path], overrides, outcome.replications, seed, extra)
-        plan_yaml = variant_yaml(path, changes, plan_yaml_header(outcome, command, t))
+        plan_yaml = variant_yaml(path, changes, plan_yaml_header(outcome, command, t), t.message)
         planned = load_scenario(path, changes)
         base = run_scenario(planned, outcome.replications, seed, execution, reuse_draws=True)
     report = replace(summarise(base), overrides=tuple(changes),

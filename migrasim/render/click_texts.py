@@ -31,7 +31,7 @@ from babel.messages.mofile import read_mo, write_mo
 
 from migrasim.render.i18n import N_, SOURCE_LANGUAGE, Nn_, compiled_catalogue, locale_dir
 
-__all__ = ["CLICK_MESSAGES", "NOT_SHOWN", "click_language"]
+__all__ = ["CLICK_MESSAGES", "CLICK_UNMARKED", "NOT_SHOWN", "click_language"]
 
 CLICK_MESSAGES: tuple[str | tuple[str, str], ...] = (
     # the help page (formatting.py, core.py, decorators.py)
@@ -91,6 +91,10 @@ CLICK_MESSAGES: tuple[str | tuple[str, str], ...] = (
     ),
 )
 """The click msgids a migrasim user can meet, as click writes them."""
+
+CLICK_UNMARKED = (N_("required"),)
+"""Words click translates when it shows them but does not mark (an option's "[required]"),
+so the extraction of click's msgids does not find them."""
 
 NOT_SHOWN = frozenset({
     # a mistake in a command's definition, found by its author, never by a user

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
 
-from migrasim.errors import MigrasimError, Problem, ScenarioError
+from migrasim.errors import N_, MigrasimError, Problem, ScenarioError
 from migrasim.scenario.inventory import expand_flows_from
 from migrasim.scenario.loader import changes_inventory, load_scenario, read_yaml
 from migrasim.scenario.overrides import apply_overrides, parse_key, split_assignment
@@ -138,11 +138,17 @@ def _touches_flows(assignment: str) -> bool:
         return False  # reported by the loader
 
 
-def variant_yaml(path: str | Path, overrides: Sequence[str], header: Sequence[str] = ()) -> str:
+def variant_yaml(
+    path: str | Path,
+    overrides: Sequence[str],
+    header: Sequence[str] = (),
+    words: Callable[[object], str] = str,
+) -> str:
     """The scenario file at ``path`` with ``overrides`` (``--set`` assignments) applied, its
     comments and labels kept and only the changed values rewritten, after ``header`` as
     # comments. When an override reaches the flows of a scenario that reads an inventory
-    (``flows_from``), the inventory's flows are written into the file (a note says so).
+    (``flows_from``), the inventory's flows are written into the file (a note says so, a
+    catalogue message written by ``words``: the header's language, English by default).
 
     Raises :class:`ScenarioError` if the variant would not load (as ``--set`` would) and
     :class:`MigrasimError` if it would not load to the same scenario as ``--set`` does."""
@@ -162,7 +168,11 @@ def variant_yaml(path: str | Path, overrides: Sequence[str], header: Sequence[st
     if any(_touches_flows(o) for o in late):
         named = _inline_inventory(document, Path(path).parent, source)
         if named is not None:
-            notes.append(f"The flows of {named} are written below (a change reaches them).")
+            note = N_(
+                "The flows of %(inventory)s are written below (a change reaches them).",
+                inventory=named,
+            )
+            notes.append(words(note))
     if late:
         document = apply_overrides(document, late, source, _read_back, _styled)
     written = "".join(f"# {line}\n" if line else "#\n" for line in notes) + _dump(rt, document)

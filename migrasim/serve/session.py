@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -205,19 +205,25 @@ class Session:
         """The unchanged scenario's records (cached like any evaluation)."""
         return self.evaluate({}, replications, seed)
 
-    def variant_text(self, changes: Mapping[str, str]) -> str:
+    def variant_text(self, changes: Mapping[str, str], words: Callable[[object], str] = str) -> str:
         """A complete scenario file: this one, every line kept but the values that ``changes``
         set, rewritten (no header either: the file differs from this one only where the page
-        changed it). Refused if it would not load."""
+        changed it, but for a note, by ``words``, when the inventory's flows are written in).
+        Refused if it would not load."""
         overrides = self.checked(changes)
         self.load(overrides)
-        return variant_yaml(self.path, overrides)
+        return variant_yaml(self.path, overrides, words=words)
 
-    def save_variant(self, changes: Mapping[str, str], name: str | None = None) -> Path:
+    def save_variant(
+        self,
+        changes: Mapping[str, str],
+        name: str | None = None,
+        words: Callable[[object], str] = str,
+    ) -> Path:
         """Write the variant next to the scenario as ``<stem>.variant-N.yaml`` (the first N
         free) or ``<stem>.<name>.yaml`` (``name`` cut to letters, digits, - and _). Never
         overwrites: an existing file is an :class:`OutputError`."""
-        text = self.variant_text(changes)
+        text = self.variant_text(changes, words)
         folder, stem = self.path.parent, self.path.stem
         if name:
             safe = _SAFE_NAME.sub("-", name).strip("-_")[:60]

@@ -309,10 +309,10 @@ class _Endpoints:
     async def variant(self, request: Request) -> Response:
         session = self.session
         body = await _body(request)
-        self.language(request, body)
+        t = self.language(request, body)
         changes = _changes(body)
         if body.get("download"):
-            text = await run_in_threadpool(session.variant_text, changes)
+            text = await run_in_threadpool(session.variant_text, changes, t.message)
             filename = f"{session.path.stem}.variant.yaml"
             return Response(
                 text,
@@ -322,7 +322,7 @@ class _Endpoints:
         name = body.get("name")
         if name is not None and not isinstance(name, str):
             raise BadRequestError(N_('"name" must be text'))
-        saved = await run_in_threadpool(session.save_variant, changes, name or None)
+        saved = await run_in_threadpool(session.save_variant, changes, name or None, t.message)
         return JSONResponse({"file": str(saved)})
 
     async def board_pack(self, request: Request) -> Response:

@@ -26,6 +26,7 @@ from migrasim.render import tables
 from migrasim.render.click_texts import CLICK_MESSAGES
 from migrasim.render.i18n import LOCALE_DIR
 from migrasim.render.inputs import assumptions_of
+from migrasim.render.outputs import WRITES
 from migrasim.scenario.loader import load_scenario
 from tests.helpers import invoke
 
@@ -463,6 +464,8 @@ USAGE_ERRORS = [
     ["run", "--bogus"],
     ["run"],
     ["run", "x.yaml", "--seed", "-1"],
+    ["run", "x.yaml", "--seed", "abc"],  # click's type name: "is not a valid integer range"
+    ["run", "x.yaml", "--precision", "abc"],
     ["compare", "a.yaml", "b.yaml", "--replications", "0"],
 ]
 
@@ -482,8 +485,7 @@ def test_clicks_usage_errors_speak_a_catalogue_language(
 def test_the_help_page_speaks_a_catalogue_language_in_clicks_words(
     accented: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """click's words on the help page (the commands' and options' own help text is English:
-    not from the catalogue yet)."""
+    """click's words on the help page."""
     monkeypatch.setenv("MIGRASIM_LOCALE_DIR", str(accented))
     code, stdout, stderr = invoke("run", "--help", "--lang", "xa")
     assert code == 0, stderr
@@ -492,6 +494,62 @@ def test_the_help_page_speaks_a_catalogue_language_in_clicks_words(
     assert _accented("Show this") in stdout
     assert f"[{_accented('default: {default}', _CLICK_HOLDER).format(default='en')}]" in stdout
     for english in ("Usage", "Options:", "Show this", "[default:"):
+        assert english not in stdout
+
+
+HELP_PAGES = [
+    "",
+    "run",
+    "validate",
+    "compare",
+    "sweep",
+    "solve",
+    "track",
+    "serve",
+    "plan",
+    "schema",
+]
+
+
+def _help_words(page: str) -> set[str]:
+    """The English words of a help page once its syntax (options, metavars), its example
+    command lines, file names, code and language codes are taken out."""
+    page = "\n".join(line for line in page.splitlines() if not line.strip().startswith("migrasim "))
+    for name in sorted({o.name for files in WRITES.values() for o in files}, key=len)[::-1]:
+        page = page.replace(name, " ")  # the files' names, longest first
+    page = re.sub(r"\[x[<>]=?\d+\]|\b(?:en|xa|cy)\b|tcp://|\bcli \w+", " ", page)
+    page = re.sub(r"^  [a-z]+  ", " ", page, flags=re.M)  # the group's list of commands
+    return _english(_SYNTAX.sub(" ", page), ["127.0.0.1"])
+
+
+@pytest.mark.parametrize("command", HELP_PAGES)
+def test_every_help_page_speaks_a_catalogue_language_only(
+    command: str, accented: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command's own help, every option's help and the files it writes are the
+    catalogue's, as are click's words; only syntax and example command lines are left."""
+    monkeypatch.setenv("MIGRASIM_LOCALE_DIR", str(accented))
+    lang = ["--lang", "xa"]  # the group's page (and schema's): --lang before the command
+    args = [*lang, command, "--help"] if command in ("", "schema") else [command, "--help", *lang]
+    code, stdout, stderr = invoke(*[a for a in args if a])
+    assert code == 0, stderr
+    assert re.search("[ÁáÉéÓóŚśŃńŔŕ]", stdout), stdout
+    assert _help_words(stdout) == set(), stdout
+    code, english, _ = invoke(*[a for a in args if a and a not in lang])  # the check sees English
+    assert code == 0
+    assert {"Replace", "Language", "Files", "Simulate", "Print"} & _help_words(english)
+
+
+def test_the_welsh_help_page() -> None:
+    code, stdout, stderr = invoke("run", "--help", "--lang", "cy")
+    assert code == 0, stderr
+    text = " ".join(stdout.split())
+    assert "Efelychu SCENARIO: dyddiadau cwblhau" in text
+    assert "Hedyn hap (rhagosodiad: un y ffeil, fel arall 0). [x>=0]" in text
+    assert "Ffeiliau a ysgrifennir yn y ffolder canlyniadau:" in text
+    assert "cdf.png gydag ailadroddiadau, siart: y siawns o orffen erbyn pob dyddiad" in text
+    assert "Enghraifft: migrasim run scenarios/health_boards.yaml" in text
+    for english in ("Simulate", "Random seed", "Files written", "chart:", "Example:"):
         assert english not in stdout
 
 

@@ -123,3 +123,22 @@ def test_a_bad_variant_is_refused_with_the_set_message() -> None:
     with pytest.raises(ScenarioError) as caught:
         variant_yaml(SCENARIOS / "health_boards.yaml", ("links.capped.daily_cap=-1 GB",))
     assert "links.capped.daily_cap" in str(caught.value)
+
+
+def test_the_inventory_note_is_in_the_headers_language(tmp_path: Path) -> None:
+    """The note over the inventory's flows is a catalogue message, in the language of the
+    ``words`` given (plan.yaml's header, the what-if page's request); English by default."""
+    from migrasim.render.i18n import translator
+
+    for name in ("inventory_example.yaml", "inventory_example.csv"):
+        shutil.copy(SCENARIOS / name, tmp_path / name)
+    source = tmp_path / "inventory_example.yaml"
+    changes = ("flows[Gwynedd].volume=50 GB",)
+    english = variant_yaml(source, changes)
+    welsh = variant_yaml(source, changes, words=translator("cy").message)
+    note = "# The flows of inventory_example.csv are written below (a change reaches them).\n"
+    assert english.startswith(note)
+    assert welsh.startswith(
+        "# Mae llifoedd inventory_example.csv wedi'u hysgrifennu isod (mae newid yn eu cyrraedd).\n"
+    )
+    assert welsh[welsh.index("\n") :] == english[english.index("\n") :]
