@@ -258,6 +258,11 @@ def test_a_flow_with_no_report_reads_no_report_in_every_output(
         return [replace(r, reported=False, why=()) if r.name == "Cardiff" else r for r in rows]
 
     monkeypatch.setattr(track, "progress_rows", silent_cardiff)
+    # ... and where the pipeline reads it (bound at its import, which an earlier test may
+    # have made: patching the package alone then changed nothing)
+    from migrasim.pipelines import track as pipeline
+
+    monkeypatch.setattr(pipeline, "progress_rows", silent_cardiff)
     out = tmp_path / "out"
     stdout = _track(out)
     cardiff = next(line for line in stdout.splitlines() if line.startswith("Cardiff "))
