@@ -60,7 +60,7 @@ from migrasim.analysis.sensitivity import (
     input_value,
     programme_finishes,
     with_input,
-    with_inputs,
+    with_kind_values,
 )
 from migrasim.analysis.stats import quantile_interval_ranks
 from migrasim.core import kinds
@@ -68,7 +68,7 @@ from migrasim.core.batch import BlockInputs, CurveCache
 from migrasim.core.calendar import NEVER, SimTime
 from migrasim.core.engine import simulate
 from migrasim.core.kinds import CapacityRule
-from migrasim.core.model import Inputs, Model
+from migrasim.core.model import Inputs, Model, baseline_inputs
 from migrasim.core.rules import in_time_ordinals, quantile_rank
 from migrasim.core.shared_batch import batchable, solve_block
 from migrasim.scenario.types import Scenario, likely_of
@@ -131,11 +131,12 @@ def binding_constraint(
             if math.isfinite(value):
                 doubled = with_input(doubled, kind, index, 2 * value)
         cases["link"] = doubled
+    plain = baseline_inputs(model)  # without the kinds that combine onto a field
     for relief in uncertain.reliefs():  # each kind's relief (lead times, remediation) at once
         count = len(model.flows if relief.owner == "flow" else model.links)
         relieved = {i: relief.relieved for i in range(count) if relief.relieves(model, base, i)}
-        if relieved:
-            cases[str(relief.relief)] = with_inputs(base, relief, relieved)
+        if relieved:  # combined with the other kinds of its field (a start delay still waits)
+            cases[str(relief.relief)] = with_kind_values(base, relief, relieved, model, plain)
     # One batch block for every case when the flows are alone on their links (else the engine
     # case by case): not one event-engine run each (3 s each at 10,000 flows).
     t0, *finishes = (_days(t, horizon) for t in programme_finishes(model, [base, *cases.values()]))

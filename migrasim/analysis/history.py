@@ -153,15 +153,19 @@ def _moving(now: Any, estimate: Any, shift: float, factor: float) -> dict[str, A
     for kind in tracked.kinds("flow"):
         track = kind.track
         assert track is not None
-        if track.part == tracking.PROGRESS:
-            new = getattr(now, tracked.spec_field(kind))
-        elif track.part == tracking.REESTIMATES:
-            new = getattr(estimate, tracked.spec_field(kind))
-            if track.calibration == "backlog":
-                new = _shifted(new, shift)
-        else:
+        if track.part not in (tracking.PROGRESS, tracking.REESTIMATES):
             continue
-        update[tracked.spec_field(kind)] = rescaled(new, factor) if track.per_rate else new
+        source = now if track.part == tracking.PROGRESS else estimate
+        # a built-in kind's whole spec field, a registered kind's value by key (in ``inputs``)
+        key = None if kind.scenario_key is not None else tracked.spec_field(kind)
+        new = tracked.value(source, kind) if key is None else getattr(source, key)
+        if track.part == tracking.REESTIMATES and track.calibration == "backlog":
+            new = _shifted(new, shift)
+        new = rescaled(new, factor) if track.per_rate else new
+        if key is None:
+            update.update(tracked.with_value(now, kind, new, update))
+        else:
+            update[key] = new
     return update
 
 
@@ -210,7 +214,7 @@ def hybrid(
         update: dict[str, Any] = {"start": now.start}
         if name in timed.completed_on:
             completed[name] = timed.completed_on[name]
-            update.update({key: getattr(now, key) for key in tracked.done_fields()})
+            update.update(tracked.copied(flow, now, tracked.kinds("flow")))
         else:
             estimate = sized_flows[name] if name not in sized.completed_on else now
             source = sized if name not in sized.completed_on else timed
@@ -276,11 +280,9 @@ def with_volumes_of(scenario: Scenario, other: Scenario) -> Scenario:
     """``scenario`` with each flow's volume estimate (and growth) as ``other`` gives it, for
     the flows both have: the volume re-estimates of a scenario edit."""
     sized = {f.label: f for f in other.flows}
-    names = tracked.fields("flow", test=lambda t: t.edited_as == tracking.REESTIMATES)
+    edited = tracked.kinds("flow", test=lambda t: t.edited_as == tracking.REESTIMATES)
     flows = tuple(
-        f.model_copy(update={name: getattr(sized[f.label], name) for name in names})
-        if f.label in sized
-        else f
+        f.model_copy(update=tracked.copied(f, sized[f.label], edited)) if f.label in sized else f
         for f in scenario.flows
     )
     return scenario.model_copy(update={"flows": flows})

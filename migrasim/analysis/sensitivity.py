@@ -110,22 +110,63 @@ def input_value(inputs: Inputs, kind: Kind, index: int) -> float:
     return float(value if kind.part is None else getattr(value, kind.part))
 
 
+def _shares_field(kind: Kind) -> bool:
+    """``kind`` fills a field of ``Inputs`` other kinds combine onto, or combines onto one (a
+    lead time's or a start delay's ``available``): its value is combined with theirs."""
+    if isinstance(kind, CapacityRule) or kind.field is None or kind.part is not None:
+        return False
+    return bool(uncertain.combining(kind.field))
+
+
+def with_kind_values(
+    inputs: Inputs, kind: Kind, values: dict[int, float], model: Model, base: Inputs
+) -> Inputs:
+    """``inputs`` with input ``kind`` of each flow or link ``index`` of ``values`` at its value.
+    On a field other kinds combine onto (``available``: a lead time, a start delay), the field
+    is recomputed from ``base`` (``baseline_inputs(model)``: without the combining kinds) with
+    the kind at its new value and every other kind of the field at its most likely one
+    (``uncertain.field_value``): relieving or swinging one keeps the others. Else as
+    :func:`with_inputs`."""
+    if not _shares_field(kind):
+        return with_inputs(inputs, kind, values)
+    assert isinstance(kind, UncertainInput)
+    assert kind.field is not None
+    field = kind.field
+    return with_inputs(inputs, kind, {
+        i: uncertain.field_value(model, base, field, i, {kind: v}) for i, v in values.items()
+    })  # fmt: skip
+
+
 @dataclass(frozen=True)
 class _InputSetter:
-    """Puts ``value * scale`` into input ``kind`` of flow or link ``index`` (combined onto
-    ``onto``, the field's value without it, for a kind that combines onto a field)."""
+    """Puts ``value * scale`` into input ``kind`` of flow or link ``index``; given ``model``
+    and ``base`` (``baseline_inputs(model)``), on a field other kinds combine onto, combined
+    with theirs at their most likely (:func:`with_kind_values`)."""
 
     kind: Kind
     index: int
     scale: float = 1.0
-    onto: float | None = None
+    model: Model | None = None
+    base: Inputs | None = None
 
-    def final(self, value: float) -> float:
-        """The value put into the field for ``value``."""
+    @property
+    def joint(self) -> bool:
+        """Its value is combined with the other kinds' of its field."""
+        return self.model is not None and self.base is not None and _shares_field(self.kind)
+
+    def final(self, value: float, others: dict[Kind, float] | None = None) -> float:
+        """The value put into the field for ``value`` (with ``others``, the values of other
+        kinds of the field set at once)."""
         value = value * self.scale
-        if self.onto is None or isinstance(self.kind, CapacityRule) or not self.kind.combine:
+        if not self.joint:
             return value
-        return float(self.kind.combine(self.onto, value))
+        assert self.model is not None
+        assert self.base is not None
+        assert isinstance(self.kind, UncertainInput)
+        assert self.kind.field is not None
+        values: dict[UncertainInput, float] = {self.kind: value}
+        values |= {k: v for k, v in (others or {}).items() if isinstance(k, UncertainInput)}
+        return uncertain.field_value(self.model, self.base, self.kind.field, self.index, values)
 
     def __call__(self, inputs: Inputs, value: float) -> Inputs:
         return with_input(inputs, self.kind, self.index, self.final(value))
@@ -143,12 +184,12 @@ def _likely(value: Value) -> float:
 def uncertain_inputs(model: Model) -> list[tuple[str, Estimate, Setter]]:
     """Every three-point input with a function putting a value for it into Inputs."""
     found: list[tuple[str, Value | None, Setter]] = []
-    base = baseline_inputs(model)  # a combining kind's field without it
+    base = baseline_inputs(model)  # a field without the kinds that combine onto it
 
     def setter(kind: UncertainInput, index: int) -> Setter:
-        if kind.combine is None or kind.field is None:
+        if not _shares_field(kind):
             return input_setter(kind, index)
-        return _InputSetter(kind, index, onto=float(getattr(base, kind.field)[index]))
+        return _InputSetter(kind, index, model=model, base=base)
 
     swung = [kind for kind in uncertain.of("flow") if kind.swung]
     for f, flow_model in enumerate(model.flows):
@@ -218,17 +259,35 @@ def _chain(steps: list[tuple[Setter, float]]) -> Setter:
 
     def apply(inputs: Inputs, _value: float) -> Inputs:
         by_kind: dict[Kind, dict[int, float]] = {}
+        # the kinds of a field others combine onto, set at once: (field, index) -> kind -> value
+        joint: dict[tuple[str, int], dict[Kind, float]] = {}
+        setters: dict[tuple[str, int], _InputSetter] = {}
+
+        def flush(inputs: Inputs) -> Inputs:
+            for key, parts in joint.items():  # the field with each of its kinds' values
+                first = setters[key]
+                kind, value = next(iter(parts.items()))
+                others = {k: v for k, v in parts.items() if k is not kind}
+                whole = replace(first, kind=kind, scale=1.0).final(value, others)
+                by_kind.setdefault(kind, {})[first.index] = whole
+            for kind, values in by_kind.items():
+                inputs = with_inputs(inputs, kind, values)
+            by_kind.clear()
+            joint.clear()
+            return inputs
+
         for setter, value in steps:
-            if isinstance(setter, _InputSetter):
+            if isinstance(setter, _InputSetter) and setter.joint:
+                assert isinstance(setter.kind, UncertainInput)
+                assert setter.kind.field is not None
+                key = (setter.kind.field, setter.index)
+                joint.setdefault(key, {})[setter.kind] = value * setter.scale
+                setters[key] = setter
+            elif isinstance(setter, _InputSetter):
                 by_kind.setdefault(setter.kind, {})[setter.index] = setter.final(value)
             else:
-                for kind, values in by_kind.items():
-                    inputs = with_inputs(inputs, kind, values)
-                by_kind = {}
-                inputs = setter(inputs, value)
-        for kind, values in by_kind.items():
-            inputs = with_inputs(inputs, kind, values)
-        return inputs
+                inputs = setter(flush(inputs), value)
+        return flush(inputs)
 
     return apply
 

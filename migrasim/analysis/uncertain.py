@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any, Literal
@@ -229,17 +229,40 @@ def baseline(model: Model) -> Inputs:
     """Every input at its most likely value (``baseline_inputs``), with each registered kind
     that combines onto a field (:attr:`UncertainInput.combine`) combined in."""
     base = baseline_inputs(model)
-    for kind in UNCERTAIN_INPUTS:
-        if kind.combine is None or kind.field is None:
+    combined = base
+    for field in dict.fromkeys(k.field for k in UNCERTAIN_INPUTS if k.combine is not None):
+        if field is None:
             continue
-        values = list(getattr(base, kind.field))
-        for index in range(len(values)):
-            likely = kind.likely(model, index)
-            if likely is not None:
-                values[index] = float(kind.combine(values[index], likely))
-        changed: dict[str, Any] = {kind.field: tuple(values)}
-        base = replace(base, **changed)
-    return base
+        count = len(getattr(base, field))
+        values = tuple(field_value(model, base, field, i, {}) for i in range(count))
+        changed: dict[str, Any] = {field: values}
+        combined = replace(combined, **changed)
+    return combined
+
+
+def combining(field: str) -> list[UncertainInput]:
+    """The kinds that combine onto ``field`` of ``Inputs`` (:attr:`UncertainInput.combine`), in
+    registry order: the order :func:`baseline` and the draw combine them in."""
+    return [k for k in UNCERTAIN_INPUTS if k.combine is not None and k.field == field]
+
+
+def field_value(
+    model: Model, base: Inputs, field: str, index: int, values: Mapping[UncertainInput, float]
+) -> float:
+    """THE value of ``field`` of flow or link ``index`` with the kinds of ``values`` at those
+    values and every other kind at its most likely: the value of the kind that sets the field
+    (its value in ``values``, else ``base``'s, the most likely inputs without the combining
+    kinds: ``baseline_inputs``), then each kind that combines onto it (:func:`combining`) at its
+    value in ``values``, else at its most likely (not given: not combined). So swinging or
+    relieving one kind of a field keeps the others': a lead time relieved on a link with a
+    start delay still waits for the delay, and the delay swung still follows the lead time."""
+    setting = next((k for k in values if k.combine is None), None)
+    value = float(values[setting] if setting is not None else getattr(base, field)[index])
+    for kind in combining(field):
+        part = values.get(kind, kind.likely(model, index))
+        if part is not None:
+            value = float(kind.combine(value, part))  # type: ignore[misc]
+    return value
 
 
 def register(kind: UncertainInput) -> UncertainInput:

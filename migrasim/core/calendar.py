@@ -24,16 +24,19 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 import numpy as np
 
+from migrasim.core.capacity import INF
+
 SimTime = float
 """Seconds since the scenario's start (real elapsed time)."""
 
-NEVER = math.inf
-"""The one "never" of a time: a SimTime that never comes (``FlowResult.started_s`` and
-``finished_s``, ``RunResult.finished_s``, a swing's finish, every array of completions) and a
-day ordinal that never comes (:meth:`Clock.completion_days`). Where a time turns into a
-calendar value, never stays never in that type's own way: a local moment in an array is
-``datetime64`` ``NaT``, a lone one ``None``; a date is ``None`` (a ``date`` cannot be
-infinite). The text "never" is written only at the edge (CSV, terminal, reports)."""
+NEVER = INF
+"""The one "never" of a time (the core's one infinity, ``capacity.INF``, by its name for a time): a
+SimTime that never comes (``FlowResult.started_s`` and ``finished_s``, ``RunResult.finished_s``, a
+swing's finish, every array of completions) and a day ordinal that never comes
+(:meth:`Clock.completion_days`). Where a time turns into a calendar value, never stays never in that
+type's own way: a local moment in an array is ``datetime64`` ``NaT``, a lone one ``None``; a date is
+``None`` (a ``date`` cannot be infinite). The text "never" is written only at the edge (CSV,
+terminal, reports)."""
 
 DAY = 86_400
 

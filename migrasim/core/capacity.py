@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 INF = math.inf
+"""Unbounded: a link's limit it does not set (no cap, no bandwidth), and the one infinity of the
+core: a time that never comes is this very value (``calendar.NEVER``)."""
 
 
 class Constraint(NamedTuple):

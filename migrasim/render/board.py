@@ -7,6 +7,7 @@ sensitivity drivers in words and human units. Every string goes through the cata
 from __future__ import annotations
 
 import datetime
+import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -213,8 +214,15 @@ def setting_words(field: str, value: Any, t: Translator, text: str = "") -> str:
         return fill(t, BOARD["window"], start=_clock(value[0]), end=_clock(value[1]))
     if isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
         return join_words(list(value), t)
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:  # a mapping as the page and --set send it, a JSON flow mapping
+            value = json.loads(value)
+        except ValueError:
+            return str(value)
     if isinstance(value, str):
         return value
+    if isinstance(value, Mapping):  # one value per weekday: "Mon 1 GB, ..., Sat 5 GB"
+        return ", ".join(f"{k} {setting_words(field, v, t, str(v))}" for k, v in value.items())
     if hasattr(value, "file"):  # an inventory (flows_from)
         return str(value.file)
     if isinstance(value, tuple | list) and all(hasattr(v, "file") for v in value):

@@ -4,7 +4,8 @@ Each lever is a ``--set`` key with its current value as ``--set`` would take it 
 value such as ``1 GB``, or a JSON flow mapping for a three-point estimate, which the YAML
 reader takes as it is): the start date and go-live; then each link's levers: its capacity rules
 that are levers (``kinds.CAPACITY_RULES``, each declaring its :class:`~migrasim.core.kinds.WhatIf`:
-the daily cap and bandwidth on every link, a record limit where the file sets one), its window,
+the daily cap and bandwidth on every link, a record limit or a daily cap by weekday where the
+file sets one), its window,
 then its uncertain inputs that are levers (``uncertain.UNCERTAIN_INPUTS``: the lead time on
 every link, the outage rate ``outages.mtbf`` where set); then each flow's (its volume). A flow's
 lever stated as a size (the volume) also carries its three points in bytes, so the page can
@@ -96,10 +97,14 @@ def lever_labels(t: Translator) -> dict[str, str]:
 
 
 def _link_levers(name: str, link: dict[str, Any]) -> list[Lever]:
-    """A link's levers: its capacity rules, its settings, then its uncertain inputs."""
+    """A link's levers: its capacity rules, its settings, then its uncertain inputs; not a
+    rule a rule the link sets excludes (no daily cap beside a daily cap by weekday)."""
     rules: list[Lever] = []
     inputs: list[Lever] = []
+    excluded = {key for rule in kinds.CAPACITY_RULES if rule.key in link for key in rule.excludes}
     for kind, what_if in _levers_of("link"):
+        if kind.key in excluded:
+            continue
         found = _kind_lever(f"links.{name}", link, kind, what_if, what_if.group or name, None)
         (rules if isinstance(kind, CapacityRule) else inputs).extend(found)
     settings = [Lever(f"links.{name}.{field}", value_text(link.get(field)), name, field)

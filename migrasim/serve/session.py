@@ -25,7 +25,7 @@ from migrasim.analysis.records import RunReport
 from migrasim.analysis.runner import LOCAL, Execution
 from migrasim.errors import N_, MigrasimError, OutputError, Problem, ScenarioError
 from migrasim.render.outputs import BOARD_PACK
-from migrasim.scenario.loader import load_scenario
+from migrasim.scenario.loader import load_scenario, read_scenario_data
 from migrasim.scenario.overrides import changes_of
 from migrasim.scenario.types import Scenario
 from migrasim.scenario.writer import variant_yaml
@@ -96,9 +96,11 @@ class Session:
     _lock: threading.Lock = field(init=False)
     _running: threading.Lock = field(init=False)
     _packs: set[int] = field(init=False)
+    _data: Any = field(init=False)  # the file's raw mapping: a registered key's value there
 
     def __post_init__(self) -> None:
         self.spec, self.levers = scenario_levers(self.path)
+        self._data = read_scenario_data(self.path)
         self.seed = api.default_seed(self.spec, self.seed)
         self._cache = OrderedDict()
         self._lock = threading.Lock()  # the cache
@@ -139,7 +141,7 @@ class Session:
         spec = self.load(overrides)
         report: RunReport = self._run(_evaluate, spec, n, s, self.execution)
         # what changed, in the file's terms, for the page's labels (self.spec: the file's)
-        report = replace(report, changes=changes_of(self.spec, spec, overrides))
+        report = replace(report, changes=changes_of(self.spec, spec, overrides, self._data))
         with self._lock:
             self._cache[key] = report
             while len(self._cache) > CACHE_SIZE or (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import json
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -377,3 +378,45 @@ def test_another_sites_page_cannot_post_or_rebind(session: Session) -> None:
         assert simple.json()["error"] == "send the body as application/json, not 'text/plain'"
         assert local.get("http://evil.example/api/scenario").status_code == 400
         assert local.get("http://localhost/api/scenario").status_code == 200
+
+
+WEEKLY = """\
+name: weekly
+start: 2026-03-02
+calendar: {working_days: [Mon, Tue, Wed, Thu, Fri, Sat, Sun]}
+links:
+  weekly:
+    daily_cap_by_weekday: {Mon: 10 GB, Tue: 10 GB, Wed: 10 GB, Thu: 10 GB, Fri: 10 GB,
+                           Sat: 20 GB, Sun: 20 GB}
+flows:
+  - {name: F, source: a, target: b, volume: 30 GB, links: [weekly]}
+"""
+
+
+def test_a_daily_cap_by_weekday_is_a_lever_the_page_sends_back(tmp_path: Path) -> None:
+    # 30 GB from Monday 2 March at 10 GB on each weekday: done at Thursday 5 March 00:00
+    # (finish date 4 March); the page's Monday raised to 30 GB: done in one day, on 2 March.
+    path = tmp_path / "weekly.yaml"
+    path.write_text(WEEKLY, encoding="utf-8")
+    with TestClient(create_app(Session(path, results=tmp_path / "packs"), "en")) as client:
+        body = client.get("/api/scenario").json()
+        (lever,) = [lever for lever in body["levers"] if lever["field"] == "daily_cap_by_weekday"]
+        assert lever["key"] == "links.weekly.daily_cap_by_weekday"
+        assert json.loads(lever["value"])["Sat"] == "20 GB"
+        assert "links.weekly.daily_cap" not in [lever["key"] for lever in body["levers"]]
+        assert _evaluate(client, {})["programme"]["p80"] == "2026-03-04"
+        changes = {lever["key"]: json.dumps({**json.loads(lever["value"]), "Mon": "30 GB"})}
+        answer = _evaluate(client, changes)
+    assert answer["programme"]["baseline_completion"] == "2026-03-03T00:00:00"
+    assert answer["programme"]["p80"] == "2026-03-02"
+    assert answer["display"]["changes"] == (
+        "daily cap by weekday (its largest day, the others in proportion) of link weekly "
+        "Mon 30 GB, Tue 10 GB, Wed 10 GB, Thu 10 GB, Fri 10 GB, Sat 20 GB, Sun 20 GB "
+        "(file: Mon 10 GB, Tue 10 GB, Wed 10 GB, Thu 10 GB, Fri 10 GB, Sat 20 GB, Sun 20 GB)"
+    )
+    # the same figures as the command line with the same --set
+    out = tmp_path / "cli"
+    code, _, stderr = invoke("run", str(path), "--out", str(out), "-n", N, "--seed", "1",
+                             *set_args(changes))  # fmt: skip
+    assert code == 0, stderr
+    _same_figures(answer, read_csv(out / "summary.csv"))

@@ -131,6 +131,7 @@ def test_the_lever_captions_come_from_the_kinds() -> None:
         "bandwidth": "Bandwidth",
         "records_rate": "Record rate",
         "daily_records": "Daily record limit",
+        "daily_cap_by_weekday": "Daily cap by weekday",
         "lead_time": "Lead time",
         "mtbf": "Time between outages",
     }
@@ -138,3 +139,39 @@ def test_the_lever_captions_come_from_the_kinds() -> None:
     assert cy["lead_time"] == "Amser arwain"
     assert cy["mtbf"] == "Amser rhwng toriadau"
     assert cy["records_rate"] == "Cyfradd cofnodion"
+
+
+WEEK = {"Mon": "1 GB", "Tue": "1 GB", "Wed": "1 GB", "Thu": "1 GB", "Fri": "1 GB",
+        "Sat": "5 GB", "Sun": "5 GB"}  # fmt: skip
+
+
+def test_a_daily_cap_by_weekday_is_a_lever_where_the_file_sets_one(tmp_path: Path) -> None:
+    # WhatIf(always=False): offered by the link that sets one, in the rules' registry order,
+    # its value the mapping as a JSON flow mapping; no daily cap beside it (it excludes one)
+    links = {"weekly": {"daily_cap_by_weekday": WEEK}, "plain": {"daily_cap": "1 GB"}}
+    flows = [{"name": "A", "volume": "10 GB", "links": ["weekly"]},
+             {"name": "B", "volume": "1 GB", "links": ["plain"]}]  # fmt: skip
+    path = tmp_path / "weekly.yaml"
+    path.write_text(json.dumps(scenario_dict(links, flows)), encoding="utf-8")
+    _, levers = scenario_levers(path)
+    found = [(lever.key, lever.value) for lever in levers if lever.group == "weekly"]
+    assert found == [
+        ("links.weekly.bandwidth", ""),
+        ("links.weekly.daily_cap_by_weekday", json.dumps(WEEK)),
+        ("links.weekly.window", ""),
+        ("links.weekly.lead_time", ""),
+    ]
+    assert [lever.field for lever in levers if lever.group == "plain"] == [
+        "daily_cap", "bandwidth", "window", "lead_time"]  # fmt: skip
+    # the page sends the value back as --set takes it: the same scenario, and a changed day
+    # is read as the file's mapping would be
+    (weekly,) = [lever for lever in levers if lever.field == "daily_cap_by_weekday"]
+    same = load_scenario(path, [f"{weekly.key}={weekly.value}"])
+    assert same.links["weekly"] == load_scenario(path).links["weekly"]
+    changed = json.dumps({**WEEK, "Sat": "10 GB"})
+    link = load_scenario(path, [f"{weekly.key}={changed}"]).links["weekly"]
+    assert link.limits == {"daily_cap_by_weekday": 10e9}  # its largest day
+    assert link.profiles == {"daily_cap_by_weekday": (1e9, 1e9, 1e9, 1e9, 1e9, 10e9, 5e9)}
+    assert lever_labels(translator("cy"))["daily_cap_by_weekday"] == (
+        "Terfyn dyddiol fesul diwrnod o'r wythnos"
+    )

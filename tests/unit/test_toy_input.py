@@ -20,23 +20,27 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+import migrasim
 from migrasim.analysis import uncertain, uncertain_inputs
-from migrasim.analysis.board import baseline_movers
+from migrasim.analysis.board import baseline_movers, binding_constraint
 from migrasim.analysis.draws import BLOCK_SIZE, draw_block
 from migrasim.analysis.records import Binding, Relief
 from migrasim.analysis.sampling import Sampler
 from migrasim.analysis.sensitivity import swings
 from migrasim.analysis.solve import Scale
+from migrasim.analysis.track import plan_days, tracked
 from migrasim.analysis.uncertain import UncertainInput, given_input
 from migrasim.core import units
 from migrasim.core.distributions import Estimate
 from migrasim.core.engine import simulate
+from migrasim.core.tracking import PROGRESS, Track
 from migrasim.errors import N_, ScenarioError
 from migrasim.render.board import (
     binding_words,
@@ -54,6 +58,7 @@ from tests.helpers import ALL_WEEK, invoke, scenario_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 86400.0
+GB = 1e9
 
 
 @pytest.fixture
@@ -321,6 +326,66 @@ def test_solve_finds_the_longest_delay_that_meets_a_date(
     assert (found["direction"], found["value"], found["value_si"]) == ("largest", "5 days", 5 * DAY)
 
 
+TRACKED = FILE.replace("648 GB", "6480 GB")
+LOG = "date,flow,bytes (GB)\n2026-03-05,F,648\n2026-03-06,F,648\n"
+
+
+def test_track_delays_the_link_in_the_plan_and_the_forecast(
+    start_delay: UncertainInput, tmp_path: Path
+) -> None:
+    # 6,480 GB at 648 GB a day: the plan's link can be used from Thursday 5 March (3 days'
+    # delay), so the plan moves 648 GB on each of 5 and 6 March and nothing before; done at
+    # 15 March 00:00 (P80 14 March). The log shows just that: 100 % of planned.
+    path = tmp_path / "toy.yaml"
+    path.write_text(TRACKED)
+    log = tmp_path / "log.csv"
+    log.write_text(LOG)
+    plan = plan_days(load_scenario(path), date(2026, 3, 7))
+    assert plan == {"F": {date(2026, 3, 5): 648 * GB, date(2026, 3, 6): 648 * GB}}
+    found = migrasim.track(path, log, as_of="2026-03-07", replications=20, seed=1)
+    (row,) = found.progress.query("flow == 'F'").to_dict("records")
+    assert (row["plan_p80"], row["delivered_gb"]) == ("2026-03-14", 1296.0)
+    assert row["what_changed"].startswith("moved 100 % of planned")
+    # the forecast: 5,184 GB left (8 days) on the link as calibrated (as planned); declaring
+    # no track, the delay is taken as the scenario gives it, 3 days from the as-of date
+    # (Saturday 7 March): usable on 10 March, done at 18 March 00:00
+    (summary,) = found.summary.query("flow == 'F'").to_dict("records")
+    assert summary["baseline_completion"] == "2026-03-18T00:00:00"
+    # the CLI alike
+    code, _, err = invoke("track", str(path), "--actuals", str(log), "--as-of", "2026-03-07",
+                          "-n", "20", "--out", str(tmp_path / "t"))  # fmt: skip
+    assert code == 0, err
+    assert _summary(tmp_path / "t")["F"]["baseline_completion"] == "2026-03-18T00:00:00"
+
+
+def test_track_shortens_a_tracked_kind_kept_in_inputs(
+    start_delay: UncertainInput, tmp_path: Path
+) -> None:
+    # the same kind declaring a lead time's track (a wait from the start, shortened by the
+    # time elapsed): kept in the link's ``inputs``, track acts on it by key; by 7 March five
+    # days have passed, more than its 3 days, so the link is usable from the as-of date:
+    # 5,184 GB left, done at 15 March 00:00
+    path = tmp_path / "toy.yaml"
+    path.write_text(TRACKED)
+    log = tmp_path / "log.csv"
+    log.write_text(LOG)
+    uncertain.unregister(start_delay)
+    waits = replace(start_delay, track=Track(PROGRESS, "elapsed"))
+    uncertain.register(waits)
+    try:
+        link = load_scenario(path).links["fast"]
+        assert tracked.kinds("link", PROGRESS)[-1] is waits
+        assert tracked.value(link, waits) == 3 * DAY
+        assert tracked.with_value(link, waits, DAY) == {"inputs": {"start_delay": DAY}}
+        assert tracked.with_value(link, waits, None) == {"inputs": {}}
+        found = migrasim.track(path, log, as_of="2026-03-07", replications=20, seed=1)
+        (summary,) = found.summary.query("flow == 'F'").to_dict("records")
+        assert summary["baseline_completion"] == "2026-03-15T00:00:00"
+    finally:
+        uncertain.unregister(waits)
+        uncertain.register(start_delay)
+
+
 def test_the_command_line_reports_a_bad_value(start_delay: UncertainInput, tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(FILE.replace("start_delay: 3 days", "start_delay: 3 fortnights"))
@@ -455,6 +520,56 @@ def test_a_relief_is_named_in_its_kinds_words(start_delay: UncertainInput) -> No
             "Start delay",
             "With no start delay it would finish 3 days earlier.",
         )
+    finally:
+        uncertain.unregister(relieving)
+        uncertain.register(start_delay)
+
+
+LEAD = {"low": "1 days", "likely": "2 days", "high": "3 days"}
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_a_swing_keeps_the_other_kinds_of_its_field(
+    start_delay: UncertainInput, grouped: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # lead time 1-2-3 days, then a start delay of 2-3-4 days on top: usable after 2 + 3 = 5
+    # days, one day to move: done at day 6. Each swing moves its own part and keeps the other's
+    # most likely: the lead time 1 day -> 1 + 3 = 4, done at 5; 3 days -> done at 7; the delay
+    # likewise (2 + 2, 2 + 4). Setting ``available`` to the lead time alone would drop the delay
+    # (done at 2 and 4). Grouped by kind (beyond MAX_SWINGS), the same.
+    if grouped:
+        monkeypatch.setattr("migrasim.analysis.sensitivity.MAX_SWINGS", 0)
+    model = build_model(parse_scenario(_data(lead_time=LEAD, start_delay=DELAY)))
+    baseline, found = swings(model)
+    assert baseline == pytest.approx(6 * DAY)
+    finishes = {s.key.split(" ")[0]: (s.finish_low_s, s.finish_high_s) for s in found}
+    prefix = "links.*." if grouped else "links.fast."
+    for key in ("lead_time", "start_delay"):
+        assert finishes[prefix + key] == (pytest.approx(5 * DAY), pytest.approx(7 * DAY))
+
+
+def test_a_relief_keeps_the_other_kinds_of_its_field(start_delay: UncertainInput) -> None:
+    # lead time 2 days and a start delay of 3 days: done at day 6 (see above). With no lead
+    # time the link still waits for the delay: usable at day 3, done at 4, two days earlier
+    # (not five: the delay is not relieved with it); the bandwidth doubled saves half a day.
+    model = build_model(parse_scenario(_data(lead_time="2 days", start_delay="3 days")))
+    binding = binding_constraint(model, "fast")
+    assert binding.link_days == pytest.approx(0.5)
+    assert binding.kind == "lead_time"
+    gains = {r.relief: r.days for r in binding.reliefs}
+    assert gains == {"lead_time": pytest.approx(2.0), "remediation": 0.0}
+    # a start delay that declares a relief (no delay): the lead time still holds the link
+    # back, usable at day 2, done at 3: three days earlier, not five
+    uncertain.unregister(start_delay)
+    relieving = replace(start_delay, relief="start_delay", relief_rank=2,
+                        relief_words=N_("Start delay"))  # fmt: skip
+    uncertain.register(relieving)
+    try:
+        binding = binding_constraint(model, "fast")
+        gains = {r.relief: r.days for r in binding.reliefs}
+        assert gains["start_delay"] == pytest.approx(3.0)
+        assert gains["lead_time"] == pytest.approx(2.0)
+        assert binding.kind == "start_delay"
     finally:
         uncertain.unregister(relieving)
         uncertain.register(start_delay)

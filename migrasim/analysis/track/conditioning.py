@@ -165,7 +165,7 @@ def _remaining_flows(
             update["start"] = None
         if actual.completed_on is not None:
             completed[flow.label] = actual.completed_on
-            update.update(tracked.done_fields())  # nothing left
+            update.update(tracked.done_fields(flow))  # nothing left
             warnings += _complete_outside_range(flow, delivered[flow.label], elapsed_s)
         else:
             left = _remaining_volume(flow, delivered[flow.label], elapsed_s, factors)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from migrasim.analysis import uncertain
 from migrasim.analysis.experiment import Outcome, Progress, run_scenario
 from migrasim.analysis.runner import LOCAL, Execution
 from migrasim.analysis.track import tracked
@@ -107,8 +108,9 @@ def forecast_run(
 def baseline_bottleneck(model: Model, link_names: Mapping[str, str]) -> str | None:
     """The link that limits the flow finishing last at the most likely inputs (a flow that
     never finishes counts as last), in the scenario's own link names: a cheap guess of the
-    re-forecast's programme bottleneck, to start the capacity search before the Monte Carlo."""
-    flows = simulate(model).flows
+    re-forecast's programme bottleneck, to start the capacity search before the Monte Carlo
+    (the run's baseline: every registered kind that combines onto a field in)."""
+    flows = simulate(model, uncertain.baseline(model)).flows
     if not flows:
         return None
     last = max(flows, key=lambda f: f.finished_s)

@@ -49,7 +49,7 @@ def _remaining_link(
         wait = tracked.value(link, kind)
         if wait is not None:
             left = likely_of(wait) - elapsed_s
-            update.update(tracked.with_value(link, kind, left if left > 0 else None))
+            update.update(tracked.with_value(link, kind, left if left > 0 else None, update))
             waits = waits or left > 0
     if link.fallback is not None and not waits and "available_from" in update:
         update["fallback"] = None
@@ -229,8 +229,8 @@ def _at_rate(flow: FlowSpec, factor: float, link: str) -> FlowSpec:
     """``flow`` alone on ``link`` at ``factor`` times its rate: its volume, growth and records
     divided by ``factor``."""
     records = None if flow.records is None else flow.records / factor
-    rescale = {
-        tracked.spec_field(kind): rescaled(tracked.value(flow, kind), factor)
-        for kind in tracked.per_rate()
-    }
+    rescale: dict[str, Any] = {}
+    for kind in tracked.per_rate():
+        rescale.update(tracked.with_value(flow, kind, rescaled(tracked.value(flow, kind), factor),
+                                          rescale))  # fmt: skip
     return flow.model_copy(update={**rescale, "records": records, "links": (link,)})

@@ -117,7 +117,7 @@ def _shipped_passes(
                 "shipment": shipment, "lead_time": None, "available_from": None,
             })  # fmt: skip
             names[copy] = name
-            flows.append(flow.model_copy(update={"links": (copy,), **tracked.done_fields()}))
+            flows.append(flow.model_copy(update={"links": (copy,), **tracked.done_fields(flow)}))
             continue
         if not arrived or link.shipment.capacity < high:
             flows.append(flow)
@@ -140,7 +140,7 @@ def _shipped_passes(
         links[copy] = remaining.links[name].model_copy(update={**update, "available_from": None})
         names[copy] = name
         flows.append(flow.model_copy(
-            update={"links": (copy,), **tracked.done_fields(), tracked.backlog(): owed}
+            update={"links": (copy,), **tracked.done_fields(flow), tracked.backlog(): owed}
         ))  # fmt: skip
     if not names:
         return remaining, {}

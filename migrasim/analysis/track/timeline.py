@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from migrasim.analysis import uncertain
 from migrasim.analysis.track import tracked
 from migrasim.core.calendar import DAY
 from migrasim.core.engine import simulate
@@ -61,7 +62,9 @@ def plan_days(scenario: Scenario, as_of: date) -> dict[str, dict[date, float]]:
 def plan_timeline(scenario: Scenario, as_of: date) -> PlanTimeline:
     """Per flow, the bytes the plan itself would have delivered on each local day before
     ``as_of``: the baseline engine run at the most likely inputs (windows across midnight,
-    non-working days, planned outages, shipments, quotas and shared links included).
+    non-working days, planned outages, shipments, quotas and shared links included; each
+    registered kind that combines onto a field combined in, ``uncertain.baseline``, as the
+    run's baseline has it).
 
     A network flow on a day the plan had it waiting (for a flow ``after``) or already finished
     is given what its links would have let it move that day had it data to move: the same
@@ -84,7 +87,7 @@ def plan_timeline(scenario: Scenario, as_of: date) -> PlanTimeline:
     plan = scenario.model_copy(update={"horizon": horizon})
     model = build_model(plan)
     bounds = np.array([model.clock.to_sim(datetime.combine(d, time())) for d in [*days, as_of]])
-    result = simulate(model, record=True)
+    result = simulate(model, uncertain.baseline(model), record=True)
     assert result.curves is not None
     probe_flows = []
     for flow in scenario.flows:
@@ -94,12 +97,12 @@ def plan_timeline(scenario: Scenario, as_of: date) -> PlanTimeline:
         scale = PROBE_VOLUME / max(likely_of(getattr(flow, backlog)), 1.0)
         records = None if flow.records is None else flow.records * scale
         probe_flows.append(flow.model_copy(update={
-            **tracked.done_fields(), backlog: PROBE_VOLUME, "after": (), "records": records,
+            **tracked.done_fields(flow), backlog: PROBE_VOLUME, "after": (), "records": records,
         }))  # fmt: skip
     probe: dict[str, np.ndarray] = {}
     if probe_flows:
         probe_model = build_model(plan.model_copy(update={"flows": tuple(probe_flows)}))
-        probed = simulate(probe_model, record=True)
+        probed = simulate(probe_model, uncertain.baseline(probe_model), record=True)
         assert probed.curves is not None
         for flow, curve in zip(probe_flows, probed.curves, strict=True):
             probe[flow.label] = _daily_bytes(curve, bounds)

@@ -5,13 +5,14 @@ their ``track`` (:mod:`migrasim.core.tracking`): the uncertain inputs of
 ``track/links.py``), and their values on a scenario's ``FlowSpec`` / ``LinkSpec``, by key path
 (``rejection.fraction`` is the ``fraction`` of a flow's ``rejection``).
 
-A kind is acted on when it declares a track and the scenario has its key (its first part is a
-field of the spec); a kind with ``track=None`` is taken as the scenario gives it.
+A kind is acted on when it declares a track and the scenario has its key: its first part is a
+field of the spec, or it is a registered kind's key (:attr:`UncertainInput.scenario_key`), kept
+by key in the spec's ``inputs``; a kind with ``track=None`` is taken as the scenario gives it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 from migrasim.analysis.uncertain import UNCERTAIN_INPUTS, UncertainInput
@@ -22,9 +23,15 @@ Owner = Literal["flow", "link"]
 _SPECS: dict[str, Any] = {"flow": FlowSpec, "link": LinkSpec}
 
 
+INPUTS = "inputs"
+"""The spec's field that keeps a registered kind's value by its key (``FlowSpec.inputs``,
+``LinkSpec.inputs``)."""
+
+
 def spec_field(kind: UncertainInput) -> str:
-    """The spec's field that holds ``kind`` (the first part of its key path)."""
-    return kind.key.split(".", 1)[0]
+    """The spec's field that holds ``kind``: the first part of its key path, or ``inputs`` for
+    a registered kind (kept there by key)."""
+    return INPUTS if kind.scenario_key is not None else kind.key.split(".", 1)[0]
 
 
 def kinds(
@@ -66,6 +73,8 @@ def backlog() -> str:
 
 def value(spec: Any, kind: UncertainInput) -> Any:
     """``kind``'s value (or estimate) on a spec, None if not given."""
+    if kind.scenario_key is not None:
+        return dict(getattr(spec, INPUTS)).get(kind.key)
     out = spec
     for name in kind.key.split("."):
         out = getattr(out, name, None)
@@ -74,9 +83,16 @@ def value(spec: Any, kind: UncertainInput) -> Any:
     return out
 
 
-def with_value(spec: Any, kind: UncertainInput, new: Any) -> dict[str, Any]:
+def with_value(
+    spec: Any, kind: UncertainInput, new: Any, update: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The ``model_copy`` update putting ``new`` in for ``kind`` on a spec (a part of a record
-    set in a copy of the record)."""
+    set in a copy of the record; a registered kind's value by its key in a copy of the spec's
+    ``inputs``, taken out when ``new`` is None), on top of the pending ``update``."""
+    if kind.scenario_key is not None:
+        inputs = dict((update or {}).get(INPUTS, getattr(spec, INPUTS)))
+        inputs.pop(kind.key, None)
+        return {INPUTS: inputs if new is None else {**inputs, kind.key: new}}
     return _with(spec, kind.key.split("."), new)
 
 
@@ -88,12 +104,30 @@ def _with(spec: Any, path: list[str], new: Any) -> dict[str, Any]:
     return {head: record.model_copy(update=_with(record, rest, new))}
 
 
-def done_fields() -> dict[str, Any]:
-    """A complete flow's fields: nothing left (each tracked flow kind's ``done`` value)."""
+def done_fields(flow: Any = None) -> dict[str, Any]:
+    """A complete ``flow``'s fields: nothing left (each tracked flow kind's ``done`` value; a
+    registered kind's in a copy of the flow's ``inputs``, so only given ``flow``)."""
     out: dict[str, Any] = {}
     for kind in kinds("flow"):
         assert kind.track is not None
-        out.setdefault(spec_field(kind), kind.track.done)
+        if kind.scenario_key is not None:
+            if flow is None:
+                continue
+            out.update(with_value(flow, kind, kind.track.done, out))
+        else:
+            out.setdefault(spec_field(kind), kind.track.done)
+    return out
+
+
+def copied(spec: Any, source: Any, found: Iterable[UncertainInput]) -> dict[str, Any]:
+    """The ``model_copy`` update taking each kind of ``found`` from ``source`` onto ``spec``: a
+    built-in kind's whole spec field, a registered kind's value by its key."""
+    out: dict[str, Any] = {}
+    for kind in found:
+        if kind.scenario_key is not None:
+            out.update(with_value(spec, kind, value(source, kind), out))
+        else:
+            out[spec_field(kind)] = getattr(source, spec_field(kind))
     return out
 
 

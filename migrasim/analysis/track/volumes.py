@@ -241,7 +241,7 @@ def _pending_rework(
                     raised: Any = GivenEstimate.wrap(PendingRework.of(fraction.to_estimate(), k))
                 else:
                     raised = float(_raised(float(fraction), k))
-                update.update(tracked.with_value(flow, kind, raised))
+                update.update(tracked.with_value(flow, kind, raised, update))
         flows.append(flow.model_copy(update=update) if update else flow)
         changed = changed or bool(update)
     return remaining.model_copy(update={"flows": tuple(flows)}) if changed else remaining

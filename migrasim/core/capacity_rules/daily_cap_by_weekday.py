@@ -3,11 +3,13 @@
 quota is the size of the weekday it opens on (a window belongs to the day it opens); a weekday
 left out moves nothing. Spread evenly over the window alone, a quota beside a bandwidth, as
 the daily cap is (docs/scenario-format.md, "Daily cap by weekday"). Its value for the tornado,
-the advice and ``solve`` is the largest day's size, the other days in proportion."""
+the advice and ``solve`` is the largest day's size, the other days in proportion. A lever of
+the what-if page where the file sets it: its value there is the mapping as a JSON flow mapping
+(``{"Mon": "1 GB", ..., "Sat": "5 GB"}``), which ``--set`` takes back as it is."""
 
 from __future__ import annotations
 
-from migrasim.core.kinds import CapacityRule
+from migrasim.core.kinds import CapacityRule, WhatIf
 from migrasim.errors import N_
 
 RULE = CapacityRule(
@@ -20,4 +22,5 @@ RULE = CapacityRule(
     per_advice_unit=1e9,
     advice_rank=0,
     excludes=("daily_cap",),
+    what_if=WhatIf(always=False, label=N_("Daily cap by weekday")),
 )
