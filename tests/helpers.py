@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
@@ -127,3 +129,20 @@ def assert_row_agrees(
         assert abs(got - flow.finished_s) <= tol_s, where
         link = int(result.bottleneck[row, f])
         assert (model.links[link].name if link >= 0 else None) == flow.bottleneck, where
+
+
+DESIGN = Path(__file__).resolve().parents[1] / "docs" / "design.md"
+
+
+def design_section(title: str) -> str:
+    """The text of docs/design.md's section ``## title`` (to the next ``##`` heading)."""
+    text = DESIGN.read_text(encoding="utf-8")
+    start = text.index(f"## {title}")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end > 0 else None]
+
+
+def listed_paths(section: str, heading: str) -> list[str]:
+    """The backquoted paths of the bullet list under ``heading`` (a line ending in a colon)."""
+    block = section[section.index(heading) :].split("\n\n", 2)[1]
+    return [m for line in block.splitlines() for m in re.findall(r"^- `([^`]+)`", line)]

@@ -27,8 +27,6 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from types import ModuleType
@@ -39,7 +37,7 @@ import numpy as np
 from migrasim.core import units
 from migrasim.core.capacity import INF
 from migrasim.core.distributions import Estimate
-from migrasim.core.kinds import WhatIf
+from migrasim.core.kinds import WhatIf, load_modules
 from migrasim.core.model import Inputs, Model, Rejection, Value, baseline_inputs
 from migrasim.core.tracking import CALIBRATION, PROGRESS, REESTIMATES, Track
 from migrasim.errors import N_, Message
@@ -335,11 +333,7 @@ def load_inputs(package: ModuleType) -> list[UncertainInput]:
     """Register the ``KIND`` of every module of ``package`` (in name order), as
     :mod:`migrasim.analysis.uncertain_inputs` is loaded below: a new kind is a new module there.
     Returns the kinds registered."""
-    found = []
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        found.append(register(module.KIND))
-    return found
+    return load_modules(package, "KIND", register)
 
 
 def reliefs() -> list[UncertainInput]:

@@ -336,15 +336,23 @@ def likely_values(link: Any) -> list[float]:
     return [rule.likely(link) for rule in CAPACITY_RULES]
 
 
-def load_rules(package: ModuleType) -> list[CapacityRule]:
-    """Register the ``RULE`` of every module of ``package`` (in name order), as
-    :mod:`migrasim.core.capacity_rules` is loaded below: a new rule is a new module there.
-    Returns the rules registered."""
+def load_modules(package: ModuleType, attribute: str, register: Callable[[Any], Any]) -> list[Any]:
+    """``register`` the ``attribute`` of every module of ``package`` (in name order); returns
+    what was registered. How both registries find their kinds: a capacity rule is a module of
+    :mod:`migrasim.core.capacity_rules` defining ``RULE`` (:func:`load_rules`), an uncertain
+    input one of ``migrasim.analysis.uncertain_inputs`` defining ``KIND``."""
     found = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
-        found.append(register(module.RULE))
+        found.append(register(getattr(module, attribute)))
     return found
+
+
+def load_rules(package: ModuleType) -> list[CapacityRule]:
+    """Register the ``RULE`` of every module of ``package``, as
+    :mod:`migrasim.core.capacity_rules` is loaded below: a new rule is a new module there.
+    Returns the rules registered."""
+    return load_modules(package, "RULE", register)
 
 
 from migrasim.core import capacity_rules  # noqa: E402 - its modules import this one

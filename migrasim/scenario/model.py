@@ -278,28 +278,26 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
     if ESTIMATE_TAG in loc:
         return list(EstimateSpec.model_fields)
     model: type[BaseModel] = Scenario
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        if model is Scenario and part == "flows":
-            model = FlowSpec
-        elif model is Scenario and part == "links":
-            model = LinkSpec
-        elif model is LinkSpec and part == "shipment":
-            model = ShipmentSpec
-        elif model is Scenario and part == "calendar":
-            model = CalendarSpec
-        elif model is Scenario and part == "flows_from":
-            model = InventorySpec
-        elif model is Scenario and part == "options":
-            model = OptionSpec
-        elif model is OptionSpec and part == "crew":
-            model = CrewSpec
+    for part in loc[:-1]:  # down the models the key path names (an index stays in one)
+        if isinstance(part, str):
+            model = _NESTED.get((model, part), model)
     if model is LinkSpec:
         return _link_keys()
     if model is FlowSpec:
         return flow_keys()
     return list(model.model_fields)
+
+
+_NESTED: dict[tuple[type[BaseModel], str], type[BaseModel]] = {
+    (Scenario, "flows"): FlowSpec,
+    (Scenario, "links"): LinkSpec,
+    (LinkSpec, "shipment"): ShipmentSpec,
+    (Scenario, "calendar"): CalendarSpec,
+    (Scenario, "flows_from"): InventorySpec,
+    (Scenario, "options"): OptionSpec,
+    (OptionSpec, "crew"): CrewSpec,
+}
+"""The model a key of a model holds (``flows`` of the scenario: a ``FlowSpec``...)."""
 
 
 def _link_keys() -> list[str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 import csv
 import json
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -54,7 +53,7 @@ from migrasim.scenario.compile import build_model
 from migrasim.scenario.loader import load_scenario
 from migrasim.scenario.types import Scenario, flow_keys, parse_scenario, scenario_json_schema
 from tests import toy_inputs
-from tests.helpers import ALL_WEEK, invoke, scenario_dict
+from tests.helpers import ALL_WEEK, design_section, invoke, listed_paths, scenario_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 86400.0
@@ -608,22 +607,9 @@ def test_without_it_the_decision_modules_run_as_before(start_delay: UncertainInp
 # --- docs/design.md's list is what it took ------------------------------------------------
 
 
-def _section(title: str) -> str:
-    text = (ROOT / "docs" / "design.md").read_text()
-    start = text.index(f"## {title}")
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end > 0 else None]
-
-
-def _listed(section: str, heading: str) -> list[str]:
-    """The backquoted paths of the bullet list under ``heading`` (a line ending in a colon)."""
-    block = section[section.index(heading) :].split("\n\n", 2)[1]
-    return [m for line in block.splitlines() for m in re.findall(r"^- `([^`]+)`", line)]
-
-
 def test_the_files_to_touch_are_the_toy_inputs() -> None:
-    section = _section("How to add an uncertain input")
-    touch = _listed(section, "Files to touch now:")
+    section = design_section("How to add an uncertain input")
+    touch = listed_paths(section, "Files to touch now:")
     assert touch[0] == "migrasim/analysis/uncertain_inputs/<key>.py"
     assert "tests/unit/test_<key>.py" in touch
     # the scenario layer takes a registered kind's key generically: no file of it to touch
@@ -651,8 +637,8 @@ def _names_a_kind(path: Path) -> list[str]:
 
 
 def test_the_decision_modules_name_no_kind() -> None:
-    section = _section("How to add an uncertain input")
-    modules = _listed(section, "They iterate the registry and name no kind:")
+    section = design_section("How to add an uncertain input")
+    modules = listed_paths(section, "They iterate the registry and name no kind:")
     assert len(modules) >= 4
     for name in modules:
         assert _names_a_kind(ROOT / name) == [], name

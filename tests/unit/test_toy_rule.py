@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -47,7 +46,15 @@ from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import Scenario, parse_scenario, scenario_json_schema
 from migrasim.serve.levers import lever_labels, scenario_levers
 from tests import toy_rules
-from tests.helpers import ALL_WEEK, assert_batch_agrees_with_engine, finish, invoke, scenario_dict
+from tests.helpers import (
+    ALL_WEEK,
+    assert_batch_agrees_with_engine,
+    design_section,
+    finish,
+    invoke,
+    listed_paths,
+    scenario_dict,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 MBIT = 1e6 / 8
@@ -382,22 +389,9 @@ def test_it_is_a_lever_of_the_what_if_page(peak_rate: kinds.CapacityRule, tmp_pa
 # --- docs/design.md's files-to-touch list -------------------------------------------------
 
 
-def _section(title: str) -> str:
-    text = (ROOT / "docs" / "design.md").read_text()
-    start = text.index(f"## {title}")
-    end = text.find("\n## ", start + 1)
-    return text[start : end if end > 0 else None]
-
-
-def _listed(section: str, heading: str) -> list[str]:
-    """The backquoted paths of the bullet list under ``heading`` (a line ending in a colon)."""
-    block = section[section.index(heading) :].split("\n\n", 2)[1]
-    return [m for line in block.splitlines() for m in re.findall(r"^- `([^`]+)`", line)]
-
-
 def test_the_files_to_touch_are_the_toy_rules() -> None:
-    section = _section("How to add a capacity rule")
-    touch = _listed(section, "Files to touch now:")
+    section = design_section("How to add a capacity rule")
+    touch = listed_paths(section, "Files to touch now:")
     assert touch == [
         "migrasim/core/capacity_rules/<key>.py",
         "tests/unit/test_<key>.py",
@@ -430,8 +424,8 @@ def _names_a_rule(path: Path) -> list[str]:
 
 
 def test_the_decision_modules_name_no_rule() -> None:
-    section = _section("How to add a capacity rule")
-    modules = _listed(section, "They iterate the registry and name no rule:")
+    section = design_section("How to add a capacity rule")
+    modules = listed_paths(section, "They iterate the registry and name no rule:")
     assert len(modules) >= 10
     for name in modules:
         assert _names_a_rule(ROOT / name) == [], name
