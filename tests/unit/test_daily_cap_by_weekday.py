@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, note, settings
+from hypothesis import example, given, note, settings
 from hypothesis import strategies as st
 
 from migrasim.analysis.advice import fix_for
@@ -289,6 +289,12 @@ def _run(link: dict[str, Any], volume: float, start: str) -> tuple[Any, Any]:
 
 @settings(deadline=None)
 @given(profiles(), st.integers(1, 300), st.sampled_from(["2026-03-02", "2026-03-05T13:00"]))
+# found by CI: the week cache jumped a week that left 0.001 16 bytes, less than the stepper's
+# completion slack (rate x 1 us), so the flow ended a week late in the event stepper; and a
+# window whose weekday is left out let a flow move at its opening instant
+@example(
+    {KEY: {"Sun": "0.1 GB"}, "bandwidth": "42 Mbit/s", "window": "22:00-06:00"}, 6, "2026-03-02"
+)
 def test_no_window_moves_more_than_its_day(link: dict[str, Any], tenths: int, start: str) -> None:
     volume = tenths / 10
     model, result = _run(link, volume, start)

@@ -86,7 +86,9 @@ class EventStepper:
             return 0.0, 0.0
         if inst in self.quota_instances:
             used_w, used = state.used.get(inst, (w, 0.0))
-            if used_w == w and used >= self.quota(link_id, w):
+            # a window not yet drawn on has used nothing: a window whose quota is 0 (a
+            # weekday left out) moves nothing from its first instant
+            if (used if used_w == w else 0.0) >= self.quota(link_id, w):
                 return 0.0, 0.0
         if inst in self.quota_only:  # a quota, not a rate: the rest of the path sets the rate
             return INF, self.record_rates[link_id][w]
@@ -104,7 +106,7 @@ class EventStepper:
                 link_id = self.instances[inst][0]
                 w = self.model.links[link_id].schedule.at(state.t)
                 used_w, used = state.used.get(inst, (w, 0.0))
-                if w >= 0 and used_w == w and used >= self.quota(link_id, w):
+                if w >= 0 and (used if used_w == w else 0.0) >= self.quota(link_id, w):
                     return link_id
         return -1
 

@@ -57,6 +57,9 @@ class WeekOutcome:
 
     delivered: tuple[float, ...]  # per active flow (in key order)
     dip: tuple[float, ...]  # most the backlog fell below its start value during the week
+    # bytes left that the event stepper would count as none (docs: EventStepper.step): the
+    # flow's bytes tolerance, or its fastest rate in the week x TIME_TOL if more
+    slack: tuple[float, ...]
     moving: tuple[dict[int, float], ...]
     blocked: tuple[dict[int, float], ...]
     end_key: tuple[Any, ...]
@@ -117,7 +120,9 @@ class WeekSolver:
         length = m.weeks[week + 1] - m.weeks[week]
         for pos, f in enumerate(state.remaining):
             net = outcome.delivered[pos] - self.inputs.growth[f] * length
-            room = state.remaining[f] - self.tol[f] - outcome.dip[pos]
+            # the stepper completes a flow with up to its slack left: no jumped week may end
+            # within it, or the completion would be jumped over
+            room = state.remaining[f] - outcome.slack[pos] - outcome.dip[pos]
             if room <= 0:
                 k = 0  # completes within this very week
             elif net > 0:
@@ -160,18 +165,25 @@ class WeekSolver:
         flows = list(before.remaining)
         n_points = {f: len(adv.points.get(f, Trace())) for f in flows}
         dip = dict.fromkeys(flows, 0.0)
+        slack = {f: self.tol[f] for f in flows}
         step = self.stepper.step
         while state.t < stop and not adv.completed:
+            t, delivered = state.t, dict(state.delivered)
             step(state, stop, adv)
+            dt = state.t - t
             for f in flows:
                 moved = state.delivered[f] - before.delivered[f]
                 dip[f] = max(dip[f], moved - self.inputs.growth[f] * (state.t - before.t))
+                if dt > 0:
+                    rate = (state.delivered[f] - delivered[f]) / dt
+                    slack[f] = max(slack[f], rate * TIME_TOL)
         if adv.completed or state.t < m.weeks[week + 1] or self.regular_weeks(week) < 1:
             return
         base = before.t
         self.cache[(start_key, m.week_sig[week])] = WeekOutcome(
             delivered=tuple(state.delivered[f] - before.delivered[f] for f in flows),
             dip=tuple(dip[f] for f in flows),
+            slack=tuple(slack[f] for f in flows),
             moving=tuple(_diff(state.moving.get(f, {}), before.moving.get(f, {})) for f in flows),
             blocked=tuple(
                 _diff(state.blocked.get(f, {}), before.blocked.get(f, {})) for f in flows
