@@ -29,6 +29,9 @@ Rules, as docs/semantics.md and docs/scenario-format.md ("Semantics", "Risk sema
 * Open rate: ``bandwidth x efficiency``; for a cap-only link, ``daily_cap / window length``.
 * ``daily_cap`` with ``bandwidth``: a quota per window. The link (each per-flow copy, or the one
   shared link) moves at most ``daily_cap`` bytes in a window, then nothing until the next one.
+* ``daily_cap_by_weekday`` is a daily cap whose size is that of the weekday the window opens
+  on (0 for a weekday left out: such a window moves nothing); every rule above and below that
+  reads a daily cap reads the window's size.
 * A cap-only link on a path with another link that limits the rate (a ``bandwidth`` or a
   ``records_rate``; every path through it, for a shared link) is a quota per window too, with
   no rate of its own: the other links set the rate until the window's quota is used. A cap-only
@@ -89,15 +92,25 @@ class RefLink:
     records_rate: float | None = None  # records/s while open, None without
     daily_records: float | None = None  # records per window, spread over it; None without
     down: tuple[tuple[float, float], ...] = ()  # planned outages, seconds since start
+    caps: tuple[float, ...] | None = None  # per window (daily_cap_by_weekday), else None
+
+    @property
+    def capped(self) -> bool:
+        return self.cap is not None or self.caps is not None
+
+    def window_cap(self, window: int) -> float | None:
+        """The bytes window ``window`` may move, None without a daily cap."""
+        return self.caps[window] if self.caps is not None else self.cap
 
     def open_rate(self, window: int) -> float | None:
         """Bytes/s while window ``window`` is open, None if the link sets no byte rate."""
         if self.bandwidth_rate is not None:
             return self.bandwidth_rate
-        if self.cap is None:
+        cap = self.window_cap(window)
+        if cap is None:
             return None
         opens, closes = self.windows[window]
-        return self.cap / (closes - opens)
+        return cap / (closes - opens)
 
     def open_records_rate(self, window: int) -> float | None:
         """Records/s while window ``window`` is open (the tighter of the two limits), or None."""
@@ -185,6 +198,13 @@ def working_days(scenario: Scenario, first: date, last: date) -> list[date]:
 def link_windows(scenario: Scenario, name: str, until_s: float) -> list[tuple[float, float]]:
     """``(open, close)`` seconds since start of every window of link ``name`` that opens on a
     working day from the day before the start until ``until_s`` (and a couple of days more)."""
+    return [span for span, _ in _windows(scenario, name, until_s)]
+
+
+def _windows(
+    scenario: Scenario, name: str, until_s: float
+) -> list[tuple[tuple[float, float], date]]:
+    """:func:`link_windows` with the day each window opens on."""
     window = scenario.links[name].window
     open_s, close_s = window if window is not None else (0, 86400)
     first = scenario.start.date() - timedelta(days=1)
@@ -195,7 +215,8 @@ def link_windows(scenario: Scenario, name: str, until_s: float) -> list[tuple[fl
         opens = midnight + timedelta(seconds=open_s)
         # crosses midnight when it closes at or before its opening time of day
         closes = midnight + timedelta(seconds=close_s, days=0 if close_s > open_s else 1)
-        result.append((seconds_since_start(scenario, opens), seconds_since_start(scenario, closes)))
+        span = (seconds_since_start(scenario, opens), seconds_since_start(scenario, closes))
+        result.append((span, day))
     return result
 
 
@@ -219,16 +240,21 @@ def compile_links(scenario: Scenario, until_s: float) -> list[RefLink]:
     links = []
     for name, spec in scenario.links.items():
         rate = None if spec.bandwidth is None else spec.bandwidth * spec.efficiency
+        windows = _windows(scenario, name, until_s)
+        by_weekday = spec.profiles.get(WEEKDAY_CAP)  # bytes Mon..Sun, 0 for a day left out
         links.append(
             RefLink(
                 name,
                 spec.per_flow,
                 rate,
                 spec.daily_cap,
-                tuple(link_windows(scenario, name, until_s)),
+                tuple(span for span, _ in windows),
                 None if spec.records_rate is None else float(spec.records_rate),
                 None if spec.daily_records is None else float(spec.daily_records),
                 planned_outages(scenario, name),
+                None
+                if by_weekday is None
+                else tuple(float(by_weekday[day.weekday()]) for _, day in windows),
             )
         )
     return links
@@ -284,6 +310,8 @@ def _check_on_grid(links: list[RefLink], step_s: float, horizon: float) -> None:
                     )
 
 
+WEEKDAY_CAP = "daily_cap_by_weekday"
+
 _MODELLED_LINK_KEYS = {
     "daily_cap",
     "bandwidth",
@@ -321,6 +349,8 @@ def _check_modelled(scenario: Scenario) -> None:
     fallbacks, shipped media)."""
     for name, link in scenario.links.items():
         extra = link.model_fields_set - _MODELLED_LINK_KEYS
+        if set(link.limits) <= {WEEKDAY_CAP} and set(link.profiles) <= {WEEKDAY_CAP}:
+            extra -= {"limits", "profiles"}  # the per-weekday cap, a registered rule
         if extra:
             raise NotImplementedError(f"link {name}: the reference does not model {sorted(extra)}")
         for key in ("daily_cap", "bandwidth", "efficiency", "records_rate", "daily_records"):
@@ -439,7 +469,7 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
 
     def quota_only(key: tuple[int, int]) -> bool:
         link = links[key[0]]
-        if link.cap is None or link.bandwidth_rate is not None:
+        if not link.capped or link.bandwidth_rate is not None:
             return False
         users = [f for f in range(n) if key[0] in paths[f] and (key[1] in (-1, f))]
         return all(
@@ -448,7 +478,7 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
 
     def is_quota(key: tuple[int, int]) -> bool:
         spec = links[key[0]]
-        return spec.cap is not None and (spec.bandwidth_rate is not None or quota_only(key))
+        return spec.capped and (spec.bandwidth_rate is not None or quota_only(key))
 
     t = 0.0
     while t < horizon:
@@ -482,7 +512,9 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
                     window_of[key] = w
                     if w >= 0 and is_quota(key):
                         used_window, used = quota.get(key, (w, 0.0))
-                        if used_window == w and spec.cap is not None and used >= spec.cap:
+                        cap_bytes = spec.window_cap(w)
+                        used = used if used_window == w else 0.0
+                        if cap_bytes is not None and used >= cap_bytes:
                             spent.add(key)
                 w = window_of[key]
                 closed = w < 0 or spec.is_down(t) or key in spent
@@ -525,7 +557,7 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
         quota_flow: dict[tuple[int, int], float] = {}
         quota_out_at: dict[tuple[int, int], float] = {}
         for key, w in window_of.items():
-            cap_bytes = links[key[0]].cap
+            cap_bytes = links[key[0]].window_cap(w) if w >= 0 else None
             if w >= 0 and is_quota(key) and key not in spent and cap_bytes is not None:
                 throughput = sum(rates[f] for f in active if key in keys_of[f])
                 if throughput > 0:
@@ -556,7 +588,7 @@ def run_reference(scenario: Scenario, step_s: float = STEP_S) -> RefResult:
                 tied[f] = True
         for key, throughput in quota_flow.items():
             w = window_of[key]
-            cap = links[key[0]].cap
+            cap = links[key[0]].window_cap(w)
             assert cap is not None
             used_window, used = quota.get(key, (w, 0.0))
             used = (used if used_window == w else 0.0) + throughput * dt

@@ -22,7 +22,7 @@ from migrasim.core.engine import Model, RunResult, simulate
 from migrasim.scenario.compile import build_model
 from migrasim.scenario.types import parse_scenario
 from tests import strategies as gen
-from tests.reference_model import RefResult, run_reference, seconds_since_start
+from tests.reference_model import WEEKDAY_CAP, RefResult, run_reference, seconds_since_start
 
 TOL_S = 1.0
 """Seconds. The reference is exact on the grid; this only absorbs floating-point dust."""
@@ -184,6 +184,33 @@ def test_engine_agrees_with_the_reference_over_a_weekend_christmas(data: dict[st
     assert_agree(model, result, reference)
 
 
+@st.composite
+def weekday_cap_scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """Generated scenarios whose daily caps are sized by weekday: each capped link's cap becomes
+    a size per weekday (from a tenth to twice it, some days left out, at least one kept)."""
+    data = draw(gen.scenarios(max_flows=3, horizon_days=st.sampled_from([30, 60, 120])))
+    for spec in data["links"].values():
+        if "daily_cap" not in spec or not draw(st.booleans()):
+            continue
+        mb = int(spec.pop("daily_cap").split()[0])
+        sizes = [draw(st.one_of(st.none(), st.integers(1, 20))) for _ in gen.WEEKDAYS]
+        if all(x is None for x in sizes):
+            sizes[draw(st.integers(0, 6))] = 10
+        spec[WEEKDAY_CAP] = {
+            day: f"{mb * x // 10} MB" for day, x in zip(gen.WEEKDAYS, sizes, strict=True) if x
+        }
+    return data
+
+
+@settings(max_examples=_EXAMPLES)
+@given(weekday_cap_scenarios())
+def test_engine_agrees_with_the_reference_on_caps_by_weekday(data: dict[str, Any]) -> None:
+    """``daily_cap_by_weekday``, a registered rule, against the reference's own reading of it
+    (a window's quota is its opening weekday's size), shared and per flow, alone and in series."""
+    model, result, reference = run_both(data)
+    assert_agree(model, result, reference)
+
+
 @given(gen.scenarios(horizon_days=60))
 def test_recording_curves_does_not_change_the_answer(data: dict[str, Any]) -> None:
     model = build_model(parse_scenario(data))
@@ -236,15 +263,38 @@ SEMANTICS_4 = {
     ),
 }
 
+WEEKDAY_CAPS = {
+    "name": "a cap by weekday: 1 GB Mon-Fri, 5 GB at weekends",
+    "start": "2026-03-02",
+    "calendar": {"holidays": "none", "working_days": gen.ALL_WEEK},
+    "links": {
+        "L": {
+            WEEKDAY_CAP: {**dict.fromkeys(gen.OFFICE_WEEK, "1 GB"), "Sat": "5 GB", "Sun": "5 GB"}
+        },
+        "S": {WEEKDAY_CAP: {"Sun": "0.1 GB"}, "bandwidth": "42 Mbit/s", "window": "22:00-06:00"},
+    },
+    "flows": flows(
+        # Mon-Fri move 1 GB each (5 GB by Sat 00:00), Saturday 5 GB (10 GB by Sun 00:00),
+        # and 2 of Sunday's 5 GB take 2/5 x 24 h: Sun 8 March 09:36
+        {"name": "A", "volume": "12 GB", "links": ["L"]},
+        # 0.1 GB in Sunday's 22:00 window only, the one open at the start included: the sixth
+        # (Sun 5 April, BST) opens at 22:00 and 0.1 GB at 5.25 MB/s takes 19.047619 s
+        {"name": "B", "volume": "0.6 GB", "links": ["S"]},
+    ),
+}
+
 HAND_COMPUTED = [
     (SEMANTICS_1, {"A": "2025-07-11T00:00"}),
     (SEMANTICS_2, {"A": "2025-07-05T03:20"}),
     (SEMANTICS_3, {"A": "2025-07-17T00:00", "B": "2025-07-17T00:00", "C": "2025-07-17T20:00"}),
     (SEMANTICS_4, {"A": "2025-07-07T22:13:20", "B": "2025-07-08T20:26:40"}),
+    (WEEKDAY_CAPS, {"A": "2026-03-08T09:36", "B": "2026-04-05T22:00:19.047619"}),
 ]
 
 
-@pytest.mark.parametrize(("data", "expected"), HAND_COMPUTED, ids=["sem1", "sem2", "sem3", "sem4"])
+@pytest.mark.parametrize(
+    ("data", "expected"), HAND_COMPUTED, ids=["sem1", "sem2", "sem3", "sem4", "by-weekday"]
+)
 def test_reference_and_engine_reproduce_the_worked_examples(
     data: dict[str, Any], expected: dict[str, str]
 ) -> None:
