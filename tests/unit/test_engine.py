@@ -7,7 +7,10 @@ from datetime import date, datetime
 import pytest
 
 from migrasim.core.calendar import NEVER
+from migrasim.core.engine import simulate
 from migrasim.core.rules import in_time
+from migrasim.scenario.compile import build_model
+from migrasim.scenario.types import parse_scenario
 from tests.helpers import ALL_WEEK, FALLBACK_ALL_DAY_THEN_TWO_HOURS, finish, run, scenario_dict
 
 
@@ -151,6 +154,35 @@ def test_floating_point_dust_does_not_carry_over_a_weekend() -> None:
     # and across many jumped weeks: 35 working days of 0.7 GB end on a Friday at 24:00.
     model, result = run(one_flow({"daily_cap": "0.7 GB"}, "24.5 GB", start="2025-07-07"))
     assert finish(model, result, "A") == datetime(2025, 8, 23, 0, 0)
+
+
+@pytest.mark.parametrize("method", ["auto", "events"])
+def test_a_last_quota_that_empties_the_flow_ends_it_in_that_window(method: str) -> None:
+    # The week cache once jumped over the window that ends a flow whose volume is a whole
+    # number of quotas: the jump left 0.001 bytes of floating-point dust, the next window ended
+    # it, a day late. From Mon 2 March 2026 (every day worked, no holidays):
+    # A and B, 0.7 GB each, share a 0.1 GB/day quota at 1 Gbit/s (125 MB/s, 62.5 MB/s each):
+    # 0.05 GB each a day for 14 days, the 14th (Sun 15 March) opening at 00:00 and its 0.1 GB
+    # taking 0.8 s.
+    shared = scenario_dict(
+        {"L": {"daily_cap": "0.1 GB", "bandwidth": "1 Gbit/s"}},
+        [{"name": n, "volume": "0.7 GB", "links": ["L"]} for n in ("A", "B")],
+        start="2026-03-02", working_days=ALL_WEEK, horizon="1 years",
+    )  # fmt: skip
+    model = build_model(parse_scenario(shared))
+    result = simulate(model, method=method)
+    want = model.clock.to_sim(datetime(2026, 3, 15, 0, 0, 0, 800000))
+    for flow in result.flows:
+        assert flow.finished_s == pytest.approx(want, abs=1e-3), flow.name
+    # 35 x 0.3 GB in a 09:00-17:00 window at 42 Mbit/s (5.25 MB/s): the 35th window opens
+    # Sun 5 April (BST) at 09:00, and 0.3 GB takes 57.142857 s
+    alone = one_flow(
+        {"daily_cap": "0.3 GB", "bandwidth": "42 Mbit/s", "window": "09:00-17:00"},
+        "10.5 GB", start="2026-03-02", working_days=ALL_WEEK, horizon="1 years",
+    )  # fmt: skip
+    model = build_model(parse_scenario(alone))
+    want = model.clock.to_sim(datetime(2026, 4, 5, 9, 0, 57, 142857))
+    assert simulate(model, method=method).flows[0].finished_s == pytest.approx(want, abs=1e-3)
 
 
 def test_flow_start_is_respected() -> None:
