@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from migrasim.core.calendar import NEVER
@@ -204,6 +204,26 @@ def weekday_cap_scenarios(draw: st.DrawFn) -> dict[str, Any]:
 
 @settings(max_examples=_EXAMPLES)
 @given(weekday_cap_scenarios())
+# found by the deep profile before the fix: a window whose weekday is left out (quota 0) must
+# hold the flow at zero and count as its binding link, as a spent quota does
+@example(
+    {
+        "name": "generated",
+        "start": "2025-06-02",
+        "horizon": "30 days",
+        "calendar": {"holidays": "none", "working_days": gen.OFFICE_WEEK,
+                     "closures": ["2025-06-02"]},
+        "links": {
+            "L0": {"bandwidth": "1 Mbit/s", "window": "00:00-00:30"},
+            "L1": {"window": "01:00-00:30", WEEKDAY_CAP: {"Mon": "500 MB"}},
+        },
+        "flows": [
+            {"name": "F0", "source": "s0", "target": "t", "volume": "500 MB", "links": ["L0"]},
+            {"name": "F1", "source": "s1", "target": "t", "volume": "500 MB",
+             "links": ["L0", "L1"], "after": ["F0"]},
+        ],
+    }
+)  # fmt: skip
 def test_engine_agrees_with_the_reference_on_caps_by_weekday(data: dict[str, Any]) -> None:
     """``daily_cap_by_weekday``, a registered rule, against the reference's own reading of it
     (a window's quota is its opening weekday's size), shared and per flow, alone and in series."""
