@@ -32,12 +32,15 @@ it stays there, with its own guarantees.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import importlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Generic, ParamSpec, TypeVar
@@ -76,15 +79,45 @@ def can_fork() -> bool:
 
 
 def _stopped(signum: int, frame: Any) -> None:
-    raise SystemExit(1)
+    """A worker asked to stop (SIGTERM, from its parent, or because its parent died): it kills
+    the processes of any pool of its own (they would outlive it), then ends at once, as
+    SIGTERM ends a process. It does not unwind: an exception raised wherever the signal
+    lands can be caught by the executor's worker loop (which then waits for more work), or
+    can leave a lock the pool's processes share taken for ever (raised just after the lock
+    was taken, before its ``with`` block began)."""
+    for executor in list(_STARTED):
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                process.kill()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: the signal a process gets when its parent dies."""
+
+
+def _stop_with_parent() -> None:
+    """Have this worker asked to stop (SIGTERM) when its parent dies, killed outright say, so
+    that no worker outlives the command that started it (Linux; elsewhere a worker ends when
+    its parent's pipes close, or waits on them)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # it died before the call above
+        _stopped(signal.SIGTERM, None)
 
 
 def _quiet(initializer: Callable[..., Any] | None, *args: Any) -> None:
     """A worker's start: Ctrl+C is its parent's to handle (the parent stops it); asked to
-    stop (SIGTERM), it unwinds, so a pool of its own is stopped in turn (``process_pool``);
-    then the caller's initializer."""
+    stop (SIGTERM) or orphaned, it stops its own pool and ends (:func:`_stopped`); then the
+    caller's initializer."""
+    _STARTED.clear()  # a forked worker's copy lists its parent's pools: not its to stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stopped)
+    _stop_with_parent()
     if initializer is not None:
         initializer(*args)
 
@@ -102,9 +135,21 @@ def _executor(
     return executor
 
 
+GRACE_S = 2.0
+"""Seconds a worker asked to stop has to unwind (and stop a pool of its own) before it is
+killed outright."""
+
+
 def _kill(executor: ProcessPoolExecutor) -> None:
     """Stop ``executor`` now: cancel what has not started, stop its processes (a running task
-    included, and any pool it started) and reap them."""
+    included, and any pool it started) and reap them.
+
+    Each process is asked to stop (SIGTERM: it kills a pool of its own and ends, see
+    :func:`_stopped`), given :data:`GRACE_S` seconds, then killed; only then is the executor
+    shut down, its own thread finding every worker gone. Shutting down first waited for the
+    workers, and a worker could wait for ever on a lock a stopped one had left taken (a hang
+    seen once in some hundred Ctrl+Cs). Not ``cancel_futures``: on Python 3.11 the
+    executor's thread then fails the futures it cancelled and prints an error."""
     _STARTED.discard(executor)
     # No public way to stop a running task's process before Python 3.14
     # (``terminate_workers``): the processes are read from the executor.
@@ -112,13 +157,16 @@ def _kill(executor: ProcessPoolExecutor) -> None:
     for process in processes:
         with contextlib.suppress(OSError, ValueError, AttributeError):
             process.terminate()
-    executor.shutdown(wait=True, cancel_futures=True)
+    deadline = time.monotonic() + GRACE_S
     for process in processes:
         with contextlib.suppress(OSError, ValueError, AttributeError):
-            process.join(5)
+            process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
             if process.is_alive():
                 process.kill()
-                process.join()
+            process.join()
+    executor.shutdown(wait=True)
 
 
 def _close(executor: ProcessPoolExecutor) -> None:

@@ -660,8 +660,12 @@ def _execute(
     _WORKER["state"] = state  # a forked worker takes it over as it is
     init_args = (scenario, model if has_fork() else None, seed, band_limit, reuse)
     with process_pool(workers, _init_worker, init_args) as pool:
-        for part in pool.map(_run_unit, units):
-            run.absorb(part)
+        # submitted one by one, not by ``pool.map``: on Ctrl+C map cancels the futures left,
+        # which Python 3.11's executor then fails to fail once its workers are stopped (an
+        # error printed after the interruption)
+        parts = [pool.submit(_run_unit, unit) for unit in units]
+        for part in parts:
+            run.absorb(part.result())
 
 
 def _chunk_size(replications: int, slots: int) -> int:

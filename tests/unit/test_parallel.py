@@ -203,8 +203,9 @@ def _interrupted_pool() -> tuple[list[int], list[object]]:
     seen: list[int] = []
     processes: list[object] = []
     with parallel.process_pool(2, int, ()) as pool:
-        for pid in pool.map(_pid_of_worker, range(1000)):  # 100 s of work for two workers
-            seen.append(pid)
+        # 100 s of work for two workers, submitted as analysis.runner submits it
+        for future in [pool.submit(_pid_of_worker, i) for i in range(1000)]:
+            seen.append(future.result())
             processes[:] = pool._processes.values()
             raise KeyboardInterrupt
     return seen, processes
@@ -262,3 +263,69 @@ def _handler_and_marker() -> tuple[object, int]:
     import signal
 
     return signal.getsignal(signal.SIGINT), _MARKER[0]
+
+
+def _deaf_after_writing_pid(folder: str, name: str) -> int:
+    """A piece that will not stop when asked (as a worker waiting on a lock a stopped one
+    left taken will not)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    return _sleep_after_writing_pid(folder, name)
+
+
+@forks
+def test_a_worker_that_does_not_stop_when_asked_is_killed(tmp_path: Path) -> None:
+    """Stopping a pool never waits on a worker that goes on: it is killed after the grace."""
+    import time
+
+    seen: list[float] = []
+
+    def interrupted() -> None:
+        with parallel.process_pool(2, int, ()) as pool:
+            pool.submit(_deaf_after_writing_pid, str(tmp_path), "a")
+            seen.append(_pids(tmp_path, ["a"])[0])
+            seen.append(time.monotonic())
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
+    pid, start = int(seen[0]), seen[1]
+    took = time.monotonic() - start
+    assert not _alive(pid)
+    assert parallel.GRACE_S <= took < parallel.GRACE_S + 10  # asked, waited, then killed
+    assert not parallel._STARTED
+
+
+_ORPHAN_PARENT = """
+import functools, sys, time
+from migrasim.analysis import parallel
+from tests.unit.test_parallel import _sleep_after_writing_pid
+helper = parallel.Warm(slots=2)
+helper.submit([functools.partial(_sleep_after_writing_pid, sys.argv[1], n) for n in "ab"])
+time.sleep(60)
+"""
+
+
+@forks
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal: Linux")
+def test_no_worker_outlives_a_command_killed_outright(tmp_path: Path) -> None:
+    """``kill -9`` of the command: its helper and the process forked from the helper end too
+    (before, they waited for ever on a pipe nobody read)."""
+    import signal
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _ORPHAN_PARENT, str(tmp_path)],
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    try:
+        pids = _pids(tmp_path, ["a", "b"])
+        assert parent.pid not in pids
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        assert _gone(pids)
+    finally:
+        parent.kill()
+        parent.wait()
