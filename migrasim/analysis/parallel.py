@@ -136,8 +136,8 @@ def _executor(
 
 
 GRACE_S = 2.0
-"""Seconds a worker asked to stop has to unwind (and stop a pool of its own) before it is
-killed outright."""
+"""Seconds a worker asked to stop has to end (killing a pool of its own) before it is killed
+outright."""
 
 
 def _kill(executor: ProcessPoolExecutor) -> None:

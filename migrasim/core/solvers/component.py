@@ -44,6 +44,11 @@ class State:
     blocked: dict[int, dict[int, float]]  # flow -> link -> other seconds it held it at zero
     ledger: Ledger | None = None  # shipment links only: devices and shipments in flight
 
+    def used_in(self, inst: int, window: int) -> float:
+        """Bytes quota instance ``inst`` has moved in ``window`` (0 in a window not drawn on)."""
+        used_window, used = self.used.get(inst, (window, 0.0))
+        return used if used_window == window else 0.0
+
     def copy(self) -> State:
         return State(
             self.t,

@@ -84,12 +84,10 @@ class EventStepper:
         w = link.schedule.at(state.t)
         if w < 0 or (self.down[inst][0] and self.is_down(inst, state.t)):
             return 0.0, 0.0
-        if inst in self.quota_instances:
-            used_w, used = state.used.get(inst, (w, 0.0))
-            # a window not yet drawn on has used nothing: a window whose quota is 0 (a
-            # weekday left out) moves nothing from its first instant
-            if (used if used_w == w else 0.0) >= self.quota(link_id, w):
-                return 0.0, 0.0
+        # a window whose quota is spent moves nothing, nor one whose quota is 0 (a weekday left
+        # out) from its first instant, before it is drawn on
+        if inst in self.quota_instances and state.used_in(inst, w) >= self.quota(link_id, w):
+            return 0.0, 0.0
         if inst in self.quota_only:  # a quota, not a rate: the rest of the path sets the rate
             return INF, self.record_rates[link_id][w]
         return self.byte_rates[link_id][w], self.record_rates[link_id][w]
@@ -105,8 +103,7 @@ class EventStepper:
             if inst in self.quota_instances:
                 link_id = self.instances[inst][0]
                 w = self.model.links[link_id].schedule.at(state.t)
-                used_w, used = state.used.get(inst, (w, 0.0))
-                if w >= 0 and (used if used_w == w else 0.0) >= self.quota(link_id, w):
+                if w >= 0 and state.used_in(inst, w) >= self.quota(link_id, w):
                     return link_id
         return -1
 
@@ -175,16 +172,13 @@ class EventStepper:
         for inst, thr in throughput.items():
             link_id = self.instances[inst][0]
             w = self.model.links[link_id].schedule.at(t)
-            used_w, used = state.used.get(inst, (w, 0.0))
-            used = used if used_w == w else 0.0
-            t_next = min(t_next, t + (self.quota(link_id, w) - used) / thr)
+            t_next = min(t_next, t + (self.quota(link_id, w) - state.used_in(inst, w)) / thr)
         dt = t_next - t
         for inst, thr in throughput.items():
             link_id = self.instances[inst][0]
             w = self.model.links[link_id].schedule.at(t)
             cap = self.quota(link_id, w)
-            used_w, used = state.used.get(inst, (w, 0.0))
-            used = (used if used_w == w else 0.0) + thr * dt
+            used = state.used_in(inst, w) + thr * dt
             if cap - used <= max(thr * TIME_TOL, 1e-3):
                 used = cap
             state.used[inst] = (w, used)
