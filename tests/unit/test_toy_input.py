@@ -329,16 +329,22 @@ TRACKED = FILE.replace("648 GB", "6480 GB")
 LOG = "date,flow,bytes (GB)\n2026-03-05,F,648\n2026-03-06,F,648\n"
 
 
+def _tracked_files(folder: Path) -> tuple[Path, Path]:
+    """The tracked toy scenario (6,480 GB at 648 GB a day) and its log: 648 GB on each of
+    5 and 6 March, written to ``folder``."""
+    path, log = folder / "toy.yaml", folder / "log.csv"
+    path.write_text(TRACKED)
+    log.write_text(LOG)
+    return path, log
+
+
 def test_track_delays_the_link_in_the_plan_and_the_forecast(
     start_delay: UncertainInput, tmp_path: Path
 ) -> None:
     # 6,480 GB at 648 GB a day: the plan's link can be used from Thursday 5 March (3 days'
     # delay), so the plan moves 648 GB on each of 5 and 6 March and nothing before; done at
     # 15 March 00:00 (P80 14 March). The log shows just that: 100 % of planned.
-    path = tmp_path / "toy.yaml"
-    path.write_text(TRACKED)
-    log = tmp_path / "log.csv"
-    log.write_text(LOG)
+    path, log = _tracked_files(tmp_path)
     plan = plan_days(load_scenario(path), date(2026, 3, 7))
     assert plan == {"F": {date(2026, 3, 5): 648 * GB, date(2026, 3, 6): 648 * GB}}
     found = migrasim.track(path, log, as_of="2026-03-07", replications=20, seed=1)
@@ -364,10 +370,7 @@ def test_track_shortens_a_tracked_kind_kept_in_inputs(
     # time elapsed): kept in the link's ``inputs``, track acts on it by key; by 7 March five
     # days have passed, more than its 3 days, so the link is usable from the as-of date:
     # 5,184 GB left, done at 15 March 00:00
-    path = tmp_path / "toy.yaml"
-    path.write_text(TRACKED)
-    log = tmp_path / "log.csv"
-    log.write_text(LOG)
+    path, log = _tracked_files(tmp_path)
     uncertain.unregister(start_delay)
     waits = replace(start_delay, track=Track(PROGRESS, "elapsed"))
     uncertain.register(waits)
