@@ -117,14 +117,37 @@ def _quiet(initializer: Callable[..., Any] | None, *args: Any) -> None:
     _STARTED.clear()  # a forked worker's copy lists its parent's pools: not its to stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stopped)
+    if hasattr(signal, "pthread_sigmask"):  # held since the fork (_signals_held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     _stop_with_parent()
     if initializer is not None:
         initializer(*args)
 
 
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl+C and SIGTERM held (blocked, not lost) in this thread while workers are forked
+    from it. A worker inherits the held set, so neither can reach it before it has set its own
+    handling (:func:`_quiet`): a Ctrl+C to the terminal's whole process group once reached a
+    worker still starting, which printed a traceback. Here they are delivered on release."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def _executor(
     workers: int, method: str, initializer: Callable[..., Any] | None, initargs: tuple[Any, ...]
 ) -> ProcessPoolExecutor:
+    """An executor whose workers, forked, are started now with signals held (the first
+    submission forks them all); spawned ones start as work is submitted."""
     executor = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context(method),
@@ -132,6 +155,9 @@ def _executor(
         initargs=(initializer, *initargs),
     )
     _STARTED.add(executor)
+    if method == "fork":
+        with _signals_held():
+            executor.submit(int)
     return executor
 
 
@@ -268,8 +294,8 @@ class Warm:
         self._executor: ProcessPoolExecutor | None = None
         if not can_fork():
             return
+        # forked now (_executor): the imports overlap this process's work
         self._executor = _executor(1, "fork", _import, (tuple(modules),))
-        self._executor.submit(int)  # forks it now: the imports overlap this process's work
 
     def submit(
         self, works: Sequence[Callable[[], T]], inherit: bool = False

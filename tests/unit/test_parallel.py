@@ -9,6 +9,7 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -329,3 +330,31 @@ def test_no_worker_outlives_a_command_killed_outright(tmp_path: Path) -> None:
     finally:
         parent.kill()
         parent.wait()
+
+
+def _held_at_start(connection: Any) -> None:
+    import signal
+
+    connection.send(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+
+@forks
+def test_a_worker_starts_with_ctrl_c_and_sigterm_held_until_it_handles_them() -> None:
+    """A Ctrl+C to the terminal's whole group must not reach a worker still starting (it
+    printed a traceback): a process forked while they are held starts with them held, and a
+    pool's worker releases them once it ignores Ctrl+C."""
+    import signal
+
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    with parallel._signals_held():
+        child = context.Process(target=_held_at_start, args=(writer,))
+        child.start()
+    assert {signal.SIGINT, signal.SIGTERM} <= reader.recv()
+    child.join()
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # released here
+    with parallel.process_pool(1, int, ()) as pool:
+        held = pool.submit(signal.pthread_sigmask, signal.SIG_BLOCK, []).result()
+        handler = pool.submit(signal.getsignal, signal.SIGINT).result()
+    assert not {signal.SIGINT, signal.SIGTERM} & held
+    assert handler == signal.SIG_IGN
