@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.runner import cluster_session
@@ -24,9 +24,6 @@ from migrasim.render.i18n import fill, translator
 from migrasim.render.messages import PLAN
 from migrasim.scenario.loader import load_scenario, read_scenario_data, what_changed
 from migrasim.scenario.types import parse_scenario
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from migrasim.analysis.advice import fix_for
 from migrasim.analysis.experiment import Outcome, run_scenario
@@ -34,10 +34,6 @@ from migrasim.render.headlines import wide_intervals
 from migrasim.render.report import xlsx_bytes
 from migrasim.scenario.loader import load_scenario, what_changed
 from migrasim.scenario.types import Scenario
-
-if TYPE_CHECKING:
-    pass
-
 
 INHERIT_FLOWS = 300
 """Above this many flows a run's tables are large: its charts are drawn in processes forked

@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from migrasim.analysis.experiment import run_scenario
 from migrasim.analysis.records import PROGRAMME
@@ -29,9 +28,6 @@ from migrasim.render.i18n import translator
 from migrasim.render.inputs import solve_table
 from migrasim.scenario.loader import read_scenario_data, read_yaml, what_changed
 from migrasim.scenario.types import parse_scenario
-
-if TYPE_CHECKING:
-    pass
 
 
 def solve(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from migrasim import __version__
 from migrasim.analysis.records import RunReport
@@ -24,9 +24,6 @@ from migrasim.render.i18n import fill, translator
 from migrasim.render.messages import CHARTS
 from migrasim.scenario.loader import load_scenario, self_contained_text
 from migrasim.scenario.types import Scenario
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)

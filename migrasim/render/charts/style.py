@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -26,9 +26,6 @@ from matplotlib.lines import Line2D
 
 from migrasim.render.i18n import Translator, fill, nfill, translator
 from migrasim.render.messages import CHART_COUNTS, CHARTS
-
-if TYPE_CHECKING:
-    pass
 
 GO_LIVE_GID = "go-live"
 """``gid`` of the go-live line in both figures (lets callers and tests find it)."""
